@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
+import SummaryReporter from './test/summaryReporter.js';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    testTimeout: 120_000,
     pool: 'forks',
+    reporters: ['default', new SummaryReporter()],
   },
 });

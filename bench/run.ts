@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: the solver and training-step benchmarks. Each case runs in its own process (for a clean peak
+ * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
+ * feasible. Prints a table and writes bench/results/solver.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CaseResult } from './solverCase.js';
+import { ms, ratio, table } from './timing.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cases: [string, number][] = [
+  ['lattice', 4],
+  ['lattice', 32],
+  ['lattice', 128],
+  ['lattice', 256],
+  ['random', 1024],
+  ['random', 16384],
+  ['random', 65536],
+];
+const only = process.argv[2];
+
+const results: CaseResult[] = [];
+for (const [kind, size] of cases) {
+  if (only && !`${kind}${size}`.includes(only)) continue;
+  process.stderr.write(`bench: ${kind} ${size} ...\n`);
+  const out = execFileSync(process.execPath, ['--max-old-space-size=8192', join(here, 'solverCase.js'), kind, String(size)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  results.push(JSON.parse(out));
+}
+
+const rows = results.map((r) => [
+  r.name,
+  String(r.nodes),
+  String(r.edges),
+  `${r.method}/${r.ordering}`,
+  String(r.nnzL),
+  ms(r.analysisMs),
+  ms(r.factorMs),
+  ms(r.solveMs),
+  ms(r.stepMs),
+  ms(r.denseSolveMs),
+  ratio(r.denseSolveMs === null ? null : r.denseSolveMs / (r.factorMs + r.solveMs)),
+  ms(r.denseStepMs),
+  ratio(r.denseStepMs === null ? null : r.denseStepMs / r.stepMs),
+  r.peakRssMiB.toFixed(0),
+]);
+process.stdout.write(
+  '\nSolver and training step (times in ms, medians; dense = ml-matrix Cholesky on the same grounded Laplacian)\n\n' +
+    table(
+      ['case', 'N', 'E', 'method', 'nnz(L)', 'analysis', 'factor', 'solve', 'step', 'dense f+s', 'dense/sparse', 'dense step', 'dense/sparse', 'peak MiB'],
+      rows,
+    ) +
+    '\n',
+);
+const target = results.find((r) => r.name.startsWith('lattice 128x128'));
+if (target) {
+  process.stdout.write(
+    `\ntarget (128x128 lattice with diagonals): training step ${ms(target.stepMs)} ms (<= 100 ms: ${target.stepMs <= 100 ? 'met' : 'NOT met'}), ` +
+      `ordering + symbolic ${ms(target.analysisMs)} ms (<= 1000 ms: ${target.analysisMs <= 1000 ? 'met' : 'NOT met'})\n`,
+  );
+}
+const outDir = resolve(here, '../../bench/results');
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'solver.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
+process.stdout.write(`\nwrote ${join(outDir, 'solver.json')}\n`);

@@ -1,0 +1,46 @@
+import { networkToJson, writeNetworkFile } from '../../formats/networkFile.js';
+import { InvalidInputError } from '../../errors.js';
+import { latticeNetwork, parseLatticeSize } from '../../physics/generators/lattice.js';
+import { randomGraphNetwork } from '../../physics/generators/randomGraph.js';
+import type { Network } from '../../physics/Network.js';
+import { int, num, parse, str } from '../args.js';
+import type { Io } from '../Io.js';
+
+export const networkHelp = `clln network lattice ROWSxCOLS [--diagonals] [--periodic] [--seed S] [--out FILE]
+clln network random NODES [--degree D] [--seed S] [--out FILE]
+  Write a clln.network/1 file (to stdout, or to FILE with --out).
+  lattice: node r*COLS+c at position (c, r); --diagonals adds both diagonals of every square cell;
+           --periodic wraps both directions; conductances uniform random from --seed.
+  random:  connected random graph of mean degree D (default 5).`;
+
+export function network(argv: string[], io: Io): number {
+  const p = parse('network', argv, {
+    diagonals: { type: 'boolean' },
+    periodic: { type: 'boolean' },
+    seed: { type: 'string' },
+    degree: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+  });
+  const [kind, size, ...extra] = p.positionals;
+  const seed = num(p, 'seed', Number.isInteger, 'must be an integer');
+  let net: Network;
+  if (kind === 'lattice' && size !== undefined && extra.length === 0) {
+    const { rows, cols } = parseLatticeSize(size);
+    net = latticeNetwork({ rows, cols, diagonals: p.values.diagonals === true, periodic: p.values.periodic === true, seed });
+  } else if (kind === 'random' && size !== undefined && extra.length === 0) {
+    const nodes = Number(size);
+    if (!Number.isInteger(nodes) || nodes < 2) throw new InvalidInputError({ source: 'NODES' }, `must be an integer >= 2, got ${JSON.stringify(size)}`);
+    net = randomGraphNetwork({ nodes, meanDegree: num(p, 'degree', (x) => x > 0) ?? 5, seed: seed ?? 0 });
+  } else {
+    throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS' or 'random NODES', got ${JSON.stringify(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
+  }
+  void int;
+  const out = str(p, 'out');
+  if (out) {
+    writeNetworkFile(out, net);
+    io.stderr.write(`wrote ${out}: ${net.nodes} nodes, ${net.edgeA.length} edges\n`);
+  } else {
+    io.stdout.write(JSON.stringify(networkToJson(net)) + '\n');
+  }
+  return 0;
+}

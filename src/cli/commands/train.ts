@@ -1,0 +1,104 @@
+import { readNetworkFile, writeNetworkFile } from '../../formats/networkFile.js';
+import { readTaskFile } from '../../formats/taskFile.js';
+import { InvalidInputError } from '../../errors.js';
+import { geometricTaps } from '../../physics/rules/TapRule.js';
+import { Trainer, type TrainOptions } from '../../physics/Trainer.js';
+import { int, num, parse, positionals, str } from '../args.js';
+import { ProgressBar } from '../progressBar.js';
+import type { Io } from '../Io.js';
+
+export const trainHelp = `clln train NETWORK TASK [options]
+  Train a simulated network on a task with a local learning rule (one update per training example).
+  --rule cl|ep|cep|tap   coupled learning, equilibrium propagation, centered EP, discrete tap rule (default cl)
+  --eta X                clamping strength of cl/tap, in (0, 1] (default 0.1)
+  --beta X               nudge conductance of ep/cep in siemens (default 0.01)
+  --alpha X              learning rate in S/V^2 (default 0.5)
+  --steps N              number of updates (default 1000)
+  --order sequential|shuffle   example order; sequential uses example (step mod count) (default shuffle)
+  --seed S               seed of the shuffled order (default 0)
+  --taps COUNT           tap rule: geometric tap table of COUNT taps spanning the network's bounds
+  --method auto|cholesky|cg   linear solver (default auto)
+  --save-network OUT     write the trained network (clln.network/1)
+  --json                 print one JSON object {steps, conductance, train_mse, test_mse}`;
+
+export function train(argv: string[], io: Io): number {
+  const p = parse('train', argv, {
+    rule: { type: 'string' },
+    eta: { type: 'string' },
+    beta: { type: 'string' },
+    alpha: { type: 'string' },
+    steps: { type: 'string' },
+    order: { type: 'string' },
+    seed: { type: 'string' },
+    taps: { type: 'string' },
+    method: { type: 'string' },
+    'save-network': { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
+  const net = readNetworkFile(netPath);
+  const task = readTaskFile(taskPath, net);
+  const opts: TrainOptions = {
+    rule: str(p, 'rule') as TrainOptions['rule'],
+    eta: num(p, 'eta'),
+    beta: num(p, 'beta'),
+    alpha: num(p, 'alpha'),
+    steps: int(p, 'steps'),
+    order: str(p, 'order') as TrainOptions['order'],
+    seed: num(p, 'seed', Number.isInteger, 'must be an integer'),
+    method: str(p, 'method') as TrainOptions['method'],
+  };
+  const tapCount = int(p, 'taps', 2);
+  if (tapCount !== undefined) {
+    if (!net.bounds) {
+      throw new InvalidInputError({ source: netPath, field: 'bounds' }, '--taps COUNT spans the network bounds, but the network has none', 'add "bounds": [k_min, k_max] to the network file');
+    }
+    opts.taps = geometricTaps(tapCount, net.bounds[0], net.bounds[1]);
+  }
+  const json = p.values.json === true;
+  const trainer = new Trainer(net, task, opts);
+  const cfg = trainer.cfg;
+  const bar = !json && io.stderr.isTTY ? new ProgressBar(io.stderr, cfg.steps, `train ${cfg.rule}`) : undefined;
+  let runningCost = NaN;
+  const t0 = performance.now();
+  const result = trainer.run((r) => {
+    runningCost = Number.isNaN(runningCost) ? r.cost : 0.98 * runningCost + 0.02 * r.cost;
+    bar?.update(r.step + 1, `cost ${runningCost.toExponential(2)}`);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  bar?.finish();
+  const out = str(p, 'save-network');
+  if (out) writeNetworkFile(out, { ...net, conductance: result.conductance });
+  if (json) {
+    io.stdout.write(
+      JSON.stringify({
+        steps: result.steps,
+        conductance: Array.from(result.conductance),
+        train_mse: finiteOrNull(result.trainMse),
+        test_mse: finiteOrNull(result.testMse),
+      }) + '\n',
+    );
+  } else {
+    const rate = result.steps / Math.max(seconds, 1e-9);
+    const lines = [
+      `trained ${net.name} on ${taskPath}: ${result.steps} steps of rule ${cfg.rule} in ${seconds.toFixed(2)} s (${rate.toFixed(0)} steps/s)`,
+      `  train MSE ${fmt(result.initialTrainMse)} -> ${fmt(result.trainMse)} V^2 (${ratio(result.initialTrainMse, result.trainMse)})`,
+    ];
+    if (task.test.length > 0) {
+      lines.push(`  test  MSE ${fmt(result.initialTestMse)} -> ${fmt(result.testMse)} V^2 (${ratio(result.initialTestMse, result.testMse)})`);
+    }
+    if (out) lines.push(`  trained network written to ${out}`);
+    io.stdout.write(lines.join('\n') + '\n');
+  }
+  return 0;
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+function fmt(x: number): string {
+  return x.toExponential(3);
+}
+function ratio(before: number, after: number): string {
+  return after > 0 ? `${(before / after).toFixed(1)}x lower` : 'exact';
+}

@@ -1,0 +1,216 @@
+/**
+ * The task file, format `clln.task/1` (JSON; schema in `schemas/clln.task-1.schema.json`):
+ *
+ * ```json
+ * {"format": "clln.task/1", "sources": [0, 3], "ground": [12], "targets": [5, 10],
+ *  "train": [{"in": [0.2, 0.9], "out": [0.3, 0.13]}, ...], "test": [...]}
+ * ```
+ *
+ * - `sources`: node ids driven to the example's `in` voltages (volts, in this order).
+ * - `ground`: node ids held at 0 V.
+ * - `targets`: output node ids; `out` gives their desired voltages (volts, in this order).
+ * - `train`: at least one example; `test` (optional, default []): held-out examples.
+ *
+ * A node has at most one role. Every node of the network must have a path to a source or ground node,
+ * otherwise its voltage is undetermined and the circuit equations are singular.
+ */
+import { show } from '../errors.js';
+import type { Network } from '../physics/Network.js';
+import type { Example, Task } from '../physics/Task.js';
+import { assertConnected } from './connectivity.js';
+import {
+  child,
+  entries,
+  expectArray,
+  expectFinite,
+  expectFormat,
+  expectKnownKeys,
+  expectNodeId,
+  expectObject,
+  expectPresent,
+  fail,
+} from './jsonChecks.js';
+import { readJsonFile, writeJsonFile } from './jsonFile.js';
+
+export type { Example, Task } from '../physics/Task.js';
+
+/** The `format` string of task files. */
+export const TASK_FORMAT = 'clln.task/1';
+
+/** One example as plain JSON. */
+export interface ExampleJson {
+  in: number[];
+  out: number[];
+}
+
+/** A task file as plain JSON (what {@link taskToJson} returns and the schema describes). */
+export interface TaskJson {
+  format: typeof TASK_FORMAT;
+  sources: number[];
+  ground: number[];
+  targets: number[];
+  train: ExampleJson[];
+  test: ExampleJson[];
+}
+
+const FIELDS = ['format', 'sources', 'ground', 'targets', 'train', 'test'] as const;
+const ROLES = [
+  { key: 'sources', noun: 'source' },
+  { key: 'ground', noun: 'ground node' },
+  { key: 'targets', noun: 'target' },
+] as const;
+
+/**
+ * Validate a parsed `clln.task/1` document against `network` and build the {@link Task}.
+ * @param json the value from `JSON.parse`
+ * @param source where it came from (a file name), used in error messages
+ * @param network the network the task runs on (node ids are checked against it)
+ * @param networkSource where the network came from, named in messages about the network
+ * @throws InvalidInputError naming `source`, the field (e.g. `targets[1]`, `train[4].in`), the rule, the value
+ *   and the fix
+ */
+export function parseTask(json: unknown, source: string, network: Network, networkSource?: string): Task {
+  return parseTaskDocument(json, source, network, networkSource);
+}
+
+/**
+ * {@link parseTask} with the network optional: without it, node ids are only checked to be integers >= 0
+ * and connectivity is not checked.
+ */
+function parseTaskDocument(json: unknown, source: string, network: Network | undefined, networkSource?: string): Task {
+  const doc = expectObject(json, source, undefined, 'a task file');
+  expectFormat(doc, TASK_FORMAT, source);
+  expectKnownKeys(doc, FIELDS, source, undefined);
+  const netName = networkSource ?? (network?.name ? `network ${show(network.name)}` : 'the network');
+
+  // Node roles: each node at most once over all three lists.
+  const roleOf = new Map<number, string>(); // node -> field where it was first listed
+  const lists: Int32Array[] = [];
+  for (const { key, noun } of ROLES) {
+    const raw = expectArray(
+      expectPresent(doc, key, source, undefined, `add "${key}": [...], the ${noun} node ids (may be [])`),
+      source,
+      key,
+      `write "${key}" as a list of node ids, e.g. [0, 3]`,
+    );
+    const ids = new Int32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const field = child(key, i);
+      const id = expectNodeId(raw[i], network?.nodes, source, field, netName);
+      const first = roleOf.get(id);
+      if (first !== undefined) {
+        const same = first.startsWith(key + '[');
+        fail(
+          source,
+          field,
+          same
+            ? `node ${id} is listed twice in "${key}" (also at ${first}); a node can have only one role`
+            : `node ${id} is listed both as a ${noun} and at ${first}; a node can have only one role`,
+          `remove node ${id} from one of the two places`,
+        );
+      }
+      roleOf.set(id, field);
+      ids[i] = id;
+    }
+    lists.push(ids);
+  }
+  const [sources, ground, targets] = lists;
+  if (sources.length + ground.length === 0) {
+    fail(
+      source,
+      'sources',
+      '"sources" and "ground" are both empty: with no imposed node the node voltages are undetermined',
+      'list at least one node in "sources" or "ground"',
+    );
+  }
+  if (targets.length === 0) {
+    fail(source, 'targets', 'must list at least one node: a task without targets has nothing to learn', 'list the output node ids in "targets"');
+  }
+
+  const trainRaw = expectPresent(doc, 'train', source, undefined, 'add "train": [{"in": [...], "out": [...]}, ...]');
+  const train = parseExamples(trainRaw, 'train', true, sources.length, targets.length, source);
+  const test = doc.test === undefined ? [] : parseExamples(doc.test, 'test', false, sources.length, targets.length, source);
+
+  if (network) {
+    const imposed = new Int32Array(sources.length + ground.length);
+    imposed.set(sources, 0);
+    imposed.set(ground, sources.length);
+    assertConnected(network, imposed, { source, field: 'ground' }, 'source or ground', netName);
+  }
+
+  return { sources, ground, targets, train, test };
+}
+
+/** The JSON document of a task (inverse of {@link parseTask}). */
+export function taskToJson(task: Task): TaskJson {
+  const ex = (e: Example): ExampleJson => ({ in: Array.from(e.in), out: Array.from(e.out) });
+  return {
+    format: TASK_FORMAT,
+    sources: Array.from(task.sources),
+    ground: Array.from(task.ground),
+    targets: Array.from(task.targets),
+    train: task.train.map(ex),
+    test: task.test.map(ex),
+  };
+}
+
+/**
+ * Read and validate a task file for `network`. Throws InvalidInputError naming `path` on any problem.
+ * @param networkSource where the network came from (e.g. its file name), named in messages
+ */
+export function readTaskFile(path: string, network: Network, networkSource?: string): Task {
+  return parseTask(readJsonFile(path, 'task file'), path, network, networkSource);
+}
+
+/**
+ * Write `task` as a `clln.task/1` file. It is validated first, so a task that could not be read back is never
+ * written: against `network` when given (node ids, connectivity), otherwise structurally (roles, lengths).
+ */
+export function writeTaskFile(path: string, task: Task, network?: Network, networkSource?: string): void {
+  const json = taskToJson(task);
+  parseTaskDocument(json, path, network, networkSource);
+  writeJsonFile(path, json);
+}
+
+function parseExamples(
+  value: unknown,
+  key: 'train' | 'test',
+  nonEmpty: boolean,
+  nIn: number,
+  nOut: number,
+  source: string,
+): Example[] {
+  const shape = `{"in": [${nIn} source voltages], "out": [${nOut} target voltages]}`;
+  const raw = expectArray(value, source, key, `write "${key}" as a list of examples ${shape}`);
+  if (nonEmpty && raw.length === 0) {
+    fail(source, key, 'must contain at least one example, got []', `add examples ${shape}`);
+  }
+  const out: Example[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const field = child(key, i);
+    const ex = expectObject(raw[i], source, field, 'an example');
+    expectKnownKeys(ex, ['in', 'out'], source, field);
+    out.push({
+      in: parseVoltages(ex, 'in', nIn, `one voltage per source; "sources" has ${nIn}`, field, source),
+      out: parseVoltages(ex, 'out', nOut, `one voltage per target; "targets" has ${nOut}`, field, source),
+    });
+  }
+  return out;
+}
+
+function parseVoltages(
+  ex: Record<string, unknown>,
+  key: 'in' | 'out',
+  length: number,
+  rule: string,
+  parent: string,
+  source: string,
+): Float64Array {
+  const field = child(parent, key);
+  const fix = `give "${key}" as ${length} finite voltages in volts (${rule})`;
+  const raw = expectArray(expectPresent(ex, key, source, parent, fix), source, field, fix);
+  if (raw.length !== length) fail(source, field, `must have ${entries(length)} (${rule}), got ${raw.length}`, fix);
+  const v = new Float64Array(length);
+  for (let j = 0; j < length; j++) v[j] = expectFinite(raw[j], source, child(field, j), fix);
+  return v;
+}

@@ -1,0 +1,44 @@
+/**
+ * clln — the public API. Everything not exported here is internal and may change.
+ */
+export { CllnError, InvalidInputError, NumericalError } from './errors.js';
+
+// physics: networks, solver, states, rules, training
+export type { Network } from './physics/Network.js';
+export type { Example, Roles, Task } from './physics/Task.js';
+export { Rng } from './physics/Rng.js';
+export {
+  LaplacianSystem,
+  type LaplacianSystemOptions,
+  type SolveDiagnostics,
+  type SolveMethod,
+  type SystemAnalysis,
+} from './physics/LaplacianSystem.js';
+export { StateSolver } from './physics/StateSolver.js';
+export type { CircuitState, StateKind } from './physics/CircuitState.js';
+export { solveCircuit, type CircuitSolution } from './physics/solveCircuit.js';
+export { edgeDrops, edgeCurrents, nodeCurrentImbalance } from './physics/edgeDrops.js';
+export { cost, costGradient, squaredError } from './physics/cost.js';
+export type { LearningRule, RuleName, ContrastStates } from './physics/rules/LearningRule.js';
+export { CoupledLearning } from './physics/rules/CoupledLearning.js';
+export { EquilibriumPropagation } from './physics/rules/EquilibriumPropagation.js';
+export { TapRule, geometricTaps } from './physics/rules/TapRule.js';
+export { exampleIndex, type ExampleOrder } from './physics/exampleOrder.js';
+export {
+  Trainer,
+  resolveTrainOptions,
+  type TrainOptions,
+  type TrainConfig,
+  type TrainResult,
+  type StepRecord,
+} from './physics/Trainer.js';
+
+// generators
+export { latticeNetwork } from './physics/generators/lattice.js';
+export { randomGraphNetwork } from './physics/generators/randomGraph.js';
+export { linearTask } from './physics/generators/linearTask.js';
+
+// file formats
+export { parseNetwork, readNetworkFile, writeNetworkFile, networkToJson } from './formats/networkFile.js';
+export { parseTask, readTaskFile, writeTaskFile, taskToJson } from './formats/taskFile.js';
+export { findFloatingNodes } from './formats/connectivity.js';

@@ -1,0 +1,23 @@
+/** One training or test example: voltages at the sources and the desired voltages at the targets (volts). */
+export interface Example {
+  /** Source voltages in volts, in the order of `Task.sources`. */
+  in: Float64Array;
+  /** Desired target voltages in volts, in the order of `Task.targets`. */
+  out: Float64Array;
+}
+
+/** The roles of nodes in a task: which are driven, grounded (0 V) and read out. */
+export interface Roles {
+  /** Nodes driven to the example's input voltages. */
+  sources: Int32Array;
+  /** Nodes held at 0 V. */
+  ground: Int32Array;
+  /** Output nodes: free in the free state, clamped or nudged towards the desired values while learning. */
+  targets: Int32Array;
+}
+
+/** A supervised task: node roles plus training and test examples. */
+export interface Task extends Roles {
+  train: Example[];
+  test: Example[];
+}

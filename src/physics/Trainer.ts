@@ -1,0 +1,205 @@
+import { InvalidInputError, show } from '../errors.js';
+import { cost, squaredError } from './cost.js';
+import { epochCache, exampleIndex, type ExampleOrder } from './exampleOrder.js';
+import type { SolveMethod } from './LaplacianSystem.js';
+import type { Network } from './Network.js';
+import { CoupledLearning } from './rules/CoupledLearning.js';
+import { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
+import type { LearningRule, RuleName } from './rules/LearningRule.js';
+import { TapRule } from './rules/TapRule.js';
+import { StateSolver } from './StateSolver.js';
+import type { Example, Task } from './Task.js';
+
+/** Options of an in-process training run, as a user may give them (all optional but the network and task). */
+export interface TrainOptions {
+  /** Learning rule; default 'cl'. */
+  rule?: RuleName;
+  /** Clamping strength of CL and the tap rule, dimensionless in (0, 1]; default 0.1. */
+  eta?: number;
+  /** Nudge conductance of EP/CEP in siemens, > 0; default 0.01. */
+  beta?: number;
+  /** Learning rate in S/V^2, > 0; default 0.5. Unused by the tap rule. */
+  alpha?: number;
+  /** Number of update steps (one example each), integer >= 0; default 1000. */
+  steps?: number;
+  /** Example order; default 'shuffle'. */
+  order?: ExampleOrder;
+  /** Seed of the example order; default 0. */
+  seed?: number;
+  /** Linear solver; default 'auto'. */
+  method?: SolveMethod;
+  /** Conductance bounds in siemens; default the network's `bounds`, else [1e-6, 1e6]. */
+  bounds?: [number, number];
+  /** Tap table for the tap rule (siemens, increasing); default the network's `taps`. */
+  taps?: Float64Array;
+}
+
+/** Fully defaulted, validated options. */
+export interface TrainConfig {
+  rule: RuleName;
+  eta: number;
+  beta: number;
+  alpha: number;
+  steps: number;
+  order: ExampleOrder;
+  seed: number;
+  method: SolveMethod;
+  bounds: [number, number];
+  taps?: Float64Array;
+}
+
+/** Default conductance bounds when neither the options nor the network give any (siemens). */
+export const DEFAULT_BOUNDS: [number, number] = [1e-6, 1e6];
+
+/** Validate options once, at the entry point; errors name the parameter, the rule and the value. */
+export function resolveTrainOptions(net: Network, o: TrainOptions = {}): TrainConfig {
+  const rule = o.rule ?? 'cl';
+  if (!['cl', 'ep', 'cep', 'tap'].includes(rule)) bad('rule', 'must be one of cl, ep, cep, tap', rule);
+  const eta = o.eta ?? 0.1;
+  if (!(Number.isFinite(eta) && eta > 0 && eta <= 1)) bad('eta', 'must be a number in (0, 1]', eta);
+  const beta = o.beta ?? 0.01;
+  if (!(Number.isFinite(beta) && beta > 0)) bad('beta', 'must be a finite number > 0 (siemens)', beta);
+  const alpha = o.alpha ?? 0.5;
+  if (!(Number.isFinite(alpha) && alpha > 0)) bad('alpha', 'must be a finite number > 0 (S/V^2)', alpha);
+  const steps = o.steps ?? 1000;
+  if (!(Number.isInteger(steps) && steps >= 0)) bad('steps', 'must be an integer >= 0', steps);
+  const order = o.order ?? 'shuffle';
+  if (order !== 'sequential' && order !== 'shuffle') bad('order', 'must be sequential or shuffle', order);
+  const seed = o.seed ?? 0;
+  if (!Number.isInteger(seed)) bad('seed', 'must be an integer', seed);
+  const method = o.method ?? 'auto';
+  if (!['auto', 'cholesky', 'cg'].includes(method)) bad('method', 'must be auto, cholesky or cg', method);
+  const bounds = o.bounds ?? net.bounds ?? DEFAULT_BOUNDS;
+  if (!(bounds[0] > 0 && bounds[1] >= bounds[0] && Number.isFinite(bounds[1]))) bad('bounds', 'must satisfy 0 < k_min <= k_max < inf', bounds);
+  const taps = o.taps ?? net.taps;
+  if (rule === 'tap' && !taps) {
+    throw new InvalidInputError({ field: 'rule' }, 'the tap rule needs a tap table', 'add "taps" to the network file or pass --taps COUNT');
+  }
+  return { rule, eta, beta, alpha, steps, order, seed, method, bounds: [bounds[0], bounds[1]], taps };
+}
+
+function bad(field: string, rule: string, value: unknown): never {
+  throw new InvalidInputError({ field }, `${field} ${rule}, got ${show(value)}`);
+}
+
+/** Build the learning rule named in the config. */
+export function createRule(cfg: TrainConfig, initial: Float64Array): LearningRule {
+  switch (cfg.rule) {
+    case 'cl':
+      return new CoupledLearning(cfg.eta, cfg.alpha);
+    case 'ep':
+      return new EquilibriumPropagation(cfg.beta, cfg.alpha, false);
+    case 'cep':
+      return new EquilibriumPropagation(cfg.beta, cfg.alpha, true);
+    case 'tap':
+      return new TapRule(cfg.eta, cfg.taps!, initial);
+  }
+}
+
+/** What one training step did. */
+export interface StepRecord {
+  /** Step number, 0-based. */
+  step: number;
+  /** Index of the training example used. */
+  example: number;
+  /** Cost of the free state before the update, V^2. */
+  cost: number;
+  /** Number of edges whose conductance changed. */
+  changed: number;
+}
+
+/** Final result of a training run. */
+export interface TrainResult {
+  steps: number;
+  conductance: Float64Array;
+  /** Mean squared error per target output over the training set, V^2. */
+  trainMse: number;
+  /** Same over the test set (NaN when the task has no test examples). */
+  testMse: number;
+  /** MSE before training, for comparison. */
+  initialTrainMse: number;
+  initialTestMse: number;
+}
+
+/**
+ * Online training of a simulated network: one update per example, the rule's states computed by the sparse
+ * solver. The network's conductances are copied; `conductance` holds the current values.
+ */
+export class Trainer {
+  readonly cfg: TrainConfig;
+  readonly solver: StateSolver;
+  readonly rule: LearningRule;
+  readonly conductance: Float64Array;
+  /** Steps done so far. */
+  stepCount = 0;
+  private readonly order = epochCache();
+  private dirty = true;
+
+  constructor(readonly net: Network, readonly task: Task, options?: TrainOptions) {
+    this.cfg = resolveTrainOptions(net, options);
+    this.conductance = Float64Array.from(net.conductance);
+    this.rule = createRule(this.cfg, this.conductance);
+    if (this.rule instanceof TapRule) {
+      for (let e = 0; e < this.conductance.length; e++) this.conductance[e] = this.rule.taps[this.rule.tap[e]];
+    }
+    this.solver = new StateSolver(net, task, { method: this.cfg.method });
+  }
+
+  /** Index of the example that step `s` uses. */
+  exampleAt(s: number): number {
+    return exampleIndex(this.cfg.order, s, this.task.train.length, this.cfg.seed, this.order);
+  }
+
+  /** One online update on the next example. */
+  step(): StepRecord {
+    const s = this.stepCount;
+    const idx = this.exampleAt(s);
+    const ex = this.task.train[idx];
+    this.refresh();
+    const free = this.solver.free(ex.in);
+    const c = cost(free.voltages, this.task.targets, ex.out);
+    const states = this.rule.states(this.solver, free, ex.out);
+    const changed = this.rule.update(this.conductance, this.net.edgeA, this.net.edgeB, states, this.cfg.bounds);
+    this.dirty = true;
+    this.stepCount = s + 1;
+    return { step: s, example: idx, cost: c, changed };
+  }
+
+  /** Mean squared error per target output over `examples` with the current conductances (V^2; NaN if empty). */
+  mse(examples: Example[]): number {
+    if (examples.length === 0) return NaN;
+    this.refresh();
+    let sum = 0;
+    const buf = new Float64Array(this.net.nodes);
+    for (const ex of examples) sum += squaredError(this.solver.free(ex.in, buf).voltages, this.task.targets, ex.out);
+    return sum / examples.length;
+  }
+
+  /**
+   * Run the configured number of steps.
+   * @param onProgress called after every step; cheap callers only (the CLI throttles its drawing)
+   */
+  run(onProgress?: (r: StepRecord) => void): TrainResult {
+    const initialTrainMse = this.mse(this.task.train);
+    const initialTestMse = this.mse(this.task.test);
+    while (this.stepCount < this.cfg.steps) {
+      const r = this.step();
+      onProgress?.(r);
+    }
+    return {
+      steps: this.stepCount,
+      conductance: Float64Array.from(this.conductance),
+      trainMse: this.mse(this.task.train),
+      testMse: this.mse(this.task.test),
+      initialTrainMse,
+      initialTestMse,
+    };
+  }
+
+  private refresh(): void {
+    if (this.dirty) {
+      this.solver.setConductance(this.conductance);
+      this.dirty = false;
+    }
+  }
+}

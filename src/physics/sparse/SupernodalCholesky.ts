@@ -1,0 +1,217 @@
+import { NumericalError } from '../../errors.js';
+import { choleskyPanel, syrkLower } from './denseKernels.js';
+import type { SymbolicFactor } from './SymbolicFactor.js';
+
+/** Options of {@link SupernodalCholesky}. */
+export interface SupernodalCholeskyOptions {
+  /**
+   * A pivot d_j is accepted only if d_j > pivotTolerance * a_jj (a_jj the original diagonal entry). Pivots
+   * below this are numerically zero: the matrix is singular or indefinite to working precision. Default 1e-14.
+   */
+  pivotTolerance?: number;
+}
+
+/**
+ * Numeric sparse Cholesky factorisation P A P^T = L L^T on a fixed {@link SymbolicFactor}, multifrontal and
+ * supernodal: supernodes are processed children first; each assembles its dense block from A and from its
+ * children's update matrices (extend-add via precomputed index maps), factorises it with dense kernels, and
+ * leaves its own update matrix on a stack for its parent. All memory (factor, stack, solve work) is allocated
+ * once in the constructor and reused by every {@link factorize} and {@link solve}.
+ */
+export class SupernodalCholesky {
+  readonly symbolic: SymbolicFactor;
+  /** Factor values: the dense column-major block of each supernode (see SymbolicFactor.valPtr). */
+  readonly values: Float64Array;
+  private readonly stack: Float64Array;
+  private readonly uStart: Int32Array;
+  private readonly pivotTol: Float64Array;
+  private readonly tolerance: number;
+  private readonly y: Float64Array;
+  private readonly tmp: Float64Array;
+  private factored = false;
+
+  constructor(symbolic: SymbolicFactor, options: SupernodalCholeskyOptions = {}) {
+    this.symbolic = symbolic;
+    this.tolerance = options.pivotTolerance ?? 1e-14;
+    this.values = new Float64Array(symbolic.storedEntries);
+    this.stack = new Float64Array(Math.max(1, symbolic.stackSize));
+    this.uStart = new Int32Array(symbolic.nsuper);
+    this.pivotTol = new Float64Array(symbolic.n);
+    this.y = new Float64Array(symbolic.n);
+    this.tmp = new Float64Array(Math.max(1, symbolic.maxRows));
+  }
+
+  /** True once a factorisation has succeeded (and no later one failed). */
+  get isFactored(): boolean {
+    return this.factored;
+  }
+
+  /**
+   * Factorise the matrix whose CSR values (in the pattern the symbolic factor was built from) are `a`.
+   * Throws NumericalError naming the pivot (original index) if the matrix is not positive definite.
+   */
+  factorize(a: Float64Array): void {
+    this.factored = false;
+    const sym = this.symbolic;
+    const L = this.values;
+    const stack = this.stack;
+    const { superStart, rowPtr, valPtr, relPtr, relIdx, firstChild, nextSibling, asmSrc, asmDst, diagSrc } = sym;
+    const uStart = this.uStart;
+    const pivotTol = this.pivotTol;
+    const tol = this.tolerance;
+
+    L.fill(0);
+    for (let t = 0; t < asmSrc.length; t++) L[asmDst[t]] = a[asmSrc[t]];
+    for (let j = 0; j < sym.n; j++) {
+      const d = diagSrc[j] >= 0 ? a[diagSrc[j]] : 0;
+      pivotTol[j] = d > 0 ? tol * d : 0;
+    }
+
+    let top = 0;
+    for (let J = 0; J < sym.nsuper; J++) {
+      const f = superStart[J];
+      const w = superStart[J + 1] - f;
+      const m = rowPtr[J + 1] - rowPtr[J];
+      const u = m - w;
+      const off = valPtr[J];
+      const uOff = top;
+      if (u > 0) stack.fill(0, uOff, uOff + u * u);
+
+      // Extend-add the children's update matrices into this block and this update matrix.
+      for (let C = firstChild[J]; C >= 0; C = nextSibling[C]) {
+        const uc = relPtr[C + 1] - relPtr[C];
+        const r0 = relPtr[C];
+        const cOff = uStart[C];
+        for (let jc = 0; jc < uc; jc++) {
+          const t = relIdx[r0 + jc];
+          const src = cOff + jc * uc;
+          if (t < w) {
+            const dst = off + t * m;
+            for (let ic = jc; ic < uc; ic++) L[dst + relIdx[r0 + ic]] += stack[src + ic];
+          } else {
+            const dst = uOff + (t - w) * u - w;
+            for (let ic = jc; ic < uc; ic++) stack[dst + relIdx[r0 + ic]] += stack[src + ic];
+          }
+        }
+      }
+
+      const bad = choleskyPanel(L, off, m, w, pivotTol, f);
+      if (bad >= 0) {
+        const j = f + bad;
+        throw new NumericalError(
+          `matrix is not positive definite: pivot ${j} (original index ${sym.perm[j]}) is ` +
+            `${L[off + bad * m + bad]} after elimination of the earlier pivots, original diagonal ` +
+            `${diagSrc[j] >= 0 ? a[diagSrc[j]] : 0} (a floating component, a zero or negative conductance, or a singular system)`,
+        );
+      }
+      if (u > 0) syrkLower(stack, uOff, u, L, off + w, m, w);
+
+      // Pop the children and move this update matrix down to where they started.
+      const base = firstChild[J] >= 0 ? uStart[firstChild[J]] : uOff;
+      if (u > 0 && base !== uOff) stack.copyWithin(base, uOff, uOff + u * u);
+      uStart[J] = base;
+      top = base + u * u;
+    }
+    this.factored = true;
+  }
+
+  /**
+   * Solve A x = b with the current factorisation (b and x in the original numbering, length n; they may be
+   * the same array). Allocation-free.
+   */
+  solve(b: Float64Array, x: Float64Array): Float64Array {
+    if (!this.factored) throw new Error('SupernodalCholesky.solve: no valid factorisation (call factorize first)');
+    const sym = this.symbolic;
+    const n = sym.n;
+    const { perm, superStart, rowPtr, rowIdx, valPtr } = sym;
+    const L = this.values;
+    const y = this.y;
+    const tmp = this.tmp;
+    for (let k = 0; k < n; k++) y[k] = b[perm[k]];
+
+    // Forward: L z = y. Per supernode: the dense triangle, then the rows below accumulated in tmp (four
+    // columns per sweep) and scattered once.
+    for (let J = 0; J < sym.nsuper; J++) {
+      const f = superStart[J];
+      const w = superStart[J + 1] - f;
+      const r0 = rowPtr[J];
+      const m = rowPtr[J + 1] - r0;
+      const off = valPtr[J];
+      const u = m - w;
+      for (let k = 0; k < w; k++) {
+        const ck = off + k * m;
+        const yk = y[f + k] / L[ck + k];
+        y[f + k] = yk;
+        for (let i = k + 1; i < w; i++) y[f + i] -= L[ck + i] * yk;
+      }
+      if (u === 0) continue;
+      for (let i = 0; i < u; i++) tmp[i] = 0;
+      let k = 0;
+      for (; k + 3 < w; k += 4) {
+        const c0 = off + k * m + w;
+        const c1 = c0 + m;
+        const c2 = c1 + m;
+        const c3 = c2 + m;
+        const y0 = y[f + k], y1 = y[f + k + 1], y2 = y[f + k + 2], y3 = y[f + k + 3];
+        for (let i = 0; i < u; i++) tmp[i] += L[c0 + i] * y0 + L[c1 + i] * y1 + L[c2 + i] * y2 + L[c3 + i] * y3;
+      }
+      for (; k < w; k++) {
+        const c0 = off + k * m + w;
+        const y0 = y[f + k];
+        for (let i = 0; i < u; i++) tmp[i] += L[c0 + i] * y0;
+      }
+      const rb = r0 + w;
+      for (let i = 0; i < u; i++) y[rowIdx[rb + i]] -= tmp[i];
+    }
+    // Backward: L^T x = z. Per supernode: gather the rows below, dot products with them (four columns per
+    // sweep), then the dense triangle.
+    for (let J = sym.nsuper - 1; J >= 0; J--) {
+      const f = superStart[J];
+      const w = superStart[J + 1] - f;
+      const r0 = rowPtr[J];
+      const m = rowPtr[J + 1] - r0;
+      const off = valPtr[J];
+      const u = m - w;
+      if (u > 0) {
+        const rb = r0 + w;
+        for (let i = 0; i < u; i++) tmp[i] = y[rowIdx[rb + i]];
+        let k = 0;
+        for (; k + 3 < w; k += 4) {
+          const c0 = off + k * m + w;
+          const c1 = c0 + m;
+          const c2 = c1 + m;
+          const c3 = c2 + m;
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let i = 0; i < u; i++) {
+            const t = tmp[i];
+            s0 += L[c0 + i] * t;
+            s1 += L[c1 + i] * t;
+            s2 += L[c2 + i] * t;
+            s3 += L[c3 + i] * t;
+          }
+          y[f + k] -= s0;
+          y[f + k + 1] -= s1;
+          y[f + k + 2] -= s2;
+          y[f + k + 3] -= s3;
+        }
+        for (; k < w; k++) {
+          const c0 = off + k * m + w;
+          let s0 = 0;
+          for (let i = 0; i < u; i++) s0 += L[c0 + i] * tmp[i];
+          y[f + k] -= s0;
+        }
+      }
+      for (let k = w - 1; k >= 0; k--) {
+        const ck = off + k * m;
+        let s = y[f + k];
+        for (let i = k + 1; i < w; i++) s -= L[ck + i] * y[f + i];
+        y[f + k] = s / L[ck + k];
+      }
+    }
+    for (let k = 0; k < n; k++) x[perm[k]] = y[k];
+    return x;
+  }
+}
