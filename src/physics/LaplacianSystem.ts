@@ -188,18 +188,26 @@ export class LaplacianSystem {
     this.floating = floatingNodes(nodes, this.edgeA, this.edgeB, imposedIndex, null);
 
     // Pattern of H_FF: a diagonal entry for every free node and both off-diagonal entries of free-free edges.
-    const rows: number[] = [];
-    const cols: number[] = [];
-    for (let f = 0; f < nf; f++) {
-      rows.push(f);
-      cols.push(f);
-    }
+    let nFreeFree = 0;
     for (let e = 0; e < E; e++) {
       const fa = freeIndex[edgeA[e]];
       const fb = freeIndex[edgeB[e]];
+      if (fa >= 0 && fb >= 0 && fa !== fb) nFreeFree++;
+    }
+    const rows = new Int32Array(nf + 2 * nFreeFree);
+    const cols = new Int32Array(nf + 2 * nFreeFree);
+    for (let f = 0; f < nf; f++) {
+      rows[f] = f;
+      cols[f] = f;
+    }
+    for (let e = 0, t = nf; e < E; e++) {
+      const fa = freeIndex[edgeA[e]];
+      const fb = freeIndex[edgeB[e]];
       if (fa >= 0 && fb >= 0 && fa !== fb) {
-        rows.push(fa, fb);
-        cols.push(fb, fa);
+        rows[t] = fa;
+        cols[t++] = fb;
+        rows[t] = fb;
+        cols[t++] = fa;
       }
     }
     this.matrix = csrFromTriplets(nf, rows, cols, new Float64Array(rows.length));

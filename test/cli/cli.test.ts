@@ -104,6 +104,15 @@ describe('clln train', () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
+  it('draws a progress bar on a terminal (under script(1), a real pty) and ends with the summary', () => {
+    const cmd = [process.execPath, CLI, 'train', net, task, '--steps', '3000'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\rtrain cl \[[#-]+\] \d+\/3000/);
+    expect(r.stdout).toContain('3000/3000');
+    expect(r.stdout).toMatch(/test\s+MSE .* -> .*lower/);
+  });
+
   it('prints a summary without --json', () => {
     const r = clln('train', net, task, '--steps', '500', '--rule', 'ep');
     expect(r.code).toBe(0);

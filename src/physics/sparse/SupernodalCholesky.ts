@@ -147,6 +147,23 @@ export class SupernodalCholesky {
       if (u === 0) continue;
       for (let i = 0; i < u; i++) tmp[i] = 0;
       let k = 0;
+      for (; k + 7 < w; k += 8) {
+        const c0 = off + k * m + w;
+        const c1 = c0 + m;
+        const c2 = c1 + m;
+        const c3 = c2 + m;
+        const c4 = c3 + m;
+        const c5 = c4 + m;
+        const c6 = c5 + m;
+        const c7 = c6 + m;
+        const y0 = y[f + k], y1 = y[f + k + 1], y2 = y[f + k + 2], y3 = y[f + k + 3];
+        const y4 = y[f + k + 4], y5 = y[f + k + 5], y6 = y[f + k + 6], y7 = y[f + k + 7];
+        for (let i = 0; i < u; i++) {
+          tmp[i] +=
+            L[c0 + i] * y0 + L[c1 + i] * y1 + L[c2 + i] * y2 + L[c3 + i] * y3 +
+            L[c4 + i] * y4 + L[c5 + i] * y5 + L[c6 + i] * y6 + L[c7 + i] * y7;
+        }
+      }
       for (; k + 3 < w; k += 4) {
         const c0 = off + k * m + w;
         const c1 = c0 + m;

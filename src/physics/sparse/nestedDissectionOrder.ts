@@ -24,9 +24,10 @@ export interface NestedDissectionOptions extends VertexSeparatorOptions {
 /**
  * Nested dissection: find a small vertex separator, number it last, and order the two halves the same way
  * recursively; small pieces are ordered by minimum degree. On a k x k lattice the factor then has
- * O(n log n) nonzeros and costs O(n^1.5) flops, against O(n^1.5) nonzeros for banded or minimum-degree
- * orders on large lattices; the top separators become the large dense blocks that the supernodal kernels
- * factorise fast. Disconnected pieces are ordered independently (no separator is needed between them).
+ * O(n log n) nonzeros and costs O(n^1.5) flops (a banded order: O(n^1.5) and O(n^2)); minimum degree comes
+ * close on small lattices and falls behind as they grow. The top separators become the large dense blocks
+ * that the supernodal kernels factorise fast. Disconnected pieces are ordered independently (no separator is
+ * needed between them).
  */
 export function nestedDissectionOrder(graph: AdjacencyGraph, options: NestedDissectionOptions = {}): EliminationOrder | null {
   const n = graph.n;
