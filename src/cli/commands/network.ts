@@ -3,7 +3,7 @@ import { InvalidInputError } from '../../errors.js';
 import { latticeNetwork, parseLatticeSize } from '../../physics/generators/lattice.js';
 import { randomGraphNetwork } from '../../physics/generators/randomGraph.js';
 import type { Network } from '../../physics/Network.js';
-import { int, num, parse, str } from '../args.js';
+import { num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
 
 export const networkHelp = `clln network lattice ROWSxCOLS [--diagonals] [--periodic] [--seed S] [--out FILE]
@@ -30,11 +30,10 @@ export function network(argv: string[], io: Io): number {
   } else if (kind === 'random' && size !== undefined && extra.length === 0) {
     const nodes = Number(size);
     if (!Number.isInteger(nodes) || nodes < 2) throw new InvalidInputError({ source: 'NODES' }, `must be an integer >= 2, got ${JSON.stringify(size)}`);
-    net = randomGraphNetwork({ nodes, meanDegree: num(p, 'degree', (x) => x > 0) ?? 5, seed: seed ?? 0 });
+    net = randomGraphNetwork({ nodes, meanDegree: num(p, 'degree', (x) => x > 0) ?? Math.min(5, nodes - 1), seed: seed ?? 0 });
   } else {
     throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS' or 'random NODES', got ${JSON.stringify(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
   }
-  void int;
   const out = str(p, 'out');
   if (out) {
     writeNetworkFile(out, net);

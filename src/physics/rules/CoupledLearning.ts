@@ -20,15 +20,7 @@ export class CoupledLearning implements LearningRule {
   }
 
   gradient(edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, out = new Float64Array(edgeA.length)): Float64Array {
-    const vf = s.free.voltages;
-    const vc = s.contrast[0].voltages;
-    const c = 1 / (2 * this.eta);
-    for (let e = 0; e < edgeA.length; e++) {
-      const df = vf[edgeB[e]] - vf[edgeA[e]];
-      const dc = vc[edgeB[e]] - vc[edgeA[e]];
-      out[e] = c * (dc * dc - df * df);
-    }
-    return out;
+    return clampedContrastGradient(edgeA, edgeB, s, this.eta, out);
   }
 
   update(k: Float64Array, edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, bounds: [number, number]): number {
@@ -45,4 +37,26 @@ export class CoupledLearning implements LearningRule {
     }
     return changed;
   }
+}
+
+/**
+ * The contrast gradient of a clamped-state rule (CL and the tap rule): (1/(2 eta)) [(dV_e^C)^2 - (dV_e^F)^2] in V^2,
+ * from the free state and the first contrast state of `s`.
+ */
+export function clampedContrastGradient(
+  edgeA: Int32Array,
+  edgeB: Int32Array,
+  s: ContrastStates,
+  eta: number,
+  out: Float64Array = new Float64Array(edgeA.length),
+): Float64Array {
+  const vf = s.free.voltages;
+  const vc = s.contrast[0].voltages;
+  const c = 1 / (2 * eta);
+  for (let e = 0; e < edgeA.length; e++) {
+    const df = vf[edgeB[e]] - vf[edgeA[e]];
+    const dc = vc[edgeB[e]] - vc[edgeA[e]];
+    out[e] = c * (dc * dc - df * df);
+  }
+  return out;
 }

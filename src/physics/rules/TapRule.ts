@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../../errors.js';
 import type { CircuitState } from '../CircuitState.js';
 import type { StateSolver } from '../StateSolver.js';
+import { clampedContrastGradient } from './CoupledLearning.js';
 import type { ContrastStates, LearningRule } from './LearningRule.js';
 
 /**
@@ -29,15 +30,7 @@ export class TapRule implements LearningRule {
   }
 
   gradient(edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, out = new Float64Array(edgeA.length)): Float64Array {
-    const vf = s.free.voltages;
-    const vc = s.contrast[0].voltages;
-    const c = 1 / (2 * this.eta);
-    for (let e = 0; e < edgeA.length; e++) {
-      const df = vf[edgeB[e]] - vf[edgeA[e]];
-      const dc = vc[edgeB[e]] - vc[edgeA[e]];
-      out[e] = c * (dc * dc - df * df);
-    }
-    return out;
+    return clampedContrastGradient(edgeA, edgeB, s, this.eta, out);
   }
 
   /** Moves taps; the conductance is set from the table (and the tap kept within `bounds`). */
