@@ -69,3 +69,33 @@ export function show(value: unknown): string {
     return String(value);
   }
 }
+
+/** A board did not answer a command within its timeout after all retries. */
+export class BoardTimeoutError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BoardTimeoutError';
+    brand(this);
+  }
+}
+
+/** The link to a board went down while a call was in flight (or stayed down past the reconnect limit). */
+export class BoardDisconnectedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BoardDisconnectedError';
+    brand(this);
+  }
+}
+
+/** The board answered `ERR CODE MESSAGE` (PROTOCOL.md error codes), or broke the protocol. */
+export class BoardProtocolError extends Error {
+  /** Protocol error code (400, 404, 409, 416, 500, 503), or 0 for a protocol violation seen by the host. */
+  readonly code: number;
+  constructor(code: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BoardProtocolError';
+    this.code = code;
+    brand(this);
+  }
+}
