@@ -1,34 +1,7 @@
 import type { Observable } from 'rxjs';
+import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 
-/** What a board says about itself (PROTOCOL.md `ID` + `TOPO`). */
-export interface BoardIdentity {
-  /** Protocol version the board speaks. */
-  protocol: number;
-  /** Firmware version string. */
-  firmware: string;
-  /** Board model name, e.g. `penn-gen1`. */
-  model: string;
-  /** Unique id of this board (hex). */
-  uid: string;
-  /** Boot counter: changes when the board has reset. */
-  bootCount: number;
-  /** Number of nodes N. */
-  nodes: number;
-  /** Edge list: edge e joins edges[e][0] to edges[e][1]. */
-  edges: [number, number][];
-  /** Nodes that can be driven as sources (and ground, at 0 V). */
-  drivable: number[];
-  /** Nodes that can be clamped. */
-  clampable: number[];
-  /** ADC: resolution in bits and input range in volts. */
-  adc: { bits: number; lo: number; hi: number };
-  /** DAC output range in volts. */
-  dac: { lo: number; hi: number };
-  /** Edge kind: a digital potentiometer with `taps` positions, or a transistor whose gate voltage (volts) is set. */
-  edge: { kind: 'tap'; taps: number } | { kind: 'gate'; lo: number; hi: number };
-  /** Maximum ADC sample rate, samples per second. */
-  maxSampleRate: number;
-}
+export type { BoardIdentity };
 
 /** Options every board call takes. */
 export interface CallOptions {
