@@ -16,12 +16,14 @@ export class LineDecoder {
   private buf: number[] = [];
   private discarding = false;
 
-  /** Feed bytes; returns the bodies of the complete, valid frames they finish. */
+  /** Feed bytes (or a string of one char per byte); returns the bodies of the complete, valid frames they finish. */
   push(chunk: Uint8Array | string): string[] {
     const out: string[] = [];
     const n = chunk.length;
     for (let i = 0; i < n; i++) {
-      const b = typeof chunk === 'string' ? chunk.charCodeAt(i) & 0xff : chunk[i];
+      // A string is one byte per char (latin1). A char above U+00FF is no byte at all: it stands for a non-printable
+      // byte (0xFF), never for the low byte of its code, which could forge a line feed or a printable character.
+      const b = typeof chunk === 'string' ? Math.min(chunk.charCodeAt(i), 0xff) : chunk[i];
       if (b === 0x0a) {
         if (this.discarding) {
           this.discarding = false;

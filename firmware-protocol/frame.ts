@@ -3,6 +3,9 @@ import { crc16, crcHex } from './crc16.js';
 /** Longest line (bytes before the line feed) either side accepts; PROTOCOL.md "Transport". */
 export const MAX_LINE = 1024;
 
+/** Longest frame body: the line also holds `*CCCC` (5 bytes). */
+export const MAX_BODY = MAX_LINE - 5;
+
 /** Why a line was rejected. */
 export type FrameError = 'crc' | 'garbage' | 'overlong';
 
@@ -12,7 +15,7 @@ export type FrameResult = { ok: true; body: string } | { ok: false; error: Frame
 /** Wrap a body into a frame line, `BODY*CCCC\n`. The body must be printable ASCII without `*`. */
 export function encodeFrame(body: string): string {
   if (!isPrintableBody(body)) throw new RangeError(`frame body must be printable ASCII without '*', got ${JSON.stringify(body)}`);
-  if (body.length + 5 > MAX_LINE) throw new RangeError(`frame body of ${body.length} bytes exceeds the ${MAX_LINE}-byte line limit`);
+  if (body.length > MAX_BODY) throw new RangeError(`frame body of ${body.length} bytes exceeds the ${MAX_LINE}-byte line limit`);
   return `${body}*${crcHex(crc16(body))}\n`;
 }
 

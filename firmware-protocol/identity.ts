@@ -70,7 +70,8 @@ export function parseTopology(payload: string[]): [number, number][] | null {
 
 /**
  * Parse an `ID` payload plus the `TOPO` edge list into an identity. Returns an error string naming the bad field
- * instead of throwing. Refuses an unknown protocol version.
+ * instead of throwing. Refuses an unknown protocol version, and an identity the host could not use safely: counts
+ * that are not non-negative integers, node indices (drive, clamp, edge ends) outside 0..nodes-1, empty ranges.
  */
 export function parseIdentity(payload: string[], edges: [number, number][]): BoardIdentity | string {
   const f = parseFields(payload);
@@ -82,9 +83,13 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
     const v = f.get(k);
     return v === undefined ? null : parseList(v);
   };
+  const isCount = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
   const protocol = num('proto');
   if (protocol === null) return 'ID reply has no proto field';
   if (protocol !== PROTOCOL_VERSION) return `board speaks protocol ${protocol}, this host speaks ${PROTOCOL_VERSION}`;
+  for (const k of ['fw', 'board', 'uid']) {
+    if (!f.get(k)) return `ID reply field ${k} is missing or empty`;
+  }
   const nodes = num('nodes');
   const nEdges = num('edges');
   const boot = num('boot');
@@ -94,33 +99,50 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   const dac = list('dac');
   const rate = num('rate');
   const edgeField = f.get('edge')?.split(',') ?? [];
-  for (const [name, v] of [['nodes', nodes], ['edges', nEdges], ['boot', boot], ['drive', drive], ['clamp', clamp], ['rate', rate]] as const) {
+  if (nodes === null || !isCount(nodes) || nodes < 1) return 'ID reply field nodes is missing or not a positive integer';
+  if (nEdges === null || !isCount(nEdges)) return 'ID reply field edges is missing or not a non-negative integer';
+  if (boot === null || !isCount(boot)) return 'ID reply field boot is missing or not a non-negative integer';
+  const isNode = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < nodes;
+  for (const [name, v] of [['drive', drive], ['clamp', clamp]] as const) {
     if (v === null) return `ID reply field ${name} is missing or malformed`;
+    if (!v.every(isNode)) return `ID reply field ${name} lists a node outside 0..${nodes - 1}`;
+    if (new Set(v).size !== v.length) return `ID reply field ${name} lists a node twice`;
   }
   if (!adc || adc.length !== 3) return 'ID reply field adc must be BITS,LO,HI';
+  if (!Number.isInteger(adc[0]) || adc[0] < 1 || adc[0] > 32) return 'ID reply field adc has BITS outside 1..32';
+  if (!(adc[1] < adc[2])) return 'ID reply field adc needs LO < HI';
   if (!dac || dac.length !== 2) return 'ID reply field dac must be LO,HI';
+  if (!(dac[0] < dac[1])) return 'ID reply field dac needs LO < HI';
+  if (rate === null || !(rate > 0)) return 'ID reply field rate is missing or not positive';
   if (nEdges !== edges.length) return `ID says ${nEdges} edges but TOPO lists ${edges.length}`;
+  for (let e = 0; e < edges.length; e++) {
+    const [a, b] = edges[e];
+    if (!isNode(a) || !isNode(b)) return `TOPO edge ${e} (${a}-${b}) has an end outside 0..${nodes - 1}`;
+    if (a === b) return `TOPO edge ${e} joins node ${a} to itself`;
+  }
   let edge: BoardIdentity['edge'];
-  if (edgeField[0] === 'tap' && edgeField.length === 2 && parseNumber(edgeField[1]) !== null) {
-    edge = { kind: 'tap', taps: Number(edgeField[1]) };
-  } else if (edgeField[0] === 'gate' && edgeField.length === 3 && parseNumber(edgeField[1]) !== null && parseNumber(edgeField[2]) !== null) {
-    edge = { kind: 'gate', lo: Number(edgeField[1]), hi: Number(edgeField[2]) };
+  const e1 = edgeField.length > 1 ? parseNumber(edgeField[1]) : null;
+  const e2 = edgeField.length > 2 ? parseNumber(edgeField[2]) : null;
+  if (edgeField[0] === 'tap' && edgeField.length === 2 && e1 !== null && Number.isSafeInteger(e1) && e1 >= 2) {
+    edge = { kind: 'tap', taps: e1 };
+  } else if (edgeField[0] === 'gate' && edgeField.length === 3 && e1 !== null && e2 !== null && e1 < e2) {
+    edge = { kind: 'gate', lo: e1, hi: e2 };
   } else {
-    return 'ID reply field edge must be tap,COUNT or gate,LO,HI';
+    return 'ID reply field edge must be tap,COUNT (COUNT >= 2) or gate,LO,HI (LO < HI)';
   }
   return {
     protocol,
-    firmware: f.get('fw') ?? '',
-    model: f.get('board') ?? '',
-    uid: f.get('uid') ?? '',
-    bootCount: boot!,
-    nodes: nodes!,
+    firmware: f.get('fw')!,
+    model: f.get('board')!,
+    uid: f.get('uid')!,
+    bootCount: boot,
+    nodes,
     edges,
     drivable: drive!,
     clampable: clamp!,
     adc: { bits: adc[0], lo: adc[1], hi: adc[2] },
     dac: { lo: dac[0], hi: dac[1] },
     edge,
-    maxSampleRate: rate!,
+    maxSampleRate: rate,
   };
 }

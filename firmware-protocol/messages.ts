@@ -1,3 +1,5 @@
+import { MAX_BODY } from './frame.js';
+
 /**
  * Message bodies of PROTOCOL.md: commands (`SEQ VERB ARGS`), replies (`SEQ OK ...`, `SEQ ERR CODE MSG`) and
  * unsolicited device messages (`! KIND ...`). Pure functions; parsers return null instead of throwing.
@@ -54,9 +56,15 @@ export function formatOk(seq: number, payload: string[] = []): string {
   return [String(seq), 'OK', ...payload].join(' ');
 }
 
-/** `SEQ ERR CODE MESSAGE` (the message's '*' and control characters are replaced, to keep the frame valid). */
+/**
+ * `SEQ ERR CODE MESSAGE`. To keep the frame valid, the message's '*', control and non-ASCII characters are replaced
+ * by '?' and a message too long for one frame is cut (ending in `...`): an error reply can always be sent.
+ */
 export function formatErr(seq: number, code: number, message: string): string {
-  return `${seq} ERR ${code} ${message.replace(/[^\x20-\x29\x2b-\x7e]/g, '?')}`;
+  const head = `${seq} ERR ${code} `;
+  let msg = message.replace(/[^\x20-\x29\x2b-\x7e]/g, '?');
+  if (head.length + msg.length > MAX_BODY) msg = msg.slice(0, Math.max(0, MAX_BODY - head.length - 3)) + '...';
+  return head + msg;
 }
 
 /** `! KIND FIELDS...` */
@@ -102,9 +110,10 @@ export function wireNumber(x: number): number {
   return Number(formatNumber(x));
 }
 
-/** Parse a protocol number; null unless it is a finite decimal. */
+/** Parse a protocol number; null unless it is a finite decimal. Linear time in the length of `s`. */
 export function parseNumber(s: string): number | null {
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return null;
+  // `\d+(\.\d*)?`, not `\d+\.?\d*`: the latter can split a run of digits in n ways and backtracks quadratically.
+  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s)) return null;
   const x = Number(s);
   return Number.isFinite(x) ? x : null;
 }
@@ -127,10 +136,22 @@ export function parseList(s: string): number[] | null {
   return out;
 }
 
-/** `i:v,j:w` (or `-`). */
+/** Largest index a pair can carry (`parsePairs` reads at most 6 digits). */
+export const MAX_PAIR_INDEX = 999_999;
+
+/**
+ * `i:v,j:w` (or `-`). Throws RangeError on what `parsePairs` would reject (an index that is not an integer in
+ * 0..MAX_PAIR_INDEX, a repeated index, a non-finite value), so such a frame is never sent.
+ */
 export function formatPairs(pairs: Iterable<readonly [number, number]>): string {
   const parts: string[] = [];
-  for (const [i, v] of pairs) parts.push(`${i}:${formatNumber(v)}`);
+  const seen = new Set<number>();
+  for (const [i, v] of pairs) {
+    if (!Number.isInteger(i) || i < 0 || i > MAX_PAIR_INDEX) throw new RangeError(`pair index must be an integer in 0..${MAX_PAIR_INDEX}, got ${i}`);
+    if (seen.has(i)) throw new RangeError(`pair index ${i} repeated`);
+    seen.add(i);
+    parts.push(`${i}:${formatNumber(v)}`);
+  }
   return parts.length ? parts.join(',') : '-';
 }
 

@@ -1,0 +1,53 @@
+/**
+ * The golden vectors of `firmware-protocol/vectors/` (see PROTOCOL.md), for the tests of host and twin.
+ * The JSON files stay in the source tree; this module finds them from its own location, so it works both from
+ * source (`firmware-protocol/vectors.ts`) and compiled (`dist/firmware-protocol/vectors.js`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FrameError } from './frame.js';
+
+/** A valid frame: its body and the exact line that encodes it (including the final `\n`). */
+export interface FrameVector {
+  name: string;
+  /** Who sends it: `host` (a command) or `device` (a reply or an unsolicited message). */
+  dir: 'host' | 'device';
+  body: string;
+  line: string;
+}
+
+/** A line every receiver rejects: one char per byte (latin1), ending in `\n`, and the counter it bumps. */
+export interface BadLineVector {
+  name: string;
+  line: string;
+  error: FrameError;
+}
+
+export interface Vectors {
+  frames: FrameVector[];
+  badLines: BadLineVector[];
+}
+
+const PROBE = join('firmware-protocol', 'vectors', 'frames.json');
+
+/**
+ * The `firmware-protocol/vectors` directory: walks up from `from` (default: this module's directory) to the
+ * first directory that holds `firmware-protocol/vectors/frames.json`. Throws if there is none.
+ */
+export function findVectorsDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, PROBE))) return join(dir, 'firmware-protocol', 'vectors');
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`firmware-protocol/vectors/frames.json not found above ${from}`);
+    dir = up;
+  }
+}
+
+/** Read and parse the vector files (a fresh copy on every call). */
+export function loadVectors(): Vectors {
+  const dir = findVectorsDir();
+  const read = (f: string): unknown => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  return { frames: read('frames.json') as FrameVector[], badLines: read('bad-lines.json') as BadLineVector[] };
+}

@@ -1,0 +1,94 @@
+import { CllnError, InvalidInputError, show } from '../../errors.js';
+import { loadBoardModel } from '../../../twins/BoardModel.js';
+import { TwinBoardCore } from '../../../twins/TwinBoardCore.js';
+import { TwinFirmware } from '../../../twins/TwinFirmware.js';
+import type { ServedTwin } from '../../../twins/TwinServer.js';
+import { int, parse, positionals, str } from '../args.js';
+import type { Io } from '../Io.js';
+
+export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty [--link PATH]] [--seed S] [--ideal]
+                [--faults SPEC] [--baud 115200] [--step-ms MS]
+  Run a simulated board (twin) that speaks the board protocol on a serial line, until SIGINT or SIGTERM.
+  Prints 'READY <path>' on stdout once the host can open <path> (with --port: the device the twin opened).
+  --board    a model name (penn-gen1, penn-gen2: twins/models/NAME.json) or a clln.board/1 file
+  --pty      (default) make a pseudo-terminal pair with socat; the host opens the printed path,
+             which disappears while an unplug fault lasts. --link PATH chooses that path
+  --port     serve on an existing serial device (e.g. one end of a socat pty pair)
+  --seed     seed of every non-ideality and fault (default 0)
+  --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
+  --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
+             garble = probability per sent byte of a flipped bit, drop = probability per sent line of
+             losing it, reset-every / unplug-every = after every N commands the board reboots / the
+             link goes away for unplug-ms (board rebooted when it comes back)
+  --baud     output pacing, 10 bit times per byte (default 115200; 0 = unpaced)
+  --step-ms  time per step of an autonomous run (default from the model's sample rate)`;
+
+export async function twin(argv: string[], io: Io): Promise<number> {
+  const p = parse('twin', argv, {
+    board: { type: 'string' },
+    port: { type: 'string' },
+    pty: { type: 'boolean' },
+    link: { type: 'string' },
+    seed: { type: 'string' },
+    ideal: { type: 'boolean' },
+    faults: { type: 'string' },
+    baud: { type: 'string' },
+    'step-ms': { type: 'string' },
+  });
+  const [sub] = positionals(p, 'twin', ['serve']);
+  if (sub !== 'serve') throw new InvalidInputError({ source: 'clln twin' }, `unknown subcommand ${show(sub)}`, "use 'clln twin serve --board NAME'");
+  const board = str(p, 'board');
+  if (!board) throw new InvalidInputError({ source: '--board' }, 'is required', 'give a model name (penn-gen1, penn-gen2) or a clln.board/1 file');
+  const portPath = str(p, 'port');
+  const link = str(p, 'link');
+  if (portPath !== undefined && (p.values.pty === true || link !== undefined)) {
+    throw new InvalidInputError({ source: '--port' }, 'cannot be combined with --pty or --link', 'choose one transport');
+  }
+  const seedText = str(p, 'seed');
+  const seed = seedText === undefined ? 0 : Number(seedText);
+  if (!Number.isInteger(seed)) throw new InvalidInputError({ source: '--seed' }, `must be an integer, got ${show(seedText)}`);
+  const baud = int(p, 'baud', 0) ?? 115200;
+  const stepText = str(p, 'step-ms');
+  const stepMs = stepText === undefined ? undefined : Number(stepText);
+  if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
+  // loaded on demand: it pulls in serialport's native binding, which no other command needs
+  const { parseFaults, servePty, serveSerialPort } = await import('../../../twins/TwinServer.js');
+  const faults = parseFaults(str(p, 'faults') ?? '');
+  const model = loadBoardModel(board);
+  const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true });
+  const firmware = new TwinFirmware(core);
+  const log = (msg: string): void => {
+    io.stderr.write(`clln twin: ${msg}\n`);
+  };
+  const opts = { baud, faults, seed, stepMs, log };
+  let served: ServedTwin;
+  if (portPath !== undefined) {
+    try {
+      served = await serveSerialPort(portPath, firmware, opts);
+    } catch (e) {
+      throw new InvalidInputError({ source: '--port' }, `cannot open ${portPath}: ${(e as Error).message}`, 'give the path of an existing serial device or pty');
+    }
+  } else {
+    try {
+      served = await servePty(firmware, { ...opts, link });
+    } catch (e) {
+      if (e instanceof InvalidInputError) throw e;
+      throw new CllnError(`cannot make a pseudo-terminal: ${(e as Error).message}`);
+    }
+  }
+  io.stdout.write(`READY ${served.path}\n`);
+  log(`${model.name} (${model.nodes} nodes, ${model.edges.length} ${model.edge.kind} edges) on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await served.close();
+  const s = served.server.stats;
+  log(`stopped: ${s.commands} commands, ${s.resets} resets, ${s.unplugs} unplugs, ${s.droppedLines} lines dropped, ${s.garbledBytes} bytes garbled`);
+  return 0;
+}

@@ -1,0 +1,534 @@
+/**
+ * The simulated board's physics and state, without any protocol: what a board's analog front end and
+ * microcontroller would do for each command. Synchronous and deterministic given the seed (and the clock, for drift).
+ *
+ * Physics: node voltages by the Laplacian system with imposed = driven ∪ clamped nodes (DESIGN.md); nodes in a
+ * component without an imposed node read 0 V. Tap edges are linear resistors; gate edges follow the Ohmic law
+ * k = s (V_G - V_T - (V_a + V_b)/2) (floored at a tiny cut-off conductance), solved by fixed-point iterations that
+ * re-factorise the Laplacian, with a dense Newton fallback, to well below 1e-9 V.
+ *
+ * Non-idealities (all seeded, all off with `ideal` except ADC quantisation, DAC resolution and tap granularity):
+ * ADC noise per sample, DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
+ * conductance (multiplicative random walk driven by the injected clock).
+ */
+import { type BoardIdentity, PROTOCOL_VERSION, wireNumber } from '../firmware-protocol/codec.js';
+import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
+import { Rng } from '../src/physics/Rng.js';
+import { type BoardModel, validateBoardModel } from './BoardModel.js';
+import { badRequest, conflict, outOfRange } from './TwinError.js';
+
+/** Options of {@link TwinBoardCore}. */
+export interface TwinOptions {
+  /** Seed of every random choice (tolerances, DAC errors, noise, drift). Default 0. */
+  seed?: number;
+  /**
+   * No noise, no drift, no tolerance, no DAC/ADC gain-offset errors. ADC quantisation, DAC resolution and tap
+   * granularity stay, so an in-process run and a run over the wire are bit-identical. Default false.
+   */
+  ideal?: boolean;
+  /** Milliseconds, for drift. Default performance.now. */
+  clock?: () => number;
+}
+
+/** Counters since the last boot (for `STAT`). */
+export interface TwinStats {
+  /** Learning steps performed (STEP commands and autonomous-run steps). */
+  steps: number;
+  /** Measurements taken (MEAS, and the two inside every step). */
+  measurements: number;
+}
+
+/** Samples per measurement inside a learning step. */
+export const STEP_SAMPLES = 16;
+/** Default samples per MEAS. */
+export const DEFAULT_SAMPLES = 16;
+/** Largest sample count per MEAS. */
+export const MAX_SAMPLES = 1024;
+/** Conductance of a cut-off transistor edge, as a fraction of s * 1 V. */
+const CUTOFF_FRACTION = 1e-7;
+/** Nonlinear solve: stop when no node voltage moves more than this (V). */
+const NONLINEAR_TOL = 1e-11;
+
+/** Nominal conductance (S) of tap `t` of a tap edge model: 1/R, R geometric from rMax (tap 0) to rMin (top tap). */
+export function tapConductance(edge: { taps: number; rMin: number; rMax: number }, t: number): number {
+  const r = edge.rMax * Math.pow(edge.rMin / edge.rMax, t / (edge.taps - 1));
+  return 1 / r;
+}
+
+export class TwinBoardCore {
+  readonly model: BoardModel;
+  /** Boot counter (non-volatile): 1 after construction, +1 per reboot. */
+  bootCount = 1;
+  /** Counters since the last boot. */
+  readonly stats: TwinStats = { steps: 0, measurements: 0 };
+
+  private readonly ideal: boolean;
+  private readonly clock: () => number;
+  private readonly n: number;
+  private readonly edgeA: Int32Array;
+  private readonly edgeB: Int32Array;
+  private readonly drivable: Uint8Array;
+  private readonly clampable: Uint8Array;
+  /** Commanded drive / clamp voltages (after wire rounding and DAC resolution). */
+  private sources = new Map<number, number>();
+  private clamps = new Map<number, number>();
+  /** Edge settings: tap index or gate voltage. */
+  private settings: Float64Array;
+  /** Per-edge multiplicative factor on the conductance (tolerance x drift). */
+  private readonly factor: Float64Array;
+  private readonly driveGain: Float64Array;
+  private readonly driveOffset: Float64Array;
+  private readonly clampGain: Float64Array;
+  private readonly clampOffset: Float64Array;
+  private readonly noiseRng: Rng;
+  private readonly driftRng: Rng;
+  private lastDriftMs: number;
+  private readonly systems = new Map<string, LaplacianSystem>();
+  /** Physical node voltages of the present state, or null when something changed. */
+  private cached: Float64Array | null = null;
+  private readonly components: Int32Array;
+
+  constructor(model: BoardModel, opts: TwinOptions = {}) {
+    this.model = validateBoardModel(model, `board model ${JSON.stringify(model?.name ?? '?')}`);
+    const m = this.model;
+    this.ideal = opts.ideal ?? false;
+    this.clock = opts.clock ?? (() => performance.now());
+    const seed = opts.seed ?? 0;
+    this.n = m.nodes;
+    const E = m.edges.length;
+    this.edgeA = Int32Array.from(m.edges, (e) => e[0]);
+    this.edgeB = Int32Array.from(m.edges, (e) => e[1]);
+    this.drivable = new Uint8Array(this.n);
+    for (const i of m.drivable) this.drivable[i] = 1;
+    this.clampable = new Uint8Array(this.n);
+    for (const i of m.clampable) this.clampable[i] = 1;
+    this.settings = new Float64Array(E).fill(m.edge.powerOn);
+
+    // Fixed manufacturing errors, from their own stream so that noise and drift do not shift them.
+    const hw = new Rng(seed);
+    const tol = this.ideal ? 0 : m.edge.tolerance;
+    this.factor = new Float64Array(E);
+    for (let e = 0; e < E; e++) this.factor[e] = Math.max(0.05, 1 + tol * hw.normal());
+    const g = this.ideal ? 0 : m.dac.gainSpread;
+    const o = this.ideal ? 0 : m.dac.offsetSpread;
+    this.driveGain = Float64Array.from({ length: this.n }, () => 1 + g * hw.normal());
+    this.driveOffset = Float64Array.from({ length: this.n }, () => o * hw.normal());
+    this.clampGain = Float64Array.from({ length: this.n }, () => 1 + g * hw.normal());
+    this.clampOffset = Float64Array.from({ length: this.n }, () => o * hw.normal());
+    this.noiseRng = new Rng(seed * 7919 + 104729);
+    this.driftRng = new Rng(seed * 3571 + 15485863);
+    this.lastDriftMs = this.clock();
+
+    // Connected components of the board graph (every edge conducts a little, even a cut-off transistor).
+    const parent = Int32Array.from({ length: this.n }, (_, i) => i);
+    const find = (i: number): number => {
+      while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+      return i;
+    };
+    for (let e = 0; e < E; e++) parent[find(this.edgeA[e])] = find(this.edgeB[e]);
+    this.components = Int32Array.from({ length: this.n }, (_, i) => find(i));
+  }
+
+  /** What the board says in `ID` and `TOPO`. */
+  identity(): BoardIdentity {
+    const m = this.model;
+    return {
+      protocol: PROTOCOL_VERSION,
+      firmware: m.firmware,
+      model: m.name,
+      uid: m.uid,
+      bootCount: this.bootCount,
+      nodes: m.nodes,
+      edges: m.edges.map(([a, b]) => [a, b] as [number, number]),
+      drivable: [...m.drivable],
+      clampable: [...m.clampable],
+      adc: { bits: m.adc.bits, lo: m.adc.lo, hi: m.adc.hi },
+      dac: { lo: m.dac.lo, hi: m.dac.hi },
+      edge: m.edge.kind === 'tap' ? { kind: 'tap', taps: m.edge.taps } : { kind: 'gate', lo: m.edge.lo, hi: m.edge.hi },
+      maxSampleRate: m.maxSampleRate,
+    };
+  }
+
+  /** Drive exactly these nodes (node, volts); every other drive channel released. Atomic: all checked first. */
+  setSources(pairs: readonly (readonly [number, number])[]): void {
+    this.sources = this.checkChannels(pairs, 'drive', this.drivable, this.clamps);
+    this.cached = null;
+  }
+
+  /** Clamp exactly these nodes (node, volts); every other clamp released. Atomic: all checked first. */
+  setClamps(pairs: readonly (readonly [number, number])[]): void {
+    this.clamps = this.checkChannels(pairs, 'clamp', this.clampable, this.sources);
+    this.cached = null;
+  }
+
+  /** Presently driven nodes and their commanded voltages. */
+  activeSources(): Map<number, number> {
+    return new Map(this.sources);
+  }
+
+  /** Presently clamped nodes and their commanded voltages. */
+  activeClamps(): Map<number, number> {
+    return new Map(this.clamps);
+  }
+
+  /**
+   * Node voltages (V), each the mean of `samples` ADC samples (noise added before quantisation), rounded to 1e-6 V
+   * so that the value survives the wire's 6-decimal format exactly.
+   */
+  measure(samples: number = DEFAULT_SAMPLES): Float64Array {
+    if (!Number.isInteger(samples)) throw badRequest(`sample count must be an integer, got ${samples}`);
+    if (samples < 1 || samples > MAX_SAMPLES) throw outOfRange(`sample count must be in 1..${MAX_SAMPLES}, got ${samples}`);
+    const v = this.physicalVoltages();
+    const { bits, lo, hi, noise } = this.model.adc;
+    const top = 2 ** bits - 1;
+    const lsb = (hi - lo) / top;
+    const sigma = this.ideal ? 0 : noise;
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      let sum = 0;
+      if (sigma === 0) {
+        sum = samples * adcCode(v[i], lo, lsb, top);
+      } else {
+        for (let s = 0; s < samples; s++) sum += adcCode(v[i] + sigma * this.noiseRng.normal(), lo, lsb, top);
+      }
+      out[i] = wireNumber(lo + (sum / samples) * lsb);
+    }
+    this.stats.measurements++;
+    return out;
+  }
+
+  /** Every edge's setting: tap index or gate voltage (V). */
+  edgeSettings(): Float64Array {
+    return Float64Array.from(this.settings);
+  }
+
+  /** Set the listed edges (edge, setting), absolute. Atomic: all checked first. */
+  setEdges(pairs: readonly (readonly [number, number])[]): void {
+    const E = this.settings.length;
+    const seen = new Set<number>();
+    const next: [number, number][] = [];
+    for (const [e, s] of pairs) {
+      if (!Number.isInteger(e)) throw badRequest(`edge index must be an integer, got ${e}`);
+      if (e < 0 || e >= E) throw outOfRange(`edge ${e} does not exist (edges 0..${E - 1})`);
+      if (seen.has(e)) throw badRequest(`edge ${e} listed twice`);
+      seen.add(e);
+      if (!Number.isFinite(s)) throw badRequest(`edge ${e}: setting must be a finite number, got ${s}`);
+      const em = this.model.edge;
+      if (em.kind === 'tap') {
+        if (!Number.isInteger(s)) throw badRequest(`edge ${e}: tap must be an integer, got ${s}`);
+        if (s < 0 || s >= em.taps) throw outOfRange(`edge ${e}: tap ${s} outside 0..${em.taps - 1}`);
+        next.push([e, s]);
+      } else {
+        const w = wireNumber(s);
+        if (w < em.lo || w > em.hi) throw outOfRange(`edge ${e}: gate voltage ${s} V outside ${em.lo}..${em.hi} V`);
+        next.push([e, w]);
+      }
+    }
+    for (const [e, s] of next) this.settings[e] = s;
+    this.cached = null;
+  }
+
+  /**
+   * One coupled-learning step with the present sources (PROTOCOL.md `STEP`): release any clamps, measure the free
+   * state, clamp each target at V_F + eta (V* - V_F) (through the DAC), measure, update every edge, release the
+   * clamps. Tap edges move one tap by sign((dV_F)^2 - (dV_C)^2) (clipped to the tap range); gate edges move by
+   * amp times that difference (clipped to the gate range, 1 uV resolution). Measurements use 16 samples.
+   */
+  step(targets: readonly (readonly [number, number])[], eta: number, amp = 1): { freeTargets: Float64Array; changed: number } {
+    if (!Number.isFinite(eta)) throw badRequest(`eta must be a finite number, got ${eta}`);
+    if (!(eta > 0 && eta <= 1)) throw outOfRange(`eta must be in (0, 1], got ${eta}`);
+    if (!Number.isFinite(amp)) throw badRequest(`amp must be a finite number, got ${amp}`);
+    if (amp < 0) throw outOfRange(`amp must be >= 0, got ${amp}`);
+    // check the targets as clamps (atomic), before touching anything
+    this.checkChannels(targets, 'clamp', this.clampable, this.sources);
+    this.clamps = new Map();
+    this.cached = null;
+    const vf = this.measure(STEP_SAMPLES);
+    const { lo, hi } = this.model.dac;
+    const clampPairs = targets.map(([node, desired]) => {
+      const c = vf[node] + eta * (desired - vf[node]);
+      return [node, Math.min(hi, Math.max(lo, c))] as [number, number];
+    });
+    this.setClamps(clampPairs);
+    const vc = this.measure(STEP_SAMPLES);
+    let changed = 0;
+    const em = this.model.edge;
+    for (let e = 0; e < this.settings.length; e++) {
+      const a = this.edgeA[e];
+      const b = this.edgeB[e];
+      const dF = vf[b] - vf[a];
+      const dC = vc[b] - vc[a];
+      const diff = dF * dF - dC * dC;
+      const old = this.settings[e];
+      let s: number;
+      if (em.kind === 'tap') s = Math.min(em.taps - 1, Math.max(0, old + Math.sign(diff)));
+      else s = wireNumber(Math.min(em.hi, Math.max(em.lo, old + amp * diff)));
+      if (s !== old) {
+        this.settings[e] = s;
+        changed++;
+      }
+    }
+    this.clamps = new Map();
+    this.cached = null;
+    this.stats.steps++;
+    return { freeTargets: Float64Array.from(targets, ([node]) => vf[node]), changed };
+  }
+
+  /** Power cycle: sources and clamps released, edges to their power-on setting, counters cleared, bootCount + 1. */
+  reboot(): void {
+    this.sources = new Map();
+    this.clamps = new Map();
+    this.settings.fill(this.model.edge.powerOn);
+    this.stats.steps = 0;
+    this.stats.measurements = 0;
+    this.bootCount += 1;
+    this.cached = null;
+  }
+
+  /** Hidden truth: each edge's conductance (S) in the present state (gate edges at the present node voltages). */
+  trueConductances(): Float64Array {
+    if (this.model.edge.kind === 'tap') return this.tapConductances();
+    return this.gateConductances(this.physicalVoltages(), new Float64Array(this.settings.length));
+  }
+
+  /** Hidden truth: the node voltages (V) before the ADC, in the present state. */
+  trueVoltages(): Float64Array {
+    return Float64Array.from(this.physicalVoltages());
+  }
+
+  /** Hidden truth: the voltage (V) each imposed node is actually held at (DAC gain and offset applied). */
+  trueImposed(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [i, v] of this.sources) out.set(i, this.driveGain[i] * v + this.driveOffset[i]);
+    for (const [i, v] of this.clamps) out.set(i, this.clampGain[i] * v + this.clampOffset[i]);
+    return out;
+  }
+
+  // ---- internals ----
+
+  private checkChannels(
+    pairs: readonly (readonly [number, number])[],
+    what: 'drive' | 'clamp',
+    allowed: Uint8Array,
+    other: Map<number, number>,
+  ): Map<number, number> {
+    const out = new Map<number, number>();
+    const { lo, hi, bits } = this.model.dac;
+    for (const [node, volts] of pairs) {
+      if (!Number.isInteger(node)) throw badRequest(`node must be an integer, got ${node}`);
+      if (node < 0 || node >= this.n) throw outOfRange(`node ${node} does not exist (nodes 0..${this.n - 1})`);
+      if (!allowed[node]) throw outOfRange(`node ${node} cannot be ${what === 'drive' ? 'driven' : 'clamped'}`);
+      if (out.has(node)) throw badRequest(`node ${node} listed twice`);
+      if (!Number.isFinite(volts)) throw badRequest(`node ${node}: voltage must be a finite number, got ${volts}`);
+      let v = wireNumber(volts);
+      if (v < lo || v > hi) throw outOfRange(`node ${node}: ${volts} V outside the DAC range ${lo}..${hi} V`);
+      if (other.has(node)) {
+        throw conflict(`node ${node} is ${what === 'drive' ? 'clamped' : 'driven as a source'}; release it first`);
+      }
+      if (bits !== undefined) {
+        const lsb = (hi - lo) / (2 ** bits - 1);
+        v = lo + Math.round((v - lo) / lsb) * lsb;
+      }
+      out.set(node, v);
+    }
+    return out;
+  }
+
+  private tapConductances(): Float64Array {
+    const em = this.model.edge;
+    if (em.kind !== 'tap') throw new Error('not a tap board');
+    const k = new Float64Array(this.settings.length);
+    for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance(em, this.settings[e]);
+    return k;
+  }
+
+  private gateConductances(v: Float64Array, out: Float64Array): Float64Array {
+    const em = this.model.edge;
+    if (em.kind !== 'gate') throw new Error('not a gate board');
+    const floor = em.s * CUTOFF_FRACTION;
+    for (let e = 0; e < out.length; e++) {
+      const s = em.s * this.factor[e];
+      const vm = 0.5 * (v[this.edgeA[e]] + v[this.edgeB[e]]);
+      out[e] = Math.max(floor, s * (this.settings[e] - em.vt - vm));
+    }
+    return out;
+  }
+
+  private applyDrift(): void {
+    const now = this.clock();
+    const dtHours = (now - this.lastDriftMs) / 3.6e6;
+    if (this.ideal || this.model.drift === 0 || !(dtHours > 0)) {
+      if (dtHours > 0 || !Number.isFinite(dtHours)) this.lastDriftMs = now;
+      return;
+    }
+    this.lastDriftMs = now;
+    const sd = this.model.drift * Math.sqrt(dtHours);
+    for (let e = 0; e < this.factor.length; e++) this.factor[e] *= Math.exp(sd * this.driftRng.normal() - 0.5 * sd * sd);
+    this.cached = null;
+  }
+
+  /** Node voltages of the present state (cached until something changes). */
+  private physicalVoltages(): Float64Array {
+    this.applyDrift();
+    if (this.cached) return this.cached;
+    const imposed = this.trueImposed();
+    // Components without an imposed node float: they read 0 V (imposed at 0, which cannot affect the others).
+    const anchored = new Set<number>();
+    for (const i of imposed.keys()) anchored.add(this.components[i]);
+    for (let i = 0; i < this.n; i++) if (!anchored.has(this.components[i])) imposed.set(i, 0);
+    const nodes = Int32Array.from([...imposed.keys()].sort((a, b) => a - b));
+    const values = Float64Array.from(nodes, (i) => imposed.get(i)!);
+    let v: Float64Array;
+    if (nodes.length === this.n) {
+      v = new Float64Array(this.n);
+      for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
+    } else if (this.model.edge.kind === 'tap') {
+      const sys = this.system(nodes);
+      sys.setConductance(this.tapConductances());
+      v = sys.solve(values).voltages;
+    } else {
+      v = this.solveGates(this.system(nodes), nodes, values);
+    }
+    this.cached = v;
+    return v;
+  }
+
+  private system(imposed: Int32Array): LaplacianSystem {
+    const key = imposed.join(',');
+    let sys = this.systems.get(key);
+    if (!sys) {
+      if (this.systems.size > 256) this.systems.clear();
+      sys = new LaplacianSystem(this.n, this.edgeA, this.edgeB, imposed, { method: 'cholesky' });
+      this.systems.set(key, sys);
+    }
+    return sys;
+  }
+
+  /**
+   * Nonlinear transistor network: k_e depends on the voltages. Deterministic start (all free nodes at the mean
+   * imposed voltage), fixed-point iterations V <- solve(k(V)) through the Laplacian, then Newton if those stall.
+   */
+  private solveGates(sys: LaplacianSystem, nodes: Int32Array, values: Float64Array): Float64Array {
+    let mean = 0;
+    for (const x of values) mean += x;
+    mean /= values.length;
+    let v = new Float64Array(this.n).fill(mean);
+    for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
+    const k = new Float64Array(this.settings.length);
+    let prevDelta = Infinity;
+    let stalls = 0;
+    for (let it = 0; it < 200; it++) {
+      this.gateConductances(v, k);
+      sys.setConductance(k);
+      const next = sys.solve(values).voltages;
+      let delta = 0;
+      for (let i = 0; i < this.n; i++) delta = Math.max(delta, Math.abs(next[i] - v[i]));
+      v = Float64Array.from(next);
+      if (delta < NONLINEAR_TOL) return v;
+      if (delta > 0.7 * prevDelta) stalls++;
+      if (stalls > 8) break;
+      prevDelta = delta;
+    }
+    return this.newtonGates(v, nodes);
+  }
+
+  /** Damped Newton on Kirchhoff's law at the free nodes (dense; boards are small). */
+  private newtonGates(v0: Float64Array, imposed: Int32Array): Float64Array {
+    const em = this.model.edge;
+    if (em.kind !== 'gate') throw new Error('not a gate board');
+    const isImposed = new Uint8Array(this.n);
+    for (const i of imposed) isImposed[i] = 1;
+    const free: number[] = [];
+    const idx = new Int32Array(this.n).fill(-1);
+    for (let i = 0; i < this.n; i++) if (!isImposed[i]) idx[i] = free.push(i) - 1;
+    const nf = free.length;
+    const floor = em.s * CUTOFF_FRACTION;
+    const residual = (v: Float64Array, J: Float64Array[] | null): Float64Array => {
+      const r = new Float64Array(nf);
+      for (let e = 0; e < this.settings.length; e++) {
+        const a = this.edgeA[e];
+        const b = this.edgeB[e];
+        const s = em.s * this.factor[e];
+        const g = this.settings[e] - em.vt;
+        const kc = s * (g - 0.5 * (v[a] + v[b]));
+        const on = kc > floor;
+        const i = (on ? kc : floor) * (v[a] - v[b]); // current a -> b
+        const dIa = on ? s * (g - v[a]) : floor;
+        const dIb = on ? -s * (g - v[b]) : -floor;
+        const fa = idx[a];
+        const fb = idx[b];
+        if (fa >= 0) r[fa] += i;
+        if (fb >= 0) r[fb] -= i;
+        if (J) {
+          if (fa >= 0) {
+            J[fa][fa] += dIa;
+            if (fb >= 0) J[fa][fb] += dIb;
+          }
+          if (fb >= 0) {
+            J[fb][fb] -= dIb;
+            if (fa >= 0) J[fb][fa] -= dIa;
+          }
+        }
+      }
+      return r;
+    };
+    const norm = (r: Float64Array): number => Math.sqrt(r.reduce((s, x) => s + x * x, 0));
+    let v = Float64Array.from(v0);
+    for (let it = 0; it < 100; it++) {
+      const J = Array.from({ length: nf }, () => new Float64Array(nf));
+      const r = residual(v, J);
+      const r0 = norm(r);
+      const dx = denseSolve(J, r);
+      if (!dx) break;
+      let t = 1;
+      let accepted = false;
+      let maxStep = 0;
+      for (let h = 0; h < 30; h++, t /= 2) {
+        const trial = Float64Array.from(v);
+        for (let f = 0; f < nf; f++) trial[free[f]] -= t * dx[f];
+        if (norm(residual(trial, null)) < r0 || h === 29) {
+          maxStep = 0;
+          for (let f = 0; f < nf; f++) maxStep = Math.max(maxStep, Math.abs(t * dx[f]));
+          v = trial;
+          accepted = true;
+          break;
+        }
+      }
+      if (!accepted || maxStep < NONLINEAR_TOL) break;
+    }
+    return v;
+  }
+}
+
+/** ADC code of a voltage: nearest step, saturating at the range ends. */
+function adcCode(v: number, lo: number, lsb: number, top: number): number {
+  const c = Math.round((v - lo) / lsb);
+  return c < 0 ? 0 : c > top ? top : c;
+}
+
+/** Solve A x = b (dense, partial pivoting); null if singular. A and b are overwritten. */
+function denseSolve(A: Float64Array[], b: Float64Array): Float64Array | null {
+  const n = b.length;
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
+    if (A[p][c] === 0 || !Number.isFinite(A[p][c])) return null;
+    if (p !== c) {
+      [A[p], A[c]] = [A[c], A[p]];
+      [b[p], b[c]] = [b[c], b[p]];
+    }
+    for (let r = c + 1; r < n; r++) {
+      const f = A[r][c] / A[c][c];
+      if (f === 0) continue;
+      for (let j = c; j < n; j++) A[r][j] -= f * A[c][j];
+      b[r] -= f * b[c];
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let j = r + 1; j < n; j++) s -= A[r][j] * x[j];
+    x[r] = s / A[r][r];
+  }
+  return x;
+}

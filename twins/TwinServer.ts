@@ -1,0 +1,676 @@
+/**
+ * Runs a {@link TwinFirmware} over a byte link: decodes incoming lines with the protocol's LineDecoder, encodes
+ * replies with encodeFrame, paces output at the baud rate (10 bit times per byte), streams autonomous-run frames
+ * at the board's step rate, and injects seeded faults (garbled bytes, dropped lines, spontaneous resets, unplugs).
+ *
+ * Transports: {@link serveSerialPort} (a real serial device or one end of a pty), {@link servePty} (spawns socat
+ * for a pty pair whose host end is a stable path that disappears on unplug) and {@link createMockTwinPort}
+ * (@serialport/binding-mock, for unit tests without a pty). See twins/README.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SerialPort, SerialPortMock } from 'serialport';
+import { encodeFrame, LineDecoder, type LinkCounters } from '../firmware-protocol/codec.js';
+import { InvalidInputError, show } from '../src/errors.js';
+import { Rng } from '../src/physics/Rng.js';
+import { STEP_SAMPLES, TwinBoardCore } from './TwinBoardCore.js';
+import { TwinFirmware } from './TwinFirmware.js';
+
+/** Fault injection settings (all off = 0). */
+export interface FaultSpec {
+  /** Probability per outgoing byte that one of its bits is flipped. */
+  garble: number;
+  /** Probability per outgoing line (reply, frame, banner) that it is not sent. */
+  drop: number;
+  /** After every N commands received the board reboots spontaneously (0 = never). */
+  resetEvery: number;
+  /** After every N commands received the link disappears for `unplugMs` and comes back, board rebooted (0 = never). */
+  unplugEvery: number;
+  /** How long an unplug lasts (ms). */
+  unplugMs: number;
+}
+
+/** No faults. */
+export const NO_FAULTS: Readonly<FaultSpec> = Object.freeze({ garble: 0, drop: 0, resetEvery: 0, unplugEvery: 0, unplugMs: 500 });
+
+const FAULT_KEYS: Record<string, keyof FaultSpec> = {
+  garble: 'garble',
+  drop: 'drop',
+  'reset-every': 'resetEvery',
+  'unplug-every': 'unplugEvery',
+  'unplug-ms': 'unplugMs',
+};
+
+/**
+ * Parse `garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000[,unplug-ms=500]`. Empty string or `none` = no
+ * faults. Throws InvalidInputError naming the bad entry.
+ */
+export function parseFaults(spec: string): FaultSpec {
+  const out: FaultSpec = { ...NO_FAULTS };
+  const text = spec.trim();
+  if (text === '' || text === 'none') return out;
+  const seen = new Set<string>();
+  for (const part of text.split(',')) {
+    const m = /^\s*([a-z-]+)\s*=\s*(\S+)\s*$/.exec(part);
+    const fix = 'write KEY=VALUE[,KEY=VALUE...] with keys garble, drop (probabilities 0..1), reset-every, unplug-every (command counts), unplug-ms (milliseconds)';
+    if (!m) throw new InvalidInputError({ source: '--faults', field: part }, `expected KEY=VALUE, got ${show(part)}`, fix);
+    const key = FAULT_KEYS[m[1]];
+    if (!key) throw new InvalidInputError({ source: '--faults', field: m[1] }, `unknown fault ${show(m[1])}`, fix);
+    if (seen.has(key)) throw new InvalidInputError({ source: '--faults', field: m[1] }, 'given twice', 'give each fault once');
+    seen.add(key);
+    const x = Number(m[2]);
+    if (key === 'garble' || key === 'drop') {
+      if (!Number.isFinite(x) || x < 0 || x > 1) throw new InvalidInputError({ source: '--faults', field: m[1] }, `must be a probability in [0, 1], got ${show(m[2])}`, fix);
+    } else if (!Number.isInteger(x) || x < 0) {
+      throw new InvalidInputError({ source: '--faults', field: m[1] }, `must be an integer >= 0, got ${show(m[2])}`, fix);
+    }
+    out[key] = x;
+  }
+  return out;
+}
+
+/** Options of {@link TwinServer}. */
+export interface TwinServerOptions {
+  /** Output pacing: baud rate (10 bit times per byte). 0 = no pacing (bytes go out at once). Default 115200. */
+  baud?: number;
+  /** Faults, as a FaultSpec or a spec string for {@link parseFaults}. Default none. */
+  faults?: FaultSpec | string;
+  /** Seed of the fault injection. Default 0. */
+  seed?: number;
+  /** Time per autonomous-run step (ms). Default: two measurements of 16 samples at the model's max sample rate. */
+  stepMs?: number;
+  /** Diagnostic messages (unplug, reset, ...). */
+  log?: (msg: string) => void;
+}
+
+/** Counters of what the server did. */
+export interface TwinServerStats {
+  /** Valid command frames received. */
+  commands: number;
+  /** Lines sent (after drops). */
+  linesSent: number;
+  droppedLines: number;
+  garbledBytes: number;
+  resets: number;
+  unplugs: number;
+}
+
+/**
+ * Protocol engine between bytes and the firmware. Transport-agnostic: the transport calls {@link attach} with a
+ * byte writer when the link is up, {@link input} with received bytes, {@link detach} when the link goes down, and
+ * handles {@link onUnplug} (set by the transport) when an unplug fault fires.
+ */
+export class TwinServer {
+  readonly firmware: TwinFirmware;
+  readonly faults: FaultSpec;
+  readonly stats: TwinServerStats = { commands: 0, linesSent: 0, droppedLines: 0, garbledBytes: 0, resets: 0, unplugs: 0 };
+  /** Called (by the server) when an unplug fault fires, after the pending output went out. Set by the transport. */
+  onUnplug: ((downMs: number) => void) | null = null;
+
+  private readonly baud: number;
+  private readonly stepMs: number;
+  private readonly rng: Rng;
+  private readonly log: (msg: string) => void;
+  private readonly decoder = new LineDecoder();
+  private lastCounters: LinkCounters = { crc: 0, garbage: 0, overlong: 0 };
+  private writer: ((bytes: Buffer) => void) | null = null;
+  private queue: Buffer[] = [];
+  private busyUntil = 0;
+  private outTimer: NodeJS.Timeout | null = null;
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private unplugPending = false;
+  private rebootOnAttach = false;
+  private closed = false;
+
+  constructor(firmware: TwinFirmware, opts: TwinServerOptions = {}) {
+    this.firmware = firmware;
+    this.baud = opts.baud ?? 115200;
+    if (!(this.baud >= 0) || !Number.isFinite(this.baud)) throw new InvalidInputError({ source: 'baud' }, `must be a number >= 0, got ${show(opts.baud)}`);
+    this.faults = typeof opts.faults === 'string' ? parseFaults(opts.faults) : { ...NO_FAULTS, ...(opts.faults ?? {}) };
+    this.rng = new Rng((opts.seed ?? 0) * 31 + 0x5eed);
+    this.stepMs = opts.stepMs ?? (2 * STEP_SAMPLES * 1000) / firmware.core.model.maxSampleRate;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** True while a link is attached. */
+  get attached(): boolean {
+    return this.writer !== null;
+  }
+
+  /**
+   * The link is up: bytes the twin sends go to `write`. After an unplug the board comes back rebooted and sends its
+   * banner; `banner: true` sends the banner in any case (as at power-up).
+   */
+  attach(write: (bytes: Buffer) => void, opts: { banner?: boolean } = {}): void {
+    if (this.closed) return;
+    this.writer = write;
+    this.decoder.reset();
+    this.queue = [];
+    this.busyUntil = 0;
+    if (this.rebootOnAttach) {
+      this.rebootOnAttach = false;
+      this.sendAll(this.firmware.reboot());
+    } else if (opts.banner) {
+      this.sendAll([this.firmware.banner()]);
+    }
+    this.schedulePump();
+  }
+
+  /** The link is down: pending output is lost, partial input forgotten. */
+  detach(): void {
+    this.writer = null;
+    this.queue = [];
+    this.decoder.reset();
+    if (this.outTimer) clearTimeout(this.outTimer);
+    this.outTimer = null;
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer = null;
+  }
+
+  /** Bytes received from the host. */
+  input(chunk: Uint8Array | string): void {
+    if (this.closed || !this.writer) return;
+    const bodies = this.decoder.push(chunk);
+    const c = this.decoder.counters;
+    const d = { crc: c.crc - this.lastCounters.crc, garbage: c.garbage - this.lastCounters.garbage, overlong: c.overlong - this.lastCounters.overlong };
+    if (d.crc || d.garbage || d.overlong) this.firmware.countLinkErrors(d);
+    this.lastCounters = { ...c };
+    for (const body of bodies) {
+      if (!this.writer || this.unplugPending) break;
+      this.stats.commands++;
+      this.sendAll(this.firmware.receive(body));
+      const n = this.stats.commands;
+      if (this.faults.resetEvery > 0 && n % this.faults.resetEvery === 0) {
+        this.stats.resets++;
+        this.log(`fault: spontaneous reset after command ${n}`);
+        this.sendAll(this.firmware.reboot());
+      }
+      if (this.faults.unplugEvery > 0 && n % this.faults.unplugEvery === 0) {
+        this.unplugPending = true;
+        this.maybeUnplug();
+      }
+    }
+    this.schedulePump();
+  }
+
+  /** Stop all timers; the server ignores everything afterwards. */
+  close(): void {
+    this.detach();
+    this.closed = true;
+  }
+
+  // ---- output ----
+
+  private sendAll(bodies: string[]): void {
+    for (const b of bodies) this.send(b);
+  }
+
+  private send(body: string): void {
+    if (!this.writer) return;
+    if (this.faults.drop > 0 && this.rng.next() < this.faults.drop) {
+      this.stats.droppedLines++;
+      return;
+    }
+    const bytes = Buffer.from(encodeFrame(body), 'latin1');
+    if (this.faults.garble > 0) {
+      for (let i = 0; i < bytes.length; i++) {
+        if (this.rng.next() < this.faults.garble) {
+          bytes[i] ^= 1 << this.rng.int(8);
+          this.stats.garbledBytes++;
+        }
+      }
+    }
+    this.stats.linesSent++;
+    this.queue.push(bytes);
+    this.flush();
+  }
+
+  /** Deliver queued lines: each one when its last byte would have left the UART. */
+  private flush(): void {
+    if (this.outTimer || !this.writer) return;
+    if (this.baud === 0) {
+      const q = this.queue;
+      this.queue = [];
+      for (const b of q) this.writer(b);
+      this.maybeUnplug();
+      return;
+    }
+    const next = this.queue[0];
+    if (!next) {
+      this.maybeUnplug();
+      return;
+    }
+    const now = performance.now();
+    const start = Math.max(now, this.busyUntil);
+    this.busyUntil = start + (next.length * 10 * 1000) / this.baud;
+    this.outTimer = setTimeout(() => {
+      this.outTimer = null;
+      const b = this.queue.shift();
+      if (b && this.writer) this.writer(b);
+      this.flush();
+    }, Math.max(0, this.busyUntil - now));
+  }
+
+  private maybeUnplug(): void {
+    if (!this.unplugPending || this.queue.length > 0 || this.outTimer) return;
+    this.unplugPending = false;
+    this.stats.unplugs++;
+    this.log(`fault: unplug for ${this.faults.unplugMs} ms after command ${this.stats.commands}`);
+    this.detach();
+    this.rebootOnAttach = true; // the board loses power with the link
+    const handler = this.onUnplug;
+    if (handler) {
+      // let the transport finish the write of the last reply before pulling the plug
+      setTimeout(() => handler(this.faults.unplugMs), 5);
+    }
+  }
+
+  // ---- autonomous runs ----
+
+  private schedulePump(): void {
+    if (this.pumpTimer || !this.writer || this.closed || !this.firmware.hasPending) return;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = null;
+      if (!this.writer) return;
+      this.sendAll(this.firmware.pump(1));
+      this.schedulePump();
+    }, this.stepMs);
+  }
+}
+
+/** A twin served on some transport. */
+export interface ServedTwin {
+  /** The path the host opens. */
+  readonly path: string;
+  readonly server: TwinServer;
+  /** Stop serving and release the transport (kills socat, removes the links). */
+  close(): Promise<void>;
+}
+
+function toFirmware(x: TwinFirmware | TwinBoardCore): TwinFirmware {
+  return x instanceof TwinFirmware ? x : new TwinFirmware(x);
+}
+
+/** Open a serial device (e.g. one end of a pty made by socat) and serve the twin on it. */
+export async function serveSerialPort(path: string, firmware: TwinFirmware | TwinBoardCore, opts: TwinServerOptions = {}): Promise<ServedTwin> {
+  const server = new TwinServer(toFirmware(firmware), opts);
+  let port: SerialPort | null = null;
+  let closed = false;
+  const open = async (banner: boolean): Promise<void> => {
+    const p = await openPort(path, opts.baud || 115200);
+    if (closed) {
+      await closePort(p);
+      return;
+    }
+    port = p;
+    p.on('data', (d: Buffer) => server.input(d));
+    p.on('close', () => {
+      if (port === p) {
+        port = null;
+        server.detach();
+      }
+    });
+    p.on('error', (e) => server['log'](`serial port error: ${e.message}`));
+    server.attach((b) => p.write(b), { banner });
+  };
+  server.onUnplug = (downMs) => {
+    // A device path made by someone else cannot disappear: go silent instead.
+    const p = port;
+    port = null;
+    void (p ? closePort(p) : Promise.resolve()).then(() =>
+      setTimeout(() => {
+        if (!closed) open(false).catch((e) => server['log'](`reopen failed: ${(e as Error).message}`));
+      }, downMs),
+    );
+  };
+  await open(true);
+  return {
+    path,
+    server,
+    async close() {
+      closed = true;
+      server.close();
+      const p = port;
+      port = null;
+      if (p) await closePort(p);
+    },
+  };
+}
+
+/** Options of {@link servePty}. */
+export interface PtyOptions extends TwinServerOptions {
+  /** Path of the host end (a symlink socat creates). Default: a fresh temporary directory's `tty`. */
+  link?: string;
+  /** socat executable. Default `socat`. */
+  socat?: string;
+}
+
+/**
+ * Serve the twin on a pseudo-terminal pair made by socat: the twin opens the device end, the host opens `path`
+ * (a symlink to the other end). On an unplug fault socat is stopped, so `path` disappears and the host's port
+ * gets an I/O error; after `unplugMs` socat starts again and `path` reappears.
+ */
+export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: PtyOptions = {}): Promise<ServedTwin> {
+  const server = new TwinServer(toFirmware(firmware), opts);
+  const dir = mkdtempSync(join(tmpdir(), 'clln-twin-'));
+  const hostLink = opts.link ?? join(dir, 'tty');
+  const devLink = join(dir, 'dev');
+  const log = opts.log ?? (() => {});
+  let socat: ChildProcess | null = null;
+  let port: SerialPort | null = null;
+  let closed = false;
+  let generation = 0;
+
+  let ownLinks = false; // true once socat made the links (only then do we remove them)
+
+  const start = async (banner: boolean): Promise<void> => {
+    if (existsOrLink(hostLink)) throw new InvalidInputError({ source: '--link' }, `${hostLink} already exists`, 'choose a path that does not exist (socat creates it)');
+    const gen = ++generation;
+    ownLinks = true;
+    const child = spawn(opts.socat ?? 'socat', ['-d', '-d', `pty,raw,echo=0,link=${devLink}`, `pty,raw,echo=0,link=${hostLink}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    socat = child;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let spawnError: Error | null = null;
+    child.once('error', (e) => {
+      spawnError = e;
+    });
+    // socat announces readiness by creating both links
+    const t0 = Date.now();
+    while (!(existsOrLink(devLink) && existsOrLink(hostLink)) || !/starting data transfer loop/.test(stderr)) {
+      if (spawnError) throw new Error(`cannot run socat: ${(spawnError as Error).message} (install socat, e.g. apt-get install socat)`);
+      if (child.exitCode !== null) throw new Error(`socat exited (${child.exitCode}): ${stderr.trim()}`);
+      if (Date.now() - t0 > 5000) {
+        child.kill('SIGKILL');
+        throw new Error(`socat did not create ${hostLink} within 5 s: ${stderr.trim()}`);
+      }
+      await sleep(5);
+    }
+    const p = await openPort(devLink, opts.baud || 115200);
+    if (closed || gen !== generation) {
+      await closePort(p);
+      return;
+    }
+    port = p;
+    p.on('data', (d: Buffer) => server.input(d));
+    p.on('error', (e) => log(`pty error: ${e.message}`));
+    p.on('close', () => {
+      if (port === p) {
+        port = null;
+        server.detach();
+      }
+    });
+    void exited.then(() => {
+      if (socat === child) socat = null;
+    });
+    server.attach((b) => p.write(b), { banner });
+  };
+
+  const stop = async (): Promise<void> => {
+    generation++;
+    server.detach();
+    const p = port;
+    port = null;
+    if (p) await closePort(p);
+    const child = socat;
+    socat = null;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await done;
+      clearTimeout(timer);
+    }
+    if (ownLinks) {
+      ownLinks = false;
+      for (const l of [hostLink, devLink]) {
+        try {
+          // socat removes its links when it exits; remove them if it could not (only symlinks: never a user's file)
+          if (lstatSync(l).isSymbolicLink()) unlinkSync(l);
+        } catch {
+          /* gone already */
+        }
+      }
+    }
+  };
+
+  server.onUnplug = (downMs) => {
+    log(`unplugged: ${hostLink} removed for ${downMs} ms`);
+    void stop().then(() =>
+      setTimeout(() => {
+        if (closed) return;
+        start(false).then(
+          () => log(`plugged in again: ${hostLink}`),
+          (e) => log(`replug failed: ${(e as Error).message}`),
+        );
+      }, downMs),
+    );
+  };
+
+  try {
+    await start(true);
+  } catch (e) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    path: hostLink,
+    server,
+    async close() {
+      closed = true;
+      server.close();
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- mock binding ----
+
+/** A twin answering on a @serialport/binding-mock port. */
+export interface MockTwin extends ServedTwin {
+  readonly firmware: TwinFirmware;
+  readonly core: TwinBoardCore;
+  /** Pull the plug now: the host's open port closes with a disconnect error; `open` fails until `downMs` passed. */
+  unplug(downMs?: number): void;
+  /** True while unplugged. */
+  readonly unplugged: boolean;
+}
+
+interface MockEndpoint {
+  server: TwinServer;
+  binding: MockPortBinding | null;
+  unplugged: boolean;
+  failReads: Set<(e: Error) => void>;
+  doUnplug(downMs: number): void;
+}
+
+/** The binding-mock interface (typed through `serialport`, whose own import of the package resolves its types). */
+export type MockBindingInterface = typeof SerialPortMock.binding;
+type MockPortBinding = Awaited<ReturnType<MockBindingInterface['open']>>;
+
+/**
+ * `@serialport/binding-mock` as `serialport`'s SerialPortMock sees it (the CommonJS instance). The package also has
+ * an ES-module build, which Node loads as a separate instance with its own port table when code does
+ * `import { MockBinding } from '@serialport/binding-mock'`: mock twin ports are created in, and answer through,
+ * both instances, so either works for the host.
+ */
+export const twinMockBinding: MockBindingInterface = SerialPortMock.binding;
+
+const esmSpecifier = '@serialport/binding-mock';
+const esmMockBinding: MockBindingInterface | undefined = await import(esmSpecifier).then(
+  (m: { MockBinding?: MockBindingInterface }) => m.MockBinding,
+  () => undefined,
+);
+
+function mockBindings(): MockBindingInterface[] {
+  return esmMockBinding && esmMockBinding !== twinMockBinding ? [twinMockBinding, esmMockBinding] : [twinMockBinding];
+}
+
+const mockEndpoints = new Map<string, MockEndpoint>();
+let mockHookInstalled = false;
+
+function disconnectError(path: string): Error {
+  return Object.assign(new Error(`${path}: device disconnected (twin unplugged)`), { disconnected: true });
+}
+
+function installMockHook(): void {
+  if (mockHookInstalled) return;
+  mockHookInstalled = true;
+  for (const mb of mockBindings()) {
+    const originalOpen = mb.open.bind(mb);
+    mb.open = async (options: Parameters<MockBindingInterface['open']>[0]) => {
+      const ep = options && typeof options === 'object' ? mockEndpoints.get(options.path) : undefined;
+      if (ep?.unplugged) {
+        await new Promise<void>((r) => process.nextTick(r));
+        throw new Error(`Port ${options.path} does not exist (twin unplugged)`);
+      }
+      const binding = await originalOpen(options);
+      if (ep) attachMockBinding(ep, binding, options.path);
+      return binding;
+    };
+  }
+}
+
+function attachMockBinding(ep: MockEndpoint, binding: MockPortBinding, path: string): void {
+  ep.binding = binding;
+  const origWrite = binding.write.bind(binding);
+  const origRead = binding.read.bind(binding);
+  const origClose = binding.close.bind(binding);
+  binding.write = async (buffer: Buffer): Promise<void> => {
+    if (ep.unplugged || ep.binding !== binding) throw disconnectError(path);
+    await origWrite(buffer);
+    const copy = Buffer.from(buffer);
+    setImmediate(() => {
+      if (ep.binding === binding) ep.server.input(copy);
+    });
+  };
+  binding.read = (buffer: Buffer, offset: number, length: number) =>
+    new Promise((resolve, reject) => {
+      if (ep.unplugged) return reject(disconnectError(path));
+      const fail = (e: Error): void => reject(e);
+      ep.failReads.add(fail);
+      origRead(buffer, offset, length).then(
+        (r) => {
+          ep.failReads.delete(fail);
+          resolve(r);
+        },
+        (e: Error) => {
+          ep.failReads.delete(fail);
+          reject(e);
+        },
+      );
+    });
+  binding.close = async (): Promise<void> => {
+    if (ep.binding === binding) {
+      ep.binding = null;
+      ep.server.detach();
+    }
+    await origClose();
+  };
+  ep.server.attach((bytes) => {
+    if (binding.isOpen && ep.binding === binding) binding.emitData(bytes);
+  });
+}
+
+/**
+ * Create a @serialport/binding-mock port at `path` with the twin behind it. The host opens it with the standard
+ * MockBinding: `new SerialPort({ path, baudRate: 115200, binding: MockBinding })` (or `SerialPortMock`, or
+ * `new SerialPortStream({ path, baudRate, binding: MockBinding })`); whatever the host writes reaches the twin and
+ * the twin's replies arrive as data. Unplug faults (or `unplug()`) close the host's port with a disconnect error
+ * (`close` event with `err.disconnected === true`) and make `open` fail until the twin is back.
+ *
+ * `opts.baud` defaults to 115200 (pacing on); pass `baud: 0` for instant replies in fast unit tests.
+ */
+export function createMockTwinPort(path: string, firmwareOrCore: TwinFirmware | TwinBoardCore, opts: TwinServerOptions = {}): MockTwin {
+  installMockHook();
+  const firmware = toFirmware(firmwareOrCore);
+  const server = new TwinServer(firmware, opts);
+  for (const mb of mockBindings()) mb.createPort(path, { echo: false, record: false });
+  let downTimer: NodeJS.Timeout | null = null;
+  const ep: MockEndpoint = {
+    server,
+    binding: null,
+    unplugged: false,
+    failReads: new Set(),
+    doUnplug(downMs: number) {
+      ep.unplugged = true;
+      server.detach();
+      const fails = [...ep.failReads];
+      ep.failReads.clear();
+      for (const f of fails) f(disconnectError(path));
+      if (downTimer) clearTimeout(downTimer);
+      downTimer = setTimeout(() => {
+        downTimer = null;
+        ep.unplugged = false;
+      }, downMs);
+    },
+  };
+  mockEndpoints.set(path, ep);
+  server.onUnplug = (downMs) => ep.doUnplug(downMs);
+  return {
+    path,
+    server,
+    firmware,
+    core: firmware.core,
+    unplug(downMs = server.faults.unplugMs) {
+      server.detach();
+      server['rebootOnAttach'] = true;
+      server.stats.unplugs++;
+      ep.doUnplug(downMs);
+    },
+    get unplugged() {
+      return ep.unplugged;
+    },
+    async close() {
+      if (downTimer) clearTimeout(downTimer);
+      server.close();
+      if (mockEndpoints.get(path) === ep) mockEndpoints.delete(path);
+      const b = ep.binding;
+      ep.binding = null;
+      if (b?.isOpen) {
+        // the host's port sees a disconnect, as when a board goes away
+        const fails = [...ep.failReads];
+        ep.failReads.clear();
+        for (const f of fails) f(disconnectError(path));
+      }
+    },
+  };
+}
+
+// ---- helpers ----
+
+function openPort(path: string, baudRate: number): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const p = new SerialPort({ path, baudRate, autoOpen: false });
+    p.open((err) => (err ? reject(err) : resolve(p)));
+  });
+}
+
+function closePort(p: SerialPort): Promise<void> {
+  return new Promise((resolve) => {
+    if (!p.isOpen) return resolve();
+    p.close(() => resolve());
+  });
+}
+
+function existsOrLink(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return existsSync(path);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
