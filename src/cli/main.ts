@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { CllnError, InvalidInputError } from '../errors.js';
 import { demo, demoHelp } from './commands/demo.js';
 import { network, networkHelp } from './commands/network.js';
+import { ports, portsHelp } from './commands/ports.js';
 import { solve, solveHelp } from './commands/solve.js';
 import { task, taskHelp } from './commands/task.js';
 import { train, trainHelp } from './commands/train.js';
+import { twin, twinHelp } from './commands/twin.js';
 import type { Io } from './Io.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
@@ -17,6 +19,8 @@ const commands: Record<string, { run: Command; help: string }> = {
   network: { run: network, help: networkHelp },
   task: { run: task, help: taskHelp },
   demo: { run: demo, help: demoHelp },
+  ports: { run: ports, help: portsHelp },
+  twin: { run: twin, help: twinHelp },
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -29,6 +33,8 @@ commands:
   network   generate network files (lattice, random)
   task      generate task files (linear)
   demo      generate a 4x4 lattice and a linear task and train on it
+  ports     list the serial ports a board can be connected to
+  twin      serve a simulated board (penn-gen1, penn-gen2) over a serial line or a pty
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

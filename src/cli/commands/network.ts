@@ -5,13 +5,18 @@ import { randomGraphNetwork } from '../../physics/generators/randomGraph.js';
 import type { Network } from '../../physics/Network.js';
 import { num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
+import { loadBoardModel } from '../../../twins/BoardModel.js';
+import { boardNetwork } from '../../../twins/boardNetwork.js';
 
 export const networkHelp = `clln network lattice ROWSxCOLS [--diagonals] [--periodic] [--seed S] [--out FILE]
 clln network random NODES [--degree D] [--seed S] [--out FILE]
+clln network board MODEL [--out FILE]
   Write a clln.network/1 file (to stdout, or to FILE with --out).
   lattice: node r*COLS+c at position (c, r); --diagonals adds both diagonals of every square cell;
            --periodic wraps both directions; conductances uniform random from --seed.
-  random:  connected random graph of mean degree D (default 5).`;
+  random:  connected random graph of mean degree D (default 5).
+  board:   the network of a board model (penn-gen1, penn-gen2 or a model file): its topology, positions and
+           nominal power-on conductances, for 'clln train --board'.`;
 
 export function network(argv: string[], io: Io): number {
   const p = parse('network', argv, {
@@ -31,8 +36,10 @@ export function network(argv: string[], io: Io): number {
     const nodes = Number(size);
     if (!Number.isInteger(nodes) || nodes < 2) throw new InvalidInputError({ source: 'NODES' }, `must be an integer >= 2, got ${JSON.stringify(size)}`);
     net = randomGraphNetwork({ nodes, meanDegree: num(p, 'degree', (x) => x > 0) ?? Math.min(5, nodes - 1), seed: seed ?? 0 });
+  } else if (kind === 'board' && size !== undefined && extra.length === 0) {
+    net = boardNetwork(loadBoardModel(size));
   } else {
-    throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS' or 'random NODES', got ${JSON.stringify(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
+    throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS', 'random NODES' or 'board MODEL', got ${JSON.stringify(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
   }
   const out = str(p, 'out');
   if (out) {

@@ -6,6 +6,7 @@ import { Trainer, type TrainOptions } from '../../physics/Trainer.js';
 import { int, num, parse, positionals, str } from '../args.js';
 import { ProgressBar } from '../progressBar.js';
 import type { Io } from '../Io.js';
+import { trainBoard } from './trainBoard.js';
 
 export const trainHelp = `clln train NETWORK TASK [options]
   Train a simulated network on a task with a local learning rule (one update per training example).
@@ -19,9 +20,18 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --taps COUNT           tap rule: geometric tap table of COUNT taps spanning the network's bounds
   --method auto|cholesky|cg   linear solver (default auto)
   --save-network OUT     write the trained network (clln.network/1)
-  --json                 print one JSON object {steps, conductance, train_mse, test_mse}`;
+  --json                 print one JSON object {steps, conductance, train_mse, test_mse}
+ On a board (coupled learning; NETWORK must be the board's topology: 'clln network board MODEL'):
+  --board twin[:MODEL]|pty[:MODEL]|serial:PATH   in-process twin, twin on a pseudo-terminal, or hardware
+  --update host|device   compute the contrast update on the host from measured voltages, or let the board step (default host)
+  --amp X                gate boards: gate volts per squared-volt difference (default 0.5)
+  --samples N            ADC samples averaged per measurement (default 16)
+  --twin-seed S          seed of the twin's non-idealities (default 0)
+  --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
+  --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
+  with --json: {steps, conductance (nominal, null if the model is unknown), settings, train_mse, test_mse, redone_steps}`;
 
-export function train(argv: string[], io: Io): number {
+export function train(argv: string[], io: Io): number | Promise<number> {
   const p = parse('train', argv, {
     rule: { type: 'string' },
     eta: { type: 'string' },
@@ -34,6 +44,13 @@ export function train(argv: string[], io: Io): number {
     method: { type: 'string' },
     'save-network': { type: 'string' },
     json: { type: 'boolean' },
+    board: { type: 'string' },
+    update: { type: 'string' },
+    amp: { type: 'string' },
+    samples: { type: 'string' },
+    'twin-seed': { type: 'string' },
+    'twin-ideal': { type: 'boolean' },
+    'twin-faults': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
   const net = readNetworkFile(netPath);
@@ -56,6 +73,36 @@ export function train(argv: string[], io: Io): number {
     opts.taps = geometricTaps(tapCount, net.bounds[0], net.bounds[1]);
   }
   const json = p.values.json === true;
+  const boardSpec = str(p, 'board');
+  if (boardSpec !== undefined) {
+    if (str(p, 'rule') !== undefined && str(p, 'rule') !== 'cl' && str(p, 'rule') !== 'tap') {
+      throw new InvalidInputError({ source: '--rule' }, `boards learn by coupled learning (their clamped-state rule), got ${str(p, 'rule')}`, 'drop --rule or use --rule cl');
+    }
+    return trainBoard(
+      {
+        spec: boardSpec,
+        netPath,
+        taskPath,
+        net,
+        task,
+        json,
+        options: {
+          update: str(p, 'update') as 'host' | 'device' | undefined,
+          eta: opts.eta,
+          amp: num(p, 'amp'),
+          steps: opts.steps,
+          order: opts.order,
+          seed: opts.seed,
+          samples: int(p, 'samples', 1),
+        },
+        connect: { seed: num(p, 'twin-seed', Number.isInteger, 'must be an integer'), ideal: p.values['twin-ideal'] === true, faults: str(p, 'twin-faults') },
+      },
+      io,
+    );
+  }
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults']) {
+    if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
+  }
   const trainer = new Trainer(net, task, opts);
   const cfg = trainer.cfg;
   const bar = !json && io.stderr.isTTY ? new ProgressBar(io.stderr, cfg.steps, `train ${cfg.rule}`) : undefined;

@@ -1,0 +1,202 @@
+/**
+ * {@link Board} implemented directly on a {@link TwinBoardCore}, without the protocol: the fastest way to run the
+ * host's code against a simulated board (CI, notebooks, `--board twin`).
+ *
+ * It accepts and refuses exactly what the serial host does (the same validateBoardValues checks, before anything
+ * touches the core), and every value passes through the wire's rounding (`wireNumber`) on the way in, as the board
+ * would read it off the wire; the core already rounds its readings to what the wire carries. So with an ideal twin
+ * and the same seed, in-process and over-the-wire runs give bit-identical numbers.
+ *
+ * Calls are serialised like the serial host's (one at a time, in call order) and run asynchronously, so that an
+ * abort right after a call rejects it before it touches the core. There is no link: no timeout, disconnect or
+ * spontaneous reset; `reset()` reboots the core.
+ */
+import { Observable, Subject } from 'rxjs';
+import { loadBoardModel } from '../../twins/BoardModel.js';
+import { TwinBoardCore, type TwinOptions } from '../../twins/TwinBoardCore.js';
+import { TwinError } from '../../twins/TwinError.js';
+import type { BoardIdentity } from '../../firmware-protocol/codec.js';
+import { BoardDisconnectedError, BoardProtocolError } from '../errors.js';
+import { abortError, raceAbort, throwIfAborted } from './abort.js';
+import type { Board, BoardEvent, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
+import {
+  checkClamps,
+  checkEdgeSettings,
+  checkRoleConflicts,
+  checkSamples,
+  checkSchedule,
+  checkSources,
+  checkStep,
+} from './validateBoardValues.js';
+
+/** Options of {@link InProcessTwinBoard.create}. */
+export interface InProcessTwinOptions extends TwinOptions {
+  /** Board model name or path (default `penn-gen1`). */
+  model?: string;
+}
+
+/** Yield to the event loop (so that an abort or an unsubscribe issued meanwhile is seen). */
+function tick(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+export class InProcessTwinBoard implements Board {
+  readonly events: Observable<BoardEvent>;
+  /** The simulated board (for tests: hidden truth, counters). */
+  readonly core: TwinBoardCore;
+  private readonly subject = new Subject<BoardEvent>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Stops the autonomous run in progress (close() does not wait for a run nobody unsubscribes from). */
+  private stopRun: ((error?: Error) => void) | null = null;
+
+  constructor(core: TwinBoardCore) {
+    this.core = core;
+    this.events = this.subject.asObservable();
+  }
+
+  /** A twin of the named model (`penn-gen1` by default). */
+  static create(options: InProcessTwinOptions = {}): InProcessTwinBoard {
+    const { model = 'penn-gen1', ...twin } = options;
+    return new InProcessTwinBoard(new TwinBoardCore(loadBoardModel(model), twin));
+  }
+
+  private get id(): BoardIdentity {
+    return this.core.identity();
+  }
+
+  /** Run `fn` after the calls queued before it; abort rejects at once and, if still queued, skips `fn`. */
+  private call<T>(what: string, signal: AbortSignal | undefined, fn: () => T): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortError(signal, what));
+    const p = this.queue.then(async () => {
+      await tick();
+      throwIfAborted(signal, what);
+      if (this.closed) throw new BoardDisconnectedError('in-process twin is closed');
+      try {
+        return fn();
+      } catch (e) {
+        // validation runs first, so this is a state the host cannot see (e.g. a model file's own limits)
+        if (e instanceof TwinError) throw new BoardProtocolError(e.code, `${what} refused by the twin: ${e.code} ${e.message}`);
+        throw e;
+      }
+    });
+    this.queue = p.catch(() => undefined);
+    return raceAbort(p, signal, what);
+  }
+
+  async identify(opts?: CallOptions): Promise<BoardIdentity> {
+    return this.call('identify', opts?.signal, () => this.id);
+  }
+
+  async setSources(sources: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {
+    const pairs = checkSources(this.id, sources);
+    return this.call('setSources', opts?.signal, () => {
+      checkRoleConflicts(this.id, 'sources', pairs, this.core.activeClamps(), 'clamped');
+      this.core.setSources(pairs);
+    });
+  }
+
+  async setClamps(clamps: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {
+    const pairs = checkClamps(this.id, clamps);
+    return this.call('setClamps', opts?.signal, () => {
+      checkRoleConflicts(this.id, 'clamps', pairs, this.core.activeSources(), 'driven');
+      this.core.setClamps(pairs);
+    });
+  }
+
+  async measure(samples?: number, opts?: CallOptions): Promise<Float64Array> {
+    const n = checkSamples(this.id, samples);
+    return this.call('measure', opts?.signal, () => this.core.measure(n));
+  }
+
+  async readEdges(opts?: CallOptions): Promise<Float64Array> {
+    return this.call('readEdges', opts?.signal, () => this.core.edgeSettings());
+  }
+
+  async writeEdges(settings: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {
+    const pairs = checkEdgeSettings(this.id, settings);
+    return this.call('writeEdges', opts?.signal, () => this.core.setEdges(pairs));
+  }
+
+  async deviceStep(targets: ReadonlyMap<number, number>, eta: number, amp?: number, opts?: CallOptions): Promise<DeviceStepResult> {
+    const c = checkStep(this.id, targets, eta, amp);
+    return this.call('deviceStep', opts?.signal, () => {
+      checkRoleConflicts(this.id, 'targets', c.targets, this.core.activeSources(), 'driven');
+      // amp undefined = the device default (1), as on the wire where amp= is then omitted
+      return this.core.step(c.targets, c.eta, c.amp);
+    });
+  }
+
+  /**
+   * The device's autonomous run, step for step as the firmware does it (sources of the example, then STEP with its
+   * targets), one frame at a time: step s is computed only after frame s-1 was delivered, so the "device" is never
+   * ahead of the host, whatever the window. Afterwards the sources and clamps held before the run are put back, as
+   * the serial host does.
+   */
+  runSchedule(schedule: Schedule, window?: number): Observable<RunFrame> {
+    return new Observable<RunFrame>((sub) => {
+      let stopped = false;
+      let closedBy: Error | null = null;
+      let c: ReturnType<typeof checkSchedule>;
+      try {
+        c = checkSchedule(this.id, schedule, window);
+      } catch (e) {
+        sub.error(e);
+        return undefined;
+      }
+      const stop = (error?: Error): void => {
+        stopped = true;
+        closedBy ??= error ?? null;
+      };
+      const task = this.queue.then(async () => {
+        if (this.closed) throw new BoardDisconnectedError('in-process twin is closed');
+        this.stopRun = stop;
+        const core = this.core;
+        const sources = core.activeSources();
+        const clamps = core.activeClamps();
+        core.setClamps([]);
+        try {
+          for (let s = 0; s < c.steps && !stopped; s++) {
+            const ex = s % c.examples.length;
+            const example = c.examples[ex];
+            core.setSources(c.sources.map((n, i) => [n, example.in[i]] as [number, number]));
+            const r = core.step(
+              c.targets.map((n, i) => [n, example.out[i]] as [number, number]),
+              c.eta,
+              c.amp,
+            );
+            sub.next({ step: s, example: ex, freeTargets: r.freeTargets, changed: r.changed });
+            // let the event loop run now and then, so that an unsubscribe (or other timers) can happen mid-run
+            if (s % 16 === 15) await tick();
+          }
+        } finally {
+          this.stopRun = null;
+          core.setClamps([]);
+          core.setSources([...sources]);
+          core.setClamps([...clamps]);
+        }
+        if (closedBy) throw closedBy;
+      });
+      this.queue = task.catch(() => undefined);
+      task.then(
+        () => sub.complete(),
+        (e: unknown) => sub.error(e instanceof TwinError ? new BoardProtocolError(e.code, `run refused by the twin: ${e.message}`) : e),
+      );
+      return () => stop();
+    });
+  }
+
+  async reset(opts?: CallOptions): Promise<void> {
+    return this.call('reset', opts?.signal, () => this.core.reboot());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopRun?.(new BoardDisconnectedError('in-process twin closed during the run'));
+    await this.queue;
+    this.core.setClamps([]);
+    this.core.setSources([]);
+    this.closed = true;
+    this.subject.complete();
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * A Board from a spec string, as the CLI's `--board` option gives it:
+ *
+ * - `twin` / `twin:MODEL` — the twin in this process (InProcessTwinBoard), model `penn-gen1` by default;
+ * - `pty` / `pty:MODEL` — the twin as a separate process on a pseudo-terminal (`clln twin serve --pty`, needs
+ *   socat and the built CLI), reached through the serial host: the whole stack as with a real board;
+ * - `serial:PATH` — a board on a serial port (e.g. `serial:/dev/ttyACM0`).
+ *
+ * Closing the returned board also stops what connectBoard started (the twin process of `pty`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Observable } from 'rxjs';
+import { CllnError, InvalidInputError, show } from '../errors.js';
+import type { Board, BoardEvent, BoardIdentity, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
+import { InProcessTwinBoard } from './InProcessTwinBoard.js';
+import { openSerialBoard, type SerialBoardOptions } from './SerialBoard.js';
+
+/** Options of {@link connectBoard}. */
+export interface ConnectOptions {
+  /** Twin seed (twin, pty); default 0. */
+  seed?: number;
+  /** Ideal twin: no noise, drift, tolerance or DAC errors (twin, pty); default false. */
+  ideal?: boolean;
+  /** Twin fault spec for `pty`, e.g. `drop=0.01` (see twins/README.md); default none. */
+  faults?: string;
+  /** Serial host options (pty, serial). */
+  serial?: SerialBoardOptions;
+  /** The built CLI entry point that serves a pty twin; default dist/src/cli/main.js of this package. */
+  cliPath?: string;
+  /** How long to wait for the pty twin to print `READY <path>`, ms (default 15000). */
+  startTimeoutMs?: number;
+}
+
+const RULE = 'a board spec is twin[:MODEL], pty[:MODEL] or serial:PATH';
+const EXAMPLES = 'e.g. --board twin, --board twin:penn-gen2, --board pty, --board serial:/dev/ttyACM0';
+
+/** Parse a spec without connecting; throws InvalidInputError naming the rule. */
+export function parseBoardSpec(spec: string): { kind: 'twin' | 'pty'; model: string } | { kind: 'serial'; path: string } {
+  if (typeof spec !== 'string') throw new InvalidInputError({ source: '--board' }, `${RULE}, got ${show(spec)}`, EXAMPLES);
+  const m = /^(twin|pty|serial)(?::(.*))?$/.exec(spec.trim());
+  if (!m) throw new InvalidInputError({ source: '--board' }, `${RULE}, got ${show(spec)}`, EXAMPLES);
+  const [, kind, rest] = m;
+  if (kind === 'serial') {
+    if (!rest) throw new InvalidInputError({ source: '--board' }, `serial needs a port path (serial:PATH), got ${show(spec)}`, "e.g. --board serial:/dev/ttyACM0; 'clln ports' lists the ports");
+    return { kind: 'serial', path: rest };
+  }
+  if (rest !== undefined && !/^[A-Za-z0-9._/-]+$/.test(rest)) {
+    throw new InvalidInputError({ source: '--board' }, `${kind}:MODEL needs a model name or file, got ${show(spec)}`, 'e.g. twin:penn-gen1 or twin:penn-gen2');
+  }
+  return { kind: kind as 'twin' | 'pty', model: rest || 'penn-gen1' };
+}
+
+/** Connect to the board `spec` names; see the file comment. */
+export async function connectBoard(spec: string, opts: ConnectOptions = {}): Promise<Board> {
+  const s = parseBoardSpec(spec);
+  if (s.kind === 'twin') return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal });
+  if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
+  const twin = await startPtyTwin(s.model, opts);
+  try {
+    const board = await openSerialBoard(twin.path, opts.serial);
+    return new BoardWithCleanup(board, twin.stop);
+  } catch (e) {
+    await twin.stop();
+    throw e;
+  }
+}
+
+/** dist/src/cli/main.js of this package, from the sources or from dist. */
+function defaultCliPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [join(here, '..', 'cli', 'main.js')];
+  for (let dir = here, i = 0; i < 6; i++, dir = dirname(dir)) candidates.push(join(dir, 'dist', 'src', 'cli', 'main.js'));
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new CllnError('the pty twin needs the built CLI (dist/src/cli/main.js); run npm run build first');
+  return found;
+}
+
+/** Spawn `clln twin serve --pty` and wait for `READY <path>`. */
+async function startPtyTwin(model: string, opts: ConnectOptions): Promise<{ path: string; stop: () => Promise<void> }> {
+  const cli = opts.cliPath ?? defaultCliPath();
+  const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0)];
+  if (opts.ideal) args.push('--ideal');
+  if (opts.faults) args.push('--faults', opts.faults);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const stop = (): Promise<void> => stopChild(child);
+  try {
+    const path = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new CllnError(`the pty twin did not start within ${opts.startTimeoutMs ?? 15000} ms: ${stderr.trim()}`)), opts.startTimeoutMs ?? 15000);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^READY (\S+)$/m.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new CllnError(`cannot start the pty twin: ${e.message}`, { cause: e }));
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new CllnError(`the pty twin exited (${code ?? signal}) before it was ready: ${stderr.trim()}`));
+      });
+    });
+    return { path, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // SIGTERM lets the twin stop socat and remove its links
+    child.kill('SIGTERM');
+  });
+}
+
+/** A board that also stops something of its own when closed (the twin process of a `pty` board). */
+class BoardWithCleanup implements Board {
+  readonly events: Observable<BoardEvent>;
+  constructor(
+    private readonly inner: Board,
+    private readonly cleanup: () => Promise<void>,
+  ) {
+    this.events = inner.events;
+  }
+  identify(opts?: CallOptions): Promise<BoardIdentity> {
+    return this.inner.identify(opts);
+  }
+  setSources(sources: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {
+    return this.inner.setSources(sources, opts);
+  }
+  setClamps(clamps: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {
+    return this.inner.setClamps(clamps, opts);
+  }
+  measure(samples?: number, opts?: CallOptions): Promise<Float64Array> {
+    return this.inner.measure(samples, opts);
+  }
+  readEdges(opts?: CallOptions): Promise<Float64Array> {
+    return this.inner.readEdges(opts);
+  }
+  writeEdges(settings: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {
+    return this.inner.writeEdges(settings, opts);
+  }
+  deviceStep(targets: ReadonlyMap<number, number>, eta: number, amp?: number, opts?: CallOptions): Promise<DeviceStepResult> {
+    return this.inner.deviceStep(targets, eta, amp, opts);
+  }
+  runSchedule(schedule: Schedule, window?: number): Observable<RunFrame> {
+    return this.inner.runSchedule(schedule, window);
+  }
+  reset(opts?: CallOptions): Promise<void> {
+    return this.inner.reset(opts);
+  }
+  async close(): Promise<void> {
+    try {
+      await this.inner.close();
+    } finally {
+      await this.cleanup();
+    }
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The serial host under faults injected by the twin: garbled and dropped replies, silence, unplugs, spontaneous
+ * resets (with and without a banner). The twin is ideal and seeded, so every result can be compared bit for bit
+ * with a fault-free in-process run of the same calls.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { firstValueFrom, toArray } from 'rxjs';
+import type { BoardEvent, RunFrame } from '../../src/device/Board.js';
+import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
+import { BoardDisconnectedError, BoardTimeoutError } from '../../src/errors.js';
+import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
+import { loadBoardModel } from '../../twins/BoardModel.js';
+import type { Board } from '../../src/device/Board.js';
+import { openSerialBoard, type SerialBoard } from '../../src/device/SerialBoard.js';
+import { serveSerialPort } from '../../twins/TwinServer.js';
+import { haveSocat, mockBoard, MockBinding, ptyBoard, until, type MockHandle, type PtyHandle } from './harness.js';
+
+const SOURCES = new Map([[0, 4], [15, 0]]);
+const EDGES = new Map([[0, 10], [5, 80], [32, 3]]);
+
+/** The same learning session on any board: sources, some edges, `n` device steps; returns every result. */
+async function session(board: Board, n: number): Promise<{ steps: { vf: number[]; changed: number }[]; edges: number[]; v: number[] }> {
+  await board.setSources(SOURCES);
+  await board.writeEdges(EDGES);
+  const steps: { vf: number[]; changed: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await board.deviceStep(new Map([[5, i % 2 ? 1 : 3], [10, 2]]), 0.5);
+    steps.push({ vf: Array.from(r.freeTargets), changed: r.changed });
+  }
+  return { steps, edges: Array.from(await board.readEdges()), v: Array.from(await board.measure(64)) };
+}
+
+async function reference(n: number): Promise<Awaited<ReturnType<typeof session>>> {
+  const b = new InProcessTwinBoard(new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true }));
+  try {
+    return await session(b, n);
+  } finally {
+    await b.close();
+  }
+}
+
+function record(board: Board): BoardEvent[] {
+  const ev: BoardEvent[] = [];
+  board.events.subscribe((e) => ev.push(e));
+  return ev;
+}
+
+/** Log every command body the twin's firmware receives (the device side of the wire). */
+function logCommands(h: MockHandle | PtyHandle): string[] {
+  const fw = 'twin' in h ? h.twin.firmware : h.served.server.firmware;
+  const log: string[] = [];
+  const orig = fw.receive.bind(fw);
+  fw.receive = (body: string) => {
+    log.push(body);
+    return orig(body);
+  };
+  return log;
+}
+
+describe('serial host under faults (twin over the mock binding)', () => {
+  let h: MockHandle | null = null;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = null;
+  });
+
+  it('garbled and dropped replies: retries succeed, nothing is applied twice, results are bit-identical', async () => {
+    h = await mockBoard({ server: { faults: 'garble=0.003,drop=0.05', seed: 3 } });
+    const events = record(h.board);
+    const got = await session(h.board, 40);
+    expect(got).toEqual(await reference(40));
+    // exactly 40 steps on the device although replies were lost and commands resent
+    expect(h.twin.core.stats.steps).toBe(40);
+    const s = h.board.stats;
+    expect(s.retries).toBeGreaterThan(0);
+    expect(h.twin.firmware.counters.dup).toBeGreaterThan(0); // resends answered from the reply cache
+    expect(s.linkErrors.crc + s.linkErrors.garbage).toBeGreaterThan(0);
+    expect(events.some((e) => e.type === 'retry')).toBe(true);
+    expect(s.resetsDetected).toBe(0);
+  });
+
+  it('autonomous run with lost frames: gaps are re-requested, every step once, in order', async () => {
+    h = await mockBoard({ server: { faults: 'drop=0.1', seed: 5, stepMs: 0 } });
+    const frames: RunFrame[] = await firstValueFrom(
+      h.board
+        .runSchedule({ steps: 60, sources: [0, 15], targets: [5], examples: [{ in: [4, 0], out: [1] }, { in: [3, 0], out: [2.5] }], eta: 0.5 }, 5)
+        .pipe(toArray()),
+    );
+    expect(frames.map((f) => f.step)).toEqual([...Array(60).keys()]);
+    expect(h.twin.core.stats.steps).toBe(60);
+    // same frames as the in-process twin
+    const ref = InProcessTwinBoard.create({ ideal: true });
+    const refFrames = await firstValueFrom(
+      ref.runSchedule({ steps: 60, sources: [0, 15], targets: [5], examples: [{ in: [4, 0], out: [1] }, { in: [3, 0], out: [2.5] }], eta: 0.5 }, 5).pipe(toArray()),
+    );
+    expect(frames).toEqual(refFrames);
+    expect(Array.from(await h.board.readEdges())).toEqual(Array.from(await ref.readEdges()));
+    await ref.close();
+  });
+
+  it('a silent board: the call times out after bounded retries of the same line; the board is put back to the record', async () => {
+    h = await mockBoard({ serial: { timeoutMs: 40, retries: 2 } });
+    const log = logCommands(h);
+    await h.board.setSources(SOURCES);
+    const edges = Array.from(await h.board.readEdges());
+    h.twin.server.faults.drop = 1;
+    const t0 = Date.now();
+    await expect(h.board.deviceStep(new Map([[5, 1]]), 1)).rejects.toBeInstanceOf(BoardTimeoutError);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 40);
+    const steps = log.filter((b) => / STEP /.test(b));
+    expect(steps).toHaveLength(3); // first attempt + 2 retries
+    expect(new Set(steps).size).toBe(1); // identical lines, same SEQ
+    expect(h.twin.core.stats.steps).toBe(1); // executed once, the resends were answered from the cache
+    h.twin.server.faults.drop = 0;
+    // the step took effect on the board but was never acknowledged: the next call restores the record first
+    expect(Array.from(await h.board.readEdges())).toEqual(edges);
+    expect(Array.from(h.twin.core.edgeSettings())).toEqual(edges);
+  });
+
+  it('unplug mid-call: the call rejects at once, the host reconnects, restores state, and later calls succeed', async () => {
+    h = await mockBoard();
+    const events = record(h.board);
+    const log = logCommands(h);
+    await h.board.setSources(SOURCES);
+    await h.board.setClamps(new Map([[6, 1.5]]));
+    await h.board.writeEdges(EDGES);
+    const edges = Array.from(await h.board.readEdges());
+    const bootBefore = h.twin.core.bootCount;
+    // the board goes silent, so the MEAS stays in flight (and is being resent) when the plug is pulled
+    h.twin.server.faults.drop = 1;
+    const call = h.board.measure(16);
+    const failed = call.then(
+      () => null,
+      (e: unknown) => ({ e, t: Date.now() }),
+    );
+    await until(() => log.filter((b) => / MEAS /.test(b)).length >= 2, 2000, 'a resent MEAS');
+    const inFlight = log[log.length - 1];
+    const tUnplug = Date.now();
+    h.twin.unplug(150);
+    const r = await failed;
+    expect(r?.e).toBeInstanceOf(BoardDisconnectedError);
+    expect(r!.t - tUnplug).toBeLessThan(30); // at once, not after the command's timeout
+    const nBefore = log.length;
+    h.twin.server.faults.drop = 0;
+    await until(() => events.some((e) => e.type === 'state-restored'), 5000, 'state restored');
+    // the board came back rebooted: detected by the boot counter, state put back
+    expect(h.twin.core.bootCount).toBe(bootBefore + 1);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['disconnected', 'reconnecting', 'connected', 'reset-detected', 'state-restored']));
+    expect(Array.from(h.twin.core.edgeSettings())).toEqual(edges);
+    expect(h.twin.core.activeSources()).toEqual(new Map([[0, 4], [15, 0]]));
+    // (the twin stores the DAC-quantised voltage)
+    expect([...h.twin.core.activeClamps().keys()]).toEqual([6]);
+    expect(h.twin.core.activeClamps().get(6)).toBeCloseTo(1.5, 4);
+    // no stale write: the command that was in flight never reaches the board after the reopen
+    const after = log.slice(nBefore);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after).not.toContain(inFlight);
+    expect(after.some((b) => / MEAS /.test(b))).toBe(false);
+    // and the board is usable
+    const v = await h.board.measure();
+    expect(v[0]).toBeCloseTo(4, 2);
+    expect(v[6]).toBeCloseTo(1.5, 2);
+    expect(h.board.stats.reconnects).toBe(1);
+  });
+
+  it('a call made while the link is down waits for the reconnect and then proceeds', async () => {
+    h = await mockBoard();
+    const events = record(h.board);
+    await h.board.setSources(SOURCES);
+    h.twin.unplug(200);
+    await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect seen');
+    const t0 = Date.now();
+    const v = await h.board.measure();
+    expect(Date.now() - t0).toBeGreaterThan(100);
+    expect(v[0]).toBeCloseTo(4, 2);
+  });
+
+  it('gives up after the reconnect limit; a later call starts a new reconnect cycle', async () => {
+    h = await mockBoard({ serial: { reconnect: { attempts: 3, baseMs: 10, maxMs: 20, limitMs: 1000 } } });
+    const events = record(h.board);
+    await h.board.setSources(SOURCES);
+    h.twin.unplug(400);
+    await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect seen');
+    await expect(h.board.measure()).rejects.toThrow(/gave up reconnecting .* after 3 attempts/);
+    await until(() => !h!.twin.unplugged, 2000, 'twin back');
+    const v = await h.board.measure();
+    expect(v[0]).toBeCloseTo(4, 2);
+  });
+
+  it('spontaneous resets (reset-every): detected by the boot counter, state restored, results unchanged', async () => {
+    h = await mockBoard({ server: { faults: 'reset-every=13' } });
+    const events = record(h.board);
+    const got = await session(h.board, 30);
+    expect(got).toEqual(await reference(30));
+    expect(h.twin.server.stats.resets).toBeGreaterThan(3);
+    expect(h.board.stats.resetsDetected).toBe(h.twin.server.stats.resets);
+    expect(events.filter((e) => e.type === 'reset-detected').length).toBe(h.twin.server.stats.resets);
+    expect(events.some((e) => e.type === 'state-restored')).toBe(true);
+  });
+
+  it('a silent reset (no banner) is detected by the boot counter before a reading is returned', async () => {
+    h = await mockBoard();
+    await h.board.setSources(SOURCES);
+    await h.board.writeEdges(EDGES);
+    const v0 = Array.from(await h.board.measure());
+    const edges = Array.from(await h.board.readEdges());
+    h.twin.core.reboot(); // power glitch: no banner, nothing on the wire
+    expect(Array.from(await h.board.measure())).toEqual(v0);
+    expect(h.board.stats.resetsDetected).toBe(1);
+    expect(Array.from(h.twin.core.edgeSettings())).toEqual(edges);
+  });
+
+  for (const banner of [true, false]) {
+    it(`a reset during an autonomous run (${banner ? 'with' : 'without'} banner) fails the run with a clear error and restores the record`, async () => {
+      h = await mockBoard({ server: { stepMs: 2 }, serial: { frameTimeoutMs: 100 } });
+      await h.board.setSources(SOURCES);
+      const edges = Array.from(await h.board.readEdges());
+      const run = firstValueFrom(
+        h.board.runSchedule({ steps: 500, sources: [0, 15], targets: [5], examples: [{ in: [4, 0], out: [1] }], eta: 0.5 }, 4).pipe(toArray()),
+      );
+      await until(() => h!.twin.core.stats.steps >= 5, 3000, 'run started');
+      const bodies = h.twin.firmware.reboot();
+      if (banner) h.twin.server['sendAll'](bodies);
+      await expect(run).rejects.toThrow(/reset during the run/);
+      expect(h.board.stats.resetsDetected).toBe(1);
+      expect(Array.from(h.twin.core.edgeSettings())).toEqual(edges);
+      expect(h.twin.core.activeSources()).toEqual(new Map([[0, 4], [15, 0]]));
+      expect((await h.board.measure())[0]).toBeCloseTo(4, 2);
+    });
+  }
+});
+
+describe('serialport write queue (why every connection gets a fresh port object)', () => {
+  it('a raw port delivers a write made while closed after it is reopened; the link refuses it', async () => {
+    const { SerialPortStream } = await import('@serialport/stream');
+    const { SerialLink } = await import('../../src/device/SerialLink.js');
+    const { systemTimers } = await import('../../src/device/timers.js');
+    const path = `/dev/mock-queue-${process.pid}`;
+    MockBinding.createPort(path, { record: true });
+    // the hazard, shown on serialport itself
+    const raw = new SerialPortStream({ binding: MockBinding, path, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((r, j) => raw.open((e) => (e ? j(e) : r())));
+    await new Promise<void>((r) => raw.close(() => r()));
+    raw.write('STALE\n');
+    await new Promise<void>((r, j) => raw.open((e) => (e ? j(e) : r())));
+    await new Promise<void>((r) => raw.drain(() => r()));
+    const binding = (raw as unknown as { port: { recording: Buffer } }).port;
+    expect(binding.recording.toString()).toContain('STALE');
+    await new Promise<void>((r) => raw.close(() => r()));
+    // the guard: a closed link throws and its port object is gone
+    const downs: string[] = [];
+    const link = await SerialLink.open(
+      { path, baudRate: 115200, factory: ({ path: p, baudRate }) => new SerialPortStream({ binding: MockBinding, path: p, baudRate, autoOpen: false }), timers: systemTimers, openTimeoutMs: 1000, watchPathMs: 0 },
+      { onBody: () => undefined, onDown: (r) => downs.push(r) },
+    );
+    await link.close();
+    expect(() => link.write('1 PING*0000\n')).toThrow(BoardDisconnectedError);
+    expect(downs).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveSocat)('serial host under faults (twin over a real pty)', () => {
+  let h: PtyHandle | null = null;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = null;
+  });
+
+  it('unplug (the pty path vanishes): in-flight call rejects at once, reconnect, state restored', async () => {
+    // the twin pulls the plug right after its 30th command
+    h = await ptyBoard({ server: { faults: 'unplug-every=30,unplug-ms=300' }, serial: { timeoutMs: 1000, reconnect: { baseMs: 50, maxMs: 200 } } });
+    const events = record(h.board);
+    const log = logCommands(h);
+    await h.board.setSources(SOURCES);
+    await h.board.writeEdges(EDGES);
+    const edges = Array.from(await h.board.readEdges());
+    let failure: { e: unknown; ms: number } | null = null;
+    for (let i = 0; i < 40 && !failure; i++) {
+      const t0 = Date.now();
+      try {
+        await h.board.measure();
+      } catch (e) {
+        failure = { e, ms: Date.now() - t0 };
+      }
+    }
+    expect(failure?.e).toBeInstanceOf(BoardDisconnectedError);
+    expect(failure!.ms).toBeLessThan(500); // well before the 1000 ms command timeout
+    const nAtUnplug = log.length;
+    const inFlight = log[nAtUnplug - 1];
+    await until(() => events.some((e) => e.type === 'state-restored'), 8000, 'state restored');
+    expect(events.some((e) => e.type === 'reset-detected')).toBe(true); // the twin lost power with the link
+    expect(Array.from(h.core.edgeSettings())).toEqual(edges);
+    expect(h.core.activeSources()).toEqual(new Map([[0, 4], [15, 0]]));
+    expect(log.slice(nAtUnplug)).not.toContain(inFlight);
+    expect((await h.board.measure())[0]).toBeCloseTo(4, 2);
+  });
+
+  it('the port path vanishing is a disconnect even while the port itself still works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clln-vanish-'));
+    const dev = join(dir, 'dev');
+    const host = join(dir, 'host');
+    const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${host}`], { stdio: 'ignore' });
+    let served: Awaited<ReturnType<typeof serveSerialPort>> | null = null;
+    let board: SerialBoard | null = null;
+    try {
+      await until(() => existsSync(dev) && existsSync(host), 5000, 'socat links');
+      const core = new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true });
+      served = await serveSerialPort(dev, core, { baud: 0 });
+      board = await openSerialBoard(host, { watchPathMs: 50, reconnect: { baseMs: 50, maxMs: 100 } });
+      const events = record(board);
+      await board.setSources(SOURCES);
+      const target = readlinkSync(host);
+      unlinkSync(host); // e.g. the by-id link of a USB adapter going away
+      await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect');
+      expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: expect.stringMatching(/vanished/) });
+      symlinkSync(target, host);
+      await until(() => events.some((e) => e.type === 'state-restored'), 5000, 'reconnected');
+      expect((await board.measure())[0]).toBeCloseTo(4, 2);
+      expect(events.some((e) => e.type === 'reset-detected')).toBe(false); // same boot: restored all the same
+    } finally {
+      await board?.close();
+      await served?.close();
+      socat.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('garbled replies over the pty: retries succeed, results bit-identical', async () => {
+    h = await ptyBoard({ server: { faults: 'garble=0.002,drop=0.03', seed: 11 }, serial: { timeoutMs: 80, backoff: { baseMs: 5, maxMs: 20 } } });
+    const got = await session(h.board, 15);
+    expect(got).toEqual(await reference(15));
+    expect(h.core.stats.steps).toBe(15);
+    expect(h.board.stats.retries).toBeGreaterThan(0);
+  });
+});
