@@ -20,7 +20,10 @@ import { TwinFirmware } from './TwinFirmware.js';
 
 /** Fault injection settings (all off = 0). */
 export interface FaultSpec {
-  /** Probability per outgoing byte that one of its bits is flipped. */
+  /**
+   * Probability per outgoing line that one of its bytes is corrupted (one bit flipped). Per line rather than per
+   * byte so that a rate means the same for a 10-byte reply and a 300-byte one: "garble=0.01" corrupts 1% of lines.
+   */
   garble: number;
   /** Probability per outgoing line (reply, frame, banner) that it is not sent. */
   drop: number;
@@ -214,13 +217,10 @@ export class TwinServer {
       return;
     }
     const bytes = Buffer.from(encodeFrame(body), 'latin1');
-    if (this.faults.garble > 0) {
-      for (let i = 0; i < bytes.length; i++) {
-        if (this.rng.next() < this.faults.garble) {
-          bytes[i] ^= 1 << this.rng.int(8);
-          this.stats.garbledBytes++;
-        }
-      }
+    if (this.faults.garble > 0 && this.rng.next() < this.faults.garble) {
+      // one corrupted byte (one flipped bit) in this line, anywhere including its line feed
+      bytes[this.rng.int(bytes.length)] ^= 1 << this.rng.int(8);
+      this.stats.garbledBytes++;
     }
     this.stats.linesSent++;
     this.queue.push(bytes);

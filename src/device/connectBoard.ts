@@ -26,6 +26,8 @@ export interface ConnectOptions {
   ideal?: boolean;
   /** Twin fault spec for `pty`, e.g. `drop=0.01` (see twins/README.md); default none. */
   faults?: string;
+  /** Pty twin: output pacing in baud (its `--baud`), also the host's baud rate for timeouts; default 115200. */
+  twinBaud?: number;
   /** Serial host options (pty, serial). */
   serial?: SerialBoardOptions;
   /** The built CLI entry point that serves a pty twin; default dist/src/cli/main.js of this package. */
@@ -60,7 +62,8 @@ export async function connectBoard(spec: string, opts: ConnectOptions = {}): Pro
   if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
   const twin = await startPtyTwin(s.model, opts);
   try {
-    const board = await openSerialBoard(twin.path, opts.serial);
+    const serial = opts.twinBaud && !opts.serial?.baudRate ? { ...opts.serial, baudRate: opts.twinBaud } : opts.serial;
+    const board = await openSerialBoard(twin.path, serial);
     return new BoardWithCleanup(board, twin.stop);
   } catch (e) {
     await twin.stop();
@@ -84,6 +87,7 @@ async function startPtyTwin(model: string, opts: ConnectOptions): Promise<{ path
   const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0)];
   if (opts.ideal) args.push('--ideal');
   if (opts.faults) args.push('--faults', opts.faults);
+  if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {

@@ -122,12 +122,14 @@ describe('TwinServer over an in-memory link', () => {
   it('garble=1 corrupts every reply, drop=1 loses every reply', async () => {
     const g = serve('garble=1');
     g.host.write(encodeFrame('1 ID'));
+    // wait for both lines (banner, reply) rather than a fixed time: a loaded CI machine may be slow
+    for (let t = 0; t < 200 && g.server.stats.garbledBytes < 2; t++) await sleep(10);
     await sleep(10);
     expect(g.host.lines).toEqual([]);
-    expect(g.server.stats.garbledBytes).toBeGreaterThan(100);
-    // line feeds are garbled too: the bytes pile up as one unfinished line (or count as bad lines)
+    expect(g.server.stats.garbledBytes).toBe(2); // banner and reply, one corrupted byte each
+    // a flipped line feed merges lines, a flip into a line feed splits one: either way nothing valid arrives
     const c = g.host.decoder.counters;
-    expect(c.crc + c.garbage + c.overlong + g.host.decoder.pending).toBeGreaterThan(100);
+    expect(c.crc + c.garbage + c.overlong + (g.host.decoder.pending > 0 ? 1 : 0)).toBeGreaterThan(0);
     const d = serve('drop=1');
     d.host.write(encodeFrame('1 ID'));
     await sleep(10);
@@ -149,7 +151,7 @@ describe('TwinServer over an in-memory link', () => {
       return missing;
     };
     const a = await lost(1);
-    // per reply "N OK*CCCC\n" of ~10 bytes: P(lost) = 1 - 0.95 * 0.998^10 ~ 0.069
+    // per reply: P(lost) = 1 - (1 - 0.05) * (1 - 0.002) ~ 0.052, about 16 of 300
     expect(a.length).toBeGreaterThan(8);
     expect(a.length).toBeLessThan(40);
     expect(await lost(1)).toEqual(a);

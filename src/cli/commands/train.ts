@@ -29,6 +29,7 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --twin-seed S          seed of the twin's non-idealities (default 0)
   --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
   --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
+  --twin-baud B          pty twin line rate in baud (default 115200)
   with --json: {steps, conductance (nominal, null if the model is unknown), settings, train_mse, test_mse, redone_steps}`;
 
 export function train(argv: string[], io: Io): number | Promise<number> {
@@ -51,6 +52,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'twin-seed': { type: 'string' },
     'twin-ideal': { type: 'boolean' },
     'twin-faults': { type: 'string' },
+    'twin-baud': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
   const net = readNetworkFile(netPath);
@@ -95,12 +97,12 @@ export function train(argv: string[], io: Io): number | Promise<number> {
           seed: opts.seed,
           samples: int(p, 'samples', 1),
         },
-        connect: { seed: num(p, 'twin-seed', Number.isInteger, 'must be an integer'), ideal: p.values['twin-ideal'] === true, faults: str(p, 'twin-faults') },
+        connect: { seed: num(p, 'twin-seed', Number.isInteger, 'must be an integer'), ideal: p.values['twin-ideal'] === true, faults: str(p, 'twin-faults'), twinBaud: int(p, 'twin-baud', 1) },
       },
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   const trainer = new Trainer(net, task, opts);

@@ -17,7 +17,7 @@ export interface BoardTrainRequest {
   net: Network;
   task: Task;
   options: BoardTrainOptions;
-  connect: { seed?: number; ideal?: boolean; faults?: string };
+  connect: { seed?: number; ideal?: boolean; faults?: string; twinBaud?: number };
   json: boolean;
 }
 
