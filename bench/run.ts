@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the solver and training-step benchmarks. Each case runs in its own process (for a clean peak
+ * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
+ * `protocol` runs only that; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -7,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printProtocol, runProtocolBench } from './protocol.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -33,6 +35,9 @@ for (const [kind, size] of cases) {
   results.push(JSON.parse(out));
 }
 
+const outDir = resolve(here, '../../bench/results');
+mkdirSync(outDir, { recursive: true });
+if (results.length > 0) {
 const rows = results.map((r) => [
   r.name,
   String(r.nodes),
@@ -65,7 +70,14 @@ if (target) {
       `ordering + symbolic ${ms(target.analysisMs)} ms (<= 1000 ms: ${target.analysisMs <= 1000 ? 'met' : 'NOT met'})\n`,
   );
 }
-const outDir = resolve(here, '../../bench/results');
-mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'solver.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2) + '\n');
 process.stdout.write(`\nwrote ${join(outDir, 'solver.json')}\n`);
+}
+
+if (!only || only === 'protocol') {
+  process.stderr.write('bench: protocol over a pty ...\n');
+  const pr = await runProtocolBench();
+  process.stdout.write('\nProtocol over a pseudo-terminal (twin in a child process, serial host here)\n\n' + printProtocol(pr));
+  writeFileSync(join(outDir, 'protocol.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...pr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'protocol.json')}\n`);
+}

@@ -120,9 +120,17 @@ export class TwinServer {
   private lastCounters: LinkCounters = { crc: 0, garbage: 0, overlong: 0 };
   private writer: ((bytes: Buffer) => void) | null = null;
   private queue: Buffer[] = [];
+  /** When each queued line was queued (ms, performance.now). */
+  private queuedAt: number[] = [];
   private busyUntil = 0;
+  /** When the last byte received so far has finished arriving on the modelled wire (ms). */
+  private rxBusyUntil = 0;
+  /** When the line at the head of the queue has left the UART (ms, performance.now), once it has started. */
+  private headDoneAt: number | null = null;
   private outTimer: NodeJS.Timeout | null = null;
-  private pumpTimer: NodeJS.Timeout | null = null;
+  private pumpTimer: { cancel(): void } | null = null;
+  /** When the next autonomous-run step is due (ms, performance.now); null when no run is stepping. */
+  private nextStepAt: number | null = null;
   private unplugPending = false;
   private rebootOnAttach = false;
   private closed = false;
@@ -151,7 +159,9 @@ export class TwinServer {
     this.writer = write;
     this.decoder.reset();
     this.queue = [];
+    this.queuedAt = [];
     this.busyUntil = 0;
+    this.headDoneAt = null;
     if (this.rebootOnAttach) {
       this.rebootOnAttach = false;
       this.sendAll(this.firmware.reboot());
@@ -165,16 +175,27 @@ export class TwinServer {
   detach(): void {
     this.writer = null;
     this.queue = [];
+    this.queuedAt = [];
     this.decoder.reset();
     if (this.outTimer) clearTimeout(this.outTimer);
     this.outTimer = null;
-    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.pumpTimer?.cancel();
     this.pumpTimer = null;
+    this.headDoneAt = null;
+    this.nextStepAt = null;
   }
 
   /** Bytes received from the host. */
   input(chunk: Uint8Array | string): void {
     if (this.closed || !this.writer) return;
+    if (this.baud > 0) {
+      // The host's bytes take wire time too, though the pty delivers them at once: a reply may not start before
+      // the command that caused it has finished arriving (10 bit times per byte), so stop-and-wait exchanges
+      // cost what they would on a real line.
+      const now = performance.now();
+      this.rxBusyUntil = Math.max(now, this.rxBusyUntil) + (chunk.length * 10 * 1000) / this.baud;
+      if (this.headDoneAt === null) this.busyUntil = Math.max(this.busyUntil, this.rxBusyUntil);
+    }
     const bodies = this.decoder.push(chunk);
     const c = this.decoder.counters;
     const d = { crc: c.crc - this.lastCounters.crc, garbage: c.garbage - this.lastCounters.garbage, overlong: c.overlong - this.lastCounters.overlong };
@@ -224,33 +245,49 @@ export class TwinServer {
     }
     this.stats.linesSent++;
     this.queue.push(bytes);
+    this.queuedAt.push(performance.now());
     this.flush();
   }
 
-  /** Deliver queued lines: each one when its last byte would have left the UART. */
+  /**
+   * Deliver queued lines, each once its last byte would have left the UART. The UART is modelled by a virtual clock
+   * (`busyUntil`): a line starts when the previous one has finished or when it is queued, whichever is later. Every
+   * line already due is written at once, because timers fire late (>= 1 ms in Node) and one timer per line would
+   * cap the rate at ~1000 lines/s, well below a 1 Mbaud wire.
+   */
   private flush(): void {
     if (this.outTimer || !this.writer) return;
     if (this.baud === 0) {
       const q = this.queue;
       this.queue = [];
+      this.queuedAt = [];
       for (const b of q) this.writer(b);
       this.maybeUnplug();
       return;
     }
-    const next = this.queue[0];
-    if (!next) {
+    const now = performance.now();
+    while (this.queue.length > 0) {
+      const next = this.queue[0];
+      if (this.headDoneAt === null) {
+        // starts when the UART is free or when the line was queued, whichever is later — not "now": a late timer
+        // must not stretch a busy wire
+        this.headDoneAt = Math.max(this.queuedAt[0], this.busyUntil) + (next.length * 10 * 1000) / this.baud;
+        this.busyUntil = this.headDoneAt;
+      }
+      if (this.headDoneAt > now) break;
+      this.queue.shift();
+      this.queuedAt.shift();
+      this.headDoneAt = null;
+      this.writer(next);
+    }
+    if (this.queue.length === 0) {
       this.maybeUnplug();
       return;
     }
-    const now = performance.now();
-    const start = Math.max(now, this.busyUntil);
-    this.busyUntil = start + (next.length * 10 * 1000) / this.baud;
     this.outTimer = setTimeout(() => {
       this.outTimer = null;
-      const b = this.queue.shift();
-      if (b && this.writer) this.writer(b);
       this.flush();
-    }, Math.max(0, this.busyUntil - now));
+    }, Math.max(0, this.headDoneAt! - now));
   }
 
   private maybeUnplug(): void {
@@ -269,14 +306,34 @@ export class TwinServer {
 
   // ---- autonomous runs ----
 
+  /**
+   * Step the autonomous run on a virtual clock: one step per `stepMs`, catching up on every step already due when a
+   * (late) timer fires, so the step rate is the board's and not the timer granularity's.
+   */
   private schedulePump(): void {
     if (this.pumpTimer || !this.writer || this.closed || !this.firmware.hasPending) return;
-    this.pumpTimer = setTimeout(() => {
+    const now = performance.now();
+    if (this.nextStepAt === null || this.nextStepAt < now - 50) this.nextStepAt = now + this.stepMs; // idle or stalled: restart the clock
+    const tick = (): void => {
       this.pumpTimer = null;
-      if (!this.writer) return;
-      this.sendAll(this.firmware.pump(1));
+      if (!this.writer || this.closed) return;
+      const t = performance.now();
+      const due = this.stepMs > 0 ? Math.max(1, Math.floor((t - this.nextStepAt!) / this.stepMs) + 1) : Infinity;
+      const frames = this.firmware.pump(due);
+      const done = frames.filter((f) => f.startsWith('! FRAME')).length;
+      this.nextStepAt! += this.stepMs * Math.max(1, done);
+      this.sendAll(frames);
+      if (!this.firmware.hasPending) this.nextStepAt = null;
       this.schedulePump();
-    }, this.stepMs);
+    };
+    const delay = Math.max(0, this.nextStepAt - now);
+    if (delay === 0) {
+      const h = setImmediate(tick);
+      this.pumpTimer = { cancel: () => clearImmediate(h) };
+    } else {
+      const h = setTimeout(tick, delay);
+      this.pumpTimer = { cancel: () => clearTimeout(h) };
+    }
   }
 }
 

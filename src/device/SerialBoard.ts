@@ -79,6 +79,9 @@ export interface SerialBoardStats {
   resetsDetected: number;
   /** State restores (after a reconnect or a detected reset). */
   restores: number;
+  /** Bytes written to and received from the board over every connection so far (for wire-time accounting). */
+  bytesOut: number;
+  bytesIn: number;
 }
 
 /** The board's `STAT` counters (PROTOCOL.md). */
@@ -132,6 +135,8 @@ export class SerialBoard implements Board {
   private readonly o: ResolvedSerialOptions;
   private readonly channel: CommandChannel;
   private link: SerialLink | null = null;
+  /** Bytes of connections that are gone (the current link counts its own). */
+  private readonly pastBytes = { out: 0, in: 0 };
   /** Incremented for every link; a call or a restore bound to an older link fails instead of using a new one. */
   private gen = 0;
   private state: LinkState = 'connecting';
@@ -218,6 +223,8 @@ export class SerialBoard implements Board {
       reconnects: this.counters.reconnects,
       resetsDetected: this.counters.resetsDetected,
       restores: this.counters.restores,
+      bytesOut: this.pastBytes.out + (this.link?.bytesOut ?? 0),
+      bytesIn: this.pastBytes.in + (this.link?.bytesIn ?? 0),
     };
   }
 
@@ -388,7 +395,7 @@ export class SerialBoard implements Board {
     }
     this.teardown('board closed');
     const link = this.link;
-    this.link = null;
+    this.retireLink();
     if (link) await link.close();
     this.subject.complete();
   }
@@ -654,16 +661,25 @@ export class SerialBoard implements Board {
       for (const w of this.upWaiters) w.resolve();
       this.upWaiters.clear();
     } catch (e) {
-      if (this.link === link) this.link = null;
+      if (this.link === link) this.retireLink();
       if (this.state === 'connecting') this.state = 'down';
       await link.close();
       throw e;
     }
   }
 
+  /** Forget the current link, keeping its byte counts. */
+  private retireLink(): void {
+    if (this.link) {
+      this.pastBytes.out += this.link.bytesOut;
+      this.pastBytes.in += this.link.bytesIn;
+    }
+    this.link = null;
+  }
+
   /** The link went down on its own: fail what is in flight at once, then reconnect in the background. */
   private onLinkDown(reason: string): void {
-    this.link = null;
+    this.retireLink();
     // bump the generation so that nothing bound to the dead link can send on the next one
     this.gen++;
     const err = new BoardDisconnectedError(`link to ${this.o.path} lost: ${reason}`);

@@ -28,6 +28,8 @@ export interface ConnectOptions {
   faults?: string;
   /** Pty twin: output pacing in baud (its `--baud`), also the host's baud rate for timeouts; default 115200. */
   twinBaud?: number;
+  /** Pty twin: time per autonomous-run step in ms (its `--step-ms`); default from the model's sample rate. */
+  twinStepMs?: number;
   /** Serial host options (pty, serial). */
   serial?: SerialBoardOptions;
   /** The built CLI entry point that serves a pty twin; default dist/src/cli/main.js of this package. */
@@ -82,12 +84,13 @@ function defaultCliPath(): string {
 }
 
 /** Spawn `clln twin serve --pty` and wait for `READY <path>`. */
-async function startPtyTwin(model: string, opts: ConnectOptions): Promise<{ path: string; stop: () => Promise<void> }> {
+export async function startPtyTwin(model: string, opts: ConnectOptions): Promise<{ path: string; stop: () => Promise<void> }> {
   const cli = opts.cliPath ?? defaultCliPath();
   const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0)];
   if (opts.ideal) args.push('--ideal');
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
+  if (opts.twinStepMs !== undefined) args.push('--step-ms', String(opts.twinStepMs));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {

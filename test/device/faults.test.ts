@@ -69,7 +69,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('garbled and dropped replies: retries succeed, nothing is applied twice, results are bit-identical', async () => {
-    h = await mockBoard({ server: { faults: 'garble=0.003,drop=0.05', seed: 3 } });
+    h = await mockBoard({ server: { faults: 'garble=0.2,drop=0.05', seed: 3 } });
     const events = record(h.board);
     const got = await session(h.board, 40);
     expect(got).toEqual(await reference(40));
