@@ -42,3 +42,22 @@ export { linearTask } from './physics/generators/linearTask.js';
 export { parseNetwork, readNetworkFile, writeNetworkFile, networkToJson } from './formats/networkFile.js';
 export { parseTask, readTaskFile, writeTaskFile, taskToJson } from './formats/taskFile.js';
 export { findFloatingNodes } from './formats/connectivity.js';
+
+// boards: the Board seam, the serial host, the in-process twin, connecting by spec
+export type {
+  Board,
+  BoardIdentity,
+  BoardEvent,
+  CallOptions,
+  DeviceStepResult,
+  RunFrame,
+  Schedule,
+} from './device/Board.js';
+export { SerialBoard, openSerialBoard, type SerialBoardOptions, type SerialBoardStats } from './device/SerialBoard.js';
+export { InProcessTwinBoard } from './device/InProcessTwinBoard.js';
+export { connectBoard, parseBoardSpec, type ConnectOptions } from './device/connectBoard.js';
+export { listSerialPorts } from './device/listPorts.js';
+export { BoardTimeoutError, BoardDisconnectedError, BoardProtocolError } from './errors.js';
+
+// training on a board
+export { trainOnBoard, type BoardTrainOptions, type BoardTrainResult, type UpdateSite } from './pipeline/trainOnBoard.js';
