@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printEngine, runEngineBench } from './engine.js';
 import { printProtocol, runProtocolBench } from './protocol.js';
+import { printStore, runStoreBench } from './store.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -80,4 +82,19 @@ if (!only || only === 'protocol') {
   process.stdout.write('\nProtocol over a pseudo-terminal (twin in a child process, serial host here)\n\n' + printProtocol(pr));
   writeFileSync(join(outDir, 'protocol.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...pr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'protocol.json')}\n`);
+}
+
+if (!only || only === 'store') {
+  process.stderr.write('bench: run store durability ...\n');
+  const sr = await runStoreBench({ dir: outDir });
+  process.stdout.write('\nRun store: cost of durability (5000 events of a 16-node board)\n\n' + printStore(sr));
+  writeFileSync(join(outDir, 'store.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...sr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'store.json')}\n`);
+}
+
+if (!only || only === 'engine') {
+  const er = await runEngineBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nTraining engine overhead per step (in-process ideal twin, host-stepped; medians)\n\n' + printEngine(er));
+  writeFileSync(join(outDir, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...er }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'engine.json')}\n`);
 }

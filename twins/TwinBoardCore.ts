@@ -48,6 +48,13 @@ export const MAX_SAMPLES = 1024;
 const CUTOFF_FRACTION = 1e-7;
 /** Nonlinear solve: stop when no node voltage moves more than this (V). */
 const NONLINEAR_TOL = 1e-11;
+/** Twin-only fault knob: an open edge keeps this fraction of the conductance it would have (see injectEdgeFault). */
+export const OPEN_EDGE_FRACTION = 1e-9;
+/** Twin-only fault knob: a shorted edge is a fixed 1 ohm path (siemens), whatever its setting (see injectEdgeFault). */
+export const SHORT_EDGE_CONDUCTANCE = 1;
+
+/** A hard fault of one edge (twin-only). */
+export type EdgeFault = 'open' | 'short';
 
 /** Nominal conductance (S) of tap `t` of a tap edge model: 1/R, R geometric from rMax (tap 0) to rMin (top tap). */
 export function tapConductance(edge: { taps: number; rMin: number; rMax: number }, t: number): number {
@@ -87,6 +94,9 @@ export class TwinBoardCore {
   /** Physical node voltages of the present state, or null when something changed. */
   private cached: Float64Array | null = null;
   private readonly components: Int32Array;
+  /** Twin-only faults: per edge 0 = none, 1 = open, 2 = short; per node an ADC offset (V). */
+  private readonly edgeFault: Uint8Array;
+  private readonly adcOffset: Float64Array;
 
   constructor(model: BoardModel, opts: TwinOptions = {}) {
     this.model = validateBoardModel(model, `board model ${JSON.stringify(model?.name ?? '?')}`);
@@ -127,6 +137,8 @@ export class TwinBoardCore {
     };
     for (let e = 0; e < E; e++) parent[find(this.edgeA[e])] = find(this.edgeB[e]);
     this.components = Int32Array.from({ length: this.n }, (_, i) => find(i));
+    this.edgeFault = new Uint8Array(E);
+    this.adcOffset = new Float64Array(this.n);
   }
 
   /** What the board says in `ID` and `TOPO`. */
@@ -187,9 +199,9 @@ export class TwinBoardCore {
     for (let i = 0; i < this.n; i++) {
       let sum = 0;
       if (sigma === 0) {
-        sum = samples * adcCode(v[i], lo, lsb, top);
+        sum = samples * adcCode(v[i] + this.adcOffset[i], lo, lsb, top);
       } else {
-        for (let s = 0; s < samples; s++) sum += adcCode(v[i] + sigma * this.noiseRng.normal(), lo, lsb, top);
+        for (let s = 0; s < samples; s++) sum += adcCode(v[i] + this.adcOffset[i] + sigma * this.noiseRng.normal(), lo, lsb, top);
       }
       out[i] = wireNumber(lo + (sum / samples) * lsb);
     }
@@ -304,6 +316,52 @@ export class TwinBoardCore {
     return out;
   }
 
+  // ---- twin-only fault knobs (not part of the Board interface; a real board has no such switch) ----
+
+  /**
+   * Break or short one edge, or repair it (`null`). `'open'`: the edge keeps {@link OPEN_EDGE_FRACTION} (1e-9) of
+   * the conductance its setting, tolerance and drift give (a broken track: the graph stays connected numerically, the
+   * edge carries no measurable current). `'short'`: the edge becomes a fixed {@link SHORT_EDGE_CONDUCTANCE} (1 S,
+   * i.e. 1 ohm) path whatever its setting (a shorted potentiometer or transistor). The setting is still stored and
+   * still updated by learning steps; only the physics changes. Faults are hardware: they survive `reboot()`.
+   */
+  injectEdgeFault(edge: number, fault: EdgeFault | null): void {
+    if (!Number.isInteger(edge) || edge < 0 || edge >= this.edgeFault.length) {
+      throw new RangeError(`injectEdgeFault: edge must be an integer in 0..${this.edgeFault.length - 1}, got ${edge}`);
+    }
+    if (fault !== null && fault !== 'open' && fault !== 'short') {
+      throw new RangeError(`injectEdgeFault: fault must be 'open', 'short' or null, got ${String(fault)}`);
+    }
+    this.edgeFault[edge] = fault === 'open' ? FAULT_OPEN : fault === 'short' ? FAULT_SHORT : 0;
+    this.cached = null;
+  }
+
+  /**
+   * Offset (V) added to every ADC sample of one node's channel before quantisation (so it saturates at the range
+   * ends like a real input offset); 0 removes it. The physical voltage (trueVoltages) is unaffected. Survives
+   * `reboot()`.
+   */
+  injectAdcOffset(node: number, volts: number): void {
+    if (!Number.isInteger(node) || node < 0 || node >= this.n) {
+      throw new RangeError(`injectAdcOffset: node must be an integer in 0..${this.n - 1}, got ${node}`);
+    }
+    if (!Number.isFinite(volts)) throw new RangeError(`injectAdcOffset: volts must be a finite number, got ${volts}`);
+    this.adcOffset[node] = volts;
+  }
+
+  /** The injected faults (hidden truth for tests): faulty edges and non-zero ADC offsets. */
+  injectedFaults(): { edges: Map<number, EdgeFault>; adcOffsets: Map<number, number> } {
+    const edges = new Map<number, EdgeFault>();
+    this.edgeFault.forEach((f, e) => {
+      if (f !== 0) edges.set(e, f === FAULT_OPEN ? 'open' : 'short');
+    });
+    const adcOffsets = new Map<number, number>();
+    this.adcOffset.forEach((v, i) => {
+      if (v !== 0) adcOffsets.set(i, v);
+    });
+    return { edges, adcOffsets };
+  }
+
   // ---- internals ----
 
   private checkChannels(
@@ -339,7 +397,7 @@ export class TwinBoardCore {
     if (em.kind !== 'tap') throw new Error('not a tap board');
     const k = new Float64Array(this.settings.length);
     for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance(em, this.settings[e]);
-    return k;
+    return this.applyEdgeFaults(k);
   }
 
   private gateConductances(v: Float64Array, out: Float64Array): Float64Array {
@@ -351,7 +409,17 @@ export class TwinBoardCore {
       const vm = 0.5 * (v[this.edgeA[e]] + v[this.edgeB[e]]);
       out[e] = Math.max(floor, s * (this.settings[e] - em.vt - vm));
     }
-    return out;
+    return this.applyEdgeFaults(out);
+  }
+
+  /** Twin-only faults on top of the healthy conductances (nothing changes when no fault is injected). */
+  private applyEdgeFaults(k: Float64Array): Float64Array {
+    for (let e = 0; e < k.length; e++) {
+      const f = this.edgeFault[e];
+      if (f === FAULT_OPEN) k[e] *= OPEN_EDGE_FRACTION;
+      else if (f === FAULT_SHORT) k[e] = SHORT_EDGE_CONDUCTANCE;
+    }
+    return k;
   }
 
   private applyDrift(): void {
@@ -452,9 +520,19 @@ export class TwinBoardCore {
         const g = this.settings[e] - em.vt;
         const kc = s * (g - 0.5 * (v[a] + v[b]));
         const on = kc > floor;
-        const i = (on ? kc : floor) * (v[a] - v[b]); // current a -> b
-        const dIa = on ? s * (g - v[a]) : floor;
-        const dIb = on ? -s * (g - v[b]) : -floor;
+        let i = (on ? kc : floor) * (v[a] - v[b]); // current a -> b
+        let dIa = on ? s * (g - v[a]) : floor;
+        let dIb = on ? -s * (g - v[b]) : -floor;
+        const fault = this.edgeFault[e];
+        if (fault === FAULT_OPEN) {
+          i *= OPEN_EDGE_FRACTION;
+          dIa *= OPEN_EDGE_FRACTION;
+          dIb *= OPEN_EDGE_FRACTION;
+        } else if (fault === FAULT_SHORT) {
+          i = SHORT_EDGE_CONDUCTANCE * (v[a] - v[b]);
+          dIa = SHORT_EDGE_CONDUCTANCE;
+          dIb = -SHORT_EDGE_CONDUCTANCE;
+        }
         const fa = idx[a];
         const fb = idx[b];
         if (fa >= 0) r[fa] += i;
@@ -499,6 +577,9 @@ export class TwinBoardCore {
     return v;
   }
 }
+
+const FAULT_OPEN = 1;
+const FAULT_SHORT = 2;
 
 /** ADC code of a voltage: nearest step, saturating at the range ends. */
 function adcCode(v: number, lo: number, lsb: number, top: number): number {

@@ -3,8 +3,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CllnError, InvalidInputError } from '../errors.js';
 import { demo, demoHelp } from './commands/demo.js';
+import { exportHelp, exportRun } from './commands/export.js';
 import { network, networkHelp } from './commands/network.js';
 import { ports, portsHelp } from './commands/ports.js';
+import { runs, runsHelp } from './commands/runs.js';
 import { solve, solveHelp } from './commands/solve.js';
 import { task, taskHelp } from './commands/task.js';
 import { train, trainHelp } from './commands/train.js';
@@ -21,6 +23,8 @@ const commands: Record<string, { run: Command; help: string }> = {
   demo: { run: demo, help: demoHelp },
   ports: { run: ports, help: portsHelp },
   twin: { run: twin, help: twinHelp },
+  runs: { run: runs, help: runsHelp },
+  export: { run: exportRun, help: exportHelp },
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -35,6 +39,8 @@ commands:
   demo      generate a 4x4 lattice and a linear task and train on it
   ports     list the serial ports a board can be connected to
   twin      serve a simulated board (penn-gen1, penn-gen2) over a serial line or a pty
+  runs      list the recorded runs (runs/*.jsonl) with their status
+  export    write a run's steps as CSV or Parquet
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

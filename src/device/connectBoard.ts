@@ -86,12 +86,13 @@ function defaultCliPath(): string {
 /** Spawn `clln twin serve --pty` and wait for `READY <path>`. */
 export async function startPtyTwin(model: string, opts: ConnectOptions): Promise<{ path: string; stop: () => Promise<void> }> {
   const cli = opts.cliPath ?? defaultCliPath();
-  const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0)];
+  const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
   if (opts.ideal) args.push('--ideal');
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
   if (opts.twinStepMs !== undefined) args.push('--step-ms', String(opts.twinStepMs));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is the twin's lifeline (--exit-with-parent): it closes when this process dies, however it dies
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -1,11 +1,17 @@
-import { BoardDisconnectedError, BoardTimeoutError, InvalidInputError, show } from '../errors.js';
-import type { Board, BoardIdentity } from '../device/Board.js';
-import { exampleIndex, epochCache, type ExampleOrder } from '../physics/exampleOrder.js';
-import { squaredError, cost } from '../physics/cost.js';
-import type { Example, Task } from '../physics/Task.js';
+/**
+ * `trainOnBoard`: a whole training run on a board as one call — a thin wrapper over {@link TrainingEngine} for
+ * callers that want a result, not streams (tests, benchmarks, scripts). Evaluates only before the first and after
+ * the last step, as the engine does with `evalEvery: 0`, so the board sees the same calls in the same order as a
+ * plain loop would make.
+ */
+import type { Board } from '../device/Board.js';
+import type { ExampleOrder } from '../physics/exampleOrder.js';
+import type { Task } from '../physics/Task.js';
+import { TrainingEngine } from './TrainingEngine.js';
+import type { UpdateSite } from './TrainingPlan.js';
 
-/** Where the contrast update is computed. */
-export type UpdateSite = 'host' | 'device';
+export type { UpdateSite } from './TrainingPlan.js';
+export { boardMse, checkTaskOnBoard, withLinkRetry } from './stepOnBoard.js';
 
 /** Options of a training run on a board (hardware or twin). */
 export interface BoardTrainOptions {
@@ -25,6 +31,7 @@ export interface BoardTrainOptions {
   stepRetries?: number;
   /** Called after each step. */
   onStep?: (r: BoardStepRecord) => void;
+  /** Aborting ends the run after the step in flight, leaves the board safe, and rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -51,173 +58,45 @@ export interface BoardTrainResult {
   redoneSteps: number;
 }
 
-interface Resolved {
-  update: UpdateSite;
-  eta: number;
-  amp: number;
-  steps: number;
-  order: ExampleOrder;
-  seed: number;
-  samples: number;
-  stepRetries: number;
-}
-
-function resolve(o: BoardTrainOptions): Resolved {
-  const r: Resolved = {
-    update: o.update ?? 'host',
-    eta: o.eta ?? 0.1,
-    amp: o.amp ?? 0.5,
-    steps: o.steps ?? 1000,
-    order: o.order ?? 'shuffle',
-    seed: o.seed ?? 0,
-    samples: o.samples ?? 16,
-    stepRetries: o.stepRetries ?? 5,
-  };
-  const bad = (field: string, rule: string, v: unknown): never => {
-    throw new InvalidInputError({ field }, `${field} ${rule}, got ${show(v)}`);
-  };
-  if (r.update !== 'host' && r.update !== 'device') bad('update', 'must be host or device', r.update);
-  if (!(r.eta > 0 && r.eta <= 1)) bad('eta', 'must be a number in (0, 1]', r.eta);
-  if (!(Number.isFinite(r.amp) && r.amp > 0)) bad('amp', 'must be a finite number > 0', r.amp);
-  if (!(Number.isInteger(r.steps) && r.steps >= 0)) bad('steps', 'must be an integer >= 0', r.steps);
-  if (!(Number.isInteger(r.samples) && r.samples >= 1 && r.samples <= 1024)) bad('samples', 'must be an integer in 1..1024', r.samples);
-  return r;
-}
-
-/** Check that the task's node roles are possible on this board. */
-export function checkTaskOnBoard(task: Task, id: BoardIdentity, source = 'task'): void {
-  for (const [field, nodes, allowed, what] of [
-    ['sources', task.sources, id.drivable, 'drivable'],
-    ['ground', task.ground, id.drivable, 'drivable'],
-    ['targets', task.targets, id.clampable, 'clampable'],
-  ] as const) {
-    nodes.forEach((n, i) => {
-      if (n >= id.nodes || !allowed.includes(n)) {
-        throw new InvalidInputError(
-          { source, field: `${field}[${i}]` },
-          `node ${n} is not ${what} on board ${id.model} (${what} nodes: ${allowed.join(',')})`,
-          `choose ${field} among the board's ${what} nodes`,
-        );
-      }
-    });
-  }
-}
-
 /**
  * Online coupled learning on a board, one example per step, in the same order as the in-process Trainer.
  * A step that fails because the link dropped or timed out is redone from the start: the board layer has already
  * restored the last acknowledged state, and every write is absolute, so nothing is applied twice.
  */
 export async function trainOnBoard(board: Board, task: Task, options: BoardTrainOptions = {}): Promise<BoardTrainResult> {
-  const cfg = resolve(options);
-  const id = await board.identify();
-  checkTaskOnBoard(task, id);
-  const cache = epochCache();
-  const initialTrainMse = (await withLinkRetry(() => boardMse(board, task, task.train, cfg.samples), cfg.stepRetries)).value;
-  const initialTestMse = (await withLinkRetry(() => boardMse(board, task, task.test, cfg.samples), cfg.stepRetries)).value;
-  let redone = 0;
-  for (let s = 0; s < cfg.steps; s++) {
-    options.signal?.throwIfAborted();
-    const idx = exampleIndex(cfg.order, s, task.train.length, cfg.seed, cache);
-    const ex = task.train[idx];
-    const { value: r, attempts } = await withLinkRetry(
-      () => (cfg.update === 'host' ? hostStep(board, id, task, ex, cfg) : deviceStep(board, task, ex, cfg)),
-      cfg.stepRetries,
-    );
-    redone += attempts - 1;
-    options.onStep?.({ step: s, example: idx, cost: r.cost, changed: r.changed, attempts });
-  }
-  const final = await withLinkRetry(async () => {
-    await board.setClamps(new Map());
-    return {
-      settings: await board.readEdges(),
-      trainMse: await boardMse(board, task, task.train, cfg.samples),
-      testMse: await boardMse(board, task, task.test, cfg.samples),
-    };
-  }, cfg.stepRetries);
-  return { steps: cfg.steps, ...final.value, initialTrainMse, initialTestMse, redoneSteps: redone };
-}
-
-/**
- * Run `fn`, redoing it from the start when the link drops or times out under it (the board layer restores the
- * last acknowledged state before the redo). Other errors pass through.
- */
-export async function withLinkRetry<T>(fn: () => Promise<T>, retries: number): Promise<{ value: T; attempts: number }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { value: await fn(), attempts: attempt };
-    } catch (err) {
-      const linkTrouble = err instanceof BoardDisconnectedError || err instanceof BoardTimeoutError;
-      if (!linkTrouble || attempt > retries) throw err;
-    }
-  }
-}
-
-function sourceMap(task: Task, ex: Example): Map<number, number> {
-  const m = new Map<number, number>();
-  task.sources.forEach((n, i) => m.set(n, ex.in[i]));
-  task.ground.forEach((n) => m.set(n, 0));
-  return m;
-}
-
-async function hostStep(board: Board, id: BoardIdentity, task: Task, ex: Example, cfg: Resolved): Promise<{ cost: number; changed: number }> {
-  // Start from a known state: clamps released (a redo may follow a restore that re-applied them).
-  await board.setClamps(new Map());
-  await board.setSources(sourceMap(task, ex));
-  const vf = await board.measure(cfg.samples);
-  const clamps = new Map<number, number>();
-  task.targets.forEach((n, i) => clamps.set(n, vf[n] + cfg.eta * (ex.out[i] - vf[n])));
-  await board.setClamps(clampToDac(clamps, id));
-  const vc = await board.measure(cfg.samples);
-  await board.setClamps(new Map());
-  const settings = await currentSettings(board);
-  const next = new Map<number, number>();
-  id.edges.forEach(([a, b], e) => {
-    const df = vf[b] - vf[a];
-    const dc = vc[b] - vc[a];
-    const d = df * df - dc * dc;
-    if (id.edge.kind === 'tap') {
-      const t = Math.min(id.edge.taps - 1, Math.max(0, settings[e] + (d > 0 ? 1 : d < 0 ? -1 : 0)));
-      if (t !== settings[e]) next.set(e, t);
-    } else {
-      const g = Math.min(id.edge.hi, Math.max(id.edge.lo, settings[e] + cfg.amp * d));
-      if (g !== settings[e]) next.set(e, g);
-    }
+  const engine = new TrainingEngine(board, {
+    task,
+    update: options.update,
+    eta: options.eta,
+    amp: options.amp,
+    steps: options.steps,
+    order: options.order,
+    seed: options.seed,
+    samples: options.samples,
+    stepRetries: options.stepRetries,
+    evalEvery: 0,
   });
-  if (next.size > 0) await board.writeEdges(next);
-  return { cost: cost(vf, task.targets, ex.out), changed: next.size };
-}
-
-/** The board's settings as last acknowledged (read fresh: cheap on a 16-node board, and never stale after a restore). */
-async function currentSettings(board: Board): Promise<Float64Array> {
-  return board.readEdges();
-}
-
-function clampToDac(m: Map<number, number>, id: BoardIdentity): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const [n, v] of m) out.set(n, Math.min(id.dac.hi, Math.max(id.dac.lo, v)));
-  return out;
-}
-
-async function deviceStep(board: Board, task: Task, ex: Example, cfg: Resolved): Promise<{ cost: number; changed: number }> {
-  await board.setClamps(new Map());
-  await board.setSources(sourceMap(task, ex));
-  const targets = new Map<number, number>();
-  task.targets.forEach((n, i) => targets.set(n, ex.out[i]));
-  const r = await board.deviceStep(targets, cfg.eta, cfg.amp);
-  let c = 0;
-  task.targets.forEach((_, i) => (c += (r.freeTargets[i] - ex.out[i]) ** 2));
-  return { cost: 0.5 * c, changed: r.changed };
-}
-
-/** Mean squared error per target over `examples`, measured on the board (V^2; NaN if none). */
-export async function boardMse(board: Board, task: Task, examples: Example[], samples: number): Promise<number> {
-  if (examples.length === 0) return NaN;
-  await board.setClamps(new Map());
-  let sum = 0;
-  for (const ex of examples) {
-    await board.setSources(sourceMap(task, ex));
-    sum += squaredError(await board.measure(samples), task.targets, ex.out);
+  const { onStep, signal } = options;
+  const sub = onStep
+    ? engine.steps$.subscribe((r) => onStep({ step: r.step, example: r.example, cost: r.cost, changed: r.changed, attempts: r.attempts }))
+    : undefined;
+  const onAbort = (): void => engine.abort();
+  if (signal?.aborted) engine.abort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const s = await engine.run();
+    if (s.reason === 'abort') signal?.throwIfAborted();
+    return {
+      steps: s.stepsDone,
+      settings: s.settings!,
+      trainMse: s.trainMse,
+      testMse: s.testMse,
+      initialTrainMse: s.initialTrainMse,
+      initialTestMse: s.initialTestMse,
+      redoneSteps: s.redoneSteps,
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    sub?.unsubscribe();
   }
-  return sum / examples.length;
 }

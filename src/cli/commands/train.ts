@@ -3,8 +3,9 @@ import { readTaskFile } from '../../formats/taskFile.js';
 import { InvalidInputError } from '../../errors.js';
 import { geometricTaps } from '../../physics/rules/TapRule.js';
 import { Trainer, type TrainOptions } from '../../physics/Trainer.js';
-import { int, num, parse, positionals, str } from '../args.js';
-import { ProgressBar } from '../progressBar.js';
+import { int, num, parse, positionals, str, type Parsed } from '../args.js';
+import type { StopConditions } from '../../pipeline/TrainingPlan.js';
+import { TrainProgress } from '../trainProgress.js';
 import type { Io } from '../Io.js';
 import { trainBoard } from './trainBoard.js';
 
@@ -30,7 +31,15 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
   --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
   --twin-baud B          pty twin line rate in baud (default 115200)
-  with --json: {steps, conductance (nominal, null if the model is unknown), settings, train_mse, test_mse, redone_steps}`;
+  --eval-every N         measure train and test MSE on the board every N steps (default 0: only before and after)
+  --target-test-mse X    stop once an evaluation's test MSE is <= X V^2 (needs --eval-every)
+  --plateau W,R          stop once the best test MSE of the last W evaluations improved on the best before them
+                         by no more than the fraction R (needs --eval-every)
+  Ctrl-C stops after the current step (final settings and MSE as usual); a second Ctrl-C aborts, leaving the board
+  safe (sources at 0 V, clamps released) and exiting 1.
+  with --json: {steps, conductance (nominal, null if the model is unknown), settings, train_mse, test_mse, redone_steps,
+  stop_reason (steps, stop, target or plateau)}
+ On a terminal, progress (step, steps/s, running cost, last train/test MSE) is drawn on stderr, at most 4 times a second.`;
 
 export function train(argv: string[], io: Io): number | Promise<number> {
   const p = parse('train', argv, {
@@ -53,6 +62,9 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'twin-ideal': { type: 'boolean' },
     'twin-faults': { type: 'string' },
     'twin-baud': { type: 'string' },
+    'eval-every': { type: 'string' },
+    'target-test-mse': { type: 'string' },
+    plateau: { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
   const net = readNetworkFile(netPath);
@@ -96,26 +108,38 @@ export function train(argv: string[], io: Io): number | Promise<number> {
           order: opts.order,
           seed: opts.seed,
           samples: int(p, 'samples', 1),
+          evalEvery: int(p, 'eval-every', 0),
+          stop: stopConditions(p),
         },
         connect: { seed: num(p, 'twin-seed', Number.isInteger, 'must be an integer'), ideal: p.values['twin-ideal'] === true, faults: str(p, 'twin-faults'), twinBaud: int(p, 'twin-baud', 1) },
       },
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   const trainer = new Trainer(net, task, opts);
   const cfg = trainer.cfg;
-  const bar = !json && io.stderr.isTTY ? new ProgressBar(io.stderr, cfg.steps, `train ${cfg.rule}`) : undefined;
-  let runningCost = NaN;
+  const view = !json && io.stderr.isTTY ? new TrainProgress(io.stderr, cfg.steps, `train ${cfg.rule}`) : undefined;
+  // The MSEs shown are computed when the view draws, and only where that is cheap and cannot change the run: with
+  // a direct (Cholesky) solver, whose results do not depend on earlier solves (CG warm-starts from them).
+  let probeMs = 0;
+  const exact = trainer.solver.system.analysis.method === 'cholesky';
+  const probe = (): { trainMse?: number; testMse?: number } => {
+    if (!exact || probeMs > 10) return {};
+    const t = performance.now();
+    const m = { trainMse: trainer.mse(task.train), testMse: trainer.mse(task.test) };
+    probeMs = performance.now() - t;
+    return m;
+  };
   const t0 = performance.now();
-  const result = trainer.run((r) => {
-    runningCost = Number.isNaN(runningCost) ? r.cost : 0.98 * runningCost + 0.02 * r.cost;
-    bar?.update(r.step + 1, `cost ${runningCost.toExponential(2)}`);
-  });
+  const result = trainer.run((r) => view?.step(r.step + 1, r.cost, probe));
+  if (view) {
+    view.evaluation(result.trainMse, result.testMse);
+    view.finish();
+  }
   const seconds = (performance.now() - t0) / 1000;
-  bar?.finish();
   const out = str(p, 'save-network');
   if (out) writeNetworkFile(out, { ...net, conductance: result.conductance });
   if (json) {
@@ -140,6 +164,29 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     io.stdout.write(lines.join('\n') + '\n');
   }
   return 0;
+}
+
+/** --target-test-mse and --plateau W,R as the plan's stop conditions (undefined when neither is given). */
+function stopConditions(p: Parsed): StopConditions | undefined {
+  const stop: StopConditions = {};
+  const target = num(p, 'target-test-mse', (x) => x >= 0, 'must be a number >= 0 (V^2)');
+  if (target !== undefined) stop.targetTestMse = target;
+  const plateau = str(p, 'plateau');
+  if (plateau !== undefined) {
+    const m = /^\s*(\d+)\s*[,:]\s*([0-9.eE+-]+)\s*$/.exec(plateau);
+    const window = m ? Number(m[1]) : NaN;
+    const rel = m ? Number(m[2]) : NaN;
+    if (!(Number.isInteger(window) && window >= 1 && rel >= 0 && rel < 1)) {
+      throw new InvalidInputError({ source: '--plateau' }, `must be WINDOW,MINREL with WINDOW an integer >= 1 (evaluations) and MINREL in [0, 1), got ${JSON.stringify(plateau)}`, 'e.g. --plateau 5,0.01');
+    }
+    stop.plateau = { window, minRelativeImprovement: rel };
+  }
+  if (stop.targetTestMse === undefined && stop.plateau === undefined) return undefined;
+  if (!((int(p, 'eval-every', 0) ?? 0) > 0)) {
+    const opt = stop.targetTestMse !== undefined ? '--target-test-mse' : '--plateau';
+    throw new InvalidInputError({ source: opt }, 'is checked at evaluations, but there are none between the first and the last step', 'add --eval-every N (e.g. --eval-every 50)');
+  }
+  return stop;
 }
 
 function finiteOrNull(x: number): number | null {

@@ -3,11 +3,13 @@ import type { Board, BoardIdentity } from '../../device/Board.js';
 import { InvalidInputError } from '../../errors.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
-import { trainOnBoard, type BoardTrainOptions } from '../../pipeline/trainOnBoard.js';
+import { TrainingEngine, type RunSummary } from '../../pipeline/TrainingEngine.js';
+import { resolvePlan, type StopConditions, type TrainingPlan, type UpdateSite } from '../../pipeline/TrainingPlan.js';
+import type { ExampleOrder } from '../../physics/exampleOrder.js';
 import { loadBoardModel, listBoardModels } from '../../../twins/BoardModel.js';
 import { nominalConductance } from '../../../twins/boardNetwork.js';
 import type { Io } from '../Io.js';
-import { ProgressBar } from '../progressBar.js';
+import { TrainProgress } from '../trainProgress.js';
 
 /** What `clln train --board` needs beyond the files. */
 export interface BoardTrainRequest {
@@ -16,7 +18,17 @@ export interface BoardTrainRequest {
   taskPath: string;
   net: Network;
   task: Task;
-  options: BoardTrainOptions;
+  options: {
+    update?: UpdateSite;
+    eta?: number;
+    amp?: number;
+    steps?: number;
+    order?: ExampleOrder;
+    seed?: number;
+    samples?: number;
+    evalEvery?: number;
+    stop?: StopConditions;
+  };
   connect: { seed?: number; ideal?: boolean; faults?: string; twinBaud?: number };
   json: boolean;
 }
@@ -38,36 +50,77 @@ export function checkNetworkMatchesBoard(net: Network, id: BoardIdentity, netPat
   });
 }
 
-/** Train on a board (twin in-process, twin on a pty, or hardware) and report like the in-process path. */
+/** Train on a board (twin in-process, twin on a pty, or hardware) on the training engine, and report like the in-process path. */
 export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number> {
+  const o = req.options;
+  const planned: TrainingPlan = {
+    name: `train ${req.taskPath}`,
+    task: req.task,
+    update: o.update,
+    eta: o.eta,
+    amp: o.amp,
+    steps: o.steps,
+    order: o.order,
+    seed: o.seed,
+    samples: o.samples,
+    evalEvery: o.evalEvery,
+    stop: o.stop,
+  };
+  resolvePlan(planned); // bad options fail here, before a board is touched
   const board: Board = await connectBoard(req.spec, req.connect);
   try {
     const id = await board.identify();
     checkNetworkMatchesBoard(req.net, id, req.netPath);
-    const steps = req.options.steps ?? 1000;
-    const bar = !req.json && io.stderr.isTTY ? new ProgressBar(io.stderr, steps, `train ${req.options.update ?? 'host'}@${id.model}`) : undefined;
-    const t0 = performance.now();
-    const r = await trainOnBoard(board, req.task, { ...req.options, onStep: (s) => bar?.update(s.step + 1, `cost ${s.cost.toExponential(2)}`) });
-    bar?.finish();
-    const seconds = (performance.now() - t0) / 1000;
+    const engine = new TrainingEngine(board, planned);
+    const plan = engine.plan;
+    const view =
+      !req.json && io.stderr.isTTY ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep }) : undefined;
+    if (view) {
+      engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost));
+      engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse));
+    }
+    // Ctrl-C: finish the step in flight and stop as usual; a second Ctrl-C aborts (board left safe, no final result).
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts === 1) {
+        io.stderr.write(`${view ? '\n' : ''}clln train: stopping after the current step (Ctrl-C again to abort)\n`);
+        engine.stop();
+      } else engine.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let r: RunSummary;
+    try {
+      r = await engine.run();
+    } finally {
+      process.off('SIGINT', onSigint);
+      view?.finish();
+    }
+    if (r.state === 'aborted') {
+      io.stderr.write(`clln train: aborted after ${r.stepsDone} steps; sources at 0 V, clamps released\n`);
+      return 1;
+    }
     // Nominal conductances where the board model is known (twins, or hardware of a shipped model).
     const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
-    const conductance = model ? Array.from(r.settings, (s) => nominalConductance(model, s)) : null;
+    const settings = r.settings ?? new Float64Array(0);
+    const conductance = model ? Array.from(settings, (s) => nominalConductance(model, s)) : null;
+    const ended = r.reason === 'steps' ? '' : ` (stopped early: ${REASONS[r.reason]})`;
     if (req.json) {
       io.stdout.write(
         JSON.stringify({
-          steps: r.steps,
+          steps: r.stepsDone,
           conductance,
-          settings: Array.from(r.settings),
+          settings: Array.from(settings),
           train_mse: Number.isFinite(r.trainMse) ? r.trainMse : null,
           test_mse: Number.isFinite(r.testMse) ? r.testMse : null,
           redone_steps: r.redoneSteps,
+          stop_reason: r.reason,
         }) + '\n',
       );
     } else {
       io.stdout.write(
         [
-          `trained board ${id.model} (${req.spec}, firmware ${id.firmware}) on ${req.taskPath}: ${r.steps} steps, update on the ${req.options.update ?? 'host'}, ${seconds.toFixed(2)} s (${(r.steps / Math.max(seconds, 1e-9)).toFixed(0)} steps/s)`,
+          `trained board ${id.model} (${req.spec}, firmware ${id.firmware}) on ${req.taskPath}: ${r.stepsDone} steps${ended}, update on the ${plan.update}, ${r.seconds.toFixed(2)} s (${(r.stepsRun / Math.max(r.seconds, 1e-9)).toFixed(0)} steps/s)`,
           `  train MSE ${r.initialTrainMse.toExponential(3)} -> ${r.trainMse.toExponential(3)} V^2`,
           ...(req.task.test.length ? [`  test  MSE ${r.initialTestMse.toExponential(3)} -> ${r.testMse.toExponential(3)} V^2`] : []),
           ...(r.redoneSteps ? [`  ${r.redoneSteps} step(s) redone after link trouble`] : []),
@@ -79,3 +132,9 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
     await board.close();
   }
 }
+
+const REASONS: Record<string, string> = {
+  stop: 'interrupted',
+  target: 'target test MSE reached',
+  plateau: 'test MSE on a plateau',
+};

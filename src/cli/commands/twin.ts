@@ -21,7 +21,8 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
              link goes away for unplug-ms (board rebooted when it comes back)
   --baud     output pacing, 10 bit times per byte (default 115200; 0 = unpaced)
-  --step-ms  time per step of an autonomous run (default from the model's sample rate)`;
+  --step-ms  time per step of an autonomous run (default from the model's sample rate)
+  --exit-with-parent  stop when standard input closes (used when a host spawns the twin, so it dies with it)`;
 
 export async function twin(argv: string[], io: Io): Promise<number> {
   const p = parse('twin', argv, {
@@ -34,6 +35,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     faults: { type: 'string' },
     baud: { type: 'string' },
     'step-ms': { type: 'string' },
+    'exit-with-parent': { type: 'boolean' },
   });
   const [sub] = positionals(p, 'twin', ['serve']);
   if (sub !== 'serve') throw new InvalidInputError({ source: 'clln twin' }, `unknown subcommand ${show(sub)}`, "use 'clln twin serve --board NAME'");
@@ -86,6 +88,13 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (p.values['exit-with-parent'] === true) {
+      // the parent holds our stdin open; when it dies (even by kill -9) the pipe closes and the twin goes too,
+      // instead of lingering with its socat
+      process.stdin.on('end', stop);
+      process.stdin.on('close', stop);
+      process.stdin.resume();
+    }
   });
   await served.close();
   const s = served.server.stats;

@@ -1,0 +1,48 @@
+import { InvalidInputError } from '../../errors.js';
+import { tableToCsv } from '../../store/exportCsv.js';
+import { writeFileAtomic } from '../../store/atomicWrite.js';
+import { flattenRun } from '../../store/flatten.js';
+import { exportParquet } from '../../store/parquet/exportParquet.js';
+import { readRun } from '../../store/readRun.js';
+import { parse, positionals, str } from '../args.js';
+import type { Io } from '../Io.js';
+
+export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT)
+  Write the events of a run file as a table: one row per step; columns seq_num, time (epoch seconds), then every
+  data key of the run's descriptor, arrays flattened to KEY_0, KEY_1, ... A missing value is empty (CSV) or null
+  (Parquet). An interrupted run exports the steps recorded; a torn last line is left out.
+  --csv OUT       RFC 4180 CSV, CRLF line ends ('-' writes to standard output)
+  --parquet OUT   Parquet file (one row group, uncompressed, PLAIN encoding); the start, descriptor and stop
+                  documents are kept as JSON in its key-value metadata (clln.start, clln.descriptor, clln.stop)`;
+
+export function exportRun(argv: string[], io: Io): number {
+  const p = parse('export', argv, { csv: { type: 'string' }, parquet: { type: 'string' } });
+  const [runPath] = positionals(p, 'export', ['RUN']);
+  const csv = str(p, 'csv');
+  const parquet = str(p, 'parquet');
+  if (csv === undefined && parquet === undefined) {
+    throw new InvalidInputError({ source: 'clln export' }, 'no output given', 'add --csv OUT or --parquet OUT');
+  }
+  if (parquet === '-') throw new InvalidInputError({ source: '--parquet' }, 'Parquet cannot be written to standard output', 'give a file name');
+  const run = readRun(runPath);
+  const table = flattenRun(run);
+  const notes: string[] = [];
+  const what = `${table.rows} step${table.rows === 1 ? '' : 's'} x ${table.columns.length} columns`;
+  if (csv !== undefined) {
+    const text = tableToCsv(table);
+    if (csv === '-') io.stdout.write(text);
+    else {
+      writeFileAtomic(csv, text);
+      notes.push(`wrote ${what} to ${csv} (CSV)`);
+    }
+  }
+  if (parquet !== undefined) {
+    exportParquet(run, parquet, table);
+    notes.push(`wrote ${what} to ${parquet} (Parquet)`);
+  }
+  if (run.status !== 'complete') notes.push(`note: the run is ${run.status}${run.torn ? '; a torn last line was left out' : ''}`);
+  // keep standard output clean when it carries the CSV
+  const sink = csv === '-' ? io.stderr : io.stdout;
+  if (notes.length > 0) sink.write(notes.join('\n') + '\n');
+  return 0;
+}

@@ -1,0 +1,369 @@
+/**
+ * Executes a {@link TrainingPlan} against any Board (hardware over a serial line, the twin on a pty, the in-process
+ * twin) and reports as RxJS streams. The control logic (pause, resume, stop, abort, stop conditions) is
+ * runControl.ts; the board operations are stepOnBoard.ts; this class wires them together.
+ *
+ * A run: identify the board and check the task's node roles on it; evaluate (train and test MSE on the board);
+ * steps startStep..steps-1, each step s on training example planExample(plan, s), with an evaluation every
+ * `evalEvery` steps; then the finish: clamps released, edge settings read, final evaluation. Abort ends after the
+ * step in flight and leaves the board safe (clamps released, the task's sources and ground at 0 V).
+ *
+ * Per step, in order: the board step (redone from the start on link trouble — BoardDisconnectedError or
+ * BoardTimeoutError — at most plan.stepRetries times; the board layer has restored the last acknowledged state and
+ * every write is absolute), the checker's check, the recorder's record (awaited, so a run record's event is
+ * written before the next step changes the board), then the step on `steps$` and its measurements on
+ * `measurements$`.
+ *
+ * Subjects are hot: subscribe before calling run(). Every stream completes when the run ends.
+ */
+import { asyncScheduler, BehaviorSubject, concat, defer, from, Observable, Subject, type SchedulerLike } from 'rxjs';
+import type { Board, BoardIdentity } from '../device/Board.js';
+import { epochCache } from '../physics/exampleOrder.js';
+import { runControl, type ControlCommand, type RunState, type StopReason } from './runControl.js';
+import { boardMse, checkTaskOnBoard, safeBoard, stepOnBoard, withLinkRetry, type StepContext, type StepResult } from './stepOnBoard.js';
+import { planExample, resolvePlan, type ResolvedPlan, type TrainingPlan } from './TrainingPlan.js';
+
+/** A checker's verdict on one step; anything with an `alarm` flag (e.g. the diagnostics' consistency check). */
+export interface CheckResultLike {
+  alarm: boolean;
+}
+
+/** Checks each step's measurements (e.g. against the twin's physics). */
+export interface StepChecker<C extends CheckResultLike = CheckResultLike> {
+  check(step: StepResult): C | Promise<C>;
+}
+
+/** A step as the engine reports it: the board step plus the checker's result, if any. */
+export interface EngineStep<C extends CheckResultLike = CheckResultLike> extends StepResult {
+  check?: C;
+}
+
+/** Records each step (e.g. appends a run-record event); awaited before the next step begins. */
+export interface StepRecorder<C extends CheckResultLike = CheckResultLike> {
+  record(step: EngineStep<C>): void | Promise<void>;
+}
+
+/** Train and test MSE measured on the board after `step` steps. */
+export interface Evaluation {
+  /** Steps done (absolute) when measured. */
+  step: number;
+  /** V^2 per target; NaN for an empty set. */
+  trainMse: number;
+  testMse: number;
+  /** The finish's evaluation (after the last step). */
+  final: boolean;
+}
+
+/** One measurement of node voltages. */
+export interface Measurement {
+  /** Step it belongs to (for an evaluation: steps done). */
+  step: number;
+  /** Free or clamped state of a step, or an evaluation's free state. */
+  kind: 'free' | 'clamped' | 'evaluation';
+  /** Evaluations: which set the example is from. */
+  set?: 'train' | 'test';
+  /** Index of the example in its set. */
+  example: number;
+  /** 'all': one voltage per node; 'targets': the targets' (device-stepped free state). */
+  nodes: 'all' | 'targets';
+  voltages: Float64Array;
+}
+
+/** One check result. */
+export interface CheckOutcome<C extends CheckResultLike = CheckResultLike> {
+  step: number;
+  result: C;
+  alarm: boolean;
+}
+
+/** Injected collaborators; all optional. */
+export interface EngineDeps<C extends CheckResultLike = CheckResultLike> {
+  /** Clock of event time stamps (and of everything runControl times); default asyncScheduler. */
+  scheduler?: SchedulerLike;
+  recorder?: StepRecorder<C>;
+  checker?: StepChecker<C>;
+  /** Milliseconds, for RunSummary.seconds; default performance.now. */
+  now?: () => number;
+  /**
+   * Device-stepped: read the edge settings back after every STEP (one more board call) so that
+   * StepResult.settingsAfter is known. Default: when a recorder or a checker is given.
+   */
+  readSettings?: boolean;
+}
+
+/** How a run ended. */
+export interface RunSummary {
+  name: string;
+  reason: StopReason;
+  state: 'stopped' | 'aborted';
+  startStep: number;
+  /** Steps done (absolute): the step a resumed run would start with. */
+  stepsDone: number;
+  /** Steps run by this call (stepsDone - startStep). */
+  stepsRun: number;
+  /** Final edge settings (taps or gate volts); after an abort, as read once the board was made safe (null if that failed). */
+  settings: Float64Array | null;
+  /** Final MSEs (NaN after an abort: no final evaluation). */
+  trainMse: number;
+  testMse: number;
+  initialTrainMse: number;
+  initialTestMse: number;
+  /** Steps that had to be redone after link trouble. */
+  redoneSteps: number;
+  /** Check results with an alarm. */
+  alarms: number;
+  evaluations: Evaluation[];
+  /** Wall time of run(), s. */
+  seconds: number;
+}
+
+interface FinishValue {
+  evaluation: Evaluation;
+  settings: Float64Array;
+}
+
+export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
+  readonly plan: ResolvedPlan;
+  /** Run state; starts `idle`, completes after the final state. */
+  readonly state$: Observable<RunState>;
+  readonly steps$: Observable<EngineStep<C>>;
+  readonly measurements$: Observable<Measurement>;
+  readonly checks$: Observable<CheckOutcome<C>>;
+  readonly evaluations$: Observable<Evaluation>;
+
+  private readonly stateSubject = new BehaviorSubject<RunState>('idle');
+  private readonly stepSubject = new Subject<EngineStep<C>>();
+  private readonly measurementSubject = new Subject<Measurement>();
+  private readonly checkSubject = new Subject<CheckOutcome<C>>();
+  private readonly evaluationSubject = new Subject<Evaluation>();
+  private readonly commands = new Subject<ControlCommand>();
+  /** Commands given before the control loop subscribed (applied first, in order). */
+  private pending: ControlCommand[] | null = [];
+  private started = false;
+  private readonly deps: EngineDeps<C>;
+
+  constructor(
+    readonly board: Board,
+    plan: TrainingPlan,
+    deps: EngineDeps<C> = {},
+  ) {
+    this.plan = resolvePlan(plan);
+    this.deps = deps;
+    this.state$ = this.stateSubject.asObservable();
+    this.steps$ = this.stepSubject.asObservable();
+    this.measurements$ = this.measurementSubject.asObservable();
+    this.checks$ = this.checkSubject.asObservable();
+    this.evaluations$ = this.evaluationSubject.asObservable();
+  }
+
+  /** The present run state. */
+  get state(): RunState {
+    return this.stateSubject.value;
+  }
+
+  /** Pause after the step in flight. */
+  pause(): void {
+    this.command('pause');
+  }
+  /** Continue a paused run (or cancel a pause not yet reached). */
+  resume(): void {
+    this.command('resume');
+  }
+  /** End after the step in flight, with the usual finish (final settings and evaluation). */
+  stop(): void {
+    this.command('stop');
+  }
+  /** End after the step in flight and leave the board safe (clamps released, sources at 0 V); no final evaluation. */
+  abort(): void {
+    this.command('abort');
+  }
+
+  private command(c: ControlCommand): void {
+    if (this.pending) this.pending.push(c);
+    else this.commands.next(c);
+  }
+
+  /** Run the plan once. Resolves when the run stopped or was aborted; rejects on a failure (after making the board safe). */
+  async run(): Promise<RunSummary> {
+    if (this.started) throw new Error('TrainingEngine.run: an engine runs its plan once; create another engine');
+    this.started = true;
+    const now = this.deps.now ?? (() => performance.now());
+    const t0 = now();
+    const plan = this.plan;
+    const { board, deps } = this;
+    const task = plan.task;
+    let id: BoardIdentity;
+    try {
+      id = (await withLinkRetry(() => board.identify(), plan.stepRetries)).value;
+      checkTaskOnBoard(task, id);
+    } catch (e) {
+      this.close('failed');
+      throw e;
+    }
+    const ctx: StepContext = {
+      board,
+      id,
+      task,
+      update: plan.update,
+      eta: plan.eta,
+      amp: plan.amp,
+      samples: plan.samples,
+      readSettings: deps.readSettings ?? (deps.recorder !== undefined || deps.checker !== undefined),
+    };
+    const cache = epochCache();
+    const retries = plan.stepRetries;
+    const { checker, recorder } = deps;
+    let redone = 0;
+    let alarms = 0;
+    const evaluations: Evaluation[] = [];
+    let finished: FinishValue | undefined;
+    let safeSettings: Float64Array | null = null;
+
+    const record = async (r: EngineStep<C>): Promise<EngineStep<C>> => {
+      if (checker) r.check = await checker.check(r);
+      if (recorder) await recorder.record(r);
+      return r;
+    };
+    const executeStep = (s: number): Promise<EngineStep<C>> => {
+      const ex = planExample(plan, s, cache);
+      const done = withLinkRetry(() => stepOnBoard(ctx, s, ex), retries).then(({ value, attempts }) => {
+        const r = value as EngineStep<C>;
+        r.attempts = attempts;
+        return r;
+      });
+      return checker || recorder ? done.then(record) : done;
+    };
+
+    const measureSets = async (step: number, final: boolean): Promise<Evaluation> => {
+      const seen: Measurement[] = [];
+      const collect = (set: 'train' | 'test') => (i: number, v: Float64Array) =>
+        seen.push({ step, kind: 'evaluation', set, example: i, nodes: 'all', voltages: v });
+      const trainMse = await boardMse(board, task, task.train, plan.samples, collect('train'));
+      const testMse = await boardMse(board, task, task.test, plan.samples, collect('test'));
+      for (const m of seen) this.measurementSubject.next(m);
+      return { step, trainMse, testMse, final };
+    };
+
+    const events$ = runControl(
+      defer(() => {
+        const queued = this.pending ?? [];
+        this.pending = null;
+        return concat(from(queued), this.commands);
+      }),
+      {
+        startStep: plan.startStep,
+        endStep: plan.steps,
+        evalEvery: plan.evalEvery,
+        stop: plan.stop,
+        scheduler: deps.scheduler ?? asyncScheduler,
+        executeStep: (s) => defer(() => executeStep(s)),
+        evaluate: (done) => defer(async () => (await withLinkRetry(() => measureSets(done, false), retries)).value),
+        finish: (done) =>
+          defer(async () => {
+            const { value } = await withLinkRetry(async (): Promise<FinishValue> => {
+              await board.setClamps(new Map());
+              const settings = await board.readEdges();
+              return { settings, evaluation: await measureSets(done, true) };
+            }, retries);
+            return value;
+          }),
+        safeState: () =>
+          defer(async () => {
+            await withLinkRetry(() => safeBoard(board, task), retries);
+            try {
+              safeSettings = (await withLinkRetry(() => board.readEdges(), retries)).value;
+            } catch {
+              safeSettings = null; // the board is safe; the settings are only for the summary
+            }
+          }),
+      },
+    );
+
+    return new Promise<RunSummary>((resolve, reject) => {
+      let endReason: StopReason = 'steps';
+      let endSteps = plan.startStep;
+      events$.subscribe({
+        next: (ev) => {
+          switch (ev.type) {
+            case 'state':
+              this.stateSubject.next(ev.state);
+              break;
+            case 'step': {
+              const r = ev.result;
+              redone += r.attempts - 1;
+              this.measurementSubject.next({
+                step: r.step,
+                kind: 'free',
+                example: r.example,
+                nodes: r.update === 'host' ? 'all' : 'targets',
+                voltages: r.vf,
+              });
+              if (r.vc) this.measurementSubject.next({ step: r.step, kind: 'clamped', example: r.example, nodes: 'all', voltages: r.vc });
+              if (r.check !== undefined) {
+                if (r.check.alarm) alarms++;
+                this.checkSubject.next({ step: r.step, result: r.check, alarm: r.check.alarm });
+              }
+              this.stepSubject.next(r);
+              break;
+            }
+            case 'evaluation':
+              evaluations.push(ev.value);
+              this.evaluationSubject.next(ev.value);
+              break;
+            case 'finished': {
+              finished = ev.value;
+              if (finished) {
+                evaluations.push(finished.evaluation);
+                this.evaluationSubject.next(finished.evaluation);
+              }
+              break;
+            }
+            case 'end':
+              endReason = ev.reason;
+              endSteps = ev.stepsDone;
+              break;
+          }
+        },
+        error: (e: unknown) => {
+          this.close();
+          reject(e);
+        },
+        complete: () => {
+          const aborted = endReason === 'abort';
+          const initial = evaluations.find((e) => !e.final && e.step === plan.startStep) ?? evaluations[0];
+          const summary: RunSummary = {
+            name: plan.name,
+            reason: endReason,
+            state: aborted ? 'aborted' : 'stopped',
+            startStep: plan.startStep,
+            stepsDone: endSteps,
+            stepsRun: endSteps - plan.startStep,
+            settings: aborted ? safeSettings : (finished?.settings ?? null),
+            trainMse: aborted || !finished ? NaN : finished.evaluation.trainMse,
+            testMse: aborted || !finished ? NaN : finished.evaluation.testMse,
+            initialTrainMse: initial ? initial.trainMse : NaN,
+            initialTestMse: initial ? initial.testMse : NaN,
+            redoneSteps: redone,
+            alarms,
+            evaluations,
+            seconds: (now() - t0) / 1000,
+          };
+          this.close();
+          resolve(summary);
+        },
+      });
+    });
+  }
+
+  /** Complete every stream (the state stream after a final state). */
+  private close(final?: RunState): void {
+    if (final) this.stateSubject.next(final);
+    this.pending = null;
+    this.commands.complete();
+    this.stepSubject.complete();
+    this.measurementSubject.complete();
+    this.checkSubject.complete();
+    this.evaluationSubject.complete();
+    this.stateSubject.complete();
+  }
+}

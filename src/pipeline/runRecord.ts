@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { BoardIdentity } from '../device/Board.js';
+import { InvalidInputError } from '../errors.js';
+import { networkToJson, parseNetwork } from '../formats/networkFile.js';
+import { parseTask, taskToJson } from '../formats/taskFile.js';
+import type { Network } from '../physics/Network.js';
+import type { Task } from '../physics/Task.js';
+import type { DescriptorInput, StartDoc } from '../store/documents.js';
+import type { RunWriter } from '../store/RunWriter.js';
+import type { EngineStep, StepRecorder } from './TrainingEngine.js';
+import type { TrainingPlan } from './TrainingPlan.js';
+
+/** Software version written into every start document. */
+export const SOFTWARE_VERSION = '0.1.0';
+
+/** How the run reached its board: enough to connect again on resume. */
+export interface BoardConnection {
+  /** Board spec: twin[:MODEL], pty[:MODEL] or serial:PATH. */
+  spec: string;
+  /** Twin options (ignored for hardware). */
+  seed?: number;
+  ideal?: boolean;
+  faults?: string;
+  twinBaud?: number;
+}
+
+/** The plan fields a run record keeps (the task is stored once, as a task file). */
+export type RecordedPlan = Omit<TrainingPlan, 'task'>;
+
+/** Everything `start` holds, as clln writes it (DESIGN.md "Run records"). */
+export interface TrainingStart extends StartDoc {
+  plan_name: string;
+  software: { name: 'clln'; version: string };
+  seed: number;
+  board: BoardIdentity;
+  connection: BoardConnection;
+  calibration: null;
+  network: unknown;
+  task: unknown;
+  plan: RecordedPlan;
+}
+
+/** Build the start document of a training run. */
+export function trainingStart(plan: TrainingPlan, net: Network, identity: BoardIdentity, connection: BoardConnection): TrainingStart {
+  const { task, ...rest } = plan;
+  return {
+    uid: randomUUID(),
+    time: Date.now() / 1000,
+    plan_name: plan.name ?? 'train',
+    software: { name: 'clln', version: SOFTWARE_VERSION },
+    seed: plan.seed ?? 0,
+    board: identity,
+    connection,
+    calibration: null,
+    network: networkToJson(net),
+    task: taskToJson(task),
+    plan: rest,
+  };
+}
+
+/** The descriptor of the step stream (units in volts and V^2). */
+export function trainingDescriptor(identity: BoardIdentity, task: Task): DescriptorInput {
+  const n = identity.nodes;
+  return {
+    data_keys: {
+      step: { dtype: 'integer', shape: [], source: 'host:engine' },
+      example: { dtype: 'integer', shape: [], source: 'host:engine' },
+      inputs: { dtype: 'array', shape: [task.sources.length], source: 'task', units: 'V' },
+      vf: { dtype: 'array', shape: [n], source: 'board:ADC', units: 'V' },
+      vc: { dtype: 'array', shape: [n], source: 'board:ADC', units: 'V' },
+      settings: { dtype: 'array', shape: [identity.edges.length], source: 'board:edges', units: identity.edge.kind === 'tap' ? 'tap' : 'V' },
+      changed: { dtype: 'integer', shape: [], source: 'host:rule' },
+      cost: { dtype: 'number', shape: [], source: 'host', units: 'V^2' },
+      alarm: { dtype: 'boolean', shape: [], source: 'host:check' },
+    },
+  };
+}
+
+/** Appends one event per engine step; the append is a synchronous write, so it is in the OS before the next step. */
+export class RunRecorder implements StepRecorder {
+  constructor(private readonly writer: RunWriter) {}
+
+  record(s: EngineStep): void {
+    this.writer.append({
+      step: s.step,
+      example: s.example,
+      inputs: Array.from(s.inputs),
+      vf: Array.from(s.vf),
+      vc: s.vc ? Array.from(s.vc) : null,
+      settings: s.settingsAfter ? Array.from(s.settingsAfter) : null,
+      changed: s.changed,
+      cost: s.cost,
+      alarm: s.check?.alarm ?? false,
+    });
+  }
+}
+
+/** What a resume needs from a record: the plan, the files, the board connection, and where to restart. */
+export interface ResumePoint {
+  plan: TrainingPlan;
+  network: Network;
+  connection: BoardConnection;
+  /** First step still to run. */
+  startStep: number;
+  /** Settings recorded with the last step, to put back on the board; null when no step was recorded. */
+  settings: Float64Array | null;
+}
+
+/** Rebuild the run's plan and state from its start document and last event. */
+export function resumePoint(path: string, start: Record<string, unknown>, lastEvent: { data: Record<string, unknown> } | undefined): ResumePoint {
+  const s = start as Partial<TrainingStart>;
+  if (!s.plan || !s.network || !s.task || !s.connection) {
+    throw new InvalidInputError({ source: path, field: 'start' }, 'is not a clln training run (no plan, network, task or connection in its start document)', 'resume only runs written by clln train --board');
+  }
+  const network = parseNetwork(s.network, `${path} (start.network)`);
+  const task = parseTask(s.task, `${path} (start.task)`, network);
+  const d = lastEvent?.data;
+  const settings = d && Array.isArray(d.settings) ? Float64Array.from(d.settings as number[]) : null;
+  const startStep = d ? Number(d.step) + 1 : 0;
+  return { plan: { ...s.plan, task, startStep }, network, connection: s.connection, startStep, settings };
+}

@@ -1,0 +1,278 @@
+/**
+ * One coupled-learning step on a Board, and the other board operations a training run is made of (evaluation,
+ * leaving the board safe). Plain async functions, no RxJS: the engine (TrainingEngine.ts) and the benchmark's plain
+ * loop call the same bodies.
+ *
+ * Every value written is absolute, so a step that failed half-way because the link dropped can be redone from the
+ * start ({@link withLinkRetry}): the board layer has restored the last acknowledged state, and nothing is applied
+ * twice.
+ */
+import { BoardDisconnectedError, BoardTimeoutError, InvalidInputError } from '../errors.js';
+import type { Board, BoardIdentity } from '../device/Board.js';
+import { cost, squaredError } from '../physics/cost.js';
+import type { Example, Task } from '../physics/Task.js';
+import type { UpdateSite } from './TrainingPlan.js';
+
+/** What a step needs besides the example. */
+export interface StepContext {
+  board: Board;
+  /** The board's identity (node roles, DAC range, edge kind). */
+  id: BoardIdentity;
+  task: Task;
+  update: UpdateSite;
+  eta: number;
+  amp: number;
+  samples: number;
+  /** Device-stepped: read the edge settings after the STEP (one more board call) so that settingsAfter is known. */
+  readSettings?: boolean;
+}
+
+/** Everything one step measured and did, for a recorder and a checker. */
+export interface StepResult {
+  /** Step number (absolute, 0-based). */
+  step: number;
+  /** Index of the training example used. */
+  example: number;
+  update: UpdateSite;
+  /** Source voltages of the example (task.sources order), V. */
+  inputs: Float64Array;
+  /** Desired target voltages (task.targets order), V. */
+  desired: Float64Array;
+  /**
+   * Measured free-state voltages, V: every node when host-stepped; device-stepped only the targets'
+   * (task.targets order), which is all the board's STEP reports.
+   */
+  vf: Float64Array;
+  /** Free-state voltages at the targets (task.targets order), V, in both modes. */
+  freeTargets: Float64Array;
+  /** Host-stepped: measured clamped-state voltages of every node, V. */
+  vc?: Float64Array;
+  /**
+   * Edge settings (taps or gate volts) after the step: host-stepped, those read before the update with the written
+   * ones applied (gate volts as written, which the board keeps to the wire's 1 uV); device-stepped, read back from
+   * the board, or null without a read-back.
+   */
+  settingsAfter: Float64Array | null;
+  /** Number of edges whose setting changed. */
+  changed: number;
+  /** Cost of the free state, 1/2 sum_T (V_T^F - V_T^*)^2, V^2. */
+  cost: number;
+  /** Voltages imposed in the free state: sources and ground (node -> V). */
+  imposedFree: Map<number, number>;
+  /**
+   * Voltages imposed in the clamped state: sources, ground and the clamped targets (node -> V, clamps limited to
+   * the DAC range). Device-stepped, the clamps are those the board's rule computes from the reported free state.
+   */
+  imposedClamped: Map<number, number>;
+  /** Attempts the step took (1 = no link trouble). */
+  attempts: number;
+}
+
+/** Check that the task's node roles are possible on this board (InvalidInputError naming the field otherwise). */
+export function checkTaskOnBoard(task: Task, id: BoardIdentity, source = 'task'): void {
+  for (const [field, nodes, allowed, what] of [
+    ['sources', task.sources, id.drivable, 'drivable'],
+    ['ground', task.ground, id.drivable, 'drivable'],
+    ['targets', task.targets, id.clampable, 'clampable'],
+  ] as const) {
+    nodes.forEach((n, i) => {
+      if (n >= id.nodes || !allowed.includes(n)) {
+        throw new InvalidInputError(
+          { source, field: `${field}[${i}]` },
+          `node ${n} is not ${what} on board ${id.model} (${what} nodes: ${allowed.join(',')})`,
+          `choose ${field} among the board's ${what} nodes`,
+        );
+      }
+    });
+  }
+}
+
+/** Sources of an example: the task's sources at the example's inputs, ground at 0 V. */
+export function sourceMap(task: Task, ex: Example): Map<number, number> {
+  const m = new Map<number, number>();
+  task.sources.forEach((n, i) => m.set(n, ex.in[i]));
+  task.ground.forEach((n) => m.set(n, 0));
+  return m;
+}
+
+function clampToDac(m: Map<number, number>, id: BoardIdentity): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [n, v] of m) out.set(n, Math.min(id.dac.hi, Math.max(id.dac.lo, v)));
+  return out;
+}
+
+function withClamps(sources: Map<number, number>, clamps: Map<number, number>): Map<number, number> {
+  const m = new Map(sources);
+  for (const [n, v] of clamps) m.set(n, v);
+  return m;
+}
+
+/** One step on example `example` (index `exampleIdx` of the training set), host- or device-stepped. */
+export function stepOnBoard(ctx: StepContext, step: number, exampleIdx: number): Promise<StepResult> {
+  const ex = ctx.task.train[exampleIdx];
+  return ctx.update === 'host' ? hostStep(ctx, step, exampleIdx, ex) : deviceStep(ctx, step, exampleIdx, ex);
+}
+
+/**
+ * Host-stepped: release clamps, set the sources, measure the free state, clamp the targets at
+ * V_F + eta (V* - V_F), measure the clamped state, release the clamps, and write the absolute settings of the edges
+ * that move (tap boards one tap by the sign of (dV_F)^2 - (dV_C)^2; gate boards by amp times it).
+ */
+async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
+  const { board, id, task } = ctx;
+  // Start from a known state: clamps released (a redo may follow a restore that re-applied them).
+  await board.setClamps(new Map());
+  const imposedFree = sourceMap(task, ex);
+  await board.setSources(imposedFree);
+  const vf = await board.measure(ctx.samples);
+  const clamps = new Map<number, number>();
+  task.targets.forEach((n, i) => clamps.set(n, vf[n] + ctx.eta * (ex.out[i] - vf[n])));
+  const dacClamps = clampToDac(clamps, id);
+  await board.setClamps(dacClamps);
+  const vc = await board.measure(ctx.samples);
+  await board.setClamps(new Map());
+  // The settings as last acknowledged: read fresh (cheap on a 16-node board, and never stale after a restore).
+  const settings = await board.readEdges();
+  const next = new Map<number, number>();
+  const after = Float64Array.from(settings);
+  const edges = id.edges;
+  const kind = id.edge;
+  for (let e = 0; e < edges.length; e++) {
+    const a = edges[e][0];
+    const b = edges[e][1];
+    const df = vf[b] - vf[a];
+    const dc = vc[b] - vc[a];
+    const d = df * df - dc * dc;
+    if (kind.kind === 'tap') {
+      const t = Math.min(kind.taps - 1, Math.max(0, settings[e] + (d > 0 ? 1 : d < 0 ? -1 : 0)));
+      if (t !== settings[e]) {
+        next.set(e, t);
+        after[e] = t;
+      }
+    } else {
+      const g = Math.min(kind.hi, Math.max(kind.lo, settings[e] + ctx.amp * d));
+      if (g !== settings[e]) {
+        next.set(e, g);
+        after[e] = g;
+      }
+    }
+  }
+  if (next.size > 0) await board.writeEdges(next);
+  const freeTargets = Float64Array.from(task.targets, (n) => vf[n]);
+  return {
+    step,
+    example: exampleIdx,
+    update: 'host',
+    inputs: ex.in,
+    desired: ex.out,
+    vf,
+    freeTargets,
+    vc,
+    // as written: a gate board keeps them to the wire's 1 uV
+    settingsAfter: after,
+    changed: next.size,
+    cost: cost(vf, task.targets, ex.out),
+    imposedFree,
+    imposedClamped: withClamps(imposedFree, dacClamps),
+    attempts: 1,
+  };
+}
+
+/** Device-stepped: release clamps, set the sources, and let the board run its own STEP towards the targets. */
+async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
+  const { board, id, task } = ctx;
+  await board.setClamps(new Map());
+  const imposedFree = sourceMap(task, ex);
+  await board.setSources(imposedFree);
+  const targets = new Map<number, number>();
+  task.targets.forEach((n, i) => targets.set(n, ex.out[i]));
+  const r = await board.deviceStep(targets, ctx.eta, ctx.amp);
+  const settingsAfter = ctx.readSettings ? await board.readEdges() : null;
+  let c = 0;
+  const clamps = new Map<number, number>();
+  task.targets.forEach((n, i) => {
+    const vf = r.freeTargets[i];
+    c += (vf - ex.out[i]) ** 2;
+    clamps.set(n, vf + ctx.eta * (ex.out[i] - vf));
+  });
+  return {
+    step,
+    example: exampleIdx,
+    update: 'device',
+    inputs: ex.in,
+    desired: ex.out,
+    vf: r.freeTargets,
+    freeTargets: r.freeTargets,
+    settingsAfter,
+    changed: r.changed,
+    cost: 0.5 * c,
+    imposedFree,
+    imposedClamped: withClamps(imposedFree, clampToDac(clamps, id)),
+    attempts: 1,
+  };
+}
+
+/**
+ * Mean squared error per target over `examples`, measured on the board (V^2; NaN if none). Clamps are released
+ * first; each example's sources are applied and every node measured. `onMeasure` sees every measurement.
+ */
+export async function boardMse(
+  board: Board,
+  task: Task,
+  examples: Example[],
+  samples: number,
+  onMeasure?: (index: number, voltages: Float64Array) => void,
+): Promise<number> {
+  if (examples.length === 0) return NaN;
+  await board.setClamps(new Map());
+  let sum = 0;
+  for (let i = 0; i < examples.length; i++) {
+    const ex = examples[i];
+    await board.setSources(sourceMap(task, ex));
+    const v = await board.measure(samples);
+    onMeasure?.(i, v);
+    sum += squaredError(v, task.targets, ex.out);
+  }
+  return sum / examples.length;
+}
+
+/**
+ * Leave the board safe: clamps released, then the task's source and ground nodes driven at 0 V (the nodes the run
+ * drove, so every node of a connected board reads 0 V afterwards).
+ */
+export async function safeBoard(board: Board, task: Task): Promise<void> {
+  await board.setClamps(new Map());
+  const zero = new Map<number, number>();
+  for (const n of task.sources) zero.set(n, 0);
+  for (const n of task.ground) zero.set(n, 0);
+  await board.setSources(zero);
+}
+
+/** Link trouble: the board layer restores the last acknowledged state, so the operation can be redone. */
+export function isLinkTrouble(err: unknown): boolean {
+  return err instanceof BoardDisconnectedError || err instanceof BoardTimeoutError;
+}
+
+/**
+ * Run `fn`, redoing it from the start when the link drops or times out under it (the board layer restores the
+ * last acknowledged state before the redo), at most `retries` times. Other errors pass through.
+ */
+export function withLinkRetry<T>(fn: () => Promise<T>, retries: number): Promise<{ value: T; attempts: number }> {
+  // promise chaining rather than async/await: this wraps every step, and the success path stays one `then`
+  const call = (): Promise<T> => {
+    try {
+      return fn();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  const attempt = (n: number): Promise<{ value: T; attempts: number }> =>
+    call().then(
+      (value) => ({ value, attempts: n }),
+      (err: unknown) => {
+        if (!isLinkTrouble(err) || n > retries) throw err;
+        return attempt(n + 1);
+      },
+    );
+  return attempt(1);
+}

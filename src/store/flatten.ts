@@ -1,0 +1,100 @@
+/**
+ * A run's events as a flat table, shared by the CSV and Parquet exports: one row per event; columns `seq_num`,
+ * `time`, then every data key in descriptor order, arrays flattened to `key_0, key_1, ...` (nested arrays to
+ * `key_0_1`, objects to `key.field`). A value absent from an event (a shorter array, a missing key) is null.
+ */
+import { InvalidInputError } from '../errors.js';
+import type { JsonValue, RunRecord } from './documents.js';
+
+/** Kind of a flat column. */
+export type ColumnKind = 'int64' | 'double' | 'boolean' | 'string';
+
+export interface FlatColumn {
+  name: string;
+  kind: ColumnKind;
+  /** One value per row; null where the event had no value (or a non-finite number, which JSON records as null). */
+  values: (number | boolean | string | null)[];
+}
+
+export interface FlatTable {
+  rows: number;
+  columns: FlatColumn[];
+}
+
+/** Flatten a run's events into columns. */
+export function flattenRun(run: RunRecord): FlatTable {
+  const rows = run.events.length;
+  const keys = Object.keys(run.descriptor.data_keys);
+  for (const ev of run.events) for (const k of Object.keys(ev.data)) if (!keys.includes(k)) keys.push(k);
+
+  // Column names in order of first appearance within each key's group (arrays grow at the end).
+  const cols = new Map<string, (JsonValue | undefined)[]>();
+  const groups = keys.map(() => [] as string[]);
+  run.events.forEach((ev, row) => {
+    keys.forEach((key, g) => {
+      if (!(key in ev.data)) return;
+      leaves(key, ev.data[key], (name, v) => {
+        let c = cols.get(name);
+        if (!c) {
+          c = new Array(rows);
+          cols.set(name, c);
+          groups[g].push(name);
+        }
+        c[row] = v;
+      });
+    });
+  });
+
+  const columns: FlatColumn[] = [
+    { name: 'seq_num', kind: 'int64', values: run.events.map((e) => e.seq_num) },
+    { name: 'time', kind: 'double', values: run.events.map((e) => e.time) },
+  ];
+  const seen = new Set(['seq_num', 'time']);
+  keys.forEach((key, g) => {
+    const integer = run.descriptor.data_keys[key]?.dtype === 'integer';
+    for (const name of groups[g]) {
+      if (seen.has(name)) {
+        throw new InvalidInputError({ source: run.path, field: `data key ${key}` }, `flattens to a column named ${name}, which another column has already`, 'rename the data key');
+      }
+      seen.add(name);
+      columns.push(column(name, cols.get(name)!, rows, integer));
+    }
+  });
+  return { rows, columns };
+}
+
+/** Call `emit` for every scalar inside `v` with its flattened name. An empty array or object yields no column. */
+function leaves(name: string, v: JsonValue | undefined, emit: (name: string, v: JsonValue) => void): void {
+  if (Array.isArray(v)) v.forEach((x, i) => leaves(`${name}_${i}`, x, emit));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(`${name}.${k}`, x, emit);
+  else if (v !== undefined) emit(name, v);
+}
+
+/**
+ * Type a column from its values: all booleans -> boolean; all numbers -> int64 when the key's dtype is integer
+ * and every value is a safe integer, else double; anything else -> string (non-strings as JSON).
+ */
+function column(name: string, raw: (JsonValue | undefined)[], rows: number, integer: boolean): FlatColumn {
+  const values: (number | boolean | string | null)[] = new Array(rows);
+  let nums = 0;
+  let ints = 0;
+  let bools = 0;
+  let present = 0;
+  for (let i = 0; i < rows; i++) {
+    const v = raw[i];
+    if (v === undefined || v === null) continue;
+    present++;
+    if (typeof v === 'number') {
+      nums++;
+      if (Number.isSafeInteger(v)) ints++;
+    } else if (typeof v === 'boolean') bools++;
+  }
+  const kind: ColumnKind = present > 0 && bools === present ? 'boolean' : nums === present ? (integer && ints === present ? 'int64' : 'double') : 'string';
+  for (let i = 0; i < rows; i++) {
+    const v = raw[i];
+    if (v === undefined || v === null) values[i] = null;
+    else if (kind === 'string') values[i] = typeof v === 'string' ? v : JSON.stringify(v);
+    else values[i] = v as number | boolean;
+  }
+  return { name, kind, values };
+}

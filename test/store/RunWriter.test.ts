@@ -1,0 +1,248 @@
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/errors.js';
+import { RunWriter } from '../../src/store/RunWriter.js';
+import { readRun } from '../../src/store/readRun.js';
+import { descriptorInput, startDoc, stepData, tempDir } from './helpers.js';
+
+const dir = tempDir();
+let n = 0;
+const fresh = () => join(dir, `run-${++n}.jsonl`);
+
+function fakeClock(t0 = 1_700_000_100): () => number {
+  let t = t0;
+  return () => (t += 0.25);
+}
+
+describe('RunWriter / readRun', () => {
+  it('round trip: start, descriptor, events and stop read back equal; seq_num 1..N', async () => {
+    const path = fresh();
+    const start = startDoc();
+    const w = RunWriter.create(path, start, descriptorInput(), { clock: fakeClock() });
+    const seqs: number[] = [];
+    for (let i = 0; i < 10; i++) seqs.push(w.append(stepData(i)));
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(w.lastSeq).toBe(10);
+    const stop = await w.stop('success', 'all steps done');
+    const r = readRun(path);
+    expect(r.start).toEqual(start);
+    expect(r.descriptor.run_start).toBe(start.uid);
+    expect(r.descriptor.name).toBe('primary');
+    expect(r.descriptor.data_keys.vf).toEqual({ dtype: 'array', shape: [16], source: 'board:ADC', units: 'V' });
+    expect(r.events.map((e) => e.seq_num)).toEqual(seqs);
+    expect(new Set(r.events.map((e) => e.uid)).size).toBe(10);
+    for (const e of r.events) expect(e.descriptor).toBe(r.descriptor.uid);
+    const d = stepData(4);
+    expect(r.events[4].data).toEqual({ ...d, vc: Array.from(d.vc as Float64Array) }); // typed arrays recorded as arrays
+    expect(r.events[3].data.residual_max).toBeNull(); // NaN: JSON has none
+    expect(r.events[0].time).toBe(1_700_000_100.5); // descriptor took the first tick
+    expect(r.events[0].timestamps.cost).toBe(r.events[0].time);
+    expect(r.stop).toEqual(stop);
+    expect(stop).toMatchObject({ run_start: start.uid, exit_status: 'success', reason: 'all steps done', num_events: { primary: 10 } });
+    expect(r.status).toBe('complete');
+    expect(r.torn).toBe(false);
+    // one JSON array [name, doc] per line
+    const lines = readFileSync(path, 'utf8').split('\n');
+    expect(lines).toHaveLength(14);
+    expect(lines[13]).toBe('');
+    expect(lines.slice(0, 13).map((l) => JSON.parse(l)[0])).toEqual(['start', 'descriptor', ...Array(10).fill('event'), 'stop']);
+  });
+
+  it('adds nothing to the start document and accepts caller-given timestamps', async () => {
+    const path = fresh();
+    const start = { uid: 'u-min', time: 12.5 };
+    const w = RunWriter.create(path, start, { uid: 'd1', data_keys: { x: { dtype: 'number', shape: [], source: 's' } } });
+    w.append({ x: 1 }, { x: 3.25 });
+    await w.close();
+    const r = readRun(path);
+    expect(r.start).toEqual(start);
+    expect(r.descriptor.uid).toBe('d1');
+    expect(r.events[0].timestamps).toEqual({ x: 3.25 });
+    expect(r.status).toBe('interrupted');
+  });
+
+  it('refuses to overwrite an existing file, and checks its inputs', () => {
+    const path = fresh();
+    writeFileSync(path, 'precious\n');
+    expect(() => RunWriter.create(path, startDoc(), descriptorInput())).toThrow(InvalidInputError);
+    expect(() => RunWriter.create(path, startDoc(), descriptorInput())).toThrow(/exists already/);
+    expect(readFileSync(path, 'utf8')).toBe('precious\n');
+    expect(() => RunWriter.create(fresh(), { time: 1 } as never, descriptorInput())).toThrow(/start\.uid/);
+    expect(() => RunWriter.create(fresh(), { uid: 'x', time: NaN }, descriptorInput())).toThrow(/start\.time/);
+    expect(() => RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 101 })).toThrow(/0\.\.100/);
+    expect(() => RunWriter.create(join(dir, 'no/such/dir/r.jsonl'), startDoc(), descriptorInput())).toThrow(/no such directory/);
+  });
+
+  it('rejects data keys the descriptor does not declare, and appends after stop', async () => {
+    const w = RunWriter.create(fresh(), startDoc(), descriptorInput());
+    expect(() => w.append({ cots: 1 })).toThrow(/cots.*not a data key/);
+    expect(w.append({ cost: 1 })).toBe(1); // the rejected event took no seq_num
+    await w.stop('abort', 'operator stop');
+    expect(() => w.append({ cost: 2 })).toThrow(/stopped/);
+  });
+
+  it('start and descriptor are fsynced by create; fsyncIntervalMs 0 fsyncs every event before append returns', async () => {
+    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 0 });
+    expect(w.durableSeq).toBe(0);
+    w.append(stepData(0));
+    expect(w.durableSeq).toBe(1);
+    w.append(stepData(1));
+    expect(w.durableSeq).toBe(2);
+    await w.stop('success', '');
+  });
+
+  it('batched fsync: the timer makes each event durable within fsyncIntervalMs of its write', async () => {
+    const durableAt: [number, number][] = [];
+    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { onDurable: (s) => durableAt.push([s, performance.now()]) });
+    const t0 = performance.now();
+    w.append(stepData(0));
+    w.append(stepData(1));
+    expect(w.durableSeq).toBe(0); // batched: not yet
+    await new Promise((r) => setTimeout(r, 150));
+    expect(w.durableSeq).toBe(2);
+    expect(durableAt).toHaveLength(1);
+    expect(durableAt[0][0]).toBe(2);
+    // timer at 100 ms, then the fsync itself (a few ms on a disk); generous bound for a loaded machine
+    expect(durableAt[0][1] - t0).toBeGreaterThanOrEqual(95);
+    expect(durableAt[0][1] - t0).toBeLessThan(150);
+
+    // a shorter interval
+    const w2 = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 10 });
+    w2.append(stepData(0));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(w2.durableSeq).toBe(1);
+    await Promise.all([w.stop('success'), w2.stop('success')]);
+  });
+
+  it('batched fsync: a loop that never yields still fsyncs in line once the oldest unsynced write is older than the interval', async () => {
+    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 20 });
+    w.append(stepData(0));
+    const t = performance.now();
+    while (performance.now() - t < 30) {
+      // busy: the timer cannot run
+    }
+    w.append(stepData(1));
+    expect(w.durableSeq).toBe(2);
+    w.append(stepData(2));
+    expect(w.durableSeq).toBe(2);
+    w.flushSync();
+    expect(w.durableSeq).toBe(3);
+    w.append(stepData(3));
+    await w.flush();
+    expect(w.durableSeq).toBe(4);
+    await w.stop('success');
+  });
+
+  it('a torn last line is ignored by readRun and cut off by resume; appending continues with the next seq_num', async () => {
+    const path = fresh();
+    const w = RunWriter.create(path, startDoc(), descriptorInput(), { clock: fakeClock() });
+    for (let i = 0; i < 5; i++) w.append(stepData(i));
+    await w.close();
+    const intact = statSync(path).size;
+    // a crash in the middle of writing event 6: half a line, no newline
+    const line6 = JSON.stringify(['event', { uid: 'x', descriptor: 'y', time: 1, seq_num: 6, data: stepData(5), timestamps: {} }]) + '\n';
+    appendFileSync(path, line6.slice(0, 100));
+    let r = readRun(path);
+    expect(r.torn).toBe(true);
+    expect(r.events).toHaveLength(5);
+    expect(r.status).toBe('interrupted');
+
+    const { writer, record } = RunWriter.resume(path);
+    expect(record.torn).toBe(true);
+    expect(record.events).toHaveLength(5);
+    expect(statSync(path).size).toBe(intact); // cut off
+    expect(writer.lastSeq).toBe(5);
+    expect(writer.append(stepData(5))).toBe(6);
+    expect(writer.append(stepData(6))).toBe(7);
+    await writer.stop('success', 'resumed and finished');
+    r = readRun(path);
+    expect(r.torn).toBe(false);
+    expect(r.events.map((e) => e.seq_num)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(r.events[5].data.step).toBe(5);
+    expect(r.stop?.num_events).toEqual({ primary: 7 });
+    expect(r.status).toBe('complete');
+  });
+
+  it('a complete last line that does not parse (e.g. zeros after a power cut) is torn too; resume refuses a stopped run', async () => {
+    const path = fresh();
+    const w = RunWriter.create(path, startDoc(), descriptorInput());
+    w.append(stepData(0));
+    await w.close();
+    appendFileSync(path, Buffer.alloc(300));
+    expect(readRun(path).torn).toBe(true);
+    appendFileSync(path, '\n');
+    expect(readRun(path).torn).toBe(true);
+    const { writer } = RunWriter.resume(path);
+    expect(writer.append(stepData(1))).toBe(2);
+    await writer.stop('fail', 'board alarm');
+    expect(readRun(path).status).toBe('failed');
+    expect(() => RunWriter.resume(path)).toThrow(/only an interrupted run can be resumed/);
+  });
+
+  it('resume of a run cut right after its descriptor starts at seq_num 1', async () => {
+    const path = fresh();
+    const w = RunWriter.create(path, startDoc(), descriptorInput());
+    await w.close();
+    const { writer, record } = RunWriter.resume(path);
+    expect(record.events).toHaveLength(0);
+    expect(writer.append(stepData(0))).toBe(1);
+    await writer.close();
+    expect(readRun(path).events).toHaveLength(1);
+  });
+});
+
+describe('readRun errors', () => {
+  function runFile(lines: unknown[][], tail = ''): string {
+    const path = fresh();
+    writeFileSync(path, lines.map((l) => JSON.stringify(l) + '\n').join('') + tail);
+    return path;
+  }
+  const start = { uid: 's', time: 1 };
+  const desc = { uid: 'd', run_start: 's', time: 1, name: 'primary', data_keys: {} };
+  const ev = (seq: number) => ['event', { uid: `e${seq}`, descriptor: 'd', time: 1 + seq, seq_num: seq, data: { cost: seq }, timestamps: {} }];
+
+  it('a malformed line other than the last is an error naming file and line', () => {
+    const path = fresh();
+    writeFileSync(path, [JSON.stringify(['start', start]), JSON.stringify(['descriptor', desc]), JSON.stringify(ev(1)), '{"oops', JSON.stringify(ev(2)), ''].join('\n'));
+    expect(() => readRun(path)).toThrow(InvalidInputError);
+    expect(() => readRun(path)).toThrow(new RegExp(`${path}: line 4: is not a JSON document line`));
+  });
+
+  it('seq_num not 1..N contiguous is an error naming the line', () => {
+    const gap = runFile([['start', start], ['descriptor', desc], ev(1), ev(2), ev(4)]);
+    expect(() => readRun(gap)).toThrow(/line 5: event seq_num 4, expected 3/);
+    const zero = runFile([['start', start], ['descriptor', desc], ev(0)]);
+    expect(() => readRun(zero)).toThrow(/line 3: event seq_num 0, expected 1/);
+  });
+
+  it('other structural errors', () => {
+    expect(() => readRun(runFile([['descriptor', desc]]))).toThrow(/line 1: must be the start document/);
+    expect(() => readRun(runFile([['start', start], ev(1)]))).toThrow(/line 2: must be the descriptor/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', { ...desc, run_start: 'other' }]]))).toThrow(/line 2: descriptor run_start/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['stop', { uid: 'z', run_start: 's', time: 2, exit_status: 'success', reason: '', num_events: { primary: 0 } }], ev(1)]))).toThrow(/line 4: document "event" after the stop/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ev(1), ['stop', { uid: 'z', run_start: 's', time: 2, exit_status: 'success', reason: '', num_events: { primary: 5 } }]]))).toThrow(/line 4: stop num_events.primary is 5/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['datum', {}]]))).toThrow(/line 3: unknown document kind "datum"/);
+    expect(() => readRun(runFile([]))).toThrow(/empty/);
+    expect(() => readRun(join(dir, 'missing.jsonl'))).toThrow(/no such file/);
+    // truncation before the descriptor: nothing was recorded
+    expect(() => readRun(runFile([['start', start]], '["descr'))).toThrow(/no descriptor/);
+  });
+
+  it('a torn line that is not the last is not forgiven', () => {
+    const path = fresh();
+    writeFileSync(path, [JSON.stringify(['start', start]), JSON.stringify(['descriptor', desc]), '["event", {"uid"', JSON.stringify(ev(1)), ''].join('\n'));
+    expect(() => readRun(path)).toThrow(/line 3/);
+  });
+
+  it('a truncated file keeps every complete line', () => {
+    const path = runFile([['start', start], ['descriptor', desc], ev(1), ev(2), ev(3)]);
+    const size = statSync(path).size;
+    for (const cut of [size - 1, size - 10, size - 40]) {
+      truncateSync(path, cut);
+      const r = readRun(path);
+      expect(r.torn).toBe(true);
+      expect(r.events.map((e) => e.seq_num)).toEqual([1, 2]);
+    }
+  });
+});
