@@ -6,6 +6,7 @@ import { demo, demoHelp } from './commands/demo.js';
 import { exportHelp, exportRun } from './commands/export.js';
 import { network, networkHelp } from './commands/network.js';
 import { ports, portsHelp } from './commands/ports.js';
+import { resume, resumeHelp } from './commands/resume.js';
 import { runs, runsHelp } from './commands/runs.js';
 import { solve, solveHelp } from './commands/solve.js';
 import { task, taskHelp } from './commands/task.js';
@@ -24,6 +25,7 @@ const commands: Record<string, { run: Command; help: string }> = {
   ports: { run: ports, help: portsHelp },
   twin: { run: twin, help: twinHelp },
   runs: { run: runs, help: runsHelp },
+  resume: { run: resume, help: resumeHelp },
   export: { run: exportRun, help: exportHelp },
 };
 
@@ -40,6 +42,7 @@ commands:
   ports     list the serial ports a board can be connected to
   twin      serve a simulated board (penn-gen1, penn-gen2) over a serial line or a pty
   runs      list the recorded runs (runs/*.jsonl) with their status
+  resume    continue an interrupted training run from its record
   export    write a run's steps as CSV or Parquet
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;

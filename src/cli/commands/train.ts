@@ -31,6 +31,9 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
   --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
   --twin-baud B          pty twin line rate in baud (default 115200)
+  --record FILE          run record (JSON lines, one event per step; default a new file in runs/);
+                         a killed run continues with 'clln resume FILE'
+  --no-record            do not record the run
   --eval-every N         measure train and test MSE on the board every N steps (default 0: only before and after)
   --target-test-mse X    stop once an evaluation's test MSE is <= X V^2 (needs --eval-every)
   --plateau W,R          stop once the best test MSE of the last W evaluations improved on the best before them
@@ -62,6 +65,8 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'twin-ideal': { type: 'boolean' },
     'twin-faults': { type: 'string' },
     'twin-baud': { type: 'string' },
+    record: { type: 'string' },
+    'no-record': { type: 'boolean' },
     'eval-every': { type: 'string' },
     'target-test-mse': { type: 'string' },
     plateau: { type: 'string' },
@@ -100,6 +105,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
         net,
         task,
         json,
+        record: p.values['no-record'] === true ? null : str(p, 'record'),
         options: {
           update: str(p, 'update') as 'host' | 'device' | undefined,
           eta: opts.eta,
@@ -116,7 +122,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'record', 'no-record']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   const trainer = new Trainer(net, task, opts);

@@ -9,6 +9,12 @@ import type { ExampleOrder } from '../../physics/exampleOrder.js';
 import { loadBoardModel, listBoardModels } from '../../../twins/BoardModel.js';
 import { nominalConductance } from '../../../twins/boardNetwork.js';
 import type { Io } from '../Io.js';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RunWriter } from '../../store/RunWriter.js';
+import { DEFAULT_RUNS_DIR } from '../../store/listRuns.js';
+import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection } from '../../pipeline/runRecord.js';
 import { TrainProgress } from '../trainProgress.js';
 
 /** What `clln train --board` needs beyond the files. */
@@ -31,6 +37,8 @@ export interface BoardTrainRequest {
   };
   connect: { seed?: number; ideal?: boolean; faults?: string; twinBaud?: number };
   json: boolean;
+  /** Run record file; undefined = a new file in runs/; null = do not record. */
+  record?: string | null;
 }
 
 /** Check the network file describes this board's topology (same nodes, same edges in the same order). */
@@ -67,70 +75,108 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
     stop: o.stop,
   };
   resolvePlan(planned); // bad options fail here, before a board is touched
+  const recordPath = req.record === null ? null : (req.record ?? newRunPath());
+  if (recordPath && existsSync(recordPath)) {
+    throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
+  }
+  const connection: BoardConnection = { spec: req.spec, ...req.connect };
   const board: Board = await connectBoard(req.spec, req.connect);
   try {
     const id = await board.identify();
     checkNetworkMatchesBoard(req.net, id, req.netPath);
-    const engine = new TrainingEngine(board, planned);
-    const plan = engine.plan;
-    const view =
-      !req.json && io.stderr.isTTY ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep }) : undefined;
-    if (view) {
-      engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost));
-      engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse));
+    let writer: RunWriter | undefined;
+    if (recordPath) {
+      mkdirSync(dirname(recordPath), { recursive: true });
+      writer = RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection), trainingDescriptor(id, req.task));
     }
-    // Ctrl-C: finish the step in flight and stop as usual; a second Ctrl-C aborts (board left safe, no final result).
-    let interrupts = 0;
-    const onSigint = (): void => {
-      interrupts++;
-      if (interrupts === 1) {
-        io.stderr.write(`${view ? '\n' : ''}clln train: stopping after the current step (Ctrl-C again to abort)\n`);
-        engine.stop();
-      } else engine.abort();
-    };
-    process.on('SIGINT', onSigint);
-    let r: RunSummary;
-    try {
-      r = await engine.run();
-    } finally {
-      process.off('SIGINT', onSigint);
-      view?.finish();
-    }
-    if (r.state === 'aborted') {
-      io.stderr.write(`clln train: aborted after ${r.stepsDone} steps; sources at 0 V, clamps released\n`);
-      return 1;
-    }
-    // Nominal conductances where the board model is known (twins, or hardware of a shipped model).
-    const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
-    const settings = r.settings ?? new Float64Array(0);
-    const conductance = model ? Array.from(settings, (s) => nominalConductance(model, s)) : null;
-    const ended = r.reason === 'steps' ? '' : ` (stopped early: ${REASONS[r.reason]})`;
-    if (req.json) {
-      io.stdout.write(
-        JSON.stringify({
-          steps: r.stepsDone,
-          conductance,
-          settings: Array.from(settings),
-          train_mse: Number.isFinite(r.trainMse) ? r.trainMse : null,
-          test_mse: Number.isFinite(r.testMse) ? r.testMse : null,
-          redone_steps: r.redoneSteps,
-          stop_reason: r.reason,
-        }) + '\n',
-      );
-    } else {
-      io.stdout.write(
-        [
-          `trained board ${id.model} (${req.spec}, firmware ${id.firmware}) on ${req.taskPath}: ${r.stepsDone} steps${ended}, update on the ${plan.update}, ${r.seconds.toFixed(2)} s (${(r.stepsRun / Math.max(r.seconds, 1e-9)).toFixed(0)} steps/s)`,
-          `  train MSE ${r.initialTrainMse.toExponential(3)} -> ${r.trainMse.toExponential(3)} V^2`,
-          ...(req.task.test.length ? [`  test  MSE ${r.initialTestMse.toExponential(3)} -> ${r.testMse.toExponential(3)} V^2`] : []),
-          ...(r.redoneSteps ? [`  ${r.redoneSteps} step(s) redone after link trouble`] : []),
-        ].join('\n') + '\n',
-      );
-    }
-    return 0;
+    return await runAndReport(board, id, planned, writer, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io);
   } finally {
     await board.close();
   }
+}
+
+/** A fresh run file name in the default runs directory: runs/run-YYYYMMDD-HHMMSS-xxxx.jsonl. */
+export function newRunPath(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return join(DEFAULT_RUNS_DIR, `run-${t}-${randomUUID().slice(0, 4)}.jsonl`);
+}
+
+/** Where a run's report says what it trained on. */
+export interface ReportLabels {
+  label: string;
+  taskPath: string;
+  json: boolean;
+  recordPath: string | null;
+}
+
+/**
+ * Run `plan` on the engine against an identified board, recording each step when a writer is given, and report as
+ * `clln train` does. Shared by `clln train --board` and `clln resume`.
+ */
+export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io): Promise<number> {
+  const engine = new TrainingEngine(board, planned, writer ? { recorder: new RunRecorder(writer) } : {});
+  const plan = engine.plan;
+  const view =
+    !labels.json && io.stderr.isTTY ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep }) : undefined;
+  if (view) {
+    engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost));
+    engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse));
+  }
+  // Ctrl-C: finish the step in flight and stop as usual; a second Ctrl-C aborts (board left safe, no final result).
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr.write(`${view ? '\n' : ''}clln train: stopping after the current step (Ctrl-C again to abort)\n`);
+      engine.stop();
+    } else engine.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let r: RunSummary;
+  try {
+    r = await engine.run();
+  } catch (e) {
+    if (writer) await writer.stop('fail', e instanceof Error ? e.message : String(e));
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    view?.finish();
+  }
+  if (writer) await writer.stop(r.state === 'aborted' ? 'abort' : 'success', r.reason);
+  if (r.state === 'aborted') {
+    io.stderr.write(`clln train: aborted after ${r.stepsDone} steps; sources at 0 V, clamps released${labels.recordPath ? `; record ${labels.recordPath}` : ''}\n`);
+    return 1;
+  }
+  // Nominal conductances where the board model is known (twins, or hardware of a shipped model).
+  const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
+  const settings = r.settings ?? new Float64Array(0);
+  const conductance = model ? Array.from(settings, (s) => nominalConductance(model, s)) : null;
+  const ended = r.reason === 'steps' ? '' : ` (stopped early: ${REASONS[r.reason]})`;
+  if (labels.json) {
+    io.stdout.write(
+      JSON.stringify({
+        steps: r.stepsDone,
+        conductance,
+        settings: Array.from(settings),
+        train_mse: Number.isFinite(r.trainMse) ? r.trainMse : null,
+        test_mse: Number.isFinite(r.testMse) ? r.testMse : null,
+        redone_steps: r.redoneSteps,
+        stop_reason: r.reason,
+        run: labels.recordPath,
+      }) + '\n',
+    );
+  } else {
+    io.stdout.write(
+      [
+        `trained board ${id.model} (${labels.label}, firmware ${id.firmware}) on ${labels.taskPath}: ${r.stepsDone} steps${ended}, update on the ${plan.update}, ${r.seconds.toFixed(2)} s (${(r.stepsRun / Math.max(r.seconds, 1e-9)).toFixed(0)} steps/s)`,
+        `  train MSE ${r.initialTrainMse.toExponential(3)} -> ${r.trainMse.toExponential(3)} V^2`,
+        ...(plan.task.test.length ? [`  test  MSE ${r.initialTestMse.toExponential(3)} -> ${r.testMse.toExponential(3)} V^2`] : []),
+        ...(r.redoneSteps ? [`  ${r.redoneSteps} step(s) redone after link trouble`] : []),
+        ...(labels.recordPath ? [`  run recorded in ${labels.recordPath}`] : []),
+      ].join('\n') + '\n',
+    );
+  }
+  return 0;
 }
 
 const REASONS: Record<string, string> = {

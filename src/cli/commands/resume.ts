@@ -1,0 +1,40 @@
+import { connectBoard } from '../../device/connectBoard.js';
+import { resumePoint } from '../../pipeline/runRecord.js';
+import { RunWriter } from '../../store/RunWriter.js';
+import { parse, positionals } from '../args.js';
+import type { Io } from '../Io.js';
+import { checkNetworkMatchesBoard, runAndReport } from './trainBoard.js';
+
+export const resumeHelp = `clln resume RUN [--json]
+  Continue a training run that was interrupted (killed, crashed, power lost) from its last recorded step:
+  reconnect to the same board (a twin is started again with the recorded options), put the recorded edge
+  settings back on the board, and run the remaining steps, appending to the same record. A torn last line
+  (a step being written when the host died) is dropped; that step is run again.
+  --json   print the final object of 'clln train --json'`;
+
+export async function resume(argv: string[], io: Io): Promise<number> {
+  const p = parse('resume', argv, { json: { type: 'boolean' } });
+  const [path] = positionals(p, 'resume', ['RUN']);
+  const { writer, record } = RunWriter.resume(path);
+  let closed = false;
+  try {
+    const last = record.events[record.events.length - 1];
+    const rp = resumePoint(path, record.start as Record<string, unknown>, last);
+    const board = await connectBoard(rp.connection.spec, rp.connection);
+    try {
+      const id = await board.identify();
+      checkNetworkMatchesBoard(rp.network, id, `${path} (start.network)`);
+      if (rp.settings) {
+        // the board holds whatever it held when the host died (or its power-on state): the record is the truth
+        await board.writeEdges(new Map(Array.from(rp.settings, (v, e) => [e, v] as [number, number])));
+      }
+      if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${rp.startStep} of ${rp.plan.steps ?? '?'}\n`);
+      closed = true; // runAndReport stops (and closes) the writer
+      return await runAndReport(board, id, rp.plan, writer, { label: rp.connection.spec, taskPath: `${path} (task)`, json: p.values.json === true, recordPath: path }, io);
+    } finally {
+      await board.close();
+    }
+  } finally {
+    if (!closed) writer.close();
+  }
+}
