@@ -250,7 +250,8 @@ describe('mock binding transport', () => {
 
 describe('pty transport (socat)', () => {
   it('serves on a pty: the host opens the path, ID answers; an unplug removes the path and it comes back', async () => {
-    const served: ServedTwin = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=300' });
+    // a long unplug and generous waits: the whole suite loads both cores, and a short window could be missed
+    const served: ServedTwin = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=1500' });
     cleanup.push(() => served.close());
     expect(existsSync(served.path)).toBe(true);
     const port = await openPort(served.path);
@@ -263,12 +264,12 @@ describe('pty transport (socat)', () => {
     expect(await host.request('PING')).toBe('2 OK');
     // unplugged: the path disappears, the host's port fails
     const t0 = Date.now();
-    while (existsSync(served.path) && Date.now() - t0 < 2000) await sleep(10);
+    while (existsSync(served.path) && Date.now() - t0 < 5000) await sleep(10);
     expect(existsSync(served.path)).toBe(false);
-    await Promise.race([closed, sleep(2000)]);
+    await Promise.race([closed, sleep(5000)]);
     expect(port.isOpen).toBe(false);
     // and comes back
-    while (!existsSync(served.path) && Date.now() - t0 < 5000) await sleep(10);
+    while (!existsSync(served.path) && Date.now() - t0 < 15000) await sleep(10);
     expect(existsSync(served.path)).toBe(true);
     await sleep(50);
     const p2 = await openPort(served.path);

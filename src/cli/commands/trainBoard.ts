@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RunWriter } from '../../store/RunWriter.js';
+import { adcLsb } from '../../diagnostics/measurementNoise.js';
+import { BoardStepChecker, type StepCheck } from '../../pipeline/BoardStepChecker.js';
 import { DEFAULT_RUNS_DIR } from '../../store/listRuns.js';
 import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection } from '../../pipeline/runRecord.js';
 import { TrainProgress } from '../trainProgress.js';
@@ -95,6 +97,29 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
   }
 }
 
+/**
+ * The live check of every measured state against the board's Laplacian, for boards of a shipped model (their
+ * nominal conductance law; per-edge tolerance counted as model uncertainty until a calibration replaces it).
+ */
+async function stepChecker(board: Board, id: BoardIdentity, samples: number): Promise<BoardStepChecker | undefined> {
+  if (!listBoardModels().includes(id.model)) return undefined;
+  const model = loadBoardModel(id.model);
+  return new BoardStepChecker(id, model.edge, await board.readEdges(), {
+    adcLsb: adcLsb(id.adc),
+    noiseRms: model.adc.noise,
+    samples,
+    adcRange: { lo: id.adc.lo, hi: id.adc.hi },
+    modelUncertainty: model.edge.tolerance,
+    dacUncertainty: { gain: model.dac.gainSpread, offset: model.dac.offsetSpread },
+  });
+}
+
+function describeAlarm(step: number, c: StepCheck): string {
+  const s = c.free?.suspect ?? c.clamped?.suspect;
+  if (!s) return `step ${step}, no single edge or channel explains it`;
+  return s.kind === 'edge' ? `step ${step}, edge ${s.edge} looks ${s.change}` : `step ${step}, ${s.converter} channel of node ${s.node} offset ${(s.offset * 1000).toFixed(1)} mV`;
+}
+
 /** A fresh run file name in the default runs directory: runs/run-YYYYMMDD-HHMMSS-xxxx.jsonl. */
 export function newRunPath(now = new Date()): string {
   const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -114,10 +139,19 @@ export interface ReportLabels {
  * `clln train` does. Shared by `clln train --board` and `clln resume`.
  */
 export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io): Promise<number> {
-  const engine = new TrainingEngine(board, planned, writer ? { recorder: new RunRecorder(writer) } : {});
+  const checker = await stepChecker(board, id, resolvePlan(planned).samples);
+  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker });
   const plan = engine.plan;
   const view =
-    !labels.json && io.stderr.isTTY ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep }) : undefined;
+    !labels.json && io.stderr.isTTY
+      ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep, alarms: checker !== undefined })
+      : undefined;
+  let firstAlarm: string | undefined;
+  engine.checks$.subscribe((c) => {
+    if (!c.alarm) return;
+    view?.alarm();
+    if (!firstAlarm) firstAlarm = describeAlarm(c.step, c.result);
+  });
   if (view) {
     engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost));
     engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse));
@@ -162,6 +196,7 @@ export async function runAndReport(board: Board, id: BoardIdentity, planned: Tra
         test_mse: Number.isFinite(r.testMse) ? r.testMse : null,
         redone_steps: r.redoneSteps,
         stop_reason: r.reason,
+        alarms: checker ? r.alarms : null,
         run: labels.recordPath,
       }) + '\n',
     );
@@ -172,6 +207,7 @@ export async function runAndReport(board: Board, id: BoardIdentity, planned: Tra
         `  train MSE ${r.initialTrainMse.toExponential(3)} -> ${r.trainMse.toExponential(3)} V^2`,
         ...(plan.task.test.length ? [`  test  MSE ${r.initialTestMse.toExponential(3)} -> ${r.testMse.toExponential(3)} V^2`] : []),
         ...(r.redoneSteps ? [`  ${r.redoneSteps} step(s) redone after link trouble`] : []),
+        ...(checker ? [`  consistency with the Laplacian: ${r.alarms} alarm(s)${firstAlarm ? `; first: ${firstAlarm}` : ''}`] : ['  consistency not checked (board model unknown)']),
         ...(labels.recordPath ? [`  run recorded in ${labels.recordPath}`] : []),
       ].join('\n') + '\n',
     );

@@ -1,0 +1,55 @@
+import type { BoardIdentity } from '../device/Board.js';
+import { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from '../diagnostics/ConsistencyChecker.js';
+import { settingsToConductance, type ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { StepChecker } from './TrainingEngine.js';
+import type { StepResult } from './stepOnBoard.js';
+
+/** A step's check: the free state's (and, host-stepped, the clamped state's) consistency with the Laplacian. */
+export interface StepCheck {
+  alarm: boolean;
+  /** Absent when the step could not be checked (device-stepped: only the targets were measured). */
+  free?: CheckResult;
+  clamped?: CheckResult;
+}
+
+/**
+ * Checks every measured state of a host-stepped run against the simulated Laplacian of the board's settings: the
+ * free state with the settings in force before the step's update, the clamped state likewise. Device-stepped runs
+ * report only the targets' free voltages, which cannot be checked node by node: those steps pass unchecked.
+ */
+export class BoardStepChecker implements StepChecker<StepCheck> {
+  private readonly checker: ConsistencyChecker;
+  private readonly edgeA: Int32Array;
+  private readonly edgeB: Int32Array;
+  private settings: Float64Array;
+
+  /**
+   * @param model how settings become conductances (a board model's `edge`, or a calibration's)
+   * @param settings the board's settings when the run starts (taps or gate volts)
+   * @param opts converter resolution and noise, and the model's uncertainty (see ConsistencyChecker)
+   * @param multiplier per-edge calibration factors, if any
+   */
+  constructor(
+    id: BoardIdentity,
+    private readonly model: ConductanceModel,
+    settings: Float64Array,
+    opts: ConsistencyOptions,
+    private readonly multiplier?: ArrayLike<number>,
+  ) {
+    this.edgeA = Int32Array.from(id.edges, (e) => e[0]);
+    this.edgeB = Int32Array.from(id.edges, (e) => e[1]);
+    this.checker = new ConsistencyChecker({ nodes: id.nodes, edgeA: this.edgeA, edgeB: this.edgeB }, opts);
+    this.settings = Float64Array.from(settings);
+  }
+
+  check(step: StepResult): StepCheck {
+    const before = this.settings;
+    if (step.settingsAfter) this.settings = Float64Array.from(step.settingsAfter);
+    if (step.vf.length !== this.checker.nodes) return { alarm: false };
+    const k = (v: Float64Array): Float64Array =>
+      settingsToConductance(this.model, before, { multiplier: this.multiplier, edgeA: this.edgeA, edgeB: this.edgeB, voltages: v });
+    const free = this.checker.check(step.vf, step.imposedFree, k(step.vf));
+    const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, k(step.vc)) : undefined;
+    return { alarm: free.alarm || (clamped?.alarm ?? false), free, clamped };
+  }
+}
