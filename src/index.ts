@@ -61,3 +61,16 @@ export { BoardTimeoutError, BoardDisconnectedError, BoardProtocolError } from '.
 
 // training on a board
 export { trainOnBoard, type BoardTrainOptions, type BoardTrainResult, type UpdateSite } from './pipeline/trainOnBoard.js';
+
+// the training engine, live checks, run records
+export { TrainingEngine, type RunSummary, type EngineDeps, type StepChecker, type StepRecorder } from './pipeline/TrainingEngine.js';
+export { resolvePlan, type TrainingPlan } from './pipeline/TrainingPlan.js';
+export { runControl, type RunState } from './pipeline/runControl.js';
+export { BoardStepChecker, type StepCheck } from './pipeline/BoardStepChecker.js';
+export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './diagnostics/ConsistencyChecker.js';
+export { settingsToConductance } from './diagnostics/conductanceModel.js';
+export { RunWriter } from './store/RunWriter.js';
+export { readRun } from './store/readRun.js';
+export { listRuns } from './store/listRuns.js';
+export { exportCsv } from './store/exportCsv.js';
+export { exportParquet } from './store/parquet/exportParquet.js';
