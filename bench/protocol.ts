@@ -13,12 +13,12 @@
  */
 import { startPtyTwin } from '../src/device/connectBoard.js';
 import { openSerialBoard, type SerialBoard } from '../src/device/SerialBoard.js';
-import { linearTask } from '../src/physics/generators/linearTask.js';
+import { referenceTask } from '../src/physics/generators/linearTask.js';
 import { trainOnBoard } from '../src/pipeline/trainOnBoard.js';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { ratio, table } from './timing.js';
 
-const task = linearTask({ matrix: [[0.15, 0.3], [0.2, 0.1]], sources: [0, 3], targets: [9, 10], ground: [15], count: 40, test: 0, seed: 1 });
+const task = referenceTask({ test: 0 });
 
 export interface ProtocolResults {
   throughput: { name: string; perSecond: number; hostCpuUsPerFrame: number; frames: number }[];

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { latticeNetwork } from '../../src/physics/generators/lattice.js';
-import { linearTask } from '../../src/physics/generators/linearTask.js';
+import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { exampleIndex } from '../../src/physics/exampleOrder.js';
 import { Trainer } from '../../src/physics/Trainer.js';
 import { geometricTaps } from '../../src/physics/rules/TapRule.js';
 import { InvalidInputError } from '../../src/errors.js';
 
 const net = latticeNetwork({ rows: 4, cols: 4, diagonals: true, seed: 1 });
-const task = linearTask({
-  matrix: [
-    [0.15, 0.3],
-    [0.2, 0.1],
-  ],
-  sources: [0, 3],
-  targets: [9, 10],
-  ground: [15],
-  count: 40,
-  test: 20,
-  seed: 1,
-});
+const task = referenceTask();
 
 describe('training on the 2-source, 2-target linear task (4x4 lattice with diagonals)', () => {
   // CL at its defaults; EP descends the plain cost gradient, which is slower here than CL's reweighted one

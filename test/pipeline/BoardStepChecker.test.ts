@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { adcLsb } from '../../src/diagnostics/measurementNoise.js';
-import { linearTask } from '../../src/physics/generators/linearTask.js';
+import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { BoardStepChecker, type StepCheck } from '../../src/pipeline/BoardStepChecker.js';
 import { TrainingEngine } from '../../src/pipeline/TrainingEngine.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 
 const model = loadBoardModel('penn-gen1');
-const task = linearTask({ matrix: [[0.15, 0.3], [0.2, 0.1]], sources: [0, 3], targets: [9, 10], ground: [15], count: 10, test: 0, seed: 1 });
+const task = referenceTask({ count: 10, test: 0 });
 
 /** Train a few steps on an ideal twin with `fault` applied before the first step; the first step's check. */
 async function firstCheck(fault: (core: TwinBoardCore) => void): Promise<{ check: StepCheck; alarms: number }> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Board } from '../../src/device/Board.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { BoardDisconnectedError, BoardProtocolError, InvalidInputError } from '../../src/errors.js';
-import { linearTask } from '../../src/physics/generators/linearTask.js';
+import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import type { RunState } from '../../src/pipeline/runControl.js';
 import { trainOnBoard } from '../../src/pipeline/trainOnBoard.js';
 import { TrainingEngine, type EngineStep } from '../../src/pipeline/TrainingEngine.js';
@@ -11,18 +11,7 @@ import { planSchedule, resolvePlan } from '../../src/pipeline/TrainingPlan.js';
 import { exampleIndex } from '../../src/physics/exampleOrder.js';
 import { legacyTrainOnBoard } from './legacyTrainOnBoard.js';
 
-const task = linearTask({
-  matrix: [
-    [0.15, 0.3],
-    [0.2, 0.1],
-  ],
-  sources: [0, 3],
-  targets: [9, 10],
-  ground: [15],
-  count: 20,
-  test: 5,
-  seed: 1,
-});
+const task = referenceTask({ count: 20, test: 5 });
 
 // noisy unless ideal, but on a stopped clock: drift follows the wall clock, which would make runs differ
 const twin = (model = 'penn-gen1', ideal = false): InProcessTwinBoard => InProcessTwinBoard.create({ model, seed: 3, ideal, clock: () => 0 });

@@ -3,24 +3,13 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Board, BoardEvent } from '../../src/device/Board.js';
 import { connectBoard, type ConnectOptions } from '../../src/device/connectBoard.js';
-import { linearTask } from '../../src/physics/generators/linearTask.js';
+import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { trainOnBoard, type UpdateSite } from '../../src/pipeline/trainOnBoard.js';
 
 // The pty twin is served by the built CLI (`npm test` builds first).
 const built = existsSync(resolve(__dirname, '../../dist/src/cli/main.js'));
 
-const task = linearTask({
-  matrix: [
-    [0.15, 0.3],
-    [0.2, 0.1],
-  ],
-  sources: [0, 3],
-  targets: [9, 10],
-  ground: [15],
-  count: 20,
-  test: 5,
-  seed: 1,
-});
+const task = referenceTask({ count: 20, test: 5 });
 
 async function run(spec: string, update: UpdateSite, steps: number, opts: ConnectOptions = {}) {
   const board: Board = await connectBoard(spec, { ideal: true, seed: 3, ...opts });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeNetworkFile } from '../../formats/networkFile.js';
 import { writeTaskFile } from '../../formats/taskFile.js';
 import { latticeNetwork } from '../../physics/generators/lattice.js';
-import { linearTask } from '../../physics/generators/linearTask.js';
+import { referenceTask } from '../../physics/generators/linearTask.js';
 import { Trainer } from '../../physics/Trainer.js';
 import type { RuleName } from '../../physics/rules/LearningRule.js';
 import { int, parse, str } from '../args.js';
@@ -18,18 +18,7 @@ export const demoHelp = `clln demo [--rule cl|ep|cep] [--steps N] [--out DIR]
 export function demo(argv: string[], io: Io): number {
   const p = parse('demo', argv, { rule: { type: 'string' }, steps: { type: 'string' }, out: { type: 'string' } });
   const net = latticeNetwork({ rows: 4, cols: 4, diagonals: true, seed: 1 });
-  const task = linearTask({
-    matrix: [
-      [0.15, 0.3],
-      [0.2, 0.1],
-    ],
-    sources: [0, 3],
-    targets: [9, 10],
-    ground: [15],
-    count: 40,
-    test: 20,
-    seed: 1,
-  });
+  const task = referenceTask();
   const dir = str(p, 'out');
   if (dir) {
     mkdirSync(dir, { recursive: true });

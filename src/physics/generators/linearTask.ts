@@ -125,3 +125,23 @@ export function linearTask(options: LinearTaskOptions): Task {
   const test = Array.from({ length: nTest }, draw);
   return { sources, ground, targets, train, test };
 }
+
+/**
+ * The reference task of the issues and of `clln demo`: V_T1 = 0.15 V_S1 + 0.3 V_S2, V_T2 = 0.2 V_S1 + 0.1 V_S2 with
+ * sources 0 and 3, targets 9 and 10 and ground 15 — nodes that exist on a 4x4 lattice and on the 16-node boards.
+ * @param o example counts and seed (defaults: 40 training, 20 test, seed 1)
+ */
+export function referenceTask(o: { count?: number; test?: number; seed?: number } = {}): Task {
+  return linearTask({
+    matrix: [
+      [0.15, 0.3],
+      [0.2, 0.1],
+    ],
+    sources: [0, 3],
+    targets: [9, 10],
+    ground: [15],
+    count: o.count ?? 40,
+    test: o.test ?? 20,
+    seed: o.seed ?? 1,
+  });
+}
