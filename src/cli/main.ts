@@ -2,31 +2,27 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CllnError, InvalidInputError } from '../errors.js';
-import { demo, demoHelp } from './commands/demo.js';
-import { exportHelp, exportRun } from './commands/export.js';
-import { network, networkHelp } from './commands/network.js';
-import { ports, portsHelp } from './commands/ports.js';
-import { resume, resumeHelp } from './commands/resume.js';
-import { runs, runsHelp } from './commands/runs.js';
-import { solve, solveHelp } from './commands/solve.js';
-import { task, taskHelp } from './commands/task.js';
-import { train, trainHelp } from './commands/train.js';
-import { twin, twinHelp } from './commands/twin.js';
 import type { Io } from './Io.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
+interface CommandModule {
+  run: Command;
+  help: string;
+}
 
-const commands: Record<string, { run: Command; help: string }> = {
-  solve: { run: solve, help: solveHelp },
-  train: { run: train, help: trainHelp },
-  network: { run: network, help: networkHelp },
-  task: { run: task, help: taskHelp },
-  demo: { run: demo, help: demoHelp },
-  ports: { run: ports, help: portsHelp },
-  twin: { run: twin, help: twinHelp },
-  runs: { run: runs, help: runsHelp },
-  resume: { run: resume, help: resumeHelp },
-  export: { run: exportRun, help: exportHelp },
+// Commands load on demand: each pulls in its own dependencies (the serial port binding, RxJS, the solver), and a
+// user running `clln solve` should not wait for the rest.
+const commands: Record<string, () => Promise<CommandModule>> = {
+  solve: () => import('./commands/solve.js').then((m) => ({ run: m.solve, help: m.solveHelp })),
+  train: () => import('./commands/train.js').then((m) => ({ run: m.train, help: m.trainHelp })),
+  network: () => import('./commands/network.js').then((m) => ({ run: m.network, help: m.networkHelp })),
+  task: () => import('./commands/task.js').then((m) => ({ run: m.task, help: m.taskHelp })),
+  demo: () => import('./commands/demo.js').then((m) => ({ run: m.demo, help: m.demoHelp })),
+  ports: () => import('./commands/ports.js').then((m) => ({ run: m.ports, help: m.portsHelp })),
+  twin: () => import('./commands/twin.js').then((m) => ({ run: m.twin, help: m.twinHelp })),
+  runs: () => import('./commands/runs.js').then((m) => ({ run: m.runs, help: m.runsHelp })),
+  resume: () => import('./commands/resume.js').then((m) => ({ run: m.resume, help: m.resumeHelp })),
+  export: () => import('./commands/export.js').then((m) => ({ run: m.exportRun, help: m.exportHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -52,7 +48,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = rest[0];
-    if (topic && commands[topic]) io.stdout.write(commands[topic].help + '\n');
+    if (topic && commands[topic]) io.stdout.write((await commands[topic]()).help + '\n');
     else io.stdout.write(usage + '\n');
     return name === undefined ? 2 : 0;
   }
@@ -60,11 +56,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
     io.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const cmd = commands[name];
-  if (!cmd) {
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
     io.stderr.write(`clln: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(', ')} (see 'clln help')\n`);
     return 2;
   }
+  const cmd = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(cmd.help + '\n');
     return 0;
