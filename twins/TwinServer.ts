@@ -430,6 +430,13 @@ export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: Pty
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     socat = child;
+    // However this process ends (an error, a write to a closed stdout after the host died, process.exit), socat
+    // must not outlive it: it would hold the pty links forever.
+    const killOnExit = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
