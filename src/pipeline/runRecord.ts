@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BoardIdentity } from '../device/Board.js';
+import type { ConnectOptions } from '../device/connectBoard.js';
 import { InvalidInputError } from '../errors.js';
 import { networkToJson, parseNetwork } from '../formats/networkFile.js';
 import { parseTask, taskToJson } from '../formats/taskFile.js';
@@ -14,15 +15,13 @@ import type { TrainingPlan } from './TrainingPlan.js';
 export const SOFTWARE_VERSION = '0.1.0';
 
 /** How the run reached its board: enough to connect again on resume. */
-export interface BoardConnection {
+export interface BoardConnection extends TwinConnectOptions {
   /** Board spec: twin[:MODEL], pty[:MODEL] or serial:PATH. */
   spec: string;
-  /** Twin options (ignored for hardware). */
-  seed?: number;
-  ideal?: boolean;
-  faults?: string;
-  twinBaud?: number;
 }
+
+/** The twin options of connectBoard that a record keeps (ignored for hardware). */
+export type TwinConnectOptions = Pick<ConnectOptions, 'seed' | 'ideal' | 'faults' | 'twinBaud'>;
 
 /** The plan fields a run record keeps (the task is stored once, as a task file). */
 export type RecordedPlan = Omit<TrainingPlan, 'task'>;

@@ -4,8 +4,7 @@ import { InvalidInputError } from '../../errors.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { TrainingEngine, type RunSummary } from '../../pipeline/TrainingEngine.js';
-import { resolvePlan, type StopConditions, type TrainingPlan, type UpdateSite } from '../../pipeline/TrainingPlan.js';
-import type { ExampleOrder } from '../../physics/exampleOrder.js';
+import { resolvePlan, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
 import { loadBoardModel, listBoardModels } from '../../../twins/BoardModel.js';
 import { nominalConductance } from '../../../twins/boardNetwork.js';
 import type { Io } from '../Io.js';
@@ -16,7 +15,7 @@ import { RunWriter } from '../../store/RunWriter.js';
 import { adcLsb } from '../../diagnostics/measurementNoise.js';
 import { BoardStepChecker, type StepCheck } from '../../pipeline/BoardStepChecker.js';
 import { DEFAULT_RUNS_DIR } from '../../store/listRuns.js';
-import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection } from '../../pipeline/runRecord.js';
+import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection, type TwinConnectOptions } from '../../pipeline/runRecord.js';
 import { TrainProgress } from '../trainProgress.js';
 
 /** What `clln train --board` needs beyond the files. */
@@ -26,18 +25,9 @@ export interface BoardTrainRequest {
   taskPath: string;
   net: Network;
   task: Task;
-  options: {
-    update?: UpdateSite;
-    eta?: number;
-    amp?: number;
-    steps?: number;
-    order?: ExampleOrder;
-    seed?: number;
-    samples?: number;
-    evalEvery?: number;
-    stop?: StopConditions;
-  };
-  connect: { seed?: number; ideal?: boolean; faults?: string; twinBaud?: number };
+  /** The plan's options as given on the command line (validated once, by resolvePlan). */
+  options: Omit<TrainingPlan, 'task' | 'name' | 'startStep' | 'stepRetries'>;
+  connect: TwinConnectOptions;
   json: boolean;
   /** Run record file; undefined = a new file in runs/; null = do not record. */
   record?: string | null;
@@ -62,20 +52,7 @@ export function checkNetworkMatchesBoard(net: Network, id: BoardIdentity, netPat
 
 /** Train on a board (twin in-process, twin on a pty, or hardware) on the training engine, and report like the in-process path. */
 export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number> {
-  const o = req.options;
-  const planned: TrainingPlan = {
-    name: `train ${req.taskPath}`,
-    task: req.task,
-    update: o.update,
-    eta: o.eta,
-    amp: o.amp,
-    steps: o.steps,
-    order: o.order,
-    seed: o.seed,
-    samples: o.samples,
-    evalEvery: o.evalEvery,
-    stop: o.stop,
-  };
+  const planned: TrainingPlan = { ...req.options, name: `train ${req.taskPath}`, task: req.task };
   resolvePlan(planned); // bad options fail here, before a board is touched
   const recordPath = req.record === null ? null : (req.record ?? newRunPath());
   if (recordPath && existsSync(recordPath)) {
