@@ -64,8 +64,11 @@ export interface BoardModel {
   drivable: number[];
   /** Nodes with a clamp channel. */
   clampable: number[];
-  /** ADC: resolution (bits), input range (V; readings saturate there), noise per sample (V rms). */
-  adc: { bits: number; lo: number; hi: number; noise: number };
+  /**
+   * ADC: resolution (bits), input range (V; readings saturate there), noise per sample (V rms); optional per-channel
+   * gain error (relative std) and offset (V std), default 0: reading = gain_i V + offset_i before quantisation.
+   */
+  adc: { bits: number; lo: number; hi: number; noise: number; gainSpread?: number; offsetSpread?: number };
   /**
    * DAC (drive and clamp channels): output range (V); per-channel gain error (relative std) and offset (V std);
    * optional resolution in bits (default: none beyond the wire's 1 uV).
@@ -208,13 +211,15 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
   const clampable = nodeList(o.clampable, 'clampable');
 
   const adcO = obj(o.adc, 'adc');
-  keys(adcO, ['bits', 'lo', 'hi', 'noise'], 'adc');
-  const adc = {
+  keys(adcO, ['bits', 'lo', 'hi', 'noise', 'gainSpread', 'offsetSpread'], 'adc');
+  const adc: BoardModel['adc'] = {
     bits: num(adcO.bits, 'adc.bits', (x) => Number.isInteger(x) && x >= 1 && x <= 24, 'an integer in 1..24'),
     lo: num(adcO.lo, 'adc.lo'),
     hi: num(adcO.hi, 'adc.hi'),
     noise: num(adcO.noise, 'adc.noise', nonNeg, 'a number >= 0 (V rms)'),
   };
+  if (adcO.gainSpread !== undefined) adc.gainSpread = num(adcO.gainSpread, 'adc.gainSpread', (x) => x >= 0 && x < 0.5, 'a number in [0, 0.5) (relative std)');
+  if (adcO.offsetSpread !== undefined) adc.offsetSpread = num(adcO.offsetSpread, 'adc.offsetSpread', nonNeg, 'a number >= 0 (V std)');
   if (!(adc.hi > adc.lo)) fail('adc.hi', `must exceed adc.lo (${adc.lo}), got ${adc.hi}`, 'give the ADC input range lo < hi');
 
   const dacO = obj(o.dac, 'dac');

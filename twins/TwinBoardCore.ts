@@ -8,7 +8,7 @@
  * re-factorise the Laplacian, with a dense Newton fallback, to well below 1e-9 V.
  *
  * Non-idealities (all seeded, all off with `ideal` except ADC quantisation, DAC resolution and tap granularity):
- * ADC noise per sample, DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
+ * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk driven by the injected clock).
  */
 import { type BoardIdentity, PROTOCOL_VERSION, wireNumber } from '../firmware-protocol/codec.js';
@@ -87,6 +87,9 @@ export class TwinBoardCore {
   private readonly driveOffset: Float64Array;
   private readonly clampGain: Float64Array;
   private readonly clampOffset: Float64Array;
+  /** ADC channel errors (manufacturing): reading = adcGain V + adcOffsetHw before quantisation. */
+  private readonly adcGain: Float64Array;
+  private readonly adcOffsetHw: Float64Array;
   private readonly noiseRng: Rng;
   private readonly driftRng: Rng;
   private lastDriftMs: number;
@@ -125,6 +128,11 @@ export class TwinBoardCore {
     this.driveOffset = Float64Array.from({ length: this.n }, () => o * hw.normal());
     this.clampGain = Float64Array.from({ length: this.n }, () => 1 + g * hw.normal());
     this.clampOffset = Float64Array.from({ length: this.n }, () => o * hw.normal());
+    // Drawn after the DAC errors, so that adding ADC errors to a model leaves every other seeded value as it was.
+    const ag = this.ideal ? 0 : (m.adc.gainSpread ?? 0);
+    const ao = this.ideal ? 0 : (m.adc.offsetSpread ?? 0);
+    this.adcGain = Float64Array.from({ length: this.n }, () => (ag === 0 ? 1 : Math.max(0.5, 1 + ag * hw.normal())));
+    this.adcOffsetHw = Float64Array.from({ length: this.n }, () => (ao === 0 ? 0 : ao * hw.normal()));
     this.noiseRng = new Rng(seed * 7919 + 104729);
     this.driftRng = new Rng(seed * 3571 + 15485863);
     this.lastDriftMs = this.clock();
@@ -198,10 +206,11 @@ export class TwinBoardCore {
     const out = new Float64Array(this.n);
     for (let i = 0; i < this.n; i++) {
       let sum = 0;
+      const x = this.adcGain[i] * v[i] + this.adcOffsetHw[i] + this.adcOffset[i];
       if (sigma === 0) {
-        sum = samples * adcCode(v[i] + this.adcOffset[i], lo, lsb, top);
+        sum = samples * adcCode(x, lo, lsb, top);
       } else {
-        for (let s = 0; s < samples; s++) sum += adcCode(v[i] + this.adcOffset[i] + sigma * this.noiseRng.normal(), lo, lsb, top);
+        for (let s = 0; s < samples; s++) sum += adcCode(x + sigma * this.noiseRng.normal(), lo, lsb, top);
       }
       out[i] = wireNumber(lo + (sum / samples) * lsb);
     }
@@ -314,6 +323,25 @@ export class TwinBoardCore {
     for (const [i, v] of this.sources) out.set(i, this.driveGain[i] * v + this.driveOffset[i]);
     for (const [i, v] of this.clamps) out.set(i, this.clampGain[i] * v + this.clampOffset[i]);
     return out;
+  }
+
+  /** Hidden truth: each ADC channel's gain and offset (V): reading = gain V + offset (injected offsets included). */
+  trueAdc(): { gain: Float64Array; offset: Float64Array } {
+    return { gain: Float64Array.from(this.adcGain), offset: Float64Array.from(this.adcOffsetHw, (b, i) => b + this.adcOffset[i]) };
+  }
+
+  /** Hidden truth: each DAC channel's gain and offset (V): imposed = gain commanded + offset (drive and clamp channels). */
+  trueDac(): { drive: { gain: Float64Array; offset: Float64Array }; clamp: { gain: Float64Array; offset: Float64Array } } {
+    return {
+      drive: { gain: Float64Array.from(this.driveGain), offset: Float64Array.from(this.driveOffset) },
+      clamp: { gain: Float64Array.from(this.clampGain), offset: Float64Array.from(this.clampOffset) },
+    };
+  }
+
+  /** Hidden truth: each edge's multiplicative factor on its nominal conductance (tap edges) or on s (gate edges): tolerance x drift so far. */
+  trueEdgeFactors(): Float64Array {
+    this.applyDrift();
+    return Float64Array.from(this.factor);
   }
 
   // ---- twin-only fault knobs (not part of the Board interface; a real board has no such switch) ----
