@@ -1,0 +1,206 @@
+/**
+ * A loaded calibration record, as the host uses it: readings to volts (ADC gain and offset), commanded to imposed
+ * volts and back (DAC gain and offset of each drive and clamp channel), edge settings to conductances (per-edge law),
+ * and the board state it predicts for given settings and sources. A channel the record does not determine (null)
+ * is taken as ideal (gain 1, offset 0).
+ */
+import type { BoardIdentity } from '../../firmware-protocol/identity.js';
+import { DEFAULT_GATE_CUTOFF } from '../diagnostics/conductanceModel.js';
+import { InvalidInputError } from '../errors.js';
+import { type BoardGraph, type EdgeLawArrays, solveBoard } from './boardSolve.js';
+import type { CalibrationRecord, ChannelFit } from './types.js';
+
+/** Which DAC channel of a node. */
+export type DacKind = 'drive' | 'clamp';
+
+/** What a run record's start document keeps about the calibration in force. */
+export interface CalibrationSummary {
+  id: string;
+  created: string;
+  /** File it was loaded from, if any. */
+  file?: string;
+  model: string;
+  uid: string;
+}
+
+export class Calibration {
+  readonly nodes: number;
+  readonly edges: number;
+  readonly graph: BoardGraph;
+  private readonly adcGain: Float64Array;
+  private readonly adcOffset: Float64Array;
+  private readonly dac: Record<DacKind, { gain: Float64Array; offset: Float64Array }>;
+
+  constructor(
+    readonly record: CalibrationRecord,
+    /** The file it came from (for messages and run records). */
+    readonly file?: string,
+  ) {
+    const b = record.board;
+    this.nodes = b.nodes;
+    this.edges = b.edges.length;
+    this.graph = { nodes: b.nodes, edgeA: Int32Array.from(b.edges, (e) => e[0]), edgeB: Int32Array.from(b.edges, (e) => e[1]) };
+    const gains = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.gain[i] ?? 1);
+    const offsets = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.offset[i] ?? 0);
+    this.adcGain = gains(record.adc);
+    this.adcOffset = offsets(record.adc);
+    this.dac = {
+      drive: { gain: gains(record.dac.drive), offset: offsets(record.dac.drive) },
+      clamp: { gain: gains(record.dac.clamp), offset: offsets(record.dac.clamp) },
+    };
+  }
+
+  /**
+   * Check that the record belongs to this board: same model, uid and topology (InvalidInputError otherwise, naming
+   * `source`). Returns warnings for differences that do not invalidate it (firmware version).
+   */
+  checkBoard(id: BoardIdentity, source = this.file ?? 'calibration'): string[] {
+    const b = this.record.board;
+    const fix = `calibrate this board with 'clln calibrate --board ... --out FILE' and pass that file`;
+    if (b.model !== id.model) throw new InvalidInputError({ source, field: 'board.model' }, `is for a ${b.model} board, but the board is a ${id.model}`, fix);
+    if (b.uid !== id.uid) throw new InvalidInputError({ source, field: 'board.uid' }, `is for board uid ${b.uid}, but the connected board is uid ${id.uid}`, fix);
+    if (b.nodes !== id.nodes || b.edges.length !== id.edges.length || b.edges.some(([x, y], e) => id.edges[e][0] !== x || id.edges[e][1] !== y)) {
+      throw new InvalidInputError({ source, field: 'board.edges' }, "does not match the board's topology", fix);
+    }
+    if (b.edge.kind !== id.edge.kind) throw new InvalidInputError({ source, field: 'board.edge.kind' }, `is ${b.edge.kind}, the board's edges are ${id.edge.kind}`, fix);
+    const warnings: string[] = [];
+    if (b.firmware !== id.firmware) warnings.push(`calibration taken with firmware ${b.firmware}; the board runs ${id.firmware}`);
+    return warnings;
+  }
+
+  /** What a run record keeps. */
+  summary(): CalibrationSummary {
+    return { id: this.record.id, created: this.record.created, ...(this.file ? { file: this.file } : {}), model: this.record.board.model, uid: this.record.board.uid };
+  }
+
+  /** Readings (V, as the ADC reports them) to node voltages (V): (r - offset) / gain. */
+  readingsToVolts(readings: ArrayLike<number>, out = new Float64Array(readings.length)): Float64Array {
+    for (let i = 0; i < readings.length; i++) out[i] = (readings[i] - this.adcOffset[i]) / this.adcGain[i];
+    return out;
+  }
+
+  /** The ADC gain of node i's channel (1 where undetermined). */
+  adcGainAt(i: number): number {
+    return this.adcGain[i];
+  }
+
+  /** Node voltages (V) to what the ADC would read: gain V + offset. */
+  voltsToReadings(volts: ArrayLike<number>, out = new Float64Array(volts.length)): Float64Array {
+    for (let i = 0; i < volts.length; i++) out[i] = this.adcGain[i] * volts[i] + this.adcOffset[i];
+    return out;
+  }
+
+  /** What node i's ADC channel reads at `volts`. */
+  readingOf(node: number, volts: number): number {
+    return this.adcGain[node] * volts + this.adcOffset[node];
+  }
+
+  /** The voltage (V) at node i for its channel's `reading`. */
+  voltsOf(node: number, reading: number): number {
+    return (reading - this.adcOffset[node]) / this.adcGain[node];
+  }
+
+  /**
+   * Gate boards: per edge s_mean / s_e (s_mean the geometric mean), the factor by which a gate-voltage step is scaled
+   * so that every edge's conductance changes by the same amount for the same rule output. Tap boards: null.
+   */
+  gateStepScale(): Float64Array | null {
+    const ed = this.record.edges;
+    if (ed.kind !== 'gate') return null;
+    let logMean = 0;
+    for (const s of ed.s) logMean += Math.log(s) / ed.s.length;
+    const mean = Math.exp(logMean);
+    return Float64Array.from(ed.s, (s) => mean / s);
+  }
+
+  /** The voltage (V) a DAC channel imposes for a commanded value. */
+  imposedVolts(node: number, commanded: number, kind: DacKind): number {
+    return this.dac[kind].gain[node] * commanded + this.dac[kind].offset[node];
+  }
+
+  /** The command that makes a DAC channel impose `volts`. */
+  commandFor(node: number, volts: number, kind: DacKind): number {
+    return (volts - this.dac[kind].offset[node]) / this.dac[kind].gain[node];
+  }
+
+  /** Map every value of `m` (node -> V) through a channel kind: commanded -> imposed. */
+  imposedMap(m: ReadonlyMap<number, number>, kind: DacKind): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [n, v] of m) out.set(n, this.imposedVolts(n, v, kind));
+    return out;
+  }
+
+  /** The per-edge law for given settings (for boardSolve). */
+  edgeLaw(settings: ArrayLike<number>): EdgeLawArrays {
+    const E = this.edges;
+    const k0 = new Float64Array(E);
+    const slope = new Float64Array(E);
+    const ed = this.record.edges;
+    if (ed.kind === 'tap') {
+      for (let e = 0; e < E; e++) k0[e] = tapConductance(ed.rMax[e], ed.rMin[e], ed.taps, settings[e]);
+      return { k0, slope, floor: 0 };
+    }
+    let logMean = 0;
+    for (let e = 0; e < E; e++) {
+      slope[e] = ed.s[e];
+      k0[e] = ed.s[e] * (settings[e] - ed.vt[e]);
+      logMean += Math.log(ed.s[e]) / E;
+    }
+    return { k0, slope, floor: DEFAULT_GATE_CUTOFF * Math.exp(logMean) };
+  }
+
+  /**
+   * Conductance (S) of every edge for its setting; gate boards need the node voltages (V) at which the law is
+   * evaluated (e.g. the calibrated readings).
+   */
+  conductances(settings: ArrayLike<number>, voltages?: ArrayLike<number>): Float64Array {
+    const law = this.edgeLaw(settings);
+    const out = new Float64Array(this.edges);
+    for (let e = 0; e < this.edges; e++) {
+      let vm = 0;
+      if (law.slope[e] !== 0) {
+        if (!voltages) throw new InvalidInputError({ field: 'voltages' }, 'gate edges need the node voltages', 'pass the calibrated readings');
+        vm = 0.5 * (voltages[this.graph.edgeA[e]] + voltages[this.graph.edgeB[e]]);
+      }
+      out[e] = Math.max(law.floor, law.k0[e] - law.slope[e] * vm);
+    }
+    return out;
+  }
+
+  /**
+   * Relative standard error of each edge's conductance as the record determines it (largest over its fitted points,
+   * plus how far those points stray from the law; gate boards: that of s). Infinity where undetermined.
+   */
+  conductanceUncertainty(): Float64Array {
+    const ed = this.record.edges;
+    if (ed.kind === 'gate') return Float64Array.from(ed.sRelStd, (s) => (s === null || s === undefined ? Infinity : s));
+    return Float64Array.from(ed.points, (pts, e) => {
+      let m = 0;
+      for (const p of pts) m = Math.max(m, p.relStd ?? Infinity);
+      return Math.hypot(m, ed.lawDeviation[e]);
+    });
+  }
+
+  /** The largest standard errors of the DAC channels (gain relative, offset V), for the consistency check. */
+  dacUncertainty(): { gain: number; offset: number } {
+    const out = { gain: 0, offset: 0 };
+    for (const ch of [this.record.dac.drive, this.record.dac.clamp]) {
+      for (const g of ch.gainStd) if (g !== null && Number.isFinite(g)) out.gain = Math.max(out.gain, g);
+      for (const o of ch.offsetStd) if (o !== null && Number.isFinite(o)) out.offset = Math.max(out.offset, o);
+    }
+    return out;
+  }
+
+  /** Node voltages (V) and readings (V) the calibrated model predicts for settings and commanded drives and clamps. */
+  predict(settings: ArrayLike<number>, drive: ReadonlyMap<number, number>, clamp: ReadonlyMap<number, number>): { volts: Float64Array; readings: Float64Array; converged: boolean } {
+    const imposed = this.imposedMap(drive, 'drive');
+    for (const [n, v] of this.imposedMap(clamp, 'clamp')) imposed.set(n, v);
+    const sol = solveBoard(this.graph, this.edgeLaw(settings), imposed);
+    return { volts: sol.voltages, readings: this.voltsToReadings(sol.voltages), converged: sol.converged };
+  }
+}
+
+/** Conductance (S) of a tap edge at tap t, geometric between rMax (tap 0) and rMin (top tap). */
+export function tapConductance(rMax: number, rMin: number, taps: number, t: number): number {
+  return 1 / (rMax * Math.pow(rMin / rMax, t / (taps - 1)));
+}

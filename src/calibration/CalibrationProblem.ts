@@ -1,0 +1,303 @@
+/**
+ * The calibration as a nonlinear least-squares problem: parameters (ADC and DAC gains and offsets, the edges'
+ * conductance parameters), residuals (predicted minus measured reading of every node in every measurement, divided
+ * by the reading's standard deviation) and their exact Jacobian (implicit differentiation of Kirchhoff's law).
+ *
+ * Parameters (names as the identifiability report prints them):
+ * - `adc.gain[i]`, `adc.offset[i]` for every node i: reading = gain V + offset;
+ * - `dac.drive.gain[j]`, `dac.drive.offset[j]` for every drivable node, `dac.clamp.*` for every clampable node:
+ *   imposed V = gain * commanded + offset;
+ * - tap boards: `edge[e]@tap t` = ln k_e(t) (S), one per (edge, tap) pair the configurations visit;
+ * - gate boards: `edge[e].ln_s` = ln s_e (S/V) and `edge[e].vt` = V_T (V).
+ *
+ * Readings within `railMargin` of an ADC rail are clipped by the converter and left out (weight 0).
+ */
+import type { BoardIdentity } from '../../firmware-protocol/identity.js';
+import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import { DEFAULT_GATE_CUTOFF } from '../diagnostics/conductanceModel.js';
+import { type BoardGraph, type BoardSolution, type EdgeLawArrays, solveBoard } from './boardSolve.js';
+import type { LeastSquaresProblem } from './levenbergMarquardt.js';
+import type { CalibrationData } from './types.js';
+
+/** Where each parameter lives in the vector. -1: no such parameter (e.g. a node without a clamp channel). */
+export interface ParameterLayout {
+  n: number;
+  names: string[];
+  adcGain: Int32Array;
+  adcOffset: Int32Array;
+  driveGain: Int32Array;
+  driveOffset: Int32Array;
+  clampGain: Int32Array;
+  clampOffset: Int32Array;
+  /** Tap boards: parameter of edge e in configuration c at [c * E + e]; gate boards: empty. */
+  edgeParam: Int32Array;
+  /** Tap boards: the (edge, setting) of each edge parameter, in parameter order (offset `firstEdgeParam`). */
+  tapPairs: { edge: number; setting: number }[];
+  /** Gate boards: ln s_e and vt_e parameter of each edge; tap boards: empty. */
+  logS: Int32Array;
+  vt: Int32Array;
+  firstEdgeParam: number;
+}
+
+/** What the problem is built from. */
+export interface ProblemInput {
+  id: Pick<BoardIdentity, 'nodes' | 'edges' | 'drivable' | 'clampable' | 'adc' | 'edge'>;
+  data: CalibrationData;
+  /** The nominal law (for the gate cut-off floor). */
+  nominal: ConductanceModel;
+  /** Standard deviation of one reading (V). */
+  readingSigma: number;
+  /** Readings within this of an ADC rail are left out (V). */
+  railMargin: number;
+}
+
+export class CalibrationProblem implements LeastSquaresProblem {
+  readonly n: number;
+  readonly m: number;
+  readonly layout: ParameterLayout;
+  readonly graph: BoardGraph;
+  /** Per residual: 1 if used, 0 if the reading was at a rail. */
+  readonly weight: Float64Array;
+  readonly excluded: number;
+  /** Standard deviation of one reading (V) the residuals are divided by. */
+  readonly readingSigma: number;
+  private readonly N: number;
+  private readonly E: number;
+  private readonly floor: number;
+  private readonly gate: boolean;
+  private readonly warm: (Float64Array | undefined)[];
+  private lastX: Float64Array | null = null;
+  private lastSolutions: BoardSolution[] = [];
+  private lastImposed: Map<number, number>[] = [];
+
+  constructor(private readonly input: ProblemInput) {
+    const { id, data } = input;
+    this.N = id.nodes;
+    this.E = id.edges.length;
+    this.gate = id.edge.kind === 'gate';
+    this.graph = { nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
+    this.floor = input.nominal.kind === 'gate' ? (input.nominal.cutoff ?? DEFAULT_GATE_CUTOFF) * input.nominal.s : 0;
+    this.layout = buildLayout(id, data);
+    this.readingSigma = input.readingSigma;
+    this.n = this.layout.n;
+    this.m = data.measurements.length * this.N;
+    this.weight = new Float64Array(this.m);
+    let excluded = 0;
+    const { lo, hi } = id.adc;
+    data.measurements.forEach((meas, mi) => {
+      for (let i = 0; i < this.N; i++) {
+        const r = meas.readings[i];
+        const ok = Number.isFinite(r) && r > lo + input.railMargin && r < hi - input.railMargin;
+        this.weight[mi * this.N + i] = ok ? 1 : 0;
+        if (!ok) excluded++;
+      }
+    });
+    this.excluded = excluded;
+    this.warm = new Array(data.measurements.length).fill(undefined);
+  }
+
+  /** The edge law of configuration `c` at parameters x. */
+  law(x: Float64Array, c: number): EdgeLawArrays {
+    const E = this.E;
+    const k0 = new Float64Array(E);
+    const slope = new Float64Array(E);
+    const settings = this.input.data.configurations[c];
+    for (let e = 0; e < E; e++) {
+      if (this.gate) {
+        const s = Math.exp(x[this.layout.logS[e]]);
+        slope[e] = s;
+        k0[e] = s * (settings[e] - x[this.layout.vt[e]]);
+      } else {
+        k0[e] = Math.exp(x[this.layout.edgeParam[c * E + e]]);
+      }
+    }
+    return { k0, slope, floor: this.floor };
+  }
+
+  /** The voltages imposed in measurement `mi` at parameters x (commanded values through the DAC parameters). */
+  imposed(x: Float64Array, mi: number): Map<number, number> {
+    const meas = this.input.data.measurements[mi];
+    const L = this.layout;
+    const out = new Map<number, number>();
+    for (const [j, c] of meas.drive) out.set(j, x[L.driveGain[j]] * c + x[L.driveOffset[j]]);
+    for (const [j, c] of meas.clamp) out.set(j, x[L.clampGain[j]] * c + x[L.clampOffset[j]]);
+    return out;
+  }
+
+  /** Solve every measurement's state at x (cached for the last x). */
+  solveAll(x: Float64Array): BoardSolution[] {
+    if (this.lastX && sameVector(this.lastX, x)) return this.lastSolutions;
+    const ms = this.input.data.measurements;
+    const laws = this.input.data.configurations.map((_, c) => this.law(x, c));
+    const sols: BoardSolution[] = [];
+    const imposedAll: Map<number, number>[] = [];
+    for (let mi = 0; mi < ms.length; mi++) {
+      const imp = this.imposed(x, mi);
+      const sol = solveBoard(this.graph, laws[ms[mi].configuration], imp, this.gate ? this.warm[mi] : undefined);
+      if (this.gate && sol.converged) this.warm[mi] = sol.voltages;
+      sols.push(sol);
+      imposedAll.push(imp);
+    }
+    this.lastX = Float64Array.from(x);
+    this.lastSolutions = sols;
+    this.lastImposed = imposedAll;
+    return sols;
+  }
+
+  /** Predicted readings of measurement mi at x (V). */
+  predictedReadings(x: Float64Array, mi: number): Float64Array {
+    const sol = this.solveAll(x)[mi];
+    const L = this.layout;
+    return Float64Array.from(sol.voltages, (v, i) => x[L.adcGain[i]] * v + x[L.adcOffset[i]]);
+  }
+
+  residuals(x: Float64Array, r: Float64Array): void {
+    const sols = this.solveAll(x);
+    const ms = this.input.data.measurements;
+    const N = this.N;
+    const L = this.layout;
+    const inv = 1 / this.input.readingSigma;
+    for (let mi = 0; mi < ms.length; mi++) {
+      const v = sols[mi].voltages;
+      const meas = ms[mi].readings;
+      for (let i = 0; i < N; i++) {
+        const row = mi * N + i;
+        r[row] = this.weight[row] === 0 ? 0 : (x[L.adcGain[i]] * v[i] + x[L.adcOffset[i]] - meas[i]) * inv;
+      }
+    }
+  }
+
+  jacobian(x: Float64Array, J: Float64Array): void {
+    J.fill(0);
+    const sols = this.solveAll(x);
+    const ms = this.input.data.measurements;
+    const { N, E, n } = this;
+    const L = this.layout;
+    const inv = 1 / this.input.readingSigma;
+    for (let mi = 0; mi < ms.length; mi++) {
+      const sol = sols[mi];
+      const v = sol.voltages;
+      const base = mi * N;
+      // dr_i / d(adc params)
+      for (let i = 0; i < N; i++) {
+        if (this.weight[base + i] === 0) continue;
+        J[(base + i) * n + L.adcGain[i]] = v[i] * inv;
+        J[(base + i) * n + L.adcOffset[i]] = inv;
+      }
+      const nf = sol.free.length;
+      // dV / d(imposed value of node j): 1 at j, -K_ff^-1 K_fj at the free nodes
+      const imposedSens = (j: number): Float64Array => {
+        const dv = new Float64Array(N);
+        dv[j] = 1;
+        if (nf > 0 && sol.lu) {
+          const rhs = new Float64Array(nf);
+          for (let r = 0; r < nf; r++) rhs[r] = -sol.jacobian[sol.free[r] * N + j];
+          const z = sol.lu.solve(rhs);
+          for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
+        }
+        return dv;
+      };
+      const addColumn = (col: number, dv: Float64Array, scale: number): void => {
+        if (col < 0 || scale === 0) return;
+        for (let i = 0; i < N; i++) {
+          if (dv[i] === 0 || this.weight[base + i] === 0) continue;
+          J[(base + i) * n + col] += x[L.adcGain[i]] * dv[i] * scale * inv;
+        }
+      };
+      for (const [j, c] of ms[mi].drive) {
+        const dv = imposedSens(j);
+        addColumn(L.driveGain[j], dv, c);
+        addColumn(L.driveOffset[j], dv, 1);
+      }
+      for (const [j, c] of ms[mi].clamp) {
+        const dv = imposedSens(j);
+        addColumn(L.clampGain[j], dv, c);
+        addColumn(L.clampOffset[j], dv, 1);
+      }
+      if (nf === 0 || !sol.lu) continue;
+      // edge parameters: dF/dtheta = dI_e/dtheta at a, minus at b; dV_f = -K_ff^-1 dF_f/dtheta
+      const cfg = ms[mi].configuration;
+      for (let e = 0; e < E; e++) {
+        const a = this.graph.edgeA[e];
+        const b = this.graph.edgeB[e];
+        const fa = sol.freeIndex[a];
+        const fb = sol.freeIndex[b];
+        if (fa < 0 && fb < 0) continue;
+        if (!sol.on[e]) continue;
+        const d = v[a] - v[b];
+        const cols: [number, number][] = this.gate
+          ? [
+              [L.logS[e], sol.conductance[e] * d],
+              [L.vt[e], -Math.exp(x[L.logS[e]]) * d],
+            ]
+          : [[L.edgeParam[cfg * E + e], sol.conductance[e] * d]];
+        for (const [col, dI] of cols) {
+          if (dI === 0) continue;
+          const rhs = new Float64Array(nf);
+          if (fa >= 0) rhs[fa] = -dI;
+          if (fb >= 0) rhs[fb] = dI;
+          const z = sol.lu.solve(rhs);
+          const dv = new Float64Array(N);
+          for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
+          addColumn(col, dv, 1);
+        }
+      }
+    }
+  }
+}
+
+function sameVector(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Lay out the parameters of a board and a data set. */
+export function buildLayout(id: ProblemInput['id'], data: CalibrationData): ParameterLayout {
+  const N = id.nodes;
+  const E = id.edges.length;
+  const names: string[] = [];
+  const add = (name: string): number => names.push(name) - 1;
+  const adcGain = Int32Array.from({ length: N }, (_, i) => add(`adc.gain[${i}]`));
+  const adcOffset = Int32Array.from({ length: N }, (_, i) => add(`adc.offset[${i}]`));
+  const driveGain = new Int32Array(N).fill(-1);
+  const driveOffset = new Int32Array(N).fill(-1);
+  for (const j of id.drivable) {
+    driveGain[j] = add(`dac.drive.gain[${j}]`);
+    driveOffset[j] = add(`dac.drive.offset[${j}]`);
+  }
+  const clampGain = new Int32Array(N).fill(-1);
+  const clampOffset = new Int32Array(N).fill(-1);
+  for (const j of id.clampable) {
+    clampGain[j] = add(`dac.clamp.gain[${j}]`);
+    clampOffset[j] = add(`dac.clamp.offset[${j}]`);
+  }
+  const firstEdgeParam = names.length;
+  const C = data.configurations.length;
+  const edgeParam = new Int32Array(id.edge.kind === 'tap' ? C * E : 0);
+  const tapPairs: { edge: number; setting: number }[] = [];
+  const logS = new Int32Array(id.edge.kind === 'gate' ? E : 0);
+  const vt = new Int32Array(id.edge.kind === 'gate' ? E : 0);
+  if (id.edge.kind === 'tap') {
+    const seen = new Map<string, number>();
+    for (let c = 0; c < C; c++) {
+      for (let e = 0; e < E; e++) {
+        const t = data.configurations[c][e];
+        const key = `${e}@${t}`;
+        let p = seen.get(key);
+        if (p === undefined) {
+          p = add(`edge[${e}]@tap ${t}`);
+          seen.set(key, p);
+          tapPairs.push({ edge: e, setting: t });
+        }
+        edgeParam[c * E + e] = p;
+      }
+    }
+  } else {
+    for (let e = 0; e < E; e++) {
+      logS[e] = add(`edge[${e}].ln_s`);
+      vt[e] = add(`edge[${e}].vt`);
+    }
+  }
+  return { n: names.length, names, adcGain, adcOffset, driveGain, driveOffset, clampGain, clampOffset, edgeParam, tapPairs, logS, vt, firstEdgeParam };
+}

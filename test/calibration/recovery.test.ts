@@ -1,0 +1,132 @@
+/**
+ * Issue 5, point 4: parameter recovery. A twin with hidden per-edge tolerances (20 % std), ADC gains (1 %) and
+ * offsets (3 mV), DAC errors and 2 mV noise per sample is calibrated with the default plan; the fit is compared with
+ * the twin's hidden truth (trueEdgeFactors, trueAdc, trueDac), never with an earlier output of the fit.
+ *
+ * Voltages determine the converters only up to a common affine map and the conductances up to a common factor, so
+ * the absolute comparison uses a reference taken from the truth as a lab would with instruments (a voltmeter on one
+ * channel, an ohmmeter on one edge); with the default references the comparison is made after the common map, and
+ * the common map itself is checked against the bound the references imply.
+ */
+import { describe, expect, it } from 'vitest';
+import { calibrateBoard } from '../../src/pipeline/calibrateBoard.js';
+import { defaultPlan } from '../../src/calibration/planFile.js';
+import { Calibration } from '../../src/calibration/Calibration.js';
+import type { CalibrationFit } from '../../src/calibration/fitCalibration.js';
+import { adcLsb } from '../../src/diagnostics/measurementNoise.js';
+import { flawedTwin, trueTapConductance, type FlawedTwin } from './helpers.js';
+
+const TAPS = [0, 10, 25, 50, 75, 90, 99];
+
+async function calibrate(t: FlawedTwin, reference?: 'instruments'): Promise<CalibrationFit> {
+  const id = await t.board.identify();
+  const plan = defaultPlan(id);
+  if (reference === 'instruments') {
+    const adc = t.core.trueAdc();
+    const f = t.core.trueEdgeFactors();
+    plan.reference = {
+      voltage: { adc: [{ node: 0, gain: adc.gain[0], offset: adc.offset[0] }] },
+      conductance: [{ edge: 0, setting: 50, siemens: trueTapConductance(t.model, f[0], 50) }],
+    };
+  }
+  return calibrateBoard(t.board, { plan, nominal: t.model.edge, noiseRms: t.model.adc.noise });
+}
+
+describe('calibration recovers a flawed penn-gen1 twin', () => {
+  it('with instrument references: every conductance within 1 %, every ADC and DAC offset within one LSB', async () => {
+    for (const seed of [3, 11]) {
+      const t = flawedTwin('penn-gen1', seed);
+      const fit = await calibrate(t, 'instruments');
+      expect(fit.converged).toBe(true);
+      expect(fit.identifiability.undetermined).toEqual([]);
+      const r = fit.record;
+      const cal = new Calibration(r);
+      const f = t.core.trueEdgeFactors();
+      const lsb = adcLsb(r.board.adc);
+      let worstK = 0;
+      let worstZ = 0;
+      for (let e = 0; e < f.length; e++) {
+        for (const tap of TAPS) {
+          const settings = new Float64Array(f.length).fill(tap);
+          const k = cal.conductances(settings)[e];
+          const err = k / trueTapConductance(t.model, f[e], tap) - 1;
+          worstK = Math.max(worstK, Math.abs(err));
+        }
+        // the fitted points against their own standard errors (the noise-limited bound)
+        if (r.edges.kind === 'tap') {
+          for (const p of r.edges.points[e]) {
+            const err = p.conductance / trueTapConductance(t.model, f[e], p.setting) - 1;
+            if (p.relStd > 1e-9) worstZ = Math.max(worstZ, Math.abs(err) / p.relStd);
+          }
+        }
+      }
+      expect(worstK).toBeLessThan(0.01);
+      // errors are consistent with the stated standard errors (z below 5 over 132 points)
+      expect(worstZ).toBeLessThan(5);
+      const adc = t.core.trueAdc();
+      const dac = t.core.trueDac();
+      for (let i = 0; i < r.board.nodes; i++) {
+        expect(Math.abs(r.adc.offset[i]! - adc.offset[i])).toBeLessThan(lsb);
+        expect(Math.abs(r.adc.gain[i]! / adc.gain[i] - 1)).toBeLessThan(1e-3);
+        expect(Math.abs(r.dac.drive.offset[i]! - dac.drive.offset[i])).toBeLessThan(lsb);
+        expect(Math.abs(r.dac.clamp.offset[i]! - dac.clamp.offset[i])).toBeLessThan(lsb);
+        expect(Math.abs(r.dac.drive.gain[i]! / dac.drive.gain[i] - 1)).toBeLessThan(1e-3);
+      }
+      // the fit explains the readings to the noise: rms residual near one reading's noise (2 mV / sqrt(64) = 0.25 mV)
+      expect(fit.residual.rms).toBeLessThan(0.4e-3);
+    }
+  });
+
+  it('with the default references: recovery up to the common maps, which stay within what the references imply', async () => {
+    const t = flawedTwin('penn-gen1', 5);
+    const fit = await calibrate(t);
+    expect(fit.converged).toBe(true);
+    const r = fit.record;
+    expect(fit.identifiability.gauges).toHaveLength(3);
+    const lsb = adcLsb(r.board.adc);
+    const adc = t.core.trueAdc();
+    const N = r.board.nodes;
+    // voltage zero: every offset is off by the same shift, the mean of the true offsets (the 'adc-mean' reference)
+    const shift = Array.from({ length: N }, (_, i) => r.adc.offset[i]! - adc.offset[i]);
+    const meanShift = shift.reduce((a, b) => a + b, 0) / N;
+    for (const s of shift) expect(Math.abs(s - meanShift)).toBeLessThan(lsb / 2);
+    const trueMean = adc.offset.reduce((a, b) => a + b, 0) / N;
+    expect(Math.abs(meanShift + trueMean)).toBeLessThan(lsb / 2);
+    // the shift is bounded by offsetSpread / sqrt(N) (4 sigma), here 3 mV / 4
+    expect(Math.abs(meanShift)).toBeLessThan((4 * 0.003) / Math.sqrt(N));
+    // conductance scale: ratios within 1 % after the common factor
+    const cal = new Calibration(r);
+    const f = t.core.trueEdgeFactors();
+    const ratios: number[] = [];
+    for (let e = 0; e < f.length; e++) {
+      for (const tap of TAPS) ratios.push(cal.conductances(new Float64Array(f.length).fill(tap))[e] / trueTapConductance(t.model, f[e], tap));
+    }
+    const gm = Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length);
+    for (const q of ratios) expect(Math.abs(q / gm - 1)).toBeLessThan(0.01);
+    // the common factor is what the nominal-mean reference implies: the mean log tolerance factor (std 0.2 / sqrt(33))
+    const meanLogFactor = Array.from(f).reduce((a, b) => a + Math.log(b), 0) / f.length;
+    expect(Math.abs(Math.log(gm) + meanLogFactor)).toBeLessThan(0.005);
+  });
+
+  it('a gate board (penn-gen2): s within 1 % and V_T within 3 mV up to the voltage zero, converters alike', async () => {
+    const t = flawedTwin('penn-gen2', 4, { offsetSpread: 0.0005 });
+    const id = await t.board.identify();
+    const fit = await calibrateBoard(t.board, { plan: defaultPlan(id), nominal: t.model.edge, noiseRms: t.model.adc.noise });
+    expect(fit.converged).toBe(true);
+    const r = fit.record;
+    if (r.edges.kind !== 'gate' || t.model.edge.kind !== 'gate') throw new Error('expected a gate board');
+    // the law depends on absolute voltages, so the voltage scale is observable here: only zero and k-scale are gauges
+    expect(fit.identifiability.gauges.map((g) => g.split(' ')[1])).toEqual(['zero', 'scale']);
+    const f = t.core.trueEdgeFactors();
+    const sRatio = r.edges.s.map((s, e) => s / (f[e] * (t.model.edge as { s: number }).s));
+    const gm = Math.exp(sRatio.reduce((a, b) => a + Math.log(b), 0) / sRatio.length);
+    for (const q of sRatio) expect(Math.abs(q / gm - 1)).toBeLessThan(0.01);
+    const adc = t.core.trueAdc();
+    const N = r.board.nodes;
+    const mu = Array.from({ length: N }, (_, i) => (adc.offset[i] - r.adc.offset[i]!) / adc.gain[i]).reduce((a, b) => a + b, 0) / N;
+    // V_T absorbs the voltage zero: vt_fit = vt_true - mu
+    for (const vt of r.edges.vt) expect(Math.abs(vt - (t.model.edge.vt - mu))).toBeLessThan(0.003);
+    const lsb = adcLsb(r.board.adc);
+    for (let i = 0; i < N; i++) expect(Math.abs(r.adc.offset[i]! + adc.gain[i] * mu - adc.offset[i])).toBeLessThan(lsb);
+  });
+});
