@@ -36,7 +36,8 @@ describe.skipIf(!built)('crash safety: kill -9 at random moments, then clln resu
     const task = join(dir, 'task.json');
     spawnSync(process.execPath, [CLI, 'network', 'board', 'penn-gen1', '--out', net]);
     spawnSync(process.execPath, [CLI, 'task', 'linear', '--matrix', '0.15,0.3;0.2,0.1', '--sources', '0,3', '--targets', '9,10', '--ground', '15', '--count', '20', '--test', '4', '--seed', '1', '--network', net, '--out', task]);
-    const steps = 300;
+    // enough steps that 20 kills land before the run can finish, even on a fast machine (about 30 steps per attempt here)
+    const steps = 1000;
     const common = ['--twin-ideal', '--steps', String(steps), '--order', 'sequential', '--seed', '2'];
 
     // the reference: the same run, uninterrupted, on the in-process twin (bit-identical to the pty twin when ideal)
