@@ -70,6 +70,25 @@ export { BoardStepChecker, type StepCheck } from './pipeline/BoardStepChecker.js
 export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './diagnostics/ConsistencyChecker.js';
 export { settingsToConductance } from './diagnostics/conductanceModel.js';
 export { RunWriter } from './store/RunWriter.js';
+
+// calibration: plans, records, the fit, a loaded calibration, acquiring and checking on a board
+export type {
+  CalibrationPlan,
+  CalibrationRecord,
+  CalibrationData,
+  ExpandedPlan,
+  IdentifiabilityReport,
+  VoltageReference,
+  ConductanceReference,
+} from './calibration/types.js';
+export { parsePlan, readPlanFile, expandPlan, defaultPlan, generatePatterns } from './calibration/planFile.js';
+export { parseCalibrationRecord, readCalibrationFile, writeCalibrationFile } from './calibration/recordFile.js';
+export { fitCalibration, type FitInput, type CalibrationFit } from './calibration/fitCalibration.js';
+export { Calibration, type CalibrationSummary } from './calibration/Calibration.js';
+export { levenbergMarquardt, type LeastSquaresProblem, type LmResult } from './calibration/levenbergMarquardt.js';
+export { calibrateBoard, type CalibrateOptions } from './pipeline/calibrateBoard.js';
+export { acquireCalibration } from './pipeline/acquireCalibration.js';
+export { checkCalibration, type CalibrationCheckReport } from './pipeline/checkCalibration.js';
 export { readRun } from './store/readRun.js';
 export { listRuns } from './store/listRuns.js';
 export { exportCsv } from './store/exportCsv.js';

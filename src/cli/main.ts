@@ -23,6 +23,8 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   runs: () => import('./commands/runs.js').then((m) => ({ run: m.runs, help: m.runsHelp })),
   resume: () => import('./commands/resume.js').then((m) => ({ run: m.resume, help: m.resumeHelp })),
   export: () => import('./commands/export.js').then((m) => ({ run: m.exportRun, help: m.exportHelp })),
+  calibrate: () => import('./commands/calibrate.js').then((m) => ({ run: m.calibrate, help: m.calibrateHelp })),
+  check: () => import('./commands/check.js').then((m) => ({ run: m.check, help: m.checkHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -40,6 +42,8 @@ commands:
   runs      list the recorded runs (runs/*.jsonl) with their status
   resume    continue an interrupted training run from its record
   export    write a run's steps as CSV or Parquet
+  calibrate fit a board's converters and edges to its twin; writes a calibration record
+  check     compare a board with its calibration: predicted vs measured per node, alarms, drift
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

@@ -1,4 +1,5 @@
 import type { BoardIdentity } from '../device/Board.js';
+import type { Calibration } from '../calibration/Calibration.js';
 import { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from '../diagnostics/ConsistencyChecker.js';
 import { settingsToConductance, type ConductanceModel } from '../diagnostics/conductanceModel.js';
 import type { StepChecker } from './TrainingEngine.js';
@@ -16,6 +17,10 @@ export interface StepCheck {
  * Checks every measured state of a host-stepped run against the simulated Laplacian of the board's settings: the
  * free state with the settings in force before the step's update, the clamped state likewise. Device-stepped runs
  * report only the targets' free voltages, which cannot be checked node by node: those steps pass unchecked.
+ *
+ * With a {@link Calibration}, the readings are turned into volts and the commands into imposed volts through the
+ * calibrated converters, and the conductances come from the calibrated per-edge law; the options' modelUncertainty
+ * should then be the calibration's own (Calibration.conductanceUncertainty()).
  */
 export class BoardStepChecker implements StepChecker<StepCheck> {
   private readonly checker: ConsistencyChecker;
@@ -24,14 +29,14 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
   private settings: Float64Array;
 
   /**
-   * @param model how settings become conductances (a board model's `edge`, or a calibration's)
+   * @param model how settings become conductances: a board model's `edge` (nominal law), or a calibration
    * @param settings the board's settings when the run starts (taps or gate volts)
    * @param opts converter resolution and noise, and the model's uncertainty (see ConsistencyChecker)
-   * @param multiplier per-edge calibration factors, if any
+   * @param multiplier nominal law only: per-edge factors on it, if any
    */
   constructor(
     id: BoardIdentity,
-    private readonly model: ConductanceModel,
+    private readonly model: ConductanceModel | Calibration,
     settings: Float64Array,
     opts: ConsistencyOptions,
     private readonly multiplier?: ArrayLike<number>,
@@ -46,10 +51,26 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
     const before = this.settings;
     if (step.settingsAfter) this.settings = Float64Array.from(step.settingsAfter);
     if (step.vf.length !== this.checker.nodes) return { alarm: false };
-    const k = (v: Float64Array): Float64Array =>
-      settingsToConductance(this.model, before, { multiplier: this.multiplier, edgeA: this.edgeA, edgeB: this.edgeB, voltages: v });
-    const free = this.checker.check(step.vf, step.imposedFree, k(step.vf));
-    const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, k(step.vc)) : undefined;
+    const m = this.model;
+    if ('kind' in m) {
+      const k = (v: Float64Array): Float64Array =>
+        settingsToConductance(m, before, { multiplier: this.multiplier, edgeA: this.edgeA, edgeB: this.edgeB, voltages: v });
+      const free = this.checker.check(step.vf, step.imposedFree, k(step.vf));
+      const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, k(step.vc)) : undefined;
+      return { alarm: free.alarm || (clamped?.alarm ?? false), free, clamped };
+    }
+    const cal = m;
+    const imposed = (commands: Map<number, number>): Map<number, number> => {
+      const out = new Map<number, number>();
+      for (const [n, c] of commands) out.set(n, cal.imposedVolts(n, c, step.imposedFree.has(n) ? 'drive' : 'clamp'));
+      return out;
+    };
+    const run = (raw: Float64Array, commands: Map<number, number>): CheckResult => {
+      const v = cal.readingsToVolts(raw);
+      return this.checker.check(v, imposed(commands), cal.conductances(before, v));
+    };
+    const free = run(step.vf, step.imposedFree);
+    const clamped = step.vc ? run(step.vc, step.imposedClamped) : undefined;
     return { alarm: free.alarm || (clamped?.alarm ?? false), free, clamped };
   }
 }

@@ -20,6 +20,7 @@ import { asyncScheduler, BehaviorSubject, concat, defer, from, Observable, Subje
 import type { Board, BoardIdentity } from '../device/Board.js';
 import { epochCache } from '../physics/exampleOrder.js';
 import { runControl, type ControlCommand, type RunState, type StopReason } from './runControl.js';
+import type { Calibration } from '../calibration/Calibration.js';
 import { boardMse, checkTaskOnBoard, safeBoard, stepOnBoard, withLinkRetry, type StepContext, type StepResult } from './stepOnBoard.js';
 import { planExample, resolvePlan, type ResolvedPlan, type TrainingPlan } from './TrainingPlan.js';
 
@@ -89,6 +90,8 @@ export interface EngineDeps<C extends CheckResultLike = CheckResultLike> {
    * StepResult.settingsAfter is known. Default: when a recorder or a checker is given.
    */
   readSettings?: boolean;
+  /** A calibration of the board, for host-side updates and evaluations (see StepContext.calibration). */
+  calibration?: Calibration;
 }
 
 /** How a run ended. */
@@ -209,7 +212,9 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
       amp: plan.amp,
       samples: plan.samples,
       readSettings: deps.readSettings ?? (deps.recorder !== undefined || deps.checker !== undefined),
+      calibration: deps.calibration,
     };
+    const calibrated = deps.calibration ? { cal: deps.calibration, id } : undefined;
     const cache = epochCache();
     const retries = plan.stepRetries;
     const { checker, recorder } = deps;
@@ -238,8 +243,8 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
       const seen: Measurement[] = [];
       const collect = (set: 'train' | 'test') => (i: number, v: Float64Array) =>
         seen.push({ step, kind: 'evaluation', set, example: i, nodes: 'all', voltages: v });
-      const trainMse = await boardMse(board, task, task.train, plan.samples, collect('train'));
-      const testMse = await boardMse(board, task, task.test, plan.samples, collect('test'));
+      const trainMse = await boardMse(board, task, task.train, plan.samples, collect('train'), calibrated);
+      const testMse = await boardMse(board, task, task.test, plan.samples, collect('test'), calibrated);
       for (const m of seen) this.measurementSubject.next(m);
       return { step, trainMse, testMse, final };
     };

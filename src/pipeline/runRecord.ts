@@ -9,6 +9,9 @@ import type { Task } from '../physics/Task.js';
 import type { DescriptorInput, StartDoc } from '../store/documents.js';
 import type { RunWriter } from '../store/RunWriter.js';
 import type { EngineStep, StepRecorder } from './TrainingEngine.js';
+import { Calibration, type CalibrationSummary } from '../calibration/Calibration.js';
+import { parseCalibrationRecord } from '../calibration/recordFile.js';
+import type { CalibrationRecord } from '../calibration/types.js';
 import type { TrainingPlan } from './TrainingPlan.js';
 
 /** Software version written into every start document. */
@@ -33,14 +36,18 @@ export interface TrainingStart extends StartDoc {
   seed: number;
   board: BoardIdentity;
   connection: BoardConnection;
-  calibration: null;
+  /**
+   * The calibration in force (host-side updates, evaluations and checks used it), with the whole record so that
+   * the run can be reproduced and resumed with it; null when uncalibrated. Event readings stay raw.
+   */
+  calibration: (CalibrationSummary & { record: CalibrationRecord }) | null;
   network: unknown;
   task: unknown;
   plan: RecordedPlan;
 }
 
 /** Build the start document of a training run. */
-export function trainingStart(plan: TrainingPlan, net: Network, identity: BoardIdentity, connection: BoardConnection): TrainingStart {
+export function trainingStart(plan: TrainingPlan, net: Network, identity: BoardIdentity, connection: BoardConnection, calibration?: Calibration): TrainingStart {
   const { task, ...rest } = plan;
   return {
     uid: randomUUID(),
@@ -50,7 +57,7 @@ export function trainingStart(plan: TrainingPlan, net: Network, identity: BoardI
     seed: plan.seed ?? 0,
     board: identity,
     connection,
-    calibration: null,
+    calibration: calibration ? { ...calibration.summary(), record: calibration.record } : null,
     network: networkToJson(net),
     task: taskToJson(task),
     plan: rest,
@@ -103,6 +110,8 @@ export interface ResumePoint {
   startStep: number;
   /** Settings recorded with the last step, to put back on the board; null when no step was recorded. */
   settings: Float64Array | null;
+  /** The calibration the run used, or undefined. */
+  calibration?: Calibration;
 }
 
 /** Rebuild the run's plan and state from its start document and last event. */
@@ -116,5 +125,7 @@ export function resumePoint(path: string, start: Record<string, unknown>, lastEv
   const d = lastEvent?.data;
   const settings = d && Array.isArray(d.settings) ? Float64Array.from(d.settings as number[]) : null;
   const startStep = d ? Number(d.step) + 1 : 0;
-  return { plan: { ...s.plan, task, startStep }, network, connection: s.connection, startStep, settings };
+  const c = s.calibration;
+  const calibration = c && c.record ? new Calibration(parseCalibrationRecord(c.record, `${path} (start.calibration.record)`), c.file) : undefined;
+  return { plan: { ...s.plan, task, startStep }, network, connection: s.connection, startStep, settings, ...(calibration ? { calibration } : {}) };
 }

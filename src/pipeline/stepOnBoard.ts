@@ -11,6 +11,7 @@ import { BoardDisconnectedError, BoardTimeoutError, InvalidInputError } from '..
 import type { Board, BoardIdentity } from '../device/Board.js';
 import { cost, squaredError } from '../physics/cost.js';
 import type { Example, Task } from '../physics/Task.js';
+import type { Calibration } from '../calibration/Calibration.js';
 import type { UpdateSite } from './TrainingPlan.js';
 
 /** What a step needs besides the example. */
@@ -25,6 +26,14 @@ export interface StepContext {
   samples: number;
   /** Device-stepped: read the edge settings after the STEP (one more board call) so that settingsAfter is known. */
   readSettings?: boolean;
+  /**
+   * A calibration of this board. Host-stepped: the sources and clamps are commanded so that the board imposes the
+   * intended voltages (DAC gain and offset), the readings are turned into volts (ADC gain and offset) before the
+   * rule sees them, and a gate edge's step is scaled by s_mean / s_e so that every edge's conductance moves alike.
+   * Device-stepped: the sources are corrected and the targets sent in the ADC's units (the board compares them with
+   * its own readings). Costs and MSEs are then in calibrated volts; the recorded readings stay raw.
+   */
+  calibration?: Calibration;
 }
 
 /** Everything one step measured and did, for a recorder and a checker. */
@@ -39,13 +48,13 @@ export interface StepResult {
   /** Desired target voltages (task.targets order), V. */
   desired: Float64Array;
   /**
-   * Measured free-state voltages, V: every node when host-stepped; device-stepped only the targets'
-   * (task.targets order), which is all the board's STEP reports.
+   * Measured free-state readings, V, as the ADC reported them (raw, also with a calibration): every node when
+   * host-stepped; device-stepped only the targets' (task.targets order), which is all the board's STEP reports.
    */
   vf: Float64Array;
-  /** Free-state voltages at the targets (task.targets order), V, in both modes. */
+  /** Free-state voltages at the targets (task.targets order), V, in both modes; calibrated volts with a calibration. */
   freeTargets: Float64Array;
-  /** Host-stepped: measured clamped-state voltages of every node, V. */
+  /** Host-stepped: measured clamped-state readings of every node, V (raw). */
   vc?: Float64Array;
   /**
    * Edge settings (taps or gate volts) after the step: host-stepped, those read before the update with the written
@@ -55,12 +64,12 @@ export interface StepResult {
   settingsAfter: Float64Array | null;
   /** Number of edges whose setting changed. */
   changed: number;
-  /** Cost of the free state, 1/2 sum_T (V_T^F - V_T^*)^2, V^2. */
+  /** Cost of the free state, 1/2 sum_T (V_T^F - V_T^*)^2, V^2 (calibrated volts with a calibration). */
   cost: number;
-  /** Voltages imposed in the free state: sources and ground (node -> V). */
+  /** Voltages commanded in the free state: sources and ground (node -> V, the DAC commands). */
   imposedFree: Map<number, number>;
   /**
-   * Voltages imposed in the clamped state: sources, ground and the clamped targets (node -> V, clamps limited to
+   * Voltages commanded in the clamped state: sources, ground and the clamped targets (node -> V, clamps limited to
    * the DAC range). Device-stepped, the clamps are those the board's rule computes from the reported free state.
    */
   imposedClamped: Map<number, number>;
@@ -95,6 +104,17 @@ export function sourceMap(task: Task, ex: Example): Map<number, number> {
   return m;
 }
 
+/**
+ * The DAC commands that impose `volts` (node -> V) through the calibrated channels of `kind`, limited to the DAC
+ * range; without a calibration, the values themselves.
+ */
+export function commandsFor(volts: Map<number, number>, kind: 'drive' | 'clamp', id: BoardIdentity, cal?: Calibration): Map<number, number> {
+  if (!cal) return volts;
+  const out = new Map<number, number>();
+  for (const [n, v] of volts) out.set(n, cal.commandFor(n, v, kind));
+  return clampToDac(out, id);
+}
+
 function clampToDac(m: Map<number, number>, id: BoardIdentity): Map<number, number> {
   const out = new Map<number, number>();
   for (const [n, v] of m) out.set(n, Math.min(id.dac.hi, Math.max(id.dac.lo, v)));
@@ -120,16 +140,19 @@ export function stepOnBoard(ctx: StepContext, step: number, exampleIdx: number):
  */
 async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
   const { board, id, task } = ctx;
+  const cal = ctx.calibration;
   // Start from a known state: clamps released (a redo may follow a restore that re-applied them).
   await board.setClamps(new Map());
-  const imposedFree = sourceMap(task, ex);
+  const imposedFree = commandsFor(sourceMap(task, ex), 'drive', id, cal);
   await board.setSources(imposedFree);
-  const vf = await board.measure(ctx.samples);
+  const vfRaw = await board.measure(ctx.samples);
+  const vf = cal ? cal.readingsToVolts(vfRaw) : vfRaw;
   const clamps = new Map<number, number>();
   task.targets.forEach((n, i) => clamps.set(n, vf[n] + ctx.eta * (ex.out[i] - vf[n])));
-  const dacClamps = clampToDac(clamps, id);
+  const dacClamps = cal ? commandsFor(clamps, 'clamp', id, cal) : clampToDac(clamps, id);
   await board.setClamps(dacClamps);
-  const vc = await board.measure(ctx.samples);
+  const vcRaw = await board.measure(ctx.samples);
+  const vc = cal ? cal.readingsToVolts(vcRaw) : vcRaw;
   await board.setClamps(new Map());
   // The settings as last acknowledged: read fresh (cheap on a 16-node board, and never stale after a restore).
   const settings = await board.readEdges();
@@ -137,6 +160,7 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
   const after = Float64Array.from(settings);
   const edges = id.edges;
   const kind = id.edge;
+  const gateScale = cal ? cal.gateStepScale() : null;
   for (let e = 0; e < edges.length; e++) {
     const a = edges[e][0];
     const b = edges[e][1];
@@ -150,7 +174,7 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
         after[e] = t;
       }
     } else {
-      const g = Math.min(kind.hi, Math.max(kind.lo, settings[e] + ctx.amp * d));
+      const g = Math.min(kind.hi, Math.max(kind.lo, settings[e] + ctx.amp * d * (gateScale ? gateScale[e] : 1)));
       if (g !== settings[e]) {
         next.set(e, g);
         after[e] = g;
@@ -165,9 +189,9 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
     update: 'host',
     inputs: ex.in,
     desired: ex.out,
-    vf,
+    vf: vfRaw,
     freeTargets,
-    vc,
+    vc: vcRaw,
     // as written: a gate board keeps them to the wire's 1 uV
     settingsAfter: after,
     changed: next.size,
@@ -181,19 +205,22 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
 /** Device-stepped: release clamps, set the sources, and let the board run its own STEP towards the targets. */
 async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
   const { board, id, task } = ctx;
+  const cal = ctx.calibration;
   await board.setClamps(new Map());
-  const imposedFree = sourceMap(task, ex);
+  const imposedFree = commandsFor(sourceMap(task, ex), 'drive', id, cal);
   await board.setSources(imposedFree);
+  // the board compares targets with its own readings: send them in the ADC's units
   const targets = new Map<number, number>();
-  task.targets.forEach((n, i) => targets.set(n, ex.out[i]));
+  task.targets.forEach((n, i) => targets.set(n, cal ? cal.readingOf(n, ex.out[i]) : ex.out[i]));
   const r = await board.deviceStep(targets, ctx.eta, ctx.amp);
   const settingsAfter = ctx.readSettings ? await board.readEdges() : null;
   let c = 0;
   const clamps = new Map<number, number>();
+  const freeTargets = cal ? Float64Array.from(task.targets, (n, i) => cal.voltsOf(n, r.freeTargets[i])) : r.freeTargets;
   task.targets.forEach((n, i) => {
     const vf = r.freeTargets[i];
-    c += (vf - ex.out[i]) ** 2;
-    clamps.set(n, vf + ctx.eta * (ex.out[i] - vf));
+    c += (freeTargets[i] - ex.out[i]) ** 2;
+    clamps.set(n, vf + ctx.eta * (targets.get(n)! - vf));
   });
   return {
     step,
@@ -202,7 +229,7 @@ async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex
     inputs: ex.in,
     desired: ex.out,
     vf: r.freeTargets,
-    freeTargets: r.freeTargets,
+    freeTargets,
     settingsAfter,
     changed: r.changed,
     cost: 0.5 * c,
@@ -214,7 +241,8 @@ async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex
 
 /**
  * Mean squared error per target over `examples`, measured on the board (V^2; NaN if none). Clamps are released
- * first; each example's sources are applied and every node measured. `onMeasure` sees every measurement.
+ * first; each example's sources are applied and every node measured. `onMeasure` sees every measurement (raw
+ * readings). With a calibration, the sources are corrected and the error is in calibrated volts.
  */
 export async function boardMse(
   board: Board,
@@ -222,15 +250,17 @@ export async function boardMse(
   examples: Example[],
   samples: number,
   onMeasure?: (index: number, voltages: Float64Array) => void,
+  calibration?: { cal: Calibration; id: BoardIdentity },
 ): Promise<number> {
   if (examples.length === 0) return NaN;
   await board.setClamps(new Map());
   let sum = 0;
   for (let i = 0; i < examples.length; i++) {
     const ex = examples[i];
-    await board.setSources(sourceMap(task, ex));
-    const v = await board.measure(samples);
-    onMeasure?.(i, v);
+    await board.setSources(commandsFor(sourceMap(task, ex), 'drive', calibration?.id as BoardIdentity, calibration?.cal));
+    const raw = await board.measure(samples);
+    onMeasure?.(i, raw);
+    const v = calibration ? calibration.cal.readingsToVolts(raw) : raw;
     sum += squaredError(v, task.targets, ex.out);
   }
   return sum / examples.length;

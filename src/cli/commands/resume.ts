@@ -24,13 +24,14 @@ export async function resume(argv: string[], io: Io): Promise<number> {
     try {
       const id = await board.identify();
       checkNetworkMatchesBoard(rp.network, id, `${path} (start.network)`);
+      rp.calibration?.checkBoard(id, `${path} (start.calibration)`);
       if (rp.settings) {
         // the board holds whatever it held when the host died (or its power-on state): the record is the truth
         await board.writeEdges(new Map(Array.from(rp.settings, (v, e) => [e, v] as [number, number])));
       }
       if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${rp.startStep} of ${rp.plan.steps ?? '?'}\n`);
       closed = true; // runAndReport stops (and closes) the writer
-      return await runAndReport(board, id, rp.plan, writer, { label: rp.connection.spec, taskPath: `${path} (task)`, json: p.values.json === true, recordPath: path }, io);
+      return await runAndReport(board, id, rp.plan, writer, { label: rp.connection.spec, taskPath: `${path} (task)`, json: p.values.json === true, recordPath: path }, io, rp.calibration);
     } finally {
       await board.close();
     }

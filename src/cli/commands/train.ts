@@ -8,6 +8,7 @@ import type { StopConditions } from '../../pipeline/TrainingPlan.js';
 import { TrainProgress } from '../trainProgress.js';
 import type { Io } from '../Io.js';
 import { trainBoard } from './trainBoard.js';
+import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 
 export const trainHelp = `clln train NETWORK TASK [options]
   Train a simulated network on a task with a local learning rule (one update per training example).
@@ -27,13 +28,13 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --update host|device   compute the contrast update on the host from measured voltages, or let the board step (default host)
   --amp X                gate boards: gate volts per squared-volt difference (default 0.5)
   --samples N            ADC samples averaged per measurement (default 16)
-  --twin-seed S          seed of the twin's non-idealities (default 0)
-  --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
-  --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
-  --twin-baud B          pty twin line rate in baud (default 115200)
+${TWIN_HELP}
   --record FILE          run record (JSON lines, one event per step; default a new file in runs/);
                          a killed run continues with 'clln resume FILE'
   --no-record            do not record the run
+  --calibration FILE     a calibration of this board (clln.calibration/1, from 'clln calibrate'): sources and clamps
+                         are corrected for the DAC channels, readings for the ADC channels, the checks use the
+                         calibrated edges, MSEs are in calibrated volts; the run record keeps the calibration
   --eval-every N         measure train and test MSE on the board every N steps (default 0: only before and after)
   --target-test-mse X    stop once an evaluation's test MSE is <= X V^2 (needs --eval-every)
   --plateau W,R          stop once the best test MSE of the last W evaluations improved on the best before them
@@ -61,12 +62,10 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     update: { type: 'string' },
     amp: { type: 'string' },
     samples: { type: 'string' },
-    'twin-seed': { type: 'string' },
-    'twin-ideal': { type: 'boolean' },
-    'twin-faults': { type: 'string' },
-    'twin-baud': { type: 'string' },
+    ...TWIN_OPTIONS,
     record: { type: 'string' },
     'no-record': { type: 'boolean' },
+    calibration: { type: 'string' },
     'eval-every': { type: 'string' },
     'target-test-mse': { type: 'string' },
     plateau: { type: 'string' },
@@ -106,6 +105,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
         task,
         json,
         record: p.values['no-record'] === true ? null : str(p, 'record'),
+        calibrationPath: str(p, 'calibration'),
         options: {
           update: str(p, 'update') as 'host' | 'device' | undefined,
           eta: opts.eta,
@@ -117,12 +117,12 @@ export function train(argv: string[], io: Io): number | Promise<number> {
           evalEvery: int(p, 'eval-every', 0),
           stop: stopConditions(p),
         },
-        connect: { seed: num(p, 'twin-seed', Number.isInteger, 'must be an integer'), ideal: p.values['twin-ideal'] === true, faults: str(p, 'twin-faults'), twinBaud: int(p, 'twin-baud', 1) },
+        connect: twinConnectOptions(p),
       },
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'record', 'no-record']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'record', 'no-record', 'calibration']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   const trainer = new Trainer(net, task, opts);

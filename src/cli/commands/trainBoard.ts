@@ -17,6 +17,8 @@ import { BoardStepChecker, type StepCheck } from '../../pipeline/BoardStepChecke
 import { DEFAULT_RUNS_DIR } from '../../store/listRuns.js';
 import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection, type TwinConnectOptions } from '../../pipeline/runRecord.js';
 import { TrainProgress } from '../trainProgress.js';
+import { Calibration } from '../../calibration/Calibration.js';
+import { readCalibrationFile } from '../../calibration/recordFile.js';
 
 /** What `clln train --board` needs beyond the files. */
 export interface BoardTrainRequest {
@@ -31,6 +33,8 @@ export interface BoardTrainRequest {
   json: boolean;
   /** Run record file; undefined = a new file in runs/; null = do not record. */
   record?: string | null;
+  /** Calibration record file (clln.calibration/1) of this board, if any. */
+  calibrationPath?: string;
 }
 
 /** Check the network file describes this board's topology (same nodes, same edges in the same order). */
@@ -63,23 +67,44 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
   try {
     const id = await board.identify();
     checkNetworkMatchesBoard(req.net, id, req.netPath);
+    const calibration = req.calibrationPath ? loadCalibration(req.calibrationPath, id, io) : undefined;
     let writer: RunWriter | undefined;
     if (recordPath) {
       mkdirSync(dirname(recordPath), { recursive: true });
-      writer = RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection), trainingDescriptor(id, req.task));
+      writer = RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection, calibration), trainingDescriptor(id, req.task));
     }
-    return await runAndReport(board, id, planned, writer, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io);
+    return await runAndReport(board, id, planned, writer, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io, calibration);
   } finally {
     await board.close();
   }
 }
 
+/** Read a calibration record and check it belongs to this board (warnings, e.g. another firmware, on stderr). */
+export function loadCalibration(path: string, id: BoardIdentity, io: Io): Calibration {
+  const cal = new Calibration(readCalibrationFile(path), path);
+  for (const w of cal.checkBoard(id, path)) io.stderr.write(`clln: warning: ${path}: ${w}\n`);
+  return cal;
+}
+
 /**
- * The live check of every measured state against the board's Laplacian, for boards of a shipped model (their
- * nominal conductance law; per-edge tolerance counted as model uncertainty until a calibration replaces it).
+ * The live check of every measured state against the board's Laplacian. Calibrated: the calibration's converters
+ * and per-edge law, with its own uncertainty. Otherwise, for boards of a shipped model: their nominal conductance
+ * law, per-edge tolerance counted as model uncertainty.
  */
-async function stepChecker(board: Board, id: BoardIdentity, samples: number): Promise<BoardStepChecker | undefined> {
-  if (!listBoardModels().includes(id.model)) return undefined;
+async function stepChecker(board: Board, id: BoardIdentity, samples: number, cal?: Calibration): Promise<BoardStepChecker | undefined> {
+  const known = listBoardModels().includes(id.model);
+  if (cal) {
+    const noise = known ? loadBoardModel(id.model).adc.noise : 0;
+    return new BoardStepChecker(id, cal, await board.readEdges(), {
+      adcLsb: adcLsb(id.adc),
+      noiseRms: noise,
+      samples,
+      adcRange: { lo: id.adc.lo, hi: id.adc.hi },
+      modelUncertainty: Float64Array.from(cal.conductanceUncertainty(), (u) => (Number.isFinite(u) ? u : 1)),
+      dacUncertainty: cal.dacUncertainty(),
+    });
+  }
+  if (!known) return undefined;
   const model = loadBoardModel(id.model);
   return new BoardStepChecker(id, model.edge, await board.readEdges(), {
     adcLsb: adcLsb(id.adc),
@@ -115,9 +140,9 @@ export interface ReportLabels {
  * Run `plan` on the engine against an identified board, recording each step when a writer is given, and report as
  * `clln train` does. Shared by `clln train --board` and `clln resume`.
  */
-export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io): Promise<number> {
-  const checker = await stepChecker(board, id, resolvePlan(planned).samples);
-  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker });
+export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io, calibration?: Calibration): Promise<number> {
+  const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
+  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration });
   const plan = engine.plan;
   const view =
     !labels.json && io.stderr.isTTY
@@ -175,12 +200,13 @@ export async function runAndReport(board: Board, id: BoardIdentity, planned: Tra
         stop_reason: r.reason,
         alarms: checker ? r.alarms : null,
         run: labels.recordPath,
+        calibration: calibration ? calibration.summary() : null,
       }) + '\n',
     );
   } else {
     io.stdout.write(
       [
-        `trained board ${id.model} (${labels.label}, firmware ${id.firmware}) on ${labels.taskPath}: ${r.stepsDone} steps${ended}, update on the ${plan.update}, ${r.seconds.toFixed(2)} s (${(r.stepsRun / Math.max(r.seconds, 1e-9)).toFixed(0)} steps/s)`,
+        `trained board ${id.model} (${labels.label}, firmware ${id.firmware}${calibration ? `, calibration ${calibration.file ?? calibration.record.id}` : ''}) on ${labels.taskPath}: ${r.stepsDone} steps${ended}, update on the ${plan.update}, ${r.seconds.toFixed(2)} s (${(r.stepsRun / Math.max(r.seconds, 1e-9)).toFixed(0)} steps/s)`,
         `  train MSE ${r.initialTrainMse.toExponential(3)} -> ${r.trainMse.toExponential(3)} V^2`,
         ...(plan.task.test.length ? [`  test  MSE ${r.initialTestMse.toExponential(3)} -> ${r.testMse.toExponential(3)} V^2`] : []),
         ...(r.redoneSteps ? [`  ${r.redoneSteps} step(s) redone after link trouble`] : []),
