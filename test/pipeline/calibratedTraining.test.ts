@@ -130,6 +130,33 @@ describe('training with a calibration', () => {
     expect(corrected.clamp).toBeLessThan(raw.clamp / 3);
   });
 
+  it('device-stepped: targets go to the board in its ADC units, sources through the DAC correction, cost in volts', async () => {
+    const cal = await calibrationOf(3, true);
+    const t = flawedTwin('penn-gen1', 3);
+    const inner = t.board;
+    const spy: Board = Object.create(inner);
+    const sent: { targets: Map<number, number>; sources: Map<number, number> }[] = [];
+    spy.deviceStep = async (targets, eta, amp, o) => {
+      sent.push({ targets: new Map(targets), sources: t.core.activeSources() });
+      return inner.deviceStep(targets, eta, amp, o);
+    };
+    const engine = new TrainingEngine(spy, { task, steps: 6, order: 'sequential', update: 'device' }, { calibration: cal });
+    const costs: number[] = [];
+    engine.steps$.subscribe((s) => costs.push(s.cost));
+    await engine.run();
+    expect(sent).toHaveLength(6);
+    sent.forEach((x, s) => {
+      const ex = task.train[s % task.train.length];
+      task.targets.forEach((n, i) => expect(x.targets.get(n)).toBeCloseTo(cal.readingOf(n, ex.out[i]), 12));
+      task.sources.forEach((n, i) => {
+        const c = cal.commandFor(n, ex.in[i], 'drive');
+        // the twin holds commands to its 16-bit DAC step (76 uV)
+        if (c >= 0) expect(Math.abs(x.sources.get(n)! - c)).toBeLessThan(40e-6);
+      });
+    });
+    for (const c of costs) expect(Number.isFinite(c)).toBe(true);
+  });
+
   it("the run's start document records the calibration, and resume gets it back", async () => {
     const cal = await calibrationOf(3);
     const t = flawedTwin('penn-gen1', 3);
