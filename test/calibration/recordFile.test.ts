@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
@@ -360,3 +360,18 @@ function undocumented(schema: unknown, path = '#'): string[] {
   }
   return out;
 }
+
+describe('shipped example records (calibration/examples)', () => {
+  it('parse, belong to the twins they name, and hold a converged fit with its raw data', () => {
+    const dir = resolve(__dirname, '../../calibration/examples');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const f of files) {
+      const rec = readCalibrationFile(join(dir, f));
+      expect(rec.fit.converged).toBe(true);
+      expect(f.startsWith(rec.board.model)).toBe(true);
+      expect(rec.data?.measurements.length).toBeGreaterThan(0);
+      expect(rec.identifiability.undetermined).toEqual([]);
+    }
+  });
+});
