@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `hessian` only the cost-Hessian benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -8,8 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printHessian, runHessianBench } from './costHessian.js';
 import { printEngine, runEngineBench } from './engine.js';
 import { printProtocol, runProtocolBench } from './protocol.js';
+import { printSpectrum, runSpectrumBench } from './spectrum.js';
 import { printStore, runStoreBench } from './store.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
@@ -92,9 +94,23 @@ if (!only || only === 'store') {
   process.stdout.write(`wrote ${join(outDir, 'store.json')}\n`);
 }
 
+if (!only || only === 'spectrum') {
+  const sp = runSpectrumBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nSpectrum of the physical Hessian (bench/spectrum.ts)\n\n' + printSpectrum(sp));
+  writeFileSync(join(outDir, 'spectrum.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...sp }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'spectrum.json')}\n`);
+}
+
 if (!only || only === 'engine') {
   const er = await runEngineBench((s) => process.stderr.write(s + '\n'));
   process.stdout.write('\nTraining engine overhead per step (in-process ideal twin, host-stepped; medians)\n\n' + printEngine(er));
   writeFileSync(join(outDir, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...er }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'engine.json')}\n`);
+}
+
+if (!only || only === 'hessian') {
+  const hr = runHessianBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nCost Hessian (E x E, 40 examples, 2 sources, 2 targets, 1 ground; sparse vs dense ml-matrix baseline)\n\n' + printHessian(hr));
+  writeFileSync(join(outDir, 'hessian.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...hr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'hessian.json')}\n`);
 }

@@ -20,7 +20,7 @@ export interface LatticeOptions {
   periodic?: boolean;
   /**
    * Seed for the conductances. Without `conductance`, a seed selects uniform random conductances in
-   * [0.5e-3, 1.5e-3] S; no seed gives the constant 1e-3 S (see conductanceSpec.ts). Default: none.
+   * [0.5, 1.5] S; no seed gives the constant 1 S (see conductanceSpec.ts). Default: none.
    */
   seed?: number;
   /** Constant conductance (S) or range [lo, hi] (S) drawn uniformly with `seed` (default seed 0). */

@@ -17,7 +17,7 @@ export interface RandomGraphOptions {
   meanDegree: number;
   /** Seed of every random choice (graph, positions, conductances). */
   seed: number;
-  /** Constant conductance (S) or range [lo, hi] (S) drawn uniformly. Default: uniform in [0.5e-3, 1.5e-3] S. */
+  /** Constant conductance (S) or range [lo, hi] (S) drawn uniformly. Default: uniform in [0.5, 1.5] S (conductanceSpec.ts). */
   conductance?: ConductanceSpec;
   /** Learning bounds [k_min, k_max] in siemens. Default [1e-5, 1e-1]. */
   bounds?: readonly [number, number];
