@@ -25,6 +25,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   export: () => import('./commands/export.js').then((m) => ({ run: m.exportRun, help: m.exportHelp })),
   calibrate: () => import('./commands/calibrate.js').then((m) => ({ run: m.calibrate, help: m.calibrateHelp })),
   check: () => import('./commands/check.js').then((m) => ({ run: m.check, help: m.checkHelp })),
+  diagnose: () => import('./commands/diagnose.js').then((m) => ({ run: m.diagnose, help: m.diagnoseHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -44,6 +45,7 @@ commands:
   export    write a run's steps as CSV or Parquet
   calibrate fit a board's converters and edges to its twin; writes a calibration record
   check     compare a board with its calibration: predicted vs measured per node, alarms, drift
+  diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

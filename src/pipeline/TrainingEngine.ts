@@ -92,6 +92,24 @@ export interface EngineDeps<C extends CheckResultLike = CheckResultLike> {
   readSettings?: boolean;
   /** A calibration of the board, for host-side updates and evaluations (see StepContext.calibration). */
   calibration?: Calibration;
+  /**
+   * Learning-stability monitor: called with the settings after the first step and then every `every` steps (default
+   * 50), with the step's free-state readings of every node when it has them (host-stepped); a non-null result is
+   * emitted on `warnings$`. See StabilityMonitor.ts.
+   */
+  stability?: { every?: number; check(settings: Float64Array, step: number, readings: Float64Array | null): EngineWarning | null };
+}
+
+/** A warning the engine emits while the run goes on (it does not stop the run). */
+export interface EngineWarning {
+  type: 'stability';
+  /** Steps done when it was checked. */
+  step: number;
+  /** alpha_eff * lambda_max of the cost Hessian (> 2: the discrete update is unstable along the stiffest mode). */
+  index: number;
+  alpha: number;
+  lambdaMax: number;
+  message: string;
 }
 
 /** How a run ended. */
@@ -133,12 +151,15 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
   readonly measurements$: Observable<Measurement>;
   readonly checks$: Observable<CheckOutcome<C>>;
   readonly evaluations$: Observable<Evaluation>;
+  /** Warnings (learning stability), as they arise. */
+  readonly warnings$: Observable<EngineWarning>;
 
   private readonly stateSubject = new BehaviorSubject<RunState>('idle');
   private readonly stepSubject = new Subject<EngineStep<C>>();
   private readonly measurementSubject = new Subject<Measurement>();
   private readonly checkSubject = new Subject<CheckOutcome<C>>();
   private readonly evaluationSubject = new Subject<Evaluation>();
+  private readonly warningSubject = new Subject<EngineWarning>();
   private readonly commands = new Subject<ControlCommand>();
   /** Commands given before the control loop subscribed (applied first, in order). */
   private pending: ControlCommand[] | null = [];
@@ -157,6 +178,7 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
     this.measurements$ = this.measurementSubject.asObservable();
     this.checks$ = this.checkSubject.asObservable();
     this.evaluations$ = this.evaluationSubject.asObservable();
+    this.warnings$ = this.warningSubject.asObservable();
   }
 
   /** The present run state. */
@@ -229,11 +251,17 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
       if (recorder) await recorder.record(r);
       return r;
     };
+    const stability = deps.stability;
+    const stabilityEvery = stability?.every ?? 50;
     const executeStep = (s: number): Promise<EngineStep<C>> => {
       const ex = planExample(plan, s, cache);
       const done = withLinkRetry(() => stepOnBoard(ctx, s, ex), retries).then(({ value, attempts }) => {
         const r = value as EngineStep<C>;
         r.attempts = attempts;
+        if (stability && r.settingsAfter && (s === plan.startStep || (s + 1) % stabilityEvery === 0)) {
+          const w = stability.check(r.settingsAfter, s + 1, r.vf.length === id.nodes ? r.vf : null);
+          if (w) this.warningSubject.next(w);
+        }
         return r;
       });
       return checker || recorder ? done.then(record) : done;
@@ -369,6 +397,7 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
     this.measurementSubject.complete();
     this.checkSubject.complete();
     this.evaluationSubject.complete();
+    this.warningSubject.complete();
     this.stateSubject.complete();
   }
 }

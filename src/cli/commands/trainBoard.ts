@@ -19,6 +19,8 @@ import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection, t
 import { TrainProgress } from '../trainProgress.js';
 import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
+import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
+import { settingsToConductance } from '../../diagnostics/conductanceModel.js';
 
 /** What `clln train --board` needs beyond the files. */
 export interface BoardTrainRequest {
@@ -116,6 +118,32 @@ async function stepChecker(board: Board, id: BoardIdentity, samples: number, cal
   });
 }
 
+/**
+ * The learning-stability monitor of a gate board (alpha_eff = 2 eta amp s, see StabilityMonitor.ts), for boards whose
+ * edge law is known (calibrated, or a shipped model). Tap boards step by sign: no monitor.
+ */
+function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
+  if (id.edge.kind !== 'gate') return undefined;
+  const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
+  if (!cal && (!model || model.edge.kind !== 'gate')) return undefined;
+  const plan = resolvePlan(planned);
+  const edgeA = Int32Array.from(id.edges, (e) => e[0]);
+  const edgeB = Int32Array.from(id.edges, (e) => e[1]);
+  const mid = new Float64Array(id.nodes).fill(0.5 * (id.adc.lo + id.adc.hi));
+  let sMean: number;
+  let law: (settings: Float64Array, readings: Float64Array | null) => Float64Array;
+  if (cal && cal.record.edges.kind === 'gate') {
+    const s = cal.record.edges.s;
+    sMean = Math.exp(s.reduce((a, x) => a + Math.log(x), 0) / s.length);
+    law = (settings, readings) => cal.conductances(settings, readings ? cal.readingsToVolts(readings) : mid);
+  } else if (model && model.edge.kind === 'gate') {
+    const edge = model.edge;
+    sMean = edge.s;
+    law = (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
+  } else return undefined;
+  return new StabilityMonitor({ name: id.model, nodes: id.nodes, edgeA, edgeB }, plan.task, law, 2 * plan.eta * plan.amp * sMean, { rule: { rule: 'cl', eta: plan.eta } });
+}
+
 function describeAlarm(step: number, c: StepCheck): string {
   const s = c.free?.suspect ?? c.clamped?.suspect;
   if (!s) return `step ${step}, no single edge or channel explains it`;
@@ -142,13 +170,20 @@ export interface ReportLabels {
  */
 export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io, calibration?: Calibration): Promise<number> {
   const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
-  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration });
+  const stability = stabilityMonitor(id, planned, calibration);
+  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability });
   const plan = engine.plan;
   const view =
     !labels.json && io.stderr.isTTY
       ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep, alarms: checker !== undefined })
       : undefined;
   let firstAlarm: string | undefined;
+  let warned = false;
+  engine.warnings$.subscribe((w) => {
+    if (warned) return;
+    warned = true; // once per run: the condition persists, the user has been told
+    io.stderr.write(`${view ? '\n' : ''}clln train: warning at step ${w.step}: ${w.message}\n`);
+  });
   engine.checks$.subscribe((c) => {
     if (!c.alarm) return;
     view?.alarm();

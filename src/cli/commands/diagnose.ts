@@ -1,0 +1,221 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidInputError } from '../../errors.js';
+import { readNetworkFile } from '../../formats/networkFile.js';
+import { readTaskFile } from '../../formats/taskFile.js';
+import type { Network } from '../../physics/Network.js';
+import type { Task } from '../../physics/Task.js';
+import { diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
+import { spectrumEvolution, type SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
+import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
+import { runSnapshots } from '../../pipeline/runSnapshots.js';
+import { readRun } from '../../store/readRun.js';
+import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
+import { int, num, parse, str } from '../args.js';
+import type { Io } from '../Io.js';
+
+export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options]
+  What the network learned, from its physical Hessian (the Laplacian H = D^T diag(k) D):
+  - the spectrum of H (restricted to the free nodes when a task is given): all eigenpairs of small networks, the
+    lowest and highest K of large ones (Lanczos, shift-invert through the sparse Cholesky);
+  - the maximally localised basis of the softest modes, the regions it splits the network into, the boundary edges
+    between them and how often each edge is a boundary (f_e), with the number of modes N_m chosen by the largest
+    eigengap;
+  - with a task: the cost Hessian (Gauss-Newton and full), how its stiff modes align with the squared edge drops of
+    the soft physical modes and the power relating their eigenvalues, the fidelity of the CL/EP/CEP gradients to
+    the exact one, and the stability of the learning step (alpha * lambda_max > 2 is unstable);
+  - with --run: the eigenvalue trajectories over the run (conductances from the recorded settings).
+  --run RUN           a training run record (clln train --board ... --record): analyse its final conductances and
+                      its trajectory; NETWORK and TASK default to the run's
+  --modes K           eigenpairs at each end, and the most soft modes localised (default 10)
+  --eta X --beta X --alpha X   rule parameters for fidelity and stability (default: the run's eta, else 0.1; beta
+                      0.01 x the median conductance, S; alpha 0.5 S/V^2, or for a gate board's run its effective
+                      2 eta amp s)
+  --json              one JSON object with every result
+  --svg DIR           write figures: spectrum.svg, soft-mode.svg (edges coloured by the softest mode's squared
+                      drops), stiff-cost-mode.svg, regions.svg (regions and boundaries), boundary-frequency.svg,
+                      trajectories.svg (with --run)`;
+
+export function diagnose(argv: string[], io: Io): number {
+  const p = parse('diagnose', argv, {
+    run: { type: 'string' },
+    modes: { type: 'string' },
+    eta: { type: 'string' },
+    beta: { type: 'string' },
+    alpha: { type: 'string' },
+    json: { type: 'boolean' },
+    svg: { type: 'string' },
+  });
+  const runPath = str(p, 'run');
+  if (p.positionals.length > 2) throw new InvalidInputError({ source: 'clln diagnose' }, `expected [NETWORK [TASK]], got ${p.positionals.length} arguments`, 'usage: clln diagnose NETWORK [TASK] [--run RUN]');
+  if (p.positionals.length === 0 && !runPath) throw new InvalidInputError({ source: 'clln diagnose' }, 'needs a NETWORK file or --run RUN', 'usage: clln diagnose NETWORK [TASK] [--run RUN]');
+  let net: Network | undefined;
+  let task: Task | undefined;
+  if (p.positionals[0]) net = readNetworkFile(p.positionals[0]);
+  if (p.positionals[1]) task = readTaskFile(p.positionals[1], net!);
+  let evolution: SpectrumEvolution | undefined;
+  let runEta: number | undefined;
+  let runAlpha: number | undefined;
+  const modes = int(p, 'modes', 2) ?? 10;
+  if (runPath) {
+    const run = readRun(runPath);
+    const rs = runSnapshots(run, (m) => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined));
+    if (net && (net.nodes !== rs.net.nodes || net.edgeA.length !== rs.net.edgeA.length)) {
+      throw new InvalidInputError({ source: p.positionals[0] }, `has ${net.nodes} nodes and ${net.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
+    }
+    const last = rs.snapshots[rs.snapshots.length - 1];
+    net = { ...(net ?? rs.net), conductance: last.conductance };
+    task ??= rs.task;
+    runEta = typeof rs.plan.eta === 'number' ? rs.plan.eta : 0.1;
+    // a gate board's rule has the effective rate 2 eta amp s (src/pipeline/StabilityMonitor.ts)
+    if (listBoardModels().includes(rs.boardModel)) {
+      const m = loadBoardModel(rs.boardModel);
+      if (m.edge.kind === 'gate') runAlpha = 2 * runEta * (rs.plan.amp ?? 0.5) * m.edge.s;
+    }
+    // the first snapshot is the state after step 0's update: board runs record settings per step
+    evolution = spectrumEvolution(net, rs.snapshots, task, { k: Math.min(5, modes) });
+  }
+  const report = diagnoseNetwork(net!, task, {
+    modes,
+    eta: num(p, 'eta', (x) => x > 0 && x <= 1, 'must be a number in (0, 1]') ?? runEta,
+    beta: num(p, 'beta', (x) => x > 0, 'must be a positive number (S)'),
+    alpha: num(p, 'alpha', (x) => x > 0, 'must be a positive number (S/V^2)') ?? runAlpha,
+  });
+  const svgDir = str(p, 'svg');
+  const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution) : [];
+  if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
+  else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
+  return 0;
+}
+
+const e3 = (x: number): string => (Number.isFinite(x) ? x.toExponential(3) : String(x));
+const list = (a: ArrayLike<number>, n = 5): string => Array.from(a).slice(0, n).map(e3).join(', ');
+
+function summary(net: Network, task: Task | undefined, r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: string[]): string {
+  const ph = r.physical;
+  const lowVals = ph.restricted ? ph.lowest.values : ph.lowest.values.slice(1);
+  const lines = [
+    `network ${net.name}: ${net.nodes} nodes, ${net.edgeA.length} edges${task ? `; task: ${task.sources.length} sources, ${task.ground.length} ground, ${task.targets.length} targets, ${task.train.length} training examples` : ''}`,
+    `physical Hessian ${ph.restricted ? `(free nodes: ${ph.lowest.nodes.length})` : '(full Laplacian; its zero mode left out)'}: ${ph.lowest.method}, residual ${e3(Math.max(ph.lowest.residual, ph.highest.residual))}${ph.lowest.converged && ph.highest.converged ? '' : ' NOT CONVERGED'}`,
+    `  lowest  (S): ${list(lowVals)}`,
+    `  highest (S): ${list(Array.from(ph.highest.values).reverse())}`,
+    `  condition number ${e3(ph.highest.values[ph.highest.values.length - 1] / lowVals[0])}`,
+  ];
+  if (r.localisation) {
+    const l = r.localisation;
+    const f = l.frequency;
+    const top = Array.from(f.f, (v, e) => [e, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 5).filter(([, v]) => v > 0);
+    lines.push(
+      `localised soft modes: N_m = ${f.chosenModes} (${f.rule}); spread ${e3(l.basis.initialSpread)} -> ${e3(l.basis.totalSpread)} in ${l.basis.sweeps} sweeps; regions of ${Array.from(l.regions.sizes).join(', ')} nodes`,
+      `  boundary edges at N_m = ${f.chosenModes}: ${Array.from(l.regions.boundaryEdges).map((e) => `${e} (${net.edgeA[e]}-${net.edgeB[e]})`).join(', ') || 'none'}`,
+      `  most frequent boundary edges f_e (N_m ${f.minModes}..${f.maxModes}): ${top.map(([e, v]) => `${e}: ${v.toFixed(2)}`).join(', ') || 'none'}`,
+    );
+  }
+  if (r.cost) {
+    const c = r.cost;
+    lines.push(
+      `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dk| = ${e3(c.gradientNorm)} V^2/S`,
+      `cost Hessian largest eigenvalues (V^2/S^2): full ${list(c.full)}; Gauss-Newton ${list(c.gaussNewton)}`,
+      `coupling: stiffest cost mode vs squared drops of the soft physical modes: best cosine ${c.coupling.best.cosine.toFixed(3)} (cost mode ${c.coupling.best.stiffMode + 1}, physical mode ${c.coupling.best.softMode + 1}); random node vectors: mean ${c.coupling.random.mean.toFixed(3)}, 95th percentile ${c.coupling.random.p95.toFixed(3)}`,
+      `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${c.coupling.power.exponent.toFixed(2)} (R^2 ${c.coupling.power.r2.toFixed(3)}, ${c.coupling.power.pairs} pairs)`,
+      `gradient fidelity (angle to the exact gradient, norm ratio): ${c.fidelity.map((f) => `${f.rule.toUpperCase()} ${f.rule === 'cl' ? 'eta' : 'beta'} ${f.parameter}: ${f.angleDeg.toFixed(2)} deg, ${e3(f.normRatio)}`).join('; ')}`,
+      `learning stability: ${c.stability.map((s) => `${s.rule.toUpperCase()} alpha ${e3(s.alpha)}: alpha * lambda_max = ${s.index.toFixed(3)} ${s.unstable ? 'UNSTABLE (> 2)' : '(stable)'}`).join('; ')}`,
+    );
+  }
+  if (ev) {
+    const pct = (x: number | null): string => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`);
+    lines.push(`over the run (${ev.steps.length} snapshots, steps ${ev.steps[0]}..${ev.steps[ev.steps.length - 1]}): lowest eigenvalue ${pct(ev.change.lowest)}, highest ${pct(ev.change.highest)}${ev.change.costLargest !== null ? `, largest cost-Hessian eigenvalue ${pct(ev.change.costLargest)}` : ''}`);
+  }
+  for (const s of r.skipped) lines.push(`skipped ${s}`);
+  if (written.length) lines.push(`figures: ${written.join(', ')}`);
+  return lines.join('\n');
+}
+
+function writeFigures(dir: string, net: Network, task: Task | undefined, r: DiagnosisReport, ev: SpectrumEvolution | undefined): string[] {
+  mkdirSync(dir, { recursive: true });
+  const out: string[] = [];
+  const put = (name: string, svg: string): void => {
+    const f = join(dir, name);
+    writeFileSync(f, svg);
+    out.push(f);
+  };
+  const roles = task ? { sources: task.sources, ground: task.ground, targets: task.targets } : undefined;
+  const ph = r.physical;
+  const lowVals = ph.restricted ? ph.lowest.values : ph.lowest.values.slice(1);
+  const series = [{ label: 'physical Hessian, lowest (S)', values: lowVals }];
+  if (r.cost) series.push({ label: 'cost Hessian, largest (V^2/S^2)', values: r.cost.full });
+  put('spectrum.svg', spectrumFigure(series, { title: `${net.name}: spectra`, yLabel: 'eigenvalue' }));
+  const soft = ph.lowest.vectors[ph.restricted ? 0 : 1];
+  if (soft) {
+    const drops = Float64Array.from(net.edgeA, (a, e) => (soft[net.edgeB[e]] - soft[a]) ** 2);
+    put('soft-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'softest physical mode: squared edge drops', edgeValues: drops, nodeValues: soft, nodeScale: 'diverging', nodeRoles: roles }));
+  }
+  if (r.cost) {
+    const v = r.cost.coupling.stiff.vectors[0];
+    if (v) put('stiff-cost-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'stiffest cost-Hessian mode', edgeValues: v, edgeScale: 'diverging', nodeRoles: roles }));
+  }
+  if (r.localisation) {
+    const l = r.localisation;
+    put('regions.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: `regions of the ${l.frequency.chosenModes} localised soft modes and their boundaries`, nodeRegions: l.regions.region, highlightEdges: l.regions.boundaryEdges, nodeRoles: roles }));
+    put('boundary-frequency.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: `boundary-edge frequency f_e (N_m ${l.frequency.minModes}..${l.frequency.maxModes})`, edgeValues: l.frequency.f, nodeRoles: roles }));
+  }
+  if (ev) {
+    const k = ev.lowest[0].length;
+    const s = [
+      ...Array.from({ length: k }, (_, j) => ({ label: `lowest ${j + 1}`, values: ev.lowest.map((v) => v[j]) })),
+      ...Array.from({ length: ev.highest[0].length }, (_, j) => ({ label: `highest ${ev.highest[0].length - j}`, values: ev.highest.map((v) => v[j]) })),
+    ];
+    put('trajectories.svg', trajectoryFigure(ev.steps, s, { title: 'physical Hessian eigenvalues during training', yLabel: 'eigenvalue (S)' }));
+  }
+  return out;
+}
+
+function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: string[]): unknown {
+  const arr = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (x) => (Number.isFinite(x) ? x : null));
+  const big = r.network.nodes > 5000;
+  const spectrum = (s: DiagnosisReport['physical']['lowest']) => ({
+    values: arr(s.values),
+    ...(big ? {} : { vectors: s.vectors.map(arr) }),
+    method: s.method,
+    residual: s.residual,
+    converged: s.converged,
+    iterations: s.iterations,
+  });
+  return {
+    network: r.network,
+    layout: r.layout,
+    physical: { restricted: r.physical.restricted, free_nodes: Array.from(r.physical.lowest.nodes), lowest: spectrum(r.physical.lowest), highest: spectrum(r.physical.highest) },
+    localisation: r.localisation && {
+      chosen_modes: r.localisation.frequency.chosenModes,
+      rule: r.localisation.frequency.rule,
+      boundary_frequency: arr(r.localisation.frequency.f),
+      per_modes: r.localisation.frequency.perModes,
+      region: Array.from(r.localisation.regions.region),
+      boundary_edges: Array.from(r.localisation.regions.boundaryEdges),
+      spread: arr(r.localisation.basis.spread),
+      total_spread: r.localisation.basis.totalSpread,
+      converged: r.localisation.basis.converged,
+      sweeps: r.localisation.basis.sweeps,
+    },
+    cost: r.cost && {
+      examples: r.cost.examples,
+      value: r.cost.value,
+      gradient_norm: r.cost.gradientNorm,
+      hessian_full: arr(r.cost.full),
+      hessian_gauss_newton: arr(r.cost.gaussNewton),
+      coupling: {
+        alignment: arr(r.cost.coupling.alignment),
+        stiff: r.cost.coupling.stiff.values.length,
+        soft: r.cost.coupling.soft.values.length,
+        best: r.cost.coupling.best,
+        random: r.cost.coupling.random,
+        power: r.cost.coupling.power,
+      },
+      fidelity: r.cost.fidelity.map(({ perExample: _p, ...f }) => f),
+      stability: r.cost.stability,
+    },
+    evolution: ev && { steps: ev.steps, lowest: ev.lowest.map(arr), highest: ev.highest.map(arr), cost_largest: ev.costLargest, change: ev.change },
+    skipped: r.skipped,
+    figures: written,
+  };
+}
