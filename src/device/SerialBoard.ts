@@ -82,6 +82,8 @@ export interface SerialBoardStats {
   /** Bytes written to and received from the board over every connection so far (for wire-time accounting). */
   bytesOut: number;
   bytesIn: number;
+  /** Round-trip time of a command answered at the first try, smoothed (exponential, weight 0.2 on the newest), ms; null before the first. */
+  rttMs: number | null;
 }
 
 /** The board's `STAT` counters (PROTOCOL.md). */
@@ -160,6 +162,8 @@ export class SerialBoard implements Board {
   private activeRun: RunSink | null = null;
   /** Every subscribed run, queued or streaming, so that close() can stop them. */
   private readonly runControls = new Set<RunControl>();
+  /** Smoothed round-trip time of first-try exchanges (ms), null before the first. */
+  private rttMs: number | null = null;
   private readonly counters = { reconnects: 0, resetsDetected: 0, restores: 0, linkErrors: { crc: 0, garbage: 0, overlong: 0 } };
 
   private constructor(options: ResolvedSerialOptions) {
@@ -225,6 +229,7 @@ export class SerialBoard implements Board {
       restores: this.counters.restores,
       bytesOut: this.pastBytes.out + (this.link?.bytesOut ?? 0),
       bytesIn: this.pastBytes.in + (this.link?.bytesIn ?? 0),
+      rttMs: this.rttMs,
     };
   }
 
@@ -466,7 +471,14 @@ export class SerialBoard implements Board {
       }
       const lineBytes = verb.length + args.reduce((s, a) => s + a.length + 1, 0) + 12;
       const timeoutMs = this.o.timeoutMs ?? this.o.baseTimeoutMs + 2 * byteMs(this.o.baudRate) * (lineBytes + (hint.reply ?? SMALL_REPLY_BYTES)) + (hint.deviceMs ?? 0);
+      const retriesBefore = this.channel.counters.retries;
+      const sentAt = performance.now();
       const r = await this.channel.exchange(link, verb, args, { timeoutMs, retries: this.o.retries, backoff: this.o.backoff });
+      // round trip of exchanges answered at the first try (a resend would count the timeout too)
+      if (this.channel.counters.retries === retriesBefore) {
+        const rtt = performance.now() - sentAt;
+        this.rttMs = this.rttMs === null ? rtt : 0.8 * this.rttMs + 0.2 * rtt;
+      }
       if (r.kind === 'ok') return r.payload;
       if (r.code === 503 && busy < this.o.retries) {
         await sleep(this.o.timers, backoffDelay(busy + 1, this.o.backoff));

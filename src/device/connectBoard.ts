@@ -16,7 +16,7 @@ import type { Observable } from 'rxjs';
 import { CllnError, InvalidInputError, show } from '../errors.js';
 import type { Board, BoardEvent, BoardIdentity, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
 import { InProcessTwinBoard } from './InProcessTwinBoard.js';
-import { openSerialBoard, type SerialBoardOptions } from './SerialBoard.js';
+import { openSerialBoard, type SerialBoardOptions, type SerialBoardStats } from './SerialBoard.js';
 
 /** Options of {@link connectBoard}. */
 export interface ConnectOptions {
@@ -55,6 +55,14 @@ export function parseBoardSpec(spec: string): { kind: 'twin' | 'pty'; model: str
     throw new InvalidInputError({ source: '--board' }, `${kind}:MODEL needs a model name or file, got ${show(spec)}`, 'e.g. twin:penn-gen1 or twin:penn-gen2');
   }
   return { kind: kind as 'twin' | 'pty', model: rest || 'penn-gen1' };
+}
+
+/**
+ * Link statistics of a connected board, when it has a serial link (pty twin, hardware); undefined for the in-process
+ * twin.
+ */
+export function boardLinkStats(board: Board): SerialBoardStats | undefined {
+  return (board as { stats?: SerialBoardStats }).stats;
 }
 
 /** Connect to the board `spec` names; see the file comment. */
@@ -147,6 +155,10 @@ class BoardWithCleanup implements Board {
     private readonly cleanup: () => Promise<void>,
   ) {
     this.events = inner.events;
+  }
+  /** The serial host's counters, when the inner board has them (a pty twin's SerialBoard). */
+  get stats(): SerialBoardStats | undefined {
+    return (this.inner as { stats?: SerialBoardStats }).stats;
   }
   identify(opts?: CallOptions): Promise<BoardIdentity> {
     return this.inner.identify(opts);

@@ -194,6 +194,10 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
   resume(): void {
     this.command('resume');
   }
+  /** From paused: run exactly one step, then pause again (ignored otherwise). */
+  step(): void {
+    this.command('step');
+  }
   /** End after the step in flight, with the usual finish (final settings and evaluation). */
   stop(): void {
     this.command('stop');

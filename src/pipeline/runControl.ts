@@ -19,8 +19,11 @@
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { StopConditions } from './TrainingPlan.js';
 
-/** What the user may ask of a running run. */
-export type ControlCommand = 'pause' | 'resume' | 'stop' | 'abort';
+/**
+ * What the user may ask of a running run. `step` runs exactly one step from `paused` and pauses again (ignored in
+ * any other state).
+ */
+export type ControlCommand = 'pause' | 'resume' | 'stop' | 'abort' | 'step';
 
 /** State of a run. `stopped`, `aborted` and `failed` are final. */
 export type RunState = 'idle' | 'running' | 'pausing' | 'paused' | 'stopping' | 'stopped' | 'aborting' | 'aborted' | 'failed';
@@ -48,6 +51,9 @@ export function transition(state: RunState, command: ControlCommand): RunState {
       return state === 'stopping' ? state : 'stopping';
     case 'abort':
       return 'aborting';
+    case 'step':
+      // one step, then paused again: shown as `pausing` while that step runs
+      return state === 'paused' ? 'pausing' : state;
   }
 }
 
@@ -135,6 +141,8 @@ export function runControl<R, V extends EvaluationLike, F>(
     let phase: Phase = 'init';
     let next = spec.startStep;
     let evalPending = false;
+    /** A `step` command from paused: let exactly one step run before pausing again. */
+    let singleStep = false;
     let reason: StopReason | null = null;
     let failure: { error: unknown } | null = null;
     let safeDone = false;
@@ -227,7 +235,8 @@ export function runControl<R, V extends EvaluationLike, F>(
         requestStop('steps');
         return finishOp();
       }
-      if (state === 'pausing') setState('paused');
+      if (state === 'pausing' && singleStep) singleStep = false;
+      else if (state === 'pausing') setState('paused');
       if (state === 'paused') return null;
       const s = next;
       return {
@@ -299,7 +308,11 @@ export function runControl<R, V extends EvaluationLike, F>(
       next: (c) => {
         if (phase === 'done') return;
         if (c === 'stop') requestStop('stop');
-        else setState(transition(state, c));
+        else {
+          // a single step from paused: the next step runs, then the `pausing` it leaves in becomes `paused`
+          if (c === 'step' && state === 'paused' && !busy) singleStep = true;
+          setState(transition(state, c));
+        }
         drive();
       },
       error: (e: unknown) => {

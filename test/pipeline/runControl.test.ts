@@ -32,7 +32,7 @@ function char(ev: ControlEvent<unknown, EvaluationLike, unknown>): string {
   }
 }
 
-const COMMANDS: Record<string, ControlCommand> = { p: 'pause', r: 'resume', s: 'stop', a: 'abort' };
+const COMMANDS: Record<string, ControlCommand> = { p: 'pause', r: 'resume', s: 'stop', a: 'abort', n: 'step' };
 
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -78,6 +78,24 @@ describe('runControl (marble tests, virtual time)', () => {
       const commands = h.hot('-----p--------r', COMMANDS);
       const run = runControl(commands, spec(h, ts, { endStep: 4 }));
       h.expectObservable(run.pipe(map(char))).toBe('R---0p--(1P)--R---2---(3s)(fSx|)');
+    });
+  });
+
+  it('step from paused runs exactly one step and pauses again; resume then continues', () => {
+    const ts = testScheduler();
+    ts.run((h) => {
+      const commands = h.hot('-----p------n-----------r', COMMANDS);
+      const run = runControl(commands, spec(h, ts, { endStep: 4 }));
+      h.expectObservable(run.pipe(map(char))).toBe('R---0p--(1P)p---(2P)----R---(3s)(fSx|)');
+    });
+  });
+
+  it('step while running or pausing changes nothing', () => {
+    const ts = testScheduler();
+    ts.run((h) => {
+      const commands = h.hot('--n--pn', COMMANDS);
+      const run = runControl(commands, spec(h, ts, { endStep: 3 }));
+      h.expectObservable(run.pipe(map(char))).toBe('R---0p--(1P)');
     });
   });
 
@@ -209,6 +227,9 @@ describe('transition and stop conditions (pure)', () => {
     expect(transition('idle', 'pause')).toBe('paused');
     expect(transition('pausing', 'resume')).toBe('running');
     expect(transition('paused', 'resume')).toBe('running');
+    expect(transition('paused', 'step')).toBe('pausing');
+    expect(transition('running', 'step')).toBe('running');
+    expect(transition('stopped', 'step')).toBe('stopped');
     expect(transition('paused', 'stop')).toBe('stopping');
     expect(transition('stopping', 'pause')).toBe('stopping');
     expect(transition('stopping', 'abort')).toBe('aborting');
