@@ -3,7 +3,7 @@ import SummaryReporter from './test/summaryReporter.js';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 120_000,
     pool: 'forks',
     reporters: ['default', new SummaryReporter()],

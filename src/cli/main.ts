@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   calibrate: () => import('./commands/calibrate.js').then((m) => ({ run: m.calibrate, help: m.calibrateHelp })),
   check: () => import('./commands/check.js').then((m) => ({ run: m.check, help: m.checkHelp })),
   diagnose: () => import('./commands/diagnose.js').then((m) => ({ run: m.diagnose, help: m.diagnoseHelp })),
+  tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -45,6 +46,7 @@ commands:
   export    write a run's steps as CSV or Parquet
   calibrate fit a board's converters and edges to its twin; writes a calibration record
   check     compare a board with its calibration: predicted vs measured per node, alarms, drift
+  tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;

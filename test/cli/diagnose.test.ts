@@ -100,3 +100,12 @@ describe('clln diagnose', () => {
     expect(notRun.code).toBe(2);
   });
 });
+
+describe('clln tui without a terminal', () => {
+  it('falls back to the plain progress output of clln train --board and exits 0 (what npm start does when piped)', () => {
+    const r = clln('tui', '--steps', '40', '--no-record');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/trained board penn-gen1 \(twin, firmware clln-twin-1\.0\.0\) on the reference task: 40 steps/);
+    expect(r.stdout).toMatch(/test\s+MSE .* -> /);
+  });
+});

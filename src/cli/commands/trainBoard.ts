@@ -93,7 +93,7 @@ export function loadCalibration(path: string, id: BoardIdentity, io: Io): Calibr
  * and per-edge law, with its own uncertainty. Otherwise, for boards of a shipped model: their nominal conductance
  * law, per-edge tolerance counted as model uncertainty.
  */
-async function stepChecker(board: Board, id: BoardIdentity, samples: number, cal?: Calibration): Promise<BoardStepChecker | undefined> {
+export async function stepChecker(board: Board, id: BoardIdentity, samples: number, cal?: Calibration): Promise<BoardStepChecker | undefined> {
   const known = listBoardModels().includes(id.model);
   if (cal) {
     const noise = known ? loadBoardModel(id.model).adc.noise : 0;
@@ -122,7 +122,7 @@ async function stepChecker(board: Board, id: BoardIdentity, samples: number, cal
  * The learning-stability monitor of a gate board (alpha_eff = 2 eta amp s, see StabilityMonitor.ts), for boards whose
  * edge law is known (calibrated, or a shipped model). Tap boards step by sign: no monitor.
  */
-function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
+export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
   if (id.edge.kind !== 'gate') return undefined;
   const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
   if (!cal && (!model || model.edge.kind !== 'gate')) return undefined;
@@ -144,7 +144,7 @@ function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibr
   return new StabilityMonitor({ name: id.model, nodes: id.nodes, edgeA, edgeB }, plan.task, law, 2 * plan.eta * plan.amp * sMean, { rule: { rule: 'cl', eta: plan.eta } });
 }
 
-function describeAlarm(step: number, c: StepCheck): string {
+export function describeAlarm(step: number, c: StepCheck): string {
   const s = c.free?.suspect ?? c.clamped?.suspect;
   if (!s) return `step ${step}, no single edge or channel explains it`;
   return s.kind === 'edge' ? `step ${step}, edge ${s.edge} looks ${s.change}` : `step ${step}, ${s.converter} channel of node ${s.node} offset ${(s.offset * 1000).toFixed(1)} mV`;
