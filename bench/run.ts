@@ -12,6 +12,7 @@ import { printHessian, runHessianBench } from './costHessian.js';
 import { printEngine, runEngineBench } from './engine.js';
 import { printProtocol, runProtocolBench } from './protocol.js';
 import { printSpectrum, runSpectrumBench } from './spectrum.js';
+import { printDashboard, runDashboardBench } from './dashboard.js';
 import { printStore, runStoreBench } from './store.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
@@ -113,4 +114,11 @@ if (!only || only === 'hessian') {
   process.stdout.write('\nCost Hessian (E x E, 40 examples, 2 sources, 2 targets, 1 ground; sparse vs dense ml-matrix baseline)\n\n' + printHessian(hr));
   writeFileSync(join(outDir, 'hessian.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...hr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'hessian.json')}\n`);
+}
+
+if (!only || only === 'dashboard') {
+  const dr = await runDashboardBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nDashboard under a 1 kHz step stream (bench/dashboard.ts; CPU per wall second)\n\n' + printDashboard(dr));
+  writeFileSync(join(outDir, 'dashboard.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...dr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'dashboard.json')}\n`);
 }
