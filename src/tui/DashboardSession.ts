@@ -31,6 +31,7 @@ import {
   Subscription,
   throttleTime,
   timer,
+  mergeMap,
   type Observable,
   type SchedulerLike,
 } from 'rxjs';
@@ -62,7 +63,7 @@ export interface SessionSources {
   engine?: {
     state$: Observable<RunState>;
     steps$: Observable<StepLike>;
-    checks$: Observable<{ step: number; alarm: boolean; message?: string }>;
+    checks$: Observable<{ step: number; alarm: boolean; message?: string; residual?: { voltage: number; current: number } }>;
     evaluations$: Observable<{ step: number; trainMse: number; testMse: number }>;
     warnings$: Observable<{ step: number; message: string }>;
   };
@@ -250,8 +251,10 @@ function sourceEvents(src: SessionSources, nodes: number, statsEveryMs: number, 
       guarded(
         'check stream',
         engine.checks$.pipe(
-          filter((c) => c.alarm),
-          map((c): DashboardEventInput => ({ type: 'alarm', step: c.step, message: c.message ?? 'consistency check alarm' })),
+          mergeMap((c): DashboardEventInput[] => [
+            ...(c.residual ? [{ type: 'residual' as const, step: c.step, voltage: c.residual.voltage, current: c.residual.current }] : []),
+            ...(c.alarm ? [{ type: 'alarm' as const, step: c.step, message: c.message ?? 'consistency check alarm' }] : []),
+          ]),
         ),
       ),
     );

@@ -173,11 +173,22 @@ export async function runDashboard(r: DashboardRun): Promise<number> {
   }
 }
 
-function mapChecks(engine: TrainingEngine): Observable<{ step: number; alarm: boolean; message?: string }> {
+type CheckLike = { summary?: string; alarm?: boolean; maxVoltageResidual?: number; maxCurrentResidual?: number };
+
+/** Each check as the alarms panel wants it: the alarm's summary, and the residual levels (fractions of the thresholds). */
+function mapChecks(engine: TrainingEngine): Observable<{ step: number; alarm: boolean; message?: string; residual?: { voltage: number; current: number } }> {
   return engine.checks$.pipe(
     map((c) => {
-      const res = c.result as { free?: { summary?: string }; clamped?: { summary?: string } } | undefined;
-      return { step: c.step, alarm: c.alarm, message: res?.free?.summary ?? res?.clamped?.summary };
+      const res = c.result as { free?: CheckLike; clamped?: CheckLike } | undefined;
+      const parts = [res?.free, res?.clamped].filter((x): x is CheckLike => x !== undefined);
+      const alarmed = parts.find((x) => x.alarm) ?? parts[0];
+      const level = (k: 'maxVoltageResidual' | 'maxCurrentResidual'): number => Math.max(0, ...parts.map((x) => (Number.isFinite(x[k]) ? (x[k] as number) : 0)));
+      return {
+        step: c.step,
+        alarm: c.alarm,
+        message: alarmed?.summary,
+        ...(parts.length ? { residual: { voltage: level('maxVoltageResidual'), current: level('maxCurrentResidual') } } : {}),
+      };
     }),
   );
 }

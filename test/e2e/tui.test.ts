@@ -60,6 +60,8 @@ describe.skipIf(!ready)('clln tui in a real terminal (tmux), on the pty twin', (
     expect(s).toMatch(/clln-twin-1\.0\.0/);
     // pause: the state shows paused; a single step moves the step count by one
     await waitFor(/running/);
+    // the live consistency check's residuals, as fractions of the alarm thresholds
+    await waitFor(/residuals V \d/);
     tmux('send-keys', '-t', session, ' ');
     s = await waitFor(/paused/);
     const stepOf = (x: string): number => Number(/(\d+)\s*\/\s*300/.exec(x)?.[1] ?? NaN);

@@ -87,8 +87,8 @@ describe('DashboardSession (virtual time)', () => {
           state$: h.hot<RunState>('r', { r: 'running' }),
           // a device-stepped step (vf: targets only) at 10
           steps$: h.hot('10ms s', { s: { step: 0, cost: 0.5, vf: Float64Array.of(0.5), settingsAfter: null } }),
-          // a check without an alarm (not an event) and one with
-          checks$: h.hot('20ms a b', { a: { step: 0, alarm: false }, b: { step: 1, alarm: true, message: 'KCL off' } }),
+          // a check without an alarm (only its residual levels become an event) and one with
+          checks$: h.hot('20ms a b', { a: { step: 0, alarm: false, residual: { voltage: 0.2, current: 0.1 } }, b: { step: 1, alarm: true, message: 'KCL off' } }),
           evaluations$: h.hot('30ms e', { e: { step: 2, trainMse: 0.1, testMse: 0.2 } }),
           warnings$: h.hot('40ms w', { w: { step: 3, message: 'unstable' } }),
         }),
@@ -100,6 +100,7 @@ describe('DashboardSession (virtual time)', () => {
     expect(events.map(({ t, v }) => [t, v.at, v.type])).toEqual([
       [0, 0, 'run-state'],
       [10, 10, 'step'],
+      [20, 20, 'residual'],
       [21, 21, 'alarm'],
       [30, 30, 'evaluation'],
       [40, 40, 'warning'],
@@ -111,6 +112,7 @@ describe('DashboardSession (virtual time)', () => {
     const s = session.state;
     expect(s.run.step).toBe(1);
     expect(s.alarms.count).toBe(1);
+    expect(s.alarms.residual).toEqual({ step: 0, voltage: 0.2, current: 0.1 });
     expect(s.curve.evals).toEqual([{ step: 2, trainMse: 0.1, testMse: 0.2 }]);
     expect(s.connection.link).toBe('disconnected');
     expect(s.log.lines.map((l) => l.text)).toEqual(['step 1: alarm: KCL off', 'step 3: warning: unstable', 'link lost: cable']);

@@ -285,6 +285,15 @@ describe('alarmsReducer', () => {
     expect(s.recent[RECENT_ALARMS - 1]).toEqual({ step: 39, kind: 'alarm', message: 'm29' });
     expect(pure(alarmsReducer, s, step(1, 0))).toBe(s);
   });
+
+  it('keeps the latest residual levels, without counting them as alarms', () => {
+    let s = initialAlarms();
+    s = pure(alarmsReducer, s, { type: 'residual', at: 0, step: 4, voltage: 0.2, current: 0.1 });
+    s = pure(alarmsReducer, s, { type: 'residual', at: 0, step: 5, voltage: 0.3, current: 0.05 });
+    expect(s.residual).toEqual({ step: 5, voltage: 0.3, current: 0.05 });
+    expect(s.count).toBe(0);
+    expect(s.recent).toEqual([]);
+  });
 });
 
 describe('eigenReducer', () => {

@@ -250,6 +250,12 @@ describe('AlarmsPanel', () => {
     expect(lines[3]).toContain('node 7 reads');
     expect(lines.every((l) => l.length <= 50)).toBe(true);
   });
+
+  it('shows the latest residual levels as fractions of the alarm thresholds', () => {
+    const s = lattice();
+    const f = frameOf(render(<AlarmsPanel alarms={{ ...s.alarms, residual: { step: 42, voltage: 0.31, current: 0.07 } }} width={90} height={5} />));
+    expect(f.split('\n')[0]).toMatch(/residuals V 0\.31 I 0\.07 of threshold \(#42\)/);
+  });
 });
 
 describe('EigenPanel', () => {

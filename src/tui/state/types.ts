@@ -95,6 +95,11 @@ export interface AlarmsState {
   count: number;
   /** The latest alarms and warnings (newest last, at most 20). */
   recent: { step: number; kind: 'alarm' | 'warning'; message: string }[];
+  /**
+   * The latest check's largest residuals as a fraction of their alarm thresholds (voltage and Kirchhoff current;
+   * > 1 is an alarm), or null before the first check.
+   */
+  residual?: { step: number; voltage: number; current: number } | null;
 }
 
 export interface EigenState {
@@ -144,6 +149,7 @@ export type DashboardEvent =
     }
   | { type: 'evaluation'; at: number; step: number; trainMse: number; testMse: number }
   | { type: 'alarm'; at: number; step: number; message: string }
+  | { type: 'residual'; at: number; step: number; voltage: number; current: number }
   | { type: 'warning'; at: number; step: number; message: string }
   | { type: 'eigen-start'; at: number }
   | { type: 'eigen'; at: number; step: number | null; values: number[]; highest: number | null }

@@ -36,6 +36,15 @@ export function AlarmsPanel({ alarms: a, width, height }: AlarmsPanelProps): Rea
         {a.count}
       </Text>
       {warnings > 0 ? `  (${warnings} recent warning${warnings === 1 ? '' : 's'})` : ''}
+      {a.residual ? (
+        <Text>
+          {'  residuals '}
+          <Text color={a.residual.voltage > 1 ? 'red' : a.residual.voltage > 0.5 ? 'yellow' : 'green'}>V {a.residual.voltage.toFixed(2)}</Text>
+          {' '}
+          <Text color={a.residual.current > 1 ? 'red' : a.residual.current > 0.5 ? 'yellow' : 'green'}>I {a.residual.current.toFixed(2)}</Text>
+          <Text dimColor>{` of threshold (#${a.residual.step})`}</Text>
+        </Text>
+      ) : null}
     </Text>,
   ];
   if (a.recent.length === 0)
