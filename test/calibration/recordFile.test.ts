@@ -10,6 +10,7 @@ import { RECORD_FORMAT, type CalibrationRecord, type ChannelFit } from '../../sr
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { expectInvalid } from '../formats/expectInvalid.js';
+import { undocumented } from '../formats/undocumented.js';
 
 const SRC = 'cal.json';
 const gen1 = new TwinBoardCore(loadBoardModel('penn-gen1')).identity();
@@ -333,33 +334,6 @@ describe('clln.calibration/1 schema', () => {
   });
 });
 
-/** Every property schema (recursively) carries a description (as in test/formats/schemas.test.ts). */
-function undocumented(schema: unknown, path = '#'): string[] {
-  if (typeof schema !== 'object' || schema === null) return [];
-  const s = schema as Record<string, unknown>;
-  const out: string[] = [];
-  for (const key of ['properties', '$defs'] as const) {
-    const map = s[key] as Record<string, Record<string, unknown>> | undefined;
-    for (const [name, sub] of Object.entries(map ?? {})) {
-      if (typeof sub.description !== 'string' || sub.description.length < 10) out.push(`${path}/${key}/${name}`);
-      out.push(...undocumented(sub, `${path}/${key}/${name}`));
-    }
-  }
-  for (const key of ['items', 'prefixItems'] as const) {
-    const sub = s[key];
-    const list = Array.isArray(sub) ? sub : sub && typeof sub === 'object' ? [sub] : [];
-    list.forEach((item, i) => {
-      const obj = item as Record<string, unknown>;
-      if (!obj.$ref && typeof obj.description !== 'string') out.push(`${path}/${key}/${i}`);
-      out.push(...undocumented(item, `${path}/${key}/${i}`));
-    });
-  }
-  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
-    const list = s[key];
-    if (Array.isArray(list)) list.forEach((item, i) => out.push(...undocumented(item, `${path}/${key}/${i}`)));
-  }
-  return out;
-}
 
 describe('shipped example records (calibration/examples)', () => {
   it('parse, belong to the twins they name, and hold a converged fit with its raw data', () => {

@@ -103,3 +103,21 @@ export function checkerFor(m: BoardModel, kind: 'ideal' | 'calibrated' | 'uncali
     ...extra,
   });
 }
+
+/** Random orthonormal set (Gram-Schmidt of Gaussian vectors). */
+export function randomOrthonormal(rng: Rng, n: number, m: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  while (out.length < m) {
+    const v = Float64Array.from({ length: n }, () => rng.normal());
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of out) {
+        let d = 0;
+        for (let k = 0; k < n; k++) d += u[k] * v[k];
+        for (let k = 0; k < n; k++) v[k] -= d * u[k];
+      }
+    }
+    const norm = Math.hypot(...v);
+    out.push(v.map((x) => x / norm));
+  }
+  return out;
+}

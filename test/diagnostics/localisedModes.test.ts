@@ -4,6 +4,7 @@ import { localiseModes } from '../../src/diagnostics/localisedModes.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import { Rng } from '../../src/physics/Rng.js';
+import { randomOrthonormal } from './helpers.js';
 
 /** Spread and centre straight from the definition: sum_d (psi^T X_d^2 psi - (psi^T X_d psi)^2). */
 function spreadOf(psi: ArrayLike<number>, positions: Float64Array): { spread: number; cx: number; cy: number } {
@@ -16,23 +17,6 @@ function spreadOf(psi: ArrayLike<number>, positions: Float64Array): { spread: nu
   return { spread: x2 - x1 * x1 + y2 - y1 * y1, cx: x1, cy: y1 };
 }
 
-/** Random orthonormal set (Gram-Schmidt of Gaussian vectors). */
-function randomOrthonormal(rng: Rng, n: number, m: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  while (out.length < m) {
-    const v = Float64Array.from({ length: n }, () => rng.normal());
-    for (let pass = 0; pass < 2; pass++) {
-      for (const u of out) {
-        let d = 0;
-        for (let k = 0; k < n; k++) d += u[k] * v[k];
-        for (let k = 0; k < n; k++) v[k] -= d * u[k];
-      }
-    }
-    const norm = Math.hypot(...v);
-    out.push(v.map((x) => x / norm));
-  }
-  return out;
-}
 
 /** A line of 10 nodes at x = 0..9 (y = 0) and two orthonormal vectors on nodes 0-3 and 6-9. */
 function twoLocalised(): { positions: Float64Array; u: Float64Array; w: Float64Array } {

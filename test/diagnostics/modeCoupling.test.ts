@@ -5,6 +5,7 @@ import { InvalidInputError } from '../../src/errors.js';
 import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import type { Network } from '../../src/physics/Network.js';
 import { Rng } from '../../src/physics/Rng.js';
+import { randomOrthonormal } from './helpers.js';
 
 /** All eigenpairs of the dense full Laplacian (ml-matrix), ascending. */
 function laplacianEigen(net: Network): { values: Float64Array; vectors: Float64Array[] } {
@@ -38,22 +39,6 @@ function fromSpectrum(E: number, mu: number[], q: Float64Array[]): Float64Array 
   return C;
 }
 
-function randomOrthonormal(rng: Rng, n: number, m: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  while (out.length < m) {
-    const v = Float64Array.from({ length: n }, () => rng.normal());
-    for (let pass = 0; pass < 2; pass++) {
-      for (const u of out) {
-        let d = 0;
-        for (let k = 0; k < n; k++) d += u[k] * v[k];
-        for (let k = 0; k < n; k++) v[k] -= d * u[k];
-      }
-    }
-    const norm = Math.hypot(...v);
-    out.push(v.map((x) => x / norm));
-  }
-  return out;
-}
 
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   let s = 0;

@@ -9,6 +9,7 @@ import { taskToJson, writeTaskFile } from '../../src/formats/taskFile.js';
 import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import { linearTask } from '../../src/physics/generators/linearTask.js';
 import { randomGraphNetwork } from '../../src/physics/generators/randomGraph.js';
+import { undocumented } from './undocumented.js';
 
 const schemaDir = new URL('../../src/formats/schemas/', import.meta.url);
 const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8'));
@@ -24,29 +25,6 @@ function expectValid(validate: typeof validateNetwork, doc: unknown): void {
   expect(ok, ajv.errorsText(validate.errors)).toBe(true);
 }
 
-/** Every property schema (recursively) carries a description. */
-function undocumented(schema: unknown, path = '#'): string[] {
-  if (typeof schema !== 'object' || schema === null) return [];
-  const s = schema as Record<string, unknown>;
-  const out: string[] = [];
-  for (const key of ['properties', '$defs'] as const) {
-    const map = s[key] as Record<string, Record<string, unknown>> | undefined;
-    for (const [name, sub] of Object.entries(map ?? {})) {
-      if (typeof sub.description !== 'string' || sub.description.length < 10) out.push(`${path}/${key}/${name}`);
-      out.push(...undocumented(sub, `${path}/${key}/${name}`));
-    }
-  }
-  for (const key of ['items', 'prefixItems'] as const) {
-    const sub = s[key];
-    const list = Array.isArray(sub) ? sub : sub && typeof sub === 'object' ? [sub] : [];
-    list.forEach((item, i) => {
-      const obj = item as Record<string, unknown>;
-      if (!obj.$ref && typeof obj.description !== 'string') out.push(`${path}/${key}/${i}`);
-      out.push(...undocumented(item, `${path}/${key}/${i}`));
-    });
-  }
-  return out;
-}
 
 describe('clln.network/1 schema', () => {
   it('documents every field', () => {
