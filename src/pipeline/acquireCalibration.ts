@@ -7,7 +7,8 @@
  * last acknowledged state), so no measurement is lost or taken twice.
  */
 import type { Board } from '../device/Board.js';
-import type { CalibrationData, CalibrationMeasurement, ExpandedPlan } from '../calibration/types.js';
+import { throwIfAborted } from '../device/abort.js';
+import type { CalibrationData, CalibrationMeasurement, CalibrationPattern, ExpandedPlan } from '../calibration/types.js';
 import { withLinkRetry } from './stepOnBoard.js';
 
 /** Progress of an acquisition. */
@@ -27,10 +28,18 @@ export interface AcquireOptions {
   retries?: number;
 }
 
-function abortError(): Error {
-  const e = new Error('calibration aborted');
-  e.name = 'AbortError';
-  return e;
+/**
+ * Apply one pattern (clamps released first, so that no node is driven and clamped at once; then the drives, then the
+ * clamps) and read every node, redone from the start when the link fails under it.
+ */
+export async function measurePattern(board: Board, pat: CalibrationPattern, samples: number, retries: number): Promise<Float64Array> {
+  const { value } = await withLinkRetry(async () => {
+    await board.setClamps(new Map());
+    await board.setSources(new Map(pat.drive));
+    await board.setClamps(new Map(pat.clamp));
+    return board.measure(samples);
+  }, retries);
+  return value;
 }
 
 /** Acquire the plan's measurements. The plan must have been expanded against this board's identity. */
@@ -51,17 +60,12 @@ export async function acquireCalibration(board: Board, plan: ExpandedPlan, opts:
   opts.onProgress?.({ done: 0, total, configuration: 0, configurations: C });
   try {
     for (let c = 0; c < C; c++) {
-      if (opts.signal?.aborted) throw abortError();
+      throwIfAborted(opts.signal, 'calibration');
       await writeSettings(plan.configurations[c]);
       for (let p = 0; p < P; p++) {
-        if (opts.signal?.aborted) throw abortError();
+        throwIfAborted(opts.signal, 'calibration');
         const pat = plan.patterns[p];
-        const { value: readings } = await withLinkRetry(async () => {
-          await board.setClamps(new Map());
-          await board.setSources(new Map(pat.drive));
-          await board.setClamps(new Map(pat.clamp));
-          return board.measure(plan.samples);
-        }, retries);
+        const readings = await measurePattern(board, pat, plan.samples, retries);
         measurements.push({ configuration: c, pattern: p, drive: pat.drive.map(([n, v]) => [n, v]), clamp: pat.clamp.map(([n, v]) => [n, v]), readings: Array.from(readings) });
         opts.onProgress?.({ done: measurements.length, total, configuration: c, configurations: C });
       }

@@ -15,7 +15,8 @@ import { generatePatterns } from '../calibration/planFile.js';
 import type { CalibrationPattern } from '../calibration/types.js';
 import { ConsistencyChecker } from '../diagnostics/ConsistencyChecker.js';
 import { adcLsb } from '../diagnostics/measurementNoise.js';
-import { withLinkRetry } from './stepOnBoard.js';
+import { throwIfAborted } from '../device/abort.js';
+import { measurePattern } from './acquireCalibration.js';
 
 export interface CalibrationCheckOptions {
   /** Random patterns to apply (default 16). */
@@ -108,18 +109,9 @@ export async function checkCalibration(board: Board, cal: Calibration, opts: Cal
   const imposedAll: Set<number>[] = [];
   try {
     for (let p = 0; p < patterns.length; p++) {
-      if (opts.signal?.aborted) {
-        const e = new Error('check aborted');
-        e.name = 'AbortError';
-        throw e;
-      }
+      throwIfAborted(opts.signal, 'check');
       const pat = patterns[p];
-      const { value: readings } = await withLinkRetry(async () => {
-        await board.setClamps(new Map());
-        await board.setSources(new Map(pat.drive));
-        await board.setClamps(new Map(pat.clamp));
-        return board.measure(samples);
-      }, 5);
+      const readings = await measurePattern(board, pat, samples, 5);
       const drive = new Map(pat.drive);
       const clamp = new Map(pat.clamp);
       const pred = cal.predict(settings, drive, clamp);
