@@ -12,6 +12,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import { tapConductance } from './Calibration.js';
 import type { ParameterLayout } from './CalibrationProblem.js';
 import type { CalibrationData } from './types.js';
 
@@ -36,9 +37,9 @@ export interface LinearInitInput {
   scale: (k: Float64Array, used: Uint8Array) => number;
 }
 
-/** Nominal conductance (S) of tap t. */
+/** Nominal conductance (S) of tap t: the geometric law of Calibration.ts's tapConductance with the model's ends. */
 export function nominalTapConductance(model: { taps: number; rMin: number; rMax: number }, t: number): number {
-  return 1 / (model.rMax * Math.pow(model.rMin / model.rMax, t / (model.taps - 1)));
+  return tapConductance(model.rMax, model.rMin, model.taps, t);
 }
 
 export function linearInit(input: LinearInitInput): LinearInit {

@@ -17,7 +17,7 @@ import type { Network } from '../physics/Network.js';
 import { StateSolver } from '../physics/StateSolver.js';
 import type { Example, Task } from '../physics/Task.js';
 import { costHessian, type CostHessianResult } from './costHessian.js';
-import { largestEigenvalue } from './learningStability.js';
+import { largestEigenvalue, learningStability } from './learningStability.js';
 
 /** A rule and its step size: alpha as in DESIGN.md's update (S/V^2 for CL). */
 export type RuleStep = { rule: 'cl'; eta: number; alpha: number } | { rule: 'ep' | 'cep'; beta: number; alpha: number };
@@ -42,15 +42,9 @@ export function ruleStability(net: Network, task: Task, step: RuleStep, opts: { 
   const E = net.edgeA.length;
   const T = task.targets.length;
   if (step.rule !== 'cl') {
-    const M = h.full ?? h.gaussNewton;
-    const r = largestEigenvalue((x, y) => {
-      for (let i = 0; i < E; i++) {
-        let s = 0;
-        for (let j = 0; j < E; j++) s += M[i * E + j] * x[j];
-        y[i] = s;
-      }
-    }, E);
-    return { rule: step.rule, alpha: step.alpha, lambdaMax: r.value, index: step.alpha * r.value, unstable: step.alpha * r.value > 2, matrix: 'cost Hessian', iterations: r.iterations };
+    // EP and CEP step along the cost gradient itself: the cost Hessian's own index
+    const r = learningStability(step.alpha, h);
+    return { rule: step.rule, alpha: step.alpha, lambdaMax: r.lambdaMax, index: r.index, unstable: r.unstable, matrix: 'cost Hessian', iterations: r.iterations };
   }
   // W = G_TT^{-1} (siemens), the same for every example: it depends on the conductances only
   const solver = new StateSolver(net, task);

@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors.js';
 import type { Network } from '../physics/Network.js';
 import type { Task } from '../physics/Task.js';
 import { costHessian } from './costHessian.js';
-import { largestEigenvalue } from './learningStability.js';
+import { learningStability } from './learningStability.js';
 import { physicalSpectrum } from './physicalSpectrum.js';
 
 /** One point of the trajectory: a step and the conductances (S) then. */
@@ -75,24 +75,9 @@ export function spectrumEvolution(net: Pick<Network, 'nodes' | 'edgeA' | 'edgeB'
     highest.push(hi.values);
     if (costLargest && task) {
       const h = costHessian(n, task, { secondOrder: false });
-      const rowsJ = h.jacobian.length / E;
-      const J = h.jacobian;
-      // J^T J x without forming it (E can be large)
-      const tmp = new Float64Array(rowsJ);
-      const r = largestEigenvalue(
-        (x, y) => {
-          for (let a = 0; a < rowsJ; a++) {
-            let s = 0;
-            for (let e = 0; e < E; e++) s += J[a * E + e] * x[e];
-            tmp[a] = s;
-          }
-          y.fill(0);
-          for (let a = 0; a < rowsJ; a++) for (let e = 0; e < E; e++) y[e] += J[a * E + e] * tmp[a];
-          for (let e = 0; e < E; e++) y[e] /= h.examples;
-        },
-        E,
-      );
-      costLargest.push(r.value);
+      // the Gauss-Newton matrix (1/M) J^T J, matrix-free
+      const r = learningStability(1, { jacobian: h.jacobian, rows: h.jacobian.length / E, edges: E, scale: 1 / h.examples });
+      costLargest.push(r.lambdaMax);
     }
   }
   const rel = (a: number, b: number): number => (b - a) / a;

@@ -14,6 +14,14 @@ import type { Network } from '../physics/Network.js';
 import type { Task } from '../physics/Task.js';
 import type { EngineWarning } from './TrainingEngine.js';
 
+/**
+ * The effective learning rate (S/V^2, as DESIGN.md's alpha) of a gate board's on-board rule: it moves V_G by
+ * amp [(dV^F)^2 - (dV^C)^2], i.e. k by s amp [...], which is alpha / (2 eta) [...] with alpha = 2 eta amp s.
+ */
+export function gateLearningRate(eta: number, amp: number, s: number): number {
+  return 2 * eta * amp * s;
+}
+
 export interface StabilityMonitorOptions {
   /** The rule the board runs: coupled learning with its clamping strength (the boards' rule). */
   rule: { rule: 'cl'; eta: number };

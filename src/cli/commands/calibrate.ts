@@ -13,6 +13,7 @@ import { parse, positionals, str } from '../args.js';
 import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
+import { fileStamp } from './trainBoard.js';
 
 export const calibrateHelp = `clln calibrate --board twin[:MODEL]|pty[:MODEL]|serial:PATH [options]
   Fit the board to its twin: for every edge configuration of the plan, apply every source pattern and read every
@@ -57,7 +58,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
     const id = await board.identify();
     const model = explicitModel ?? modelFor(id);
     const nominal: ConductanceModel = model.edge;
-    out ??= defaultOut(id);
+    out ??= defaultCalibrationPath(id);
     if (existsSync(out)) throw new InvalidInputError({ source: '--out' }, `${out} exists; a calibration record is never overwritten`, 'choose a new file name');
     const bar = !json && io.stderr.isTTY ? { acquire: undefined as ProgressBar | undefined } : undefined;
     const fit = await calibrateBoard(board, {
@@ -116,9 +117,9 @@ function modelFor(id: BoardIdentity): BoardModel {
   throw new InvalidInputError({ source: '--model' }, `board ${id.model} is not a shipped model, so its nominal edge law is unknown`, 'pass its board model file (clln.board/1) with --model FILE');
 }
 
-function defaultOut(id: BoardIdentity, now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `calibration-${id.model}-${id.uid}-${t}.json`;
+/** The default record name, in the current directory: calibration-MODEL-UID-YYYYMMDD-HHMMSS.json. */
+export function defaultCalibrationPath(id: BoardIdentity, now = new Date()): string {
+  return `calibration-${id.model}-${id.uid}-${fileStamp(now)}.json`;
 }
 
 const mV = (x: number): string => `${(x * 1000).toFixed(3)} mV`;

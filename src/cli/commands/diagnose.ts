@@ -9,6 +9,8 @@ import { diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnos
 import { spectrumEvolution, type SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
 import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
 import { runSnapshots } from '../../pipeline/runSnapshots.js';
+import { gateLearningRate } from '../../pipeline/StabilityMonitor.js';
+import { PLAN_DEFAULTS } from '../../pipeline/TrainingPlan.js';
 import { readRun } from '../../store/readRun.js';
 import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
 import { int, num, parse, str } from '../args.js';
@@ -66,11 +68,11 @@ export function diagnose(argv: string[], io: Io): number {
     const last = rs.snapshots[rs.snapshots.length - 1];
     net = { ...(net ?? rs.net), conductance: last.conductance };
     task ??= rs.task;
-    runEta = typeof rs.plan.eta === 'number' ? rs.plan.eta : 0.1;
+    runEta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
     // a gate board's rule has the effective rate 2 eta amp s (src/pipeline/StabilityMonitor.ts)
     if (listBoardModels().includes(rs.boardModel)) {
       const m = loadBoardModel(rs.boardModel);
-      if (m.edge.kind === 'gate') runAlpha = 2 * runEta * (rs.plan.amp ?? 0.5) * m.edge.s;
+      if (m.edge.kind === 'gate') runAlpha = gateLearningRate(runEta, rs.plan.amp ?? PLAN_DEFAULTS.amp, m.edge.s);
     }
     // the first snapshot is the state after step 0's update: board runs record settings per step
     evolution = spectrumEvolution(net, rs.snapshots, task, { k: Math.min(5, modes) });

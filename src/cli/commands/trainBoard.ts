@@ -19,7 +19,7 @@ import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection, t
 import { TrainProgress } from '../trainProgress.js';
 import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
-import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
+import { gateLearningRate, StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
 import { settingsToConductance } from '../../diagnostics/conductanceModel.js';
 
 /** What `clln train --board` needs beyond the files. */
@@ -141,7 +141,7 @@ export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?:
     sMean = edge.s;
     law = (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
   } else return undefined;
-  return new StabilityMonitor({ name: id.model, nodes: id.nodes, edgeA, edgeB }, plan.task, law, 2 * plan.eta * plan.amp * sMean, { rule: { rule: 'cl', eta: plan.eta } });
+  return new StabilityMonitor({ name: id.model, nodes: id.nodes, edgeA, edgeB }, plan.task, law, gateLearningRate(plan.eta, plan.amp, sMean), { rule: { rule: 'cl', eta: plan.eta } });
 }
 
 export function describeAlarm(step: number, c: StepCheck): string {
@@ -150,10 +150,14 @@ export function describeAlarm(step: number, c: StepCheck): string {
   return s.kind === 'edge' ? `step ${step}, edge ${s.edge} looks ${s.change}` : `step ${step}, ${s.converter} channel of node ${s.node} offset ${(s.offset * 1000).toFixed(1)} mV`;
 }
 
+/** UTC time as YYYYMMDD-HHMMSS, for the names of the files clln makes (runs, calibration records). */
+export function fileStamp(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
 /** A fresh run file name in the default runs directory: runs/run-YYYYMMDD-HHMMSS-xxxx.jsonl. */
 export function newRunPath(now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return join(DEFAULT_RUNS_DIR, `run-${t}-${randomUUID().slice(0, 4)}.jsonl`);
+  return join(DEFAULT_RUNS_DIR, `run-${fileStamp(now)}-${randomUUID().slice(0, 4)}.jsonl`);
 }
 
 /** Where a run's report says what it trained on. */

@@ -22,6 +22,7 @@ import { int, num, parse, str } from '../args.js';
 import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
+import { defaultCalibrationPath } from './calibrate.js';
 import { checkNetworkMatchesBoard, loadCalibration, newRunPath, stabilityMonitor, stepChecker, trainBoard } from './trainBoard.js';
 
 export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] [NETWORK TASK] [options]
@@ -135,7 +136,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
       calibrate: known
         ? async () => {
             const fit = await calibrateBoard(board, { nominal: known.edge, noiseRms: known.adc.noise });
-            const out = `calibration-${id.model}-${id.uid}-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}.json`;
+            const out = defaultCalibrationPath(id);
             writeCalibrationFile(out, fit.record);
             return `calibrated: ${fit.converged ? 'converged' : 'NOT converged'}, residual rms ${(fit.residual.rms * 1e3).toFixed(3)} mV; record ${out}`;
           }
