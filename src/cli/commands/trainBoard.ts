@@ -122,26 +122,37 @@ export async function stepChecker(board: Board, id: BoardIdentity, samples: numb
  * The learning-stability monitor of a gate board (alpha_eff = 2 eta amp s, see StabilityMonitor.ts), for boards whose
  * edge law is known (calibrated, or a shipped model). Tap boards step by sign: no monitor.
  */
-export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
-  if (id.edge.kind !== 'gate') return undefined;
-  const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
-  if (!cal && (!model || model.edge.kind !== 'gate')) return undefined;
-  const plan = resolvePlan(planned);
+/**
+ * Settings -> conductances (S) of a board: the calibration's per-edge law, else the board model's nominal law
+ * (shipped models); undefined when neither is known. Gate edges depend on the node voltages: the given readings
+ * (calibrated through the calibration's ADC), or the middle of the ADC range without them.
+ */
+export function conductanceLaw(id: BoardIdentity, cal?: Calibration): ((settings: Float64Array, readings?: Float64Array | null) => Float64Array) | undefined {
   const edgeA = Int32Array.from(id.edges, (e) => e[0]);
   const edgeB = Int32Array.from(id.edges, (e) => e[1]);
   const mid = new Float64Array(id.nodes).fill(0.5 * (id.adc.lo + id.adc.hi));
+  if (cal) return (settings, readings) => cal.conductances(settings, readings ? cal.readingsToVolts(readings) : mid);
+  if (!listBoardModels().includes(id.model)) return undefined;
+  const edge = loadBoardModel(id.model).edge;
+  return (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
+}
+
+export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
+  if (id.edge.kind !== 'gate') return undefined;
+  const law = conductanceLaw(id, cal);
+  if (!law) return undefined;
   let sMean: number;
-  let law: (settings: Float64Array, readings: Float64Array | null) => Float64Array;
   if (cal && cal.record.edges.kind === 'gate') {
     const s = cal.record.edges.s;
     sMean = Math.exp(s.reduce((a, x) => a + Math.log(x), 0) / s.length);
-    law = (settings, readings) => cal.conductances(settings, readings ? cal.readingsToVolts(readings) : mid);
-  } else if (model && model.edge.kind === 'gate') {
-    const edge = model.edge;
+  } else {
+    const edge = loadBoardModel(id.model).edge;
+    if (edge.kind !== 'gate') return undefined;
     sMean = edge.s;
-    law = (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
-  } else return undefined;
-  return new StabilityMonitor({ name: id.model, nodes: id.nodes, edgeA, edgeB }, plan.task, law, gateLearningRate(plan.eta, plan.amp, sMean), { rule: { rule: 'cl', eta: plan.eta } });
+  }
+  const plan = resolvePlan(planned);
+  const net = { name: id.model, nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
+  return new StabilityMonitor(net, plan.task, law, gateLearningRate(plan.eta, plan.amp, sMean), { rule: { rule: 'cl', eta: plan.eta } });
 }
 
 export function describeAlarm(step: number, c: StepCheck): string {

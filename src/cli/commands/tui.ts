@@ -5,7 +5,6 @@ import type { BoardIdentity } from '../../device/Board.js';
 import { InvalidInputError } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
-import { settingsToConductance } from '../../diagnostics/conductanceModel.js';
 import { writeCalibrationFile } from '../../calibration/recordFile.js';
 import { referenceTask } from '../../physics/generators/linearTask.js';
 import type { Network } from '../../physics/Network.js';
@@ -23,7 +22,7 @@ import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js'
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { defaultCalibrationPath } from './calibrate.js';
-import { checkNetworkMatchesBoard, loadCalibration, newRunPath, stabilityMonitor, stepChecker, trainBoard } from './trainBoard.js';
+import { checkNetworkMatchesBoard, conductanceLaw, loadCalibration, newRunPath, stabilityMonitor, stepChecker, trainBoard } from './trainBoard.js';
 
 export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] [NETWORK TASK] [options]
   The terminal dashboard: train a board by coupled learning and watch it live — connection (board identity,
@@ -102,12 +101,8 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     const checker = await stepChecker(board, id, plan.samples, calibration);
     const stability = stabilityMonitor(id, planned, calibration);
     const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability });
-    const mid = new Float64Array(id.nodes).fill(0.5 * (id.adc.lo + id.adc.hi));
-    const conductances = calibration
-      ? (s: Float64Array) => calibration.conductances(s, mid)
-      : known
-        ? (s: Float64Array) => settingsToConductance(known.edge, s, { edgeA: net.edgeA, edgeB: net.edgeB, voltages: mid })
-        : undefined;
+    const law = conductanceLaw(id, calibration);
+    const conductances = law ? (s: Float64Array) => law(s) : undefined;
     const w = writer;
     const { runDashboard } = await import('../../tui/runDashboard.js');
     return await runDashboard({
