@@ -224,7 +224,7 @@ function nullBoard(id: BoardIdentity): Board {
     measure: async () => v,
     readEdges: async () => settings,
     writeEdges: async () => undefined,
-    deviceStep: async () => ({ freeTargets: new Float64Array(2), changed: 0 }),
+    deviceStep: async () => ({ freeTargets: new Float64Array(2), changed: 0, settings: new Float64Array(33) }),
     runSchedule: () => EMPTY,
     reset: async () => undefined,
     events: NEVER,

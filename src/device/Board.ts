@@ -15,6 +15,12 @@ export interface DeviceStepResult {
   freeTargets: Float64Array;
   /** Number of edges whose setting changed. */
   changed: number;
+  /**
+   * Every edge's setting after the step (tap index, or gate volts), as the board reported it within the same call.
+   * A caller that needs the settings must take them from here rather than from a later readEdges(): if that later
+   * call failed on a lost link, the caller would redo a step the board had already applied (issue 11).
+   */
+  settings: Float64Array;
 }
 
 /** An autonomous run: examples uploaded to the device, which steps through them on its own. */
@@ -68,6 +74,10 @@ export type BoardEvent =
  *   the board's state (edge settings, sources, clamps) from its record of acknowledged values, emits
  *   `reset-detected` and `state-restored`, then continues. After any reconnect the state is restored too, so a
  *   command whose reply was lost is never counted as applied.
+ * - **Exactly once** holds per call: a call that resolved is applied once, a call that rejected on link trouble is
+ *   not applied (the board is put back to the acknowledged state). A caller that makes several calls and redoes them
+ *   all after link trouble must therefore end with the one that is not idempotent (deviceStep), taking what it needs
+ *   from that call's result: a redo after it had resolved would apply it a second time.
  */
 export interface Board {
   /** Identity and capabilities; cached after connect, refreshed on reconnect. */

@@ -123,7 +123,8 @@ export class InProcessTwinBoard implements Board {
     return this.call('deviceStep', opts?.signal, () => {
       checkRoleConflicts(this.id, 'targets', c.targets, this.core.activeSources(), 'driven');
       // amp undefined = the device default (1), as on the wire where amp= is then omitted
-      return this.core.step(c.targets, c.eta, c.amp);
+      const r = this.core.step(c.targets, c.eta, c.amp);
+      return { ...r, settings: this.core.edgeSettings() };
     });
   }
 

@@ -303,7 +303,7 @@ export class SerialBoard implements Board {
       // the step moved edges on the board: read them back so the record (and a later restore) has them
       const edges = await this.readEdgeSettings(gen);
       return {
-        value: r,
+        value: { ...r, settings: Float64Array.from(edges) },
         commit: () => {
           this.record.edges = edges;
           // STEP releases every clamp when it is done (PROTOCOL.md)

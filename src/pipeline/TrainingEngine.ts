@@ -85,11 +85,6 @@ export interface EngineDeps<C extends CheckResultLike = CheckResultLike> {
   checker?: StepChecker<C>;
   /** Milliseconds, for RunSummary.seconds; default performance.now. */
   now?: () => number;
-  /**
-   * Device-stepped: read the edge settings back after every STEP (one more board call) so that
-   * StepResult.settingsAfter is known. Default: when a recorder or a checker is given.
-   */
-  readSettings?: boolean;
   /** A calibration of the board, for host-side updates and evaluations (see StepContext.calibration). */
   calibration?: Calibration;
   /**
@@ -237,7 +232,6 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
       eta: plan.eta,
       amp: plan.amp,
       samples: plan.samples,
-      readSettings: deps.readSettings ?? (deps.recorder !== undefined || deps.checker !== undefined),
       calibration: deps.calibration,
     };
     const calibrated = deps.calibration ? { cal: deps.calibration, id } : undefined;

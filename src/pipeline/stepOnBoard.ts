@@ -24,8 +24,6 @@ export interface StepContext {
   eta: number;
   amp: number;
   samples: number;
-  /** Device-stepped: read the edge settings after the STEP (one more board call) so that settingsAfter is known. */
-  readSettings?: boolean;
   /**
    * A calibration of this board. Host-stepped: the sources and clamps are commanded so that the board imposes the
    * intended voltages (DAC gain and offset), the readings are turned into volts (ADC gain and offset) before the
@@ -58,10 +56,10 @@ export interface StepResult {
   vc?: Float64Array;
   /**
    * Edge settings (taps or gate volts) after the step: host-stepped, those read before the update with the written
-   * ones applied (gate volts as written, which the board keeps to the wire's 1 uV); device-stepped, read back from
-   * the board, or null without a read-back.
+   * ones applied (gate volts as written, which the board keeps to the wire's 1 uV); device-stepped, as the board
+   * reported them with its STEP reply.
    */
-  settingsAfter: Float64Array | null;
+  settingsAfter: Float64Array;
   /** Number of edges whose setting changed. */
   changed: number;
   /** Cost of the free state, 1/2 sum_T (V_T^F - V_T^*)^2, V^2 (calibrated volts with a calibration). */
@@ -212,8 +210,9 @@ async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex
   // the board compares targets with its own readings: send them in the ADC's units
   const targets = new Map<number, number>();
   task.targets.forEach((n, i) => targets.set(n, cal ? cal.readingOf(n, ex.out[i]) : ex.out[i]));
+  // The STEP is the step's last board call, and its result carries the settings it left: a call after it that
+  // failed on a lost link would make withLinkRetry redo a step the board had already applied.
   const r = await board.deviceStep(targets, ctx.eta, ctx.amp);
-  const settingsAfter = ctx.readSettings ? await board.readEdges() : null;
   let c = 0;
   const clamps = new Map<number, number>();
   const freeTargets = cal ? Float64Array.from(task.targets, (n, i) => cal.voltsOf(n, r.freeTargets[i])) : r.freeTargets;
@@ -230,7 +229,7 @@ async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex
     desired: ex.out,
     vf: r.freeTargets,
     freeTargets,
-    settingsAfter,
+    settingsAfter: r.settings,
     changed: r.changed,
     cost: 0.5 * c,
     imposedFree,

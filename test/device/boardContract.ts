@@ -179,6 +179,8 @@ export function describeBoardContract(name: string, makeBoard: MakeBoard, option
       let moved = 0;
       for (let e = 0; e < id.edges.length; e++) if (after[e] !== before[e]) moved++;
       expect(moved).toBe(r.changed);
+      // the step's result carries the settings it left, equal to a later read-back
+      expect(Array.from(r.settings)).toEqual(Array.from(after));
     });
 
     it('streams an autonomous run: exactly `steps` frames, in order, within the window', async () => {
