@@ -117,7 +117,7 @@ function cases(): Case[] {
   ];
 }
 
-const board = (model: BoardModel): InProcessTwinBoard => new InProcessTwinBoard(new TwinBoardCore(model, { ideal: true, seed: 1, clock: () => 0 }));
+const board = (model: BoardModel): InProcessTwinBoard => new InProcessTwinBoard(new TwinBoardCore(model, { ideal: true, seed: 1 }));
 
 /** Step-end marks of one run: wall-clock intervals, and the process CPU time from the first step end to the last. */
 class StepClock {
@@ -176,7 +176,7 @@ async function engineRun(c: Case): Promise<Timing> {
 
 /** The host step written synchronously against the core (the physics without the async Board layer). */
 function coreRun(c: Case): Timing {
-  const core = new TwinBoardCore(c.model, { ideal: true, seed: 1, clock: () => 0 });
+  const core = new TwinBoardCore(c.model, { ideal: true, seed: 1 });
   const id = core.identity();
   const plan = resolvePlan({ task: c.task, steps: c.steps, order: 'sequential' });
   const task = c.task;

@@ -1,6 +1,9 @@
 /**
  * The simulated board's physics and state, without any protocol: what a board's analog front end and
- * microcontroller would do for each command. Synchronous and deterministic given the seed (and the clock, for drift).
+ * microcontroller would do for each command. Synchronous and deterministic given the seed and the calls made: the
+ * twin keeps its own simulated time (advanced by what it does: settling and sampling for every measurement, the
+ * update of every learning step, and idle time a test asks for) and never reads the wall clock, so the same calls
+ * give the same readings whichever transport carries them and however loaded the machine is.
  *
  * Physics: node voltages by the Laplacian system with imposed = driven ∪ clamped nodes (DESIGN.md); nodes in a
  * component without an imposed node read 0 V. Tap edges are linear resistors; gate edges follow the Ohmic law
@@ -9,7 +12,7 @@
  *
  * Non-idealities (all seeded, all off with `ideal` except ADC quantisation, DAC resolution and tap granularity):
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
- * conductance (multiplicative random walk driven by the injected clock).
+ * conductance (multiplicative random walk in the simulated time).
  */
 import { type BoardIdentity, PROTOCOL_VERSION, wireNumber } from '../firmware-protocol/codec.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
@@ -26,8 +29,6 @@ export interface TwinOptions {
    * granularity stay, so an in-process run and a run over the wire are bit-identical. Default false.
    */
   ideal?: boolean;
-  /** Milliseconds, for drift. Default performance.now. */
-  clock?: () => number;
 }
 
 /** Counters since the last boot (for `STAT`). */
@@ -40,6 +41,14 @@ export interface TwinStats {
 
 /** Samples per measurement inside a learning step. */
 export const STEP_SAMPLES = 16;
+/**
+ * Simulated time (ms) the analog front end is given to settle before every measurement. Fixed, whether or not
+ * anything changed, so that simulated time depends only on the measurements made: a host that sends extra
+ * idempotent commands (the serial host's SRC/CLAMP on connect) sees the same drift as one that does not.
+ */
+export const SETTLE_MS = 1;
+/** Simulated time (ms) a learning step spends updating its edges, after its two measurements. */
+export const STEP_UPDATE_MS = 0.1;
 /** Default samples per MEAS. */
 export const DEFAULT_SAMPLES = 16;
 /** Largest sample count per MEAS. */
@@ -70,7 +79,8 @@ export class TwinBoardCore {
   readonly stats: TwinStats = { steps: 0, measurements: 0 };
 
   private readonly ideal: boolean;
-  private readonly clock: () => number;
+  /** Simulated time since power-up of the twin (ms); survives reboots (the physics keeps drifting). */
+  private simMs = 0;
   private readonly n: number;
   private readonly edgeA: Int32Array;
   private readonly edgeB: Int32Array;
@@ -105,7 +115,6 @@ export class TwinBoardCore {
     this.model = validateBoardModel(model, `board model ${JSON.stringify(model?.name ?? '?')}`);
     const m = this.model;
     this.ideal = opts.ideal ?? false;
-    this.clock = opts.clock ?? (() => performance.now());
     const seed = opts.seed ?? 0;
     this.n = m.nodes;
     const E = m.edges.length;
@@ -135,7 +144,7 @@ export class TwinBoardCore {
     this.adcOffsetHw = Float64Array.from({ length: this.n }, () => (ao === 0 ? 0 : ao * hw.normal()));
     this.noiseRng = new Rng(seed * 7919 + 104729);
     this.driftRng = new Rng(seed * 3571 + 15485863);
-    this.lastDriftMs = this.clock();
+    this.lastDriftMs = 0;
 
     // Connected components of the board graph (every edge conducts a little, even a cut-off transistor).
     const parent = Int32Array.from({ length: this.n }, (_, i) => i);
@@ -147,6 +156,20 @@ export class TwinBoardCore {
     this.components = Int32Array.from({ length: this.n }, (_, i) => find(i));
     this.edgeFault = new Uint8Array(E);
     this.adcOffset = new Float64Array(this.n);
+  }
+
+  /** Simulated time since the twin was made (ms): what drift is driven by. Reboots do not reset it. */
+  get simulatedMs(): number {
+    return this.simMs;
+  }
+
+  /**
+   * Let `ms` of simulated time pass with the board idle (twin-only: a real board's time passes by itself). The edges
+   * drift over it, seen at the next measurement. For tests of drift and of checks against an aged calibration.
+   */
+  advanceTime(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`advanceTime: ms must be a finite number >= 0, got ${ms}`);
+    this.simMs += ms;
   }
 
   /** What the board says in `ID` and `TOPO`. */
@@ -198,6 +221,9 @@ export class TwinBoardCore {
   measure(samples: number = DEFAULT_SAMPLES): Float64Array {
     if (!Number.isInteger(samples)) throw badRequest(`sample count must be an integer, got ${samples}`);
     if (samples < 1 || samples > MAX_SAMPLES) throw outOfRange(`sample count must be in 1..${MAX_SAMPLES}, got ${samples}`);
+    // settle, then sample every node `samples` times at the ADC's rate (one multiplexed converter); the readings
+    // are those of the state at the end of the sampling
+    this.simMs += SETTLE_MS + (1000 * samples * this.n) / this.model.maxSampleRate;
     const v = this.physicalVoltages();
     const { bits, lo, hi, noise } = this.model.adc;
     const top = 2 ** bits - 1;
@@ -291,6 +317,7 @@ export class TwinBoardCore {
     }
     this.clamps = new Map();
     this.cached = null;
+    this.simMs += STEP_UPDATE_MS;
     this.stats.steps++;
     return { freeTargets: Float64Array.from(targets, ([node]) => vf[node]), changed };
   }
@@ -451,7 +478,7 @@ export class TwinBoardCore {
   }
 
   private applyDrift(): void {
-    const now = this.clock();
+    const now = this.simMs;
     const dtHours = (now - this.lastDriftMs) / 3.6e6;
     if (this.ideal || this.model.drift === 0 || !(dtHours > 0)) {
       if (dtHours > 0 || !Number.isFinite(dtHours)) this.lastDriftMs = now;

@@ -22,9 +22,9 @@ export function flawedModel(name = 'penn-gen1', over: { drift?: number; offsetSp
   return m;
 }
 
-export function flawedTwin(name = 'penn-gen1', seed = 3, over: { drift?: number; clock?: () => number; offsetSpread?: number } = {}): FlawedTwin {
+export function flawedTwin(name = 'penn-gen1', seed = 3, over: { drift?: number; offsetSpread?: number } = {}): FlawedTwin {
   const model = flawedModel(name, over);
-  const core = new TwinBoardCore(model, { seed, ...(over.clock ? { clock: over.clock } : {}) });
+  const core = new TwinBoardCore(model, { seed });
   return { model, core, board: new InProcessTwinBoard(core) };
 }
 

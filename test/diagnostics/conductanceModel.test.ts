@@ -18,7 +18,7 @@ describe('settingsToConductance', () => {
 
   it('equals the ideal twin conductances (penn-gen1); the multiplier reproduces the non-ideal twin', () => {
     for (const ideal of [true, false]) {
-      const core = new TwinBoardCore(gen1, { seed: 2, ideal, clock: () => 0 });
+      const core = new TwinBoardCore(gen1, { seed: 2, ideal });
       core.setEdges(gen1.edges.map((_, e) => [e, (7 * e) % 100] as [number, number]));
       const truth = core.trueConductances();
       if (gen1.edge.kind !== 'tap') throw new Error('tap');

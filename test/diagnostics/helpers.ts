@@ -71,9 +71,9 @@ export function impose(core: TwinBoardCore, pattern: ReadonlyMap<number, number>
   core.setClamps(clamps);
 }
 
-/** A penn-gen1 twin with random taps (seeded), drift off (fixed clock). */
+/** A penn-gen1 twin with random taps (seeded); its drift runs on its own simulated time, so it is reproducible. */
 export function gen1Twin(seed: number, ideal: boolean): TwinBoardCore {
-  const core = new TwinBoardCore(gen1, { seed, ideal, clock: () => 0 });
+  const core = new TwinBoardCore(gen1, { seed, ideal });
   const rng = new Rng(seed + 100);
   core.setEdges(gen1.edges.map((_, e) => [e, 20 + rng.int(60)] as [number, number]));
   return core;

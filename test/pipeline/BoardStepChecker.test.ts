@@ -12,7 +12,7 @@ const task = referenceTask({ count: 10, test: 0 });
 
 /** Train a few steps on an ideal twin with `fault` applied before the first step; the first step's check. */
 async function firstCheck(fault: (core: TwinBoardCore) => void): Promise<{ check: StepCheck; alarms: number }> {
-  const core = new TwinBoardCore(model, { ideal: true, clock: () => 0 });
+  const core = new TwinBoardCore(model, { ideal: true });
   const board = new InProcessTwinBoard(core);
   const id = await board.identify();
   const checker = new BoardStepChecker(id, model.edge, await board.readEdges(), {

@@ -1,8 +1,8 @@
 import { Matrix, solve as denseSolve } from 'ml-matrix';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../src/physics/Rng.js';
 import { type BoardModel, loadBoardModel } from '../../twins/BoardModel.js';
-import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
+import { SETTLE_MS, STEP_SAMPLES, STEP_UPDATE_MS, TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { TwinError } from '../../twins/TwinError.js';
 
 const gen1 = loadBoardModel('penn-gen1');
@@ -284,7 +284,7 @@ describe('TwinBoardCore, gate board (penn-gen2)', () => {
 describe('TwinBoardCore non-idealities', () => {
   it('noise: repeated measures vary with std ~ noise / sqrt(samples); same seed, same sequence', () => {
     const make = (seed: number): TwinBoardCore => {
-      const c = new TwinBoardCore(gen1, { seed, clock: () => 0 });
+      const c = new TwinBoardCore(gen1, { seed });
       c.setSources([[0, 4], [15, 0]]);
       return c;
     };
@@ -311,32 +311,31 @@ describe('TwinBoardCore non-idealities', () => {
 
   it('tolerance and DAC errors are seeded and absent when ideal', () => {
     const nominal = gen1.edges.map(() => tapK(gen1, 50));
-    const real = new TwinBoardCore(gen1, { seed: 1, clock: () => 0 }).trueConductances();
+    const real = new TwinBoardCore(gen1, { seed: 1 }).trueConductances();
     const ratios = Array.from(real, (k, e) => k / nominal[e] - 1);
     const sd = Math.sqrt(ratios.reduce((s, x) => s + x * x, 0) / ratios.length);
     expect(sd).toBeGreaterThan(0.025);
     expect(sd).toBeLessThan(0.09);
-    expect(Array.from(new TwinBoardCore(gen1, { seed: 1, clock: () => 0 }).trueConductances())).toEqual(Array.from(real));
+    expect(Array.from(new TwinBoardCore(gen1, { seed: 1 }).trueConductances())).toEqual(Array.from(real));
     const ideal = new TwinBoardCore(gen1, { seed: 1, ideal: true }).trueConductances();
     ideal.forEach((k, e) => expect(k).toBeCloseTo(nominal[e], 15));
-    const c = new TwinBoardCore(gen1, { seed: 1, clock: () => 0 });
+    const c = new TwinBoardCore(gen1, { seed: 1 });
     c.setSources([[0, 4]]);
     const out = c.trueImposed().get(0)!;
     expect(out).not.toBe(4);
     expect(Math.abs(out - 4)).toBeLessThan(0.05);
   });
 
-  it('drift: a slow random walk driven by the clock, none when ideal', () => {
-    let now = 0;
-    const clock = (): number => now;
-    const core = new TwinBoardCore(gen1, { seed: 2, clock });
-    const ideal = new TwinBoardCore(gen1, { seed: 2, clock, ideal: true });
+  it('drift: a slow random walk in the simulated time, none when ideal', () => {
+    const core = new TwinBoardCore(gen1, { seed: 2 });
+    const ideal = new TwinBoardCore(gen1, { seed: 2, ideal: true });
     const k0 = core.trueConductances();
     const i0 = ideal.trueConductances();
-    core.setSources([[0, 1]]);
-    core.measure();
+    // nothing but time moves the factors: hidden-truth reads without time passing leave them
     expect(Array.from(core.trueConductances())).toEqual(Array.from(k0));
-    now = 100 * 3.6e6; // 100 hours
+    core.advanceTime(100 * 3.6e6); // 100 hours
+    ideal.advanceTime(100 * 3.6e6);
+    core.setSources([[0, 1]]);
     core.measure();
     ideal.measure();
     const k1 = core.trueConductances();
@@ -346,5 +345,57 @@ describe('TwinBoardCore non-idealities', () => {
     expect(sd / expected).toBeGreaterThan(0.6);
     expect(sd / expected).toBeLessThan(1.5);
     expect(Array.from(ideal.trueConductances())).toEqual(Array.from(i0));
+  });
+});
+
+describe('TwinBoardCore keeps its own simulated time (issue 11 point 2)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** A noisy, drifting twin's readings over a short session of measurements and steps. */
+  function session(model: BoardModel, seed: number): number[] {
+    const core = new TwinBoardCore(model, { seed });
+    const out: number[] = [];
+    core.setSources([[0, 3], [15, 0]]);
+    for (let i = 0; i < 40; i++) {
+      out.push(...core.measure(64));
+      core.step([[9, 1.2], [10, 2.1]], 0.5);
+    }
+    out.push(...core.edgeSettings(), ...core.trueEdgeFactors());
+    return out;
+  }
+
+  it('time advances by what the board does: settling and sampling per measurement, the update per step', () => {
+    const core = new TwinBoardCore(gen1, { seed: 1 });
+    expect(core.simulatedMs).toBe(0);
+    core.setSources([[0, 1]]);
+    core.setEdges([[0, 10]]);
+    expect(core.simulatedMs).toBe(0);
+    core.measure(100);
+    const perMeasure = (n: number): number => SETTLE_MS + (1000 * n * gen1.nodes) / gen1.maxSampleRate;
+    expect(core.simulatedMs).toBeCloseTo(perMeasure(100), 12);
+    core.step([[9, 1]], 0.5);
+    expect(core.simulatedMs).toBeCloseTo(perMeasure(100) + 2 * perMeasure(STEP_SAMPLES) + STEP_UPDATE_MS, 12);
+    core.reboot();
+    core.advanceTime(1000);
+    expect(core.simulatedMs).toBeCloseTo(1000 + perMeasure(100) + 2 * perMeasure(STEP_SAMPLES) + STEP_UPDATE_MS, 12);
+    expect(() => core.advanceTime(-1)).toThrow(RangeError);
+  });
+
+  it('a seeded noisy twin gives the same readings whatever the wall clock does', () => {
+    // drift is strong here (50 %/h) so that any dependence on real time would show at once
+    const model = { ...gen1, drift: 0.5 };
+    const a = session(model, 4);
+    // the wall clock jumps by hours between calls: the twin must not see it
+    let t = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (t += 3.6e6));
+    vi.spyOn(Date, 'now').mockImplementation(() => (t += 3.6e6));
+    const b = session(model, 4);
+    expect(b).toEqual(a);
+    // not a vacuous comparison: another seed differs, and the session's time made the factors drift
+    expect(session(model, 5)).not.toEqual(a);
+    const fresh = Array.from(new TwinBoardCore(model, { seed: 4 }).trueEdgeFactors());
+    expect(a.slice(-gen1.edges.length)).not.toEqual(fresh);
   });
 });

@@ -40,8 +40,8 @@ function denseNodal(nodes: number, edges: [number, number][], k: ArrayLike<numbe
 describe('TwinBoardCore fault knobs (twin-only)', () => {
   it('change nothing when unused or removed: readings bit-identical to an untouched twin of the same seed', () => {
     for (const ideal of [true, false]) {
-      const a = new TwinBoardCore(gen1, { seed: 9, ideal, clock: () => 0 });
-      const b = new TwinBoardCore(gen1, { seed: 9, ideal, clock: () => 0 });
+      const a = new TwinBoardCore(gen1, { seed: 9, ideal });
+      const b = new TwinBoardCore(gen1, { seed: 9, ideal });
       for (const c of [a, b]) c.setSources([[0, 4.2], [15, 0], [6, 1.7]]);
       a.injectEdgeFault(4, 'open');
       a.injectEdgeFault(9, 'short');
