@@ -87,6 +87,8 @@ export interface EngineDeps<C extends CheckResultLike = CheckResultLike> {
   now?: () => number;
   /** A calibration of the board, for host-side updates and evaluations (see StepContext.calibration). */
   calibration?: Calibration;
+  /** The task's file (or other source), for messages about a task the board cannot run; default `task`. */
+  taskSource?: string;
   /**
    * Learning-stability monitor: called with the settings after the first step and then every `every` steps (default
    * 50), with the step's free-state readings of every node when it has them (host-stepped); a non-null result is
@@ -219,7 +221,7 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
     let id: BoardIdentity;
     try {
       id = (await withLinkRetry(() => board.identify(), plan.stepRetries)).value;
-      checkTaskOnBoard(task, id);
+      checkTaskOnBoard(task, id, deps.taskSource);
     } catch (e) {
       this.close('failed');
       throw e;

@@ -7,6 +7,7 @@
  * start ({@link withLinkRetry}): the board layer has restored the last acknowledged state, and nothing is applied
  * twice.
  */
+import { wireNumber } from '../../firmware-protocol/codec.js';
 import { BoardDisconnectedError, BoardTimeoutError, InvalidInputError } from '../errors.js';
 import type { Board, BoardIdentity } from '../device/Board.js';
 import { cost, squaredError } from '../physics/cost.js';
@@ -75,7 +76,15 @@ export interface StepResult {
   attempts: number;
 }
 
-/** Check that the task's node roles are possible on this board (InvalidInputError naming the field otherwise). */
+/**
+ * Check that the task is possible on this board before anything is sent, whichever side computes the update
+ * (InvalidInputError naming the task's field otherwise): every node role exists on the board, and every voltage the
+ * task asks the board to impose (sources at each example's inputs, ground at 0 V, targets at each example's desired
+ * outputs, which bound every clamp between the free state and the target) lies in the board's DAC range. Out-of-range
+ * targets used to be limited to the range without a word in host-stepped runs while device-stepped runs refused them.
+ * With a calibration, the DAC command that corrects an in-range voltage for a channel's gain and offset is still
+ * limited to the range (at most the channel's offset beyond a rail: the nearest voltage the channel can make).
+ */
 export function checkTaskOnBoard(task: Task, id: BoardIdentity, source = 'task'): void {
   for (const [field, nodes, allowed, what] of [
     ['sources', task.sources, id.drivable, 'drivable'],
@@ -89,6 +98,31 @@ export function checkTaskOnBoard(task: Task, id: BoardIdentity, source = 'task')
           `node ${n} is not ${what} on board ${id.model} (${what} nodes: ${allowed.join(',')})`,
           `choose ${field} among the board's ${what} nodes`,
         );
+      }
+    });
+  }
+  const { lo, hi } = id.dac;
+  const range = `the DAC range of board ${id.model}, ${lo}..${hi} V`;
+  if (task.ground.length > 0 && !(lo <= 0 && 0 <= hi)) {
+    throw new InvalidInputError({ source, field: 'ground' }, `ground nodes are held at 0 V, outside ${range}`, 'use a board whose DAC range includes 0 V, or drive the reference node as a source at a voltage in range');
+  }
+  for (const set of ['train', 'test'] as const) {
+    task[set].forEach((ex, k) => {
+      for (const [key, values, role] of [
+        ['in', ex.in, 'source'],
+        ['out', ex.out, 'target'],
+      ] as const) {
+        values.forEach((v, i) => {
+          // as the wire carries it (6 decimals), which is what the board checks
+          const w = wireNumber(v);
+          if (!(w >= lo && w <= hi)) {
+            throw new InvalidInputError(
+              { source, field: `${set}[${k}].${key}[${i}]` },
+              `${role} voltage ${v} V is outside ${range}; the board cannot ${role === 'source' ? 'drive' : 'clamp'} it`,
+              `rescale the task's ${role} voltages into ${lo}..${hi} V`,
+            );
+          }
+        });
       }
     });
   }
@@ -147,6 +181,8 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
   const vf = cal ? cal.readingsToVolts(vfRaw) : vfRaw;
   const clamps = new Map<number, number>();
   task.targets.forEach((n, i) => clamps.set(n, vf[n] + ctx.eta * (ex.out[i] - vf[n])));
+  // Targets are in the DAC range (checkTaskOnBoard), so a clamp between the free state and its target can leave the
+  // range only by the free state's noise at a rail: limited to the rail, exactly as the board's own STEP does.
   const dacClamps = cal ? commandsFor(clamps, 'clamp', id, cal) : clampToDac(clamps, id);
   await board.setClamps(dacClamps);
   const vcRaw = await board.measure(ctx.samples);

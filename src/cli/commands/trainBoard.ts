@@ -186,7 +186,7 @@ export interface ReportLabels {
 export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io, calibration?: Calibration): Promise<number> {
   const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
   const stability = stabilityMonitor(id, planned, calibration);
-  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability });
+  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability, taskSource: labels.taskPath });
   const plan = engine.plan;
   const view =
     !labels.json && io.stderr.isTTY

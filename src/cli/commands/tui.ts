@@ -86,9 +86,9 @@ export async function tui(argv: string[], io: Io): Promise<number> {
   try {
     const id = await board.identify();
     const known = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
-    const { net, task, netPath } = files ? loadFiles(files) : modelFiles(id, known);
+    const { net, task, netPath, taskPath } = files ? loadFiles(files) : modelFiles(id, known);
     checkNetworkMatchesBoard(net, id, netPath);
-    checkTaskOnBoard(task, id);
+    checkTaskOnBoard(task, id, taskPath);
     const calibration = calibrationPath ? loadCalibration(calibrationPath, id, io) : undefined;
     const planned: TrainingPlan = { ...options, name: `tui ${spec}`, task };
     const plan = resolvePlan(planned);
@@ -162,10 +162,10 @@ function defaultsFor(spec: string): { net: Network; task: Task; netPath: string;
   return { net: boardNetwork(loadBoardModel(model)), task: referenceTask(), netPath: `board ${model}`, taskPath: 'the reference task' };
 }
 
-function modelFiles(id: BoardIdentity, known: ReturnType<typeof loadBoardModel> | undefined): { net: Network; task: Task; netPath: string } {
+function modelFiles(id: BoardIdentity, known: ReturnType<typeof loadBoardModel> | undefined): { net: Network; task: Task; netPath: string; taskPath: string } {
   if (!known) {
     throw new InvalidInputError({ source: 'clln tui' }, `board ${id.model} is not a shipped model, so its network is unknown`, 'give its network and a task: clln tui --board SPEC NETWORK TASK');
   }
-  return { net: boardNetwork(known), task: referenceTask(), netPath: `board ${id.model}` };
+  return { net: boardNetwork(known), task: referenceTask(), netPath: `board ${id.model}`, taskPath: 'the reference task' };
 }
 
