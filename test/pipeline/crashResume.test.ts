@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,20 +10,72 @@ import { readRun } from '../../src/store/readRun.js';
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 const built = existsSync(CLI);
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Events in a run record so far: complete lines whose document is an `event` (a torn last line is not counted). */
+function countEvents(path: string): number {
+  if (!existsSync(path)) return 0;
+  const text = readFileSync(path, 'utf8');
+  let n = 0;
+  for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) if (line.startsWith('["event"')) n++;
+  return n;
 }
 
-/** Start `clln ARGS`, kill -9 it after `ms` (unless it ends first); resolves with whether it was killed. */
-function runAndKill(args: string[], cwd: string, ms: number): Promise<boolean> {
+/** countEvents for a file that grows while we watch: reads only what was appended since the last look. */
+class EventCounter {
+  private offset = 0;
+  private count = 0;
+  private partial = '';
+  constructor(private readonly path: string) {}
+
+  get events(): number {
+    if (!existsSync(this.path)) return 0;
+    const size = statSync(this.path).size;
+    if (size < this.offset) {
+      // truncated (a resume dropped a torn line): count again from the start
+      this.offset = 0;
+      this.count = 0;
+      this.partial = '';
+    }
+    if (size > this.offset) {
+      const fd = openSync(this.path, 'r');
+      try {
+        const buf = Buffer.alloc(size - this.offset);
+        readSync(fd, buf, 0, buf.length, this.offset);
+        this.offset = size;
+        const lines = (this.partial + buf.toString('utf8')).split('\n');
+        this.partial = lines.pop()!;
+        for (const line of lines) if (line.startsWith('["event"')) this.count++;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return this.count;
+  }
+}
+
+/**
+ * Start `clln ARGS` and kill -9 it at a moment chosen by what it has done, never by elapsed time (on a loaded
+ * machine a pty twin may need seconds to answer): `'spawn'` kills it as soon as the process exists (start-up, before
+ * the board answers); a number kills it once the record at `run` holds that many events (mid-run; the check is
+ * repeated until it holds or the process ends). `null` lets it finish. Resolves with whether it was killed.
+ */
+function runAndKill(args: string[], cwd: string, run: string, at: 'spawn' | number | null): Promise<boolean> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: 'ignore' });
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = child.kill('SIGKILL');
-    }, ms);
+    let poll: NodeJS.Timeout | null = null;
+    const counter = new EventCounter(run);
+    const kill = (): void => {
+      if (!killed && child.exitCode === null) killed = child.kill('SIGKILL');
+    };
+    if (at === 'spawn') child.once('spawn', kill);
+    else if (at !== null) {
+      // a condition, not a duration: look at the record again and again until it holds
+      poll = setInterval(() => {
+        if (counter.events >= at) kill();
+      }, 5);
+    }
     child.on('exit', () => {
-      clearTimeout(timer);
+      if (poll) clearInterval(poll);
       done(killed);
     });
   });
@@ -36,8 +88,8 @@ describe.skipIf(!built)('crash safety: kill -9 at random moments, then clln resu
     const task = join(dir, 'task.json');
     spawnSync(process.execPath, [CLI, 'network', 'board', 'penn-gen1', '--out', net]);
     spawnSync(process.execPath, [CLI, 'task', 'linear', '--matrix', '0.15,0.3;0.2,0.1', '--sources', '0,3', '--targets', '9,10', '--ground', '15', '--count', '20', '--test', '4', '--seed', '1', '--network', net, '--out', task]);
-    // enough steps that 20 kills land before the run can finish, even on a fast machine (about 30 steps per attempt here)
-    const steps = 1000;
+    // more steps than the 20 kills can reach (at most 16 new events each), so that the last attempt finishes the run
+    const steps = 400;
     const common = ['--twin-ideal', '--steps', String(steps), '--order', 'sequential', '--seed', '2'];
 
     // the reference: the same run, uninterrupted, on the in-process twin (bit-identical to the pty twin when ideal)
@@ -48,21 +100,23 @@ describe.skipIf(!built)('crash safety: kill -9 at random moments, then clln resu
     const run = join(dir, 'run.jsonl');
     const rng = new Rng(7);
     let kills = 0;
-    let finished = false;
     let midRun = 0;
-    let recordedBefore = 0;
-    for (let attempt = 0; attempt < 60 && !finished; attempt++) {
+    let attempts = 0;
+    for (; kills < 20 && attempts < 60; attempts++) {
       const args = existsSync(run) ? ['resume', run] : ['train', net, task, '--board', 'pty', ...common, '--twin-baud', '1000000', '--record', run];
-      // kill anywhere from start-up (before the board answers) to well into the steps
-      const killed = kills < 20 ? await runAndKill(args, dir, 200 + rng.next() * 2300) : await runAndKill(args, dir, 120_000);
-      if (killed) kills++;
-      const now = existsSync(run) ? readRun(run) : undefined;
-      if (now?.status === 'complete') finished = true;
-      else if (killed && now && now.events.length > recordedBefore) midRun++; // killed while stepping
-      recordedBefore = now?.events.length ?? 0;
-      await sleep(50);
+      const before = countEvents(run);
+      // one kill in five during start-up, the others after 1 to 16 more steps were recorded
+      const at = rng.next() < 0.2 ? 'spawn' : before + 1 + rng.int(16);
+      if (await runAndKill(args, dir, run, at)) {
+        kills++;
+        if (countEvents(run) > before) midRun++;
+      }
     }
-    expect(kills).toBeGreaterThanOrEqual(20);
+    // then let it finish
+    const finalRun = await runAndKill(['resume', run], dir, run, null);
+    expect(finalRun).toBe(false);
+    const finished = readRun(run).status === 'complete';
+    expect(kills).toBe(20);
     // most kills land in the middle of training, not only during start-up
     expect(midRun).toBeGreaterThanOrEqual(8);
     expect(finished).toBe(true);
