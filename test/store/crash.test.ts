@@ -1,5 +1,5 @@
 /**
- * kill -9 of the recording process at random moments: every event the child reported as appended (append had
+ * kill -9 of the recording process at random moments (chosen by the number of events it reported): every event the child reported as appended (append had
  * returned) must be in the file, at most the one in progress may be torn, and resume continues with the next step.
  */
 import { spawn } from 'node:child_process';
@@ -7,6 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/physics/Rng.js';
 import { readRun } from '../../src/store/readRun.js';
 import { RunWriter } from '../../src/store/RunWriter.js';
 import { DIST, tempDir } from './helpers.js';
@@ -48,17 +49,23 @@ interface Round {
   exit: string;
 }
 
-function runAndKill(path: string, mode: 'create' | 'resume', delayMs: number): Promise<Round> {
+/**
+ * Run the child and kill -9 it once it has reported `killAt` appended events: a moment chosen by what it did, not
+ * by elapsed time (a loaded machine may append nothing for a while). It keeps appending while the signal travels,
+ * so the kill still lands anywhere, inside a write or between two.
+ */
+function runAndKill(path: string, mode: 'create' | 'resume', killAt: number): Promise<Round> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [child, path, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    let armed = false;
+    let sent = false;
     p.stdout.setEncoding('utf8').on('data', (s: string) => {
       out += s;
-      if (!armed && out.includes('ready\n')) {
-        armed = true;
-        setTimeout(() => p.kill('SIGKILL'), delayMs);
+      const last = /(\d+)\n$/.exec(out);
+      if (!sent && last && Number(last[1]) >= killAt) {
+        sent = true;
+        p.kill('SIGKILL');
       }
     });
     p.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
@@ -81,10 +88,11 @@ describe('crash safety (kill -9)', () => {
     let recorded = 0;
     let reportedTotal = 0;
     let tornSeen = 0;
+    const rng = new Rng(11);
     for (let round = 0; round < 5; round++) {
-      const delay = 5 + Math.floor(Math.random() * 60);
-      const r = await runAndKill(path, round === 0 ? 'create' : 'resume', delay);
-      const ctx = `round ${round}, kill ${delay} ms after ready, reported ${r.reported}`;
+      const killAt = recorded + 1 + rng.int(200);
+      const r = await runAndKill(path, round === 0 ? 'create' : 'resume', killAt);
+      const ctx = `round ${round}, kill once ${killAt} were reported, reported ${r.reported}`;
       if (round > 0) expect(r.resumedWith, ctx).toBe(recorded); // resume saw exactly what was on file
       const run = readRun(path);
       const n = run.events.length;
