@@ -305,9 +305,9 @@ describe('LaplacianSystem', () => {
     const n = 10000;
     const net = randomNetwork(n, 2 * n, rng); // mean degree 6
     const imposed = [1, 2, 3, 4];
-    const t0 = performance.now();
+    // the choice is made from the symbolic analysis, before any conductance exists to factorise: the hopeless
+    // numeric factorisation is never attempted (timing is the benchmark's business, not a test's)
     const sys = system(net, imposed);
-    expect(performance.now() - t0).toBeLessThan(5000); // the hopeless factorisation is abandoned early
     expect(sys.analysis.method).toBe('cg');
     expect(sys.analysis.nnzL).toBeGreaterThan(60 * sys.analysis.nnzA);
     const k = Float64Array.from(net.a, () => rng.uniform(0.5, 2));
