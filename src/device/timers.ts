@@ -1,21 +1,7 @@
-/**
- * The timer functions the serial host uses, injectable so that tests can drive time by hand.
- * The default reads the global functions at call time, so vitest's fake timers (which patch the globals)
- * also work without injecting anything.
- */
-export interface Timers {
-  /** Milliseconds on a monotonic-enough clock (only differences are used). */
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The timer functions the serial host uses (shared with the run writer: src/timers.ts). */
+import type { Timers } from '../timers.js';
 
-/** Global timers, looked up on every call (see above). */
-export const systemTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
-};
+export { systemTimers, type Timers } from '../timers.js';
 
 /** A promise that resolves after `ms`, or rejects with `signal`'s abort error; never keeps a timer after abort. */
 export function sleep(timers: Timers, ms: number, signal?: AbortSignal, onAbort?: () => Error): Promise<void> {

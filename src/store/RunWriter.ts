@@ -12,6 +12,7 @@
 import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CllnError, InvalidInputError, show } from '../errors.js';
+import { systemTimers, type Timers } from '../timers.js';
 import {
   epochSeconds,
   newUid,
@@ -36,6 +37,8 @@ export interface RunWriterOptions {
   clock?: () => number;
   /** Called with the last event seq_num known to be on disk, after each fsync that made progress. */
   onDurable?: (seq: number) => void;
+  /** Timers of the fsync batching (its interval is measured on `now()`); default the global ones. For tests. */
+  timers?: Timers;
   /**
    * Benchmark baseline only: never fsync events (they still reach the OS on append, so they survive kill -9 but
    * not a power cut). Start, descriptor and stop are still fsynced.
@@ -63,9 +66,10 @@ export class RunWriter {
   private readonly onDurable?: (seq: number) => void;
   private readonly noFsync: boolean;
   private readonly dataKeys: Set<string>;
-  /** performance.now() of the oldest write not yet covered by an fsync, or undefined when all is on disk. */
+  private readonly timers: Timers;
+  /** timers.now() of the oldest write not yet covered by an fsync, or undefined when all is on disk. */
   private unsyncedSince: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private inFlight: Promise<void> | undefined;
   private failure: Error | undefined;
   private closed = false;
@@ -82,6 +86,7 @@ export class RunWriter {
     this.durable = seq;
     this.intervalMs = checkInterval(opts.fsyncIntervalMs);
     this.clock = opts.clock ?? epochSeconds;
+    this.timers = opts.timers ?? systemTimers;
     this.onDurable = opts.onDurable;
     this.noFsync = opts.unsafeNoFsync === true;
     this.dataKeys = new Set(Object.keys(descriptor.data_keys));
@@ -181,7 +186,7 @@ export class RunWriter {
     const seq = this.seq + 1;
     const ev: EventDoc = { uid: newUid(), descriptor: this.descriptor.uid, time, seq_num: seq, data: data as Record<string, JsonValue>, timestamps: ts };
     const text = line('event', ev);
-    const now = performance.now();
+    const now = this.timers.now();
     this.write(text);
     this.seq = seq;
     if (this.noFsync) return seq;
@@ -197,8 +202,10 @@ export class RunWriter {
       return seq;
     }
     if (!this.timer) {
-      this.timer = setTimeout(() => this.timerFired(), Math.max(0, this.intervalMs - (now - this.unsyncedSince)));
-      this.timer.unref?.();
+      const h = this.timers.setTimeout(() => this.timerFired(), Math.max(0, this.intervalMs - (now - this.unsyncedSince)));
+      // a pending fsync must not keep the process alive on its own
+      (h as { unref?: () => void } | undefined)?.unref?.();
+      this.timer = h;
     }
     return seq;
   }
@@ -310,7 +317,7 @@ export class RunWriter {
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
   }
 

@@ -3,12 +3,43 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { RunWriter } from '../../src/store/RunWriter.js';
+import type { Timers } from '../../src/timers.js';
 import { readRun } from '../../src/store/readRun.js';
 import { descriptorInput, startDoc, stepData, tempDir } from './helpers.js';
 
 const dir = tempDir();
 let n = 0;
 const fresh = () => join(dir, `run-${++n}.jsonl`);
+
+/** Timers driven by hand: `advance(ms)` moves the clock and fires the timers that fall due. */
+class ManualTimers implements Timers {
+  t = 0;
+  private pending: { at: number; fn: () => void; id: number }[] = [];
+  private ids = 0;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.ids;
+    this.pending.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(h: unknown): void {
+    this.pending = this.pending.filter((p) => p.id !== h);
+  }
+  get scheduled(): number {
+    return this.pending.length;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    for (;;) {
+      const due = this.pending.filter((p) => p.at <= this.t).sort((a, b) => a.at - b.at)[0];
+      if (!due) return;
+      this.pending = this.pending.filter((p) => p !== due);
+      due.fn();
+    }
+  }
+}
 
 function fakeClock(t0 = 1_700_000_100): () => number {
   let t = t0;
@@ -92,36 +123,42 @@ describe('RunWriter / readRun', () => {
     await w.stop('success', '');
   });
 
-  it('batched fsync: the timer makes each event durable within fsyncIntervalMs of its write', async () => {
-    const durableAt: [number, number][] = [];
-    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { onDurable: (s) => durableAt.push([s, performance.now()]) });
-    const t0 = performance.now();
+  it('batched fsync: the timer makes each event durable within fsyncIntervalMs of its first unsynced write', async () => {
+    const timers = new ManualTimers();
+    let durable!: (seq: number) => void;
+    const madeDurable = new Promise<number>((r) => (durable = r));
+    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { timers, onDurable: (s) => durable(s) });
     w.append(stepData(0));
-    w.append(stepData(1));
+    timers.advance(60);
+    w.append(stepData(1)); // the batch is timed from the first unsynced write, not the last
     expect(w.durableSeq).toBe(0); // batched: not yet
-    await new Promise((r) => setTimeout(r, 150));
+    expect(timers.scheduled).toBe(1);
+    timers.advance(39.9);
+    expect(timers.scheduled).toBe(1); // 99.9 ms after the first write: still waiting
+    timers.advance(0.1); // 100 ms: the fsync starts (off the event loop)
+    expect(timers.scheduled).toBe(0);
+    expect(await madeDurable).toBe(2);
     expect(w.durableSeq).toBe(2);
-    expect(durableAt).toHaveLength(1);
-    expect(durableAt[0][0]).toBe(2);
-    // timer at 100 ms, then the fsync itself (a few ms on a disk); generous bound for a loaded machine
-    expect(durableAt[0][1] - t0).toBeGreaterThanOrEqual(95);
-    expect(durableAt[0][1] - t0).toBeLessThan(150);
 
     // a shorter interval
-    const w2 = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 10 });
+    const t2 = new ManualTimers();
+    let durable2!: (seq: number) => void;
+    const madeDurable2 = new Promise<number>((r) => (durable2 = r));
+    const w2 = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 10, timers: t2, onDurable: (s) => durable2(s) });
     w2.append(stepData(0));
-    await new Promise((r) => setTimeout(r, 60));
-    expect(w2.durableSeq).toBe(1);
+    t2.advance(9);
+    expect(t2.scheduled).toBe(1);
+    t2.advance(1);
+    expect(await madeDurable2).toBe(1);
     await Promise.all([w.stop('success'), w2.stop('success')]);
   });
 
   it('batched fsync: a loop that never yields still fsyncs in line once the oldest unsynced write is older than the interval', async () => {
-    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 20 });
+    const timers = new ManualTimers();
+    const w = RunWriter.create(fresh(), startDoc(), descriptorInput(), { fsyncIntervalMs: 20, timers });
     w.append(stepData(0));
-    const t = performance.now();
-    while (performance.now() - t < 30) {
-      // busy: the timer cannot run
-    }
+    // 30 ms pass without the event loop running the timer (a busy loop): the clock moves, the timer does not fire
+    timers.t += 30;
     w.append(stepData(1));
     expect(w.durableSeq).toBe(2);
     w.append(stepData(2));
