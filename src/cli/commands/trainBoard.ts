@@ -15,7 +15,8 @@ import { RunWriter } from '../../store/RunWriter.js';
 import { adcLsb } from '../../diagnostics/measurementNoise.js';
 import { BoardStepChecker, type StepCheck } from '../../pipeline/BoardStepChecker.js';
 import { DEFAULT_RUNS_DIR } from '../../store/listRuns.js';
-import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection, type TwinConnectOptions } from '../../pipeline/runRecord.js';
+import { RunRecorder, trainingStart, type BoardConnection, type TwinConnectOptions } from '../../pipeline/runRecord.js';
+import { StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
 import { TrainProgress } from '../trainProgress.js';
 import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
@@ -70,12 +71,14 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
     const id = await board.identify();
     checkNetworkMatchesBoard(req.net, id, req.netPath);
     const calibration = req.calibrationPath ? loadCalibration(req.calibrationPath, id, io) : undefined;
-    let writer: RunWriter | undefined;
+    const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
+    let recorder: RunRecorder | undefined;
     if (recordPath) {
       mkdirSync(dirname(recordPath), { recursive: true });
-      writer = RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection, calibration), trainingDescriptor(id, req.task));
+      const layout = stepLayout(id, planned, checker);
+      recorder = new RunRecorder(RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection, calibration), layout.descriptor()), layout);
     }
-    return await runAndReport(board, id, planned, writer, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io, calibration);
+    return await runAndReport(board, id, planned, recorder, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io, { calibration, checker });
   } finally {
     await board.close();
   }
@@ -180,13 +183,33 @@ export interface ReportLabels {
 }
 
 /**
- * Run `plan` on the engine against an identified board, recording each step when a writer is given, and report as
- * `clln train` does. Shared by `clln train --board` and `clln resume`.
+ * What a run of `planned` on board `id` records per step: `alarm` only when every step is checked (host-stepped, with
+ * a checker; a device-stepped step reports only the targets, which cannot be checked node by node).
  */
-export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io, calibration?: Calibration): Promise<number> {
-  const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
+export function stepLayout(id: BoardIdentity, planned: TrainingPlan, checker: BoardStepChecker | undefined): StepRecordLayout {
+  const plan = resolvePlan(planned);
+  return StepRecordLayout.forRun(id, plan.task, { update: plan.update, checked: plan.update === 'host' && checker !== undefined });
+}
+
+/**
+ * Run `plan` on the engine against an identified board, recording each step when a recorder is given (its writer is
+ * stopped at the end), and report as `clln train` does. Shared by `clln train --board` and `clln resume`. `checker`:
+ * the live check (default {@link stepChecker}'s).
+ */
+export async function runAndReport(
+  board: Board,
+  id: BoardIdentity,
+  planned: TrainingPlan,
+  recorder: RunRecorder | undefined,
+  labels: ReportLabels,
+  io: Io,
+  opts: { calibration?: Calibration; checker?: BoardStepChecker } = {},
+): Promise<number> {
+  const { calibration } = opts;
+  const checker = opts.checker ?? (await stepChecker(board, id, resolvePlan(planned).samples, calibration));
+  const writer = recorder?.writer;
   const stability = stabilityMonitor(id, planned, calibration);
-  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability });
+  const engine = new TrainingEngine(board, planned, { ...(recorder ? { recorder } : {}), checker, calibration, stability });
   const plan = engine.plan;
   const view =
     !labels.json && io.stderr.isTTY
