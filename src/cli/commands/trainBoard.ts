@@ -20,7 +20,8 @@ import { StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
 import { TrainProgress } from '../trainProgress.js';
 import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
-import { gateLearningRate, StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
+import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
+import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
 import { settingsToConductance } from '../../diagnostics/conductanceModel.js';
 
 /** What `clln train --board` needs beyond the files. */
@@ -122,10 +123,6 @@ export async function stepChecker(board: Board, id: BoardIdentity, samples: numb
 }
 
 /**
- * The learning-stability monitor of a gate board (alpha_eff = 2 eta amp s, see StabilityMonitor.ts), for boards whose
- * edge law is known (calibrated, or a shipped model). Tap boards step by sign: no monitor.
- */
-/**
  * Settings -> conductances (S) of a board: the calibration's per-edge law, else the board model's nominal law
  * (shipped models); undefined when neither is known. Gate edges depend on the node voltages: the given readings
  * (calibrated through the calibration's ADC), or the middle of the ADC range without them.
@@ -140,22 +137,20 @@ export function conductanceLaw(id: BoardIdentity, cal?: Calibration): ((settings
   return (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
 }
 
+/**
+ * The learning-stability monitor of a board run whose step has a learning rate: gate boards, alpha_eff = 2 eta amp s
+ * (boardLearningStep.ts), for boards whose edge law is known (calibrated, or a shipped model). Tap boards step one tap
+ * by the sign of the contrast, which has no learning rate: no monitor (src/diagnostics/stepStability.ts).
+ */
 export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
-  if (id.edge.kind !== 'gate') return undefined;
   const law = conductanceLaw(id, cal);
   if (!law) return undefined;
-  let sMean: number;
-  if (cal && cal.record.edges.kind === 'gate') {
-    const s = cal.record.edges.s;
-    sMean = Math.exp(s.reduce((a, x) => a + Math.log(x), 0) / s.length);
-  } else {
-    const edge = loadBoardModel(id.model).edge;
-    if (edge.kind !== 'gate') return undefined;
-    sMean = edge.s;
-  }
   const plan = resolvePlan(planned);
+  const nominal = listBoardModels().includes(id.model) ? loadBoardModel(id.model).edge : undefined;
+  const step = boardLearningStep(id.edge, { eta: plan.eta, amp: plan.amp, calibration: cal?.record, nominal });
+  if (!step || step.rule !== 'cl') return undefined;
   const net = { name: id.model, nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
-  return new StabilityMonitor(net, plan.task, law, gateLearningRate(plan.eta, plan.amp, sMean), { rule: { rule: 'cl', eta: plan.eta } });
+  return new StabilityMonitor(net, plan.task, law, step.alpha, { rule: { rule: 'cl', eta: plan.eta } });
 }
 
 export function describeAlarm(step: number, c: StepCheck): string {
