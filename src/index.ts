@@ -70,6 +70,9 @@ export { BoardStepChecker, type StepCheck } from './pipeline/BoardStepChecker.js
 export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './diagnostics/ConsistencyChecker.js';
 export { settingsToConductance } from './diagnostics/conductanceModel.js';
 export { RunWriter } from './store/RunWriter.js';
+export { RunRecorder, trainingStart } from './pipeline/runRecord.js';
+export { StepRecordLayout, STEP_LAYOUT, type StepLayoutOptions } from './pipeline/StepRecordLayout.js';
+export { eventProblems, descriptorProblems } from './store/eventProblems.js';
 
 // calibration: plans, records, the fit, a loaded calibration, acquiring and checking on a board
 export type {

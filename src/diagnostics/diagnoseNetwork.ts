@@ -13,19 +13,24 @@ import { boundaryFrequency, binariseModes, type BoundaryFrequency, type ModeRegi
 import { localiseModes, type LocalisedBasis } from './localisedModes.js';
 import { modeCoupling, type CouplingResult } from './modeCoupling.js';
 import { physicalSpectrum, type PhysicalSpectrum } from './physicalSpectrum.js';
-import { ruleStability, type RuleStabilityResult } from './ruleStability.js';
+import { stepStability, type LearningStep, type StabilityVerdict, type StepOrigin } from './stepStability.js';
 import { symmetricEigen } from './symmetricEigen.js';
 
 export interface DiagnoseOptions {
   /** Eigenpairs at each end of the spectra, and the most soft modes localised (default 10). */
   modes?: number;
   /**
-   * Rule parameters for the fidelity and stability parts (defaults: eta 0.1; beta 0.01 x the median conductance, S —
-   * a nudge far above the network's own conductances is no longer a small perturbation; alpha 0.5 S/V^2).
+   * Rule parameters for the fidelity part (defaults: eta 0.1; beta 0.01 x the median conductance, S — a nudge far
+   * above the network's own conductances is no longer a small perturbation).
    */
   eta?: number;
   beta?: number;
-  alpha?: number;
+  /**
+   * The rule and step the network learns by, for the stability part, and where they came from (a run record, the
+   * options). Default {@link defaultLearningStep}: the tap rule for a network with a tap table, else coupled learning
+   * with clln train's alpha 0.5 S/V^2.
+   */
+  learning?: { step: LearningStep; origin: StepOrigin };
   /** Node positions (x, y interleaved); default the network's, else a spectral layout. */
   positions?: Float64Array;
   /** Analyse the cost Hessian (E x E, dense) only up to this many edges (default 3000). */
@@ -51,10 +56,30 @@ export interface DiagnosisReport {
     gaussNewton: Float64Array;
     coupling: CouplingResult;
     fidelity: FidelityResult[];
-    stability: RuleStabilityResult[];
+    /** The stability verdict of the rule and step the network learns by (one entry). */
+    stability: StabilityVerdict[];
   } | null;
   /** Why a part was left out. */
   skipped: string[];
+}
+
+/** clln train's learning rate, S/V^2 (src/physics/Trainer.ts): the step assumed for a network given without one. */
+export const DEFAULT_ALPHA = 0.5;
+
+/**
+ * The step a network is assumed to learn by when none is given: a network with a tap table is a board of digital
+ * potentiometers, which learns by the tap rule; any other, coupled learning at clln train's defaults (eta as given,
+ * alpha {@link DEFAULT_ALPHA}).
+ */
+export function defaultLearningStep(net: Pick<Network, 'taps'>, eta = 0.1): { step: LearningStep; origin: StepOrigin } {
+  if (net.taps) return { step: { rule: 'tap', eta, taps: net.taps.length }, origin: { from: 'defaults', detail: 'the network has a tap table: a board of digital potentiometers' } };
+  return { step: { rule: 'cl', eta, alpha: DEFAULT_ALPHA }, origin: { from: 'defaults', detail: "clln train's defaults; a board's own step: --board MODEL or --run RUN" } };
+}
+
+/** The EP nudge assumed when none is given: 0.01 x the median conductance (S), a small perturbation of this network. */
+export function defaultBeta(net: Pick<Network, 'conductance'>): number {
+  const sorted = Float64Array.from(net.conductance).sort();
+  return 0.01 * sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Positions for drawing and localisation when a network has none: the 2nd and 3rd Laplacian eigenvectors. */
@@ -114,9 +139,8 @@ export function diagnoseNetwork(net: Network, task?: Task, opts: DiagnoseOptions
     const full = h.full ?? h.gaussNewton;
     const coupling = modeCoupling(full, E, { values: lowest.values, vectors: lowest.vectors }, net.edgeA, net.edgeB);
     const eta = opts.eta ?? 0.1;
-    const sorted = Float64Array.from(net.conductance).sort();
-    const beta = opts.beta ?? 0.01 * sorted[Math.floor(sorted.length / 2)];
-    const alpha = opts.alpha ?? 0.5;
+    const beta = opts.beta ?? defaultBeta(net);
+    const learning = opts.learning ?? defaultLearningStep(net, eta);
     cost = {
       examples: h.examples,
       value: h.cost,
@@ -125,7 +149,7 @@ export function diagnoseNetwork(net: Network, task?: Task, opts: DiagnoseOptions
       gaussNewton: top(h.gaussNewton),
       coupling,
       fidelity: gradientFidelity(net, task, [{ rule: 'cl', eta }, { rule: 'ep', beta }, { rule: 'cep', beta }]),
-      stability: [ruleStability(net, task, { rule: 'cl', eta, alpha }, { hessian: h }), ruleStability(net, task, { rule: 'ep', beta, alpha }, { hessian: h })],
+      stability: [stepStability(net, task, learning.step, learning.origin, { hessian: h })],
     };
   }
   return {

@@ -5,13 +5,13 @@ import { InvalidInputError } from '../errors.js';
 import { networkToJson, parseNetwork } from '../formats/networkFile.js';
 import { parseTask, taskToJson } from '../formats/taskFile.js';
 import type { Network } from '../physics/Network.js';
-import type { Task } from '../physics/Task.js';
-import type { DescriptorInput, StartDoc } from '../store/documents.js';
+import type { StartDoc } from '../store/documents.js';
 import type { RunWriter } from '../store/RunWriter.js';
 import type { EngineStep, StepRecorder } from './TrainingEngine.js';
 import { Calibration, type CalibrationSummary } from '../calibration/Calibration.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
 import type { CalibrationRecord } from '../calibration/types.js';
+import type { StepRecordLayout } from './StepRecordLayout.js';
 import type { TrainingPlan } from './TrainingPlan.js';
 
 /** Software version written into every start document. */
@@ -64,40 +64,18 @@ export function trainingStart(plan: TrainingPlan, net: Network, identity: BoardI
   };
 }
 
-/** The descriptor of the step stream (units in volts and V^2). */
-export function trainingDescriptor(identity: BoardIdentity, task: Task): DescriptorInput {
-  const n = identity.nodes;
-  return {
-    data_keys: {
-      step: { dtype: 'integer', shape: [], source: 'host:engine' },
-      example: { dtype: 'integer', shape: [], source: 'host:engine' },
-      inputs: { dtype: 'array', shape: [task.sources.length], source: 'task', units: 'V' },
-      vf: { dtype: 'array', shape: [n], source: 'board:ADC', units: 'V' },
-      vc: { dtype: 'array', shape: [n], source: 'board:ADC', units: 'V' },
-      settings: { dtype: 'array', shape: [identity.edges.length], source: 'board:edges', units: identity.edge.kind === 'tap' ? 'tap' : 'V' },
-      changed: { dtype: 'integer', shape: [], source: 'host:rule' },
-      cost: { dtype: 'number', shape: [], source: 'host', units: 'V^2' },
-      alarm: { dtype: 'boolean', shape: [], source: 'host:check' },
-    },
-  };
-}
-
-/** Appends one event per engine step; the append is a synchronous write, so it is in the OS before the next step. */
+/**
+ * Appends one event per engine step, in the layout of the run's descriptor ({@link StepRecordLayout}); the append is a
+ * synchronous write, so it is in the OS before the next step.
+ */
 export class RunRecorder implements StepRecorder {
-  constructor(private readonly writer: RunWriter) {}
+  constructor(
+    readonly writer: RunWriter,
+    readonly layout: StepRecordLayout,
+  ) {}
 
   record(s: EngineStep): void {
-    this.writer.append({
-      step: s.step,
-      example: s.example,
-      inputs: Array.from(s.inputs),
-      vf: Array.from(s.vf),
-      vc: s.vc ? Array.from(s.vc) : null,
-      settings: s.settingsAfter ? Array.from(s.settingsAfter) : null,
-      changed: s.changed,
-      cost: s.cost,
-      alarm: s.check?.alarm ?? false,
-    });
+    this.writer.append(this.layout.eventData(s));
   }
 }
 

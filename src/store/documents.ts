@@ -33,6 +33,17 @@ export interface DataKey {
   /** Where the value comes from, e.g. `board:ADC`, `twin`, `host:rule`. */
   source: string;
   units?: string;
+  /** Arrays: what each axis runs over, e.g. `['node']` or `['edge']` (the event model's `dims`). */
+  dims?: string[];
+  /** Arrays: the type of every element, as a numpy dtype string: `<f8` (number), `<i8` (integer), `|b1` (boolean). */
+  dtype_numpy?: string;
+  /**
+   * Arrays over nodes: the node each element belongs to (length `shape[0]`), e.g. `[9, 10]` for readings of the
+   * targets 9 and 10. Exports name the columns after these nodes (`vf_9`, `vf_10`).
+   */
+  nodes?: number[];
+  /** The value may be null in an event (it is absent for that step); without this, every event holds a value. */
+  nullable?: boolean;
   [key: string]: unknown;
 }
 

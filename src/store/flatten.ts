@@ -1,10 +1,12 @@
 /**
  * A run's events as a flat table, shared by the CSV and Parquet exports: one row per event; columns `seq_num`,
  * `time`, then every data key in descriptor order, arrays flattened to `key_0, key_1, ...` (nested arrays to
- * `key_0_1`, objects to `key.field`). A value absent from an event (a shorter array, a missing key) is null.
+ * `key_0_1`, objects to `key.field`). An array whose data key lists the node of each element (`nodes`) is labelled
+ * by node instead: `vf_9, vf_10` for the readings of nodes 9 and 10. A value absent from an event (a shorter array, a
+ * missing key) is null.
  */
 import { InvalidInputError } from '../errors.js';
-import type { JsonValue, RunRecord } from './documents.js';
+import type { DataKey, JsonValue, RunRecord } from './documents.js';
 
 /** Kind of a flat column. */
 export type ColumnKind = 'int64' | 'double' | 'boolean' | 'string';
@@ -30,10 +32,11 @@ export function flattenRun(run: RunRecord): FlatTable {
   // Column names in order of first appearance within each key's group (arrays grow at the end).
   const cols = new Map<string, (JsonValue | undefined)[]>();
   const groups = keys.map(() => [] as string[]);
+  const labels = keys.map((key) => nodeLabels(run.descriptor.data_keys[key]));
   run.events.forEach((ev, row) => {
     keys.forEach((key, g) => {
       if (!(key in ev.data)) return;
-      leaves(key, ev.data[key], (name, v) => {
+      leaves(key, ev.data[key], labels[g], (name, v) => {
         let c = cols.get(name);
         if (!c) {
           c = new Array(rows);
@@ -51,7 +54,8 @@ export function flattenRun(run: RunRecord): FlatTable {
   ];
   const seen = new Set(['seq_num', 'time']);
   keys.forEach((key, g) => {
-    const integer = run.descriptor.data_keys[key]?.dtype === 'integer';
+    const dk = run.descriptor.data_keys[key];
+    const integer = dk?.dtype === 'integer' || (dk?.dtype === 'array' && dk.dtype_numpy === '<i8');
     for (const name of groups[g]) {
       if (seen.has(name)) {
         throw new InvalidInputError({ source: run.path, field: `data key ${key}` }, `flattens to a column named ${name}, which another column has already`, 'rename the data key');
@@ -63,10 +67,19 @@ export function flattenRun(run: RunRecord): FlatTable {
   return { rows, columns };
 }
 
-/** Call `emit` for every scalar inside `v` with its flattened name. An empty array or object yields no column. */
-function leaves(name: string, v: JsonValue | undefined, emit: (name: string, v: JsonValue) => void): void {
-  if (Array.isArray(v)) v.forEach((x, i) => leaves(`${name}_${i}`, x, emit));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(`${name}.${k}`, x, emit);
+/** The labels of a data key's first axis: its `nodes` when it lists one per element, else none (indices). */
+function nodeLabels(dk: DataKey | undefined): number[] | undefined {
+  const nodes = dk?.nodes;
+  return Array.isArray(nodes) && dk?.dtype === 'array' && nodes.length === dk.shape?.[0] ? nodes : undefined;
+}
+
+/**
+ * Call `emit` for every scalar inside `v` with its flattened name; the outer array's elements are named by `labels`
+ * where given (an element beyond them by its index). An empty array or object yields no column.
+ */
+function leaves(name: string, v: JsonValue | undefined, labels: number[] | undefined, emit: (name: string, v: JsonValue) => void): void {
+  if (Array.isArray(v)) v.forEach((x, i) => leaves(`${name}_${labels && i < labels.length ? labels[i] : i}`, x, undefined, emit));
+  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) leaves(`${name}.${k}`, x, undefined, emit);
   else if (v !== undefined) emit(name, v);
 }
 

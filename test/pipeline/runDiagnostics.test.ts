@@ -11,7 +11,8 @@ import { settingsToConductance } from '../../src/diagnostics/conductanceModel.js
 import { ruleStability } from '../../src/diagnostics/ruleStability.js';
 import { spectrumEvolution } from '../../src/diagnostics/spectrumEvolution.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
-import { RunRecorder, trainingDescriptor, trainingStart } from '../../src/pipeline/runRecord.js';
+import { RunRecorder, trainingStart } from '../../src/pipeline/runRecord.js';
+import { StepRecordLayout } from '../../src/pipeline/StepRecordLayout.js';
 import { runSnapshots } from '../../src/pipeline/runSnapshots.js';
 import { StabilityMonitor } from '../../src/pipeline/StabilityMonitor.js';
 import { TrainingEngine, type EngineWarning } from '../../src/pipeline/TrainingEngine.js';
@@ -32,8 +33,9 @@ describe('a run record as conductance snapshots', () => {
     const net = boardNetwork(model);
     const path = join(mkdtempSync(join(tmpdir(), 'clln-snap-')), 'run.jsonl');
     const plan = { task, steps: 40, order: 'sequential' as const };
-    const writer = RunWriter.create(path, trainingStart(plan, net, id, { spec: 'twin' }), trainingDescriptor(id, task));
-    await new TrainingEngine(board, plan, { recorder: new RunRecorder(writer) }).run();
+    const layout = StepRecordLayout.forRun(id, task, { update: 'host', checked: false });
+    const writer = RunWriter.create(path, trainingStart(plan, net, id, { spec: 'twin' }), layout.descriptor());
+    await new TrainingEngine(board, plan, { recorder: new RunRecorder(writer, layout) }).run();
     await writer.stop('success');
     const rs = runSnapshots(readRun(path), (m) => (m === 'penn-gen1' ? model.edge : undefined));
     expect(rs.law).toBe('nominal');

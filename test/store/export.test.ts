@@ -72,6 +72,20 @@ describe('flattening', () => {
     expect(t.columns.slice(2).map((c) => c.kind)).toEqual(['double', 'string']);
     expect(t.columns[3].values).toEqual(['1', 'a']);
   });
+
+  it('an array that lists its nodes is labelled by node; integer elements (dtype_numpy <i8) become int64', () => {
+    const run = record([{ vf: [0.26, 0.21], taps: [49, 51] }], {});
+    run.descriptor.data_keys = {
+      vf: { dtype: 'array', shape: [2], source: 'board:STEP', units: 'V', dims: ['node'], nodes: [9, 10] },
+      taps: { dtype: 'array', shape: [2], source: 'board', dims: ['edge'], dtype_numpy: '<i8' },
+    };
+    const t = flattenRun(run);
+    expect(t.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['seq_num:int64', 'time:double', 'vf_9:double', 'vf_10:double', 'taps_0:int64', 'taps_1:int64']);
+    expect(t.columns[3].values).toEqual([0.21]);
+    // a node list that does not match the shape is not used
+    run.descriptor.data_keys.vf.nodes = [9];
+    expect(flattenRun(run).columns[2].name).toBe('vf_0');
+  });
 });
 
 describe('CSV export', () => {

@@ -1,15 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
-import { diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
+import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
 import { spectrumEvolution, type SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
 import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
 import { runSnapshots } from '../../pipeline/runSnapshots.js';
 import { gateLearningRate } from '../../pipeline/StabilityMonitor.js';
+import { boardLearningStep, runLearningStep } from '../../pipeline/boardLearningStep.js';
+import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
+import type { LearningStep, StabilityVerdict, StepOrigin } from '../../diagnostics/stepStability.js';
 import { PLAN_DEFAULTS } from '../../pipeline/TrainingPlan.js';
 import { readRun } from '../../store/readRun.js';
 import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
@@ -25,18 +28,31 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
     eigengap;
   - with a task: the cost Hessian (Gauss-Newton and full), how its stiff modes align with the squared edge drops of
     the soft physical modes and the power relating their eigenvalues, the fidelity of the CL/EP/CEP gradients to
-    the exact one, and the stability of the learning step (alpha * lambda_max > 2 is unstable);
+    the exact one, and the stability of the learning step the network learns by (alpha * lambda_max > 2 is
+    unstable; the tap rule has no learning rate, so for it the index does not apply and the report says why);
   - with --run: the eigenvalue trajectories over the run (conductances from the recorded settings).
   --run RUN           a training run record (clln train --board ... --record): analyse its final conductances and
                       its trajectory; NETWORK and TASK default to the run's
   --modes K           eigenpairs at each end, and the most soft modes localised (default 10)
-  --eta X --beta X --alpha X   rule parameters for fidelity and stability (default: the run's eta, else 0.1; beta
-                      0.01 x the median conductance, S; alpha 0.5 S/V^2, or for a gate board's run its effective
-                      2 eta amp s)
-  --json              one JSON object with every result
+  --eta X --beta X    rule parameters for fidelity (default: the run's eta, else 0.1; beta 0.01 x the median
+                      conductance, S)
+  Which step the stability index is for (the report names it, with where it came from):
+  - with --run: the rule and step the run took, from its record: a tap board's tap rule, a gate board's coupled
+    learning at alpha = 2 eta amp s (the run's eta and amp, s from its calibration or the board model);
+    --eta X and --amp X replace the run's values;
+  - --board MODEL: NETWORK is the shipped board MODEL's, learning by its own rule (tap, or gate with --eta, --amp;
+    defaults of clln train --board: 0.1, 0.5);
+  - --rule cl|ep|cep|tap [--alpha X]: that rule (alpha in S/V^2, default 0.5 as clln train); --alpha alone: CL;
+    these replace the run's or the board's step;
+  - otherwise: the tap rule for a network with a tap table (a board of digital potentiometers), else CL at clln
+    train's defaults (alpha 0.5 S/V^2).
+  --json              one JSON object with every result; cost.stability[0] holds the verdict: rule, applies,
+                      alpha, lambdaMax, index, unstable, or reason when it does not apply, the step and its origin
   --svg DIR           write figures: spectrum.svg, soft-mode.svg (edges coloured by the softest mode's squared
                       drops), stiff-cost-mode.svg, regions.svg (regions and boundaries), boundary-frequency.svg,
                       trajectories.svg (with --run)`;
+
+const RULES = ['cl', 'ep', 'cep', 'tap'] as const;
 
 export function diagnose(argv: string[], io: Io): number {
   const p = parse('diagnose', argv, {
@@ -45,23 +61,37 @@ export function diagnose(argv: string[], io: Io): number {
     eta: { type: 'string' },
     beta: { type: 'string' },
     alpha: { type: 'string' },
+    amp: { type: 'string' },
+    rule: { type: 'string' },
+    board: { type: 'string' },
     json: { type: 'boolean' },
     svg: { type: 'string' },
   });
   const runPath = str(p, 'run');
   if (p.positionals.length > 2) throw new InvalidInputError({ source: 'clln diagnose' }, `expected [NETWORK [TASK]], got ${p.positionals.length} arguments`, 'usage: clln diagnose NETWORK [TASK] [--run RUN]');
   if (p.positionals.length === 0 && !runPath) throw new InvalidInputError({ source: 'clln diagnose' }, 'needs a NETWORK file or --run RUN', 'usage: clln diagnose NETWORK [TASK] [--run RUN]');
+  const eta = num(p, 'eta', (x) => x > 0 && x <= 1, 'must be a number in (0, 1]');
+  const beta = num(p, 'beta', (x) => x > 0, 'must be a positive number (S)');
+  const alpha = num(p, 'alpha', (x) => x > 0, 'must be a positive number (S/V^2)');
+  const amp = num(p, 'amp', (x) => x > 0, 'must be a positive number (V/V^2)');
+  const rule = str(p, 'rule');
+  if (rule !== undefined && !(RULES as readonly string[]).includes(rule)) throw new InvalidInputError({ source: '--rule' }, `must be one of ${RULES.join(', ')}, got ${show(rule)}`);
+  if (rule === 'tap' && alpha !== undefined) throw new InvalidInputError({ source: '--alpha' }, 'the tap rule has no learning rate', 'drop --alpha, or give another --rule');
+  const boardModel = str(p, 'board');
+  if (boardModel !== undefined && runPath) throw new InvalidInputError({ source: '--board' }, 'the run names its own board', 'drop --board, or diagnose a network file');
+  if (amp !== undefined && !runPath && boardModel === undefined) throw new InvalidInputError({ source: '--amp' }, "is a gate board's update gain; it needs --board MODEL or --run RUN", 'add --board MODEL');
   let net: Network | undefined;
   let task: Task | undefined;
   if (p.positionals[0]) net = readNetworkFile(p.positionals[0]);
   if (p.positionals[1]) task = readTaskFile(p.positionals[1], net!);
   let evolution: SpectrumEvolution | undefined;
   let runEta: number | undefined;
-  let runAlpha: number | undefined;
+  let learning: { step: LearningStep; origin: StepOrigin } | undefined;
   const modes = int(p, 'modes', 2) ?? 10;
+  const nominalLaw = (m: string): ConductanceModel | undefined => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined);
   if (runPath) {
     const run = readRun(runPath);
-    const rs = runSnapshots(run, (m) => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined));
+    const rs = runSnapshots(run, nominalLaw);
     if (net && (net.nodes !== rs.net.nodes || net.edgeA.length !== rs.net.edgeA.length)) {
       throw new InvalidInputError({ source: p.positionals[0] }, `has ${net.nodes} nodes and ${net.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
     }
@@ -69,25 +99,48 @@ export function diagnose(argv: string[], io: Io): number {
     net = { ...(net ?? rs.net), conductance: last.conductance };
     task ??= rs.task;
     runEta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
-    // a gate board's rule has the effective rate 2 eta amp s (src/pipeline/StabilityMonitor.ts)
-    if (listBoardModels().includes(rs.boardModel)) {
-      const m = loadBoardModel(rs.boardModel);
-      if (m.edge.kind === 'gate') runAlpha = gateLearningRate(runEta, rs.plan.amp ?? PLAN_DEFAULTS.amp, m.edge.s);
+    // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
+    learning = runLearningStep(run, nominalLaw);
+    if ((eta !== undefined || amp !== undefined) && learning.step.rule === 'cl' && learning.step.gate) {
+      const g = learning.step.gate;
+      const e = eta ?? learning.step.eta;
+      const a = amp ?? g.amp;
+      learning = { step: { rule: 'cl', eta: e, alpha: gateLearningRate(e, a, g.s), gate: { ...g, amp: a } }, origin: { from: 'options', detail: `${learning.origin.detail}, with ${[eta !== undefined ? `--eta ${e}` : '', amp !== undefined ? `--amp ${a}` : ''].filter(Boolean).join(' ')}` } };
     }
     // the first snapshot is the state after step 0's update: board runs record settings per step
     evolution = spectrumEvolution(net, rs.snapshots, task, { k: Math.min(5, modes) });
   }
-  const report = diagnoseNetwork(net!, task, {
-    modes,
-    eta: num(p, 'eta', (x) => x > 0 && x <= 1, 'must be a number in (0, 1]') ?? runEta,
-    beta: num(p, 'beta', (x) => x > 0, 'must be a positive number (S)'),
-    alpha: num(p, 'alpha', (x) => x > 0, 'must be a positive number (S/V^2)') ?? runAlpha,
-  });
+  if (boardModel !== undefined) learning = boardStep(boardModel, net!, p.positionals[0], eta, amp);
+  if (rule !== undefined || alpha !== undefined) {
+    const r = (rule ?? 'cl') as (typeof RULES)[number];
+    const e = eta ?? runEta ?? PLAN_DEFAULTS.eta;
+    const a = alpha ?? DEFAULT_ALPHA;
+    const given = [rule !== undefined ? `--rule ${r}` : '', alpha !== undefined ? `--alpha ${a}` : `alpha ${a} (clln train's default)`].filter(Boolean).join(', ');
+    const step: LearningStep =
+      r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(net!), alpha: a };
+    learning = { step, origin: { from: 'options', detail: r === 'tap' ? 'given: --rule tap' : `given: ${given}` } };
+  }
+  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning });
   const svgDir = str(p, 'svg');
   const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
   else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
   return 0;
+}
+
+/** The step of a shipped board model's own rule, for NETWORK given as that board's (--board MODEL). */
+function boardStep(model: string, net: Network, netPath: string | undefined, eta: number | undefined, amp: number | undefined): { step: LearningStep; origin: StepOrigin } {
+  const models = listBoardModels();
+  if (!models.includes(model)) throw new InvalidInputError({ source: '--board' }, `${show(model)} is not a shipped board model (${models.join(', ')})`, 'give a shipped model, or --run RUN for another board');
+  const m = loadBoardModel(model);
+  if (net.nodes !== m.nodes || net.edgeA.length !== m.edges.length) {
+    throw new InvalidInputError({ source: netPath, field: 'edges' }, `has ${net.nodes} nodes and ${net.edgeA.length} edges, board ${model} ${m.nodes} and ${m.edges.length}`, `give the board's network ('clln network board ${model}')`);
+  }
+  const e = eta ?? PLAN_DEFAULTS.eta;
+  const a = amp ?? PLAN_DEFAULTS.amp;
+  const edge = m.edge.kind === 'tap' ? { kind: 'tap' as const, taps: m.edge.taps } : { kind: 'gate' as const, lo: m.edge.lo, hi: m.edge.hi };
+  const step = boardLearningStep(edge, { eta: e, amp: a, nominal: m.edge })!;
+  return { step, origin: { from: 'options', detail: `given: --board ${model} (${m.edge.kind} edges), eta ${e}${m.edge.kind === 'gate' ? `, amp ${a}` : ''}` } };
 }
 
 const e3 = (x: number): string => (Number.isFinite(x) ? x.toExponential(3) : String(x));
@@ -121,7 +174,7 @@ function summary(net: Network, task: Task | undefined, r: DiagnosisReport, ev: S
       `coupling: stiffest cost mode vs squared drops of the soft physical modes: best cosine ${c.coupling.best.cosine.toFixed(3)} (cost mode ${c.coupling.best.stiffMode + 1}, physical mode ${c.coupling.best.softMode + 1}); random node vectors: mean ${c.coupling.random.mean.toFixed(3)}, 95th percentile ${c.coupling.random.p95.toFixed(3)}`,
       `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${c.coupling.power.exponent.toFixed(2)} (R^2 ${c.coupling.power.r2.toFixed(3)}, ${c.coupling.power.pairs} pairs)`,
       `gradient fidelity (angle to the exact gradient, norm ratio): ${c.fidelity.map((f) => `${f.rule.toUpperCase()} ${f.rule === 'cl' ? 'eta' : 'beta'} ${f.parameter}: ${f.angleDeg.toFixed(2)} deg, ${e3(f.normRatio)}`).join('; ')}`,
-      `learning stability: ${c.stability.map((s) => `${s.rule.toUpperCase()} alpha ${e3(s.alpha)}: alpha * lambda_max = ${s.index.toFixed(3)} ${s.unstable ? 'UNSTABLE (> 2)' : '(stable)'}`).join('; ')}`,
+      ...c.stability.map(stabilityLine),
     );
   }
   if (ev) {
@@ -131,6 +184,20 @@ function summary(net: Network, task: Task | undefined, r: DiagnosisReport, ev: S
   for (const s of r.skipped) lines.push(`skipped ${s}`);
   if (written.length) lines.push(`figures: ${written.join(', ')}`);
   return lines.join('\n');
+}
+
+/** One verdict as a line: the rule and step used, where they came from, and the index or why it does not apply. */
+function stabilityLine(s: StabilityVerdict): string {
+  const st = s.step;
+  const what =
+    st.rule === 'tap'
+      ? `tap rule (one tap per step by the sign of the contrast${st.taps ? `, ${st.taps} taps` : ''})`
+      : st.rule === 'cl' && st.gate
+        ? `CL on gate edges, alpha = 2 eta amp s = 2 x ${st.eta} x ${st.gate.amp} x ${e3(st.gate.s)} S/V (s from the ${st.gate.sFrom}) = ${e3(st.alpha)} S/V^2`
+        : `${st.rule.toUpperCase()}, alpha ${e3(st.alpha)} S/V^2`;
+  const head = `learning stability: ${what} [${s.origin.detail}]`;
+  if (!s.applies) return `${head}: not applicable: ${s.reason}`;
+  return `${head}: alpha * lambda_max = ${s.index.toFixed(3)} ${s.unstable ? 'UNSTABLE (> 2)' : '(stable)'}`;
 }
 
 function writeFigures(dir: string, net: Network, task: Task | undefined, r: DiagnosisReport, ev: SpectrumEvolution | undefined): string[] {

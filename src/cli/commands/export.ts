@@ -4,12 +4,14 @@ import { writeFileAtomic } from '../../store/atomicWrite.js';
 import { flattenRun } from '../../store/flatten.js';
 import { exportParquet } from '../../store/parquet/exportParquet.js';
 import { readRun } from '../../store/readRun.js';
+import { StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
 import { parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
 
 export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT)
   Write the events of a run file as a table: one row per step; columns seq_num, time (epoch seconds), then every
-  data key of the run's descriptor, arrays flattened to KEY_0, KEY_1, ... A missing value is empty (CSV) or null
+  data key of the run's descriptor, arrays flattened to KEY_0, KEY_1, ...; readings are labelled by node (vf_9,
+  vf_10: the free-state readings of nodes 9 and 10), settings by edge. A missing value is empty (CSV) or null
   (Parquet). An interrupted run exports the steps recorded; a torn last line is left out.
   --csv OUT       RFC 4180 CSV, CRLF line ends ('-' writes to standard output)
   --parquet OUT   Parquet file (one row group, uncompressed, PLAIN encoding); the start, descriptor and stop
@@ -24,7 +26,8 @@ export function exportRun(argv: string[], io: Io): number {
     throw new InvalidInputError({ source: 'clln export' }, 'no output given', 'add --csv OUT or --parquet OUT');
   }
   if (parquet === '-') throw new InvalidInputError({ source: '--parquet' }, 'Parquet cannot be written to standard output', 'give a file name');
-  const run = readRun(runPath);
+  // a record of clln 0.1.0 gets the descriptor of what its events hold (StepRecordLayout.describedRun)
+  const run = StepRecordLayout.describedRun(readRun(runPath));
   const table = flattenRun(run);
   const notes: string[] = [];
   const what = `${table.rows} step${table.rows === 1 ? '' : 's'} x ${table.columns.length} columns`;

@@ -1,9 +1,12 @@
 import { connectBoard } from '../../device/connectBoard.js';
-import { resumePoint } from '../../pipeline/runRecord.js';
+import { InvalidInputError } from '../../errors.js';
+import { resumePoint, RunRecorder } from '../../pipeline/runRecord.js';
+import { STEP_LAYOUT, StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
+import { resolvePlan } from '../../pipeline/TrainingPlan.js';
 import { RunWriter } from '../../store/RunWriter.js';
 import { parse, positionals } from '../args.js';
 import type { Io } from '../Io.js';
-import { checkNetworkMatchesBoard, runAndReport } from './trainBoard.js';
+import { checkNetworkMatchesBoard, runAndReport, stepChecker } from './trainBoard.js';
 
 export const resumeHelp = `clln resume RUN [--json]
   Continue a training run that was interrupted (killed, crashed, power lost) from its last recorded step:
@@ -29,9 +32,15 @@ export async function resume(argv: string[], io: Io): Promise<number> {
         // the board holds whatever it held when the host died (or its power-on state): the record is the truth
         await board.writeEdges(new Map(Array.from(rp.settings, (v, e) => [e, v] as [number, number])));
       }
+      // appended events keep the record's own layout (also that of a record written by clln 0.1.0)
+      const layout = StepRecordLayout.ofRecord(path, record.descriptor);
+      const checker = await stepChecker(board, id, resolvePlan(rp.plan).samples, rp.calibration);
+      if (layout.layout === STEP_LAYOUT && layout.dataKeys.alarm && !checker) {
+        throw new InvalidInputError({ source: path, field: 'descriptor.data_keys.alarm' }, `the run checked every step, but board ${id.model}'s edge law is unknown here (not a shipped model, no calibration)`, 'resume it where the board model is known');
+      }
       if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${rp.startStep} of ${rp.plan.steps ?? '?'}\n`);
       closed = true; // runAndReport stops (and closes) the writer
-      return await runAndReport(board, id, rp.plan, writer, { label: rp.connection.spec, taskPath: `${path} (task)`, json: p.values.json === true, recordPath: path }, io, rp.calibration);
+      return await runAndReport(board, id, rp.plan, new RunRecorder(writer, layout), { label: rp.connection.spec, taskPath: `${path} (task)`, json: p.values.json === true, recordPath: path }, io, { calibration: rp.calibration, checker });
     } finally {
       await board.close();
     }

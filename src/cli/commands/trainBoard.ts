@@ -15,11 +15,13 @@ import { RunWriter } from '../../store/RunWriter.js';
 import { adcLsb } from '../../diagnostics/measurementNoise.js';
 import { BoardStepChecker, type StepCheck } from '../../pipeline/BoardStepChecker.js';
 import { DEFAULT_RUNS_DIR } from '../../store/listRuns.js';
-import { RunRecorder, trainingDescriptor, trainingStart, type BoardConnection, type TwinConnectOptions } from '../../pipeline/runRecord.js';
+import { RunRecorder, trainingStart, type BoardConnection, type TwinConnectOptions } from '../../pipeline/runRecord.js';
+import { StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
 import { TrainProgress } from '../trainProgress.js';
 import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
-import { gateLearningRate, StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
+import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
+import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
 import { settingsToConductance } from '../../diagnostics/conductanceModel.js';
 
 /** What `clln train --board` needs beyond the files. */
@@ -70,12 +72,14 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
     const id = await board.identify();
     checkNetworkMatchesBoard(req.net, id, req.netPath);
     const calibration = req.calibrationPath ? loadCalibration(req.calibrationPath, id, io) : undefined;
-    let writer: RunWriter | undefined;
+    const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
+    let recorder: RunRecorder | undefined;
     if (recordPath) {
       mkdirSync(dirname(recordPath), { recursive: true });
-      writer = RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection, calibration), trainingDescriptor(id, req.task));
+      const layout = stepLayout(id, planned, checker);
+      recorder = new RunRecorder(RunWriter.create(recordPath, trainingStart(planned, req.net, id, connection, calibration), layout.descriptor()), layout);
     }
-    return await runAndReport(board, id, planned, writer, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io, calibration);
+    return await runAndReport(board, id, planned, recorder, { label: `${req.spec}`, taskPath: req.taskPath, json: req.json, recordPath }, io, { calibration, checker });
   } finally {
     await board.close();
   }
@@ -119,10 +123,6 @@ export async function stepChecker(board: Board, id: BoardIdentity, samples: numb
 }
 
 /**
- * The learning-stability monitor of a gate board (alpha_eff = 2 eta amp s, see StabilityMonitor.ts), for boards whose
- * edge law is known (calibrated, or a shipped model). Tap boards step by sign: no monitor.
- */
-/**
  * Settings -> conductances (S) of a board: the calibration's per-edge law, else the board model's nominal law
  * (shipped models); undefined when neither is known. Gate edges depend on the node voltages: the given readings
  * (calibrated through the calibration's ADC), or the middle of the ADC range without them.
@@ -137,22 +137,20 @@ export function conductanceLaw(id: BoardIdentity, cal?: Calibration): ((settings
   return (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
 }
 
+/**
+ * The learning-stability monitor of a board run whose step has a learning rate: gate boards, alpha_eff = 2 eta amp s
+ * (boardLearningStep.ts), for boards whose edge law is known (calibrated, or a shipped model). Tap boards step one tap
+ * by the sign of the contrast, which has no learning rate: no monitor (src/diagnostics/stepStability.ts).
+ */
 export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?: Calibration): StabilityMonitor | undefined {
-  if (id.edge.kind !== 'gate') return undefined;
   const law = conductanceLaw(id, cal);
   if (!law) return undefined;
-  let sMean: number;
-  if (cal && cal.record.edges.kind === 'gate') {
-    const s = cal.record.edges.s;
-    sMean = Math.exp(s.reduce((a, x) => a + Math.log(x), 0) / s.length);
-  } else {
-    const edge = loadBoardModel(id.model).edge;
-    if (edge.kind !== 'gate') return undefined;
-    sMean = edge.s;
-  }
   const plan = resolvePlan(planned);
+  const nominal = listBoardModels().includes(id.model) ? loadBoardModel(id.model).edge : undefined;
+  const step = boardLearningStep(id.edge, { eta: plan.eta, amp: plan.amp, calibration: cal?.record, nominal });
+  if (!step || step.rule !== 'cl') return undefined;
   const net = { name: id.model, nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
-  return new StabilityMonitor(net, plan.task, law, gateLearningRate(plan.eta, plan.amp, sMean), { rule: { rule: 'cl', eta: plan.eta } });
+  return new StabilityMonitor(net, plan.task, law, step.alpha, { rule: { rule: 'cl', eta: plan.eta } });
 }
 
 export function describeAlarm(step: number, c: StepCheck): string {
@@ -180,13 +178,33 @@ export interface ReportLabels {
 }
 
 /**
- * Run `plan` on the engine against an identified board, recording each step when a writer is given, and report as
- * `clln train` does. Shared by `clln train --board` and `clln resume`.
+ * What a run of `planned` on board `id` records per step: `alarm` only when every step is checked (host-stepped, with
+ * a checker; a device-stepped step reports only the targets, which cannot be checked node by node).
  */
-export async function runAndReport(board: Board, id: BoardIdentity, planned: TrainingPlan, writer: RunWriter | undefined, labels: ReportLabels, io: Io, calibration?: Calibration): Promise<number> {
-  const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
+export function stepLayout(id: BoardIdentity, planned: TrainingPlan, checker: BoardStepChecker | undefined): StepRecordLayout {
+  const plan = resolvePlan(planned);
+  return StepRecordLayout.forRun(id, plan.task, { update: plan.update, checked: plan.update === 'host' && checker !== undefined });
+}
+
+/**
+ * Run `plan` on the engine against an identified board, recording each step when a recorder is given (its writer is
+ * stopped at the end), and report as `clln train` does. Shared by `clln train --board` and `clln resume`. `checker`:
+ * the live check (default {@link stepChecker}'s).
+ */
+export async function runAndReport(
+  board: Board,
+  id: BoardIdentity,
+  planned: TrainingPlan,
+  recorder: RunRecorder | undefined,
+  labels: ReportLabels,
+  io: Io,
+  opts: { calibration?: Calibration; checker?: BoardStepChecker } = {},
+): Promise<number> {
+  const { calibration } = opts;
+  const checker = opts.checker ?? (await stepChecker(board, id, resolvePlan(planned).samples, calibration));
+  const writer = recorder?.writer;
   const stability = stabilityMonitor(id, planned, calibration);
-  const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability, taskSource: labels.taskPath });
+  const engine = new TrainingEngine(board, planned, { ...(recorder ? { recorder } : {}), checker, calibration, stability, taskSource: labels.taskPath });
   const plan = engine.plan;
   const view =
     !labels.json && io.stderr.isTTY

@@ -10,7 +10,7 @@ import { referenceTask } from '../../physics/generators/linearTask.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
-import { RunRecorder, trainingDescriptor, trainingStart } from '../../pipeline/runRecord.js';
+import { RunRecorder, trainingStart } from '../../pipeline/runRecord.js';
 import { checkTaskOnBoard } from '../../pipeline/stepOnBoard.js';
 import { TrainingEngine } from '../../pipeline/TrainingEngine.js';
 import { resolvePlan, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
@@ -22,7 +22,7 @@ import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js'
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { defaultCalibrationPath } from './calibrate.js';
-import { checkNetworkMatchesBoard, conductanceLaw, loadCalibration, newRunPath, stabilityMonitor, stepChecker, trainBoard } from './trainBoard.js';
+import { checkNetworkMatchesBoard, conductanceLaw, loadCalibration, newRunPath, stabilityMonitor, stepChecker, stepLayout, trainBoard } from './trainBoard.js';
 
 export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] [NETWORK TASK] [options]
   The terminal dashboard: train a board by coupled learning and watch it live — connection (board identity,
@@ -93,14 +93,17 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     const planned: TrainingPlan = { ...options, name: `tui ${spec}`, task };
     const plan = resolvePlan(planned);
     const recordPath = record === null ? null : (record ?? newRunPath());
+    const checker = await stepChecker(board, id, plan.samples, calibration);
+    let recorder: RunRecorder | undefined;
     if (recordPath) {
       if (existsSync(recordPath)) throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, 'choose a new file');
       mkdirSync(dirname(recordPath), { recursive: true });
-      writer = RunWriter.create(recordPath, trainingStart(planned, net, id, { spec, ...connect }, calibration), trainingDescriptor(id, task));
+      const layout = stepLayout(id, planned, checker);
+      writer = RunWriter.create(recordPath, trainingStart(planned, net, id, { spec, ...connect }, calibration), layout.descriptor());
+      recorder = new RunRecorder(writer, layout);
     }
-    const checker = await stepChecker(board, id, plan.samples, calibration);
     const stability = stabilityMonitor(id, planned, calibration);
-    const engine = new TrainingEngine(board, planned, { ...(writer ? { recorder: new RunRecorder(writer) } : {}), checker, calibration, stability });
+    const engine = new TrainingEngine(board, planned, { ...(recorder ? { recorder } : {}), checker, calibration, stability });
     const law = conductanceLaw(id, calibration);
     const conductances = law ? (s: Float64Array) => law(s) : undefined;
     const w = writer;

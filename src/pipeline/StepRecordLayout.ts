@@ -1,0 +1,184 @@
+/**
+ * What a training run records per step, and how (issue 11, point 9): the data keys of the run's descriptor and the
+ * event data of each step come from one definition, so that the two cannot disagree. Whatever a run mode measures is
+ * declared exactly — names, shapes, units, element types, and for readings the node each value belongs to (`nodes`).
+ *
+ * Layout `clln.steps/2` (the descriptor's `layout` field):
+ *
+ * | key | host-stepped | device-stepped |
+ * |---|---|---|
+ * | `step`, `example` | integer | integer |
+ * | `inputs` | [S] V, nodes = task sources | same |
+ * | `vf` | [N] V, every node (nodes 0..N-1), `board:ADC` | [T] V, the targets (nodes = task targets), `board:STEP` |
+ * | `vc` | [N] V, every node, clamped state | absent: the board's STEP does not report it |
+ * | `settings` | [E] taps or gate V after the step, per edge | same, read back from the board |
+ * | `changed` | integer, `host:rule` | integer, `board:STEP` |
+ * | `cost` | V^2 | V^2 |
+ * | `alarm` | boolean, when the run checks every step (a calibration or a shipped model's law) | absent: not checked |
+ *
+ * Readings are raw (as the ADC reported them) also with a calibration; the cost is in calibrated volts then.
+ *
+ * Records of clln 0.1.0 have no `layout` (read as `clln.steps/1`): they declared `vf` and `vc` over every node in
+ * both modes, though a device-stepped event holds the 2 target readings and a null `vc`, and recorded `alarm: false`
+ * for steps never checked. {@link StepRecordLayout.ofRecord} continues such a record in its own layout (`clln
+ * resume`); {@link StepRecordLayout.describedRun} gives it the descriptor of what its events hold (`clln export`).
+ */
+import type { BoardIdentity } from '../device/Board.js';
+import { InvalidInputError, show } from '../errors.js';
+import type { Task } from '../physics/Task.js';
+import type { DataKey, DescriptorDoc, DescriptorInput, JsonValue, RunRecord } from '../store/documents.js';
+import type { EngineStep } from './TrainingEngine.js';
+import type { UpdateSite } from './TrainingPlan.js';
+
+/** The layout clln writes. */
+export const STEP_LAYOUT = 'clln.steps/2';
+/** Records without a `layout` field: clln 0.1.0. */
+export const LEGACY_STEP_LAYOUT = 'clln.steps/1';
+
+/** What a run measures, for its layout. */
+export interface StepLayoutOptions {
+  update: UpdateSite;
+  /** Every step is checked against the board's Laplacian (host-stepped, with a known edge law): `alarm` is recorded. */
+  checked: boolean;
+}
+
+/** The keys clln 0.1.0 wrote, in order. */
+const LEGACY_KEYS = ['step', 'example', 'inputs', 'vf', 'vc', 'settings', 'changed', 'cost', 'alarm'];
+
+type Extract = (s: EngineStep) => JsonValue | undefined;
+
+/** How each key clln records is taken from a step (undefined: the step has no such value). */
+const EXTRACT: Record<string, Extract> = {
+  step: (s) => s.step,
+  example: (s) => s.example,
+  inputs: (s) => Array.from(s.inputs),
+  vf: (s) => Array.from(s.vf),
+  vc: (s) => (s.vc ? Array.from(s.vc) : undefined),
+  settings: (s) => (s.settingsAfter ? Array.from(s.settingsAfter) : undefined),
+  changed: (s) => s.changed,
+  cost: (s) => s.cost,
+  alarm: (s) => s.check?.alarm,
+};
+
+export class StepRecordLayout {
+  private readonly keys: [string, DataKey, Extract][];
+
+  private constructor(
+    /** `clln.steps/2`, or `clln.steps/1` for a record of clln 0.1.0. */
+    readonly layout: string,
+    readonly dataKeys: Record<string, DataKey>,
+  ) {
+    this.keys = Object.entries(dataKeys).map(([k, d]) => [k, d, EXTRACT[k]]);
+  }
+
+  /** The layout of a new run of `task` on the board `identity`. */
+  static forRun(identity: BoardIdentity, task: Task, opts: StepLayoutOptions): StepRecordLayout {
+    const device = opts.update === 'device';
+    const nodes = Array.from({ length: identity.nodes }, (_, i) => i);
+    const targets = Array.from(task.targets);
+    const reading = (of: number[], source: string): DataKey => ({ dtype: 'array', shape: [of.length], source, units: 'V', dims: ['node'], dtype_numpy: '<f8', nodes: of });
+    const tap = identity.edge.kind === 'tap';
+    const keys: Record<string, DataKey> = {
+      step: { dtype: 'integer', shape: [], source: 'host:engine' },
+      example: { dtype: 'integer', shape: [], source: 'host:engine' },
+      inputs: { ...reading(Array.from(task.sources), 'task') },
+      vf: device ? reading(targets, 'board:STEP') : reading(nodes, 'board:ADC'),
+      ...(device ? {} : { vc: reading(nodes, 'board:ADC') }),
+      settings: { dtype: 'array', shape: [identity.edges.length], source: 'board:edges', units: tap ? 'tap' : 'V', dims: ['edge'], dtype_numpy: tap ? '<i8' : '<f8' },
+      changed: { dtype: 'integer', shape: [], source: device ? 'board:STEP' : 'host:rule' },
+      cost: { dtype: 'number', shape: [], source: 'host', units: 'V^2' },
+      ...(opts.checked ? { alarm: { dtype: 'boolean', shape: [], source: 'host:check' } satisfies DataKey } : {}),
+    };
+    return new StepRecordLayout(STEP_LAYOUT, keys);
+  }
+
+  /**
+   * The layout a record was written in, to append to it (`clln resume`): its own data keys, for a record of this
+   * version or of clln 0.1.0. A record of a later layout, or with keys clln does not record, is refused naming the
+   * file.
+   */
+  static ofRecord(path: string, descriptor: DescriptorDoc): StepRecordLayout {
+    const layout = descriptor.layout === undefined ? LEGACY_STEP_LAYOUT : String(descriptor.layout);
+    const keys = Object.keys(descriptor.data_keys);
+    if (layout === LEGACY_STEP_LAYOUT) {
+      if (keys.join() !== LEGACY_KEYS.join()) {
+        throw new InvalidInputError({ source: path, field: 'descriptor.data_keys' }, `has keys ${keys.join(', ')}, not those of a clln training run (${LEGACY_KEYS.join(', ')})`, 'resume only runs written by clln train --board');
+      }
+    } else if (layout !== STEP_LAYOUT) {
+      throw new InvalidInputError({ source: path, field: 'descriptor.layout' }, `is ${show(layout)}; this clln writes ${STEP_LAYOUT}`, 'resume the run with the clln version that started it');
+    } else {
+      const unknown = keys.filter((k) => !Object.hasOwn(EXTRACT, k));
+      if (unknown.length > 0) {
+        throw new InvalidInputError({ source: path, field: 'descriptor.data_keys' }, `declares ${unknown.slice(0, 3).join(', ')}, which clln does not record`, 'resume only runs written by clln train --board');
+      }
+    }
+    return new StepRecordLayout(layout, descriptor.data_keys);
+  }
+
+  /** The descriptor to create the run with. */
+  descriptor(): DescriptorInput {
+    return { layout: this.layout, data_keys: this.dataKeys };
+  }
+
+  /**
+   * The event data of a step. In layout 2 every declared value must be there with its declared length (an Error
+   * otherwise: the engine and the layout disagree, a bug); in the legacy layout, what clln 0.1.0 wrote (null for a
+   * missing clamped state or settings, `alarm: false` for an unchecked step).
+   */
+  eventData(s: EngineStep): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = {};
+    const legacy = this.layout === LEGACY_STEP_LAYOUT;
+    for (const [key, d, extract] of this.keys) {
+      const v = extract(s);
+      if (legacy) {
+        out[key] = v ?? (key === 'alarm' ? false : null);
+        continue;
+      }
+      if (v === undefined) throw new Error(`run record layout: step ${s.step} has no ${key}, which the descriptor declares`);
+      if (d.dtype === 'array' && (v as JsonValue[]).length !== d.shape[0]) {
+        throw new Error(`run record layout: step ${s.step} has ${(v as JsonValue[]).length} values of ${key}, the descriptor declares ${d.shape[0]}`);
+      }
+      out[key] = v;
+    }
+    return out;
+  }
+
+  /**
+   * A run with the descriptor of what its events hold. Records of this layout are returned as they are. A training
+   * record of clln 0.1.0 gets node lists (inputs: the task's sources; host-stepped vf and vc: every node;
+   * device-stepped vf: the targets, shape [T]); its device-stepped events lose `vc` (always null: never measured)
+   * and `alarm` (always false: never checked). Anything else is returned as it is.
+   */
+  static describedRun(run: RunRecord): RunRecord {
+    const d = run.descriptor;
+    if (d.layout !== undefined || Object.keys(d.data_keys).join() !== LEGACY_KEYS.join()) return run;
+    const start = run.start as { plan?: { update?: unknown }; task?: { sources?: unknown; targets?: unknown }; board?: { nodes?: unknown } };
+    const sources = nodeList(start.task?.sources);
+    const targets = nodeList(start.task?.targets);
+    const n = start.board?.nodes;
+    if (!sources || !targets || !(typeof n === 'number' && Number.isInteger(n) && n > 0)) return run;
+    const all = Array.from({ length: n }, (_, i) => i);
+    const device = start.plan?.update === 'device';
+    const keys: Record<string, DataKey> = {};
+    for (const [k, dk] of Object.entries(d.data_keys)) {
+      if (k === 'inputs') keys[k] = { ...dk, shape: [sources.length], dims: ['node'], nodes: sources };
+      else if (k === 'vf') keys[k] = device ? { ...dk, shape: [targets.length], source: 'board:STEP', dims: ['node'], nodes: targets } : { ...dk, dims: ['node'], nodes: all };
+      else if (k === 'vc' || k === 'alarm') {
+        if (!device) keys[k] = k === 'vc' ? { ...dk, dims: ['node'], nodes: all } : dk;
+      } else if (k === 'settings') keys[k] = { ...dk, dims: ['edge'] };
+      else keys[k] = dk;
+    }
+    const events = device
+      ? run.events.map((ev) => {
+          const { vc: _vc, alarm: _alarm, ...data } = ev.data;
+          const { vc: _tvc, alarm: _talarm, ...timestamps } = ev.timestamps;
+          return { ...ev, data, timestamps };
+        })
+      : run.events;
+    return { ...run, descriptor: { ...d, layout: LEGACY_STEP_LAYOUT, data_keys: keys }, events };
+  }
+}
+
+function nodeList(x: unknown): number[] | undefined {
+  return Array.isArray(x) && x.every((n) => Number.isInteger(n) && n >= 0) ? (x as number[]) : undefined;
+}
