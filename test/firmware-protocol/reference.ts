@@ -24,11 +24,12 @@ export function refLine(body: string): string {
   return `${body}*${hex4(crcBitwise(body))}\n`;
 }
 
-export type RefResult = { ok: true; body: string } | { ok: false; error: 'crc' | 'garbage' | 'overlong' };
+export type RefResult = { ok: true; body: string } | { ok: false; error: 'crc' | 'garbage' | 'overlong' | 'empty' };
 
-/** Judge one line (the bytes before its LF). */
+/** Judge one line (the bytes before its LF). PROTOCOL.md 1.1: a line empty after its one CR is ignored ('empty'). */
 export function refJudge(line: string): RefResult {
   const l = line.endsWith('\r') ? line.slice(0, -1) : line;
+  if (l === '') return { ok: false, error: 'empty' };
   if (l.length > LIMIT) return { ok: false, error: 'overlong' };
   if ([...l].some((ch) => ch < ' ' || ch > '~')) return { ok: false, error: 'garbage' };
   const m = /^([^*]*)\*([0-9A-F]{4})$/.exec(l);
@@ -51,7 +52,7 @@ export function refStream(bytes: string): RefOutcome {
   for (const line of parts) {
     const r = refJudge(line);
     if (r.ok) out.bodies.push(r.body);
-    else out.counters[r.error]++;
+    else if (r.error !== 'empty') out.counters[r.error]++;
   }
   // An unfinished line longer than LIMIT + 1 (room for a CR) can no longer be a frame: it is counted at once.
   if (last.length > LIMIT + 1) out.counters.overlong++;
