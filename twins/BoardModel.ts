@@ -96,7 +96,7 @@ export interface BoardModel {
 export interface StepLimitsModel {
   /** [lo, hi] range of eta, 0 < lo <= hi <= 1. Default [1e-6, 1] (all of (0, 1] the wire can carry). */
   eta?: [number, number];
-  /** Gate boards: [lo, hi] range of amp, V/V^2, 0 <= lo <= hi <= 1000. Default [0, 100]. */
+  /** Gate boards: [lo, hi] range of amp, V/V^2, 0 <= lo <= hi <= 100 (the plan's own bound, PLAN_LIMITS). Default [0, 100]. */
   amp?: [number, number];
   /** Gate boards: largest change of one gate voltage in one step, V (> 0). Default: the whole gate range (no limit). */
   maxGateStep?: number;
@@ -313,7 +313,7 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
     };
     const step: StepLimitsModel = {};
     if (stepO.eta !== undefined) step.eta = range(stepO.eta, 'step.eta', 0, 1, true, '');
-    if (stepO.amp !== undefined) step.amp = range(stepO.amp, 'step.amp', 0, 1000, false, ' (V/V^2)');
+    if (stepO.amp !== undefined) step.amp = range(stepO.amp, 'step.amp', 0, 100, false, ' (V/V^2)');
     if (stepO.maxGateStep !== undefined) step.maxGateStep = num(stepO.maxGateStep, 'step.maxGateStep', pos, 'a positive number (V)');
     if (stepO.maxExamples !== undefined) {
       step.maxExamples = num(stepO.maxExamples, 'step.maxExamples', (x) => Number.isInteger(x) && x >= 1 && x <= 65535, 'an integer in 1..65535');

@@ -186,22 +186,22 @@ describe('TwinFirmware STEP details that depend on the physics (PROTOCOL.md 7)',
   });
 
   it('a gate board moves no gate by more than gstep in one step, and reports gstep and the amp range in ID', () => {
-    const model = { ...gen2, step: { amp: [0, 500] as [number, number], maxGateStep: 0.05 } };
+    const model = { ...gen2, step: { amp: [0, 100] as [number, number], maxGateStep: 0.05 } };
     const fw = new TwinFirmware(new TwinBoardCore(model, { ideal: true }));
     const id = parseIdentity(ok(fw, 'ID'), parseTopology(ok(fw, 'TOPO'))!);
     if (typeof id === 'string') throw new Error(id);
-    expect(id.limits).toMatchObject({ amp: { lo: 0, hi: 500 }, gateStep: 0.05 });
+    expect(id.limits).toMatchObject({ amp: { lo: 0, hi: 100 }, gateStep: 0.05 });
     ok(fw, 'SRC 0:0.9,10:0');
     const before = parseList(ok(fw, 'EGET')[0])!;
-    ok(fw, 'STEP eta=1 tgt=5:0.05 amp=500');
+    ok(fw, 'STEP eta=1 tgt=5:0.05 amp=100');
     const after = parseList(ok(fw, 'EGET')[0])!;
     const moves = after.map((g, e) => Math.abs(g - before[e]));
-    expect(Math.max(...moves)).toBeCloseTo(0.05, 9); // amp 500 would move some gate by volts: limited
+    expect(Math.max(...moves)).toBeCloseTo(0.05, 9); // amp 100 would move some gate by volts: limited
     expect(moves.every((m) => m <= 0.05 + 1e-12)).toBe(true);
     // without the limit (the whole gate range), the same step moves a gate much further
-    const free = new TwinFirmware(new TwinBoardCore({ ...gen2, step: { amp: [0, 500] as [number, number] } }, { ideal: true }));
+    const free = new TwinFirmware(new TwinBoardCore({ ...gen2, step: { amp: [0, 100] as [number, number] } }, { ideal: true }));
     ok(free, 'SRC 0:0.9,10:0');
-    ok(free, 'STEP eta=1 tgt=5:0.05 amp=500');
+    ok(free, 'STEP eta=1 tgt=5:0.05 amp=100');
     const far = parseList(ok(free, 'EGET')[0])!.map((g, e) => Math.abs(g - before[e]));
     expect(Math.max(...far)).toBeGreaterThan(0.5);
   });
