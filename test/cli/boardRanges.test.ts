@@ -7,7 +7,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tui } from '../../src/cli/commands/tui.js';
+import type { Io } from '../../src/cli/Io.js';
+import { InvalidInputError } from '../../src/errors.js';
 
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'clln-ranges-'));
@@ -56,13 +60,21 @@ describe('board commands refuse out-of-range rule parameters before connecting',
     refused(clln('tui', gen2, task2, '--board', NO_PORT, '--amp', '1e9', '--no-record'), /--amp: must be a number in \(0, 100\]/);
   });
 
-  it('clln tui on a terminal refuses before connecting too (its task is chosen only once the board is known)', () => {
-    // script(1) gives the command a real pty, so the dashboard path runs
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui --board ${NO_PORT} --amp 1e9; echo "exit=$?"`;
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', cwd: dir, env: { ...process.env, TERM: 'xterm' } });
-    expect(r.stdout).toMatch(/--amp: must be a number in \(0, 100\]/);
-    expect(r.stdout).toMatch(/exit=2/);
-    expect(r.stdout).not.toMatch(/clln-no-such-port/);
+  it('clln tui on a terminal refuses before connecting too (its task is chosen only once the board is known)', async () => {
+    // in-process, with a stdout that says it is a terminal, so the dashboard path runs (no pty needed)
+    const written: string[] = [];
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 100 });
+    stdout.on('data', (d: Buffer) => written.push(d.toString()));
+    const io: Io = { stdout, stderr: process.stderr };
+    let err: unknown;
+    try {
+      await tui(['--board', NO_PORT, '--amp', '1e9', '--no-record'], io);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/^--amp: must be a number in \(0, 100\]/);
+    expect(written.join('')).toBe(''); // nothing drawn: no dashboard, no connection
   });
 
   it('clln resume refuses a record whose plan is out of range, naming the file and the field', () => {
