@@ -8,8 +8,9 @@ export interface LinkCounters {
 }
 
 /**
- * Incremental decoder: bytes in, frame bodies out. Holds at most MAX_LINE bytes of an unfinished line: a longer
- * line is dropped up to the next line feed and counted as overlong. Never throws on any input.
+ * Incremental decoder: bytes in, frame bodies out. Holds at most MAX_LINE + 1 bytes of an unfinished line (room for
+ * the CR): a longer line is dropped up to the next line feed and counted as overlong. Empty lines are ignored and not
+ * counted (PROTOCOL.md section 1). Never throws on any input.
  */
 export class LineDecoder {
   readonly counters: LinkCounters = { crc: 0, garbage: 0, overlong: 0 };
@@ -30,7 +31,7 @@ export class LineDecoder {
         } else {
           const r = decodeFrame(String.fromCharCode(...this.buf));
           if (r.ok) out.push(r.body);
-          else this.count(r.error);
+          else if (r.error !== 'empty') this.count(r.error); // empty lines are ignored, uncounted
         }
         this.buf.length = 0;
       } else if (!this.discarding) {

@@ -6,11 +6,14 @@ export const MAX_LINE = 1024;
 /** Longest frame body: the line also holds `*CCCC` (5 bytes). */
 export const MAX_BODY = MAX_LINE - 5;
 
-/** Why a line was rejected. */
+/** Why a line was rejected: the name of the counter it bumps (PROTOCOL.md section 1). */
 export type FrameError = 'crc' | 'garbage' | 'overlong';
 
-/** Result of checking one line: its body, or why it is not a frame. */
-export type FrameResult = { ok: true; body: string } | { ok: false; error: FrameError };
+/**
+ * Result of checking one line: its body, why it is not a frame, or `empty` for an empty line (nothing, or only a
+ * CR, before the LF), which PROTOCOL.md section 1 says to ignore without counting.
+ */
+export type FrameResult = { ok: true; body: string } | { ok: false; error: FrameError } | { ok: false; error: 'empty' };
 
 /** Wrap a body into a frame line, `BODY*CCCC\n`. The body must be printable ASCII without `*`. */
 export function encodeFrame(body: string): string {
@@ -19,9 +22,13 @@ export function encodeFrame(body: string): string {
   return `${body}*${crcHex(crc16(body))}\n`;
 }
 
-/** Check one line (without its line feed; a trailing CR is dropped). Pure; never throws. */
+/**
+ * Check one line (without its line feed; one trailing CR is dropped and does not count toward MAX_LINE). Checks in
+ * the order of PROTOCOL.md: overlong, garbage, crc. Pure; never throws.
+ */
 export function decodeFrame(line: string): FrameResult {
   if (line.endsWith('\r')) line = line.slice(0, -1);
+  if (line.length === 0) return { ok: false, error: 'empty' };
   if (line.length > MAX_LINE) return { ok: false, error: 'overlong' };
   for (let i = 0; i < line.length; i++) {
     const c = line.charCodeAt(i);

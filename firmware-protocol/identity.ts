@@ -1,9 +1,34 @@
-import { formatList, formatNumber, parseFields, parseList, parseNumber, PROTOCOL_VERSION } from './messages.js';
+import {
+  formatList,
+  formatNumber,
+  parseFields,
+  parseInteger,
+  parseIntegerList,
+  parseList,
+  parseNumber,
+  PROTOCOL_VERSION,
+  repeatedKey,
+} from './messages.js';
+
+/**
+ * What a board's learning step accepts (PROTOCOL.md section 7.1: `eta=`, `sched=`, `amp=`, `gstep=`): limits the
+ * host cannot know from anything else, checked by the host before it sends a STEP or a schedule.
+ */
+export interface StepLimits {
+  /** Range of `eta` (dimensionless, 0 < lo <= hi <= 1) that STEP and SCHED BEGIN accept. */
+  eta: { lo: number; hi: number };
+  /** Most examples a schedule may hold. */
+  maxExamples: number;
+  /** Gate boards: range of `amp` (volts of gate change per squared volt of difference, 0 <= lo <= hi). */
+  amp?: { lo: number; hi: number };
+  /** Gate boards: the largest change of one gate voltage in one learning step (V); larger updates are limited to it. */
+  gateStep?: number;
+}
 
 /** What a board says about itself: the payload of `ID` plus the edge list of `TOPO` (PROTOCOL.md). */
 export interface BoardIdentity {
-  /** Protocol version the board speaks. */
-  protocol: number;
+  /** Protocol version the board speaks, as written on the wire (`1.1`). */
+  protocol: string;
   /** Firmware version string. */
   firmware: string;
   /** Board model name, e.g. `penn-gen1`. */
@@ -28,12 +53,14 @@ export interface BoardIdentity {
   edge: { kind: 'tap'; taps: number } | { kind: 'gate'; lo: number; hi: number };
   /** Maximum ADC sample rate, samples per second. */
   maxSampleRate: number;
+  /** What the board's learning step and schedules accept. */
+  limits: StepLimits;
 }
 
-/** The `ID` reply payload fields for an identity (edges go in `TOPO`). */
+/** The `ID` reply payload fields for an identity, in the order PROTOCOL.md section 7.1 lists them (edges go in `TOPO`). */
 export function formatIdentity(id: BoardIdentity): string[] {
   const edge = id.edge.kind === 'tap' ? `edge=tap,${id.edge.taps}` : `edge=gate,${formatNumber(id.edge.lo)},${formatNumber(id.edge.hi)}`;
-  return [
+  const out = [
     `proto=${id.protocol}`,
     `fw=${id.firmware}`,
     `board=${id.model}`,
@@ -47,7 +74,12 @@ export function formatIdentity(id: BoardIdentity): string[] {
     `dac=${formatNumber(id.dac.lo)},${formatNumber(id.dac.hi)}`,
     edge,
     `rate=${formatNumber(id.maxSampleRate)}`,
+    `eta=${formatNumber(id.limits.eta.lo)},${formatNumber(id.limits.eta.hi)}`,
+    `sched=${id.limits.maxExamples}`,
   ];
+  if (id.limits.amp) out.push(`amp=${formatNumber(id.limits.amp.lo)},${formatNumber(id.limits.amp.hi)}`);
+  if (id.limits.gateStep !== undefined) out.push(`gstep=${formatNumber(id.limits.gateStep)}`);
+  return out;
 }
 
 /** The `TOPO` reply payload: `a-b,a-b,...`. */
@@ -55,13 +87,13 @@ export function formatTopology(edges: [number, number][]): string[] {
   return [edges.map(([a, b]) => `${a}-${b}`).join(',') || '-'];
 }
 
-/** Parse a `TOPO` payload; null if malformed. */
+/** Parse a `TOPO` payload; null if malformed (ends must be protocol integers). */
 export function parseTopology(payload: string[]): [number, number][] | null {
   if (payload.length !== 1) return null;
   if (payload[0] === '-') return [];
   const out: [number, number][] = [];
   for (const p of payload[0].split(',')) {
-    const m = /^(\d{1,6})-(\d{1,6})$/.exec(p);
+    const m = /^(0|[1-9]\d{0,5})-(0|[1-9]\d{0,5})$/.exec(p);
     if (!m) return null;
     out.push([Number(m[1]), Number(m[2])]);
   }
@@ -69,42 +101,66 @@ export function parseTopology(payload: string[]): [number, number][] | null {
 }
 
 /**
+ * The major version of a protocol version text (`1.1` -> 1, and a 1.0 board's `1` -> 1): what records that only care
+ * about compatibility (a calibration record's `board.protocol`) keep.
+ */
+export function protocolMajor(version: string): number {
+  return Number.parseInt(version, 10);
+}
+
+/**
+ * The protocol version in an `ID` or banner field as a person reads it: a 1.0 board wrote `proto=1`.
+ */
+function versionText(proto: string): string {
+  return /^\d+$/.test(proto) ? `${proto} (${proto}.0)` : proto;
+}
+
+/**
  * Parse an `ID` payload plus the `TOPO` edge list into an identity. Returns an error string naming the bad field
- * instead of throwing. Refuses an unknown protocol version, and an identity the host could not use safely: counts
- * that are not non-negative integers, node indices (drive, clamp, edge ends) outside 0..nodes-1, empty ranges.
+ * instead of throwing. Fields are found by key, in any order, and unknown keys are ignored (PROTOCOL.md section 3);
+ * a key given twice is an error. Refuses a protocol version other than {@link PROTOCOL_VERSION} (naming both), and
+ * an identity the host could not use safely: counts that are not non-negative integers, node indices (drive, clamp,
+ * edge ends) outside 0..nodes-1, empty ranges, limits outside what PROTOCOL.md allows.
  */
 export function parseIdentity(payload: string[], edges: [number, number][]): BoardIdentity | string {
+  const twice = repeatedKey(payload);
+  if (twice !== null) return `ID reply gives field ${twice} twice`;
   const f = parseFields(payload);
   const num = (k: string): number | null => {
     const v = f.get(k);
     return v === undefined ? null : parseNumber(v);
   };
+  const int = (k: string): number | null => {
+    const v = f.get(k);
+    return v === undefined ? null : parseInteger(v);
+  };
   const list = (k: string): number[] | null => {
     const v = f.get(k);
     return v === undefined ? null : parseList(v);
   };
-  const isCount = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
-  const protocol = num('proto');
-  if (protocol === null) return 'ID reply has no proto field';
-  if (protocol !== PROTOCOL_VERSION) return `board speaks protocol ${protocol}, this host speaks ${PROTOCOL_VERSION}`;
+  const protocol = f.get('proto');
+  if (protocol === undefined || protocol === '') return 'ID reply has no proto field';
+  if (protocol !== PROTOCOL_VERSION) {
+    return `board speaks protocol ${versionText(protocol)}, this host speaks ${PROTOCOL_VERSION}; use a firmware (or host) for protocol ${PROTOCOL_VERSION}`;
+  }
   for (const k of ['fw', 'board', 'uid']) {
     if (!f.get(k)) return `ID reply field ${k} is missing or empty`;
   }
-  const nodes = num('nodes');
-  const nEdges = num('edges');
-  const boot = num('boot');
-  const drive = list('drive');
-  const clamp = list('clamp');
+  const nodes = int('nodes');
+  const nEdges = int('edges');
+  const boot = int('boot');
+  const drive = f.has('drive') ? parseIntegerList(f.get('drive')!) : null;
+  const clamp = f.has('clamp') ? parseIntegerList(f.get('clamp')!) : null;
   const adc = list('adc');
   const dac = list('dac');
   const rate = num('rate');
   const edgeField = f.get('edge')?.split(',') ?? [];
-  if (nodes === null || !isCount(nodes) || nodes < 1) return 'ID reply field nodes is missing or not a positive integer';
-  if (nEdges === null || !isCount(nEdges)) return 'ID reply field edges is missing or not a non-negative integer';
-  if (boot === null || !isCount(boot)) return 'ID reply field boot is missing or not a non-negative integer';
+  if (nodes === null || nodes < 1) return 'ID reply field nodes is missing or not a positive integer';
+  if (nEdges === null) return 'ID reply field edges is missing or not a non-negative integer';
+  if (boot === null || boot > 4294967295) return 'ID reply field boot is missing or not an integer in 0..4294967295';
   const isNode = (x: number): boolean => Number.isInteger(x) && x >= 0 && x < nodes;
   for (const [name, v] of [['drive', drive], ['clamp', clamp]] as const) {
-    if (v === null) return `ID reply field ${name} is missing or malformed`;
+    if (v === null) return `ID reply field ${name} is missing or not a list of node numbers`;
     if (!v.every(isNode)) return `ID reply field ${name} lists a node outside 0..${nodes - 1}`;
     if (new Set(v).size !== v.length) return `ID reply field ${name} lists a node twice`;
   }
@@ -130,6 +186,21 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   } else {
     return 'ID reply field edge must be tap,COUNT (COUNT >= 2) or gate,LO,HI (LO < HI)';
   }
+  const eta = list('eta');
+  if (!eta || eta.length !== 2 || !(eta[0] > 0 && eta[0] <= eta[1] && eta[1] <= 1)) return 'ID reply field eta must be LO,HI with 0 < LO <= HI <= 1';
+  const maxExamples = int('sched');
+  if (maxExamples === null || maxExamples < 1 || maxExamples > 65535) return 'ID reply field sched must be an integer in 1..65535';
+  const limits: StepLimits = { eta: { lo: eta[0], hi: eta[1] }, maxExamples };
+  if (edge.kind === 'gate') {
+    const amp = list('amp');
+    if (!amp || amp.length !== 2 || !(amp[0] >= 0 && amp[0] <= amp[1])) return 'ID reply field amp must be LO,HI with 0 <= LO <= HI (gate boards)';
+    const gstep = num('gstep');
+    if (gstep === null || !(gstep > 0)) return 'ID reply field gstep must be a positive number of volts (gate boards)';
+    limits.amp = { lo: amp[0], hi: amp[1] };
+    limits.gateStep = gstep;
+  } else if (f.has('amp') || f.has('gstep')) {
+    return 'ID reply fields amp and gstep are for gate boards only, and this is a tap board';
+  }
   return {
     protocol,
     firmware: f.get('fw')!,
@@ -144,5 +215,6 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
     dac: { lo: dac[0], hi: dac[1] },
     edge,
     maxSampleRate: rate,
+    limits,
   };
 }

@@ -5,8 +5,11 @@ import { MAX_BODY } from './frame.js';
  * unsolicited device messages (`! KIND ...`). Pure functions; parsers return null instead of throwing.
  */
 
-/** Protocol version implemented by this codec. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Protocol version implemented by this codec, as `ID` and the banner write it (`proto=1.1`, PROTOCOL.md section 10).
+ * Compared as text: a host refuses any other.
+ */
+export const PROTOCOL_VERSION = '1.1';
 
 /** Highest sequence number; the host wraps from it to 1. */
 export const MAX_SEQ = 65535;
@@ -17,6 +20,7 @@ export const ErrorCode = {
   UnknownVerb: 404,
   Conflict: 409,
   OutOfRange: 416,
+  RunFailed: 424,
   Internal: 500,
   Busy: 503,
 } as const;
@@ -42,13 +46,17 @@ export function formatCommand(seq: number, verb: string, args: string[] = []): s
   return [String(seq), verb, ...args].join(' ');
 }
 
-/** Parse a command body; null if it is not `SEQ VERB ...` with a valid SEQ. */
+/**
+ * Parse a command body; null unless it is `SEQ VERB [ARG ...]` with a valid SEQ, an upper-case verb and no empty
+ * field (PROTOCOL.md section 3). (What a device answers to the other bodies is the firmware's business: see
+ * PROTOCOL.md sections 3.1 and 5.)
+ */
 export function parseCommand(body: string): Command | null {
   const f = body.split(' ');
-  if (f.length < 2) return null;
+  if (f.length < 2 || f.includes('')) return null;
   const seq = parseSeq(f[0]);
   if (seq === null || !/^[A-Z]+$/.test(f[1])) return null;
-  return { seq, verb: f[1], args: f.slice(2).filter((x) => x !== '') };
+  return { seq, verb: f[1], args: f.slice(2) };
 }
 
 /** `SEQ OK PAYLOAD...` */
@@ -57,14 +65,15 @@ export function formatOk(seq: number, payload: string[] = []): string {
 }
 
 /**
- * `SEQ ERR CODE MESSAGE`. To keep the frame valid, the message's '*', control and non-ASCII characters are replaced
+ * `SEQ ERR CODE MESSAGE` (`SEQ ERR CODE` for an empty message). To keep the frame valid, the message's '*', control and non-ASCII characters are replaced
  * by '?' and a message too long for one frame is cut (ending in `...`): an error reply can always be sent.
  */
 export function formatErr(seq: number, code: number, message: string): string {
-  const head = `${seq} ERR ${code} `;
+  const head = `${seq} ERR ${code}`;
   let msg = message.replace(/[^\x20-\x29\x2b-\x7e]/g, '?');
-  if (head.length + msg.length > MAX_BODY) msg = msg.slice(0, Math.max(0, MAX_BODY - head.length - 3)) + '...';
-  return head + msg;
+  if (msg === '') return head; // no trailing space: PROTOCOL.md section 3
+  if (head.length + 1 + msg.length > MAX_BODY) msg = msg.slice(0, Math.max(0, MAX_BODY - head.length - 4)) + '...';
+  return `${head} ${msg}`;
 }
 
 /** `! KIND FIELDS...` */
@@ -72,24 +81,28 @@ export function formatEvent(kind: string, fields: string[] = []): string {
   return ['!', kind, ...fields].join(' ');
 }
 
-/** Parse a device message body; null if malformed. */
+/**
+ * Parse a device message body; null if malformed (PROTOCOL.md section 3): an empty field anywhere but in an ERR
+ * message, a bad SEQ, a code that is not 3 digits.
+ */
 export function parseReply(body: string): Reply | null {
   const f = body.split(' ');
   if (f[0] === '!') {
-    if (f.length < 2 || !/^[A-Z]+$/.test(f[1])) return null;
+    if (f.length < 2 || !/^[A-Z]+$/.test(f[1]) || f.includes('')) return null;
     return { kind: 'event', event: f[1], fields: f.slice(2) };
   }
   const seq = parseSeq(f[0]);
   if (seq === null || f.length < 2) return null;
-  if (f[1] === 'OK') return { kind: 'ok', seq, payload: f.slice(2) };
+  if (f[1] === 'OK') return f.includes('') ? null : { kind: 'ok', seq, payload: f.slice(2) };
   if (f[1] === 'ERR') {
-    if (f.length < 3 || !/^\d{3}$/.test(f[2])) return null;
+    if (f.length < 3 || !/^[1-9]\d{2}$/.test(f[2])) return null;
     return { kind: 'err', seq, code: Number(f[2]), message: f.slice(3).join(' ') };
   }
   return null;
 }
 
-function parseSeq(s: string): number | null {
+/** A SEQ field: `0|[1-9][0-9]*` with value 1..MAX_SEQ (PROTOCOL.md section 3.1); null otherwise. */
+export function parseSeq(s: string): number | null {
   if (!/^[1-9]\d{0,4}$/.test(s)) return null;
   const n = Number(s);
   return n <= MAX_SEQ ? n : null;
@@ -110,12 +123,69 @@ export function wireNumber(x: number): number {
   return Number(formatNumber(x));
 }
 
-/** Parse a protocol number; null unless it is a finite decimal. Linear time in the length of `s`. */
-export function parseNumber(s: string): number | null {
-  // `\d+(\.\d*)?`, not `\d+\.?\d*`: the latter can split a run of digits in n ways and backtracks quadratically.
-  if (!/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(s)) return null;
+/** An integer as PROTOCOL.md section 3.3 spells it: no sign, no leading zero, no point, no exponent. */
+const INTEGER_RE = /^(0|[1-9][0-9]*)$/;
+/**
+ * A decimal number: the JSON number grammar (PROTOCOL.md section 3.3). Linear time: no part of it can match the
+ * same digits in two ways, so there is no backtracking blow-up on long runs of digits.
+ */
+const NUMBER_RE = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
+
+/** True if `s` is spelled as a protocol integer (whatever its size). */
+export function isIntegerToken(s: string): boolean {
+  return INTEGER_RE.test(s);
+}
+
+/** True if `s` is spelled as a protocol decimal number (whatever its size). */
+export function isNumberToken(s: string): boolean {
+  return NUMBER_RE.test(s);
+}
+
+/**
+ * The value of a number token as a receiver uses it: rounded to 6 decimals (PROTOCOL.md section 3.3). Overflow gives
+ * +-Infinity, which every range check refuses (a value error, 416, not a spelling error). Call only on a token that
+ * passed {@link isNumberToken}.
+ */
+export function numberTokenValue(s: string): number {
   const x = Number(s);
+  return Number.isFinite(x) ? wireNumber(x) : x;
+}
+
+/** Parse a protocol number (rounded to 6 decimals); null unless it is spelled per the grammar and finite. */
+export function parseNumber(s: string): number | null {
+  if (!isNumberToken(s)) return null;
+  const x = numberTokenValue(s);
   return Number.isFinite(x) ? x : null;
+}
+
+/** Parse a protocol integer; null unless spelled per the grammar and a safe integer. */
+export function parseInteger(s: string): number | null {
+  if (!isIntegerToken(s)) return null;
+  const x = Number(s);
+  return Number.isSafeInteger(x) ? x : null;
+}
+
+/**
+ * The entries of a list (`a,b,c`, or `-` = none) as tokens, unchecked; null if the list shape is wrong (an empty
+ * entry). PROTOCOL.md section 3.4.
+ */
+export function splitList(s: string): string[] | null {
+  if (s === '-') return [];
+  const parts = s.split(',');
+  return parts.includes('') ? null : parts;
+}
+
+/** The entries of a pair list (`i:v,j:w`, or `-`) as [index token, value token]; null if a pair lacks its one `:`. */
+export function splitPairs(s: string): [string, string][] | null {
+  const parts = splitList(s);
+  if (!parts) return null;
+  const out: [string, string][] = [];
+  for (const p of parts) {
+    const c = p.indexOf(':');
+    if (c <= 0 || c === p.length - 1 || p.indexOf(':', c + 1) >= 0) return null;
+    out.push([p.slice(0, c), p.slice(c + 1)]);
+  }
+  return out;
 }
 
 /** `a,b,c` (or `-` for the empty list). */
@@ -124,11 +194,12 @@ export function formatList(xs: ArrayLike<number>): string {
   return Array.from(xs, formatNumber).join(',');
 }
 
-/** Parse `a,b,c` or `-`; null if any entry is not a number. */
+/** Parse `a,b,c` or `-`; null if any entry is not a finite protocol number. */
 export function parseList(s: string): number[] | null {
-  if (s === '-') return [];
+  const parts = splitList(s);
+  if (!parts) return null;
   const out: number[] = [];
-  for (const part of s.split(',')) {
+  for (const part of parts) {
     const x = parseNumber(part);
     if (x === null) return null;
     out.push(x);
@@ -136,7 +207,20 @@ export function parseList(s: string): number[] | null {
   return out;
 }
 
-/** Largest index a pair can carry (`parsePairs` reads at most 6 digits). */
+/** Parse a node list `a,b,c` or `-`; null if any entry is not a protocol integer. */
+export function parseIntegerList(s: string): number[] | null {
+  const parts = splitList(s);
+  if (!parts) return null;
+  const out: number[] = [];
+  for (const part of parts) {
+    const x = parseInteger(part);
+    if (x === null) return null;
+    out.push(x);
+  }
+  return out;
+}
+
+/** Largest index a host writes in a pair (no board has a million nodes or edges). */
 export const MAX_PAIR_INDEX = 999_999;
 
 /**
@@ -155,24 +239,26 @@ export function formatPairs(pairs: Iterable<readonly [number, number]>): string 
   return parts.length ? parts.join(',') : '-';
 }
 
-/** Parse `i:v,j:w` or `-`; indices must be non-negative integers and distinct. Null if malformed. */
+/** Parse `i:v,j:w` or `-`; indices protocol integers (safe) and distinct, values finite numbers. Null if malformed. */
 export function parsePairs(s: string): [number, number][] | null {
-  if (s === '-') return [];
+  const parts = splitPairs(s);
+  if (!parts) return null;
   const out: [number, number][] = [];
   const seen = new Set<number>();
-  for (const part of s.split(',')) {
-    const m = /^(\d{1,6}):(.+)$/.exec(part);
-    if (!m) return null;
-    const i = Number(m[1]);
-    const v = parseNumber(m[2]);
-    if (v === null || seen.has(i)) return null;
+  for (const [it, vt] of parts) {
+    const i = parseInteger(it);
+    const v = parseNumber(vt);
+    if (i === null || v === null || seen.has(i)) return null;
     seen.add(i);
     out.push([i, v]);
   }
   return out;
 }
 
-/** Parse `KEY=VALUE` fields into a map (positional fields are returned under their index). */
+/**
+ * Parse `KEY=VALUE` fields into a map (positional fields are returned under their index). A repeated key keeps its
+ * last value: check {@link repeatedKey} first where a repeat makes a payload malformed.
+ */
 export function parseFields(fields: string[]): Map<string, string> {
   const m = new Map<string, string>();
   fields.forEach((f, i) => {
@@ -181,4 +267,17 @@ export function parseFields(fields: string[]): Map<string, string> {
     else m.set(String(i), f);
   });
   return m;
+}
+
+/** The first key that appears twice among `KEY=VALUE` fields, or null (PROTOCOL.md section 3: a repeat is malformed). */
+export function repeatedKey(fields: string[]): string | null {
+  const seen = new Set<string>();
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    if (eq <= 0) continue;
+    const k = f.slice(0, eq);
+    if (seen.has(k)) return k;
+    seen.add(k);
+  }
+  return null;
 }

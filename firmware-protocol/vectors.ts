@@ -24,9 +24,38 @@ export interface BadLineVector {
   error: FrameError;
 }
 
+/**
+ * One line a device must send back in a conversation (see generate.mjs for the meaning of each form). Regular
+ * expressions use the subset common to POSIX ERE and ECMAScript.
+ */
+export type Expectation =
+  | { reply: string; line: string }
+  | { ok: number; match: string | string[] }
+  | { err: number; code: number }
+  | { event: string; match: string }
+  | { again: true };
+
+/** One step of a conversation: bytes to send (one char per byte, ending in LF), and every line that must come back. */
+export interface ConversationStep {
+  send: string;
+  expect: Expectation[];
+}
+
+/**
+ * A scripted exchange with a device that has just booted (boot counter 1, all counters 0) whose board is the
+ * twins/models board named `board`; `rule` names the PROTOCOL.md sections it shows.
+ */
+export interface ConversationVector {
+  name: string;
+  rule: string;
+  board: string;
+  steps: ConversationStep[];
+}
+
 export interface Vectors {
   frames: FrameVector[];
   badLines: BadLineVector[];
+  conversations: ConversationVector[];
 }
 
 const PROBE = join('firmware-protocol', 'vectors', 'frames.json');
@@ -49,5 +78,9 @@ export function findVectorsDir(from: string = dirname(fileURLToPath(import.meta.
 export function loadVectors(): Vectors {
   const dir = findVectorsDir();
   const read = (f: string): unknown => JSON.parse(readFileSync(join(dir, f), 'utf8'));
-  return { frames: read('frames.json') as FrameVector[], badLines: read('bad-lines.json') as BadLineVector[] };
+  return {
+    frames: read('frames.json') as FrameVector[],
+    badLines: read('bad-lines.json') as BadLineVector[],
+    conversations: read('conversations.json') as ConversationVector[],
+  };
 }

@@ -90,7 +90,7 @@ export class BoardDisconnectedError extends Error {
 
 /** The board answered `ERR CODE MESSAGE` (PROTOCOL.md error codes), or broke the protocol. */
 export class BoardProtocolError extends Error {
-  /** Protocol error code (400, 404, 409, 416, 500, 503), or 0 for a protocol violation seen by the host. */
+  /** Protocol error code (400, 404, 409, 416, 424, 500, 503; PROTOCOL.md section 5), or 0 for a protocol violation seen by the host. */
   readonly code: number;
   constructor(code: number, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -84,9 +84,30 @@ export interface BoardModel {
   positions?: [number, number][];
   /** Free text: what the board is (topology, numbering). */
   description?: string;
+  /** What the board's learning step accepts, reported in `ID` (PROTOCOL.md section 7.1); see {@link StepLimitsModel}. */
+  step?: StepLimitsModel;
 }
 
-const TOP_KEYS = ['format', 'name', 'firmware', 'uid', 'nodes', 'edges', 'drivable', 'clampable', 'adc', 'dac', 'edge', 'drift', 'maxSampleRate', 'positions', 'description'];
+/**
+ * The limits of a board's learning step (`clln.board/1` field `step`, every entry optional). The twin refuses a
+ * STEP or schedule outside them (416) and reports them in `ID`, so the host can refuse out-of-range values before
+ * sending them.
+ */
+export interface StepLimitsModel {
+  /** [lo, hi] range of eta, 0 < lo <= hi <= 1. Default [1e-6, 1] (all of (0, 1] the wire can carry). */
+  eta?: [number, number];
+  /** Gate boards: [lo, hi] range of amp, V/V^2, 0 <= lo <= hi <= 100 (the plan's own bound, PLAN_LIMITS). Default [0, 100]. */
+  amp?: [number, number];
+  /** Gate boards: largest change of one gate voltage in one step, V (> 0). Default: the whole gate range (no limit). */
+  maxGateStep?: number;
+  /** Most examples a schedule may hold, 1..65535. Default 65535. */
+  maxExamples?: number;
+}
+
+/** Defaults of {@link StepLimitsModel}. */
+export const STEP_LIMIT_DEFAULTS = { eta: [1e-6, 1] as [number, number], amp: [0, 100] as [number, number], maxExamples: 65535 };
+
+const TOP_KEYS = ['format', 'name', 'firmware', 'uid', 'nodes', 'edges', 'drivable', 'clampable', 'adc', 'dac', 'edge', 'drift', 'maxSampleRate', 'positions', 'description', 'step'];
 
 /**
  * Load a board model by name (`penn-gen1` -> twins/models/penn-gen1.json) or by path (anything containing a
@@ -280,6 +301,25 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
     maxSampleRate: num(o.maxSampleRate, 'maxSampleRate', pos, 'a positive number (samples per second)'),
   };
   if (o.description !== undefined) model.description = str(o.description, 'description');
+  if (o.step !== undefined) {
+    const stepO = obj(o.step, 'step');
+    keys(stepO, edge.kind === 'gate' ? ['eta', 'amp', 'maxGateStep', 'maxExamples'] : ['eta', 'maxExamples'], 'step');
+    const range = (v: unknown, field: string, lo: number, hi: number, loOpen: boolean, unit: string): [number, number] => {
+      const rule = `[lo, hi] with ${lo} ${loOpen ? '<' : '<='} lo <= hi <= ${hi}${unit}`;
+      if (!Array.isArray(v) || v.length !== 2) fail(field, `must be ${rule}, got ${show(v)}`, `set ${field} to ${rule}`);
+      const [a, b] = (v as unknown[]).map((x, i) => num(x, `${field}[${i}]`));
+      if (!((loOpen ? a > lo : a >= lo) && a <= b && b <= hi)) fail(field, `must be ${rule}, got ${show(v)}`, `set ${field} to ${rule}`);
+      return [a, b];
+    };
+    const step: StepLimitsModel = {};
+    if (stepO.eta !== undefined) step.eta = range(stepO.eta, 'step.eta', 0, 1, true, '');
+    if (stepO.amp !== undefined) step.amp = range(stepO.amp, 'step.amp', 0, 100, false, ' (V/V^2)');
+    if (stepO.maxGateStep !== undefined) step.maxGateStep = num(stepO.maxGateStep, 'step.maxGateStep', pos, 'a positive number (V)');
+    if (stepO.maxExamples !== undefined) {
+      step.maxExamples = num(stepO.maxExamples, 'step.maxExamples', (x) => Number.isInteger(x) && x >= 1 && x <= 65535, 'an integer in 1..65535');
+    }
+    model.step = step;
+  }
   if (o.positions !== undefined) {
     if (!Array.isArray(o.positions) || o.positions.length !== nodes) fail('positions', `must be an array of ${nodes} [x, y] pairs`, 'give one position per node or remove the field');
     model.positions = (o.positions as unknown[]).map((p, i) => {

@@ -14,10 +14,10 @@
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk in the simulated time).
  */
-import { type BoardIdentity, PROTOCOL_VERSION, wireNumber } from '../firmware-protocol/codec.js';
+import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireNumber } from '../firmware-protocol/codec.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
 import { Rng } from '../src/physics/Rng.js';
-import { type BoardModel, validateBoardModel } from './BoardModel.js';
+import { type BoardModel, STEP_LIMIT_DEFAULTS, validateBoardModel } from './BoardModel.js';
 import { badRequest, conflict, outOfRange } from './TwinError.js';
 
 /** Options of {@link TwinBoardCore}. */
@@ -189,7 +189,22 @@ export class TwinBoardCore {
       dac: { lo: m.dac.lo, hi: m.dac.hi },
       edge: m.edge.kind === 'tap' ? { kind: 'tap', taps: m.edge.taps } : { kind: 'gate', lo: m.edge.lo, hi: m.edge.hi },
       maxSampleRate: m.maxSampleRate,
+      limits: this.limits(),
     };
+  }
+
+  /** What `step` and schedules accept (the model's `step` block with its defaults), as `ID` reports it. */
+  limits(): StepLimits {
+    const m = this.model;
+    const st = m.step ?? {};
+    const eta = st.eta ?? STEP_LIMIT_DEFAULTS.eta;
+    const out: StepLimits = { eta: { lo: eta[0], hi: eta[1] }, maxExamples: st.maxExamples ?? STEP_LIMIT_DEFAULTS.maxExamples };
+    if (m.edge.kind === 'gate') {
+      const amp = st.amp ?? STEP_LIMIT_DEFAULTS.amp;
+      out.amp = { lo: amp[0], hi: amp[1] };
+      out.gateStep = st.maxGateStep ?? m.edge.hi - m.edge.lo;
+    }
+    return out;
   }
 
   /** Drive exactly these nodes (node, volts); every other drive channel released. Atomic: all checked first. */
@@ -249,25 +264,30 @@ export class TwinBoardCore {
     return Float64Array.from(this.settings);
   }
 
-  /** Set the listed edges (edge, setting), absolute. Atomic: all checked first. */
+  /**
+   * Set the listed edges (edge, setting), absolute. Atomic: all checked first, spelling problems (400: a tap that is
+   * not an integer, an edge twice) before range problems (416), as PROTOCOL.md section 5 orders them.
+   */
   setEdges(pairs: readonly (readonly [number, number])[]): void {
     const E = this.settings.length;
+    const em = this.model.edge;
     const seen = new Set<number>();
-    const next: [number, number][] = [];
     for (const [e, s] of pairs) {
-      if (!Number.isInteger(e)) throw badRequest(`edge index must be an integer, got ${e}`);
-      if (e < 0 || e >= E) throw outOfRange(`edge ${e} does not exist (edges 0..${E - 1})`);
+      if (!Number.isInteger(e) && Number.isFinite(e)) throw badRequest(`edge index must be an integer, got ${e}`);
       if (seen.has(e)) throw badRequest(`edge ${e} listed twice`);
       seen.add(e);
-      if (!Number.isFinite(s)) throw badRequest(`edge ${e}: setting must be a finite number, got ${s}`);
-      const em = this.model.edge;
+      if (Number.isNaN(s)) throw badRequest(`edge ${e}: setting must be a number, got ${s}`);
+      if (em.kind === 'tap' && !Number.isInteger(s) && Number.isFinite(s)) throw badRequest(`edge ${e}: tap must be an integer, got ${s}`);
+    }
+    const next: [number, number][] = [];
+    for (const [e, s] of pairs) {
+      if (!(e >= 0 && e < E)) throw outOfRange(`edge ${e} does not exist (edges 0..${E - 1})`);
       if (em.kind === 'tap') {
-        if (!Number.isInteger(s)) throw badRequest(`edge ${e}: tap must be an integer, got ${s}`);
-        if (s < 0 || s >= em.taps) throw outOfRange(`edge ${e}: tap ${s} outside 0..${em.taps - 1}`);
+        if (!(s >= 0 && s < em.taps)) throw outOfRange(`edge ${e}: tap ${s} outside 0..${em.taps - 1}`);
         next.push([e, s]);
       } else {
-        const w = wireNumber(s);
-        if (w < em.lo || w > em.hi) throw outOfRange(`edge ${e}: gate voltage ${s} V outside ${em.lo}..${em.hi} V`);
+        const w = Number.isFinite(s) ? wireNumber(s) : s;
+        if (!(w >= em.lo && w <= em.hi)) throw outOfRange(`edge ${e}: gate voltage ${s} V outside ${em.lo}..${em.hi} V`);
         next.push([e, w]);
       }
     }
@@ -279,13 +299,17 @@ export class TwinBoardCore {
    * One coupled-learning step with the present sources (PROTOCOL.md `STEP`): release any clamps, measure the free
    * state, clamp each target at V_F + eta (V* - V_F) (through the DAC), measure, update every edge, release the
    * clamps. Tap edges move one tap by sign((dV_F)^2 - (dV_C)^2) (clipped to the tap range); gate edges move by
-   * amp times that difference (clipped to the gate range, 1 uV resolution). Measurements use 16 samples.
+   * amp times that difference, limited to +-maxGateStep and then to the gate range (1 uV resolution). Measurements
+   * use 16 samples. `eta` (and on gate boards `amp`) must lie within {@link limits} (416); tap boards ignore `amp`.
    */
   step(targets: readonly (readonly [number, number])[], eta: number, amp = 1): { freeTargets: Float64Array; changed: number } {
-    if (!Number.isFinite(eta)) throw badRequest(`eta must be a finite number, got ${eta}`);
-    if (!(eta > 0 && eta <= 1)) throw outOfRange(`eta must be in (0, 1], got ${eta}`);
-    if (!Number.isFinite(amp)) throw badRequest(`amp must be a finite number, got ${amp}`);
-    if (amp < 0) throw outOfRange(`amp must be >= 0, got ${amp}`);
+    const lim = this.limits();
+    if (Number.isNaN(eta)) throw badRequest(`eta must be a number, got ${eta}`);
+    if (!(eta >= lim.eta.lo && eta <= lim.eta.hi)) throw outOfRange(`eta must be in [${lim.eta.lo}, ${lim.eta.hi}], got ${eta}`);
+    if (lim.amp) {
+      if (Number.isNaN(amp)) throw badRequest(`amp must be a number, got ${amp}`);
+      if (!(amp >= lim.amp.lo && amp <= lim.amp.hi)) throw outOfRange(`amp must be in [${lim.amp.lo}, ${lim.amp.hi}] V/V^2, got ${amp}`);
+    }
     // check the targets as clamps (atomic), before touching anything
     this.checkChannels(targets, 'clamp', this.clampable, this.sources);
     this.clamps = new Map();
@@ -309,7 +333,10 @@ export class TwinBoardCore {
       const old = this.settings[e];
       let s: number;
       if (em.kind === 'tap') s = Math.min(em.taps - 1, Math.max(0, old + Math.sign(diff)));
-      else s = wireNumber(Math.min(em.hi, Math.max(em.lo, old + amp * diff)));
+      else {
+        const dg = lim.gateStep!;
+        s = wireNumber(Math.min(em.hi, Math.max(em.lo, old + Math.min(dg, Math.max(-dg, amp * diff)))));
+      }
       if (s !== old) {
         this.settings[e] = s;
         changed++;
@@ -427,22 +454,30 @@ export class TwinBoardCore {
   ): Map<number, number> {
     const out = new Map<number, number>();
     const { lo, hi, bits } = this.model.dac;
+    // PROTOCOL.md section 5: every spelling problem (400) before every range problem (416) before any conflict with
+    // the present state (409), so the code does not depend on the order of the pairs.
     for (const [node, volts] of pairs) {
-      if (!Number.isInteger(node)) throw badRequest(`node must be an integer, got ${node}`);
-      if (node < 0 || node >= this.n) throw outOfRange(`node ${node} does not exist (nodes 0..${this.n - 1})`);
-      if (!allowed[node]) throw outOfRange(`node ${node} cannot be ${what === 'drive' ? 'driven' : 'clamped'}`);
+      if (!Number.isInteger(node) && Number.isFinite(node)) throw badRequest(`node must be an integer, got ${node}`);
       if (out.has(node)) throw badRequest(`node ${node} listed twice`);
-      if (!Number.isFinite(volts)) throw badRequest(`node ${node}: voltage must be a finite number, got ${volts}`);
-      let v = wireNumber(volts);
-      if (v < lo || v > hi) throw outOfRange(`node ${node}: ${volts} V outside the DAC range ${lo}..${hi} V`);
+      if (Number.isNaN(volts)) throw badRequest(`node ${node}: voltage must be a number, got ${volts}`);
+      out.set(node, volts);
+    }
+    out.clear();
+    for (const [node, volts] of pairs) {
+      if (!(node >= 0 && node < this.n)) throw outOfRange(`node ${node} does not exist (nodes 0..${this.n - 1})`);
+      if (!allowed[node]) throw outOfRange(`node ${node} cannot be ${what === 'drive' ? 'driven' : 'clamped'}`);
+      const v = Number.isFinite(volts) ? wireNumber(volts) : volts;
+      if (!(v >= lo && v <= hi)) throw outOfRange(`node ${node}: ${volts} V outside the DAC range ${lo}..${hi} V`);
+      out.set(node, v);
+    }
+    for (const node of out.keys()) {
       if (other.has(node)) {
         throw conflict(`node ${node} is ${what === 'drive' ? 'clamped' : 'driven as a source'}; release it first`);
       }
-      if (bits !== undefined) {
-        const lsb = (hi - lo) / (2 ** bits - 1);
-        v = lo + Math.round((v - lo) / lsb) * lsb;
-      }
-      out.set(node, v);
+    }
+    if (bits !== undefined) {
+      const lsb = (hi - lo) / (2 ** bits - 1);
+      for (const [node, v] of out) out.set(node, lo + Math.round((v - lo) / lsb) * lsb);
     }
     return out;
   }

@@ -1,15 +1,18 @@
 /**
- * The twin's "firmware": the protocol handler of PROTOCOL.md over a {@link TwinBoardCore}. Pure and synchronous:
- * frame bodies in, reply bodies out; no timers, no I/O (the {@link TwinServer} adds the byte link, pacing and
- * faults).
+ * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.1) over a {@link TwinBoardCore}. Pure and
+ * synchronous: frame bodies in, reply bodies out; no timers, no I/O (the {@link TwinServer} adds the byte link,
+ * pacing and faults). Every choice here is PROTOCOL.md's; the section numbers below point to the rule.
  *
- * - `receive(body)` handles one valid frame body and returns the bodies to send back: exactly one reply for a
- *   command (`SEQ OK ...` / `SEQ ERR CODE MSG`), followed by the boot banner after `RESET`. A command whose body
- *   equals the last one answered is answered from the reply cache without executing it again.
+ * - `receive(body)` handles one valid frame body and returns the bodies to send back: nothing for a body without a
+ *   valid SEQ (3.1), the cached reply for a duplicate of the last command, a 409 for a duplicate of an older one (4),
+ *   else exactly one reply (`SEQ OK ...` / `SEQ ERR CODE MSG`), followed by the boot banner after a `RESET` that
+ *   reboots.
  * - `pump(max)` performs up to `max` steps of an autonomous run while credits allow and returns their
- *   `! FRAME ...` bodies (and `! DONE steps=N` after the last step). Streamed frames never come from `receive`.
+ *   `! FRAME ...` bodies (and `! DONE steps=N`, or `! DONE steps=F fail=CODE` when a step fails; 8). Streamed
+ *   frames never come from `receive`.
  */
 import {
+  crc16,
   ErrorCode,
   formatErr,
   formatEvent,
@@ -18,26 +21,40 @@ import {
   formatNumber,
   formatOk,
   formatTopology,
+  isIntegerToken,
+  isNumberToken,
   type LinkCounters,
-  parseList,
-  parseNumber,
-  parsePairs,
+  numberTokenValue,
+  parseSeq,
   PROTOCOL_VERSION,
+  splitList,
+  splitPairs,
 } from '../firmware-protocol/codec.js';
-import { TwinBoardCore, DEFAULT_SAMPLES } from './TwinBoardCore.js';
+import { TwinBoardCore, DEFAULT_SAMPLES, MAX_SAMPLES } from './TwinBoardCore.js';
 import { TwinError } from './TwinError.js';
 
 /** Frames kept for RESEND (the protocol asks for at least 256). */
 export const FRAME_HISTORY = 1024;
+/** Commands remembered for duplicate detection (PROTOCOL.md section 4). */
+export const COMMAND_HISTORY = 16;
+/** Most steps a schedule may ask for (PROTOCOL.md `SCHED BEGIN`). */
+export const MAX_SCHEDULE_STEPS = 1_000_000_000;
+/** Most credits outstanding (PROTOCOL.md `GRANT`). */
+export const MAX_CREDITS = 65535;
 /** Verbs allowed while an autonomous run is active. */
 const ALLOWED_WHILE_RUNNING = new Set(['PING', 'ID', 'STAT', 'GRANT', 'HALT', 'RESEND']);
 const VERBS = new Set(['PING', 'ID', 'TOPO', 'STAT', 'SRC', 'CLAMP', 'MEAS', 'EGET', 'ESET', 'STEP', 'SCHED', 'RUN', 'GRANT', 'HALT', 'RESEND', 'RESET']);
 
 /** Counters since boot reported by STAT (link errors fed in by the server). */
 export interface FirmwareCounters extends LinkCounters {
-  /** Duplicate commands answered from the reply cache. */
+  /** Duplicates recognised: replayed from the reply cache, or refused as copies of older commands. */
   dup: number;
+  /** Valid frames without a valid SEQ (not executed, not answered). */
+  badseq: number;
 }
+
+/** The run state of PROTOCOL.md section 8, as STAT reports it. */
+export type RunState = 'none' | 'running' | 'done' | 'halted' | 'failed';
 
 interface Schedule {
   steps: number;
@@ -51,11 +68,13 @@ interface Schedule {
 }
 
 interface Run {
-  active: boolean;
+  state: Exclude<RunState, 'none'>;
   /** Next step to perform = steps completed. */
   step: number;
   credits: number;
   frames: Map<number, string>;
+  /** Why the run failed (state `failed`): the code and message the step was refused with. */
+  failure: { code: number; message: string } | null;
 }
 
 class CommandError extends Error {
@@ -68,11 +87,14 @@ class CommandError extends Error {
 }
 
 const bad = (msg: string): CommandError => new CommandError(ErrorCode.BadRequest, msg);
+const range = (msg: string): CommandError => new CommandError(ErrorCode.OutOfRange, msg);
+const state = (msg: string): CommandError => new CommandError(ErrorCode.Conflict, msg);
 
 export class TwinFirmware {
   readonly core: TwinBoardCore;
-  readonly counters: FirmwareCounters = { crc: 0, overlong: 0, garbage: 0, dup: 0 };
-  private lastBody: string | null = null;
+  readonly counters: FirmwareCounters = { crc: 0, overlong: 0, garbage: 0, dup: 0, badseq: 0 };
+  /** Keys (`SEQ:CRC`) of the last COMMAND_HISTORY commands executed, oldest first. */
+  private history: string[] = [];
   private lastReply: string | null = null;
   private schedule: Schedule | null = null;
   private run: Run | null = null;
@@ -81,7 +103,7 @@ export class TwinFirmware {
     this.core = core;
   }
 
-  /** Body of the boot banner: `! BOOT fw=V proto=1 board=M boot=N`. */
+  /** Body of the boot banner: `! BOOT fw=V proto=1.1 board=M boot=N`. */
   banner(): string {
     const m = this.core.model;
     return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${PROTOCOL_VERSION}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
@@ -89,12 +111,17 @@ export class TwinFirmware {
 
   /** True while an autonomous run is active. */
   get running(): boolean {
-    return this.run?.active ?? false;
+    return this.run?.state === 'running';
+  }
+
+  /** The run state (PROTOCOL.md section 8). */
+  get runState(): RunState {
+    return this.run?.state ?? 'none';
   }
 
   /** Credits presently held by an active run (0 if none). */
   get credits(): number {
-    return this.run?.active ? this.run.credits : 0;
+    return this.running ? this.run!.credits : 0;
   }
 
   /** True when `pump()` would produce something now. */
@@ -109,51 +136,63 @@ export class TwinFirmware {
     this.counters.garbage += c.garbage;
   }
 
-  /** Reboot: core state lost, firmware volatile state cleared (reply cache, schedule, run, counters). */
+  /** Reboot: core state lost, firmware volatile state cleared (history, reply cache, schedule, run, counters). */
   reboot(): string[] {
     this.core.reboot();
-    this.lastBody = null;
+    this.history = [];
     this.lastReply = null;
     this.schedule = null;
     this.run = null;
-    this.counters.crc = this.counters.overlong = this.counters.garbage = this.counters.dup = 0;
+    this.counters.crc = this.counters.overlong = this.counters.garbage = this.counters.dup = this.counters.badseq = 0;
     return [this.banner()];
   }
 
-  /** Handle one valid frame body; returns the bodies to send (one reply, plus the banner after RESET). */
+  /** Handle one valid frame body; returns the bodies to send (none, one reply, or a reply and the banner). */
   receive(body: string): string[] {
-    if (this.lastBody !== null && body === this.lastBody && this.lastReply !== null) {
+    const f = body.split(' ');
+    const seq = parseSeq(f[0]);
+    if (seq === null) {
+      // 3.1: nothing to address a reply to
+      this.counters.badseq++;
+      return [];
+    }
+    // 4: a duplicate is identified by SEQ and the frame's CRC (what a small firmware can afford to keep)
+    const key = `${seq}:${crc16(body)}`;
+    const last = this.history.length ? this.history[this.history.length - 1] : null;
+    if (key === last && this.lastReply !== null) {
       this.counters.dup++;
       return [this.lastReply];
     }
-    const f = body.split(' ');
-    const seqText = f[0];
-    if (!/^[1-9]\d{0,4}$/.test(seqText) || Number(seqText) > 65535) {
-      return [formatEvent('LOG', ['ignored', 'a', 'command', 'without', 'a', 'valid', 'SEQ'])];
+    if (this.history.includes(key)) {
+      this.counters.dup++;
+      return [formatErr(seq, ErrorCode.Conflict, 'duplicate of an earlier command; not executed again')];
     }
-    const seq = Number(seqText);
-    const verb = f[1] ?? '';
-    const args = f.slice(2).filter((x) => x !== '');
+    const verb = f[1];
+    const args = f.slice(2);
     let reply: string;
-    let after: string[] = [];
+    let rebooted = false;
     try {
-      if (!/^[A-Z]+$/.test(verb)) throw bad(`malformed command: expected SEQ VERB [ARGS], verb ${JSON.stringify(verb)}`);
-      if (!VERBS.has(verb)) throw new CommandError(ErrorCode.UnknownVerb, `unknown verb ${verb}`);
+      if (verb === undefined || f.includes('')) throw bad('malformed body: expected SEQ VERB [ARG ...] separated by single spaces');
+      if (!VERBS.has(verb)) throw new CommandError(ErrorCode.UnknownVerb, `unknown verb ${verb} (verbs are upper case)`);
       if (this.running && !ALLOWED_WHILE_RUNNING.has(verb)) {
         throw new CommandError(ErrorCode.Busy, `busy: an autonomous run is active (${verb} not allowed; HALT first)`);
       }
-      const payload = this.execute(verb, args);
-      reply = formatOk(seq, payload);
-      if (verb === 'RESET') after = this.reboot();
+      if (verb === 'RESET') {
+        const r = this.reset(args);
+        reply = formatOk(seq, r.payload);
+        rebooted = r.reboot;
+      } else {
+        reply = formatOk(seq, this.execute(verb, args));
+      }
     } catch (err) {
       if (err instanceof CommandError || err instanceof TwinError) reply = formatErr(seq, err.code, err.message);
       else reply = formatErr(seq, ErrorCode.Internal, `internal fault: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (verb !== 'RESET' || after.length === 0) {
-      this.lastBody = body;
-      this.lastReply = reply;
-    }
-    return [reply, ...after];
+    if (rebooted) return [reply, ...this.reboot()]; // the reboot empties the history: nothing to record
+    this.history.push(key);
+    if (this.history.length > COMMAND_HISTORY) this.history.shift();
+    this.lastReply = reply;
+    return [reply];
   }
 
   /** Perform up to `max` steps of the active run while credits allow; returns `! FRAME` (and `! DONE`) bodies. */
@@ -162,7 +201,7 @@ export class TwinFirmware {
     const run = this.run;
     const sched = this.schedule;
     if (!run || !sched) return out;
-    while (run.active && run.credits > 0 && out.length < max) {
+    while (run.state === 'running' && run.credits > 0 && out.length < max) {
       const s = run.step;
       const ex = s % sched.examples;
       const example = sched.ex[ex]!;
@@ -172,8 +211,11 @@ export class TwinFirmware {
         const r = this.core.step(sched.tgt.map((n, i) => [n, example.out[i]] as [number, number]), sched.eta, sched.amp);
         frame = formatEvent('FRAME', [String(s), `ex=${ex}`, `vf=${formatList(r.freeTargets)}`, `changed=${r.changed}`]);
       } catch (err) {
-        run.active = false;
-        out.push(formatEvent('LOG', ['run', 'aborted', 'at', 'step', String(s) + ':', ...sanitize(err instanceof Error ? err.message : String(err)).split(' ')]));
+        // 8: the run fails; the reason stays available (STAT, and 424 from GRANT, HALT, RESEND)
+        const code = err instanceof TwinError ? err.code : ErrorCode.Internal;
+        run.state = 'failed';
+        run.failure = { code, message: err instanceof Error ? err.message : String(err) };
+        out.push(formatEvent('DONE', [`steps=${s}`, `fail=${code}`]));
         break;
       }
       run.credits--;
@@ -182,7 +224,7 @@ export class TwinFirmware {
       if (run.frames.size > FRAME_HISTORY) run.frames.delete(s - FRAME_HISTORY);
       out.push(frame);
       if (run.step >= sched.steps) {
-        run.active = false;
+        run.state = 'done';
         out.push(formatEvent('DONE', [`steps=${run.step}`]));
       }
     }
@@ -206,21 +248,32 @@ export class TwinFirmware {
       case 'STAT': {
         noArgs(verb, args);
         const c = this.counters;
-        return [`boot=${core.bootCount}`, `crc=${c.crc}`, `overlong=${c.overlong}`, `garbage=${c.garbage}`, `dup=${c.dup}`, `steps=${core.stats.steps}`];
+        const run = this.run;
+        return [
+          `boot=${core.bootCount}`,
+          `crc=${c.crc}`,
+          `overlong=${c.overlong}`,
+          `garbage=${c.garbage}`,
+          `dup=${c.dup}`,
+          `badseq=${c.badseq}`,
+          `steps=${core.stats.steps}`,
+          `run=${this.runState}`,
+          `runstep=${run?.step ?? 0}`,
+          `runerr=${run?.failure?.code ?? 0}`,
+        ];
       }
       case 'SRC':
-        core.setSources(pairsArg(verb, args));
+        core.setSources(pairList(verb, positional(verb, args, 1)[0], 'number'));
         return [];
       case 'CLAMP':
-        core.setClamps(pairsArg(verb, args));
+        core.setClamps(pairList(verb, positional(verb, args, 1)[0], 'number'));
         return [];
       case 'MEAS': {
-        const f = fields(verb, args, ['n']);
+        const f = keyed(verb, args, ['n'], []);
         let n = DEFAULT_SAMPLES;
         if (f.has('n')) {
-          const x = parseNumber(f.get('n')!);
-          if (x === null || !Number.isInteger(x)) throw bad(`MEAS n must be an integer sample count, got ${f.get('n')}`);
-          n = x;
+          n = integer(verb, 'n', f.get('n')!);
+          if (!(n >= 1 && n <= MAX_SAMPLES)) throw range(`MEAS n must be in 1..${MAX_SAMPLES}, got ${f.get('n')}`);
         }
         return [formatList(core.measure(n))];
       }
@@ -228,16 +281,15 @@ export class TwinFirmware {
         noArgs(verb, args);
         return [formatList(core.edgeSettings())];
       case 'ESET':
-        core.setEdges(pairsArg(verb, args));
+        core.setEdges(pairList(verb, positional(verb, args, 1)[0], core.model.edge.kind === 'tap' ? 'integer' : 'number'));
         return [];
       case 'STEP': {
-        const f = fields(verb, args, ['eta', 'tgt', 'amp']);
-        const eta = numField(f, 'eta', verb, true)!;
-        const amp = numField(f, 'amp', verb, false);
-        const tgtText = f.get('tgt');
-        if (tgtText === undefined) throw bad('STEP needs tgt=NODE:VOLTS,...');
-        const tgt = parsePairs(tgtText);
-        if (!tgt) throw bad(`STEP tgt must be NODE:VOLTS,... with distinct nodes, got ${tgtText}`);
+        const gate = core.model.edge.kind === 'gate';
+        const f = keyed(verb, args, gate ? ['eta', 'tgt', 'amp'] : ['eta', 'tgt'], ['eta', 'tgt'], gate ? '' : ' (amp applies to gate boards only)');
+        const eta = decimal(verb, 'eta', f.get('eta')!);
+        const amp = f.has('amp') ? decimal(verb, 'amp', f.get('amp')!) : 1;
+        const tgt = pairList(verb, f.get('tgt')!, 'number', 'tgt');
+        if (tgt.length === 0) throw bad('STEP tgt must list at least one NODE:VOLTS');
         const r = core.step(tgt, eta, amp);
         return [`vf=${formatList(r.freeTargets)}`, `changed=${r.changed}`];
       }
@@ -246,32 +298,54 @@ export class TwinFirmware {
       case 'RUN': {
         noArgs(verb, args);
         const s = this.schedule;
-        if (!s || !s.closed) throw new CommandError(ErrorCode.Conflict, 'RUN needs an uploaded schedule (SCHED BEGIN ... SCHED END)');
-        this.run = { active: true, step: 0, credits: 0, frames: new Map() };
+        if (!s || !s.closed) throw state('RUN needs an uploaded schedule (SCHED BEGIN ... SCHED END)');
+        this.run = { state: 'running', step: 0, credits: 0, frames: new Map(), failure: null };
         return [`steps=${s.steps}`];
       }
       case 'GRANT': {
-        if (args.length !== 1 || !/^\d{1,9}$/.test(args[0])) throw bad(`GRANT needs one non-negative integer K, got ${args.join(' ') || 'nothing'}`);
-        if (!this.run) throw new CommandError(ErrorCode.Conflict, 'GRANT without a run (RUN first)');
-        if (this.run.active) this.run.credits += Number(args[0]);
+        const k = integer(verb, 'K', positional(verb, args, 1)[0]);
+        if (k > MAX_CREDITS) throw range(`GRANT K must be in 0..${MAX_CREDITS}, got ${args[0]}`);
+        const run = this.run;
+        if (run?.state === 'running' && run.credits + k > MAX_CREDITS) throw range(`credits would exceed ${MAX_CREDITS} (${run.credits} outstanding)`);
+        if (!run) throw state('GRANT without a run (RUN first)');
+        this.throwIfFailed(run);
+        if (run.state === 'running') run.credits += k;
         return [`credits=${this.credits}`];
       }
-      case 'HALT':
+      case 'HALT': {
         noArgs(verb, args);
-        if (this.run) this.run.active = false;
-        return [`step=${this.run?.step ?? 0}`];
+        const run = this.run;
+        if (!run) return ['step=0'];
+        this.throwIfFailed(run);
+        if (run.state === 'running') run.state = 'halted';
+        return [`step=${run.step}`];
+      }
       case 'RESEND': {
-        if (args.length !== 1 || !/^\d{1,9}$/.test(args[0])) throw bad(`RESEND needs one step number, got ${args.join(' ') || 'nothing'}`);
-        const frame = this.run?.frames.get(Number(args[0]));
-        if (frame === undefined) throw new CommandError(ErrorCode.OutOfRange, `no frame ${args[0]} kept (sent frames of the present run only)`);
+        const s = integer(verb, 'S', positional(verb, args, 1)[0]);
+        const run = this.run;
+        if (!run) throw state('RESEND without a run');
+        if (run.failure && s >= run.step) this.throwIfFailed(run);
+        const frame = run.frames.get(s);
+        if (frame === undefined) throw range(`no frame ${args[0]} kept (the last ${FRAME_HISTORY} frames of the present or last run are)`);
         return frame.split(' ').slice(2);
       }
-      case 'RESET':
-        noArgs(verb, args);
-        return [];
       default:
         throw new CommandError(ErrorCode.UnknownVerb, `unknown verb ${verb}`);
     }
+  }
+
+  /** `RESET boot=N` (PROTOCOL.md section 7): reboots only if N is the present boot counter. */
+  private reset(args: string[]): { payload: string[]; reboot: boolean } {
+    const f = keyed('RESET', args, ['boot'], ['boot']);
+    const n = integer('RESET', 'boot', f.get('boot')!);
+    const boot = this.core.bootCount;
+    return { payload: [`boot=${boot}`], reboot: n === boot };
+  }
+
+  private throwIfFailed(run: Run): void {
+    if (run.state !== 'failed') return;
+    const f = run.failure!;
+    throw new CommandError(ErrorCode.RunFailed, `run failed at step ${run.step}: ${f.code} ${f.message}`);
   }
 
   private sched(args: string[]): string[] {
@@ -280,46 +354,58 @@ export class TwinFirmware {
     const core = this.core;
     const { lo, hi } = core.model.dac;
     if (sub === 'BEGIN') {
-      const f = fields('SCHED BEGIN', rest, ['steps', 'examples', 'src', 'tgt', 'eta', 'amp']);
-      const steps = intField(f, 'steps', 1, 1e9);
-      const examples = intField(f, 'examples', 1, 65535);
-      const src = nodeList(f, 'src');
-      const tgt = nodeList(f, 'tgt');
-      const eta = numField(f, 'eta', 'SCHED BEGIN', true)!;
-      const amp = numField(f, 'amp', 'SCHED BEGIN', false) ?? 1;
+      const gate = core.model.edge.kind === 'gate';
+      const required = ['steps', 'examples', 'src', 'tgt', 'eta'];
+      const f = keyed('SCHED BEGIN', rest, gate ? [...required, 'amp'] : required, required, gate ? '' : ' (amp applies to gate boards only)');
+      // 400: spelling first
+      const steps = integer('SCHED BEGIN', 'steps', f.get('steps')!);
+      const examples = integer('SCHED BEGIN', 'examples', f.get('examples')!);
+      const src = nodeList('src', f.get('src')!);
+      const tgt = nodeList('tgt', f.get('tgt')!);
+      const eta = decimal('SCHED BEGIN', 'eta', f.get('eta')!);
+      const amp = f.has('amp') ? decimal('SCHED BEGIN', 'amp', f.get('amp')!) : 1;
+      if (tgt.values.length === 0) throw bad('SCHED BEGIN tgt must list at least one node');
+      const seen = new Set<string>();
+      for (const t of [...src.tokens, ...tgt.tokens]) {
+        if (seen.has(t)) throw bad(`node ${t} is listed twice in src and tgt (a node is a source or a target, once)`);
+        seen.add(t);
+      }
+      // 416: values
+      const lim = core.limits();
+      if (!(steps >= 1 && steps <= MAX_SCHEDULE_STEPS)) throw range(`steps must be in 1..${MAX_SCHEDULE_STEPS}, got ${f.get('steps')}`);
+      if (!(examples >= 1 && examples <= lim.maxExamples)) throw range(`examples must be in 1..${lim.maxExamples}, got ${f.get('examples')}`);
       const n = core.model.nodes;
-      for (const i of [...src, ...tgt]) if (i >= n) throw new CommandError(ErrorCode.OutOfRange, `node ${i} does not exist (nodes 0..${n - 1})`);
-      for (const i of src) if (!core.model.drivable.includes(i)) throw new CommandError(ErrorCode.OutOfRange, `node ${i} cannot be driven`);
-      for (const i of tgt) if (!core.model.clampable.includes(i)) throw new CommandError(ErrorCode.OutOfRange, `node ${i} cannot be clamped`);
-      if (new Set(src).size !== src.length || new Set(tgt).size !== tgt.length) throw bad('src and tgt must list distinct nodes');
-      for (const i of src) if (tgt.includes(i)) throw bad(`node ${i} is both a source and a target`);
-      if (!(eta > 0 && eta <= 1)) throw new CommandError(ErrorCode.OutOfRange, `eta must be in (0, 1], got ${eta}`);
-      if (amp < 0) throw new CommandError(ErrorCode.OutOfRange, `amp must be >= 0, got ${amp}`);
-      this.schedule = { steps, examples, src, tgt, eta, amp, ex: new Array(examples).fill(null), closed: false };
+      for (const i of [...src.values, ...tgt.values]) if (!(i < n)) throw range(`node ${i} does not exist (nodes 0..${n - 1})`);
+      for (const i of src.values) if (!core.model.drivable.includes(i)) throw range(`node ${i} cannot be driven`);
+      for (const i of tgt.values) if (!core.model.clampable.includes(i)) throw range(`node ${i} cannot be clamped`);
+      if (!(eta >= lim.eta.lo && eta <= lim.eta.hi)) throw range(`eta must be in [${lim.eta.lo}, ${lim.eta.hi}], got ${f.get('eta')}`);
+      if (lim.amp && !(amp >= lim.amp.lo && amp <= lim.amp.hi)) throw range(`amp must be in [${lim.amp.lo}, ${lim.amp.hi}] V/V^2, got ${f.get('amp')}`);
+      this.schedule = { steps, examples, src: src.values, tgt: tgt.values, eta, amp, ex: new Array(examples).fill(null), closed: false };
       this.run = null;
       return [];
     }
     const s = this.schedule;
     if (sub === 'EX') {
-      if (!s || s.closed) throw new CommandError(ErrorCode.Conflict, 'SCHED EX outside an upload (SCHED BEGIN first)');
       const index = rest[0];
-      if (index === undefined || !/^\d{1,6}$/.test(index)) throw bad(`SCHED EX needs an example index, got ${index ?? 'nothing'}`);
-      const i = Number(index);
-      if (i >= s.examples) throw new CommandError(ErrorCode.OutOfRange, `example ${i} outside 0..${s.examples - 1}`);
-      const f = fields('SCHED EX', rest.slice(1), ['in', 'out']);
-      const vin = f.has('in') ? parseList(f.get('in')!) : null;
-      const vout = f.has('out') ? parseList(f.get('out')!) : null;
-      if (!vin || vin.length !== s.src.length) throw bad(`SCHED EX in= must list ${s.src.length} voltages`);
-      if (!vout || vout.length !== s.tgt.length) throw bad(`SCHED EX out= must list ${s.tgt.length} voltages`);
-      for (const v of [...vin, ...vout]) if (v < lo || v > hi) throw new CommandError(ErrorCode.OutOfRange, `${formatNumber(v)} V outside the DAC range ${lo}..${hi} V`);
+      if (index === undefined) throw bad('SCHED EX needs an example index');
+      const i = integer('SCHED EX', 'I', index);
+      const f = keyed('SCHED EX', rest.slice(1), ['in', 'out'], ['in', 'out']);
+      const vin = valueList('in', f.get('in')!);
+      const vout = valueList('out', f.get('out')!);
+      // the counts, the index and the voltages are judged against the open upload; without one, 409
+      if (!s || s.closed) throw state('SCHED EX outside an upload (SCHED BEGIN first)');
+      if (vin.length !== s.src.length) throw bad(`SCHED EX in= must list ${s.src.length} voltages (one per src node), got ${vin.length}`);
+      if (vout.length !== s.tgt.length) throw bad(`SCHED EX out= must list ${s.tgt.length} voltages (one per tgt node), got ${vout.length}`);
+      if (!(i < s.examples)) throw range(`example ${index} outside 0..${s.examples - 1}`);
+      for (const v of [...vin, ...vout]) if (!(v >= lo && v <= hi)) throw range(`${Number.isFinite(v) ? formatNumber(v) : v} V outside the DAC range ${lo}..${hi} V`);
       s.ex[i] = { in: vin, out: vout };
       return [];
     }
     if (sub === 'END') {
       if (rest.length) throw bad('SCHED END takes no arguments');
-      if (!s) throw new CommandError(ErrorCode.Conflict, 'SCHED END without SCHED BEGIN');
+      if (!s || s.closed) throw state('SCHED END without an open upload (SCHED BEGIN first)');
       const missing = s.ex.findIndex((e) => e === null);
-      if (missing >= 0) throw new CommandError(ErrorCode.Conflict, `example ${missing} missing (send SCHED EX ${missing} ...)`);
+      if (missing >= 0) throw state(`example ${missing} missing (send SCHED EX ${missing} ...)`);
       s.closed = true;
       return [`examples=${s.examples}`];
     }
@@ -331,51 +417,64 @@ function noArgs(verb: string, args: string[]): void {
   if (args.length) throw bad(`${verb} takes no arguments`);
 }
 
-function pairsArg(verb: string, args: string[]): [number, number][] {
-  if (args.length !== 1) throw bad(`${verb} needs one list INDEX:VALUE,... (or -)`);
-  const p = parsePairs(args[0]);
-  if (!p) throw bad(`${verb} list must be INDEX:VALUE,... with distinct indices (or -), got ${args[0]}`);
-  return p;
+/** Exactly `n` positional arguments. */
+function positional(verb: string, args: string[], n: number): string[] {
+  if (args.length !== n) throw bad(`${verb} needs ${n} argument${n === 1 ? '' : 's'}, got ${args.length}`);
+  return args;
 }
 
-function fields(verb: string, args: string[], allowed: string[]): Map<string, string> {
+/** `KEY=VALUE` arguments: only `allowed` keys, each once, every `required` one present. */
+function keyed(verb: string, args: string[], allowed: string[], required: string[], note = ''): Map<string, string> {
   const m = new Map<string, string>();
   for (const a of args) {
     const eq = a.indexOf('=');
     const k = eq > 0 ? a.slice(0, eq) : '';
-    if (!allowed.includes(k)) throw bad(`${verb}: unexpected argument ${a} (allowed: ${allowed.map((x) => x + '=').join(' ')})`);
+    if (!allowed.includes(k)) throw bad(`${verb}: unexpected argument ${a} (allowed: ${allowed.map((x) => x + '=').join(' ')})${note}`);
     if (m.has(k)) throw bad(`${verb}: ${k}= given twice`);
     m.set(k, a.slice(eq + 1));
   }
+  for (const k of required) if (!m.has(k)) throw bad(`${verb} needs ${k}=`);
   return m;
 }
 
-function numField(f: Map<string, string>, key: string, verb: string, required: boolean): number | undefined {
-  const s = f.get(key);
-  if (s === undefined) {
-    if (required) throw bad(`${verb} needs ${key}=NUMBER`);
-    return undefined;
-  }
-  const x = parseNumber(s);
-  if (x === null) throw bad(`${verb} ${key} must be a number, got ${s}`);
-  return x;
+/** A protocol integer (spelling checked: 400); its value may be huge, for the range check to refuse (416). */
+function integer(verb: string, name: string, token: string): number {
+  if (!isIntegerToken(token)) throw bad(`${verb} ${name} must be an integer (digits, no sign, no leading zero), got ${token}`);
+  return Number(token);
 }
 
-function intField(f: Map<string, string>, key: string, min: number, max: number): number {
-  const s = f.get(key);
-  if (s === undefined || !/^\d+$/.test(s)) throw bad(`SCHED BEGIN needs ${key}=INTEGER`);
-  const x = Number(s);
-  if (x < min || x > max) throw new CommandError(ErrorCode.OutOfRange, `${key} must be in ${min}..${max}, got ${s}`);
-  return x;
+/** A protocol decimal number (spelling checked: 400), rounded to 6 decimals. */
+function decimal(verb: string, name: string, token: string): number {
+  if (!isNumberToken(token)) throw bad(`${verb} ${name} must be a number, got ${token}`);
+  return numberTokenValue(token);
 }
 
-function nodeList(f: Map<string, string>, key: string): number[] {
-  const s = f.get(key);
-  const l = s === undefined ? null : parseList(s);
-  if (!l || l.some((x) => !Number.isInteger(x) || x < 0)) throw bad(`SCHED BEGIN needs ${key}=NODE,NODE,... (or -)`);
-  return l;
+/** A pair list `INDEX:VALUE,...`: spelling and repeats checked (400); values for the range checks of the core. */
+function pairList(verb: string, text: string, values: 'integer' | 'number', name = 'list'): [number, number][] {
+  const parts = splitPairs(text);
+  if (!parts) throw bad(`${verb} ${name} must be INDEX:VALUE,... (or -), got ${text}`);
+  const seen = new Set<string>();
+  return parts.map(([it, vt]) => {
+    if (!isIntegerToken(it)) throw bad(`${verb} ${name}: index ${it} is not an integer`);
+    if (seen.has(it)) throw bad(`${verb} ${name}: index ${it} listed twice`);
+    seen.add(it);
+    if (values === 'integer' ? !isIntegerToken(vt) : !isNumberToken(vt)) {
+      throw bad(`${verb} ${name}: ${vt} is not ${values === 'integer' ? 'an integer tap' : 'a number'}`);
+    }
+    return [Number(it), values === 'integer' ? Number(vt) : numberTokenValue(vt)];
+  });
 }
 
-function sanitize(s: string): string {
-  return s.replace(/[^\x20-\x29\x2b-\x7e]/g, '?');
+/** A node list (`-` = none): integers. */
+function nodeList(name: string, text: string): { tokens: string[]; values: number[] } {
+  const parts = splitList(text);
+  if (!parts || parts.some((p) => !isIntegerToken(p))) throw bad(`SCHED BEGIN ${name} must be NODE,NODE,... (or -), got ${text}`);
+  return { tokens: parts, values: parts.map(Number) };
+}
+
+/** A value list (`-` = none): decimal numbers. */
+function valueList(name: string, text: string): number[] {
+  const parts = splitList(text);
+  if (!parts || parts.some((p) => !isNumberToken(p))) throw bad(`SCHED EX ${name} must be VOLTS,VOLTS,... (or -), got ${text}`);
+  return parts.map(numberTokenValue);
 }

@@ -26,11 +26,11 @@ const grid = [];
 for (let r = 0; r < 4; r++) for (let c = 0; c < 3; c++) grid.push(`${4 * r + c}-${4 * r + c + 1}`);
 for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) grid.push(`${4 * r + c}-${4 * r + c + 4}`);
 const tapId =
-  'proto=1 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
-  'adc=12,0,3.3 dac=0,3.3 edge=tap,128 rate=50000';
+  'proto=1.1 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
+  'adc=12,0,3.3 dac=0,3.3 edge=tap,128 rate=50000 eta=0.000001,1 sched=256';
 const gateId =
-  'proto=1 fw=0.9.1 board=gate-proto uid=0000BEEF boot=3 nodes=6 edges=8 drive=0,1,5 clamp=4 adc=16,-5,5 ' +
-  'dac=-5,5 edge=gate,0,2.5 rate=100000';
+  'proto=1.1 fw=0.9.1 board=gate-proto uid=0000BEEF boot=3 nodes=6 edges=8 drive=0,1,5 clamp=4 adc=16,-5,5 ' +
+  'dac=-5,5 edge=gate,0,2.5 rate=100000 eta=0.01,1 sched=64 amp=0,20 gstep=0.25';
 const gateTopo = '0-1,0-2,1-3,2-3,2-4,3-4,3-5,4-5';
 const meas16 =
   '3.3,2.871204,2.440117,0,2.912388,2.503361,2.087412,0.412907,2.498016,2.099554,1.701233,0.825006,' +
@@ -54,7 +54,8 @@ const frames = [
   ['TOPO reply (tap board, 4x4 grid)', 'device', `3 OK ${grid.join(',')}`],
   ['TOPO reply (gate board)', 'device', `3 OK ${gateTopo}`],
   ['STAT command', 'host', '4 STAT'],
-  ['STAT reply', 'device', '4 OK boot=17 crc=2 overlong=0 garbage=1 dup=3 steps=1200'],
+  ['STAT reply', 'device', '4 OK boot=17 crc=2 overlong=0 garbage=1 dup=3 badseq=0 steps=1200 run=running runstep=37 runerr=0'],
+  ['STAT reply (failed run)', 'device', '4 OK boot=17 crc=0 overlong=0 garbage=0 dup=0 badseq=1 steps=12 run=failed runstep=12 runerr=409'],
   ['SRC command', 'host', '5 SRC 0:3.3,3:0,12:1.65'],
   ['SRC reply', 'device', '5 OK'],
   ['SRC release all', 'host', '6 SRC -'],
@@ -86,21 +87,24 @@ const frames = [
   ['HALT command', 'host', '23 HALT'],
   ['HALT reply', 'device', '23 OK step=37'],
   ['RESEND command', 'host', '24 RESEND 35'],
-  ['RESEND reply', 'device', '24 OK FRAME 35 ex=2 vf=1.1,0.79 changed=4'],
-  ['RESET command', 'host', '25 RESET'],
-  ['RESET reply', 'device', '25 OK'],
+  ['RESEND reply', 'device', '24 OK 35 ex=2 vf=1.1,0.79 changed=4'],
+  ['RESET command', 'host', '25 RESET boot=17'],
+  ['RESET reply', 'device', '25 OK boot=17'],
   ['SEQ at the wrap point', 'host', '65535 PING'],
   ['reply to SEQ 65535', 'device', '65535 OK'],
-  ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1 board=penn-gen1 boot=18'],
+  ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1.1 board=penn-gen1 boot=18'],
   ['FRAME event (first step)', 'device', '! FRAME 0 ex=0 vf=1.087341,0.912205 changed=9'],
   ['FRAME event', 'device', '! FRAME 36 ex=0 vf=1.19,0.805512 changed=0'],
   ['DONE event', 'device', '! DONE steps=200'],
+  ['DONE event of a failed run', 'device', '! DONE steps=12 fail=409'],
   ['LOG event', 'device', '! LOG adc offset calibrated: -0.0012 V'],
   ['LOG event filling a whole line (1024 bytes before LF)', 'device', maxLog],
-  ['ERR 400 reply', 'device', '26 ERR 400 MEAS n=0 outside 1..1024'],
+  ['ERR 400 reply', 'device', '26 ERR 400 MEAS n must be an integer, got 1.5'],
+  ['ERR reply without a message', 'device', '26 ERR 400'],
   ['ERR 404 reply', 'device', '27 ERR 404 unknown verb FOO'],
   ['ERR 409 reply', 'device', '28 ERR 409 RUN without a schedule'],
   ['ERR 416 reply', 'device', '29 ERR 416 node 7 is not drivable'],
+  ['ERR 424 reply', 'device', '29 ERR 424 run failed at step 12: 409 node 0 is clamped; release it first'],
   ['ERR 500 reply', 'device', '30 ERR 500 internal fault: ADC timeout'],
   ['ERR 503 reply', 'device', '31 ERR 503 busy: autonomous run active'],
 ].map(([name, dir, body]) => ({ name, dir, body, line: frame(body) }));
@@ -118,9 +122,8 @@ const badLines = [
   ['CRC with 5 digits', `${good}*0${goodCrc}\n`, 'crc'],
   ['star but no digits', `${good}*\n`, 'crc'],
   ['space before the LF', `${good}*${goodCrc} \n`, 'crc'],
+  ['space before the CRLF', `${good}*${goodCrc} \r\n`, 'crc'],
   ['star inside the body (CRC of the body correct)', `1 P*NG*${hex(crc('1 P*NG'))}\n`, 'crc'],
-  ['empty line', '\n', 'crc'],
-  ['CR only', '\r\n', 'crc'],
   ['body of a frame cut short (truncated)', `1 OK vf=1.087341,0.91\n`, 'crc'],
   ['frame cut inside the CRC', `${good}*${goodCrc.slice(0, 2)}\n`, 'crc'],
   ['tab in the body', `1\tPING*${hex(crc('1\tPING'))}\n`, 'garbage'],
@@ -141,9 +144,356 @@ const badLines = [
 const lc = badLines.find((b) => b.name === 'CRC in lower case');
 if (!/[a-f]/.test(lc.line)) throw new Error('pick a body whose CRC has a letter');
 
+// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.1) ----
+//
+// Each script starts from a device that has just booted (boot counter 1, nothing driven, edges at power-on, all
+// counters 0) whose board is described by `board` (the twins/models file of that name: its ID, node roles, ranges).
+// A step sends `send` (raw bytes, one char per byte) and lists every line the device must send back, in order,
+// before it falls silent (within PROTOCOL.md section 9's bounds). An expectation is one line:
+//   {"reply": BODY, "line": LINE}   exactly this body (and these bytes)
+//   {"ok": SEQ, "match": RE}        `SEQ OK` [+ ' ' + payload], the payload ('' if none) matching RE (or every RE of a list)
+//   {"err": SEQ, "code": CODE}      `SEQ ERR CODE` [+ ' ' + any message]
+//   {"event": KIND, "match": RE}    `! KIND` [+ ' ' + fields], the fields text matching RE
+//   {"again": true}                 byte for byte the first line received after the previous step
+// An empty list means that nothing at all comes back. REs use the subset common to POSIX ERE and ECMAScript
+// (^ $ . [] * + ? () |, no \d). Values that depend on physics are matched loosely: a firmware on other hardware
+// passes the same scripts.
+const OK = (match = '^$') => (seq) => ({ ok: seq, match });
+const ERR = (code) => (seq) => ({ err: seq, code });
+const REPLY = (payload) => (seq) => ({ reply: payload === '' ? `${seq} OK` : `${seq} OK ${payload}`, line: frame(payload === '' ? `${seq} OK` : `${seq} OK ${payload}`) });
+const EV = (event, match) => ({ event, match });
+const EXACT = (body) => ({ reply: body, line: frame(body) });
+const AGAIN = { again: true };
+const field = (k, v) => `(^| )${k}=${v}( |$)`;
+const NUM = '-?[0-9]+(\\.[0-9]+)?';
+const FRAME_RE = (s, ex, nT = 1) => `^${s} ex=${ex} vf=${NUM}${`,${NUM}`.repeat(nT - 1)} changed=[0-9]+$`;
+
+function script(name, rule, board, build) {
+  const steps = [];
+  let seq = 0;
+  let last = null;
+  const push = (send, expect) => {
+    last = send;
+    steps.push({ send, expect: expect.map((e) => (typeof e === 'function' ? e(seq) : e)) });
+  };
+  const t = {
+    /** A command with the next SEQ. */
+    cmd: (text, ...expect) => {
+      seq = seq >= 65535 ? 1 : seq + 1;
+      push(frame(`${seq} ${text}`), expect);
+    },
+    /** A command with a given SEQ (the counter continues from it). */
+    at: (n, text, ...expect) => {
+      seq = n;
+      push(frame(`${seq} ${text}`), expect);
+    },
+    /** Any body, framed with a correct CRC (the SEQ counter is left alone). */
+    body: (body, ...expect) => push(frame(body), expect),
+    /** Any body with SEQ `n` (the counter continues from it). */
+    bodyAt: (n, body, ...expect) => {
+      seq = n;
+      push(frame(body), expect);
+    },
+    /** Raw bytes. */
+    raw: (line, ...expect) => push(line, expect),
+    /** The previous line again, byte for byte (a retry). */
+    resend: (...expect) => push(last, expect),
+    get seq() {
+      return seq;
+    },
+  };
+  build(t);
+  return { name, rule, board, steps };
+}
+
+const gen1Id =
+  '^proto=1\\.1 fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+  'clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,5 dac=0,5 edge=tap,100 rate=10000 eta=0\\.000001,1 sched=65535$';
+const gen2Id =
+  '^proto=1\\.1 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+  'clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 rate=10000 eta=0\\.000001,1 sched=65535 amp=0,50 gstep=1$';
+const statZero = ['crc', 'overlong', 'garbage', 'dup', 'badseq'];
+/** A 1019-byte body (a 1024-byte line): SRC with a voltage padded by zeros, which the grammar allows. */
+const fullBody = (seq, extra = 0) => {
+  const head = `${seq} SRC 0:0.5`;
+  return head + '0'.repeat(1019 - head.length + extra);
+};
+
+const conversations = [
+  script('the ID reply: fields in order, version 1.1, the step limits (tap board)', '7.1, 10', 'penn-gen1', (t) => {
+    t.cmd('ID', OK(gen1Id));
+    t.cmd('STAT', OK('^boot=1 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
+  }),
+  script('the ID reply of a gate board: amp and gstep last', '7.1', 'penn-gen2', (t) => {
+    t.cmd('ID', OK(gen2Id));
+  }),
+  script('empty lines are ignored and not counted', '1', 'penn-gen1', (t) => {
+    t.raw('\n');
+    t.raw('\r\n');
+    t.raw('\n\n\n');
+    t.cmd('STAT', OK(statZero.map((k) => field(k, 0))));
+  }),
+  script('rejected lines: no reply, one count each, overlong before garbage before crc', '1, 2', 'penn-gen1', (t) => {
+    if (!/[A-F]/.test(hex(crc('1 PING')))) throw new Error('pick a body whose CRC has a letter');
+    t.raw(`1 PING*${hex(crc('1 PING')).toLowerCase()}\n`); // lower-case CRC
+    t.raw(`1 PING*${hex(crc('1 PING'))} \n`); // space before the LF: crc
+    t.raw('1 PING\n'); // no CRC: crc
+    t.raw(`1\tPING*${hex(crc('1\tPING'))}\n`); // TAB: garbage
+    t.raw(`1 PI\rNG*${hex(crc('1 PI\rNG'))}\n`); // CR inside: garbage
+    t.raw(`${'\u0000'.repeat(1100)}\n`); // overlong and garbage: overlong
+    t.cmd('STAT', OK([field('crc', 3), field('garbage', 2), field('overlong', 1), field('badseq', 0)]));
+  }),
+  script('the 1024-byte limit does not count the CR', '1', 'penn-gen1', (t) => {
+    const b1 = fullBody(1);
+    t.raw(frame(b1).replace('\n', '\r\n'), EXACT('1 OK')); // 1024 bytes + CR + LF: valid
+    const b2 = fullBody(2, 1);
+    t.raw(frame(b2).replace('\n', '\r\n')); // 1025 bytes + CR + LF: overlong, no reply
+    t.raw(frame(b2)); // 1025 bytes + LF: overlong
+    t.at(3, 'STAT', OK([field('overlong', 2), field('crc', 0)]));
+  }),
+  script('a frame without a valid SEQ is not executed, not answered, and counted as badseq', '3.1', 'penn-gen1', (t) => {
+    for (const bad of ['0', '65536', '-1', '+1', '01', '1.0', '1e3', 'x', '!']) t.body(`${bad} ESET 0:7`);
+    t.body(' 1 ESET 0:7'); // leading space: the first field is empty
+    t.body('! BOOT fw=1 proto=1.1 board=x boot=1');
+    t.at(65535, 'EGET', OK('^50(,50)*$')); // none of them moved edge 0; 65535 is a valid SEQ
+    t.cmd('STAT', OK([field('badseq', 11), field('dup', 0)])); // 65535 wraps to 1
+  }),
+  script('verbs are upper case and case-sensitive: anything else is 404; a malformed body is 400', '3, 3.2, 5', 'penn-gen1', (t) => {
+    t.cmd('ping', ERR(404));
+    t.cmd('Ping', ERR(404));
+    t.cmd('FOO', ERR(404));
+    t.cmd('PING2', ERR(404));
+    t.bodyAt(5, '5', ERR(400)); // no verb
+    t.at(6, 'PING', REPLY(''));
+    t.bodyAt(7, '7 PING ', ERR(400)); // trailing space: an empty field
+    t.bodyAt(8, '8  PING', ERR(400)); // two spaces
+    t.at(9, 'PING extra', ERR(400));
+    t.cmd('SCHED begin steps=1 examples=1 src=0 tgt=9 eta=0.5', ERR(400));
+    t.cmd('MEAS N=4', ERR(400)); // keys are case-sensitive
+  }),
+  script('numbers: the JSON grammar; spelling errors are 400, values out of range 416', '3.3', 'penn-gen1', (t) => {
+    for (const v of ['.5', '+0.5', '1.', '05', '0x1', '1,5', 'NaN', 'inf', '--1', '1e', '']) t.cmd(`SRC 0:${v}`, ERR(400));
+    for (const v of ['0.5', '5E-1', '5e-1', '0.05e+1', '0', '-0', '5', '3.3']) t.cmd(`SRC 0:${v}`, REPLY(''));
+    for (const v of ['1e999', '-1e999', '5.1', '-0.1', '1e3']) t.cmd(`SRC 0:${v}`, ERR(416));
+  }),
+  script('voltages are rounded to 6 decimals before the range check', '3.3', 'penn-gen1', (t) => {
+    t.cmd('SRC 0:5.0000004', REPLY('')); // 5.000000: inside 0..5
+    t.cmd('SRC 0:5.0000008', ERR(416)); // 5.000001: outside
+    t.cmd('SRC 0:-0.0000004', REPLY('')); // 0
+    t.cmd('STEP eta=0.0000004 tgt=9:1', ERR(416)); // eta 0
+    t.cmd('STEP eta=0.0000008 tgt=9:1', OK('^vf=[-0-9.]+ changed=[0-9]+$')); // eta 0.000001
+  }),
+  script('integers: digits only, no sign, no leading zero, no point or exponent', '3.3', 'penn-gen1', (t) => {
+    for (const n of ['16.0', '1e1', '+16', '016', '-16', '0x10', '']) t.cmd(`MEAS n=${n}`, ERR(400));
+    for (const n of ['0', '1025', '99999999999999999999999']) t.cmd(`MEAS n=${n}`, ERR(416));
+    t.cmd('MEAS n=1', OK(`^${NUM}(,${NUM}){15}$`));
+    t.cmd('MEAS', OK(`^${NUM}(,${NUM}){15}$`));
+    t.cmd('MEAS n=4 n=4', ERR(400));
+    t.cmd('MEAS k=4', ERR(400));
+    t.cmd('ESET 0:7.0', ERR(400));
+    t.cmd('ESET 0:7e0', ERR(400));
+    t.cmd('ESET 0:-1', ERR(400));
+    t.cmd('ESET 00:7', ERR(400));
+    t.cmd('ESET 0:100', ERR(416));
+    t.cmd('ESET 33:7', ERR(416));
+    t.cmd('ESET 999999999999999999999:7', ERR(416));
+    t.cmd('ESET 0:7,32:99', REPLY(''));
+    t.cmd('EGET', OK('^7(,50){31},99$'));
+  }),
+  script('lists and pairs: no empty entries, an index once, all or nothing', '3.4', 'penn-gen1', (t) => {
+    t.cmd('SRC 0:1,', ERR(400));
+    t.cmd('SRC ,0:1', ERR(400));
+    t.cmd('SRC 0:1,,3:1', ERR(400));
+    t.cmd('SRC 0:1,0:2', ERR(400));
+    t.cmd('SRC 0::1', ERR(400));
+    t.cmd('SRC 0', ERR(400));
+    t.cmd('SRC 0:1 3:1', ERR(400)); // a space splits the list into two arguments
+    t.cmd('SRC 3:2.5,0:4', REPLY('')); // any order
+    t.cmd('SRC 0:1,16:1', ERR(416)); // node 16 does not exist
+    t.cmd('ESET 1:9,0:3', REPLY('')); // any order
+    t.cmd('ESET 0:7,33:1', ERR(416)); // edge 33 does not exist: nothing applied, edge 0 keeps 3
+    t.cmd('EGET', OK('^3,9(,50){31}$'));
+    t.cmd('ESET 0:50,1:50', REPLY(''));
+    t.cmd('ESET -', REPLY('')); // empty list: valid, changes nothing
+    t.cmd('EGET', OK('^50(,50){32}$'));
+    t.cmd('SRC -', REPLY(''));
+    t.cmd('CLAMP -', REPLY(''));
+  }),
+  script('a node driven and clamped: 409 against the present state, 400 inside one command; 416 before 409', '5, 7', 'penn-gen1', (t) => {
+    t.cmd('SRC 0:1', REPLY(''));
+    t.cmd('CLAMP 0:1', ERR(409));
+    t.cmd('CLAMP 0:1,16:1', ERR(416)); // a range problem comes first
+    t.cmd('STEP eta=0.5 tgt=0:1', ERR(409));
+    t.cmd('CLAMP 9:1', REPLY(''));
+    t.cmd('SRC 9:1', ERR(409));
+    t.cmd('SRC 9:1,0:9', ERR(416));
+    t.cmd('SCHED BEGIN steps=1 examples=1 src=0,9 tgt=9 eta=0.5', ERR(400));
+    t.cmd('SCHED BEGIN steps=1 examples=1 src=0,0 tgt=9 eta=0.5', ERR(400));
+    t.cmd('SCHED BEGIN steps=1 examples=1 src=0 tgt=9,9 eta=0.5', ERR(400));
+    t.cmd('SCHED BEGIN steps=1 examples=1 src=0,0 tgt=99 eta=0.5', ERR(400)); // 400 before 416
+  }),
+  script('STEP: arguments, the ranges of eta and targets, no amp on a tap board, counted in STAT steps', '7', 'penn-gen1', (t) => {
+    t.cmd('SRC 0:4,15:0', REPLY(''));
+    t.cmd('STEP tgt=9:1', ERR(400));
+    t.cmd('STEP eta=0.5', ERR(400));
+    t.cmd('STEP eta=0.5 tgt=-', ERR(400));
+    t.cmd('STEP eta=0.5 tgt=9:1 amp=1', ERR(400));
+    t.cmd('STEP eta=0.5 tgt=9:1 foo=1', ERR(400));
+    t.cmd('STEP eta=0 tgt=9:1', ERR(416));
+    t.cmd('STEP eta=1.5 tgt=9:1', ERR(416));
+    t.cmd('STEP eta=0.5 tgt=9:5.5', ERR(416));
+    t.cmd('STEP eta=0.5 tgt=16:1', ERR(416));
+    t.cmd('STAT', OK(field('steps', 0)));
+    t.cmd('STEP tgt=9:1.2,10:3 eta=0.5', OK(`^vf=${NUM},${NUM} changed=[0-9]+$`)); // keyed arguments in any order
+    t.cmd('STEP eta=1 tgt=10:3', OK(`^vf=${NUM} changed=[0-9]+$`));
+    t.cmd('STAT', OK([field('steps', 2), field('run', 'none')]));
+  }),
+  script('STEP on a gate board: amp within the ID range', '7', 'penn-gen2', (t) => {
+    t.cmd('SRC 0:0.9,10:0', REPLY(''));
+    t.cmd('STEP eta=0.5 tgt=5:0.3 amp=50.5', ERR(416));
+    t.cmd('STEP eta=0.5 tgt=5:0.3 amp=-1', ERR(416));
+    t.cmd('STEP eta=0.5 tgt=5:0.3 amp=x', ERR(400));
+    t.cmd('STEP eta=0.5 tgt=5:0.3 amp=50', OK(`^vf=${NUM} changed=[0-9]+$`));
+    t.cmd('STEP eta=0.5 tgt=5:0.3', OK(`^vf=${NUM} changed=[0-9]+$`)); // amp defaults to 1
+  }),
+  script('a retry of the last command is answered from the cache, byte for byte, and not executed again', '4', 'penn-gen1', (t) => {
+    t.cmd('SRC 0:4,15:0', REPLY(''));
+    t.cmd('STEP eta=0.5 tgt=9:1.2,10:3', OK(`^vf=${NUM},${NUM} changed=[0-9]+$`));
+    t.resend(AGAIN);
+    t.resend(AGAIN);
+    t.cmd('STAT', OK([field('steps', 1), field('dup', 2)]));
+    t.cmd('ESET 0:100', ERR(416)); // errors are cached too
+    t.resend(AGAIN);
+    t.cmd('STAT', OK([field('dup', 3)]));
+  }),
+  script('a late duplicate of an older command is refused (409), never executed again; the history holds 16', '4', 'penn-gen1', (t) => {
+    t.at(100, 'ESET 0:7', REPLY(''));
+    t.cmd('ESET 0:8', REPLY(''));
+    t.cmd('ESET 0:9', REPLY(''));
+    t.at(100, 'ESET 0:7', ERR(409)); // a late copy of the first
+    t.at(103, 'EGET', OK('^9,'));
+    t.cmd('STAT', OK(field('dup', 1)));
+    t.at(101, 'ESET 0:5', REPLY('')); // same SEQ, other body (other CRC): a new command
+    t.at(105, 'EGET', OK('^5,'));
+    // 16 more commands push SEQ 100's entry out of the history: then it executes again
+    for (let i = 0; i < 15; i++) t.cmd('PING', REPLY(''));
+    t.at(100, 'ESET 0:7', REPLY(''));
+    t.at(121, 'EGET', OK('^7,'));
+    t.cmd('STAT', OK(field('dup', 1)));
+  }),
+  script('RESET boot=N reboots once however often it is retried', '4, 7', 'penn-gen1', (t) => {
+    t.cmd('ESET 0:9', REPLY(''));
+    t.cmd('RESET', ERR(400));
+    t.cmd('RESET boot=x', ERR(400));
+    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', '^fw=[^ ]+ proto=1\\.1 board=penn-gen1 boot=2$'));
+    t.resend(REPLY('boot=2')); // the retry: the counter moved, no second reboot
+    t.resend(AGAIN);
+    t.cmd('STAT', OK('^boot=2 crc=0 overlong=0 garbage=0 dup=1 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
+    t.cmd('EGET', OK('^50(,50){32}$')); // the reboot restored the power-on settings
+    t.cmd('RESET boot=7', REPLY('boot=2'));
+  }),
+  script('no run: RUN, GRANT and RESEND are 409, HALT answers step=0', '7, 8', 'penn-gen1', (t) => {
+    t.cmd('RUN', ERR(409));
+    t.cmd('GRANT 1', ERR(409));
+    t.cmd('GRANT 65536', ERR(416)); // 416 before 409
+    t.cmd('GRANT -1', ERR(400));
+    t.cmd('GRANT 1.0', ERR(400));
+    t.cmd('GRANT', ERR(400));
+    t.cmd('RESEND 0', ERR(409));
+    t.cmd('HALT', REPLY('step=0'));
+    t.cmd('SCHED EX 0 in=1 out=1', ERR(409));
+    t.cmd('SCHED END', ERR(409));
+  }),
+  script('schedule upload: ranges and counts', '7', 'penn-gen1', (t) => {
+    t.cmd('SCHED BEGIN steps=0 examples=1 src=0 tgt=9 eta=0.5', ERR(416));
+    t.cmd('SCHED BEGIN steps=1000000001 examples=1 src=0 tgt=9 eta=0.5', ERR(416));
+    t.cmd('SCHED BEGIN steps=5 examples=0 src=0 tgt=9 eta=0.5', ERR(416));
+    t.cmd('SCHED BEGIN steps=5 examples=65536 src=0 tgt=9 eta=0.5', ERR(416));
+    t.cmd('SCHED BEGIN steps=5 examples=1 src=0 tgt=16 eta=0.5', ERR(416));
+    t.cmd('SCHED BEGIN steps=5 examples=1 src=0 tgt=- eta=0.5', ERR(400));
+    t.cmd('SCHED BEGIN steps=5 examples=1 src=0 tgt=9', ERR(400));
+    t.cmd('SCHED BEGIN steps=5 examples=1 src=0 tgt=9 eta=0.5 amp=1', ERR(400));
+    t.cmd('SCHED BEGIN steps=5 examples=2 src=- tgt=9 eta=0.5', REPLY(''));
+    t.cmd('SCHED EX 0 in=1 out=1', ERR(400)); // no sources: in=-
+    t.cmd('SCHED EX 0 in=- out=1,2', ERR(400));
+    t.cmd('SCHED EX 2 in=- out=1', ERR(416));
+    t.cmd('SCHED EX 0 in=- out=6', ERR(416));
+    t.cmd('SCHED EX 0 in=- out=1', REPLY(''));
+    t.cmd('RUN', ERR(409)); // not closed yet
+    t.cmd('SCHED END', ERR(409)); // example 1 missing
+    t.cmd('SCHED EX 1 in=- out=2', REPLY(''));
+    t.cmd('SCHED EX 1 in=- out=2.5', REPLY('')); // overwrites
+    t.cmd('SCHED END', REPLY('examples=2'));
+    t.cmd('SCHED END', ERR(409)); // no upload open any more
+    t.cmd('SCHED EX 0 in=- out=1', ERR(409));
+  }),
+  script('an autonomous run: credits, frames, RESEND, DONE; STAT counts its steps; busy verbs are 503', '8', 'penn-gen1', (t) => {
+    t.cmd('SCHED BEGIN steps=3 examples=2 src=0,15 tgt=9,10 eta=0.5', REPLY(''));
+    t.cmd('SCHED EX 0 in=4,0 out=1.2,3', REPLY(''));
+    t.cmd('SCHED EX 1 in=3,0 out=2,2', REPLY(''));
+    t.cmd('SCHED END', REPLY('examples=2'));
+    t.cmd('RUN', REPLY('steps=3')); // zero credits: no frame
+    for (const c of ['MEAS', 'SRC -', 'CLAMP -', 'EGET', 'ESET 0:5', 'ESET 0:x', 'STEP eta=0.5 tgt=9:1', 'TOPO', 'RUN', 'SCHED END', 'RESET boot=1']) t.cmd(c, ERR(503));
+    t.cmd('FOO', ERR(404)); // 404 before 503
+    t.cmd('PING', REPLY(''));
+    t.cmd('ID', OK(gen1Id));
+    t.cmd('GRANT 2', REPLY('credits=2'), EV('FRAME', FRAME_RE(0, 0, 2)), EV('FRAME', FRAME_RE(1, 1, 2)));
+    t.cmd('STAT', OK([field('run', 'running'), field('runstep', 2), field('steps', 2)]));
+    t.cmd('RESEND 1', OK(FRAME_RE(1, 1, 2)));
+    t.cmd('RESEND 2', ERR(416)); // not produced yet
+    t.cmd('RESEND 01', ERR(400));
+    t.cmd('GRANT 5', REPLY('credits=5'), EV('FRAME', FRAME_RE(2, 0, 2)), EV('DONE', '^steps=3$'));
+    t.cmd('GRANT 1', REPLY('credits=0'));
+    t.cmd('HALT', REPLY('step=3')); // no DONE after HALT
+    t.cmd('RESEND 0', OK(FRAME_RE(0, 0, 2)));
+    t.cmd('STAT', OK([field('run', 'done'), field('runstep', 3), field('steps', 3), field('runerr', 0)]));
+    t.cmd('MEAS', OK(`^${NUM}(,${NUM}){15}$`)); // no longer busy
+  }),
+  script('HALT stops a run after the step in progress and sends no DONE; RUN starts again from step 0', '7, 8', 'penn-gen1', (t) => {
+    t.cmd('SCHED BEGIN steps=100 examples=1 src=0,15 tgt=9 eta=0.5', REPLY(''));
+    t.cmd('SCHED EX 0 in=4,0 out=1', REPLY(''));
+    t.cmd('SCHED END', REPLY('examples=1'));
+    t.cmd('RUN', REPLY('steps=100'));
+    t.cmd('GRANT 2', REPLY('credits=2'), EV('FRAME', FRAME_RE(0, 0)), EV('FRAME', FRAME_RE(1, 0)));
+    t.cmd('HALT', REPLY('step=2'));
+    t.cmd('HALT', REPLY('step=2'));
+    t.cmd('GRANT 1', REPLY('credits=0'));
+    t.cmd('STAT', OK([field('run', 'halted'), field('runstep', 2)]));
+    t.cmd('RUN', REPLY('steps=100'));
+    t.cmd('GRANT 1', REPLY('credits=1'), EV('FRAME', FRAME_RE(0, 0)));
+    t.cmd('HALT', REPLY('step=1'));
+  }),
+  script('a run that cannot step fails: DONE with fail=, then STAT, GRANT, HALT and RESEND tell it', '8', 'penn-gen1', (t) => {
+    t.cmd('CLAMP 0:1', REPLY('')); // a clamp on a source node: the first step's SRC is a conflict (409)
+    t.cmd('SCHED BEGIN steps=5 examples=1 src=0,15 tgt=9 eta=0.5', REPLY(''));
+    t.cmd('SCHED EX 0 in=4,0 out=1', REPLY(''));
+    t.cmd('SCHED END', REPLY('examples=1'));
+    t.cmd('RUN', REPLY('steps=5'));
+    t.cmd('GRANT 3', REPLY('credits=3'), EV('DONE', '^steps=0 fail=409$'));
+    t.cmd('STAT', OK([field('run', 'failed'), field('runstep', 0), field('runerr', 409), field('steps', 0)]));
+    t.cmd('GRANT 1', ERR(424));
+    t.cmd('HALT', ERR(424));
+    t.cmd('RESEND 0', ERR(424));
+    t.cmd('EGET', OK('^50(,50){32}$')); // nothing moved; the board is not busy
+    t.cmd('CLAMP -', REPLY(''));
+    t.cmd('RUN', REPLY('steps=5')); // a new run clears the failure
+    t.cmd('STAT', OK([field('run', 'running'), field('runerr', 0)]));
+    t.cmd('GRANT 1', REPLY('credits=1'), EV('FRAME', FRAME_RE(0, 0)));
+    t.cmd('HALT', REPLY('step=1'));
+  }),
+  script('sequence numbers wrap from 65535 to 1', '3.1', 'penn-gen1', (t) => {
+    t.at(65534, 'PING', REPLY(''));
+    t.cmd('PING', REPLY(''));
+    t.cmd('PING', REPLY('')); // SEQ 1
+    t.cmd('STAT', OK(field('badseq', 0)));
+  }),
+];
+for (const c of conversations) for (const st of c.steps) if (!st.send.endsWith('\n')) throw new Error(`${c.name}: a send must end in LF`);
+
 const dir = dirname(fileURLToPath(import.meta.url));
 // Pure ASCII files: bytes 0x7F..0xFF are written as \u escapes (JSON.stringify escapes only the controls).
 const json = (x) => JSON.stringify(x, null, 1).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 writeFileSync(join(dir, 'frames.json'), json(frames));
 writeFileSync(join(dir, 'bad-lines.json'), json(badLines));
-console.log(`${frames.length} frames, ${badLines.length} bad lines`);
+writeFileSync(join(dir, 'conversations.json'), json(conversations));
+console.log(`${frames.length} frames, ${badLines.length} bad lines, ${conversations.length} conversations (${conversations.reduce((n, c) => n + c.steps.length, 0)} steps)`);

@@ -8,7 +8,7 @@
  * Pure and synchronous (no I/O): acquisition lives in the pipeline (acquireCalibration.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { BoardIdentity } from '../../firmware-protocol/identity.js';
+import { protocolMajor, type BoardIdentity } from '../../firmware-protocol/identity.js';
 import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
 import { adcLsb, readingSigma } from '../diagnostics/measurementNoise.js';
 import { InvalidInputError } from '../errors.js';
@@ -551,7 +551,8 @@ function buildRecord(input: FitInput, L: ParameterLayout, x: Float64Array, std: 
       model: id.model,
       uid: id.uid,
       firmware: id.firmware,
-      protocol: id.protocol,
+      // the major version: minor versions of the wire protocol do not change what a calibration means
+      protocol: protocolMajor(id.protocol),
       nodes: id.nodes,
       edges: id.edges.map(([a, b]) => [a, b] as [number, number]),
       adc: { ...id.adc },

@@ -1,6 +1,7 @@
 /** The command-line options that say which board to connect to, shared by the commands that use a board. */
 import type { ParseArgsConfig } from 'node:util';
 import type { ConnectOptions } from '../device/connectBoard.js';
+import type { PlanFieldLocation } from '../pipeline/TrainingPlan.js';
 import { int, num, str, type Parsed } from './args.js';
 
 /** Option specs of --twin-seed, --twin-ideal, --twin-faults, --twin-baud. */
@@ -26,3 +27,30 @@ export function twinConnectOptions(p: Parsed): Pick<ConnectOptions, 'seed' | 'id
     twinBaud: int(p, 'twin-baud', 1),
   };
 }
+
+/** The command-line option of each plan field the board commands set (the rest keep the plan's field name). */
+const PLAN_OPTIONS: Record<string, string> = {
+  eta: '--eta',
+  amp: '--amp',
+  samples: '--samples',
+  steps: '--steps',
+  update: '--update',
+  order: '--order',
+  seed: '--seed',
+  evalEvery: '--eval-every',
+  'stop.targetTestMse': '--target-test-mse',
+  'stop.plateau': '--plateau',
+  'stop.plateau.window': '--plateau',
+  'stop.plateau.minRelativeImprovement': '--plateau',
+};
+
+/**
+ * Plan errors of a board command named by the option the user typed (`--amp: must be a number in (0, 100] ...`),
+ * so that bad values are refused, before connecting, in the user's own terms.
+ */
+export const planOption: PlanFieldLocation = (field) => ({ source: PLAN_OPTIONS[field] ?? field });
+
+/** Help lines of the rule parameters' ranges (PLAN_LIMITS and the board's ID), shared by the board commands. */
+export const RANGE_HELP = `  Ranges, checked before connecting: --eta in (0, 1], --amp in (0, 100] V/V^2, --samples in 1..1024. With
+  --update device the board's own limits apply too, as its ID reports them (eta=, and on gate boards amp=), and
+  are checked once connected, before anything is recorded or sent.`;

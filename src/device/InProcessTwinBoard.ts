@@ -160,12 +160,19 @@ export class InProcessTwinBoard implements Board {
           for (let s = 0; s < c.steps && !stopped; s++) {
             const ex = s % c.examples.length;
             const example = c.examples[ex];
-            core.setSources(c.sources.map((n, i) => [n, example.in[i]] as [number, number]));
-            const r = core.step(
-              c.targets.map((n, i) => [n, example.out[i]] as [number, number]),
-              c.eta,
-              c.amp,
-            );
+            let r: ReturnType<TwinBoardCore['step']>;
+            try {
+              core.setSources(c.sources.map((n, i) => [n, example.in[i]] as [number, number]));
+              r = core.step(
+                c.targets.map((n, i) => [n, example.out[i]] as [number, number]),
+                c.eta,
+                c.amp,
+              );
+            } catch (e) {
+              // as the serial host reports a run the board could not continue (PROTOCOL.md section 8, code 424)
+              if (!(e instanceof TwinError)) throw e;
+              throw new BoardProtocolError(424, `the board's autonomous run failed after ${s} of ${c.steps} steps (run failed at step ${s}: ${e.code} ${e.message})`);
+            }
             sub.next({ step: s, example: ex, freeTargets: r.freeTargets, changed: r.changed });
             // let the event loop run now and then, so that an unsubscribe (or other timers) can happen mid-run
             if (s % 16 === 15) await tick();

@@ -40,7 +40,7 @@ import { abortError, raceAbort, throwIfAborted } from './abort.js';
 import { backoffDelay } from './backoff.js';
 import type { Board, BoardEvent, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
 import { CommandChannel } from './CommandChannel.js';
-import { intField, parseFrameFields, parseStepReply, parseValueList } from './replyParsers.js';
+import { intField, parseFrameFields, parseStepReply, parseValueList, stringField } from './replyParsers.js';
 import { RunAssembler } from './RunAssembler.js';
 import { SerialLink } from './SerialLink.js';
 import { byteMs, resolveSerialOptions, type ResolvedSerialOptions, type SerialBoardOptions } from './serialOptions.js';
@@ -86,15 +86,29 @@ export interface SerialBoardStats {
   rttMs: number | null;
 }
 
-/** The board's `STAT` counters (PROTOCOL.md). */
+/** The board's `STAT` reply (PROTOCOL.md section 7.1): counters since boot and the autonomous run's state. */
 export interface DeviceStat {
   boot: number;
   crc: number;
   overlong: number;
   garbage: number;
+  /** Duplicates recognised (replayed, or refused as copies of older commands). */
   dup: number;
+  /** Frames without a valid SEQ (never answered). */
+  badseq: number;
+  /** Learning steps performed: STEP commands and autonomous-run steps. */
   steps: number;
+  /** State of the present or last autonomous run. */
+  run: RunStateOnBoard;
+  /** Steps completed by the present or last run (0 with none). */
+  runStep: number;
+  /** Error code with which the run failed (0 unless `run` is `failed`). */
+  runError: number;
 }
+
+/** The run states of PROTOCOL.md section 8. */
+export type RunStateOnBoard = 'none' | 'running' | 'done' | 'halted' | 'failed';
+const RUN_STATES: readonly string[] = ['none', 'running', 'done', 'halted', 'failed'];
 
 /** What the host knows the board holds (acknowledged values only). */
 interface HostRecord {
@@ -347,7 +361,9 @@ export class SerialBoard implements Board {
       const before = this.boot;
       this.expectReset = true;
       try {
-        await this.cmd(gen, 'RESET', []);
+        // PROTOCOL.md RESET boot=N: the board reboots only if its counter is still `before`, so a retry of this line
+        // (its reply lost) never reboots it a second time; it then answers its new counter instead
+        intField('RESET', await this.cmd(gen, 'RESET', [`boot=${before}`]), 'boot');
         // the board has lost everything: from here the record says so, whatever happens next
         this.record.sources = new Map();
         this.record.clamps = new Map();
@@ -517,7 +533,19 @@ export class SerialBoard implements Board {
   private async readStat(gen: number): Promise<DeviceStat> {
     const payload = await this.cmd(gen, 'STAT', []);
     const field = (k: string): number => intField('STAT', payload, k);
-    return { boot: field('boot'), crc: field('crc'), overlong: field('overlong'), garbage: field('garbage'), dup: field('dup'), steps: field('steps') };
+    const run = stringField('STAT', payload, 'run', RUN_STATES) as RunStateOnBoard;
+    return {
+      boot: field('boot'),
+      crc: field('crc'),
+      overlong: field('overlong'),
+      garbage: field('garbage'),
+      dup: field('dup'),
+      badseq: field('badseq'),
+      steps: field('steps'),
+      run,
+      runStep: field('runstep'),
+      runError: field('runerr'),
+    };
   }
 
   private async readEdgeSettings(gen: number): Promise<Float64Array> {
@@ -809,12 +837,13 @@ export class SerialBoard implements Board {
         this.activeRun?.frame(fields);
         break;
       case 'DONE':
-        this.activeRun?.wake();
+        // `! DONE steps=F fail=CODE`: the run failed (PROTOCOL.md section 8). The line may be lost, so the run loop
+        // also learns it by asking (STAT, or 424 from GRANT and RESEND); this only makes it quicker.
+        if (fields.some((f) => f.startsWith('fail='))) this.activeRun?.fail(new RunFailedSignal());
+        else this.activeRun?.wake();
         break;
       case 'LOG':
-        if (fields[0] === 'run' && fields[1] === 'aborted') {
-          this.activeRun?.fail(new BoardProtocolError(500, `the board aborted the run: ${fields.join(' ')}`));
-        }
+        // free text for people (PROTOCOL.md section 6): never acted on
         break;
       default:
         this.emit({ type: 'link-error', kind: 'unexpected', detail: `unknown device message ${kind}` });
@@ -855,12 +884,12 @@ export class SerialBoard implements Board {
     const run = new RunSink(nT, this.o.timers, ctl, (detail) => this.emit({ type: 'link-error', kind: 'unexpected', detail }));
     this.activeRun = run;
     let halted = false;
+    const emit = (frames: RunFrame[]): void => {
+      for (const f of frames) if (!ctl.isStopped) sub.next(f);
+    };
     try {
       const steps = intField('RUN', await this.cmd(gen, 'RUN', [], { deviceMs: 0 }), 'steps');
       if (steps !== c.steps) throw new BoardProtocolError(0, `RUN: the board will run ${steps} steps, ${c.steps} were asked for`);
-      const emit = (frames: RunFrame[]): void => {
-        for (const f of frames) if (!ctl.isStopped) sub.next(f);
-      };
       const grant = async (): Promise<void> => {
         const k = asm.grant();
         if (k > 0) await this.cmd(gen, 'GRANT', [String(k)]);
@@ -888,6 +917,8 @@ export class SerialBoard implements Board {
           }
           await grant();
         } catch (e) {
+          // 424: the run failed (PROTOCOL.md section 8); 409 from RESEND: the board has no run (did it reset?)
+          if (e instanceof BoardProtocolError && e.code === 424) throw new RunFailedSignal();
           if (e instanceof BoardProtocolError && e.code !== 0) await this.checkRunBoot(gen, asm);
           throw e;
         }
@@ -900,8 +931,14 @@ export class SerialBoard implements Board {
         halted = true;
         await this.cmd(gen, 'HALT', []);
       }
-    } catch (e) {
+    } catch (caught) {
       this.activeRun = null;
+      let e = caught;
+      if (e instanceof RunFailedSignal && gen === this.gen) {
+        // the board stopped the run at a step it could not perform: collect what it did, then say why
+        e = await this.runFailure(gen, asm, emit, nT).catch((x: unknown) => x);
+        halted = true;
+      }
       if (!halted && gen === this.gen && !(e instanceof BoardDisconnectedError) && !(e instanceof RunResetError)) await this.cmd(gen, 'HALT', []).catch(() => undefined);
       if (gen === this.gen && !(e instanceof RunResetError)) {
         // the board's state after a failed run is unknown to the host until it is read back or restored
@@ -919,16 +956,49 @@ export class SerialBoard implements Board {
     }
   }
 
-  /** Inside a run: a changed boot counter means the run is gone; restore the record and fail the run. */
+  /**
+   * Inside a run, on suspicion or a stall: a changed boot counter means the run is gone (restore the record and fail
+   * the run); a `failed` run state means the board stopped it (its `! DONE ... fail=` line may have been lost).
+   */
   private async checkRunBoot(gen: number, asm: RunAssembler): Promise<void> {
     const s = await this.readStat(gen);
-    if (await this.checkBoot(gen, s.boot)) return;
+    if (await this.checkBoot(gen, s.boot)) {
+      if (s.run === 'failed') throw new RunFailedSignal();
+      if (s.run === 'none') throw new BoardProtocolError(0, `the board no longer holds the run (STAT run=none) after ${asm.emitted} of ${asm.steps} steps, without a reset`);
+      return;
+    }
     throw new RunResetError(
       new BoardDisconnectedError(
         `the board reset during the run (boot counter now ${s.boot}) after ${asm.emitted} of ${asm.steps} steps; ` +
           `its edges were restored to their values before the run`,
       ),
     );
+  }
+
+  /**
+   * The run failed on the board (PROTOCOL.md section 8): STAT says after how many steps (F) and with which code.
+   * Every step before F did happen, so frames still missing are fetched with RESEND and emitted; the reason is the
+   * message of the 424 that HALT answers. Returns the error the run fails with.
+   */
+  private async runFailure(gen: number, asm: RunAssembler, emit: (frames: RunFrame[]) => void, nT: number): Promise<Error> {
+    const s = await this.readStat(gen);
+    if (!(await this.checkBoot(gen, s.boot))) {
+      return new RunResetError(new BoardDisconnectedError(`the board reset during the run (boot counter now ${s.boot}); its edges were restored to their values before the run`));
+    }
+    const failedAt = s.runStep;
+    while (asm.emitted < Math.min(failedAt, asm.steps)) {
+      const before = asm.emitted;
+      emit(asm.accept(parseFrameFields(await this.cmd(gen, 'RESEND', [String(before)], { reply: nT * NUMBER_BYTES + 40 }), nT, 'RESEND')));
+      if (asm.emitted === before) throw new BoardProtocolError(0, `RESEND ${before} did not return frame ${before}`);
+    }
+    let reason = `code ${s.runError}`;
+    try {
+      await this.cmd(gen, 'HALT', []);
+    } catch (e) {
+      if (!(e instanceof BoardProtocolError && e.code === 424)) throw e;
+      reason = e.message.replace(/^HALT refused by the board: 424 /, '');
+    }
+    return new BoardProtocolError(424, `the board's autonomous run failed after ${failedAt} of ${asm.steps} steps (${reason})`);
   }
 
   /** After a run: read the edges it left (if it ran), put the record's sources and clamps back, confirm the boot. */
@@ -944,6 +1014,13 @@ export class SerialBoard implements Board {
     }
     await this.checkBoot(gen, s.boot);
     throw new BoardDisconnectedError(`the board reset at the end of the run (boot counter now ${s.boot}); its edges were restored to their values before the run`);
+  }
+}
+
+/** The board reported that the run failed (`! DONE ... fail=`, a 424, or STAT run=failed); runFailure says why. */
+class RunFailedSignal extends Error {
+  constructor() {
+    super('the board reported that the autonomous run failed');
   }
 }
 

@@ -1,15 +1,23 @@
 /**
- * Parsers of the reply payloads the serial host reads (PROTOCOL.md "Commands"). Each returns the value or throws
+ * Parsers of the reply payloads the serial host reads (PROTOCOL.md section 7). Each returns the value or throws
  * BoardProtocolError(0, ...) naming the command and what was wrong: a board that answers OK with a payload the
- * host cannot read has broken the protocol, and no result is better than a wrong one.
+ * host cannot read has broken the protocol, and no result is better than a wrong one. Keyed fields are found by key
+ * and unknown keys ignored; a key given twice is a violation (PROTOCOL.md section 3).
  */
-import { parseFields, parseList, parseNumber } from '../../firmware-protocol/codec.js';
+import { parseFields, parseInteger, parseList, repeatedKey } from '../../firmware-protocol/codec.js';
 import { BoardProtocolError } from '../errors.js';
 import type { RunFrame } from './Board.js';
 
 function violation(verb: string, problem: string, payload: string[]): BoardProtocolError {
   const text = payload.join(' ');
   return new BoardProtocolError(0, `${verb} reply ${problem}: ${JSON.stringify(text.length > 80 ? text.slice(0, 77) + '...' : text)}`);
+}
+
+/** The keyed fields of a payload; a repeated key is a violation. */
+function keyed(verb: string, payload: string[]): Map<string, string> {
+  const twice = repeatedKey(payload);
+  if (twice !== null) throw violation(verb, `gives ${twice}= twice`, payload);
+  return parseFields(payload);
 }
 
 /** A list of exactly `n` numbers, the whole payload (`MEAS`, `EGET`). */
@@ -20,36 +28,41 @@ export function parseValueList(verb: string, payload: string[], n: number): Floa
   return Float64Array.from(l);
 }
 
-/** A required integer field `key=N` (>= 0). */
+/** A required integer field `key=N` (a protocol integer: digits, no sign). */
 export function intField(verb: string, payload: string[], key: string): number {
-  const v = parseFields(payload).get(key);
-  const x = v === undefined ? null : parseNumber(v);
-  if (x === null || !Number.isInteger(x) || x < 0) throw violation(verb, `lacks a non-negative integer ${key}=`, payload);
+  const v = keyed(verb, payload).get(key);
+  const x = v === undefined ? null : parseInteger(v);
+  if (x === null) throw violation(verb, `lacks a non-negative integer ${key}=`, payload);
   return x;
+}
+
+/** A required field `key=WORD` whose value is one of `allowed`. */
+export function stringField(verb: string, payload: string[], key: string, allowed: readonly string[]): string {
+  const v = keyed(verb, payload).get(key);
+  if (v === undefined || !allowed.includes(v)) throw violation(verb, `lacks ${key}= with one of ${allowed.join(', ')}`, payload);
+  return v;
 }
 
 /** `STEP` payload: `vf=V,... changed=N`, with one voltage per target. */
 export function parseStepReply(payload: string[], targets: number): { freeTargets: Float64Array; changed: number } {
-  const f = parseFields(payload);
-  const vf = f.get('vf');
+  const vf = keyed('STEP', payload).get('vf');
   const l = vf === undefined ? null : parseList(vf);
   if (!l || l.length !== targets) throw violation('STEP', `needs vf= with ${targets} voltages`, payload);
   return { freeTargets: Float64Array.from(l), changed: intField('STEP', payload, 'changed') };
 }
 
 /**
- * Fields of a run frame, `S ex=I vf=V,... changed=N`: those of a `! FRAME` message and of a `RESEND` reply (which
- * may also start with the word FRAME). `targets` = expected number of voltages.
+ * Fields of a run frame, `S ex=I vf=V,... changed=N`: those after the word FRAME of a `! FRAME` message, and the
+ * whole payload of a `RESEND` reply (PROTOCOL.md: exactly the same fields). `targets` = expected number of voltages.
  */
 export function parseFrameFields(fields: string[], targets: number, what = 'FRAME'): RunFrame {
-  const fs = fields[0] === 'FRAME' ? fields.slice(1) : fields;
-  const f = parseFields(fs);
-  const s = f.get('0');
-  const step = s !== undefined && /^\d{1,9}$/.test(s) ? Number(s) : null;
+  const step = fields.length > 0 ? parseInteger(fields[0]) : null;
   if (step === null) throw violation(what, 'does not start with a step number', fields);
-  const ex = intField(what, fs, 'ex');
+  const rest = fields.slice(1);
+  const f = keyed(what, rest);
+  const ex = intField(what, rest, 'ex');
   const vf = f.get('vf');
   const l = vf === undefined ? null : parseList(vf);
   if (!l || l.length !== targets) throw violation(what, `needs vf= with ${targets} voltages`, fields);
-  return { step, example: ex, freeTargets: Float64Array.from(l), changed: intField(what, fs, 'changed') };
+  return { step, example: ex, freeTargets: Float64Array.from(l), changed: intField(what, rest, 'changed') };
 }

@@ -17,6 +17,10 @@ export const DEFAULT_SAMPLES = 16;
 export const MAX_SAMPLES = 1024;
 /** Frames granted at a time when runSchedule is called without a window. */
 export const DEFAULT_WINDOW = 8;
+/** Most credits a board holds outstanding (PROTOCOL.md `GRANT`): the largest window. */
+export const MAX_WINDOW = 65535;
+/** Most steps one schedule may ask for (PROTOCOL.md `SCHED BEGIN`). */
+export const MAX_SCHEDULE_STEPS = 1_000_000_000;
 
 /** `[index, value]` pairs in ascending index order, values as sent on the wire. */
 export type WirePairs = [number, number][];
@@ -124,21 +128,45 @@ export function checkSamples(id: BoardIdentity, samples: number | undefined): nu
   return samples;
 }
 
-/** Clamping strength of the device's rule: 0 < eta <= 1 (the clamp lies between free state and target). */
+/**
+ * Clamping strength of the device's rule: within the range the board's `ID` reports (`eta=LO,HI`, within (0, 1]),
+ * after rounding to the protocol's 6 decimals (what the board reads).
+ */
 export function checkEta(id: BoardIdentity, eta: unknown): number {
   const v = finite(id, 'eta', eta);
-  if (!(v > 0 && v <= 1)) throw new InvalidInputError(where(id, 'eta'), `must be in (0, 1], got ${show(v)}`);
+  const { lo, hi } = id.limits.eta;
   const w = wireNumber(v);
-  if (w <= 0) throw new InvalidInputError(where(id, 'eta'), `${show(v)} rounds to 0 at the protocol's 6 decimals`, 'use eta >= 1e-6');
+  if (!(w >= lo && w <= hi)) {
+    const rounded = w !== v ? ` (${show(w)} at the protocol's 6 decimals)` : '';
+    throw new InvalidInputError(where(id, 'eta'), `${show(v)}${rounded} is outside the range [${lo}, ${hi}] this board's STEP accepts (its ID reports eta=${lo},${hi})`, `use eta in [${lo}, ${hi}]`);
+  }
   return w;
 }
 
-/** Gate boards' update gain (V/V^2): finite and >= 0; undefined leaves the device default. */
+/**
+ * Gate boards' update gain (V of gate change per V^2 of difference): within the range the board's `ID` reports
+ * (`amp=LO,HI`). Undefined leaves the device default, 1, which must lie in that range too. Tap boards have no gain
+ * (their edges move one tap): a finite amp >= 0 is accepted and not sent (undefined is returned), anything else
+ * refused.
+ */
 export function checkAmp(id: BoardIdentity, amp: unknown): number | undefined {
-  if (amp === undefined) return undefined;
+  const r = id.limits.amp;
+  if (id.edge.kind === 'tap' || !r) {
+    if (amp === undefined) return undefined;
+    const v = finite(id, 'amp', amp);
+    if (v < 0) throw new InvalidInputError(where(id, 'amp'), `must be >= 0, got ${show(v)}`);
+    return undefined;
+  }
+  if (amp === undefined) {
+    if (!(1 >= r.lo && 1 <= r.hi)) throw new InvalidInputError(where(id, 'amp'), `the device default 1 is outside the range [${r.lo}, ${r.hi}] V/V^2 this board accepts`, 'give amp explicitly');
+    return undefined;
+  }
   const v = finite(id, 'amp', amp);
-  if (v < 0) throw new InvalidInputError(where(id, 'amp'), `must be >= 0, got ${show(v)}`);
-  return wireNumber(v);
+  const w = wireNumber(v);
+  if (!(w >= r.lo && w <= r.hi)) {
+    throw new InvalidInputError(where(id, 'amp'), `${show(v)} V/V^2 is outside the range [${r.lo}, ${r.hi}] this board's STEP accepts (its ID reports amp=${r.lo},${r.hi})`, `use amp in [${r.lo}, ${r.hi}]`);
+  }
+  return w;
 }
 
 /** A device learning step: at least one clampable target with a desired voltage in the DAC range. */
@@ -178,7 +206,7 @@ export function checkSchedule(id: BoardIdentity, schedule: Schedule, window: num
     throw new InvalidInputError(where(id, 'schedule.steps'), `must be an integer >= 1, got ${show(steps)}`);
   }
   const w = window ?? DEFAULT_WINDOW;
-  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1) throw new InvalidInputError(where(id, 'window'), `must be an integer >= 1, got ${show(w)}`);
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > MAX_WINDOW) throw new InvalidInputError(where(id, 'window'), `must be an integer in 1..${MAX_WINDOW}, got ${show(w)}`);
   const sources = nodeList(id, 'schedule.sources', schedule.sources, id.drivable, 'driven');
   const targets = nodeList(id, 'schedule.targets', schedule.targets, id.clampable, 'clamped');
   for (const t of targets) {
@@ -186,6 +214,12 @@ export function checkSchedule(id: BoardIdentity, schedule: Schedule, window: num
   }
   if (!Array.isArray(schedule.examples) || schedule.examples.length === 0) {
     throw new InvalidInputError(where(id, 'schedule.examples'), 'must be a non-empty array of {in, out}');
+  }
+  if (schedule.examples.length > id.limits.maxExamples) {
+    throw new InvalidInputError(where(id, 'schedule.examples'), `has ${schedule.examples.length} examples; this board holds at most ${id.limits.maxExamples} (its ID reports sched=${id.limits.maxExamples})`, 'split the run into schedules of fewer examples');
+  }
+  if (steps > MAX_SCHEDULE_STEPS) {
+    throw new InvalidInputError(where(id, 'schedule.steps'), `must be at most ${MAX_SCHEDULE_STEPS} (PROTOCOL.md SCHED BEGIN), got ${show(steps)}`);
   }
   const examples = schedule.examples.map((ex, i) => {
     const f = `schedule.examples[${i}]`;

@@ -168,7 +168,8 @@ export function stepOnBoard(ctx: StepContext, step: number, exampleIdx: number):
 /**
  * Host-stepped: release clamps, set the sources, measure the free state, clamp the targets at
  * V_F + eta (V* - V_F), measure the clamped state, release the clamps, and write the absolute settings of the edges
- * that move (tap boards one tap by the sign of (dV_F)^2 - (dV_C)^2; gate boards by amp times it).
+ * that move (tap boards one tap by the sign of (dV_F)^2 - (dV_C)^2; gate boards by amp times it, limited to the
+ * board's gstep per step as its own STEP is).
  */
 async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
   const { board, id, task } = ctx;
@@ -195,6 +196,8 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
   const edges = id.edges;
   const kind = id.edge;
   const gateScale = cal ? cal.gateStepScale() : null;
+  // the largest gate change of one step the board allows (ID gstep), as its own STEP limits it (PROTOCOL.md 7)
+  const gateStep = id.limits.gateStep ?? Infinity;
   for (let e = 0; e < edges.length; e++) {
     const a = edges[e][0];
     const b = edges[e][1];
@@ -208,7 +211,8 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
         after[e] = t;
       }
     } else {
-      const g = Math.min(kind.hi, Math.max(kind.lo, settings[e] + ctx.amp * d * (gateScale ? gateScale[e] : 1)));
+      const change = Math.min(gateStep, Math.max(-gateStep, ctx.amp * d * (gateScale ? gateScale[e] : 1)));
+      const g = Math.min(kind.hi, Math.max(kind.lo, settings[e] + change));
       if (g !== settings[e]) {
         next.set(e, g);
         after[e] = g;

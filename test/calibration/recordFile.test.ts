@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import type { BoardIdentity } from '../../firmware-protocol/identity.js';
+import { protocolMajor, type BoardIdentity } from '../../firmware-protocol/identity.js';
 import { defaultPlan } from '../../src/calibration/planFile.js';
 import { calibrationToJson, parseCalibrationRecord, readCalibrationFile, writeCalibrationFile } from '../../src/calibration/recordFile.js';
 import { RECORD_FORMAT, type CalibrationRecord, type ChannelFit } from '../../src/calibration/types.js';
@@ -21,7 +21,7 @@ function boardOf(id: BoardIdentity): CalibrationRecord['board'] {
     model: id.model,
     uid: id.uid,
     firmware: id.firmware,
-    protocol: id.protocol,
+    protocol: protocolMajor(id.protocol),
     nodes: id.nodes,
     edges: id.edges.map(([a, b]) => [a, b] as [number, number]),
     adc: { ...id.adc },

@@ -58,7 +58,7 @@ export function describeBoardContract(name: string, makeBoard: MakeBoard, option
     });
 
     it('identifies itself consistently', async () => {
-      expect(id.protocol).toBe(1);
+      expect(id.protocol).toBe('1.1');
       expect(id.nodes).toBeGreaterThan(1);
       expect(id.edges.length).toBeGreaterThan(0);
       for (const [a, b] of id.edges) {
@@ -145,6 +145,9 @@ export function describeBoardContract(name: string, makeBoard: MakeBoard, option
         ['step target driven', () => board.deviceStep(new Map([[hi, volts(id, 0.5)]]), 0.5)],
       ];
       if (notDrivable !== undefined) badCalls.push(['node not drivable', () => board.setSources(new Map([[notDrivable, 0]]))]);
+      // the step limits the board reports in ID (PROTOCOL.md 7.1)
+      badCalls.push(['step eta below the board range', () => board.deviceStep(new Map([[probe, volts(id, 0.5)]]), id.limits.eta.lo * 0.4)]);
+      if (id.limits.amp) badCalls.push(['step amp above the board range', () => board.deviceStep(new Map([[probe, volts(id, 0.5)]]), 0.5, id.limits.amp!.hi * 2 + 1)]);
       if (id.edge.kind === 'tap') {
         badCalls.push(['tap = taps', () => board.writeEdges(new Map([[0, (id.edge as { taps: number }).taps]]))]);
         badCalls.push(['tap not an integer', () => board.writeEdges(new Map([[0, 1.5]]))]);
@@ -160,6 +163,8 @@ export function describeBoardContract(name: string, makeBoard: MakeBoard, option
       const sched: Schedule = { steps: 0, sources: [hi], targets: [probe], examples: [{ in: [1], out: [1] }], eta: 0.5 };
       await expect(firstValueFrom(board.runSchedule(sched))).rejects.toBeInstanceOf(InvalidInputError);
       await expect(firstValueFrom(board.runSchedule({ ...sched, steps: 3 }, 0))).rejects.toBeInstanceOf(InvalidInputError);
+      const tooMany = Array.from({ length: id.limits.maxExamples + 1 }, () => ({ in: [1], out: [1] }));
+      await expect(firstValueFrom(board.runSchedule({ ...sched, steps: 3, examples: tooMany }))).rejects.toThrow(/at most/);
       expect(Array.from(await board.readEdges())).toEqual(Array.from(edges));
       const v2 = await board.measure();
       for (let i = 0; i < id.nodes; i++) expect(Math.abs(v2[i] - v[i])).toBeLessThanOrEqual(tol);

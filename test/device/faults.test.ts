@@ -11,13 +11,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import type { BoardEvent, RunFrame } from '../../src/device/Board.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
-import { BoardDisconnectedError, BoardTimeoutError } from '../../src/errors.js';
+import { BoardDisconnectedError, BoardProtocolError, BoardTimeoutError } from '../../src/errors.js';
+import { TwinError } from '../../twins/TwinError.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import type { Board } from '../../src/device/Board.js';
 import { openSerialBoard, type SerialBoard } from '../../src/device/SerialBoard.js';
-import { serveSerialPort } from '../../twins/TwinServer.js';
-import { haveSocat, mockBoard, MockBinding, ptyBoard, until, type MockHandle, type PtyHandle } from './harness.js';
+import { createMockTwinPort, serveSerialPort } from '../../twins/TwinServer.js';
+import { haveSocat, mockBoard, MockBinding, mockPath, ptyBoard, until, type MockHandle, type PtyHandle } from './harness.js';
 
 const SOURCES = new Map([[0, 4], [15, 0]]);
 const EDGES = new Map([[0, 10], [5, 80], [32, 3]]);
@@ -230,6 +231,90 @@ describe('serial host under faults (twin over the mock binding)', () => {
       expect(Array.from(h.twin.core.edgeSettings())).toEqual(edges);
       expect(h.twin.core.activeSources()).toEqual(new Map([[0, 4], [15, 0]]));
       expect((await h.board.measure())[0]).toBeCloseTo(4, 2);
+    });
+  }
+});
+
+describe('PROTOCOL.md 1.1 recovery (twin over the mock binding)', () => {
+  let h: MockHandle | null = null;
+  afterEach(async () => {
+    await h?.cleanup();
+    h = null;
+  });
+
+  it('a RESET whose reply is lost is retried without rebooting the board a second time (RESET boot=N)', async () => {
+    h = await mockBoard({ serial: { timeoutMs: 40 } });
+    const fw = h.twin.firmware;
+    const log = logCommands(h);
+    const boot0 = h.twin.core.bootCount;
+    // the first RESET executes (the board reboots) but its reply and the banner never arrive
+    const receive = fw.receive.bind(fw);
+    let swallowed = 0;
+    fw.receive = (body: string) => {
+      const out = receive(body);
+      return / RESET( |$)/.test(body) && swallowed++ === 0 ? [] : out;
+    };
+    await h.board.reset();
+    const resets = log.filter((b) => / RESET( |$)/.test(b));
+    expect(resets.length).toBeGreaterThanOrEqual(2); // retried, the identical line
+    expect(new Set(resets).size).toBe(1);
+    expect(h.twin.core.bootCount).toBe(boot0 + 1); // one reboot, however often the line came
+    expect(resets[0]).toMatch(new RegExp(`^\\d+ RESET boot=${boot0}$`));
+    expect((await h.board.identify()).bootCount).toBe(boot0 + 1);
+    expect(h.board.stats.resetsDetected).toBe(0); // a requested reset is not a fault
+    await h.board.setSources(SOURCES);
+    expect((await h.board.measure())[0]).toBeCloseTo(4, 2);
+  });
+
+  it('a board that speaks protocol 1.0 is refused at open, naming both versions', async () => {
+    const path = mockPath();
+    const core = new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true });
+    const twin = createMockTwinPort(path, core, { baud: 0 });
+    const receive = twin.firmware.receive.bind(twin.firmware);
+    // what a 1.0 firmware answers to ID: proto=1
+    twin.firmware.receive = (body: string) => receive(body).map((r) => r.replace(' OK proto=1.1 ', ' OK proto=1 '));
+    try {
+      await expect(openSerialBoard(path, { binding: MockBinding, timeoutMs: 60 })).rejects.toThrow(/board speaks protocol 1 \(1\.0\), this host speaks 1\.1/);
+    } finally {
+      await twin.close();
+    }
+  });
+
+  for (const doneLost of [false, true]) {
+    it(`a run the board cannot continue fails with 424 and the board's reason, every step before it delivered once (${doneLost ? 'its DONE line lost: found by asking STAT' : 'DONE fail= seen'})`, async () => {
+      h = await mockBoard({ server: { stepMs: 1, faults: 'drop=0.05', seed: 2 }, serial: { frameTimeoutMs: 60 } });
+      const core = h.twin.core;
+      const fw = h.twin.firmware;
+      await h.board.setSources(SOURCES);
+      const edgesBefore = Array.from(await h.board.readEdges());
+      // the 8th autonomous step hits a hardware fault (an ADC timeout, say): the board ends the run as failed
+      const step = core.step.bind(core);
+      let n = 0;
+      core.step = (...a: Parameters<typeof core.step>) => {
+        if (fw.running && n++ === 7) throw new TwinError(500, 'ADC timeout on channel 9');
+        return step(...a);
+      };
+      if (doneLost) {
+        const pump = fw.pump.bind(fw);
+        fw.pump = (max?: number) => pump(max).filter((b) => !b.startsWith('! DONE'));
+      }
+      const frames: RunFrame[] = [];
+      const err = await new Promise<unknown>((resolve) =>
+        h!.board
+          .runSchedule({ steps: 50, sources: [0, 15], targets: [5], examples: [{ in: [4, 0], out: [1] }, { in: [3, 0], out: [2.5] }], eta: 0.5 }, 4)
+          .subscribe({ next: (f) => frames.push(f), error: resolve, complete: () => resolve(null) }),
+      );
+      expect(err).toBeInstanceOf(BoardProtocolError);
+      expect((err as BoardProtocolError).code).toBe(424);
+      expect((err as Error).message).toMatch(/failed after 7 of 50 steps .*500 ADC timeout on channel 9/);
+      expect(frames.map((f) => f.step)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(core.stats.steps).toBe(7);
+      // the host read back what the run left and put its sources back; the board is usable
+      const edgesAfter = Array.from(await h.board.readEdges());
+      expect(edgesAfter).toEqual(Array.from(core.edgeSettings()));
+      expect(edgesAfter).not.toEqual(edgesBefore);
+      expect(core.activeSources()).toEqual(new Map([[0, 4], [15, 0]]));
+      expect((await h.board.stat()).run).toBe('failed');
     });
   }
 });

@@ -67,8 +67,10 @@ type Piece = { text: string; body?: string; error?: 'crc' | 'garbage' | 'overlon
 const piece: fc.Arbitrary<Piece> = fc.oneof(
   body.map((b) => ({ text: refLine(b), body: b })),
   fc.constantFrom(...badLines).map((b) => ({ text: b.line, error: b.error })),
-  // a frame cut short, then a line feed
-  body.chain((b) => fc.integer({ min: 0, max: b.length + 4 }).map((k) => ({ text: refLine(b).slice(0, k) + '\n', error: 'crc' as const }))),
+  // a frame cut short (at least one byte kept: an empty line is ignored, not an error), then a line feed
+  body.chain((b) => fc.integer({ min: 1, max: b.length + 4 }).map((k) => ({ text: refLine(b).slice(0, k) + '\n', error: 'crc' as const }))),
+  // empty lines: ignored and not counted (PROTOCOL.md 1.1 section 1)
+  fc.constantFrom('\n', '\r\n').map((text) => ({ text })),
   // a line with a byte outside 0x20..0x7E somewhere (and no LF), not too long
   fc.tuple(body, fc.constantFrom('\u0000', '\t', '\u007f', '\u0080', '\u00ff', '\u001b'), fc.nat()).map(([b, bad, at]) => {
     const line = refLine(b).slice(0, -1);
@@ -101,7 +103,7 @@ describe('nothing throws, whatever the input', () => {
       fc.property(fc.oneof(utf16(100), fc.string({ unit: 'binary-ascii', maxLength: 50 }), byteString), (s) => {
         const r = decodeFrame(s);
         if (r.ok) expect(encodeFrame(r.body)).toBe(s.replace(/\r$/, '') + '\n');
-        else expect(['crc', 'garbage', 'overlong']).toContain(r.error);
+        else expect(['crc', 'garbage', 'overlong', 'empty']).toContain(r.error);
         // chars above U+00FF are not bytes; the reference judges one char per byte, which agrees on them (garbage)
         expect(r).toEqual(refJudge(s));
       }),
@@ -149,7 +151,7 @@ describe('nothing throws, whatever the input', () => {
     const field = fc.oneof(
       fc.string({ maxLength: 20 }),
       fc.constantFrom(...base),
-      fc.tuple(fc.constantFrom('proto', 'nodes', 'edges', 'boot', 'drive', 'clamp', 'adc', 'dac', 'edge', 'rate', 'fw'), fc.string({ maxLength: 12 })).map(([k, v]) => `${k}=${v}`),
+      fc.tuple(fc.constantFrom('proto', 'nodes', 'edges', 'boot', 'drive', 'clamp', 'adc', 'dac', 'edge', 'rate', 'fw', 'eta', 'sched', 'amp', 'gstep'), fc.string({ maxLength: 12 })).map(([k, v]) => `${k}=${v}`),
     );
     fc.assert(
       fc.property(fc.array(field, { maxLength: 16 }), fc.array(fc.tuple(fc.integer({ min: -2, max: 20 }), fc.integer({ min: -2, max: 20 })), { maxLength: 30 }), (payload, edges) => {
@@ -202,11 +204,11 @@ describe('frames', () => {
     );
   });
 
-  it('a truncated frame (a proper prefix, then LF) is rejected and counted as crc; the next frame decodes', () => {
+  it('a truncated frame (a proper, non-empty prefix, then LF) is rejected and counted as crc; the next frame decodes', () => {
     fc.assert(
       fc.property(body, fc.nat(), (b, k) => {
         const line = encodeFrame(b).slice(0, -1);
-        const prefix = line.slice(0, k % line.length);
+        const prefix = line.slice(0, 1 + (k % (line.length - 1)));
         expect(decodeFrame(prefix)).toEqual({ ok: false, error: 'crc' });
         const d = new LineDecoder();
         expect(d.push(prefix + '\n' + encodeFrame('5 OK'))).toEqual(['5 OK']);
@@ -411,7 +413,7 @@ describe('messages and arguments round-trip', () => {
     const token = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
     const range = fc.tuple(fc.integer({ min: -10_000, max: 10_000 }), fc.integer({ min: 1, max: 10_000 })).map(([lo, w]) => [lo / 1000, (lo + w) / 1000] as const);
     const fixed = fc.record({
-      protocol: fc.constant(1),
+      protocol: fc.constant('1.1'),
       firmware: token,
       model: token,
       uid: fc.stringMatching(/^[0-9A-F]{4,16}$/),
@@ -423,6 +425,12 @@ describe('messages and arguments round-trip', () => {
         range.map(([lo, hi]) => ({ kind: 'gate' as const, lo, hi })),
       ),
       maxSampleRate: fc.integer({ min: 1, max: 10_000_000 }),
+      limits: fc.record({
+        eta: fc.tuple(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 0, max: 1_000_000 })).map(([a, w]) => ({ lo: a / 1e6, hi: Math.min(1e6, a + w) / 1e6 })),
+        maxExamples: fc.integer({ min: 1, max: 65535 }),
+        amp: fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 })).map(([a, w]) => ({ lo: a / 100, hi: (a + w) / 100 })),
+        gateStep: fc.integer({ min: 1, max: 10_000 }).map((x) => x / 1000),
+      }),
     });
     const identity: fc.Arbitrary<BoardIdentity> = fc.tuple(fixed, fc.integer({ min: 2, max: 64 })).chain(([rest, nodes]) => {
       const node = fc.integer({ min: 0, max: nodes - 1 });
@@ -433,7 +441,11 @@ describe('messages and arguments round-trip', () => {
           drivable: fc.shuffledSubarray(all),
           clampable: fc.shuffledSubarray(all),
         })
-        .map((r) => ({ ...rest, nodes, ...r }));
+        // amp and gstep belong to gate boards only (PROTOCOL.md 7.1)
+        .map((r) => {
+          const limits = rest.edge.kind === 'gate' ? rest.limits : { eta: rest.limits.eta, maxExamples: rest.limits.maxExamples };
+          return { ...rest, limits, nodes, ...r };
+        });
     });
     fc.assert(
       fc.property(identity, (id) => {

@@ -3,7 +3,11 @@ import {
   encodeFrame,
   formatErr,
   formatNumber,
+  isIntegerToken,
+  isNumberToken,
   MAX_BODY,
+  numberTokenValue,
+  parseInteger,
   nextSeq,
   parseCommand,
   parseIdentity,
@@ -34,7 +38,10 @@ describe('parseIdentity refuses identities the host could not use', () => {
   });
 
   it.each([
-    ['proto', '2', /protocol 2.*speaks 1/],
+    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1/],
+    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1/], // a 1.0 board
+    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1/], // compared as text, not as a number
+    ['proto', '', /proto/],
     ['proto', undefined, /proto/],
     ['fw', undefined, /fw/],
     ['board', '', /board/],
@@ -61,10 +68,40 @@ describe('parseIdentity refuses identities the host could not use', () => {
     ['edge', 'pot,128', /edge/],
     ['rate', '0', /rate/],
     ['rate', '-5', /rate/],
+    ['eta', undefined, /eta/],
+    ['eta', '0,1', /eta.*0 < LO/],
+    ['eta', '0.5,0.1', /eta/],
+    ['eta', '0.1,1.5', /eta/],
+    ['sched', '0', /sched/],
+    ['sched', '65536', /sched/],
+    ['sched', '1.5', /sched/],
+    ['amp', '0,1', /gate boards only/],
+    ['gstep', '1', /gate boards only/],
   ])('%s=%s', (key, value, message) => {
     const r = parseIdentity(withField(key, value), edges);
     expect(typeof r).toBe('string');
     expect(r).toMatch(message);
+  });
+
+  it('a gate board needs amp and gstep, within their rules', () => {
+    const gate = okPayload('ID reply (gate board)');
+    const gateEdges = parseTopology(okPayload('TOPO reply (gate board)'))!;
+    const id = parseIdentity(gate, gateEdges);
+    if (typeof id === 'string') throw new Error(id);
+    expect(id.limits).toEqual({ eta: { lo: 0.01, hi: 1 }, maxExamples: 64, amp: { lo: 0, hi: 20 }, gateStep: 0.25 });
+    const edit = (key: string, value: string | undefined): string[] => {
+      const out = gate.filter((f) => !f.startsWith(`${key}=`));
+      return value === undefined ? out : [...out, `${key}=${value}`];
+    };
+    for (const [k, v] of [['amp', undefined], ['amp', '1,0'], ['amp', '-1,2'], ['amp', '1'], ['gstep', undefined], ['gstep', '0'], ['gstep', '-1']] as const) {
+      expect(parseIdentity(edit(k, v), gateEdges), `${k}=${v}`).toMatch(new RegExp(k));
+    }
+  });
+
+  it('finds fields by key in any order, ignores unknown keys, refuses a key given twice', () => {
+    const shuffled = [idPayload[0], ...idPayload.slice(1).reverse(), 'future=42', 'x=y=z'];
+    expect(parseIdentity(shuffled, edges)).toEqual(parseIdentity(idPayload, edges));
+    expect(parseIdentity([...idPayload, 'nodes=16'], edges)).toMatch(/nodes twice/);
   });
 
   it('checks the TOPO edge ends against the node count', () => {
@@ -96,9 +133,23 @@ describe('formatErr', () => {
 });
 
 describe('small parsers', () => {
-  it('parseNumber reads the protocol forms and nothing else', () => {
-    for (const [s, x] of [['-0.125', -0.125], ['1e-3', 0.001], ['3.', 3], ['.5', 0.5], ['+2', 2], ['1E+2', 100], ['007', 7]] as const) expect(parseNumber(s)).toBe(x);
-    for (const s of ['', '-', '.', 'e3', '1e', '1.2.3', '0x10', 'Infinity', 'NaN', ' 1', '1 ', '1e999', '--1', '1,5']) expect(parseNumber(s), s).toBeNull();
+  it('parseNumber reads the JSON number grammar (PROTOCOL.md 3.3), rounded to 6 decimals, and nothing else', () => {
+    for (const [s, x] of [['-0.125', -0.125], ['1e-3', 0.001], ['5E-1', 0.5], ['1E+2', 100], ['0', 0], ['2.0000004', 2], ['0.0000008', 0.000001]] as const) expect(parseNumber(s), s).toBe(x);
+    expect(Object.is(parseNumber('-0'), 0)).toBe(true);
+    for (const s of ['', '-', '.', 'e3', '1e', '1.2.3', '0x10', 'Infinity', 'NaN', ' 1', '1 ', '1e999', '--1', '1,5', '3.', '.5', '+2', '007', '+0.5']) expect(parseNumber(s), s).toBeNull();
+  });
+
+  it('integer tokens: digits without sign or leading zero; any size is still a token (its value is judged apart)', () => {
+    for (const s of ['0', '7', '65535', '99999999999999999999999']) expect(isIntegerToken(s), s).toBe(true);
+    for (const s of ['', '-0', '+3', '03', '3.0', '3e0', ' 3', '0x1']) expect(isIntegerToken(s), s).toBe(false);
+    expect(parseInteger('99999999999999999999999')).toBeNull(); // not a safe integer: a host refuses it
+    expect(isNumberToken('1e999')).toBe(true);
+    expect(numberTokenValue('1e999')).toBe(Infinity); // a device answers 416 (out of range), not 400
+  });
+
+  it('formatErr leaves no trailing space for an empty message', () => {
+    expect(formatErr(7, 400, '')).toBe('7 ERR 400');
+    expect(parseReply('7 ERR 400')).toEqual({ kind: 'err', seq: 7, code: 400, message: '' });
   });
 
   it('formatNumber writes integers plainly and others with at most 6 decimals', () => {
@@ -112,12 +163,14 @@ describe('small parsers', () => {
 
   it('parsePairs rejects repeated indices, bad indices and bad values', () => {
     expect(parsePairs('0:0.5,3:0.2')).toEqual([[0, 0.5], [3, 0.2]]);
-    for (const s of ['', '0:1,0:2', '-1:0', '1.5:0', '1234567:0', '1:', ':1', '1:2:3', '1:x', '0:1,', '0:1,-']) expect(parsePairs(s), s).toBeNull();
+    for (const s of ['', '0:1,0:2', '-1:0', '1.5:0', '01:0', '1:', ':1', '1:2:3', '1:x', '0:1,', '0:1,-', '1:.5']) expect(parsePairs(s), s).toBeNull();
+    expect(parsePairs('1234567:0')).toEqual([[1234567, 0]]);
   });
 
   it('parseCommand and parseReply refuse bad sequence numbers and verbs', () => {
-    for (const s of ['0 PING', '65536 PING', '01 PING', '-1 PING', '1 ping', '1', '', 'PING', '1  PING']) expect(parseCommand(s), s).toBeNull();
-    for (const s of ['0 OK', '1 ok', '1 ERR', '1 ERR 40', '1 ERR abc x', '! boot', '!', '1 MAYBE']) expect(parseReply(s), s).toBeNull();
+    for (const s of ['0 PING', '65536 PING', '01 PING', '-1 PING', '+1 PING', '1.0 PING', '1 ping', '1', '', 'PING', '1  PING', '1 PING ', ' 1 PING']) expect(parseCommand(s), s).toBeNull();
+    for (const s of ['0 OK', '1 ok', '1 ERR', '1 ERR 40', '1 ERR abc x', '1 ERR 040 x', '! boot', '!', '1 MAYBE', '1 OK  x', '1 OK x ', '! DONE  steps=1']) expect(parseReply(s), s).toBeNull();
+    expect(parseReply('1 ERR 400 two  spaces ')).toEqual({ kind: 'err', seq: 1, code: 400, message: 'two  spaces ' });
     expect(nextSeq(65535)).toBe(1);
     expect(nextSeq(1)).toBe(2);
   });

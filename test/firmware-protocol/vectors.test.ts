@@ -30,7 +30,7 @@ import { findVectorsDir, loadVectors, type FrameVector } from '../../firmware-pr
 import { bytes, crcBitwise, hex4 } from './reference.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { frames, badLines } = loadVectors();
+const { frames, badLines, conversations } = loadVectors();
 const byName = (name: string): FrameVector => {
   const v = frames.find((f) => f.name === name);
   if (!v) throw new Error(`no vector ${name}`);
@@ -126,11 +126,11 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
       const id = parseIdentity(payload(idName), edges!);
       if (typeof id === 'string') throw new Error(id);
       expect(id.edge.kind).toBe(kind);
-      expect(id.protocol).toBe(1);
+      expect(id.protocol).toBe('1.1');
       expect(formatIdentity(id)).toEqual(payload(idName));
     }
     const tap = parseIdentity(payload('ID reply (tap board)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
-    expect(tap).toMatchObject({ firmware: '1.0.3', model: 'penn-gen1', uid: '3A7F09C2', bootCount: 17, nodes: 16, drivable: [0, 3, 12, 15], clampable: [5, 6, 9, 10], adc: { bits: 12, lo: 0, hi: 3.3 }, dac: { lo: 0, hi: 3.3 }, edge: { kind: 'tap', taps: 128 }, maxSampleRate: 50000 });
+    expect(tap).toMatchObject({ firmware: '1.0.3', model: 'penn-gen1', uid: '3A7F09C2', bootCount: 17, nodes: 16, drivable: [0, 3, 12, 15], clampable: [5, 6, 9, 10], adc: { bits: 12, lo: 0, hi: 3.3 }, dac: { lo: 0, hi: 3.3 }, edge: { kind: 'tap', taps: 128 }, maxSampleRate: 50000, limits: { eta: { lo: 0.000001, hi: 1 }, maxExamples: 256 } });
   });
 
   it('carry payloads the argument parsers read: 16 voltages, pairs, lists, fields', () => {
@@ -159,7 +159,11 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
 
     const frame = reply('FRAME event');
     expect(frame).toEqual({ kind: 'event', event: 'FRAME', fields: ['36', 'ex=0', 'vf=1.19,0.805512', 'changed=0'] });
-    expect(reply('BOOT banner')).toEqual({ kind: 'event', event: 'BOOT', fields: ['fw=1.0.3', 'proto=1', 'board=penn-gen1', 'boot=18'] });
+    expect(reply('BOOT banner')).toEqual({ kind: 'event', event: 'BOOT', fields: ['fw=1.0.3', 'proto=1.1', 'board=penn-gen1', 'boot=18'] });
+    // RESEND answers exactly the fields that follow the word FRAME (PROTOCOL.md 7)
+    expect(payload('RESEND reply')).toEqual(['35', 'ex=2', 'vf=1.1,0.79', 'changed=4']);
+    expect(reply('DONE event of a failed run')).toEqual({ kind: 'event', event: 'DONE', fields: ['steps=12', 'fail=409'] });
+    expect(reply('ERR reply without a message')).toEqual({ kind: 'err', seq: 26, code: 400, message: '' });
     expect(reply('ERR 503 reply')).toEqual({ kind: 'err', seq: 31, code: 503, message: 'busy: autonomous run active' });
     expect(parseCommand(byName('SEQ at the wrap point').body)).toEqual({ seq: 65535, verb: 'PING', args: [] });
   });
@@ -196,6 +200,33 @@ describe('bad lines (firmware-protocol/vectors/bad-lines.json)', () => {
     const expected = { crc: 0, garbage: 0, overlong: 0 };
     for (const b of badLines) expected[b.error]++;
     expect(d.counters).toEqual(expected);
+  });
+});
+
+describe('conversations (firmware-protocol/vectors/conversations.json)', () => {
+  it('are well-formed and language-neutral: sends are lines ending in LF, exact replies carry their exact line', () => {
+    expect(conversations.length).toBeGreaterThan(10);
+    expect(new Set(conversations.map((c) => c.name)).size).toBe(conversations.length);
+    for (const c of conversations) {
+      expect(['penn-gen1', 'penn-gen2'], c.name).toContain(c.board);
+      for (const st of c.steps) {
+        expect(st.send.endsWith('\n'), c.name).toBe(true);
+        expect([...st.send].every((ch) => ch.charCodeAt(0) < 256), c.name).toBe(true);
+        for (const e of st.expect) {
+          if ('reply' in e) expect(e.line, c.name).toBe(`${e.reply}*${hex4(crcBitwise(e.reply))}\n`);
+          if ('match' in e) for (const re of [e.match].flat()) expect(re, c.name).not.toMatch(/\\d|\(\?/); // no \d, no lookarounds: POSIX ERE too
+        }
+      }
+    }
+  });
+
+  it('include "no reply" steps and counter checks', () => {
+    const steps = conversations.flatMap((c) => c.steps);
+    expect(steps.filter((s) => s.expect.length === 0).length).toBeGreaterThan(10);
+    const matches = steps.flatMap((s) => s.expect.flatMap((e) => ('match' in e ? [e.match].flat() : [])));
+    for (const counter of ['crc', 'garbage', 'overlong', 'dup', 'badseq', 'steps', 'run', 'runstep', 'runerr']) {
+      expect(matches.some((m) => m.includes(`${counter}=`)), counter).toBe(true);
+    }
   });
 });
 

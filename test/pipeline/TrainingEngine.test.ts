@@ -7,7 +7,7 @@ import type { RunState } from '../../src/pipeline/runControl.js';
 import { trainOnBoard } from '../../src/pipeline/trainOnBoard.js';
 import { TrainingEngine, type EngineStep } from '../../src/pipeline/TrainingEngine.js';
 import type { TrainingPlan } from '../../src/pipeline/TrainingPlan.js';
-import { planSchedule, resolvePlan } from '../../src/pipeline/TrainingPlan.js';
+import { checkPlanOnBoard, planSchedule, resolvePlan, resolvePlanOptions } from '../../src/pipeline/TrainingPlan.js';
 import { exampleIndex } from '../../src/physics/exampleOrder.js';
 import { legacyTrainOnBoard } from './legacyTrainOnBoard.js';
 
@@ -271,12 +271,31 @@ describe('TrainingEngine on the in-process twin', () => {
       expect((err as InvalidInputError).field).toBe(field);
       expect((err as Error).message).toMatch(text);
     };
-    bad({ eta: 0 }, 'eta', /eta must be a number in \(0, 1\], got 0/);
+    bad({ eta: 0 }, 'eta', /eta: must be a number in \(0, 1\], got 0/);
+    bad({ amp: 1e9 }, 'amp', /amp: must be a number in \(0, 100\] .*got 1000000000/);
+    bad({ amp: 0 }, 'amp', /got 0/);
+    bad({ amp: Number.NaN }, 'amp', /got NaN/);
+    bad({ samples: 1025 }, 'samples', /1\.\.1024, got 1025/);
     bad({ steps: 1.5 }, 'steps', /got 1.5/);
     bad({ update: 'both' as 'host' }, 'update', /host or device, got "both"/);
     bad({ startStep: 20, steps: 10 }, 'startStep', /0\.\.steps \(10\), got 20/);
     bad({ stop: { targetTestMse: 1e-3 } }, 'evalEvery', /must be >= 1 when a target MSE/);
     bad({ evalEvery: 5, stop: { plateau: { window: 0, minRelativeImprovement: 0.1 } } }, 'stop.plateau.window', /got 0/);
     expect(resolvePlan({ task })).toMatchObject({ steps: 1000, eta: 0.1, update: 'host', evalEvery: 0, startStep: 0 });
+    expect(resolvePlan({ task, amp: 100 }).amp).toBe(100);
+    // a caller names its own source for each field (the CLI's options, a record's fields)
+    expect(() => resolvePlan({ task, amp: 101 }, (f) => ({ source: `--${f}` }))).toThrow(/^--amp: must be a number in \(0, 100\]/);
+    expect(() => resolvePlanOptions({ eta: 2 }, (f) => ({ source: 'run.jsonl', field: `start.plan.${f}` }))).toThrow(/^run\.jsonl: start\.plan\.eta: must be/);
+  });
+
+  it('checkPlanOnBoard holds a device-stepped plan to the eta and amp ranges the board reports in ID', () => {
+    const gate = InProcessTwinBoard.create({ model: 'penn-gen2', ideal: true }).core.identity(); // amp=0,50
+    const tap = InProcessTwinBoard.create({ model: 'penn-gen1', ideal: true }).core.identity();
+    const narrow = { ...gate, limits: { ...gate.limits, eta: { lo: 0.05, hi: 0.5 } } };
+    expect(() => checkPlanOnBoard({ update: 'device', eta: 0.1, amp: 60 }, gate)).toThrow(/amp: 60 V\/V\^2 is outside the range \[0, 50\] that board penn-gen2 accepts .*amp=0,50/);
+    expect(() => checkPlanOnBoard({ update: 'device', eta: 0.6, amp: 1 }, narrow)).toThrow(/eta: 0\.6 is outside the range \[0\.05, 0\.5\]/);
+    expect(() => checkPlanOnBoard({ update: 'device', eta: 0.1, amp: 50 }, gate)).not.toThrow();
+    expect(() => checkPlanOnBoard({ update: 'host', eta: 0.1, amp: 60 }, gate)).not.toThrow(); // the host computes the update
+    expect(() => checkPlanOnBoard({ update: 'device', eta: 0.1, amp: 60 }, tap)).not.toThrow(); // tap boards have no amp
   });
 });

@@ -18,7 +18,7 @@ export const setup: DashboardSetup = {
 
 export function identity(over: Partial<BoardIdentity> = {}): BoardIdentity {
   return {
-    protocol: 1,
+    protocol: '1.1',
     firmware: '1.2.3',
     model: 'penn-gen1',
     uid: 'abcd',
@@ -34,6 +34,7 @@ export function identity(over: Partial<BoardIdentity> = {}): BoardIdentity {
     dac: { lo: 0, hi: 3.3 },
     edge: { kind: 'tap', taps: 128 },
     maxSampleRate: 1000,
+    limits: { eta: { lo: 1e-6, hi: 1 }, maxExamples: 65535 },
     ...over,
   };
 }

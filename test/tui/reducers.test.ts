@@ -57,7 +57,7 @@ describe('connectionReducer', () => {
     expect(s0).toMatchObject({ port: 'pty', link: 'connecting', identity: null, stats: stats() });
     const s1 = pure(connectionReducer, s0, { type: 'identity', at: 1, identity: identity() });
     expect(s1.link).toBe('connected');
-    expect(s1.identity).toEqual({ model: 'penn-gen1', firmware: '1.2.3', uid: 'abcd', protocol: 1, nodes: 3, edges: 2 });
+    expect(s1.identity).toEqual({ model: 'penn-gen1', firmware: '1.2.3', uid: 'abcd', protocol: '1.1', nodes: 3, edges: 2 });
     expect(pure(connectionReducer, s1, { type: 'identity', at: 2, identity: identity() })).toBe(s1);
   });
 

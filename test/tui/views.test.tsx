@@ -57,7 +57,7 @@ function lattice(): DashboardState {
   return {
     connection: {
       port: 'serial:/dev/ttyACM0',
-      identity: { model: 'penn-gen1', firmware: '1.4.2', uid: '0xC0FFEE', protocol: 3, nodes: n, edges: a.length },
+      identity: { model: 'penn-gen1', firmware: '1.4.2', uid: '0xC0FFEE', protocol: '3.0', nodes: n, edges: a.length },
       link: 'connected',
       reason: null,
       attempt: null,

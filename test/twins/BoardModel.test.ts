@@ -68,5 +68,15 @@ describe('board models', () => {
     invalid(() => validateBoardModel(bad({ name: 'has space' })), 'name');
     invalid(() => validateBoardModel(bad({ drfit: 0.1 })), 'drfit');
     invalid(() => validateBoardModel(bad({ positions: [[0, 0]] })), 'positions');
+    // step limits (PROTOCOL.md ID eta=, amp=, gstep=, sched=)
+    const gate = loadBoardModel('penn-gen2');
+    invalid(() => validateBoardModel(bad({ step: { eta: [0, 1] } })), 'step.eta');
+    invalid(() => validateBoardModel(bad({ step: { eta: [0.5, 0.1] } })), 'step.eta');
+    invalid(() => validateBoardModel(bad({ step: { eta: [0.1, 2] } })), 'step.eta');
+    invalid(() => validateBoardModel(bad({ step: { amp: [0, 1] } })), 'step.amp'); // a tap board has no amp
+    invalid(() => validateBoardModel(bad({ step: { maxExamples: 0 } })), 'step.maxExamples');
+    invalid(() => validateBoardModel({ ...gate, step: { amp: [0, 1e4] } }), 'step.amp');
+    invalid(() => validateBoardModel({ ...gate, step: { maxGateStep: 0 } }), 'step.maxGateStep');
+    expect(validateBoardModel({ ...gate, step: { eta: [0.01, 0.5], amp: [0, 5], maxGateStep: 0.2, maxExamples: 64 } }).step).toEqual({ eta: [0.01, 0.5], amp: [0, 5], maxGateStep: 0.2, maxExamples: 64 });
   });
 });

@@ -45,7 +45,7 @@ function field(payload: string[], key: string): string {
 describe('TwinFirmware verbs', () => {
   it('banner, PING, ID, TOPO', () => {
     const fw = fresh();
-    expect(fw.banner()).toBe('! BOOT fw=clln-twin-1.0.0 proto=1 board=penn-gen1 boot=1');
+    expect(fw.banner()).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.1 board=penn-gen1 boot=1');
     expect(ok(fw, 'PING')).toEqual([]);
     const id = parseIdentity(ok(fw, 'ID'), parseTopology(ok(fw, 'TOPO'))!);
     expect(id).toEqual(fw.core.identity());
@@ -74,7 +74,7 @@ describe('TwinFirmware verbs', () => {
   it('answers errors with the right codes', () => {
     const fw = fresh();
     expect(errCode(fw, 'FOO')).toBe(404);
-    expect(errCode(fw, 'ping')).toBe(400);
+    expect(errCode(fw, 'ping')).toBe(404); // verbs are case-sensitive: not a verb
     expect(errCode(fw, 'SRC')).toBe(400);
     expect(errCode(fw, 'SRC 0:x')).toBe(400);
     expect(errCode(fw, 'SRC 0:1,0:2')).toBe(400);
@@ -96,15 +96,14 @@ describe('TwinFirmware verbs', () => {
     expect(errCode(fw, 'RUN')).toBe(409);
     expect(errCode(fw, 'GRANT 3')).toBe(409);
     expect(errCode(fw, 'GRANT x')).toBe(400);
-    expect(errCode(fw, 'RESEND 0')).toBe(416);
+    expect(errCode(fw, 'RESEND 0')).toBe(409); // no run
     expect(errCode(fw, 'SCHED')).toBe(400);
     expect(errCode(fw, 'SCHED END')).toBe(409);
     expect(errCode(fw, 'SCHED EX 0 in=1 out=1')).toBe(409);
     expect(fresh(gen2).receive('3 ESET 0:5.01')[0]).toMatch(/^3 ERR 416 /);
-    // no valid SEQ: nothing to reply to, only a log line
-    const out = fw.receive('x PING');
-    expect(out).toHaveLength(1);
-    expect(parseReply(out[0])).toMatchObject({ kind: 'event', event: 'LOG' });
+    // no valid SEQ: nothing to reply to, nothing sent, counted
+    expect(fw.receive('x PING')).toEqual([]);
+    expect(fw.counters.badseq).toBe(1);
   });
 
   it('STEP replies vf and changed like the core, and a duplicate is answered from the cache without executing', () => {
@@ -137,13 +136,20 @@ describe('TwinFirmware verbs', () => {
     expect(field(ok(fw, 'STAT'), 'steps')).toBe('2');
   });
 
-  it('caches errors too, and only the last command', () => {
+  it('caches errors too; refuses a late copy of an older command (409) without executing it; forgets after 16', () => {
     const fw = fresh();
     const a = fw.receive('100 ESET 0:100');
     expect(fw.receive('100 ESET 0:100')).toEqual(a);
     fw.receive('101 ESET 0:7');
     fw.receive('102 ESET 0:8');
-    fw.receive('101 ESET 0:7'); // not the last one: executes again
+    expect(fw.receive('101 ESET 0:7')).toEqual([expect.stringMatching(/^101 ERR 409 /)]); // not executed again
+    expect(fw.core.edgeSettings()[0]).toBe(8);
+    expect(fw.counters.dup).toBe(2);
+    // the same SEQ with another body is another command
+    expect(fw.receive('102 ESET 0:9')).toEqual(['102 OK']);
+    expect(fw.core.edgeSettings()[0]).toBe(9);
+    for (let i = 0; i < 16; i++) fw.receive(`${200 + i} PING`);
+    expect(fw.receive('101 ESET 0:7')).toEqual(['101 OK']); // out of the history: executes
     expect(fw.core.edgeSettings()[0]).toBe(7);
   });
 
@@ -152,15 +158,68 @@ describe('TwinFirmware verbs', () => {
     fw.countLinkErrors({ crc: 2, garbage: 1, overlong: 0 });
     fw.countLinkErrors({ crc: 1, garbage: 0, overlong: 4 });
     const s = ok(fw, 'STAT');
-    expect(s).toEqual(['boot=1', 'crc=3', 'overlong=4', 'garbage=1', 'dup=0', 'steps=0']);
+    expect(s).toEqual(['boot=1', 'crc=3', 'overlong=4', 'garbage=1', 'dup=0', 'badseq=0', 'steps=0', 'run=none', 'runstep=0', 'runerr=0']);
     ok(fw, 'ESET 0:3');
     ok(fw, 'SRC 0:1');
-    const out = fw.receive('900 RESET');
-    expect(out).toEqual(['900 OK', '! BOOT fw=clln-twin-1.0.0 proto=1 board=penn-gen1 boot=2']);
-    expect(ok(fw, 'STAT')).toEqual(['boot=2', 'crc=0', 'overlong=0', 'garbage=0', 'dup=0', 'steps=0']);
+    expect(fw.receive('900 RESET')).toEqual([expect.stringMatching(/^900 ERR 400 /)]); // boot= is required
+    const out = fw.receive('901 RESET boot=1');
+    expect(out).toEqual(['901 OK boot=1', '! BOOT fw=clln-twin-1.0.0 proto=1.1 board=penn-gen1 boot=2']);
+    // the retry of that RESET (its reply lost) finds the counter moved: no second reboot
+    expect(fw.receive('901 RESET boot=1')).toEqual(['901 OK boot=2']);
+    expect(ok(fw, 'STAT')).toEqual(['boot=2', 'crc=0', 'overlong=0', 'garbage=0', 'dup=0', 'badseq=0', 'steps=0', 'run=none', 'runstep=0', 'runerr=0']);
     expect(parseList(ok(fw, 'EGET')[0])).toEqual(new Array(33).fill(50));
     expect(fw.core.activeSources().size).toBe(0);
-    expect(fw.reboot()).toEqual(['! BOOT fw=clln-twin-1.0.0 proto=1 board=penn-gen1 boot=3']);
+    expect(fw.reboot()).toEqual(['! BOOT fw=clln-twin-1.0.0 proto=1.1 board=penn-gen1 boot=3']);
+  });
+});
+
+describe('TwinFirmware STEP details that depend on the physics (PROTOCOL.md 7)', () => {
+  it('vf follows the order of the tgt pairs as given', () => {
+    const a = fresh();
+    const b = fresh();
+    for (const fw of [a, b]) ok(fw, 'SRC 0:4,15:0');
+    const vf = (fw: TwinFirmware, tgt: string): number[] => parseList(field(ok(fw, `STEP eta=0.5 tgt=${tgt}`), 'vf'))!;
+    const ab = vf(a, '9:1.2,10:3');
+    const ba = vf(b, '10:3,9:1.2');
+    expect(ab[0]).not.toBe(ab[1]);
+    expect(ba).toEqual([ab[1], ab[0]]);
+  });
+
+  it('a gate board moves no gate by more than gstep in one step, and reports gstep and the amp range in ID', () => {
+    const model = { ...gen2, step: { amp: [0, 100] as [number, number], maxGateStep: 0.05 } };
+    const fw = new TwinFirmware(new TwinBoardCore(model, { ideal: true }));
+    const id = parseIdentity(ok(fw, 'ID'), parseTopology(ok(fw, 'TOPO'))!);
+    if (typeof id === 'string') throw new Error(id);
+    expect(id.limits).toMatchObject({ amp: { lo: 0, hi: 100 }, gateStep: 0.05 });
+    ok(fw, 'SRC 0:0.9,10:0');
+    const before = parseList(ok(fw, 'EGET')[0])!;
+    ok(fw, 'STEP eta=1 tgt=5:0.05 amp=100');
+    const after = parseList(ok(fw, 'EGET')[0])!;
+    const moves = after.map((g, e) => Math.abs(g - before[e]));
+    expect(Math.max(...moves)).toBeCloseTo(0.05, 9); // amp 100 would move some gate by volts: limited
+    expect(moves.every((m) => m <= 0.05 + 1e-12)).toBe(true);
+    // without the limit (the whole gate range), the same step moves a gate much further
+    const free = new TwinFirmware(new TwinBoardCore({ ...gen2, step: { amp: [0, 100] as [number, number] } }, { ideal: true }));
+    ok(free, 'SRC 0:0.9,10:0');
+    ok(free, 'STEP eta=1 tgt=5:0.05 amp=100');
+    const far = parseList(ok(free, 'EGET')[0])!.map((g, e) => Math.abs(g - before[e]));
+    expect(Math.max(...far)).toBeGreaterThan(0.5);
+  });
+
+  it('eta and amp outside the model\'s step limits are 416; SCHED BEGIN checks them and the example count too', () => {
+    const model = { ...gen2, step: { eta: [0.1, 0.5] as [number, number], amp: [0.5, 2] as [number, number], maxExamples: 4 } };
+    const fw = new TwinFirmware(new TwinBoardCore(model, { ideal: true }));
+    ok(fw, 'SRC 0:0.9,10:0');
+    for (const c of ['STEP eta=0.05 tgt=5:0.3 amp=1', 'STEP eta=0.6 tgt=5:0.3 amp=1', 'STEP eta=0.3 tgt=5:0.3 amp=0.4', 'STEP eta=0.3 tgt=5:0.3 amp=2.1']) {
+      expect(errCode(fw, c), c).toBe(416);
+    }
+    expect(field(ok(fw, 'STAT'), 'steps')).toBe('0');
+    ok(fw, 'STEP eta=0.1 tgt=5:0.3 amp=0.5'); // the range ends are inside
+    ok(fw, 'STEP eta=0.5 tgt=5:0.3'); // amp defaults to 1
+    expect(errCode(fw, 'SCHED BEGIN steps=5 examples=5 src=0 tgt=5 eta=0.3')).toBe(416);
+    expect(errCode(fw, 'SCHED BEGIN steps=5 examples=4 src=0 tgt=5 eta=0.6')).toBe(416);
+    expect(errCode(fw, 'SCHED BEGIN steps=5 examples=4 src=0 tgt=5 eta=0.3 amp=3')).toBe(416);
+    ok(fw, 'SCHED BEGIN steps=5 examples=4 src=0 tgt=5 eta=0.3 amp=2');
   });
 });
 

@@ -2,7 +2,7 @@ import { connectBoard } from '../../device/connectBoard.js';
 import { InvalidInputError } from '../../errors.js';
 import { resumePoint, RunRecorder } from '../../pipeline/runRecord.js';
 import { STEP_LAYOUT, StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
-import { resolvePlan } from '../../pipeline/TrainingPlan.js';
+import { checkPlanOnBoard, resolvePlan, type PlanFieldLocation } from '../../pipeline/TrainingPlan.js';
 import { RunWriter } from '../../store/RunWriter.js';
 import { parse, positionals } from '../args.js';
 import type { Io } from '../Io.js';
@@ -23,10 +23,14 @@ export async function resume(argv: string[], io: Io): Promise<number> {
   try {
     const last = record.events[record.events.length - 1];
     const rp = resumePoint(path, record.start as Record<string, unknown>, last);
+    // the recorded plan is checked like a new one, before connecting: a record is input too
+    const where: PlanFieldLocation = (field) => ({ source: path, field: `start.plan.${field}` });
+    const plan = resolvePlan(rp.plan, where);
     const board = await connectBoard(rp.connection.spec, rp.connection);
     try {
       const id = await board.identify();
       checkNetworkMatchesBoard(rp.network, id, `${path} (start.network)`);
+      checkPlanOnBoard(plan, id, where);
       rp.calibration?.checkBoard(id, `${path} (start.calibration)`);
       if (rp.settings) {
         // the board holds whatever it held when the host died (or its power-on state): the record is the truth

@@ -8,7 +8,7 @@ import type { StopConditions } from '../../pipeline/TrainingPlan.js';
 import { TrainProgress } from '../trainProgress.js';
 import type { Io } from '../Io.js';
 import { trainBoard } from './trainBoard.js';
-import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 
 export const trainHelp = `clln train NETWORK TASK [options]
   Train a simulated network on a task with a local learning rule (one update per training example).
@@ -26,8 +26,9 @@ export const trainHelp = `clln train NETWORK TASK [options]
  On a board (coupled learning; NETWORK must be the board's topology: 'clln network board MODEL'):
   --board twin[:MODEL]|pty[:MODEL]|serial:PATH   in-process twin, twin on a pseudo-terminal, or hardware
   --update host|device   compute the contrast update on the host from measured voltages, or let the board step (default host)
-  --amp X                gate boards: gate volts per squared-volt difference (default 0.5)
-  --samples N            ADC samples averaged per measurement (default 16)
+  --amp X                gate boards: gate volts per squared-volt difference, in (0, 100] (default 0.5)
+  --samples N            ADC samples averaged per measurement, 1..1024 (default 16)
+${RANGE_HELP}
 ${TWIN_HELP}
   --record FILE          run record (JSON lines, one event per step; default a new file in runs/);
                          a killed run continues with 'clln resume FILE'

@@ -4,7 +4,8 @@ import { InvalidInputError } from '../../errors.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { TrainingEngine, type RunSummary } from '../../pipeline/TrainingEngine.js';
-import { resolvePlan, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
+import { checkPlanOnBoard, resolvePlan, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
+import { planOption } from '../boardOptions.js';
 import { loadBoardModel, listBoardModels } from '../../../twins/BoardModel.js';
 import { nominalConductance } from '../../../twins/boardNetwork.js';
 import type { Io } from '../Io.js';
@@ -61,7 +62,7 @@ export function checkNetworkMatchesBoard(net: Network, id: BoardIdentity, netPat
 /** Train on a board (twin in-process, twin on a pty, or hardware) on the training engine, and report like the in-process path. */
 export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number> {
   const planned: TrainingPlan = { ...req.options, name: `train ${req.taskPath}`, task: req.task };
-  resolvePlan(planned); // bad options fail here, before a board is touched
+  const plan = resolvePlan(planned, planOption); // bad options fail here, before a board is touched
   const recordPath = req.record === null ? null : (req.record ?? newRunPath());
   if (recordPath && existsSync(recordPath)) {
     throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
@@ -71,6 +72,8 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
   try {
     const id = await board.identify();
     checkNetworkMatchesBoard(req.net, id, req.netPath);
+    // the limits only the board knows (its ID), before a record is written or a step sent
+    checkPlanOnBoard(plan, id, planOption);
     const calibration = req.calibrationPath ? loadCalibration(req.calibrationPath, id, io) : undefined;
     const checker = await stepChecker(board, id, resolvePlan(planned).samples, calibration);
     let recorder: RunRecorder | undefined;

@@ -13,12 +13,12 @@ import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
 import { RunRecorder, trainingStart } from '../../pipeline/runRecord.js';
 import { checkTaskOnBoard } from '../../pipeline/stepOnBoard.js';
 import { TrainingEngine } from '../../pipeline/TrainingEngine.js';
-import { resolvePlan, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
+import { checkPlanOnBoard, resolvePlan, resolvePlanOptions, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
 import { RunWriter } from '../../store/RunWriter.js';
 import { boardNetwork } from '../../../twins/boardNetwork.js';
 import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
 import { int, num, parse, str } from '../args.js';
-import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { defaultCalibrationPath } from './calibrate.js';
@@ -37,6 +37,7 @@ export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] 
   --steps N              default 2000
   --update host|device   default host
   --eta X --amp X --samples N --eval-every N (default 50)
+${RANGE_HELP}
   --record FILE | --no-record   run record (default a new file in runs/)
   --calibration FILE     a calibration of this board (see clln train --calibration)
 ${TWIN_HELP}
@@ -71,6 +72,8 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     order: 'shuffle',
     seed: 1,
   };
+  // bad options fail here, before a board is touched (the task is known only once the board is)
+  resolvePlanOptions(options, planOption);
   const record = p.values['no-record'] === true ? null : str(p, 'record');
   const calibrationPath = str(p, 'calibration');
   const files = p.positionals.length === 2 ? { netPath: p.positionals[0], taskPath: p.positionals[1] } : undefined;
@@ -91,7 +94,8 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     checkTaskOnBoard(task, id, taskPath);
     const calibration = calibrationPath ? loadCalibration(calibrationPath, id, io) : undefined;
     const planned: TrainingPlan = { ...options, name: `tui ${spec}`, task };
-    const plan = resolvePlan(planned);
+    const plan = resolvePlan(planned, planOption);
+    checkPlanOnBoard(plan, id, planOption);
     const recordPath = record === null ? null : (record ?? newRunPath());
     const checker = await stepChecker(board, id, plan.samples, calibration);
     let recorder: RunRecorder | undefined;
