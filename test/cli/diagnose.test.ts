@@ -28,8 +28,8 @@ const run = join(dir, 'run.jsonl');
 const tapBoard = join(dir, 'tap-board.json');
 const tapTask = join(dir, 'tap-task.json');
 const tapRun = join(dir, 'tap-run.jsonl');
-const gateCalm = join(dir, 'gate-amp30.jsonl');
-const gateWild = join(dir, 'gate-amp300.jsonl');
+const gateCalm = join(dir, 'gate-amp10.jsonl');
+const gateWild = join(dir, 'gate-amp100.jsonl');
 
 beforeAll(() => {
   expect(clln('network', 'lattice', '6x6', '--diagonals', '--seed', '2', '--out', net).code).toBe(0);
@@ -42,9 +42,9 @@ beforeAll(() => {
   expect(clln('network', 'board', 'penn-gen1', '--out', tapBoard).code).toBe(0);
   expect(clln('task', 'linear', '--matrix', '0.15,0.3;0.2,0.1', '--sources', '0,3', '--targets', '9,10', '--ground', '15', '--range', '0,1', '--count', '20', '--test', '10', '--network', tapBoard, '--out', tapTask).code).toBe(0);
   expect(clln('train', tapBoard, tapTask, '--board', 'twin', '--update', 'device', '--steps', '200', '--record', tapRun).code).toBe(0);
-  // gate-board runs at 0.1x and 1.2x the critical rate of penn-gen2's power-on state (alpha = 2 eta amp s)
-  for (const [amp, path] of [['30', gateCalm], ['300', gateWild]]) {
-    expect(clln('train', board, btask, '--board', 'twin:penn-gen2', '--twin-ideal', '--eta', '0.5', '--amp', amp, '--steps', '100', '--order', 'sequential', '--record', path).code).toBe(0);
+  // gate-board runs at eta 1 with amp 10 and amp 100, the largest the step limits allow (alpha = 2 eta amp s)
+  for (const [amp, path] of [['10', gateCalm], ['100', gateWild]]) {
+    expect(clln('train', board, btask, '--board', 'twin:penn-gen2', '--twin-ideal', '--eta', '1', '--amp', amp, '--steps', '100', '--order', 'sequential', '--record', path).code).toBe(0);
   }
 }, 120000);
 
@@ -135,17 +135,17 @@ describe('clln diagnose', () => {
     const expected = (path: string, amp: number): number => {
       const rs = runSnapshots(readRun(path), nominal);
       const k = rs.snapshots[rs.snapshots.length - 1].conductance;
-      return ruleStability({ ...rs.net, conductance: k }, rs.task, { rule: 'cl', eta: 0.5, alpha: 2 * 0.5 * amp * 8.5e-4 }).index;
+      return ruleStability({ ...rs.net, conductance: k }, rs.task, { rule: 'cl', eta: 1, alpha: 2 * 1 * amp * 8.5e-4 }).index;
     };
     const wild = JSON.parse(clln('diagnose', '--run', gateWild, '--json').stdout).cost.stability[0];
-    expect(wild).toMatchObject({ rule: 'cl', applies: true, unstable: true, step: { rule: 'cl', eta: 0.5, gate: { amp: 300 } }, origin: { from: 'run' } });
-    expect(wild.alpha).toBeCloseTo(2 * 0.5 * 300 * 8.5e-4, 12);
-    expect(wild.index).toBeCloseTo(expected(gateWild, 300), 6);
+    expect(wild).toMatchObject({ rule: 'cl', applies: true, unstable: true, step: { rule: 'cl', eta: 1, gate: { amp: 100 } }, origin: { from: 'run' } });
+    expect(wild.alpha).toBeCloseTo(2 * 1 * 100 * 8.5e-4, 12);
+    expect(wild.index).toBeCloseTo(expected(gateWild, 100), 6);
     expect(wild.index).toBeGreaterThan(2);
-    expect(clln('diagnose', '--run', gateWild).stdout).toMatch(/CL on gate edges, alpha = 2 eta amp s = 2 x 0\.5 x 300 x 8\.500e-4 .*UNSTABLE \(> 2\)/);
+    expect(clln('diagnose', '--run', gateWild).stdout).toMatch(/CL on gate edges, alpha = 2 eta amp s = 2 x 1 x 100 x 8\.500e-4 .*UNSTABLE \(> 2\)/);
     const calm = JSON.parse(clln('diagnose', '--run', gateCalm, '--json').stdout).cost.stability[0];
     expect(calm).toMatchObject({ rule: 'cl', applies: true, unstable: false });
-    expect(calm.index).toBeCloseTo(expected(gateCalm, 30), 6);
+    expect(calm.index).toBeCloseTo(expected(gateCalm, 10), 6);
     // and the flagged run did learn worse: its last costs are above the calm run's
     const lastCosts = (path: string): number => {
       const ev = readRun(path).events.slice(-20);
