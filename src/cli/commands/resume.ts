@@ -1,5 +1,10 @@
 import { connectBoard } from '../../device/connectBoard.js';
+import type { BoardIdentity } from '../../device/Board.js';
+import { checkEdgeSetting } from '../../device/validateBoardValues.js';
+import { InvalidInputError } from '../../errors.js';
 import { resumePoint } from '../../pipeline/runRecord.js';
+import { resolvePlan } from '../../pipeline/TrainingPlan.js';
+import { eventLine } from '../../store/readRun.js';
 import { RunWriter } from '../../store/RunWriter.js';
 import { parse, positionals } from '../args.js';
 import type { Io } from '../Io.js';
@@ -20,12 +25,15 @@ export async function resume(argv: string[], io: Io): Promise<number> {
   try {
     const last = record.events[record.events.length - 1];
     const rp = resumePoint(path, record.start as Record<string, unknown>, last);
+    // the recorded plan, checked before a board is touched
+    relabel(path, 'line 1: start.plan', () => resolvePlan(rp.plan));
     const board = await connectBoard(rp.connection.spec, rp.connection);
     try {
       const id = await board.identify();
-      checkNetworkMatchesBoard(rp.network, id, `${path} (start.network)`);
-      rp.calibration?.checkBoard(id, `${path} (start.calibration)`);
+      checkNetworkMatchesBoard(rp.network, id, `${path}: line 1: start.network`);
+      rp.calibration?.checkBoard(id, `${path}: line 1: start.calibration.record`);
       if (rp.settings) {
+        checkRecordedSettings(rp.settings, id, path, eventLine(last.seq_num));
         // the board holds whatever it held when the host died (or its power-on state): the record is the truth
         await board.writeEdges(new Map(Array.from(rp.settings, (v, e) => [e, v] as [number, number])));
       }
@@ -37,5 +45,29 @@ export async function resume(argv: string[], io: Io): Promise<number> {
     }
   } finally {
     if (!closed) writer.close();
+  }
+}
+
+/**
+ * The settings recorded with the last step must fit the board they go back to (one per edge, each a valid tap or
+ * gate voltage); a problem names the record file, the event's line and the field, not the board.
+ */
+function checkRecordedSettings(settings: Float64Array, id: BoardIdentity, path: string, line: number): void {
+  const field = `line ${line}: data.settings`;
+  const fix = 'the record was changed after it was written, or is not from this board: correct the value, or start a new run';
+  if (settings.length !== id.edges.length) {
+    throw new InvalidInputError({ source: path, field }, `holds ${settings.length} settings, but board ${id.model} has ${id.edges.length} edges`, fix);
+  }
+  settings.forEach((s, e) => relabel(path, `${field}[${e}]`, () => checkEdgeSetting(id, `edges[${e}]`, s), `on board ${id.model}`, fix));
+}
+
+/** Run `check`; an InvalidInputError it throws is raised again naming `path` and `field` (plus the error's own field). */
+function relabel<T>(path: string, field: string, check: () => T, note = '', fix?: string): T {
+  try {
+    return check();
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    const sub = e.field && !field.endsWith(']') ? `.${e.field}` : '';
+    throw new InvalidInputError({ source: path, field: field + sub }, `${e.problem}${note ? ` ${note}` : ''}`, fix ?? e.fix);
   }
 }
