@@ -45,7 +45,9 @@ import {
   MAX_TAPS,
   MAX_TEXT_LENGTH,
 } from '../formats/limits.js';
+import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
 import { parsePlan } from './planFile.js';
+import { checkCalibrationPlausible } from './plausibility.js';
 import {
   RECORD_FORMAT,
   type CalibrationData,
@@ -76,7 +78,9 @@ type Ctx = { source: string };
 /**
  * Validate a parsed `clln.calibration/1` document structurally (its parts against each other: array lengths against
  * the board's node and edge counts, the plan's board against the record's board, the edge kind) and return a fresh
- * record. See the file comment for how `null` is read.
+ * record. See the file comment for how `null` is read. Physical plausibility is a separate check
+ * ({@link checkCalibrationPlausible}, made by {@link readCalibrationFile}): a record the fit produced is always
+ * written, whatever its values, so that no measurement is lost.
  * @throws InvalidInputError naming `source`, the field (e.g. `edges.rMax[3]`), the rule, the value and the fix
  */
 export function parseCalibrationRecord(json: unknown, source: string): CalibrationRecord {
@@ -113,9 +117,17 @@ export function parseCalibrationRecord(json: unknown, source: string): Calibrati
   return record;
 }
 
-/** Read and validate a calibration record file. Throws InvalidInputError naming `path` on any problem. */
-export function readCalibrationFile(path: string): CalibrationRecord {
-  return parseCalibrationRecord(readJsonFile(path, 'calibration record'), path);
+/**
+ * Read and validate a calibration record file, structurally ({@link parseCalibrationRecord}) and for physical
+ * plausibility ({@link checkCalibrationPlausible}): this is how a record is loaded for use. Throws InvalidInputError
+ * naming `path` and the field on any problem.
+ * @param nominalOf the nominal edge law of a board model, when the host knows it (plausibility compares each edge
+ *   with it; without it, with the record's own edges)
+ */
+export function readCalibrationFile(path: string, nominalOf?: (model: string) => ConductanceModel | undefined): CalibrationRecord {
+  const record = parseCalibrationRecord(readJsonFile(path, 'calibration record'), path);
+  checkCalibrationPlausible(record, path, nominalOf?.(record.board.model));
+  return record;
 }
 
 /**

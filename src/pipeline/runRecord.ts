@@ -11,6 +11,7 @@ import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
 import type { EngineStep, StepRecorder } from './TrainingEngine.js';
 import { Calibration, type CalibrationSummary } from '../calibration/Calibration.js';
+import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
 import type { CalibrationRecord } from '../calibration/types.js';
 import type { TrainingPlan } from './TrainingPlan.js';
@@ -143,6 +144,12 @@ export function resumePoint(path: string, start: Record<string, unknown>, lastEv
   }
   const startStep = d ? (d.step as number) + 1 : 0;
   const c = s.calibration;
-  const calibration = c && c.record ? new Calibration(parseCalibrationRecord(c.record, `${path}: line 1: start.calibration.record`), c.file) : undefined;
+  let calibration: Calibration | undefined;
+  if (c && c.record) {
+    const source = `${path}: line 1: start.calibration.record`;
+    const record = parseCalibrationRecord(c.record, source);
+    checkCalibrationPlausible(record, source);
+    calibration = new Calibration(record, c.file);
+  }
   return { plan: { ...s.plan, task, startStep }, network, connection: s.connection, startStep, settings, ...(calibration ? { calibration } : {}) };
 }
