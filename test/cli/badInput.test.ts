@@ -136,6 +136,18 @@ describe('(D) resume of a record with an out-of-range setting', () => {
     expect(line).toContain(`${file}: line ${all.length}: data.settings[22]: tap must be an integer in 0..99, got 150`);
     expect(line).not.toContain('board penn-gen1: edges[22]');
   });
+
+  it('diagnose --run names them the same way', async () => {
+    const all = lines(run);
+    const ev = JSON.parse(all[3]);
+    ev[1].data.settings[5] = 500;
+    const file = at('bad-setting-diagnose.jsonl');
+    writeFileSync(file, [...all.slice(0, 3), JSON.stringify(ev), ...all.slice(4)].join('\n') + '\n');
+    const r = await clln('diagnose', '--run', file);
+    const line = expectOneParagraph(r.stderr);
+    expect(r.code).toBe(2);
+    expect(line).toContain(`${file}: line 4: data.settings[5]: tap must be in 0..99, got 500`);
+  });
 });
 
 describe('(E) counts and sizes have limits, enforced before anything is allocated', () => {
