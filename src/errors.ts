@@ -112,8 +112,9 @@ export function fileError(e: unknown, path: string, action: string, fix = 'check
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return e;
   const bad = Object.hasOwn(BAD_PATH_CODES, code) ? BAD_PATH_CODES[code] : undefined;
-  if (bad !== undefined) return new InvalidInputError({ source: path }, `cannot ${action}: ${bad}`, fix);
-  return new IoError(path, action, code, osReason(e as Error, code), { cause: e });
+  const named = path === '' ? '(an empty file name)' : path;
+  if (bad !== undefined) return new InvalidInputError({ source: named }, `cannot ${action}: ${bad}`, fix);
+  return new IoError(named, action, code, osReason(e as Error, code), { cause: e });
 }
 
 /** The operating system's reason in a Node system error (`EACCES: permission denied, open '/x'` -> `permission denied`). */

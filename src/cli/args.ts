@@ -38,9 +38,9 @@ export function num(p: Parsed, name: string, check?: (x: number) => boolean, rul
   return x;
 }
 
-/** An integer option >= min; undefined when absent. */
+/** An integer option >= min (and exactly representable: at most 2^53 - 1); undefined when absent. */
 export function int(p: Parsed, name: string, min = 0): number | undefined {
-  return num(p, name, (x) => Number.isInteger(x) && x >= min, `must be an integer >= ${min}`);
+  return num(p, name, (x) => Number.isSafeInteger(x) && x >= min, `must be an integer >= ${min}${min >= 0 ? ' and < 2^53' : ''}`);
 }
 
 /** Exactly `count` positionals named in `names`, else an error saying what is expected. */

@@ -97,7 +97,8 @@ describe('(B) a bad value is quoted, at most about 80 characters', () => {
   });
 
   it('in option values and unknown options', async () => {
-    for (const args of [['solve', net, '--fix', huge], ['solve', net, `--${huge}`], ['train', net, task, '--plateau', huge], ['network', 'random', huge], [huge]]) {
+    const odd = 'a\nb\u001b[2J';
+    for (const args of [['solve', net, '--fix', huge], ['solve', net, `--${huge}`], ['train', net, task, '--plateau', huge], ['network', 'random', huge], [huge], ['solve', net, '--fix', odd], ['diagnose', ''], ['network', 'lattice', '1000x1000'], ['task', 'linear', '--matrix', '1', '--sources', '0', '--targets', '1', '--count', '1e12']]) {
       const r = await clln(...args);
       const line = expectOneParagraph(r.stderr);
       expect(r.code).toBe(2);

@@ -53,8 +53,9 @@ export function diagnose(argv: string[], io: Io): number {
   if (p.positionals.length === 0 && !runPath) throw new InvalidInputError({ source: 'clln diagnose' }, 'needs a NETWORK file or --run RUN', 'usage: clln diagnose NETWORK [TASK] [--run RUN]');
   let net: Network | undefined;
   let task: Task | undefined;
-  if (p.positionals[0]) net = readNetworkFile(p.positionals[0]);
-  if (p.positionals[1]) task = readTaskFile(p.positionals[1], net!);
+  // (an empty argument is a file name too: reading it says it does not exist)
+  if (p.positionals[0] !== undefined) net = readNetworkFile(p.positionals[0]);
+  if (p.positionals[1] !== undefined) task = readTaskFile(p.positionals[1], net!);
   let evolution: SpectrumEvolution | undefined;
   let runEta: number | undefined;
   let runAlpha: number | undefined;
