@@ -11,7 +11,7 @@ describe('renderError', () => {
     const full = renderError('train', sys('ENOSPC', 'no space left on device', 'write'));
     expect(full).toEqual({ code: 1, text: 'clln train: /runs/r.jsonl: cannot write the file: no space left on device (ENOSPC)\n' });
     const denied = renderError('resume', sys('EACCES', 'permission denied', 'open'));
-    expect(denied).toEqual({ code: 1, text: 'clln resume: /runs/r.jsonl: cannot read the file: permission denied (EACCES)\n' });
+    expect(denied).toEqual({ code: 1, text: 'clln resume: /runs/r.jsonl: cannot open the file: permission denied (EACCES)\n' });
     const gone = renderError('export', sys('ENOENT', 'no such file or directory', 'open'));
     expect(gone.code).toBe(2);
     expectOneParagraph(gone.text);
