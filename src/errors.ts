@@ -39,8 +39,8 @@ const MAX_FIELD = 160;
  * Longest problem and fix texts (characters): a safety net only. Values are quoted through {@link show}, so a
  * message reaches this only when code interpolates something unbounded, and then stays one bounded paragraph.
  */
-const MAX_PROBLEM = 1200;
-const MAX_FIX = 600;
+const MAX_PROBLEM = 800;
+const MAX_FIX = 400;
 
 /**
  * Bad input from the user (a file, an option, a value): the CLI exits with code 2.
