@@ -71,7 +71,8 @@ export function checkJsonSyntax(text: string, maxDepth: number): JsonSyntaxProbl
       if (c < 0x20) return at(i, `a string holds the raw control character ${describeChar(text, i)}; write it as an escape such as \\n or \\u0001`);
       i++;
     }
-    return at(n, `the string that starts at line ${lineColumn(text, open).line}, column ${lineColumn(text, open).column} is not closed (expected '"')`);
+    const from = lineColumn(text, open);
+    return at(n, `the string that starts at line ${from.line}, column ${from.column} is not closed (expected '"')`);
   };
   const scanDigits = (what: string): JsonSyntaxProblem | undefined => {
     if (!isDigit(text.charCodeAt(i))) return at(i, `expected a digit ${what}, found ${found(i)}`);
