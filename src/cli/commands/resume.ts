@@ -26,7 +26,7 @@ export async function resume(argv: string[], io: Io): Promise<number> {
     const last = record.events[record.events.length - 1];
     const rp = resumePoint(path, record.start as Record<string, unknown>, last);
     // the recorded plan, checked before a board is touched
-    relabel(path, 'line 1: start.plan', () => resolvePlan(rp.plan));
+    relabel(path, 'line 1: start.plan', () => resolvePlan(rp.plan), '', EDITED);
     const board = await connectBoard(rp.connection.spec, rp.connection);
     try {
       const id = await board.identify();
@@ -48,13 +48,16 @@ export async function resume(argv: string[], io: Io): Promise<number> {
   }
 }
 
+/** What to do about a value in a record that clln would not have written. */
+const EDITED = 'the record was changed after it was written: correct the value, or start a new run';
+
 /**
  * The settings recorded with the last step must fit the board they go back to (one per edge, each a valid tap or
  * gate voltage); a problem names the record file, the event's line and the field, not the board.
  */
 function checkRecordedSettings(settings: Float64Array, id: BoardIdentity, path: string, line: number): void {
   const field = `line ${line}: data.settings`;
-  const fix = 'the record was changed after it was written, or is not from this board: correct the value, or start a new run';
+  const fix = `${EDITED}; or the record is not from this board`;
   if (settings.length !== id.edges.length) {
     throw new InvalidInputError({ source: path, field }, `holds ${settings.length} settings, but board ${id.model} has ${id.edges.length} edges`, fix);
   }
