@@ -1,7 +1,7 @@
 /**
  * clln — the public API. Everything not exported here is internal and may change.
  */
-export { CllnError, InvalidInputError, NumericalError } from './errors.js';
+export { CllnError, InvalidInputError, IoError, NumericalError } from './errors.js';
 
 // physics: networks, solver, states, rules, training
 export type { Network } from './physics/Network.js';
@@ -42,6 +42,7 @@ export { linearTask } from './physics/generators/linearTask.js';
 export { parseNetwork, readNetworkFile, writeNetworkFile, networkToJson } from './formats/networkFile.js';
 export { parseTask, readTaskFile, writeTaskFile, taskToJson } from './formats/taskFile.js';
 export { findFloatingNodes } from './formats/connectivity.js';
+export * as limits from './formats/limits.js';
 
 // boards: the Board seam, the serial host, the in-process twin, connecting by spec
 export type {
@@ -86,6 +87,7 @@ export type {
 } from './calibration/types.js';
 export { parsePlan, readPlanFile, expandPlan, defaultPlan, generatePatterns } from './calibration/planFile.js';
 export { parseCalibrationRecord, readCalibrationFile, writeCalibrationFile } from './calibration/recordFile.js';
+export { checkCalibrationPlausible, PLAUSIBLE } from './calibration/plausibility.js';
 export { fitCalibration, type FitInput, type CalibrationFit } from './calibration/fitCalibration.js';
 export { Calibration, type CalibrationSummary } from './calibration/Calibration.js';
 export { levenbergMarquardt, type LeastSquaresProblem, type LmResult } from './calibration/levenbergMarquardt.js';

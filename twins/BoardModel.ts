@@ -3,10 +3,12 @@
  * topology, the node roles, the converters and their imperfections, and the kind of adjustable edge. See
  * twins/README.md for the format and the shipped models (twins/models/*.json).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidInputError, show } from '../src/errors.js';
+import { readJsonFile } from '../src/formats/jsonFile.js';
+import { MAX_BOARD_EDGES, MAX_BOARD_NODES, MAX_BOARD_TOKEN_LENGTH, MAX_TAPS, MAX_TEXT_LENGTH, MAX_UID_HEX_DIGITS } from '../src/formats/limits.js';
 
 /** Format tag of a board model file. */
 export const BOARD_FORMAT = 'clln.board/1';
@@ -126,19 +128,7 @@ export function loadBoardModel(nameOrPath: string): BoardModel {
       throw new InvalidInputError({ source: 'board model', field: 'name' }, `no board model named ${show(nameOrPath)}`, `use one of ${listBoardModels().join(', ')} or a path to a ${BOARD_FORMAT} file`);
     }
   }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InvalidInputError({ source: path }, `cannot read the board model: ${(e as Error).message}`, 'check the path');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new InvalidInputError({ source: path }, `the board model is not valid JSON: ${(e as Error).message}`, 'correct the JSON syntax');
-  }
-  return validateBoardModel(json, path);
+  return validateBoardModel(readJsonFile(path, 'board model'), path);
 }
 
 /** Names of the shipped models (twins/models/*.json). */
@@ -191,9 +181,16 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
     if (typeof v !== 'number' || !Number.isFinite(v) || !rule(v)) fail(field, `must be ${ruleText}, got ${show(v)}`, `set ${field} to ${ruleText}`);
     return v as number;
   };
-  const str = (v: unknown, field: string, re?: RegExp): string => {
+  const str = (v: unknown, field: string, max: number, re?: RegExp): string => {
     if (typeof v !== 'string' || v.length === 0 || (re && !re.test(v))) fail(field, `must be a non-empty string${re ? ` matching ${re}` : ''}, got ${show(v)}`, `set ${field}`);
+    if ((v as string).length > max) fail(field, `must be at most ${max} characters long, got ${(v as string).length}`, `shorten ${field}`);
     return v as string;
+  };
+  /** An array of at most `max` entries (checked before anything is built from it). */
+  const list = (v: unknown, field: string, max: number, what: string, fix: string): unknown[] => {
+    if (!Array.isArray(v)) fail(field, `must be an array of ${what}, got ${show(v)}`, fix);
+    if ((v as unknown[]).length > max) fail(field, `must have at most ${max} entries (the limit), got ${(v as unknown[]).length}`, fix);
+    return v as unknown[];
   };
   const keys = (o: Record<string, unknown>, allowed: string[], parent: string): void => {
     for (const k of Object.keys(o)) {
@@ -208,13 +205,13 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
   if (o.format !== undefined && o.format !== BOARD_FORMAT) fail('format', `must be ${show(BOARD_FORMAT)}, got ${show(o.format)}`, `set "format": ${show(BOARD_FORMAT)}`);
   // Names and firmware go on the wire as single fields: printable, no spaces, no '*'.
   const token = /^[\x21-\x29\x2b-\x7e]+$/;
-  const name = str(o.name, 'name', token);
-  const firmware = str(o.firmware, 'firmware', token);
-  const uid = str(o.uid, 'uid', /^[0-9a-fA-F]+$/);
-  const nodes = num(o.nodes, 'nodes', (x) => Number.isInteger(x) && x >= 1 && x <= 4096, 'an integer in 1..4096');
+  const name = str(o.name, 'name', MAX_BOARD_TOKEN_LENGTH, token);
+  const firmware = str(o.firmware, 'firmware', MAX_BOARD_TOKEN_LENGTH, token);
+  const uid = str(o.uid, 'uid', MAX_UID_HEX_DIGITS, /^[0-9a-fA-F]+$/);
+  const nodes = num(o.nodes, 'nodes', (x) => Number.isInteger(x) && x >= 1 && x <= MAX_BOARD_NODES, `an integer in 1..${MAX_BOARD_NODES}`);
   const nodeId = (v: unknown, field: string): number => num(v, field, (x) => Number.isInteger(x) && x >= 0 && x < nodes, `a node id in 0..${nodes - 1}`);
-  if (!Array.isArray(o.edges)) fail('edges', `must be an array of [a, b] pairs, got ${show(o.edges)}`, 'list the edges as [[a,b],...]');
-  const edges: [number, number][] = (o.edges as unknown[]).map((e, i) => {
+  const edgeList = list(o.edges, 'edges', MAX_BOARD_EDGES, '[a, b] pairs', 'list the edges as [[a,b],...]');
+  const edges: [number, number][] = edgeList.map((e, i) => {
     if (!Array.isArray(e) || e.length !== 2) fail(`edges[${i}]`, `must be a pair [a, b], got ${show(e)}`, 'write the edge as [a, b]');
     const a = nodeId((e as unknown[])[0], `edges[${i}][0]`);
     const b = nodeId((e as unknown[])[1], `edges[${i}][1]`);
@@ -223,8 +220,7 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
   });
   if (edges.length === 0) fail('edges', 'must list at least one edge', 'add edges');
   const nodeList = (v: unknown, field: string): number[] => {
-    if (!Array.isArray(v)) fail(field, `must be an array of node ids, got ${show(v)}`, `list the nodes as [0, 1, ...]`);
-    const out = (v as unknown[]).map((x, i) => nodeId(x, `${field}[${i}]`));
+    const out = list(v, field, nodes, 'node ids, each once', 'list the nodes as [0, 1, ...]').map((x, i) => nodeId(x, `${field}[${i}]`));
     if (new Set(out).size !== out.length) fail(field, 'lists a node twice', 'list each node once');
     return out.sort((a, b) => a - b);
   };
@@ -258,7 +254,7 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
   let edge: EdgeModel;
   if (edgeO.kind === 'tap') {
     keys(edgeO, ['kind', 'taps', 'rMin', 'rMax', 'tolerance', 'powerOn'], 'edge');
-    const taps = num(edgeO.taps, 'edge.taps', (x) => Number.isInteger(x) && x >= 2 && x <= 65536, 'an integer in 2..65536');
+    const taps = num(edgeO.taps, 'edge.taps', (x) => Number.isInteger(x) && x >= 2 && x <= MAX_TAPS, `an integer in 2..${MAX_TAPS}`);
     const rMin = num(edgeO.rMin, 'edge.rMin', pos, 'a positive resistance (ohm)');
     const rMax = num(edgeO.rMax, 'edge.rMax', (x) => x > rMin, `a resistance above edge.rMin (${rMin} ohm)`);
     edge = {
@@ -300,7 +296,7 @@ export function validateBoardModel(json: unknown, source = 'board model'): Board
     drift: num(o.drift, 'drift', nonNeg, 'a number >= 0 (relative drift per hour)'),
     maxSampleRate: num(o.maxSampleRate, 'maxSampleRate', pos, 'a positive number (samples per second)'),
   };
-  if (o.description !== undefined) model.description = str(o.description, 'description');
+  if (o.description !== undefined) model.description = str(o.description, 'description', MAX_TEXT_LENGTH);
   if (o.step !== undefined) {
     const stepO = obj(o.step, 'step');
     keys(stepO, edge.kind === 'gate' ? ['eta', 'amp', 'maxGateStep', 'maxExamples'] : ['eta', 'maxExamples'], 'step');

@@ -33,6 +33,16 @@ import {
   kind,
 } from '../formats/jsonChecks.js';
 import { readJsonFile } from '../formats/jsonFile.js';
+import {
+  MAX_BOARD_EDGES,
+  MAX_BOARD_NODES,
+  MAX_BOARD_TOKEN_LENGTH,
+  MAX_PLAN_CONFIGURATIONS,
+  MAX_PLAN_MEASUREMENTS,
+  MAX_PLAN_PATTERNS,
+  MAX_SAMPLES,
+  MAX_TEXT_LENGTH,
+} from '../formats/limits.js';
 import { Rng } from '../physics/Rng.js';
 import {
   PLAN_FORMAT,
@@ -59,8 +69,7 @@ export const PLAN_DEFAULTS = {
   reference: { voltage: 'adc-mean', conductance: 'nominal-mean' } as { voltage: VoltageReference; conductance: ConductanceReference },
 } as const;
 
-/** Largest number of ADC samples averaged per measurement. */
-export const MAX_SAMPLES = 1024;
+export { MAX_SAMPLES } from '../formats/limits.js';
 
 /**
  * Fewest random patterns for which the coverage of {@link generatePatterns} is built (below, patterns are purely
@@ -101,11 +110,17 @@ export function parsePlan(json: unknown, source: string, parent?: string): Calib
   if (typeof board !== 'string' || board.trim().length === 0) {
     fail(source, boardField, `must be a non-empty string (a board model name), got ${kind(board)} ${show(board)}`, 'set "board" to the board model name, e.g. "penn-gen1"');
   }
+  if (board.length > MAX_BOARD_TOKEN_LENGTH) {
+    fail(source, boardField, `must be at most ${MAX_BOARD_TOKEN_LENGTH} characters long (a board model name), got ${board.length}`, 'set "board" to the board model name, e.g. "penn-gen1"');
+  }
   // Built in the documented key order; settings and patterns are filled in below.
   const out = { format: PLAN_FORMAT, board } as CalibrationPlan;
   if (doc.description !== undefined) {
     if (typeof doc.description !== 'string') {
       fail(source, child(parent, 'description'), `must be a string, got ${kind(doc.description)} ${show(doc.description)}`, 'write the description as a JSON string, or remove it');
+    }
+    if (doc.description.length > MAX_TEXT_LENGTH) {
+      fail(source, child(parent, 'description'), `must be at most ${MAX_TEXT_LENGTH} characters long, got ${doc.description.length}`, 'shorten the description');
     }
     out.description = doc.description;
   }
@@ -116,8 +131,28 @@ export function parsePlan(json: unknown, source: string, parent?: string): Calib
   out.settings = parseSettings(settingsRaw, source, child(parent, 'settings'));
   const patternsRaw = expectPresent(doc, 'patterns', source, parent, 'add "patterns": {"kind": "random", "count": 24, "seed": 1} or {"list": [...]}');
   out.patterns = parsePatternSpec(patternsRaw, source, child(parent, 'patterns'));
+  checkMeasurementCount(out, source, parent);
   if (doc.reference !== undefined) out.reference = parseReference(doc.reference, source, child(parent, 'reference'));
   return out;
+}
+
+/**
+ * Configurations x patterns must be at most {@link MAX_PLAN_MEASUREMENTS}, checked before anything is expanded: the
+ * acquisition and the fit grow with it.
+ */
+function checkMeasurementCount(plan: CalibrationPlan, source: string, parent: string | undefined): void {
+  const s = plan.settings;
+  const configurations = 'configurations' in s ? s.configurations.length : s.levels.length + (s.mixed ?? PLAN_DEFAULTS.mixed);
+  const p = plan.patterns;
+  const patterns = 'list' in p ? p.list.length : p.count;
+  if (configurations * patterns > MAX_PLAN_MEASUREMENTS) {
+    fail(
+      source,
+      child(parent, 'list' in p ? 'patterns.list' : 'patterns.count'),
+      `${configurations} configurations x ${patterns} patterns make ${configurations * patterns} measurements; the limit is ${MAX_PLAN_MEASUREMENTS}`,
+      `use fewer patterns or configurations, so that their product is at most ${MAX_PLAN_MEASUREMENTS}`,
+    );
+  }
 }
 
 /** Read and structurally validate a plan file (see {@link parsePlan}). Throws InvalidInputError naming `path`. */
@@ -132,6 +167,11 @@ function expectInteger(value: unknown, source: string, field: string, min: numbe
     fail(source, field, `must be an integer ${range}, got ${show(x)}`, fix);
   }
   return x;
+}
+
+/** At most `max` entries (the format's limit), checked before anything is built from them. */
+function expectAtMost(raw: unknown[], max: number, source: string, field: string, what: string): void {
+  if (raw.length > max) fail(source, field, `must list at most ${max} ${what} (the limit of the format), got ${raw.length}`, `list at most ${max}`);
 }
 
 function expectSeed(value: unknown, source: string, field: string): number {
@@ -159,11 +199,13 @@ function parseSettings(value: unknown, source: string, field: string): SettingsS
     const fix = 'write "configurations" as a non-empty list of settings vectors, one setting per edge, e.g. [[50, 50, ...], [25, 99, ...]]';
     const raw = expectArray(obj.configurations, source, cfgField, fix);
     if (raw.length === 0) fail(source, cfgField, 'must list at least one configuration, got []', fix);
+    expectAtMost(raw, MAX_PLAN_CONFIGURATIONS, source, cfgField, 'configurations');
     const configurations: number[][] = [];
     for (let c = 0; c < raw.length; c++) {
       const cf = child(cfgField, c);
       const row = expectArray(raw[c], source, cf, fix);
       if (row.length === 0) fail(source, cf, 'must have one setting per edge, got []', fix);
+      expectAtMost(row, MAX_BOARD_EDGES, source, cf, 'settings (one per edge of a board)');
       if (c > 0 && row.length !== configurations[0].length) {
         fail(source, cf, `must have ${entries(configurations[0].length)} like ${child(cfgField, 0)} (one setting per edge), got ${row.length}`, fix);
       }
@@ -180,17 +222,18 @@ function parseSettings(value: unknown, source: string, field: string): SettingsS
     fix,
   );
   if (raw.length === 0) fail(source, levelsField, 'must list at least one level, got []', fix);
+  expectAtMost(raw, MAX_PLAN_CONFIGURATIONS, source, levelsField, 'levels');
   const levels: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const f = child(levelsField, i);
     const x = expectFinite(raw[i], source, f, fix);
-    const j = levels.indexOf(x);
+    const j = levels.indexOf(x); // at most 1000 x 1000 comparisons
     if (j >= 0) fail(source, f, `level ${show(x)} is listed twice (also at ${child(levelsField, j)})`, 'list each level once');
     levels.push(x);
   }
   const sweep: SettingsSweep = { levels };
   if (obj.mixed !== undefined) {
-    sweep.mixed = expectInteger(obj.mixed, source, child(field, 'mixed'), 0, undefined, `give the number of mixed configurations as an integer >= 0 (default ${PLAN_DEFAULTS.mixed})`);
+    sweep.mixed = expectInteger(obj.mixed, source, child(field, 'mixed'), 0, MAX_PLAN_CONFIGURATIONS, `give the number of mixed configurations as an integer in 0..${MAX_PLAN_CONFIGURATIONS} (default ${PLAN_DEFAULTS.mixed})`);
   }
   if (obj.seed !== undefined) sweep.seed = expectSeed(obj.seed, source, child(field, 'seed'));
   return sweep;
@@ -221,8 +264,8 @@ function parsePatternSpec(value: unknown, source: string, field: string): Random
     source,
     child(field, 'count'),
     1,
-    undefined,
-    'give the number of random patterns as an integer >= 1 (e.g. 24)',
+    MAX_PLAN_PATTERNS,
+    `give the number of random patterns as an integer in 1..${MAX_PLAN_PATTERNS} (e.g. 24)`,
   );
   const seed = expectSeed(expectPresent(obj, 'seed', source, field, 'add "seed": S, an integer (e.g. 1)'), source, child(field, 'seed'));
   const spec: RandomPatterns = { kind: 'random', count, seed };
@@ -237,8 +280,8 @@ function parseCountRange(value: unknown, source: string, field: string, least: n
   const fix = `write it as [min, max], the number of ${what} nodes per pattern: two integers with ${least} <= min <= max${why}`;
   const raw = expectArray(value, source, field, fix);
   if (raw.length !== 2) fail(source, field, `must be a pair [min, max], got ${entries(raw.length)}`, fix);
-  const lo = expectInteger(raw[0], source, child(field, 0), least, undefined, fix);
-  const hi = expectInteger(raw[1], source, child(field, 1), 0, undefined, fix);
+  const lo = expectInteger(raw[0], source, child(field, 0), least, MAX_BOARD_NODES, fix);
+  const hi = expectInteger(raw[1], source, child(field, 1), 0, MAX_BOARD_NODES, fix);
   if (lo > hi) fail(source, field, `min ${lo} exceeds max ${hi}`, fix);
   return [lo, hi];
 }
@@ -260,6 +303,7 @@ function parsePatternList(value: unknown, source: string, field: string): Calibr
   const fix = 'write "list" as a non-empty list of patterns {"drive": [[node, volts], ...], "clamp": [[node, volts], ...]}';
   const raw = expectArray(value, source, field, fix);
   if (raw.length === 0) fail(source, field, 'must list at least one pattern, got []', fix);
+  expectAtMost(raw, MAX_PLAN_PATTERNS, source, field, 'patterns');
   return raw.map((p, i) => parsePattern(p, source, child(field, i)));
 }
 
@@ -271,6 +315,7 @@ function parsePattern(value: unknown, source: string, field: string): Calibratio
     const kf = child(field, key);
     const fix = `write "${key}" as a list of [node, volts] pairs, e.g. [[0, 1.5], [3, 0]]${key === 'clamp' ? ' (may be [])' : ''}`;
     const raw = expectArray(expectPresent(obj, key, source, field, `add "${key}": [[node, volts], ...]${key === 'clamp' ? ' (may be [])' : ''}`), source, kf, fix);
+    expectAtMost(raw, MAX_BOARD_NODES, source, kf, '[node, volts] pairs (one per node of a board)');
     const out: [number, number][] = [];
     for (let j = 0; j < raw.length; j++) {
       const pf = child(kf, j);
@@ -323,6 +368,7 @@ function parseVoltageReference(value: unknown, source: string, field: string): V
   const adcField = child(field, 'adc');
   const raw = expectArray(expectPresent(obj, 'adc', source, field, fix), source, adcField, fix);
   if (raw.length === 0) fail(source, adcField, 'must list at least one ADC channel, got []', fix);
+  expectAtMost(raw, MAX_BOARD_NODES, source, adcField, 'ADC channels (one per node of a board)');
   const seen = new Map<number, string>();
   const adc = raw.map((r, i) => {
     const f = child(adcField, i);
@@ -348,6 +394,7 @@ function parseConductanceReference(value: unknown, source: string, field: string
   }
   const raw = expectArray(value, source, field, fix);
   if (raw.length === 0) fail(source, field, 'must list at least one measurement, got []', fix);
+  expectAtMost(raw, MAX_BOARD_EDGES, source, field, 'measurements');
   const out: ({ edge: number; setting: number; siemens: number } | { edge: number; s: number })[] = [];
   const seen = new Map<string, string>();
   let firstKind: 'tap' | 'gate' | undefined;

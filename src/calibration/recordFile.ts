@@ -29,7 +29,25 @@ import {
   kind,
 } from '../formats/jsonChecks.js';
 import { readJsonFile, writeJsonFile } from '../formats/jsonFile.js';
+import {
+  MAX_BOARD_EDGES,
+  MAX_BOARD_NODES,
+  MAX_BOARD_TOKEN_LENGTH,
+  MAX_FIT_COUNT,
+  MAX_IDENTIFIABILITY_ENTRIES,
+  MAX_NAME_LENGTH,
+  MAX_PLAN_CONFIGURATIONS,
+  MAX_PLAN_MEASUREMENTS,
+  MAX_PLAN_PATTERNS,
+  MAX_PROTOCOL_VERSION,
+  MAX_SAMPLES,
+  MAX_SUGGESTIONS,
+  MAX_TAPS,
+  MAX_TEXT_LENGTH,
+} from '../formats/limits.js';
+import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
 import { parsePlan } from './planFile.js';
+import { checkCalibrationPlausible } from './plausibility.js';
 import {
   RECORD_FORMAT,
   type CalibrationData,
@@ -60,7 +78,9 @@ type Ctx = { source: string };
 /**
  * Validate a parsed `clln.calibration/1` document structurally (its parts against each other: array lengths against
  * the board's node and edge counts, the plan's board against the record's board, the edge kind) and return a fresh
- * record. See the file comment for how `null` is read.
+ * record. See the file comment for how `null` is read. Physical plausibility is a separate check
+ * ({@link checkCalibrationPlausible}, made by {@link readCalibrationFile}): a record the fit produced is always
+ * written, whatever its values, so that no measurement is lost.
  * @throws InvalidInputError naming `source`, the field (e.g. `edges.rMax[3]`), the rule, the value and the fix
  */
 export function parseCalibrationRecord(json: unknown, source: string): CalibrationRecord {
@@ -97,9 +117,17 @@ export function parseCalibrationRecord(json: unknown, source: string): Calibrati
   return record;
 }
 
-/** Read and validate a calibration record file. Throws InvalidInputError naming `path` on any problem. */
-export function readCalibrationFile(path: string): CalibrationRecord {
-  return parseCalibrationRecord(readJsonFile(path, 'calibration record'), path);
+/**
+ * Read and validate a calibration record file, structurally ({@link parseCalibrationRecord}) and for physical
+ * plausibility ({@link checkCalibrationPlausible}): this is how a record is loaded for use. Throws InvalidInputError
+ * naming `path` and the field on any problem.
+ * @param nominalOf the nominal edge law of a board model, when the host knows it (plausibility compares each edge
+ *   with it; without it, with the record's own edges)
+ */
+export function readCalibrationFile(path: string, nominalOf?: (model: string) => ConductanceModel | undefined): CalibrationRecord {
+  const record = parseCalibrationRecord(readJsonFile(path, 'calibration record'), path);
+  checkCalibrationPlausible(record, path, nominalOf?.(record.board.model));
+  return record;
 }
 
 /**
@@ -136,8 +164,9 @@ function toJson(value: unknown): JsonValue {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function str(value: unknown, ctx: Ctx, field: string, fix: string): string {
+function str(value: unknown, ctx: Ctx, field: string, fix: string, max = MAX_NAME_LENGTH): string {
   if (typeof value !== 'string' || value.length === 0) fail(ctx.source, field, `must be a non-empty string, got ${kind(value)} ${show(value)}`, fix);
+  if (value.length > max) fail(ctx.source, field, `must be at most ${max} characters long, got ${value.length}`, fix);
   return value;
 }
 
@@ -168,16 +197,25 @@ function obj(value: unknown, ctx: Ctx, field: string, what: string, keys: readon
   return o;
 }
 
-function arr(value: unknown, ctx: Ctx, field: string, length: number | undefined, rule: string, fix: string): unknown[] {
+/**
+ * The value must be an array of exactly `length` entries, or of at most `length.max` (a limit of the format), checked
+ * before anything is built from it.
+ */
+function arr(value: unknown, ctx: Ctx, field: string, length: number | { max: number }, rule: string, fix: string): unknown[] {
   const a = expectArray(value, ctx.source, field, fix);
-  if (length !== undefined && a.length !== length) fail(ctx.source, field, `must have ${entries(length)} (${rule}), got ${a.length}`, fix);
+  if (typeof length === 'number') {
+    if (a.length !== length) fail(ctx.source, field, `must have ${entries(length)} (${rule}), got ${a.length}`, fix);
+  } else if (a.length > length.max) {
+    fail(ctx.source, field, `must have at most ${entries(length.max)} (the limit of the format), got ${a.length}`, fix);
+  }
   return a;
 }
 
-function strings(value: unknown, ctx: Ctx, field: string): string[] {
-  const fix = 'write it as a list of strings';
-  return arr(value, ctx, field, undefined, '', fix).map((s, i) => {
+function strings(value: unknown, ctx: Ctx, field: string, max: number): string[] {
+  const fix = `write it as a list of at most ${max} strings of at most ${MAX_TEXT_LENGTH} characters`;
+  return arr(value, ctx, field, { max }, '', fix).map((s, i) => {
     if (typeof s !== 'string') fail(ctx.source, child(field, i), `must be a string, got ${kind(s)} ${show(s)}`, fix);
+    if (s.length > MAX_TEXT_LENGTH) fail(ctx.source, child(field, i), `must be at most ${MAX_TEXT_LENGTH} characters long, got ${s.length}`, fix);
     return s;
   });
 }
@@ -186,13 +224,13 @@ function parseBoard(value: unknown, ctx: Ctx): CalibrationRecord['board'] {
   const { source } = ctx;
   const o = obj(value, ctx, 'board', '"board"', BOARD_FIELDS);
   const need = (key: string): unknown => expectPresent(o, key, source, 'board', `add board.${key} (copy it from the board's identity)`);
-  const model = str(need('model'), ctx, 'board.model', 'give the board model name, e.g. "penn-gen1"');
+  const model = str(need('model'), ctx, 'board.model', 'give the board model name, e.g. "penn-gen1"', MAX_BOARD_TOKEN_LENGTH);
   const uid = str(need('uid'), ctx, 'board.uid', "give the board's unique id (hex)");
-  const firmware = str(need('firmware'), ctx, 'board.firmware', "give the board's firmware version");
-  const protocol = int(need('protocol'), ctx, 'board.protocol', 0, undefined, 'give the protocol version, an integer >= 0');
-  const nodes = int(need('nodes'), ctx, 'board.nodes', 1, undefined, 'give the node count N, an integer >= 1');
-  const edgeFix = 'write the edges as [[a, b], ...], node ids in 0..nodes-1, a != b';
-  const edges = arr(need('edges'), ctx, 'board.edges', undefined, '', edgeFix).map((e, i): [number, number] => {
+  const firmware = str(need('firmware'), ctx, 'board.firmware', "give the board's firmware version", MAX_BOARD_TOKEN_LENGTH);
+  const protocol = int(need('protocol'), ctx, 'board.protocol', 0, MAX_PROTOCOL_VERSION, `give the protocol version, an integer in 0..${MAX_PROTOCOL_VERSION}`);
+  const nodes = int(need('nodes'), ctx, 'board.nodes', 1, MAX_BOARD_NODES, `give the node count N, an integer in 1..${MAX_BOARD_NODES}`);
+  const edgeFix = `write the edges as [[a, b], ...] (at most ${MAX_BOARD_EDGES}), node ids in 0..nodes-1, a != b`;
+  const edges = arr(need('edges'), ctx, 'board.edges', { max: MAX_BOARD_EDGES }, '', edgeFix).map((e, i): [number, number] => {
     const f = child('board.edges', i);
     const pair = arr(e, ctx, f, 2, 'an edge joins two nodes', edgeFix);
     const a = expectNodeId(pair[0], nodes, source, child(f, 0), 'the board');
@@ -217,7 +255,7 @@ function parseBoard(value: unknown, ctx: Ctx): CalibrationRecord['board'] {
   let edge: CalibrationRecord['board']['edge'];
   if (edgeO.kind === 'tap') {
     expectKnownKeys(edgeO, ['kind', 'taps'], source, 'board.edge');
-    edge = { kind: 'tap', taps: int(expectPresent(edgeO, 'taps', source, 'board.edge', 'add "taps"'), ctx, 'board.edge.taps', 2, undefined, 'give the number of taps, an integer >= 2') };
+    edge = { kind: 'tap', taps: int(expectPresent(edgeO, 'taps', source, 'board.edge', 'add "taps"'), ctx, 'board.edge.taps', 2, MAX_TAPS, `give the number of taps, an integer in 2..${MAX_TAPS}`) };
   } else if (edgeO.kind === 'gate') {
     expectKnownKeys(edgeO, ['kind', 'lo', 'hi'], source, 'board.edge');
     const lo = expectFinite(expectPresent(edgeO, 'lo', source, 'board.edge', 'add the gate range "lo" (V)'), source, 'board.edge.lo', 'give the gate range in volts');
@@ -259,7 +297,7 @@ function parseEdgesFit(value: unknown, ctx: Ctx, edge: CalibrationRecord['board'
     arr(expectPresent(o0, key, source, 'edges', `add "${key}": [...], one entry per edge`), ctx, child('edges', key), E, rule, fix);
   if (edge.kind === 'tap') {
     expectKnownKeys(o0, ['kind', 'taps', 'rMax', 'rMin', 'points', 'lawDeviation'], source, 'edges');
-    const taps = int(expectPresent(o0, 'taps', source, 'edges', 'add "taps"'), ctx, 'edges.taps', 2, undefined, 'give the number of taps');
+    const taps = int(expectPresent(o0, 'taps', source, 'edges', 'add "taps"'), ctx, 'edges.taps', 2, MAX_TAPS, 'give the number of taps');
     if (taps !== edge.taps) fail(source, 'edges.taps', `must equal board.edge.taps (${edge.taps}), got ${taps}`, `set "taps": ${edge.taps}`);
     const rFix = 'give resistances in ohms, rMax[e] > rMin[e] > 0';
     const rMax = perEdge('rMax', rFix).map((x, e) => expectPositive(x, source, `edges.rMax[${e}]`, 'ohm', rFix));
@@ -270,7 +308,7 @@ function parseEdgesFit(value: unknown, ctx: Ctx, edge: CalibrationRecord['board'
     const pFix = 'give each edge\'s fitted points as [{"setting": tap, "conductance": S, "relStd": r}, ...]';
     const points = perEdge('points', pFix).map((list, e) => {
       const f = `edges.points[${e}]`;
-      return arr(list, ctx, f, undefined, '', pFix).map((p, j): CurvePoint => {
+      return arr(list, ctx, f, { max: Math.min(taps, MAX_PLAN_CONFIGURATIONS) }, '', pFix).map((p, j): CurvePoint => {
         const pf = child(f, j);
         const po = obj(p, ctx, pf, 'a curve point', ['setting', 'conductance', 'relStd']);
         const has = (k: string): unknown => expectPresent(po, k, source, pf, pFix);
@@ -304,16 +342,16 @@ function parseFit(value: unknown, ctx: Ctx): FitSummary {
   const vFix = 'give a number >= 0 (null: not defined)';
   return {
     converged: bool(need('converged'), ctx, 'fit.converged'),
-    reason: str(need('reason'), ctx, 'fit.reason', 'say why the iterations stopped'),
-    iterations: int(need('iterations'), ctx, 'fit.iterations', 0, undefined, 'give the iteration count, an integer >= 0'),
+    reason: str(need('reason'), ctx, 'fit.reason', 'say why the iterations stopped', MAX_TEXT_LENGTH),
+    iterations: int(need('iterations'), ctx, 'fit.iterations', 0, MAX_FIT_COUNT, `give the iteration count, an integer in 0..${MAX_FIT_COUNT}`),
     residual: {
       rms: numOrNull(rNeed('rms'), ctx, 'fit.residual.rms', NaN, true, vFix),
       max: numOrNull(rNeed('max'), ctx, 'fit.residual.max', NaN, true, vFix),
       chi2PerDof: numOrNull(rNeed('chi2PerDof'), ctx, 'fit.residual.chi2PerDof', NaN, true, vFix),
-      dof: int(rNeed('dof'), ctx, 'fit.residual.dof', 0, undefined, 'give the degrees of freedom, an integer >= 0'),
+      dof: int(rNeed('dof'), ctx, 'fit.residual.dof', 0, MAX_FIT_COUNT, `give the degrees of freedom, an integer in 0..${MAX_FIT_COUNT}`),
     },
     readingSigma: numOrNull(need('readingSigma'), ctx, 'fit.readingSigma', NaN, true, 'give the assumed reading standard deviation in volts, >= 0'),
-    excludedReadings: int(need('excludedReadings'), ctx, 'fit.excludedReadings', 0, undefined, 'give the number of excluded readings, an integer >= 0'),
+    excludedReadings: int(need('excludedReadings'), ctx, 'fit.excludedReadings', 0, MAX_FIT_COUNT, `give the number of excluded readings, an integer in 0..${MAX_FIT_COUNT}`),
   };
 }
 
@@ -323,18 +361,18 @@ function parseIdentifiability(value: unknown, ctx: Ctx): IdentifiabilityReport {
   const need = (k: string): unknown => expectPresent(o, k, source, 'identifiability', `add identifiability.${k}`);
   const uFix = 'write it as [{"parameters": [...], "why": "not used" | "degenerate", "suggestions": [...]}, ...]';
   return {
-    parameters: int(need('parameters'), ctx, 'identifiability.parameters', 0, undefined, 'give the parameter count, an integer >= 0'),
-    rank: int(need('rank'), ctx, 'identifiability.rank', 0, undefined, 'give the numerical rank, an integer >= 0'),
-    gauges: strings(need('gauges'), ctx, 'identifiability.gauges'),
-    undetermined: arr(need('undetermined'), ctx, 'identifiability.undetermined', undefined, '', uFix).map((u, i): Undetermined => {
+    parameters: int(need('parameters'), ctx, 'identifiability.parameters', 0, MAX_IDENTIFIABILITY_ENTRIES, `give the parameter count, an integer in 0..${MAX_IDENTIFIABILITY_ENTRIES}`),
+    rank: int(need('rank'), ctx, 'identifiability.rank', 0, MAX_IDENTIFIABILITY_ENTRIES, `give the numerical rank, an integer in 0..${MAX_IDENTIFIABILITY_ENTRIES}`),
+    gauges: strings(need('gauges'), ctx, 'identifiability.gauges', MAX_SUGGESTIONS),
+    undetermined: arr(need('undetermined'), ctx, 'identifiability.undetermined', { max: MAX_IDENTIFIABILITY_ENTRIES }, '', uFix).map((u, i): Undetermined => {
       const f = child('identifiability.undetermined', i);
       const uo = obj(u, ctx, f, 'an undetermined group', ['parameters', 'why', 'suggestions']);
       const why = expectPresent(uo, 'why', source, f, uFix);
       if (why !== 'not used' && why !== 'degenerate') fail(source, child(f, 'why'), `must be "not used" or "degenerate", got ${show(why)}`, uFix);
       return {
-        parameters: strings(expectPresent(uo, 'parameters', source, f, uFix), ctx, child(f, 'parameters')),
+        parameters: strings(expectPresent(uo, 'parameters', source, f, uFix), ctx, child(f, 'parameters'), MAX_IDENTIFIABILITY_ENTRIES),
         why,
-        suggestions: strings(expectPresent(uo, 'suggestions', source, f, uFix), ctx, child(f, 'suggestions')),
+        suggestions: strings(expectPresent(uo, 'suggestions', source, f, uFix), ctx, child(f, 'suggestions'), MAX_SUGGESTIONS),
       };
     }),
   };
@@ -345,21 +383,21 @@ function parseData(value: unknown, ctx: Ctx, N: number, E: number): CalibrationD
   const o = obj(value, ctx, 'data', '"data"', ['configurations', 'measurements', 'samples']);
   const need = (k: string): unknown => expectPresent(o, k, source, 'data', `add data.${k}`);
   const cFix = `give each configuration as ${E} settings, one per edge`;
-  const configurations = arr(need('configurations'), ctx, 'data.configurations', undefined, '', cFix).map((c, i) =>
+  const configurations = arr(need('configurations'), ctx, 'data.configurations', { max: MAX_PLAN_MEASUREMENTS }, '', cFix).map((c, i) =>
     arr(c, ctx, `data.configurations[${i}]`, E, `one setting per edge; the board has ${E} edges`, cFix).map((x, e) => expectFinite(x, source, `data.configurations[${i}][${e}]`, cFix)),
   );
-  const samples = int(need('samples'), ctx, 'data.samples', 1, 1024, 'give the ADC samples per measurement, 1..1024');
+  const samples = int(need('samples'), ctx, 'data.samples', 1, MAX_SAMPLES, `give the ADC samples per measurement, 1..${MAX_SAMPLES}`);
   const mFix = 'write each measurement as {"configuration": c, "pattern": p, "drive": [[node, V], ...], "clamp": [...], "readings": [...]}';
-  const measurements = arr(need('measurements'), ctx, 'data.measurements', undefined, '', mFix).map((m, i): CalibrationMeasurement => {
+  const measurements = arr(need('measurements'), ctx, 'data.measurements', { max: MAX_PLAN_MEASUREMENTS }, '', mFix).map((m, i): CalibrationMeasurement => {
     const f = child('data.measurements', i);
     const mo = obj(m, ctx, f, 'a measurement', ['configuration', 'pattern', 'drive', 'clamp', 'readings']);
     const has = (k: string): unknown => expectPresent(mo, k, source, f, mFix);
     const configuration = int(has('configuration'), ctx, child(f, 'configuration'), 0, configurations.length - 1, `give an index into data.configurations (0..${configurations.length - 1})`);
-    const pattern = int(has('pattern'), ctx, child(f, 'pattern'), 0, undefined, 'give the pattern index, an integer >= 0');
+    const pattern = int(has('pattern'), ctx, child(f, 'pattern'), 0, MAX_PLAN_PATTERNS - 1, `give the pattern index, an integer in 0..${MAX_PLAN_PATTERNS - 1}`);
     const pairs = (key: 'drive' | 'clamp'): [number, number][] => {
       const kf = child(f, key);
       const pFix = `write "${key}" as [[node, volts], ...]`;
-      return arr(has(key), ctx, kf, undefined, '', pFix).map((p, j) => {
+      return arr(has(key), ctx, kf, { max: N }, '', pFix).map((p, j) => {
         const pf = child(kf, j);
         const pair = arr(p, ctx, pf, 2, 'a [node, volts] pair', pFix);
         return [expectNodeId(pair[0], N, source, child(pf, 0), 'the board'), expectFinite(pair[1], source, child(pf, 1), pFix)];

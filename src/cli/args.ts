@@ -13,7 +13,10 @@ export function parse(command: string, argv: string[], options: ParseArgsConfig[
     const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    let msg = err instanceof Error ? err.message : String(err);
+    // Node's message quotes the unknown option twice, whatever its length; quote it once, bounded
+    const unknown = /^Unknown option '([\s\S]*?)'\. To specify/.exec(msg);
+    if ((err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) msg = `unknown option ${show(unknown[1])}`;
     throw new InvalidInputError({ source: `clln ${command}` }, msg, `see 'clln help ${command.split(' ')[0]}'`);
   }
 }
@@ -35,9 +38,9 @@ export function num(p: Parsed, name: string, check?: (x: number) => boolean, rul
   return x;
 }
 
-/** An integer option >= min; undefined when absent. */
+/** An integer option >= min (and exactly representable: at most 2^53 - 1); undefined when absent. */
 export function int(p: Parsed, name: string, min = 0): number | undefined {
-  return num(p, name, (x) => Number.isInteger(x) && x >= min, `must be an integer >= ${min}`);
+  return num(p, name, (x) => Number.isSafeInteger(x) && x >= min, `must be an integer >= ${min}${min >= 0 ? ' and < 2^53' : ''}`);
 }
 
 /** Exactly `count` positionals named in `names`, else an error saying what is expected. */
@@ -46,7 +49,7 @@ export function positionals(p: Parsed, command: string, names: string[], optiona
   if (n < names.length - optional || n > names.length) {
     throw new InvalidInputError(
       { source: `clln ${command}` },
-      `expected ${names.join(' ')}, got ${n} argument${n === 1 ? '' : 's'}${n ? ': ' + p.positionals.join(' ') : ''}`,
+      `expected ${names.join(' ')}, got ${n} argument${n === 1 ? '' : 's'}${n ? ': ' + p.positionals.slice(0, 4).map(show).join(' ') + (n > 4 ? ' ...' : '') : ''}`,
       `usage: clln ${command} ${names.join(' ')}`,
     );
   }

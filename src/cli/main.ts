@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CllnError, InvalidInputError } from '../errors.js';
+import { show } from '../errors.js';
 import type { Io } from './Io.js';
+import { renderError } from './renderError.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
 interface CommandModule {
@@ -66,7 +67,7 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
   const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
-    io.stderr.write(`clln: unknown command ${JSON.stringify(name)}; commands: ${Object.keys(commands).join(', ')} (see 'clln help')\n`);
+    io.stderr.write(`clln: unknown command ${show(name)}; commands: ${Object.keys(commands).join(', ')} (see 'clln help')\n`);
     return 2;
   }
   const cmd = await load();
@@ -77,17 +78,9 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   try {
     return await cmd.run(rest, io);
   } catch (err) {
-    if (err instanceof InvalidInputError) {
-      // errors raised while parsing the command line already name the command
-      io.stderr.write(`${err.message.startsWith('clln ') ? '' : `clln ${name}: `}${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof CllnError) {
-      io.stderr.write(`clln ${name}: ${(err as Error).message}\n`);
-      return 1;
-    }
-    io.stderr.write(`clln ${name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    const { code, text } = renderError(name, err);
+    io.stderr.write(text);
+    return code;
   }
 }
 

@@ -1,37 +1,50 @@
 /**
- * Reading and writing the JSON documents clln exchanges with users (network and task files).
- * Read errors (missing file, syntax error) are {@link InvalidInputError}s naming the file, so the CLI
- * exits with code 2 and says what to fix.
+ * Reading and writing the JSON documents clln exchanges with users (network, task, board model and calibration
+ * files). Reading is bounded: the file's size ({@link MAX_JSON_FILE_BYTES}) is checked before it is read, and its
+ * syntax and nesting depth ({@link MAX_JSON_DEPTH}) before it is parsed. Every problem is an
+ * {@link InvalidInputError} naming the file (the CLI exits with code 2 and says what to fix), except a failure of
+ * the operating system (permission denied, an I/O error), which is an {@link IoError} (exit 1).
  */
-import { readFileSync, renameSync, writeFileSync, unlinkSync } from 'node:fs';
-import { InvalidInputError } from '../errors.js';
+import { renameSync, writeFileSync, unlinkSync } from 'node:fs';
+import { fileError, InvalidInputError, IoError } from '../errors.js';
+import { checkJsonSyntax } from './jsonSyntax.js';
+import { MAX_JSON_DEPTH, MAX_JSON_FILE_BYTES } from './limits.js';
+import { readInputFile } from './readInputFile.js';
 
 /**
  * Read and parse a JSON file. `what` names the expected content in messages (e.g. `network file`).
  * A leading byte-order mark is ignored.
+ * @throws InvalidInputError (missing file, over {@link MAX_JSON_FILE_BYTES}, a syntax error, nested deeper than
+ *   {@link MAX_JSON_DEPTH}); IoError (the file could not be read)
  */
 export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+  const text = readInputFile(path, what, MAX_JSON_FILE_BYTES, 'check the path and that the file is readable').toString('utf8');
+  return parseJsonText(text, path, what);
+}
+
+/**
+ * Parse a JSON text from `source` after checking its syntax and depth (see {@link checkJsonSyntax}): a problem is an
+ * InvalidInputError `SOURCE: line L, column C: the WHAT is not valid JSON: what was expected and found (fix: ...)`,
+ * one line, whatever the text holds. A leading byte-order mark is ignored.
+ */
+export function parseJsonText(text: string, source: string, what: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const problem = checkJsonSyntax(text, MAX_JSON_DEPTH);
+  if (problem) {
     throw new InvalidInputError(
-      { source: path },
-      `cannot read the ${what}: ${reason}`,
-      'check the path and that the file is readable',
+      { source, field: `line ${problem.line}, column ${problem.column}` },
+      problem.tooDeep ? `the ${what} is ${problem.problem}` : `the ${what} is not valid JSON: ${problem.problem}`,
+      problem.tooDeep
+        ? `flatten the document: clln's formats nest a few levels deep (see src/formats/README.md)`
+        : 'correct the JSON syntax at that place (common causes: a trailing comma, a missing quote, NaN or Infinity)',
     );
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
-  } catch (e) {
-    throw new InvalidInputError(
-      { source: path },
-      `the ${what} is not valid JSON: ${describeSyntaxError((e as Error).message, text)}`,
-      'correct the JSON syntax at that place (common causes: a trailing comma, a missing quote, NaN or Infinity)',
-    );
+  } catch {
+    // not reached: the check above accepts exactly what JSON.parse does; the engine's message is not shown since it
+    // quotes the text
+    throw new InvalidInputError({ source }, `the ${what} is not valid JSON`, 'correct the JSON syntax');
   }
 }
 
@@ -50,7 +63,7 @@ export function writeJsonFile(path: string, value: unknown): void {
     } catch {
       // the temporary file was never created
     }
-    throw e;
+    throw fileError(e, path, 'write the file', 'check that the directory exists');
   }
 }
 
@@ -77,22 +90,4 @@ export function formatJson(value: unknown, indent = ''): string {
     return '{\n' + entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${formatJson(v, inner)}`).join(',\n') + '\n' + indent + '}';
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/** Add line and column to a JSON.parse message that only gives a character position. */
-function describeSyntaxError(message: string, text: string): string {
-  const m = /at position (\d+)/.exec(message);
-  if (!m || /line \d+/.test(message)) return message;
-  const pos = Number(m[1]);
-  let line = 1;
-  let col = 1;
-  for (let i = 0; i < pos && i < text.length; i++) {
-    if (text[i] === '\n') {
-      line++;
-      col = 1;
-    } else {
-      col++;
-    }
-  }
-  return `${message} (line ${line}, column ${col})`;
 }

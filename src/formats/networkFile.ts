@@ -16,6 +16,9 @@
  * - `positions` (optional): `[x, y]` per node, for drawing and localisation (arbitrary length unit).
  * - `taps` (optional, clln extension): tap table of digital-potentiometer edges, the conductances in siemens
  *   that an edge can take; at least 2 entries, finite, > 0, strictly increasing.
+ *
+ * Limits (src/formats/limits.ts): `nodes` <= {@link MAX_NETWORK_NODES}, `edges` <= {@link MAX_NETWORK_EDGES},
+ * `taps` <= {@link MAX_TAPS} entries, `name` <= {@link MAX_NAME_LENGTH} characters; the file <= 64 MiB.
  */
 import { show } from '../errors.js';
 import type { Network } from '../physics/Network.js';
@@ -33,6 +36,7 @@ import {
   fail,
 } from './jsonChecks.js';
 import { readJsonFile, writeJsonFile } from './jsonFile.js';
+import { MAX_NAME_LENGTH, MAX_NETWORK_EDGES, MAX_NETWORK_NODES, MAX_TAPS } from './limits.js';
 
 /** The `format` string of network files. */
 export const NETWORK_FORMAT = 'clln.network/1';
@@ -51,9 +55,6 @@ export interface NetworkJson {
 
 const FIELDS = ['format', 'name', 'nodes', 'edges', 'conductance', 'bounds', 'positions', 'taps'] as const;
 
-/** Largest node count: node ids are stored in an Int32Array. */
-const MAX_NODES = 2 ** 31 - 1;
-
 /**
  * Validate a parsed `clln.network/1` document and build the {@link Network}.
  * @param json the value from `JSON.parse`
@@ -68,6 +69,7 @@ export function parseNetwork(json: unknown, source: string): Network {
 
   const name = expectPresent(doc, 'name', source, undefined, 'add "name": "my-network"');
   if (typeof name !== 'string') fail(source, 'name', `must be a string, got ${show(name)}`, 'write the name in double quotes');
+  if (name.length > MAX_NAME_LENGTH) fail(source, 'name', `must be at most ${MAX_NAME_LENGTH} characters long, got ${name.length}`, 'give a shorter name');
 
   const nodes = parseNodeCount(expectPresent(doc, 'nodes', source, undefined, 'add "nodes": N, the number of nodes'), source);
   const { edgeA, edgeB } = parseEdges(doc, nodes, source);
@@ -124,7 +126,7 @@ function parseNodeCount(value: unknown, source: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     fail(source, 'nodes', `must be a positive integer, got ${show(value)}`, fix);
   }
-  if (value > MAX_NODES) fail(source, 'nodes', `must be at most ${MAX_NODES}, got ${value}`, fix);
+  if (value > MAX_NETWORK_NODES) fail(source, 'nodes', `must be at most ${MAX_NETWORK_NODES} (the limit of the format), got ${value}`, fix);
   return value;
 }
 
@@ -136,6 +138,9 @@ function parseEdges(doc: Record<string, unknown>, nodes: number, source: string)
     'write "edges" as [[a, b], ...]',
   );
   if (raw.length === 0) fail(source, 'edges', 'must list at least one edge, got []', 'add the edges as [[a, b], ...]');
+  if (raw.length > MAX_NETWORK_EDGES) {
+    fail(source, 'edges', `must list at most ${MAX_NETWORK_EDGES} edges (the limit of the format), got ${raw.length}`, 'use a smaller network');
+  }
   const edgeA = new Int32Array(raw.length);
   const edgeB = new Int32Array(raw.length);
   // Unordered pair -> first edge index. Numeric keys while lo * N + hi is exact, strings beyond.
@@ -229,6 +234,7 @@ function parseTaps(value: unknown, source: string): Float64Array {
   const fix = 'list the tap conductances in siemens, at least 2, each > 0, in strictly increasing order';
   const raw = expectArray(value, source, 'taps', fix);
   if (raw.length < 2) fail(source, 'taps', `a tap table needs at least 2 entries, got ${raw.length}`, fix);
+  if (raw.length > MAX_TAPS) fail(source, 'taps', `a tap table has at most ${MAX_TAPS} entries (the limit of the format), got ${raw.length}`, fix);
   const taps = new Float64Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     taps[i] = expectPositive(raw[i], source, child('taps', i), 'S', fix);

@@ -11,6 +11,9 @@
  * - `targets`: output node ids; `out` gives their desired voltages (volts, in this order).
  * - `train`: at least one example; `test` (optional, default []): held-out examples.
  *
+ * Limits (src/formats/limits.ts): `train` and `test` hold at most {@link MAX_EXAMPLES} examples each; the node
+ * lists at most one entry per node of the network; the file <= 64 MiB.
+ *
  * A node has at most one role. Every node of the network must have a path to a source or ground node,
  * otherwise its voltage is undetermined and the circuit equations are singular.
  */
@@ -31,6 +34,7 @@ import {
   fail,
 } from './jsonChecks.js';
 import { readJsonFile, writeJsonFile } from './jsonFile.js';
+import { MAX_EXAMPLES, MAX_NETWORK_NODES } from './limits.js';
 
 export type { Example, Task } from '../physics/Task.js';
 
@@ -93,6 +97,10 @@ function parseTaskDocument(json: unknown, source: string, network: Network | und
       key,
       `write "${key}" as a list of node ids, e.g. [0, 3]`,
     );
+    const most = network?.nodes ?? MAX_NETWORK_NODES;
+    if (raw.length > most) {
+      fail(source, key, `lists ${raw.length} nodes, but a node has only one role and ${network ? `${netName} has ${most} nodes` : `a network has at most ${most}`}`, `list each node once`);
+    }
     const ids = new Int32Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
       const field = child(key, i);
@@ -184,6 +192,9 @@ function parseExamples(
   const raw = expectArray(value, source, key, `write "${key}" as a list of examples ${shape}`);
   if (nonEmpty && raw.length === 0) {
     fail(source, key, 'must contain at least one example, got []', `add examples ${shape}`);
+  }
+  if (raw.length > MAX_EXAMPLES) {
+    fail(source, key, `must contain at most ${MAX_EXAMPLES} examples (the limit of the format), got ${raw.length}`, 'use fewer examples');
   }
   const out: Example[] = [];
   for (let i = 0; i < raw.length; i++) {

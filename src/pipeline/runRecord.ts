@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { BoardIdentity } from '../device/Board.js';
 import type { ConnectOptions } from '../device/connectBoard.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, show } from '../errors.js';
 import { networkToJson, parseNetwork } from '../formats/networkFile.js';
 import { parseTask, taskToJson } from '../formats/taskFile.js';
 import type { Network } from '../physics/Network.js';
 import type { StartDoc } from '../store/documents.js';
+import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
 import type { EngineStep, StepRecorder } from './TrainingEngine.js';
 import { Calibration, type CalibrationSummary } from '../calibration/Calibration.js';
+import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
 import type { CalibrationRecord } from '../calibration/types.js';
 import type { StepRecordLayout } from './StepRecordLayout.js';
@@ -92,18 +94,40 @@ export interface ResumePoint {
   calibration?: Calibration;
 }
 
-/** Rebuild the run's plan and state from its start document and last event. */
-export function resumePoint(path: string, start: Record<string, unknown>, lastEvent: { data: Record<string, unknown> } | undefined): ResumePoint {
+/**
+ * Rebuild the run's plan and state from its start document (line 1 of the file) and last event. Problems are
+ * InvalidInputErrors naming `path`, the line and the field (e.g. `line 1: start.network: edges[3]`,
+ * `line 25: data.step`).
+ */
+export function resumePoint(path: string, start: Record<string, unknown>, lastEvent: { data: Record<string, unknown>; seq_num?: number } | undefined): ResumePoint {
   const s = start as Partial<TrainingStart>;
   if (!s.plan || !s.network || !s.task || !s.connection) {
-    throw new InvalidInputError({ source: path, field: 'start' }, 'is not a clln training run (no plan, network, task or connection in its start document)', 'resume only runs written by clln train --board');
+    throw new InvalidInputError({ source: path, field: 'line 1: start' }, 'is not a clln training run (no plan, network, task or connection in its start document)', 'resume only runs written by clln train --board');
   }
-  const network = parseNetwork(s.network, `${path} (start.network)`);
-  const task = parseTask(s.task, `${path} (start.task)`, network);
+  const network = parseNetwork(s.network, `${path}: line 1: start.network`);
+  const task = parseTask(s.task, `${path}: line 1: start.task`, network);
   const d = lastEvent?.data;
-  const settings = d && Array.isArray(d.settings) ? Float64Array.from(d.settings as number[]) : null;
-  const startStep = d ? Number(d.step) + 1 : 0;
+  const at = `line ${eventLine(lastEvent?.seq_num ?? 0)}: data`;
+  const fix = 'the record was changed after it was written: correct the value, or start a new run';
+  let settings: Float64Array | null = null;
+  if (d && Array.isArray(d.settings)) {
+    const raw = d.settings as unknown[];
+    raw.forEach((x, e) => {
+      if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidInputError({ source: path, field: `${at}.settings[${e}]` }, `must be a finite number, got ${show(x)}`, fix);
+    });
+    settings = Float64Array.from(raw as number[]);
+  }
+  if (d && !(typeof d.step === 'number' && Number.isInteger(d.step) && d.step >= 0)) {
+    throw new InvalidInputError({ source: path, field: `${at}.step` }, `must be an integer >= 0, got ${show(d.step)}`, fix);
+  }
+  const startStep = d ? (d.step as number) + 1 : 0;
   const c = s.calibration;
-  const calibration = c && c.record ? new Calibration(parseCalibrationRecord(c.record, `${path} (start.calibration.record)`), c.file) : undefined;
+  let calibration: Calibration | undefined;
+  if (c && c.record) {
+    const source = `${path}: line 1: start.calibration.record`;
+    const record = parseCalibrationRecord(c.record, source);
+    checkCalibrationPlausible(record, source);
+    calibration = new Calibration(record, c.file);
+  }
   return { plan: { ...s.plan, task, startStep }, network, connection: s.connection, startStep, settings, ...(calibration ? { calibration } : {}) };
 }

@@ -5,10 +5,12 @@
  * voltages: those of the step's free state are used (calibrated where a calibration is loaded).
  */
 import { Calibration } from '../calibration/Calibration.js';
+import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
+import { eventLine } from '../store/readRun.js';
 import { settingsToConductance, type ConductanceModel } from '../diagnostics/conductanceModel.js';
 import type { ConductanceSnapshot } from '../diagnostics/spectrumEvolution.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, show } from '../errors.js';
 import { parseNetwork } from '../formats/networkFile.js';
 import { parseTask } from '../formats/taskFile.js';
 import type { Network } from '../physics/Network.js';
@@ -36,25 +38,47 @@ export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => Cond
   if (!s.network || !s.task || !s.board || !s.plan) {
     throw new InvalidInputError({ source: run.path, field: 'start' }, 'is not a clln training run (no network, task, board or plan in its start document)', 'use a run written by clln train --board');
   }
-  const net = parseNetwork(s.network, `${run.path} (start.network)`);
-  const task = parseTask(s.task, `${run.path} (start.task)`, net);
-  const cal = s.calibration?.record ? new Calibration(parseCalibrationRecord(s.calibration.record, `${run.path} (start.calibration.record)`)) : undefined;
+  const net = parseNetwork(s.network, `${run.path}: line 1: start.network`);
+  const task = parseTask(s.task, `${run.path}: line 1: start.task`, net);
+  let cal: Calibration | undefined;
+  if (s.calibration?.record) {
+    const source = `${run.path}: line 1: start.calibration.record`;
+    const record = parseCalibrationRecord(s.calibration.record, source);
+    checkCalibrationPlausible(record, source);
+    cal = new Calibration(record);
+  }
   const model = cal ? undefined : nominalLaw(s.board.model);
   if (!cal && !model) {
     throw new InvalidInputError({ source: run.path, field: 'start.board.model' }, `board ${s.board.model} is not a shipped model and the run has no calibration, so its settings cannot be turned into conductances`, 'diagnose a network file instead');
   }
   const snapshots: ConductanceSnapshot[] = [];
+  const E = net.edgeA.length;
   for (const ev of run.events) {
-    const d = ev.data as { step?: number; settings?: number[] | null; vf?: number[] };
+    const d = ev.data as { step?: number; settings?: unknown[] | null; vf?: unknown[] };
     if (!Array.isArray(d.settings) || typeof d.step !== 'number') continue;
-    const settings = Float64Array.from(d.settings);
+    // a bad recorded value is named by the record's file, line and field, not by the law it breaks
+    const where = (field: string) => ({ source: run.path, field: `line ${eventLine(ev.seq_num)}: data.${field}` });
+    const fix = 'the record was changed after it was written: correct the value, or diagnose a network file instead';
+    if (d.settings.length !== E) throw new InvalidInputError(where('settings'), `holds ${d.settings.length} settings, but the run's network has ${E} edges`, fix);
+    const vf = d.vf && d.vf.length === net.nodes ? d.vf : undefined;
+    for (const [key, list] of [['settings', d.settings], ['vf', vf ?? []]] as const) {
+      list.forEach((x, i) => {
+        if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidInputError(where(`${key}[${i}]`), `must be a finite number, got ${show(x)}`, fix);
+      });
+    }
+    const settings = Float64Array.from(d.settings as number[]);
     let k: Float64Array;
-    if (cal) {
-      const volts = d.vf && d.vf.length === net.nodes ? cal.readingsToVolts(d.vf) : undefined;
-      k = cal.conductances(settings, volts ?? new Float64Array(net.nodes));
-    } else {
-      const v = d.vf && d.vf.length === net.nodes ? Float64Array.from(d.vf) : new Float64Array(net.nodes);
-      k = settingsToConductance(model!, settings, { edgeA: net.edgeA, edgeB: net.edgeB, voltages: v });
+    try {
+      if (cal) {
+        const volts = vf ? cal.readingsToVolts(vf as number[]) : undefined;
+        k = cal.conductances(settings, volts ?? new Float64Array(net.nodes));
+      } else {
+        const v = vf ? Float64Array.from(vf as number[]) : new Float64Array(net.nodes);
+        k = settingsToConductance(model!, settings, { edgeA: net.edgeA, edgeB: net.edgeB, voltages: v });
+      }
+    } catch (e) {
+      if (!(e instanceof InvalidInputError)) throw e;
+      throw new InvalidInputError(where(e.field ?? 'settings'), e.problem, fix);
     }
     // the settings recorded with step s are those after its update
     snapshots.push({ step: d.step + 1, conductance: k });

@@ -1,7 +1,11 @@
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { InvalidInputError } from '../errors.js';
+import { fileError } from '../errors.js';
 
-/** Write a file under a temporary name and rename it into place, so that a reader never sees half a file. */
+/**
+ * Write a file under a temporary name and rename it into place, so that a reader never sees half a file. A wrong
+ * path (no such directory, ...) is an InvalidInputError (exit 2); a failed write (disk full, permission denied) an
+ * IoError (exit 1) naming the path and the reason.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
@@ -13,7 +17,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     } catch {
       // the temporary file was never created
     }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InvalidInputError({ source: path }, `cannot write the file: ${code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, 'check that the directory exists and is writable');
+    throw fileError(e, path, 'write the file', 'check that the directory exists and is writable');
   }
 }

@@ -1,7 +1,7 @@
 /** Listing the runs recorded in a directory (`*.jsonl` files). */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '../errors.js';
+import { CllnError, InvalidInputError } from '../errors.js';
 import type { RunStatus } from './documents.js';
 import { readRun } from './readRun.js';
 
@@ -65,8 +65,9 @@ export function listRuns(dir: string = DEFAULT_RUNS_DIR): RunSummary[] {
         torn: r.torn,
       });
     } catch (e) {
-      if (!(e instanceof InvalidInputError)) throw e;
-      out.push({ path, file, uid: null, time: null, plan_name: null, steps: 0, status: 'invalid', last_cost: null, torn: false, error: e.message });
+      // a bad file (InvalidInputError) or one that cannot be read (IoError) is listed, not fatal to the listing
+      if (!(e instanceof CllnError)) throw e;
+      out.push({ path, file, uid: null, time: null, plan_name: null, steps: 0, status: 'invalid', last_cost: null, torn: false, error: (e as Error).message });
     }
   }
   return out.sort((a, b) => (a.time ?? Infinity) - (b.time ?? Infinity) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

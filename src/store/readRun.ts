@@ -1,10 +1,15 @@
 /**
  * Reading a run file back (JSON lines of `[name, doc]`, see README.md). The last line may be torn — cut short by
  * a crash in the middle of a write: it lacks its newline or does not parse — and is then ignored (`torn: true`).
- * Anything else that is wrong is an {@link InvalidInputError} naming the file and the line.
+ * Anything else that is wrong is an {@link InvalidInputError} naming the file and the line. Reading is bounded: the
+ * file's size ({@link MAX_RUN_FILE_BYTES}) is checked before it is read, each line's length
+ * ({@link MAX_RUN_LINE_BYTES}) before it is decoded, and its syntax and nesting depth ({@link MAX_JSON_DEPTH})
+ * before it is parsed.
  */
-import { readFileSync } from 'node:fs';
 import { InvalidInputError, show } from '../errors.js';
+import { checkJsonSyntax } from '../formats/jsonSyntax.js';
+import { MAX_JSON_DEPTH, MAX_RUN_FILE_BYTES, MAX_RUN_LINE_BYTES } from '../formats/limits.js';
+import { readInputFile } from '../formats/readInputFile.js';
 import { statusOf, type DescriptorDoc, type EventDoc, type RunRecord, type StartDoc, type StopDoc } from './documents.js';
 
 /** Read and check a run file. */
@@ -12,15 +17,20 @@ export function readRun(path: string): RunRecord {
   return parseRun(readRunBytes(path), path).record;
 }
 
-/** The bytes of a run file; a missing or unreadable file is an InvalidInputError. */
+/**
+ * The bytes of a run file. A missing file or one over {@link MAX_RUN_FILE_BYTES} is an InvalidInputError, a failure
+ * to read it (permission denied, an I/O error) an IoError.
+ */
 export function readRunBytes(path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
-    throw new InvalidInputError({ source: path }, `cannot read the run file: ${reason}`, 'check the path (runs are *.jsonl files, by default in runs/)');
-  }
+  return readInputFile(path, 'run file', MAX_RUN_FILE_BYTES, 'check the path (runs are *.jsonl files, by default in runs/)');
+}
+
+/**
+ * The line of a run file that holds the event with `seqNum`: a file that {@link parseRun} accepts holds the start
+ * document on line 1, the descriptor on line 2 and the events in seq_num order without gaps from line 3.
+ */
+export function eventLine(seqNum: number): number {
+  return seqNum + 2;
 }
 
 /** A parsed run and the length in bytes of its intact part (everything before a torn last line). */
@@ -53,23 +63,31 @@ export function parseRun(buf: Buffer, path: string): ParsedRun {
   for (let i = 0; i < lines.length; i++) {
     const { start, end, complete } = lines[i];
     const isLast = i === lines.length - 1;
-    const text = buf.toString('utf8', start, end);
-    let value: unknown;
-    let parsed = complete;
-    if (complete) {
-      try {
-        value = JSON.parse(text);
-      } catch {
-        parsed = false;
-      }
+    if (!complete) {
+      torn = true; // only the last line can lack its newline
+      break;
     }
-    if (!parsed) {
+    if (end - start > MAX_RUN_LINE_BYTES) {
+      throw bad(path, i + 1, `is ${end - start} bytes long; the limit is ${MAX_RUN_LINE_BYTES} bytes per line`, 'check that this is a run file written by clln');
+    }
+    const text = buf.toString('utf8', start, end);
+    const problem = checkJsonSyntax(text, MAX_JSON_DEPTH);
+    if (problem) {
+      if (problem.tooDeep) {
+        throw bad(path, i + 1, `column ${problem.column}: the line is ${problem.problem}`, 'check that this is a run file written by clln: its documents nest a few levels deep');
+      }
       if (isLast) {
-        torn = true;
+        torn = true; // cut short by a crash in the middle of a write
         break;
       }
-      throw bad(path, i + 1, `is not a JSON document line: ${show(text)}`, 'a run file holds one JSON array ["name", {...}] per line; only the last line may be torn');
+      throw bad(
+        path,
+        i + 1,
+        `is not a JSON document line: column ${problem.column}: ${problem.problem}; the line starts ${show(text)}`,
+        'a run file holds one JSON array ["name", {...}] per line; only the last line may be torn',
+      );
     }
+    const value: unknown = JSON.parse(text);
     if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'string' || !isObject(value[1])) {
       throw bad(path, i + 1, `must be a JSON array ["name", {document}], got ${show(value)}`);
     }

@@ -114,8 +114,8 @@ describe('parsePlan: every structural rule', () => {
     expectInvalid(() => parse(settings({ levels: [] })), 'settings.levels', 'at least one level');
     expectInvalid(() => parse(settings({ levels: [25, 'x'] })), 'settings.levels[1]', 'must be a number');
     expectInvalid(() => parse(settings({ levels: [25, 50, 25] })), 'settings.levels[2]', 'listed twice');
-    expectInvalid(() => parse(settings({ levels: [25], mixed: -1 })), 'settings.mixed', 'integer >= 0');
-    expectInvalid(() => parse(settings({ levels: [25], mixed: 1.5 })), 'settings.mixed', 'integer >= 0');
+    expectInvalid(() => parse(settings({ levels: [25], mixed: -1 })), 'settings.mixed', 'integer in 0..1000');
+    expectInvalid(() => parse(settings({ levels: [25], mixed: 1.5 })), 'settings.mixed', 'integer in 0..1000');
     expectInvalid(() => parse(settings({ levels: [25], seed: 0.5 })), 'settings.seed', 'integer');
   });
 
@@ -138,16 +138,16 @@ describe('parsePlan: every structural rule', () => {
     expectInvalid(() => parse(patterns({ count: 4, seed: 1 })), 'patterns.kind', 'missing', '"random"');
     expectInvalid(() => parse(patterns({ kind: 'grid', count: 4, seed: 1 })), 'patterns.kind', 'must be "random"');
     expectInvalid(() => parse(patterns({ kind: 'random', seed: 1 })), 'patterns.count', 'missing');
-    for (const bad of [0, 2.5, -3]) expectInvalid(() => parse(patterns({ kind: 'random', count: bad, seed: 1 })), 'patterns.count', 'integer >= 1');
+    for (const bad of [0, 2.5, -3]) expectInvalid(() => parse(patterns({ kind: 'random', count: bad, seed: 1 })), 'patterns.count', 'integer in 1..1000');
     expectInvalid(() => parse(patterns({ kind: 'random', count: 4 })), 'patterns.seed', 'missing');
     expectInvalid(() => parse(patterns({ kind: 'random', count: 4, seed: 'a' })), 'patterns.seed', 'must be a number');
     const rnd = (k: string, v: unknown): Record<string, unknown> => patterns({ kind: 'random', count: 4, seed: 1, [k]: v });
-    expectInvalid(() => parse(rnd('drive', [0, 2])), 'patterns.drive[0]', 'integer >= 1', 'at least one node');
+    expectInvalid(() => parse(rnd('drive', [0, 2])), 'patterns.drive[0]', 'integer in 1..4096', 'at least one node');
     expectInvalid(() => parse(rnd('drive', [3, 2])), 'patterns.drive', 'min 3 exceeds max 2');
     expectInvalid(() => parse(rnd('drive', [2])), 'patterns.drive', 'pair [min, max]');
     expectInvalid(() => parse(rnd('drive', 2)), 'patterns.drive', 'must be an array');
     expectInvalid(() => parse(rnd('drive', [1, 2.5])), 'patterns.drive[1]', 'integer');
-    expectInvalid(() => parse(rnd('clamp', [-1, 2])), 'patterns.clamp[0]', 'integer >= 0');
+    expectInvalid(() => parse(rnd('clamp', [-1, 2])), 'patterns.clamp[0]', 'integer in 0..4096');
     expectInvalid(() => parse(rnd('clamp', [2, 1])), 'patterns.clamp', 'exceeds');
     expectInvalid(() => parse(rnd('range', [0.5, 0.5])), 'patterns.range', 'must be below');
     expectInvalid(() => parse(rnd('range', [0.6, 0.4])), 'patterns.range', 'must be below');

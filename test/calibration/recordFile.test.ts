@@ -125,8 +125,8 @@ describe('parseCalibrationRecord', () => {
   });
 
   it('board', () => {
-    expectInvalid(() => parse(edited((r) => (r.board.nodes = 0))), 'board.nodes', 'integer >= 1');
-    expectInvalid(() => parse(edited((r) => (r.board.protocol = -1))), 'board.protocol', 'integer >= 0');
+    expectInvalid(() => parse(edited((r) => (r.board.nodes = 0))), 'board.nodes', 'integer in 1..4096');
+    expectInvalid(() => parse(edited((r) => (r.board.protocol = -1))), 'board.protocol', 'integer in 0..1000');
     expectInvalid(() => parse(edited((r) => (r.board.model = ''))), 'board.model', 'non-empty');
     expectInvalid(() => parse(edited((r) => delete r.board.uid)), 'board.uid', 'missing');
     expectInvalid(() => parse(edited((r) => (r.board.colour = 'red'))), 'board.colour', 'unknown field');
@@ -137,7 +137,7 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => (r.board.adc.bits = 40))), 'board.adc.bits', '1..32');
     expectInvalid(() => parse(edited((r) => (r.board.dac.lo = 9))), 'board.dac.hi', 'must exceed');
     expectInvalid(() => parse(edited((r) => (r.board.edge = { kind: 'pot', taps: 3 }))), 'board.edge.kind', '"tap" or "gate"');
-    expectInvalid(() => parse(edited((r) => (r.board.edge.taps = 1))), 'board.edge.taps', 'integer >= 2');
+    expectInvalid(() => parse(edited((r) => (r.board.edge.taps = 1))), 'board.edge.taps', 'integer in 2..65536');
     expectInvalid(() => parse(edited((r) => (r.board.edge.hi = -1), true)), 'board.edge.hi', 'must exceed');
     expectInvalid(() => parse(edited((r) => (r.board.edge.taps = 3), true)), 'board.edge.taps', 'unknown field');
   });
@@ -185,11 +185,11 @@ describe('parseCalibrationRecord', () => {
 
   it('fit and identifiability', () => {
     expectInvalid(() => parse(edited((r) => (r.fit.converged = 'yes'))), 'fit.converged', 'true or false');
-    expectInvalid(() => parse(edited((r) => (r.fit.iterations = -1))), 'fit.iterations', 'integer >= 0');
+    expectInvalid(() => parse(edited((r) => (r.fit.iterations = -1))), 'fit.iterations', 'integer in 0..1000000000');
     expectInvalid(() => parse(edited((r) => (r.fit.reason = ''))), 'fit.reason', 'non-empty');
     expectInvalid(() => parse(edited((r) => (r.fit.residual.dof = 1.5))), 'fit.residual.dof', 'integer');
     expectInvalid(() => parse(edited((r) => delete r.fit.residual.rms)), 'fit.residual.rms', 'missing');
-    expectInvalid(() => parse(edited((r) => (r.fit.excludedReadings = -2))), 'fit.excludedReadings', 'integer >= 0');
+    expectInvalid(() => parse(edited((r) => (r.fit.excludedReadings = -2))), 'fit.excludedReadings', 'integer in 0..1000000000');
     expectInvalid(() => parse(edited((r) => (r.identifiability.rank = 'full'))), 'identifiability.rank', 'must be a number');
     expectInvalid(() => parse(edited((r) => (r.identifiability.gauges = [1]))), 'identifiability.gauges[0]', 'must be a string');
     expectInvalid(() => parse(edited((r) => (r.identifiability.undetermined[0].why = 'unknown'))), 'identifiability.undetermined[0].why', '"not used" or "degenerate"');
@@ -201,7 +201,7 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => r.data.measurements[0].readings.pop())), 'data.measurements[0].readings', 'must have 16 entries', '16 nodes');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].readings[2] = null))), 'data.measurements[0].readings[2]', 'must be a number');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].configuration = 1))), 'data.measurements[0].configuration', '0..0');
-    expectInvalid(() => parse(edited((r) => (r.data.measurements[0].pattern = -1))), 'data.measurements[0].pattern', 'integer >= 0');
+    expectInvalid(() => parse(edited((r) => (r.data.measurements[0].pattern = -1))), 'data.measurements[0].pattern', 'integer in 0..999');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].drive = [[16, 0.5]]))), 'data.measurements[0].drive[0][0]', 'unknown node 16');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].clamp = [[1]]))), 'data.measurements[0].clamp[0]', 'must have 2 entries');
     expectInvalid(() => parse(edited((r) => (r.data.samples = 0))), 'data.samples', '1..1024');

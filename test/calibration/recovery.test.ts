@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrateBoard } from '../../src/pipeline/calibrateBoard.js';
 import { defaultPlan } from '../../src/calibration/planFile.js';
 import { Calibration } from '../../src/calibration/Calibration.js';
+import { checkCalibrationPlausible } from '../../src/calibration/plausibility.js';
 import type { CalibrationFit } from '../../src/calibration/fitCalibration.js';
 import { adcLsb } from '../../src/diagnostics/measurementNoise.js';
 import { flawedTwin, trueTapConductance, type FlawedTwin } from './helpers.js';
@@ -37,6 +38,8 @@ describe('calibration recovers a flawed penn-gen1 twin', () => {
     for (const seed of [3, 11]) {
       const t = flawedTwin('penn-gen1', seed);
       const fit = await calibrate(t, 'instruments');
+      // what the fit gives for a flawed but working board is physically plausible (issue 11, point 4)
+      expect(() => checkCalibrationPlausible(fit.record, 'fit', t.model.edge)).not.toThrow();
       expect(fit.converged).toBe(true);
       expect(fit.identifiability.undetermined).toEqual([]);
       const r = fit.record;
@@ -80,6 +83,8 @@ describe('calibration recovers a flawed penn-gen1 twin', () => {
   it('with the default references: recovery up to the common maps, which stay within what the references imply', async () => {
     const t = flawedTwin('penn-gen1', 5);
     const fit = await calibrate(t);
+    expect(() => checkCalibrationPlausible(fit.record, 'fit', t.model.edge)).not.toThrow();
+    expect(() => checkCalibrationPlausible(fit.record, 'fit')).not.toThrow();
     expect(fit.converged).toBe(true);
     const r = fit.record;
     expect(fit.identifiability.gauges).toHaveLength(3);
@@ -112,6 +117,7 @@ describe('calibration recovers a flawed penn-gen1 twin', () => {
     const t = flawedTwin('penn-gen2', 4, { offsetSpread: 0.0005 });
     const id = await t.board.identify();
     const fit = await calibrateBoard(t.board, { plan: defaultPlan(id), nominal: t.model.edge, noiseRms: t.model.adc.noise });
+    expect(() => checkCalibrationPlausible(fit.record, 'fit', t.model.edge)).not.toThrow();
     expect(fit.converged).toBe(true);
     const r = fit.record;
     if (r.edges.kind !== 'gate' || t.model.edge.kind !== 'gate') throw new Error('expected a gate board');

@@ -5,6 +5,7 @@ import type { BoardIdentity } from '../../device/Board.js';
 import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
 import { InvalidInputError } from '../../errors.js';
 import { readPlanFile } from '../../calibration/planFile.js';
+import { checkCalibrationPlausible } from '../../calibration/plausibility.js';
 import { writeCalibrationFile } from '../../calibration/recordFile.js';
 import type { CalibrationRecord } from '../../calibration/types.js';
 import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
@@ -83,6 +84,13 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
     if (bar) io.stderr.write('\n');
     mkdirSync(dirname(out), { recursive: true });
     writeCalibrationFile(out, fit.record);
+    // the record is written whatever it holds (no measurement is lost), but one that will be refused on load is said so
+    try {
+      checkCalibrationPlausible(fit.record, out, model.edge);
+    } catch (e) {
+      if (!(e instanceof InvalidInputError)) throw e;
+      io.stderr.write(`clln calibrate: warning: the fit is not plausible for a working board, so train and check will refuse the record: ${e.message}\n`);
+    }
     if (json) {
       io.stdout.write(
         JSON.stringify({

@@ -8,6 +8,7 @@ import { int, parse, positionals, str } from '../args.js';
 import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
+import { nominalEdgeLaw } from './trainBoard.js';
 
 export const checkHelp = `clln check --board twin[:MODEL]|pty[:MODEL]|serial:PATH --calibration FILE [options]
   Check the board against a calibration record: apply random source patterns at the board's present settings,
@@ -39,7 +40,7 @@ export async function check(argv: string[], io: Io): Promise<number> {
   if (!spec) throw new InvalidInputError({ source: 'clln check' }, '--board is required', 'e.g. --board twin, --board pty or --board serial:/dev/ttyACM0');
   const calPath = str(p, 'calibration');
   if (!calPath) throw new InvalidInputError({ source: 'clln check' }, '--calibration is required', "pass the record written by 'clln calibrate --out FILE'");
-  const cal = new Calibration(readCalibrationFile(calPath), calPath);
+  const cal = new Calibration(readCalibrationFile(calPath, nominalEdgeLaw), calPath);
   const patterns = int(p, 'patterns', 1);
   const seed = int(p, 'seed', 0);
   const samples = int(p, 'samples', 1);

@@ -82,8 +82,9 @@ export function diagnose(argv: string[], io: Io): number {
   if (amp !== undefined && !runPath && boardModel === undefined) throw new InvalidInputError({ source: '--amp' }, "is a gate board's update gain; it needs --board MODEL or --run RUN", 'add --board MODEL');
   let net: Network | undefined;
   let task: Task | undefined;
-  if (p.positionals[0]) net = readNetworkFile(p.positionals[0]);
-  if (p.positionals[1]) task = readTaskFile(p.positionals[1], net!);
+  // (an empty argument is a file name too: reading it says it does not exist)
+  if (p.positionals[0] !== undefined) net = readNetworkFile(p.positionals[0]);
+  if (p.positionals[1] !== undefined) task = readTaskFile(p.positionals[1], net!);
   let evolution: SpectrumEvolution | undefined;
   let runEta: number | undefined;
   let learning: { step: LearningStep; origin: StepOrigin } | undefined;

@@ -1,8 +1,9 @@
 import { networkToJson, writeNetworkFile } from '../../formats/networkFile.js';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, show } from '../../errors.js';
 import { latticeNetwork, parseLatticeSize } from '../../physics/generators/lattice.js';
 import { randomGraphNetwork } from '../../physics/generators/randomGraph.js';
 import type { Network } from '../../physics/Network.js';
+import { MAX_NETWORK_EDGES, MAX_NETWORK_NODES } from '../../formats/limits.js';
 import { num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
 import { loadBoardModel } from '../../../twins/BoardModel.js';
@@ -31,15 +32,25 @@ export function network(argv: string[], io: Io): number {
   let net: Network;
   if (kind === 'lattice' && size !== undefined && extra.length === 0) {
     const { rows, cols } = parseLatticeSize(size);
+    // the format's limits, before anything is allocated (a lattice has at most 4 edges per node)
+    if (rows * cols > MAX_NETWORK_NODES) {
+      throw new InvalidInputError({ source: 'ROWSxCOLS' }, `a ${rows}x${cols} lattice has ${rows * cols} nodes; a network file holds at most ${MAX_NETWORK_NODES}`, 'use a smaller lattice');
+    }
     net = latticeNetwork({ rows, cols, diagonals: p.values.diagonals === true, periodic: p.values.periodic === true, seed });
   } else if (kind === 'random' && size !== undefined && extra.length === 0) {
     const nodes = Number(size);
-    if (!Number.isInteger(nodes) || nodes < 2) throw new InvalidInputError({ source: 'NODES' }, `must be an integer >= 2, got ${JSON.stringify(size)}`);
-    net = randomGraphNetwork({ nodes, meanDegree: num(p, 'degree', (x) => x > 0) ?? Math.min(5, nodes - 1), seed: seed ?? 0 });
+    if (!Number.isInteger(nodes) || nodes < 2 || nodes > MAX_NETWORK_NODES) {
+      throw new InvalidInputError({ source: 'NODES' }, `must be an integer in 2..${MAX_NETWORK_NODES} (the most nodes a network file holds), got ${show(size)}`);
+    }
+    const degree = num(p, 'degree', (x) => x > 0) ?? Math.min(5, nodes - 1);
+    if ((nodes * degree) / 2 > MAX_NETWORK_EDGES) {
+      throw new InvalidInputError({ source: '--degree' }, `${nodes} nodes of mean degree ${degree} make about ${Math.round((nodes * degree) / 2)} edges; a network file holds at most ${MAX_NETWORK_EDGES}`, 'use a lower degree or fewer nodes');
+    }
+    net = randomGraphNetwork({ nodes, meanDegree: degree, seed: seed ?? 0 });
   } else if (kind === 'board' && size !== undefined && extra.length === 0) {
     net = boardNetwork(loadBoardModel(size));
   } else {
-    throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS', 'random NODES' or 'board MODEL', got ${JSON.stringify(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
+    throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS', 'random NODES' or 'board MODEL', got ${show(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
   }
   const out = str(p, 'out');
   if (out) {

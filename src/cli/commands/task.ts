@@ -1,8 +1,9 @@
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { parseTask, taskToJson, writeTaskFile } from '../../formats/taskFile.js';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, show } from '../../errors.js';
 import { linearTask } from '../../physics/generators/linearTask.js';
 import { parseIdList, parseMatrix } from '../../physics/generators/parse.js';
+import { MAX_EXAMPLES } from '../../formats/limits.js';
 import { int, num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
 
@@ -26,7 +27,7 @@ export function task(argv: string[], io: Io): number {
   });
   const [kind, ...extra] = p.positionals;
   if (kind !== 'linear' || extra.length > 0) {
-    throw new InvalidInputError({ source: 'clln task' }, `expected 'linear', got ${JSON.stringify(p.positionals.join(' '))}`, `see 'clln help task'`);
+    throw new InvalidInputError({ source: 'clln task' }, `expected 'linear', got ${show(p.positionals.join(' '))}`, `see 'clln help task'`);
   }
   const need = (name: string): string => {
     const v = str(p, name);
@@ -38,7 +39,7 @@ export function task(argv: string[], io: Io): number {
   if (range !== undefined) {
     const r = range.split(',').map(Number);
     if (r.length !== 2 || !r.every(Number.isFinite) || !(r[0] < r[1])) {
-      throw new InvalidInputError({ source: '--range' }, `expected LO,HI with LO < HI (volts), got ${JSON.stringify(range)}`);
+      throw new InvalidInputError({ source: '--range' }, `expected LO,HI with LO < HI (volts), got ${show(range)}`);
     }
     inputRange = [r[0], r[1]];
   }
@@ -47,8 +48,8 @@ export function task(argv: string[], io: Io): number {
     sources: parseIdList(need('sources'), '--sources'),
     targets: parseIdList(need('targets'), '--targets'),
     ground: parseIdList(str(p, 'ground') ?? '', '--ground'),
-    count: int(p, 'count', 1) ?? 40,
-    test: int(p, 'test', 0) ?? 20,
+    count: atMost(int(p, 'count', 1) ?? 40, '--count'),
+    test: atMost(int(p, 'test', 0) ?? 20, '--test'),
     seed: num(p, 'seed', Number.isInteger, 'must be an integer') ?? 0,
     inputRange,
   });
@@ -62,4 +63,10 @@ export function task(argv: string[], io: Io): number {
     io.stdout.write(JSON.stringify(taskToJson(t)) + '\n');
   }
   return 0;
+}
+
+/** A task file holds at most {@link MAX_EXAMPLES} training and as many test examples (checked before generating). */
+function atMost(count: number, option: string): number {
+  if (count > MAX_EXAMPLES) throw new InvalidInputError({ source: option }, `must be at most ${MAX_EXAMPLES} (the most examples a task file holds), got ${count}`);
+  return count;
 }

@@ -1,6 +1,6 @@
 import { readNetworkFile, writeNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, show } from '../../errors.js';
 import { geometricTaps } from '../../physics/rules/TapRule.js';
 import { Trainer, type TrainOptions } from '../../physics/Trainer.js';
 import { int, num, parse, positionals, str, type Parsed } from '../args.js';
@@ -184,7 +184,7 @@ function stopConditions(p: Parsed): StopConditions | undefined {
     const window = m ? Number(m[1]) : NaN;
     const rel = m ? Number(m[2]) : NaN;
     if (!(Number.isInteger(window) && window >= 1 && rel >= 0 && rel < 1)) {
-      throw new InvalidInputError({ source: '--plateau' }, `must be WINDOW,MINREL with WINDOW an integer >= 1 (evaluations) and MINREL in [0, 1), got ${JSON.stringify(plateau)}`, 'e.g. --plateau 5,0.01');
+      throw new InvalidInputError({ source: '--plateau' }, `must be WINDOW,MINREL with WINDOW an integer >= 1 (evaluations) and MINREL in [0, 1), got ${show(plateau)}`, 'e.g. --plateau 5,0.01');
     }
     stop.plateau = { window, minRelativeImprovement: rel };
   }

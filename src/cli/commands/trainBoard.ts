@@ -23,7 +23,7 @@ import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
 import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
-import { settingsToConductance } from '../../diagnostics/conductanceModel.js';
+import { settingsToConductance, type ConductanceModel } from '../../diagnostics/conductanceModel.js';
 
 /** What `clln train --board` needs beyond the files. */
 export interface BoardTrainRequest {
@@ -90,9 +90,14 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
 
 /** Read a calibration record and check it belongs to this board (warnings, e.g. another firmware, on stderr). */
 export function loadCalibration(path: string, id: BoardIdentity, io: Io): Calibration {
-  const cal = new Calibration(readCalibrationFile(path), path);
+  const cal = new Calibration(readCalibrationFile(path, nominalEdgeLaw), path);
   for (const w of cal.checkBoard(id, path)) io.stderr.write(`clln: warning: ${path}: ${w}\n`);
   return cal;
+}
+
+/** The nominal edge law of a shipped board model (for the plausibility of calibration records); undefined otherwise. */
+export function nominalEdgeLaw(model: string): ConductanceModel | undefined {
+  return listBoardModels().includes(model) ? loadBoardModel(model).edge : undefined;
 }
 
 /**

@@ -1,0 +1,111 @@
+/**
+ * The documented limits on every count and size in clln's input formats (src/formats/README.md has the table, each
+ * format's README section and JSON Schema state its own). A reader checks a count against its limit before it
+ * allocates anything sized by it, and a file's size before it reads the file, so no input can make clln run out of
+ * memory or time: the work is bounded by these numbers. The limits are far above what real boards and networks
+ * need; each comment says what it leaves room for.
+ */
+
+/** 1 MiB in bytes. */
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Every JSON document (network, task, board model, calibration plan, calibration record, and each run-record line)
+
+/**
+ * Largest JSON document file (bytes), checked before the file is read. Parsing a JSON text takes up to about 20
+ * bytes of memory per byte of text (many small arrays), so this caps the memory a file can cost at about 1.3 GB. The
+ * largest network the counts below allow, written by clln (one edge per line, full-precision numbers), is about
+ * 60 MB.
+ */
+export const MAX_JSON_FILE_BYTES = 64 * MiB;
+
+/**
+ * Deepest nesting of arrays and objects in any JSON document (levels). clln's formats nest at most 8 deep (a run's
+ * start document holding a calibration record holding its plan); the limit is checked on the text, before the
+ * document is parsed, so nothing recursive ever walks a deeper one.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Longest name or identifier string (characters): network names, board models, uids, firmware versions, ids. */
+export const MAX_NAME_LENGTH = 256;
+
+/** Longest free-text string (characters): descriptions, fit reasons, identifiability parameter names and suggestions. */
+export const MAX_TEXT_LENGTH = 10_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// clln.network/1
+
+/** Most nodes of a network (a 447 x 447 lattice). */
+export const MAX_NETWORK_NODES = 200_000;
+
+/** Most edges of a network (5 per node at the node limit, a diagonal lattice has 4). */
+export const MAX_NETWORK_EDGES = 1_000_000;
+
+/** Most entries of a tap table (`taps`): 16-bit digital potentiometers. */
+export const MAX_TAPS = 65_536;
+
+// ---------------------------------------------------------------------------------------------------------------
+// clln.task/1
+
+/** Most examples in `train`, and in `test`. */
+export const MAX_EXAMPLES = 100_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Boards: clln.board/1, and the board parts of calibration plans and records
+
+/** Most nodes of a board. */
+export const MAX_BOARD_NODES = 4096;
+
+/** Most edges of a board. */
+export const MAX_BOARD_EDGES = 65_536;
+
+/** Longest board model name or firmware version (characters): each goes on the wire as one `ID` field. */
+export const MAX_BOARD_TOKEN_LENGTH = 64;
+
+/** Longest board uid (hex digits): 128 bits. */
+export const MAX_UID_HEX_DIGITS = 32;
+
+// ---------------------------------------------------------------------------------------------------------------
+// clln.calibration-plan/1 and clln.calibration/1
+
+/** Most levels of a settings sweep, most mixed configurations, most explicit configurations. */
+export const MAX_PLAN_CONFIGURATIONS = 1000;
+
+/** Most source patterns per configuration (random `count`, or an explicit `list`). */
+export const MAX_PLAN_PATTERNS = 1000;
+
+/**
+ * Most measurements of a plan (configurations x patterns), and of a record's `data`. The fit's Jacobian has one row
+ * per node reading: at this limit on a 16-node board with 228 parameters, 10,000 x 16 rows take 290 MB; the default
+ * plans take 168 measurements.
+ */
+export const MAX_PLAN_MEASUREMENTS = 10_000;
+
+/** Most ADC samples averaged per measurement (PROTOCOL.md `MEAS`). */
+export const MAX_SAMPLES = 1024;
+
+/** Largest iteration count, degree-of-freedom count or reading count in a record's fit summary. */
+export const MAX_FIT_COUNT = 1_000_000_000;
+
+/** Most entries of a record's identifiability lists (gauges, undetermined groups, the parameters of one group). */
+export const MAX_IDENTIFIABILITY_ENTRIES = 200_000;
+
+/** Most suggestions per undetermined group. */
+export const MAX_SUGGESTIONS = 100;
+
+/** Largest protocol version number. */
+export const MAX_PROTOCOL_VERSION = 1000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run records (JSON lines)
+
+/**
+ * Largest run file (bytes), checked before it is read: a reader holds the whole run in memory (about 3 kB per
+ * recorded step of a 16-node board, whose event lines take about 1 kB), so this is about 270,000 steps of a 16-node
+ * board.
+ */
+export const MAX_RUN_FILE_BYTES = 256 * MiB;
+
+/** Longest line of a run file (bytes): a start document holds the network, the task and the calibration record. */
+export const MAX_RUN_LINE_BYTES = 16 * MiB;
