@@ -87,7 +87,7 @@ describe('board commands refuse out-of-range rule parameters before connecting',
     start.plan.amp = 1e9;
     start.connection.spec = NO_PORT;
     writeFileSync(rec, lines.filter(([name]) => name !== 'stop').map((l) => JSON.stringify(l)).join('\n') + '\n');
-    refused(clln('resume', rec), /run\.jsonl: start\.plan\.amp: must be a number in \(0, 100\].*got 1000000000/);
+    refused(clln('resume', rec), /run\.jsonl: line 1: start\.plan\.amp: must be a number in \(0, 100\].*got 1000000000/);
   });
 });
 

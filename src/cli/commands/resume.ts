@@ -27,7 +27,7 @@ export async function resume(argv: string[], io: Io): Promise<number> {
     const last = record.events[record.events.length - 1];
     const rp = resumePoint(path, record.start as Record<string, unknown>, last);
     // the recorded plan is checked like a new one, before a board is touched: a record is input too
-    const where: PlanFieldLocation = (field) => ({ source: path, field: `line 1: start.plan.${field}` });
+    const where: PlanFieldLocation = (field) => ({ source: `${path}: line 1`, field: `start.plan.${field}` });
     const plan = resolvePlan(rp.plan, where);
     const board = await connectBoard(rp.connection.spec, rp.connection);
     try {
