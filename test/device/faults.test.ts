@@ -109,9 +109,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
     await h.board.setSources(SOURCES);
     const edges = Array.from(await h.board.readEdges());
     h.twin.server.faults.drop = 1;
-    const t0 = Date.now();
     await expect(h.board.deviceStep(new Map([[5, 1]]), 1)).rejects.toBeInstanceOf(BoardTimeoutError);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(3 * 40);
     const steps = log.filter((b) => / STEP /.test(b));
     expect(steps).toHaveLength(3); // first attempt + 2 retries
     expect(new Set(steps).size).toBe(1); // identical lines, same SEQ
@@ -136,15 +134,16 @@ describe('serial host under faults (twin over the mock binding)', () => {
     const call = h.board.measure(16);
     const failed = call.then(
       () => null,
-      (e: unknown) => ({ e, t: Date.now() }),
+      (e: unknown) => ({ e, resends: log.filter((b) => / MEAS /.test(b)).length }),
     );
     await until(() => log.filter((b) => / MEAS /.test(b)).length >= 2, 2000, 'a resent MEAS');
     const inFlight = log[log.length - 1];
-    const tUnplug = Date.now();
+    const sentBeforeUnplug = log.filter((b) => / MEAS /.test(b)).length;
     h.twin.unplug(150);
     const r = await failed;
+    // at once, not after the command's timeout: a disconnect, not a timeout, and no resend after the unplug
     expect(r?.e).toBeInstanceOf(BoardDisconnectedError);
-    expect(r!.t - tUnplug).toBeLessThan(30); // at once, not after the command's timeout
+    expect(r!.resends).toBe(sentBeforeUnplug);
     const nBefore = log.length;
     h.twin.server.faults.drop = 0;
     await until(() => events.some((e) => e.type === 'state-restored'), 5000, 'state restored');
@@ -174,9 +173,11 @@ describe('serial host under faults (twin over the mock binding)', () => {
     await h.board.setSources(SOURCES);
     h.twin.unplug(200);
     await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect seen');
-    const t0 = Date.now();
     const v = await h.board.measure();
-    expect(Date.now() - t0).toBeGreaterThan(100);
+    // it waited for the link: by the time it resolved, the host had reconnected and put the state back
+    const types = events.map((e) => e.type);
+    expect(types.indexOf('connected')).toBeGreaterThan(types.indexOf('disconnected'));
+    expect(types).toContain('state-restored');
     expect(v[0]).toBeCloseTo(4, 2);
   });
 

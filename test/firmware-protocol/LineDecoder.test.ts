@@ -131,12 +131,11 @@ describe('LineDecoder limits', () => {
     for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919 + 13) % 256 === 10 ? 11 : (i * 7919 + 13) % 256;
     for (const chunk of [junk.length, 65536, 999]) {
       const d = new LineDecoder();
-      const t0 = Date.now();
+      // bounded memory is what is checked (the buffer never grows past the limit); no wall-clock assertion
       for (let at = 0; at < junk.length; at += chunk) {
         expect(d.push(junk.subarray(at, at + chunk))).toEqual([]);
         expect(d.pending).toBeLessThanOrEqual(MAX_LINE + 1);
       }
-      expect(Date.now() - t0).toBeLessThan(2000);
       expect(d.counters).toEqual({ crc: 0, garbage: 0, overlong: 1 });
       expect(d.push('\n' + encodeFrame('9 OK steps=3'))).toEqual(['9 OK steps=3']);
       expect(d.counters).toEqual({ crc: 0, garbage: 0, overlong: 1 });

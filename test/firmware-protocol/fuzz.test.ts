@@ -163,15 +163,15 @@ describe('nothing throws, whatever the input', () => {
   });
 
   it('no parser is slow on a long run of digits (no regex backtracking blow-up)', () => {
-    const digits = '1'.repeat(50_000); // the old backtracking regex took ~8 s on this; the linear one well under 1 ms
-    const t0 = Date.now();
+    // The old backtracking regex was quadratic: ~8 s on 50,000 digits, so well over the test's timeout (the only
+    // clock here, as a safety net) on these 200,000; the linear parsers take a few ms. No wall-clock assertion.
+    const digits = '1'.repeat(200_000);
     expect(parseNumber(digits + 'x')).toBeNull();
     expect(parseNumber(digits + '.' + digits + 'e')).toBeNull();
     expect(parseList(`${digits}x,1`)).toBeNull();
     expect(parsePairs(`1:${digits}x`)).toBeNull();
     expect(parseCommand(`1 SRC 0:${digits}x`)).not.toBeNull();
     expect(decodeFrame(digits)).toEqual({ ok: false, error: 'overlong' });
-    expect(Date.now() - t0).toBeLessThan(500);
   });
 });
 
