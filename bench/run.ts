@@ -14,6 +14,7 @@ import { printProtocol, runProtocolBench } from './protocol.js';
 import { printSpectrum, runSpectrumBench } from './spectrum.js';
 import { printDashboard, runDashboardBench } from './dashboard.js';
 import { printStore, runStoreBench } from './store.js';
+import { printSoak, runSoakBench } from './soak.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -28,10 +29,12 @@ const cases: [string, number][] = [
   ['random', 65536],
 ];
 const only = process.argv[2];
+// the fault soak takes minutes to hours: only when asked for (`npm run bench -- soak [STEPS]`)
+const SOAK = only === 'soak';
 
 const results: CaseResult[] = [];
 for (const [kind, size] of cases) {
-  if (only && !`${kind}${size}`.includes(only)) continue;
+  if (SOAK || (only && !`${kind}${size}`.includes(only))) continue;
   process.stderr.write(`bench: ${kind} ${size} ...\n`);
   const out = execFileSync(process.execPath, ['--max-old-space-size=8192', join(here, 'solverCase.js'), kind, String(size)], {
     encoding: 'utf8',
@@ -121,4 +124,12 @@ if (!only || only === 'dashboard') {
   process.stdout.write('\nDashboard under a 1 kHz step stream (bench/dashboard.ts; CPU per wall second)\n\n' + printDashboard(dr));
   writeFileSync(join(outDir, 'dashboard.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...dr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'dashboard.json')}\n`);
+}
+
+if (SOAK) {
+  const steps = process.argv[3] === undefined ? 20_000 : Number(process.argv[3]);
+  const sk = await runSoakBench(steps, (s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nFault soak over a pty (bench/soak.ts): clln train --board pty, clean and faulty, both update modes\n\n' + printSoak(sk));
+  writeFileSync(join(outDir, 'soak.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...sk }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'soak.json')}\n`);
 }
