@@ -29,8 +29,6 @@ function cllnAsync(...args: string[]): Promise<{ code: number; stdout: string; s
   });
 }
 
-const hasSocat = spawnSync('sh', ['-c', 'command -v socat']).status === 0;
-
 describe('clln calibrate / check', () => {
   const cal = join(dir, 'cal-gen1.json');
 
@@ -115,7 +113,7 @@ describe('clln calibrate / check', () => {
     expect(start.calibration.record.adc).toEqual(rec.adc);
   });
 
-  it.skipIf(!hasSocat)('calibrates the pty twin through the serial host like the in-process twin', async () => {
+  it('calibrates the pty twin through the serial host like the in-process twin', async () => {
     const [pty, local] = await Promise.all([
       cllnAsync('calibrate', '--board', 'pty:penn-gen2', '--out', join(dir, 'cal-pty.json'), '--json'),
       cllnAsync('calibrate', '--board', 'twin:penn-gen2', '--out', join(dir, 'cal-local.json'), '--json'),

@@ -11,9 +11,10 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
   Run a simulated board (twin) that speaks the board protocol on a serial line, until SIGINT or SIGTERM.
   Prints 'READY <path>' on stdout once the host can open <path> (with --port: the device the twin opened).
   --board    a model name (penn-gen1, penn-gen2: twins/models/NAME.json) or a clln.board/1 file
-  --pty      (default) make a pseudo-terminal pair with socat; the host opens the printed path,
-             which disappears while an unplug fault lasts. --link PATH chooses that path
-  --port     serve on an existing serial device (e.g. one end of a socat pty pair)
+  --pty      (default) serve on a new pseudo-terminal (made in-process, no system tool needed); the host
+             opens the printed path, a link that disappears while an unplug fault lasts. --link PATH
+             chooses that path
+  --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
@@ -53,8 +54,9 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   const stepText = str(p, 'step-ms');
   const stepMs = stepText === undefined ? undefined : Number(stepText);
   if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
-  // loaded on demand: it pulls in serialport's native binding, which no other command needs
-  const { parseFaults, servePty, serveSerialPort } = await import('../../../twins/TwinServer.js');
+  // loaded on demand: they pull in the serial port's and the pty's native bindings, which no other command needs
+  const { parseFaults, serveSerialPort } = await import('../../../twins/TwinServer.js');
+  const { servePty } = await import('../../../twins/servePty.js');
   const faults = parseFaults(str(p, 'faults') ?? '');
   const model = loadBoardModel(board);
   const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true });
@@ -90,7 +92,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     process.on('SIGTERM', stop);
     if (p.values['exit-with-parent'] === true) {
       // the parent holds our stdin open; when it dies (even by kill -9) the pipe closes and the twin goes too,
-      // instead of lingering with its socat
+      // instead of lingering with its pty and link
       process.stdin.on('end', stop);
       process.stdin.on('close', stop);
       process.stdin.resume();

@@ -1,0 +1,144 @@
+/**
+ * The twin on a pseudo-terminal, made in this process (no socat, no helper process): the twin holds the master end,
+ * the host opens a stable path, a symlink to the slave end. See PseudoTerminal.ts for the pty itself.
+ */
+import { EventEmitter } from 'node:events';
+import { lstatSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidInputError } from '../src/errors.js';
+import { openPseudoTerminal, type PseudoTerminal } from './PseudoTerminal.js';
+import type { TwinBoardCore } from './TwinBoardCore.js';
+import type { TwinFirmware } from './TwinFirmware.js';
+import { type ServedTwin, toFirmware, TwinServer, type TwinServerOptions } from './TwinServer.js';
+
+/** Options of {@link servePty}. */
+export interface PtyOptions extends TwinServerOptions {
+  /** Path the host opens (a symlink to the pty's slave; must not exist). Default: `tty` in a fresh temporary folder. */
+  link?: string;
+}
+
+/** A twin served on a pseudo-terminal. */
+export interface ServedPty extends ServedTwin {
+  /**
+   * `'unplugged'` once an unplug fault has hung up the pty and removed {@link path}; `'plugged'` once a new pty is
+   * ready and {@link path} points to it again (the board rebooted). For tests and logs: wait on these, not on time.
+   */
+  readonly events: EventEmitter<{ unplugged: []; plugged: [] }>;
+}
+
+/**
+ * Serve the twin on a pseudo-terminal pair. The host opens `path` (a symlink to the slave, created once the slave is
+ * raw and the twin listens). On an unplug fault the pty is hung up (an open host port sees a disconnect, the last
+ * reply delivered first) and `path` disappears; after `unplugMs` a new pty is made and `path` comes back.
+ */
+export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: PtyOptions = {}): Promise<ServedPty> {
+  const server = new TwinServer(toFirmware(firmware), opts);
+  const log = opts.log ?? (() => {});
+  if (opts.link !== undefined && existsOrLink(opts.link)) {
+    throw new InvalidInputError({ source: '--link' }, `${opts.link} already exists`, 'choose a path that does not exist (the twin creates it)');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'clln-twin-'));
+  const hostLink = opts.link ?? join(dir, 'tty');
+  const events = new EventEmitter<{ unplugged: []; plugged: [] }>();
+  let pty: PseudoTerminal | null = null;
+  /** The slave our link points to, while we own the link. */
+  let linkTarget: string | null = null;
+  let replugTimer: unknown = null;
+  let closed = false;
+
+  const removeLink = (): void => {
+    if (linkTarget === null) return;
+    try {
+      // only the symlink we made (a path someone replaced in the meantime is theirs)
+      if (lstatSync(hostLink).isSymbolicLink() && readlinkSync(hostLink) === linkTarget) unlinkSync(hostLink);
+    } catch {
+      /* gone already */
+    }
+    linkTarget = null;
+  };
+
+  const plug = async (banner: boolean): Promise<void> => {
+    const p = await openPseudoTerminal({
+      onData: (d) => {
+        if (pty === p) server.input(d);
+      },
+      onError: (e) => {
+        log(`pty error: ${e.message}`);
+        if (pty === p) server.detach();
+      },
+    });
+    if (closed) {
+      await p.close();
+      return;
+    }
+    try {
+      symlinkSync(p.slavePath, hostLink);
+    } catch (e) {
+      await p.close();
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new InvalidInputError({ source: '--link' }, `${hostLink} already exists`, 'choose a path that does not exist (the twin creates it)');
+      throw e;
+    }
+    linkTarget = p.slavePath;
+    pty = p;
+    server.attach((b) => p.write(b), { banner });
+    events.emit('plugged');
+  };
+
+  const unplug = async (): Promise<void> => {
+    server.detach();
+    const p = pty;
+    pty = null;
+    // the last reply first (it is in the pty's buffer once written; a hang-up does not discard it), then the path,
+    // then the hang-up
+    if (p) await p.drained();
+    removeLink();
+    if (p) await p.close();
+  };
+
+  server.onUnplug = (downMs) => {
+    log(`unplugged: ${hostLink} removed for ${downMs} ms`);
+    void unplug().then(() => {
+      if (closed) return;
+      events.emit('unplugged');
+      replugTimer = server.timers.setTimeout(() => {
+        replugTimer = null;
+        if (closed) return;
+        plug(false).then(
+          () => log(`plugged in again: ${hostLink}`),
+          (e: Error) => log(`replug failed: ${e.message}`),
+        );
+      }, downMs);
+    });
+  };
+
+  const release = async (): Promise<void> => {
+    closed = true;
+    server.close();
+    if (replugTimer !== null) server.timers.clearTimeout(replugTimer);
+    replugTimer = null;
+    const p = pty;
+    pty = null;
+    removeLink();
+    if (p) await p.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await plug(true);
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { path: hostLink, server, events, close: release };
+}
+
+function existsOrLink(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
