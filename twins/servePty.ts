@@ -1,13 +1,15 @@
 /**
  * The twin on a pseudo-terminal, made in this process (no socat, no helper process): the twin holds the master end,
- * the host opens a stable path, a symlink to the slave end. See PseudoTerminal.ts for the pty itself.
+ * the host opens a stable path, a symlink to the slave end. See PseudoTerminal.ts for the pty itself and
+ * staleTwinDirs.ts for the twin's temporary folder.
  */
 import { EventEmitter } from 'node:events';
-import { lstatSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../src/errors.js';
 import { openPseudoTerminal, type PseudoTerminal } from './PseudoTerminal.js';
+import { LINK_RECORD, removeStaleTwinDirs, twinDirPrefix } from './staleTwinDirs.js';
 import type { TwinBoardCore } from './TwinBoardCore.js';
 import type { TwinFirmware } from './TwinFirmware.js';
 import { type ServedTwin, toFirmware, TwinServer, type TwinServerOptions } from './TwinServer.js';
@@ -29,16 +31,21 @@ export interface ServedPty extends ServedTwin {
 
 /**
  * Serve the twin on a pseudo-terminal pair. The host opens `path` (a symlink to the slave, created once the slave is
- * raw and the twin listens). On an unplug fault the pty is hung up (an open host port sees a disconnect, the last
- * reply delivered first) and `path` disappears; after `unplugMs` a new pty is made and `path` comes back.
+ * raw and the twin listens). On an unplug fault the pty is hung up (an open host port sees a disconnect; the last
+ * reply is written first) and `path` disappears; after `unplugMs` a new pty is made and `path` comes back.
+ *
+ * Leftovers: the link lives in a temporary folder named after this process (or at `link`, recorded in that folder),
+ * removed by `close()` and, should the process end without it (an uncaught error, `process.exit`), on its way out.
+ * Folders of twins that were killed outright are removed here, before this twin makes its own (staleTwinDirs.ts).
  */
 export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: PtyOptions = {}): Promise<ServedPty> {
   const server = new TwinServer(toFirmware(firmware), opts);
   const log = opts.log ?? (() => {});
+  for (const d of removeStaleTwinDirs()) log(`removed the folder of a twin that died without cleaning up: ${d}`);
   if (opts.link !== undefined && existsOrLink(opts.link)) {
     throw new InvalidInputError({ source: '--link' }, `${opts.link} already exists`, 'choose a path that does not exist (the twin creates it)');
   }
-  const dir = mkdtempSync(join(tmpdir(), 'clln-twin-'));
+  const dir = mkdtempSync(join(tmpdir(), twinDirPrefix()));
   const hostLink = opts.link ?? join(dir, 'tty');
   const events = new EventEmitter<{ unplugged: []; plugged: [] }>();
   let pty: PseudoTerminal | null = null;
@@ -46,6 +53,14 @@ export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: Pty
   let linkTarget: string | null = null;
   let replugTimer: unknown = null;
   let closed = false;
+
+  /** For a link outside the folder: where it points, so that a later twin can remove it if this one is killed. */
+  const recordLink = (target: string): void => {
+    if (opts.link === undefined) return;
+    const tmp = join(dir, `${LINK_RECORD}.tmp`);
+    writeFileSync(tmp, JSON.stringify({ link: hostLink, target }));
+    renameSync(tmp, join(dir, LINK_RECORD));
+  };
 
   const removeLink = (): void => {
     if (linkTarget === null) return;
@@ -73,6 +88,7 @@ export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: Pty
       return;
     }
     try {
+      recordLink(p.slavePath);
       symlinkSync(p.slavePath, hostLink);
     } catch (e) {
       await p.close();
@@ -113,8 +129,17 @@ export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: Pty
     });
   };
 
+  // However the process ends without close() (an uncaught error, process.exit), remove the link and the folder on
+  // the way out (the pty itself closes with the process). Not on a signal: the command that serves handles those.
+  const removeOnExit = (): void => {
+    removeLink();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', removeOnExit);
+
   const release = async (): Promise<void> => {
     closed = true;
+    process.off('exit', removeOnExit);
     server.close();
     if (replugTimer !== null) server.timers.clearTimeout(replugTimer);
     replugTimer = null;
