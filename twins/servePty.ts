@@ -106,8 +106,8 @@ export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: Pty
     server.detach();
     const p = pty;
     pty = null;
-    // the last reply first (it is in the pty's buffer once written; a hang-up does not discard it), then the path,
-    // then the hang-up
+    // the last reply is written to the pty first (a hang-up then discards what the host has not read yet, as a
+    // pulled cable loses what is in flight), then the path goes, then the hang-up
     if (p) await p.drained();
     removeLink();
     if (p) await p.close();

@@ -24,6 +24,9 @@ export class TerminalSession {
   private readonly term: InstanceType<typeof xterm.Terminal>;
   private readonly pty: IPty;
   private waiters = new Set<() => void>();
+  private pendingWhat: string | null = null;
+  /** How much of {@link output} the emulator has parsed (is on the screen, or was). */
+  private parsed = 0;
   private exitCode: number | null = null;
 
   constructor(file: string, args: string[], opts: TerminalOptions = {}) {
@@ -33,8 +36,11 @@ export class TerminalSession {
     this.pty = spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd, env: { ...(opts.env ?? process.env), TERM: 'xterm-256color' } });
     this.pty.onData((d) => {
       this.output += d;
-      // the screen is checked once the emulator has parsed this chunk
-      this.term.write(d, () => this.notify());
+      // the screen (and the output) is checked once the emulator has parsed this chunk
+      this.term.write(d, () => {
+        this.parsed += d.length;
+        this.notify();
+      });
     });
     this.exited = new Promise((resolve) => {
       this.pty.onExit(({ exitCode, signal }) => {
@@ -73,9 +79,21 @@ export class TerminalSession {
     }, `the screen to match ${test}`);
   }
 
-  /** Resolve once the raw output matches `re`; rejects if the program exits first. */
-  waitForOutput(re: RegExp): Promise<string> {
-    return this.until(() => (re.test(this.output) ? this.output : null), `the output to match ${re}`);
+  /**
+   * Resolve once the raw output from offset `from` on (as far as the emulator has drawn it) matches `re`; rejects if
+   * the program exits first. For what is on the screen only briefly: the screen is read after each chunk of output,
+   * and a chunk can hold several frames.
+   */
+  waitForOutput(re: RegExp, from = 0): Promise<string> {
+    return this.until(() => {
+      const seen = this.output.slice(from, this.parsed);
+      return re.test(seen) ? seen : null;
+    }, `the output to match ${re}`);
+  }
+
+  /** What the session is waiting for right now (for failure messages), or null. */
+  get waitingFor(): string | null {
+    return this.pendingWhat;
   }
 
   /** Kill the program (if it still runs). */
@@ -84,11 +102,13 @@ export class TerminalSession {
   }
 
   private until<T>(check: () => T | null, what: string): Promise<T> {
+    this.pendingWhat = what;
     return new Promise((resolve, reject) => {
       const attempt = (): void => {
         const r = check();
         if (r !== null) {
           this.waiters.delete(attempt);
+          this.pendingWhat = null;
           resolve(r);
         } else if (this.exitCode !== null) {
           this.waiters.delete(attempt);

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { readRun } from '../../src/store/readRun.js';
 import { TerminalSession } from './TerminalSession.js';
 
@@ -37,6 +37,10 @@ describe.skipIf(!existsSync(CLI))('clln tui in a real terminal (node-pty + headl
     const args = [CLI, 'tui', '--board', 'pty', '--twin-baud', '1000000', '--steps', '100000', '--eval-every', '50', '--record', run, '--twin-faults', 'unplug-every=700,unplug-ms=2500'];
     const t = new TerminalSession(process.execPath, args, { cols: 150, rows: 45, env: { ...process.env, CI: 'false', TMPDIR: twinTmp } });
     session = t;
+    // a failure (a timeout too) shows where the dashboard was
+    onTestFailed(() => {
+      console.error(`clln tui: waiting for ${t.waitingFor ?? 'nothing'}; last screen\n${t.screen()}`);
+    });
     // the panels: the board's identity, the keys, the run going, the live check's residuals
     await t.waitFor(/5e1f0001/);
     const s = await t.waitFor(/space/);
@@ -49,11 +53,12 @@ describe.skipIf(!existsSync(CLI))('clln tui in a real terminal (node-pty + headl
     t.press('s');
     const after = stepWhile('paused', await t.waitFor((x) => (stepWhile('paused', x) ?? before) !== before))!;
     expect(after).toBe(before + 1);
-    // resume; the twin pulls the plug: the link goes down with a countdown, then comes back
+    // resume; the twin pulls the plug: the link goes down with a countdown, then comes back (the countdown is on
+    // screen for a moment only, so it is looked for in everything drawn since the resume)
+    const resumedAt = t.output.length;
     t.press(' ');
     await t.waitFor(/running/);
-    const down = await t.waitFor(/retry in \d+ ?s/i);
-    expect(down).toMatch(/reconnecting|disconnected/i);
+    expect(await t.waitForOutput(/retry in \d+ ?s/i, resumedAt)).toMatch(/reconnecting, retry in \d+s/);
     await t.waitFor(/● connected/);
     await t.waitFor(/running/);
     // quit while running asks first; 'n' keeps running; q + y stops cleanly

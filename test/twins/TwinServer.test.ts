@@ -79,6 +79,22 @@ function closeLater(port: SerialPort): void {
   cleanup.push(() => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())));
 }
 
+/**
+ * A host on the bare terminal device: opened without setting any terminal mode, read and written by libuv on the main
+ * thread. `closed` resolves when the device ends (a hang-up) or fails.
+ */
+function rawHost(path: string): { host: Host; closed: Promise<void> } {
+  const stream = new ReadStream(openSync(path, fsConstants.O_RDWR | fsConstants.O_NOCTTY));
+  stream.on('error', () => {}); // EIO after a hang-up: the 'close' that follows is what counts
+  const closed = new Promise<void>((r) => stream.once('close', () => r()));
+  cleanup.push(() => {
+    stream.destroy();
+  });
+  const host = new Host((s) => stream.write(s));
+  stream.on('data', (d: Buffer) => host.data(d));
+  return { host, closed };
+}
+
 /** Re-check `pred` on every turn of the event loop until it holds (the test's timeout bounds the wait). */
 async function until(pred: () => boolean): Promise<void> {
   while (!pred()) await new Promise((r) => setImmediate(r));
@@ -321,23 +337,19 @@ describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
     const served = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=1500', timers });
     cleanup.push(() => served.close());
     expect(existsSync(served.path)).toBe(true);
-    const port = await openPort(served.path);
-    port.on('error', () => {});
-    const host = hostOn(port);
-    const id = await host.request('ID');
+    // a host on the bare terminal device (libuv reads it on the main thread and reports end-of-file; serialport,
+    // which the serial host uses, keeps re-reading a hung-up device and leaves the disconnect to its path watch)
+    const first = rawHost(served.path);
+    const id = await first.host.request('ID');
     expect(parseReply(id)).toMatchObject({ kind: 'ok', seq: 1 });
     expect(id).toContain('board=penn-gen1');
     // the plug is pulled only when the virtual clock moves, so the 2nd command's reply arrives first
-    expect(await host.request('PING')).toBe('2 OK');
+    expect(await first.host.request('PING')).toBe('2 OK');
     const unplugged = once(served.events, 'unplugged');
     timers.advance(0);
     await unplugged;
     expect(existsSync(served.path)).toBe(false);
-    // the open host port is hung up: a write fails with an I/O error (its reads see end-of-file, which serialport
-    // alone does not report; the serial host also watches the path, and the path is gone)
-    const writeError = await new Promise<Error | null | undefined>((r) => port.write('x', (e) => r(e)));
-    expect((writeError as NodeJS.ErrnoException | null)?.code).toBe('EIO');
-    await new Promise<void>((r) => port.close(() => r()));
+    await first.closed; // the hang-up reaches the open host port: end of file, the port closes
     const plugged = once(served.events, 'plugged');
     timers.advance(1499);
     expect(existsSync(served.path)).toBe(false);
@@ -355,13 +367,7 @@ describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
     const served = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
     cleanup.push(() => served.close());
     // a host that sets no terminal mode of its own (serialport would make the line raw itself, and flush it)
-    const fd = openSync(served.path, fsConstants.O_RDWR | fsConstants.O_NOCTTY);
-    const slave = new ReadStream(fd);
-    cleanup.push(() => {
-      slave.destroy();
-    });
-    const host = new Host((s) => slave.write(s));
-    slave.on('data', (d: Buffer) => host.data(d));
+    const { host } = rawHost(served.path);
     expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=1$/);
     // CR LF in: a cooked line would turn the CR into a second line feed (an empty line) and echo the frame
     host.write(encodeFrame(`${host.nextSeq()} PING`).replace('\n', '\r\n'));
