@@ -15,10 +15,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, LineDecoder, parseReply } from '../../firmware-protocol/codec.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
+import { openPseudoTerminal } from '../../twins/PseudoTerminal.js';
 import { servePty } from '../../twins/servePty.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { TwinFirmware } from '../../twins/TwinFirmware.js';
-import { createMockTwinPort, NO_FAULTS, parseFaults, TwinServer, twinMockBinding, type TwinServerOptions } from '../../twins/TwinServer.js';
+import { createMockTwinPort, NO_FAULTS, parseFaults, serveSerialPort, TwinServer, twinMockBinding, type TwinServerOptions } from '../../twins/TwinServer.js';
 import { ManualTimers } from './ManualTimers.js';
 
 const gen1 = loadBoardModel('penn-gen1');
@@ -393,6 +394,27 @@ describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
     expect(await host.waitFor((b) => b === `${N} OK`)).toBe(`${N} OK`);
     expect(host.lines.length).toBe(N - 1);
     expect(host.lines.every((l, i) => l === `${i + 1} OK`)).toBe(true);
+  });
+
+  it('serveSerialPort serves on an existing device; an unplug closes it for unplug-ms (virtual) and opens it again', async () => {
+    // the device: the slave of a pty made here; the host holds the master end
+    let host!: Host;
+    const pt = await openPseudoTerminal({ onData: (d) => host.data(d) });
+    cleanup.push(() => pt.close());
+    host = new Host((s) => pt.write(Buffer.from(s, 'latin1')));
+    const timers = new ManualTimers();
+    const served = await serveSerialPort(pt.slavePath, new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=100', timers });
+    cleanup.push(() => served.close());
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=1$/);
+    expect(await host.request('ID')).toContain('board=penn-gen1');
+    expect(await host.request('PING')).toBe('2 OK');
+    timers.advance(0); // the unplug: the twin closes the device once the reply has gone out ...
+    await until(() => timers.size > 0); // ... and then waits unplug-ms to open it again
+    timers.advance(99);
+    expect(served.server.attached).toBe(false);
+    timers.advance(1);
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=2$/); // back, rebooted
+    expect(await host.request('STAT')).toMatch(/^3 OK boot=2 /);
   });
 
   it('refuses a --link path that exists, and leaves it alone', async () => {
