@@ -74,7 +74,7 @@ function ptyNative(): PtyNative {
   return native;
 }
 
-/** Reads per master read call: bytes (a protocol line is at most 1 kB). */
+/** Bytes asked for per read of the master (a protocol line is at most 1 kB). */
 const READ_CHUNK = 4096;
 
 /** Write what the descriptor takes now: the byte count, 0 when it is full (EAGAIN). */
