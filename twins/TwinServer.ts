@@ -3,20 +3,17 @@
  * replies with encodeFrame, paces output at the baud rate (10 bit times per byte), streams autonomous-run frames
  * at the board's step rate, and injects seeded faults (garbled bytes, dropped lines, spontaneous resets, unplugs).
  *
- * Transports: {@link serveSerialPort} (a real serial device or one end of a pty), {@link servePty} (spawns socat
- * for a pty pair whose host end is a stable path that disappears on unplug) and {@link createMockTwinPort}
- * (@serialport/binding-mock, for unit tests without a pty). See twins/README.md.
+ * Transports: {@link serveSerialPort} (a real serial device), `servePty` (servePty.ts: a pseudo-terminal whose host
+ * end is a stable path that disappears on unplug) and {@link createMockTwinPort} (@serialport/binding-mock, for unit
+ * tests without a pty). See twins/README.md.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SerialPort, SerialPortMock } from 'serialport';
 import { encodeFrame, LineDecoder, type LinkCounters } from '../firmware-protocol/codec.js';
 import { InvalidInputError, show } from '../src/errors.js';
 import { Rng } from '../src/physics/Rng.js';
 import { STEP_SAMPLES, TwinBoardCore } from './TwinBoardCore.js';
 import { TwinFirmware } from './TwinFirmware.js';
+import { systemTwinTimers, type TwinTimers } from './TwinTimers.js';
 
 /** Fault injection settings (all off = 0). */
 export interface FaultSpec {
@@ -86,6 +83,8 @@ export interface TwinServerOptions {
   stepMs?: number;
   /** Diagnostic messages (unplug, reset, ...). */
   log?: (msg: string) => void;
+  /** Clock and timers for pacing, run steps and unplug durations. Default: the real ones ({@link systemTwinTimers}). */
+  timers?: TwinTimers;
 }
 
 /** Counters of what the server did. */
@@ -109,8 +108,13 @@ export class TwinServer {
   readonly firmware: TwinFirmware;
   readonly faults: FaultSpec;
   readonly stats: TwinServerStats = { commands: 0, linesSent: 0, droppedLines: 0, garbledBytes: 0, resets: 0, unplugs: 0 };
-  /** Called (by the server) when an unplug fault fires, after the pending output went out. Set by the transport. */
+  /**
+   * Called (by the server) when an unplug fault fires, once the pending output has been handed to the transport
+   * (a transport that buffers must deliver it before pulling the plug). Set by the transport.
+   */
   onUnplug: ((downMs: number) => void) | null = null;
+  /** The clock and timers this server runs on (transports use them for unplug durations too). */
+  readonly timers: TwinTimers;
 
   private readonly baud: number;
   private readonly stepMs: number;
@@ -120,16 +124,16 @@ export class TwinServer {
   private lastCounters: LinkCounters = { crc: 0, garbage: 0, overlong: 0 };
   private writer: ((bytes: Buffer) => void) | null = null;
   private queue: Buffer[] = [];
-  /** When each queued line was queued (ms, performance.now). */
+  /** When each queued line was queued (ms, on {@link timers}). */
   private queuedAt: number[] = [];
   private busyUntil = 0;
   /** When the last byte received so far has finished arriving on the modelled wire (ms). */
   private rxBusyUntil = 0;
-  /** When the line at the head of the queue has left the UART (ms, performance.now), once it has started. */
+  /** When the line at the head of the queue has left the UART (ms, on {@link timers}), once it has started. */
   private headDoneAt: number | null = null;
-  private outTimer: NodeJS.Timeout | null = null;
-  private pumpTimer: { cancel(): void } | null = null;
-  /** When the next autonomous-run step is due (ms, performance.now); null when no run is stepping. */
+  private outTimer: unknown = null;
+  private pumpTimer: unknown = null;
+  /** When the next autonomous-run step is due (ms, on {@link timers}); null when no run is stepping. */
   private nextStepAt: number | null = null;
   private unplugPending = false;
   private rebootOnAttach = false;
@@ -143,6 +147,7 @@ export class TwinServer {
     this.rng = new Rng((opts.seed ?? 0) * 31 + 0x5eed);
     this.stepMs = opts.stepMs ?? (2 * STEP_SAMPLES * 1000) / firmware.core.model.maxSampleRate;
     this.log = opts.log ?? (() => {});
+    this.timers = opts.timers ?? systemTwinTimers;
   }
 
   /** True while a link is attached. */
@@ -177,9 +182,9 @@ export class TwinServer {
     this.queue = [];
     this.queuedAt = [];
     this.decoder.reset();
-    if (this.outTimer) clearTimeout(this.outTimer);
+    if (this.outTimer !== null) this.timers.clearTimeout(this.outTimer);
     this.outTimer = null;
-    this.pumpTimer?.cancel();
+    if (this.pumpTimer !== null) this.timers.clearTimeout(this.pumpTimer);
     this.pumpTimer = null;
     this.headDoneAt = null;
     this.nextStepAt = null;
@@ -192,7 +197,7 @@ export class TwinServer {
       // The host's bytes take wire time too, though the pty delivers them at once: a reply may not start before
       // the command that caused it has finished arriving (10 bit times per byte), so stop-and-wait exchanges
       // cost what they would on a real line.
-      const now = performance.now();
+      const now = this.timers.now();
       this.rxBusyUntil = Math.max(now, this.rxBusyUntil) + (chunk.length * 10 * 1000) / this.baud;
       if (this.headDoneAt === null) this.busyUntil = Math.max(this.busyUntil, this.rxBusyUntil);
     }
@@ -245,7 +250,7 @@ export class TwinServer {
     }
     this.stats.linesSent++;
     this.queue.push(bytes);
-    this.queuedAt.push(performance.now());
+    this.queuedAt.push(this.timers.now());
     this.flush();
   }
 
@@ -256,7 +261,7 @@ export class TwinServer {
    * cap the rate at ~1000 lines/s, well below a 1 Mbaud wire.
    */
   private flush(): void {
-    if (this.outTimer || !this.writer) return;
+    if (this.outTimer !== null || !this.writer) return;
     if (this.baud === 0) {
       const q = this.queue;
       this.queue = [];
@@ -265,7 +270,7 @@ export class TwinServer {
       this.maybeUnplug();
       return;
     }
-    const now = performance.now();
+    const now = this.timers.now();
     while (this.queue.length > 0) {
       const next = this.queue[0];
       if (this.headDoneAt === null) {
@@ -284,24 +289,23 @@ export class TwinServer {
       this.maybeUnplug();
       return;
     }
-    this.outTimer = setTimeout(() => {
+    this.outTimer = this.timers.setTimeout(() => {
       this.outTimer = null;
       this.flush();
     }, Math.max(0, this.headDoneAt! - now));
   }
 
   private maybeUnplug(): void {
-    if (!this.unplugPending || this.queue.length > 0 || this.outTimer) return;
+    if (!this.unplugPending || this.queue.length > 0 || this.outTimer !== null) return;
     this.unplugPending = false;
     this.stats.unplugs++;
     this.log(`fault: unplug for ${this.faults.unplugMs} ms after command ${this.stats.commands}`);
     this.detach();
     this.rebootOnAttach = true; // the board loses power with the link
     const handler = this.onUnplug;
-    if (handler) {
-      // let the transport finish the write of the last reply before pulling the plug
-      setTimeout(() => handler(this.faults.unplugMs), 5);
-    }
+    // not from inside the write that sent the last reply: the transport delivers it first (an event-loop turn, not
+    // a duration; a transport with its own buffer waits for it to drain)
+    if (handler) this.timers.setTimeout(() => handler(this.faults.unplugMs), 0);
   }
 
   // ---- autonomous runs ----
@@ -311,13 +315,13 @@ export class TwinServer {
    * (late) timer fires, so the step rate is the board's and not the timer granularity's.
    */
   private schedulePump(): void {
-    if (this.pumpTimer || !this.writer || this.closed || !this.firmware.hasPending) return;
-    const now = performance.now();
+    if (this.pumpTimer !== null || !this.writer || this.closed || !this.firmware.hasPending) return;
+    const now = this.timers.now();
     if (this.nextStepAt === null || this.nextStepAt < now - 50) this.nextStepAt = now + this.stepMs; // idle or stalled: restart the clock
     const tick = (): void => {
       this.pumpTimer = null;
       if (!this.writer || this.closed) return;
-      const t = performance.now();
+      const t = this.timers.now();
       const due = this.stepMs > 0 ? Math.max(1, Math.floor((t - this.nextStepAt!) / this.stepMs) + 1) : Infinity;
       const frames = this.firmware.pump(due);
       const done = frames.filter((f) => f.startsWith('! FRAME')).length;
@@ -326,14 +330,7 @@ export class TwinServer {
       if (!this.firmware.hasPending) this.nextStepAt = null;
       this.schedulePump();
     };
-    const delay = Math.max(0, this.nextStepAt - now);
-    if (delay === 0) {
-      const h = setImmediate(tick);
-      this.pumpTimer = { cancel: () => clearImmediate(h) };
-    } else {
-      const h = setTimeout(tick, delay);
-      this.pumpTimer = { cancel: () => clearTimeout(h) };
-    }
+    this.pumpTimer = this.timers.setTimeout(tick, Math.max(0, this.nextStepAt - now));
   }
 }
 
@@ -342,15 +339,19 @@ export interface ServedTwin {
   /** The path the host opens. */
   readonly path: string;
   readonly server: TwinServer;
-  /** Stop serving and release the transport (kills socat, removes the links). */
+  /** Stop serving and release the transport (closes the pty, removes the links it made). */
   close(): Promise<void>;
 }
 
-function toFirmware(x: TwinFirmware | TwinBoardCore): TwinFirmware {
+/** The firmware to serve: as given, or a fresh one around a board core. */
+export function toFirmware(x: TwinFirmware | TwinBoardCore): TwinFirmware {
   return x instanceof TwinFirmware ? x : new TwinFirmware(x);
 }
 
-/** Open a serial device (e.g. one end of a pty made by socat) and serve the twin on it. */
+/**
+ * Open a serial device (a real port, or the slave of a pseudo-terminal made elsewhere) and serve the twin on it.
+ * An unplug fault closes the device for the unplug's duration and opens it again (the path cannot vanish).
+ */
 export async function serveSerialPort(path: string, firmware: TwinFirmware | TwinBoardCore, opts: TwinServerOptions = {}): Promise<ServedTwin> {
   const server = new TwinServer(toFirmware(firmware), opts);
   let port: SerialPort | null = null;
@@ -373,11 +374,11 @@ export async function serveSerialPort(path: string, firmware: TwinFirmware | Twi
     server.attach((b) => p.write(b), { banner });
   };
   server.onUnplug = (downMs) => {
-    // A device path made by someone else cannot disappear: go silent instead.
+    // A device path made by someone else cannot disappear: go silent instead, once the last reply went out.
     const p = port;
     port = null;
-    void (p ? closePort(p) : Promise.resolve()).then(() =>
-      setTimeout(() => {
+    void (p ? drainPort(p).then(() => closePort(p)) : Promise.resolve()).then(() =>
+      server.timers.setTimeout(() => {
         if (!closed) open(false).catch((e) => server['log'](`reopen failed: ${(e as Error).message}`));
       }, downMs),
     );
@@ -392,147 +393,6 @@ export async function serveSerialPort(path: string, firmware: TwinFirmware | Twi
       const p = port;
       port = null;
       if (p) await closePort(p);
-    },
-  };
-}
-
-/** Options of {@link servePty}. */
-export interface PtyOptions extends TwinServerOptions {
-  /** Path of the host end (a symlink socat creates). Default: a fresh temporary directory's `tty`. */
-  link?: string;
-  /** socat executable. Default `socat`. */
-  socat?: string;
-}
-
-/**
- * Serve the twin on a pseudo-terminal pair made by socat: the twin opens the device end, the host opens `path`
- * (a symlink to the other end). On an unplug fault socat is stopped, so `path` disappears and the host's port
- * gets an I/O error; after `unplugMs` socat starts again and `path` reappears.
- */
-export async function servePty(firmware: TwinFirmware | TwinBoardCore, opts: PtyOptions = {}): Promise<ServedTwin> {
-  const server = new TwinServer(toFirmware(firmware), opts);
-  const dir = mkdtempSync(join(tmpdir(), 'clln-twin-'));
-  const hostLink = opts.link ?? join(dir, 'tty');
-  const devLink = join(dir, 'dev');
-  const log = opts.log ?? (() => {});
-  let socat: ChildProcess | null = null;
-  let port: SerialPort | null = null;
-  let closed = false;
-  let generation = 0;
-
-  let ownLinks = false; // true once socat made the links (only then do we remove them)
-
-  const start = async (banner: boolean): Promise<void> => {
-    if (existsOrLink(hostLink)) throw new InvalidInputError({ source: '--link' }, `${hostLink} already exists`, 'choose a path that does not exist (socat creates it)');
-    const gen = ++generation;
-    ownLinks = true;
-    const child = spawn(opts.socat ?? 'socat', ['-d', '-d', `pty,raw,echo=0,link=${devLink}`, `pty,raw,echo=0,link=${hostLink}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    socat = child;
-    // However this process ends (an error, a write to a closed stdout after the host died, process.exit), socat
-    // must not outlive it: it would hold the pty links forever.
-    const killOnExit = (): void => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    };
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.off('exit', killOnExit));
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-2000);
-    });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let spawnError: Error | null = null;
-    child.once('error', (e) => {
-      spawnError = e;
-    });
-    // socat announces readiness by creating both links
-    const t0 = Date.now();
-    while (!(existsOrLink(devLink) && existsOrLink(hostLink)) || !/starting data transfer loop/.test(stderr)) {
-      if (spawnError) throw new Error(`cannot run socat: ${(spawnError as Error).message} (install socat, e.g. apt-get install socat)`);
-      if (child.exitCode !== null) throw new Error(`socat exited (${child.exitCode}): ${stderr.trim()}`);
-      if (Date.now() - t0 > 5000) {
-        child.kill('SIGKILL');
-        throw new Error(`socat did not create ${hostLink} within 5 s: ${stderr.trim()}`);
-      }
-      await sleep(5);
-    }
-    const p = await openPort(devLink, opts.baud || 115200);
-    if (closed || gen !== generation) {
-      await closePort(p);
-      return;
-    }
-    port = p;
-    p.on('data', (d: Buffer) => server.input(d));
-    p.on('error', (e) => log(`pty error: ${e.message}`));
-    p.on('close', () => {
-      if (port === p) {
-        port = null;
-        server.detach();
-      }
-    });
-    void exited.then(() => {
-      if (socat === child) socat = null;
-    });
-    server.attach((b) => p.write(b), { banner });
-  };
-
-  const stop = async (): Promise<void> => {
-    generation++;
-    server.detach();
-    const p = port;
-    port = null;
-    if (p) await closePort(p);
-    const child = socat;
-    socat = null;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-      await done;
-      clearTimeout(timer);
-    }
-    if (ownLinks) {
-      ownLinks = false;
-      for (const l of [hostLink, devLink]) {
-        try {
-          // socat removes its links when it exits; remove them if it could not (only symlinks: never a user's file)
-          if (lstatSync(l).isSymbolicLink()) unlinkSync(l);
-        } catch {
-          /* gone already */
-        }
-      }
-    }
-  };
-
-  server.onUnplug = (downMs) => {
-    log(`unplugged: ${hostLink} removed for ${downMs} ms`);
-    void stop().then(() =>
-      setTimeout(() => {
-        if (closed) return;
-        start(false).then(
-          () => log(`plugged in again: ${hostLink}`),
-          (e) => log(`replug failed: ${(e as Error).message}`),
-        );
-      }, downMs),
-    );
-  };
-
-  try {
-    await start(true);
-  } catch (e) {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  return {
-    path: hostLink,
-    server,
-    async close() {
-      closed = true;
-      server.close();
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -659,7 +519,7 @@ export function createMockTwinPort(path: string, firmwareOrCore: TwinFirmware | 
   const firmware = toFirmware(firmwareOrCore);
   const server = new TwinServer(firmware, opts);
   for (const mb of mockBindings()) mb.createPort(path, { echo: false, record: false });
-  let downTimer: NodeJS.Timeout | null = null;
+  let downTimer: unknown = null;
   const ep: MockEndpoint = {
     server,
     binding: null,
@@ -671,8 +531,8 @@ export function createMockTwinPort(path: string, firmwareOrCore: TwinFirmware | 
       const fails = [...ep.failReads];
       ep.failReads.clear();
       for (const f of fails) f(disconnectError(path));
-      if (downTimer) clearTimeout(downTimer);
-      downTimer = setTimeout(() => {
+      if (downTimer !== null) server.timers.clearTimeout(downTimer);
+      downTimer = server.timers.setTimeout(() => {
         downTimer = null;
         ep.unplugged = false;
       }, downMs);
@@ -695,7 +555,7 @@ export function createMockTwinPort(path: string, firmwareOrCore: TwinFirmware | 
       return ep.unplugged;
     },
     async close() {
-      if (downTimer) clearTimeout(downTimer);
+      if (downTimer !== null) server.timers.clearTimeout(downTimer);
       server.close();
       if (mockEndpoints.get(path) === ep) mockEndpoints.delete(path);
       const b = ep.binding;
@@ -726,15 +586,9 @@ function closePort(p: SerialPort): Promise<void> {
   });
 }
 
-function existsOrLink(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return existsSync(path);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function drainPort(p: SerialPort): Promise<void> {
+  return new Promise((resolve) => {
+    if (!p.isOpen) return resolve();
+    p.drain(() => resolve());
+  });
 }

@@ -2,8 +2,8 @@
  * A Board from a spec string, as the CLI's `--board` option gives it:
  *
  * - `twin` / `twin:MODEL` — the twin in this process (InProcessTwinBoard), model `penn-gen1` by default;
- * - `pty` / `pty:MODEL` — the twin as a separate process on a pseudo-terminal (`clln twin serve --pty`, needs
- *   socat and the built CLI), reached through the serial host: the whole stack as with a real board;
+ * - `pty` / `pty:MODEL` — the twin as a separate process on a pseudo-terminal (`clln twin serve --pty`, needs the
+ *   built CLI, no system tool), reached through the serial host: the whole stack as with a real board;
  * - `serial:PATH` — a board on a serial port (e.g. `serial:/dev/ttyACM0`).
  *
  * Closing the returned board also stops what connectBoard started (the twin process of `pty`).
@@ -142,7 +142,7 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    // SIGTERM lets the twin stop socat and remove its links
+    // SIGTERM lets the twin hang up its pty and remove its link
     child.kill('SIGTERM');
   });
 }

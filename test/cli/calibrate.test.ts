@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { writeTaskFile } from '../../src/formats/taskFile.js';
+import { TerminalSession } from '../e2e/TerminalSession.js';
 
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 const dir = mkdtempSync(join(tmpdir(), 'clln-cal-'));
@@ -28,8 +29,6 @@ function cllnAsync(...args: string[]): Promise<{ code: number; stdout: string; s
     p.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
   });
 }
-
-const hasSocat = spawnSync('sh', ['-c', 'command -v socat']).status === 0;
 
 describe('clln calibrate / check', () => {
   const cal = join(dir, 'cal-gen1.json');
@@ -87,15 +86,14 @@ describe('clln calibrate / check', () => {
     expect(clln('check', '--board', 'twin').stderr).toMatch(/--calibration is required/);
   });
 
-  it('draws a progress bar on a terminal (under script(1), a real pty)', () => {
+  it('draws a progress bar on a terminal (a real pty, from node-pty)', async () => {
     const out = join(dir, 'cal-tty.json');
-    const cmd = [process.execPath, CLI, 'calibrate', '--board', 'twin:penn-gen2', '--out', out].map((a) => `'${a}'`).join(' ');
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', cwd: dir });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\rmeasure \[[#-]+\] \d+\/168/);
-    expect(r.stdout).toContain('168/168');
-    expect(r.stdout).toMatch(/fit iteration \d+/);
-    expect(r.stdout).toMatch(/record written to/);
+    const t = new TerminalSession(process.execPath, [CLI, 'calibrate', '--board', 'twin:penn-gen2', '--out', out], { cwd: dir });
+    expect(await t.exited).toBe(0);
+    expect(t.output).toMatch(/\rmeasure \[[#-]+\] \d+\/168/);
+    expect(t.output).toContain('168/168');
+    expect(t.output).toMatch(/fit iteration \d+/);
+    expect(t.output).toMatch(/record written to/);
   });
 
   it('train --calibration uses it and says so; the record keeps it', () => {
@@ -115,7 +113,7 @@ describe('clln calibrate / check', () => {
     expect(start.calibration.record.adc).toEqual(rec.adc);
   });
 
-  it.skipIf(!hasSocat)('calibrates the pty twin through the serial host like the in-process twin', async () => {
+  it('calibrates the pty twin through the serial host like the in-process twin', async () => {
     const [pty, local] = await Promise.all([
       cllnAsync('calibrate', '--board', 'pty:penn-gen2', '--out', join(dir, 'cal-pty.json'), '--json'),
       cllnAsync('calibrate', '--board', 'twin:penn-gen2', '--out', join(dir, 'cal-local.json'), '--json'),

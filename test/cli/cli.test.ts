@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { TerminalSession } from '../e2e/TerminalSession.js';
 
 // The built CLI, as a user runs it (`npm test` builds before running vitest).
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
@@ -104,13 +105,12 @@ describe('clln train', () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
-  it('draws a progress bar on a terminal (under script(1), a real pty) and ends with the summary', () => {
-    const cmd = [process.execPath, CLI, 'train', net, task, '--steps', '3000'].map((a) => `'${a}'`).join(' ');
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\rtrain cl \[[#-]+\] \d+\/3000/);
-    expect(r.stdout).toContain('3000/3000');
-    expect(r.stdout).toMatch(/test\s+MSE .* -> .*lower/);
+  it('draws a progress bar on a terminal (a real pty, from node-pty) and ends with the summary', async () => {
+    const t = new TerminalSession(process.execPath, [CLI, 'train', net, task, '--steps', '3000']);
+    expect(await t.exited).toBe(0);
+    expect(t.output).toMatch(/\rtrain cl \[[#-]+\] \d+\/3000/);
+    expect(t.output).toContain('3000/3000');
+    expect(t.output).toMatch(/test\s+MSE .* -> .*lower/);
   });
 
   it('prints a summary without --json', () => {

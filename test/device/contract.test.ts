@@ -1,20 +1,14 @@
 /** The Board contract suite against every implementation (see boardContract.ts). */
 import { describe, it } from 'vitest';
 import { describeBoardContract } from './boardContract.js';
-import { haveSocat, inProcess, overMock, overPty, realBoard } from './harness.js';
+import { inProcess, overMock, overPty, realBoard } from './harness.js';
 
 describeBoardContract('in-process twin (penn-gen1)', inProcess('penn-gen1'));
 describeBoardContract('in-process twin (penn-gen2, gate edges)', inProcess('penn-gen2'));
 describeBoardContract('twin over the mock binding (penn-gen1)', overMock('penn-gen1'));
 describeBoardContract('twin over the mock binding (penn-gen2, gate edges)', overMock('penn-gen2'));
 
-if (haveSocat) {
-  describeBoardContract('twin over a real pty (socat)', overPty('penn-gen1'));
-} else {
-  describe.skip('Board contract: twin over a real pty — skipped: socat is not installed (apt-get install socat)', () => {
-    it('needs socat', () => undefined);
-  });
-}
+describeBoardContract('twin over a real pty', overPty('penn-gen1'));
 
 const port = process.env.CLLN_BOARD_PORT;
 if (port) {

@@ -3,10 +3,7 @@
  * resets (with and without a banner). The twin is ideal and seeded, so every result can be compared bit for bit
  * with a fault-free in-process run of the same calls.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import type { BoardEvent, RunFrame } from '../../src/device/Board.js';
@@ -17,8 +14,9 @@ import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import type { Board } from '../../src/device/Board.js';
 import { openSerialBoard, type SerialBoard } from '../../src/device/SerialBoard.js';
-import { createMockTwinPort, serveSerialPort } from '../../twins/TwinServer.js';
-import { haveSocat, mockBoard, MockBinding, mockPath, ptyBoard, until, type MockHandle, type PtyHandle } from './harness.js';
+import { createMockTwinPort } from '../../twins/TwinServer.js';
+import { servePty } from '../../twins/servePty.js';
+import { mockBoard, MockBinding, mockPath, ptyBoard, until, type MockHandle, type PtyHandle } from './harness.js';
 
 const SOURCES = new Map([[0, 4], [15, 0]]);
 const EDGES = new Map([[0, 10], [5, 80], [32, 3]]);
@@ -349,7 +347,7 @@ describe('serialport write queue (why every connection gets a fresh port object)
   });
 });
 
-describe.skipIf(!haveSocat)('serial host under faults (twin over a real pty)', () => {
+describe('serial host under faults (twin over a real pty)', () => {
   let h: PtyHandle | null = null;
   afterEach(async () => {
     await h?.cleanup();
@@ -386,32 +384,23 @@ describe.skipIf(!haveSocat)('serial host under faults (twin over a real pty)', (
   });
 
   it('the port path vanishing is a disconnect even while the port itself still works', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clln-vanish-'));
-    const dev = join(dir, 'dev');
-    const host = join(dir, 'host');
-    const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${host}`], { stdio: 'ignore' });
-    let served: Awaited<ReturnType<typeof serveSerialPort>> | null = null;
+    const served = await servePty(new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true }), { baud: 0 });
     let board: SerialBoard | null = null;
     try {
-      await until(() => existsSync(dev) && existsSync(host), 5000, 'socat links');
-      const core = new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true });
-      served = await serveSerialPort(dev, core, { baud: 0 });
-      board = await openSerialBoard(host, { watchPathMs: 50, reconnect: { baseMs: 50, maxMs: 100 } });
+      board = await openSerialBoard(served.path, { watchPathMs: 50, reconnect: { baseMs: 50, maxMs: 100 } });
       const events = record(board);
       await board.setSources(SOURCES);
-      const target = readlinkSync(host);
-      unlinkSync(host); // e.g. the by-id link of a USB adapter going away
+      const target = readlinkSync(served.path);
+      unlinkSync(served.path); // e.g. the by-id link of a USB adapter going away
       await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect');
       expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: expect.stringMatching(/vanished/) });
-      symlinkSync(target, host);
+      symlinkSync(target, served.path);
       await until(() => events.some((e) => e.type === 'state-restored'), 5000, 'reconnected');
       expect((await board.measure())[0]).toBeCloseTo(4, 2);
       expect(events.some((e) => e.type === 'reset-detected')).toBe(false); // same boot: restored all the same
     } finally {
       await board?.close();
-      await served?.close();
-      socat.kill();
-      rmSync(dir, { recursive: true, force: true });
+      await served.close();
     }
   });
 

@@ -1,16 +1,16 @@
 /**
  * Boards for the device tests: the in-process twin, the twin over the mock binding, the twin over a real pty
- * (socat), and a real board from CLLN_BOARD_PORT. Each factory returns the board, a cleanup, and probes into the
+ * (made in-process, twins/servePty.ts), and a real board from CLLN_BOARD_PORT. Each factory returns the board, a cleanup, and probes into the
  * device side where the transport allows (twin internals, or the board's own STAT).
  */
-import { spawnSync } from 'node:child_process';
 import { SerialPortMock } from 'serialport';
 import type { Board } from '../../src/device/Board.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { openSerialBoard, type SerialBoard, type SerialBoardOptions } from '../../src/device/SerialBoard.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
-import { createMockTwinPort, servePty, type MockTwin, type ServedTwin, type TwinServerOptions } from '../../twins/TwinServer.js';
+import { servePty, type ServedPty } from '../../twins/servePty.js';
+import { createMockTwinPort, type MockTwin, type TwinServerOptions } from '../../twins/TwinServer.js';
 
 /** What a contract or fault test gets. */
 export interface BoardUnderTest<B extends Board = Board> {
@@ -83,15 +83,12 @@ export function overMock(model = 'penn-gen1'): MakeBoard {
   return () => mockBoard({ model, server: { baud: 115200 }, serial: {} });
 }
 
-/** socat present? */
-export const haveSocat = spawnSync('socat', ['-V'], { stdio: 'ignore' }).status === 0;
-
 export interface PtyHandle extends BoardUnderTest<SerialBoard> {
-  served: ServedTwin;
+  served: ServedPty;
   core: TwinBoardCore;
 }
 
-/** The twin on a socat pty pair (served from this process), and a SerialBoard on the system binding. */
+/** The twin on a pseudo-terminal (served from this process), and a SerialBoard on the system binding. */
 export async function ptyBoard(opts: { model?: string; server?: TwinServerOptions; serial?: SerialBoardOptions } = {}): Promise<PtyHandle> {
   const core = twinCore(opts.model);
   const served = await servePty(core, { baud: 115200, ...opts.server });

@@ -1,97 +1,82 @@
 /**
- * Issue 7, points 4 and 5, end to end in a real terminal: `clln tui` on the pty twin inside tmux (CI=false for the
- * child: ink prints only the last frame when CI is set), keys sent with `tmux send-keys`, the screen read with
- * `tmux capture-pane`. The twin unplugs itself every few hundred commands: the dashboard must show the link down and
- * the retry countdown, and the run must go on without losing a step (checked in the run record).
+ * Issue 7, points 4 and 5, end to end in a real terminal, with no system tool (issue 11, points 6 and 8): `clln tui`
+ * on the pty twin, run in a pseudo-terminal from node-pty, its screen read by a headless xterm (TerminalSession.ts),
+ * keys written to the terminal. The child runs with CI=false (ink prints only the last frame when CI is set) and a
+ * private TMPDIR (where its twin keeps its pty link). The twin unplugs itself every 700 commands: the dashboard must
+ * show the link down and the retry countdown, then reconnect, and the run must go on without losing or doubling a
+ * step (checked in the run record). Every wait is for something on the screen or for the exit, never for a time.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { readRun } from '../../src/store/readRun.js';
+import { TerminalSession } from './TerminalSession.js';
 
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
-const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const ready = existsSync(CLI) && have('tmux') && have('socat');
-const session = `clln-e2e-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'clln-tui-'));
-
-function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', args, { encoding: 'utf8' });
-  return r.stdout ?? '';
-}
-function screen(): string {
-  return tmux('capture-pane', '-p', '-t', session);
-}
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-/** Wait until the screen matches, returning it; fails with the last screen after `ms`. */
-async function waitFor(re: RegExp, ms = 20000): Promise<string> {
-  const t0 = Date.now();
-  let s = '';
-  while (Date.now() - t0 < ms) {
-    s = screen();
-    if (re.test(s)) return s;
-    await sleep(100);
-  }
-  throw new Error(`screen never matched ${re}; last screen:\n${s}`);
-}
-function sessionAlive(): boolean {
-  return spawnSync('tmux', ['has-session', '-t', session]).status === 0;
-}
+let session: TerminalSession | null = null;
 
 afterAll(() => {
-  if (sessionAlive()) tmux('kill-session', '-t', session);
+  session?.kill();
+  rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!ready)('clln tui in a real terminal (tmux), on the pty twin', () => {
+/** The step count in the footer while it shows `state` (e.g. `paused  step 12/2000`), or null. */
+function stepWhile(state: string, screen: string): number | null {
+  const m = new RegExp(`\\b${state}\\s+step (\\d+)/\\d+`).exec(screen);
+  return m ? Number(m[1]) : null;
+}
+
+describe.skipIf(!existsSync(CLI))('clln tui in a real terminal (node-pty + headless xterm), on the pty twin', () => {
   it('draws the panels, obeys the keys, shows an unplug with its countdown, loses no step, quits cleanly', async () => {
     const run = join(dir, 'run.jsonl');
-    const cmd = [
-      'env', 'CI=false', process.execPath, CLI, 'tui', '--board', 'pty', '--twin-baud', '1000000', '--steps', '300',
-      '--eval-every', '50', '--record', run, '--twin-faults', 'unplug-every=700,unplug-ms=2500',
-    ].map((a) => `'${a}'`).join(' ');
-    tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '45', `${cmd}; echo EXIT=$?; sleep 30`);
-    // the panels
-    let s = await waitFor(/5e1f0001/);
-    s = await waitFor(/space/);
+    const twinTmp = join(dir, 'tmp');
+    mkdirSync(twinTmp);
+    // more steps than the test can take: the run is still active when it quits, so quitting asks first
+    const args = [CLI, 'tui', '--board', 'pty', '--twin-baud', '1000000', '--steps', '100000', '--eval-every', '50', '--record', run, '--twin-faults', 'unplug-every=700,unplug-ms=2500'];
+    const t = new TerminalSession(process.execPath, args, { cols: 150, rows: 45, env: { ...process.env, CI: 'false', TMPDIR: twinTmp } });
+    session = t;
+    // a failure (a timeout too) shows where the dashboard was
+    onTestFailed(() => {
+      console.error(`clln tui: waiting for ${t.waitingFor ?? 'nothing'}; last screen\n${t.screen()}`);
+    });
+    // the panels: the board's identity, the keys, the run going, the live check's residuals
+    await t.waitFor(/5e1f0001/);
+    const s = await t.waitFor(/space/);
     expect(s).toMatch(/clln-twin-1\.0\.0/);
-    // pause: the state shows paused; a single step moves the step count by one
-    await waitFor(/running/);
-    // the live consistency check's residuals, as fractions of the alarm thresholds
-    await waitFor(/residuals V \d/);
-    tmux('send-keys', '-t', session, ' ');
-    s = await waitFor(/paused/);
-    const stepOf = (x: string): number => Number(/(\d+)\s*\/\s*300/.exec(x)?.[1] ?? NaN);
-    await sleep(300);
-    const before = stepOf(screen());
-    tmux('send-keys', '-t', session, 's');
-    await sleep(1500);
-    expect(stepOf(await waitFor(/paused/))).toBe(before + 1);
-    // resume, then the unplug: the link goes down with a countdown, and comes back
-    tmux('send-keys', '-t', session, ' ');
-    await waitFor(/running/);
-    s = await waitFor(/retry in \d+ ?s/i, 60000);
-    expect(s).toMatch(/reconnecting|disconnected/i);
-    await waitFor(/connected/, 30000);
+    await t.waitFor(/running/);
+    await t.waitFor(/residuals V \d/);
+    // pause: once the step in flight is done the footer says paused; a single step moves the count by exactly one
+    t.press(' ');
+    const before = stepWhile('paused', await t.waitFor((x) => stepWhile('paused', x) !== null))!;
+    t.press('s');
+    const after = stepWhile('paused', await t.waitFor((x) => (stepWhile('paused', x) ?? before) !== before))!;
+    expect(after).toBe(before + 1);
+    // resume; the twin pulls the plug: the link goes down with a countdown, then comes back (the countdown is on
+    // screen for a moment only, so it is looked for in everything drawn since the resume)
+    const resumedAt = t.output.length;
+    t.press(' ');
+    await t.waitFor(/running/);
+    expect(await t.waitForOutput(/retry in \d+ ?s/i, resumedAt)).toMatch(/reconnecting, retry in \d+s/);
+    await t.waitFor(/● connected/);
+    await t.waitFor(/running/);
     // quit while running asks first; 'n' keeps running; q + y stops cleanly
-    tmux('send-keys', '-t', session, 'q');
-    await waitFor(/Quit while the run is active\?/);
-    tmux('send-keys', '-t', session, 'n');
-    await sleep(500);
-    expect(screen()).not.toMatch(/Quit while the run is active\?/);
-    tmux('send-keys', '-t', session, 'q');
-    await waitFor(/Quit while the run is active\?/);
-    tmux('send-keys', '-t', session, 'y');
-    s = await waitFor(/EXIT=\d+/, 60000);
-    expect(s).toMatch(/EXIT=0/);
+    t.press('q');
+    await t.waitFor(/Quit while the run is active\?/);
+    t.press('n');
+    await t.waitFor((x) => !/Quit while the run is active\?/.test(x));
+    t.press('q');
+    await t.waitFor(/Quit while the run is active\?/);
+    t.press('y');
+    expect(await t.exited).toBe(0);
     // the record: every step done is recorded exactly once, in order, and the run ended properly
     const rec = readRun(run);
     const steps = rec.events.map((e) => (e.data as { step: number }).step);
-    expect(steps.length).toBeGreaterThan(before + 1);
+    expect(steps.length).toBeGreaterThan(after);
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i));
     expect(rec.stop?.exit_status).toBe('success');
+    // the twin the dashboard started went with it, and took its pty link and folder along
+    expect(readdirSync(twinTmp).filter((e) => e.startsWith('clln-twin-'))).toEqual([]);
   }, 240000);
 });

@@ -447,6 +447,29 @@ describe('App', () => {
     await press('q');
     expect(cmds).toEqual(['quit-confirm']);
   });
+
+  it('judges a key by the state drawn last, even when it comes before React has run its effects', async () => {
+    // ink re-subscribes a key handler in a passive effect, which React runs in a later task than the render that drew
+    // the new state: on a busy machine a key typed at the new screen can come first, and must not be judged against
+    // the state before
+    const state$ = new BehaviorSubject<ReturnType<typeof lattice>>({ ...lattice(), run: { ...lattice().run, state: 'pausing' } });
+    const cmds: DashboardCommand[] = [];
+    const r = render(<App state$={state$} onCommand={(c) => void cmds.push(c)} columns={120} rows={40} />);
+    await settle();
+    // one event-loop turn at a time until the new state is on the screen; the key goes in at once (as a user's
+    // would in the same turn on a loaded machine), before the turn in which React runs the effects
+    const drawn = async (re: RegExp): Promise<void> => {
+      while (!re.test(frameOf(r))) await new Promise<void>((res) => setImmediate(res));
+    };
+    state$.next({ ...lattice(), run: { ...lattice().run, state: 'paused' } });
+    await drawn(/paused\s+step/);
+    r.stdin.write('s');
+    state$.next({ ...lattice(), run: { ...lattice().run, state: 'running', confirmQuit: true } });
+    await drawn(/Quit while the run is active\?/);
+    r.stdin.write('y');
+    await settle();
+    expect(cmds).toEqual(['step', 'quit-confirm']);
+  });
 });
 
 describe('key decisions', () => {

@@ -1,22 +1,31 @@
+/**
+ * The twin's server (framing, pacing, faults) and its transports: an in-memory link, the mock binding, a real
+ * pseudo-terminal, and `clln twin serve`. No test waits for or measures wall-clock time: pacing, run steps and
+ * unplug durations run on a virtual clock (ManualTimers), and everything else waits for the event it needs (a line,
+ * a 'close', an 'unplugged' / 'plugged' event, a child's exit).
+ */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { constants as fsConstants, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ReadStream } from 'node:tty';
 import { SerialPort, SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, LineDecoder, parseReply } from '../../firmware-protocol/codec.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
+import { openPseudoTerminal } from '../../twins/PseudoTerminal.js';
+import { servePty } from '../../twins/servePty.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { TwinFirmware } from '../../twins/TwinFirmware.js';
-import { createMockTwinPort, NO_FAULTS, parseFaults, type ServedTwin, servePty, TwinServer, twinMockBinding } from '../../twins/TwinServer.js';
+import { createMockTwinPort, NO_FAULTS, parseFaults, serveSerialPort, TwinServer, twinMockBinding, type TwinServerOptions } from '../../twins/TwinServer.js';
+import { ManualTimers } from './ManualTimers.js';
 
 const gen1 = loadBoardModel('penn-gen1');
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Host side of a link: frames out, decoded bodies in. */
+/** Host side of a link: frames out, decoded bodies in; waits resolve on arrival (no timeouts: the test's bounds it). */
 class Host {
   readonly decoder = new LineDecoder();
   readonly lines: string[] = [];
@@ -29,23 +38,27 @@ class Host {
     this.waiters = [];
     for (const f of w) f();
   }
-  /** Send a command with a new SEQ; resolve with the reply body for it. */
-  async request(text: string, timeoutMs = 3000): Promise<string> {
-    this.seq++;
-    const seq = this.seq;
-    this.write(encodeFrame(`${seq} ${text}`));
-    return this.waitFor((b) => b.startsWith(`${seq} `), timeoutMs);
+  /** The SEQ for the next command (taken). */
+  nextSeq(): number {
+    return ++this.seq;
   }
-  async waitFor(pred: (b: string) => boolean, timeoutMs = 3000): Promise<string> {
-    const t0 = Date.now();
+  /** Send a command with a new SEQ. */
+  send(text: string): number {
+    const seq = this.nextSeq();
+    this.write(encodeFrame(`${seq} ${text}`));
+    return seq;
+  }
+  /** Send a command with a new SEQ; resolve with the reply body for it. */
+  async request(text: string): Promise<string> {
+    const seq = this.send(text);
+    return this.waitFor((b) => b.startsWith(`${seq} `));
+  }
+  /** The first received line matching `pred` (taken out of `lines`), as soon as it is there. */
+  async waitFor(pred: (b: string) => boolean): Promise<string> {
     for (;;) {
       const i = this.lines.findIndex(pred);
       if (i >= 0) return this.lines.splice(i, 1)[0];
-      if (Date.now() - t0 > timeoutMs) throw new Error(`timeout; got ${JSON.stringify(this.lines)}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 20);
-      });
+      await new Promise<void>((r) => this.waiters.push(r));
     }
   }
 }
@@ -61,6 +74,31 @@ function hostOn(port: SerialPort): Host {
   const h = new Host((s) => port.write(s));
   port.on('data', (d: Buffer) => h.data(d));
   return h;
+}
+
+function closeLater(port: SerialPort): void {
+  cleanup.push(() => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())));
+}
+
+/**
+ * A host on the bare terminal device: opened without setting any terminal mode, read and written by libuv on the main
+ * thread. `closed` resolves when the device ends (a hang-up) or fails.
+ */
+function rawHost(path: string): { host: Host; closed: Promise<void> } {
+  const stream = new ReadStream(openSync(path, fsConstants.O_RDWR | fsConstants.O_NOCTTY));
+  stream.on('error', () => {}); // EIO after a hang-up: the 'close' that follows is what counts
+  const closed = new Promise<void>((r) => stream.once('close', () => r()));
+  cleanup.push(() => {
+    stream.destroy();
+  });
+  const host = new Host((s) => stream.write(s));
+  stream.on('data', (d: Buffer) => host.data(d));
+  return { host, closed };
+}
+
+/** Re-check `pred` on every turn of the event loop until it holds (the test's timeout bounds the wait). */
+async function until(pred: () => boolean): Promise<void> {
+  while (!pred()) await new Promise((r) => setImmediate(r));
 }
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -80,19 +118,27 @@ describe('parseFaults', () => {
   });
 });
 
-describe('TwinServer over an in-memory link', () => {
-  function serve(faults: string, seed = 0): { server: TwinServer; host: Host } {
+describe('TwinServer over an in-memory link (virtual clock)', () => {
+  /** A server on a ManualTimers clock; every write is recorded with its virtual time. */
+  function serve(opts: TwinServerOptions & { banner?: boolean } = {}): { server: TwinServer; host: Host; timers: ManualTimers; writes: { at: number; bytes: number }[] } {
+    const timers = new ManualTimers();
     const fw = new TwinFirmware(new TwinBoardCore(gen1, { ideal: true }));
-    const server = new TwinServer(fw, { baud: 0, faults, seed, stepMs: 0 });
-    let host!: Host;
-    host = new Host((s) => server.input(Buffer.from(s, 'latin1')));
-    server.attach((b) => host.data(b), { banner: true });
+    const server = new TwinServer(fw, { baud: 0, stepMs: 0, ...opts, timers });
+    const writes: { at: number; bytes: number }[] = [];
+    const host = new Host((s) => server.input(Buffer.from(s, 'latin1')));
+    server.attach(
+      (b) => {
+        writes.push({ at: timers.now(), bytes: b.length });
+        host.data(b);
+      },
+      { banner: opts.banner ?? true },
+    );
     cleanup.push(() => server.close());
-    return { server, host };
+    return { server, host, timers, writes };
   }
 
   it('answers frames, counts bad input in STAT, sends the banner on attach', async () => {
-    const { server, host } = serve('');
+    const { server, host } = serve();
     expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.1 board=penn-gen1 boot=1');
     expect(await host.request('PING')).toBe('1 OK');
     server.input('1 PING*0000\n'); // bad CRC: no reply, counted
@@ -102,64 +148,62 @@ describe('TwinServer over an in-memory link', () => {
     expect(server.stats.commands).toBe(2);
   });
 
-  it('streams an autonomous run as credits arrive', async () => {
-    const { host } = serve('');
+  it('streams an autonomous run as credits arrive, never beyond them', async () => {
+    const { host, timers } = serve();
     await host.request('SCHED BEGIN steps=4 examples=1 src=0 tgt=9 eta=0.5');
     await host.request('SCHED EX 0 in=4 out=1');
     await host.request('SCHED END');
     expect(await host.request('RUN')).toBe('4 OK steps=4');
-    await sleep(20);
+    timers.advance(10_000);
     expect(host.lines.filter((l) => l.startsWith('! FRAME'))).toEqual([]);
     expect(await host.request('GRANT 3')).toBe('5 OK credits=3');
-    for (let s = 0; s < 3; s++) await host.waitFor((b) => b.startsWith(`! FRAME ${s} `));
-    await sleep(20);
+    timers.advance(0);
+    expect(host.lines.filter((l) => l.startsWith('! FRAME')).map((l) => l.split(' ')[2])).toEqual(['0', '1', '2']);
+    timers.advance(10_000);
     expect(host.lines.some((l) => l.startsWith('! FRAME 3'))).toBe(false);
     await host.request('GRANT 1');
+    timers.advance(0);
     await host.waitFor((b) => b.startsWith('! FRAME 3 '));
     expect(await host.waitFor((b) => b.startsWith('! DONE'))).toBe('! DONE steps=4');
   });
 
-  it('garble=1 corrupts every reply, drop=1 loses every reply', async () => {
-    const g = serve('garble=1');
-    g.host.write(encodeFrame('1 ID'));
-    // wait for both lines (banner, reply) rather than a fixed time: a loaded CI machine may be slow
-    for (let t = 0; t < 200 && g.server.stats.garbledBytes < 2; t++) await sleep(10);
-    await sleep(10);
+  it('garble=1 corrupts every line, drop=1 loses every line', () => {
+    const g = serve({ faults: 'garble=1' });
+    g.host.send('ID');
     expect(g.host.lines).toEqual([]);
     expect(g.server.stats.garbledBytes).toBe(2); // banner and reply, one corrupted byte each
     // a flipped line feed merges lines, a flip into a line feed splits one: either way nothing valid arrives
     const c = g.host.decoder.counters;
     expect(c.crc + c.garbage + c.overlong + (g.host.decoder.pending > 0 ? 1 : 0)).toBeGreaterThan(0);
-    const d = serve('drop=1');
-    d.host.write(encodeFrame('1 ID'));
-    await sleep(10);
+    const d = serve({ faults: 'drop=1' });
+    d.host.send('ID');
     expect(d.host.lines).toEqual([]);
     expect(d.server.stats.droppedLines).toBe(2); // banner and reply
     expect(d.server.stats.linesSent).toBe(0);
   });
 
-  it('garble and drop rates are about what was asked, and seeded', async () => {
-    const lost = async (seed: number): Promise<number[]> => {
-      const { host } = serve('garble=0.002,drop=0.05', seed);
-      await host.waitFor(() => true).catch(() => '');
+  it('garble and drop rates are about what was asked, and seeded', () => {
+    const lost = (seed: number): number[] => {
+      const { host } = serve({ faults: 'garble=0.002,drop=0.05', seed });
+      host.lines.length = 0;
       const missing: number[] = [];
       for (let i = 1; i <= 300; i++) {
-        host.write(encodeFrame(`${i} PING`));
+        host.send('PING');
         if (!host.lines.includes(`${i} OK`)) missing.push(i);
         host.lines.length = 0;
       }
       return missing;
     };
-    const a = await lost(1);
+    const a = lost(1);
     // per reply: P(lost) = 1 - (1 - 0.05) * (1 - 0.002) ~ 0.052, about 16 of 300
     expect(a.length).toBeGreaterThan(8);
     expect(a.length).toBeLessThan(40);
-    expect(await lost(1)).toEqual(a);
-    expect(await lost(2)).not.toEqual(a);
+    expect(lost(1)).toEqual(a);
+    expect(lost(2)).not.toEqual(a);
   });
 
   it('reset-every=N reboots after every N-th command (banner, boot counter, state lost)', async () => {
-    const { host } = serve('reset-every=3');
+    const { host } = serve({ faults: 'reset-every=3' });
     await host.waitFor((b) => b.startsWith('! BOOT'));
     await host.request('ESET 0:7');
     await host.request('PING');
@@ -167,6 +211,57 @@ describe('TwinServer over an in-memory link', () => {
     expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=2$/);
     expect(await host.request('EGET')).toMatch(/^4 OK 50,/);
     expect(await host.request('STAT')).toMatch(/boot=2 /);
+  });
+
+  it('paces a reply at the baud rate: it starts once the command has arrived and takes 10 bit times per byte', () => {
+    const baud = 9600;
+    const { host, timers, writes } = serve({ baud, banner: false });
+    const command = encodeFrame('1 TOPO');
+    host.write(command);
+    const reply = encodeFrame(new TwinFirmware(new TwinBoardCore(gen1, { ideal: true })).receive('1 TOPO')[0]);
+    const due = ((command.length + reply.length) * 10 * 1000) / baud; // ms: the command in, then the reply out
+    timers.advance(due * (1 - 1e-9));
+    expect(writes).toEqual([]);
+    timers.advance(due * 1e-9);
+    expect(writes).toEqual([{ at: due, bytes: reply.length }]);
+    expect(host.lines).toEqual([reply.slice(0, -6)]);
+  });
+
+  it('sends queued lines back to back: each starts when the previous one has left the UART', () => {
+    const baud = 115200;
+    const { host, timers, writes } = serve({ baud, banner: false, faults: 'reset-every=1' });
+    const command = encodeFrame('1 PING');
+    host.write(command); // the reply, then (the spontaneous reset) the banner, queued at the same moment
+    timers.advance(1000);
+    const ms = (bytes: number): number => (bytes * 10 * 1000) / baud;
+    expect(writes.length).toBe(2);
+    expect(writes[0].at).toBeCloseTo(ms(command.length + writes[0].bytes), 9);
+    expect(writes[1].at).toBeCloseTo(ms(command.length + writes[0].bytes + writes[1].bytes), 9);
+    expect(host.lines[0]).toBe('1 OK');
+    expect(host.lines[1]).toMatch(/^! BOOT .* boot=2$/);
+  });
+
+  it('steps an autonomous run at stepMs on the board clock, catching up when the timer fires late', async () => {
+    const stepMs = 4;
+    const { host, timers } = serve({ stepMs });
+    await host.request('SCHED BEGIN steps=20 examples=1 src=0 tgt=9 eta=0.5');
+    await host.request('SCHED EX 0 in=4 out=1');
+    await host.request('SCHED END');
+    await host.request('RUN');
+    await host.request('GRANT 20');
+    const frames = (): number => host.lines.filter((l) => l.startsWith('! FRAME')).length;
+    // on time: one step per stepMs
+    timers.advance(stepMs * (1 - 1e-9));
+    expect(frames()).toBe(0);
+    timers.advance(stepMs * 1e-9);
+    expect(frames()).toBe(1);
+    timers.advance(stepMs);
+    expect(frames()).toBe(2);
+    // a timer that fires 5 steps late (the event loop was busy) catches up at once: the step rate is the board's
+    timers.advanceLate(5 * stepMs);
+    expect(frames()).toBe(7);
+    timers.advance(stepMs);
+    expect(frames()).toBe(8);
   });
 });
 
@@ -179,7 +274,7 @@ describe('mock binding transport', () => {
     const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
     cleanup.push(() => twin.close());
     const port = await openPort(path, twinMockBinding);
-    cleanup.push(() => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())));
+    closeLater(port);
     const host = hostOn(port);
     const id = await host.request('ID');
     expect(parseReply(id)).toMatchObject({ kind: 'ok', seq: 1 });
@@ -196,7 +291,7 @@ describe('mock binding transport', () => {
     const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
     cleanup.push(() => twin.close());
     const a = new SerialPortMock({ path, baudRate: 115200 });
-    await new Promise((r) => a.on('open', r));
+    await once(a, 'open');
     const ha = new Host((s) => a.write(s));
     a.on('data', (d: Buffer) => ha.data(d));
     expect(await ha.request('PING')).toBe('1 OK');
@@ -209,38 +304,27 @@ describe('mock binding transport', () => {
     await new Promise<void>((r) => b.close(() => r()));
   });
 
-  it('paces replies at the baud rate', async () => {
+  it('unplug: the host port closes with a disconnect, open fails for unplug-ms (virtual), then the board is back rebooted', async () => {
     const path = mockPath();
-    const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 9600 });
+    const timers = new ManualTimers();
+    const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=150', timers });
     cleanup.push(() => twin.close());
     const port = await openPort(path, twinMockBinding);
-    cleanup.push(() => new Promise<void>((r) => (port.isOpen ? port.close(() => r()) : r())));
-    const host = hostOn(port);
-    const t0 = performance.now();
-    const reply = await host.request('TOPO');
-    const ms = performance.now() - t0;
-    const expected = ((reply.length + 6) * 10 * 1000) / 9600;
-    expect(ms).toBeGreaterThan(0.9 * expected);
-    expect(ms).toBeLessThan(expected + 300);
-  });
-
-  it('unplug: the host port closes with a disconnect, open fails, then the board is back rebooted', async () => {
-    const path = mockPath();
-    const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=150' });
-    cleanup.push(() => twin.close());
-    const port = await openPort(path, twinMockBinding);
-    const closed = new Promise<Error | null>((r) => port.on('close', (e: Error | null) => r(e)));
+    const closed = once(port, 'close') as Promise<[Error | null]>;
     const host = hostOn(port);
     await host.request('ESET 0:3');
-    expect(await host.request('PING')).toBe('2 OK'); // the 2nd command's reply still arrives
-    const err = await closed;
+    expect(await host.request('PING')).toBe('2 OK'); // the 2nd command's reply went out before the plug is pulled
+    timers.advance(0); // the unplug fires
+    const [err] = await closed;
     expect((err as { disconnected?: boolean } | null)?.disconnected).toBe(true);
     expect(twin.unplugged).toBe(true);
     await expect(openPort(path, twinMockBinding)).rejects.toThrow(/does not exist/);
-    await sleep(200);
+    timers.advance(149);
+    expect(twin.unplugged).toBe(true);
+    timers.advance(1);
     expect(twin.unplugged).toBe(false);
     const p2 = await openPort(path, twinMockBinding);
-    cleanup.push(() => new Promise<void>((r) => (p2.isOpen ? p2.close(() => r()) : r())));
+    closeLater(p2);
     const h2 = hostOn(p2);
     expect(await h2.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=2$/);
     expect(await h2.request('EGET')).toMatch(/^1 OK 50,/);
@@ -248,34 +332,89 @@ describe('mock binding transport', () => {
   });
 });
 
-describe('pty transport (socat)', () => {
-  it('serves on a pty: the host opens the path, ID answers; an unplug removes the path and it comes back', async () => {
-    // a long unplug and generous waits: the whole suite loads both cores, and a short window could be missed
-    const served: ServedTwin = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=1500' });
+describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
+  it('serves on a pty: the host opens the path, ID answers; an unplug hangs up the host and removes the path, which comes back', async () => {
+    const timers = new ManualTimers();
+    const served = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=1500', timers });
     cleanup.push(() => served.close());
     expect(existsSync(served.path)).toBe(true);
-    const port = await openPort(served.path);
-    const closed = new Promise<void>((r) => port.on('close', () => r()));
-    port.on('error', () => {});
-    const host = hostOn(port);
-    const id = await host.request('ID');
+    // a host on the bare terminal device (libuv reads it on the main thread and reports end-of-file; serialport,
+    // which the serial host uses, keeps re-reading a hung-up device and leaves the disconnect to its path watch)
+    const first = rawHost(served.path);
+    const id = await first.host.request('ID');
     expect(parseReply(id)).toMatchObject({ kind: 'ok', seq: 1 });
     expect(id).toContain('board=penn-gen1');
-    expect(await host.request('PING')).toBe('2 OK');
-    // unplugged: the path disappears, the host's port fails
-    const t0 = Date.now();
-    while (existsSync(served.path) && Date.now() - t0 < 5000) await sleep(10);
+    // the plug is pulled only when the virtual clock moves, so the 2nd command's reply arrives first
+    expect(await first.host.request('PING')).toBe('2 OK');
+    const unplugged = once(served.events, 'unplugged');
+    timers.advance(0);
+    await unplugged;
     expect(existsSync(served.path)).toBe(false);
-    await Promise.race([closed, sleep(5000)]);
-    expect(port.isOpen).toBe(false);
-    // and comes back
-    while (!existsSync(served.path) && Date.now() - t0 < 15000) await sleep(10);
+    await first.closed; // the hang-up reaches the open host port: end of file, the port closes
+    const plugged = once(served.events, 'plugged');
+    timers.advance(1499);
+    expect(existsSync(served.path)).toBe(false);
+    timers.advance(1);
+    await plugged;
     expect(existsSync(served.path)).toBe(true);
-    await sleep(50);
     const p2 = await openPort(served.path);
-    cleanup.push(() => new Promise<void>((r) => (p2.isOpen ? p2.close(() => r()) : r())));
+    closeLater(p2);
     const h2 = hostOn(p2);
     expect(await h2.request('STAT')).toMatch(/^1 OK boot=2 /);
+    expect(served.server.stats.unplugs).toBe(1);
+  });
+
+  it('the slave is raw before any host opens it: the banner is not echoed back to the twin, nothing is translated', async () => {
+    const served = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
+    cleanup.push(() => served.close());
+    // a host that sets no terminal mode of its own (serialport would make the line raw itself, and flush it)
+    const { host } = rawHost(served.path);
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=1$/);
+    // CR LF in: a cooked line would turn the CR into a second line feed (an empty line) and echo the frame
+    host.write(encodeFrame(`${host.nextSeq()} PING`).replace('\n', '\r\n'));
+    expect(await host.waitFor((b) => b.startsWith('1 '))).toBe('1 OK');
+    expect(await host.request('STAT')).toMatch(/^2 OK boot=1 crc=0 overlong=0 garbage=0 /);
+    expect(host.lines).toEqual([]); // no echo of our own frames
+    expect(served.server.stats.commands).toBe(2); // the twin never read its own banner back
+  });
+
+  it('a host that stops reading does not stall the twin: it keeps taking commands, and every reply arrives later', async () => {
+    const served = await servePty(new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
+    cleanup.push(() => served.close());
+    const port = await openPort(served.path);
+    closeLater(port);
+    port.pause(); // read nothing: the replies pile up in the pty (far more than its buffer holds)
+    const N = 20_000;
+    let frames = '';
+    for (let i = 1; i <= N; i++) frames += encodeFrame(`${i} PING`);
+    port.write(frames);
+    await until(() => served.server.stats.commands === N);
+    const host = hostOn(port);
+    port.resume();
+    expect(await host.waitFor((b) => b === `${N} OK`)).toBe(`${N} OK`);
+    expect(host.lines.length).toBe(N - 1);
+    expect(host.lines.every((l, i) => l === `${i + 1} OK`)).toBe(true);
+  });
+
+  it('serveSerialPort serves on an existing device; an unplug closes it for unplug-ms (virtual) and opens it again', async () => {
+    // the device: the slave of a pty made here; the host holds the master end
+    let host!: Host;
+    const pt = await openPseudoTerminal({ onData: (d) => host.data(d) });
+    cleanup.push(() => pt.close());
+    host = new Host((s) => pt.write(Buffer.from(s, 'latin1')));
+    const timers = new ManualTimers();
+    const served = await serveSerialPort(pt.slavePath, new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=100', timers });
+    cleanup.push(() => served.close());
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=1$/);
+    expect(await host.request('ID')).toContain('board=penn-gen1');
+    expect(await host.request('PING')).toBe('2 OK');
+    timers.advance(0); // the unplug: the twin closes the device once the reply has gone out ...
+    await until(() => timers.size > 0); // ... and then waits unplug-ms to open it again
+    timers.advance(99);
+    expect(served.server.attached).toBe(false);
+    timers.advance(1);
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=2$/); // back, rebooted
+    expect(await host.request('STAT')).toMatch(/^3 OK boot=2 /);
   });
 
   it('refuses a --link path that exists, and leaves it alone', async () => {
@@ -289,21 +428,18 @@ describe('pty transport (socat)', () => {
 
   it.skipIf(!existsSync(CLI))('clln twin serve --pty prints READY <path>; the path answers ID; SIGTERM cleans up', async () => {
     const child = spawn(process.execPath, [CLI, 'twin', 'serve', '--board', 'penn-gen2', '--pty', '--seed', '3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
     cleanup.push(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     let out = '';
     const path = await new Promise<string>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`no READY line: ${out}`)), 8000);
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /^READY (\S+)$/m.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          res(m[1]);
-        }
+        if (m) res(m[1]);
       });
-      child.once('exit', (code) => rej(new Error(`exited ${code}`)));
+      void exited.then(([code]) => rej(new Error(`exited ${code} before READY: ${out}`)));
     });
     const port = await openPort(path);
     const host = hostOn(port);
@@ -311,9 +447,8 @@ describe('pty transport (socat)', () => {
     expect(id).toMatch(/^1 OK proto=1\.1 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
     expect(id).toContain('edge=gate,0,5');
     await new Promise<void>((r) => port.close(() => r()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect((await exited)[0]).toBe(0);
     expect(existsSync(path)).toBe(false);
   });
 });

@@ -8,12 +8,14 @@ import type { Io } from '../Io.js';
 
 export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty [--link PATH]] [--seed S] [--ideal]
                 [--faults SPEC] [--baud 115200] [--step-ms MS]
-  Run a simulated board (twin) that speaks the board protocol on a serial line, until SIGINT or SIGTERM.
+  Run a simulated board (twin) that speaks the board protocol on a serial line, until SIGINT or SIGTERM
+  (then it removes its pty link and exits 0; a twin killed outright leaves a folder the next one removes).
   Prints 'READY <path>' on stdout once the host can open <path> (with --port: the device the twin opened).
   --board    a model name (penn-gen1, penn-gen2: twins/models/NAME.json) or a clln.board/1 file
-  --pty      (default) make a pseudo-terminal pair with socat; the host opens the printed path,
-             which disappears while an unplug fault lasts. --link PATH chooses that path
-  --port     serve on an existing serial device (e.g. one end of a socat pty pair)
+  --pty      (default) serve on a new pseudo-terminal (made in-process, no system tool needed); the host
+             opens the printed path, a link that disappears while an unplug fault lasts. --link PATH
+             chooses that path
+  --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
@@ -22,7 +24,8 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
              link goes away for unplug-ms (board rebooted when it comes back)
   --baud     output pacing, 10 bit times per byte (default 115200; 0 = unpaced)
   --step-ms  time per step of an autonomous run (default from the model's sample rate)
-  --exit-with-parent  stop when standard input closes (used when a host spawns the twin, so it dies with it)`;
+  --exit-with-parent  stop when standard input closes or standard output breaks (used when a host spawns
+             the twin, so that it goes, cleaned up, when the host dies, even by kill -9)`;
 
 export async function twin(argv: string[], io: Io): Promise<number> {
   const p = parse('twin', argv, {
@@ -53,51 +56,85 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   const stepText = str(p, 'step-ms');
   const stepMs = stepText === undefined ? undefined : Number(stepText);
   if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
-  // loaded on demand: it pulls in serialport's native binding, which no other command needs
-  const { parseFaults, servePty, serveSerialPort } = await import('../../../twins/TwinServer.js');
-  const faults = parseFaults(str(p, 'faults') ?? '');
-  const model = loadBoardModel(board);
-  const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true });
-  const firmware = new TwinFirmware(core);
-  const log = (msg: string): void => {
-    io.stderr.write(`clln twin: ${msg}\n`);
+  const faultsText = str(p, 'faults') ?? '';
+  const exitWithParent = p.values['exit-with-parent'] === true;
+
+  // Stop requests are taken from here on, before anything is made that would need cleaning up: SIGINT, SIGTERM, and
+  // with --exit-with-parent the end of standard input (the parent holds it open; it closes when the parent dies, even
+  // by kill -9) or a broken standard output. A request during start-up lets the start finish, then cleans up
+  // without printing READY.
+  let stopRequested = false;
+  let wake: (() => void) | null = null;
+  const requestStop = (): void => {
+    stopRequested = true;
+    wake?.();
   };
-  const opts = { baud, faults, seed, stepMs, log };
-  let served: ServedTwin;
-  if (portPath !== undefined) {
-    try {
-      served = await serveSerialPort(portPath, firmware, opts);
-    } catch (e) {
-      throw new InvalidInputError({ source: '--port' }, `cannot open ${portPath}: ${(e as Error).message}`, 'give the path of an existing serial device or pty');
+  const outputGone = (): void => {
+    if (exitWithParent) requestStop();
+  };
+  process.on('SIGINT', requestStop);
+  process.on('SIGTERM', requestStop);
+  // Writes to a closed pipe fail with EPIPE as an 'error' event, which would otherwise end the process uncleaned.
+  // These two stay for the life of the process: the last log line may fail after the command has returned.
+  io.stdout.on('error', outputGone);
+  io.stderr.on('error', outputGone);
+  if (exitWithParent) {
+    process.stdin.on('end', requestStop);
+    process.stdin.on('close', requestStop);
+    process.stdin.resume();
+  }
+  let served: ServedTwin | null = null;
+  try {
+    // loaded on demand: they pull in the serial port's and the pty's native bindings, which no other command needs
+    const { parseFaults, serveSerialPort } = await import('../../../twins/TwinServer.js');
+    const { servePty } = await import('../../../twins/servePty.js');
+    const faults = parseFaults(faultsText);
+    const model = loadBoardModel(board);
+    const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true });
+    const firmware = new TwinFirmware(core);
+    const log = (msg: string): void => {
+      io.stderr.write(`clln twin: ${msg}\n`);
+    };
+    const opts = { baud, faults, seed, stepMs, log };
+    if (portPath !== undefined) {
+      try {
+        served = await serveSerialPort(portPath, firmware, opts);
+      } catch (e) {
+        throw new InvalidInputError({ source: '--port' }, `cannot open ${portPath}: ${(e as Error).message}`, 'give the path of an existing serial device or pty');
+      }
+    } else {
+      try {
+        served = await servePty(firmware, { ...opts, link });
+      } catch (e) {
+        if (e instanceof InvalidInputError) throw e;
+        throw new CllnError(`cannot make a pseudo-terminal: ${(e as Error).message}`);
+      }
     }
-  } else {
-    try {
-      served = await servePty(firmware, { ...opts, link });
-    } catch (e) {
-      if (e instanceof InvalidInputError) throw e;
-      throw new CllnError(`cannot make a pseudo-terminal: ${(e as Error).message}`);
+    if (!stopRequested) {
+      io.stdout.write(`READY ${served.path}\n`);
+      log(`${model.name} (${model.nodes} nodes, ${model.edges.length} ${model.edge.kind} edges) on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (stopRequested) resolve();
+      });
+    }
+    const s = served.server.stats;
+    await served.close();
+    served = null;
+    log(`stopped: ${s.commands} commands, ${s.resets} resets, ${s.unplugs} unplugs, ${s.droppedLines} lines dropped, ${s.garbledBytes} bytes garbled`);
+    return 0;
+  } finally {
+    // on an error too: nothing of ours may outlive the command
+    await served?.close();
+    // the handlers stay until the twin is cleaned up, so that a second signal cannot cut the cleanup short; then
+    // nothing may keep the process alive (a resumed stdin would, and the signals would be ignored)
+    process.off('SIGINT', requestStop);
+    process.off('SIGTERM', requestStop);
+    if (exitWithParent) {
+      process.stdin.off('end', requestStop);
+      process.stdin.off('close', requestStop);
+      process.stdin.pause();
+      (process.stdin as { unref?: () => void }).unref?.();
     }
   }
-  io.stdout.write(`READY ${served.path}\n`);
-  log(`${model.name} (${model.nodes} nodes, ${model.edges.length} ${model.edge.kind} edges) on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    if (p.values['exit-with-parent'] === true) {
-      // the parent holds our stdin open; when it dies (even by kill -9) the pipe closes and the twin goes too,
-      // instead of lingering with its socat
-      process.stdin.on('end', stop);
-      process.stdin.on('close', stop);
-      process.stdin.resume();
-    }
-  });
-  await served.close();
-  const s = served.server.stats;
-  log(`stopped: ${s.commands} commands, ${s.resets} resets, ${s.unplugs} unplugs, ${s.droppedLines} lines dropped, ${s.garbledBytes} bytes garbled`);
-  return 0;
 }

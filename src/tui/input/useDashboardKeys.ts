@@ -12,6 +12,7 @@
  * other times it is still passed on, so that the session can say why it will not calibrate now.
  */
 import { useInput, type Key } from 'ink';
+import { useCallback, useLayoutEffect, useRef } from 'react';
 import { isFinal, type RunState } from '../../pipeline/runControl.js';
 
 /** What a run key asks for. */
@@ -117,9 +118,25 @@ export interface RunKeysOptions extends RunKeyContext {
   onQuitCancel(): void;
 }
 
+/**
+ * The latest value of `value`, for a key handler to read when a key arrives. ink subscribes a new handler in a
+ * passive effect, which React runs after the render that drew the new state, so a handler that closed over the
+ * render's values would judge a key typed at the new screen by the state before it (on a busy machine: a key lost).
+ * The ref is updated in a layout effect, in the same task as the render and its output.
+ */
+function useLatest<T>(value: T): { readonly current: T } {
+  const ref = useRef(value);
+  useLayoutEffect(() => {
+    ref.current = value;
+  });
+  return ref;
+}
+
 /** Space, s, a, q and y/n: see {@link runKeyAction}. */
-export function useRunKeys(o: RunKeysOptions): void {
-  useInput((input, key) => {
+export function useRunKeys(options: RunKeysOptions): void {
+  const latest = useLatest(options);
+  const onKey = useCallback((input: string, key: Key) => {
+    const o = latest.current;
     switch (runKeyAction(input, key, o)) {
       case 'pause-resume':
         return o.onPauseResume();
@@ -136,7 +153,8 @@ export function useRunKeys(o: RunKeysOptions): void {
       case null:
         return;
     }
-  });
+  }, [latest]);
+  useInput(onKey);
 }
 
 export interface ActionKeysOptions {
@@ -147,10 +165,13 @@ export interface ActionKeysOptions {
 }
 
 /** c and d: see {@link actionKeyAction}. */
-export function useActionKeys(o: ActionKeysOptions): void {
-  useInput((input, key) => {
+export function useActionKeys(options: ActionKeysOptions): void {
+  const latest = useLatest(options);
+  const onKey = useCallback((input: string, key: Key) => {
+    const o = latest.current;
     const a = actionKeyAction(input, key, o);
     if (a === 'calibrate') o.onCalibrate();
     else if (a === 'diagnose') o.onDiagnose();
-  });
+  }, [latest]);
+  useInput(onKey);
 }

@@ -1,0 +1,115 @@
+/**
+ * The dependency rules of DESIGN.md, checked from the imports of the shipped code (src/, twins/, firmware-protocol/,
+ * bench/): static and dynamic imports and require() calls with a literal specifier.
+ *
+ * - Layers point one way: cli, tui -> pipeline -> device, calibration, diagnostics -> physics (never upwards).
+ * - physics and diagnostics import nothing with I/O.
+ * - twins never imports src/device.
+ * - Only src/device and twins import serialport (and its @serialport/* packages).
+ * - Only twins imports node-pty (@lydell/node-pty: the pty twin's pseudo-terminal); tests may too.
+ * - Test-only packages (@xterm/headless, vitest, ...) are never imported by shipped code.
+ *
+ * Not checked here (DESIGN: "only code that starts a twin imports twins/"): several CLI commands import twins/ for
+ * board models (check, calibrate, diagnose, network, tui, trainBoard) today.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(__dirname, '..');
+const SHIPPED = ['src', 'twins', 'firmware-protocol', 'bench'];
+
+interface Import {
+  file: string; // relative to the root, with /
+  spec: string;
+  /** For a relative import, the imported path relative to the root, with /; else null. */
+  target: string | null;
+}
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (/\.(ts|tsx)$/.test(e) && !e.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const SPEC = /\b(?:from\s*|import\s*\(\s*|import\s+|require\s*\(\s*)['"]([^'"]+)['"]/g;
+
+function imports(): Import[] {
+  const out: Import[] = [];
+  for (const top of SHIPPED) {
+    for (const f of files(join(ROOT, top))) {
+      const text = readFileSync(f, 'utf8');
+      const file = relative(ROOT, f).split(sep).join('/');
+      for (const m of text.matchAll(SPEC)) {
+        const spec = m[1];
+        const target = spec.startsWith('.') ? relative(ROOT, resolve(dirname(f), spec)).split(sep).join('/') : null;
+        out.push({ file, spec, target });
+      }
+    }
+  }
+  return out;
+}
+
+const all = imports();
+
+/** The package name of a bare specifier (`@scope/name/sub` -> `@scope/name`). */
+function pkg(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+const LAYER: Record<string, number> = { cli: 3, tui: 3, pipeline: 2, device: 1, calibration: 1, diagnostics: 1, physics: 0 };
+
+function layerOf(path: string): string | null {
+  const m = /^src\/([^/]+)\//.exec(path);
+  return m && m[1] in LAYER ? m[1] : null;
+}
+
+function violations(pred: (i: Import) => boolean): string[] {
+  return all.filter(pred).map((i) => `${i.file} imports ${i.spec}`);
+}
+
+describe('dependency rules (DESIGN.md)', () => {
+  it('finds the imports it checks', () => {
+    expect(all.length).toBeGreaterThan(300);
+    expect(all.some((i) => i.file === 'twins/PseudoTerminal.ts' && pkg(i.spec) === '@lydell/node-pty')).toBe(true);
+  });
+
+  it('layers point one way: cli, tui -> pipeline -> device, calibration, diagnostics -> physics', () => {
+    expect(
+      violations((i) => {
+        const from = layerOf(i.file);
+        const to = i.target && layerOf(i.target);
+        return !!from && !!to && LAYER[to] > LAYER[from];
+      }),
+    ).toEqual([]);
+  });
+
+  it('physics and diagnostics import nothing with I/O', () => {
+    const io = /^(node:)?(fs|fs\/promises|child_process|net|http|https|dgram|tty|worker_threads|readline)$/;
+    expect(violations((i) => /^src\/(physics|diagnostics)\//.test(i.file) && i.target === null && (io.test(i.spec) || /serialport|node-pty/.test(i.spec)))).toEqual([]);
+  });
+
+  it('twins never imports src/device', () => {
+    expect(violations((i) => i.file.startsWith('twins/') && !!i.target?.startsWith('src/device/'))).toEqual([]);
+  });
+
+  it('only src/device and twins import serialport', () => {
+    expect(violations((i) => i.target === null && /^(serialport|@serialport\/)/.test(i.spec) && !/^(src\/device|twins)\//.test(i.file))).toEqual([]);
+  });
+
+  it('only twins imports node-pty (the pty twin); tests may', () => {
+    expect(violations((i) => i.target === null && /node-pty/.test(pkg(i.spec)) && !i.file.startsWith('twins/'))).toEqual([]);
+  });
+
+  it('shipped code imports no test-only package', () => {
+    const devOnly = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies);
+    // type-only packages are erased at build time
+    const runtime = devOnly.filter((d) => !d.startsWith('@types/') && d !== 'typescript');
+    expect(violations((i) => i.target === null && runtime.includes(pkg(i.spec)) && !i.file.startsWith('bench/'))).toEqual([]);
+  });
+});
