@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { BoardDisconnectedError, InvalidInputError } from '../../src/errors.js';
 import type { Board, BoardIdentity, RunFrame, Schedule } from '../../src/device/Board.js';
-import type { BoardUnderTest, MakeBoard } from './harness.js';
+import { until, type BoardUnderTest, type MakeBoard } from './harness.js';
 
 export interface ContractOptions {
   /** How far a driven or clamped node's reading may be from its commanded voltage (V). Default 1.5 ADC LSB. */
@@ -277,9 +277,7 @@ export function describeBoardContract(name: string, makeBoard: MakeBoard, option
           .runSchedule({ steps: 100_000, sources: [hi, gnd], targets: [probe], examples: [{ in: [volts(id, 0.8), volts(id, 0)], out: [volts(id, 0.2)] }], eta: 0.5 }, 4)
           .subscribe({ next: (f) => frames.push(f.step), error: resolve, complete: () => resolve('completed') }),
       );
-      const t0 = Date.now();
-      while (frames.length < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
-      expect(frames.length).toBeGreaterThanOrEqual(2);
+      await until(() => frames.length >= 2, 'two frames of the run');
       await board.close();
       expect(await run).toBeInstanceOf(BoardDisconnectedError);
       expect(completed).toBe(true);

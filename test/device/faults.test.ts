@@ -134,7 +134,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
       () => null,
       (e: unknown) => ({ e, resends: log.filter((b) => / MEAS /.test(b)).length }),
     );
-    await until(() => log.filter((b) => / MEAS /.test(b)).length >= 2, 2000, 'a resent MEAS');
+    await until(() => log.filter((b) => / MEAS /.test(b)).length >= 2, 'a resent MEAS');
     const inFlight = log[log.length - 1];
     const sentBeforeUnplug = log.filter((b) => / MEAS /.test(b)).length;
     h.twin.unplug(150);
@@ -144,7 +144,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
     expect(r!.resends).toBe(sentBeforeUnplug);
     const nBefore = log.length;
     h.twin.server.faults.drop = 0;
-    await until(() => events.some((e) => e.type === 'state-restored'), 5000, 'state restored');
+    await until(() => events.some((e) => e.type === 'state-restored'), 'state restored');
     // the board came back rebooted: detected by the boot counter, state put back
     expect(h.twin.core.bootCount).toBe(bootBefore + 1);
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['disconnected', 'reconnecting', 'connected', 'reset-detected', 'state-restored']));
@@ -170,7 +170,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
     const events = record(h.board);
     await h.board.setSources(SOURCES);
     h.twin.unplug(200);
-    await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect seen');
+    await until(() => events.some((e) => e.type === 'disconnected'), 'disconnect seen');
     const v = await h.board.measure();
     // it waited for the link: by the time it resolved, the host had reconnected and put the state back
     const types = events.map((e) => e.type);
@@ -184,9 +184,9 @@ describe('serial host under faults (twin over the mock binding)', () => {
     const events = record(h.board);
     await h.board.setSources(SOURCES);
     h.twin.unplug(400);
-    await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect seen');
+    await until(() => events.some((e) => e.type === 'disconnected'), 'disconnect seen');
     await expect(h.board.measure()).rejects.toThrow(/gave up reconnecting .* after 3 attempts/);
-    await until(() => !h!.twin.unplugged, 2000, 'twin back');
+    await until(() => !h!.twin.unplugged, 'twin back');
     const v = await h.board.measure();
     expect(v[0]).toBeCloseTo(4, 2);
   });
@@ -222,7 +222,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
       const run = firstValueFrom(
         h.board.runSchedule({ steps: 500, sources: [0, 15], targets: [5], examples: [{ in: [4, 0], out: [1] }], eta: 0.5 }, 4).pipe(toArray()),
       );
-      await until(() => h!.twin.core.stats.steps >= 5, 3000, 'run started');
+      await until(() => h!.twin.core.stats.steps >= 5, 'run started');
       const bodies = h.twin.firmware.reboot();
       if (banner) h.twin.server['sendAll'](bodies);
       await expect(run).rejects.toThrow(/reset during the run/);
@@ -376,7 +376,7 @@ describe('serial host under faults (twin over a real pty)', () => {
     expect(failure!.retries).toBe(0);
     const nAtUnplug = log.length;
     const inFlight = log[nAtUnplug - 1];
-    await until(() => events.some((e) => e.type === 'state-restored'), 8000, 'state restored');
+    await until(() => events.some((e) => e.type === 'state-restored'), 'state restored');
     expect(events.some((e) => e.type === 'reset-detected')).toBe(true); // the twin lost power with the link
     expect(Array.from(h.core.edgeSettings())).toEqual(edges);
     expect(h.core.activeSources()).toEqual(new Map([[0, 4], [15, 0]]));
@@ -393,10 +393,10 @@ describe('serial host under faults (twin over a real pty)', () => {
       await board.setSources(SOURCES);
       const target = readlinkSync(served.path);
       unlinkSync(served.path); // e.g. the by-id link of a USB adapter going away
-      await until(() => events.some((e) => e.type === 'disconnected'), 2000, 'disconnect');
+      await until(() => events.some((e) => e.type === 'disconnected'), 'disconnect');
       expect(events.find((e) => e.type === 'disconnected')).toMatchObject({ reason: expect.stringMatching(/vanished/) });
       symlinkSync(target, served.path);
-      await until(() => events.some((e) => e.type === 'state-restored'), 5000, 'reconnected');
+      await until(() => events.some((e) => e.type === 'state-restored'), 'reconnected');
       expect((await board.measure())[0]).toBeCloseTo(4, 2);
       expect(events.some((e) => e.type === 'reset-detected')).toBe(false); // same boot: restored all the same
     } finally {
