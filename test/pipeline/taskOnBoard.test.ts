@@ -71,3 +71,20 @@ describe('clln train --board: the same refusal, exit 2, naming the task file', (
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('clln train --board: the report does not claim checks it did not make', () => {
+  const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
+  it('device-stepped: no per-step consistency verdict (the board reports only the targets); host-stepped: the alarm count', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clln-report-'));
+    const net = join(dir, 'net.json');
+    execFileSync(process.execPath, [CLI, 'network', 'board', 'penn-gen1', '--out', net]);
+    const task = join(dir, 'task.json');
+    writeFileSync(task, JSON.stringify({ format: 'clln.task/1', sources: [0, 3], ground: [15], targets: [9, 10], train: [{ in: [1, 2], out: [0.5, 1] }] }));
+    const run = (update: string, json: boolean) =>
+      spawnSync(process.execPath, [CLI, 'train', net, task, '--board', 'twin', '--update', update, '--steps', '3', '--no-record', ...(json ? ['--json'] : [])], { encoding: 'utf8', cwd: dir });
+    expect(JSON.parse(run('device', true).stdout).alarms).toBeNull();
+    expect(run('device', false).stdout).toMatch(/consistency not checked per step \(device-stepped/);
+    expect(JSON.parse(run('host', true).stdout).alarms).toBe(0);
+    expect(run('host', false).stdout).toMatch(/consistency with the Laplacian: 0 alarm\(s\)/);
+  });
+});

@@ -216,7 +216,7 @@ export async function runAndReport(
   const plan = engine.plan;
   const view =
     !labels.json && io.stderr.isTTY
-      ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep, alarms: checker !== undefined })
+      ? new TrainProgress(io.stderr, plan.steps, `train ${plan.update}@${id.model}`, { startDone: plan.startStep, alarms: checker !== undefined && plan.update === 'host' })
       : undefined;
   let firstAlarm: string | undefined;
   let warned = false;
@@ -274,7 +274,8 @@ export async function runAndReport(
         test_mse: Number.isFinite(r.testMse) ? r.testMse : null,
         redone_steps: r.redoneSteps,
         stop_reason: r.reason,
-        alarms: checker ? r.alarms : null,
+        // device-stepped steps report only the targets' voltages, which cannot be checked node by node
+        alarms: checker && plan.update === 'host' ? r.alarms : null,
         run: labels.recordPath,
         calibration: calibration ? calibration.summary() : null,
       }) + '\n',
@@ -286,7 +287,11 @@ export async function runAndReport(
         `  train MSE ${r.initialTrainMse.toExponential(3)} -> ${r.trainMse.toExponential(3)} V^2`,
         ...(plan.task.test.length ? [`  test  MSE ${r.initialTestMse.toExponential(3)} -> ${r.testMse.toExponential(3)} V^2`] : []),
         ...(r.redoneSteps ? [`  ${r.redoneSteps} step(s) redone after link trouble`] : []),
-        ...(checker ? [`  consistency with the Laplacian: ${r.alarms} alarm(s)${firstAlarm ? `; first: ${firstAlarm}` : ''}`] : ['  consistency not checked (board model unknown)']),
+        ...(!checker
+          ? ['  consistency not checked (board model unknown)']
+          : plan.update === 'device'
+            ? ['  consistency not checked per step (device-stepped: the board reports only the targets\' free voltages)']
+            : [`  consistency with the Laplacian: ${r.alarms} alarm(s)${firstAlarm ? `; first: ${firstAlarm}` : ''}`]),
         ...(labels.recordPath ? [`  run recorded in ${labels.recordPath}`] : []),
       ].join('\n') + '\n',
     );

@@ -19,7 +19,7 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
-             garble = probability per sent byte of a flipped bit, drop = probability per sent line of
+             garble = probability per sent line of one flipped bit, drop = probability per sent line of
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
              link goes away for unplug-ms (board rebooted when it comes back)
   --baud     output pacing, 10 bit times per byte (default 115200; 0 = unpaced)
