@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { VERSION } from '../version.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { show } from '../errors.js';
@@ -84,8 +85,8 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   }
 }
 
-/** Package version, as recorded in run documents. */
-export const VERSION = '0.1.0';
+/** Package version, as recorded in run documents (from package.json). */
+export { VERSION };
 
 function isEntryPoint(): boolean {
   if (!process.argv[1]) return false;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { VERSION } from '../version.js';
 import type { BoardIdentity } from '../device/Board.js';
 import type { ConnectOptions } from '../device/connectBoard.js';
 import { InvalidInputError, show } from '../errors.js';
@@ -17,7 +18,7 @@ import type { StepRecordLayout } from './StepRecordLayout.js';
 import type { TrainingPlan } from './TrainingPlan.js';
 
 /** Software version written into every start document. */
-export const SOFTWARE_VERSION = '0.1.0';
+export const SOFTWARE_VERSION = VERSION;
 
 /** How the run reached its board: enough to connect again on resume. */
 export interface BoardConnection extends TwinConnectOptions {

@@ -162,3 +162,14 @@ describe('clln', () => {
     expect(clln('help', 'train').stdout).toMatch(/--rule/);
   });
 });
+
+describe('clln --version', () => {
+  it('prints the version of package.json (one source of truth), and run records carry the same', async () => {
+    const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
+    const r = clln('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+    const { SOFTWARE_VERSION } = await import('../../src/pipeline/runRecord.js');
+    expect(SOFTWARE_VERSION).toBe(pkg.version);
+  });
+});
