@@ -135,7 +135,7 @@ export function kind(value: unknown): string {
 }
 
 /** The allowed key nearest to `key` by edit distance, if it is close (at most 2 edits, or a case change). */
-function closest(key: string, allowed: readonly string[]): string | undefined {
+export function closest(key: string, allowed: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const a of allowed) {

@@ -21,20 +21,9 @@ import { show } from '../errors.js';
 import type { Network } from '../physics/Network.js';
 import type { Example, Task } from '../physics/Task.js';
 import { assertConnected } from './connectivity.js';
-import {
-  child,
-  entries,
-  expectArray,
-  expectFinite,
-  expectFormat,
-  expectKnownKeys,
-  expectNodeId,
-  expectObject,
-  expectPresent,
-  fail,
-} from './jsonChecks.js';
+import { child, entries, expectFormat, expectNodeId, expectObject, fail } from './jsonChecks.js';
+import { checkAgainstSchema } from './schemaCheck.js';
 import { readJsonFile, writeJsonFile } from './jsonFile.js';
-import { MAX_EXAMPLES, MAX_NETWORK_NODES } from './limits.js';
 
 export type { Example, Task } from '../physics/Task.js';
 
@@ -57,7 +46,6 @@ export interface TaskJson {
   test: ExampleJson[];
 }
 
-const FIELDS = ['format', 'sources', 'ground', 'targets', 'train', 'test'] as const;
 const ROLES = [
   { key: 'sources', noun: 'source' },
   { key: 'ground', noun: 'ground node' },
@@ -84,22 +72,19 @@ export function parseTask(json: unknown, source: string, network: Network, netwo
 function parseTaskDocument(json: unknown, source: string, network: Network | undefined, networkSource?: string): Task {
   const doc = expectObject(json, source, undefined, 'a task file');
   expectFormat(doc, TASK_FORMAT, source);
-  expectKnownKeys(doc, FIELDS, source, undefined);
+  // Structure (types, required and known fields, counts, limits) is the schema's; what follows is what a schema
+  // cannot say: node ids against the network, one role per node, example lengths against the roles, connectivity.
+  checkAgainstSchema(doc, TASK_FORMAT, source);
+  const file = doc as unknown as Partial<TaskJson> & Pick<TaskJson, 'sources' | 'ground' | 'targets' | 'train'>;
   const netName = networkSource ?? (network?.name ? `network ${show(network.name)}` : 'the network');
 
   // Node roles: each node at most once over all three lists.
   const roleOf = new Map<number, string>(); // node -> field where it was first listed
   const lists: Int32Array[] = [];
   for (const { key, noun } of ROLES) {
-    const raw = expectArray(
-      expectPresent(doc, key, source, undefined, `add "${key}": [...], the ${noun} node ids (may be [])`),
-      source,
-      key,
-      `write "${key}" as a list of node ids, e.g. [0, 3]`,
-    );
-    const most = network?.nodes ?? MAX_NETWORK_NODES;
-    if (raw.length > most) {
-      fail(source, key, `lists ${raw.length} nodes, but a node has only one role and ${network ? `${netName} has ${most} nodes` : `a network has at most ${most}`}`, `list each node once`);
+    const raw = file[key];
+    if (network && raw.length > network.nodes) {
+      fail(source, key, `lists ${raw.length} nodes, but a node has only one role and ${netName} has ${network.nodes} nodes`, `list each node once`);
     }
     const ids = new Int32Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
@@ -131,13 +116,9 @@ function parseTaskDocument(json: unknown, source: string, network: Network | und
       'list at least one node in "sources" or "ground"',
     );
   }
-  if (targets.length === 0) {
-    fail(source, 'targets', 'must list at least one node: a task without targets has nothing to learn', 'list the output node ids in "targets"');
-  }
 
-  const trainRaw = expectPresent(doc, 'train', source, undefined, 'add "train": [{"in": [...], "out": [...]}, ...]');
-  const train = parseExamples(trainRaw, 'train', true, sources.length, targets.length, source);
-  const test = doc.test === undefined ? [] : parseExamples(doc.test, 'test', false, sources.length, targets.length, source);
+  const train = parseExamples(file.train, 'train', sources.length, targets.length, source);
+  const test = file.test === undefined ? [] : parseExamples(file.test, 'test', sources.length, targets.length, source);
 
   if (network) {
     const imposed = new Int32Array(sources.length + ground.length);
@@ -180,48 +161,21 @@ export function writeTaskFile(path: string, task: Task, network?: Network, netwo
   writeJsonFile(path, json);
 }
 
-function parseExamples(
-  value: unknown,
-  key: 'train' | 'test',
-  nonEmpty: boolean,
-  nIn: number,
-  nOut: number,
-  source: string,
-): Example[] {
-  const shape = `{"in": [${nIn} source voltages], "out": [${nOut} target voltages]}`;
-  const raw = expectArray(value, source, key, `write "${key}" as a list of examples ${shape}`);
-  if (nonEmpty && raw.length === 0) {
-    fail(source, key, 'must contain at least one example, got []', `add examples ${shape}`);
-  }
-  if (raw.length > MAX_EXAMPLES) {
-    fail(source, key, `must contain at most ${MAX_EXAMPLES} examples (the limit of the format), got ${raw.length}`, 'use fewer examples');
-  }
+function parseExamples(raw: ExampleJson[], key: 'train' | 'test', nIn: number, nOut: number, source: string): Example[] {
   const out: Example[] = [];
   for (let i = 0; i < raw.length; i++) {
     const field = child(key, i);
-    const ex = expectObject(raw[i], source, field, 'an example');
-    expectKnownKeys(ex, ['in', 'out'], source, field);
     out.push({
-      in: parseVoltages(ex, 'in', nIn, `one voltage per source; "sources" has ${nIn}`, field, source),
-      out: parseVoltages(ex, 'out', nOut, `one voltage per target; "targets" has ${nOut}`, field, source),
+      in: voltages(raw[i].in, 'in', nIn, `one voltage per source; "sources" has ${nIn}`, field, source),
+      out: voltages(raw[i].out, 'out', nOut, `one voltage per target; "targets" has ${nOut}`, field, source),
     });
   }
   return out;
 }
 
-function parseVoltages(
-  ex: Record<string, unknown>,
-  key: 'in' | 'out',
-  length: number,
-  rule: string,
-  parent: string,
-  source: string,
-): Float64Array {
-  const field = child(parent, key);
-  const fix = `give "${key}" as ${length} finite voltages in volts (${rule})`;
-  const raw = expectArray(expectPresent(ex, key, source, parent, fix), source, field, fix);
-  if (raw.length !== length) fail(source, field, `must have ${entries(length)} (${rule}), got ${raw.length}`, fix);
-  const v = new Float64Array(length);
-  for (let j = 0; j < length; j++) v[j] = expectFinite(raw[j], source, child(field, j), fix);
-  return v;
+function voltages(raw: number[], key: 'in' | 'out', length: number, rule: string, parent: string, source: string): Float64Array {
+  if (raw.length !== length) {
+    fail(source, child(parent, key), `must have ${entries(length)} (${rule}), got ${raw.length}`, `give "${key}" as ${length} finite voltages in volts (${rule})`);
+  }
+  return Float64Array.from(raw);
 }

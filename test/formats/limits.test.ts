@@ -116,16 +116,16 @@ describe('the readers refuse one past each limit, naming the field and the limit
     expectInvalid(() => parseNetwork({ ...square, nodes: L.MAX_NETWORK_NODES + 1 }, 'n.json'), 'nodes', `at most ${L.MAX_NETWORK_NODES}`);
     expectInvalid(() => parseNetwork({ ...square, name: 'n'.repeat(L.MAX_NAME_LENGTH + 1) }, 'n.json'), 'name', `at most ${L.MAX_NAME_LENGTH} characters`);
     // the length is checked before any entry is looked at
-    expectInvalid(() => parseNetwork({ ...square, edges: new Array(L.MAX_NETWORK_EDGES + 1) }, 'n.json'), 'edges', `at most ${L.MAX_NETWORK_EDGES} edges`);
+    expectInvalid(() => parseNetwork({ ...square, edges: new Array(L.MAX_NETWORK_EDGES + 1) }, 'n.json'), 'edges', `at most ${L.MAX_NETWORK_EDGES} entries`);
     expectInvalid(() => parseNetwork({ ...square, taps: new Array(L.MAX_TAPS + 1) }, 'n.json'), 'taps', `at most ${L.MAX_TAPS} entries`);
   });
 
   it('task', () => {
     const net = parseNetwork(square, 'n.json');
     const doc = { format: 'clln.task/1', sources: [0], ground: [2], targets: [1], train: [{ in: [1], out: [0.5] }] };
-    expectInvalid(() => parseTask({ ...doc, train: new Array(L.MAX_EXAMPLES + 1) }, 't.json', net), 'train', `at most ${L.MAX_EXAMPLES} examples`);
-    expectInvalid(() => parseTask({ ...doc, test: new Array(L.MAX_EXAMPLES + 1) }, 't.json', net), 'test', `at most ${L.MAX_EXAMPLES} examples`);
-    expectInvalid(() => parseTask({ ...doc, targets: [1, 3, 1, 3, 1] }, 't.json', net), 'targets', 'has 4 nodes');
+    expectInvalid(() => parseTask({ ...doc, train: new Array(L.MAX_EXAMPLES + 1) }, 't.json', net), 'train', `at most ${L.MAX_EXAMPLES} entries`);
+    expectInvalid(() => parseTask({ ...doc, test: new Array(L.MAX_EXAMPLES + 1) }, 't.json', net), 'test', `at most ${L.MAX_EXAMPLES} entries`);
+    expectInvalid(() => parseTask({ ...doc, targets: [0, 1, 2, 3, 4] }, 't.json', net), 'targets', 'has 4 nodes');
   });
 
   it('board model', () => {

@@ -123,12 +123,12 @@ describe('parseNetwork: edges', () => {
   });
 
   it('rejects a negative node id', () => {
-    expectInvalid(() => parse(edges([0, 1], [-1, 2])), 'edges[1][0]', 'must be an integer in 0..3', '-1');
+    expectInvalid(() => parse(edges([0, 1], [-1, 2])), 'edges[1][0]', 'must be a node id (an integer >= 0', '-1');
   });
 
   it('rejects a non-integer node id', () => {
-    expectInvalid(() => parse(edges([0, 1.5])), 'edges[0][1]', 'must be an integer', '1.5');
-    expectInvalid(() => parse(edges(['0', 1])), 'edges[0][0]', 'must be an integer', '"0"');
+    expectInvalid(() => parse(edges([0, 1.5])), 'edges[0][1]', 'must be a node id (an integer', '1.5');
+    expectInvalid(() => parse(edges(['0', 1])), 'edges[0][0]', 'must be a node id (an integer', '"0"');
   });
 
   it('rejects an edge that is not a pair', () => {
@@ -151,7 +151,7 @@ describe('parseNetwork: edges', () => {
   it('rejects a missing, non-array or empty edge list', () => {
     expectInvalid(() => parse(without('edges')), 'edges', 'required field "edges" is missing');
     expectInvalid(() => parse(withField('edges', {})), 'edges', 'must be an array');
-    expectInvalid(() => parse(edges()), 'edges', 'at least one edge');
+    expectInvalid(() => parse(edges()), 'edges', 'at least 1 entry', 'got 0');
   });
 });
 
@@ -161,7 +161,7 @@ describe('parseNetwork: conductance', () => {
   });
 
   it('rejects zero and negative conductances', () => {
-    expectInvalid(() => parse(withField('conductance', [1e-3, 0, 1e-3, 1e-3])), 'conductance[1]', 'must be positive', 'got 0');
+    expectInvalid(() => parse(withField('conductance', [1e-3, 0, 1e-3, 1e-3])), 'conductance[1]', 'must be positive', 'got the number 0');
     expectInvalid(() => parse(withField('conductance', [1e-3, 1e-3, -1e-3, 1e-3])), 'conductance[2]', 'must be positive', '-0.001');
   });
 
@@ -171,7 +171,7 @@ describe('parseNetwork: conductance', () => {
   });
 
   it('rejects a conductance that is not a number', () => {
-    expectInvalid(() => parse(withField('conductance', [1e-3, '1e-3', 1e-3, 1e-3])), 'conductance[1]', 'must be a number');
+    expectInvalid(() => parse(withField('conductance', [1e-3, '1e-3', 1e-3, 1e-3])), 'conductance[1]', 'must be positive (> 0 S) and finite', 'the string');
   });
 
   it('rejects a missing conductance list', () => {
@@ -195,9 +195,9 @@ describe('parseNetwork: bounds', () => {
   });
 
   it('rejects bounds that are not a pair of finite numbers', () => {
-    expectInvalid(() => parse(withField('bounds', [1e-5])), 'bounds', 'must have 2 entries');
+    expectInvalid(() => parse(withField('bounds', [1e-5])), 'bounds', 'must be a pair [k_min, k_max]');
     expectInvalid(() => parse(withField('bounds', [1e-5, Infinity])), 'bounds[1]', 'finite');
-    expectInvalid(() => parse(withField('bounds', 0.1)), 'bounds', 'must be an array');
+    expectInvalid(() => parse(withField('bounds', 0.1)), 'bounds', 'must be a pair [k_min, k_max]', 'the number 0.1');
   });
 });
 
@@ -212,7 +212,7 @@ describe('parseNetwork: positions', () => {
   });
 
   it('rejects a position that is not a pair', () => {
-    expectInvalid(() => parse(withField('positions', [[0, 0], [1, 0, 0], [1, 1], [0, 1]])), 'positions[1]', 'must be [x, y]');
+    expectInvalid(() => parse(withField('positions', [[0, 0], [1, 0, 0], [1, 1], [0, 1]])), 'positions[1]', 'must be a position [x, y]');
   });
 });
 

@@ -17,6 +17,9 @@ const networkSchema = load('clln.network-1.schema.json');
 const taskSchema = load('clln.task-1.schema.json');
 
 const ajv = new Ajv2020({ strict: true, allErrors: true });
+// clln's two annotations (src/formats/schemaCheck.ts): what a value must be, and the fix
+ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
+ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
 const validateNetwork = ajv.compile(networkSchema);
 const validateTask = ajv.compile(taskSchema);
 

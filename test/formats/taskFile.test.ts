@@ -93,7 +93,7 @@ describe('parseTask: document and format', () => {
   it('rejects a missing role list', () => {
     const d = doc();
     delete d.ground;
-    expectInvalid(() => parse(d), 'ground', 'required field "ground" is missing', '(may be [])');
+    expectInvalid(() => parse(d), 'ground', 'required field "ground" is missing', 'may be []');
   });
 });
 
@@ -103,9 +103,9 @@ describe('parseTask: node ids and roles', () => {
   });
 
   it('rejects a non-integer or negative node id', () => {
-    expectInvalid(() => parse(withField('targets', [2.5])), 'targets[0]', 'must be an integer', '2.5');
-    expectInvalid(() => parse(withField('ground', [-1])), 'ground[0]', 'must be an integer', '-1');
-    expectInvalid(() => parse(withField('ground', ['5'])), 'ground[0]', 'must be an integer', '"5"');
+    expectInvalid(() => parse(withField('targets', [2.5])), 'targets[0]', 'must be a node id (an integer', '2.5');
+    expectInvalid(() => parse(withField('ground', [-1])), 'ground[0]', 'must be a node id (an integer >= 0', '-1');
+    expectInvalid(() => parse(withField('ground', ['5'])), 'ground[0]', 'must be a node id (an integer', '"5"');
   });
 
   it('rejects a node that is both a source and a target', () => {
@@ -117,7 +117,7 @@ describe('parseTask: node ids and roles', () => {
   });
 
   it('rejects a node listed twice in one role', () => {
-    expectInvalid(() => parse(withField('sources', [0, 0])), 'sources[1]', 'node 0 is listed twice in "sources"', 'sources[0]');
+    expectInvalid(() => parse(withField('sources', [0, 0])), 'sources[1]', '0 is listed twice', 'also at sources[0]');
   });
 
   it('rejects a task with neither sources nor ground', () => {
@@ -130,13 +130,13 @@ describe('parseTask: node ids and roles', () => {
   });
 
   it('rejects a task without targets', () => {
-    expectInvalid(() => parse({ ...doc(), targets: [], train: [{ in: [0, 1], out: [] }], test: [] }), 'targets', 'at least one node');
+    expectInvalid(() => parse({ ...doc(), targets: [], train: [{ in: [0, 1], out: [] }], test: [] }), 'targets', 'at least 1 entry', 'nothing to learn');
   });
 });
 
 describe('parseTask: examples', () => {
   it('rejects an empty training set', () => {
-    expectInvalid(() => parse(withField('train', [])), 'train', 'at least one example', 'got []');
+    expectInvalid(() => parse(withField('train', [])), 'train', 'at least 1 entry', 'got 0');
   });
 
   it('rejects a missing training set', () => {
@@ -165,11 +165,11 @@ describe('parseTask: examples', () => {
   it('rejects non-finite voltages', () => {
     expectInvalid(() => parse(withField('train', [{ in: [Number.NaN, 0], out: [0] }])), 'train[0].in[0]', 'finite', 'NaN');
     expectInvalid(() => parse(withField('train', [{ in: [0, 0], out: [Infinity] }])), 'train[0].out[0]', 'finite', 'Infinity');
-    expectInvalid(() => parse(withField('train', [{ in: [0, '1'], out: [0] }])), 'train[0].in[1]', 'must be a number');
+    expectInvalid(() => parse(withField('train', [{ in: [0, '1'], out: [0] }])), 'train[0].in[1]', 'must be a finite number', 'the string "1"');
   });
 
   it('rejects an example that is not {in, out}', () => {
-    expectInvalid(() => parse(withField('train', [[0, 1]])), 'train[0]', 'must be a JSON object');
+    expectInvalid(() => parse(withField('train', [[0, 1]])), 'train[0]', 'must be an object', 'an array');
     expectInvalid(() => parse(withField('train', [{ input: [0, 1], out: [0] }])), 'train[0].input', 'unknown field "input"');
     expectInvalid(() => parse(withField('train', [{ in: [0, 1] }])), 'train[0].out', 'required field "out" is missing');
   });

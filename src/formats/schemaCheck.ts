@@ -1,0 +1,189 @@
+/**
+ * Structural validation of clln's JSON documents against the JSON Schemas the package ships
+ * (`src/formats/schemas/*.schema.json`), with ajv. The schema is the one statement of a format's structure (types,
+ * required and allowed fields, counts and ranges); readers call {@link checkAgainstSchema} once and then check only
+ * what a schema cannot say (node ids below the network's node count, one entry per edge, no duplicate edge, ...).
+ *
+ * Errors become one {@link InvalidInputError} naming the file, the JSON path in clln's style (`edges[3][1]`,
+ * `train[0].in`), the rule broken with the value found, and a fix. The rule is the schema node's `rule` annotation
+ * when it has one ("must be a positive integer, at most 200000 (the limit of the format), got 2.5"), else said from
+ * the keyword that failed; the fix is its `fix` annotation, else its description. (`rule` and `fix` are clln
+ * keywords, declared to ajv; other validators ignore them as unknown annotations.) ajv stops at the first error (`allErrors: false`), so a document with a million bad entries costs
+ * no more than one with a single bad entry, and every quoted value is bounded by `show()`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { InvalidInputError, show } from '../errors.js';
+import { packagePath } from '../packageFiles.js';
+import { child, closest, kind } from './jsonChecks.js';
+
+/** The shipped schemas, by the `format` string of the documents they describe. */
+export const SCHEMA_FILES = {
+  'clln.network/1': 'clln.network-1.schema.json',
+  'clln.task/1': 'clln.task-1.schema.json',
+  'clln.board/1': 'clln.board-1.schema.json',
+  'clln.calibration-plan/1': 'clln.calibration-plan-1.schema.json',
+  'clln.calibration/1': 'clln.calibration-1.schema.json',
+} as const;
+
+/** A format clln ships a schema for. */
+export type SchemaFormat = keyof typeof SCHEMA_FILES;
+
+/** Where the shipped schemas are (inside the installed package; found from this file, in the sources or in dist/). */
+export function schemasDir(): string {
+  return packagePath('src', 'formats', 'schemas');
+}
+
+/** One ajv instance for every schema: strict (a typo in a schema is an error), first error only, verbose (the failing schema node and value). */
+function newAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
+  // clln's annotations: what a value here must be, in words ("a positive integer, at most 200000"), and the fix a
+  // user should apply when it is not. Other validators ignore them as unknown annotations.
+  ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
+  return ajv;
+}
+
+let ajv: Ajv2020 | undefined;
+const compiled = new Map<SchemaFormat, ValidateFunction>();
+
+/** The compiled validator of a shipped schema (compiled on first use, then cached). */
+export function schemaValidator(format: SchemaFormat): ValidateFunction {
+  let v = compiled.get(format);
+  if (!v) {
+    ajv ??= newAjv();
+    const schema = JSON.parse(readFileSync(join(schemasDir(), SCHEMA_FILES[format]), 'utf8')) as object;
+    v = ajv.compile(schema);
+    compiled.set(format, v);
+  }
+  return v;
+}
+
+/**
+ * Check `doc` against the shipped schema of `format`.
+ * @param doc the value from `JSON.parse` (or a document built in memory)
+ * @param source where it came from (a file name), for the message
+ * @throws InvalidInputError at the first place the document breaks the schema
+ */
+export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: string): void {
+  const validate = schemaValidator(format);
+  if (validate(doc)) return;
+  const err = validate.errors?.[0];
+  if (!err) throw new InvalidInputError({ source }, `does not match the ${format} schema`, `see ${SCHEMA_FILES[format]}`);
+  throw schemaError(err, source, format);
+}
+
+/** The JSON path of an ajv instancePath (`/edges/3/1` -> `edges[3][1]`), in clln's style. */
+export function jsonPath(instancePath: string): string | undefined {
+  if (instancePath === '') return undefined;
+  let path: string | undefined;
+  for (const raw of instancePath.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path = /^(0|[1-9][0-9]*)$/.test(key) ? child(path, Number(key)) : child(path, key);
+  }
+  return path;
+}
+
+interface SchemaNode {
+  rule?: string;
+  fix?: string;
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+}
+
+function fixOf(node: SchemaNode | undefined, format: SchemaFormat): string {
+  if (node?.fix) return node.fix;
+  if (node?.description) return `the ${format} format says: ${node.description}`;
+  return `see the ${format} schema (${SCHEMA_FILES[format]})`;
+}
+
+/** The value found, for a message: `the number 2.5`, `the string "4"`, `null`, `an array [1, 2]`. */
+function found(data: unknown): string {
+  return data === null ? 'null' : `${kind(data)} ${show(data)}`;
+}
+
+function entriesText(n: number): string {
+  return n === 1 ? '1 entry' : `${n} entries`;
+}
+
+function schemaError(err: ErrorObject, source: string, format: SchemaFormat): InvalidInputError {
+  const at = jsonPath(err.instancePath);
+  const parent = err.parentSchema as SchemaNode | undefined;
+  const data: unknown = err.data;
+  const p = err.params as Record<string, unknown>;
+  const fail = (field: string | undefined, problem: string, fix: string): InvalidInputError =>
+    new InvalidInputError({ source, field }, problem, fix);
+  // A value that breaks a node with a stated rule is told that rule, whichever keyword caught it.
+  if (parent?.rule && err.keyword !== 'required' && err.keyword !== 'additionalProperties') {
+    return fail(at, `must be ${parent.rule}, got ${found(data)}`, fixOf(parent, format));
+  }
+  switch (err.keyword) {
+    case 'required': {
+      const key = String(p.missingProperty);
+      // A required field is most often missing because it is misspelt: an unknown field beside it is named instead.
+      if (typeof data === 'object' && data !== null) {
+        const known = Object.keys(parent?.properties ?? {});
+        const typo = Object.keys(data).find((k) => !known.includes(k));
+        if (typo !== undefined) {
+          const near = closest(typo, known);
+          return fail(
+            child(at, typo),
+            `unknown field ${show(typo)}; allowed fields are ${known.map((k) => show(k)).join(', ')}`,
+            near ? `did you mean ${show(near)}?` : `rename it to the missing required field ${show(key)}, or remove it`,
+          );
+        }
+      }
+      return fail(child(at, key), `required field ${show(key)} is missing`, fixOf(parent?.properties?.[key], format));
+    }
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys(parent?.properties ?? {});
+      const near = closest(key, allowed);
+      return fail(
+        child(at, key),
+        `unknown field ${show(key)}; allowed fields are ${allowed.map((k) => show(k)).join(', ')}`,
+        near ? `did you mean ${show(near)}? Otherwise remove it` : 'remove it',
+      );
+    }
+    case 'type': {
+      const want = String(p.type).split(',').map((t) => (t === 'integer' ? 'an integer' : t === 'array' || t === 'object' ? `an ${t}` : `a ${t}`));
+      return fail(at, `must be ${want.join(' or ')}, got ${found(data)}`, fixOf(parent, format));
+    }
+    case 'const':
+      return fail(at, `must be ${show(p.allowedValue)}, got ${show(data)}`, fixOf(parent, format));
+    case 'enum':
+      return fail(at, `must be one of ${(p.allowedValues as unknown[]).map((v) => show(v)).join(', ')}; got ${show(data)}`, fixOf(parent, format));
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return fail(at, `must be ${String(p.comparison)} ${String(p.limit)}, got ${show(data)}`, fixOf(parent, format));
+    case 'minItems':
+      return fail(at, `must have at least ${entriesText(Number(p.limit))}, got ${Array.isArray(data) ? data.length : show(data)}`, fixOf(parent, format));
+    case 'maxItems':
+      return fail(at, `must have at most ${entriesText(Number(p.limit))} (the limit of the format), got ${Array.isArray(data) ? data.length : show(data)}`, fixOf(parent, format));
+    case 'items':
+      return fail(at, `must have at most ${entriesText(Number(p.limit))}, got ${Array.isArray(data) ? data.length : show(data)}`, fixOf(parent, format));
+    case 'minLength':
+      return fail(at, `must be at least ${String(p.limit)} characters long, got ${typeof data === 'string' ? data.length : show(data)}`, fixOf(parent, format));
+    case 'maxLength':
+      return fail(at, `must be at most ${String(p.limit)} characters long, got ${typeof data === 'string' ? data.length : show(data)}`, fixOf(parent, format));
+    case 'uniqueItems': {
+      // ajv names the two equal entries; point at the later one, as a reader scanning the list meets it.
+      const [first, again] = [Number(p.j), Number(p.i)].sort((x, y) => x - y);
+      return fail(
+        child(at, again),
+        `${show((data as unknown[])[again])} is listed twice (also at ${child(at, first)}); each entry may appear once`,
+        fixOf(parent, format),
+      );
+    }
+    case 'pattern':
+      return fail(at, `must match ${show(p.pattern)}, got ${show(data)}`, fixOf(parent, format));
+    case 'multipleOf':
+      return fail(at, `must be a multiple of ${String(p.multipleOf)}, got ${show(data)}`, fixOf(parent, format));
+    default:
+      // oneOf/anyOf/if-then and the rest: ajv's own wording, still located and bounded.
+      return fail(at, `${err.message ?? 'does not match the schema'} (${err.keyword}), got ${show(data)}`, fixOf(parent, format));
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/errors.js';
+import { checkAgainstSchema, jsonPath, schemaValidator, SCHEMA_FILES, type SchemaFormat } from '../../src/formats/schemaCheck.js';
+
+function problem(doc: unknown, format: SchemaFormat = 'clln.network/1'): InvalidInputError {
+  try {
+    checkAgainstSchema(doc, format, 'f.json');
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidInputError);
+    return e as InvalidInputError;
+  }
+  throw new Error('expected the document to be refused');
+}
+
+const square = { format: 'clln.network/1', name: 'sq', nodes: 4, edges: [[0, 1], [1, 2], [2, 3], [3, 0]], conductance: [1, 1, 1, 1] };
+
+describe('checkAgainstSchema', () => {
+  it('compiles every shipped schema (strict mode: a typo in a schema is an error)', () => {
+    for (const f of Object.keys(SCHEMA_FILES) as SchemaFormat[]) expect(typeof schemaValidator(f)).toBe('function');
+  });
+
+  it('turns JSON pointers into clln paths', () => {
+    expect(jsonPath('')).toBeUndefined();
+    expect(jsonPath('/edges/3/1')).toBe('edges[3][1]');
+    expect(jsonPath('/train/0/in')).toBe('train[0].in');
+    expect(jsonPath('/a~1b/c~0d')).toBe('a/b.c~d');
+  });
+
+  it('accepts a valid document', () => {
+    expect(() => checkAgainstSchema(square, 'clln.network/1', 'f.json')).not.toThrow();
+  });
+
+  it('names the field, the rule from the schema, the value found and the fix', () => {
+    const e = problem({ ...square, nodes: 2.5 });
+    expect(e.source).toBe('f.json');
+    expect(e.field).toBe('nodes');
+    expect(e.problem).toBe('must be a positive integer, at most 200000 (the limit of the format), got the number 2.5');
+    expect(e.fix).toMatch(/number of nodes/);
+  });
+
+  it('says a missing field, and an unknown one with the nearest known name', () => {
+    const { name: _n, ...noName } = square;
+    expect(problem(noName).field).toBe('name');
+    expect(problem(noName).problem).toMatch(/required field "name" is missing/);
+    const typo = problem({ ...square, bonds: [1, 2] });
+    expect(typo.field).toBe('bonds');
+    expect(typo.fix).toMatch(/did you mean "bounds"/);
+    // a misspelt required field is reported as the misspelling, not as the missing field
+    const { conductance, ...rest } = square;
+    const mis = problem({ ...rest, conductances: conductance });
+    expect(mis.field).toBe('conductances');
+    expect(mis.fix).toMatch(/did you mean "conductance"/);
+  });
+
+  it('points at the second of two equal entries', () => {
+    const t = { format: 'clln.task/1', sources: [0, 1, 0], ground: [], targets: [2], train: [{ in: [0, 0, 0], out: [0] }] };
+    const e = problem(t, 'clln.task/1');
+    expect(e.field).toBe('sources[2]');
+    expect(e.problem).toMatch(/listed twice \(also at sources\[0\]\)/);
+  });
+
+  it('keeps the message short whatever the value (one paragraph, no echo of huge values)', () => {
+    const huge = 'x'.repeat(1_000_000);
+    const e = problem({ ...square, nodes: huge });
+    expect(e.message.length).toBeLessThan(600);
+    const many = problem({ ...square, edges: Array.from({ length: 1000 }, () => [0, 1, 2]) });
+    expect(many.field).toBe('edges[0]');
+    expect(many.message.length).toBeLessThan(600);
+  });
+});
