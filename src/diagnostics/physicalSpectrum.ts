@@ -1,6 +1,7 @@
 import { InvalidInputError, show } from '../errors.js';
 import { LaplacianSystem } from '../physics/LaplacianSystem.js';
 import type { Network } from '../physics/Network.js';
+import { imposedNodes, type Roles } from '../physics/Task.js';
 import { lanczos, type LanczosOptions } from './lanczos.js';
 import { symmetricEigen } from './symmetricEigen.js';
 
@@ -14,6 +15,11 @@ export interface SpectrumOptions {
    * that of H_FF over the other (free) nodes. Distinct, in [0, N). Default none: the full Laplacian H.
    */
   imposed?: ArrayLike<number>;
+  /**
+   * Instead of `imposed`: the task whose free state is meant. Its sources and ground are imposed (the targets are free
+   * in the free state), i.e. the same as `imposed: imposedNodes(task)`. Give one of `task` and `imposed`, not both.
+   */
+  task?: Roles;
   /**
    * 'lowest' / 'highest': the k smallest / largest eigenpairs; 'all': every one (dense only). Default 'all' when
    * the matrix has at most {@link ALL_BY_DEFAULT_ROWS} rows, else 'lowest'.
@@ -101,7 +107,10 @@ export const DEFAULT_PAIRS = 10;
 export function physicalSpectrum(net: SpectrumNetwork, opts: SpectrumOptions = {}): PhysicalSpectrum {
   const t0 = performance.now();
   validateNetwork(net);
-  const layout = freeLayout(net, opts.imposed);
+  if (opts.task && opts.imposed) {
+    throw new InvalidInputError({ field: 'task' }, 'both task and imposed were given', 'give the task (its sources and ground are imposed) or the imposed nodes, not both');
+  }
+  const layout = freeLayout(net, opts.task ? imposedNodes(opts.task) : opts.imposed);
   const rows = layout.free.length;
   if (rows === 0) {
     throw new InvalidInputError({ field: 'imposed' }, `every one of the ${net.nodes} nodes is imposed: the matrix has no rows`, 'leave at least one node free');

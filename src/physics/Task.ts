@@ -21,3 +21,14 @@ export interface Task extends Roles {
   train: Example[];
   test: Example[];
 }
+
+/**
+ * The nodes whose voltages a task imposes in its free state: the sources, then the ground nodes (the targets are
+ * free). These are the rows removed from the Laplacian to get the free-node block H_FF of the free state.
+ */
+export function imposedNodes(roles: Pick<Roles, 'sources' | 'ground'>): Int32Array {
+  const out = new Int32Array(roles.sources.length + roles.ground.length);
+  out.set(roles.sources, 0);
+  out.set(roles.ground, roles.sources.length);
+  return out;
+}

@@ -468,3 +468,15 @@ describe('physicalSpectrum', () => {
     expect(() => laplacianMatvec(small)(new Float64Array(3), new Float64Array(10))).toThrow(/one entry per free node \(10\)/);
   });
 });
+
+describe('physicalSpectrum of a task\'s free state', () => {
+  it('option task imposes its sources and ground (targets stay free), as imposed: sources + ground does', () => {
+    const net = latticeNetwork({ rows: 3, cols: 3, seed: 4, conductance: [0.5, 1.5] });
+    const task = { sources: Int32Array.from([0, 2]), ground: Int32Array.from([8]), targets: Int32Array.from([4]) };
+    const byTask = physicalSpectrum(net, { task });
+    const byHand = physicalSpectrum(net, { imposed: [0, 2, 8] });
+    expect(Array.from(byTask.nodes)).toEqual([1, 3, 4, 5, 6, 7]);
+    expect(Array.from(byTask.values)).toEqual(Array.from(byHand.values));
+    expect(() => physicalSpectrum(net, { task, imposed: [0] })).toThrow(/not both/);
+  });
+});
