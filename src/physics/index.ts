@@ -1,0 +1,39 @@
+/**
+ * `clln/physics`: resistor networks and their exact simulation, pure and synchronous (no I/O).
+ *
+ * Conventions (docs/design.md): a network has N nodes, E edges e = (a_e, b_e) with conductances k_e in siemens; the
+ * edge drop is dV_e = V[b_e] - V[a_e] in volts; the physical Hessian is the weighted Laplacian H = D^T diag(k) D. A
+ * task imposes voltages at its sources and ground (the free state) and, while learning, at its targets too (the
+ * clamped state). Everything else in this folder is internal and may change.
+ */
+export type { Network } from './Network.js';
+export { edgeCount } from './Network.js';
+export { type Example, type Roles, type Task, imposedNodes } from './Task.js';
+export { Rng } from './Rng.js';
+
+// the solver and the states
+export {
+  LaplacianSystem,
+  type LaplacianSystemOptions,
+  type SolveDiagnostics,
+  type SolveMethod,
+  type SystemAnalysis,
+} from './LaplacianSystem.js';
+export { solveCircuit, type CircuitSolution } from './solveCircuit.js';
+export { StateSolver } from './StateSolver.js';
+export type { CircuitState, StateKind } from './CircuitState.js';
+export { edgeDrops, edgeCurrents, nodeCurrentImbalance } from './edgeDrops.js';
+export { cost, costGradient, squaredError } from './cost.js';
+
+// learning
+export type { LearningRule, RuleName, ContrastStates } from './rules/LearningRule.js';
+export { CoupledLearning } from './rules/CoupledLearning.js';
+export { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
+export { TapRule, geometricTaps, nearestTap } from './rules/TapRule.js';
+export { exampleIndex, type ExampleOrder } from './exampleOrder.js';
+export { Trainer, resolveTrainOptions, type TrainOptions, type TrainConfig, type TrainResult, type StepRecord } from './Trainer.js';
+
+// generators
+export { latticeNetwork, type LatticeOptions } from './generators/lattice.js';
+export { randomGraphNetwork, type RandomGraphOptions } from './generators/randomGraph.js';
+export { linearTask, type LinearTaskOptions } from './generators/linearTask.js';
