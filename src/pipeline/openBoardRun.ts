@@ -51,7 +51,7 @@ export interface NewBoardRunRequest {
   board: string | Board;
   /** Twin options of the connection (seed, ideal, faults, baud), kept in the record for a resume. */
   connect?: TwinConnectOptions;
-  /** With a connected `board`: the spec that reaches it again, for the record (default `twin`). */
+  /** With a connected `board`: the spec that reaches it again (`twin`, `serial:PATH`, ...), kept in the record for a resume; required when recording. */
   spec?: string;
   /** The network and task, or a function of the board's identity giving them (e.g. the board's own network). */
   files: BoardRunFiles | ((id: BoardIdentity) => BoardRunFiles);
@@ -124,7 +124,10 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
     throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
   }
   const owned = typeof req.board === 'string';
-  const spec = typeof req.board === 'string' ? req.board : (req.spec ?? 'twin');
+  if (!owned && recordPath && req.spec === undefined) {
+    throw new InvalidInputError({ source: 'openBoardRun', field: 'spec' }, 'is needed to record a run on a board given already connected (a resume reconnects through it)', "give the board's spec, e.g. spec: 'serial:/dev/ttyACM0', or record: null");
+  }
+  const spec = typeof req.board === 'string' ? req.board : (req.spec ?? '');
   const board = typeof req.board === 'string' ? await connectBoard(req.board, req.connect) : req.board;
   let writer: RunWriter | undefined;
   try {

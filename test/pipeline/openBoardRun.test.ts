@@ -63,7 +63,7 @@ describe('openBoardRun: bad input is refused before anything is recorded or sent
   it('a network of another board: refused after identifying, nothing recorded, the given board left open', async () => {
     const path = fresh();
     const t = countingTwin();
-    const err = await openBoardRun({ board: t.board, files: files(task, gen2), plan: { steps: 3 }, record: path }).catch((e: unknown) => e);
+    const err = await openBoardRun({ board: t.board, spec: 'twin', files: files(task, gen2), plan: { steps: 3 }, record: path }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/^net\.json: edges: has 32 edges but board penn-gen1 has 33/);
     expect(t.calls).toEqual(['identify']);
@@ -75,11 +75,19 @@ describe('openBoardRun: bad input is refused before anything is recorded or sent
     const path = fresh();
     const bad: Task = { ...task, train: task.train.map((e, k) => (k === 1 ? { in: e.in, out: Float64Array.from([e.out[0], 7]) } : e)) };
     const t = countingTwin();
-    const err = await openBoardRun({ board: t.board, files: files(bad), plan: { steps: 3 }, record: path }).catch((e: unknown) => e);
+    const err = await openBoardRun({ board: t.board, spec: 'twin', files: files(bad), plan: { steps: 3 }, record: path }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(/^task\.json: train\[1\]\.out\[1\]: target voltage 7 V is outside the DAC range/);
     expect(t.calls).toEqual(['identify']);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('a connected board recorded without the spec that reaches it again: refused before the board is touched', async () => {
+    const t = countingTwin();
+    const err = await openBoardRun({ board: t.board, files: files(), plan: { steps: 3 }, record: fresh() }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/spec: is needed to record a run/);
+    expect(t.calls).toEqual([]);
   });
 
   it('plan options out of range: refused before connecting (a spec that would fail to connect is never tried)', async () => {
