@@ -8,9 +8,8 @@
  * - Only src/device and twins import serialport (and its @serialport/* packages).
  * - Only twins imports node-pty (@lydell/node-pty: the pty twin's pseudo-terminal); tests may too.
  * - Test-only packages (@xterm/headless, vitest, ...) are never imported by shipped code.
- *
- * Not checked here (DESIGN: "only code that starts a twin imports twins/"): several CLI commands import twins/ for
- * board models (check, calibrate, diagnose, network, tui, trainBoard) today.
+ * - src/cli imports nothing from twins/.
+ * - Only code that starts a twin imports twins/ (TWIN_IMPORTERS below, by name); nothing else in src/ does.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -73,6 +72,17 @@ function violations(pred: (i: Import) => boolean): string[] {
   return all.filter(pred).map((i) => `${i.file} imports ${i.spec}`);
 }
 
+/**
+ * The files of src/ allowed to import twins/: the code that starts a twin — the in-process twin behind
+ * connectBoard('twin:...') and the `clln twin serve` entry — and, until boards report their edge law in ID and
+ * clln.board/1 has its reader in src/formats (issue 12, point 2), the one module through which the host reads the
+ * shipped board models.
+ */
+const TWIN_IMPORTERS = ['src/device/InProcessTwinBoard.ts', 'src/pipeline/serveTwin.ts', 'src/pipeline/boardModels.ts'];
+
+/** Whether an import reaches into twins/ (its path relative to the root starts there). */
+const intoTwins = (i: Import): boolean => !!i.target && (i.target === 'twins' || i.target.startsWith('twins/'));
+
 describe('dependency rules (DESIGN.md)', () => {
   it('finds the imports it checks', () => {
     expect(all.length).toBeGreaterThan(300);
@@ -104,6 +114,16 @@ describe('dependency rules (DESIGN.md)', () => {
 
   it('only twins imports node-pty (the pty twin); tests may', () => {
     expect(violations((i) => i.target === null && /node-pty/.test(pkg(i.spec)) && !i.file.startsWith('twins/'))).toEqual([]);
+  });
+
+  it('src/cli imports nothing from twins/', () => {
+    expect(violations((i) => i.file.startsWith('src/cli/') && intoTwins(i))).toEqual([]);
+  });
+
+  it('only code that starts a twin imports twins/ (the allowed importers, by name)', () => {
+    expect(violations((i) => i.file.startsWith('src/') && intoTwins(i) && !TWIN_IMPORTERS.includes(i.file))).toEqual([]);
+    // each allowed importer does import twins/ (a name left here after its import went would hide nothing, but says something false)
+    for (const f of TWIN_IMPORTERS) expect(all.some((i) => i.file === f && intoTwins(i)), f).toBe(true);
   });
 
   it('shipped code imports no test-only package', () => {

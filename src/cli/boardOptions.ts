@@ -1,8 +1,17 @@
 /** The command-line options that say which board to connect to, shared by the commands that use a board. */
 import type { ParseArgsConfig } from 'node:util';
-import type { ConnectOptions } from '../device/connectBoard.js';
+import { parseBoardSpec, type ConnectOptions } from '../device/connectBoard.js';
 import type { PlanFieldLocation } from '../pipeline/TrainingPlan.js';
 import { int, num, str, type Parsed } from './args.js';
+
+/**
+ * The board model a twin spec names (`twin` -> penn-gen1, `pty:penn-gen2` -> penn-gen2), parsed as connectBoard parses
+ * it; undefined for hardware (`serial:PATH`). A spec that is none of these is refused (InvalidInputError, `--board`).
+ */
+export function twinModelOf(spec: string): string | undefined {
+  const s = parseBoardSpec(spec);
+  return s.kind === 'serial' ? undefined : s.model;
+}
 
 /** Option specs of --twin-seed, --twin-ideal, --twin-faults, --twin-baud. */
 export const TWIN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {

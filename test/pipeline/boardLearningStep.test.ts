@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCalibrationFile } from '../../src/calibration/recordFile.js';
 import { Calibration } from '../../src/calibration/Calibration.js';
-import { stabilityMonitor } from '../../src/cli/commands/trainBoard.js';
+import { boardStabilityMonitor } from '../../src/pipeline/boardStabilityMonitor.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { boardLearningStep, runLearningStep } from '../../src/pipeline/boardLearningStep.js';
@@ -50,7 +50,7 @@ describe('boardLearningStep', () => {
   it('the engine monitors the gate board at that rate, and has no monitor for a tap board', async () => {
     for (const [model, want] of [['penn-gen1', undefined], ['penn-gen2', 2 * 0.1 * 0.5 * 8.5e-4]] as const) {
       const id = await new InProcessTwinBoard(new TwinBoardCore(loadBoardModel(model), { ideal: true })).identify();
-      const m = stabilityMonitor(id, { task });
+      const m = boardStabilityMonitor(id, { task });
       expect(m?.alpha).toBe(want);
     }
   });

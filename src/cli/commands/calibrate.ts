@@ -9,12 +9,12 @@ import { checkCalibrationPlausible } from '../../calibration/plausibility.js';
 import { writeCalibrationFile } from '../../calibration/recordFile.js';
 import type { CalibrationRecord } from '../../calibration/types.js';
 import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
-import { listBoardModels, loadBoardModel, type BoardModel } from '../../../twins/BoardModel.js';
+import { boardNominals, shippedNominals, type BoardNominals } from '../../pipeline/boardModels.js';
+import { fileStamp } from '../../pipeline/newRunPath.js';
 import { parse, positionals, str } from '../args.js';
 import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
-import { fileStamp } from './trainBoard.js';
 
 export const calibrateHelp = `clln calibrate --board twin[:MODEL]|pty[:MODEL]|serial:PATH [options]
   Fit the board to its twin: for every edge configuration of the plan, apply every source pattern and read every
@@ -45,7 +45,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
   if (!spec) throw new InvalidInputError({ source: 'clln calibrate' }, '--board is required', 'e.g. --board twin, --board pty or --board serial:/dev/ttyACM0');
   const planPath = str(p, 'plan');
   const plan = planPath ? readPlanFile(planPath) : undefined;
-  const explicitModel = str(p, 'model') ? loadBoardModel(str(p, 'model')!) : undefined;
+  const explicitModel = str(p, 'model') ? boardNominals(str(p, 'model')!) : undefined;
   let out = str(p, 'out');
   if (out && existsSync(out)) {
     throw new InvalidInputError({ source: '--out' }, `${out} exists; a calibration record is never overwritten`, 'choose a new file name');
@@ -66,7 +66,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
       plan,
       planSource: planPath,
       nominal,
-      noiseRms: model.adc.noise,
+      noiseRms: model.adcNoise,
       signal: abort.signal,
       onProgress: (pr) => {
         if (!bar) return;
@@ -120,8 +120,9 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
 }
 
 /** The shipped model of an identified board, or an error saying to pass --model. */
-function modelFor(id: BoardIdentity): BoardModel {
-  if (listBoardModels().includes(id.model)) return loadBoardModel(id.model);
+function modelFor(id: BoardIdentity): BoardNominals {
+  const shipped = shippedNominals(id.model);
+  if (shipped) return shipped;
   throw new InvalidInputError({ source: '--model' }, `board ${id.model} is not a shipped model, so its nominal edge law is unknown`, 'pass its board model file (clln.board/1) with --model FILE');
 }
 

@@ -1,14 +1,12 @@
 import { connectBoard } from '../../device/connectBoard.js';
 import { InvalidInputError } from '../../errors.js';
-import { Calibration } from '../../calibration/Calibration.js';
-import { readCalibrationFile } from '../../calibration/recordFile.js';
 import { checkCalibration, type CalibrationCheckReport } from '../../pipeline/checkCalibration.js';
-import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
+import { shippedNominals } from '../../pipeline/boardModels.js';
+import { readCalibration } from '../../pipeline/loadBoardCalibration.js';
 import { int, parse, positionals, str } from '../args.js';
 import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
-import { nominalEdgeLaw } from './trainBoard.js';
 
 export const checkHelp = `clln check --board twin[:MODEL]|pty[:MODEL]|serial:PATH --calibration FILE [options]
   Check the board against a calibration record: apply random source patterns at the board's present settings,
@@ -40,7 +38,7 @@ export async function check(argv: string[], io: Io): Promise<number> {
   if (!spec) throw new InvalidInputError({ source: 'clln check' }, '--board is required', 'e.g. --board twin, --board pty or --board serial:/dev/ttyACM0');
   const calPath = str(p, 'calibration');
   if (!calPath) throw new InvalidInputError({ source: 'clln check' }, '--calibration is required', "pass the record written by 'clln calibrate --out FILE'");
-  const cal = new Calibration(readCalibrationFile(calPath, nominalEdgeLaw), calPath);
+  const cal = readCalibration(calPath);
   const patterns = int(p, 'patterns', 1);
   const seed = int(p, 'seed', 0);
   const samples = int(p, 'samples', 1);
@@ -49,7 +47,7 @@ export async function check(argv: string[], io: Io): Promise<number> {
   const board = await connectBoard(spec, twinConnectOptions(p));
   try {
     const id = await board.identify();
-    const noiseRms = listBoardModels().includes(id.model) ? loadBoardModel(id.model).adc.noise : 0;
+    const noiseRms = shippedNominals(id.model)?.adcNoise ?? 0;
     const bar = !json && io.stderr.isTTY ? new ProgressBar(io.stderr, patterns ?? 16, 'check') : undefined;
     const report = await checkCalibration(board, cal, { patterns, seed, samples, noiseRms, onProgress: (d) => bar?.update(d) });
     bar?.finish();

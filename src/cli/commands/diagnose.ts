@@ -6,16 +6,13 @@ import { readTaskFile } from '../../formats/taskFile.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
-import { spectrumEvolution, type SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
+import type { SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
 import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
-import { runSnapshots } from '../../pipeline/runSnapshots.js';
-import { gateLearningRate } from '../../pipeline/StabilityMonitor.js';
-import { boardLearningStep, runLearningStep } from '../../pipeline/boardLearningStep.js';
-import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
+import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
+import { listBoardModels, shippedNominals } from '../../pipeline/boardModels.js';
+import { diagnoseRun } from '../../pipeline/diagnoseRun.js';
 import type { LearningStep, StabilityVerdict, StepOrigin } from '../../diagnostics/stepStability.js';
 import { PLAN_DEFAULTS } from '../../pipeline/TrainingPlan.js';
-import { readRun } from '../../store/readRun.js';
-import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
 import { int, num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
 
@@ -89,27 +86,13 @@ export function diagnose(argv: string[], io: Io): number {
   let runEta: number | undefined;
   let learning: { step: LearningStep; origin: StepOrigin } | undefined;
   const modes = int(p, 'modes', 2) ?? 10;
-  const nominalLaw = (m: string): ConductanceModel | undefined => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined);
   if (runPath) {
-    const run = readRun(runPath);
-    const rs = runSnapshots(run, nominalLaw);
-    if (net && (net.nodes !== rs.net.nodes || net.edgeA.length !== rs.net.edgeA.length)) {
-      throw new InvalidInputError({ source: p.positionals[0] }, `has ${net.nodes} nodes and ${net.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
-    }
-    const last = rs.snapshots[rs.snapshots.length - 1];
-    net = { ...(net ?? rs.net), conductance: last.conductance };
-    task ??= rs.task;
-    runEta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
-    // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
-    learning = runLearningStep(run, nominalLaw);
-    if ((eta !== undefined || amp !== undefined) && learning.step.rule === 'cl' && learning.step.gate) {
-      const g = learning.step.gate;
-      const e = eta ?? learning.step.eta;
-      const a = amp ?? g.amp;
-      learning = { step: { rule: 'cl', eta: e, alpha: gateLearningRate(e, a, g.s), gate: { ...g, amp: a } }, origin: { from: 'options', detail: `${learning.origin.detail}, with ${[eta !== undefined ? `--eta ${e}` : '', amp !== undefined ? `--amp ${a}` : ''].filter(Boolean).join(' ')}` } };
-    }
-    // the first snapshot is the state after step 0's update: board runs record settings per step
-    evolution = spectrumEvolution(net, rs.snapshots, task, { k: Math.min(5, modes) });
+    const d = diagnoseRun(runPath, { network: net, networkSource: p.positionals[0], task, eta, amp, modes: Math.min(5, modes) });
+    net = d.network;
+    task = d.task;
+    runEta = d.eta;
+    learning = d.learning;
+    evolution = d.evolution;
   }
   if (boardModel !== undefined) learning = boardStep(boardModel, net!, p.positionals[0], eta, amp);
   if (rule !== undefined || alpha !== undefined) {
@@ -131,9 +114,8 @@ export function diagnose(argv: string[], io: Io): number {
 
 /** The step of a shipped board model's own rule, for NETWORK given as that board's (--board MODEL). */
 function boardStep(model: string, net: Network, netPath: string | undefined, eta: number | undefined, amp: number | undefined): { step: LearningStep; origin: StepOrigin } {
-  const models = listBoardModels();
-  if (!models.includes(model)) throw new InvalidInputError({ source: '--board' }, `${show(model)} is not a shipped board model (${models.join(', ')})`, 'give a shipped model, or --run RUN for another board');
-  const m = loadBoardModel(model);
+  const m = shippedNominals(model);
+  if (!m) throw new InvalidInputError({ source: '--board' }, `${show(model)} is not a shipped board model (${listBoardModels().join(', ')})`, 'give a shipped model, or --run RUN for another board');
   if (net.nodes !== m.nodes || net.edgeA.length !== m.edges.length) {
     throw new InvalidInputError({ source: netPath, field: 'edges' }, `has ${net.nodes} nodes and ${net.edgeA.length} edges, board ${model} ${m.nodes} and ${m.edges.length}`, `give the board's network ('clln network board ${model}')`);
   }

@@ -6,8 +6,7 @@ import type { Network } from '../../physics/Network.js';
 import { MAX_NETWORK_EDGES, MAX_NETWORK_NODES } from '../../formats/limits.js';
 import { num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
-import { loadBoardModel } from '../../../twins/BoardModel.js';
-import { boardNetwork } from '../../../twins/boardNetwork.js';
+import { boardModelNetwork } from '../../pipeline/boardModels.js';
 
 export const networkHelp = `clln network lattice ROWSxCOLS [--diagonals] [--periodic] [--seed S] [--out FILE]
 clln network random NODES [--degree D] [--seed S] [--out FILE]
@@ -48,7 +47,7 @@ export function network(argv: string[], io: Io): number {
     }
     net = randomGraphNetwork({ nodes, meanDegree: degree, seed: seed ?? 0 });
   } else if (kind === 'board' && size !== undefined && extra.length === 0) {
-    net = boardNetwork(loadBoardModel(size));
+    net = boardModelNetwork(size);
   } else {
     throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS', 'random NODES' or 'board MODEL', got ${show(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
   }

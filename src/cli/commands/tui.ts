@@ -1,28 +1,20 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { boardLinkStats, connectBoard } from '../../device/connectBoard.js';
+import { boardLinkStats } from '../../device/connectBoard.js';
 import type { BoardIdentity } from '../../device/Board.js';
 import { InvalidInputError } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import { writeCalibrationFile } from '../../calibration/recordFile.js';
 import { referenceTask } from '../../physics/generators/linearTask.js';
-import type { Network } from '../../physics/Network.js';
-import type { Task } from '../../physics/Task.js';
+import { boardModelNetwork, isShippedModel } from '../../pipeline/boardModels.js';
 import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
-import { RunRecorder, trainingStart } from '../../pipeline/runRecord.js';
-import { checkTaskOnBoard } from '../../pipeline/stepOnBoard.js';
-import { TrainingEngine } from '../../pipeline/TrainingEngine.js';
-import { checkPlanOnBoard, resolvePlan, resolvePlanOptions, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
-import { RunWriter } from '../../store/RunWriter.js';
-import { boardNetwork } from '../../../twins/boardNetwork.js';
-import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
+import { openBoardRun, type BoardRunFiles } from '../../pipeline/openBoardRun.js';
+import { resolvePlanOptions, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
 import { int, num, parse, str } from '../args.js';
-import { planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions, twinModelOf } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { defaultCalibrationPath } from './calibrate.js';
-import { checkNetworkMatchesBoard, conductanceLaw, loadCalibration, newRunPath, stabilityMonitor, stepChecker, stepLayout, trainBoard } from './trainBoard.js';
+import { trainBoard } from './trainBoard.js';
 
 export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] [NETWORK TASK] [options]
   The terminal dashboard: train a board by coupled learning and watch it live — connection (board identity,
@@ -80,44 +72,33 @@ export async function tui(argv: string[], io: Io): Promise<number> {
 
   // No terminal: the plain path (what CI and pipes see).
   if (!(io.stdout as { isTTY?: boolean }).isTTY) {
-    const { net, task, netPath, taskPath } = files ? loadFiles(files) : defaultsFor(spec);
+    const { network: net, task, networkSource: netPath, taskSource: taskPath } = files ? loadFiles(files) : defaultsFor(spec);
     return trainBoard({ spec, netPath, taskPath, net, task, json: false, record, calibrationPath, options, connect }, io);
   }
 
-  const board = await connectBoard(spec, connect);
-  let writer: RunWriter | undefined;
+  const run = await openBoardRun({
+    board: spec,
+    connect,
+    // without files, the board's own network and the reference task, once the board has said which it is
+    files: files ? loadFiles(files) : modelFiles,
+    plan: { ...options, name: `tui ${spec}` },
+    planLocation: planOption,
+    calibration: calibrationPath,
+    record,
+    onWarning: (w) => io.stderr.write(`clln: warning: ${w}\n`),
+  });
   try {
-    const id = await board.identify();
-    const known = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
-    const { net, task, netPath, taskPath } = files ? loadFiles(files) : modelFiles(id, known);
-    checkNetworkMatchesBoard(net, id, netPath);
-    checkTaskOnBoard(task, id, taskPath);
-    const calibration = calibrationPath ? loadCalibration(calibrationPath, id, io) : undefined;
-    const planned: TrainingPlan = { ...options, name: `tui ${spec}`, task };
-    const plan = resolvePlan(planned, planOption);
-    checkPlanOnBoard(plan, id, planOption);
-    const recordPath = record === null ? null : (record ?? newRunPath());
-    const checker = await stepChecker(board, id, plan.samples, calibration);
-    let recorder: RunRecorder | undefined;
-    if (recordPath) {
-      if (existsSync(recordPath)) throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, 'choose a new file');
-      mkdirSync(dirname(recordPath), { recursive: true });
-      const layout = stepLayout(id, planned, checker);
-      writer = RunWriter.create(recordPath, trainingStart(planned, net, id, { spec, ...connect }, calibration), layout.descriptor());
-      recorder = new RunRecorder(writer, layout);
-    }
-    const stability = stabilityMonitor(id, planned, calibration);
-    const engine = new TrainingEngine(board, planned, { ...(recorder ? { recorder } : {}), checker, calibration, stability });
-    const law = conductanceLaw(id, calibration);
-    const conductances = law ? (s: Float64Array) => law(s) : undefined;
-    const w = writer;
+    const { board, identity: id, files: used, plan, nominals, recordPath } = run;
+    const net = used.network;
+    const task = used.task;
+    const law = run.conductances;
     const { runDashboard } = await import('../../tui/runDashboard.js');
     return await runDashboard({
       board,
       id,
-      engine,
+      engine: run.engine,
       net,
-      conductances,
+      conductances: law ? (s: Float64Array) => law(s) : undefined,
       setup: {
         port: spec,
         title: `clln: ${id.model} learning ${files?.taskPath ?? 'the reference task'}${recordPath ? ` (record ${recordPath})` : ''}`,
@@ -135,44 +116,43 @@ export async function tui(argv: string[], io: Io): Promise<number> {
         const s = boardLinkStats(board);
         return s ? linkStatsOf(s) : null;
       },
-      calibrate: known
+      calibrate: nominals
         ? async () => {
-            const fit = await calibrateBoard(board, { nominal: known.edge, noiseRms: known.adc.noise });
+            const fit = await calibrateBoard(board, { nominal: nominals.edge, noiseRms: nominals.adcNoise });
             const out = defaultCalibrationPath(id);
             writeCalibrationFile(out, fit.record);
             return `calibrated: ${fit.converged ? 'converged' : 'NOT converged'}, residual rms ${(fit.residual.rms * 1e3).toFixed(3)} mV; record ${out}`;
           }
         : undefined,
       onRunEnd: async (state, error) => {
-        if (!w) return '';
-        await w.stop(state === 'aborted' ? 'abort' : state === 'failed' ? 'fail' : 'success', error instanceof Error ? error.message : undefined);
+        if (!recordPath) return '';
+        await run.endRecord(state === 'aborted' ? 'abort' : state === 'failed' ? 'fail' : 'success', error instanceof Error ? error.message : undefined);
         return `record ${recordPath}`;
       },
     });
   } finally {
-    await board.close();
+    await run.close();
   }
 }
 
-function loadFiles(f: { netPath: string; taskPath: string }): { net: Network; task: Task; netPath: string; taskPath: string } {
-  const net = readNetworkFile(f.netPath);
-  return { net, task: readTaskFile(f.taskPath, net), ...f };
+function loadFiles(f: { netPath: string; taskPath: string }): BoardRunFiles {
+  const network = readNetworkFile(f.netPath);
+  return { network, networkSource: f.netPath, task: readTaskFile(f.taskPath, network), taskSource: f.taskPath };
 }
 
-/** The board model's network and the reference task, for a spec naming a shipped model (no terminal path). */
-function defaultsFor(spec: string): { net: Network; task: Task; netPath: string; taskPath: string } {
-  const m = /^(?:twin|pty)(?::(.+))?$/.exec(spec);
-  const model = m ? (m[1] ?? 'penn-gen1') : undefined;
-  if (!model || !listBoardModels().includes(model)) {
+/** The board model's network and the reference task, for a spec naming a shipped twin model (no terminal path). */
+function defaultsFor(spec: string): BoardRunFiles {
+  const model = twinModelOf(spec);
+  if (!model || !isShippedModel(model)) {
     throw new InvalidInputError({ source: 'clln tui' }, `no NETWORK TASK given and board ${spec} is not a shipped twin model`, 'give the board\'s network and a task: clln tui --board SPEC NETWORK TASK');
   }
-  return { net: boardNetwork(loadBoardModel(model)), task: referenceTask(), netPath: `board ${model}`, taskPath: 'the reference task' };
+  return { network: boardModelNetwork(model), networkSource: `board ${model}`, task: referenceTask(), taskSource: 'the reference task' };
 }
 
-function modelFiles(id: BoardIdentity, known: ReturnType<typeof loadBoardModel> | undefined): { net: Network; task: Task; netPath: string; taskPath: string } {
-  if (!known) {
+/** The identified board's own network (a shipped model's) and the reference task. */
+function modelFiles(id: BoardIdentity): BoardRunFiles {
+  if (!isShippedModel(id.model)) {
     throw new InvalidInputError({ source: 'clln tui' }, `board ${id.model} is not a shipped model, so its network is unknown`, 'give its network and a task: clln tui --board SPEC NETWORK TASK');
   }
-  return { net: boardNetwork(known), task: referenceTask(), netPath: `board ${id.model}`, taskPath: 'the reference task' };
+  return { network: boardModelNetwork(id.model), networkSource: `board ${id.model}`, task: referenceTask(), taskSource: 'the reference task' };
 }
-

@@ -1,8 +1,5 @@
-import { CllnError, InvalidInputError, show } from '../../errors.js';
-import { loadBoardModel } from '../../../twins/BoardModel.js';
-import { TwinBoardCore } from '../../../twins/TwinBoardCore.js';
-import { TwinFirmware } from '../../../twins/TwinFirmware.js';
-import type { ServedTwin } from '../../../twins/TwinServer.js';
+import { InvalidInputError, show } from '../../errors.js';
+import type { ServingTwin } from '../../pipeline/serveTwin.js';
 import { int, parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
 
@@ -83,42 +80,23 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     process.stdin.on('close', requestStop);
     process.stdin.resume();
   }
-  let served: ServedTwin | null = null;
+  let served: ServingTwin | null = null;
   try {
-    // loaded on demand: they pull in the serial port's and the pty's native bindings, which no other command needs
-    const { parseFaults, serveSerialPort } = await import('../../../twins/TwinServer.js');
-    const { servePty } = await import('../../../twins/servePty.js');
-    const faults = parseFaults(faultsText);
-    const model = loadBoardModel(board);
-    const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true });
-    const firmware = new TwinFirmware(core);
+    // loaded on demand: the twin's transports pull in the serial port's and the pty's native bindings
+    const { serveTwin } = await import('../../pipeline/serveTwin.js');
     const log = (msg: string): void => {
       io.stderr.write(`clln twin: ${msg}\n`);
     };
-    const opts = { baud, faults, seed, stepMs, log };
-    if (portPath !== undefined) {
-      try {
-        served = await serveSerialPort(portPath, firmware, opts);
-      } catch (e) {
-        throw new InvalidInputError({ source: '--port' }, `cannot open ${portPath}: ${(e as Error).message}`, 'give the path of an existing serial device or pty');
-      }
-    } else {
-      try {
-        served = await servePty(firmware, { ...opts, link });
-      } catch (e) {
-        if (e instanceof InvalidInputError) throw e;
-        throw new CllnError(`cannot make a pseudo-terminal: ${(e as Error).message}`);
-      }
-    }
+    served = await serveTwin({ board, seed, ideal: p.values.ideal === true, faults: faultsText, baud, stepMs, port: portPath, link, log });
     if (!stopRequested) {
       io.stdout.write(`READY ${served.path}\n`);
-      log(`${model.name} (${model.nodes} nodes, ${model.edges.length} ${model.edge.kind} edges) on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);
+      log(`${served.description} on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);
       await new Promise<void>((resolve) => {
         wake = resolve;
         if (stopRequested) resolve();
       });
     }
-    const s = served.server.stats;
+    const s = served.stats;
     await served.close();
     served = null;
     log(`stopped: ${s.commands} commands, ${s.resets} resets, ${s.unplugs} unplugs, ${s.droppedLines} lines dropped, ${s.garbledBytes} bytes garbled`);

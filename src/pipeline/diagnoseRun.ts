@@ -1,0 +1,72 @@
+/**
+ * `diagnoseRun`: a training run record as what `clln diagnose --run` analyses — the network at the run's final
+ * conductances, its task, the physical Hessian's eigenvalue trajectories over the run (spectrumEvolution of the
+ * recorded settings, turned into conductances by the run's calibration or the board model's nominal law), and the
+ * learning step the run took (a tap board's tap rule; a gate board's CL at alpha = 2 eta amp s), with where it came
+ * from.
+ */
+import { InvalidInputError } from '../errors.js';
+import { spectrumEvolution, type SpectrumEvolution } from '../diagnostics/spectrumEvolution.js';
+import type { LearningStep, StepOrigin } from '../diagnostics/stepStability.js';
+import type { Network } from '../physics/Network.js';
+import type { Task } from '../physics/Task.js';
+import { readRun } from '../store/readRun.js';
+import { runLearningStep } from './boardLearningStep.js';
+import { nominalEdgeLaw } from './boardModels.js';
+import { runSnapshots } from './runSnapshots.js';
+import { gateLearningRate } from './StabilityMonitor.js';
+import { PLAN_DEFAULTS } from './TrainingPlan.js';
+
+/** Options of {@link diagnoseRun}. */
+export interface DiagnoseRunOptions {
+  /** A network to analyse instead of the run's (same nodes and edge count); its conductances become the run's last. */
+  network?: Network;
+  /** Where `network` came from, for the message when it does not fit the run. */
+  networkSource?: string;
+  /** A task instead of the run's. */
+  task?: Task;
+  /** Replace the run's eta (clamping strength, (0, 1]) in a gate board's learning step. */
+  eta?: number;
+  /** Replace the run's amp (V/V^2) in a gate board's learning step. */
+  amp?: number;
+  /** Eigenvalues at each end of the spectrum per snapshot (default 5). */
+  modes?: number;
+}
+
+/** What a run record gives the diagnosis. */
+export interface RunDiagnosis {
+  /** The network at the conductances after the run's last recorded step (S). */
+  network: Network;
+  task: Task;
+  /** Eigenvalue trajectories; the first snapshot is the state after step 0's update (settings are recorded per step). */
+  evolution: SpectrumEvolution;
+  /** The run's eta (its plan's, else the default). */
+  eta: number;
+  /** The learning step the run took (with --eta/--amp replacements), and where it came from. */
+  learning: { step: LearningStep; origin: StepOrigin };
+}
+
+/** Read the run record `runPath` and derive the diagnosis inputs; see the file comment. */
+export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): RunDiagnosis {
+  const run = readRun(runPath);
+  const rs = runSnapshots(run, nominalEdgeLaw);
+  const given = opts.network;
+  if (given && (given.nodes !== rs.net.nodes || given.edgeA.length !== rs.net.edgeA.length)) {
+    throw new InvalidInputError({ source: opts.networkSource }, `has ${given.nodes} nodes and ${given.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
+  }
+  const last = rs.snapshots[rs.snapshots.length - 1];
+  const network = { ...(given ?? rs.net), conductance: last.conductance };
+  const task = opts.task ?? rs.task;
+  const eta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
+  // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
+  let learning = runLearningStep(run, nominalEdgeLaw);
+  if ((opts.eta !== undefined || opts.amp !== undefined) && learning.step.rule === 'cl' && learning.step.gate) {
+    const g = learning.step.gate;
+    const e = opts.eta ?? learning.step.eta;
+    const a = opts.amp ?? g.amp;
+    const replaced = [opts.eta !== undefined ? `--eta ${e}` : '', opts.amp !== undefined ? `--amp ${a}` : ''].filter(Boolean).join(' ');
+    learning = { step: { rule: 'cl', eta: e, alpha: gateLearningRate(e, a, g.s), gate: { ...g, amp: a } }, origin: { from: 'options', detail: `${learning.origin.detail}, with ${replaced}` } };
+  }
+  const evolution = spectrumEvolution(network, rs.snapshots, task, { k: opts.modes ?? 5 });
+  return { network, task, evolution, eta, learning };
+}
