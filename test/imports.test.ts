@@ -8,10 +8,14 @@
  * - Only src/device and twins import serialport (and its @serialport/* packages).
  * - Only twins imports node-pty (@lydell/node-pty: the pty twin's pseudo-terminal); tests may too.
  * - Test-only packages (@xterm/headless, vitest, ...) are never imported by shipped code.
+ * - Dependencies tell the truth: every package that src/, twins/ or firmware-protocol/ imports is declared in
+ *   `dependencies` (bench/ may also use `devDependencies`), and every declared runtime dependency is imported by
+ *   shipped code (a declared package nothing imports is dead weight on every install).
  *
  * Not checked here (DESIGN: "only code that starts a twin imports twins/"): several CLI commands import twins/ for
  * board models (check, calibrate, diagnose, network, tui, trainBoard) today.
  */
+import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,5 +115,30 @@ describe('dependency rules (DESIGN.md)', () => {
     // type-only packages are erased at build time
     const runtime = devOnly.filter((d) => !d.startsWith('@types/') && d !== 'typescript');
     expect(violations((i) => i.target === null && runtime.includes(pkg(i.spec)) && !i.file.startsWith('bench/'))).toEqual([]);
+  });
+
+  describe('dependencies tell the truth (package.json)', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const runtime = Object.keys(manifest.dependencies);
+    const dev = Object.keys(manifest.devDependencies);
+    /** Bare package imports (not Node builtins, not relative). A specifier with a space is text in a string, not an import. */
+    const bare = all.filter((i) => i.target === null && !/\s/.test(i.spec) && !i.spec.startsWith('node:') && !builtinModules.includes(pkg(i.spec)));
+
+    it('sees the packages it checks', () => {
+      const seen = new Set(bare.map((i) => pkg(i.spec)));
+      for (const p of ['serialport', '@serialport/stream', 'rxjs', 'ink']) expect(seen.has(p)).toBe(true);
+    });
+
+    it('every package shipped code imports is declared (bench may use devDependencies)', () => {
+      expect(bare.filter((i) => !runtime.includes(pkg(i.spec)) && !(i.file.startsWith('bench/') && dev.includes(pkg(i.spec)))).map((i) => `${i.file} imports ${i.spec}, which package.json does not declare`)).toEqual([]);
+    });
+
+    it('every declared runtime dependency is imported by shipped code', () => {
+      const used = new Set(bare.filter((i) => !i.file.startsWith('bench/')).map((i) => pkg(i.spec)));
+      expect(runtime.filter((d) => !used.has(d)).map((d) => `${d} is declared in dependencies but nothing in src, twins or firmware-protocol imports it`)).toEqual([]);
+    });
   });
 });
