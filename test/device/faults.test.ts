@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import type { BoardEvent, RunFrame } from '../../src/device/Board.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
-import { BoardDisconnectedError, BoardProtocolError, BoardTimeoutError } from '../../src/errors.js';
+import { BoardDisconnectedError, BoardProtocolError, BoardRefusedError, BoardTimeoutError, DifferentBoardError } from '../../src/errors.js';
 import { TwinError } from '../../twins/TwinError.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
@@ -189,6 +189,50 @@ describe('serial host under faults (twin over the mock binding)', () => {
     await until(() => !h!.twin.unplugged, 'twin back');
     const v = await h.board.measure();
     expect(v[0]).toBeCloseTo(4, 2);
+  });
+
+  it('a different board on the path after an unplug: reconnecting stops at once with DifferentBoardError (typed, not matched by message)', async () => {
+    // (attempts enough that the twin is back before they run out, however loaded the machine)
+    h = await mockBoard({ serial: { reconnect: { attempts: 100_000, baseMs: 10, maxMs: 20, limitMs: 3_600_000 } } });
+    const events = record(h.board);
+    const log = logCommands(h);
+    h.twin.unplug(100);
+    await until(() => events.some((e) => e.type === 'disconnected'), 'disconnect seen');
+    const nBefore = log.length;
+    // another board of the same model answers on the path when it comes back
+    (h.twin.core.model as { uid: string }).uid = 'feedf00d';
+    const err = await h.board.measure().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BoardDisconnectedError);
+    expect((err as Error).message).toMatch(/gave up reconnecting .* after \d+ attempts?: .* now answers as board penn-gen1 uid feedf00d/);
+    const cause = (err as Error).cause;
+    expect(cause).toBeInstanceOf(DifferentBoardError);
+    expect(cause).toBeInstanceOf(BoardProtocolError);
+    expect((cause as DifferentBoardError).found).toBe('penn-gen1 feedf00d');
+    // the first attempt that reached the other board was the last: one ID, nothing else sent to it, no more attempts
+    expect(log.slice(nBefore).filter((b) => / ID( |$)/.test(b))).toHaveLength(1);
+    expect(log.slice(nBefore).filter((b) => !/ ID( |$)/.test(b))).toEqual([]);
+    const attempts = events.filter((e) => e.type === 'reconnecting').length;
+    expect((err as Error).message).toContain(`after ${attempts} attempt`);
+    expect(h.board.stats.reconnects).toBe(0);
+  });
+
+  it('a command the board refuses rejects with BoardRefusedError: the verb, the code and the board\'s own words, apart', async () => {
+    h = await mockBoard();
+    const core = h.twin.core;
+    core.step = () => {
+      throw new TwinError(500, 'ADC timeout on channel 9');
+    };
+    const err = await h.board.deviceStep(new Map([[5, 1]]), 0.5).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BoardRefusedError);
+    expect(err).toBeInstanceOf(BoardProtocolError);
+    expect(err).toMatchObject({ verb: 'STEP', code: 500, reply: 'ADC timeout on channel 9' });
+    expect((err as Error).message).toBe('STEP refused by the board: 500 ADC timeout on channel 9');
   });
 
   it('spontaneous resets (reset-every): detected by the boot counter, state restored, results unchanged', async () => {
