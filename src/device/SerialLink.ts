@@ -162,7 +162,7 @@ export class SerialLink implements LineSink {
   /**
    * Poll the path; its disappearance (a USB adapter unplugged, a pty's link removed) is a disconnect even when the
    * port has not reported an error yet. Only a path seen to exist can vanish: a port name that is not a file (a
-   * Windows COM name, a mock path) never triggers this.
+   * Windows COM name, a twin-binding path) never triggers this.
    */
   private scheduleWatch(seen = false): void {
     const ms = this.params.watchPathMs;
