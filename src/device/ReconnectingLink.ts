@@ -128,6 +128,9 @@ export class ReconnectingLink {
   async cmd(gen: number, verb: string, args: string[], hint: CommandHint = {}): Promise<string[]> {
     for (let busy = 0; ; busy++) {
       const link = this.link;
+      // a port closed under the link (its close event still to come) is a link down now: the state leaves 'up' and
+      // the reconnect starts, so that a caller's retry waits for it instead of failing at once again
+      if (gen === this.generation && link && !this.isClosed()) link.checkDown();
       if (gen !== this.generation || !link || !link.alive || this.isClosed()) {
         throw new BoardDisconnectedError(`link to ${this.o.path} is down (${verb} not sent)`);
       }

@@ -16,8 +16,9 @@ import type { Board } from '../../src/device/Board.js';
 import { openSerialBoard, type SerialBoard } from '../../src/device/SerialBoard.js';
 import { TwinBinding } from '../../twins/TwinBinding.js';
 import { encodeFrame } from '../../firmware-protocol/codec.js';
+import { SerialPortStream } from '@serialport/stream';
 import { servePty } from '../../twins/servePty.js';
-import { bindingBoard, twinPortPath, ptyBoard, until, type BindingHandle, type PtyHandle } from './harness.js';
+import { bindingBoard, FAST, twinCore, twinPortPath, ptyBoard, until, type BindingHandle, type PtyHandle } from './harness.js';
 
 const SOURCES = new Map([[0, 4], [15, 0]]);
 const EDGES = new Map([[0, 10], [5, 80], [32, 3]]);
@@ -238,6 +239,55 @@ describe('serial host under faults (twin over the twin binding)', () => {
     expect((err as Error).message).toBe('STEP refused by the board: 500 ADC timeout on channel 9');
   });
 
+  it('a port serialport closed under the link (its close event still to come): the next call takes the link down at once, a retry waits for the reconnect', async () => {
+    const path = twinPortPath();
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, twinCore(), { baud: 0 });
+    // a binding whose close the test holds open: serialport says the port is closed from the moment it starts
+    // closing it, and emits 'close' only once the binding's close has finished (on a real device, a while later)
+    let hold: Promise<void> | null = null;
+    let release = (): void => undefined;
+    const slowClose = {
+      list: () => binding.list(),
+      async open(o: Parameters<TwinBinding['open']>[0]) {
+        const port = await binding.open(o);
+        const close = port.close.bind(port);
+        port.close = async () => {
+          if (hold) await hold;
+          return close();
+        };
+        return port;
+      },
+    };
+    const streams: InstanceType<typeof SerialPortStream>[] = [];
+    const board = await openSerialBoard(path, {
+      ...FAST,
+      portFactory: ({ path: p, baudRate }) => {
+        const s = new SerialPortStream({ binding: slowClose as unknown as TwinBinding, path: p, baudRate, autoOpen: false });
+        streams.push(s);
+        return s;
+      },
+    });
+    try {
+      await board.setSources(SOURCES);
+      hold = new Promise<void>((r) => (release = r));
+      streams[streams.length - 1].close();
+      expect(board.connected).toBe(true); // nothing has told the host yet
+      await expect(board.measure()).rejects.toBeInstanceOf(BoardDisconnectedError);
+      // the call found the port closed: the link is down and reconnecting, not 'up' with a dead port
+      expect(board.connected).toBe(false);
+      const retry = board.measure();
+      hold = null;
+      release();
+      const v = await retry;
+      expect(v[0]).toBeCloseTo(4, 2);
+      expect(board.stats.reconnects).toBe(1);
+    } finally {
+      await board.close();
+      await twin.close();
+    }
+  });
+
   it('spontaneous resets (reset-every): detected by the boot counter, state restored, results unchanged', async () => {
     h = await bindingBoard({ server: { faults: 'reset-every=13' } });
     const events = record(h.board);
@@ -368,7 +418,6 @@ describe('PROTOCOL.md 1.1 recovery (twin over the twin binding)', () => {
 
 describe('serialport write queue (why every connection gets a fresh port object)', () => {
   it('a raw port delivers a write made while closed after it is reopened; the link refuses it', async () => {
-    const { SerialPortStream } = await import('@serialport/stream');
     const { SerialLink } = await import('../../src/device/SerialLink.js');
     const { systemTimers } = await import('../../src/device/timers.js');
     const path = twinPortPath();
