@@ -251,3 +251,37 @@ export class BoardProtocolError extends Error {
     brand(this);
   }
 }
+
+/**
+ * The board answered `ERR CODE MESSAGE` to a command: it refused it (PROTOCOL.md section 5). A
+ * {@link BoardProtocolError} whose `code` is the board's, with the verb and the board's own message kept apart so
+ * that nobody has to take the error message apart again.
+ */
+export class BoardRefusedError extends BoardProtocolError {
+  /** The command's verb, e.g. `HALT`. */
+  readonly verb: string;
+  /** The board's message after the code (free text, may be empty). */
+  readonly reply: string;
+  constructor(verb: string, code: number, reply: string, options?: { cause?: unknown }) {
+    super(code, `${verb} refused by the board: ${code} ${reply}`, options);
+    this.name = 'BoardRefusedError';
+    this.verb = verb;
+    this.reply = reply;
+  }
+}
+
+/**
+ * The port now answers as another board (a different model or uid) than the one the host opened: reconnecting
+ * cannot fix that, so the host stops trying. A {@link BoardProtocolError} with code 0 (seen by the host).
+ */
+export class DifferentBoardError extends BoardProtocolError {
+  /** The board the host was talking to, and the one that answers now (`model uid`). */
+  readonly expected: string;
+  readonly found: string;
+  constructor(path: string, expected: { model: string; uid: string }, found: { model: string; uid: string }) {
+    super(0, `${path} now answers as board ${found.model} uid ${found.uid}, not ${expected.model} uid ${expected.uid}; refusing to continue on a different board`);
+    this.name = 'DifferentBoardError';
+    this.expected = `${expected.model} ${expected.uid}`;
+    this.found = `${found.model} ${found.uid}`;
+  }
+}

@@ -10,7 +10,11 @@
  * - Test-only packages (@xterm/headless, vitest, ...) are never imported by shipped code.
  * - src/cli imports nothing from twins/.
  * - Only code that starts a twin imports twins/ (TWIN_IMPORTERS below, by name); nothing else in src/ does.
+ * - Dependencies tell the truth: every package that src/, twins/ or firmware-protocol/ imports is declared in
+ *   `dependencies` (bench/ may also use `devDependencies`), and every declared runtime dependency is imported by
+ *   shipped code (a declared package nothing imports is dead weight on every install).
  */
+import { builtinModules } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -131,5 +135,30 @@ describe('dependency rules (DESIGN.md)', () => {
     // type-only packages are erased at build time
     const runtime = devOnly.filter((d) => !d.startsWith('@types/') && d !== 'typescript');
     expect(violations((i) => i.target === null && runtime.includes(pkg(i.spec)) && !i.file.startsWith('bench/'))).toEqual([]);
+  });
+
+  describe('dependencies tell the truth (package.json)', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    const runtime = Object.keys(manifest.dependencies);
+    const dev = Object.keys(manifest.devDependencies);
+    /** Bare package imports (not Node builtins, not relative). A specifier with a space is text in a string, not an import. */
+    const bare = all.filter((i) => i.target === null && !/\s/.test(i.spec) && !i.spec.startsWith('node:') && !builtinModules.includes(pkg(i.spec)));
+
+    it('sees the packages it checks', () => {
+      const seen = new Set(bare.map((i) => pkg(i.spec)));
+      for (const p of ['serialport', '@serialport/stream', 'rxjs', 'ink']) expect(seen.has(p)).toBe(true);
+    });
+
+    it('every package shipped code imports is declared (bench may use devDependencies)', () => {
+      expect(bare.filter((i) => !runtime.includes(pkg(i.spec)) && !(i.file.startsWith('bench/') && dev.includes(pkg(i.spec)))).map((i) => `${i.file} imports ${i.spec}, which package.json does not declare`)).toEqual([]);
+    });
+
+    it('every declared runtime dependency is imported by shipped code', () => {
+      const used = new Set(bare.filter((i) => !i.file.startsWith('bench/')).map((i) => pkg(i.spec)));
+      expect(runtime.filter((d) => !used.has(d)).map((d) => `${d} is declared in dependencies but nothing in src, twins or firmware-protocol imports it`)).toEqual([]);
+    });
   });
 });

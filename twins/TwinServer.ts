@@ -4,10 +4,10 @@
  * at the board's step rate, and injects seeded faults (garbled bytes, dropped lines, spontaneous resets, unplugs).
  *
  * Transports: {@link serveSerialPort} (a real serial device), `servePty` (servePty.ts: a pseudo-terminal whose host
- * end is a stable path that disappears on unplug) and {@link createMockTwinPort} (@serialport/binding-mock, for unit
- * tests without a pty). See twins/README.md.
+ * end is a stable path that disappears on unplug) and `TwinBinding` (TwinBinding.ts: a serialport binding of its own
+ * whose ports are twins, for tests and in-process use without a pty). See twins/README.md.
  */
-import { SerialPort, SerialPortMock } from 'serialport';
+import { SerialPort } from 'serialport';
 import { encodeFrame, LineDecoder, type LinkCounters } from '../firmware-protocol/codec.js';
 import { InvalidInputError, show } from '../src/errors.js';
 import { Rng } from '../src/physics/Rng.js';
@@ -224,6 +224,16 @@ export class TwinServer {
     this.schedulePump();
   }
 
+  /**
+   * The board loses power with its link (an unplug pulled by hand rather than by the `unplug-every` fault): the link
+   * is detached, and when it is attached again the board comes back rebooted and sends its banner.
+   */
+  powerLoss(): void {
+    this.detach();
+    this.rebootOnAttach = true;
+    this.stats.unplugs++;
+  }
+
   /** Stop all timers; the server ignores everything afterwards. */
   close(): void {
     this.detach();
@@ -393,179 +403,6 @@ export async function serveSerialPort(path: string, firmware: TwinFirmware | Twi
       const p = port;
       port = null;
       if (p) await closePort(p);
-    },
-  };
-}
-
-// ---- mock binding ----
-
-/** A twin answering on a @serialport/binding-mock port. */
-export interface MockTwin extends ServedTwin {
-  readonly firmware: TwinFirmware;
-  readonly core: TwinBoardCore;
-  /** Pull the plug now: the host's open port closes with a disconnect error; `open` fails until `downMs` passed. */
-  unplug(downMs?: number): void;
-  /** True while unplugged. */
-  readonly unplugged: boolean;
-}
-
-interface MockEndpoint {
-  server: TwinServer;
-  binding: MockPortBinding | null;
-  unplugged: boolean;
-  failReads: Set<(e: Error) => void>;
-  doUnplug(downMs: number): void;
-}
-
-/** The binding-mock interface (typed through `serialport`, whose own import of the package resolves its types). */
-export type MockBindingInterface = typeof SerialPortMock.binding;
-type MockPortBinding = Awaited<ReturnType<MockBindingInterface['open']>>;
-
-/**
- * `@serialport/binding-mock` as `serialport`'s SerialPortMock sees it (the CommonJS instance). The package also has
- * an ES-module build, which Node loads as a separate instance with its own port table when code does
- * `import { MockBinding } from '@serialport/binding-mock'`: mock twin ports are created in, and answer through,
- * both instances, so either works for the host.
- */
-export const twinMockBinding: MockBindingInterface = SerialPortMock.binding;
-
-const esmSpecifier = '@serialport/binding-mock';
-const esmMockBinding: MockBindingInterface | undefined = await import(esmSpecifier).then(
-  (m: { MockBinding?: MockBindingInterface }) => m.MockBinding,
-  () => undefined,
-);
-
-function mockBindings(): MockBindingInterface[] {
-  return esmMockBinding && esmMockBinding !== twinMockBinding ? [twinMockBinding, esmMockBinding] : [twinMockBinding];
-}
-
-const mockEndpoints = new Map<string, MockEndpoint>();
-let mockHookInstalled = false;
-
-function disconnectError(path: string): Error {
-  return Object.assign(new Error(`${path}: device disconnected (twin unplugged)`), { disconnected: true });
-}
-
-function installMockHook(): void {
-  if (mockHookInstalled) return;
-  mockHookInstalled = true;
-  for (const mb of mockBindings()) {
-    const originalOpen = mb.open.bind(mb);
-    mb.open = async (options: Parameters<MockBindingInterface['open']>[0]) => {
-      const ep = options && typeof options === 'object' ? mockEndpoints.get(options.path) : undefined;
-      if (ep?.unplugged) {
-        await new Promise<void>((r) => process.nextTick(r));
-        throw new Error(`Port ${options.path} does not exist (twin unplugged)`);
-      }
-      const binding = await originalOpen(options);
-      if (ep) attachMockBinding(ep, binding, options.path);
-      return binding;
-    };
-  }
-}
-
-function attachMockBinding(ep: MockEndpoint, binding: MockPortBinding, path: string): void {
-  ep.binding = binding;
-  const origWrite = binding.write.bind(binding);
-  const origRead = binding.read.bind(binding);
-  const origClose = binding.close.bind(binding);
-  binding.write = async (buffer: Buffer): Promise<void> => {
-    if (ep.unplugged || ep.binding !== binding) throw disconnectError(path);
-    await origWrite(buffer);
-    const copy = Buffer.from(buffer);
-    setImmediate(() => {
-      if (ep.binding === binding) ep.server.input(copy);
-    });
-  };
-  binding.read = (buffer: Buffer, offset: number, length: number) =>
-    new Promise((resolve, reject) => {
-      if (ep.unplugged) return reject(disconnectError(path));
-      const fail = (e: Error): void => reject(e);
-      ep.failReads.add(fail);
-      origRead(buffer, offset, length).then(
-        (r) => {
-          ep.failReads.delete(fail);
-          resolve(r);
-        },
-        (e: Error) => {
-          ep.failReads.delete(fail);
-          reject(e);
-        },
-      );
-    });
-  binding.close = async (): Promise<void> => {
-    if (ep.binding === binding) {
-      ep.binding = null;
-      ep.server.detach();
-    }
-    await origClose();
-  };
-  ep.server.attach((bytes) => {
-    if (binding.isOpen && ep.binding === binding) binding.emitData(bytes);
-  });
-}
-
-/**
- * Create a @serialport/binding-mock port at `path` with the twin behind it. The host opens it with the standard
- * MockBinding: `new SerialPort({ path, baudRate: 115200, binding: MockBinding })` (or `SerialPortMock`, or
- * `new SerialPortStream({ path, baudRate, binding: MockBinding })`); whatever the host writes reaches the twin and
- * the twin's replies arrive as data. Unplug faults (or `unplug()`) close the host's port with a disconnect error
- * (`close` event with `err.disconnected === true`) and make `open` fail until the twin is back.
- *
- * `opts.baud` defaults to 115200 (pacing on); pass `baud: 0` for instant replies in fast unit tests.
- */
-export function createMockTwinPort(path: string, firmwareOrCore: TwinFirmware | TwinBoardCore, opts: TwinServerOptions = {}): MockTwin {
-  installMockHook();
-  const firmware = toFirmware(firmwareOrCore);
-  const server = new TwinServer(firmware, opts);
-  for (const mb of mockBindings()) mb.createPort(path, { echo: false, record: false });
-  let downTimer: unknown = null;
-  const ep: MockEndpoint = {
-    server,
-    binding: null,
-    unplugged: false,
-    failReads: new Set(),
-    doUnplug(downMs: number) {
-      ep.unplugged = true;
-      server.detach();
-      const fails = [...ep.failReads];
-      ep.failReads.clear();
-      for (const f of fails) f(disconnectError(path));
-      if (downTimer !== null) server.timers.clearTimeout(downTimer);
-      downTimer = server.timers.setTimeout(() => {
-        downTimer = null;
-        ep.unplugged = false;
-      }, downMs);
-    },
-  };
-  mockEndpoints.set(path, ep);
-  server.onUnplug = (downMs) => ep.doUnplug(downMs);
-  return {
-    path,
-    server,
-    firmware,
-    core: firmware.core,
-    unplug(downMs = server.faults.unplugMs) {
-      server.detach();
-      server['rebootOnAttach'] = true;
-      server.stats.unplugs++;
-      ep.doUnplug(downMs);
-    },
-    get unplugged() {
-      return ep.unplugged;
-    },
-    async close() {
-      if (downTimer !== null) server.timers.clearTimeout(downTimer);
-      server.close();
-      if (mockEndpoints.get(path) === ep) mockEndpoints.delete(path);
-      const b = ep.binding;
-      ep.binding = null;
-      if (b?.isOpen) {
-        // the host's port sees a disconnect, as when a board goes away
-        const fails = [...ep.failReads];
-        ep.failReads.clear();
-        for (const f of fails) f(disconnectError(path));
-      }
     },
   };
 }

@@ -126,6 +126,17 @@ export class SerialLink implements LineSink {
     });
   }
 
+  /**
+   * Take the link down now if its port closed under it without the `close` event having arrived yet: serialport
+   * marks a port closed as soon as it starts closing it (after a failed read, say) and emits `close` only when the
+   * binding has finished, which on a real device is a thread-pool round trip later. A command sent in between must
+   * not find a link that says it is up but cannot write. Returns true if the link is down.
+   */
+  checkDown(): boolean {
+    if (this.up && !this.closing && !this.port.isOpen) this.down(`${this.params.path} closed`);
+    return !this.alive;
+  }
+
   /** Close on purpose (no onDown). Resolves once the port is closed; never rejects. */
   close(): Promise<void> {
     this.closing = true;
@@ -162,7 +173,7 @@ export class SerialLink implements LineSink {
   /**
    * Poll the path; its disappearance (a USB adapter unplugged, a pty's link removed) is a disconnect even when the
    * port has not reported an error yet. Only a path seen to exist can vanish: a port name that is not a file (a
-   * Windows COM name, a mock path) never triggers this.
+   * Windows COM name, a twin-binding path) never triggers this.
    */
   private scheduleWatch(seen = false): void {
     const ms = this.params.watchPathMs;

@@ -11,7 +11,7 @@ import type { PortFactory } from './SerialLink.js';
 import { systemTimers, type Timers } from './timers.js';
 
 /**
- * A serialport binding (the system one, MockBinding, or a wrapper around either). Declared structurally because
+ * A serialport binding (the system one, a TwinBinding, or a wrapper around either). Declared structurally because
  * @serialport/bindings-interface publishes no types that NodeNext resolution can see.
  */
 export interface SerialBinding {
@@ -42,7 +42,7 @@ export interface SerialBoardOptions {
   reconnect?: { attempts?: number; limitMs?: number; baseMs?: number; maxMs?: number };
   /** Give up one open attempt after this long, ms (default 2000). */
   openTimeoutMs?: number;
-  /** serialport binding to open ports with (e.g. MockBinding in tests); default: the system binding. */
+  /** serialport binding to open ports with (e.g. a TwinBinding in tests); default: the system binding. */
   binding?: SerialBinding;
   /** Makes an unopened port object; overrides `binding`. */
   portFactory?: PortFactory;

@@ -1,6 +1,6 @@
 /**
  * The Board contract (src/device/Board.ts), as one suite that every implementation runs: the in-process twin, the
- * twin over the mock binding, the twin over a real pty, and a real board. Only the Board interface is used, plus
+ * twin over the twin binding, the twin over a real pty, and a real board. Only the Board interface is used, plus
  * the harness's `deviceSteps` probe for the flow-control check.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

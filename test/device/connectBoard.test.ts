@@ -6,7 +6,8 @@ import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { openSerialBoard } from '../../src/device/SerialBoard.js';
 import { resolveSerialOptions } from '../../src/device/serialOptions.js';
 import { InvalidInputError } from '../../src/errors.js';
-import { mockBoard, MockBinding } from './harness.js';
+import { TwinBinding } from '../../twins/TwinBinding.js';
+import { bindingBoard } from './harness.js';
 
 describe('board specs', () => {
   it('parses twin, pty and serial specs', () => {
@@ -56,7 +57,7 @@ describe('serial options', () => {
     const o = resolveSerialOptions('/dev/ttyACM0');
     expect(o).toMatchObject({ baudRate: 115200, timeoutMs: null, baseTimeoutMs: 200, retries: 3, backoff: { baseMs: 20, maxMs: 500 }, watchPathMs: 500, confirmReads: true });
     expect(o.reconnect).toEqual({ attempts: 10, limitMs: 30_000, backoff: { baseMs: 100, maxMs: 2000 } });
-    expect(resolveSerialOptions('/dev/x', { binding: MockBinding }).watchPathMs).toBe(0);
+    expect(resolveSerialOptions('/dev/x', { binding: new TwinBinding() }).watchPathMs).toBe(0);
   });
 
   it('rejects bad options with InvalidInputError naming the option', () => {
@@ -86,7 +87,7 @@ describe('serial options', () => {
 describe('in-process twin and the wire agree bit for bit (ideal twin)', () => {
   for (const model of ['penn-gen1', 'penn-gen2']) {
     it(model, async () => {
-      const wire = await mockBoard({ model });
+      const wire = await bindingBoard({ model });
       const local = InProcessTwinBoard.create({ model, ideal: true });
       try {
         const id = await local.identify();

@@ -1,12 +1,12 @@
 /** The Board contract suite against every implementation (see boardContract.ts). */
 import { describe, it } from 'vitest';
 import { describeBoardContract } from './boardContract.js';
-import { inProcess, overMock, overPty, realBoard } from './harness.js';
+import { inProcess, overBinding, overPty, realBoard } from './harness.js';
 
 describeBoardContract('in-process twin (penn-gen1)', inProcess('penn-gen1'));
 describeBoardContract('in-process twin (penn-gen2, gate edges)', inProcess('penn-gen2'));
-describeBoardContract('twin over the mock binding (penn-gen1)', overMock('penn-gen1'));
-describeBoardContract('twin over the mock binding (penn-gen2, gate edges)', overMock('penn-gen2'));
+describeBoardContract('twin over the twin binding (penn-gen1)', overBinding('penn-gen1'));
+describeBoardContract('twin over the twin binding (penn-gen2, gate edges)', overBinding('penn-gen2'));
 
 describeBoardContract('twin over a real pty', overPty('penn-gen1'));
 

@@ -8,15 +8,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, toArray } from 'rxjs';
 import type { BoardEvent, RunFrame } from '../../src/device/Board.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
-import { BoardDisconnectedError, BoardProtocolError, BoardTimeoutError } from '../../src/errors.js';
+import { BoardDisconnectedError, BoardProtocolError, BoardRefusedError, CllnError, BoardTimeoutError, DifferentBoardError } from '../../src/errors.js';
 import { TwinError } from '../../twins/TwinError.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import type { Board } from '../../src/device/Board.js';
 import { openSerialBoard, type SerialBoard } from '../../src/device/SerialBoard.js';
-import { createMockTwinPort } from '../../twins/TwinServer.js';
+import { TwinBinding } from '../../twins/TwinBinding.js';
+import { encodeFrame } from '../../firmware-protocol/codec.js';
+import { SerialPortStream } from '@serialport/stream';
 import { servePty } from '../../twins/servePty.js';
-import { mockBoard, MockBinding, mockPath, ptyBoard, until, type MockHandle, type PtyHandle } from './harness.js';
+import { bindingBoard, FAST, twinCore, twinPortPath, ptyBoard, until, type BindingHandle, type PtyHandle } from './harness.js';
 
 const SOURCES = new Map([[0, 4], [15, 0]]);
 const EDGES = new Map([[0, 10], [5, 80], [32, 3]]);
@@ -49,7 +51,7 @@ function record(board: Board): BoardEvent[] {
 }
 
 /** Log every command body the twin's firmware receives (the device side of the wire). */
-function logCommands(h: MockHandle | PtyHandle): string[] {
+function logCommands(h: BindingHandle | PtyHandle): string[] {
   const fw = 'twin' in h ? h.twin.firmware : h.served.server.firmware;
   const log: string[] = [];
   const orig = fw.receive.bind(fw);
@@ -60,15 +62,15 @@ function logCommands(h: MockHandle | PtyHandle): string[] {
   return log;
 }
 
-describe('serial host under faults (twin over the mock binding)', () => {
-  let h: MockHandle | null = null;
+describe('serial host under faults (twin over the twin binding)', () => {
+  let h: BindingHandle | null = null;
   afterEach(async () => {
     await h?.cleanup();
     h = null;
   });
 
   it('garbled and dropped replies: retries succeed, nothing is applied twice, results are bit-identical', async () => {
-    h = await mockBoard({ server: { faults: 'garble=0.2,drop=0.05', seed: 3 } });
+    h = await bindingBoard({ server: { faults: 'garble=0.2,drop=0.05', seed: 3 } });
     const events = record(h.board);
     const got = await session(h.board, 40);
     expect(got).toEqual(await reference(40));
@@ -83,7 +85,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('autonomous run with lost frames: gaps are re-requested, every step once, in order', async () => {
-    h = await mockBoard({ server: { faults: 'drop=0.1', seed: 5, stepMs: 0 } });
+    h = await bindingBoard({ server: { faults: 'drop=0.1', seed: 5, stepMs: 0 } });
     const frames: RunFrame[] = await firstValueFrom(
       h.board
         .runSchedule({ steps: 60, sources: [0, 15], targets: [5], examples: [{ in: [4, 0], out: [1] }, { in: [3, 0], out: [2.5] }], eta: 0.5 }, 5)
@@ -102,7 +104,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('a silent board: the call times out after bounded retries of the same line; the board is put back to the record', async () => {
-    h = await mockBoard({ serial: { timeoutMs: 40, retries: 2 } });
+    h = await bindingBoard({ serial: { timeoutMs: 40, retries: 2 } });
     const log = logCommands(h);
     await h.board.setSources(SOURCES);
     const edges = Array.from(await h.board.readEdges());
@@ -119,7 +121,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('unplug mid-call: the call rejects at once, the host reconnects, restores state, and later calls succeed', async () => {
-    h = await mockBoard();
+    h = await bindingBoard();
     const events = record(h.board);
     const log = logCommands(h);
     await h.board.setSources(SOURCES);
@@ -166,7 +168,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('a call made while the link is down waits for the reconnect and then proceeds', async () => {
-    h = await mockBoard();
+    h = await bindingBoard();
     const events = record(h.board);
     await h.board.setSources(SOURCES);
     h.twin.unplug(200);
@@ -180,7 +182,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('gives up after the reconnect limit; a later call starts a new reconnect cycle', async () => {
-    h = await mockBoard({ serial: { reconnect: { attempts: 3, baseMs: 10, maxMs: 20, limitMs: 1000 } } });
+    h = await bindingBoard({ serial: { reconnect: { attempts: 3, baseMs: 10, maxMs: 20, limitMs: 1000 } } });
     const events = record(h.board);
     await h.board.setSources(SOURCES);
     h.twin.unplug(400);
@@ -191,8 +193,103 @@ describe('serial host under faults (twin over the mock binding)', () => {
     expect(v[0]).toBeCloseTo(4, 2);
   });
 
+  it('a different board on the path after an unplug: reconnecting stops at once with DifferentBoardError (typed, not matched by message)', async () => {
+    // (attempts enough that the twin is back before they run out, however loaded the machine)
+    h = await bindingBoard({ serial: { reconnect: { attempts: 100_000, baseMs: 10, maxMs: 20, limitMs: 3_600_000 } } });
+    const events = record(h.board);
+    const log = logCommands(h);
+    h.twin.unplug(100);
+    await until(() => events.some((e) => e.type === 'disconnected'), 'disconnect seen');
+    const nBefore = log.length;
+    // another board of the same model answers on the path when it comes back
+    (h.twin.core.model as { uid: string }).uid = 'feedf00d';
+    const err = await h.board.measure().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BoardDisconnectedError);
+    expect((err as Error).message).toMatch(/gave up reconnecting .* after \d+ attempts?: .* now answers as board penn-gen1 uid feedf00d/);
+    const cause = (err as Error).cause;
+    expect(cause).toBeInstanceOf(DifferentBoardError);
+    expect(cause).toBeInstanceOf(BoardProtocolError);
+    expect(cause).toBeInstanceOf(CllnError);
+    expect((cause as DifferentBoardError).found).toBe('penn-gen1 feedf00d');
+    // the first attempt that reached the other board was the last: one ID, nothing else sent to it, no more attempts
+    expect(log.slice(nBefore).filter((b) => / ID( |$)/.test(b))).toHaveLength(1);
+    expect(log.slice(nBefore).filter((b) => !/ ID( |$)/.test(b))).toEqual([]);
+    const attempts = events.filter((e) => e.type === 'reconnecting').length;
+    expect((err as Error).message).toContain(`after ${attempts} attempt`);
+    expect(h.board.stats.reconnects).toBe(0);
+  });
+
+  it('a command the board refuses rejects with BoardRefusedError: the verb, the code and the board\'s own words, apart', async () => {
+    h = await bindingBoard();
+    const core = h.twin.core;
+    core.step = () => {
+      throw new TwinError(500, 'ADC timeout on channel 9');
+    };
+    const err = await h.board.deviceStep(new Map([[5, 1]]), 0.5).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BoardRefusedError);
+    expect(err).toBeInstanceOf(BoardProtocolError);
+    expect(err).toBeInstanceOf(CllnError);
+    expect(err).toMatchObject({ verb: 'STEP', code: 500, reply: 'ADC timeout on channel 9' });
+    expect((err as Error).message).toBe('STEP refused by the board: 500 ADC timeout on channel 9');
+  });
+
+  it('a port serialport closed under the link (its close event still to come): the next call takes the link down at once, a retry waits for the reconnect', async () => {
+    const path = twinPortPath();
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, twinCore(), { baud: 0 });
+    // a binding whose close the test holds open: serialport says the port is closed from the moment it starts
+    // closing it, and emits 'close' only once the binding's close has finished (on a real device, a while later)
+    let hold: Promise<void> | null = null;
+    let release = (): void => undefined;
+    const slowClose = {
+      list: () => binding.list(),
+      async open(o: Parameters<TwinBinding['open']>[0]) {
+        const port = await binding.open(o);
+        const close = port.close.bind(port);
+        port.close = async () => {
+          if (hold) await hold;
+          return close();
+        };
+        return port;
+      },
+    };
+    const streams: InstanceType<typeof SerialPortStream>[] = [];
+    const board = await openSerialBoard(path, {
+      ...FAST,
+      portFactory: ({ path: p, baudRate }) => {
+        const s = new SerialPortStream({ binding: slowClose as unknown as TwinBinding, path: p, baudRate, autoOpen: false });
+        streams.push(s);
+        return s;
+      },
+    });
+    try {
+      await board.setSources(SOURCES);
+      hold = new Promise<void>((r) => (release = r));
+      streams[streams.length - 1].close();
+      expect(board.connected).toBe(true); // nothing has told the host yet
+      await expect(board.measure()).rejects.toBeInstanceOf(BoardDisconnectedError);
+      // the call found the port closed: the link is down and reconnecting, not 'up' with a dead port
+      expect(board.connected).toBe(false);
+      const retry = board.measure();
+      hold = null;
+      release();
+      const v = await retry;
+      expect(v[0]).toBeCloseTo(4, 2);
+      expect(board.stats.reconnects).toBe(1);
+    } finally {
+      await board.close();
+      await twin.close();
+    }
+  });
+
   it('spontaneous resets (reset-every): detected by the boot counter, state restored, results unchanged', async () => {
-    h = await mockBoard({ server: { faults: 'reset-every=13' } });
+    h = await bindingBoard({ server: { faults: 'reset-every=13' } });
     const events = record(h.board);
     const got = await session(h.board, 30);
     expect(got).toEqual(await reference(30));
@@ -203,7 +300,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
   });
 
   it('a silent reset (no banner) is detected by the boot counter before a reading is returned', async () => {
-    h = await mockBoard();
+    h = await bindingBoard();
     await h.board.setSources(SOURCES);
     await h.board.writeEdges(EDGES);
     const v0 = Array.from(await h.board.measure());
@@ -216,7 +313,7 @@ describe('serial host under faults (twin over the mock binding)', () => {
 
   for (const banner of [true, false]) {
     it(`a reset during an autonomous run (${banner ? 'with' : 'without'} banner) fails the run with a clear error and restores the record`, async () => {
-      h = await mockBoard({ server: { stepMs: 2 }, serial: { frameTimeoutMs: 100 } });
+      h = await bindingBoard({ server: { stepMs: 2 }, serial: { frameTimeoutMs: 100 } });
       await h.board.setSources(SOURCES);
       const edges = Array.from(await h.board.readEdges());
       const run = firstValueFrom(
@@ -234,15 +331,15 @@ describe('serial host under faults (twin over the mock binding)', () => {
   }
 });
 
-describe('PROTOCOL.md 1.1 recovery (twin over the mock binding)', () => {
-  let h: MockHandle | null = null;
+describe('PROTOCOL.md 1.1 recovery (twin over the twin binding)', () => {
+  let h: BindingHandle | null = null;
   afterEach(async () => {
     await h?.cleanup();
     h = null;
   });
 
   it('a RESET whose reply is lost is retried without rebooting the board a second time (RESET boot=N)', async () => {
-    h = await mockBoard({ serial: { timeoutMs: 40 } });
+    h = await bindingBoard({ serial: { timeoutMs: 40 } });
     const fw = h.twin.firmware;
     const log = logCommands(h);
     const boot0 = h.twin.core.bootCount;
@@ -266,14 +363,15 @@ describe('PROTOCOL.md 1.1 recovery (twin over the mock binding)', () => {
   });
 
   it('a board that speaks protocol 1.0 is refused at open, naming both versions', async () => {
-    const path = mockPath();
+    const path = twinPortPath();
     const core = new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true });
-    const twin = createMockTwinPort(path, core, { baud: 0 });
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, core, { baud: 0 });
     const receive = twin.firmware.receive.bind(twin.firmware);
     // what a 1.0 firmware answers to ID: proto=1
     twin.firmware.receive = (body: string) => receive(body).map((r) => r.replace(' OK proto=1.1 ', ' OK proto=1 '));
     try {
-      await expect(openSerialBoard(path, { binding: MockBinding, timeoutMs: 60 })).rejects.toThrow(/board speaks protocol 1 \(1\.0\), this host speaks 1\.1/);
+      await expect(openSerialBoard(path, { binding, timeoutMs: 60 })).rejects.toThrow(/board speaks protocol 1 \(1\.0\), this host speaks 1\.1/);
     } finally {
       await twin.close();
     }
@@ -281,7 +379,7 @@ describe('PROTOCOL.md 1.1 recovery (twin over the mock binding)', () => {
 
   for (const doneLost of [false, true]) {
     it(`a run the board cannot continue fails with 424 and the board's reason, every step before it delivered once (${doneLost ? 'its DONE line lost: found by asking STAT' : 'DONE fail= seen'})`, async () => {
-      h = await mockBoard({ server: { stepMs: 1, faults: 'drop=0.05', seed: 2 }, serial: { frameTimeoutMs: 60 } });
+      h = await bindingBoard({ server: { stepMs: 1, faults: 'drop=0.05', seed: 2 }, serial: { frameTimeoutMs: 60 } });
       const core = h.twin.core;
       const fw = h.twin.firmware;
       await h.board.setSources(SOURCES);
@@ -320,30 +418,36 @@ describe('PROTOCOL.md 1.1 recovery (twin over the mock binding)', () => {
 
 describe('serialport write queue (why every connection gets a fresh port object)', () => {
   it('a raw port delivers a write made while closed after it is reopened; the link refuses it', async () => {
-    const { SerialPortStream } = await import('@serialport/stream');
     const { SerialLink } = await import('../../src/device/SerialLink.js');
     const { systemTimers } = await import('../../src/device/timers.js');
-    const path = `/dev/mock-queue-${process.pid}`;
-    MockBinding.createPort(path, { record: true });
-    // the hazard, shown on serialport itself
-    const raw = new SerialPortStream({ binding: MockBinding, path, baudRate: 115200, autoOpen: false });
+    const path = twinPortPath();
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, new TwinBoardCore(loadBoardModel('penn-gen1'), { ideal: true }), { baud: 0 });
+    const received: string[] = [];
+    const receive = twin.firmware.receive.bind(twin.firmware);
+    twin.firmware.receive = (body: string) => {
+      received.push(body);
+      return receive(body);
+    };
+    // the hazard, shown on serialport itself: a command written while the port is closed reaches the board later
+    const raw = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
     await new Promise<void>((r, j) => raw.open((e) => (e ? j(e) : r())));
     await new Promise<void>((r) => raw.close(() => r()));
-    raw.write('STALE\n');
+    raw.write(encodeFrame('7 PING'));
     await new Promise<void>((r, j) => raw.open((e) => (e ? j(e) : r())));
     await new Promise<void>((r) => raw.drain(() => r()));
-    const binding = (raw as unknown as { port: { recording: Buffer } }).port;
-    expect(binding.recording.toString()).toContain('STALE');
+    await until(() => received.includes('7 PING'), 'the stale PING reaching the twin');
     await new Promise<void>((r) => raw.close(() => r()));
     // the guard: a closed link throws and its port object is gone
     const downs: string[] = [];
     const link = await SerialLink.open(
-      { path, baudRate: 115200, factory: ({ path: p, baudRate }) => new SerialPortStream({ binding: MockBinding, path: p, baudRate, autoOpen: false }), timers: systemTimers, openTimeoutMs: 1000, watchPathMs: 0 },
+      { path, baudRate: 115200, factory: ({ path: p, baudRate }) => new SerialPortStream({ binding, path: p, baudRate, autoOpen: false }), timers: systemTimers, openTimeoutMs: 1000, watchPathMs: 0 },
       { onBody: () => undefined, onDown: (r) => downs.push(r) },
     );
     await link.close();
     expect(() => link.write('1 PING*0000\n')).toThrow(BoardDisconnectedError);
     expect(downs).toEqual([]);
+    await twin.close();
   });
 });
 

@@ -1,16 +1,16 @@
 /**
- * Boards for the device tests: the in-process twin, the twin over the mock binding, the twin over a real pty
+ * Boards for the device tests: the in-process twin, the twin over its own serialport binding (twins/TwinBinding.ts), the twin over a real pty
  * (made in-process, twins/servePty.ts), and a real board from CLLN_BOARD_PORT. Each factory returns the board, a cleanup, and probes into the
  * device side where the transport allows (twin internals, or the board's own STAT).
  */
-import { SerialPortMock } from 'serialport';
 import type { Board } from '../../src/device/Board.js';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { openSerialBoard, type SerialBoard, type SerialBoardOptions } from '../../src/device/SerialBoard.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { servePty, type ServedPty } from '../../twins/servePty.js';
-import { createMockTwinPort, type MockTwin, type TwinServerOptions } from '../../twins/TwinServer.js';
+import { TwinBinding, type BoundTwin } from '../../twins/TwinBinding.js';
+import type { TwinServerOptions } from '../../twins/TwinServer.js';
 
 /** What a contract or fault test gets. */
 export interface BoardUnderTest<B extends Board = Board> {
@@ -24,17 +24,11 @@ export interface BoardUnderTest<B extends Board = Board> {
 
 export type MakeBoard = () => Promise<BoardUnderTest>;
 
-/**
- * @serialport/binding-mock's MockBinding, reached through serialport's typed re-export (the package's own types are
- * invisible to NodeNext resolution). The twin answers on this instance and on the package's ESM build alike.
- */
-export const MockBinding = SerialPortMock.binding;
+let portCounter = 0;
 
-let mockCounter = 0;
-
-/** A fresh mock port path (the mock binding's port table is global to the process). */
-export function mockPath(): string {
-  return `/dev/mock-twin-${process.pid}-${++mockCounter}`;
+/** A fresh twin port path (each binding has its own port table; distinct paths keep logs readable). */
+export function twinPortPath(): string {
+  return `/dev/twin-${process.pid}-${++portCounter}`;
 }
 
 export function twinCore(model = 'penn-gen1', seed = 0, ideal = true): TwinBoardCore {
@@ -55,21 +49,25 @@ export function inProcess(model = 'penn-gen1'): MakeBoard {
 /** Fast serial options for twins that answer at once (short timeouts keep fault tests quick). */
 export const FAST: SerialBoardOptions = { timeoutMs: 60, retries: 4, backoff: { baseMs: 5, maxMs: 40 }, reconnect: { attempts: 40, baseMs: 20, maxMs: 100, limitMs: 10_000 } };
 
-export interface MockHandle extends BoardUnderTest<SerialBoard> {
-  twin: MockTwin;
+export interface BindingHandle extends BoardUnderTest<SerialBoard> {
+  twin: BoundTwin;
   path: string;
+  /** The binding the twin is served on (the host opened `path` with it). */
+  binding: TwinBinding;
 }
 
-/** The twin behind a mock-binding port, and a SerialBoard on it. */
-export async function mockBoard(opts: { model?: string; server?: TwinServerOptions; serial?: SerialBoardOptions; core?: TwinBoardCore } = {}): Promise<MockHandle> {
-  const path = mockPath();
+/** The twin served on its own serialport binding (twins/TwinBinding.ts), and a SerialBoard on it. */
+export async function bindingBoard(opts: { model?: string; server?: TwinServerOptions; serial?: SerialBoardOptions; core?: TwinBoardCore } = {}): Promise<BindingHandle> {
+  const path = twinPortPath();
   const core = opts.core ?? twinCore(opts.model);
-  const twin = createMockTwinPort(path, core, { baud: 0, ...opts.server });
-  const board = await openSerialBoard(path, { binding: MockBinding, ...FAST, ...opts.serial });
+  const binding = new TwinBinding();
+  const twin = binding.serve(path, core, { baud: 0, ...opts.server });
+  const board = await openSerialBoard(path, { binding, ...FAST, ...opts.serial });
   return {
     board,
     twin,
     path,
+    binding,
     powerOnEdge: powerOn(core),
     deviceSteps: async () => core.stats.steps,
     cleanup: async () => {
@@ -79,8 +77,8 @@ export async function mockBoard(opts: { model?: string; server?: TwinServerOptio
   };
 }
 
-export function overMock(model = 'penn-gen1'): MakeBoard {
-  return () => mockBoard({ model, server: { baud: 115200 }, serial: {} });
+export function overBinding(model = 'penn-gen1'): MakeBoard {
+  return () => bindingBoard({ model, server: { baud: 115200 }, serial: {} });
 }
 
 export interface PtyHandle extends BoardUnderTest<SerialBoard> {

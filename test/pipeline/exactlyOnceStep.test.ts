@@ -10,13 +10,13 @@ import type { BoardEvent } from '../../src/device/Board.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { TrainingEngine } from '../../src/pipeline/TrainingEngine.js';
 import type { UpdateSite } from '../../src/pipeline/TrainingPlan.js';
-import { mockBoard, twinCore } from '../device/harness.js';
+import { bindingBoard, twinCore } from '../device/harness.js';
 
 const task = referenceTask({ count: 20, test: 5 });
 
 async function run(update: UpdateSite, steps: number, faults: string) {
   const core = twinCore('penn-gen1', 3, true);
-  const h = await mockBoard({ core, server: { faults, seed: 5 } });
+  const h = await bindingBoard({ core, server: { faults, seed: 5 } });
   const events: BoardEvent[] = [];
   const sub = h.board.events.subscribe((e) => events.push(e));
   try {
@@ -29,7 +29,7 @@ async function run(update: UpdateSite, steps: number, faults: string) {
   }
 }
 
-describe('a step is applied exactly once, whatever the link does (ideal twin, mock serial transport)', () => {
+describe('a step is applied exactly once, whatever the link does (ideal twin, twin binding transport)', () => {
   for (const update of ['device', 'host'] as const) {
     it(`--update ${update}: unplugs, resets, garble and drop end where the clean run ends`, async () => {
       const steps = 150;

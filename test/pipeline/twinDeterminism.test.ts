@@ -1,7 +1,7 @@
 /**
  * Issue 11 point 2: a seeded twin is a deterministic board. The noisy (default) twin keeps its own simulated time,
  * so the same seeds give the same run whichever transport carries the commands (in-process, the serial host over
- * the mock binding, the serial host over a pseudo-terminal to a `clln twin serve` process) and however loaded the
+ * the twin binding, the serial host over a pseudo-terminal to a `clln twin serve` process) and however loaded the
  * machine is. Before, drift followed the wall clock and two runs differed after a few hundred steps.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { trainOnBoard, type UpdateSite } from '../../src/pipeline/trainOnBoard.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
-import { mockBoard } from '../device/harness.js';
+import { bindingBoard } from '../device/harness.js';
 
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 const task = referenceTask({ count: 20, test: 5 });
@@ -38,12 +38,12 @@ async function train(board: Board, update: UpdateSite) {
 
 describe('a seeded noisy twin is a deterministic board, on every transport', () => {
   for (const update of ['host', 'device'] as const) {
-    it(`--update ${update}: in-process twice, over the mock serial line, and over a pty give the same run`, async () => {
+    it(`--update ${update}: in-process twice, over the twin binding, and over a pty give the same run`, async () => {
       const a = await train(await connectBoard(`twin:${MODEL}`, { seed: SEED }), update);
       const b = await train(await connectBoard(`twin:${MODEL}`, { seed: SEED }), update);
       expect(b).toEqual(a);
       const core = new TwinBoardCore(loadBoardModel(MODEL), { seed: SEED });
-      const h = await mockBoard({ core, server: { seed: 1 } });
+      const h = await bindingBoard({ core, server: { seed: 1 } });
       try {
         expect(await train(h.board, update)).toEqual(a);
       } finally {

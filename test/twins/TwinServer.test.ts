@@ -1,5 +1,5 @@
 /**
- * The twin's server (framing, pacing, faults) and its transports: an in-memory link, the mock binding, a real
+ * The twin's server (framing, pacing, faults) and its transports: an in-memory link, the twin's own serialport binding, a real
  * pseudo-terminal, and `clln twin serve`. No test waits for or measures wall-clock time: pacing, run steps and
  * unplug durations run on a virtual clock (ManualTimers), and everything else waits for the event it needs (a line,
  * a 'close', an 'unplugged' / 'plugged' event, a child's exit).
@@ -10,7 +10,8 @@ import { constants as fsConstants, existsSync, mkdtempSync, openSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ReadStream } from 'node:tty';
-import { SerialPort, SerialPortMock } from 'serialport';
+import { SerialPortStream } from '@serialport/stream';
+import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, LineDecoder, parseReply } from '../../firmware-protocol/codec.js';
 import { InvalidInputError } from '../../src/errors.js';
@@ -19,7 +20,8 @@ import { openPseudoTerminal } from '../../twins/PseudoTerminal.js';
 import { servePty } from '../../twins/servePty.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { TwinFirmware } from '../../twins/TwinFirmware.js';
-import { createMockTwinPort, NO_FAULTS, parseFaults, serveSerialPort, TwinServer, twinMockBinding, type TwinServerOptions } from '../../twins/TwinServer.js';
+import { TwinBinding } from '../../twins/TwinBinding.js';
+import { NO_FAULTS, parseFaults, serveSerialPort, TwinServer, type TwinServerOptions } from '../../twins/TwinServer.js';
 import { ManualTimers } from './ManualTimers.js';
 
 const gen1 = loadBoardModel('penn-gen1');
@@ -265,15 +267,16 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
   });
 });
 
-describe('mock binding transport', () => {
+describe('twin binding transport (twins/TwinBinding.ts: a serialport binding whose ports are twins)', () => {
   let n = 0;
-  const mockPath = (): string => `/dev/clln-mock-twin-${process.pid}-${++n}`;
+  const twinPath = (): string => `/dev/clln-twin-${process.pid}-${++n}`;
 
-  it('answers a host that opens the path with the mock binding', async () => {
-    const path = mockPath();
-    const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
+  it('answers a host that opens the path with the binding', async () => {
+    const path = twinPath();
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
     cleanup.push(() => twin.close());
-    const port = await openPort(path, twinMockBinding);
+    const port = await openPort(path, binding);
     closeLater(port);
     const host = hostOn(port);
     const id = await host.request('ID');
@@ -286,30 +289,62 @@ describe('mock binding transport', () => {
     expect(meas).toBe(`3 OK ${Array.from(local.measure()).join(',')}`);
   });
 
-  it('works with SerialPortMock and with the ES-module MockBinding too', async () => {
-    const path = mockPath();
-    const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
+  it('is a binding of its own: no global port table (two bindings serve one path independently), list, lock, unknown paths', async () => {
+    const path = twinPath();
+    const a = new TwinBinding();
+    const b = new TwinBinding();
+    const ta = a.serve(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
+    const tb = b.serve(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
+    cleanup.push(() => ta.close(), () => tb.close());
+    expect(() => a.serve(path, new TwinBoardCore(gen1, { ideal: true }))).toThrow(/already served/);
+    expect((await a.list()).map((p) => p.path)).toEqual([path]);
+    expect((await new TwinBinding().list())).toEqual([]);
+    await expect(openPort(path, new TwinBinding())).rejects.toThrow(/does not exist/);
+    const pa = await openPort(path, a);
+    closeLater(pa);
+    const pb = await openPort(path, b);
+    closeLater(pb);
+    // one host per port, as a locked serial device
+    await expect(openPort(path, a)).rejects.toThrow(/locked/);
+    const ha = hostOn(pa);
+    const hb = hostOn(pb);
+    await ha.request('ESET 0:7');
+    expect(await ha.request('EGET')).toMatch(/^2 OK 7,/);
+    expect(await hb.request('EGET')).toMatch(/^1 OK 50,/);
+    expect(ta.server.stats.commands).toBe(2);
+    expect(tb.server.stats.commands).toBe(1);
+  });
+
+  it('works through serialport\'s SerialPortStream; a pending read is canceled (not a disconnect) by close; closing the twin disconnects the host', async () => {
+    const path = twinPath();
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0 });
     cleanup.push(() => twin.close());
-    const a = new SerialPortMock({ path, baudRate: 115200 });
-    await once(a, 'open');
-    const ha = new Host((s) => a.write(s));
-    a.on('data', (d: Buffer) => ha.data(d));
-    expect(await ha.request('PING')).toBe('1 OK');
-    await new Promise<void>((r) => a.close(() => r()));
-    const spec = '@serialport/binding-mock';
-    const { MockBinding } = (await import(spec)) as { MockBinding: unknown };
-    const b = await openPort(path, MockBinding);
-    const hb = hostOn(b);
-    expect(await hb.request('PING')).toBe('1 OK');
-    await new Promise<void>((r) => b.close(() => r()));
+    const s = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((r, j) => s.open((e) => (e ? j(e) : r())));
+    const h = new Host((t) => s.write(t));
+    s.on('data', (d: Buffer) => h.data(d));
+    expect(await h.request('PING')).toBe('1 OK');
+    const [closedOnPurpose] = (await Promise.all([once(s, 'close'), new Promise<void>((r) => s.close(() => r()))]))[0] as [Error | null];
+    expect(closedOnPurpose).toBeNull();
+    // reopened (the lock was released), then the twin goes away: the host sees a disconnect
+    const s2 = new SerialPortStream({ binding, path, baudRate: 115200, autoOpen: false });
+    await new Promise<void>((r, j) => s2.open((e) => (e ? j(e) : r())));
+    s2.on('data', () => undefined);
+    const closed = once(s2, 'close') as Promise<[Error | null]>;
+    await twin.close();
+    const [err] = await closed;
+    expect((err as { disconnected?: boolean } | null)?.disconnected).toBe(true);
+    await expect(openPort(path, binding)).rejects.toThrow(/does not exist/);
   });
 
   it('unplug: the host port closes with a disconnect, open fails for unplug-ms (virtual), then the board is back rebooted', async () => {
-    const path = mockPath();
+    const path = twinPath();
     const timers = new ManualTimers();
-    const twin = createMockTwinPort(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=150', timers });
+    const binding = new TwinBinding();
+    const twin = binding.serve(path, new TwinBoardCore(gen1, { ideal: true }), { baud: 0, faults: 'unplug-every=2,unplug-ms=150', timers });
     cleanup.push(() => twin.close());
-    const port = await openPort(path, twinMockBinding);
+    const port = await openPort(path, binding);
     const closed = once(port, 'close') as Promise<[Error | null]>;
     const host = hostOn(port);
     await host.request('ESET 0:3');
@@ -318,12 +353,13 @@ describe('mock binding transport', () => {
     const [err] = await closed;
     expect((err as { disconnected?: boolean } | null)?.disconnected).toBe(true);
     expect(twin.unplugged).toBe(true);
-    await expect(openPort(path, twinMockBinding)).rejects.toThrow(/does not exist/);
+    expect(await binding.list()).toEqual([]);
+    await expect(openPort(path, binding)).rejects.toThrow(/does not exist/);
     timers.advance(149);
     expect(twin.unplugged).toBe(true);
     timers.advance(1);
     expect(twin.unplugged).toBe(false);
-    const p2 = await openPort(path, twinMockBinding);
+    const p2 = await openPort(path, binding);
     closeLater(p2);
     const h2 = hostOn(p2);
     expect(await h2.waitFor((b) => b.startsWith('! BOOT'))).toMatch(/boot=2$/);
