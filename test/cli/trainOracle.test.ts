@@ -163,9 +163,11 @@ describe('clln train --json against the dense oracle (300 steps, sequential orde
     { rule: 'ep', args: ['--beta', '0.05', '--alpha', '2'], p: { eta: 0.1, beta: 0.05, alpha: 2, steps: 300 } },
     { rule: 'cep', args: ['--beta', '0.05', '--alpha', '2'], p: { eta: 0.1, beta: 0.05, alpha: 2, steps: 300 } },
   ];
-  for (const c of cases) {
+  cases.forEach((c, i) => {
     it(`${c.rule} ${c.args.join(' ')}: conductances and MSEs agree to 1e-12`, async () => {
-      const r = await clln('train', netPath, taskPath, '--rule', c.rule, ...c.args, '--steps', String(c.p.steps), '--order', 'sequential', '--json');
+      // recorded, as every run is (with snapshots every 7 steps, so the recorder's work is in every step's path)
+      const rec = ['--record', join(dir, `run-${i}.jsonl`), '--snapshot-every', '7'];
+      const r = await clln('train', netPath, taskPath, '--rule', c.rule, ...c.args, '--steps', String(c.p.steps), '--order', 'sequential', '--json', ...rec);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
@@ -178,5 +180,5 @@ describe('clln train --json against the dense oracle (300 steps, sequential orde
       expect(Math.abs(out.train_mse - ref.train) / ref.train).toBeLessThanOrEqual(1e-12);
       expect(Math.abs(out.test_mse - ref.test) / ref.test).toBeLessThanOrEqual(1e-12);
     });
-  }
+  });
 });
