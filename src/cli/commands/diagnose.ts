@@ -9,6 +9,8 @@ import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, type DiagnosisReport } fro
 import { spectrumEvolution, type SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
 import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
 import { runSnapshots } from '../../pipeline/runSnapshots.js';
+import { isSimulatedRun } from '../../pipeline/simRunRecord.js';
+import { simulatedRunDiagnosis } from '../../pipeline/simulatedRunDiagnosis.js';
 import { gateLearningRate } from '../../pipeline/StabilityMonitor.js';
 import { boardLearningStep, runLearningStep } from '../../pipeline/boardLearningStep.js';
 import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
@@ -31,8 +33,9 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
     the exact one, and the stability of the learning step the network learns by (alpha * lambda_max > 2 is
     unstable; the tap rule has no learning rate, so for it the index does not apply and the report says why);
   - with --run: the eigenvalue trajectories over the run (conductances from the recorded settings).
-  --run RUN           a training run record (clln train --board ... --record): analyse its final conductances and
-                      its trajectory; NETWORK and TASK default to the run's
+  --run RUN           a training run record (clln train, simulated or --board): analyse its final conductances and
+                      its trajectory (a simulated run: its snapshots, and its final conductances replayed exactly
+                      from the last one); NETWORK and TASK default to the run's
   --modes K           eigenpairs at each end, and the most soft modes localised (default 10)
   --eta X --beta X    rule parameters for fidelity (default: the run's eta, else 0.1; beta 0.01 x the median
                       conductance, S)
@@ -92,7 +95,9 @@ export function diagnose(argv: string[], io: Io): number {
   const nominalLaw = (m: string): ConductanceModel | undefined => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined);
   if (runPath) {
     const run = readRun(runPath);
-    const rs = runSnapshots(run, nominalLaw);
+    // a simulated run's snapshots are its conductances; its step is the rule it ran (simulatedRunDiagnosis.ts)
+    const sim = isSimulatedRun(run.start) ? simulatedRunDiagnosis(run) : undefined;
+    const rs = sim ?? runSnapshots(run, nominalLaw);
     if (net && (net.nodes !== rs.net.nodes || net.edgeA.length !== rs.net.edgeA.length)) {
       throw new InvalidInputError({ source: p.positionals[0] }, `has ${net.nodes} nodes and ${net.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
     }
@@ -101,7 +106,7 @@ export function diagnose(argv: string[], io: Io): number {
     task ??= rs.task;
     runEta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
     // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
-    learning = runLearningStep(run, nominalLaw);
+    learning = sim ? sim.learning : runLearningStep(run, nominalLaw);
     if ((eta !== undefined || amp !== undefined) && learning.step.rule === 'cl' && learning.step.gate) {
       const g = learning.step.gate;
       const e = eta ?? learning.step.eta;
