@@ -132,3 +132,25 @@ describe.skipIf(!built)('clln train NETWORK TASK: a recorded run like any other'
     expect(out.cost.stability[0].step).toMatchObject({ rule: 'cl', eta: 0.1, alpha: 0.5 });
   }, 120_000);
 });
+
+describe.skipIf(!built)('bad options of a simulated run: exit 2, one paragraph', () => {
+  const cases: [string[], RegExp][] = [
+    [['--snapshot-every', '0'], /--snapshot-every.*integer >= 1/],
+    [['--no-record', '--record', 'x.jsonl'], /--no-record: contradicts --record FILE/],
+    [['--no-record', '--snapshot-every', '5'], /--snapshot-every: applies to a record/],
+    [['--board', 'twin', '--snapshot-every', '5'], /--snapshot-every: applies to simulated runs/],
+  ];
+  for (const [args, msg] of cases) {
+    it(args.join(' '), () => {
+      const r = clln('train', net, task, '--steps', '3', ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+  it('export --columns 0', () => {
+    const r = clln('export', join(dir, 'listed.jsonl'), '--csv', '-', '--columns', '0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--columns.*integer >= 1/);
+  });
+});

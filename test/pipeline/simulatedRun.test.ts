@@ -151,6 +151,28 @@ describe('resume of a simulated run', () => {
   });
 });
 
+describe('run control is the engine\'s', () => {
+  it('stop after step 7: the usual finish, recorded as stopped; abort: no final MSE, recorded as aborted', async () => {
+    const stopped = openSimulatedRun({ network: net, task, options: { steps: 50 }, record: fresh(), snapshotEvery: 20, learnerOptions });
+    stopped.engine.steps$.subscribe((st) => st.step === 7 && stopped.engine.stop());
+    const a = await runSimulated(stopped);
+    expect(a).toMatchObject({ state: 'stopped', reason: 'stop', stepsDone: 8 });
+    expect(Number.isFinite(a.testMse)).toBe(true);
+    const recA = readRun(stopped.path!);
+    expect(recA.stop).toMatchObject({ exit_status: 'success', reason: 'stop' });
+    // no snapshot was due: the diagnosis replays steps 0..7 for the final conductances
+    const d = simulatedRunDiagnosis(recA);
+    expect(bits(d.snapshots[d.snapshots.length - 1].conductance)).toBe(bits(a.settings!));
+
+    const aborted = openSimulatedRun({ network: net, task, options: { steps: 50 }, record: fresh(), learnerOptions });
+    aborted.engine.steps$.subscribe((st) => st.step === 4 && aborted.engine.abort());
+    const b = await runSimulated(aborted);
+    expect(b).toMatchObject({ state: 'aborted', stepsDone: 5 });
+    expect(b.testMse).toBeNaN();
+    expect(readRun(aborted.path!).stop?.exit_status).toBe('abort');
+  });
+});
+
 describe('diagnosis of a simulated run', () => {
   it('gives its snapshots and its final conductances, replayed when the run stopped between snapshots', async () => {
     const options: TrainOptions = { steps: 40, order: 'sequential' };
