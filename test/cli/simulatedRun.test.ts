@@ -154,3 +154,26 @@ describe.skipIf(!built)('bad options of a simulated run: exit 2, one paragraph',
     expect(r.stderr).toMatch(/--columns.*integer >= 1/);
   });
 });
+
+describe.skipIf(!built)('Ctrl-C on a simulated run', () => {
+  it('SIGINT stops after the current step: exit 0, the final result of the steps done, the record stopped as such', async () => {
+    const run = join(dir, 'interrupted.jsonl');
+    const child = spawn(process.execPath, [CLI, 'train', net, task, '--steps', '1000000', '--record', run, '--json'], { cwd: dir });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let sent = false;
+    // a condition, not a duration: once 30 steps are recorded
+    const poll = setInterval(() => {
+      if (!sent && countEvents(run) >= 30) sent = child.kill('SIGINT');
+    }, 2);
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    clearInterval(poll);
+    expect(code).toBe(0);
+    const out = JSON.parse(stdout);
+    const rec = readRun(run);
+    expect(rec.stop).toMatchObject({ exit_status: 'success', reason: 'stop' });
+    expect(out.steps).toBe(rec.events.length);
+    expect(out.steps).toBeLessThan(1000000);
+    expect(Number.isFinite(out.test_mse)).toBe(true);
+  }, 120_000);
+});

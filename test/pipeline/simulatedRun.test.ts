@@ -88,6 +88,22 @@ describe('a simulated run on the engine', () => {
   });
 });
 
+describe('a 16,384-node run (128 x 128 lattice with diagonals, 64,770 edges)', () => {
+  it('does not write its conductances every step: only at the default snapshot interval and the last step', async () => {
+    const big = latticeNetwork({ rows: 128, cols: 128, diagonals: true, seed: 1, conductance: [0.5, 1.5], bounds: [0.05, 20] });
+    const bigTask = { ...task, sources: Int32Array.of(0, 127), targets: Int32Array.of(8256, 8257), ground: Int32Array.of(16383) };
+    const path = fresh();
+    const run = openSimulatedRun({ network: big, task: bigTask, options: { steps: 4, order: 'sequential' }, record: path, learnerOptions });
+    await runSimulated(run);
+    const rec = readRun(path);
+    expect((rec.start as unknown as { simulation: { snapshot_every: number } }).simulation.snapshot_every).toBe(1296);
+    const sizes = readFileSync(path, 'utf8').trim().split('\n').slice(2, -1).map((l) => Buffer.byteLength(l));
+    expect(sizes.slice(0, 3).every((b) => b < 600)).toBe(true);
+    expect(rec.events.slice(0, 3).every((e) => e.data.conductance === null)).toBe(true);
+    expect((rec.events[3].data.conductance as number[]).length).toBe(64770);
+  }, 120_000);
+});
+
 describe('resume of a simulated run', () => {
   it('from 25 random recorded points (some with a torn last line): the record and the final conductances equal the uninterrupted run', async () => {
     const options: TrainOptions = { rule: 'cl', steps: 90, order: 'shuffle', seed: 9 };
