@@ -3,7 +3,8 @@
  *
  * Per case, the same simulated coupled-learning run on the engine (`openSimulatedRun` + `runSimulated`, learner
  * yielding as the CLI's does) three ways, alternating in rounds so that all see the same machine load:
- * - `none`: not recorded — the baseline;
+ * - `trainer alone`: the physics Trainer's own loop (`Trainer.run`), no engine — what the engine itself costs;
+ * - `none`: on the engine, not recorded — the baseline of the recording ratios;
  * - `default`: recorded in clln.sim-steps/1 with the default snapshot interval (digest + cost per step, every
  *   conductance every `defaultSnapshotEvery(E)` steps and at the last step);
  * - `every step`: the same layout with a full snapshot every step — what a record holding every conductance per step
@@ -20,12 +21,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { latticeNetwork } from '../src/physics/generators/lattice.js';
 import { linearTask } from '../src/physics/generators/linearTask.js';
+import { Trainer } from '../src/physics/Trainer.js';
 import { defaultSnapshotEvery } from '../src/pipeline/simRunRecord.js';
 import { openSimulatedRun, runSimulated } from '../src/pipeline/simulatedRun.js';
 import { ms, ratio, table } from './timing.js';
 
 export interface SimRecordMode {
-  mode: 'none' | 'default' | 'every step';
+  mode: 'trainer alone' | 'none' | 'default' | 'every step';
   snapshotEvery: number | null;
   /** ms per step, median over rounds. */
   msPerStep: number;
@@ -62,6 +64,7 @@ export async function runSimRecordBench(log: (s: string) => void): Promise<{ cas
     const E = net.edgeA.length;
     const dir = mkdtempSync(join(tmpdir(), 'clln-bench-simrecord-'));
     const modes: { mode: SimRecordMode['mode']; every: number | null }[] = [
+      { mode: 'trainer alone', every: null },
       { mode: 'none', every: null },
       { mode: 'default', every: defaultSnapshotEvery(E) },
       { mode: 'every step', every: 1 },
@@ -74,6 +77,13 @@ export async function runSimRecordBench(log: (s: string) => void): Promise<{ cas
       for (let m = 0; m < modes.length; m++) {
         log(`bench: simrecord ${side}x${side} round ${round + 1}/${rounds} ${modes[m].mode} ...`);
         const path = modes[m].every === null ? null : join(dir, `r${file++}.jsonl`);
+        if (modes[m].mode === 'trainer alone') {
+          // the physics Trainer's own loop, no engine: what the engine itself costs
+          const t0 = performance.now();
+          new Trainer(net, task, { steps, order: 'sequential' }).run();
+          times[m].push((performance.now() - t0) / steps);
+          continue;
+        }
         const run = openSimulatedRun({ network: net, task, options: { steps, order: 'sequential' }, record: path, snapshotEvery: modes[m].every ?? undefined });
         const t0 = performance.now();
         await runSimulated(run);
@@ -99,7 +109,7 @@ export async function runSimRecordBench(log: (s: string) => void): Promise<{ cas
         mode: m.mode,
         snapshotEvery: m.every,
         msPerStep: med[i],
-        ratio: med[i] / med[0],
+        ratio: med[i] / med[1],
         bytesPerStep: bytes[i],
         eventBytes: lines[i].event,
         snapshotEventBytes: lines[i].snapshot,
@@ -130,7 +140,7 @@ export function printSimRecord(r: { cases: SimRecordCase[] }): string {
     ]),
   );
   return (
-    table(['case', 'N', 'E', 'steps', 'record', 'snapshot every', 'ms/step', 'vs none', 'bytes/step (this run)', 'event B', 'snapshot event B', 'start+descriptor B', 'long-run B/step'], rows) +
+    table(['case', 'N', 'E', 'steps', 'record', 'snapshot every', 'ms/step', 'vs engine unrecorded', 'bytes/step (this run)', 'event B', 'snapshot event B', 'start+descriptor B', 'long-run B/step'], rows) +
     '\n'
   );
 }
