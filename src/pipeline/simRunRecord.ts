@@ -14,7 +14,7 @@
  *
  * Runs solved by conjugate gradients (`--method cg`, or what `auto` picks for very large fill) warm-start each solve
  * from earlier ones, so their steps depend on more than the conductances: they are recorded the same way, but only
- * their snapshots can be read back exactly (no replay, no resume).
+ * their snapshots can be read back exactly (no replay, no resume: refused with the reason).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { CllnError, InvalidInputError, show } from '../errors.js';
@@ -247,11 +247,12 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
   const from = lastSnap >= 0 ? snapshots[snapshots.length - 1].conductance : network.conductance;
   const trainer = new Trainer({ ...network, conductance: from }, task, options);
   const toReplay = run.events.slice(lastSnap + 1);
-  if (toReplay.length > 0 && trainer.solver.system.analysis.method === 'cg') {
+  if (trainer.solver.system.analysis.method === 'cg') {
+    // even from a snapshot at the last step, the continuation would lack the warm starts and differ in the last bits
     throw new InvalidInputError(
       at('simulation.method'),
-      `the run was solved by conjugate gradients, which warm-start from earlier solves, so its ${toReplay.length} step(s) after the last snapshot cannot be replayed bit for bit`,
-      'start a new run with --method cholesky (or a smaller --snapshot-every)',
+      'the run was solved by conjugate gradients, whose solves warm-start from earlier ones; the record does not hold them, so the run cannot be replayed or continued bit for bit',
+      'start a new run with --method cholesky; its snapshots still read back exactly (clln diagnose --run, clln export)',
     );
   }
   trainer.stepCount = lastSnap + 1;

@@ -159,6 +159,18 @@ describe('resume of a simulated run', () => {
     expect(() => resumeSimulatedRun(path2)).toThrow(/line 12: data\.k_sha256/);
   });
 
+  it('a run solved by CG is refused with the reason (its warm starts are not in the record); its snapshots still read', async () => {
+    const whole = await recorded({ steps: 12, method: 'cg' }, 4);
+    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const path = fresh();
+    // cut right after the snapshot of step 7: nothing to replay, and still refused
+    writeFileSync(path, lines.slice(0, 2 + 8).join('\n') + '\n');
+    expect(() => resumeSimulatedRun(path)).toThrow(InvalidInputError);
+    expect(() => resumeSimulatedRun(path)).toThrow(/start\.simulation\.method: the run was solved by conjugate gradients/);
+    const d = simulatedRunDiagnosis(readRun(path));
+    expect(d.snapshots.map((x) => x.step)).toEqual([4, 8]);
+  });
+
   it('a complete run is not resumed', async () => {
     const { path } = await recorded({ steps: 5 }, 2);
     const copy = fresh();
