@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark, `hessian` only the cost-Hessian benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `hessian` only the cost-Hessian benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -15,6 +15,7 @@ import { printSpectrum, runSpectrumBench } from './spectrum.js';
 import { printDashboard, runDashboardBench } from './dashboard.js';
 import { printStore, runStoreBench } from './store.js';
 import { printSoak, runSoakBench } from './soak.js';
+import { printSimRecord, runSimRecordBench } from './simRecord.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -124,6 +125,13 @@ if (!only || only === 'dashboard') {
   process.stdout.write('\nDashboard under a 1 kHz step stream (bench/dashboard.ts; CPU per wall second)\n\n' + printDashboard(dr));
   writeFileSync(join(outDir, 'dashboard.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...dr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'dashboard.json')}\n`);
+}
+
+if (!only || only === 'simrecord') {
+  const sr = await runSimRecordBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nRecording a simulated run (bench/simRecord.ts): per step, not recorded vs recorded (clln.sim-steps/1)\n\n' + printSimRecord(sr));
+  writeFileSync(join(outDir, 'simrecord.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...sr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'simrecord.json')}\n`);
 }
 
 if (SOAK) {

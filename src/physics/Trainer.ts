@@ -5,7 +5,7 @@ import type { SolveMethod } from './LaplacianSystem.js';
 import type { Network } from './Network.js';
 import { CoupledLearning } from './rules/CoupledLearning.js';
 import { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
-import type { LearningRule, RuleName } from './rules/LearningRule.js';
+import type { ContrastStates, LearningRule, RuleName } from './rules/LearningRule.js';
 import { TapRule } from './rules/TapRule.js';
 import { StateSolver } from './StateSolver.js';
 import type { Example, Task } from './Task.js';
@@ -106,6 +106,8 @@ export interface StepRecord {
   cost: number;
   /** Number of edges whose conductance changed. */
   changed: number;
+  /** The states the update used (free, then the rule's contrast states), fresh arrays of node voltages, V. */
+  states: ContrastStates;
 }
 
 /** Final result of a training run. */
@@ -162,7 +164,7 @@ export class Trainer {
     const changed = this.rule.update(this.conductance, this.net.edgeA, this.net.edgeB, states, this.cfg.bounds);
     this.dirty = true;
     this.stepCount = s + 1;
-    return { step: s, example: idx, cost: c, changed };
+    return { step: s, example: idx, cost: c, changed, states };
   }
 
   /** Mean squared error per target output over `examples` with the current conductances (V^2; NaN if empty). */

@@ -1,7 +1,8 @@
 /**
  * Executes a {@link TrainingPlan} against any Board (hardware over a serial line, the twin on a pty, the in-process
- * twin) and reports as RxJS streams. The control logic (pause, resume, stop, abort, stop conditions) is
- * runControl.ts; the board operations are stepOnBoard.ts; this class wires them together.
+ * twin) or any other {@link Learner} (the in-process simulation: SimulatedLearner) and reports as RxJS streams. The
+ * control logic (pause, resume, stop, abort, stop conditions) is runControl.ts; the operations are the Learner's (a
+ * board's: BoardLearner.ts over stepOnBoard.ts); this class wires them together.
  *
  * A run: identify the board and check the task's node roles on it; evaluate (train and test MSE on the board);
  * steps startStep..steps-1, each step s on training example planExample(plan, s), with an evaluation every
@@ -17,11 +18,13 @@
  * Subjects are hot: subscribe before calling run(). Every stream completes when the run ends.
  */
 import { asyncScheduler, BehaviorSubject, concat, defer, from, Observable, Subject, type SchedulerLike } from 'rxjs';
-import type { Board, BoardIdentity } from '../device/Board.js';
+import type { Board } from '../device/Board.js';
 import { epochCache } from '../physics/exampleOrder.js';
 import { runControl, type ControlCommand, type RunState, type StopReason } from './runControl.js';
 import type { Calibration } from '../calibration/Calibration.js';
-import { boardMse, checkTaskOnBoard, safeBoard, stepOnBoard, withLinkRetry, type StepContext, type StepResult } from './stepOnBoard.js';
+import type { StepResult } from './stepOnBoard.js';
+import { BoardLearner } from './BoardLearner.js';
+import { isLearner, type Learner } from './Learner.js';
 import { planExample, resolvePlan, type ResolvedPlan, type TrainingPlan } from './TrainingPlan.js';
 
 /** A checker's verdict on one step; anything with an `alarm` flag (e.g. the diagnostics' consistency check). */
@@ -163,13 +166,21 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
   private started = false;
   private readonly deps: EngineDeps<C>;
 
+  /** What learns: a Board's learner, or the one given. */
+  readonly learner: Learner;
+
+  /**
+   * @param target a Board (driven through a {@link BoardLearner} with `deps.calibration` and `deps.taskSource`) or any
+   *   {@link Learner} (e.g. the in-process {@link SimulatedLearner})
+   */
   constructor(
-    readonly board: Board,
+    target: Board | Learner,
     plan: TrainingPlan,
     deps: EngineDeps<C> = {},
   ) {
     this.plan = resolvePlan(plan);
     this.deps = deps;
+    this.learner = isLearner(target) ? target : new BoardLearner(target, this.plan, { calibration: deps.calibration, taskSource: deps.taskSource });
     this.state$ = this.stateSubject.asObservable();
     this.steps$ = this.stepSubject.asObservable();
     this.measurements$ = this.measurementSubject.asObservable();
@@ -216,29 +227,15 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
     const now = this.deps.now ?? (() => performance.now());
     const t0 = now();
     const plan = this.plan;
-    const { board, deps } = this;
-    const task = plan.task;
-    let id: BoardIdentity;
+    const { learner, deps } = this;
+    let nodes: number;
     try {
-      id = (await withLinkRetry(() => board.identify(), plan.stepRetries)).value;
-      checkTaskOnBoard(task, id, deps.taskSource);
+      nodes = (await learner.open()).nodes;
     } catch (e) {
       this.close('failed');
       throw e;
     }
-    const ctx: StepContext = {
-      board,
-      id,
-      task,
-      update: plan.update,
-      eta: plan.eta,
-      amp: plan.amp,
-      samples: plan.samples,
-      calibration: deps.calibration,
-    };
-    const calibrated = deps.calibration ? { cal: deps.calibration, id } : undefined;
     const cache = epochCache();
-    const retries = plan.stepRetries;
     const { checker, recorder } = deps;
     let redone = 0;
     let alarms = 0;
@@ -255,11 +252,10 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
     const stabilityEvery = stability?.every ?? 50;
     const executeStep = (s: number): Promise<EngineStep<C>> => {
       const ex = planExample(plan, s, cache);
-      const done = withLinkRetry(() => stepOnBoard(ctx, s, ex), retries).then(({ value, attempts }) => {
+      const done = learner.step(s, ex).then((value) => {
         const r = value as EngineStep<C>;
-        r.attempts = attempts;
         if (stability && r.settingsAfter && (s === plan.startStep || (s + 1) % stabilityEvery === 0)) {
-          const w = stability.check(r.settingsAfter, s + 1, r.vf.length === id.nodes ? r.vf : null);
+          const w = stability.check(r.settingsAfter, s + 1, r.vf.length === nodes ? r.vf : null);
           if (w) this.warningSubject.next(w);
         }
         return r;
@@ -267,15 +263,10 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
       return checker || recorder ? done.then(record) : done;
     };
 
-    const measureSets = async (step: number, final: boolean): Promise<Evaluation> => {
-      const seen: Measurement[] = [];
-      const collect = (set: 'train' | 'test') => (i: number, v: Float64Array) =>
-        seen.push({ step, kind: 'evaluation', set, example: i, nodes: 'all', voltages: v });
-      const trainMse = await boardMse(board, task, task.train, plan.samples, collect('train'), calibrated);
-      const testMse = await boardMse(board, task, task.test, plan.samples, collect('test'), calibrated);
-      for (const m of seen) this.measurementSubject.next(m);
-      return { step, trainMse, testMse, final };
-    };
+    const collect =
+      (step: number) =>
+      (set: 'train' | 'test', i: number, v: Float64Array): void =>
+        this.measurementSubject.next({ step, kind: 'evaluation', set, example: i, nodes: 'all', voltages: v });
 
     const events$ = runControl(
       defer(() => {
@@ -290,24 +281,15 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
         stop: plan.stop,
         scheduler: deps.scheduler ?? asyncScheduler,
         executeStep: (s) => defer(() => executeStep(s)),
-        evaluate: (done) => defer(async () => (await withLinkRetry(() => measureSets(done, false), retries)).value),
+        evaluate: (done) => defer(async (): Promise<Evaluation> => ({ step: done, ...(await learner.evaluate(collect(done))), final: false })),
         finish: (done) =>
-          defer(async () => {
-            const { value } = await withLinkRetry(async (): Promise<FinishValue> => {
-              await board.setClamps(new Map());
-              const settings = await board.readEdges();
-              return { settings, evaluation: await measureSets(done, true) };
-            }, retries);
-            return value;
+          defer(async (): Promise<FinishValue> => {
+            const { settings, mse } = await learner.finish(collect(done));
+            return { settings, evaluation: { step: done, ...mse, final: true } };
           }),
         safeState: () =>
           defer(async () => {
-            await withLinkRetry(() => safeBoard(board, task), retries);
-            try {
-              safeSettings = (await withLinkRetry(() => board.readEdges(), retries)).value;
-            } catch {
-              safeSettings = null; // the board is safe; the settings are only for the summary
-            }
+            safeSettings = await learner.safe();
           }),
       },
     );

@@ -14,6 +14,8 @@ import { readRun } from '../store/readRun.js';
 import { runLearningStep } from './boardLearningStep.js';
 import { nominalEdgeLaw } from './boardModels.js';
 import { runSnapshots } from './runSnapshots.js';
+import { isSimulatedRun } from './simRunRecord.js';
+import { simulatedRunDiagnosis } from './simulatedRunDiagnosis.js';
 import { gateLearningRate } from './StabilityMonitor.js';
 import { PLAN_DEFAULTS } from './TrainingPlan.js';
 
@@ -49,7 +51,10 @@ export interface RunDiagnosis {
 /** Read the run record `runPath` and derive the diagnosis inputs; see the file comment. */
 export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): RunDiagnosis {
   const run = readRun(runPath);
-  const rs = runSnapshots(run, nominalEdgeLaw);
+  // a simulated run's snapshots are its conductances and its step is the rule it ran (simulatedRunDiagnosis.ts); a
+  // board run's are its settings through its calibration or nominal law
+  const sim = isSimulatedRun(run.start) ? simulatedRunDiagnosis(run) : undefined;
+  const rs = sim ?? runSnapshots(run, nominalEdgeLaw);
   const given = opts.network;
   if (given && (given.nodes !== rs.net.nodes || given.edgeA.length !== rs.net.edgeA.length)) {
     throw new InvalidInputError({ source: opts.networkSource }, `has ${given.nodes} nodes and ${given.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
@@ -59,7 +64,7 @@ export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): Run
   const task = opts.task ?? rs.task;
   const eta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
   // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
-  let learning = runLearningStep(run, nominalEdgeLaw);
+  let learning = sim ? sim.learning : runLearningStep(run, nominalEdgeLaw);
   if ((opts.eta !== undefined || opts.amp !== undefined) && learning.step.rule === 'cl' && learning.step.gate) {
     const g = learning.step.gate;
     const e = opts.eta ?? learning.step.eta;

@@ -36,6 +36,9 @@ export function flattenRun(run: RunRecord): FlatTable {
   run.events.forEach((ev, row) => {
     keys.forEach((key, g) => {
       if (!(key in ev.data)) return;
+      // a null array (a nullable array key without a value at this step, e.g. a simulated run's conductance between
+      // snapshots) leaves its element columns null; it is not a column of its own
+      if (ev.data[key] === null && run.descriptor.data_keys[key]?.dtype === 'array') return;
       leaves(key, ev.data[key], labels[g], (name, v) => {
         let c = cols.get(name);
         if (!c) {

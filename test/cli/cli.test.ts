@@ -106,7 +106,7 @@ describe('clln train', () => {
   });
 
   it('draws a progress bar on a terminal (a real pty, from node-pty) and ends with the summary', async () => {
-    const t = new TerminalSession(process.execPath, [CLI, 'train', net, task, '--steps', '3000']);
+    const t = new TerminalSession(process.execPath, [CLI, 'train', net, task, '--steps', '3000'], { cwd: dir });
     expect(await t.exited).toBe(0);
     expect(t.output).toMatch(/\rtrain cl \[[#-]+\] \d+\/3000/);
     expect(t.output).toContain('3000/3000');

@@ -28,8 +28,9 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
     the exact one, and the stability of the learning step the network learns by (alpha * lambda_max > 2 is
     unstable; the tap rule has no learning rate, so for it the index does not apply and the report says why);
   - with --run: the eigenvalue trajectories over the run (conductances from the recorded settings).
-  --run RUN           a training run record (clln train --board ... --record): analyse its final conductances and
-                      its trajectory; NETWORK and TASK default to the run's
+  --run RUN           a training run record (clln train, simulated or --board): analyse its final conductances and
+                      its trajectory (a simulated run: its snapshots, and its final conductances replayed exactly
+                      from the last one); NETWORK and TASK default to the run's
   --modes K           eigenpairs at each end, and the most soft modes localised (default 10)
   --eta X --beta X    rule parameters for fidelity (default: the run's eta, else 0.1; beta 0.01 x the median
                       conductance, S)

@@ -1,4 +1,8 @@
 import { openBoardRun } from '../../pipeline/openBoardRun.js';
+import { readRun } from '../../store/readRun.js';
+import { isSimulatedRun } from '../../pipeline/simRunRecord.js';
+import { resumeSimulatedRun } from '../../pipeline/simulatedRun.js';
+import { reportSimulated } from './trainSimulated.js';
 import { parse, positionals } from '../args.js';
 import type { Io } from '../Io.js';
 import { reportBoardRun } from '../reportBoardRun.js';
@@ -8,11 +12,19 @@ export const resumeHelp = `clln resume RUN [--json]
   reconnect to the same board (a twin is started again with the recorded options), put the recorded edge
   settings back on the board, and run the remaining steps, appending to the same record. A torn last line
   (a step being written when the host died) is dropped; that step is run again.
+  A simulated run (clln train NETWORK TASK) continues in process from its last conductance snapshot, the steps
+  recorded after it replayed and checked against their digests: it ends with the numbers of an uninterrupted run.
   --json   print the final object of 'clln train --json'`;
 
 export async function resume(argv: string[], io: Io): Promise<number> {
   const p = parse('resume', argv, { json: { type: 'boolean' } });
   const [path] = positionals(p, 'resume', ['RUN']);
+  // a simulated run (clln train NETWORK TASK) continues in process, replayed from its last snapshot
+  if (isSimulatedRun(readRun(path).start)) {
+    const run = resumeSimulatedRun(path);
+    if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.startStep} of ${run.engine.plan.steps}\n`);
+    return reportSimulated(run, { taskPath: `${path} (task)`, json: p.values.json === true }, io);
+  }
   const run = await openBoardRun({ resume: path });
   try {
     if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.plan.startStep} of ${run.planned.steps ?? '?'}\n`);

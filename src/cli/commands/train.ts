@@ -1,11 +1,11 @@
-import { readNetworkFile, writeNetworkFile } from '../../formats/networkFile.js';
+import { readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import { InvalidInputError, show } from '../../errors.js';
 import { geometricTaps } from '../../physics/rules/TapRule.js';
-import { Trainer, type TrainOptions } from '../../physics/Trainer.js';
+import type { TrainOptions } from '../../physics/Trainer.js';
 import { int, num, parse, positionals, str, type Parsed } from '../args.js';
 import type { StopConditions } from '../../pipeline/TrainingPlan.js';
-import { TrainProgress } from '../trainProgress.js';
+import { trainSimulated } from './trainSimulated.js';
 import type { Io } from '../Io.js';
 import { trainBoard } from './trainBoard.js';
 import { RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
@@ -23,6 +23,14 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --method auto|cholesky|cg   linear solver (default auto)
   --save-network OUT     write the trained network (clln.network/1)
   --json                 print one JSON object {steps, conductance, train_mse, test_mse}
+  --record FILE          run record (JSON lines, layout clln.sim-steps/1; default a new file in runs/): per step the
+                         example, cost, edges changed and a digest of the conductances; every conductance every
+                         --snapshot-every steps and at the last step. A killed run continues with 'clln resume FILE'
+                         and gives the same numbers bit for bit
+  --snapshot-every N     steps between full conductance snapshots (default 100, or ceil(edges / 50) when larger:
+                         at most about 1 kB of snapshot per step)
+  --no-record            do not record the run
+  Ctrl-C stops after the current step (final MSE as usual); a second Ctrl-C aborts (exit 1).
  On a board (coupled learning; NETWORK must be the board's topology: 'clln network board MODEL'):
   --board twin[:MODEL]|pty[:MODEL]|serial:PATH   in-process twin, twin on a pseudo-terminal, or hardware
   --update host|device   compute the contrast update on the host from measured voltages, or let the board step (default host)
@@ -70,6 +78,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'eval-every': { type: 'string' },
     'target-test-mse': { type: 'string' },
     plateau: { type: 'string' },
+    'snapshot-every': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
   const net = readNetworkFile(netPath);
@@ -97,6 +106,9 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     if (str(p, 'rule') !== undefined && str(p, 'rule') !== 'cl' && str(p, 'rule') !== 'tap') {
       throw new InvalidInputError({ source: '--rule' }, `boards learn by coupled learning (their clamped-state rule), got ${str(p, 'rule')}`, 'drop --rule or use --rule cl');
     }
+    if (p.values['snapshot-every'] !== undefined) {
+      throw new InvalidInputError({ source: '--snapshot-every' }, 'applies to simulated runs (a board run records every setting each step)', 'drop --snapshot-every');
+    }
     return trainBoard(
       {
         spec: boardSpec,
@@ -123,54 +135,28 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'record', 'no-record', 'calibration']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'calibration']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
-  const trainer = new Trainer(net, task, opts);
-  const cfg = trainer.cfg;
-  const view = !json && io.stderr.isTTY ? new TrainProgress(io.stderr, cfg.steps, `train ${cfg.rule}`) : undefined;
-  // The MSEs shown are computed when the view draws, and only where that is cheap and cannot change the run: with
-  // a direct (Cholesky) solver, whose results do not depend on earlier solves (CG warm-starts from them).
-  let probeMs = 0;
-  const exact = trainer.solver.system.analysis.method === 'cholesky';
-  const probe = (): { trainMse?: number; testMse?: number } => {
-    if (!exact || probeMs > 10) return {};
-    const t = performance.now();
-    const m = { trainMse: trainer.mse(task.train), testMse: trainer.mse(task.test) };
-    probeMs = performance.now() - t;
-    return m;
-  };
-  const t0 = performance.now();
-  const result = trainer.run((r) => view?.step(r.step + 1, r.cost, probe));
-  if (view) {
-    view.evaluation(result.trainMse, result.testMse);
-    view.finish();
+  if (p.values['no-record'] === true && str(p, 'record') !== undefined) {
+    throw new InvalidInputError({ source: '--no-record' }, 'contradicts --record FILE', 'give one of them');
   }
-  const seconds = (performance.now() - t0) / 1000;
-  const out = str(p, 'save-network');
-  if (out) writeNetworkFile(out, { ...net, conductance: result.conductance });
-  if (json) {
-    io.stdout.write(
-      JSON.stringify({
-        steps: result.steps,
-        conductance: Array.from(result.conductance),
-        train_mse: finiteOrNull(result.trainMse),
-        test_mse: finiteOrNull(result.testMse),
-      }) + '\n',
-    );
-  } else {
-    const rate = result.steps / Math.max(seconds, 1e-9);
-    const lines = [
-      `trained ${net.name} on ${taskPath}: ${result.steps} steps of rule ${cfg.rule} in ${seconds.toFixed(2)} s (${rate.toFixed(0)} steps/s)`,
-      `  train MSE ${fmt(result.initialTrainMse)} -> ${fmt(result.trainMse)} V^2 (${ratio(result.initialTrainMse, result.trainMse)})`,
-    ];
-    if (task.test.length > 0) {
-      lines.push(`  test  MSE ${fmt(result.initialTestMse)} -> ${fmt(result.testMse)} V^2 (${ratio(result.initialTestMse, result.testMse)})`);
-    }
-    if (out) lines.push(`  trained network written to ${out}`);
-    io.stdout.write(lines.join('\n') + '\n');
+  if (p.values['no-record'] === true && p.values['snapshot-every'] !== undefined) {
+    throw new InvalidInputError({ source: '--snapshot-every' }, 'applies to a record, but --no-record asks for none', 'drop one of them');
   }
-  return 0;
+  return trainSimulated(
+    {
+      net,
+      task,
+      taskPath,
+      options: opts,
+      json,
+      record: p.values['no-record'] === true ? null : str(p, 'record'),
+      snapshotEvery: int(p, 'snapshot-every', 1),
+      saveNetwork: str(p, 'save-network'),
+    },
+    io,
+  );
 }
 
 /** --target-test-mse and --plateau W,R as the plan's stop conditions (undefined when neither is given). */
@@ -194,14 +180,4 @@ function stopConditions(p: Parsed): StopConditions | undefined {
     throw new InvalidInputError({ source: opt }, 'is checked at evaluations, but there are none between the first and the last step', 'add --eval-every N (e.g. --eval-every 50)');
   }
   return stop;
-}
-
-function finiteOrNull(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
-}
-function fmt(x: number): string {
-  return x.toExponential(3);
-}
-function ratio(before: number, after: number): string {
-  return after > 0 ? `${(before / after).toFixed(1)}x lower` : 'exact';
 }

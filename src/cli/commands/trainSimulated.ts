@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InvalidInputError } from '../../errors.js';
+import { writeNetworkFile } from '../../formats/networkFile.js';
+import type { Network } from '../../physics/Network.js';
+import type { Task } from '../../physics/Task.js';
+import type { TrainOptions } from '../../physics/Trainer.js';
+import { openSimulatedRun, runSimulated, type SimulatedRun } from '../../pipeline/simulatedRun.js';
+import { TrainProgress } from '../trainProgress.js';
+import type { Io } from '../Io.js';
+import { newRunPath } from '../../pipeline/newRunPath.js';
+
+/** `clln train NETWORK TASK` without --board, as parsed. */
+export interface SimulatedTrainRequest {
+  net: Network;
+  task: Task;
+  taskPath: string;
+  options: TrainOptions;
+  json: boolean;
+  /** Record to this file; undefined: a new file in runs/; null: no record. */
+  record: string | null | undefined;
+  snapshotEvery?: number;
+  saveNetwork?: string;
+}
+
+/** Train the simulated network on the engine, recorded unless asked not to, and report. */
+export async function trainSimulated(req: SimulatedTrainRequest, io: Io): Promise<number> {
+  const recordPath = req.record === null ? null : (req.record ?? newRunPath());
+  if (recordPath && existsSync(recordPath)) {
+    throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
+  }
+  if (recordPath) mkdirSync(dirname(recordPath), { recursive: true });
+  const run = openSimulatedRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery });
+  return reportSimulated(run, { taskPath: req.taskPath, json: req.json, saveNetwork: req.saveNetwork }, io);
+}
+
+/**
+ * Run a simulated run and report as `clln train` does (shared with `clln resume`): `--json` prints {steps,
+ * conductance, train_mse, test_mse}; otherwise the MSEs before and after, and where the run is recorded. Ctrl-C stops
+ * after the current step (final MSE as usual); a second Ctrl-C aborts (exit 1, no final result; the record says so).
+ */
+export async function reportSimulated(run: SimulatedRun, labels: { taskPath: string; json: boolean; saveNetwork?: string }, io: Io): Promise<number> {
+  const { engine, trainer } = run;
+  const plan = engine.plan;
+  const net = trainer.net;
+  const view = !labels.json && io.stderr.isTTY ? new TrainProgress(io.stderr, plan.steps, `train ${trainer.cfg.rule}`, { startDone: plan.startStep }) : undefined;
+  // The MSEs shown are computed when the view draws, and only where that is cheap and cannot change the run: with
+  // a direct (Cholesky) solver, whose results do not depend on earlier solves (CG warm-starts from them).
+  let probeMs = 0;
+  const exact = trainer.solver.system.analysis.method === 'cholesky';
+  const probe = (): { trainMse?: number; testMse?: number } => {
+    if (!exact || probeMs > 10) return {};
+    const t = performance.now();
+    const m = { trainMse: trainer.mse(plan.task.train), testMse: trainer.mse(plan.task.test) };
+    probeMs = performance.now() - t;
+    return m;
+  };
+  if (view) engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost, probe));
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      io.stderr.write(`${view ? '\n' : ''}clln train: stopping after the current step (Ctrl-C again to abort)\n`);
+      engine.stop();
+    } else engine.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let r;
+  try {
+    r = await runSimulated(run);
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (r && view) view.evaluation(r.trainMse, r.testMse);
+    view?.finish();
+  }
+  const recorded = run.path ? `; record ${run.path}` : '';
+  if (r.state === 'aborted') {
+    io.stderr.write(`clln train: aborted after ${r.stepsDone} steps${recorded}\n`);
+    return 1;
+  }
+  const conductance = r.settings ?? trainer.conductance;
+  if (labels.saveNetwork) writeNetworkFile(labels.saveNetwork, { ...net, conductance: Float64Array.from(conductance) });
+  if (labels.json) {
+    io.stdout.write(JSON.stringify({ steps: r.stepsDone, conductance: Array.from(conductance), train_mse: finiteOrNull(r.trainMse), test_mse: finiteOrNull(r.testMse) }) + '\n');
+    return 0;
+  }
+  const rate = r.stepsRun / Math.max(r.seconds, 1e-9);
+  const ended = r.reason === 'steps' ? '' : ' (stopped early: interrupted)';
+  const lines = [
+    `trained ${net.name} on ${labels.taskPath}: ${r.stepsDone} steps${ended} of rule ${trainer.cfg.rule} in ${r.seconds.toFixed(2)} s (${rate.toFixed(0)} steps/s)`,
+    `  train MSE ${fmt(r.initialTrainMse)} -> ${fmt(r.trainMse)} V^2 (${ratio(r.initialTrainMse, r.trainMse)})`,
+  ];
+  if (plan.task.test.length > 0) lines.push(`  test  MSE ${fmt(r.initialTestMse)} -> ${fmt(r.testMse)} V^2 (${ratio(r.initialTestMse, r.testMse)})`);
+  if (labels.saveNetwork) lines.push(`  trained network written to ${labels.saveNetwork}`);
+  if (run.path) lines.push(`  run recorded in ${run.path}`);
+  io.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+function fmt(x: number): string {
+  return x.toExponential(3);
+}
+function ratio(before: number, after: number): string {
+  return after > 0 ? `${(before / after).toFixed(1)}x lower` : 'exact';
+}

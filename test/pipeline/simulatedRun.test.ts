@@ -1,0 +1,219 @@
+/**
+ * Simulated runs on the engine (issue 12, point 3): the record's layout (clln.sim-steps/1), and resume from any
+ * recorded point — including a torn last line — giving the numbers of an uninterrupted run bit for bit. The truth is
+ * the uninterrupted run itself and the physics Trainer run alone (no engine, no record), not an earlier output.
+ */
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CllnError, InvalidInputError } from '../../src/errors.js';
+import { latticeNetwork } from '../../src/physics/generators/lattice.js';
+import { referenceTask } from '../../src/physics/generators/linearTask.js';
+import { geometricTaps } from '../../src/physics/rules/TapRule.js';
+import { Rng } from '../../src/physics/Rng.js';
+import { Trainer, type TrainOptions } from '../../src/physics/Trainer.js';
+import { conductanceDigest, isSnapshotStep, SIM_STEP_LAYOUT } from '../../src/pipeline/simRunRecord.js';
+import { simulatedRunDiagnosis } from '../../src/pipeline/simulatedRunDiagnosis.js';
+import { openSimulatedRun, resumeSimulatedRun, runSimulated } from '../../src/pipeline/simulatedRun.js';
+import { descriptorProblems, eventProblems } from '../../src/store/eventProblems.js';
+import { readRun } from '../../src/store/readRun.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'clln-simrun-'));
+const net = latticeNetwork({ rows: 4, cols: 4, diagonals: true, seed: 3, conductance: [0.5, 1.5], bounds: [0.05, 20] });
+const task = referenceTask({ count: 30, test: 10, seed: 2 });
+let counter = 0;
+const fresh = (): string => join(dir, `run-${counter++}.jsonl`);
+// the learner yields to the event loop after every step here: the most interleaving, and no timing involved
+const learnerOptions = { yieldEveryMs: 0 };
+
+const bits = (k: ArrayLike<number>): string => Buffer.from(Float64Array.from(k).buffer).toString('hex');
+
+async function recorded(options: TrainOptions, snapshotEvery: number): Promise<{ path: string; k: Float64Array }> {
+  const path = fresh();
+  const run = openSimulatedRun({ network: net, task, options, record: path, snapshotEvery, learnerOptions });
+  const r = await runSimulated(run);
+  return { path, k: r.settings! };
+}
+
+describe('a simulated run on the engine', () => {
+  for (const rule of ['cl', 'ep', 'tap'] as const) {
+    it(`${rule}: ends with the conductances and MSEs of the physics Trainer run alone, bit for bit`, async () => {
+      const options: TrainOptions = { rule, steps: 120, order: 'shuffle', seed: 5, alpha: rule === 'ep' ? 2 : 0.5, ...(rule === 'tap' ? { taps: geometricTaps(64, 0.05, 20) } : {}) };
+      const alone = new Trainer(net, task, options).run();
+      const run = openSimulatedRun({ network: net, task, options, record: null, learnerOptions });
+      const r = await runSimulated(run);
+      expect(bits(r.settings!)).toBe(bits(alone.conductance));
+      expect(r.trainMse).toBe(alone.trainMse);
+      expect(r.testMse).toBe(alone.testMse);
+      expect(r.initialTestMse).toBe(alone.initialTestMse);
+    });
+  }
+
+  it('records every step in clln.sim-steps/1: events hold what the descriptor declares, snapshots where due', async () => {
+    const { path, k } = await recorded({ steps: 50, order: 'sequential' }, 7);
+    const rec = readRun(path);
+    expect(rec.status).toBe('complete');
+    expect(rec.descriptor.layout).toBe(SIM_STEP_LAYOUT);
+    expect(descriptorProblems(rec.descriptor.data_keys)).toEqual([]);
+    expect(rec.events).toHaveLength(50);
+    // the digests are those of an independent replay with the Trainer alone, step by step
+    const t = new Trainer(net, task, { steps: 50, order: 'sequential' });
+    rec.events.forEach((ev, s) => {
+      expect(eventProblems(rec.descriptor.data_keys, ev.data)).toEqual([]);
+      const st = t.step();
+      expect(ev.data.step).toBe(s);
+      expect(ev.data.example).toBe(s % task.train.length);
+      expect(ev.data.cost).toBe(st.cost);
+      expect(ev.data.k_sha256).toBe(conductanceDigest(t.conductance));
+      const snap = ev.data.conductance;
+      expect(snap !== null).toBe(isSnapshotStep(s, 7, 50));
+      if (snap !== null) expect(bits(snap as number[])).toBe(bits(t.conductance));
+    });
+    expect([6, 13, 20, 27, 34, 41, 48, 49].every((s) => rec.events[s].data.conductance !== null)).toBe(true);
+    expect(bits(k)).toBe(bits(t.conductance));
+  });
+
+  it('is compact: a step without a snapshot takes a few hundred bytes whatever the network size', async () => {
+    const big = latticeNetwork({ rows: 30, cols: 30, diagonals: true, seed: 1, conductance: [0.5, 1.5], bounds: [0.05, 20] });
+    const path = fresh();
+    const bigTask = { ...task, sources: Int32Array.of(0, 29), targets: Int32Array.of(450, 455), ground: Int32Array.of(899) };
+    await runSimulated(openSimulatedRun({ network: big, task: bigTask, options: { steps: 12 }, record: path, snapshotEvery: 5, learnerOptions }));
+    const lines = readFileSync(path, 'utf8').trim().split('\n').slice(2, -1);
+    const sizes = lines.map((l) => Buffer.byteLength(l));
+    const small = sizes.filter((_, s) => !isSnapshotStep(s, 5, 12));
+    expect(Math.max(...small)).toBeLessThan(600);
+    // a snapshot holds every one of the 3,361 edges
+    expect(Math.min(...sizes.filter((_, s) => isSnapshotStep(s, 5, 12)))).toBeGreaterThan(3361 * 10);
+  });
+});
+
+describe('a 16,384-node run (128 x 128 lattice with diagonals, 64,770 edges)', () => {
+  it('does not write its conductances every step: only at the default snapshot interval and the last step', async () => {
+    const big = latticeNetwork({ rows: 128, cols: 128, diagonals: true, seed: 1, conductance: [0.5, 1.5], bounds: [0.05, 20] });
+    const bigTask = { ...task, sources: Int32Array.of(0, 127), targets: Int32Array.of(8256, 8257), ground: Int32Array.of(16383) };
+    const path = fresh();
+    const run = openSimulatedRun({ network: big, task: bigTask, options: { steps: 4, order: 'sequential' }, record: path, learnerOptions });
+    await runSimulated(run);
+    const rec = readRun(path);
+    expect((rec.start as unknown as { simulation: { snapshot_every: number } }).simulation.snapshot_every).toBe(1296);
+    const sizes = readFileSync(path, 'utf8').trim().split('\n').slice(2, -1).map((l) => Buffer.byteLength(l));
+    expect(sizes.slice(0, 3).every((b) => b < 600)).toBe(true);
+    expect(rec.events.slice(0, 3).every((e) => e.data.conductance === null)).toBe(true);
+    expect((rec.events[3].data.conductance as number[]).length).toBe(64770);
+  }, 120_000);
+});
+
+describe('resume of a simulated run', () => {
+  it('from 25 random recorded points (some with a torn last line): the record and the final conductances equal the uninterrupted run', async () => {
+    const options: TrainOptions = { rule: 'cl', steps: 90, order: 'shuffle', seed: 9 };
+    const whole = await recorded(options, 10);
+    const wholeRec = readRun(whole.path);
+    const text = readFileSync(whole.path, 'utf8');
+    const lines = text.split('\n').filter((l) => l !== '');
+    const rng = new Rng(12);
+    const points = [0, 1, 9, 10, 11, 89, 90, ...Array.from({ length: 18 }, () => rng.int(91))];
+    for (const cut of points) {
+      const path = fresh();
+      // start, descriptor and `cut` events, no stop document (the process was killed)
+      let body = lines.slice(0, 2 + cut).join('\n') + '\n';
+      const torn = cut < 90 && rng.next() < 0.5;
+      if (torn) body += lines[2 + cut].slice(0, 1 + rng.int(lines[2 + cut].length - 2));
+      writeFileSync(path, body);
+      const run = resumeSimulatedRun(path, { learnerOptions });
+      expect(run.startStep).toBe(cut);
+      const r = await runSimulated(run);
+      expect(bits(r.settings!), `cut at ${cut}${torn ? ' (torn)' : ''}`).toBe(bits(whole.k));
+      const rec = readRun(path);
+      expect(rec.status).toBe('complete');
+      expect(rec.events.map((e) => e.data)).toEqual(wholeRec.events.map((e) => e.data));
+    }
+  });
+
+  it('the tap rule resumes exactly too (its state is the tap of each conductance)', async () => {
+    const options: TrainOptions = { rule: 'tap', steps: 40, taps: geometricTaps(32, 0.05, 20), seed: 1 };
+    const whole = await recorded(options, 6);
+    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const path = fresh();
+    writeFileSync(path, lines.slice(0, 2 + 23).join('\n') + '\n');
+    const r = await runSimulated(resumeSimulatedRun(path, { learnerOptions }));
+    expect(bits(r.settings!)).toBe(bits(whole.k));
+  });
+
+  it('refuses a record whose steps do not replay to their digests, naming the line and field', async () => {
+    const whole = await recorded({ steps: 30, order: 'sequential' }, 10);
+    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    // step 14 (line 17) lies after the snapshot of step 9: it is replayed on resume
+    const ev = JSON.parse(lines[16]);
+    ev[1].data.cost *= 1 + 1e-15;
+    const path = fresh();
+    writeFileSync(path, [...lines.slice(0, 16), JSON.stringify(ev), ...lines.slice(17, 20)].join('\n') + '\n');
+    expect(() => resumeSimulatedRun(path)).toThrow(CllnError);
+    expect(() => resumeSimulatedRun(path)).toThrow(/line 17: data\.cost: replaying step 14/);
+    // a snapshot that is not what its digest says
+    const snap = JSON.parse(lines[11]);
+    snap[1].data.conductance[3] *= 1.01;
+    const path2 = fresh();
+    writeFileSync(path2, [...lines.slice(0, 11), JSON.stringify(snap), ...lines.slice(12, 14)].join('\n') + '\n');
+    expect(() => resumeSimulatedRun(path2)).toThrow(InvalidInputError);
+    expect(() => resumeSimulatedRun(path2)).toThrow(/line 12: data\.k_sha256/);
+  });
+
+  it('a run solved by CG is refused with the reason (its warm starts are not in the record); its snapshots still read', async () => {
+    const whole = await recorded({ steps: 12, method: 'cg' }, 4);
+    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const path = fresh();
+    // cut right after the snapshot of step 7: nothing to replay, and still refused
+    writeFileSync(path, lines.slice(0, 2 + 8).join('\n') + '\n');
+    expect(() => resumeSimulatedRun(path)).toThrow(InvalidInputError);
+    expect(() => resumeSimulatedRun(path)).toThrow(/start\.simulation\.method: the run was solved by conjugate gradients/);
+    const d = simulatedRunDiagnosis(readRun(path));
+    expect(d.snapshots.map((x) => x.step)).toEqual([4, 8]);
+  });
+
+  it('a complete run is not resumed', async () => {
+    const { path } = await recorded({ steps: 5 }, 2);
+    const copy = fresh();
+    copyFileSync(path, copy);
+    expect(() => resumeSimulatedRun(copy)).toThrow(/has ended/);
+  });
+});
+
+describe('run control is the engine\'s', () => {
+  it('stop after step 7: the usual finish, recorded as stopped; abort: no final MSE, recorded as aborted', async () => {
+    const stopped = openSimulatedRun({ network: net, task, options: { steps: 50 }, record: fresh(), snapshotEvery: 20, learnerOptions });
+    stopped.engine.steps$.subscribe((st) => st.step === 7 && stopped.engine.stop());
+    const a = await runSimulated(stopped);
+    expect(a).toMatchObject({ state: 'stopped', reason: 'stop', stepsDone: 8 });
+    expect(Number.isFinite(a.testMse)).toBe(true);
+    const recA = readRun(stopped.path!);
+    expect(recA.stop).toMatchObject({ exit_status: 'success', reason: 'stop' });
+    // no snapshot was due: the diagnosis replays steps 0..7 for the final conductances
+    const d = simulatedRunDiagnosis(recA);
+    expect(bits(d.snapshots[d.snapshots.length - 1].conductance)).toBe(bits(a.settings!));
+
+    const aborted = openSimulatedRun({ network: net, task, options: { steps: 50 }, record: fresh(), learnerOptions });
+    aborted.engine.steps$.subscribe((st) => st.step === 4 && aborted.engine.abort());
+    const b = await runSimulated(aborted);
+    expect(b).toMatchObject({ state: 'aborted', stepsDone: 5 });
+    expect(b.testMse).toBeNaN();
+    expect(readRun(aborted.path!).stop?.exit_status).toBe('abort');
+  });
+});
+
+describe('diagnosis of a simulated run', () => {
+  it('gives its snapshots and its final conductances, replayed when the run stopped between snapshots', async () => {
+    const options: TrainOptions = { steps: 40, order: 'sequential' };
+    const whole = await recorded(options, 8);
+    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    // interrupted after step 20 (steps 0..20 recorded; the last snapshot after step 15)
+    const path = fresh();
+    writeFileSync(path, lines.slice(0, 2 + 21).join('\n') + '\n');
+    const d = simulatedRunDiagnosis(readRun(path));
+    expect(d.snapshots.map((s) => s.step)).toEqual([8, 16, 21]);
+    const t = new Trainer(net, task, options);
+    for (let s = 0; s < 21; s++) t.step();
+    expect(bits(d.snapshots[2].conductance)).toBe(bits(t.conductance));
+    expect(d.learning.step).toEqual({ rule: 'cl', eta: 0.1, alpha: 0.5 });
+  });
+});
