@@ -12,7 +12,7 @@
  */
 import type { CalibrationRecord } from '../calibration/types.js';
 import type { BoardIdentity } from '../device/Board.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
 import type { LearningStep, StepOrigin } from '../diagnostics/stepStability.js';
 import { InvalidInputError } from '../errors.js';
 import type { RunRecord } from '../store/documents.js';
@@ -28,7 +28,7 @@ export interface BoardStepInputs {
   /** The calibration the run uses, if any. */
   calibration?: CalibrationRecord;
   /** The board model's nominal edge law, when the model is a shipped one. */
-  nominal?: ConductanceModel;
+  nominal?: EdgeLaw;
 }
 
 /**
@@ -43,7 +43,7 @@ export function boardLearningStep(edge: BoardIdentity['edge'], p: BoardStepInput
 }
 
 /** A gate board's typical transconductance factor s (S/V): the calibration's geometric mean, else the nominal one. */
-export function meanTransconductance(cal: CalibrationRecord | undefined, nominal: ConductanceModel | undefined): { value: number; from: 'calibration' | 'board model' } | undefined {
+export function meanTransconductance(cal: CalibrationRecord | undefined, nominal: EdgeLaw | undefined): { value: number; from: 'calibration' | 'board model' } | undefined {
   if (cal && cal.edges.kind === 'gate') {
     const s = cal.edges.s;
     return { value: Math.exp(s.reduce((a, x) => a + Math.log(x), 0) / s.length), from: 'calibration' };
@@ -57,7 +57,7 @@ export function meanTransconductance(cal: CalibrationRecord | undefined, nominal
  * `nominal(model)` gives a shipped model's edge law. A run that is not a clln board run, or a gate run whose s is
  * unknown, is an InvalidInputError naming the file.
  */
-export function runLearningStep(run: RunRecord, nominal: (model: string) => ConductanceModel | undefined): { step: LearningStep; origin: StepOrigin } {
+export function runLearningStep(run: RunRecord, nominal: (model: string) => EdgeLaw | undefined): { step: LearningStep; origin: StepOrigin } {
   const s = run.start as Partial<TrainingStart>;
   const edge = s.board?.edge;
   if (!s.plan || !edge || (edge.kind !== 'tap' && edge.kind !== 'gate')) {

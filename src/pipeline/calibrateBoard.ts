@@ -3,7 +3,7 @@
  * acquire every measurement, fit. The fit's record is what `clln calibrate --out` writes.
  */
 import type { Board } from '../device/Board.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
 import { type CalibrationFit, fitCalibration } from '../calibration/fitCalibration.js';
 import { defaultPlan, expandPlan } from '../calibration/planFile.js';
 import type { CalibrationPlan } from '../calibration/types.js';
@@ -15,7 +15,7 @@ export interface CalibrateOptions {
   /** Where the plan came from, for error messages. */
   planSource?: string;
   /** The board model's nominal conductance law (start of the fit, nominal-mean reference). */
-  nominal: ConductanceModel;
+  nominal: EdgeLaw;
   /** ADC noise per sample (V rms), if known (for the reported chi2 / dof). */
   noiseRms?: number;
   signal?: AbortSignal;

@@ -8,7 +8,7 @@ import { Calibration } from '../calibration/Calibration.js';
 import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
 import { eventLine } from '../store/readRun.js';
-import { settingsToConductance, type ConductanceModel } from '../diagnostics/conductanceModel.js';
+import { settingsToConductance, type EdgeLaw } from '../physics/edgeLaws.js';
 import type { ConductanceSnapshot } from '../diagnostics/spectrumEvolution.js';
 import { InvalidInputError, show } from '../errors.js';
 import { parseNetwork } from '../formats/networkFile.js';
@@ -33,7 +33,7 @@ export interface RunSnapshots {
  * @param nominalLaw the board model's edge law for an identified model name (undefined when unknown); used when the
  *   run has no calibration
  */
-export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => ConductanceModel | undefined): RunSnapshots {
+export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => EdgeLaw | undefined): RunSnapshots {
   const s = run.start as Partial<TrainingStart>;
   if (!s.network || !s.task || !s.board || !s.plan) {
     throw new InvalidInputError({ source: run.path, field: 'start' }, 'is not a clln training run (no network, task, board or plan in its start document)', 'use a run written by clln train --board');

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connectBoard } from '../../device/connectBoard.js';
 import type { BoardIdentity } from '../../device/Board.js';
-import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../../physics/edgeLaws.js';
 import { InvalidInputError } from '../../errors.js';
 import { readPlanFile } from '../../calibration/planFile.js';
 import { checkCalibrationPlausible } from '../../calibration/plausibility.js';
@@ -58,7 +58,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
   try {
     const id = await board.identify();
     const model = explicitModel ?? modelFor(id);
-    const nominal: ConductanceModel = model.edge;
+    const nominal: EdgeLaw = model.edge;
     out ??= defaultCalibrationPath(id);
     if (existsSync(out)) throw new InvalidInputError({ source: '--out' }, `${out} exists; a calibration record is never overwritten`, 'choose a new file name');
     const bar = !json && io.stderr.isTTY ? { acquire: undefined as ProgressBar | undefined } : undefined;

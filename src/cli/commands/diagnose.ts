@@ -11,7 +11,7 @@ import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnosti
 import { runSnapshots } from '../../pipeline/runSnapshots.js';
 import { gateLearningRate } from '../../pipeline/StabilityMonitor.js';
 import { boardLearningStep, runLearningStep } from '../../pipeline/boardLearningStep.js';
-import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../../physics/edgeLaws.js';
 import type { LearningStep, StabilityVerdict, StepOrigin } from '../../diagnostics/stepStability.js';
 import { PLAN_DEFAULTS } from '../../pipeline/TrainingPlan.js';
 import { readRun } from '../../store/readRun.js';
@@ -89,7 +89,7 @@ export function diagnose(argv: string[], io: Io): number {
   let runEta: number | undefined;
   let learning: { step: LearningStep; origin: StepOrigin } | undefined;
   const modes = int(p, 'modes', 2) ?? 10;
-  const nominalLaw = (m: string): ConductanceModel | undefined => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined);
+  const nominalLaw = (m: string): EdgeLaw | undefined => (listBoardModels().includes(m) ? loadBoardModel(m).edge : undefined);
   if (runPath) {
     const run = readRun(runPath);
     const rs = runSnapshots(run, nominalLaw);

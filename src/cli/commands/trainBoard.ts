@@ -7,7 +7,6 @@ import { TrainingEngine, type RunSummary } from '../../pipeline/TrainingEngine.j
 import { checkPlanOnBoard, resolvePlan, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
 import { planOption } from '../boardOptions.js';
 import { loadBoardModel, listBoardModels } from '../../../twins/BoardModel.js';
-import { nominalConductance } from '../../../twins/boardNetwork.js';
 import type { Io } from '../Io.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -23,7 +22,7 @@ import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
 import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
-import { settingsToConductance, type ConductanceModel } from '../../diagnostics/conductanceModel.js';
+import { settingsToConductance, type EdgeLaw } from '../../physics/edgeLaws.js';
 
 /** What `clln train --board` needs beyond the files. */
 export interface BoardTrainRequest {
@@ -96,7 +95,7 @@ export function loadCalibration(path: string, id: BoardIdentity, io: Io): Calibr
 }
 
 /** The nominal edge law of a shipped board model (for the plausibility of calibration records); undefined otherwise. */
-export function nominalEdgeLaw(model: string): ConductanceModel | undefined {
+export function nominalEdgeLaw(model: string): EdgeLaw | undefined {
   return listBoardModels().includes(model) ? loadBoardModel(model).edge : undefined;
 }
 
@@ -259,10 +258,10 @@ export async function runAndReport(
     io.stderr.write(`clln train: aborted after ${r.stepsDone} steps; sources at 0 V, clamps released${labels.recordPath ? `; record ${labels.recordPath}` : ''}\n`);
     return 1;
   }
-  // Nominal conductances where the board model is known (twins, or hardware of a shipped model).
-  const model = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
+  // Nominal conductances where the board's law is known (src/physics/edgeLaws.ts: the nominal convention).
+  const nominal = conductanceLaw(id);
   const settings = r.settings ?? new Float64Array(0);
-  const conductance = model ? Array.from(settings, (s) => nominalConductance(model, s)) : null;
+  const conductance = nominal ? Array.from(nominal(settings)) : null;
   const ended = r.reason === 'steps' ? '' : ` (stopped early: ${REASONS[r.reason]})`;
   if (labels.json) {
     io.stdout.write(
