@@ -14,7 +14,7 @@
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk in the simulated time).
  */
-import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireNumber } from '../firmware-protocol/codec.js';
+import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
 import { solveBoard } from '../src/physics/boardSolve.js';
 import { gateConductance, gateFloor, tapConductance } from '../src/physics/edgeLaws.js';
 import { edgeContrast, gateStep, tapStep } from '../src/physics/edgeSteps.js';
@@ -185,6 +185,8 @@ export class TwinBoardCore {
       edge: m.edge.kind === 'tap' ? { kind: 'tap', taps: m.edge.taps } : { kind: 'gate', lo: m.edge.lo, hi: m.edge.hi },
       maxSampleRate: m.maxSampleRate,
       limits: this.limits(),
+      // the nominal law (protocol 1.2 `law=`), as the wire carries it, so that in-process and serial hosts see one value
+      law: wireLaw(m.edge.kind === 'tap' ? { kind: 'tap', rMin: m.edge.rMin, rMax: m.edge.rMax } : { kind: 'gate', s: m.edge.s, vt: m.edge.vt }),
     };
   }
 

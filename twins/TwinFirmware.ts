@@ -1,5 +1,5 @@
 /**
- * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.1) over a {@link TwinBoardCore}. Pure and
+ * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.2) over a {@link TwinBoardCore}. Pure and
  * synchronous: frame bodies in, reply bodies out; no timers, no I/O (the {@link TwinServer} adds the byte link,
  * pacing and faults). Every choice here is PROTOCOL.md's; the section numbers below point to the rule.
  *
@@ -103,7 +103,7 @@ export class TwinFirmware {
     this.core = core;
   }
 
-  /** Body of the boot banner: `! BOOT fw=V proto=1.1 board=M boot=N`. */
+  /** Body of the boot banner: `! BOOT fw=V proto=1.2 board=M boot=N`. */
   banner(): string {
     const m = this.core.model;
     return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${PROTOCOL_VERSION}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
