@@ -2,7 +2,24 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { ConnectOptions } from '../device/connectBoard.js';
 import type { PlanFieldLocation } from '../pipeline/TrainingPlan.js';
+import { readBoardFile } from '../formats/boardFile.js';
+import type { BoardFile } from '../pipeline/boardEdgeLaw.js';
 import { int, num, str, type Parsed } from './args.js';
+
+/** Option spec of --board-file, for every command that connects a board. */
+export const BOARD_FILE_OPTION: NonNullable<ParseArgsConfig['options']> = {
+  'board-file': { type: 'string' },
+};
+
+/** Help line of --board-file. */
+export const BOARD_FILE_HELP = `  --board-file FILE      board description (clln.board/1) whose nominal edge law supplies or overrides the one the
+                         board reports in ID; needed for the law of a protocol 1.1 board`;
+
+/** The board file given with --board-file, read and validated once here (bad files: exit 2 naming file and field). */
+export function boardFileOption(p: Parsed): BoardFile | undefined {
+  const path = str(p, 'board-file');
+  return path === undefined ? undefined : { path, model: readBoardFile(path) };
+}
 
 /** Option specs of --twin-seed, --twin-ideal, --twin-faults, --twin-baud. */
 export const TWIN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {

@@ -2,13 +2,14 @@ import { connectBoard } from '../../device/connectBoard.js';
 import { InvalidInputError } from '../../errors.js';
 import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
+import { checkCalibrationPlausible } from '../../calibration/plausibility.js';
+import { identityWithLaw, knownEdgeLaw } from '../../pipeline/boardEdgeLaw.js';
 import { checkCalibration, type CalibrationCheckReport } from '../../pipeline/checkCalibration.js';
 import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
 import { int, parse, positionals, str } from '../args.js';
-import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
-import { nominalEdgeLaw } from './trainBoard.js';
 
 export const checkHelp = `clln check --board twin[:MODEL]|pty[:MODEL]|serial:PATH --calibration FILE [options]
   Check the board against a calibration record: apply random source patterns at the board's present settings,
@@ -21,6 +22,7 @@ export const checkHelp = `clln check --board twin[:MODEL]|pty[:MODEL]|serial:PAT
   --samples N            ADC samples per measurement (default: the calibration plan's)
   --all                  print every pattern's node table (default: the worst pattern's, and per-node summaries)
   --json                 print the whole report as one JSON object
+${BOARD_FILE_HELP}
 ${TWIN_HELP}
   Exit code 0 when every pattern is consistent and nothing drifted significantly, 1 otherwise.`;
 
@@ -33,6 +35,7 @@ export async function check(argv: string[], io: Io): Promise<number> {
     samples: { type: 'string' },
     all: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...BOARD_FILE_OPTION,
     ...TWIN_OPTIONS,
   });
   positionals(p, 'check', []);
@@ -40,7 +43,9 @@ export async function check(argv: string[], io: Io): Promise<number> {
   if (!spec) throw new InvalidInputError({ source: 'clln check' }, '--board is required', 'e.g. --board twin, --board pty or --board serial:/dev/ttyACM0');
   const calPath = str(p, 'calibration');
   if (!calPath) throw new InvalidInputError({ source: 'clln check' }, '--calibration is required', "pass the record written by 'clln calibrate --out FILE'");
-  const cal = new Calibration(readCalibrationFile(calPath, nominalEdgeLaw), calPath);
+  // checked against its own edges now, against the board's nominal law once the board has said it (below)
+  const record = readCalibrationFile(calPath);
+  const boardFile = boardFileOption(p);
   const patterns = int(p, 'patterns', 1);
   const seed = int(p, 'seed', 0);
   const samples = int(p, 'samples', 1);
@@ -48,7 +53,10 @@ export async function check(argv: string[], io: Io): Promise<number> {
   const json = p.values.json === true;
   const board = await connectBoard(spec, twinConnectOptions(p));
   try {
-    const id = await board.identify();
+    const id = identityWithLaw(await board.identify(), boardFile);
+    // (a record of another model is refused by checkCalibration, naming the model)
+    if (record.board.model === id.model) checkCalibrationPlausible(record, calPath, knownEdgeLaw(id));
+    const cal = new Calibration(record, calPath);
     const noiseRms = listBoardModels().includes(id.model) ? loadBoardModel(id.model).adc.noise : 0;
     const bar = !json && io.stderr.isTTY ? new ProgressBar(io.stderr, patterns ?? 16, 'check') : undefined;
     const report = await checkCalibration(board, cal, { patterns, seed, samples, noiseRms, onProgress: (d) => bar?.update(d) });

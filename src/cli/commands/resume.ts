@@ -3,6 +3,7 @@ import type { BoardIdentity } from '../../device/Board.js';
 import { checkEdgeSetting } from '../../device/validateBoardValues.js';
 import { InvalidInputError } from '../../errors.js';
 import { resumePoint, RunRecorder } from '../../pipeline/runRecord.js';
+import { recordedEdgeLaw } from '../../pipeline/boardEdgeLaw.js';
 import { STEP_LAYOUT, StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
 import { checkPlanOnBoard, resolvePlan, type PlanFieldLocation } from '../../pipeline/TrainingPlan.js';
 import { eventLine } from '../../store/readRun.js';
@@ -31,7 +32,10 @@ export async function resume(argv: string[], io: Io): Promise<number> {
     const plan = resolvePlan(rp.plan, where);
     const board = await connectBoard(rp.connection.spec, rp.connection);
     try {
-      const id = await board.identify();
+      const fresh = await board.identify();
+      // a board that does not report its law (protocol 1.1) keeps the one the run recorded (from its board file)
+      const started = (record.start as { board?: BoardIdentity }).board;
+      const id = fresh.law || !started || !recordedEdgeLaw(started, `${path}: line 1`) ? fresh : { ...fresh, law: started.law };
       checkNetworkMatchesBoard(rp.network, id, `${path}: line 1: start.network`);
       checkPlanOnBoard(plan, id, where);
       rp.calibration?.checkBoard(id, `${path}: line 1: start.calibration.record`);

@@ -22,7 +22,8 @@ import { Calibration } from '../../calibration/Calibration.js';
 import { readCalibrationFile } from '../../calibration/recordFile.js';
 import { StabilityMonitor } from '../../pipeline/StabilityMonitor.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
-import { settingsToConductance, type EdgeLaw } from '../../physics/edgeLaws.js';
+import { referenceVoltage, settingsToConductance } from '../../physics/edgeLaws.js';
+import { type BoardFile, identityWithLaw, knownEdgeLaw } from '../../pipeline/boardEdgeLaw.js';
 
 /** What `clln train --board` needs beyond the files. */
 export interface BoardTrainRequest {
@@ -39,6 +40,8 @@ export interface BoardTrainRequest {
   record?: string | null;
   /** Calibration record file (clln.calibration/1) of this board, if any. */
   calibrationPath?: string;
+  /** Board description file (--board-file), read once at the entry point: supplies or overrides the board's law. */
+  boardFile?: BoardFile;
 }
 
 /** Check the network file describes this board's topology (same nodes, same edges in the same order). */
@@ -69,7 +72,7 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
   const connection: BoardConnection = { spec: req.spec, ...req.connect };
   const board: Board = await connectBoard(req.spec, req.connect);
   try {
-    const id = await board.identify();
+    const id = identityWithLaw(await board.identify(), req.boardFile);
     checkNetworkMatchesBoard(req.net, id, req.netPath);
     // the limits only the board knows (its ID), before a record is written or a step sent
     checkPlanOnBoard(plan, id, planOption);
@@ -89,14 +92,9 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
 
 /** Read a calibration record and check it belongs to this board (warnings, e.g. another firmware, on stderr). */
 export function loadCalibration(path: string, id: BoardIdentity, io: Io): Calibration {
-  const cal = new Calibration(readCalibrationFile(path, nominalEdgeLaw), path);
+  const cal = new Calibration(readCalibrationFile(path, (model) => (model === id.model ? knownEdgeLaw(id) : undefined)), path);
   for (const w of cal.checkBoard(id, path)) io.stderr.write(`clln: warning: ${path}: ${w}\n`);
   return cal;
-}
-
-/** The nominal edge law of a shipped board model (for the plausibility of calibration records); undefined otherwise. */
-export function nominalEdgeLaw(model: string): EdgeLaw | undefined {
-  return listBoardModels().includes(model) ? loadBoardModel(model).edge : undefined;
 }
 
 /**
@@ -105,6 +103,7 @@ export function nominalEdgeLaw(model: string): EdgeLaw | undefined {
  * law, per-edge tolerance counted as model uncertainty.
  */
 export async function stepChecker(board: Board, id: BoardIdentity, samples: number, cal?: Calibration): Promise<BoardStepChecker | undefined> {
+  // converter noise and tolerances: the shipped model's, when the board is one (ID does not report them)
   const known = listBoardModels().includes(id.model);
   if (cal) {
     const noise = known ? loadBoardModel(id.model).adc.noise : 0;
@@ -117,9 +116,10 @@ export async function stepChecker(board: Board, id: BoardIdentity, samples: numb
       dacUncertainty: cal.dacUncertainty(),
     });
   }
-  if (!known) return undefined;
+  const law = knownEdgeLaw(id);
+  if (!known || !law) return undefined;
   const model = loadBoardModel(id.model);
-  return new BoardStepChecker(id, model.edge, await board.readEdges(), {
+  return new BoardStepChecker(id, law, await board.readEdges(), {
     adcLsb: adcLsb(id.adc),
     noiseRms: model.adc.noise,
     samples,
@@ -130,17 +130,18 @@ export async function stepChecker(board: Board, id: BoardIdentity, samples: numb
 }
 
 /**
- * Settings -> conductances (S) of a board: the calibration's per-edge law, else the board model's nominal law
- * (shipped models); undefined when neither is known. Gate edges depend on the node voltages: the given readings
- * (calibrated through the calibration's ADC), or the middle of the ADC range without them.
+ * Settings -> conductances (S) of a board: the calibration's per-edge law, else the board's nominal law (its ID, or
+ * the board file's: src/pipeline/boardEdgeLaw.ts); undefined when neither is known. Gate edges depend on the node
+ * voltages: the given readings (calibrated through the calibration's ADC), or without them the nominal convention
+ * of src/physics/edgeLaws.ts (every node at the middle of the ADC range).
  */
 export function conductanceLaw(id: BoardIdentity, cal?: Calibration): ((settings: Float64Array, readings?: Float64Array | null) => Float64Array) | undefined {
   const edgeA = Int32Array.from(id.edges, (e) => e[0]);
   const edgeB = Int32Array.from(id.edges, (e) => e[1]);
-  const mid = new Float64Array(id.nodes).fill(0.5 * (id.adc.lo + id.adc.hi));
+  const mid = new Float64Array(id.nodes).fill(referenceVoltage(id.adc));
   if (cal) return (settings, readings) => cal.conductances(settings, readings ? cal.readingsToVolts(readings) : mid);
-  if (!listBoardModels().includes(id.model)) return undefined;
-  const edge = loadBoardModel(id.model).edge;
+  const edge = knownEdgeLaw(id);
+  if (!edge) return undefined;
   return (settings, readings) => settingsToConductance(edge, settings, { edgeA, edgeB, voltages: readings ?? mid });
 }
 
@@ -153,7 +154,7 @@ export function stabilityMonitor(id: BoardIdentity, planned: TrainingPlan, cal?:
   const law = conductanceLaw(id, cal);
   if (!law) return undefined;
   const plan = resolvePlan(planned);
-  const nominal = listBoardModels().includes(id.model) ? loadBoardModel(id.model).edge : undefined;
+  const nominal = knownEdgeLaw(id);
   const step = boardLearningStep(id.edge, { eta: plan.eta, amp: plan.amp, calibration: cal?.record, nominal });
   if (!step || step.rule !== 'cl') return undefined;
   const net = { name: id.model, nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };

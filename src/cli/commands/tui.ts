@@ -18,7 +18,8 @@ import { RunWriter } from '../../store/RunWriter.js';
 import { boardNetwork } from '../../../twins/boardNetwork.js';
 import { listBoardModels, loadBoardModel } from '../../../twins/BoardModel.js';
 import { int, num, parse, str } from '../args.js';
-import { planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { identityWithLaw } from '../../pipeline/boardEdgeLaw.js';
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { defaultCalibrationPath } from './calibrate.js';
@@ -40,6 +41,7 @@ export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] 
 ${RANGE_HELP}
   --record FILE | --no-record   run record (default a new file in runs/)
   --calibration FILE     a calibration of this board (see clln train --calibration)
+${BOARD_FILE_HELP}
 ${TWIN_HELP}
   With no terminal (stdout not a TTY) this runs as 'clln train --board' does, with plain progress output.`;
 
@@ -56,6 +58,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     'no-record': { type: 'boolean' },
     calibration: { type: 'string' },
     ...TWIN_OPTIONS,
+    ...BOARD_FILE_OPTION,
   });
   if (p.positionals.length !== 0 && p.positionals.length !== 2) {
     throw new InvalidInputError({ source: 'clln tui' }, `expected NETWORK TASK or nothing, got ${p.positionals.length} argument(s)`, 'usage: clln tui [--board SPEC] [NETWORK TASK]');
@@ -76,18 +79,19 @@ export async function tui(argv: string[], io: Io): Promise<number> {
   resolvePlanOptions(options, planOption);
   const record = p.values['no-record'] === true ? null : str(p, 'record');
   const calibrationPath = str(p, 'calibration');
+  const boardFile = boardFileOption(p);
   const files = p.positionals.length === 2 ? { netPath: p.positionals[0], taskPath: p.positionals[1] } : undefined;
 
   // No terminal: the plain path (what CI and pipes see).
   if (!(io.stdout as { isTTY?: boolean }).isTTY) {
     const { net, task, netPath, taskPath } = files ? loadFiles(files) : defaultsFor(spec);
-    return trainBoard({ spec, netPath, taskPath, net, task, json: false, record, calibrationPath, options, connect }, io);
+    return trainBoard({ spec, netPath, taskPath, net, task, json: false, record, calibrationPath, boardFile, options, connect }, io);
   }
 
   const board = await connectBoard(spec, connect);
   let writer: RunWriter | undefined;
   try {
-    const id = await board.identify();
+    const id = identityWithLaw(await board.identify(), boardFile);
     const known = listBoardModels().includes(id.model) ? loadBoardModel(id.model) : undefined;
     const { net, task, netPath, taskPath } = files ? loadFiles(files) : modelFiles(id, known);
     checkNetworkMatchesBoard(net, id, netPath);
