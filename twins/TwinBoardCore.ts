@@ -32,6 +32,11 @@ export interface TwinOptions {
    * granularity stay, so an in-process run and a run over the wire are bit-identical. Default false.
    */
   ideal?: boolean;
+  /**
+   * Protocol version the twin speaks (PROTOCOL.md section 10): `1.2` (default) reports the nominal edge law in `ID`;
+   * `1.1` does not, as a board with older firmware, for testing how a host copes without it.
+   */
+  protocol?: '1.1' | '1.2';
 }
 
 /** Counters since the last boot (for `STAT`). */
@@ -68,6 +73,8 @@ export type EdgeFault = 'open' | 'short';
 
 export class TwinBoardCore {
   readonly model: BoardModel;
+  /** Protocol version this twin speaks (`ID` and the boot banner). */
+  readonly protocol: string;
   /** Boot counter (non-volatile): 1 after construction, +1 per reboot. */
   bootCount = 1;
   /** Counters since the last boot. */
@@ -110,6 +117,8 @@ export class TwinBoardCore {
     this.model = parseBoard(model, `board model ${JSON.stringify(model?.name ?? '?')}`);
     const m = this.model;
     this.ideal = opts.ideal ?? false;
+    this.protocol = opts.protocol ?? PROTOCOL_VERSION;
+    if (this.protocol !== '1.1' && this.protocol !== '1.2') throw new RangeError(`TwinBoardCore: protocol must be '1.1' or '1.2', got ${String(this.protocol)}`);
     const seed = opts.seed ?? 0;
     this.n = m.nodes;
     const E = m.edges.length;
@@ -170,8 +179,8 @@ export class TwinBoardCore {
   /** What the board says in `ID` and `TOPO`. */
   identity(): BoardIdentity {
     const m = this.model;
-    return {
-      protocol: PROTOCOL_VERSION,
+    const id: BoardIdentity = {
+      protocol: this.protocol,
       firmware: m.firmware,
       model: m.name,
       uid: m.uid,
@@ -185,9 +194,10 @@ export class TwinBoardCore {
       edge: m.edge.kind === 'tap' ? { kind: 'tap', taps: m.edge.taps } : { kind: 'gate', lo: m.edge.lo, hi: m.edge.hi },
       maxSampleRate: m.maxSampleRate,
       limits: this.limits(),
-      // the nominal law (protocol 1.2 `law=`), as the wire carries it, so that in-process and serial hosts see one value
-      law: wireLaw(m.edge.kind === 'tap' ? { kind: 'tap', rMin: m.edge.rMin, rMax: m.edge.rMax } : { kind: 'gate', s: m.edge.s, vt: m.edge.vt }),
     };
+    // the nominal law (protocol 1.2 `law=`), as the wire carries it, so that in-process and serial hosts see one value
+    if (this.protocol !== '1.1') id.law = wireLaw(m.edge.kind === 'tap' ? { kind: 'tap', rMin: m.edge.rMin, rMax: m.edge.rMax } : { kind: 'gate', s: m.edge.s, vt: m.edge.vt });
+    return id;
   }
 
   /** What `step` and schedules accept (the model's `step` block with its defaults), as `ID` reports it. */

@@ -26,7 +26,6 @@ import {
   type LinkCounters,
   numberTokenValue,
   parseSeq,
-  PROTOCOL_VERSION,
   splitList,
   splitPairs,
 } from '../firmware-protocol/codec.js';
@@ -106,7 +105,7 @@ export class TwinFirmware {
   /** Body of the boot banner: `! BOOT fw=V proto=1.2 board=M boot=N`. */
   banner(): string {
     const m = this.core.model;
-    return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${PROTOCOL_VERSION}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
+    return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${this.core.protocol}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
   }
 
   /** True while an autonomous run is active. */

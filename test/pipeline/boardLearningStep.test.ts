@@ -87,7 +87,7 @@ describe('runLearningStep', () => {
     const known = runLearningStep(gate, () => undefined).step;
     expect(known).toMatchObject({ rule: 'cl', gate: { s: 0.00085 } });
     // a record without it (a 1.1 board, or a record from before 1.2) and no other source: refused naming the file
-    const board = (gate.start as { board: Record<string, unknown> }).board;
+    const board = (gate.start as unknown as { board: Record<string, unknown> }).board;
     const noLaw = { ...gate, start: { ...gate.start, board: { ...board, law: undefined } } };
     expect(() => runLearningStep(noLaw, () => undefined)).toThrow(/run\.jsonl: start\.board\.model: gate board penn-gen2 did not record its edge law/);
     const badLaw = { ...gate, start: { ...gate.start, board: { ...board, law: { kind: 'gate', s: -1, vt: 0.6 } } } };

@@ -126,7 +126,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'record', 'no-record', 'calibration', 'board-file']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'record', 'no-record', 'calibration', 'board-file', 'twin-protocol']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   const trainer = new Trainer(net, task, opts);

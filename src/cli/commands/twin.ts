@@ -18,6 +18,7 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
   --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
+  --protocol 1.1|1.2  protocol version to speak (default 1.2; 1.1 leaves the edge law out of ID)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
              garble = probability per sent line of one flipped bit, drop = probability per sent line of
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
@@ -35,6 +36,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     link: { type: 'string' },
     seed: { type: 'string' },
     ideal: { type: 'boolean' },
+    protocol: { type: 'string' },
     faults: { type: 'string' },
     baud: { type: 'string' },
     'step-ms': { type: 'string' },
@@ -90,7 +92,9 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     const { servePty } = await import('../../../twins/servePty.js');
     const faults = parseFaults(faultsText);
     const model = loadBoardModel(board);
-    const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true });
+    const protocol = str(p, 'protocol');
+    if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1 or 1.2, got ${show(protocol)}`);
+    const core = new TwinBoardCore(model, { seed, ideal: p.values.ideal === true, ...(protocol ? { protocol } : {}) });
     const firmware = new TwinFirmware(core);
     const log = (msg: string): void => {
       io.stderr.write(`clln twin: ${msg}\n`);
