@@ -7,7 +7,7 @@
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 import { InvalidInputError } from '../errors.js';
 import { type BoardGraph, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
-import { DEFAULT_GATE_CUTOFF, ohmicConductance, tapConductance } from '../physics/edgeLaws.js';
+import { gateFloor, ohmicConductance, tapConductance } from '../physics/edgeLaws.js';
 import type { CalibrationRecord, ChannelFit } from './types.js';
 
 /** Which DAC channel of a node. */
@@ -147,7 +147,7 @@ export class Calibration {
       logMean += Math.log(ed.s[e]) / E;
     }
     // the cut-off of the law (edgeLaws.ts) at the geometric mean of the fitted s
-    return { k, overdrive, floor: DEFAULT_GATE_CUTOFF * Math.exp(logMean) };
+    return { k, overdrive, floor: gateFloor({ s: Math.exp(logMean) }) };
   }
 
   /**

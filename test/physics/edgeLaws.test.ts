@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { nominalConductance, nominalConductances, referenceVoltage, settingsToConductance } from '../../src/physics/edgeLaws.js';
-import { adcLsb, readingSigma } from '../../src/diagnostics/measurementNoise.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { gen1, gen2, networkOf } from '../diagnostics/helpers.js';
@@ -88,15 +87,5 @@ describe('settingsToConductance', () => {
     expect(() => settingsToConductance(tap, [1], { multiplier: [0] })).toThrow(InvalidInputError);
     expect(() => settingsToConductance({ kind: 'gate', s: 1e-3, vt: 0.6 }, [2])).toThrow(/voltages/);
     expect(() => settingsToConductance({ ...tap, rMin: 50000 }, [1])).toThrow(InvalidInputError);
-  });
-});
-
-describe('measurement noise', () => {
-  it('LSB and reading sigma', () => {
-    expect(adcLsb({ bits: 12, lo: 0, hi: 5 })).toBeCloseTo(5 / 4095, 15);
-    expect(readingSigma(0.001, 0, 16)).toBeCloseTo(0.001 / Math.sqrt(12), 15);
-    expect(readingSigma(0.001, 0.004, 16)).toBeCloseTo(Math.sqrt(1e-6 + 1e-6 / 12), 15);
-    expect(() => readingSigma(0, 0, 16)).toThrow(InvalidInputError);
-    expect(() => readingSigma(0.001, 0, 0)).toThrow(InvalidInputError);
   });
 });
