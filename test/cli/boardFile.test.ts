@@ -70,6 +70,21 @@ describe('--board-file and the law in ID', () => {
     out.settings.forEach((vg, e) => expect(out.conductance[e]).toBeCloseTo(Math.max(1e-7 * s, s * (vg - vt - mid)), 15));
   });
 
+  it('a run keeps the law it was checked against: a 1.1 board trained with a board file resumes with it', async () => {
+    const run = at('run-11.jsonl');
+    const r = await clln('train', net1, task1, '--board', 'twin', '--twin-protocol', '1.1', '--board-file', file1, '--steps', '4', '--record', run, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(run, 'utf8').split('\n').filter((l) => l.length > 0);
+    const start = JSON.parse(lines[0])[1] as { board: { protocol: string; law: unknown } };
+    expect(start.board.protocol).toBe('1.1');
+    expect(start.board.law).toEqual({ kind: 'tap', rMin: 40, rMax: 32000 });
+    // interrupted after step 1: drop the later events and the stop document
+    writeFileSync(run, lines.slice(0, 4).join('\n') + '\n');
+    const resumed = await clln('resume', run, '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).conductance).toHaveLength(33);
+  });
+
   it('calibrate needs the law: a 1.1 board without a board file exits 2 naming --board-file', async () => {
     const r = await clln('calibrate', '--board', 'twin', '--twin-protocol', '1.1', '--out', at('never.json'));
     const line = expectOneParagraph(r.stderr);

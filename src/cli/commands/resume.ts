@@ -33,9 +33,9 @@ export async function resume(argv: string[], io: Io): Promise<number> {
     const board = await connectBoard(rp.connection.spec, rp.connection);
     try {
       const fresh = await board.identify();
-      // a board that does not report its law (protocol 1.1) keeps the one the run recorded (from its board file)
+      // the run goes on with the law it was checked against, as recorded (the board's ID, or its --board-file)
       const started = (record.start as { board?: BoardIdentity }).board;
-      const id = fresh.law || !started || !recordedEdgeLaw(started, `${path}: line 1`) ? fresh : { ...fresh, law: started.law };
+      const id = started && recordedEdgeLaw(started, `${path}: line 1`) ? { ...fresh, law: started.law } : fresh;
       checkNetworkMatchesBoard(rp.network, id, `${path}: line 1: start.network`);
       checkPlanOnBoard(plan, id, where);
       rp.calibration?.checkBoard(id, `${path}: line 1: start.calibration.record`);
