@@ -1,4 +1,5 @@
 import {
+  ACCEPTED_PROTOCOL_VERSIONS,
   formatList,
   formatNumber,
   parseFields,
@@ -25,9 +26,17 @@ export interface StepLimits {
   gateStep?: number;
 }
 
+/**
+ * The nominal law of a board's adjustable edges, as `ID` reports it from protocol 1.2 on (PROTOCOL.md section 7.1,
+ * `law=`): how a setting becomes a conductance, before per-edge tolerances (which calibration fits).
+ * - `geometric` (tap boards): tap t of `taps` has resistance `rMax (rMin/rMax)^(t/(taps-1))` ohm.
+ * - `ohmic` (gate boards): `k = s (V_G - vt - (V_a + V_b)/2)`, s in S/V (the wire carries uS/V), vt in V.
+ */
+export type NominalLaw = { kind: 'tap'; rMin: number; rMax: number } | { kind: 'gate'; s: number; vt: number };
+
 /** What a board says about itself: the payload of `ID` plus the edge list of `TOPO` (PROTOCOL.md). */
 export interface BoardIdentity {
-  /** Protocol version the board speaks, as written on the wire (`1.1`). */
+  /** Protocol version the board speaks, as written on the wire (`1.1` or `1.2`). */
   protocol: string;
   /** Firmware version string. */
   firmware: string;
@@ -55,9 +64,49 @@ export interface BoardIdentity {
   maxSampleRate: number;
   /** What the board's learning step and schedules accept. */
   limits: StepLimits;
+  /** The nominal edge law (`law=`, protocol 1.2); absent from a 1.1 board, whose law must come from a board file. */
+  law?: NominalLaw;
 }
 
-/** The `ID` reply payload fields for an identity, in the order PROTOCOL.md section 7.1 lists them (edges go in `TOPO`). */
+/** Microsiemens per siemens: `law=ohmic` carries s in uS/V, so that its digits survive the wire's 6 decimals. */
+const MICRO = 1e6;
+
+/**
+ * The `law=` field value of a nominal law (PROTOCOL.md 7.1): `geometric,RMIN,RMAX` (ohm) or `ohmic,S,VT` (S in uS/V,
+ * VT in V), numbers in the wire's grammar (at most 6 decimals).
+ */
+export function formatLaw(law: NominalLaw): string {
+  return law.kind === 'tap' ? `geometric,${formatNumber(law.rMin)},${formatNumber(law.rMax)}` : `ohmic,${formatNumber(law.s * MICRO)},${formatNumber(law.vt)}`;
+}
+
+/**
+ * Parse a `law=` value for a board of edge kind `kind`; an error string naming the rule instead of throwing.
+ * `geometric` belongs to tap boards and needs 0 < RMIN < RMAX; `ohmic` to gate boards and needs S > 0.
+ */
+export function parseLaw(text: string, kind: 'tap' | 'gate'): NominalLaw | string {
+  const parts = text.split(',');
+  const a = parts.length === 3 ? parseNumber(parts[1]) : null;
+  const b = parts.length === 3 ? parseNumber(parts[2]) : null;
+  if (parts[0] === 'geometric' && a !== null && b !== null && a > 0 && a < b) {
+    return kind === 'tap' ? { kind: 'tap', rMin: a, rMax: b } : 'ID reply field law is geometric (a tap law) but the board has gate edges';
+  }
+  if (parts[0] === 'ohmic' && a !== null && b !== null && a > 0) {
+    return kind === 'gate' ? { kind: 'gate', s: a / MICRO, vt: b } : 'ID reply field law is ohmic (a gate law) but the board has tap edges';
+  }
+  return 'ID reply field law must be geometric,RMIN,RMAX (ohm, 0 < RMIN < RMAX) or ohmic,S,VT (S in uS/V > 0, VT in V)';
+}
+
+/** A nominal law as the other side of the wire receives it (formatted, then parsed): what the twin reports in-process. */
+export function wireLaw(law: NominalLaw): NominalLaw {
+  const back = parseLaw(formatLaw(law), law.kind);
+  if (typeof back === 'string') throw new RangeError(back);
+  return back;
+}
+
+/**
+ * The `ID` reply payload fields for an identity, in the order PROTOCOL.md section 7.1 lists them (edges go in `TOPO`);
+ * `law=` when the identity has a law (a 1.2 board).
+ */
 export function formatIdentity(id: BoardIdentity): string[] {
   const edge = id.edge.kind === 'tap' ? `edge=tap,${id.edge.taps}` : `edge=gate,${formatNumber(id.edge.lo)},${formatNumber(id.edge.hi)}`;
   const out = [
@@ -73,6 +122,7 @@ export function formatIdentity(id: BoardIdentity): string[] {
     `adc=${id.adc.bits},${formatNumber(id.adc.lo)},${formatNumber(id.adc.hi)}`,
     `dac=${formatNumber(id.dac.lo)},${formatNumber(id.dac.hi)}`,
     edge,
+    ...(id.law ? [`law=${formatLaw(id.law)}`] : []),
     `rate=${formatNumber(id.maxSampleRate)}`,
     `eta=${formatNumber(id.limits.eta.lo)},${formatNumber(id.limits.eta.hi)}`,
     `sched=${id.limits.maxExamples}`,
@@ -118,7 +168,8 @@ function versionText(proto: string): string {
 /**
  * Parse an `ID` payload plus the `TOPO` edge list into an identity. Returns an error string naming the bad field
  * instead of throwing. Fields are found by key, in any order, and unknown keys are ignored (PROTOCOL.md section 3);
- * a key given twice is an error. Refuses a protocol version other than {@link PROTOCOL_VERSION} (naming both), and
+ * a key given twice is an error. Refuses a protocol version not in {@link ACCEPTED_PROTOCOL_VERSIONS} (naming both);
+ * a 1.2 board must report `law=` (a 1.1 board's `law=`, unknown in 1.1, is ignored). Refuses
  * an identity the host could not use safely: counts that are not non-negative integers, node indices (drive, clamp,
  * edge ends) outside 0..nodes-1, empty ranges, limits outside what PROTOCOL.md allows.
  */
@@ -140,8 +191,9 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   };
   const protocol = f.get('proto');
   if (protocol === undefined || protocol === '') return 'ID reply has no proto field';
-  if (protocol !== PROTOCOL_VERSION) {
-    return `board speaks protocol ${versionText(protocol)}, this host speaks ${PROTOCOL_VERSION}; use a firmware (or host) for protocol ${PROTOCOL_VERSION}`;
+  if (!ACCEPTED_PROTOCOL_VERSIONS.includes(protocol)) {
+    const speaks = ACCEPTED_PROTOCOL_VERSIONS.join(' and ');
+    return `board speaks protocol ${versionText(protocol)}, this host speaks ${speaks}; use a firmware (or host) for protocol ${PROTOCOL_VERSION}`;
   }
   for (const k of ['fw', 'board', 'uid']) {
     if (!f.get(k)) return `ID reply field ${k} is missing or empty`;
@@ -201,7 +253,15 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   } else if (f.has('amp') || f.has('gstep')) {
     return 'ID reply fields amp and gstep are for gate boards only, and this is a tap board';
   }
-  return {
+  let law: NominalLaw | undefined;
+  if (protocol !== '1.1') {
+    const text = f.get('law');
+    if (text === undefined) return `ID reply has no law field (protocol ${protocol} requires it)`;
+    const parsed = parseLaw(text, edge.kind);
+    if (typeof parsed === 'string') return parsed;
+    law = parsed;
+  }
+  const id: BoardIdentity = {
     protocol,
     firmware: f.get('fw')!,
     model: f.get('board')!,
@@ -217,4 +277,6 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
     maxSampleRate: rate,
     limits,
   };
+  if (law) id.law = law;
+  return id;
 }

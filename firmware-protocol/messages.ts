@@ -6,10 +6,16 @@ import { MAX_BODY } from './frame.js';
  */
 
 /**
- * Protocol version implemented by this codec, as `ID` and the banner write it (`proto=1.1`, PROTOCOL.md section 10).
- * Compared as text: a host refuses any other.
+ * Protocol version implemented by this codec, as `ID` and the banner write it (`proto=1.2`, PROTOCOL.md section 10).
+ * Compared as text.
  */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
+
+/**
+ * Versions a host accepts from a board, compared as text (PROTOCOL.md section 10): 1.2, and 1.1, which differs only
+ * in that its `ID` carries no `law=` (the host then needs the law from a board description file).
+ */
+export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['1.1', '1.2'];
 
 /** Highest sequence number; the host wraps from it to 1. */
 export const MAX_SEQ = 65535;

@@ -69,7 +69,7 @@ export { resolvePlan, type TrainingPlan } from './pipeline/TrainingPlan.js';
 export { runControl, type RunState } from './pipeline/runControl.js';
 export { BoardStepChecker, type StepCheck } from './pipeline/BoardStepChecker.js';
 export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './diagnostics/ConsistencyChecker.js';
-export { settingsToConductance } from './diagnostics/conductanceModel.js';
+export { settingsToConductance } from './physics/edgeLaws.js';
 export { RunWriter } from './store/RunWriter.js';
 export { RunRecorder, trainingStart } from './pipeline/runRecord.js';
 export { StepRecordLayout, STEP_LAYOUT, type StepLayoutOptions } from './pipeline/StepRecordLayout.js';

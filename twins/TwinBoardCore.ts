@@ -14,10 +14,13 @@
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk in the simulated time).
  */
-import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireNumber } from '../firmware-protocol/codec.js';
+import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
+import { solveBoard } from '../src/physics/boardSolve.js';
+import { gateConductance, gateFloor, tapConductance } from '../src/physics/edgeLaws.js';
+import { edgeContrast, gateStep, tapStep } from '../src/physics/edgeSteps.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
 import { Rng } from '../src/physics/Rng.js';
-import { type BoardModel, STEP_LIMIT_DEFAULTS, validateBoardModel } from './BoardModel.js';
+import { type BoardModel, parseBoard, STEP_LIMIT_DEFAULTS } from '../src/formats/boardFile.js';
 import { badRequest, conflict, outOfRange } from './TwinError.js';
 
 /** Options of {@link TwinBoardCore}. */
@@ -29,6 +32,11 @@ export interface TwinOptions {
    * granularity stay, so an in-process run and a run over the wire are bit-identical. Default false.
    */
   ideal?: boolean;
+  /**
+   * Protocol version the twin speaks (PROTOCOL.md section 10): `1.2` (default) reports the nominal edge law in `ID`;
+   * `1.1` does not, as a board with older firmware, for testing how a host copes without it.
+   */
+  protocol?: '1.1' | '1.2';
 }
 
 /** Counters since the last boot (for `STAT`). */
@@ -53,8 +61,6 @@ export const STEP_UPDATE_MS = 0.1;
 export const DEFAULT_SAMPLES = 16;
 /** Largest sample count per MEAS. */
 export const MAX_SAMPLES = 1024;
-/** Conductance of a cut-off transistor edge, as a fraction of s * 1 V. */
-const CUTOFF_FRACTION = 1e-7;
 /** Nonlinear solve: stop when no node voltage moves more than this (V). */
 const NONLINEAR_TOL = 1e-11;
 /** Twin-only fault knob: an open edge keeps this fraction of the conductance it would have (see injectEdgeFault). */
@@ -65,14 +71,10 @@ export const SHORT_EDGE_CONDUCTANCE = 1;
 /** A hard fault of one edge (twin-only). */
 export type EdgeFault = 'open' | 'short';
 
-/** Nominal conductance (S) of tap `t` of a tap edge model: 1/R, R geometric from rMax (tap 0) to rMin (top tap). */
-export function tapConductance(edge: { taps: number; rMin: number; rMax: number }, t: number): number {
-  const r = edge.rMax * Math.pow(edge.rMin / edge.rMax, t / (edge.taps - 1));
-  return 1 / r;
-}
-
 export class TwinBoardCore {
   readonly model: BoardModel;
+  /** Protocol version this twin speaks (`ID` and the boot banner). */
+  readonly protocol: string;
   /** Boot counter (non-volatile): 1 after construction, +1 per reboot. */
   bootCount = 1;
   /** Counters since the last boot. */
@@ -112,9 +114,11 @@ export class TwinBoardCore {
   private readonly adcOffset: Float64Array;
 
   constructor(model: BoardModel, opts: TwinOptions = {}) {
-    this.model = validateBoardModel(model, `board model ${JSON.stringify(model?.name ?? '?')}`);
+    this.model = parseBoard(model, `board model ${JSON.stringify(model?.name ?? '?')}`);
     const m = this.model;
     this.ideal = opts.ideal ?? false;
+    this.protocol = opts.protocol ?? PROTOCOL_VERSION;
+    if (this.protocol !== '1.1' && this.protocol !== '1.2') throw new RangeError(`TwinBoardCore: protocol must be '1.1' or '1.2', got ${String(this.protocol)}`);
     const seed = opts.seed ?? 0;
     this.n = m.nodes;
     const E = m.edges.length;
@@ -175,8 +179,8 @@ export class TwinBoardCore {
   /** What the board says in `ID` and `TOPO`. */
   identity(): BoardIdentity {
     const m = this.model;
-    return {
-      protocol: PROTOCOL_VERSION,
+    const id: BoardIdentity = {
+      protocol: this.protocol,
       firmware: m.firmware,
       model: m.name,
       uid: m.uid,
@@ -191,6 +195,9 @@ export class TwinBoardCore {
       maxSampleRate: m.maxSampleRate,
       limits: this.limits(),
     };
+    // the nominal law (protocol 1.2 `law=`), as the wire carries it, so that in-process and serial hosts see one value
+    if (this.protocol !== '1.1') id.law = wireLaw(m.edge.kind === 'tap' ? { kind: 'tap', rMin: m.edge.rMin, rMax: m.edge.rMax } : { kind: 'gate', s: m.edge.s, vt: m.edge.vt });
+    return id;
   }
 
   /** What `step` and schedules accept (the model's `step` block with its defaults), as `ID` reports it. */
@@ -325,18 +332,9 @@ export class TwinBoardCore {
     let changed = 0;
     const em = this.model.edge;
     for (let e = 0; e < this.settings.length; e++) {
-      const a = this.edgeA[e];
-      const b = this.edgeB[e];
-      const dF = vf[b] - vf[a];
-      const dC = vc[b] - vc[a];
-      const diff = dF * dF - dC * dC;
+      const diff = edgeContrast(vf, vc, this.edgeA[e], this.edgeB[e]);
       const old = this.settings[e];
-      let s: number;
-      if (em.kind === 'tap') s = Math.min(em.taps - 1, Math.max(0, old + Math.sign(diff)));
-      else {
-        const dg = lim.gateStep!;
-        s = wireNumber(Math.min(em.hi, Math.max(em.lo, old + Math.min(dg, Math.max(-dg, amp * diff)))));
-      }
+      const s = em.kind === 'tap' ? tapStep(old, diff, em.taps - 1) : wireNumber(gateStep(old, diff, amp, lim.gateStep!, em.lo, em.hi));
       if (s !== old) {
         this.settings[e] = s;
         changed++;
@@ -493,11 +491,10 @@ export class TwinBoardCore {
   private gateConductances(v: Float64Array, out: Float64Array): Float64Array {
     const em = this.model.edge;
     if (em.kind !== 'gate') throw new Error('not a gate board');
-    const floor = em.s * CUTOFF_FRACTION;
+    const floor = gateFloor(em);
     for (let e = 0; e < out.length; e++) {
-      const s = em.s * this.factor[e];
       const vm = 0.5 * (v[this.edgeA[e]] + v[this.edgeB[e]]);
-      out[e] = Math.max(floor, s * (this.settings[e] - em.vt - vm));
+      out[e] = gateConductance(em.s * this.factor[e], this.settings[e], em.vt, vm, floor);
     }
     return this.applyEdgeFaults(out);
   }
@@ -587,84 +584,29 @@ export class TwinBoardCore {
       if (stalls > 8) break;
       prevDelta = delta;
     }
-    return this.newtonGates(v, nodes);
+    return this.newtonGates(v, nodes, values);
   }
 
-  /** Damped Newton on Kirchhoff's law at the free nodes (dense; boards are small). */
-  private newtonGates(v0: Float64Array, imposed: Int32Array): Float64Array {
+  /**
+   * Newton on Kirchhoff's law (src/physics/boardSolve.ts, the one gate-board Newton solver), from the fixed-point
+   * iterate `v0`, with the twin's per-edge factors and faults.
+   */
+  private newtonGates(v0: Float64Array, imposed: Int32Array, values: Float64Array): Float64Array {
     const em = this.model.edge;
     if (em.kind !== 'gate') throw new Error('not a gate board');
-    const isImposed = new Uint8Array(this.n);
-    for (const i of imposed) isImposed[i] = 1;
-    const free: number[] = [];
-    const idx = new Int32Array(this.n).fill(-1);
-    for (let i = 0; i < this.n; i++) if (!isImposed[i]) idx[i] = free.push(i) - 1;
-    const nf = free.length;
-    const floor = em.s * CUTOFF_FRACTION;
-    const residual = (v: Float64Array, J: Float64Array[] | null): Float64Array => {
-      const r = new Float64Array(nf);
-      for (let e = 0; e < this.settings.length; e++) {
-        const a = this.edgeA[e];
-        const b = this.edgeB[e];
-        const s = em.s * this.factor[e];
-        const g = this.settings[e] - em.vt;
-        const kc = s * (g - 0.5 * (v[a] + v[b]));
-        const on = kc > floor;
-        let i = (on ? kc : floor) * (v[a] - v[b]); // current a -> b
-        let dIa = on ? s * (g - v[a]) : floor;
-        let dIb = on ? -s * (g - v[b]) : -floor;
-        const fault = this.edgeFault[e];
-        if (fault === FAULT_OPEN) {
-          i *= OPEN_EDGE_FRACTION;
-          dIa *= OPEN_EDGE_FRACTION;
-          dIb *= OPEN_EDGE_FRACTION;
-        } else if (fault === FAULT_SHORT) {
-          i = SHORT_EDGE_CONDUCTANCE * (v[a] - v[b]);
-          dIa = SHORT_EDGE_CONDUCTANCE;
-          dIb = -SHORT_EDGE_CONDUCTANCE;
-        }
-        const fa = idx[a];
-        const fb = idx[b];
-        if (fa >= 0) r[fa] += i;
-        if (fb >= 0) r[fb] -= i;
-        if (J) {
-          if (fa >= 0) {
-            J[fa][fa] += dIa;
-            if (fb >= 0) J[fa][fb] += dIb;
-          }
-          if (fb >= 0) {
-            J[fb][fb] -= dIb;
-            if (fa >= 0) J[fb][fa] -= dIa;
-          }
-        }
-      }
-      return r;
-    };
-    const norm = (r: Float64Array): number => Math.sqrt(r.reduce((s, x) => s + x * x, 0));
-    let v = Float64Array.from(v0);
-    for (let it = 0; it < 100; it++) {
-      const J = Array.from({ length: nf }, () => new Float64Array(nf));
-      const r = residual(v, J);
-      const r0 = norm(r);
-      const dx = denseSolve(J, r);
-      if (!dx) break;
-      let t = 1;
-      let accepted = false;
-      let maxStep = 0;
-      for (let h = 0; h < 30; h++, t /= 2) {
-        const trial = Float64Array.from(v);
-        for (let f = 0; f < nf; f++) trial[free[f]] -= t * dx[f];
-        if (norm(residual(trial, null)) < r0 || h === 29) {
-          maxStep = 0;
-          for (let f = 0; f < nf; f++) maxStep = Math.max(maxStep, Math.abs(t * dx[f]));
-          v = trial;
-          accepted = true;
-          break;
-        }
-      }
-      if (!accepted || maxStep < NONLINEAR_TOL) break;
+    const E = this.settings.length;
+    const k = Float64Array.from(this.factor, (f) => em.s * f);
+    const overdrive = Float64Array.from(this.settings, (g) => g - em.vt);
+    const scale = new Float64Array(E).fill(1);
+    const fixed = new Float64Array(E).fill(NaN);
+    for (let e = 0; e < E; e++) {
+      if (this.edgeFault[e] === FAULT_OPEN) scale[e] = OPEN_EDGE_FRACTION;
+      else if (this.edgeFault[e] === FAULT_SHORT) fixed[e] = SHORT_EDGE_CONDUCTANCE;
     }
-    return v;
+    const imp = new Map<number, number>();
+    imposed.forEach((node, t) => imp.set(node, values[t]));
+    const graph = { nodes: this.n, edgeA: this.edgeA, edgeB: this.edgeB };
+    return solveBoard(graph, { k, overdrive, floor: gateFloor(em), scale, fixed }, imp, v0).voltages;
   }
 }
 
@@ -675,31 +617,4 @@ const FAULT_SHORT = 2;
 function adcCode(v: number, lo: number, lsb: number, top: number): number {
   const c = Math.round((v - lo) / lsb);
   return c < 0 ? 0 : c > top ? top : c;
-}
-
-/** Solve A x = b (dense, partial pivoting); null if singular. A and b are overwritten. */
-function denseSolve(A: Float64Array[], b: Float64Array): Float64Array | null {
-  const n = b.length;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
-    if (A[p][c] === 0 || !Number.isFinite(A[p][c])) return null;
-    if (p !== c) {
-      [A[p], A[c]] = [A[c], A[p]];
-      [b[p], b[c]] = [b[c], b[p]];
-    }
-    for (let r = c + 1; r < n; r++) {
-      const f = A[r][c] / A[c][c];
-      if (f === 0) continue;
-      for (let j = c; j < n; j++) A[r][j] -= f * A[c][j];
-      b[r] -= f * b[c];
-    }
-  }
-  const x = new Float64Array(n);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = b[r];
-    for (let j = r + 1; j < n; j++) s -= A[r][j] * x[j];
-    x[r] = s / A[r][r];
-  }
-  return x;
 }

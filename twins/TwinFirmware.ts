@@ -1,5 +1,5 @@
 /**
- * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.1) over a {@link TwinBoardCore}. Pure and
+ * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.2) over a {@link TwinBoardCore}. Pure and
  * synchronous: frame bodies in, reply bodies out; no timers, no I/O (the {@link TwinServer} adds the byte link,
  * pacing and faults). Every choice here is PROTOCOL.md's; the section numbers below point to the rule.
  *
@@ -26,7 +26,6 @@ import {
   type LinkCounters,
   numberTokenValue,
   parseSeq,
-  PROTOCOL_VERSION,
   splitList,
   splitPairs,
 } from '../firmware-protocol/codec.js';
@@ -103,10 +102,10 @@ export class TwinFirmware {
     this.core = core;
   }
 
-  /** Body of the boot banner: `! BOOT fw=V proto=1.1 board=M boot=N`. */
+  /** Body of the boot banner: `! BOOT fw=V proto=1.2 board=M boot=N`. */
   banner(): string {
     const m = this.core.model;
-    return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${PROTOCOL_VERSION}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
+    return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${this.core.protocol}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
   }
 
   /** True while an autonomous run is active. */

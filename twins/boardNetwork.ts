@@ -1,23 +1,21 @@
 import type { Network } from '../src/physics/Network.js';
-import type { BoardModel } from './BoardModel.js';
-import { tapConductance } from './TwinBoardCore.js';
+import { type EdgeLaw, gateFloor, nominalConductance, referenceVoltage } from '../src/physics/edgeLaws.js';
+import type { BoardModel } from '../src/formats/boardFile.js';
 
 /**
- * Nominal conductance (S) of an edge setting: for a tap edge 1/R of the tap; for a gate edge s (V_G - V_T) at zero
- * mean channel voltage (the Ohmic law's value with both ends at 0 V), floored at 0. Per-edge tolerances and drift
- * are not included — that is what calibration (issue 5) fits.
+ * The board's network with every edge at its power-on setting, as a clln.network/1 value. Conductances follow the
+ * nominal convention of src/physics/edgeLaws.ts (gate edges with every node at the middle of the ADC range, floored
+ * at the cut-off); per-edge tolerances and drift are not included — that is what calibration fits. Bounds: the law's
+ * lowest and highest conductance (tap 0 and the top tap; the cut-off floor and the top of the gate range).
  */
-export function nominalConductance(model: BoardModel, setting: number): number {
-  const e = model.edge;
-  return e.kind === 'tap' ? tapConductance(e, setting) : Math.max(0, e.s * (setting - e.vt));
-}
-
-/** The board's network with every edge at its power-on setting, nominal conductances, as a clln.network/1 value. */
 export function boardNetwork(model: BoardModel): Network {
   const e = model.edge;
-  const k0 = nominalConductance(model, e.powerOn);
-  const lo = e.kind === 'tap' ? nominalConductance(model, 0) : 1e-12;
-  const hi = e.kind === 'tap' ? nominalConductance(model, e.taps - 1) : nominalConductance(model, e.hi);
+  const law: EdgeLaw = e.kind === 'tap' ? { kind: 'tap', taps: e.taps, rMin: e.rMin, rMax: e.rMax } : { kind: 'gate', s: e.s, vt: e.vt };
+  const vRef = referenceVoltage(model.adc);
+  const k = (setting: number): number => nominalConductance(law, setting, vRef);
+  const k0 = k(e.powerOn);
+  const lo = e.kind === 'tap' ? k(0) : gateFloor({ s: e.s });
+  const hi = e.kind === 'tap' ? k(e.taps - 1) : k(e.hi);
   const net: Network = {
     name: model.name,
     nodes: model.nodes,
@@ -27,6 +25,6 @@ export function boardNetwork(model: BoardModel): Network {
     bounds: [Math.min(lo, k0), Math.max(hi, k0)],
   };
   if (model.positions) net.positions = Float64Array.from(model.positions.flat());
-  if (e.kind === 'tap') net.taps = Float64Array.from({ length: e.taps }, (_, t) => nominalConductance(model, t));
+  if (e.kind === 'tap') net.taps = Float64Array.from({ length: e.taps }, (_, t) => k(t));
   return net;
 }

@@ -25,12 +25,17 @@ const frame = (body) => `${body}*${hex(crc(body))}\n`;
 const grid = [];
 for (let r = 0; r < 4; r++) for (let c = 0; c < 3; c++) grid.push(`${4 * r + c}-${4 * r + c + 1}`);
 for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) grid.push(`${4 * r + c}-${4 * r + c + 4}`);
+// Protocol 1.2: law= follows edge= (PROTOCOL.md 7.1): geometric,RMIN,RMAX in ohm; ohmic,S,VT with S in uS/V, VT in V.
 const tapId =
+  'proto=1.2 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
+  'adc=12,0,3.3 dac=0,3.3 edge=tap,128 law=geometric,50,100000 rate=50000 eta=0.000001,1 sched=256';
+const gateId =
+  'proto=1.2 fw=0.9.1 board=gate-proto uid=0000BEEF boot=3 nodes=6 edges=8 drive=0,1,5 clamp=4 adc=16,-5,5 ' +
+  'dac=-5,5 edge=gate,0,2.5 law=ohmic,850,0.62 rate=100000 eta=0.01,1 sched=64 amp=0,20 gstep=0.25';
+// A protocol 1.1 board (no law=), which a 1.2 host still accepts.
+const tapId11 =
   'proto=1.1 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
   'adc=12,0,3.3 dac=0,3.3 edge=tap,128 rate=50000 eta=0.000001,1 sched=256';
-const gateId =
-  'proto=1.1 fw=0.9.1 board=gate-proto uid=0000BEEF boot=3 nodes=6 edges=8 drive=0,1,5 clamp=4 adc=16,-5,5 ' +
-  'dac=-5,5 edge=gate,0,2.5 rate=100000 eta=0.01,1 sched=64 amp=0,20 gstep=0.25';
 const gateTopo = '0-1,0-2,1-3,2-3,2-4,3-4,3-5,4-5';
 const meas16 =
   '3.3,2.871204,2.440117,0,2.912388,2.503361,2.087412,0.412907,2.498016,2.099554,1.701233,0.825006,' +
@@ -50,6 +55,7 @@ const frames = [
   ['ID command', 'host', '2 ID'],
   ['ID reply (tap board)', 'device', `2 OK ${tapId}`],
   ['ID reply (gate board)', 'device', `2 OK ${gateId}`],
+  ['ID reply (tap board, protocol 1.1)', 'device', `2 OK ${tapId11}`],
   ['TOPO command', 'host', '3 TOPO'],
   ['TOPO reply (tap board, 4x4 grid)', 'device', `3 OK ${grid.join(',')}`],
   ['TOPO reply (gate board)', 'device', `3 OK ${gateTopo}`],
@@ -92,7 +98,7 @@ const frames = [
   ['RESET reply', 'device', '25 OK boot=17'],
   ['SEQ at the wrap point', 'host', '65535 PING'],
   ['reply to SEQ 65535', 'device', '65535 OK'],
-  ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1.1 board=penn-gen1 boot=18'],
+  ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1.2 board=penn-gen1 boot=18'],
   ['FRAME event (first step)', 'device', '! FRAME 0 ex=0 vf=1.087341,0.912205 changed=9'],
   ['FRAME event', 'device', '! FRAME 36 ex=0 vf=1.19,0.805512 changed=0'],
   ['DONE event', 'device', '! DONE steps=200'],
@@ -144,7 +150,7 @@ const badLines = [
 const lc = badLines.find((b) => b.name === 'CRC in lower case');
 if (!/[a-f]/.test(lc.line)) throw new Error('pick a body whose CRC has a letter');
 
-// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.1) ----
+// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.2) ----
 //
 // Each script starts from a device that has just booted (boot counter 1, nothing driven, edges at power-on, all
 // counters 0) whose board is described by `board` (the twins/models file of that name: its ID, node roles, ranges).
@@ -166,6 +172,8 @@ const EXACT = (body) => ({ reply: body, line: frame(body) });
 const AGAIN = { again: true };
 const field = (k, v) => `(^| )${k}=${v}( |$)`;
 const NUM = '-?[0-9]+(\\.[0-9]+)?';
+/** A number >= 0 (the law's values are the board's nominal ones: matched loosely, as physics is). */
+const UNUM = '[0-9]+(\\.[0-9]+)?';
 const FRAME_RE = (s, ex, nT = 1) => `^${s} ex=${ex} vf=${NUM}${`,${NUM}`.repeat(nT - 1)} changed=[0-9]+$`;
 
 function script(name, rule, board, build) {
@@ -207,11 +215,11 @@ function script(name, rule, board, build) {
 }
 
 const gen1Id =
-  '^proto=1\\.1 fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
-  'clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,5 dac=0,5 edge=tap,100 rate=10000 eta=0\\.000001,1 sched=65535$';
+  '^proto=1\\.2 fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+  `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,5 dac=0,5 edge=tap,100 law=geometric,${UNUM},${UNUM} rate=10000 eta=0\\.000001,1 sched=65535$`;
 const gen2Id =
-  '^proto=1\\.1 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
-  'clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 rate=10000 eta=0\\.000001,1 sched=65535 amp=0,50 gstep=1$';
+  '^proto=1\\.2 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+  `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 law=ohmic,${UNUM},${NUM} rate=10000 eta=0\\.000001,1 sched=65535 amp=0,50 gstep=1$`;
 const statZero = ['crc', 'overlong', 'garbage', 'dup', 'badseq'];
 /** A 1019-byte body (a 1024-byte line): SRC with a voltage padded by zeros, which the grammar allows. */
 const fullBody = (seq, extra = 0) => {
@@ -220,11 +228,11 @@ const fullBody = (seq, extra = 0) => {
 };
 
 const conversations = [
-  script('the ID reply: fields in order, version 1.1, the step limits (tap board)', '7.1, 10', 'penn-gen1', (t) => {
+  script('the ID reply: fields in order, version 1.2, the nominal law, the step limits (tap board)', '7.1, 10', 'penn-gen1', (t) => {
     t.cmd('ID', OK(gen1Id));
     t.cmd('STAT', OK('^boot=1 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
   }),
-  script('the ID reply of a gate board: amp and gstep last', '7.1', 'penn-gen2', (t) => {
+  script('the ID reply of a gate board: its ohmic law after edge=, amp and gstep last', '7.1', 'penn-gen2', (t) => {
     t.cmd('ID', OK(gen2Id));
   }),
   script('empty lines are ignored and not counted', '1', 'penn-gen1', (t) => {
@@ -254,7 +262,7 @@ const conversations = [
   script('a frame without a valid SEQ is not executed, not answered, and counted as badseq', '3.1', 'penn-gen1', (t) => {
     for (const bad of ['0', '65536', '-1', '+1', '01', '1.0', '1e3', 'x', '!']) t.body(`${bad} ESET 0:7`);
     t.body(' 1 ESET 0:7'); // leading space: the first field is empty
-    t.body('! BOOT fw=1 proto=1.1 board=x boot=1');
+    t.body('! BOOT fw=1 proto=1.2 board=x boot=1');
     t.at(65535, 'EGET', OK('^50(,50)*$')); // none of them moved edge 0; 65535 is a valid SEQ
     t.cmd('STAT', OK([field('badseq', 11), field('dup', 0)])); // 65535 wraps to 1
   }),
@@ -385,7 +393,7 @@ const conversations = [
     t.cmd('ESET 0:9', REPLY(''));
     t.cmd('RESET', ERR(400));
     t.cmd('RESET boot=x', ERR(400));
-    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', '^fw=[^ ]+ proto=1\\.1 board=penn-gen1 boot=2$'));
+    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', '^fw=[^ ]+ proto=1\\.2 board=penn-gen1 boot=2$'));
     t.resend(REPLY('boot=2')); // the retry: the counter moved, no second reboot
     t.resend(AGAIN);
     t.cmd('STAT', OK('^boot=2 crc=0 overlong=0 garbage=0 dup=1 badseq=0 steps=0 run=none runstep=0 runerr=0$'));

@@ -5,9 +5,9 @@
  * is taken as ideal (gain 1, offset 0).
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
-import { DEFAULT_GATE_CUTOFF } from '../diagnostics/conductanceModel.js';
 import { InvalidInputError } from '../errors.js';
-import { type BoardGraph, type EdgeLawArrays, solveBoard } from './boardSolve.js';
+import { type BoardGraph, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
+import { gateFloor, ohmicConductance, tapConductance } from '../physics/edgeLaws.js';
 import type { CalibrationRecord, ChannelFit } from './types.js';
 
 /** Which DAC channel of a node. */
@@ -130,23 +130,24 @@ export class Calibration {
     return out;
   }
 
-  /** The per-edge law for given settings (for boardSolve). */
+  /** The per-edge law for given settings (for solveBoard). */
   edgeLaw(settings: ArrayLike<number>): EdgeLawArrays {
     const E = this.edges;
-    const k0 = new Float64Array(E);
-    const slope = new Float64Array(E);
+    const k = new Float64Array(E);
     const ed = this.record.edges;
     if (ed.kind === 'tap') {
-      for (let e = 0; e < E; e++) k0[e] = tapConductance(ed.rMax[e], ed.rMin[e], ed.taps, settings[e]);
-      return { k0, slope, floor: 0 };
+      for (let e = 0; e < E; e++) k[e] = tapConductance({ taps: ed.taps, rMin: ed.rMin[e], rMax: ed.rMax[e] }, settings[e]);
+      return { k, floor: 0 };
     }
+    const overdrive = new Float64Array(E);
     let logMean = 0;
     for (let e = 0; e < E; e++) {
-      slope[e] = ed.s[e];
-      k0[e] = ed.s[e] * (settings[e] - ed.vt[e]);
+      k[e] = ed.s[e];
+      overdrive[e] = settings[e] - ed.vt[e];
       logMean += Math.log(ed.s[e]) / E;
     }
-    return { k0, slope, floor: DEFAULT_GATE_CUTOFF * Math.exp(logMean) };
+    // the cut-off of the law (edgeLaws.ts) at the geometric mean of the fitted s
+    return { k, overdrive, floor: gateFloor({ s: Math.exp(logMean) }) };
   }
 
   /**
@@ -155,14 +156,12 @@ export class Calibration {
    */
   conductances(settings: ArrayLike<number>, voltages?: ArrayLike<number>): Float64Array {
     const law = this.edgeLaw(settings);
+    if (!law.overdrive) return law.k;
+    if (!voltages) throw new InvalidInputError({ field: 'voltages' }, 'gate edges need the node voltages', 'pass the calibrated readings');
     const out = new Float64Array(this.edges);
     for (let e = 0; e < this.edges; e++) {
-      let vm = 0;
-      if (law.slope[e] !== 0) {
-        if (!voltages) throw new InvalidInputError({ field: 'voltages' }, 'gate edges need the node voltages', 'pass the calibrated readings');
-        vm = 0.5 * (voltages[this.graph.edgeA[e]] + voltages[this.graph.edgeB[e]]);
-      }
-      out[e] = Math.max(law.floor, law.k0[e] - law.slope[e] * vm);
+      const vm = 0.5 * (voltages[this.graph.edgeA[e]] + voltages[this.graph.edgeB[e]]);
+      out[e] = ohmicConductance(law.k[e], law.overdrive[e], vm, law.floor);
     }
     return out;
   }
@@ -198,9 +197,4 @@ export class Calibration {
     const sol = solveBoard(this.graph, this.edgeLaw(settings), imposed);
     return { volts: sol.voltages, readings: this.voltsToReadings(sol.voltages), converged: sol.converged };
   }
-}
-
-/** Conductance (S) of a tap edge at tap t, geometric between rMax (tap 0) and rMin (top tap). */
-export function tapConductance(rMax: number, rMin: number, taps: number, t: number): number {
-  return 1 / (rMax * Math.pow(rMin / rMax, t / (taps - 1)));
 }

@@ -13,9 +13,8 @@
  * Readings within `railMargin` of an ADC rail are clipped by the converter and left out (weight 0).
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
-import { DEFAULT_GATE_CUTOFF } from '../diagnostics/conductanceModel.js';
-import { type BoardGraph, type BoardSolution, type EdgeLawArrays, solveBoard } from './boardSolve.js';
+import { type BoardGraph, type BoardSolution, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
+import { type EdgeLaw, gateFloor } from '../physics/edgeLaws.js';
 import type { LeastSquaresProblem } from './levenbergMarquardt.js';
 import type { CalibrationData } from './types.js';
 
@@ -44,7 +43,7 @@ export interface ProblemInput {
   id: Pick<BoardIdentity, 'nodes' | 'edges' | 'drivable' | 'clampable' | 'adc' | 'edge'>;
   data: CalibrationData;
   /** The nominal law (for the gate cut-off floor). */
-  nominal: ConductanceModel;
+  nominal: EdgeLaw;
   /** Standard deviation of one reading (V). */
   readingSigma: number;
   /** Readings within this of an ADC rail are left out (V). */
@@ -76,7 +75,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
     this.E = id.edges.length;
     this.gate = id.edge.kind === 'gate';
     this.graph = { nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
-    this.floor = input.nominal.kind === 'gate' ? (input.nominal.cutoff ?? DEFAULT_GATE_CUTOFF) * input.nominal.s : 0;
+    this.floor = input.nominal.kind === 'gate' ? gateFloor(input.nominal) : 0;
     this.layout = buildLayout(id, data);
     this.readingSigma = input.readingSigma;
     this.n = this.layout.n;
@@ -99,19 +98,18 @@ export class CalibrationProblem implements LeastSquaresProblem {
   /** The edge law of configuration `c` at parameters x. */
   law(x: Float64Array, c: number): EdgeLawArrays {
     const E = this.E;
-    const k0 = new Float64Array(E);
-    const slope = new Float64Array(E);
+    const k = new Float64Array(E);
     const settings = this.input.data.configurations[c];
-    for (let e = 0; e < E; e++) {
-      if (this.gate) {
-        const s = Math.exp(x[this.layout.logS[e]]);
-        slope[e] = s;
-        k0[e] = s * (settings[e] - x[this.layout.vt[e]]);
-      } else {
-        k0[e] = Math.exp(x[this.layout.edgeParam[c * E + e]]);
-      }
+    if (!this.gate) {
+      for (let e = 0; e < E; e++) k[e] = Math.exp(x[this.layout.edgeParam[c * E + e]]);
+      return { k, floor: 0 };
     }
-    return { k0, slope, floor: this.floor };
+    const overdrive = new Float64Array(E);
+    for (let e = 0; e < E; e++) {
+      k[e] = Math.exp(x[this.layout.logS[e]]);
+      overdrive[e] = settings[e] - x[this.layout.vt[e]];
+    }
+    return { k, overdrive, floor: this.floor };
   }
 
   /** The voltages imposed in measurement `mi` at parameters x (commanded values through the DAC parameters). */

@@ -9,13 +9,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { protocolMajor, type BoardIdentity } from '../../firmware-protocol/identity.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
 import { adcLsb, readingSigma } from '../diagnostics/measurementNoise.js';
 import { InvalidInputError } from '../errors.js';
 import { CalibrationProblem, type ParameterLayout } from './CalibrationProblem.js';
 import { analyseIdentifiability, type CandidateRows, type NamedDirection } from './identifiability.js';
 import { levenbergMarquardt } from './levenbergMarquardt.js';
-import { linearInit, nominalTapConductance } from './linearInit.js';
+import { linearInit } from './linearInit.js';
+import { tapConductance } from '../physics/edgeLaws.js';
 import type {
   CalibrationData,
   CalibrationMeasurement,
@@ -38,7 +39,7 @@ export interface FitInput {
   expanded: ExpandedPlan;
   data: CalibrationData;
   /** The board model's nominal conductance law (starting point, conductance reference, gate cut-off). */
-  nominal: ConductanceModel;
+  nominal: EdgeLaw;
   /** ADC noise per sample (V rms) if known; only sets the assumed reading sigma reported as chi2 / dof. Default 0. */
   noiseRms?: number;
   /** Levenberg-Marquardt iteration limit; default 60. */
@@ -95,7 +96,7 @@ export function fitCalibration(input: FitInput): CalibrationFit {
   const conductanceRef = expanded.reference.conductance;
   const kNominalOfParam = (j: number): number => {
     const pr = L.tapPairs[j];
-    return nominal.kind === 'tap' ? nominalTapConductance(nominal, pr.setting) : 1;
+    return nominal.kind === 'tap' ? tapConductance(nominal, pr.setting) : 1;
   };
   const scale = (k: Float64Array, good: Uint8Array): number => {
     if (conductanceRef === 'nominal-mean') {
@@ -342,7 +343,7 @@ function referenceRows(
     } else if (nominal.kind === 'tap') {
       const P = L.tapPairs.length;
       let t = 0;
-      for (const p of L.tapPairs) t += Math.log(nominalTapConductance(nominal, p.setting)) / P;
+      for (const p of L.tapPairs) t += Math.log(tapConductance(nominal, p.setting)) / P;
       add(L.tapPairs.map((_, j) => [L.firstEdgeParam + j, 1 / P] as [number, number]), t);
     }
   } else {

@@ -11,8 +11,8 @@
  * units, i.e. with the ADC taken as ideal).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
-import { tapConductance } from './Calibration.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
+import { tapConductance } from '../physics/edgeLaws.js';
 import type { ParameterLayout } from './CalibrationProblem.js';
 import type { CalibrationData } from './types.js';
 
@@ -30,16 +30,11 @@ export interface LinearInitInput {
   edgeB: Int32Array;
   layout: ParameterLayout;
   data: CalibrationData;
-  nominal: ConductanceModel;
+  nominal: EdgeLaw;
   /** Per (measurement * nodes + node): 1 if the reading is usable. */
   weight: Float64Array;
   /** Scale target: the geometric mean of the edge conductances (tap) or of s (gate) after scaling. */
   scale: (k: Float64Array, used: Uint8Array) => number;
-}
-
-/** Nominal conductance (S) of tap t: the geometric law of Calibration.ts's tapConductance with the model's ends. */
-export function nominalTapConductance(model: { taps: number; rMin: number; rMax: number }, t: number): number {
-  return tapConductance(model.rMax, model.rMin, model.taps, t);
 }
 
 export function linearInit(input: LinearInitInput): LinearInit {
@@ -156,7 +151,7 @@ export function linearInit(input: LinearInitInput): LinearInit {
   }
   if (!gate) {
     const model = nominal.kind === 'tap' ? nominal : null;
-    const kNom = Float64Array.from(L.tapPairs, (pr) => (model ? nominalTapConductance(model, pr.setting) : 1));
+    const kNom = Float64Array.from(L.tapPairs, (pr) => (model ? tapConductance(model, pr.setting) : 1));
     let pos = 0;
     for (let j = 0; j < nu; j++) if (used[j]) pos += u[j] > 0 ? 1 : -1;
     const sign = pos >= 0 ? 1 : -1;

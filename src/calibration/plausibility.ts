@@ -5,7 +5,7 @@
  * silently driving a board. The bounds and their reasons are documented in calibration/README.md ("Plausibility").
  * Pure: no I/O.
  */
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
 import { InvalidInputError, show } from '../errors.js';
 import type { CalibrationRecord, ChannelFit } from './types.js';
 
@@ -49,7 +49,7 @@ export const PLAUSIBLE = {
  * @param nominal the board model's nominal edge law, when the host knows it (a shipped model or --model); without
  *   it, edges are compared with the median of the record's own edges
  */
-export function checkCalibrationPlausible(record: CalibrationRecord, source: string, nominal?: ConductanceModel): void {
+export function checkCalibrationPlausible(record: CalibrationRecord, source: string, nominal?: EdgeLaw): void {
   const fix = (what: string): string =>
     `this is not what a calibration of a working board gives (${what}); recalibrate with 'clln calibrate', check the board and the plan's reference, or use the record the calibration wrote`;
   const b = record.board;

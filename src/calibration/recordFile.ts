@@ -45,7 +45,7 @@ import {
   MAX_TAPS,
   MAX_TEXT_LENGTH,
 } from '../formats/limits.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
 import { parsePlan } from './planFile.js';
 import { checkCalibrationPlausible } from './plausibility.js';
 import {
@@ -124,7 +124,7 @@ export function parseCalibrationRecord(json: unknown, source: string): Calibrati
  * @param nominalOf the nominal edge law of a board model, when the host knows it (plausibility compares each edge
  *   with it; without it, with the record's own edges)
  */
-export function readCalibrationFile(path: string, nominalOf?: (model: string) => ConductanceModel | undefined): CalibrationRecord {
+export function readCalibrationFile(path: string, nominalOf?: (model: string) => EdgeLaw | undefined): CalibrationRecord {
   const record = parseCalibrationRecord(readJsonFile(path, 'calibration record'), path);
   checkCalibrationPlausible(record, path, nominalOf?.(record.board.model));
   return record;

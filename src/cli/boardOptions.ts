@@ -2,7 +2,25 @@
 import type { ParseArgsConfig } from 'node:util';
 import { parseBoardSpec, type ConnectOptions } from '../device/connectBoard.js';
 import type { PlanFieldLocation } from '../pipeline/TrainingPlan.js';
+import { readBoardFile } from '../formats/boardFile.js';
+import type { BoardFile } from '../pipeline/boardEdgeLaw.js';
 import { int, num, str, type Parsed } from './args.js';
+import { InvalidInputError, show } from '../errors.js';
+
+/** Option spec of --board-file, for every command that connects a board. */
+export const BOARD_FILE_OPTION: NonNullable<ParseArgsConfig['options']> = {
+  'board-file': { type: 'string' },
+};
+
+/** Help line of --board-file. */
+export const BOARD_FILE_HELP = `  --board-file FILE      board description (clln.board/1) whose nominal edge law supplies or overrides the one the
+                         board reports in ID; needed for the law of a protocol 1.1 board`;
+
+/** The board file given with --board-file, read and validated once here (bad files: exit 2 naming file and field). */
+export function boardFileOption(p: Parsed): BoardFile | undefined {
+  const path = str(p, 'board-file');
+  return path === undefined ? undefined : { path, model: readBoardFile(path) };
+}
 
 /**
  * The board model a twin spec names (`twin` -> penn-gen1, `pty:penn-gen2` -> penn-gen2), parsed as connectBoard parses
@@ -19,17 +37,22 @@ export const TWIN_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'twin-ideal': { type: 'boolean' },
   'twin-faults': { type: 'string' },
   'twin-baud': { type: 'string' },
+  'twin-protocol': { type: 'string' },
 };
 
 /** Help lines of the twin options. */
 export const TWIN_HELP = `  --twin-seed S          seed of the twin's non-idealities (default 0)
   --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
   --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
-  --twin-baud B          pty twin line rate in baud (default 115200)`;
+  --twin-baud B          pty twin line rate in baud (default 115200)
+  --twin-protocol 1.1    twin speaking protocol 1.1 (no edge law in ID, as older firmware; default 1.2)`;
 
 /** The twin connection options given on the command line. */
-export function twinConnectOptions(p: Parsed): Pick<ConnectOptions, 'seed' | 'ideal' | 'faults' | 'twinBaud'> {
+export function twinConnectOptions(p: Parsed): Pick<ConnectOptions, 'seed' | 'ideal' | 'faults' | 'twinBaud' | 'twinProtocol'> {
+  const protocol = str(p, 'twin-protocol');
+  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2') throw new InvalidInputError({ source: '--twin-protocol' }, `must be 1.1 or 1.2, got ${show(protocol)}`, 'give --twin-protocol 1.1 or drop it');
   return {
+    ...(protocol !== undefined ? { twinProtocol: protocol } : {}),
     seed: num(p, 'twin-seed', Number.isInteger, 'must be an integer'),
     ideal: p.values['twin-ideal'] === true,
     faults: str(p, 'twin-faults'),

@@ -4,7 +4,6 @@
  * one JSON object with --json). The run itself is assembled by the pipeline (openBoardRun).
  */
 import type { StepCheck } from '../pipeline/BoardStepChecker.js';
-import { nominalConductances } from '../pipeline/boardModels.js';
 import type { BoardRun } from '../pipeline/openBoardRun.js';
 import type { RunSummary } from '../pipeline/TrainingEngine.js';
 import type { Io } from './Io.js';
@@ -77,8 +76,8 @@ export async function reportBoardRun(run: BoardRun, labels: ReportLabels, io: Io
     io.stdout.write(
       JSON.stringify({
         steps: r.stepsDone,
-        // nominal conductances where the board model is known (twins, or hardware of a shipped model)
-        conductance: nominalConductances(id.model, settings),
+        // nominal conductances where the board's law is known (its ID or board file): gate edges at mid-ADC
+        conductance: run.nominalConductances ? Array.from(run.nominalConductances(settings)) : null,
         settings: Array.from(settings),
         train_mse: Number.isFinite(r.trainMse) ? r.trainMse : null,
         test_mse: Number.isFinite(r.testMse) ? r.testMse : null,

@@ -24,6 +24,8 @@ export interface ConnectOptions {
   seed?: number;
   /** Ideal twin: no noise, drift, tolerance or DAC errors (twin, pty); default false. */
   ideal?: boolean;
+  /** Twin protocol version (twin, pty): `1.1` leaves the nominal edge law out of `ID`; default `1.2`. */
+  twinProtocol?: '1.1' | '1.2';
   /** Twin fault spec for `pty`, e.g. `drop=0.01` (see twins/README.md); default none. */
   faults?: string;
   /** Pty twin: output pacing in baud (its `--baud`), also the host's baud rate for timeouts; default 115200. */
@@ -68,7 +70,7 @@ export function boardLinkStats(board: Board): SerialBoardStats | undefined {
 /** Connect to the board `spec` names; see the file comment. */
 export async function connectBoard(spec: string, opts: ConnectOptions = {}): Promise<Board> {
   const s = parseBoardSpec(spec);
-  if (s.kind === 'twin') return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal });
+  if (s.kind === 'twin') return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(opts.twinProtocol ? { protocol: opts.twinProtocol } : {}) });
   if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
   const twin = await startPtyTwin(s.model, opts);
   try {
@@ -96,6 +98,7 @@ export async function startPtyTwin(model: string, opts: ConnectOptions): Promise
   const cli = opts.cliPath ?? defaultCliPath();
   const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
   if (opts.ideal) args.push('--ideal');
+  if (opts.twinProtocol) args.push('--protocol', opts.twinProtocol);
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
   if (opts.twinStepMs !== undefined) args.push('--step-ms', String(opts.twinStepMs));

@@ -1,7 +1,7 @@
 import type { BoardIdentity } from '../device/Board.js';
 import type { Calibration } from '../calibration/Calibration.js';
 import { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from '../diagnostics/ConsistencyChecker.js';
-import { settingsToConductance, type ConductanceModel } from '../diagnostics/conductanceModel.js';
+import { settingsToConductance, type EdgeLaw } from '../physics/edgeLaws.js';
 import type { StepChecker } from './TrainingEngine.js';
 import type { StepResult } from './stepOnBoard.js';
 
@@ -36,7 +36,7 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
    */
   constructor(
     id: BoardIdentity,
-    private readonly model: ConductanceModel | Calibration,
+    private readonly model: EdgeLaw | Calibration,
     settings: Float64Array,
     opts: ConsistencyOptions,
     private readonly multiplier?: ArrayLike<number>,

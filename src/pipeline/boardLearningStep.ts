@@ -10,9 +10,10 @@
  *   calibrated host-stepped run scales each edge's step by s_mean / s_e, so every edge moves by s_mean; the others
  *   move by their own s_e, of which s_mean is the typical one), else the board model's nominal s.
  */
+import { recordedEdgeLaw } from './boardEdgeLaw.js';
 import type { CalibrationRecord } from '../calibration/types.js';
 import type { BoardIdentity } from '../device/Board.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
 import type { LearningStep, StepOrigin } from '../diagnostics/stepStability.js';
 import { InvalidInputError } from '../errors.js';
 import type { RunRecord } from '../store/documents.js';
@@ -28,7 +29,7 @@ export interface BoardStepInputs {
   /** The calibration the run uses, if any. */
   calibration?: CalibrationRecord;
   /** The board model's nominal edge law, when the model is a shipped one. */
-  nominal?: ConductanceModel;
+  nominal?: EdgeLaw;
 }
 
 /**
@@ -43,7 +44,7 @@ export function boardLearningStep(edge: BoardIdentity['edge'], p: BoardStepInput
 }
 
 /** A gate board's typical transconductance factor s (S/V): the calibration's geometric mean, else the nominal one. */
-export function meanTransconductance(cal: CalibrationRecord | undefined, nominal: ConductanceModel | undefined): { value: number; from: 'calibration' | 'board model' } | undefined {
+export function meanTransconductance(cal: CalibrationRecord | undefined, nominal: EdgeLaw | undefined): { value: number; from: 'calibration' | 'board model' } | undefined {
   if (cal && cal.edges.kind === 'gate') {
     const s = cal.edges.s;
     return { value: Math.exp(s.reduce((a, x) => a + Math.log(x), 0) / s.length), from: 'calibration' };
@@ -54,10 +55,10 @@ export function meanTransconductance(cal: CalibrationRecord | undefined, nominal
 
 /**
  * The step a recorded run took, from its start document (board identity, plan, calibration), and where it came from.
- * `nominal(model)` gives a shipped model's edge law. A run that is not a clln board run, or a gate run whose s is
+ * The nominal law is the one the run recorded in its board identity, else `nominal(model)` (records before 1.2). A run that is not a clln board run, or a gate run whose s is
  * unknown, is an InvalidInputError naming the file.
  */
-export function runLearningStep(run: RunRecord, nominal: (model: string) => ConductanceModel | undefined): { step: LearningStep; origin: StepOrigin } {
+export function runLearningStep(run: RunRecord, nominal: (model: string) => EdgeLaw | undefined): { step: LearningStep; origin: StepOrigin } {
   const s = run.start as Partial<TrainingStart>;
   const edge = s.board?.edge;
   if (!s.plan || !edge || (edge.kind !== 'tap' && edge.kind !== 'gate')) {
@@ -66,9 +67,10 @@ export function runLearningStep(run: RunRecord, nominal: (model: string) => Cond
   const eta = typeof s.plan.eta === 'number' ? s.plan.eta : PLAN_DEFAULTS.eta;
   const amp = typeof s.plan.amp === 'number' ? s.plan.amp : PLAN_DEFAULTS.amp;
   const update: UpdateSite = s.plan.update === 'device' ? 'device' : 'host';
-  const step = boardLearningStep(edge, { eta, amp, calibration: s.calibration?.record, nominal: nominal(s.board!.model) });
+  const recorded = recordedEdgeLaw(s.board!, `${run.path}: line 1`);
+  const step = boardLearningStep(edge, { eta, amp, calibration: s.calibration?.record, nominal: recorded ?? nominal(s.board!.model) });
   if (!step) {
-    throw new InvalidInputError({ source: run.path, field: 'start.board.model' }, `gate board ${s.board!.model} is not a shipped model and the run has no calibration, so its transconductance s (its learning rate) is unknown`, 'give the step with --alpha');
+    throw new InvalidInputError({ source: run.path, field: 'start.board.model' }, `gate board ${s.board!.model} did not record its edge law (protocol 1.1, no board file), is not a shipped model, and the run has no calibration, so its transconductance s (its learning rate) is unknown`, 'give the step with --alpha');
   }
   return { step, origin: { from: 'run', detail: `as run: board ${s.board!.model} (${edge.kind} edges), --update ${update}, eta ${eta}${edge.kind === 'gate' ? `, amp ${amp}` : ''}` } };
 }

@@ -1,13 +1,16 @@
 /**
- * What the host knows about a board from the shipped board models (twins/models/*.json) and `clln.board/1` files:
- * the nominal edge law, converter noise and spreads, the board's own network. The one place outside the twin-starting
- * code that reads twins/ (see test/imports.test.ts): once a board reports its edge law in `ID` and `clln.board/1` has
- * its reader in src/formats (issue 12, point 2), this module is replaced there, in one place.
+ * What the host may take from the shipped board models (twins/models/*.json, the twins' own descriptions) and from
+ * `clln.board/1` files: converter noise and spreads, per-edge tolerance, the board's network with its layout. A
+ * connected board's edge LAW never comes from here: it comes from its `ID` or a `--board-file`
+ * (src/pipeline/boardEdgeLaw.ts). The shipped models serve as defaults for what `ID` does not report (noise,
+ * tolerances, positions), for `clln network board MODEL`, and for the law of run records written before protocol 1.2
+ * ({@link nominalEdgeLaw}). The one place outside the twin-starting code that reads twins/ (test/imports.test.ts).
  */
 import type { Network } from '../physics/Network.js';
-import type { ConductanceModel } from '../diagnostics/conductanceModel.js';
-import { listBoardModels as listShipped, loadBoardModel, type EdgeModel } from '../../twins/BoardModel.js';
-import { boardNetwork, nominalConductance } from '../../twins/boardNetwork.js';
+import type { BoardModel, EdgeModel } from '../formats/boardFile.js';
+import type { EdgeLaw } from '../physics/edgeLaws.js';
+import { listBoardModels as listShipped, loadBoardModel } from '../../twins/BoardModel.js';
+import { boardNetwork } from '../../twins/boardNetwork.js';
 
 /** The edge law of a board model as its file gives it: tap (taps, rMin, rMax ohm) or gate (lo, hi, vt V, s S/V), with the per-edge tolerance (relative std) and power-on setting. */
 export type NominalEdgeModel = EdgeModel;
@@ -43,7 +46,11 @@ export function isShippedModel(model: string): boolean {
  * naming the file and field when it cannot be read.
  */
 export function boardNominals(nameOrFile: string): BoardNominals {
-  const m = loadBoardModel(nameOrFile);
+  return nominalsOf(loadBoardModel(nameOrFile));
+}
+
+/** The nominal facts of a board description already read (e.g. a `--board-file`). */
+export function nominalsOf(m: BoardModel): BoardNominals {
   return { name: m.name, nodes: m.nodes, edges: m.edges, edge: m.edge, adcNoise: m.adc.noise, dacGainSpread: m.dac.gainSpread, dacOffsetSpread: m.dac.offsetSpread };
 }
 
@@ -52,8 +59,12 @@ export function shippedNominals(model: string): BoardNominals | undefined {
   return isShippedModel(model) ? boardNominals(model) : undefined;
 }
 
-/** The nominal edge law of a shipped model (for the plausibility of calibration records, run snapshots); undefined otherwise. */
-export function nominalEdgeLaw(model: string): ConductanceModel | undefined {
+/**
+ * The nominal edge law of a shipped model, by name; undefined otherwise. Only for records that carry no law of their
+ * own (run records and calibrations written before protocol 1.2); a connected board's law is its ID's or its board
+ * file's (boardEdgeLaw.ts).
+ */
+export function nominalEdgeLaw(model: string): EdgeLaw | undefined {
   return shippedNominals(model)?.edge;
 }
 
@@ -63,14 +74,4 @@ export function nominalEdgeLaw(model: string): ConductanceModel | undefined {
  */
 export function boardModelNetwork(nameOrFile: string): Network {
   return boardNetwork(loadBoardModel(nameOrFile));
-}
-
-/**
- * Nominal conductances (S) of edge settings on a shipped model (tap edges 1/R of the tap; gate edges s (V_G - V_T)
- * with both ends at 0 V, floored at 0); null when the model is not shipped.
- */
-export function nominalConductances(model: string, settings: ArrayLike<number>): number[] | null {
-  if (!isShippedModel(model)) return null;
-  const m = loadBoardModel(model);
-  return Array.from(settings, (s) => nominalConductance(m, s));
 }

@@ -17,6 +17,9 @@ import { ConsistencyChecker } from '../diagnostics/ConsistencyChecker.js';
 import { adcLsb } from '../diagnostics/measurementNoise.js';
 import { throwIfAborted } from '../device/abort.js';
 import { measurePattern } from './acquireCalibration.js';
+import { checkCalibrationPlausible } from '../calibration/plausibility.js';
+import { type BoardFile, identityWithLaw, knownEdgeLaw } from './boardEdgeLaw.js';
+import { shippedNominals } from './boardModels.js';
 
 export interface CalibrationCheckOptions {
   /** Random patterns to apply (default 16). */
@@ -25,8 +28,13 @@ export interface CalibrationCheckOptions {
   seed?: number;
   /** ADC samples per measurement (default: the calibration plan's, else 64). */
   samples?: number;
-  /** ADC noise per sample (V rms), if known; default 0 (quantisation only). */
+  /**
+   * ADC noise per sample (V rms). Default: the board file's, else the shipped model's of the board's name, else 0
+   * (quantisation only).
+   */
   noiseRms?: number;
+  /** A board description (`clln.board/1`) of this board: its nominal law (over the ID's) and ADC noise. */
+  boardFile?: BoardFile;
   /** Alarm threshold in sigmas (default 6). */
   thresholdSigma?: number;
   /** The present time (default now), for the record's age. */
@@ -85,13 +93,16 @@ export interface CalibrationCheckReport {
 
 /** Run the check. Rejects with InvalidInputError if the record is for another board. */
 export async function checkCalibration(board: Board, cal: Calibration, opts: CalibrationCheckOptions = {}): Promise<CalibrationCheckReport> {
-  const id: BoardIdentity = await board.identify();
+  const id: BoardIdentity = identityWithLaw(await board.identify(), opts.boardFile);
+  // a record of another model is refused by checkBoard, naming the model; one of this model must be plausible against
+  // the board's own nominal law (its ID's or board file's), which only the connected board tells
+  if (cal.record.board.model === id.model) checkCalibrationPlausible(cal.record, cal.file ?? 'calibration record', knownEdgeLaw(id));
   const warnings = cal.checkBoard(id);
   const count = opts.patterns ?? 16;
   const samples = opts.samples ?? cal.record.plan.samples ?? 64;
   const patterns = generatePatterns({ kind: 'random', count, seed: opts.seed ?? 1 }, id);
   const settings = await board.readEdges();
-  const noiseRms = opts.noiseRms ?? 0;
+  const noiseRms = opts.noiseRms ?? (opts.boardFile ? opts.boardFile.model.adc.noise : (shippedNominals(id.model)?.adcNoise ?? 0));
   const uncertainty = Float64Array.from(cal.conductanceUncertainty(), (u) => (Number.isFinite(u) ? u : 1));
   const dacStd = cal.dacUncertainty();
   const checker = new ConsistencyChecker(cal.graph, {

@@ -23,7 +23,8 @@ import type { Task } from '../physics/Task.js';
 import { eventLine } from '../store/readRun.js';
 import { RunWriter } from '../store/RunWriter.js';
 import { boardConductanceLaw, type ConductanceLaw } from './boardConductanceLaw.js';
-import { shippedNominals, type BoardNominals } from './boardModels.js';
+import { nominalsOf, shippedNominals, type BoardNominals } from './boardModels.js';
+import { type BoardFile, identityWithLaw, recordedEdgeLaw } from './boardEdgeLaw.js';
 import { boardStabilityMonitor } from './boardStabilityMonitor.js';
 import type { BoardStepChecker, StepCheck } from './BoardStepChecker.js';
 import { checkNetworkMatchesBoard } from './checkNetworkMatchesBoard.js';
@@ -61,6 +62,12 @@ export interface NewBoardRunRequest {
   planLocation?: PlanFieldLocation;
   /** A calibration record (`clln.calibration/1`) file of this board. */
   calibration?: string;
+  /**
+   * A board description (`clln.board/1`, read with readBoardFile), checked against the board: its nominal edge law
+   * supplies or overrides the one the board reports in ID (boardEdgeLaw.ts), and its converter noise and tolerances
+   * set the live check's uncertainty.
+   */
+  boardFile?: BoardFile;
   /** Run record file; undefined = a new file in runs/ (newRunPath); null = not recorded. Never overwritten. */
   record?: string | null;
   /** Warnings that do not stop the run (e.g. a calibration from another firmware), one line each. */
@@ -93,9 +100,14 @@ export interface BoardRun {
   /** Whether every step is checked (host-stepped with a checker; a device step reports only the targets). */
   readonly checked: boolean;
   readonly calibration: Calibration | undefined;
-  /** Settings -> conductances (S): the calibration's law, else the shipped model's nominal law; undefined if neither. */
+  /** Settings -> conductances (S): the calibration's law, else the board's nominal law (ID or board file); undefined if neither. */
   readonly conductances: ConductanceLaw | undefined;
-  /** The shipped board model's nominal facts (edge law, converter noise); undefined for other boards. */
+  /**
+   * Settings -> nominal conductances (S): the board's nominal law (ID or board file) without the calibration, gate
+   * edges at the nominal convention (src/physics/edgeLaws.ts: every node at mid-ADC); undefined when the law is unknown.
+   */
+  readonly nominalConductances: ConductanceLaw | undefined;
+  /** The board file's or shipped model's nominal facts (converter noise, spreads, tolerance); undefined when neither is known. */
   readonly nominals: BoardNominals | undefined;
   /** The run record file, or null when not recorded. */
   readonly recordPath: string | null;
@@ -131,7 +143,8 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
   const board = typeof req.board === 'string' ? await connectBoard(req.board, req.connect) : req.board;
   let writer: RunWriter | undefined;
   try {
-    const id = await board.identify();
+    const id = identityWithLaw(await board.identify(), req.boardFile);
+    const nominals = req.boardFile ? nominalsOf(req.boardFile.model) : shippedNominals(id.model);
     const files = given ?? (req.files as (id: BoardIdentity) => BoardRunFiles)(id);
     checkNetworkMatchesBoard(files.network, id, files.networkSource);
     const planned: TrainingPlan = { ...req.plan, task: files.task };
@@ -140,7 +153,7 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
     checkPlanOnBoard(plan, id, where);
     checkTaskOnBoard(files.task, id, files.taskSource);
     const calibration = req.calibration ? loadBoardCalibration(req.calibration, id, req.onWarning) : undefined;
-    const checker = await liveStepChecker(board, id, plan.samples, calibration);
+    const checker = await liveStepChecker(board, id, plan.samples, calibration, nominals);
     const connection: BoardConnection = { spec, ...req.connect };
     let recorder: RunRecorder | undefined;
     if (recordPath) {
@@ -149,7 +162,7 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
       writer = RunWriter.create(recordPath, trainingStart(planned, files.network, id, connection, calibration), layout.descriptor());
       recorder = new RunRecorder(writer, layout);
     }
-    return assemble({ board, owned, connection, id, files, planned, calibration, checker, recorder, recordPath });
+    return assemble({ board, owned, connection, id, files, planned, calibration, checker, recorder, recordPath, nominals });
   } catch (e) {
     await writer?.close();
     if (owned) await board.close();
@@ -167,7 +180,11 @@ async function resumeRun(path: string): Promise<BoardRun> {
     const where: PlanFieldLocation = (field) => ({ source: `${path}: line 1`, field: `start.plan.${field}` });
     const plan = resolvePlan(rp.plan, where);
     board = await connectBoard(rp.connection.spec, rp.connection);
-    const id = await board.identify();
+    const fresh = await board.identify();
+    // the run goes on with the law it was checked against, as recorded (the board's ID, or its --board-file)
+    const started = (record.start as { board?: BoardIdentity }).board;
+    const id = started && recordedEdgeLaw(started, `${path}: line 1`) ? { ...fresh, law: started.law } : fresh;
+    const nominals = shippedNominals(id.model);
     const files: BoardRunFiles = { network: rp.network, networkSource: `${path}: line 1: start.network`, task: plan.task, taskSource: `${path} (task)` };
     checkNetworkMatchesBoard(rp.network, id, files.networkSource);
     checkPlanOnBoard(plan, id, where);
@@ -180,11 +197,11 @@ async function resumeRun(path: string): Promise<BoardRun> {
     }
     // appended events keep the record's own layout (also that of a record written by clln 0.1.0)
     const layout = StepRecordLayout.ofRecord(path, record.descriptor);
-    const checker = await liveStepChecker(board, id, plan.samples, rp.calibration);
+    const checker = await liveStepChecker(board, id, plan.samples, rp.calibration, nominals);
     if (layout.layout === STEP_LAYOUT && layout.dataKeys.alarm && !checker) {
-      throw new InvalidInputError({ source: path, field: 'descriptor.data_keys.alarm' }, `the run checked every step, but board ${id.model}'s edge law is unknown here (not a shipped model, no calibration)`, 'resume it where the board model is known');
+      throw new InvalidInputError({ source: path, field: 'descriptor.data_keys.alarm' }, `the run checked every step, but board ${id.model}'s edge law or converter noise is unknown here (no law recorded or reported, no calibration)`, 'resume it where the board model is known');
     }
-    return assemble({ board, owned: true, connection: rp.connection, id, files, planned: rp.plan, calibration: rp.calibration, checker, recorder: new RunRecorder(writer, layout), recordPath: path });
+    return assemble({ board, owned: true, connection: rp.connection, id, files, planned: rp.plan, calibration: rp.calibration, checker, recorder: new RunRecorder(writer, layout), recordPath: path, nominals });
   } catch (e) {
     await writer.close();
     await board?.close();
@@ -204,6 +221,7 @@ interface Parts {
   checker: BoardStepChecker | undefined;
   recorder: RunRecorder | undefined;
   recordPath: string | null;
+  nominals: BoardNominals | undefined;
 }
 
 /** The engine over the checked parts, and the run's life cycle (record ended once, closed once). */
@@ -231,7 +249,8 @@ function assemble(p: Parts): BoardRun {
     checked: checker !== undefined && engine.plan.update === 'host',
     calibration,
     conductances: boardConductanceLaw(id, calibration),
-    nominals: shippedNominals(id.model),
+    nominalConductances: boardConductanceLaw(id),
+    nominals: p.nominals,
     recordPath: p.recordPath,
     writer,
     async run() {

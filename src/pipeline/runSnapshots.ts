@@ -8,7 +8,8 @@ import { Calibration } from '../calibration/Calibration.js';
 import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
 import { eventLine } from '../store/readRun.js';
-import { settingsToConductance, type ConductanceModel } from '../diagnostics/conductanceModel.js';
+import { referenceVoltage, settingsToConductance, type EdgeLaw } from '../physics/edgeLaws.js';
+import { recordedEdgeLaw } from './boardEdgeLaw.js';
 import type { ConductanceSnapshot } from '../diagnostics/spectrumEvolution.js';
 import { InvalidInputError, show } from '../errors.js';
 import { parseNetwork } from '../formats/networkFile.js';
@@ -33,7 +34,7 @@ export interface RunSnapshots {
  * @param nominalLaw the board model's edge law for an identified model name (undefined when unknown); used when the
  *   run has no calibration
  */
-export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => ConductanceModel | undefined): RunSnapshots {
+export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => EdgeLaw | undefined): RunSnapshots {
   const s = run.start as Partial<TrainingStart>;
   if (!s.network || !s.task || !s.board || !s.plan) {
     throw new InvalidInputError({ source: run.path, field: 'start' }, 'is not a clln training run (no network, task, board or plan in its start document)', 'use a run written by clln train --board');
@@ -47,9 +48,12 @@ export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => Cond
     checkCalibrationPlausible(record, source);
     cal = new Calibration(record);
   }
-  const model = cal ? undefined : nominalLaw(s.board.model);
+  // the law the run recorded (its board's ID or board file), else the caller's for the model (records before 1.2)
+  const model = cal ? undefined : (recordedEdgeLaw(s.board, `${run.path}: line 1`) ?? nominalLaw(s.board.model));
+  // gate laws without recorded voltages: the nominal convention (src/physics/edgeLaws.ts), every node at mid-ADC
+  const mid = (): Float64Array => new Float64Array(net.nodes).fill(referenceVoltage(s.board!.adc));
   if (!cal && !model) {
-    throw new InvalidInputError({ source: run.path, field: 'start.board.model' }, `board ${s.board.model} is not a shipped model and the run has no calibration, so its settings cannot be turned into conductances`, 'diagnose a network file instead');
+    throw new InvalidInputError({ source: run.path, field: 'start.board.model' }, `board ${s.board.model} did not record its edge law (protocol 1.1, no board file), is not a shipped model, and the run has no calibration, so its settings cannot be turned into conductances`, 'diagnose a network file instead');
   }
   const snapshots: ConductanceSnapshot[] = [];
   const E = net.edgeA.length;
@@ -71,9 +75,9 @@ export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => Cond
     try {
       if (cal) {
         const volts = vf ? cal.readingsToVolts(vf as number[]) : undefined;
-        k = cal.conductances(settings, volts ?? new Float64Array(net.nodes));
+        k = cal.conductances(settings, volts ?? mid());
       } else {
-        const v = vf ? Float64Array.from(vf as number[]) : new Float64Array(net.nodes);
+        const v = vf ? Float64Array.from(vf as number[]) : mid();
         k = settingsToConductance(model!, settings, { edgeA: net.edgeA, edgeB: net.edgeB, voltages: v });
       }
     } catch (e) {

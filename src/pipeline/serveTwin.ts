@@ -18,6 +18,8 @@ export interface ServeTwinOptions {
   seed?: number;
   /** No noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay); default false. */
   ideal?: boolean;
+  /** Protocol version the twin speaks: '1.2' (default; ID reports the edge law) or '1.1' (as older firmware). */
+  protocol?: '1.1' | '1.2';
   /** Fault spec, e.g. `garble=0.01,drop=0.001,reset-every=2000` (twins/README.md); default none. */
   faults?: string;
   /** Output pacing in baud, 10 bit times per byte; 0 = unpaced; default 115200. */
@@ -54,7 +56,7 @@ export async function serveTwin(opts: ServeTwinOptions): Promise<ServingTwin> {
   const faults = parseFaults(opts.faults ?? '');
   const model = loadBoardModel(opts.board);
   const seed = opts.seed ?? 0;
-  const firmware = new TwinFirmware(new TwinBoardCore(model, { seed, ideal: opts.ideal === true }));
+  const firmware = new TwinFirmware(new TwinBoardCore(model, { seed, ideal: opts.ideal === true, ...(opts.protocol ? { protocol: opts.protocol } : {}) }));
   const serverOptions = { baud: opts.baud ?? 115200, faults, seed, stepMs: opts.stepMs, log: opts.log };
   let served: ServedTwin;
   if (opts.port !== undefined) {

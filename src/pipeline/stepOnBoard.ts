@@ -7,6 +7,7 @@
  * start ({@link withLinkRetry}): the board layer has restored the last acknowledged state, and nothing is applied
  * twice.
  */
+import { edgeContrast, gateStep, tapStep } from '../physics/edgeSteps.js';
 import { wireNumber } from '../../firmware-protocol/codec.js';
 import { BoardDisconnectedError, BoardTimeoutError, InvalidInputError } from '../errors.js';
 import type { Board, BoardIdentity } from '../device/Board.js';
@@ -197,26 +198,16 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
   const kind = id.edge;
   const gateScale = cal ? cal.gateStepScale() : null;
   // the largest gate change of one step the board allows (ID gstep), as its own STEP limits it (PROTOCOL.md 7)
-  const gateStep = id.limits.gateStep ?? Infinity;
+  const maxGateStep = id.limits.gateStep ?? Infinity;
   for (let e = 0; e < edges.length; e++) {
-    const a = edges[e][0];
-    const b = edges[e][1];
-    const df = vf[b] - vf[a];
-    const dc = vc[b] - vc[a];
-    const d = df * df - dc * dc;
-    if (kind.kind === 'tap') {
-      const t = Math.min(kind.taps - 1, Math.max(0, settings[e] + (d > 0 ? 1 : d < 0 ? -1 : 0)));
-      if (t !== settings[e]) {
-        next.set(e, t);
-        after[e] = t;
-      }
-    } else {
-      const change = Math.min(gateStep, Math.max(-gateStep, ctx.amp * d * (gateScale ? gateScale[e] : 1)));
-      const g = Math.min(kind.hi, Math.max(kind.lo, settings[e] + change));
-      if (g !== settings[e]) {
-        next.set(e, g);
-        after[e] = g;
-      }
+    const d = edgeContrast(vf, vc, edges[e][0], edges[e][1]);
+    const s =
+      kind.kind === 'tap'
+        ? tapStep(settings[e], d, kind.taps - 1)
+        : gateStep(settings[e], d, ctx.amp, maxGateStep, kind.lo, kind.hi, gateScale ? gateScale[e] : 1);
+    if (s !== settings[e]) {
+      next.set(e, s);
+      after[e] = s;
     }
   }
   if (next.size > 0) await board.writeEdges(next);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alarmEvent, type CheckResult, chiSquareQuantile, ConsistencyChecker } from '../../src/diagnostics/ConsistencyChecker.js';
-import { settingsToConductance } from '../../src/diagnostics/conductanceModel.js';
+import { settingsToConductance } from '../../src/physics/edgeLaws.js';
 import { adcLsb } from '../../src/diagnostics/measurementNoise.js';
 import { InvalidInputError } from '../../src/errors.js';
 import { Rng } from '../../src/physics/Rng.js';

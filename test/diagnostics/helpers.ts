@@ -1,6 +1,6 @@
 import { Matrix, solve as denseSolve } from 'ml-matrix';
 import { ConsistencyChecker, type ConsistencyOptions } from '../../src/diagnostics/ConsistencyChecker.js';
-import { settingsToConductance } from '../../src/diagnostics/conductanceModel.js';
+import { settingsToConductance } from '../../src/physics/edgeLaws.js';
 import { adcLsb } from '../../src/diagnostics/measurementNoise.js';
 import { Rng } from '../../src/physics/Rng.js';
 import { type BoardModel, loadBoardModel } from '../../twins/BoardModel.js';

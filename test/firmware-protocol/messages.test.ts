@@ -38,9 +38,9 @@ describe('parseIdentity refuses identities the host could not use', () => {
   });
 
   it.each([
-    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1/],
-    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1/], // a 1.0 board
-    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1/], // compared as text, not as a number
+    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1 and 1\.2/],
+    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1 and 1\.2/], // a 1.0 board
+    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1 and 1\.2/], // compared as text, not as a number
     ['proto', '', /proto/],
     ['proto', undefined, /proto/],
     ['fw', undefined, /fw/],
@@ -96,6 +96,33 @@ describe('parseIdentity refuses identities the host could not use', () => {
     for (const [k, v] of [['amp', undefined], ['amp', '1,0'], ['amp', '-1,2'], ['amp', '1'], ['gstep', undefined], ['gstep', '0'], ['gstep', '-1']] as const) {
       expect(parseIdentity(edit(k, v), gateEdges), `${k}=${v}`).toMatch(new RegExp(k));
     }
+  });
+
+  it('a 1.2 board reports its nominal law (law=), of its own edge kind; a 1.1 board reports none', () => {
+    const tap = parseIdentity(idPayload, edges);
+    if (typeof tap === 'string') throw new Error(tap);
+    expect(tap.law).toEqual({ kind: 'tap', rMin: 50, rMax: 100000 });
+    const gate = parseIdentity(okPayload('ID reply (gate board)'), parseTopology(okPayload('TOPO reply (gate board)'))!);
+    if (typeof gate === 'string') throw new Error(gate);
+    expect(gate.law).toEqual({ kind: 'gate', s: 850 / 1e6, vt: 0.62 }); // s travels in uS/V
+    for (const [value, message] of [
+      [undefined, /no law field \(protocol 1\.2 requires it\)/],
+      ['ohmic,850,0.62', /ohmic \(a gate law\) but the board has tap edges/],
+      ['geometric,100000,50', /geometric,RMIN,RMAX.*0 < RMIN < RMAX/],
+      ['geometric,0,50', /law must be/],
+      ['geometric,50', /law must be/],
+      ['linear,50,100', /law must be/],
+      ['geometric,50,1e5x', /law must be/],
+    ] as const) {
+      expect(parseIdentity(withField('law', value), edges), String(value)).toMatch(message);
+    }
+    const old = parseIdentity(okPayload('ID reply (tap board, protocol 1.1)'), edges);
+    if (typeof old === 'string') throw new Error(old);
+    expect(old.protocol).toBe('1.1');
+    expect(old.law).toBeUndefined();
+    // law= is not a 1.1 field: a 1.1 board that sends it is read as 1.1 (unknown keys are ignored)
+    const oldWithLaw = parseIdentity([...okPayload('ID reply (tap board, protocol 1.1)'), 'law=nonsense'], edges);
+    expect(oldWithLaw).toEqual(old);
   });
 
   it('finds fields by key in any order, ignores unknown keys, refuses a key given twice', () => {

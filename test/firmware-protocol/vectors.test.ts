@@ -126,11 +126,15 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
       const id = parseIdentity(payload(idName), edges!);
       if (typeof id === 'string') throw new Error(id);
       expect(id.edge.kind).toBe(kind);
-      expect(id.protocol).toBe('1.1');
+      expect(id.protocol).toBe('1.2');
       expect(formatIdentity(id)).toEqual(payload(idName));
     }
     const tap = parseIdentity(payload('ID reply (tap board)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
-    expect(tap).toMatchObject({ firmware: '1.0.3', model: 'penn-gen1', uid: '3A7F09C2', bootCount: 17, nodes: 16, drivable: [0, 3, 12, 15], clampable: [5, 6, 9, 10], adc: { bits: 12, lo: 0, hi: 3.3 }, dac: { lo: 0, hi: 3.3 }, edge: { kind: 'tap', taps: 128 }, maxSampleRate: 50000, limits: { eta: { lo: 0.000001, hi: 1 }, maxExamples: 256 } });
+    expect(tap).toMatchObject({ firmware: '1.0.3', model: 'penn-gen1', uid: '3A7F09C2', bootCount: 17, nodes: 16, drivable: [0, 3, 12, 15], clampable: [5, 6, 9, 10], adc: { bits: 12, lo: 0, hi: 3.3 }, dac: { lo: 0, hi: 3.3 }, edge: { kind: 'tap', taps: 128 }, maxSampleRate: 50000, limits: { eta: { lo: 0.000001, hi: 1 }, maxExamples: 256 }, law: { kind: 'tap', rMin: 50, rMax: 100000 } });
+    const old = parseIdentity(payload('ID reply (tap board, protocol 1.1)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
+    if (typeof old === 'string') throw new Error(old);
+    expect(old).toEqual({ ...(tap as object), protocol: '1.1', law: undefined });
+    expect(formatIdentity(old)).toEqual(payload('ID reply (tap board, protocol 1.1)'));
   });
 
   it('carry payloads the argument parsers read: 16 voltages, pairs, lists, fields', () => {
@@ -159,7 +163,7 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
 
     const frame = reply('FRAME event');
     expect(frame).toEqual({ kind: 'event', event: 'FRAME', fields: ['36', 'ex=0', 'vf=1.19,0.805512', 'changed=0'] });
-    expect(reply('BOOT banner')).toEqual({ kind: 'event', event: 'BOOT', fields: ['fw=1.0.3', 'proto=1.1', 'board=penn-gen1', 'boot=18'] });
+    expect(reply('BOOT banner')).toEqual({ kind: 'event', event: 'BOOT', fields: ['fw=1.0.3', 'proto=1.2', 'board=penn-gen1', 'boot=18'] });
     // RESEND answers exactly the fields that follow the word FRAME (PROTOCOL.md 7)
     expect(payload('RESEND reply')).toEqual(['35', 'ex=2', 'vf=1.1,0.79', 'changed=4']);
     expect(reply('DONE event of a failed run')).toEqual({ kind: 'event', event: 'DONE', fields: ['steps=12', 'fail=409'] });

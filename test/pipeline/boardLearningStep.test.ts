@@ -83,7 +83,15 @@ describe('runLearningStep', () => {
     const legacy = resolve(__dirname, '../store/legacy/host-tap-complete-v0.1.0.jsonl');
     expect(runLearningStep(readRun(legacy), nominal).step).toEqual({ rule: 'tap', eta: 0.1, taps: 100 });
     const gate = readRun(await record('penn-gen2', 'device', 1));
-    expect(() => runLearningStep(gate, () => undefined)).toThrow(/run\.jsonl: start\.board\.model: gate board penn-gen2 is not a shipped model and the run has no calibration/);
+    // the run recorded the board's law (its ID, protocol 1.2): the step is known without any model lookup
+    const known = runLearningStep(gate, () => undefined).step;
+    expect(known).toMatchObject({ rule: 'cl', gate: { s: 0.00085 } });
+    // a record without it (a 1.1 board, or a record from before 1.2) and no other source: refused naming the file
+    const board = (gate.start as unknown as { board: Record<string, unknown> }).board;
+    const noLaw = { ...gate, start: { ...gate.start, board: { ...board, law: undefined } } };
+    expect(() => runLearningStep(noLaw, () => undefined)).toThrow(/run\.jsonl: start\.board\.model: gate board penn-gen2 did not record its edge law/);
+    const badLaw = { ...gate, start: { ...gate.start, board: { ...board, law: { kind: 'gate', s: -1, vt: 0.6 } } } };
+    expect(() => runLearningStep(badLaw, () => undefined)).toThrow(/start\.board\.law/);
     const copy = join(mkdtempSync(join(tmpdir(), 'clln-step-')), 'x.jsonl');
     copyFileSync(legacy, copy);
     const run = readRun(copy);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
-import { settingsToConductance } from '../../src/diagnostics/conductanceModel.js';
+import { settingsToConductance } from '../../src/physics/edgeLaws.js';
 import { ruleStability } from '../../src/diagnostics/ruleStability.js';
 import { spectrumEvolution } from '../../src/diagnostics/spectrumEvolution.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';

@@ -2,17 +2,19 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connectBoard } from '../../device/connectBoard.js';
 import type { BoardIdentity } from '../../device/Board.js';
-import type { ConductanceModel } from '../../diagnostics/conductanceModel.js';
+import type { EdgeLaw } from '../../physics/edgeLaws.js';
 import { InvalidInputError } from '../../errors.js';
 import { readPlanFile } from '../../calibration/planFile.js';
 import { checkCalibrationPlausible } from '../../calibration/plausibility.js';
 import { writeCalibrationFile } from '../../calibration/recordFile.js';
 import type { CalibrationRecord } from '../../calibration/types.js';
 import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
-import { boardNominals, shippedNominals, type BoardNominals } from '../../pipeline/boardModels.js';
+import { shippedNominals } from '../../pipeline/boardModels.js';
+import { boardEdgeLaw, identityWithLaw } from '../../pipeline/boardEdgeLaw.js';
+import { readBoardFile } from '../../formats/boardFile.js';
 import { fileStamp } from '../../pipeline/newRunPath.js';
 import { parse, positionals, str } from '../args.js';
-import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
 
@@ -25,7 +27,8 @@ export const calibrateHelp = `clln calibrate --board twin[:MODEL]|pty[:MODEL]|se
   --plan FILE            calibration plan (clln.calibration-plan/1); default calibration/plans/MODEL.json
   --out FILE             calibration record to write (clln.calibration/1); default calibration-MODEL-UID-TIME.json;
                          an existing file is never overwritten
-  --model FILE           board model (clln.board/1) for the nominal edge law, when the board is not a shipped model
+${BOARD_FILE_HELP}
+  --model FILE           the same as --board-file (its older name)
   --json                 print one JSON object {file, id, converged, reason, iterations, residual, identifiability}
 ${TWIN_HELP}
   Exit code 1 when the fit did not converge (the record is still written: no measurement is lost).
@@ -38,6 +41,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
     out: { type: 'string' },
     model: { type: 'string' },
     json: { type: 'boolean' },
+    ...BOARD_FILE_OPTION,
     ...TWIN_OPTIONS,
   });
   positionals(p, 'calibrate', []);
@@ -45,7 +49,10 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
   if (!spec) throw new InvalidInputError({ source: 'clln calibrate' }, '--board is required', 'e.g. --board twin, --board pty or --board serial:/dev/ttyACM0');
   const planPath = str(p, 'plan');
   const plan = planPath ? readPlanFile(planPath) : undefined;
-  const explicitModel = str(p, 'model') ? boardNominals(str(p, 'model')!) : undefined;
+  if (str(p, 'model') !== undefined && str(p, 'board-file') !== undefined) {
+    throw new InvalidInputError({ source: '--model' }, 'is the older name of --board-file, and both are given', 'give the board file once, with --board-file FILE');
+  }
+  const boardFile = boardFileOption(p) ?? (str(p, 'model') !== undefined ? { path: str(p, 'model')!, model: readBoardFile(str(p, 'model')!) } : undefined);
   let out = str(p, 'out');
   if (out && existsSync(out)) {
     throw new InvalidInputError({ source: '--out' }, `${out} exists; a calibration record is never overwritten`, 'choose a new file name');
@@ -56,9 +63,11 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
   const onSigint = (): void => abort.abort();
   process.on('SIGINT', onSigint);
   try {
-    const id = await board.identify();
-    const model = explicitModel ?? modelFor(id);
-    const nominal: ConductanceModel = model.edge;
+    const id = identityWithLaw(await board.identify(), boardFile);
+    // the fit needs the nominal law (ID law= or the board file); exit 2 with the fix when neither gives it
+    const nominal: EdgeLaw = boardEdgeLaw(id);
+    // ADC noise is not in ID: the board file's, else the shipped model's, else none beyond quantisation
+    const noiseRms = boardFile ? boardFile.model.adc.noise : (shippedNominals(id.model)?.adcNoise ?? 0);
     out ??= defaultCalibrationPath(id);
     if (existsSync(out)) throw new InvalidInputError({ source: '--out' }, `${out} exists; a calibration record is never overwritten`, 'choose a new file name');
     const bar = !json && io.stderr.isTTY ? { acquire: undefined as ProgressBar | undefined } : undefined;
@@ -66,7 +75,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
       plan,
       planSource: planPath,
       nominal,
-      noiseRms: model.adcNoise,
+      noiseRms,
       signal: abort.signal,
       onProgress: (pr) => {
         if (!bar) return;
@@ -86,7 +95,7 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
     writeCalibrationFile(out, fit.record);
     // the record is written whatever it holds (no measurement is lost), but one that will be refused on load is said so
     try {
-      checkCalibrationPlausible(fit.record, out, model.edge);
+      checkCalibrationPlausible(fit.record, out, nominal);
     } catch (e) {
       if (!(e instanceof InvalidInputError)) throw e;
       io.stderr.write(`clln calibrate: warning: the fit is not plausible for a working board, so train and check will refuse the record: ${e.message}\n`);
@@ -117,13 +126,6 @@ export async function calibrate(argv: string[], io: Io): Promise<number> {
     process.off('SIGINT', onSigint);
     await board.close();
   }
-}
-
-/** The shipped model of an identified board, or an error saying to pass --model. */
-function modelFor(id: BoardIdentity): BoardNominals {
-  const shipped = shippedNominals(id.model);
-  if (shipped) return shipped;
-  throw new InvalidInputError({ source: '--model' }, `board ${id.model} is not a shipped model, so its nominal edge law is unknown`, 'pass its board model file (clln.board/1) with --model FILE');
 }
 
 /** The default record name, in the current directory: calibration-MODEL-UID-YYYYMMDD-HHMMSS.json. */

@@ -1,10 +1,9 @@
 import { connectBoard } from '../../device/connectBoard.js';
 import { InvalidInputError } from '../../errors.js';
 import { checkCalibration, type CalibrationCheckReport } from '../../pipeline/checkCalibration.js';
-import { shippedNominals } from '../../pipeline/boardModels.js';
 import { readCalibration } from '../../pipeline/loadBoardCalibration.js';
 import { int, parse, positionals, str } from '../args.js';
-import { TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
 
@@ -19,6 +18,7 @@ export const checkHelp = `clln check --board twin[:MODEL]|pty[:MODEL]|serial:PAT
   --samples N            ADC samples per measurement (default: the calibration plan's)
   --all                  print every pattern's node table (default: the worst pattern's, and per-node summaries)
   --json                 print the whole report as one JSON object
+${BOARD_FILE_HELP}
 ${TWIN_HELP}
   Exit code 0 when every pattern is consistent and nothing drifted significantly, 1 otherwise.`;
 
@@ -31,6 +31,7 @@ export async function check(argv: string[], io: Io): Promise<number> {
     samples: { type: 'string' },
     all: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...BOARD_FILE_OPTION,
     ...TWIN_OPTIONS,
   });
   positionals(p, 'check', []);
@@ -38,7 +39,9 @@ export async function check(argv: string[], io: Io): Promise<number> {
   if (!spec) throw new InvalidInputError({ source: 'clln check' }, '--board is required', 'e.g. --board twin, --board pty or --board serial:/dev/ttyACM0');
   const calPath = str(p, 'calibration');
   if (!calPath) throw new InvalidInputError({ source: 'clln check' }, '--calibration is required', "pass the record written by 'clln calibrate --out FILE'");
+  // checked against its own board description now, against the board's nominal law once the board has said it
   const cal = readCalibration(calPath);
+  const boardFile = boardFileOption(p);
   const patterns = int(p, 'patterns', 1);
   const seed = int(p, 'seed', 0);
   const samples = int(p, 'samples', 1);
@@ -46,10 +49,8 @@ export async function check(argv: string[], io: Io): Promise<number> {
   const json = p.values.json === true;
   const board = await connectBoard(spec, twinConnectOptions(p));
   try {
-    const id = await board.identify();
-    const noiseRms = shippedNominals(id.model)?.adcNoise ?? 0;
     const bar = !json && io.stderr.isTTY ? new ProgressBar(io.stderr, patterns ?? 16, 'check') : undefined;
-    const report = await checkCalibration(board, cal, { patterns, seed, samples, noiseRms, onProgress: (d) => bar?.update(d) });
+    const report = await checkCalibration(board, cal, { patterns, seed, samples, boardFile, onProgress: (d) => bar?.update(d) });
     bar?.finish();
     for (const w of report.warnings) io.stderr.write(`clln check: warning: ${w}\n`);
     io.stdout.write((json ? JSON.stringify(report) : render(report, p.values.all === true)) + '\n');

@@ -8,7 +8,7 @@ import type { StopConditions } from '../../pipeline/TrainingPlan.js';
 import { trainSimulated } from './trainSimulated.js';
 import type { Io } from '../Io.js';
 import { trainBoard } from './trainBoard.js';
-import { RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
+import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 
 export const trainHelp = `clln train NETWORK TASK [options]
   Train a simulated network on a task with a local learning rule (one update per training example).
@@ -37,6 +37,7 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --amp X                gate boards: gate volts per squared-volt difference, in (0, 100] (default 0.5)
   --samples N            ADC samples averaged per measurement, 1..1024 (default 16)
 ${RANGE_HELP}
+${BOARD_FILE_HELP}
 ${TWIN_HELP}
   --record FILE          run record (JSON lines, one event per step; default a new file in runs/);
                          a killed run continues with 'clln resume FILE'
@@ -50,7 +51,7 @@ ${TWIN_HELP}
                          by no more than the fraction R (needs --eval-every)
   Ctrl-C stops after the current step (final settings and MSE as usual); a second Ctrl-C aborts, leaving the board
   safe (sources at 0 V, clamps released) and exiting 1.
-  with --json: {steps, conductance (nominal, null if the model is unknown), settings, train_mse, test_mse, redone_steps,
+  with --json: {steps, conductance (nominal: gate edges at mid-ADC; null if the board's law is unknown), settings, train_mse, test_mse, redone_steps,
   stop_reason (steps, stop, target or plateau)}
  On a terminal, progress (step, steps/s, running cost, last train/test MSE) is drawn on stderr, at most 4 times a second.`;
 
@@ -72,6 +73,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     amp: { type: 'string' },
     samples: { type: 'string' },
     ...TWIN_OPTIONS,
+    ...BOARD_FILE_OPTION,
     record: { type: 'string' },
     'no-record': { type: 'boolean' },
     calibration: { type: 'string' },
@@ -119,6 +121,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
         json,
         record: p.values['no-record'] === true ? null : str(p, 'record'),
         calibrationPath: str(p, 'calibration'),
+        boardFile: boardFileOption(p),
         options: {
           update: str(p, 'update') as 'host' | 'device' | undefined,
           eta: opts.eta,
@@ -135,7 +138,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'calibration']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'calibration', 'board-file', 'twin-protocol']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   if (p.values['no-record'] === true && str(p, 'record') !== undefined) {

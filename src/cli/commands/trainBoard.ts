@@ -1,6 +1,7 @@
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { openBoardRun } from '../../pipeline/openBoardRun.js';
+import type { BoardFile } from '../../pipeline/boardEdgeLaw.js';
 import type { TwinConnectOptions } from '../../pipeline/runRecord.js';
 import type { TrainingPlan } from '../../pipeline/TrainingPlan.js';
 import { planOption } from '../boardOptions.js';
@@ -22,6 +23,8 @@ export interface BoardTrainRequest {
   record?: string | null;
   /** Calibration record file (clln.calibration/1) of this board, if any. */
   calibrationPath?: string;
+  /** Board description file (--board-file), read once at the entry point: supplies or overrides the board's law. */
+  boardFile?: BoardFile;
 }
 
 /**
@@ -36,6 +39,7 @@ export async function trainBoard(req: BoardTrainRequest, io: Io): Promise<number
     plan: { ...req.options, name: `train ${req.taskPath}` },
     planLocation: planOption,
     calibration: req.calibrationPath,
+    boardFile: req.boardFile,
     record: req.record,
     onWarning: (w) => io.stderr.write(`clln: warning: ${w}\n`),
   });

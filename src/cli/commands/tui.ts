@@ -10,7 +10,7 @@ import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
 import { openBoardRun, type BoardRunFiles } from '../../pipeline/openBoardRun.js';
 import { resolvePlanOptions, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
 import { int, num, parse, str } from '../args.js';
-import { planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions, twinModelOf } from '../boardOptions.js';
+import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions, twinModelOf } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { defaultCalibrationPath } from './calibrate.js';
@@ -32,6 +32,7 @@ export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] 
 ${RANGE_HELP}
   --record FILE | --no-record   run record (default a new file in runs/)
   --calibration FILE     a calibration of this board (see clln train --calibration)
+${BOARD_FILE_HELP}
 ${TWIN_HELP}
   With no terminal (stdout not a TTY) this runs as 'clln train --board' does, with plain progress output.`;
 
@@ -47,6 +48,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     record: { type: 'string' },
     'no-record': { type: 'boolean' },
     calibration: { type: 'string' },
+    ...BOARD_FILE_OPTION,
     ...TWIN_OPTIONS,
   });
   if (p.positionals.length !== 0 && p.positionals.length !== 2) {
@@ -68,12 +70,13 @@ export async function tui(argv: string[], io: Io): Promise<number> {
   resolvePlanOptions(options, planOption);
   const record = p.values['no-record'] === true ? null : str(p, 'record');
   const calibrationPath = str(p, 'calibration');
+  const boardFile = boardFileOption(p);
   const files = p.positionals.length === 2 ? { netPath: p.positionals[0], taskPath: p.positionals[1] } : undefined;
 
   // No terminal: the plain path (what CI and pipes see).
   if (!(io.stdout as { isTTY?: boolean }).isTTY) {
     const { network: net, task, networkSource: netPath, taskSource: taskPath } = files ? loadFiles(files) : defaultsFor(spec);
-    return trainBoard({ spec, netPath, taskPath, net, task, json: false, record, calibrationPath, options, connect }, io);
+    return trainBoard({ spec, netPath, taskPath, net, task, json: false, record, calibrationPath, boardFile, options, connect }, io);
   }
 
   const run = await openBoardRun({
@@ -84,6 +87,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
     plan: { ...options, name: `tui ${spec}` },
     planLocation: planOption,
     calibration: calibrationPath,
+    boardFile,
     record,
     onWarning: (w) => io.stderr.write(`clln: warning: ${w}\n`),
   });

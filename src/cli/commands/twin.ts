@@ -15,6 +15,7 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
   --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
+  --protocol 1.1|1.2  protocol version to speak (default 1.2; 1.1 leaves the edge law out of ID)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
              garble = probability per sent line of one flipped bit, drop = probability per sent line of
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
@@ -32,6 +33,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     link: { type: 'string' },
     seed: { type: 'string' },
     ideal: { type: 'boolean' },
+    protocol: { type: 'string' },
     faults: { type: 'string' },
     baud: { type: 'string' },
     'step-ms': { type: 'string' },
@@ -54,6 +56,8 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   const stepMs = stepText === undefined ? undefined : Number(stepText);
   if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
   const faultsText = str(p, 'faults') ?? '';
+  const protocol = str(p, 'protocol');
+  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1 or 1.2, got ${show(protocol)}`, 'give --protocol 1.1 or drop it');
   const exitWithParent = p.values['exit-with-parent'] === true;
 
   // Stop requests are taken from here on, before anything is made that would need cleaning up: SIGINT, SIGTERM, and
@@ -87,7 +91,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     const log = (msg: string): void => {
       io.stderr.write(`clln twin: ${msg}\n`);
     };
-    served = await serveTwin({ board, seed, ideal: p.values.ideal === true, faults: faultsText, baud, stepMs, port: portPath, link, log });
+    served = await serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | undefined, faults: faultsText, baud, stepMs, port: portPath, link, log });
     if (!stopRequested) {
       io.stdout.write(`READY ${served.path}\n`);
       log(`${served.description} on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);

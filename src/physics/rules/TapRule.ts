@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors.js';
 import type { CircuitState } from '../CircuitState.js';
+import { edgeContrast, tapStep } from '../edgeSteps.js';
 import type { StateSolver } from '../StateSolver.js';
 import { clampedContrastGradient } from './CoupledLearning.js';
 import type { ContrastStates, LearningRule } from './LearningRule.js';
@@ -40,12 +41,7 @@ export class TapRule implements LearningRule {
     const top = this.taps.length - 1;
     let changed = 0;
     for (let e = 0; e < edgeA.length; e++) {
-      const df = vf[edgeB[e]] - vf[edgeA[e]];
-      const dc = vc[edgeB[e]] - vc[edgeA[e]];
-      const d = df * df - dc * dc;
-      let t = this.tap[e] + (d > 0 ? 1 : d < 0 ? -1 : 0);
-      if (t < 0) t = 0;
-      if (t > top) t = top;
+      let t = tapStep(this.tap[e], edgeContrast(vf, vc, edgeA[e], edgeB[e]), top);
       if (this.taps[t] < bounds[0] || this.taps[t] > bounds[1]) t = this.tap[e];
       if (t !== this.tap[e]) changed++;
       this.tap[e] = t;

@@ -1,16 +1,20 @@
 /**
  * Node voltages of a small board for given imposed voltages, with edges that are linear resistors (tap boards) or
  * transistors in the Ohmic region (gate boards), solved densely: boards have tens of nodes, and calibration needs
- * the Kirchhoff Jacobian itself (for parameter sensitivities), not just the voltages.
+ * the Kirchhoff Jacobian itself (for parameter sensitivities), not just the voltages. The one gate-board Newton
+ * solver: calibration (src/calibration) and the twin (twins/TwinBoardCore.ts, when its fixed-point iteration stalls)
+ * both call it.
  *
- * Edge law (one form for both kinds): `k_e(V) = max(floor, k0_e - slope_e * (V_a + V_b) / 2)`. Tap edges: slope 0,
- * k0 = the conductance (S). Gate edges: slope = s_e (S/V), k0 = s_e (V_G - vt_e). The current from a to b is
- * `I_e = k_e (V_a - V_b)`; Kirchhoff: the net current leaving every free node is zero.
+ * Edge law (src/physics/edgeLaws.ts): tap edges have the fixed conductance `k_e` (S); gate edges
+ * `k_e(V) = ohmicConductance(s_e, overdrive_e, (V_a + V_b)/2, floor)` = `max(floor, s_e (overdrive_e - (V_a + V_b)/2))`
+ * with `overdrive_e = V_G - vt_e` (V). The current from a to b is `I_e = k_e (V_a - V_b)`; Kirchhoff: the net current
+ * leaving every free node is zero.
  *
  * Nodes in a connected component without an imposed node float: they read 0 V here (as on the twin) and are not
  * solved for.
  */
 import { DenseLu } from './denseLu.js';
+import { ohmicConductance } from './edgeLaws.js';
 
 /** The board's graph: node count and edge list. */
 export interface BoardGraph {
@@ -41,12 +45,20 @@ export interface BoardSolution {
   residual: number;
 }
 
-/** Edge law arrays: see the file comment. */
+/** Edge law arrays of {@link solveBoard}: see the file comment. */
 export interface EdgeLawArrays {
-  k0: Float64Array;
-  slope: Float64Array;
-  /** Cut-off conductance (S). */
+  /** Tap boards: each edge's conductance (S). Gate boards: each edge's factor s_e (S/V, multiplier included). */
+  k: Float64Array;
+  /** Gate boards: each edge's V_G - vt_e (V). Absent: a linear (tap) board. */
+  overdrive?: Float64Array;
+  /** Gate boards: the cut-off conductance (S). */
   floor: number;
+  /**
+   * Twin fault knobs (twins/TwinBoardCore.ts): per-edge factor on the law's conductance after the floor (an open
+   * edge), and per-edge fixed conductance (S) that replaces the law where it is finite (a shorted edge; NaN = none).
+   */
+  scale?: Float64Array;
+  fixed?: Float64Array;
 }
 
 const MAX_NEWTON = 60;
@@ -72,8 +84,7 @@ export function solveBoard(g: BoardGraph, law: EdgeLawArrays, imposed: ReadonlyM
   for (let i = 0; i < N; i++) v[i] = freeIndex[i] >= 0 ? (warm ? warm[i] : mean) : 0;
   for (const [i, x] of imposed) v[i] = x;
 
-  let linear = true;
-  for (let e = 0; e < E; e++) if (law.slope[e] !== 0) linear = false;
+  const linear = law.overdrive === undefined;
   const K = new Float64Array(N * N);
   const F = new Float64Array(N);
   const k = new Float64Array(E);
@@ -85,13 +96,22 @@ export function solveBoard(g: BoardGraph, law: EdgeLawArrays, imposed: ReadonlyM
       const a = g.edgeA[e];
       const b = g.edgeB[e];
       const d = v[a] - v[b];
-      let ke = law.k0[e] - law.slope[e] * 0.5 * (v[a] + v[b]);
-      let dk = -0.5 * law.slope[e];
-      if (ke > law.floor) on[e] = 1;
+      let ke: number;
+      // dk: d k_e / d V_a = d k_e / d V_b (S/V)
+      let dk = 0;
+      on[e] = 1;
+      if (law.overdrive === undefined) ke = law.k[e];
       else {
-        ke = law.floor;
+        ke = ohmicConductance(law.k[e], law.overdrive[e], 0.5 * (v[a] + v[b]), law.floor);
+        if (ke > law.floor) dk = -0.5 * law.k[e];
+        else on[e] = 0;
+      }
+      if (law.fixed && Number.isFinite(law.fixed[e])) {
+        ke = law.fixed[e];
         dk = 0;
-        on[e] = 0;
+      } else if (law.scale) {
+        ke *= law.scale[e];
+        dk *= law.scale[e];
       }
       k[e] = ke;
       const i = ke * d;
