@@ -1,5 +1,16 @@
 /**
- * clln — the public API. Everything not exported here is internal and may change.
+ * clln — the public API of the lab controller and digital twin for contrastive local learning networks.
+ *
+ * - `clln` (this module): the everyday workflow — read networks and tasks, connect a board (`twin`, `pty`,
+ *   `serial:PATH`), train on it or in simulation (recorded, resumable), calibrate and check it, read, resume, export
+ *   and diagnose run records.
+ * - `clln/physics`: networks and their exact simulation, learning rules, generators.
+ * - `clln/diagnostics`: physical-Hessian spectra, cost Hessian, mode coupling, localisation, stability.
+ * - `clln/device`: the Board seam and its transports.
+ * - `clln/twins`: simulated boards that speak the real protocol.
+ *
+ * Units: volts, siemens, ohms, seconds unless a name says otherwise. Everything not exported from these entry points
+ * is internal and may change (deep imports into the package are closed by its `exports` map).
  */
 export { CllnError, InvalidInputError, IoError, NumericalError } from './errors.js';
 
@@ -58,10 +69,21 @@ export { SerialBoard, openSerialBoard, type SerialBoardOptions, type SerialBoard
 export { InProcessTwinBoard } from './device/InProcessTwinBoard.js';
 export { connectBoard, parseBoardSpec, type ConnectOptions } from './device/connectBoard.js';
 export { listSerialPorts } from './device/listPorts.js';
-export { BoardTimeoutError, BoardDisconnectedError, BoardProtocolError } from './errors.js';
+export { BoardTimeoutError, BoardDisconnectedError, BoardProtocolError, BoardRefusedError, DifferentBoardError } from './errors.js';
 
 // training on a board
-export { trainOnBoard, type BoardTrainOptions, type BoardTrainResult, type UpdateSite } from './pipeline/trainOnBoard.js';
+export { trainOnBoard, type BoardTrainOptions, type BoardTrainResult, type BoardStepRecord, type UpdateSite } from './pipeline/trainOnBoard.js';
+// a board run as the CLI and the dashboard assemble it: checks, calibration, live checker, record, resume
+export { openBoardRun, type OpenBoardRunRequest, type NewBoardRunRequest, type BoardRun, type BoardRunFiles } from './pipeline/openBoardRun.js';
+export { boardEdgeLaw, knownEdgeLaw, identityWithLaw, type BoardFile } from './pipeline/boardEdgeLaw.js';
+export { readBoardFile, parseBoard, BOARD_FORMAT, type BoardModel } from './formats/boardFile.js';
+export { imposedNodes } from './physics/Task.js';
+export { referenceTask } from './physics/generators/linearTask.js';
+
+// simulated training on the same engine, recorded and resumable
+export { openSimulatedRun, resumeSimulatedRun, runSimulated, type SimulatedRun, type SimulatedRunOptions } from './pipeline/simulatedRun.js';
+// a run record (board or simulated) as the diagnostics take it
+export { diagnoseRun, type DiagnoseRunOptions, type RunDiagnosis } from './pipeline/diagnoseRun.js';
 
 // the training engine, live checks, run records
 export { TrainingEngine, type RunSummary, type EngineDeps, type StepChecker, type StepRecorder } from './pipeline/TrainingEngine.js';
@@ -69,7 +91,7 @@ export { resolvePlan, type TrainingPlan } from './pipeline/TrainingPlan.js';
 export { runControl, type RunState } from './pipeline/runControl.js';
 export { BoardStepChecker, type StepCheck } from './pipeline/BoardStepChecker.js';
 export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './diagnostics/ConsistencyChecker.js';
-export { settingsToConductance } from './physics/edgeLaws.js';
+export { settingsToConductance, type EdgeLaw } from './physics/edgeLaws.js';
 export { RunWriter } from './store/RunWriter.js';
 export { RunRecorder, trainingStart } from './pipeline/runRecord.js';
 export { StepRecordLayout, STEP_LAYOUT, type StepLayoutOptions } from './pipeline/StepRecordLayout.js';

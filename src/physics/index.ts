@@ -37,3 +37,16 @@ export { Trainer, resolveTrainOptions, type TrainOptions, type TrainConfig, type
 export { latticeNetwork, type LatticeOptions } from './generators/lattice.js';
 export { randomGraphNetwork, type RandomGraphOptions } from './generators/randomGraph.js';
 export { linearTask, type LinearTaskOptions } from './generators/linearTask.js';
+
+// the board laws (one implementation each, used by the host, the calibration and the twin)
+export {
+  settingsToConductance,
+  tapConductance,
+  gateConductance,
+  gateFloor,
+  referenceVoltage,
+  DEFAULT_GATE_CUTOFF,
+  type EdgeLaw,
+  type TapLaw,
+  type GateLaw,
+} from './edgeLaws.js';

@@ -6,6 +6,8 @@
  */
 import type { Board } from '../device/Board.js';
 import type { ExampleOrder } from '../physics/exampleOrder.js';
+import type { Network } from '../physics/Network.js';
+import { boardConductanceLaw } from './boardConductanceLaw.js';
 import type { Task } from '../physics/Task.js';
 import { TrainingEngine } from './TrainingEngine.js';
 import type { UpdateSite } from './TrainingPlan.js';
@@ -50,6 +52,17 @@ export interface BoardTrainResult {
   steps: number;
   /** Final edge settings (taps or gate volts). */
   settings: Float64Array;
+  /**
+   * Final nominal conductances (S), from the settings through the board's nominal law (reported in its ID, protocol
+   * 1.2; gate edges at the nominal convention of src/physics/edgeLaws.ts, every node at mid-ADC). Undefined when the
+   * board does not report its law (a protocol 1.1 board): use a calibration, or openBoardRun with a board file.
+   */
+  conductances: Float64Array | undefined;
+  /**
+   * The board as a network at those conductances (its topology from ID), ready for the diagnostics, e.g.
+   * `physicalSpectrum(result.network, { task })`. Undefined when the conductances are.
+   */
+  network: Network | undefined;
   trainMse: number;
   testMse: number;
   initialTrainMse: number;
@@ -86,9 +99,21 @@ export async function trainOnBoard(board: Board, task: Task, options: BoardTrain
   try {
     const s = await engine.run();
     if (s.reason === 'abort') signal?.throwIfAborted();
+    const id = await board.identify();
+    const law = boardConductanceLaw(id);
+    const conductances = law ? law(s.settings!) : undefined;
+    const network: Network | undefined = conductances && {
+      name: id.model,
+      nodes: id.nodes,
+      edgeA: Int32Array.from(id.edges, (e) => e[0]),
+      edgeB: Int32Array.from(id.edges, (e) => e[1]),
+      conductance: conductances,
+    };
     return {
       steps: s.stepsDone,
       settings: s.settings!,
+      conductances,
+      network,
       trainMse: s.trainMse,
       testMse: s.testMse,
       initialTrainMse: s.initialTrainMse,
