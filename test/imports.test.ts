@@ -1,5 +1,5 @@
 /**
- * The dependency rules of DESIGN.md, checked from the imports of the shipped code (src/, twins/, firmware-protocol/,
+ * The dependency rules of docs/design.md, checked from the imports of the shipped code (src/, twins/, firmware-protocol/,
  * bench/): static and dynamic imports and require() calls with a literal specifier.
  *
  * - Layers point one way: cli, tui -> pipeline -> device, calibration, diagnostics -> physics (never upwards).
@@ -87,7 +87,7 @@ const TWIN_IMPORTERS = ['src/device/InProcessTwinBoard.ts', 'src/pipeline/serveT
 /** Whether an import reaches into twins/ (its path relative to the root starts there). */
 const intoTwins = (i: Import): boolean => !!i.target && (i.target === 'twins' || i.target.startsWith('twins/'));
 
-describe('dependency rules (DESIGN.md)', () => {
+describe('dependency rules (docs/design.md)', () => {
   it('finds the imports it checks', () => {
     expect(all.length).toBeGreaterThan(300);
     expect(all.some((i) => i.file === 'twins/PseudoTerminal.ts' && pkg(i.spec) === '@lydell/node-pty')).toBe(true);

@@ -5,7 +5,7 @@
  * update of every learning step, and idle time a test asks for) and never reads the wall clock, so the same calls
  * give the same readings whichever transport carries them and however loaded the machine is.
  *
- * Physics: node voltages by the Laplacian system with imposed = driven ∪ clamped nodes (DESIGN.md); nodes in a
+ * Physics: node voltages by the Laplacian system with imposed = driven ∪ clamped nodes (docs/design.md); nodes in a
  * component without an imposed node read 0 V. Tap edges are linear resistors; gate edges follow the Ohmic law
  * k = s (V_G - V_T - (V_a + V_b)/2) (floored at a tiny cut-off conductance), solved by fixed-point iterations that
  * re-factorise the Laplacian, with a dense Newton fallback, to well below 1e-9 V.

@@ -1,6 +1,6 @@
 /**
  * How the CLI reports an error that ends a command: one paragraph on stderr (one line, printable, bounded) and the
- * exit code of DESIGN.md: 2 for bad input, 1 for a failure of the run (including an I/O failure: permission denied,
+ * exit code of docs/design.md: 2 for bad input, 1 for a failure of the run (including an I/O failure: permission denied,
  * disk full, an I/O error, named with the path and the operating system's reason). Only an error that no code
  * raised on purpose (a bug) carries its stack trace, to be reported.
  */

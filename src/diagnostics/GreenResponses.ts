@@ -3,7 +3,7 @@
  * conductance (rank-1, Sherman-Morrison), or one imposed node's voltage (harmonic weights). Both are Green's
  * functions of the grounded Laplacian H_FF, one solve each, computed on demand and kept.
  *
- * Edge e = (a, b) with d = e_b - e_a (DESIGN.md's incidence row) and drop dV_e = V_b - V_a. Changing k_e by Delta
+ * Edge e = (a, b) with d = e_b - e_a (docs/design.md's incidence row) and drop dV_e = V_b - V_a. Changing k_e by Delta
  * changes H by Delta d d^T; with the imposed voltages held, Kirchhoff at the free nodes gives
  *
  *     H_FF dV_F = -Delta d_F (d^T V'),   d^T V' = dV_e / (1 + Delta R_e),   R_e = d_F^T H_FF^{-1} d_F,

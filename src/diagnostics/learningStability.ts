@@ -3,7 +3,7 @@
  * iteration dk <- (I - alpha H_C) dk with H_C the cost Hessian, which contracts along every mode only if
  * alpha lambda_max(H_C) < 2. The stability index alpha lambda_max > 2 flags divergence along the stiffest mode.
  *
- * Relation to the board rules (DESIGN.md's contrast update). Units: k in S, C in V^2, so H_C is in V^2/S^2.
+ * Relation to the board rules (docs/design.md's contrast update). Units: k in S, C in V^2, so H_C is in V^2/S^2.
  *
  * - EP, update k += alpha/(2 beta) [(dV^F)^2 - (dV^{+beta})^2] = -alpha g_EP, where g_EP = (1/(2 beta))
  *   [(dV^{+beta})^2 - (dV^F)^2] is the rule's gradient estimate, equal to dC/dk + O(beta) (centered EP:

@@ -1,6 +1,6 @@
 /**
  * A maximally localised basis of a set of soft modes (the lowest eigenvectors of the physical Hessian, the
- * Laplacian H = D^T diag(k) D of DESIGN.md). Soft modes of a learning network tend to localise into regions; the
+ * Laplacian H = D^T diag(k) D of docs/design.md). Soft modes of a learning network tend to localise into regions; the
  * boundaries between the regions are where learning concentrates (see modeRegions.ts).
  *
  * The input is an orthonormal set Psi = [psi_1 .. psi_Nm] (length N each) and the node positions. The output is the

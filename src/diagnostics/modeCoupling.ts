@@ -1,5 +1,5 @@
 /**
- * Coupling between the cost Hessian (E x E, over edges: d2C/dk_i dk_j, DESIGN.md) and the physical Hessian (the N x N
+ * Coupling between the cost Hessian (E x E, over edges: d2C/dk_i dk_j, docs/design.md) and the physical Hessian (the N x N
  * Laplacian H = D^T diag(k) D, over nodes). Learning makes the stiff directions of the cost line up with the soft
  * modes of the physics: changing k_e by delta changes the stiffness psi^T H psi of a mode psi by
  * delta (psi(b_e) - psi(a_e))^2, so the edge-space image of a physical mode is its vector of squared drops

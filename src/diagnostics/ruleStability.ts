@@ -19,7 +19,7 @@ import type { Example, Task } from '../physics/Task.js';
 import { costHessian, type CostHessianResult } from './costHessian.js';
 import { largestEigenvalue, learningStability } from './learningStability.js';
 
-/** A rule and its step size: alpha as in DESIGN.md's update (S/V^2 for CL). */
+/** A rule and its step size: alpha as in docs/design.md's update (S/V^2 for CL). */
 export type RuleStep = { rule: 'cl'; eta: number; alpha: number } | { rule: 'ep' | 'cep'; beta: number; alpha: number };
 
 export interface RuleStabilityResult {

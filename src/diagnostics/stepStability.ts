@@ -17,7 +17,7 @@ import type { Example, Task } from '../physics/Task.js';
 import type { CostHessianResult } from './costHessian.js';
 import { ruleStability, type RuleStabilityResult } from './ruleStability.js';
 
-/** The rule a network learns by and its step. Units as in DESIGN.md's update: alpha in S/V^2 (CL), beta in S. */
+/** The rule a network learns by and its step. Units as in docs/design.md's update: alpha in S/V^2 (CL), beta in S. */
 export type LearningStep =
   | {
       rule: 'cl';

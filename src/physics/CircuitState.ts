@@ -1,6 +1,6 @@
 import type { SolveDiagnostics } from './LaplacianSystem.js';
 
-/** Which physical state a set of node voltages is (DESIGN.md, "The physics"). */
+/** Which physical state a set of node voltages is (docs/design.md, "The physics"). */
 export type StateKind = 'free' | 'clamped' | 'nudged';
 
 /** Node voltages of one physical state, with how they were obtained. */

@@ -80,7 +80,7 @@ const TINY = 1e-300;
  * The grounded Laplacian H_FF of a network whose nodes `imposed` have prescribed voltages. Symbolic analysis once
  * in the constructor; setConductance re-factorises numerically.
  *
- * H = D^T diag(k) D over all nodes (see DESIGN.md); with the imposed nodes I and free nodes F, Kirchhoff's law at
+ * H = D^T diag(k) D over all nodes (see docs/design.md); with the imposed nodes I and free nodes F, Kirchhoff's law at
  * the free nodes reads H_FF V_F = injection_F - H_FI V_I. H_FF is positive definite exactly when every connected
  * component of the network (edges of positive conductance) contains an imposed node.
  */

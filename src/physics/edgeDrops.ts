@@ -1,5 +1,5 @@
 /**
- * Edge voltage drops dV = D V: dV_e = V[b_e] - V[a_e] (volts), per DESIGN.md's incidence convention.
+ * Edge voltage drops dV = D V: dV_e = V[b_e] - V[a_e] (volts), per docs/design.md's incidence convention.
  * Writes into `out` when given (length E) so that hot loops allocate nothing.
  */
 export function edgeDrops(

@@ -5,7 +5,7 @@ export type ExampleOrder = 'sequential' | 'shuffle';
 
 /**
  * Index of the training example used at step `step` (0-based). With 'sequential' it is `step mod count`
- * (DESIGN.md, so runs compare across implementations); with 'shuffle' it is a fresh permutation per epoch drawn
+ * (docs/design.md, so runs compare across implementations); with 'shuffle' it is a fresh permutation per epoch drawn
  * from (seed, epoch) alone — a pure function of the step, so a resumed run visits the same examples.
  */
 export function exampleIndex(order: ExampleOrder, step: number, count: number, seed: number, cache?: EpochCache): number {

@@ -4,7 +4,7 @@
  * (plain gradient descent x <- x - alpha H x diverges along an eigenvector of H when alpha lambda > 2), so the run
  * oscillates or diverges instead of learning.
  *
- * The effective step of the hardware rules: DESIGN.md's update is k <- k + alpha/(2 eta) [(dV^F)^2 - (dV^C)^2]. A gate
+ * The effective step of the hardware rules: docs/design.md's update is k <- k + alpha/(2 eta) [(dV^F)^2 - (dV^C)^2]. A gate
  * board moves V_G by amp [(dV^F)^2 - (dV^C)^2], i.e. k by s amp [...], so alpha_eff = 2 eta amp s (s the mean
  * transconductance factor). Tap boards step one tap by the sign of the difference — not a gradient step, so no
  * alpha applies and there is no monitor for them.
@@ -15,7 +15,7 @@ import type { Task } from '../physics/Task.js';
 import type { EngineWarning } from './TrainingEngine.js';
 
 /**
- * The effective learning rate (S/V^2, as DESIGN.md's alpha) of a gate board's on-board rule: it moves V_G by
+ * The effective learning rate (S/V^2, as docs/design.md's alpha) of a gate board's on-board rule: it moves V_G by
  * amp [(dV^F)^2 - (dV^C)^2], i.e. k by s amp [...], which is alpha / (2 eta) [...] with alpha = 2 eta amp s.
  */
 export function gateLearningRate(eta: number, amp: number, s: number): number {

@@ -5,7 +5,7 @@
  *
  * - Tap boards (host- or device-stepped alike) move each edge one tap by the sign of (dV^F)^2 - (dV^C)^2: the tap rule,
  *   which has no learning rate (src/diagnostics/stepStability.ts says why the index does not apply).
- * - Gate boards move V_G by amp [(dV^F)^2 - (dV^C)^2]; with k = s (V_G - ...) that is DESIGN.md's contrast update with
+ * - Gate boards move V_G by amp [(dV^F)^2 - (dV^C)^2]; with k = s (V_G - ...) that is docs/design.md's contrast update with
  *   alpha = 2 eta amp s ({@link gateLearningRate}). s is the geometric mean of a calibration's per-edge s (a
  *   calibrated host-stepped run scales each edge's step by s_mean / s_e, so every edge moves by s_mean; the others
  *   move by their own s_e, of which s_mean is the typical one), else the board model's nominal s.

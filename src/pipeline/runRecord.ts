@@ -32,7 +32,7 @@ export type TwinConnectOptions = Pick<ConnectOptions, 'seed' | 'ideal' | 'faults
 /** The plan fields a run record keeps (the task is stored once, as a task file). */
 export type RecordedPlan = Omit<TrainingPlan, 'task'>;
 
-/** Everything `start` holds, as clln writes it (DESIGN.md "Run records"). */
+/** Everything `start` holds, as clln writes it (docs/design.md "Run records"). */
 export interface TrainingStart extends StartDoc {
   plan_name: string;
   software: { name: 'clln'; version: string };

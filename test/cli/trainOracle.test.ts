@@ -2,8 +2,8 @@
  * `clln train NETWORK TASK --json` (the in-process, simulated run) against a deliberately independent ORACLE written
  * here: the network and task are read back from the JSON files the CLI reads, every state is a dense Gaussian
  * elimination of the grounded Laplacian (no sparse code, no ordering, no Cholesky), and the update is the contrast
- * update of DESIGN.md written out from the formula. 300 steps in sequential order (step s uses example s mod count,
- * DESIGN.md), so the oracle needs no shuffle. Agreement: 1e-12 relative (max norm) on the conductances and the MSEs.
+ * update of docs/design.md written out from the formula. 300 steps in sequential order (step s uses example s mod count,
+ * docs/design.md), so the oracle needs no shuffle. Agreement: 1e-12 relative (max norm) on the conductances and the MSEs.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,7 +108,7 @@ function mse(net: OracleNet, task: OracleTask, set: { in: number[]; out: number[
   return sum / (set.length * task.targets.length);
 }
 
-/** DESIGN.md's contrast update: k_e <- clip(k_e + alpha/(2 eta) [(dV_e^F)^2 - (dV_e^C)^2], k_min, k_max) (EP: beta). */
+/** docs/design.md's contrast update: k_e <- clip(k_e + alpha/(2 eta) [(dV_e^F)^2 - (dV_e^C)^2], k_min, k_max) (EP: beta). */
 function oracleTrain(net: OracleNet, task: OracleTask, rule: 'cl' | 'ep' | 'cep', p: { eta: number; beta: number; alpha: number; steps: number }) {
   const k = [...net.k];
   const cur = (): OracleNet => ({ ...net, k });
@@ -140,7 +140,7 @@ function oracleTrain(net: OracleNet, task: OracleTask, rule: 'cl' | 'ep' | 'cep'
 function readOracleInputs(): { net: OracleNet; task: OracleTask } {
   const n = JSON.parse(readFileSync(netPath, 'utf8'));
   const t = JSON.parse(readFileSync(taskPath, 'utf8'));
-  // DESIGN.md / Trainer docs: the network's bounds, else [1e-6, 1e6]
+  // docs/design.md / Trainer docs: the network's bounds, else [1e-6, 1e6]
   return { net: { nodes: n.nodes, edges: n.edges, k: n.conductance, bounds: n.bounds ?? [1e-6, 1e6] }, task: { ...t, test: t.test ?? [] } };
 }
 

@@ -36,7 +36,7 @@ describe('training on the 2-source, 2-target linear task (4x4 lattice with diago
     expect(Array.from(a)).not.toEqual(Array.from(c));
   });
 
-  it('applies the CL update exactly as DESIGN.md writes it', () => {
+  it('applies the CL update exactly as docs/design.md writes it', () => {
     const t = new Trainer(net, task, { rule: 'cl', eta: 0.2, alpha: 0.3, steps: 1, order: 'sequential' });
     const k0 = Float64Array.from(t.conductance);
     t.solver.setConductance(k0);
