@@ -7,7 +7,7 @@
 import { InvalidInputError, show } from '../errors.js';
 import type { EdgeLaw } from '../physics/edgeLaws.js';
 import { readJsonFile } from './jsonFile.js';
-import { MAX_BOARD_EDGES, MAX_BOARD_NODES, MAX_BOARD_TOKEN_LENGTH, MAX_TAPS, MAX_TEXT_LENGTH, MAX_UID_HEX_DIGITS } from './limits.js';
+import { checkAgainstSchema } from './schemaCheck.js';
 
 /** Format tag of a board model file. */
 export const BOARD_FORMAT = 'clln.board/1';
@@ -108,7 +108,6 @@ export interface StepLimitsModel {
 /** Defaults of {@link StepLimitsModel}. */
 export const STEP_LIMIT_DEFAULTS = { eta: [1e-6, 1] as [number, number], amp: [0, 100] as [number, number], maxExamples: 65535 };
 
-const TOP_KEYS = ['format', 'name', 'firmware', 'uid', 'nodes', 'edges', 'drivable', 'clampable', 'adc', 'dac', 'edge', 'drift', 'maxSampleRate', 'positions', 'description', 'step'];
 
 /** Read and validate a `clln.board/1` file; throws InvalidInputError naming the file, the field, the rule and the fix. */
 export function readBoardFile(path: string): BoardModel {
@@ -122,162 +121,75 @@ export function boardLaw(model: BoardModel): EdgeLaw {
 }
 
 /**
- * Check a parsed `clln.board/1` document (e.g. from JSON or built in a test) and return it typed. Throws InvalidInputError
- * naming `source` and the field.
+ * Check a parsed `clln.board/1` document (e.g. from JSON or built in a test) and return it typed. The structure
+ * (types, required and known fields, ranges, limits, the edge kinds) is checked against the shipped schema
+ * (schemas/clln.board-1.schema.json, with ajv: schemaCheck.ts); what follows is what a schema cannot say. Throws
+ * InvalidInputError naming `source` and the field.
  */
 export function parseBoard(json: unknown, source = 'board file'): BoardModel {
   const fail = (field: string, problem: string, fix: string): never => {
     throw new InvalidInputError({ source, field }, problem, fix);
   };
-  const obj = (v: unknown, field: string): Record<string, unknown> => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(field, `must be a JSON object, got ${show(v)}`, 'write it as {"key": value, ...}');
-    return v as Record<string, unknown>;
-  };
-  const num = (v: unknown, field: string, rule: (x: number) => boolean = () => true, ruleText = 'a finite number'): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || !rule(v)) fail(field, `must be ${ruleText}, got ${show(v)}`, `set ${field} to ${ruleText}`);
-    return v as number;
-  };
-  const str = (v: unknown, field: string, max: number, re?: RegExp): string => {
-    if (typeof v !== 'string' || v.length === 0 || (re && !re.test(v))) fail(field, `must be a non-empty string${re ? ` matching ${re}` : ''}, got ${show(v)}`, `set ${field}`);
-    if ((v as string).length > max) fail(field, `must be at most ${max} characters long, got ${(v as string).length}`, `shorten ${field}`);
-    return v as string;
-  };
-  /** An array of at most `max` entries (checked before anything is built from it). */
-  const list = (v: unknown, field: string, max: number, what: string, fix: string): unknown[] => {
-    if (!Array.isArray(v)) fail(field, `must be an array of ${what}, got ${show(v)}`, fix);
-    if ((v as unknown[]).length > max) fail(field, `must have at most ${max} entries (the limit), got ${(v as unknown[]).length}`, fix);
-    return v as unknown[];
-  };
-  const keys = (o: Record<string, unknown>, allowed: string[], parent: string): void => {
-    for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) fail(parent ? `${parent}.${k}` : k, `unknown field ${show(k)}; allowed: ${allowed.join(', ')}`, 'remove it or correct its spelling');
-    }
-  };
-  const nonNeg = (x: number): boolean => x >= 0;
-  const pos = (x: number): boolean => x > 0;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('(document)', `must be a JSON object, got ${show(json)}`, 'write it as {"key": value, ...}');
+  checkAgainstSchema(json, BOARD_FORMAT, source);
+  const o = json as BoardModel;
+  const { nodes, edge } = o;
 
-  const o = obj(json, '(document)');
-  keys(o, TOP_KEYS, '');
-  if (o.format !== undefined && o.format !== BOARD_FORMAT) fail('format', `must be ${show(BOARD_FORMAT)}, got ${show(o.format)}`, `set "format": ${show(BOARD_FORMAT)}`);
-  // Names and firmware go on the wire as single fields: printable, no spaces, no '*'.
-  const token = /^[\x21-\x29\x2b-\x7e]+$/;
-  const name = str(o.name, 'name', MAX_BOARD_TOKEN_LENGTH, token);
-  const firmware = str(o.firmware, 'firmware', MAX_BOARD_TOKEN_LENGTH, token);
-  const uid = str(o.uid, 'uid', MAX_UID_HEX_DIGITS, /^[0-9a-fA-F]+$/);
-  const nodes = num(o.nodes, 'nodes', (x) => Number.isInteger(x) && x >= 1 && x <= MAX_BOARD_NODES, `an integer in 1..${MAX_BOARD_NODES}`);
-  const nodeId = (v: unknown, field: string): number => num(v, field, (x) => Number.isInteger(x) && x >= 0 && x < nodes, `a node id in 0..${nodes - 1}`);
-  const edgeList = list(o.edges, 'edges', MAX_BOARD_EDGES, '[a, b] pairs', 'list the edges as [[a,b],...]');
-  const edges: [number, number][] = edgeList.map((e, i) => {
-    if (!Array.isArray(e) || e.length !== 2) fail(`edges[${i}]`, `must be a pair [a, b], got ${show(e)}`, 'write the edge as [a, b]');
-    const a = nodeId((e as unknown[])[0], `edges[${i}][0]`);
-    const b = nodeId((e as unknown[])[1], `edges[${i}][1]`);
+  const nodeId = (x: number, field: string): void => {
+    if (x >= nodes) fail(field, `must be a node id in 0..${nodes - 1} ("nodes" is ${nodes}), got ${x}`, `use a node id below ${nodes}`);
+  };
+  o.edges.forEach(([a, b], i) => {
+    nodeId(a, `edges[${i}][0]`);
+    nodeId(b, `edges[${i}][1]`);
     if (a === b) fail(`edges[${i}]`, `joins node ${a} to itself`, 'remove the self-loop');
-    return [a, b];
   });
-  if (edges.length === 0) fail('edges', 'must list at least one edge', 'add edges');
-  const nodeList = (v: unknown, field: string): number[] => {
-    const out = list(v, field, nodes, 'node ids, each once', 'list the nodes as [0, 1, ...]').map((x, i) => nodeId(x, `${field}[${i}]`));
-    if (new Set(out).size !== out.length) fail(field, 'lists a node twice', 'list each node once');
-    return out.sort((a, b) => a - b);
+  const nodeList = (list: number[], field: string): number[] => {
+    list.forEach((x, i) => nodeId(x, `${field}[${i}]`));
+    return [...list].sort((x, y) => x - y);
   };
-  const drivable = nodeList(o.drivable, 'drivable');
-  const clampable = nodeList(o.clampable, 'clampable');
-
-  const adcO = obj(o.adc, 'adc');
-  keys(adcO, ['bits', 'lo', 'hi', 'noise', 'gainSpread', 'offsetSpread'], 'adc');
-  const adc: BoardModel['adc'] = {
-    bits: num(adcO.bits, 'adc.bits', (x) => Number.isInteger(x) && x >= 1 && x <= 24, 'an integer in 1..24'),
-    lo: num(adcO.lo, 'adc.lo'),
-    hi: num(adcO.hi, 'adc.hi'),
-    noise: num(adcO.noise, 'adc.noise', nonNeg, 'a number >= 0 (V rms)'),
-  };
-  if (adcO.gainSpread !== undefined) adc.gainSpread = num(adcO.gainSpread, 'adc.gainSpread', (x) => x >= 0 && x < 0.5, 'a number in [0, 0.5) (relative std)');
-  if (adcO.offsetSpread !== undefined) adc.offsetSpread = num(adcO.offsetSpread, 'adc.offsetSpread', nonNeg, 'a number >= 0 (V std)');
+  const adc: BoardModel['adc'] = { ...o.adc };
   if (!(adc.hi > adc.lo)) fail('adc.hi', `must exceed adc.lo (${adc.lo}), got ${adc.hi}`, 'give the ADC input range lo < hi');
-
-  const dacO = obj(o.dac, 'dac');
-  keys(dacO, ['lo', 'hi', 'gainSpread', 'offsetSpread', 'bits'], 'dac');
-  const dac: BoardModel['dac'] = {
-    lo: num(dacO.lo, 'dac.lo'),
-    hi: num(dacO.hi, 'dac.hi'),
-    gainSpread: num(dacO.gainSpread, 'dac.gainSpread', nonNeg, 'a number >= 0 (relative std)'),
-    offsetSpread: num(dacO.offsetSpread, 'dac.offsetSpread', nonNeg, 'a number >= 0 (V std)'),
-  };
-  if (dacO.bits !== undefined) dac.bits = num(dacO.bits, 'dac.bits', (x) => Number.isInteger(x) && x >= 1 && x <= 24, 'an integer in 1..24');
+  const dac: BoardModel['dac'] = { ...o.dac };
   if (!(dac.hi > dac.lo)) fail('dac.hi', `must exceed dac.lo (${dac.lo}), got ${dac.hi}`, 'give the DAC output range lo < hi');
-
-  const edgeO = obj(o.edge, 'edge');
-  let edge: EdgeModel;
-  if (edgeO.kind === 'tap') {
-    keys(edgeO, ['kind', 'taps', 'rMin', 'rMax', 'tolerance', 'powerOn'], 'edge');
-    const taps = num(edgeO.taps, 'edge.taps', (x) => Number.isInteger(x) && x >= 2 && x <= MAX_TAPS, `an integer in 2..${MAX_TAPS}`);
-    const rMin = num(edgeO.rMin, 'edge.rMin', pos, 'a positive resistance (ohm)');
-    const rMax = num(edgeO.rMax, 'edge.rMax', (x) => x > rMin, `a resistance above edge.rMin (${rMin} ohm)`);
-    edge = {
-      kind: 'tap',
-      taps,
-      rMin,
-      rMax,
-      tolerance: num(edgeO.tolerance, 'edge.tolerance', (x) => x >= 0 && x < 0.5, 'a number in [0, 0.5) (relative std)'),
-      powerOn: num(edgeO.powerOn, 'edge.powerOn', (x) => Number.isInteger(x) && x >= 0 && x < taps, `a tap index in 0..${taps - 1}`),
-    };
-  } else if (edgeO.kind === 'gate') {
-    keys(edgeO, ['kind', 'lo', 'hi', 'vt', 's', 'tolerance', 'powerOn'], 'edge');
-    const lo = num(edgeO.lo, 'edge.lo');
-    const hi = num(edgeO.hi, 'edge.hi', (x) => x > lo, `a voltage above edge.lo (${lo} V)`);
-    edge = {
-      kind: 'gate',
-      lo,
-      hi,
-      vt: num(edgeO.vt, 'edge.vt'),
-      s: num(edgeO.s, 'edge.s', pos, 'a positive number (S/V)'),
-      tolerance: num(edgeO.tolerance, 'edge.tolerance', (x) => x >= 0 && x < 0.5, 'a number in [0, 0.5) (relative std)'),
-      powerOn: num(edgeO.powerOn, 'edge.powerOn', (x) => x >= lo && x <= hi, `a gate voltage in [${lo}, ${hi}] V`),
-    };
+  if (edge.kind === 'tap') {
+    if (!(edge.rMax > edge.rMin)) fail('edge.rMax', `must be a resistance above edge.rMin (${edge.rMin} ohm), got ${edge.rMax}`, 'give rMax (tap 0) above rMin (the top tap)');
+    if (!Number.isInteger(edge.powerOn) || edge.powerOn >= edge.taps) fail('edge.powerOn', `must be a tap index in 0..${edge.taps - 1}, got ${show(edge.powerOn)}`, 'set the tap the board powers on at');
   } else {
-    return fail('edge.kind', `must be "tap" or "gate", got ${show(edgeO.kind)}`, 'set edge.kind');
+    if (!(edge.hi > edge.lo)) fail('edge.hi', `must be a voltage above edge.lo (${edge.lo} V), got ${edge.hi}`, 'give the gate range lo < hi');
+    if (!(edge.powerOn >= edge.lo && edge.powerOn <= edge.hi)) fail('edge.powerOn', `must be a gate voltage in [${edge.lo}, ${edge.hi}] V, got ${edge.powerOn}`, 'set the gate voltage the board powers on at');
   }
   const model: BoardModel = {
     format: BOARD_FORMAT,
-    name,
-    firmware,
-    uid,
+    name: o.name,
+    firmware: o.firmware,
+    uid: o.uid,
     nodes,
-    edges,
-    drivable,
-    clampable,
+    edges: o.edges.map(([a, b]) => [a, b]),
+    drivable: nodeList(o.drivable, 'drivable'),
+    clampable: nodeList(o.clampable, 'clampable'),
     adc,
     dac,
-    edge,
-    drift: num(o.drift, 'drift', nonNeg, 'a number >= 0 (relative drift per hour)'),
-    maxSampleRate: num(o.maxSampleRate, 'maxSampleRate', pos, 'a positive number (samples per second)'),
+    edge: { ...edge },
+    drift: o.drift,
+    maxSampleRate: o.maxSampleRate,
   };
-  if (o.description !== undefined) model.description = str(o.description, 'description', MAX_TEXT_LENGTH);
+  if (o.description !== undefined) model.description = o.description;
   if (o.step !== undefined) {
-    const stepO = obj(o.step, 'step');
-    keys(stepO, edge.kind === 'gate' ? ['eta', 'amp', 'maxGateStep', 'maxExamples'] : ['eta', 'maxExamples'], 'step');
-    const range = (v: unknown, field: string, lo: number, hi: number, loOpen: boolean, unit: string): [number, number] => {
-      const rule = `[lo, hi] with ${lo} ${loOpen ? '<' : '<='} lo <= hi <= ${hi}${unit}`;
-      if (!Array.isArray(v) || v.length !== 2) fail(field, `must be ${rule}, got ${show(v)}`, `set ${field} to ${rule}`);
-      const [a, b] = (v as unknown[]).map((x, i) => num(x, `${field}[${i}]`));
-      if (!((loOpen ? a > lo : a >= lo) && a <= b && b <= hi)) fail(field, `must be ${rule}, got ${show(v)}`, `set ${field} to ${rule}`);
-      return [a, b];
-    };
-    const step: StepLimitsModel = {};
-    if (stepO.eta !== undefined) step.eta = range(stepO.eta, 'step.eta', 0, 1, true, '');
-    if (stepO.amp !== undefined) step.amp = range(stepO.amp, 'step.amp', 0, 100, false, ' (V/V^2)');
-    if (stepO.maxGateStep !== undefined) step.maxGateStep = num(stepO.maxGateStep, 'step.maxGateStep', pos, 'a positive number (V)');
-    if (stepO.maxExamples !== undefined) {
-      step.maxExamples = num(stepO.maxExamples, 'step.maxExamples', (x) => Number.isInteger(x) && x >= 1 && x <= 65535, 'an integer in 1..65535');
+    const step: StepLimitsModel = { ...o.step };
+    if (edge.kind === 'tap') {
+      for (const k of ['amp', 'maxGateStep'] as const) {
+        if (step[k] !== undefined) fail(`step.${k}`, `is a gate board's limit, but edge.kind is "tap"`, `remove step.${k}`);
+      }
+    }
+    for (const k of ['eta', 'amp'] as const) {
+      const r = step[k];
+      if (r && !(r[0] <= r[1])) fail(`step.${k}`, `must be [lo, hi] with lo <= hi, got [${r[0]}, ${r[1]}]`, 'swap the two values');
     }
     model.step = step;
   }
   if (o.positions !== undefined) {
-    if (!Array.isArray(o.positions) || o.positions.length !== nodes) fail('positions', `must be an array of ${nodes} [x, y] pairs`, 'give one position per node or remove the field');
-    model.positions = (o.positions as unknown[]).map((p, i) => {
-      if (!Array.isArray(p) || p.length !== 2) fail(`positions[${i}]`, `must be [x, y], got ${show(p)}`, 'write it as [x, y]');
-      return [num((p as unknown[])[0], `positions[${i}][0]`), num((p as unknown[])[1], `positions[${i}][1]`)];
-    });
+    if (o.positions.length !== nodes) fail('positions', `must be an array of ${nodes} [x, y] pairs (one per node), got ${o.positions.length}`, 'give one position per node or remove the field');
+    model.positions = o.positions.map(([x, y]) => [x, y]);
   }
   return model;
 }

@@ -37,7 +37,7 @@ export function schemasDir(): string {
 
 /** One ajv instance for every schema: strict (a typo in a schema is an error), first error only, verbose (the failing schema node and value). */
 function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true });
+  const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true, discriminator: true });
   // clln's annotations: what a value here must be, in words ("a positive integer, at most 200000"), and the fix a
   // user should apply when it is not. Other validators ignore them as unknown annotations.
   ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });

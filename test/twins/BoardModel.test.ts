@@ -57,7 +57,7 @@ describe('board models', () => {
     invalid(() => validateBoardModel(bad({ nodes: 0 })), 'nodes');
     invalid(() => validateBoardModel(bad({ edges: [[0, 16]] })), 'edges[0][1]');
     invalid(() => validateBoardModel(bad({ edges: [[3, 3]] })), 'edges[0]');
-    invalid(() => validateBoardModel(bad({ drivable: [0, 0] })), 'drivable');
+    invalid(() => validateBoardModel(bad({ drivable: [0, 0] })), 'drivable[1]');
     invalid(() => validateBoardModel(bad({ adc: { bits: 0, lo: 0, hi: 5, noise: 0 } })), 'adc.bits');
     invalid(() => validateBoardModel(bad({ adc: { bits: 12, lo: 5, hi: 5, noise: 0 } })), 'adc.hi');
     invalid(() => validateBoardModel(bad({ dac: { lo: 0, hi: 5, gainSpread: -1, offsetSpread: 0 } })), 'dac.gainSpread');
@@ -70,12 +70,12 @@ describe('board models', () => {
     invalid(() => validateBoardModel(bad({ positions: [[0, 0]] })), 'positions');
     // step limits (PROTOCOL.md ID eta=, amp=, gstep=, sched=)
     const gate = loadBoardModel('penn-gen2');
-    invalid(() => validateBoardModel(bad({ step: { eta: [0, 1] } })), 'step.eta');
+    invalid(() => validateBoardModel(bad({ step: { eta: [0, 1] } })), 'step.eta[0]');
     invalid(() => validateBoardModel(bad({ step: { eta: [0.5, 0.1] } })), 'step.eta');
-    invalid(() => validateBoardModel(bad({ step: { eta: [0.1, 2] } })), 'step.eta');
+    invalid(() => validateBoardModel(bad({ step: { eta: [0.1, 2] } })), 'step.eta[1]');
     invalid(() => validateBoardModel(bad({ step: { amp: [0, 1] } })), 'step.amp'); // a tap board has no amp
     invalid(() => validateBoardModel(bad({ step: { maxExamples: 0 } })), 'step.maxExamples');
-    invalid(() => validateBoardModel({ ...gate, step: { amp: [0, 1e4] } }), 'step.amp');
+    invalid(() => validateBoardModel({ ...gate, step: { amp: [0, 1e4] } }), 'step.amp[1]');
     invalid(() => validateBoardModel({ ...gate, step: { maxGateStep: 0 } }), 'step.maxGateStep');
     expect(validateBoardModel({ ...gate, step: { eta: [0.01, 0.5], amp: [0, 5], maxGateStep: 0.2, maxExamples: 64 } }).step).toEqual({ eta: [0.01, 0.5], amp: [0, 5], maxGateStep: 0.2, maxExamples: 64 });
   });
