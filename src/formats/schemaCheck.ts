@@ -64,20 +64,118 @@ export function schemaValidator(format: SchemaFormat): ValidateFunction {
  * Check `doc` against the shipped schema of `format`.
  * @param doc the value from `JSON.parse` (or a document built in memory)
  * @param source where it came from (a file name), for the message
+ * @param parent JSON path of the document inside an enclosing one (e.g. `plan` in a calibration record), for messages
  * @throws InvalidInputError at the first place the document breaks the schema
  */
-export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: string): void {
+export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: string, parent?: string): void {
   const validate = schemaValidator(format);
   if (validate(doc)) return;
-  const err = validate.errors?.[0];
-  if (!err) throw new InvalidInputError({ source }, `does not match the ${format} schema`, `see ${SCHEMA_FILES[format]}`);
-  throw schemaError(err, source, format);
+  // ajv (first error only) lists, for a oneOf that failed, each form's first error and then the oneOf's own, last
+  const errors = validate.errors ?? [];
+  let err = errors[errors.length - 1]?.keyword === 'oneOf' ? errors[errors.length - 1] : errors[0];
+  if (!err) throw new InvalidInputError({ source, field: parent }, `does not match the ${format} schema`, `see ${SCHEMA_FILES[format]}`);
+  // A value that matches none of a oneOf's forms: report the first error of the form it evidently means, which says
+  // far more than "must match exactly one schema in oneOf".
+  for (let depth = 0; err.keyword === 'oneOf' && depth < 8; depth++) {
+    const inner = branchError(err, SCHEMA_FILES[format]);
+    if (!inner) break;
+    err = inner;
+  }
+  throw schemaError(err, source, format, parent);
+}
+
+/**
+ * For a failed oneOf: the form the value means — for an object, the form whose fields it shares most (fewest unknown
+ * fields, then most required ones present); otherwise the first form of its JSON type — and that form's first error,
+ * its path below the oneOf's. Undefined when no form can be told.
+ */
+function branchError(err: ErrorObject, rootId: string): ErrorObject | undefined {
+  const forms = (err.parentSchema as { oneOf?: object[] } | undefined)?.oneOf;
+  if (!forms || !ajv) return undefined;
+  const data: unknown = err.data;
+  let best: { v: ValidateFunction; score: number[] } | undefined;
+  let objectForms = 0;
+  forms.forEach((form, i) => {
+    const v = ajv!.getSchema(`${rootId}#${err.schemaPath.split('#')[1]}/${i}`);
+    if (!v) return;
+    const f = resolved(form, rootId);
+    const isObject = f.type === 'object' || f.properties !== undefined;
+    if (isObject) objectForms++;
+    // scores compared in order: fewest unknown fields (a near miss of one of its own is a typo, not unknown), most
+    // near misses, largest share of its required fields present, fewest fields
+    let score: number[];
+    const objectScore = (o: object, g: FormSchema): number[] => {
+      const keys = Object.keys(o);
+      const known = Object.keys(g.properties ?? {});
+      const required = g.required ?? [];
+      const unknown = keys.filter((k) => !known.includes(k));
+      // an unknown field close to one of this form's (a typo) counts for the form
+      const near = unknown.filter((k) => closest(k, known) !== undefined).length;
+      return [-(unknown.length - near), near, required.length ? required.filter((k) => keys.includes(k)).length / required.length : 0, -known.length];
+    };
+    if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+      if (!isObject) return;
+      score = objectScore(data, f);
+    } else if (Array.isArray(data)) {
+      if (f.type !== 'array') return;
+      // a list of objects: the form whose entries the first entry resembles
+      const first: unknown = data[0];
+      const items = f.items && typeof f.items === 'object' ? resolved(f.items, rootId) : undefined;
+      score = typeof first === 'object' && first !== null && !Array.isArray(first) && items?.properties ? objectScore(first, items) : [0];
+    } else if (typeof data === 'string') {
+      if (!(typeof f.const === 'string' || f.type === 'string')) return;
+      score = [0];
+    } else return;
+    const better = (a: number[], b: number[]): boolean => {
+      for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return a[k] > b[k];
+      return false;
+    };
+    if (!best || better(score, best.score)) best = { v, score };
+  });
+  if (!best && objectForms === forms.length) {
+    // every form is an object and the value is not one: say that
+    return { ...err, keyword: 'type', params: { type: 'object' } };
+  }
+  if (!best) {
+    // no form of the value's JSON type: name the forms there are
+    const kinds = forms.map((form) => {
+      const f = resolved(form, rootId);
+      return f.const !== undefined ? show(f.const) : f.type === 'array' ? 'an array' : f.type === 'string' ? 'a string' : 'an object';
+    });
+    return { ...err, keyword: 'forms', params: { forms: [...new Set(kinds)] } };
+  }
+  if (!best) return undefined;
+  const chosen = best as { v: ValidateFunction };
+  chosen.v(data);
+  const e = chosen.v.errors?.[0];
+  return e ? { ...e, instancePath: err.instancePath + e.instancePath } : undefined;
+}
+
+interface FormSchema {
+  $ref?: string;
+  items?: object | boolean;
+  type?: string;
+  const?: unknown;
+  properties?: Record<string, unknown>;
+  required?: string[];
+}
+
+/** A oneOf form with its local `$ref` followed (the forms here are `#/$defs/...` references or inline). */
+function resolved(form: object, rootId: string): FormSchema {
+  let f = form as FormSchema;
+  for (let i = 0; i < 4 && f.$ref; i++) {
+    const [file, ptr] = f.$ref.split('#');
+    const target = ajv?.getSchema(`${file || rootId}#${ptr}`)?.schema as FormSchema | undefined;
+    if (!target) break;
+    f = target;
+  }
+  return f;
 }
 
 /** The JSON path of an ajv instancePath (`/edges/3/1` -> `edges[3][1]`), in clln's style. */
-export function jsonPath(instancePath: string): string | undefined {
-  if (instancePath === '') return undefined;
-  let path: string | undefined;
+export function jsonPath(instancePath: string, parent?: string): string | undefined {
+  if (instancePath === '') return parent;
+  let path: string | undefined = parent;
   for (const raw of instancePath.slice(1).split('/')) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     path = /^(0|[1-9][0-9]*)$/.test(key) ? child(path, Number(key)) : child(path, key);
@@ -107,8 +205,8 @@ function entriesText(n: number): string {
   return n === 1 ? '1 entry' : `${n} entries`;
 }
 
-function schemaError(err: ErrorObject, source: string, format: SchemaFormat): InvalidInputError {
-  const at = jsonPath(err.instancePath);
+function schemaError(err: ErrorObject, source: string, format: SchemaFormat, within?: string): InvalidInputError {
+  const at = jsonPath(err.instancePath, within);
   const parent = err.parentSchema as SchemaNode | undefined;
   const data: unknown = err.data;
   const p = err.params as Record<string, unknown>;
@@ -143,13 +241,15 @@ function schemaError(err: ErrorObject, source: string, format: SchemaFormat): In
       return fail(
         child(at, key),
         `unknown field ${show(key)}; allowed fields are ${allowed.map((k) => show(k)).join(', ')}`,
-        near ? `did you mean ${show(near)}? Otherwise remove it` : 'remove it',
+        near ? `did you mean ${show(near)}? Otherwise remove it` : (parent?.fix ?? 'remove it'),
       );
     }
     case 'type': {
       const want = String(p.type).split(',').map((t) => (t === 'integer' ? 'an integer' : t === 'array' || t === 'object' ? `an ${t}` : `a ${t}`));
       return fail(at, `must be ${want.join(' or ')}, got ${found(data)}`, fixOf(parent, format));
     }
+    case 'forms':
+      return fail(at, `must be ${(p.forms as string[]).join(' or ')}, got ${found(data)}`, fixOf(parent, format));
     case 'const':
       return fail(at, `must be ${show(p.allowedValue)}, got ${show(data)}`, fixOf(parent, format));
     case 'enum':

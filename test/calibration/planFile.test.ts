@@ -100,18 +100,18 @@ describe('parsePlan: every structural rule', () => {
     expectInvalid(() => parse(doc({ board: 3 })), 'board', 'the number 3');
     expectInvalid(() => parse(doc({ description: 1 })), 'description', 'must be a string');
     for (const bad of [0, 1025, 2.5, -1]) expectInvalid(() => parse(doc({ samples: bad })), 'samples', 'integer in 1..1024');
-    expectInvalid(() => parse(doc({ samples: '64' })), 'samples', 'must be a number');
+    expectInvalid(() => parse(doc({ samples: '64' })), 'samples', 'must be an integer in 1..1024', 'the string');
   });
 
   it('settings: sweep', () => {
     const noSettings = doc();
     delete noSettings.settings;
     expectInvalid(() => parse(noSettings), 'settings', 'missing');
-    expectInvalid(() => parse(settings([25])), 'settings', 'must be a JSON object');
+    expectInvalid(() => parse(settings([25])), 'settings', 'must be an object');
     expectInvalid(() => parse(settings({ level: [25] })), 'settings.level', 'did you mean "levels"');
     expectInvalid(() => parse(settings({ mixed: 2 })), 'settings.levels', 'missing', 'configurations');
     expectInvalid(() => parse(settings({ levels: 25 })), 'settings.levels', 'must be an array');
-    expectInvalid(() => parse(settings({ levels: [] })), 'settings.levels', 'at least one level');
+    expectInvalid(() => parse(settings({ levels: [] })), 'settings.levels', 'at least 1 entry');
     expectInvalid(() => parse(settings({ levels: [25, 'x'] })), 'settings.levels[1]', 'must be a number');
     expectInvalid(() => parse(settings({ levels: [25, 50, 25] })), 'settings.levels[2]', 'listed twice');
     expectInvalid(() => parse(settings({ levels: [25], mixed: -1 })), 'settings.mixed', 'integer in 0..1000');
@@ -122,7 +122,7 @@ describe('parsePlan: every structural rule', () => {
   it('settings: explicit configurations', () => {
     expectInvalid(() => parse(settings({ configurations: [[1]], levels: [1] })), 'settings.levels', 'not both');
     expectInvalid(() => parse(settings({ configurations: [[1]], mixed: 1 })), 'settings.mixed', 'not both');
-    expectInvalid(() => parse(settings({ configurations: [] })), 'settings.configurations', 'at least one configuration');
+    expectInvalid(() => parse(settings({ configurations: [] })), 'settings.configurations', 'at least 1 entry');
     expectInvalid(() => parse(settings({ configurations: 3 })), 'settings.configurations', 'must be an array');
     expectInvalid(() => parse(settings({ configurations: [[]] })), 'settings.configurations[0]', 'one setting per edge');
     expectInvalid(() => parse(settings({ configurations: [[1, 2], [1]] })), 'settings.configurations[1]', 'must have 2 entries');
@@ -133,19 +133,19 @@ describe('parsePlan: every structural rule', () => {
     const noPatterns = doc();
     delete noPatterns.patterns;
     expectInvalid(() => parse(noPatterns), 'patterns', 'missing');
-    expectInvalid(() => parse(patterns('random')), 'patterns', 'must be a JSON object');
+    expectInvalid(() => parse(patterns('random')), 'patterns', 'must be an object');
     expectInvalid(() => parse(patterns({ kind: 'random', count: 4, seed: 1, cont: 3 })), 'patterns.cont', 'did you mean "count"');
     expectInvalid(() => parse(patterns({ count: 4, seed: 1 })), 'patterns.kind', 'missing', '"random"');
     expectInvalid(() => parse(patterns({ kind: 'grid', count: 4, seed: 1 })), 'patterns.kind', 'must be "random"');
     expectInvalid(() => parse(patterns({ kind: 'random', seed: 1 })), 'patterns.count', 'missing');
     for (const bad of [0, 2.5, -3]) expectInvalid(() => parse(patterns({ kind: 'random', count: bad, seed: 1 })), 'patterns.count', 'integer in 1..1000');
     expectInvalid(() => parse(patterns({ kind: 'random', count: 4 })), 'patterns.seed', 'missing');
-    expectInvalid(() => parse(patterns({ kind: 'random', count: 4, seed: 'a' })), 'patterns.seed', 'must be a number');
+    expectInvalid(() => parse(patterns({ kind: 'random', count: 4, seed: 'a' })), 'patterns.seed', 'must be an integer');
     const rnd = (k: string, v: unknown): Record<string, unknown> => patterns({ kind: 'random', count: 4, seed: 1, [k]: v });
     expectInvalid(() => parse(rnd('drive', [0, 2])), 'patterns.drive[0]', 'integer in 1..4096', 'at least one node');
     expectInvalid(() => parse(rnd('drive', [3, 2])), 'patterns.drive', 'min 3 exceeds max 2');
     expectInvalid(() => parse(rnd('drive', [2])), 'patterns.drive', 'pair [min, max]');
-    expectInvalid(() => parse(rnd('drive', 2)), 'patterns.drive', 'must be an array');
+    expectInvalid(() => parse(rnd('drive', 2)), 'patterns.drive', 'must be a pair [min, max]', 'the number 2');
     expectInvalid(() => parse(rnd('drive', [1, 2.5])), 'patterns.drive[1]', 'integer');
     expectInvalid(() => parse(rnd('clamp', [-1, 2])), 'patterns.clamp[0]', 'integer in 0..4096');
     expectInvalid(() => parse(rnd('clamp', [2, 1])), 'patterns.clamp', 'exceeds');
@@ -159,15 +159,15 @@ describe('parsePlan: every structural rule', () => {
   it('patterns: explicit list', () => {
     const ok = { drive: [[0, 1]], clamp: [] };
     expectInvalid(() => parse(patterns({ list: [ok], count: 3 })), 'patterns.count', 'not both');
-    expectInvalid(() => parse(listDoc([])), 'patterns.list', 'at least one pattern');
+    expectInvalid(() => parse(listDoc([])), 'patterns.list', 'at least 1 entry');
     expectInvalid(() => parse(listDoc({})), 'patterns.list', 'must be an array');
-    expectInvalid(() => parse(listDoc([3])), 'patterns.list[0]', 'must be a JSON object');
+    expectInvalid(() => parse(listDoc([3])), 'patterns.list[0]', 'must be an object');
     expectInvalid(() => parse(listDoc([{ drive: [[0, 1]], clmap: [] }])), 'patterns.list[0].clmap', 'did you mean "clamp"');
     expectInvalid(() => parse(listDoc([{ drive: [[0, 1]] }])), 'patterns.list[0].clamp', 'missing');
     expectInvalid(() => parse(listDoc([{ clamp: [] }])), 'patterns.list[0].drive', 'missing');
     expectInvalid(() => parse(listDoc([ok, { drive: [], clamp: [[1, 0]] }])), 'patterns.list[1].drive', 'at least one node');
     expectInvalid(() => parse(listDoc([{ drive: [[0]], clamp: [] }])), 'patterns.list[0].drive[0]', 'pair [node, volts]');
-    expectInvalid(() => parse(listDoc([{ drive: [0, 1], clamp: [] }])), 'patterns.list[0].drive[0]', 'must be an array');
+    expectInvalid(() => parse(listDoc([{ drive: [0, 1], clamp: [] }])), 'patterns.list[0].drive[0]', 'must be a pair [node, volts]');
     expectInvalid(() => parse(listDoc([{ drive: [[-1, 1]], clamp: [] }])), 'patterns.list[0].drive[0][0]', 'node id');
     expectInvalid(() => parse(listDoc([{ drive: [[1.5, 1]], clamp: [] }])), 'patterns.list[0].drive[0][0]', 'node id');
     expectInvalid(() => parse(listDoc([{ drive: [[1, 'x']], clamp: [] }])), 'patterns.list[0].drive[0][1]', 'must be a number');
@@ -176,14 +176,14 @@ describe('parsePlan: every structural rule', () => {
   });
 
   it('reference', () => {
-    expectInvalid(() => parse(reference('adc-mean')), 'reference', 'must be a JSON object');
+    expectInvalid(() => parse(reference('adc-mean')), 'reference', 'must be an object');
     expectInvalid(() => parse(reference({ voltag: 'adc-mean' })), 'reference.voltag', 'did you mean "voltage"');
     expectInvalid(() => parse(reference({ voltage: 'adc' })), 'reference.voltage', '"adc-mean"');
     expectInvalid(() => parse(reference({ voltage: 3 })), 'reference.voltage', '"adc-mean"');
     expectInvalid(() => parse(reference({ voltage: {} })), 'reference.voltage.adc', 'missing');
     expectInvalid(() => parse(reference({ voltage: { adc: [] } })), 'reference.voltage.adc', 'at least one');
     expectInvalid(() => parse(reference({ voltage: { adc: [{ node: 0, gain: 1 }] } })), 'reference.voltage.adc[0].offset', 'missing');
-    expectInvalid(() => parse(reference({ voltage: { adc: [{ node: 0, gain: 0, offset: 0 }] } })), 'reference.voltage.adc[0].gain', 'positive');
+    expectInvalid(() => parse(reference({ voltage: { adc: [{ node: 0, gain: 0, offset: 0 }] } })), 'reference.voltage.adc[0].gain', 'must be > 0');
     expectInvalid(() => parse(reference({ voltage: { adc: [{ node: 0, gain: 1, offset: 'x' }] } })), 'reference.voltage.adc[0].offset', 'number');
     expectInvalid(() => parse(reference({ voltage: { adc: [{ node: -2, gain: 1, offset: 0 }] } })), 'reference.voltage.adc[0].node', 'node id');
     expectInvalid(
@@ -193,14 +193,14 @@ describe('parsePlan: every structural rule', () => {
     );
     expectInvalid(() => parse(reference({ conductance: 'nominal' })), 'reference.conductance', '"nominal-mean"');
     expectInvalid(() => parse(reference({ conductance: [] })), 'reference.conductance', 'at least one');
-    expectInvalid(() => parse(reference({ conductance: {} })), 'reference.conductance', 'must be an array');
-    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, setting: 25, siemens: 0 }] })), 'reference.conductance[0].siemens', 'positive');
+    expectInvalid(() => parse(reference({ conductance: {} })), 'reference.conductance', 'must be "nominal-mean" or an array');
+    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, setting: 25, siemens: 0 }] })), 'reference.conductance[0].siemens', 'must be > 0');
     expectInvalid(() => parse(reference({ conductance: [{ edge: 0, setting: 25 }] })), 'reference.conductance[0].siemens', 'missing');
     expectInvalid(() => parse(reference({ conductance: [{ edge: 0, setting: 2.5, siemens: 1e-3 }] })), 'reference.conductance[0].setting', 'integer');
     expectInvalid(() => parse(reference({ conductance: [{ edge: -1, s: 1e-3 }] })), 'reference.conductance[0].edge', 'integer >= 0');
-    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, s: -1 }] })), 'reference.conductance[0].s', 'positive');
-    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, setting: 25, siemens: 1e-3, s: 1 }] })), 'reference.conductance[0]', 'mixes');
-    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, s: 1e-3 }, { edge: 1, setting: 25, siemens: 1e-3 }] })), 'reference.conductance[1]', 'tap-board', 'gate-board');
+    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, s: -1 }] })), 'reference.conductance[0].s', 'must be > 0');
+    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, setting: 25, siemens: 1e-3, s: 1 }] })), 'reference.conductance[0].s', 'unknown field "s"');
+    expectInvalid(() => parse(reference({ conductance: [{ edge: 0, s: 1e-3 }, { edge: 1, setting: 25, siemens: 1e-3 }] })), 'reference.conductance[1].setting', 'unknown field "setting"');
     expectInvalid(() => parse(reference({ conductance: [{ edge: 0, s: 1e-3 }, { edge: 0, s: 2e-3 }] })), 'reference.conductance[1].edge', 'twice');
     expectInvalid(
       () => parse(reference({ conductance: [{ edge: 0, setting: 25, siemens: 1e-3 }, { edge: 0, setting: 25, siemens: 2e-3 }] })),
@@ -587,7 +587,10 @@ describe('readPlanFile', () => {
 describe('clln.calibration-plan/1 schema', () => {
   const schemaDir = new URL('../../src/formats/schemas/', import.meta.url);
   const schema = JSON.parse(readFileSync(new URL('clln.calibration-plan-1.schema.json', schemaDir), 'utf8')) as Record<string, unknown>;
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  const ajv = new Ajv2020({ strict: true, allErrors: true, discriminator: true });
+  // clln's annotations (src/formats/schemaCheck.ts)
+  ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
   const validate = ajv.compile(schema);
   const valid = (d: unknown): void => {
     expect(validate(d), ajv.errorsText(validate.errors)).toBe(true);

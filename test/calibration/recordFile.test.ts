@@ -143,7 +143,7 @@ describe('parseCalibrationRecord', () => {
   });
 
   it('plan (validated as a plan, paths under "plan")', () => {
-    expectInvalid(() => parse(edited((r) => (r.plan.settings.levels = []))), 'plan.settings.levels', 'at least one level');
+    expectInvalid(() => parse(edited((r) => (r.plan.settings.levels = []))), 'plan.settings.levels', 'at least 1 entry');
     expectInvalid(() => parse(edited((r) => (r.plan.samples = 0))), 'plan.samples', '1..1024');
     expectInvalid(() => parse(edited((r) => (r.plan.extra = 0))), 'plan.extra', 'unknown field');
     expectInvalid(() => parse(edited((r) => (r.plan.board = 'penn-gen2'))), 'plan.board', '"penn-gen1"');
@@ -285,7 +285,10 @@ describe('clln.calibration/1 schema', () => {
   const schemaDir = new URL('../../src/formats/schemas/', import.meta.url);
   const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8'));
   const schema = load('clln.calibration-1.schema.json');
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  const ajv = new Ajv2020({ strict: true, allErrors: true, discriminator: true });
+  // clln's annotations (src/formats/schemaCheck.ts)
+  ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
+  ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
   ajv.addSchema(load('clln.calibration-plan-1.schema.json'));
   const validate = ajv.compile(schema);
   const valid = (d: unknown): void => {

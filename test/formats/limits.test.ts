@@ -153,9 +153,9 @@ describe('the readers refuse one past each limit, naming the field and the limit
   it('calibration plan: each count, and configurations x patterns', () => {
     const plan = { board: 'penn-gen1', settings: { levels: [25, 50] }, patterns: { kind: 'random', count: 24, seed: 1 } };
     expectInvalid(() => parsePlan({ ...plan, patterns: { kind: 'random', count: L.MAX_PLAN_PATTERNS + 1, seed: 1 } }, 'p.json'), 'patterns.count', `1..${L.MAX_PLAN_PATTERNS}`);
-    expectInvalid(() => parsePlan({ ...plan, settings: { levels: Array.from({ length: L.MAX_PLAN_CONFIGURATIONS + 1 }, (_, i) => i) } }, 'p.json'), 'settings.levels', `at most ${L.MAX_PLAN_CONFIGURATIONS} levels`);
+    expectInvalid(() => parsePlan({ ...plan, settings: { levels: Array.from({ length: L.MAX_PLAN_CONFIGURATIONS + 1 }, (_, i) => i) } }, 'p.json'), 'settings.levels', `at most ${L.MAX_PLAN_CONFIGURATIONS} entries`);
     expectInvalid(() => parsePlan({ ...plan, settings: { levels: [1], mixed: L.MAX_PLAN_CONFIGURATIONS + 1 } }, 'p.json'), 'settings.mixed', `0..${L.MAX_PLAN_CONFIGURATIONS}`);
-    expectInvalid(() => parsePlan({ ...plan, patterns: { list: new Array(L.MAX_PLAN_PATTERNS + 1) } }, 'p.json'), 'patterns.list', `at most ${L.MAX_PLAN_PATTERNS} patterns`);
+    expectInvalid(() => parsePlan({ ...plan, patterns: { list: new Array(L.MAX_PLAN_PATTERNS + 1) } }, 'p.json'), 'patterns.list', `at most ${L.MAX_PLAN_PATTERNS} entries`);
     // 100 levels + 3 mixed configurations x 100 patterns = 10300 measurements
     const levels = Array.from({ length: 100 }, (_, i) => i);
     expectInvalid(() => parsePlan({ ...plan, settings: { levels }, patterns: { kind: 'random', count: 100, seed: 1 } }, 'p.json'), 'patterns.count', '103 configurations x 100 patterns make 10300 measurements; the limit is 10000');

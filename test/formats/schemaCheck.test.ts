@@ -67,4 +67,31 @@ describe('checkAgainstSchema', () => {
     expect(many.field).toBe('edges[0]');
     expect(many.message.length).toBeLessThan(600);
   });
+
+  it('for a value that matches none of a oneOf\'s forms, reports the form it evidently means (not "must match one schema")', () => {
+    const plan = { format: 'clln.calibration-plan/1', board: 'penn-gen1', settings: { levels: [25, 50] }, patterns: { kind: 'random', count: 4, seed: 1 } };
+    const f = 'clln.calibration-plan/1' as const;
+    // explicit configurations with a bad entry: the configurations form's error, at the entry
+    const cfg = problem({ ...plan, settings: { configurations: [[1, 'x']] } }, f);
+    expect(cfg.field).toBe('settings.configurations[0][1]');
+    // a typo of the sweep's field chooses the sweep, and names the typo
+    const typo = problem({ ...plan, settings: { level: [25] } }, f);
+    expect(typo.field).toBe('settings.level');
+    expect(typo.fix).toMatch(/did you mean "levels"/);
+    // a list of measurements is judged by the form its first entry resembles
+    const gate = problem({ ...plan, reference: { conductance: [{ edge: -1, s: 1e-3 }] } }, f);
+    expect(gate.field).toBe('reference.conductance[0].edge');
+    // a value of no form's JSON type: the forms there are
+    const none = problem({ ...plan, reference: { conductance: {} } }, f);
+    expect(none.problem).toMatch(/must be "nominal-mean" or an array, got an object/);
+  });
+
+  it('prefixes the path of a document inside another (a plan inside a calibration record)', () => {
+    try {
+      checkAgainstSchema({ board: 'b', settings: { levels: [] }, patterns: { list: [] } }, 'clln.calibration-plan/1', 'cal.json', 'plan');
+      throw new Error('expected a refusal');
+    } catch (e) {
+      expect((e as InvalidInputError).field).toBe('plan.settings.levels');
+    }
+  });
 });
