@@ -3,11 +3,11 @@
  * in twins/models/*.json or by path. See twins/README.md for the shipped models.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 import { InvalidInputError, show } from '../src/errors.js';
 import { BOARD_FORMAT, type BoardModel, parseBoard } from '../src/formats/boardFile.js';
 import { readJsonFile } from '../src/formats/jsonFile.js';
+import { packagePath } from '../src/packageFiles.js';
 
 export { BOARD_FORMAT, STEP_LIMIT_DEFAULTS } from '../src/formats/boardFile.js';
 export type { BoardModel, EdgeModel, GateEdgeModel, StepLimitsModel, TapEdgeModel } from '../src/formats/boardFile.js';
@@ -53,21 +53,10 @@ function readdirJson(dir: string): string[] {
     .sort();
 }
 
-let cachedModelsDir: string | undefined;
-
-/** twins/models, found by walking up from this file (works from the sources and from dist/). */
+/** twins/models, in the package (packageFiles.ts finds it, from the sources and from dist/). */
 export function modelsDir(): string {
-  if (cachedModelsDir) return cachedModelsDir;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const cand = join(dir, 'twins', 'models');
-    if (existsSync(cand) && statSync(cand).isDirectory()) return (cachedModelsDir = cand);
-    const here = join(dir, 'models');
-    if (dir.endsWith('twins') && existsSync(here) && statSync(here).isDirectory()) return (cachedModelsDir = here);
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  throw new InvalidInputError({ source: 'board model' }, 'cannot find the twins/models folder above ' + fileURLToPath(import.meta.url), 'pass a path to a board model file');
+  const dir = packagePath('twins', 'models');
+  if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
+  throw new InvalidInputError({ source: 'board model' }, `cannot find the twins/models folder (looked for ${dir})`, 'pass a path to a board model file');
 }
 

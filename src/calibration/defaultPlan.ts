@@ -3,31 +3,17 @@
  * board ({@link defaultPlan}, {@link generateDefaultPlan}, {@link listDefaultPlans}, {@link plansDir}).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packagePath } from '../packageFiles.js';
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 import { PLAN_FORMAT, type CalibrationPlan } from './types.js';
 import { PLAN_DEFAULTS } from './planDefaults.js';
 import { readPlanFile } from './parsePlan.js';
 
-/** plansDir()'s answer once found (the folder does not move while the process runs). */
-let cachedPlansDir: string | undefined;
-
-/**
- * The repository's calibration/plans folder, found by walking up from this file (works from the sources and from
- * dist/); undefined when there is none.
- */
+/** The package's calibration/plans folder (packageFiles.ts finds the package, in the sources or in dist/); undefined when there is none. */
 export function plansDir(): string | undefined {
-  if (cachedPlansDir) return cachedPlansDir;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const cand = join(dir, 'calibration', 'plans');
-    if (existsSync(cand) && statSync(cand).isDirectory()) return (cachedPlansDir = cand);
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return undefined;
+  const dir = packagePath('calibration', 'plans');
+  return existsSync(dir) && statSync(dir).isDirectory() ? dir : undefined;
 }
 
 /** Names (board models) of the shipped default plans, calibration/plans/*.json, sorted. */
