@@ -6,6 +6,7 @@
 import type { StepCheck } from '../pipeline/BoardStepChecker.js';
 import type { BoardRun } from '../pipeline/openBoardRun.js';
 import type { RunSummary } from '../pipeline/TrainingEngine.js';
+import { stopOnInterrupt } from './stopOnInterrupt.js';
 import type { Io } from './Io.js';
 import { TrainProgress } from './trainProgress.js';
 
@@ -50,20 +51,12 @@ export async function reportBoardRun(run: BoardRun, labels: ReportLabels, io: Io
     engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse));
   }
   // Ctrl-C: finish the step in flight and stop as usual; a second Ctrl-C aborts (board left safe, no final result).
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr.write(`${view ? '\n' : ''}clln train: stopping after the current step (Ctrl-C again to abort)\n`);
-      engine.stop();
-    } else engine.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const release = stopOnInterrupt(engine, io, view !== undefined);
   let r: RunSummary;
   try {
     r = await run.run();
   } finally {
-    process.off('SIGINT', onSigint);
+    release();
     view?.finish();
   }
   if (r.state === 'aborted') {

@@ -7,6 +7,7 @@ import type { Task } from '../../physics/Task.js';
 import type { TrainOptions } from '../../physics/Trainer.js';
 import { openSimulatedRun, runSimulated, type SimulatedRun } from '../../pipeline/simulatedRun.js';
 import { TrainProgress } from '../trainProgress.js';
+import { stopOnInterrupt } from '../stopOnInterrupt.js';
 import type { Io } from '../Io.js';
 import { newRunPath } from '../../pipeline/newRunPath.js';
 
@@ -56,20 +57,12 @@ export async function reportSimulated(run: SimulatedRun, labels: { taskPath: str
     return m;
   };
   if (view) engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost, probe));
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      io.stderr.write(`${view ? '\n' : ''}clln train: stopping after the current step (Ctrl-C again to abort)\n`);
-      engine.stop();
-    } else engine.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const release = stopOnInterrupt(engine, io, view !== undefined);
   let r;
   try {
     r = await runSimulated(run);
   } finally {
-    process.off('SIGINT', onSigint);
+    release();
     if (r && view) view.evaluation(r.trainMse, r.testMse);
     view?.finish();
   }
