@@ -49,14 +49,16 @@ export interface TrainingStart extends StartDoc {
   plan: RecordedPlan;
 }
 
+/** What opens every run's start document, board or simulated: a fresh uid, the time, the plan's name, this software. */
+export function startHead(plan: Pick<TrainingPlan, 'name'>): { uid: string; time: number; plan_name: string; software: { name: 'clln'; version: string } } {
+  return { uid: randomUUID(), time: Date.now() / 1000, plan_name: plan.name ?? 'train', software: { name: 'clln', version: SOFTWARE_VERSION } };
+}
+
 /** Build the start document of a training run. */
 export function trainingStart(plan: TrainingPlan, net: Network, identity: BoardIdentity, connection: BoardConnection, calibration?: Calibration): TrainingStart {
   const { task, ...rest } = plan;
   return {
-    uid: randomUUID(),
-    time: Date.now() / 1000,
-    plan_name: plan.name ?? 'train',
-    software: { name: 'clln', version: SOFTWARE_VERSION },
+    ...startHead(plan),
     seed: plan.seed ?? 0,
     board: identity,
     connection,

@@ -16,7 +16,7 @@
  * from earlier ones, so their steps depend on more than the conductances: they are recorded the same way, but only
  * their snapshots can be read back exactly (no replay, no resume: refused with the reason).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CllnError, InvalidInputError, show } from '../errors.js';
 import { networkToJson, parseNetwork } from '../formats/networkFile.js';
 import { parseTask, taskToJson } from '../formats/taskFile.js';
@@ -26,7 +26,7 @@ import { Trainer, resolveTrainOptions, type TrainConfig, type TrainOptions } fro
 import type { DescriptorInput, EventDoc, RunRecord, StartDoc } from '../store/documents.js';
 import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
-import { SOFTWARE_VERSION, type RecordedPlan } from './runRecord.js';
+import { startHead, type RecordedPlan } from './runRecord.js';
 import type { EngineStep, StepRecorder } from './TrainingEngine.js';
 import type { TrainingPlan } from './TrainingPlan.js';
 
@@ -79,10 +79,7 @@ export function isSimulatedRun(start: StartDoc): boolean {
 export function simulatedStart(plan: TrainingPlan, net: Network, cfg: TrainConfig, snapshotEvery: number): SimulatedStart {
   const { task, ...rest } = plan;
   return {
-    uid: randomUUID(),
-    time: Date.now() / 1000,
-    plan_name: plan.name ?? 'train',
-    software: { name: 'clln', version: SOFTWARE_VERSION },
+    ...startHead(plan),
     seed: cfg.seed,
     board: null,
     calibration: null,
