@@ -8,6 +8,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
+let manifest: { name: 'clln'; version: string } | undefined;
+
+/** The package's own package.json, as read when {@link packageRoot} found it. */
+export function packageManifest(): { name: 'clln'; version: string } {
+  packageRoot();
+  return manifest!;
+}
 
 /** The package's root folder: the nearest folder above this file whose package.json is named clln. */
 export function packageRoot(): string {
@@ -18,7 +25,11 @@ export function packageRoot(): string {
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'clln') return (root = dir);
+        const json = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown; version?: unknown };
+        if (json.name === 'clln') {
+          manifest = { name: 'clln', version: String(json.version) };
+          return (root = dir);
+        }
       } catch {
         // unreadable or not JSON: not ours, keep looking
       }

@@ -2,8 +2,7 @@
  * The package's version, read once from its own package.json, so that `clln --version`, run records and the package
  * manager never disagree (a version written in code drifts from the one npm publishes).
  */
-import { readFileSync } from 'node:fs';
-import { packagePath } from './packageFiles.js';
+import { packageManifest } from './packageFiles.js';
 
 /** The clln package version (semver string from package.json). */
-export const VERSION: string = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+export const VERSION: string = packageManifest().version;
