@@ -15,6 +15,23 @@ export interface TerminalOptions {
   cwd?: string;
 }
 
+/** Begin and end of a synchronized update (DEC private mode 2026). */
+const BSU = '\u001B[?2026h';
+const ESU = '\u001B[?2026l';
+
+/**
+ * Whether `output` up to `end` leaves a synchronized update open, given that it was open (`before`) at `from`:
+ * decided by the last BSU or ESU in `from..end` (looked for from a few characters before `from`, so that a marker
+ * split across two chunks is still found); `before` when there is neither.
+ */
+export function insideSynchronizedUpdate(output: string, from: number, end: number, before: boolean): boolean {
+  const text = output.slice(Math.max(0, from - BSU.length + 1), end);
+  const b = text.lastIndexOf(BSU);
+  const e = text.lastIndexOf(ESU);
+  if (b < 0 && e < 0) return before;
+  return b > e;
+}
+
 export class TerminalSession {
   /** Everything the program wrote, raw (escape sequences, carriage returns). */
   output = '';
@@ -28,6 +45,8 @@ export class TerminalSession {
   /** How much of {@link output} the emulator has parsed (is on the screen, or was). */
   private parsed = 0;
   private exitCode: number | null = null;
+  /** Inside a synchronized update (a frame being drawn) at the end of what the emulator has parsed. */
+  private inFrame = false;
 
   constructor(file: string, args: string[], opts: TerminalOptions = {}) {
     const cols = opts.cols ?? 120;
@@ -36,10 +55,15 @@ export class TerminalSession {
     this.pty = spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd, env: { ...(opts.env ?? process.env), TERM: 'xterm-256color' } });
     this.pty.onData((d) => {
       this.output += d;
-      // the screen (and the output) is checked once the emulator has parsed this chunk
+      // the screen (and the output) is checked once the emulator has parsed this chunk, and only between frames: a
+      // program that draws a frame inside a synchronized update (BSU ... ESU, DEC mode 2026, as ink does on a
+      // terminal) means the screen to change at ESU; a frame can span several chunks of pty output, and a screen
+      // read in the middle of one shows half a frame (the bottom rows erased, not yet redrawn)
       this.term.write(d, () => {
+        const from = this.parsed;
         this.parsed += d.length;
-        this.notify();
+        this.inFrame = insideSynchronizedUpdate(this.output, from, this.parsed, this.inFrame);
+        if (!this.inFrame) this.notify();
       });
     });
     this.exited = new Promise((resolve) => {

@@ -1,7 +1,8 @@
 /**
  * Issue 7, points 4 and 5, end to end in a real terminal, with no system tool (issue 11, points 6 and 8): `clln tui`
  * on the pty twin, run in a pseudo-terminal from node-pty, its screen read by a headless xterm (TerminalSession.ts),
- * keys written to the terminal. The child runs with CI=false (ink prints only the last frame when CI is set) and a
+ * keys written to the terminal. The child runs with CI=false (ink prints only the last frame when CI is set, and
+ * without the synchronized updates that tell TerminalSession where a frame ends) and a
  * private TMPDIR (where its twin keeps its pty link). The twin unplugs itself every 700 commands: the dashboard must
  * show the link down and the retry countdown, then reconnect, and the run must go on without losing or doubling a
  * step (checked in the run record). Every wait is for something on the screen or for the exit, never for a time.
@@ -35,7 +36,7 @@ describe.skipIf(!existsSync(CLI))('clln tui in a real terminal (node-pty + headl
     mkdirSync(twinTmp);
     // more steps than the test can take: the run is still active when it quits, so quitting asks first
     const args = [CLI, 'tui', '--board', 'pty', '--twin-baud', '1000000', '--steps', '100000', '--eval-every', '50', '--record', run, '--twin-faults', 'unplug-every=700,unplug-ms=2500'];
-    const t = new TerminalSession(process.execPath, args, { cols: 150, rows: 45, env: { ...process.env, CI: 'false', TMPDIR: twinTmp } });
+    const t = new TerminalSession(process.execPath, args, { cols: 150, rows: 45, env: { ...process.env, CI: 'false', CONTINUOUS_INTEGRATION: 'false', TMPDIR: twinTmp } });
     session = t;
     // a failure (a timeout too) shows where the dashboard was
     onTestFailed(() => {
