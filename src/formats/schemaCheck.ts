@@ -42,21 +42,25 @@ function newAjv(): Ajv2020 {
   // user should apply when it is not. Other validators ignore them as unknown annotations.
   ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
   ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
+  // every shipped schema under its file name (its $id where it has one), so that one can refer to another: a
+  // calibration record holds its plan, a clln.calibration-plan/1 document
+  for (const [format, file] of Object.entries(SCHEMA_FILES) as [SchemaFormat, string][]) {
+    const schema = JSON.parse(readFileSync(join(schemasDir(), file), 'utf8')) as object;
+    shipped.set(format, schema);
+    ajv.addSchema(schema, file);
+  }
   return ajv;
 }
 
 let ajv: Ajv2020 | undefined;
-const compiled = new Map<SchemaFormat, ValidateFunction>();
+/** The shipped schemas as parsed (ajv keeps these very objects), to tell in which one a failing schema node sits. */
+const shipped = new Map<SchemaFormat, object>();
 
-/** The compiled validator of a shipped schema (compiled on first use, then cached). */
+/** The compiled validator of a shipped schema (compiled by ajv on first use, then cached). */
 export function schemaValidator(format: SchemaFormat): ValidateFunction {
-  let v = compiled.get(format);
-  if (!v) {
-    ajv ??= newAjv();
-    const schema = JSON.parse(readFileSync(join(schemasDir(), SCHEMA_FILES[format]), 'utf8')) as object;
-    v = ajv.compile(schema);
-    compiled.set(format, v);
-  }
+  ajv ??= newAjv();
+  const v = ajv.getSchema(SCHEMA_FILES[format]);
+  if (!v) throw new Error(`no schema ${SCHEMA_FILES[format]}`);
   return v;
 }
 
@@ -76,12 +80,29 @@ export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: s
   if (!err) throw new InvalidInputError({ source, field: parent }, `does not match the ${format} schema`, `see ${SCHEMA_FILES[format]}`);
   // A value that matches none of a oneOf's forms: report the first error of the form it evidently means, which says
   // far more than "must match exactly one schema in oneOf".
+  let owner = ownerOf(err, format);
   for (let depth = 0; err.keyword === 'oneOf' && depth < 8; depth++) {
-    const inner = branchError(err, SCHEMA_FILES[format]);
+    const inner = branchError(err, SCHEMA_FILES[owner]);
     if (!inner) break;
     err = inner;
+    owner = ownerOf(err, owner);
   }
-  throw schemaError(err, source, format, parent);
+  throw schemaError(err, source, owner, parent);
+}
+
+/**
+ * The shipped schema in which an error's schema node (its parentSchema) sits, found at the error's schemaPath: an
+ * error inside a schema that another refers to (the plan inside a calibration record) has its path within that one.
+ * `fallback` when none holds it there (a path within a oneOf form compiled on its own: the schema of that oneOf).
+ */
+function ownerOf(err: ErrorObject, fallback: SchemaFormat): SchemaFormat {
+  const keys = (err.schemaPath.split('#')[1] ?? '').split('/').slice(1, -1).map((k) => decodeURIComponent(k).replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (const [format, schema] of shipped) {
+    let node: unknown = schema;
+    for (const k of keys) node = (node as Record<string, unknown> | undefined)?.[k];
+    if (node === err.parentSchema) return format;
+  }
+  return fallback;
 }
 
 /**
