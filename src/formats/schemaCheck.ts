@@ -123,7 +123,8 @@ function branchError(err: ErrorObject, rootId: string): ErrorObject | undefined 
     const isObject = f.type === 'object' || f.properties !== undefined;
     if (isObject) objectForms++;
     // scores compared in order: fewest unknown fields (a near miss of one of its own is a typo, not unknown), most
-    // near misses, largest share of its required fields present, fewest fields
+    // near misses, most fields equal to the form's constant (a "kind"), largest share of its required fields present,
+    // fewest fields
     let score: number[];
     const objectScore = (o: object, g: FormSchema): number[] => {
       const keys = Object.keys(o);
@@ -132,7 +133,11 @@ function branchError(err: ErrorObject, rootId: string): ErrorObject | undefined 
       const unknown = keys.filter((k) => !known.includes(k));
       // an unknown field close to one of this form's (a typo) counts for the form
       const near = unknown.filter((k) => closest(k, known) !== undefined).length;
-      return [-(unknown.length - near), near, required.length ? required.filter((k) => keys.includes(k)).length / required.length : 0, -known.length];
+      const consts = known.filter((k) => {
+        const c = (g.properties?.[k] as { const?: unknown }).const;
+        return c !== undefined && c === (o as Record<string, unknown>)[k];
+      }).length;
+      return [-(unknown.length - near), near, consts, required.length ? required.filter((k) => keys.includes(k)).length / required.length : 0, -known.length];
     };
     if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
       if (!isObject) return;
@@ -205,6 +210,7 @@ export function jsonPath(instancePath: string, parent?: string): string | undefi
 }
 
 interface SchemaNode {
+  additionalProperties?: unknown;
   rule?: string;
   fix?: string;
   description?: string;
@@ -240,8 +246,9 @@ function schemaError(err: ErrorObject, source: string, format: SchemaFormat, wit
   switch (err.keyword) {
     case 'required': {
       const key = String(p.missingProperty);
-      // A required field is most often missing because it is misspelt: an unknown field beside it is named instead.
-      if (typeof data === 'object' && data !== null) {
+      // A required field is most often missing because it is misspelt: an unknown field beside it is named instead
+      // (where the node allows only its own fields; a node that only picks a form, by "kind", knows not all of them).
+      if (typeof data === 'object' && data !== null && parent?.additionalProperties === false) {
         const known = Object.keys(parent?.properties ?? {});
         const typo = Object.keys(data).find((k) => !known.includes(k));
         if (typo !== undefined) {

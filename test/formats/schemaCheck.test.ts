@@ -112,6 +112,21 @@ describe('checkAgainstSchema', () => {
       expect(e.fix).toMatch(/clln\.calibration-plan\/1 format says/);
       expect(problem(edit((r) => (r.plan.settings = { levels: [] })), f).field).toBe('plan.settings.levels');
     });
+
+    it('with no form told by the fields, takes the one whose constant ("kind") the value has', () => {
+      const e = problem(edit((r) => (r.edges = { kind: 'tap' })), f);
+      expect(e.field).toBe('edges.taps');
+      expect(e.problem).toMatch(/required field "taps" is missing/);
+    });
+
+  });
+
+  it('a node that only picks a form by its "kind" does not call the form\'s fields unknown', () => {
+    const board = JSON.parse(readFileSync(new URL('../../twins/models/penn-gen1.json', import.meta.url), 'utf8')) as Record<string, any>;
+    const { kind: _kind, ...edge } = board.edge;
+    const e = problem({ ...board, edge }, 'clln.board/1');
+    expect(e.field).toBe('edge.kind');
+    expect(e.problem).toMatch(/required field "kind" is missing/);
   });
 
   it('prefixes the path of a document inside another (a plan inside a calibration record)', () => {
