@@ -42,21 +42,25 @@ function newAjv(): Ajv2020 {
   // user should apply when it is not. Other validators ignore them as unknown annotations.
   ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
   ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
+  // every shipped schema under its file name (its $id where it has one), so that one can refer to another: a
+  // calibration record holds its plan, a clln.calibration-plan/1 document
+  for (const [format, file] of Object.entries(SCHEMA_FILES) as [SchemaFormat, string][]) {
+    const schema = JSON.parse(readFileSync(join(schemasDir(), file), 'utf8')) as object;
+    shipped.set(format, schema);
+    ajv.addSchema(schema, file);
+  }
   return ajv;
 }
 
 let ajv: Ajv2020 | undefined;
-const compiled = new Map<SchemaFormat, ValidateFunction>();
+/** The shipped schemas as parsed (ajv keeps these very objects), to tell in which one a failing schema node sits. */
+const shipped = new Map<SchemaFormat, object>();
 
-/** The compiled validator of a shipped schema (compiled on first use, then cached). */
+/** The compiled validator of a shipped schema (compiled by ajv on first use, then cached). */
 export function schemaValidator(format: SchemaFormat): ValidateFunction {
-  let v = compiled.get(format);
-  if (!v) {
-    ajv ??= newAjv();
-    const schema = JSON.parse(readFileSync(join(schemasDir(), SCHEMA_FILES[format]), 'utf8')) as object;
-    v = ajv.compile(schema);
-    compiled.set(format, v);
-  }
+  ajv ??= newAjv();
+  const v = ajv.getSchema(SCHEMA_FILES[format]);
+  if (!v) throw new Error(`no schema ${SCHEMA_FILES[format]}`);
   return v;
 }
 
@@ -76,12 +80,29 @@ export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: s
   if (!err) throw new InvalidInputError({ source, field: parent }, `does not match the ${format} schema`, `see ${SCHEMA_FILES[format]}`);
   // A value that matches none of a oneOf's forms: report the first error of the form it evidently means, which says
   // far more than "must match exactly one schema in oneOf".
+  let owner = ownerOf(err, format);
   for (let depth = 0; err.keyword === 'oneOf' && depth < 8; depth++) {
-    const inner = branchError(err, SCHEMA_FILES[format]);
+    const inner = branchError(err, SCHEMA_FILES[owner]);
     if (!inner) break;
     err = inner;
+    owner = ownerOf(err, owner);
   }
-  throw schemaError(err, source, format, parent);
+  throw schemaError(err, source, owner, parent);
+}
+
+/**
+ * The shipped schema in which an error's schema node (its parentSchema) sits, found at the error's schemaPath: an
+ * error inside a schema that another refers to (the plan inside a calibration record) has its path within that one.
+ * `fallback` when none holds it there (a path within a oneOf form compiled on its own: the schema of that oneOf).
+ */
+function ownerOf(err: ErrorObject, fallback: SchemaFormat): SchemaFormat {
+  const keys = (err.schemaPath.split('#')[1] ?? '').split('/').slice(1, -1).map((k) => decodeURIComponent(k).replace(/~1/g, '/').replace(/~0/g, '~'));
+  for (const [format, schema] of shipped) {
+    let node: unknown = schema;
+    for (const k of keys) node = (node as Record<string, unknown> | undefined)?.[k];
+    if (node === err.parentSchema) return format;
+  }
+  return fallback;
 }
 
 /**
@@ -102,7 +123,8 @@ function branchError(err: ErrorObject, rootId: string): ErrorObject | undefined 
     const isObject = f.type === 'object' || f.properties !== undefined;
     if (isObject) objectForms++;
     // scores compared in order: fewest unknown fields (a near miss of one of its own is a typo, not unknown), most
-    // near misses, largest share of its required fields present, fewest fields
+    // near misses, most fields equal to the form's constant (a "kind"), largest share of its required fields present,
+    // fewest fields
     let score: number[];
     const objectScore = (o: object, g: FormSchema): number[] => {
       const keys = Object.keys(o);
@@ -111,7 +133,11 @@ function branchError(err: ErrorObject, rootId: string): ErrorObject | undefined 
       const unknown = keys.filter((k) => !known.includes(k));
       // an unknown field close to one of this form's (a typo) counts for the form
       const near = unknown.filter((k) => closest(k, known) !== undefined).length;
-      return [-(unknown.length - near), near, required.length ? required.filter((k) => keys.includes(k)).length / required.length : 0, -known.length];
+      const consts = known.filter((k) => {
+        const c = (g.properties?.[k] as { const?: unknown }).const;
+        return c !== undefined && c === (o as Record<string, unknown>)[k];
+      }).length;
+      return [-(unknown.length - near), near, consts, required.length ? required.filter((k) => keys.includes(k)).length / required.length : 0, -known.length];
     };
     if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
       if (!isObject) return;
@@ -184,6 +210,7 @@ export function jsonPath(instancePath: string, parent?: string): string | undefi
 }
 
 interface SchemaNode {
+  additionalProperties?: unknown;
   rule?: string;
   fix?: string;
   description?: string;
@@ -219,8 +246,9 @@ function schemaError(err: ErrorObject, source: string, format: SchemaFormat, wit
   switch (err.keyword) {
     case 'required': {
       const key = String(p.missingProperty);
-      // A required field is most often missing because it is misspelt: an unknown field beside it is named instead.
-      if (typeof data === 'object' && data !== null) {
+      // A required field is most often missing because it is misspelt: an unknown field beside it is named instead
+      // (where the node allows only its own fields; a node that only picks a form, by "kind", knows not all of them).
+      if (typeof data === 'object' && data !== null && parent?.additionalProperties === false) {
         const known = Object.keys(parent?.properties ?? {});
         const typo = Object.keys(data).find((k) => !known.includes(k));
         if (typo !== undefined) {

@@ -132,7 +132,7 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => (r.board.colour = 'red'))), 'board.colour', 'unknown field');
     expectInvalid(() => parse(edited((r) => (r.board.edges[2] = [3, 3]))), 'board.edges[2]', 'to itself');
     expectInvalid(() => parse(edited((r) => (r.board.edges[2] = [3, 16]))), 'board.edges[2][1]', 'unknown node 16');
-    expectInvalid(() => parse(edited((r) => (r.board.edges[2] = [3]))), 'board.edges[2]', 'must have 2 entries');
+    expectInvalid(() => parse(edited((r) => (r.board.edges[2] = [3]))), 'board.edges[2]', 'must be a pair of node ids [a, b]', 'an array [3]');
     expectInvalid(() => parse(edited((r) => (r.board.adc.hi = 0))), 'board.adc.hi', 'must exceed');
     expectInvalid(() => parse(edited((r) => (r.board.adc.bits = 40))), 'board.adc.bits', '1..32');
     expectInvalid(() => parse(edited((r) => (r.board.dac.lo = 9))), 'board.dac.hi', 'must exceed');
@@ -164,6 +164,10 @@ describe('parseCalibrationRecord', () => {
   it('tap edges', () => {
     expectInvalid(() => parse(edited((r) => (r.edges.kind = 'gate'))), 'edges.kind', 'must be "tap"');
     expectInvalid(() => parse(edited((r) => (r.edges.taps = 64))), 'edges.taps', 'board.edge.taps (100)');
+    // well-formed gate edges on a tap board: the kind against the board's, not the schema's forms
+    expectInvalid(() => parse(edited((r) => (r.edges = record(true).edges))), 'edges.kind', 'must be "tap" (board.edge.kind)');
+    const point = { setting: 1, conductance: 1e-3, relStd: 0.01 };
+    expectInvalid(() => parse(edited((r) => (r.edges.points[0] = Array(101).fill(point)))), 'edges.points[0]', 'at most 100 entries', 'edges.taps is 100');
     expectInvalid(() => parse(edited((r) => r.edges.rMin.pop())), 'edges.rMin', 'must have 33 entries', '33 edges');
     expectInvalid(() => parse(edited((r) => (r.edges.rMax[3] = 30))), 'edges.rMax[3]', 'must exceed edges.rMin[3]');
     expectInvalid(() => parse(edited((r) => (r.edges.rMin[3] = 0))), 'edges.rMin[3]', 'positive');
@@ -190,7 +194,7 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => (r.fit.residual.dof = 1.5))), 'fit.residual.dof', 'integer');
     expectInvalid(() => parse(edited((r) => delete r.fit.residual.rms)), 'fit.residual.rms', 'missing');
     expectInvalid(() => parse(edited((r) => (r.fit.excludedReadings = -2))), 'fit.excludedReadings', 'integer in 0..1000000000');
-    expectInvalid(() => parse(edited((r) => (r.identifiability.rank = 'full'))), 'identifiability.rank', 'must be a number');
+    expectInvalid(() => parse(edited((r) => (r.identifiability.rank = 'full'))), 'identifiability.rank', 'must be an integer in 0..200000', 'the string "full"');
     expectInvalid(() => parse(edited((r) => (r.identifiability.gauges = [1]))), 'identifiability.gauges[0]', 'must be a string');
     expectInvalid(() => parse(edited((r) => (r.identifiability.undetermined[0].why = 'unknown'))), 'identifiability.undetermined[0].why', '"not used" or "degenerate"');
     expectInvalid(() => parse(edited((r) => delete r.identifiability.undetermined[0].suggestions)), 'identifiability.undetermined[0].suggestions', 'missing');
@@ -203,7 +207,8 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].configuration = 1))), 'data.measurements[0].configuration', '0..0');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].pattern = -1))), 'data.measurements[0].pattern', 'integer in 0..999');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].drive = [[16, 0.5]]))), 'data.measurements[0].drive[0][0]', 'unknown node 16');
-    expectInvalid(() => parse(edited((r) => (r.data.measurements[0].clamp = [[1]]))), 'data.measurements[0].clamp[0]', 'must have 2 entries');
+    expectInvalid(() => parse(edited((r) => (r.data.measurements[0].drive = Array(17).fill([0, 0.5])))), 'data.measurements[0].drive', 'at most 16 entries', '16 nodes');
+    expectInvalid(() => parse(edited((r) => (r.data.measurements[0].clamp = [[1]]))), 'data.measurements[0].clamp[0]', 'must be a pair [node, volts]', 'an array [1]');
     expectInvalid(() => parse(edited((r) => (r.data.samples = 0))), 'data.samples', '1..1024');
     expectInvalid(() => parse(edited((r) => delete r.data.samples)), 'data.samples', 'missing');
     expectInvalid(() => parse(edited((r) => (r.data.measurements[0].extra = 1))), 'data.measurements[0].extra', 'unknown field');

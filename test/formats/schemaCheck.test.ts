@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { checkAgainstSchema, jsonPath, schemaValidator, SCHEMA_FILES, type SchemaFormat } from '../../src/formats/schemaCheck.js';
 
@@ -84,6 +85,48 @@ describe('checkAgainstSchema', () => {
     // a value of no form's JSON type: the forms there are
     const none = problem({ ...plan, reference: { conductance: {} } }, f);
     expect(none.problem).toMatch(/must be "nominal-mean" or an array, got an object/);
+  });
+
+  it('compiles a schema that refers to another (a calibration record holds its plan) first, on its own', async () => {
+    vi.resetModules();
+    const fresh = await import('../../src/formats/schemaCheck.js');
+    expect(typeof fresh.schemaValidator('clln.calibration/1')).toBe('function');
+  });
+
+  describe('in a calibration record', () => {
+    const record = JSON.parse(readFileSync(new URL('../../calibration/examples/penn-gen1-twin-seed0.json', import.meta.url), 'utf8')) as Record<string, any>;
+    const f = 'clln.calibration/1' as const;
+    const edit = (change: (r: Record<string, any>) => void): Record<string, any> => {
+      const r = structuredClone(record);
+      change(r);
+      return r;
+    };
+
+    it('accepts the shipped example', () => {
+      expect(() => checkAgainstSchema(record, f, 'cal.json')).not.toThrow();
+    });
+
+    it('reports a oneOf of the plan it refers to by the form the value means, with the plan schema\'s words', () => {
+      const e = problem(edit((r) => (r.plan.settings = { configurations: [[1, 'x']] })), f);
+      expect(e.field).toBe('plan.settings.configurations[0][1]');
+      expect(e.fix).toMatch(/clln\.calibration-plan\/1 format says/);
+      expect(problem(edit((r) => (r.plan.settings = { levels: [] })), f).field).toBe('plan.settings.levels');
+    });
+
+    it('with no form told by the fields, takes the one whose constant ("kind") the value has', () => {
+      const e = problem(edit((r) => (r.edges = { kind: 'tap' })), f);
+      expect(e.field).toBe('edges.taps');
+      expect(e.problem).toMatch(/required field "taps" is missing/);
+    });
+
+  });
+
+  it('a node that only picks a form by its "kind" does not call the form\'s fields unknown', () => {
+    const board = JSON.parse(readFileSync(new URL('../../twins/models/penn-gen1.json', import.meta.url), 'utf8')) as Record<string, any>;
+    const { kind: _kind, ...edge } = board.edge;
+    const e = problem({ ...board, edge }, 'clln.board/1');
+    expect(e.field).toBe('edge.kind');
+    expect(e.problem).toMatch(/required field "kind" is missing/);
   });
 
   it('prefixes the path of a document inside another (a plan inside a calibration record)', () => {
