@@ -495,6 +495,20 @@ static void parse_args(int argc, char **argv)
 			   "give the board model, e.g. --model firmware-protocol/emulator/models/clln-ref16.model");
 }
 
+/* simavr 1.6's ELF reader does not check what it reads (a text file makes it loop): check the header first,
+ * a 32-bit ELF for machine EM_AVR (83) */
+static int is_avr_elf(const char *file)
+{
+	unsigned char h[20];
+	FILE *f = fopen(file, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(h, 1, sizeof h, f);
+	fclose(f);
+	return n == sizeof h && !memcmp(h, "\x7f" "ELF", 4) && h[4] == 1 /* ELFCLASS32 */ &&
+	       h[5] == 1 /* little-endian */ && (h[18] | h[19] << 8) == 83;
+}
+
 static avr_irq_t *ioport_irq(char port, int pin)
 {
 	return avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(port), pin);
@@ -512,7 +526,7 @@ int main(int argc, char **argv)
 		exit(2);
 	}
 	static elf_firmware_t fw;	/* large: not on the stack */
-	if (elf_read_firmware(opt.elf, &fw)) {
+	if (!is_avr_elf(opt.elf) || elf_read_firmware(opt.elf, &fw)) {
 		fprintf(stderr, "clln-emu: --elf %s: not an AVR ELF file simavr can load; give the .elf (not the .hex) "
 			"of the firmware\n", opt.elf);
 		exit(2);
