@@ -9,6 +9,7 @@
  *   P\n                        power cycle (MCU reset, chips back to power-on, EEPROM kept)
  *   E\n                        erase the EEPROM, then power cycle; writes the line "#E" on stdout first, so a test
  *                              can run several sessions through one process and split their output
+ *   M\n                        writes the line "#M" on stdout (read only when the firmware is idle: a step marker)
  * stdout: every byte the device sends. EOF on stdin: exit 0. Bad usage or a bad record: exit 2 with one line on
  * stderr. A chip word that breaks HARDWARE.md (wrong mode, length, chip select): exit 3 naming it. */
 #include <math.h>
@@ -19,6 +20,8 @@
 #include "hal.h"
 #include "../src/board.h"
 #include "../src/firmware.h"
+#include "../src/linereader.h"
+#include "../src/reply.h"
 
 static const clln_board *NB;
 static uint8_t eeprom[4096];
@@ -81,8 +84,8 @@ static double edge_ohms(uint8_t t) {
 }
 
 /* Node voltages: nodes whose drive or clamp switch is closed sit at their DAC voltage (ideal sources, switch
- * resistance neglected); the others follow Kirchhoff's current law, with a 1 nS leak to 0 V so a node with no
- * path to a source reads 0 instead of being undefined. Dense Gaussian elimination, at most 64 nodes. */
+ * resistance neglected); the others follow Kirchhoff's current law, with a 1 fS leak to 0 V so a node with no
+ * path to a source reads 0 instead of being undefined (small enough to move no connected node by 1e-9 LSB). Dense Gaussian elimination, at most 64 nodes. */
 static void solve(void) {
     int n = NB->nodes;
     static double a[64][65];
@@ -101,7 +104,7 @@ static void solve(void) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j <= n; j++) a[i][j] = 0;
         if (fixed[i]) { a[i][i] = 1; a[i][n] = vfix[i]; }
-        else a[i][i] = 1e-9;
+        else a[i][i] = 1e-15;
     }
     for (int e = 0; e < NB->edges; e++) {
         int p = NB->edge[e][0], q = NB->edge[e][1];
@@ -133,7 +136,9 @@ uint8_t hal_adc_sum(uint8_t ch, uint16_t n, uint32_t *sum) {
     if (node < 0) die(3, "ADC channel of no node", NULL);
     double lo = NB->adc_lo_u * 1e-6, hi = NB->adc_hi_u * 1e-6;
     double top = (double)((1u << NB->adc_bits) - 1u);
-    double code = floor((volts[node] - lo) / (hi - lo) * (double)(1u << NB->adc_bits));
+    /* an ideal converter: code = floor(V / LSB); 1e-6 LSB of slack so that a voltage exactly on a code boundary
+     * (2.5 V from one source through resistors) is not read one code low for a solver rounding error of 1e-16 */
+    double code = floor((volts[node] - lo) / (hi - lo) * (double)(1u << NB->adc_bits) + 1e-6);
     if (code < 0) code = 0;
     if (code > top) code = top;
     *sum = (uint32_t)code * n;
@@ -178,6 +183,10 @@ void hal_idle(void) {
         return;
     }
     if (strcmp(l, "P\n") == 0) longjmp(power_jmp, 2);
+    if (strcmp(l, "M\n") == 0) {
+        fputs("#M\n", stdout);
+        return;
+    }
     if (strcmp(l, "E\n") == 0) {
         fputs("#E\n", stdout);
         memset(eeprom, 0xFF, sizeof eeprom);
@@ -186,9 +195,38 @@ void hal_idle(void) {
     die(2, "unknown record (expected \"D <len>\", \"P\" or \"E\"): ", l);
 }
 
+/* `fw-native --decode`: stdin bytes through the line reader; one output line per finished line: "FRAME CCCC BODY"
+ * or "REJECT overlong|garbage|crc" (empty lines print nothing). `fw-native --encode`: each stdin line (without
+ * its LF) is a body; prints its frame line BODY*CCCC. The core's codec, alone, for the golden frame vectors. */
+static int codec(int decode) {
+    if (decode) {
+        static line_reader lr;
+        lr_init(&lr);
+        int c;
+        while ((c = getchar()) != EOF) {
+            lr_result r = lr_feed(&lr, (uint8_t)c);
+            if (r == LR_FRAME) printf("FRAME %04X %s\n", lr.frame_crc, lr.buf);
+            else if (r != LR_NONE) printf("REJECT %s\n", r == LR_OVERLONG ? "overlong" : r == LR_GARBAGE ? "garbage" : "crc");
+        }
+        return 0;
+    }
+    static char line[CLLN_MAX_LINE + 8];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\n') line[--n] = '\0';
+        reply_buf rb;
+        rb_init(&rb, line, sizeof line);
+        rb.len = (uint16_t)n;
+        fwrite(line, 1, rb_close(&rb), stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static const clln_board *const boards[] = {&clln_ref16, &clln_penn_gen1};
-    if (argc != 2) die(2, "usage: fw-native BOARD (clln-ref16 or penn-gen1), records on stdin", NULL);
+    if (argc == 2 && strcmp(argv[1], "--decode") == 0) return codec(1);
+    if (argc == 2 && strcmp(argv[1], "--encode") == 0) return codec(0);
+    if (argc != 2) die(2, "usage: fw-native BOARD (clln-ref16 or penn-gen1) with records on stdin, or fw-native --decode|--encode", NULL);
     for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
         if (strcmp(argv[1], boards[i]->name) == 0) NB = boards[i];
     if (!NB) die(2, "unknown board (known: clln-ref16, penn-gen1): ", argv[1]);
