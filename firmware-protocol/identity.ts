@@ -116,6 +116,11 @@ export function wireLaw(law: NominalLaw): NominalLaw {
   return back;
 }
 
+/** Frames a board keeps for `RESEND`: its `keep=` (protocol 1.3), else {@link KEEP_BEFORE_1_3}. */
+export function frameKeep(limits: StepLimits): number {
+  return limits.keep ?? KEEP_BEFORE_1_3;
+}
+
 /** True for a protocol version before 1.3, whose `ID` has no `keep=` (such a board keeps 256 frames). */
 function before13(protocol: string): boolean {
   return protocol === '1.1' || protocol === '1.2';
@@ -262,13 +267,13 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   if (!eta || eta.length !== 2 || !(eta[0] > 0 && eta[0] <= eta[1] && eta[1] <= 1)) return 'ID reply field eta must be LO,HI with 0 < LO <= HI <= 1';
   const maxExamples = int('sched');
   if (maxExamples === null || maxExamples < 1 || maxExamples > 65535) return 'ID reply field sched must be an integer in 1..65535';
-  let keep = KEEP_BEFORE_1_3;
+  const limits: StepLimits = { eta: { lo: eta[0], hi: eta[1] }, maxExamples };
+  // keep= from protocol 1.3 on; an older board's limits carry none, which means KEEP_BEFORE_1_3 (frameKeep())
   if (!before13(protocol)) {
     const k = int('keep');
     if (k === null || k < 1 || k > 65535) return `ID reply field keep must be an integer in 1..65535 (the frames kept for RESEND; protocol ${protocol} requires it)`;
-    keep = k;
+    limits.keep = k;
   }
-  const limits: StepLimits = { eta: { lo: eta[0], hi: eta[1] }, maxExamples, keep };
   if (edge.kind === 'gate') {
     const amp = list('amp');
     if (!amp || amp.length !== 2 || !(amp[0] >= 0 && amp[0] <= amp[1])) return 'ID reply field amp must be LO,HI with 0 <= LO <= HI (gate boards)';
