@@ -107,12 +107,14 @@ function verify(c: ConversationVector, got: string[][], how: string): void {
 }
 
 /** The firmware drives tap boards (HARDWARE.md); gate-board scripts (penn-gen2) need a gate HAL it does not have. */
-const tapScripts = conversations.filter((c) => c.board === 'penn-gen1');
-const gateScripts = conversations.filter((c) => c.board !== 'penn-gen1');
+const TAP_BOARDS = ['penn-gen1', 'clln-ref16'];
+const tapScripts = conversations.filter((c) => TAP_BOARDS.includes(c.board));
+const gateScripts = conversations.filter((c) => !TAP_BOARDS.includes(c.board));
 
 describe('fw-native replays the golden conversations (firmware-protocol/vectors/conversations.json)', () => {
-  it('every script is for penn-gen1 (tap) or penn-gen2 (gate, skipped below)', () => {
-    for (const c of conversations) expect(['penn-gen1', 'penn-gen2'], c.name).toContain(c.board);
+  it('every script is for penn-gen1 or clln-ref16 (tap) or penn-gen2 (gate, skipped below)', () => {
+    for (const c of conversations) expect([...TAP_BOARDS, 'penn-gen2'], c.name).toContain(c.board);
+    expect(tapScripts.some((c) => c.board === 'clln-ref16')).toBe(true);
     expect(tapScripts.length).toBeGreaterThan(20);
   });
 
