@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../firmware-protocol/codec.js';
+import { decodeFrame, encodeFrame } from '../../firmware-protocol/codec.js';
 import { loadVectors, type ConversationVector, type Expectation } from '../../firmware-protocol/vectors.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -179,8 +179,7 @@ describe('fw-native codec against frames.json and bad-lines.json', () => {
   });
 });
 
-/** Frame lines of commands, written here with the codec's independent TypeScript CRC. */
-import { encodeFrame } from '../../firmware-protocol/codec.js';
+/** Frame lines of commands, written here with the TypeScript codec (its own CRC, not the C one). */
 const cmd = (body: string): string => encodeFrame(body);
 
 function ref16(bodies: string[]): string[][] {
