@@ -78,7 +78,8 @@ static uint8_t adc_channel = 0xFF;
 
 static uint8_t convert(uint16_t *code) {
     ADCSRA |= _BV(ADSC);
-    /* ~3 cycles per turn: 20000 turns (about 4 ms) is far beyond one 104 us conversion: a dead converter */
+    /* at least 3 cycles per turn: 20000 turns (at least 3.75 ms) is far beyond one 104 us conversion (the first
+     * after enabling takes 200 us): a converter still busy then is dead */
     for (uint16_t t = 0; t < 20000u; t++) {
         if (!(ADCSRA & _BV(ADSC))) {
             *code = ADC;

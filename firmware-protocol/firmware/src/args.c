@@ -66,15 +66,11 @@ int16_t list_check(tok list) {
     return count;
 }
 
-tok list_entry(tok list, uint16_t k) {
-    uint16_t i = 0;
-    while (k > 0) {
-        if (list.p[i] == ',') k--;
-        i++;
-    }
-    uint16_t j = i;
+tok list_next(tok list, uint16_t *pos) {
+    uint16_t i = *pos, j = i;
     while (j < list.n && list.p[j] != ',') j++;
     tok t = {list.p + i, (uint16_t)(j - i)};
+    *pos = (uint16_t)(j + 1u);
     return t;
 }
 

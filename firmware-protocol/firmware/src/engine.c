@@ -119,8 +119,9 @@ static uint16_t parse_pairs(tok list, uint16_t limit, uint8_t int_values) {
     uint8_t range = 0;
     uint32_t far[8];      /* indices beyond the limit, kept to find one listed twice */
     uint8_t nfar = 0;
+    uint16_t pos = 0;
     for (uint16_t k = 0; k < (uint16_t)n; k++) {
-        tok e = list_entry(list, k), it, vt;
+        tok e = list_next(list, &pos), it, vt;
         if (pair_split(e, &it, &vt)) return FAIL(E_BAD, "a pair INDEX:VALUE is required");
         uint32_t idx;
         num_status s = num_parse_uint(it.p, it.n, &idx);
@@ -161,8 +162,9 @@ static uint16_t parse_pairs(tok list, uint16_t limit, uint8_t int_values) {
 static uint16_t check_values(tok list, int16_t *count) {
     int16_t n = list_check(list);
     if (n < 0) return FAIL(E_BAD, "malformed list (empty entry or space)");
+    uint16_t pos = 0;
     for (uint16_t k = 0; k < (uint16_t)n; k++) {
-        tok e = list_entry(list, k);
+        tok e = list_next(list, &pos);
         int64_t v;
         if (num_parse_micro(e.p, e.n, &v) == NUM_BAD) return FAIL(E_BAD, "malformed number (JSON grammar)");
     }
@@ -456,8 +458,9 @@ static uint16_t parse_nodes(tok list, uint8_t *out, uint8_t *count, uint8_t *ran
     int16_t n = list_check(list);
     if (n < 0) return FAIL(E_BAD, "malformed node list");
     *count = 0;
+    uint16_t pos = 0;
     for (uint16_t k = 0; k < (uint16_t)n; k++) {
-        tok e = list_entry(list, k);
+        tok e = list_next(list, &pos);
         uint32_t v;
         num_status s = num_parse_uint(e.p, e.n, &v);
         if (s == NUM_BAD) return FAIL(E_BAD, "a node must be an integer");
@@ -521,8 +524,9 @@ static uint16_t sched_begin(const fields *fs) {
 
 static uint16_t store_values(tok list, int32_t *dst) {
     int16_t n = list_check(list);
+    uint16_t pos = 0;
     for (uint16_t k = 0; k < (uint16_t)n; k++) {
-        tok e = list_entry(list, k);
+        tok e = list_next(list, &pos);
         int64_t v;
         if (num_parse_micro(e.p, e.n, &v) != NUM_OK || !in_dac(v)) return FAIL(E_RANGE, "voltage outside the dac= range");
         dst[k] = (int32_t)v;
@@ -758,6 +762,8 @@ static void frame(const char *body, uint16_t len, uint16_t crc) {
             rb_uint(&rb, run_done);
             rb_fstr(&rb, CLLN_FSTR(": "));
             rb_uint(&rb, run_fail);
+            rb_fstr(&rb, run_fail == E_STATE ? CLLN_FSTR(" a source node was clamped")
+                                            : CLLN_FSTR(" the ADC did not respond"));
         } else if (err_msg) {
             rb_char(&rb, ' ');
             rb_fstr(&rb, err_msg);
