@@ -179,6 +179,84 @@ describe('fw-native codec against frames.json and bad-lines.json', () => {
   });
 });
 
+/** Deterministic pseudo-random numbers (mulberry32), so a failure names a reproducible case. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How PROTOCOL.md 3.3 writes a value of m micro-units: fixed point, no trailing zeros, "0" for zero. */
+function wire(m: bigint): string {
+  const neg = m < 0n;
+  const a = neg ? -m : m;
+  const frac = (a % 1000000n).toString().padStart(6, '0').replace(/0+$/, '');
+  const text = (a / 1000000n).toString() + (frac ? '.' + frac : '');
+  return a === 0n ? '0' : (neg ? '-' : '') + text;
+}
+
+describe('fw-native number grammar (PROTOCOL.md 3.3), exact to the micro-unit', () => {
+  it('reads every spelling of a value as that value rounded to 6 decimals, and writes it back as the wire does', () => {
+    const r = rng(13);
+    const digit = (lo: number, hi: number): string => String(lo + Math.floor(r() * (hi - lo + 1)));
+    const cases: [string, string][] = [];
+    for (let i = 0; i < 4000; i++) {
+      // magnitudes from 1 uV to 9e6 V, spread over the digit counts
+      const len = 1 + Math.floor(r() * 13);
+      let d = digit(1, 9);
+      for (let k = 1; k < len; k++) d += digit(0, 9);
+      const mag = i % 50 === 0 ? 0n : BigInt(d);
+      const neg = r() < 0.5;
+      const m = neg ? -mag : mag;
+      const sign = neg ? '-' : '';
+      const ip = (mag / 1000000n).toString();
+      const fp = (mag % 1000000n).toString().padStart(6, '0');
+      const digits = mag.toString();
+      const exp = digits.length - 1 - 6;
+      const kind = i % 6;
+      let token: string;
+      if (kind === 0) token = `${sign}${ip}.${fp}`; // trailing zeros allowed
+      else if (kind === 1) token = `${sign}${ip}.${fp}${digit(0, 4)}${digit(0, 9)}${digit(0, 9)}`; // rounds down
+      else if (kind === 2 && mag > 0n) {
+        // (|m| - 1 uV) + 0.5..0.999 uV rounds (half away from zero) to |m|
+        const below = mag - 1n;
+        token = `${sign}${below / 1000000n}.${(below % 1000000n).toString().padStart(6, '0')}${digit(5, 9)}${digit(0, 9)}`;
+      } else if (kind === 3) token = `${sign}${digits}${r() < 0.5 ? 'e' : 'E'}-6`;
+      else if (kind === 4)
+        token = `${sign}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${exp >= 0 ? (r() < 0.5 ? '+' : '') : '-'}${r() < 0.3 ? '0' : ''}${Math.abs(exp)}`;
+      else token = `${sign}${wire(mag)}`;
+      cases.push([token, wire(m)]);
+    }
+    const out = run(['--numbers'], Buffer.from(cases.map(([t]) => `d ${t}\n`).join(''), 'latin1')).split('\n');
+    cases.forEach(([token, want], i) => expect(out[i], token).toBe(`OK ${want}`));
+  });
+
+  it('refuses every misspelling (400) and reports values beyond its integers as out of range (416)', () => {
+    const lines: [string, string][] = [
+      ...['.5', '+0.5', '1.', '05', '0x1', '1,5', 'NaN', 'inf', '--1', '1e', '', '-', '1e+', '00', '1.5.2', '-.5', 'e5', '1e5.0', '0.5 '].map(
+        (t) => [`d ${t}`, 'BAD'] as [string, string],
+      ),
+      ...['-0', '+3', '03', '3.0', '3e0', '', 'x', '1 '].map((t) => [`u ${t}`, 'BAD'] as [string, string]),
+      ['d 1e999', 'OVER'],
+      ['d -1e999', 'OVER'],
+      ['d 99999999999999999999', 'OVER'],
+      ['d 1e-99999999999', 'OK 0'],
+      ['d 0e999999999', 'OK 0'],
+      ['u 4294967295', 'OK 4294967295'],
+      ['u 4294967296', 'OVER'],
+      ['u 99999999999999999999999', 'OVER'],
+      ['u 0', 'OK 0'],
+    ];
+    const out = run(['--numbers'], Buffer.from(lines.map(([l]) => l + '\n').join(''), 'latin1')).split('\n');
+    lines.forEach(([l, want], i) => expect(out[i], l).toBe(want));
+  });
+});
+
 /** Frame lines of commands, written here with the TypeScript codec (its own CRC, not the C one). */
 const cmd = (body: string): string => encodeFrame(body);
 

@@ -21,6 +21,7 @@
 #include "../src/board.h"
 #include "../src/firmware.h"
 #include "../src/linereader.h"
+#include "../src/numbers.h"
 #include "../src/reply.h"
 
 static const clln_board *NB;
@@ -222,11 +223,39 @@ static int codec(int decode) {
     return 0;
 }
 
+/* `fw-native --numbers`: each stdin line "d TOKEN" (decimal) or "u TOKEN" (integer) prints "OK VALUE" (the
+ * decimal's micro-units written back as the protocol writes numbers; the integer plainly), "BAD" (spelling, 400)
+ * or "OVER" (spelled right, too large: 416). The number grammar of the core, alone. */
+static int numbers(void) {
+    static char line[CLLN_MAX_LINE + 8];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\n') line[--n] = '\0';
+        if (n < 2) die(2, "--numbers: a line is \"d TOKEN\" or \"u TOKEN\"", NULL);
+        char out[32];
+        uint8_t w = 0;
+        num_status st;
+        if (line[0] == 'd') {
+            int64_t v;
+            st = num_parse_micro(line + 2, (uint16_t)(n - 2), &v);
+            if (st == NUM_OK) w = num_write_micro(out, v);
+        } else {
+            uint32_t v;
+            st = num_parse_uint(line + 2, (uint16_t)(n - 2), &v);
+            if (st == NUM_OK) w = num_write_uint(out, v);
+        }
+        if (st == NUM_OK) printf("OK %.*s\n", w, out);
+        else puts(st == NUM_BAD ? "BAD" : "OVER");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static const clln_board *const boards[] = {&clln_ref16, &clln_penn_gen1};
+    if (argc == 2 && strcmp(argv[1], "--numbers") == 0) return numbers();
     if (argc == 2 && strcmp(argv[1], "--decode") == 0) return codec(1);
     if (argc == 2 && strcmp(argv[1], "--encode") == 0) return codec(0);
-    if (argc != 2) die(2, "usage: fw-native BOARD (clln-ref16 or penn-gen1) with records on stdin, or fw-native --decode|--encode", NULL);
+    if (argc != 2) die(2, "usage: fw-native BOARD (clln-ref16 or penn-gen1) with records on stdin, or fw-native --decode|--encode|--numbers", NULL);
     for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
         if (strcmp(argv[1], boards[i]->name) == 0) NB = boards[i];
     if (!NB) die(2, "unknown board (known: clln-ref16, penn-gen1): ", argv[1]);
