@@ -17,9 +17,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc16, crcHex } from '../../firmware-protocol/crc16.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EMU_DIR = join(ROOT, 'firmware-protocol/emulator');
+const FW_DIR = join(ROOT, 'firmware-protocol/firmware');
 const MODEL = join(EMU_DIR, 'models/clln-ref16.model');
 const PACKAGES = 'gcc-avr avr-libc binutils-avr libsimavr-dev simavr';
 
@@ -57,11 +59,15 @@ class Lines {
     const l = this.queue.shift();
     if (l !== undefined) return Promise.resolve(l);
     return new Promise((res, rej) => {
-      const t = setTimeout(() => rej(new Error(`no line within ${ms} ms: ${what}`)), ms);
-      this.waiters.push((line) => {
+      const waiter = (line: string): void => {
         clearTimeout(t);
         res(line);
-      });
+      };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter); // a late line must not go to a dead waiter
+        rej(new Error(`no line within ${ms} ms: ${what}`));
+      }, ms);
+      this.waiters.push(waiter);
     });
   }
   /** Skips lines until one matches. */
@@ -244,6 +250,7 @@ vref 5.0
 describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
   let BOARD = '';
   let ECHO = '';
+  let FIRMWARE = '';
 
   beforeAll(() => {
     BUILD = tmp();
@@ -251,6 +258,9 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
       const r = spawnSync('make', ['-s', '-C', dir, `O=${BUILD}`], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`make -C ${dir} failed:\n${r.stdout}${r.stderr}`);
     }
+    const fw = spawnSync('make', ['-s', '-C', FW_DIR, `O=${BUILD}`, 'BAUD=115200'], { encoding: 'utf8' });
+    if (fw.status !== 0) throw new Error(`make -C ${FW_DIR} failed:\n${fw.stdout}${fw.stderr}`);
+    FIRMWARE = join(BUILD, 'clln-ref16-115200.elf');
     EMU = join(BUILD, 'clln-emu');
     BOARD = join(BUILD, 'board.elf');
     ECHO = join(BUILD, 'echo.elf');
@@ -492,10 +502,10 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     expect(t.edges.map((x) => x.tap)).toEqual(new Array(24).fill(128));
     expect(t.dac.map((d) => d.code)).toEqual(new Array(8).fill(0));
     expect(t.switch).toBe(0);
-    // uid: HARDWARE.md's 8 bytes at 0x010, little-endian
+    // uid: HARDWARE.md's 8 bytes at 0x010, big-endian as the firmware's `make uid` writes them
     const uid: string[] = [];
     for (let a = 0x10; a < 0x18; a++) uid.push(await e.cmd(`E ${a}`));
-    expect(uid.map(Number)).toEqual([0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01]);
+    expect(uid.map(Number)).toEqual([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
     expect((await e.stats()).power_cycles).toBe(1);
     expect(await e.stop()).toBe(0);
     const file = readFileSync(ee);
@@ -504,7 +514,7 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     // a restarted emulator keeps it
     const e2 = await start(['--elf', BOARD, '--model', MODEL, '--eeprom', ee]);
     expect(await e2.cmd('E 100')).toBe('42');
-    expect(await e2.cmd('E 16')).toBe(String(0xef));
+    expect(await e2.cmd('E 16')).toBe(String(0x01));
     expect(await e2.stop()).toBe(0);
   });
 
@@ -563,5 +573,49 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     await b.closePort();
     b.proc.kill('SIGTERM');
     expect(await b.exited).toBe(0);
+  });
+
+  /** A protocol frame: BODY*CRC, the CRC-16/CCITT-FALSE of the body in 4 upper-case hex digits (PROTOCOL.md 2). */
+  function unframe(line: string): string {
+    const m = /^(.*)\*([0-9A-F]{4})$/.exec(line);
+    expect(m, `a frame: ${line}`).not.toBeNull();
+    expect(m![2]).toBe(crcHex(crc16(m![1]!)));
+    return m![1]!;
+  }
+  const frame = (body: string): string => `${body}*${crcHex(crc16(body))}\n`;
+
+  it('the real firmware boots in the emulator and answers ID and TOPO (the lattice of HARDWARE.md) in CRC frames', async () => {
+    const dir = tmp();
+    const ee = join(dir, 'ee.bin');
+    const truth = join(dir, 'truth.json');
+    const boot = async (e: Emu): Promise<number> => {
+      e.proc.stdin.write('power\n');
+      // the banner of a boot cut short by this power cycle may head the line
+      const line = await e.rx.until(/! BOOT .*\*[0-9A-F]{4}$/, `BOOT banner (so far: ${JSON.stringify(Buffer.from(e.raw).toString('latin1'))})`);
+      const banner = unframe(line.slice(line.lastIndexOf('! BOOT ')));
+      expect(banner).toMatch(/^! BOOT fw=\S+ proto=1\.3 board=clln-ref16 boot=\d+$/);
+      return Number(/boot=(\d+)$/.exec(banner)![1]);
+    };
+    const e = await start(['--elf', FIRMWARE, '--model', MODEL, '--eeprom', ee, '--uid', '5e1f0101', '--dump-truth', truth]);
+    const n = await boot(e);
+    e.write(frame('1 ID'));
+    const id = unframe(await e.rx.until(/^1 /, 'ID reply'));
+    expect(id).toBe(
+      `1 OK proto=1.3 fw=${/fw=(\S+)/.exec(id)![1]} board=clln-ref16 uid=5E1F0101 boot=${n} nodes=16 edges=24 drive=0,1,2,3 ` +
+        'clamp=12,13,14,15 adc=10,0,5 dac=0,4.998779 edge=tap,256 law=linear,1084.0625,11045 rate=9000 eta=0.000001,1 sched=48 keep=32',
+    );
+    e.write(frame('2 TOPO'));
+    const topo = unframe(await e.rx.until(/^2 /, 'TOPO reply'));
+    expect(topo).toBe(`2 OK ${latticeEdges().map(([a, b]) => `${a}-${b}`).join(',')}`);
+    // the boot counter counts power cycles and survives a restart of the emulator through --eeprom
+    expect(await boot(e)).toBe(n + 1);
+    const s = await e.stats();
+    expect(s.malformed).toBe(0); // every SPI word of the firmware decodes as HARDWARE.md says
+    expect(s.spi_words).toBeGreaterThanOrEqual(24);
+    expect(readTruth(truth).edges.map((x) => x.tap)).toEqual(new Array(24).fill(128)); // taps 128 at every boot
+    expect(await e.stop()).toBe(0);
+    const e2 = await start(['--elf', FIRMWARE, '--model', MODEL, '--eeprom', ee]);
+    expect(await boot(e2)).toBe(n + 3); // its own boot at start, then this power cycle
+    expect(await e2.stop()).toBe(0);
   });
 });

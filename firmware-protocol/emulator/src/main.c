@@ -153,8 +153,9 @@ static void eeprom_load(void)
 		memcpy(eeprom_saved, ee, EEPROM_SIZE);
 	}
 	if (opt.have_uid) {
-		for (int i = 0; i < 8; i++)	/* little-endian u64, like the boot counter */
-			ee[EE_UID + i] = (uint8_t)(opt.uid >> (8 * i));
+		/* big-endian, zero-padded on the left: what the firmware's `make uid` writes and its ID reports */
+		for (int i = 0; i < 8; i++)
+			ee[EE_UID + i] = (uint8_t)(opt.uid >> (8 * (7 - i)));
 		eeprom_save();
 	}
 }
@@ -235,21 +236,19 @@ static void inject_host_bytes(void)
 	for (;;) {
 		if (uart_xoff)
 			return;
+		/* bytes wait while the receiver is off (simavr would drop them): the firmware enables it microseconds
+		 * of MCU time after a boot, but the host may write before the AVR thread got there in wall time. A power
+		 * cycle discards what waits (power_cycle), so bytes sent into a reboot are still lost. */
+		if (!rx_enabled())
+			return;
 		uint8_t c;
 		pthread_mutex_lock(&br.lock);
 		int was_full = br.to_dev.len == br.to_dev.cap;
-		size_t n;
-		if (!rx_enabled()) {
-			/* a receiver that is off loses what arrives, as the real one does */
-			n = br.to_dev.len;
-			br.to_dev.len = 0;
-			br.to_dev.head = 0;
-		} else
-			n = ring_pop(&br.to_dev, &c, 1);
+		size_t n = ring_pop(&br.to_dev, &c, 1);
 		pthread_mutex_unlock(&br.lock);
 		if (was_full && n)
 			bridge_notify_pty(&br);
-		if (!n || !rx_enabled())
+		if (!n)
 			return;
 		avr_raise_irq(uart_irq + UART_IRQ_INPUT, c);
 	}
@@ -259,8 +258,7 @@ static void uart_xon(avr_irq_t *irq, uint32_t value, void *param)
 {
 	(void)irq, (void)value, (void)param;
 	uart_xoff = 0;
-	if (br.to_dev.len)	/* racy peek; a byte pushed meanwhile also sets `pending` */
-		inject_host_bytes();
+	inject_host_bytes();	/* also how held bytes reach a receiver that was just enabled */
 }
 
 static void uart_xoff_irq(avr_irq_t *irq, uint32_t value, void *param)
