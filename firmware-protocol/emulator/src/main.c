@@ -168,10 +168,22 @@ static void eecr_written(avr_t *a, avr_io_addr_t addr, uint8_t v, void *param)
 
 /* ---- chips: select pins and SPI ---- */
 
+/* --dump-truth is rewritten at once when a chip changes, so that a host that saw the firmware's answer to a
+ * command also sees the chip state it set (a test feature: one ~5 KB write per changing SPI word) */
+static void truth_update(void)
+{
+	if (chips.changed) {
+		chips.changed = 0;
+		if (opt.truth_file)
+			network_dump_truth(&net, opt.truth_file);
+	}
+}
+
 static void cs_changed(avr_irq_t *irq, uint32_t value, void *param)
 {
 	(void)irq;
 	chips_select(&chips, (int)(intptr_t)param, value & 1);
+	truth_update();
 }
 
 static void spi_out(avr_irq_t *irq, uint32_t value, void *param)
@@ -330,6 +342,7 @@ static void power_cycle(void)
 	uart_xoff = 0;
 	power_cycles++;
 	eeprom_save();
+	truth_update();
 }
 
 static void print_stats(void)
@@ -378,11 +391,6 @@ static void after_batch(void)
 	if (eeprom_dirty) {
 		eeprom_dirty = 0;
 		eeprom_save();
-	}
-	if (chips.changed) {
-		chips.changed = 0;
-		if (opt.truth_file)
-			network_dump_truth(&net, opt.truth_file);
 	}
 	if (next_power_cycle && avr->cycle >= next_power_cycle) {
 		power_cycle();
