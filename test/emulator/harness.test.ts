@@ -375,6 +375,35 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     expect(new Set(all[0]).size).toBeGreaterThan(5);
   });
 
+  it('ADC noise: Gaussian with the model\'s rms, on top of the ideal converter\'s floor', async () => {
+    const dir = tmp();
+    const model = writeModel(dir, 'noisy.model', EXACT_MODEL.replace('adc_noise 0', 'adc_noise 0.01'));
+    const e = await start(['--elf', BOARD, '--model', model, '--seed', '11']);
+    for (let edge = 0; edge < 24; edge++) await e.cmd(`P ${edge} 200`);
+    for (let c = 0; c < 4; c++) await e.cmd(`D ${c} 3000`);
+    for (let c = 4; c < 8; c++) await e.cmd(`D ${c} 500`);
+    await e.cmd('S 255');
+    const residuals: number[] = [];
+    const R = 1000 + 45 + (10000 * 56) / 256;
+    const [hi, lo] = [(5 * 3000) / 4096, (5 * 500) / 4096];
+    for (let k = 0; k < 25; k++) {
+      const codes = (await e.cmd('M')).split(' ').map(Number);
+      codes.forEach((c, node) => {
+        const row = Math.floor(node / 4);
+        const v = hi - (hi - lo) * ((2.5 + row * R) / (5 + 3 * R)); // the symmetric closed form
+        residuals.push(c - (v * 1024) / 5); // in codes
+      });
+    }
+    await e.stop();
+    const n = residuals.length;
+    const mean = residuals.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(residuals.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+    // floor(x + noise) - x: mean -1/2, variance sigma^2 + 1/12 with sigma = 10 mV = 2.048 codes
+    const want = Math.sqrt(2.048 ** 2 + 1 / 12);
+    expect(Math.abs(mean + 0.5)).toBeLessThan(0.4); // ~4 standard errors of the mean (400 samples)
+    expect(Math.abs(sd / want - 1)).toBeLessThan(0.15); // ~4 standard errors of the sd
+  });
+
   it('draws tolerances deterministically per seed, different between seeds, as the model says (--dump-truth)', async () => {
     const dir = tmp();
     const dump = async (seed: string, model = MODEL): Promise<Truth> => {
