@@ -5,11 +5,12 @@
  * board does not. Skipped, with the package to install, where avr-gcc is missing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { decodeFrame, encodeFrame } from '../../firmware-protocol/codec.js';
 
 const FW_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware-protocol', 'firmware');
 const haveAvrGcc = spawnSync('avr-gcc', ['--version']).status === 0;
@@ -66,6 +67,30 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
     expect(hexTop(hex)).toBe(flash);
     expect(hexTop(hex)).toBeLessThan(256 * 1024);
   });
+
+  it.skipIf(!existsSync('/usr/include/simavr/sim_avr.h'))(
+    'the .elf boots in simavr: banner, ID, RESET through the watchdog, boot counter in EEPROM (needs libsimavr-dev)',
+    () => {
+      // tools/stackprobe.c runs the .elf in simavr and types a script stop-and-wait, like a host
+      execFileSync('make', ['-s', '-C', FW_DIR, `O=${out}`, 'BAUD=115200'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const probe = join(out, 'stackprobe');
+      execFileSync('gcc', ['-O2', '-o', probe, join(FW_DIR, 'tools', 'stackprobe.c'), '-lsimavr']);
+      const script = join(out, 'boot.script');
+      writeFileSync(script, ['1 ID', '2 RESET boot=1', '3 STAT'].map((b) => encodeFrame(b)).join(''), 'latin1');
+      const r = spawnSync(probe, [join(out, 'clln-ref16-115200.elf'), script, '0.5'], { encoding: 'latin1' });
+      expect(r.status, r.stderr).toBe(0);
+      const bodies = r.stdout
+        .split('\n')
+        .map((l) => decodeFrame(l))
+        .flatMap((d) => (d.ok ? [d.body] : []));
+      expect(bodies[0]).toMatch(/^! BOOT fw=[^ ]+ proto=1\.3 board=clln-ref16 boot=1$/);
+      expect(bodies[1]).toMatch(/^1 OK proto=1\.3 fw=[^ ]+ board=clln-ref16 uid=0 boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 adc=10,0,5 dac=0,4\.998779 edge=tap,256 law=linear,1084\.0625,11045 rate=9000 eta=0\.000001,1 sched=48 keep=32$/);
+      expect(bodies[2]).toBe('2 OK boot=1');
+      expect(bodies[3]).toMatch(/^! BOOT fw=[^ ]+ proto=1\.3 board=clln-ref16 boot=2$/);
+      expect(bodies[4]).toMatch(/^3 OK boot=2 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$/);
+      expect(bodies.length).toBe(5);
+    },
+  );
 
   it('refuses a baud rate HARDWARE.md does not define, naming the two it does', () => {
     const r = spawnSync('make', ['-s', '-C', FW_DIR, `O=${out}`, 'BAUD=9600'], { encoding: 'utf8' });
