@@ -1,5 +1,6 @@
 /* Runs the firmware .elf in simavr like a host would and measures it: types the lines of a script into UART0
- * stop-and-wait (a line at the baud rate, then wait for the answer and 20 ms of silence for any events), prints
+ * stop-and-wait (a line at the baud rate, then wait for the answer and 5 ms of silence, 300 ms after a RESET for
+ * the reboot; a run's frames come ~65 ms apart, so the next line lands inside a run step), prints
  * everything the firmware sends on stdout, and reports on stderr
  *   - for each command line, its latency: simulated microseconds from the moment its LF was put on the wire to
  *     the first byte of the answer (one byte time more than PROTOCOL.md's "end of the LF", so conservative):
@@ -8,6 +9,7 @@
  * All times are simulated (cycle counts at 16 MHz), never wall-clock. Not part of the firmware build; used by
  * `make stack` and test/firmware/avrBuild.test.ts.
  * Usage: stackprobe FILE.elf SCRIPT [SECONDS [BAUD]] (defaults 10 s of MCU time, 115200 baud) */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@ static avr_irq_t *uart_in;
 static avr_t *avr;
 static avr_cycle_count_t last_out, lf_at;
 static int timing;   /* waiting for the first byte of an answer */
+static avr_cycle_count_t quiet;   /* silence that ends the wait for an answer */
 
 static void on_out(struct avr_irq_t *irq, uint32_t value, void *param) {
     (void)irq; (void)param;
@@ -83,7 +86,7 @@ int main(int argc, char **argv) {
         if (st == cpu_Done || st == cpu_Crashed) break;
         uint16_t sp = (uint16_t)(avr->data[0x5D] | (avr->data[0x5E] << 8));
         if (sp < min_sp) min_sp = sp;
-        if (waiting && answered && avr->cycle - last_out > avr->frequency / 50u) {
+        if (waiting && answered && avr->cycle - last_out > quiet) {
             waiting = 0;
             next_byte = avr->cycle;
         }
@@ -97,6 +100,8 @@ int main(int argc, char **argv) {
                 answered = 0;
                 timing = 1;
                 lf_at = avr->cycle;
+                quiet = memmem(script + line_start, script_pos - line_start, " RESET ", 7) ? avr->frequency * 3u / 10u
+                                                                                           : avr->frequency / 200u;
             }
         }
     }
