@@ -29,13 +29,15 @@ beforeAll(() => {
  * One stdin record: bytes for the UART (one char per byte), bytes that arrive during the next ADC conversion (the
  * next record, bytes, starts what converts), a step marker, or an erase-and-power-cycle.
  */
-type Rec = string | { later: string } | { marker: true } | { erase: true };
+type Rec = string | { later: string } | { marker: true } | { erase: true } | { adcDead: true };
 
 function records(recs: Rec[]): Buffer {
   const parts: Buffer[] = [];
   for (const r of recs) {
     if (typeof r === 'string') {
       parts.push(Buffer.from(`D ${r.length}\n`, 'latin1'), Buffer.from(r, 'latin1'));
+    } else if ('adcDead' in r) {
+      parts.push(Buffer.from('F\n', 'latin1')); // toggles
     } else if ('later' in r) {
       parts.push(Buffer.from(`A ${r.later.length}\n`, 'latin1'), Buffer.from(r.later, 'latin1'));
     } else parts.push(Buffer.from('erase' in r ? 'E\n' : 'M\n', 'latin1'));
@@ -326,6 +328,40 @@ describe('fw-native on the reference board clln-ref16 (HARDWARE.md)', () => {
     expect(bodies[4].slice(3).map((b) => b.split(' ').slice(0, 3).join(' '))).toEqual(['! FRAME 0', '! FRAME 1']);
     // HALT waits for the step in progress and its frame; the PING behind it waits for the HALT
     expect(bodies[5]).toEqual(['8 OK credits=1', expect.stringMatching(/^! FRAME 2 /), '9 OK step=3', '10 OK']);
+  });
+
+  it('a dead ADC is 500 and changes nothing; a run that meets it fails with 500 and says so (424)', () => {
+    const dead = { adcDead: true } as const;
+    const [got] = sessions('clln-ref16', [
+      [
+        [cmd('1 SRC 0:4')],
+        [dead, cmd('2 MEAS')],
+        [cmd('3 STEP eta=0.5 tgt=15:1')],
+        [dead, cmd('4 EGET')],
+        [cmd('5 SCHED BEGIN steps=5 examples=1 src=0 tgt=15 eta=0.5')],
+        [cmd('6 SCHED EX 0 in=4 out=1')],
+        [cmd('7 SCHED END')],
+        [cmd('8 RUN')],
+        [cmd('9 GRANT 1')],
+        [dead, cmd('10 GRANT 2')],
+        [cmd('11 STAT')],
+        [cmd('12 GRANT 1')],
+        [cmd('13 RESEND 0')],
+        [cmd('14 RESEND 1')],
+        [cmd('15 HALT')],
+      ],
+    ]);
+    const b = got.map((lines) => lines.map((l) => decodeFrame(l.slice(0, -1))).map((d) => (d.ok ? d.body : '')));
+    expect(b[1][0]).toMatch(/^2 ERR 500 /);
+    expect(b[2][0]).toMatch(/^3 ERR 500 /);
+    expect(b[3][0]).toBe(`4 OK ${Array(24).fill(128).join(',')}`); // the failed STEP moved no edge
+    expect(b[8]).toEqual(['9 OK credits=1', expect.stringMatching(/^! FRAME 0 ex=0 vf=\d/)]);
+    expect(b[9]).toEqual(['10 OK credits=2', '! DONE steps=1 fail=500']);
+    expect(b[10][0]).toMatch(/ steps=1 run=failed runstep=1 runerr=500$/);
+    expect(b[11][0]).toMatch(/^12 ERR 424 run failed at step 1: 500/);
+    expect(b[12][0]).toMatch(/^13 OK 0 ex=0 vf=\d/); // frames before the failure are still there
+    expect(b[13][0]).toMatch(/^14 ERR 424 /);
+    expect(b[14][0]).toMatch(/^15 ERR 424 /);
   });
 
   it('sched=48 examples and keep=32 frames for RESEND', () => {

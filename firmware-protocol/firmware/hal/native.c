@@ -12,6 +12,8 @@
  *   M\n                        writes the line "#M" on stdout (read only when the firmware is idle: a step marker)
  *   A <len>\n<len raw bytes>   bytes that arrive during the next ADC conversion (e.g. while a run step measures);
  *                              the next record is read at once (it should be the D record that starts the step)
+ *   F\n                        toggles a dead ADC (every conversion times out, a hardware fault: 500); the next
+ *                              record is read at once
  * stdout: every byte the device sends. EOF on stdin: exit 0. Bad usage or a bad record: exit 2 with one line on
  * stderr. A chip word that breaks HARDWARE.md (wrong mode, length, chip select): exit 3 naming it. */
 #include <math.h>
@@ -34,6 +36,7 @@ static uint8_t *chunk;
 static size_t chunk_len, chunk_pos;
 static uint8_t *later;        /* an A record's bytes, delivered at the next conversion */
 static size_t later_len;
+static int adc_dead;
 
 /* chip state */
 static uint8_t pot[16][CLLN_POT_CHANNELS];
@@ -141,6 +144,7 @@ uint8_t hal_adc_sum(uint8_t ch, uint16_t n, uint32_t *sum) {
         chunk_pos = 0;
         later = NULL;
     }
+    if (adc_dead) return 1;
     if (!solved) solve();
     int node = -1;
     for (int i = 0; i < NB->nodes; i++)
@@ -193,6 +197,11 @@ void hal_idle(void) {
     fflush(stdout);
     char *l = read_line();
     if (!l) exit(0);
+    while (strcmp(l, "F\n") == 0) {
+        adc_dead = !adc_dead;
+        l = read_line();
+        if (!l) exit(0);
+    }
     if (l[0] == 'A' && l[1] == ' ') {
         free(later);
         later = read_bytes(l, &later_len);
