@@ -149,7 +149,7 @@ export function summary(r: CalibrationRecord, file: string): string {
   ];
   if (r.edges.kind === 'tap') {
     const e = r.edges;
-    lines.push(`  edges: tap 0 resistance ${range(e.rMax, (x) => `${x.toFixed(0)} ohm`)}, top tap ${range(e.rMin, (x) => `${x.toFixed(2)} ohm`)}; largest deviation from the geometric law ${(Math.max(...e.lawDeviation) * 100).toFixed(3)}%`);
+    lines.push(`  edges: tap 0 resistance ${range(e.rMax, (x) => `${x.toFixed(0)} ohm`)}, top tap ${range(e.rMin, (x) => `${x.toFixed(2)} ohm`)}; largest deviation from the ${e.taper ?? 'geometric'} law ${(Math.max(...e.lawDeviation) * 100).toFixed(3)}%`);
   } else {
     const e = r.edges;
     lines.push(`  edges: s ${range(e.s, (x) => x.toExponential(3))} S/V, V_T ${range(e.vt, (x) => `${x.toFixed(4)} V`)}`);
