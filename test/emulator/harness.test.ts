@@ -613,7 +613,7 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
   }
   const frame = (body: string): string => `${body}*${crcHex(crc16(body))}\n`;
 
-  it('the real firmware boots in the emulator and answers ID and TOPO (the lattice of HARDWARE.md) in CRC frames', async () => {
+  it('the real firmware boots in the emulator, answers ID and TOPO (the lattice of HARDWARE.md) in CRC frames, and measures the network it set', async () => {
     const dir = tmp();
     const ee = join(dir, 'ee.bin');
     const truth = join(dir, 'truth.json');
@@ -636,6 +636,30 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     e.write(frame('2 TOPO'));
     const topo = unframe(await e.rx.until(/^2 /, 'TOPO reply'));
     expect(topo).toBe(`2 OK ${latticeEdges().map(([a, b]) => `${a}-${b}`).join(',')}`);
+    // end to end: the firmware sets taps, drives and clamps; its MEAS agrees with a Laplacian solve of the truth
+    const taps: [number, number][] = [[0, 10], [1, 200], [2, 50], [5, 255], [9, 0], [23, 77]];
+    let seq = 3;
+    const ask = async (body: string): Promise<string> => {
+      const q = seq++;
+      e.write(frame(`${q} ${body}`));
+      const reply = unframe(await e.rx.until(new RegExp(`^${q} `), `reply to ${body}`));
+      expect(reply.startsWith(`${q} OK`), reply).toBe(true);
+      return reply.slice(`${q} OK`.length).trim();
+    };
+    await ask(`ESET ${taps.map(([a, b]) => `${a}:${b}`).join(',')}`);
+    await ask('SRC 1:3.0');
+    await ask('CLAMP 14:1.0');
+    const meas = (await ask('MEAS n=16')).split(',').map(Number);
+    const t = readTruth(truth);
+    const want = new Array<number>(24).fill(128);
+    for (const [edge, tap] of taps) want[edge] = tap;
+    expect(t.edges.map((x) => x.tap)).toEqual(want);
+    const edgeR = t.edges.map((x, i) => x.rs + x.rw + (x.rab * (256 - want[i]!)) / 256);
+    const sources = t.dac.filter((d, c) => t.switch & (1 << c)).map((d) => ({ node: d.node, volts: d.volts }));
+    expect(sources.map((x) => x.node).sort((a, b) => a - b)).toEqual([1, 14]);
+    const v = solveNetwork(edgeR, sources, t.switch_ron, t.leak);
+    // a mean of 16 samples of the 10-bit ADC: within 1.5 codes (7.3 mV) of the true node voltage
+    for (let node = 0; node < 16; node++) expect(Math.abs(meas[node]! - v[node]!)).toBeLessThan((1.5 * 5) / 1024);
     // the boot counter counts power cycles and survives a restart of the emulator through --eeprom
     expect(await boot(e)).toBe(n + 1);
     const s = await e.stats();
