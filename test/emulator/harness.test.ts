@@ -660,15 +660,18 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     const v = solveNetwork(edgeR, sources, t.switch_ron, t.leak);
     // a mean of 16 samples of the 10-bit ADC: within 1.5 codes (7.3 mV) of the true node voltage
     for (let node = 0; node < 16; node++) expect(Math.abs(meas[node]! - v[node]!)).toBeLessThan((1.5 * 5) / 1024);
+    // RESET reboots through the watchdog (simavr's): the banner follows with the next boot count
+    expect(await ask(`RESET boot=${n}`)).toBe(`boot=${n}`);
+    expect(unframe(await e.rx.until(/^! BOOT /, 'banner after RESET'))).toMatch(new RegExp(`boot=${n + 1}$`));
     // the boot counter counts power cycles and survives a restart of the emulator through --eeprom
-    expect(await boot(e)).toBe(n + 1);
+    expect(await boot(e)).toBe(n + 2);
     const s = await e.stats();
     expect(s.malformed).toBe(0); // every SPI word of the firmware decodes as HARDWARE.md says
     expect(s.spi_words).toBeGreaterThanOrEqual(24);
     expect(readTruth(truth).edges.map((x) => x.tap)).toEqual(new Array(24).fill(128)); // taps 128 at every boot
     expect(await e.stop()).toBe(0);
     const e2 = await start(['--elf', FIRMWARE, '--model', MODEL, '--eeprom', ee]);
-    expect(await boot(e2)).toBe(n + 3); // its own boot at start, then this power cycle
+    expect(await boot(e2)).toBe(n + 4); // its own boot at start, then this power cycle
     expect(await e2.stop()).toBe(0);
   });
 });
