@@ -553,7 +553,7 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     for (let i = 0; i < 3; i++) expect(await e.rx.until(/^boot /, 'boot banner')).toBe('boot mcusr=1');
     const s = await e.stats();
     const due = Math.floor(s.mcu_seconds / 0.05 + 1e-9);
-    expect(s.power_cycles).toBeGreaterThanOrEqual(due - 1); // checked between instruction batches (< 1 ms)
+    expect(s.power_cycles).toBeGreaterThanOrEqual(due - 1); // checked between instruction batches (<= ~1 ms)
     expect(s.power_cycles).toBeLessThanOrEqual(due);
     expect(await e.stop()).toBe(0);
   });

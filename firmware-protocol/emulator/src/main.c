@@ -409,8 +409,11 @@ static void *avr_thread(void *arg)
 		int state = avr->state;
 		if (state == cpu_Running || state == cpu_Sleeping) {
 			reported_stop = 0;
-			/* 4096 instructions between the housekeeping checks: ~0.3 ms of MCU time */
-			for (int i = 0; i < 4096 && !atomic_load_explicit(&br.pending, memory_order_relaxed); i++) {
+			/* housekeeping (EEPROM file, power-every) after at most 4096 instructions or 1 ms of MCU time,
+			 * whichever comes first (a sleeping MCU advances up to a timer period per avr_run) */
+			avr_cycle_count_t until = avr->cycle + avr->frequency / 1000;
+			for (int i = 0; i < 4096 && avr->cycle < until &&
+			     !atomic_load_explicit(&br.pending, memory_order_relaxed); i++) {
 				state = avr_run(avr);
 				if (state != cpu_Running && state != cpu_Sleeping)
 					break;
