@@ -5,12 +5,12 @@
  * board does not. Skipped, with the package to install, where avr-gcc is missing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../firmware-protocol/codec.js';
+import { decodeFrame, encodeFrame } from '../../firmware-protocol/codec.js';
 
 const FW_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware-protocol', 'firmware');
 const haveAvrGcc = spawnSync('avr-gcc', ['--version']).status === 0;
@@ -116,6 +116,25 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
       expect(sp).not.toBeNull();
       const bssEnd = parseInt(/^([0-9a-f]+) \w __bss_end$/m.exec(execFileSync('avr-nm', [elf], { encoding: 'utf8' }))![1], 16) & 0xffff;
       expect(parseInt(sp![1], 16) - bssEnd).toBeGreaterThan(1024);
+    },
+  );
+
+  it.skipIf(!existsSync('/usr/include/simavr/sim_avr.h'))(
+    'in simavr: UART0 set up as HARDWARE.md says (U2X0, UBRR0 16 at 115200, 1 at 1 Mbaud) and answering ID at both rates',
+    () => {
+      const probe = join(out, 'stackprobe');
+      execFileSync('gcc', ['-O2', '-o', probe, join(FW_DIR, 'tools', 'stackprobe.c'), '-lsimavr']);
+      const script = join(out, 'id.script');
+      writeFileSync(script, encodeFrame('1 ID'), 'latin1');
+      for (const [baud, ubrr] of [
+        [115200, 16],
+        [1000000, 1],
+      ]) {
+        execFileSync('make', ['-s', '-C', FW_DIR, `O=${out}`, `BAUD=${baud}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const r = spawnSync(probe, [join(out, `clln-ref16-${baud}.elf`), script, '0.3', String(baud)], { encoding: 'latin1' });
+        expect(r.stderr, `${baud}`).toContain(`uart: UBRR0=${ubrr} U2X0=1`);
+        expect(r.stdout, `${baud}`).toMatch(/^1 OK proto=1\.3 .* keep=32\*[0-9A-F]{4}$/m);
+      }
     },
   );
 

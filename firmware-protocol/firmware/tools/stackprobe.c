@@ -6,6 +6,7 @@
  *     the first byte of the answer (one byte time more than PROTOCOL.md's "end of the LF", so conservative):
  *     "latency_us=N LINE"
  *   - the deepest stack: the lowest SP after any instruction: "stack: lowest SP 0x...., N bytes below RAMEND"
+ *   - the UART0 setup the firmware left: "uart: UBRR0=N U2X0=B" (HARDWARE.md: 16 at 115200, 1 at 1 Mbaud, U2X0 1)
  * All times are simulated (cycle counts at 16 MHz), never wall-clock. Not part of the firmware build; used by
  * `make stack` and test/firmware/avrBuild.test.ts.
  * Usage: stackprobe FILE.elf SCRIPT [SECONDS [BAUD]] (defaults 10 s of MCU time, 115200 baud) */
@@ -108,5 +109,8 @@ int main(int argc, char **argv) {
     fflush(stdout);
     fprintf(stderr, "stack: lowest SP 0x%04X, %u bytes below RAMEND 0x%04X; %zu of %zu script bytes sent\n", min_sp,
             (unsigned)(avr->ramend - min_sp), (unsigned)avr->ramend, script_pos, script_len);
+    /* ATmega2560 data addresses: UCSR0A 0xC0, UBRR0L 0xC4, UBRR0H 0xC5 */
+    fprintf(stderr, "uart: UBRR0=%u U2X0=%u\n", (unsigned)(avr->data[0xC4] | ((avr->data[0xC5] & 0x0F) << 8)),
+            (unsigned)((avr->data[0xC0] >> 1) & 1u));
     return 0;
 }
