@@ -258,8 +258,10 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
       const r = spawnSync('make', ['-s', '-C', dir, `O=${BUILD}`], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`make -C ${dir} failed:\n${r.stdout}${r.stderr}`);
     }
-    const fw = spawnSync('make', ['-s', '-C', FW_DIR, `O=${BUILD}`, 'BAUD=115200'], { encoding: 'utf8' });
-    if (fw.status !== 0) throw new Error(`make -C ${FW_DIR} failed:\n${fw.stdout}${fw.stderr}`);
+    for (const baud of ['115200', '1000000']) {
+      const fw = spawnSync('make', ['-s', '-C', FW_DIR, `O=${BUILD}`, `BAUD=${baud}`], { encoding: 'utf8' });
+      if (fw.status !== 0) throw new Error(`make -C ${FW_DIR} BAUD=${baud} failed:\n${fw.stdout}${fw.stderr}`);
+    }
     FIRMWARE = join(BUILD, 'clln-ref16-115200.elf');
     EMU = join(BUILD, 'clln-emu');
     BOARD = join(BUILD, 'board.elf');
@@ -673,5 +675,15 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     const e2 = await start(['--elf', FIRMWARE, '--model', MODEL, '--eeprom', ee]);
     expect(await boot(e2)).toBe(n + 4); // its own boot at start, then this power cycle
     expect(await e2.stop()).toBe(0);
+  });
+
+  it('the 1 Mbaud build (UBRR0 = 1) boots and answers ID in the emulator too', async () => {
+    const e = await start(['--elf', join(BUILD, 'clln-ref16-1000000.elf'), '--model', MODEL]);
+    e.proc.stdin.write('power\n');
+    const line = await e.rx.until(/! BOOT .*\*[0-9A-F]{4}$/, 'BOOT banner');
+    expect(unframe(line.slice(line.lastIndexOf('! BOOT ')))).toMatch(/^! BOOT fw=\S+ proto=1\.3 board=clln-ref16 boot=\d+$/);
+    e.write(frame('7 ID'));
+    expect(unframe(await e.rx.until(/^7 /, 'ID reply'))).toMatch(/^7 OK proto=1\.3 .* board=clln-ref16 .* keep=32$/);
+    expect(await e.stop()).toBe(0);
   });
 });
