@@ -491,7 +491,7 @@ async function attach(child: ChildProcess, build: FirmwareBuild, model: string, 
   } finally {
     clearTimeout(timer);
   }
-  const command = (line: string): Promise<EmulatorStats> =>
+  const send = (line: string): Promise<EmulatorStats> =>
     new Promise((res, rej) => {
       if (child.exitCode !== null || child.signalCode !== null) {
         rej(new CllnError('the emulator is not running'));
@@ -500,6 +500,14 @@ async function attach(child: ChildProcess, build: FirmwareBuild, model: string, 
       waiting.push({ resolve: res, reject: rej });
       child.stdin!.write(line);
     });
+  // One request at a time: the emulator keeps one flag per command, so two `stats` lines it reads before it gets to
+  // them give one reply (and two `power` lines one power cycle).
+  let chain: Promise<unknown> = Promise.resolve();
+  const command = (line: string): Promise<EmulatorStats> => {
+    const p = chain.then(() => send(line));
+    chain = p.catch(() => undefined);
+    return p;
+  };
   return {
     path,
     pid: child.pid!,
