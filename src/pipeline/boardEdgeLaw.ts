@@ -40,7 +40,9 @@ export function knownEdgeLaw(id: BoardIdentity, file?: BoardFile): EdgeLaw | und
   }
   const law = id.law;
   if (!law) return undefined;
-  if (law.kind === 'tap' && id.edge.kind === 'tap') return { kind: 'tap', taps: id.edge.taps, rMin: law.rMin, rMax: law.rMax };
+  if (law.kind === 'tap' && id.edge.kind === 'tap') {
+    return law.taper === 'linear' ? { kind: 'tap', taps: id.edge.taps, rMin: law.rMin, rMax: law.rMax, taper: 'linear' } : { kind: 'tap', taps: id.edge.taps, rMin: law.rMin, rMax: law.rMax };
+  }
   if (law.kind === 'gate' && id.edge.kind === 'gate') return { kind: 'gate', s: law.s, vt: law.vt };
   // parseIdentity refuses a law of the other kind; an identity built in code may still carry one
   throw new InvalidInputError({ source: `board ${id.model}`, field: 'law' }, `the board reports a ${law.kind} law for ${id.edge.kind} edges`, 'fix the board firmware (PROTOCOL.md 7.1)');
