@@ -323,6 +323,8 @@ export interface ServeFirmwareOptions {
   uid?: string;
   /** Cache folder of the builds; default {@link firmwareBuildDir}. */
   buildDir?: string;
+  /** Other source trees to build (e.g. a test program as the firmware); default this package's. */
+  sources?: { firmware: string; emulator: string };
   /** Progress and the emulator's diagnostics (its stderr, line by line). */
   log?: (message: string) => void;
   /** How long the emulator may take to print READY, ms; default 20000 (a bound for a hung start, not a timing). */
@@ -400,7 +402,7 @@ export async function serveFirmware(opts: ServeFirmwareOptions = {}): Promise<Se
   if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidInputError({ source: '--seed' }, `must be an integer >= 0, got ${show(seed)}`);
   if (opts.uid !== undefined && !/^[0-9A-Fa-f]{1,16}$/.test(opts.uid)) throw new InvalidInputError({ source: '--uid' }, `must be 1 to 16 hex digits, got ${show(opts.uid)}`, 'e.g. --uid 00c0ffee');
   const model = emulatorModelPath(opts.model);
-  const build = await buildFirmware({ baud, buildDir: opts.buildDir, log: opts.log });
+  const build = await buildFirmware({ baud, buildDir: opts.buildDir, sources: opts.sources, log: opts.log });
   const args = ['--elf', build.elf, '--model', model, '--seed', String(seed), '--exit-with-stdin'];
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.eeprom !== undefined) args.push('--eeprom', resolve(opts.eeprom));

@@ -274,6 +274,114 @@ describe.skipIf(!!skip)('the build cache (fake source trees)', () => {
   });
 });
 
+/**
+ * A firmware tree whose "firmware" is the emulator's echo test program (firmware-protocol/emulator/test-fw/echo.c:
+ * every byte received is sent back), for the host plumbing independent of the reference firmware.
+ */
+function echoFirmwareTree(): { firmware: string; emulator: string } {
+  const dir = fresh('echo-fw');
+  const echo = join(src.emulator, 'test-fw', 'echo.c');
+  writeFileSync(
+    join(dir, 'Makefile'),
+    `O ?= build\nBAUD ?= 115200\nall:\n\tmkdir -p $(O)\n\tavr-gcc -mmcu=atmega2560 -Os -o $(O)/clln-ref16-$(BAUD).elf '${echo}'\n\tavr-objcopy -O ihex $(O)/clln-ref16-$(BAUD).elf $(O)/clln-ref16-$(BAUD).hex\n`,
+  );
+  return { firmware: dir, emulator: src.emulator };
+}
+
+/** Write `bytes` to the serial device at `path` and read as many back (the echo program's answer). */
+async function echoThrough(path: string, bytes: Buffer): Promise<Buffer> {
+  const { SerialPort } = await import('serialport');
+  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+  try {
+    const got: Buffer[] = [];
+    let total = 0;
+    const done = new Promise<void>((res) => {
+      port.on('data', (d: Buffer) => {
+        got.push(d);
+        total += d.length;
+        if (total >= bytes.length) res();
+      });
+    });
+    port.write(bytes);
+    await done;
+    return Buffer.concat(got);
+  } finally {
+    await new Promise<void>((res) => port.close(() => res()));
+  }
+}
+
+describe.skipIf(!!skip || !existsSync(join(src.emulator, 'test-fw', 'echo.c')))('serveFirmware (the echo test program as firmware)', () => {
+  let sources: { firmware: string; emulator: string };
+  beforeAll(() => {
+    sources = echoFirmwareTree();
+  });
+
+  it('READY gives a tty; bytes go through the MCU and back; stats count them; power() counts a power cycle; close ends it with 0', async () => {
+    const s = await serveFirmware({ sources });
+    served.push(s);
+    const fd = openSync(s.path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
+    try {
+      expect(isatty(fd)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
+    const sent = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff));
+    expect(await echoThrough(s.path, sent)).toEqual(sent);
+    const st = await s.stats();
+    expect(st.rx_bytes).toBe(sent.length);
+    expect(st.tx_bytes).toBe(sent.length);
+    expect(st.garbled).toBe(0);
+    expect(st.dropped).toBe(0);
+    expect(st.power_cycles).toBe(0);
+    expect(st.cycles).toBeGreaterThan(0);
+    // 200 bytes at 10 bits each need at least 200 * 10 / 115200 s of MCU time in each direction
+    expect(st.mcu_seconds).toBeGreaterThan((sent.length * 10) / 117647);
+    expect(st.mcu_seconds).toBeCloseTo(st.cycles / 16e6, 6);
+    expect((await s.power()).power_cycles).toBe(1);
+    expect((await s.power()).power_cycles).toBe(2);
+    // the MCU runs again after the power cycle: it still echoes
+    expect(await echoThrough(s.path, Buffer.from('after power\n'))).toEqual(Buffer.from('after power\n'));
+    await s.close();
+    expect((await s.ended).code).toBe(0);
+    expect(gone(s.pid)).toBe(true);
+    await expect(s.stats()).rejects.toThrow(/not running/);
+  });
+
+  it('concurrent stats requests each get their reply', async () => {
+    const s = await serveFirmware({ sources });
+    served.push(s);
+    const all = await Promise.all([s.stats(), s.stats(), s.stats(), s.stats()]);
+    for (let i = 1; i < all.length; i++) expect(all[i].cycles).toBeGreaterThanOrEqual(all[i - 1].cycles);
+  });
+
+  it("the emulator's own refusal (an unreadable model) is bad input carrying its message", async () => {
+    const model = join(fresh('model'), 'broken.model');
+    writeFileSync(model, 'this is not a board model\n');
+    const err = await serveFirmware({ sources, model }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/^clln-emu: /);
+    expect((err as Error).message).toMatch(/broken\.model/);
+  });
+
+  it.skipIf(!cliBuilt)('the emulator goes when its parent dies, even by kill -9 (its stdin closes)', async () => {
+    const parent = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', `import { serveFirmware } from ${JSON.stringify(SERVE_FIRMWARE_JS)}; const s = await serveFirmware({ sources: ${JSON.stringify(sources)} }); process.stdout.write('PID ' + s.pid + '\\n'); setInterval(() => {}, 1 << 30);`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(parent);
+    const pid = Number((await lineOf(parent, /^PID (\d+)$/m))[1]);
+    expect(gone(pid)).toBe(false);
+    parent.kill('SIGKILL');
+    await exited(parent);
+    expect(await eventually(() => gone(pid))).toBe(true);
+  });
+});
+
 describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
   beforeAll(() => assertFirmwareBuilt());
 
@@ -322,32 +430,6 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
     const end = await s.ended;
     expect(end.code).toBe(0);
     expect(gone(s.pid)).toBe(true);
-  });
-
-  it("the emulator's own refusal (an unreadable model) is bad input carrying its message", async () => {
-    const model = join(fresh('model'), 'broken.model');
-    writeFileSync(model, 'this is not a board model\n');
-    const err = await serveFirmware({ model }).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(InvalidInputError);
-    expect((err as Error).message).toMatch(/clln-emu/);
-    expect((err as Error).message).toMatch(/broken\.model/);
-  });
-
-  it.skipIf(!cliBuilt)('the emulator goes when its parent dies, even by kill -9 (its stdin closes)', async () => {
-    const parent = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', `import { serveFirmware } from ${JSON.stringify(SERVE_FIRMWARE_JS)}; const s = await serveFirmware(); process.stdout.write('PID ' + s.pid + '\\n'); setInterval(() => {}, 1 << 30);`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(parent);
-    const pid = Number((await lineOf(parent, /^PID (\d+)$/m))[1]);
-    expect(gone(pid)).toBe(false);
-    parent.kill('SIGKILL');
-    await exited(parent);
-    expect(await eventually(() => gone(pid))).toBe(true);
   });
 
   it.skipIf(!cliBuilt)("'clln firmware serve --pty' prints READY <tty> and stops on SIGTERM with exit 0", async () => {
