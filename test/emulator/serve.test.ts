@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { isatty } from 'node:tty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectBoard } from '../../src/device/connectBoard.js';
+import { connectBoard, parseBoardSpec } from '../../src/device/connectBoard.js';
 import { openSerialBoard } from '../../src/device/SerialBoard.js';
 import { InvalidInputError } from '../../src/errors.js';
 import {
@@ -464,6 +464,25 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
   });
 });
 
+describe('the emu board spec', () => {
+  it('parses emu and emu:MODEL (a model name or a .model file)', () => {
+    expect(parseBoardSpec('emu')).toEqual({ kind: 'emu', model: 'clln-ref16' });
+    expect(parseBoardSpec('emu:clln-ref16')).toEqual({ kind: 'emu', model: 'clln-ref16' });
+    expect(parseBoardSpec('emu:boards/mine.model')).toEqual({ kind: 'emu', model: 'boards/mine.model' });
+    expect(() => parseBoardSpec('emu:bad name')).toThrow(/emu:clln-ref16/);
+  });
+
+  it('refuses the twin knobs the real firmware does not have, before starting anything', async () => {
+    await expect(connectBoard('emu', { ideal: true, cliPath: '/nonexistent' })).rejects.toThrow(/--twin-ideal: .*no ideal mode/);
+    await expect(connectBoard('emu', { twinProtocol: '1.1', cliPath: '/nonexistent' })).rejects.toThrow(InvalidInputError);
+  });
+
+  it.skipIf(!cliBuilt)('a bad fault spec for the emulator is bad input (exit 2 of its server), not a crash', async () => {
+    await expect(connectBoard('emu', { faults: 'unplug-every=3' })).rejects.toThrow(InvalidInputError);
+    await expect(connectBoard('emu', { faults: 'unplug-every=3' })).rejects.toThrow(/garble=P,drop=P,power-every=S/);
+  });
+});
+
 describe.skipIf(!cliBuilt)("'clln firmware' refusals (exit 2, one paragraph)", () => {
   it('a bad --faults names the rule, before anything is built', async () => {
     const r = await runCli(['firmware', 'serve', '--faults', 'garble=2'], { ...process.env, CLLN_BUILD_DIR: fresh('cache') });
@@ -479,7 +498,7 @@ describe.skipIf(!cliBuilt)("'clln firmware' refusals (exit 2, one paragraph)", (
     expect(r.err).toMatch(/115200 or 1000000/);
   });
 
-  it.skipIf(!sourcesPresent)('missing tools: names them and the install command', async () => {
+  it('missing tools: names them and the install command', async () => {
     // a PATH with every build tool but avr-gcc, and an empty cache (a cached build would need no tools)
     const bin = fresh('bin');
     for (const t of ['avr-objcopy', 'make', 'cc']) {
