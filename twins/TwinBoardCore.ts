@@ -96,7 +96,7 @@ export class TwinBoardCore {
   private settings: Float64Array;
   /** Per-edge multiplicative factor on the conductance (tolerance x drift; drift only for a linear taper). */
   private readonly factor: Float64Array;
-  /** Linear taper only: per-edge factor on rMax - rMin (the tolerance of the pot's span); null otherwise. */
+  /** Linear taper only: per-edge factor on the pot's resistance RAB (its tolerance); null otherwise. */
   private readonly span: Float64Array | null;
   private readonly driveGain: Float64Array;
   private readonly driveOffset: Float64Array;
@@ -138,9 +138,10 @@ export class TwinBoardCore {
     const tol = this.ideal ? 0 : m.edge.tolerance;
     this.factor = new Float64Array(E);
     for (let e = 0; e < E; e++) this.factor[e] = Math.max(0.05, 1 + tol * hw.normal());
-    // A linear taper's tolerance is that of its pot's span (an AD5206's RAB, +-20 % rms between parts), not of the
-    // whole edge: the series resistor and the wiper keep rMin nearly exact. So the same draw scales each edge's
-    // rMax - rMin instead, and the conductance factor starts at 1 (drift only): each edge has its own RMIN, RMAX.
+    // A linear taper's tolerance is that of its pot (an AD5206's RAB, +-20 % rms between parts), not of the whole
+    // edge: the series resistor and the wiper stay as they are. The pot's part of R(t) is RAB (taps - t) / taps
+    // (HARDWARE.md: R(t) = RS + RW + RAB (256 - t)/256), so the same draw scales RAB, i.e. rMax - rMin and, by
+    // RAB/taps, rMin itself; the conductance factor starts at 1 (drift only). Each edge has its own RMIN and RMAX.
     const em = m.edge;
     this.span = null;
     if (em.kind === 'tap' && em.taper === 'linear') {
@@ -415,7 +416,11 @@ export class TwinBoardCore {
   trueLinearEdges(): { rMin: number; rMax: number }[] | null {
     const em = this.model.edge;
     if (!this.span || em.kind !== 'tap') return null;
-    return Array.from(this.span, (f) => ({ rMin: em.rMin, rMax: em.rMin + f * (em.rMax - em.rMin) }));
+    // R(t) = fixed + RAB (taps - t) / taps with RAB (taps - 1) / taps = rMax - rMin (nominal); RAB scales by f. A
+    // law too steep for that form (fixed < 0: no series part) scales as a whole, R_e(t) = f R(t).
+    const rab = ((em.rMax - em.rMin) * em.taps) / (em.taps - 1);
+    const fixed = Math.max(0, em.rMax - rab);
+    return Array.from(this.span, (f) => ({ rMin: fixed + f * (em.rMin - fixed), rMax: fixed + f * (em.rMax - fixed) }));
   }
 
   /**
@@ -515,9 +520,9 @@ export class TwinBoardCore {
     const em = this.model.edge;
     if (em.kind !== 'tap') throw new Error('not a tap board');
     const k = new Float64Array(this.settings.length);
-    const span = this.span;
-    if (span) {
-      for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance({ taps: em.taps, rMin: em.rMin, rMax: em.rMin + span[e] * (em.rMax - em.rMin), taper: 'linear' }, this.settings[e]);
+    const ends = this.trueLinearEdges();
+    if (ends) {
+      for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance({ taps: em.taps, ...ends[e], taper: 'linear' }, this.settings[e]);
     } else {
       for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance(em, this.settings[e]);
     }

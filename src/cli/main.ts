@@ -43,7 +43,7 @@ commands:
   task      generate task files (linear)
   demo      generate a 4x4 lattice and a linear task and train on it
   ports     list the serial ports a board can be connected to
-  twin      serve a simulated board (penn-gen1, penn-gen2) over a serial line or a pty
+  twin      serve a simulated board (penn-gen1, penn-gen2, clln-ref16) over a serial line or a pty
   firmware  build the reference C firmware and its emulator; serve the emulated board on a pty
   runs      list the recorded runs (runs/*.jsonl) with their status
   resume    continue an interrupted training run from its record

@@ -66,15 +66,23 @@ describe('twins/models/clln-ref16.json (firmware-protocol/firmware/HARDWARE.md)'
         'dac=0,4.998779 edge=tap,256 law=linear,1084.0625,11045 rate=9000 eta=0.000001,1 sched=48 keep=32',
     );
     expect(fw.banner()).toBe('! BOOT fw=clln-ref16-1.0.0 proto=1.3 board=clln-ref16 boot=1');
-    // the tolerance is the pot's (RAB): every edge keeps rMin (RS + RW + RAB/256 up to a few ohm), its rMax spreads
+    // the tolerance is the pot's (RAB, 20 % rms): R_e(t) = RS + RW + RAB_e (256 - t)/256, so rMax_e - rMin_e = RAB_e 255/256
+    // and rMin_e = 1045 + RAB_e/256: each edge has its own ends, both off by the same RAB_e
     const truth = fw.core.trueLinearEdges()!;
     expect(truth).toHaveLength(24);
-    for (const e of truth) expect(e.rMin).toBe(1084.0625);
-    const spans = truth.map((e) => (e.rMax - e.rMin) / (11045 - 1084.0625));
+    const rab = truth.map((e) => ((e.rMax - e.rMin) * 256) / 255);
+    truth.forEach((e, i) => {
+      expect(e.rMin).toBeCloseTo(1045 + rab[i] / 256, 9);
+      expect(e.rMax).toBeCloseTo(1045 + rab[i], 9);
+    });
+    const spans = rab.map((r) => r / 10000);
     const mean = spans.reduce((a, b) => a + b, 0) / spans.length;
     const sd = Math.sqrt(spans.reduce((a, b) => a + (b - mean) ** 2, 0) / (spans.length - 1));
     // 24 draws of 1 + 0.2 N(0,1): the sample sd lies in 0.2 * [0.6, 1.4] with probability > 0.999 (chi-square, 23 dof)
     expect(sd).toBeGreaterThan(0.12);
     expect(sd).toBeLessThan(0.28);
+    // an ideal twin has the nominal ends
+    const ideal = new TwinBoardCore(model, { ideal: true }).trueLinearEdges()!;
+    for (const e of ideal) expect(e).toEqual({ rMin: expect.closeTo(1084.0625, 9), rMax: expect.closeTo(11045, 9) });
   });
 });

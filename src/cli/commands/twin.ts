@@ -9,14 +9,14 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
   Run a simulated board (twin) that speaks the board protocol on a serial line, until SIGINT or SIGTERM
   (then it removes its pty link and exits 0; a twin killed outright leaves a folder the next one removes).
   Prints 'READY <path>' on stdout once the host can open <path> (with --port: the device the twin opened).
-  --board    a model name (penn-gen1, penn-gen2: twins/models/NAME.json) or a clln.board/1 file
+  --board    a model name (penn-gen1, penn-gen2, clln-ref16: twins/models/NAME.json) or a clln.board/1 file
   --pty      (default) serve on a new pseudo-terminal (made in-process, no system tool needed); the host
              opens the printed path, a link that disappears while an unplug fault lasts. --link PATH
              chooses that path
   --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
-  --protocol 1.1|1.2  protocol version to speak (default 1.2; 1.1 leaves the edge law out of ID)
+  --protocol 1.1|1.2|1.3  protocol version to speak (default 1.3; 1.2 leaves keep= out of ID, 1.1 the edge law too)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
              garble = probability per sent line of one flipped bit, drop = probability per sent line of
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
@@ -43,7 +43,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   const [sub] = positionals(p, 'twin', ['serve']);
   if (sub !== 'serve') throw new InvalidInputError({ source: 'clln twin' }, `unknown subcommand ${show(sub)}`, "use 'clln twin serve --board NAME'");
   const board = str(p, 'board');
-  if (!board) throw new InvalidInputError({ source: '--board' }, 'is required', 'give a model name (penn-gen1, penn-gen2) or a clln.board/1 file');
+  if (!board) throw new InvalidInputError({ source: '--board' }, 'is required', 'give a model name (penn-gen1, penn-gen2, clln-ref16) or a clln.board/1 file');
   const portPath = str(p, 'port');
   const link = str(p, 'link');
   if (portPath !== undefined && (p.values.pty === true || link !== undefined)) {
@@ -58,7 +58,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
   const faultsText = str(p, 'faults') ?? '';
   const protocol = str(p, 'protocol');
-  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1 or 1.2, got ${show(protocol)}`, 'give --protocol 1.1 or drop it');
+  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2' && protocol !== '1.3') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1, 1.2 or 1.3, got ${show(protocol)}`, 'give --protocol 1.1, 1.2 or 1.3, or drop it');
   const exitWithParent = p.values['exit-with-parent'] === true;
 
   // loaded on demand: the twin's transports pull in the serial port's and the pty's native bindings
@@ -69,7 +69,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   let final: ServingTwin['stats'] | undefined;
   const code = await serveUntilStopped<ServingTwin>(io, {
     exitWithParent,
-    start: () => serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | undefined, faults: faultsText, baud, stepMs, port: portPath, link, log }),
+    start: () => serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | '1.3' | undefined, faults: faultsText, baud, stepMs, port: portPath, link, log }),
     onReady: (served) => log(`${served.description} on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`),
     onStop: (served) => {
       final = { ...served.stats };
