@@ -311,6 +311,20 @@ async function echoThrough(path: string, bytes: Buffer): Promise<Buffer> {
   }
 }
 
+/**
+ * Resolves once the MCU has run `seconds` more of its own time (polling the emulator's counters, bounded): a UART
+ * whose receiver is not yet enabled loses what arrives, as a real one does, so bytes are sent only once the program
+ * has had time to enable it (a few microseconds after a reset; 1 ms is plenty).
+ */
+async function mcuRuns(s: ServingFirmware, seconds = 0.001): Promise<void> {
+  const from = (await s.stats()).mcu_seconds;
+  for (let i = 0; i < 400; i++) {
+    if ((await s.stats()).mcu_seconds >= from + seconds) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`the MCU did not run ${seconds} s of its time`);
+}
+
 describe.skipIf(!!skip || !existsSync(join(src.emulator, 'test-fw', 'echo.c')))('serveFirmware (the echo test program as firmware)', () => {
   let sources: { firmware: string; emulator: string };
   beforeAll(() => {
@@ -327,6 +341,7 @@ describe.skipIf(!!skip || !existsSync(join(src.emulator, 'test-fw', 'echo.c')))(
       closeSync(fd);
     }
     const sent = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff));
+    await mcuRuns(s);
     expect(await echoThrough(s.path, sent)).toEqual(sent);
     const st = await s.stats();
     expect(st.rx_bytes).toBe(sent.length);
@@ -341,6 +356,7 @@ describe.skipIf(!!skip || !existsSync(join(src.emulator, 'test-fw', 'echo.c')))(
     expect((await s.power()).power_cycles).toBe(1);
     expect((await s.power()).power_cycles).toBe(2);
     // the MCU runs again after the power cycle: it still echoes
+    await mcuRuns(s);
     expect(await echoThrough(s.path, Buffer.from('after power\n'))).toEqual(Buffer.from('after power\n'));
     await s.close();
     expect((await s.ended).code).toBe(0);
