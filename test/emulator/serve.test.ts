@@ -140,6 +140,21 @@ function gone(pid: number): boolean {
   }
 }
 
+/** The pids of the running clln-emu processes started with `--seed seed` (from /proc). */
+function emulatorsWithSeed(seed: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (argv[0].endsWith('clln-emu') && argv.includes('--seed') && argv[argv.indexOf('--seed') + 1] === String(seed) && !gone(Number(e))) out.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** Poll `cond` every 50 ms, at most `tries` times; whether it became true (a bound on a hang, not a timing). */
 async function eventually(cond: () => boolean, tries = 400): Promise<boolean> {
   for (let i = 0; i < tries; i++) {
@@ -462,10 +477,32 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
     expect(await exited(child)).toEqual({ code: 0, signal: null });
   });
 
+  it.skipIf(!cliBuilt)("'clln train --board emu' trains the emulated board; every step agrees with the host's Laplacian", async () => {
+    const dir = fresh('train');
+    const net = join(dir, 'board.json');
+    const task = join(dir, 'task.json');
+    expect((await runCli(['network', 'board', 'clln-ref16', '--out', net])).code).toBe(0);
+    // sources and ground among the drive channels (nodes 0..3), targets among the clamp channels (12..15)
+    expect((await runCli(['task', 'linear', '--matrix', '0.15,0.3;0.2,0.1', '--sources', '0,3', '--targets', '13,14', '--ground', '1', '--network', net, '--count', '8', '--test', '4', '--out', task])).code).toBe(0);
+    const r = await runCli(['train', net, task, '--board', 'emu', '--steps', '6', '--eval-every', '3', '--json', '--no-record']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out) as { steps: number; alarms: number; settings: number[]; redone_steps: number };
+    expect(out.steps).toBe(6);
+    // the live checker compares each measured state with the Laplacian of the settings: the firmware's readings and
+    // the emulator's network solve agree with the host's physics
+    expect(out.alarms).toBe(0);
+    expect(out.settings).toHaveLength(24);
+    for (const t of out.settings) expect(Number.isInteger(t) && t >= 0 && t <= 255).toBe(true);
+  });
+
   it.skipIf(!cliBuilt)('--board emu connects the serial host to the emulated firmware and stops it on close', async () => {
-    const board = await connectBoard('emu', { seed: 3 });
+    // a seed no other test uses marks this board's emulator among the processes
+    const seed = 918273;
+    const board = await connectBoard('emu', { seed });
     let closed = false;
     try {
+      const pids = emulatorsWithSeed(seed);
+      expect(pids).toHaveLength(1);
       const id = await board.identify();
       expect(id.model).toBe('clln-ref16');
       expect(id.protocol).toBe('1.3');
@@ -474,10 +511,12 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
       expect(Math.abs((await board.measure())[0] - 2)).toBeLessThan(0.05);
       await board.close();
       closed = true;
+      expect(pids.every(gone)).toBe(true);
     } finally {
       if (!closed) await board.close();
     }
   });
+
 });
 
 describe('the emu board spec', () => {
