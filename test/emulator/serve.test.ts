@@ -164,6 +164,9 @@ async function eventually(cond: () => boolean, tries = 400): Promise<boolean> {
   return cond();
 }
 
+// the reason the emulator suites below skip, where they do, shown in the report as a skipped test's name
+if (skip) describe('the emulated firmware', () => it.skip(`skipped: ${skip}`, () => {}));
+
 describe('the fault spec of the emulator', () => {
   it('takes any subset of garble, drop and power-every', () => {
     for (const ok of ['', 'garble=0', 'drop=1', 'power-every=0.5', 'garble=0.001,drop=0.0005,power-every=5', ' garble=0.1 , drop=0.2 ']) {
