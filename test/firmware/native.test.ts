@@ -25,14 +25,21 @@ beforeAll(() => {
   fwNative = join(out, 'fw-native');
 });
 
-/** One stdin record: bytes for the UART (one char per byte), a step marker, or an erase-and-power-cycle. */
-type Rec = string | { marker: true } | { erase: true };
+/**
+ * One stdin record: bytes for the UART (one char per byte), bytes that arrive during the next ADC conversion (the
+ * next record, bytes, starts what converts), a step marker, or an erase-and-power-cycle.
+ */
+type Rec = string | { later: string } | { marker: true } | { erase: true } | { adcDead: true };
 
 function records(recs: Rec[]): Buffer {
   const parts: Buffer[] = [];
   for (const r of recs) {
     if (typeof r === 'string') {
       parts.push(Buffer.from(`D ${r.length}\n`, 'latin1'), Buffer.from(r, 'latin1'));
+    } else if ('adcDead' in r) {
+      parts.push(Buffer.from('F\n', 'latin1')); // toggles
+    } else if ('later' in r) {
+      parts.push(Buffer.from(`A ${r.later.length}\n`, 'latin1'), Buffer.from(r.later, 'latin1'));
     } else parts.push(Buffer.from('erase' in r ? 'E\n' : 'M\n', 'latin1'));
   }
   return Buffer.concat(parts);
@@ -46,7 +53,7 @@ function run(args: string[], input: Buffer): string {
 }
 
 /** Sessions of one board, each starting from an erased EEPROM: per session, per step, the lines the device sent. */
-function sessions(board: string, steps: string[][][]): string[][][] {
+function sessions(board: string, steps: Rec[][][]): string[][][] {
   const recs: Rec[] = [];
   for (const s of steps) {
     recs.push({ erase: true });
@@ -179,6 +186,84 @@ describe('fw-native codec against frames.json and bad-lines.json', () => {
   });
 });
 
+/** Deterministic pseudo-random numbers (mulberry32), so a failure names a reproducible case. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How PROTOCOL.md 3.3 writes a value of m micro-units: fixed point, no trailing zeros, "0" for zero. */
+function wire(m: bigint): string {
+  const neg = m < 0n;
+  const a = neg ? -m : m;
+  const frac = (a % 1000000n).toString().padStart(6, '0').replace(/0+$/, '');
+  const text = (a / 1000000n).toString() + (frac ? '.' + frac : '');
+  return a === 0n ? '0' : (neg ? '-' : '') + text;
+}
+
+describe('fw-native number grammar (PROTOCOL.md 3.3), exact to the micro-unit', () => {
+  it('reads every spelling of a value as that value rounded to 6 decimals, and writes it back as the wire does', () => {
+    const r = rng(13);
+    const digit = (lo: number, hi: number): string => String(lo + Math.floor(r() * (hi - lo + 1)));
+    const cases: [string, string][] = [];
+    for (let i = 0; i < 4000; i++) {
+      // magnitudes from 1 uV to 9e6 V, spread over the digit counts
+      const len = 1 + Math.floor(r() * 13);
+      let d = digit(1, 9);
+      for (let k = 1; k < len; k++) d += digit(0, 9);
+      const mag = i % 50 === 0 ? 0n : BigInt(d);
+      const neg = r() < 0.5;
+      const m = neg ? -mag : mag;
+      const sign = neg ? '-' : '';
+      const ip = (mag / 1000000n).toString();
+      const fp = (mag % 1000000n).toString().padStart(6, '0');
+      const digits = mag.toString();
+      const exp = digits.length - 1 - 6;
+      const kind = i % 6;
+      let token: string;
+      if (kind === 0) token = `${sign}${ip}.${fp}`; // trailing zeros allowed
+      else if (kind === 1) token = `${sign}${ip}.${fp}${digit(0, 4)}${digit(0, 9)}${digit(0, 9)}`; // rounds down
+      else if (kind === 2 && mag > 0n) {
+        // (|m| - 1 uV) + 0.5..0.999 uV rounds (half away from zero) to |m|
+        const below = mag - 1n;
+        token = `${sign}${below / 1000000n}.${(below % 1000000n).toString().padStart(6, '0')}${digit(5, 9)}${digit(0, 9)}`;
+      } else if (kind === 3) token = `${sign}${digits}${r() < 0.5 ? 'e' : 'E'}-6`;
+      else if (kind === 4)
+        token = `${sign}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${exp >= 0 ? (r() < 0.5 ? '+' : '') : '-'}${r() < 0.3 ? '0' : ''}${Math.abs(exp)}`;
+      else token = `${sign}${wire(mag)}`;
+      cases.push([token, wire(m)]);
+    }
+    const out = run(['--numbers'], Buffer.from(cases.map(([t]) => `d ${t}\n`).join(''), 'latin1')).split('\n');
+    cases.forEach(([token, want], i) => expect(out[i], token).toBe(`OK ${want}`));
+  });
+
+  it('refuses every misspelling (400) and reports values beyond its integers as out of range (416)', () => {
+    const lines: [string, string][] = [
+      ...['.5', '+0.5', '1.', '05', '0x1', '1,5', 'NaN', 'inf', '--1', '1e', '', '-', '1e+', '00', '1.5.2', '-.5', 'e5', '1e5.0', '0.5 '].map(
+        (t) => [`d ${t}`, 'BAD'] as [string, string],
+      ),
+      ...['-0', '+3', '03', '3.0', '3e0', '', 'x', '1 '].map((t) => [`u ${t}`, 'BAD'] as [string, string]),
+      ['d 1e999', 'OVER'],
+      ['d -1e999', 'OVER'],
+      ['d 99999999999999999999', 'OVER'],
+      ['d 1e-99999999999', 'OK 0'],
+      ['d 0e999999999', 'OK 0'],
+      ['u 4294967295', 'OK 4294967295'],
+      ['u 4294967296', 'OVER'],
+      ['u 99999999999999999999999', 'OVER'],
+      ['u 0', 'OK 0'],
+    ];
+    const out = run(['--numbers'], Buffer.from(lines.map(([l]) => l + '\n').join(''), 'latin1')).split('\n');
+    lines.forEach(([l, want], i) => expect(out[i], l).toBe(want));
+  });
+});
+
 /** Frame lines of commands, written here with the TypeScript codec (its own CRC, not the C one). */
 const cmd = (body: string): string => encodeFrame(body);
 
@@ -224,6 +309,59 @@ describe('fw-native on the reference board clln-ref16 (HARDWARE.md)', () => {
     expect(got[1][0]).toBe(`2 OK ${Array(16).fill('2.5').join(',')}`);
     expect(got[3][0]).toBe(`4 OK ${Array(16).fill('4.995117').join(',')}`); // 5 * 1023 / 1024 = 4.9951171875
     expect(got[4][0]).toMatch(/^5 ERR 416 /); // above dac=0,4.998779
+  });
+
+  it('answers lines that arrive while a run step measures at once, HALT after the step (PROTOCOL.md 9 latency)', () => {
+    const setup = ['1 SCHED BEGIN steps=10 examples=1 src=0 tgt=15 eta=0.5', '2 SCHED EX 0 in=4 out=1', '3 SCHED END', '4 RUN'];
+    const [got] = sessions('clln-ref16', [
+      [
+        ...setup.map((b) => [cmd(b)]),
+        [{ later: cmd('6 STAT') + cmd('7 MEAS') }, cmd('5 GRANT 2')],
+        [{ later: cmd('9 HALT') + cmd('10 PING') }, cmd('8 GRANT 1')],
+      ],
+    ]);
+    const bodies = got.map((lines) => lines.map((l) => decodeFrame(l.slice(0, -1))).map((d) => (d.ok ? d.body : '')));
+    // STAT and the 503 of MEAS come during step 0, before its frame
+    expect(bodies[4][0]).toBe('5 OK credits=2');
+    expect(bodies[4][1]).toMatch(/^6 OK .*run=running runstep=0 /);
+    expect(bodies[4][2]).toMatch(/^7 ERR 503 /);
+    expect(bodies[4].slice(3).map((b) => b.split(' ').slice(0, 3).join(' '))).toEqual(['! FRAME 0', '! FRAME 1']);
+    // HALT waits for the step in progress and its frame; the PING behind it waits for the HALT
+    expect(bodies[5]).toEqual(['8 OK credits=1', expect.stringMatching(/^! FRAME 2 /), '9 OK step=3', '10 OK']);
+  });
+
+  it('a dead ADC is 500 and changes nothing; a run that meets it fails with 500 and says so (424)', () => {
+    const dead = { adcDead: true } as const;
+    const [got] = sessions('clln-ref16', [
+      [
+        [cmd('1 SRC 0:4')],
+        [dead, cmd('2 MEAS')],
+        [cmd('3 STEP eta=0.5 tgt=15:1')],
+        [dead, cmd('4 EGET')],
+        [cmd('5 SCHED BEGIN steps=5 examples=1 src=0 tgt=15 eta=0.5')],
+        [cmd('6 SCHED EX 0 in=4 out=1')],
+        [cmd('7 SCHED END')],
+        [cmd('8 RUN')],
+        [cmd('9 GRANT 1')],
+        [dead, cmd('10 GRANT 2')],
+        [cmd('11 STAT')],
+        [cmd('12 GRANT 1')],
+        [cmd('13 RESEND 0')],
+        [cmd('14 RESEND 1')],
+        [cmd('15 HALT')],
+      ],
+    ]);
+    const b = got.map((lines) => lines.map((l) => decodeFrame(l.slice(0, -1))).map((d) => (d.ok ? d.body : '')));
+    expect(b[1][0]).toMatch(/^2 ERR 500 /);
+    expect(b[2][0]).toMatch(/^3 ERR 500 /);
+    expect(b[3][0]).toBe(`4 OK ${Array(24).fill(128).join(',')}`); // the failed STEP moved no edge
+    expect(b[8]).toEqual(['9 OK credits=1', expect.stringMatching(/^! FRAME 0 ex=0 vf=\d/)]);
+    expect(b[9]).toEqual(['10 OK credits=2', '! DONE steps=1 fail=500']);
+    expect(b[10][0]).toMatch(/ steps=1 run=failed runstep=1 runerr=500$/);
+    expect(b[11][0]).toMatch(/^12 ERR 424 run failed at step 1: 500/);
+    expect(b[12][0]).toMatch(/^13 OK 0 ex=0 vf=\d/); // frames before the failure are still there
+    expect(b[13][0]).toMatch(/^14 ERR 424 /);
+    expect(b[14][0]).toMatch(/^15 ERR 424 /);
   });
 
   it('sched=48 examples and keep=32 frames for RESEND', () => {

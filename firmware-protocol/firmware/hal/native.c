@@ -10,6 +10,10 @@
  *   E\n                        erase the EEPROM, then power cycle; writes the line "#E" on stdout first, so a test
  *                              can run several sessions through one process and split their output
  *   M\n                        writes the line "#M" on stdout (read only when the firmware is idle: a step marker)
+ *   A <len>\n<len raw bytes>   bytes that arrive during the next ADC conversion (e.g. while a run step measures);
+ *                              the next record is read at once (it should be the D record that starts the step)
+ *   F\n                        toggles a dead ADC (every conversion times out, a hardware fault: 500); the next
+ *                              record is read at once
  * stdout: every byte the device sends. EOF on stdin: exit 0. Bad usage or a bad record: exit 2 with one line on
  * stderr. A chip word that breaks HARDWARE.md (wrong mode, length, chip select): exit 3 naming it. */
 #include <math.h>
@@ -21,6 +25,7 @@
 #include "../src/board.h"
 #include "../src/firmware.h"
 #include "../src/linereader.h"
+#include "../src/numbers.h"
 #include "../src/reply.h"
 
 static const clln_board *NB;
@@ -29,6 +34,9 @@ static jmp_buf power_jmp;
 
 static uint8_t *chunk;
 static size_t chunk_len, chunk_pos;
+static uint8_t *later;        /* an A record's bytes, delivered at the next conversion */
+static size_t later_len;
+static int adc_dead;
 
 /* chip state */
 static uint8_t pot[16][CLLN_POT_CHANNELS];
@@ -129,6 +137,14 @@ static void solve(void) {
 }
 
 uint8_t hal_adc_sum(uint8_t ch, uint16_t n, uint32_t *sum) {
+    if (later && chunk_pos >= chunk_len) {
+        free(chunk);
+        chunk = later;
+        chunk_len = later_len;
+        chunk_pos = 0;
+        later = NULL;
+    }
+    if (adc_dead) return 1;
     if (!solved) solve();
     int node = -1;
     for (int i = 0; i < NB->nodes; i++)
@@ -166,19 +182,35 @@ static char *read_line(void) {
     return line;
 }
 
+static uint8_t *read_bytes(const char *l, size_t *n) {
+    char *end;
+    unsigned long len = strtoul(l + 2, &end, 10);
+    if (*end != '\n') die(2, "record \"D|A <len>\" needs a decimal length and a newline, got: ", l);
+    uint8_t *b = malloc(len ? len : 1);
+    if (!b) die(2, "out of memory", NULL);
+    if (fread(b, 1, len, stdin) != len) die(2, "stdin ended inside a D or A record", NULL);
+    *n = len;
+    return b;
+}
+
 void hal_idle(void) {
     fflush(stdout);
     char *l = read_line();
     if (!l) exit(0);
+    while (strcmp(l, "F\n") == 0) {
+        adc_dead = !adc_dead;
+        l = read_line();
+        if (!l) exit(0);
+    }
+    if (l[0] == 'A' && l[1] == ' ') {
+        free(later);
+        later = read_bytes(l, &later_len);
+        l = read_line();
+        if (!l || l[0] != 'D') die(2, "an A record must be followed by a D record", NULL);
+    }
     if (l[0] == 'D' && l[1] == ' ') {
-        char *end;
-        unsigned long len = strtoul(l + 2, &end, 10);
-        if (*end != '\n') die(2, "record \"D <len>\" needs a decimal length and a newline, got: ", l);
         free(chunk);
-        chunk = malloc(len ? len : 1);
-        if (!chunk) die(2, "out of memory", NULL);
-        if (fread(chunk, 1, len, stdin) != len) die(2, "stdin ended inside a D record", NULL);
-        chunk_len = len;
+        chunk = read_bytes(l, &chunk_len);
         chunk_pos = 0;
         return;
     }
@@ -222,11 +254,39 @@ static int codec(int decode) {
     return 0;
 }
 
+/* `fw-native --numbers`: each stdin line "d TOKEN" (decimal) or "u TOKEN" (integer) prints "OK VALUE" (the
+ * decimal's micro-units written back as the protocol writes numbers; the integer plainly), "BAD" (spelling, 400)
+ * or "OVER" (spelled right, too large: 416). The number grammar of the core, alone. */
+static int numbers(void) {
+    static char line[CLLN_MAX_LINE + 8];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\n') line[--n] = '\0';
+        if (n < 2) die(2, "--numbers: a line is \"d TOKEN\" or \"u TOKEN\"", NULL);
+        char out[32];
+        uint8_t w = 0;
+        num_status st;
+        if (line[0] == 'd') {
+            int64_t v;
+            st = num_parse_micro(line + 2, (uint16_t)(n - 2), &v);
+            if (st == NUM_OK) w = num_write_micro(out, v);
+        } else {
+            uint32_t v;
+            st = num_parse_uint(line + 2, (uint16_t)(n - 2), &v);
+            if (st == NUM_OK) w = num_write_uint(out, v);
+        }
+        if (st == NUM_OK) printf("OK %.*s\n", w, out);
+        else puts(st == NUM_BAD ? "BAD" : "OVER");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     static const clln_board *const boards[] = {&clln_ref16, &clln_penn_gen1};
+    if (argc == 2 && strcmp(argv[1], "--numbers") == 0) return numbers();
     if (argc == 2 && strcmp(argv[1], "--decode") == 0) return codec(1);
     if (argc == 2 && strcmp(argv[1], "--encode") == 0) return codec(0);
-    if (argc != 2) die(2, "usage: fw-native BOARD (clln-ref16 or penn-gen1) with records on stdin, or fw-native --decode|--encode", NULL);
+    if (argc != 2) die(2, "usage: fw-native BOARD (clln-ref16 or penn-gen1) with records on stdin, or fw-native --decode|--encode|--numbers", NULL);
     for (size_t i = 0; i < sizeof boards / sizeof boards[0]; i++)
         if (strcmp(argv[1], boards[i]->name) == 0) NB = boards[i];
     if (!NB) die(2, "unknown board (known: clln-ref16, penn-gen1): ", argv[1]);
@@ -236,6 +296,8 @@ int main(int argc, char **argv) {
     if (setjmp(power_jmp) != 1 || first) power_on_chips();
     first = 0;
     chunk_len = chunk_pos = 0;
+    free(later);
+    later = NULL;
     clln_firmware(NB);
     die(2, "the board does not fit this build's limits: ", NB->name);
     return 2;

@@ -51,8 +51,11 @@ void bio_channels(const clln_board *b, const uint8_t *drive_on, const int32_t *d
     for (uint8_t chip = 0; chip < b->sw_chips && chip < 8u; chip++) hal_spi_word(b->sw_cs[chip], SW_MODE, mask[chip], 1);
 }
 
+void (*bio_poll)(void);
+
 uint8_t bio_measure(const clln_board *b, uint16_t n, uint32_t *sums) {
     for (uint8_t node = 0; node < b->nodes; node++) {
+        if (bio_poll) bio_poll();
         if (hal_adc_sum(b->adc_ch[node], n, &sums[node])) return 1;
     }
     return 0;

@@ -10,6 +10,9 @@
 void bio_channels(const clln_board *b, const uint8_t *drive_on, const int32_t *drive_u, const uint8_t *clamp_on,
                   const int32_t *clamp_u);
 void bio_tap(const clln_board *b, uint8_t edge, uint8_t tap);
+/* Called before each node's conversions when set (the main loop sets it during a run step, so commands are answered
+ * within their 50 ms bound while a ~65 ms step is measuring: PROTOCOL.md 9). */
+extern void (*bio_poll)(void);
 /* sums[node] = sum of n conversions of the node's ADC channel; nonzero on a converter fault. */
 uint8_t bio_measure(const clln_board *b, uint16_t n, uint32_t *sums);
 /* Mean node voltage of a sum of n codes, uV rounded to the nearest (exact integer arithmetic). */

@@ -782,6 +782,12 @@ static void frame(const char *body, uint16_t len, uint16_t crc) {
     if (hist_n < CLLN_HISTORY) hist_n++;
 }
 
+uint8_t eng_is_halt(const char *body, uint16_t len) {
+    fields fs;
+    split_fields(body, len, &fs);
+    return (uint8_t)(fs.n >= 2 && tok_eq(fs.f[1], verbs[V_HALT]));
+}
+
 void eng_line(lr_result r, const char *body, uint16_t len, uint16_t crc) {
     switch (r) {
     case LR_OVERLONG: n_overlong++; break;

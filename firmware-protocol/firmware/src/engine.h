@@ -43,6 +43,10 @@
 uint8_t eng_boot(const clln_board *b);
 /* A finished line from the line reader (a rejected one is counted; a frame is executed or replayed). */
 void eng_line(lr_result r, const char *body, uint16_t len, uint16_t crc);
+/* Whether a valid frame's verb is HALT: during a run step the main loop answers every other line at once (while
+ * running, only PING, ID, STAT, GRANT and RESEND execute, and none of them touches the board; the rest is 503),
+ * but HALT waits for the end of the step, whose frame comes first. */
+uint8_t eng_is_halt(const char *body, uint16_t len);
 /* A run holds a credit: the main loop should call eng_run_step (one step) before sleeping. */
 uint8_t eng_run_ready(void);
 void eng_run_step(void);
