@@ -153,8 +153,9 @@ static void eeprom_load(void)
 		memcpy(eeprom_saved, ee, EEPROM_SIZE);
 	}
 	if (opt.have_uid) {
-		for (int i = 0; i < 8; i++)	/* little-endian u64, like the boot counter */
-			ee[EE_UID + i] = (uint8_t)(opt.uid >> (8 * i));
+		/* big-endian, zero-padded on the left: what the firmware's `make uid` writes and its ID reports */
+		for (int i = 0; i < 8; i++)
+			ee[EE_UID + i] = (uint8_t)(opt.uid >> (8 * (7 - i)));
 		eeprom_save();
 	}
 }
@@ -167,10 +168,22 @@ static void eecr_written(avr_t *a, avr_io_addr_t addr, uint8_t v, void *param)
 
 /* ---- chips: select pins and SPI ---- */
 
+/* --dump-truth is rewritten at once when a chip changes, so that a host that saw the firmware's answer to a
+ * command also sees the chip state it set (a test feature: one ~5 KB write per changing SPI word) */
+static void truth_update(void)
+{
+	if (chips.changed) {
+		chips.changed = 0;
+		if (opt.truth_file)
+			network_dump_truth(&net, opt.truth_file);
+	}
+}
+
 static void cs_changed(avr_irq_t *irq, uint32_t value, void *param)
 {
 	(void)irq;
 	chips_select(&chips, (int)(intptr_t)param, value & 1);
+	truth_update();
 }
 
 static void spi_out(avr_irq_t *irq, uint32_t value, void *param)
@@ -235,21 +248,19 @@ static void inject_host_bytes(void)
 	for (;;) {
 		if (uart_xoff)
 			return;
+		/* bytes wait while the receiver is off (simavr would drop them): the firmware enables it microseconds
+		 * of MCU time after a boot, but the host may write before the AVR thread got there in wall time. A power
+		 * cycle discards what waits (power_cycle), so bytes sent into a reboot are still lost. */
+		if (!rx_enabled())
+			return;
 		uint8_t c;
 		pthread_mutex_lock(&br.lock);
 		int was_full = br.to_dev.len == br.to_dev.cap;
-		size_t n;
-		if (!rx_enabled()) {
-			/* a receiver that is off loses what arrives, as the real one does */
-			n = br.to_dev.len;
-			br.to_dev.len = 0;
-			br.to_dev.head = 0;
-		} else
-			n = ring_pop(&br.to_dev, &c, 1);
+		size_t n = ring_pop(&br.to_dev, &c, 1);
 		pthread_mutex_unlock(&br.lock);
 		if (was_full && n)
 			bridge_notify_pty(&br);
-		if (!n || !rx_enabled())
+		if (!n)
 			return;
 		avr_raise_irq(uart_irq + UART_IRQ_INPUT, c);
 	}
@@ -259,8 +270,7 @@ static void uart_xon(avr_irq_t *irq, uint32_t value, void *param)
 {
 	(void)irq, (void)value, (void)param;
 	uart_xoff = 0;
-	if (br.to_dev.len)	/* racy peek; a byte pushed meanwhile also sets `pending` */
-		inject_host_bytes();
+	inject_host_bytes();	/* also how held bytes reach a receiver that was just enabled */
 }
 
 static void uart_xoff_irq(avr_irq_t *irq, uint32_t value, void *param)
@@ -332,6 +342,7 @@ static void power_cycle(void)
 	uart_xoff = 0;
 	power_cycles++;
 	eeprom_save();
+	truth_update();
 }
 
 static void print_stats(void)
@@ -380,11 +391,6 @@ static void after_batch(void)
 	if (eeprom_dirty) {
 		eeprom_dirty = 0;
 		eeprom_save();
-	}
-	if (chips.changed) {
-		chips.changed = 0;
-		if (opt.truth_file)
-			network_dump_truth(&net, opt.truth_file);
 	}
 	if (next_power_cycle && avr->cycle >= next_power_cycle) {
 		power_cycle();
@@ -495,6 +501,20 @@ static void parse_args(int argc, char **argv)
 			   "give the board model, e.g. --model firmware-protocol/emulator/models/clln-ref16.model");
 }
 
+/* simavr 1.6's ELF reader does not check what it reads (a text file makes it loop): check the header first,
+ * a 32-bit ELF for machine EM_AVR (83) */
+static int is_avr_elf(const char *file)
+{
+	unsigned char h[20];
+	FILE *f = fopen(file, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(h, 1, sizeof h, f);
+	fclose(f);
+	return n == sizeof h && !memcmp(h, "\x7f" "ELF", 4) && h[4] == 1 /* ELFCLASS32 */ &&
+	       h[5] == 1 /* little-endian */ && (h[18] | h[19] << 8) == 83;
+}
+
 static avr_irq_t *ioport_irq(char port, int pin)
 {
 	return avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(port), pin);
@@ -512,7 +532,7 @@ int main(int argc, char **argv)
 		exit(2);
 	}
 	static elf_firmware_t fw;	/* large: not on the stack */
-	if (elf_read_firmware(opt.elf, &fw)) {
+	if (!is_avr_elf(opt.elf) || elf_read_firmware(opt.elf, &fw)) {
 		fprintf(stderr, "clln-emu: --elf %s: not an AVR ELF file simavr can load; give the .elf (not the .hex) "
 			"of the firmware\n", opt.elf);
 		exit(2);

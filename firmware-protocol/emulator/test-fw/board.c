@@ -8,8 +8,11 @@
  *   M             all 16 channels, as A, space-separated            -> 16 codes
  *   E addr        EEPROM byte                                        -> value
  *   W addr val    write an EEPROM byte                              -> "ok"
- * At boot it prints "boot mcusr=N" (N = MCUSR, then cleared). */
+ *   B ms          busy for ms milliseconds of MCU time (no sleep)   -> "ok" (measures the emulator's busy speed)
+ * Every answer starts with "> ", which no other line has: a host that opened the port in the middle of the boot
+ * banner ("boot mcusr=N", N = MCUSR, then cleared) can tell its tail from an answer. */
 #include <avr/eeprom.h>
+#include <util/delay.h>
 #include "uart.h"
 #include "avr_mcu_section.h"
 
@@ -97,6 +100,7 @@ int main(void)
 			continue;
 		pos = line + 1;
 		uint8_t b[8];
+		uart_puts("> ");
 		switch (line[0]) {
 		case 'P': {
 			uint8_t e = (uint8_t)num(), t = (uint8_t)num();
@@ -150,6 +154,11 @@ int main(void)
 			uart_puts("ok\n");
 			break;
 		}
+		case 'B':
+			for (uint32_t ms = num(); ms; ms--)
+				_delay_ms(1);
+			uart_puts("ok\n");
+			break;
 		default:
 			uart_puts("?\n");
 		}
