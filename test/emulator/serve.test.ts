@@ -330,9 +330,9 @@ async function echoThrough(path: string, bytes: Buffer): Promise<Buffer> {
 }
 
 /**
- * Resolves once the MCU has run `seconds` more of its own time (polling the emulator's counters, bounded): a UART
- * whose receiver is not yet enabled loses what arrives, as a real one does, so bytes are sent only once the program
- * has had time to enable it (a few microseconds after a reset; 1 ms is plenty).
+ * Resolves once the MCU has run `seconds` more of its own time (polling the emulator's counters, bounded). Bytes are
+ * sent only once the program has had time to enable its UART receiver (a few microseconds after a reset; 1 ms is
+ * plenty): a real part loses what arrives before, and the test should not depend on whether the emulator holds it.
  */
 async function mcuRuns(s: ServingFirmware, seconds = 0.001): Promise<void> {
   const from = (await s.stats()).mcu_seconds;
