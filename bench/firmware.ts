@@ -72,7 +72,9 @@ export type Mode = 'host-stepped' | 'device-stepped' | 'streamed';
 const MODES: Mode[] = ['host-stepped', 'device-stepped', 'streamed'];
 
 /**
- * SPI bytes the firmware sends in one step, from its code (src/engine.c, src/boardio.c): every SRC, CLAMP and each
+ * SPI bytes the firmware sends in one step, from its code (src/engine.c, src/boardio.c) — checked once against the
+ * emulator's own `spi_words` counter (20 steps per mode at 1 Mbaud: 41.8, 45.55 and 41 words per step, as these
+ * formulas give in words), which serveFirmware's stats do not pass on: every SRC, CLAMP and each
  * state of a learning step re-applies all channels (2 bytes per AD5328 word of each driven or clamped channel, then
  * the ADG714 switch byte), and each edge that moves is one 2-byte AD5206 word.
  * - host-stepped: CLAMP - (drive), SRC (drive), CLAMP (drive + clamp), CLAMP - (drive), ESET (moved edges);
@@ -118,6 +120,8 @@ export interface FirmwareCase {
   /** Steps per second of a real board: the MCU time per step with SPI at 4 MHz instead of simavr's 100 us per byte. */
   realBoardPerS: number | null;
   meanChanged: number;
+  /** Host commands per step (round trips; a streamed run's are its GRANTs). */
+  commandsPerStep: number;
 }
 
 export interface FirmwareResults {
@@ -147,12 +151,13 @@ interface Mark {
   t: number;
   out: number;
   in: number;
+  commands: number;
   emu: Promise<EmulatorStats> | null;
 }
 
 function mark(b: SerialBoard, s: Served): Mark {
   const st = b.stats;
-  return { t: performance.now(), out: st.bytesOut, in: st.bytesIn, emu: s.stats ? s.stats() : null };
+  return { t: performance.now(), out: st.bytesOut, in: st.bytesIn, commands: st.commands, emu: s.stats ? s.stats() : null };
 }
 
 async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Promise<FirmwareCase> {
@@ -235,6 +240,7 @@ async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Pr
     mcuPerWall: null,
     realBoardPerS: null,
     meanChanged,
+    commandsPerStep: (m1!.commands - m0!.commands) / steps,
   };
   if (e0 && e1) {
     const mcuS = e1.mcu_seconds - e0.mcu_seconds;
@@ -306,7 +312,7 @@ export function printFirmware(r: FirmwareResults): string {
   );
   const fw = r.cases.filter((c) => c.board === 'firmware');
   const b = table(
-    ['baud', 'training', 'MCU ms/step', 'ADC (bound)', 'SPI (B x 0.1 ms)', 'UART', 'rest', 'MCU s/wall s', 'real board steps/s'],
+    ['baud', 'training', 'MCU ms/step', 'ADC (bound)', 'SPI (B x 0.1 ms)', 'UART', 'rest', 'cmds/step', 'ADC/MCU', 'MCU s/wall s', 'real board steps/s'],
     fw.map((c) => [
       String(c.baud),
       c.mode,
@@ -315,6 +321,8 @@ export function printFirmware(r: FirmwareResults): string {
       `${f(c.spiMs, 1)} (${c.spiBytesPerStep.toFixed(0)} B)`,
       f(c.uartMs, 1),
       f(c.restMs, 1),
+      f(c.commandsPerStep, 1),
+      ratio(c.mcuMsPerStep === null ? null : c.adcMs / c.mcuMsPerStep),
       f(c.mcuPerWall, 2),
       f(c.realBoardPerS, 1),
     ]),
@@ -326,7 +334,8 @@ export function printFirmware(r: FirmwareResults): string {
     'B/step: host bytes out + in per step (emu rx+tx: the emulator\'s count of the same). wire bound: stop-and-wait (out + in) x 10 / baud,\n' +
     'streamed max(out, in) x 10 / baud. steps/MCU s: per second of the emulated MCU\'s time (what a real board would take;\n' +
     'wall time also depends on this machine). SPI: bytes from the firmware\'s code x simavr\'s 100 us per byte (a real board: 2 us).\n' +
-    'UART: stepped (rx + tx), streamed tx, x 10 / baud. rest: CPU, and stepped, the host\'s turnaround while the MCU sleeps.\n' +
+    'UART: stepped (rx + tx), streamed tx, x 10 / baud (the MCU\'s rate: 117647 at 115200). rest: the firmware\'s CPU (parsing,\n' +
+    'int64 arithmetic, CRC, formatting) and, stop-and-wait, the host\'s turnaround while the MCU sleeps. ADC/MCU: the ADC bound over the MCU time.\n' +
     'real board: 1 / (MCU time per step with SPI at 4 MHz). The twin does not simulate conversion time (--step-ms default 3.6 ms per run step).\n'
   );
 }
