@@ -46,18 +46,31 @@ const SIMAVR_SPI_MS_PER_BYTE = 0.1;
 /** A real board's SPI byte at fosc/4 = 4 MHz: 8 bits = 2 us (plus a few cycles of the loop around it). */
 const REAL_SPI_MS_PER_BYTE = 0.002;
 
+/** UBRR0 of the firmware's build (HARDWARE.md "UART", double speed): round(16 MHz / (8 x baud)) - 1 = 16 and 1. */
+function ubrr(baud: number): number {
+  return Math.round(16e6 / (8 * baud)) - 1;
+}
+
+/** A real board's UART byte, ms: 10 bits (8N1) of 8 x (UBRR0 + 1) cycles (117647 baud at 115200, 1 Mbaud exact). */
+function realUartMsPerByte(baud: number): number {
+  return (10 * 8 * (ubrr(baud) + 1) * 1000) / 16e6;
+}
+
 /**
- * The MCU's actual UART rate: double speed, UBRR0 = round(16 MHz / (8 x baud)) - 1 (HARDWARE.md "UART": 16 at
- * 115200, which runs at 117647 baud, and 1 at 1 Mbaud, exact). simavr paces the bytes at this rate.
+ * The emulated UART byte, ms, as simavr 1.6 times it (avr_uart.c, avr_uart_baud_write): it computes the byte time
+ * only when UBRR0 is written, from U2X0 as it is at that moment, and counts 11 bits per byte (start, 8 data, a
+ * parity bit even when parity is off, stop). The firmware writes UBRR0 before it sets U2X0 (a real USART does not
+ * care about the order), so simavr runs the link at half the rate with 11-bit bytes: 2.2 x a real board's byte time
+ * (58824 baud at "115200", 500000 at "1 Mbaud"). Checked here: the MCU time of STAT round trips at both rates fits
+ * this with the same ~2.7 ms of CPU, and 10-bit full-rate bytes do not fit.
  */
-function uartBaud(baud: number): number {
-  const ubrr = Math.round(16e6 / (8 * baud)) - 1;
-  return 16e6 / (8 * (ubrr + 1));
+function emuUartMsPerByte(baud: number): number {
+  return (11 * 16 * (ubrr(baud) + 1) * 1000) / 16e6;
 }
 
 /** Steps timed per case: enough for a stable mean, few enough that the bench stays within ~3 minutes. */
-const STEPPED_STEPS = 40;
-const STREAMED_STEPS = 60;
+const STEPPED_STEPS = 60;
+const STREAMED_STEPS = 100;
 
 /**
  * The task: drive nodes 0 and 1, ground node 3 (all three drive channels of HARDWARE.md), read out the clamp nodes
@@ -117,7 +130,10 @@ export interface FirmwareCase {
   restMs: number | null;
   /** MCU seconds per wall second over the timed steps (the emulator's speed). */
   mcuPerWall: number | null;
-  /** Steps per second of a real board: the MCU time per step with SPI at 4 MHz instead of simavr's 100 us per byte. */
+  /**
+   * Steps per second of a real board: the MCU time per step with SPI at 4 MHz instead of simavr's 100 us per byte and
+   * the UART at its real rate (10-bit bytes at 117647 or 1000000 baud) instead of simavr's (see emuUartMsPerByte).
+   */
   realBoardPerS: number | null;
   meanChanged: number;
   /** Host commands per step (round trips; a streamed run's are its GRANTs). */
@@ -249,7 +265,8 @@ async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Pr
     const tx = (e1.tx_bytes - e0.tx_bytes) / steps;
     // The UART time a step spends in MCU time: stop-and-wait, the MCU waits for each command's bytes and blocks while
     // it sends each reply; streamed, it blocks while a frame goes out and takes the credits by interrupt meanwhile.
-    const uartMs = ((mode === 'streamed' ? tx : rx + tx) * 10 * 1000) / uartBaud(baud);
+    const uartBytes = mode === 'streamed' ? tx : rx + tx;
+    const uartMs = uartBytes * emuUartMsPerByte(baud);
     const spiMs = spiBytes * SIMAVR_SPI_MS_PER_BYTE;
     Object.assign(c, {
       mcuS,
@@ -262,7 +279,7 @@ async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Pr
       uartMs,
       restMs: mcuMs - ADC_MS_PER_STEP - spiMs - uartMs,
       mcuPerWall: mcuS / wallS,
-      realBoardPerS: 1000 / (mcuMs - spiBytes * (SIMAVR_SPI_MS_PER_BYTE - REAL_SPI_MS_PER_BYTE)),
+      realBoardPerS: 1000 / (mcuMs - spiBytes * (SIMAVR_SPI_MS_PER_BYTE - REAL_SPI_MS_PER_BYTE) - uartBytes * (emuUartMsPerByte(baud) - realUartMsPerByte(baud))),
     });
   }
   return c;
@@ -312,7 +329,7 @@ export function printFirmware(r: FirmwareResults): string {
   );
   const fw = r.cases.filter((c) => c.board === 'firmware');
   const b = table(
-    ['baud', 'training', 'MCU ms/step', 'ADC (bound)', 'SPI (B x 0.1 ms)', 'UART', 'rest', 'cmds/step', 'ADC/MCU', 'MCU s/wall s', 'real board steps/s'],
+    ['baud', 'training', 'MCU ms/step', 'ADC (bound)', 'SPI (B x 0.1 ms)', 'UART', 'rest', 'cmds/step', 'rest/cmd', 'ADC/MCU', 'MCU s/wall s', 'real board steps/s'],
     fw.map((c) => [
       String(c.baud),
       c.mode,
@@ -322,6 +339,7 @@ export function printFirmware(r: FirmwareResults): string {
       f(c.uartMs, 1),
       f(c.restMs, 1),
       f(c.commandsPerStep, 1),
+      c.commandsPerStep >= 1 && c.restMs !== null ? f(c.restMs / c.commandsPerStep, 1) : '—',
       ratio(c.mcuMsPerStep === null ? null : c.adcMs / c.mcuMsPerStep),
       f(c.mcuPerWall, 2),
       f(c.realBoardPerS, 1),
@@ -334,8 +352,10 @@ export function printFirmware(r: FirmwareResults): string {
     'B/step: host bytes out + in per step (emu rx+tx: the emulator\'s count of the same). wire bound: stop-and-wait (out + in) x 10 / baud,\n' +
     'streamed max(out, in) x 10 / baud. steps/MCU s: per second of the emulated MCU\'s time (what a real board would take;\n' +
     'wall time also depends on this machine). SPI: bytes from the firmware\'s code x simavr\'s 100 us per byte (a real board: 2 us).\n' +
-    'UART: stepped (rx + tx), streamed tx, x 10 / baud (the MCU\'s rate: 117647 at 115200). rest: the firmware\'s CPU (parsing,\n' +
+    'UART: stepped (rx + tx), streamed tx, at simavr 1.6\'s byte time: 11 bits at half the rate (it misses U2X0, set after UBRR0),\n' +
+    '2.2x a real board\'s (the emulated link is 58824 / 500000 baud, so the firmware\'s wall/wire and MCU/wire are against a wire\n' +
+    'twice as fast as the one emulated). rest: the firmware\'s CPU (parsing,\n' +
     'int64 arithmetic, CRC, formatting) and, stop-and-wait, the host\'s turnaround while the MCU sleeps. ADC/MCU: the ADC bound over the MCU time.\n' +
-    'real board: 1 / (MCU time per step with SPI at 4 MHz). The twin does not simulate conversion time (--step-ms default 3.6 ms per run step).\n'
+    'real board: 1 / (MCU time per step with SPI at 4 MHz and 10-bit bytes at the real rate). The twin does not simulate conversion time (--step-ms default 3.6 ms per run step).\n'
   );
 }
