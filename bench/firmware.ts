@@ -178,6 +178,14 @@ function mark(b: SerialBoard, s: Served): Mark {
 
 async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Promise<FirmwareCase> {
   const served = await serve(board, baud);
+  try {
+    return await timeCase(served, board, baud, mode);
+  } finally {
+    await served.stop();
+  }
+}
+
+async function timeCase(served: Served, board: 'firmware' | 'twin', baud: number, mode: Mode): Promise<FirmwareCase> {
   // confirmReads off: no faults here, and its extra STAT would be this host's choice of overhead, not the protocol's
   const b = await openSerialBoard(served.path, { baudRate: baud, confirmReads: false });
   let m0: Mark | undefined;
@@ -223,7 +231,6 @@ async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Pr
   }
   const e0 = m0!.emu ? await m0!.emu : null;
   const e1 = m1!.emu ? await m1!.emu : null;
-  await served.stop();
   const wallS = (m1!.t - m0!.t) / 1000;
   const out = (m1!.out - m0!.out) / steps;
   const inn = (m1!.in - m0!.in) / steps;
