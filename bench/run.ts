@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `hessian` only the cost-Hessian benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `hessian` only the cost-Hessian benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printHessian, runHessianBench } from './costHessian.js';
 import { printEngine, runEngineBench } from './engine.js';
+import { printFirmware, runFirmwareBench } from './firmware.js';
 import { printProtocol, runProtocolBench } from './protocol.js';
 import { printSpectrum, runSpectrumBench } from './spectrum.js';
 import { printDashboard, runDashboardBench } from './dashboard.js';
@@ -132,6 +133,13 @@ if (!only || only === 'simrecord') {
   process.stdout.write('\nRecording a simulated run (bench/simRecord.ts): per step, not recorded vs recorded (clln.sim-steps/1)\n\n' + printSimRecord(sr));
   writeFileSync(join(outDir, 'simrecord.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...sr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'simrecord.json')}\n`);
+}
+
+if (!only || only === 'firmware') {
+  const fr = await runFirmwareBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nEmulated firmware throughput (bench/firmware.ts): clln-ref16 firmware in clln-emu vs the twin of the same model, both over a pty\n\n' + printFirmware(fr));
+  writeFileSync(join(outDir, 'firmware.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...fr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'firmware.json')}\n`);
 }
 
 if (SOAK) {
