@@ -58,14 +58,12 @@ function realUartMsPerByte(baud: number): number {
 
 /**
  * The emulated UART byte, ms, as simavr 1.6 times it (avr_uart.c, avr_uart_baud_write): it computes the byte time
- * only when UBRR0 is written, from U2X0 as it is at that moment, and counts 11 bits per byte (start, 8 data, a
- * parity bit even when parity is off, stop). The firmware writes UBRR0 before it sets U2X0 (a real USART does not
- * care about the order), so simavr runs the link at half the rate with 11-bit bytes: 2.2 x a real board's byte time
- * (58824 baud at "115200", 500000 at "1 Mbaud"). Checked here: the MCU time of STAT round trips at both rates fits
- * this with the same ~2.7 ms of CPU, and 10-bit full-rate bytes do not fit.
+ * when UBRR0 is written, from U2X0 as it is at that moment, and counts 11 bits per byte (start, 8 data, a parity bit
+ * even when parity is off, stop). The firmware sets U2X0 before it writes UBRR0 (an earlier build did it the other
+ * way round, which made simavr run the link at half the rate), so the emulated byte is 11/10 of a real board's.
  */
 function emuUartMsPerByte(baud: number): number {
-  return (11 * 16 * (ubrr(baud) + 1) * 1000) / 16e6;
+  return (11 * 8 * (ubrr(baud) + 1) * 1000) / 16e6;
 }
 
 /** Steps timed per case: enough for a stable mean, few enough that the bench stays within ~3 minutes. */
@@ -359,9 +357,8 @@ export function printFirmware(r: FirmwareResults): string {
     'B/step: host bytes out + in per step (emu rx+tx: the emulator\'s count of the same). wire bound: stop-and-wait (out + in) x 10 / baud,\n' +
     'streamed max(out, in) x 10 / baud. steps/MCU s: per second of the emulated MCU\'s time (what a real board would take;\n' +
     'wall time also depends on this machine). SPI: bytes from the firmware\'s code x simavr\'s 100 us per byte (a real board: 2 us).\n' +
-    'UART: stepped (rx + tx), streamed tx, at simavr 1.6\'s byte time: 11 bits at half the rate (it misses U2X0, set after UBRR0),\n' +
-    '2.2x a real board\'s (the emulated link is 58824 / 500000 baud, so the firmware\'s wall/wire and MCU/wire are against a wire\n' +
-    'twice as fast as the one emulated). rest: the firmware\'s CPU (parsing,\n' +
+    'UART: stepped (rx + tx), streamed tx, at simavr 1.6\'s byte time: 11-bit bytes at the set rate,\n' +
+    '1.1x a real board\'s byte time. rest: the firmware\'s CPU (parsing,\n' +
     'int64 arithmetic, CRC, formatting) and, stop-and-wait, the host\'s turnaround while the MCU sleeps. ADC/MCU: the ADC bound over the MCU time.\n' +
     'real board: 1 / (MCU time per step with SPI at 4 MHz and 10-bit bytes at the real rate). The twin does not simulate conversion time (--step-ms default 3.6 ms per run step).\n'
   );

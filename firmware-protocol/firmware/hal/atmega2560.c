@@ -148,8 +148,10 @@ void hal_idle(void) {
 
 static void hal_setup(void) {
     /* UART0 8N1, double speed, RX interrupt */
-    UBRR0 = (uint16_t)UBRR_VALUE;
+    /* U2X0 before UBRR0: the chip does not care, but simavr 1.6 computes the byte time when UBRR0 is written,
+     * from U2X0 as it is then, so the other order made the emulated link run at half the baud rate */
     UCSR0A = _BV(U2X0);
+    UBRR0 = (uint16_t)UBRR_VALUE;
     UCSR0B = _BV(RXCIE0) | _BV(RXEN0) | _BV(TXEN0);
     UCSR0C = _BV(UCSZ01) | _BV(UCSZ00);
     /* chip selects PA0..PA5 high, then outputs; SS (PB0), SCK (PB1), MOSI (PB2) outputs */
