@@ -105,3 +105,15 @@ describe.skipIf(!!skip || !cliBuilt)('training on the emulated firmware and on t
     if (update === 'host') expect(r.out).toMatch(/consistency with the Laplacian: 0 alarm\(s\)/);
   }, 240_000);
 });
+
+describe.skipIf(!!skip || !cliBuilt)('clln tui --board emu without NETWORK TASK', () => {
+  beforeAll(() => assertFirmwareBuilt());
+
+  it("trains the board's default task on its own channels (the reference task grounds node 15, which clln-ref16 cannot drive)", async () => {
+    // no terminal here: the tui's plain path, which picks the default task from the shipped model's roles
+    const r = await runCli(['tui', '--board', 'emu', '--steps', '4', '--no-record']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/trained board clln-ref16 \(emu, .*\) on the reference task's map on this board's channels \(sources 0,3, ground 1, targets 13,14\): 4 steps/);
+    expect(r.out).toMatch(/consistency with the Laplacian: 0 alarm\(s\)/);
+  }, 120_000);
+});
