@@ -27,6 +27,11 @@
  *   reading sigma) are too small to show. The test asserts the bound the bias allows: every point and every RMIN
  *   and RMAX within 1.6 % (2 x 2.5 ohm over 1084 ohm is 0.46 %, plus 4 x the largest relStd, 0.27 %), and
  *   `clln check` agreeing with the record (the check's predictions include the same bias, so it agrees).
+ * - Other seeds, by hand with the same comparison: seeds 3 and 11 give rms z 1.07 and 1.00, largest |z| 3.1 and 2.2
+ *   without the switch resistance; rms z 1.66 and 1.68, largest |z| 4.5 and 4.5, largest error 1.02 % and 0.97 % with
+ *   it. The bias is the same size on every seed, so the bounds hold with margin, not by the luck of seed 7.
+ * Fixing the bias needs a DAC output resistance in the calibration model (its fit, record and check), left for an
+ * issue of its own.
  *
  * Skips, naming the install command, without the firmware's system tools; needs the built CLI.
  */
