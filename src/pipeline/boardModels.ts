@@ -29,6 +29,9 @@ export interface BoardNominals {
   /** DAC per-channel gain error (relative std) and offset (V std). */
   dacGainSpread: number;
   dacOffsetSpread: number;
+  /** Nodes that can be driven (sources, ground) and clamped: what the board's ID says as `drive=` and `clamp=`. */
+  drivable: readonly number[];
+  clampable: readonly number[];
 }
 
 /** Names of the shipped board models. */
@@ -51,7 +54,7 @@ export function boardNominals(nameOrFile: string): BoardNominals {
 
 /** The nominal facts of a board description already read (e.g. a `--board-file`). */
 export function nominalsOf(m: BoardModel): BoardNominals {
-  return { name: m.name, nodes: m.nodes, edges: m.edges, edge: m.edge, adcNoise: m.adc.noise, dacGainSpread: m.dac.gainSpread, dacOffsetSpread: m.dac.offsetSpread };
+  return { name: m.name, nodes: m.nodes, edges: m.edges, edge: m.edge, adcNoise: m.adc.noise, dacGainSpread: m.dac.gainSpread, dacOffsetSpread: m.dac.offsetSpread, drivable: m.drivable, clampable: m.clampable };
 }
 
 /** The nominal facts of a shipped model; undefined for any other board (hardware of an unknown model). */

@@ -321,6 +321,12 @@ export interface ServeFirmwareOptions {
   eeprom?: string;
   /** Board uid (hex) the emulator writes into the EEPROM. */
   uid?: string;
+  /**
+   * File the emulator writes its hidden values to (`--dump-truth`: per edge rs, rw, rab, rmin, rmax, tap, r; the
+   * DAC channels, switches and node voltages), rewritten at start, at every chip change and at exit: the truth a
+   * calibration is tested against. Nothing else reveals the board's tolerances.
+   */
+  dumpTruth?: string;
   /** Cache folder of the builds; default {@link firmwareBuildDir}. */
   buildDir?: string;
   /** Other source trees to build (e.g. a test program as the firmware); default this package's. */
@@ -407,6 +413,7 @@ export async function serveFirmware(opts: ServeFirmwareOptions = {}): Promise<Se
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.eeprom !== undefined) args.push('--eeprom', resolve(opts.eeprom));
   if (opts.uid !== undefined) args.push('--uid', opts.uid);
+  if (opts.dumpTruth !== undefined) args.push('--dump-truth', resolve(opts.dumpTruth));
   // its own process group: a Ctrl-C at the terminal reaches this process, which then stops the emulator, rather
   // than both at once (the emulator's exit would look like a crash)
   const child = spawn(build.emulator, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });

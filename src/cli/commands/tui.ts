@@ -4,8 +4,8 @@ import { InvalidInputError } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import { writeCalibrationFile } from '../../calibration/recordFile.js';
-import { referenceTask } from '../../physics/generators/linearTask.js';
-import { boardModelNetwork, isShippedModel } from '../../pipeline/boardModels.js';
+import { boardModelNetwork, boardNominals, isShippedModel } from '../../pipeline/boardModels.js';
+import { boardDefaultTask } from '../../tui/defaultTask.js';
 import { calibrateBoard } from '../../pipeline/calibrateBoard.js';
 import { openBoardRun, type BoardRunFiles } from '../../pipeline/openBoardRun.js';
 import { resolvePlanOptions, type TrainingPlan } from '../../pipeline/TrainingPlan.js';
@@ -24,7 +24,9 @@ export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] 
   Keys: space pause/resume, s one step (while paused), a abort (board left safe), c calibrate (while paused or
   after the run), d diagnostics now, q quit (asks first while a run is active; a confirmed quit stops the run
   cleanly, the step in flight recorded).
-  Without NETWORK TASK: the board model's own network and the reference task (sources 0,3, targets 9,10, ground 15).
+  Without NETWORK TASK: the board model's own network and the reference task (sources 0,3, targets 9,10, ground 15),
+  or, on a board that cannot drive or clamp those nodes, its map on the board's channels (sources and ground among
+  its drive nodes, targets among its clamp nodes: clln-ref16 sources 0,3, ground 1, targets 13,14).
   --board SPEC           default twin (the built-in simulated penn-gen1)
   --steps N              default 2000
   --update host|device   default host
@@ -82,7 +84,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
   const run = await openBoardRun({
     board: spec,
     connect,
-    // without files, the board's own network and the reference task, once the board has said which it is
+    // without files, the board's own network and its default task, once the board has said which it is
     files: files ? loadFiles(files) : modelFiles,
     plan: { ...options, name: `tui ${spec}` },
     planLocation: planOption,
@@ -105,7 +107,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
       conductances: law ? (s: Float64Array) => law(s) : undefined,
       setup: {
         port: spec,
-        title: `clln: ${id.model} learning ${files?.taskPath ?? 'the reference task'}${recordPath ? ` (record ${recordPath})` : ''}`,
+        title: `clln: ${id.model} learning ${used.taskSource}${recordPath ? ` (record ${recordPath})` : ''}`,
         steps: plan.steps,
         edgeKind: id.edge.kind,
         settingRange: id.edge.kind === 'tap' ? [0, id.edge.taps - 1] : [id.edge.lo, id.edge.hi],
@@ -144,19 +146,22 @@ function loadFiles(f: { netPath: string; taskPath: string }): BoardRunFiles {
   return { network, networkSource: f.netPath, task: readTaskFile(f.taskPath, network), taskSource: f.taskPath };
 }
 
-/** The board model's network and the reference task, for a spec naming a shipped twin model (no terminal path). */
+/** The board model's network and its default task (src/tui/defaultTask.ts), for a spec naming a shipped model (no terminal path). */
 function defaultsFor(spec: string): BoardRunFiles {
   const model = twinModelOf(spec);
   if (!model || !isShippedModel(model)) {
     throw new InvalidInputError({ source: 'clln tui' }, `no NETWORK TASK given and board ${spec} is not a shipped twin model`, 'give the board\'s network and a task: clln tui --board SPEC NETWORK TASK');
   }
-  return { network: boardModelNetwork(model), networkSource: `board ${model}`, task: referenceTask(), taskSource: 'the reference task' };
+  const n = boardNominals(model);
+  const { task, description } = boardDefaultTask({ model, drivable: n.drivable, clampable: n.clampable });
+  return { network: boardModelNetwork(model), networkSource: `board ${model}`, task, taskSource: description };
 }
 
-/** The identified board's own network (a shipped model's) and the reference task. */
+/** The identified board's own network (a shipped model's) and its default task (from its ID's drive= and clamp=). */
 function modelFiles(id: BoardIdentity): BoardRunFiles {
   if (!isShippedModel(id.model)) {
     throw new InvalidInputError({ source: 'clln tui' }, `board ${id.model} is not a shipped model, so its network is unknown`, 'give its network and a task: clln tui --board SPEC NETWORK TASK');
   }
-  return { network: boardModelNetwork(id.model), networkSource: `board ${id.model}`, task: referenceTask(), taskSource: 'the reference task' };
+  const { task, description } = boardDefaultTask(id);
+  return { network: boardModelNetwork(id.model), networkSource: `board ${id.model}`, task, taskSource: description };
 }

@@ -1,0 +1,191 @@
+/**
+ * Calibration of the real firmware in its emulator (issue 13, point 4), tested against the emulator's hidden truth:
+ * `clln calibrate --board serial:PTY` on a clln-emu started by serveFirmware with `--dump-truth` (each edge's drawn
+ * RS, RW and RAB), then `clln check` against the record it wrote.
+ *
+ * What is compared: the calibration fits each edge's linear law R(t) = RMAX - (RMAX - RMIN) t / 255 and reports, per
+ * edge, its conductance at every visited tap with a relative standard error (`points`). The truth of the emulator is
+ * R(t) = RS + RW + RAB (256 - t) / 256 (README of the emulator), the same linear law. Kirchhoff's law fixes
+ * conductances only up to one common factor, which the calibration sets by its gauge (`nominal-mean`: the geometric
+ * mean of the fitted conductances over the visited points is the nominal law's), so the truth is put in the same
+ * gauge (scaled by the one factor that makes its geometric mean over the same points equal the fit's) before
+ * comparing. Each point's z = (k_fit / k_true - 1) / relStd; parameters the calibration reports as undetermined are
+ * left out, with the reason it gives.
+ *
+ * Findings (seed 7, measured on this machine):
+ * - With the ADG714 switches' on-resistance made negligible (1 mOhm; a copy of the shipped model), the fit is
+ *   unbiased: rms z 1.09 over the 96 points, largest |z| 2.5, largest error of a point 0.17 %, of RMIN or RMAX
+ *   0.16 %; readings residual 0.57 mV rms (the ADC's 4.9 mV code, averaged over 64 samples with 1 mV of noise). The test asserts every |z| <= 4.5 and an rms z in 0.6..1.6 (the reported uncertainties are neither
+ *   much too small nor much too large).
+ * - With the shipped model (switch_ron 2.5 ohm) the fit is biased: rms z 1.83, largest |z| 4.7, largest error 0.96 %,
+ *   and the readings residual grows to 1.38 mV rms (from 0.57: the fit cannot explain ~1.3 mV rms of the readings).
+ *   The cause is the calibration model, which has a DAC channel's gain and offset but no output resistance: the
+ *   2.5 ohm between the DAC and a driven or clamped node drops up to ~10 mV at the top tap (edges of ~1.1 kOhm) and
+ *   differently in every configuration, so the fit puts it into the edges (the largest z are negative, i.e. too
+ *   little conductance, at tap 255 on edges between two channel nodes). The node leak (1e-8 S against >= 9e-5 S per
+ *   edge: 1e-4 relative) and the DAC's 1.22 mV code rounding (random per command, 0.35 mV rms against the 1.4 mV
+ *   reading sigma) are too small to show. The test asserts the bound the bias allows: every point and every RMIN
+ *   and RMAX within 1.6 % (2 x 2.5 ohm over 1084 ohm is 0.46 %, plus 4 x the largest relStd, 0.27 %), and
+ *   `clln check` agreeing with the record (the check's predictions include the same bias, so it agrees).
+ * - Other seeds, by hand with the same comparison: seeds 3 and 11 give rms z 1.07 and 1.00, largest |z| 3.1 and 2.2
+ *   without the switch resistance; rms z 1.66 and 1.68, largest |z| 4.5 and 4.5, largest error 1.02 % and 0.97 % with
+ *   it. The bias is the same size on every seed, so the bounds hold with margin, not by the luck of seed 7.
+ * Fixing the bias needs a DAC output resistance in the calibration model (its fit, record and check), left for an
+ * issue of its own.
+ *
+ * Skips, naming the install command, without the firmware's system tools; needs the built CLI.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CalibrationRecord, TapEdgesFit } from '../../src/calibration/types.js';
+import { emulatorModelPath, serveFirmware, type ServingFirmware } from '../../src/pipeline/serveFirmware.js';
+import { assertFirmwareBuilt, firmwareSkipReason } from '../firmwareBuildSetup.js';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const cliBuilt = existsSync(CLI) && existsSync(join(ROOT, 'dist/src/cli/commands/firmware.js'));
+const skip = firmwareSkipReason();
+const scratch = mkdtempSync(join(tmpdir(), 'clln-emu-cal-'));
+const children: ChildProcess[] = [];
+const served: ServingFirmware[] = [];
+let n = 0;
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of served.splice(0)) await s.close();
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function fresh(name: string): string {
+  const d = join(scratch, `${name}-${++n}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+}
+
+async function runCli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, out, err };
+}
+
+/** One edge of the emulator's truth file (`--dump-truth`), ohm. */
+interface TruthEdge {
+  a: number;
+  b: number;
+  rs: number;
+  rw: number;
+  rab: number;
+  rmin: number;
+  rmax: number;
+}
+
+/** The emulator's edge resistance at tap t (its README, "Network"), ohm. */
+function trueResistance(e: TruthEdge, tap: number): number {
+  return e.rs + e.rw + (e.rab * (256 - tap)) / 256;
+}
+
+/** The fit compared with the truth; see the file comment. */
+interface Comparison {
+  /** Fitted over true conductance, common to all edges (the conductance gauge). */
+  gauge: number;
+  z: number[];
+  maxAbsZ: number;
+  rmsZ: number;
+  /** Largest |k_fit / k_true - 1| over the points, and |fit / true - 1| over every RMIN and RMAX. */
+  worstPoint: number;
+  worstEnd: number;
+  excluded: string[];
+  points: number;
+}
+
+function compare(record: CalibrationRecord, truth: TruthEdge[]): Comparison {
+  const edges = record.edges as TapEdgesFit;
+  expect(edges.kind).toBe('tap');
+  expect(edges.taper).toBe('linear');
+  expect(edges.taps).toBe(256);
+  expect(edges.points).toHaveLength(truth.length);
+  // parameters the plan does not determine (`edge[5]@tap 70`), left out with the calibration's reason
+  const excluded = new Map<string, string>();
+  for (const u of record.identifiability.undetermined) for (const p of u.parameters) excluded.set(p, u.why);
+  const used = edges.points.flatMap((ps, e) => ps.filter((p) => !excluded.has(`edge[${e}]@tap ${p.setting}`)).map((p) => ({ e, p })));
+  const gauge = Math.exp(used.reduce((a, { e, p }) => a + Math.log(p.conductance * trueResistance(truth[e], p.setting)), 0) / used.length);
+  const z = used.map(({ e, p }) => (p.conductance * trueResistance(truth[e], p.setting)) / gauge - 1).map((r, i) => r / used[i].p.relStd);
+  const worstPoint = Math.max(...used.map(({ e, p }) => Math.abs((p.conductance * trueResistance(truth[e], p.setting)) / gauge - 1)));
+  // fitted resistances are in the fit's gauge: the true ones divided by the gauge factor
+  const ends = truth.flatMap((t, e) => [edges.rMin[e] / (t.rmin / gauge) - 1, edges.rMax[e] / (t.rmax / gauge) - 1]);
+  return {
+    gauge,
+    z,
+    maxAbsZ: Math.max(...z.map(Math.abs)),
+    rmsZ: Math.sqrt(z.reduce((a, x) => a + x * x, 0) / z.length),
+    worstPoint,
+    worstEnd: Math.max(...ends.map(Math.abs)),
+    excluded: [...excluded].map(([p, why]) => `${p} (${why})`),
+    points: used.length,
+  };
+}
+
+/** Serve the emulator with `model`, calibrate it with the CLI, compare with its truth, then `clln check`. */
+async function calibrateAndCheck(model: string, seed: number, label: string): Promise<Comparison> {
+  const dir = fresh('cal');
+  const truthFile = join(dir, 'truth.json');
+  const calFile = join(dir, 'calibration.json');
+  const s = await serveFirmware({ model, seed, dumpTruth: truthFile });
+  served.push(s);
+  const cal = await runCli(['calibrate', '--board', `serial:${s.path}`, '--out', calFile, '--json']);
+  expect(cal.code, cal.err).toBe(0);
+  const summary = JSON.parse(cal.out) as { converged: boolean; residual: { rms: number; chi2PerDof: number } };
+  expect(summary.converged).toBe(true);
+  const record = JSON.parse(readFileSync(calFile, 'utf8')) as CalibrationRecord;
+  const truth = (JSON.parse(readFileSync(truthFile, 'utf8')) as { seed: number; edges: TruthEdge[] });
+  expect(truth.seed).toBe(seed);
+  expect(truth.edges.map((e) => [e.a, e.b])).toEqual(record.board.edges);
+  const c = compare(record, truth.edges);
+  const chk = await runCli(['check', '--board', `serial:${s.path}`, '--calibration', calFile, '--json']);
+  const report = JSON.parse(chk.out) as { summary: { ok: boolean; alarms: number; maxAbsZ: number; rmsResidual: number }; drift: { flagged: string[] } };
+  console.log(
+    `${label} (seed ${seed}): ${c.points} points (${c.excluded.length ? `excluded: ${c.excluded.join(', ')}` : 'none undetermined'}); ` +
+      `gauge k_fit/k_true ${c.gauge.toFixed(4)}; z rms ${c.rmsZ.toFixed(2)}, max |z| ${c.maxAbsZ.toFixed(2)}; ` +
+      `worst point ${(c.worstPoint * 100).toFixed(2)} %, worst RMIN/RMAX ${(c.worstEnd * 100).toFixed(2)} %; ` +
+      `fit residual ${(summary.residual.rms * 1e3).toFixed(2)} mV rms, chi2/dof ${summary.residual.chi2PerDof.toFixed(2)}; ` +
+      `clln check: exit ${chk.code}, ${report.summary.alarms} alarm(s), max |z| ${report.summary.maxAbsZ.toFixed(1)}, drift ${report.drift.flagged.length ? report.drift.flagged.join('; ') : 'none'}`,
+  );
+  // the check agrees: every pattern consistent, nothing drifted
+  expect(chk.code, chk.err + chk.out.slice(0, 2000)).toBe(0);
+  expect(report.summary.ok).toBe(true);
+  expect(report.summary.alarms).toBe(0);
+  return c;
+}
+
+describe.skipIf(!!skip || !cliBuilt)('calibrating the emulated firmware (clln calibrate, clln check) against the emulator\'s truth', () => {
+  beforeAll(() => assertFirmwareBuilt());
+
+  it('where the calibration model holds (switch on-resistance negligible), every fitted point is within 4.5 sigma of the truth', async () => {
+    const shipped = readFileSync(emulatorModelPath('clln-ref16'), 'utf8');
+    expect(shipped).toMatch(/^switch_ron 2\.5\b/m);
+    const model = join(fresh('model'), 'clln-ref16-ron0.model');
+    writeFileSync(model, shipped.replace(/^switch_ron 2\.5\b/m, 'switch_ron 0.001'));
+    const c = await calibrateAndCheck(model, 7, 'switch_ron 1 mOhm');
+    expect(c.points).toBeGreaterThanOrEqual(24 * 2);
+    expect(c.maxAbsZ).toBeLessThanOrEqual(4.5);
+    // the reported uncertainties are the right size: not much too small (rms z well above 1) nor too large
+    expect(c.rmsZ).toBeGreaterThan(0.6);
+    expect(c.rmsZ).toBeLessThan(1.6);
+    expect(c.worstEnd).toBeLessThan(0.01);
+  }, 240_000);
+
+  it('the shipped model (switch on-resistance 2.5 ohm, not in the calibration model): within the bound its bias allows', async () => {
+    const c = await calibrateAndCheck(emulatorModelPath('clln-ref16'), 7, 'shipped model');
+    expect(c.worstPoint).toBeLessThan(0.016);
+    expect(c.worstEnd).toBeLessThan(0.016);
+  }, 240_000);
+});
