@@ -8,14 +8,17 @@
  * function of the state). A board left mid-step or unopenable by the killed host would fail the resume.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { BoardEvent } from '../../src/device/Board.js';
+import { openSerialBoard } from '../../src/device/SerialBoard.js';
 import { serveFirmware, type ServingFirmware } from '../../src/pipeline/serveFirmware.js';
 import { readRun } from '../../src/store/readRun.js';
 import { assertFirmwareBuilt, firmwareSkipReason } from '../firmwareBuildSetup.js';
-import { noiselessModel } from './emulatedBoard.js';
+import { emulatorSerialOptions, noiselessModel } from './emulatedBoard.js';
 
 const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
 const SEED = 5;
@@ -108,4 +111,56 @@ describe.skipIf(skip !== undefined || !existsSync(CLI))(`kill -9 and clln resume
       await emu.close();
     }
   }, 240_000);
+
+  it('a host killed in the middle of an autonomous run: the next host halts the orphaned run and gets a usable board', async () => {
+    const emu = await serve('orphan');
+    try {
+      // the dying host: a separate process (the built library) streaming a long run with a window of 4 frames
+      const script = join(dir, 'stream.mjs');
+      const lib = pathToFileURL(resolve(__dirname, '../../dist/src/device/SerialBoard.js')).href;
+      writeFileSync(
+        script,
+        `import { openSerialBoard } from ${JSON.stringify(lib)};
+const board = await openSerialBoard(process.argv[2], { baseTimeoutMs: 3000, retries: 6 });
+board.runSchedule({ steps: 100000, sources: [0, 3], targets: [13], examples: [{ in: [4, 0], out: [1] }], eta: 0.5 }, 4)
+  .subscribe({ next: (f) => process.stdout.write('frame ' + f.step + '\\n'), error: (e) => { console.error(String(e)); process.exit(1); } });
+`,
+      );
+      const child = spawn(process.execPath, [script, emu.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const exited = new Promise<void>((res) => child.on('exit', () => res()));
+      await new Promise<void>((res, rej) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          // killed once 5 frames have arrived: the board is mid-run with credits outstanding
+          if ((out.match(/^frame /gm) ?? []).length >= 5) res();
+        });
+        void exited.then(() => rej(new Error(`the streaming host ended before 5 frames: ${err}`)));
+      });
+      child.kill('SIGKILL');
+      await exited;
+      // the next host: opening must succeed, notice the foreign run and halt it
+      const events: BoardEvent[] = [];
+      const board = await openSerialBoard(emu.path, emulatorSerialOptions(115200));
+      try {
+        board.events.subscribe((e) => events.push(e));
+        const st = await board.stat();
+        // without the halt the run would still be 'running', waiting for credits the dead host never grants
+        expect(st.run).toBe('halted');
+        expect(st.runStep).toBeGreaterThanOrEqual(5);
+        const stepsThen = st.steps;
+        // usable: edges read back, a source is driven, and the device runs no further steps
+        expect(await board.readEdges()).toHaveLength(24);
+        await board.setSources(new Map([[0, 2]]));
+        expect(Math.abs((await board.measure())[0]! - 2)).toBeLessThan(0.02);
+        expect((await board.stat()).steps).toBe(stepsThen);
+      } finally {
+        await board.close();
+      }
+    } finally {
+      await emu.close();
+    }
+  }, 120_000);
 });
