@@ -29,7 +29,7 @@ const BAUD = 115200;
 /**
  * The emulator's faults are per byte in both directions (the twin's `garble=0.01` is per line). Per byte, 1 % would
  * hit a 100-byte round trip (EGET) 63 % of the time and a 270-byte ID 93 %: tried first, 40 host steps then took 712
- * resends and more than 5 minutes, and at 2 % an ID never got through in 61 attempts. The runs here use 0.1 % per
+ * resends and more than 5 minutes, and at 1 % garble + 1 % drop an ID never got through in 61 attempts. The runs here use 0.1 % per
  * byte (10 % of a 100-byte round trip, about the twin soak's 1 % per line times the ~10 lines of a step) and allow
  * many resends with a short wait each; a late reply is harmless (same SEQ: the firmware replays its cached reply,
  * the host drops the copy). Bounds, not timings.
