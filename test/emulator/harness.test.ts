@@ -18,10 +18,11 @@ import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc16, crcHex } from '../../firmware-protocol/crc16.js';
+import { buildFirmware } from '../../src/pipeline/serveFirmware.js';
+import { assertFirmwareBuilt } from '../firmwareBuildSetup.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EMU_DIR = join(ROOT, 'firmware-protocol/emulator');
-const FW_DIR = join(ROOT, 'firmware-protocol/firmware');
 const MODEL = join(EMU_DIR, 'models/clln-ref16.model');
 const PACKAGES = 'gcc-avr avr-libc binutils-avr libsimavr-dev simavr';
 
@@ -251,19 +252,21 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
   let BOARD = '';
   let ECHO = '';
   let FIRMWARE = '';
+  let FIRMWARE_1M = '';
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    // the emulator and both firmware builds are the global setup's (test/firmwareBuildSetup.ts, CLLN_BUILD_DIR),
+    // taken from its cache; only the test programs, which nothing else uses, are made here
+    assertFirmwareBuilt();
+    const slow = await buildFirmware({ baud: 115200, buildDir: process.env.CLLN_BUILD_DIR });
+    const fast = await buildFirmware({ baud: 1000000, buildDir: process.env.CLLN_BUILD_DIR });
+    FIRMWARE = slow.elf;
+    FIRMWARE_1M = fast.elf;
+    EMU = slow.emulator;
     BUILD = tmp();
-    for (const dir of [EMU_DIR, join(EMU_DIR, 'test-fw')]) {
-      const r = spawnSync('make', ['-s', '-C', dir, `O=${BUILD}`], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`make -C ${dir} failed:\n${r.stdout}${r.stderr}`);
-    }
-    for (const baud of ['115200', '1000000']) {
-      const fw = spawnSync('make', ['-s', '-C', FW_DIR, `O=${BUILD}`, `BAUD=${baud}`], { encoding: 'utf8' });
-      if (fw.status !== 0) throw new Error(`make -C ${FW_DIR} BAUD=${baud} failed:\n${fw.stdout}${fw.stderr}`);
-    }
-    FIRMWARE = join(BUILD, 'clln-ref16-115200.elf');
-    EMU = join(BUILD, 'clln-emu');
+    const dir = join(EMU_DIR, 'test-fw');
+    const r = spawnSync('make', ['-s', '-C', dir, `O=${BUILD}`], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`make -C ${dir} failed:\n${r.stdout}${r.stderr}`);
     BOARD = join(BUILD, 'board.elf');
     ECHO = join(BUILD, 'echo.elf');
   }, 120_000);
@@ -615,14 +618,28 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
   }
   const frame = (body: string): string => `${body}*${crcHex(crc16(body))}\n`;
 
+  let syncSeq = 60000;
+  /**
+   * Power-cycle the firmware and return the banner of the boot that cycle starts. First a PING is answered: the
+   * firmware is then up and everything it sent before (the banner of the boot at start, whole or in part) has been
+   * read, so the next banner is this power cycle's. (Without it, a test process descheduled between READY and
+   * `power` took the banner of the boot at start for this one, and its boot count was one short.)
+   */
+  async function powerCycle(e: Emu): Promise<string> {
+    const q = syncSeq++;
+    e.write(frame(`${q} PING`));
+    expect(unframe(await e.rx.until(new RegExp(`^${q} `), 'PING reply before the power cycle'))).toMatch(new RegExp(`^${q} OK`));
+    e.proc.stdin.write('power\n');
+    // a power cycle discards what the MCU has not received and restarts it: the banner is the next line
+    return e.rx.until(/! BOOT .*\*[0-9A-F]{4}$/, `BOOT banner (so far: ${JSON.stringify(Buffer.from(e.raw).toString('latin1'))})`);
+  }
+
   it('the real firmware boots in the emulator, answers ID and TOPO (the lattice of HARDWARE.md) in CRC frames, and measures the network it set', async () => {
     const dir = tmp();
     const ee = join(dir, 'ee.bin');
     const truth = join(dir, 'truth.json');
     const boot = async (e: Emu): Promise<number> => {
-      e.proc.stdin.write('power\n');
-      // the banner of a boot cut short by this power cycle may head the line
-      const line = await e.rx.until(/! BOOT .*\*[0-9A-F]{4}$/, `BOOT banner (so far: ${JSON.stringify(Buffer.from(e.raw).toString('latin1'))})`);
+      const line = await powerCycle(e);
       const banner = unframe(line.slice(line.lastIndexOf('! BOOT ')));
       expect(banner).toMatch(/^! BOOT fw=\S+ proto=1\.3 board=clln-ref16 boot=\d+$/);
       return Number(/boot=(\d+)$/.exec(banner)![1]);
@@ -678,9 +695,8 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
   });
 
   it('the 1 Mbaud build (UBRR0 = 1) boots and answers ID in the emulator too', async () => {
-    const e = await start(['--elf', join(BUILD, 'clln-ref16-1000000.elf'), '--model', MODEL]);
-    e.proc.stdin.write('power\n');
-    const line = await e.rx.until(/! BOOT .*\*[0-9A-F]{4}$/, 'BOOT banner');
+    const e = await start(['--elf', FIRMWARE_1M, '--model', MODEL]);
+    const line = await powerCycle(e);
     expect(unframe(line.slice(line.lastIndexOf('! BOOT ')))).toMatch(/^! BOOT fw=\S+ proto=1\.3 board=clln-ref16 boot=\d+$/);
     e.write(frame('7 ID'));
     expect(unframe(await e.rx.until(/^7 /, 'ID reply'))).toMatch(/^7 OK proto=1\.3 .* board=clln-ref16 .* keep=32$/);

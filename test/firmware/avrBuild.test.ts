@@ -11,11 +11,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../firmware-protocol/codec.js';
+import { buildFirmware } from '../../src/pipeline/serveFirmware.js';
+import { assertFirmwareBuilt, firmwareSkipReason } from '../firmwareBuildSetup.js';
 
 const FW_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'firmware-protocol', 'firmware');
 const haveAvrGcc = spawnSync('avr-gcc', ['--version']).status === 0;
 const SRAM = 8192; // ATmega2560 datasheet: 8 KB internal SRAM
 const STACK_MIN = 1024;
+
+/**
+ * The .elf and .hex for `baud` that the vitest global setup built (test/firmwareBuildSetup.ts, into CLLN_BUILD_DIR):
+ * the same make with the same arguments, so this file checks those artefacts rather than making its own copies.
+ * buildFirmware finds them in the cache (and builds them only when run without the global setup).
+ */
+async function built(baud: number): Promise<{ elf: string; hex: string }> {
+  assertFirmwareBuilt();
+  const b = await buildFirmware({ baud, buildDir: process.env.CLLN_BUILD_DIR });
+  return { elf: b.elf, hex: b.hex };
+}
 
 /** The sections of an ELF as avr-size -A lists them: name -> [size, address]. */
 function sections(elf: string): Map<string, [number, number]> {
@@ -45,12 +58,11 @@ function hexTop(hex: string): number {
   return top;
 }
 
-describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
+describe.skipIf(!haveAvrGcc || firmwareSkipReason() !== undefined)('AVR build of the reference firmware', () => {
   const out = haveAvrGcc ? mkdtempSync(join(tmpdir(), 'clln-fw-avr-')) : '';
 
-  it.each([115200, 1000000])('BAUD=%i: links, leaves >= 1 KB of SRAM for the stack, .mmcu in the elf only', (baud) => {
-    execFileSync('make', ['-s', '-C', FW_DIR, `O=${out}`, `BAUD=${baud}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const elf = join(out, `clln-ref16-${baud}.elf`);
+  it.each([115200, 1000000])('BAUD=%i: links, leaves >= 1 KB of SRAM for the stack, .mmcu in the elf only', async (baud) => {
+    const { elf, hex: hexFile } = await built(baud);
     const s = sections(elf);
     const ram = (s.get('.data')?.[0] ?? 0) + (s.get('.bss')?.[0] ?? 0);
     expect(ram, `.data + .bss = ${ram} bytes`).toBeLessThanOrEqual(SRAM - STACK_MIN);
@@ -62,7 +74,7 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
     execFileSync('avr-objcopy', ['-O', 'binary', '-j', '.mmcu', elf, bin]);
     expect(readFileSync(bin).toString('latin1')).toContain('atmega2560');
     // the hex holds flash only: .text + .data, nothing at 0x910000
-    const hex = readFileSync(join(out, `clln-ref16-${baud}.hex`), 'utf8');
+    const hex = readFileSync(hexFile, 'utf8');
     const flash = (s.get('.text')?.[0] ?? 0) + (s.get('.data')?.[0] ?? 0);
     expect(hexTop(hex)).toBe(flash);
     expect(hexTop(hex)).toBeLessThan(256 * 1024);
@@ -70,12 +82,11 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
 
   it.skipIf(!existsSync('/usr/include/simavr/sim_avr.h'))(
     'in simavr (needs libsimavr-dev): boots, answers within the PROTOCOL.md bounds in MCU time, reboots through the watchdog, stack stays clear of RAM',
-    () => {
+    async () => {
       // tools/stackprobe.c runs the .elf and types tools/stackprobe.script stop-and-wait at 115200 baud, like a host
-      execFileSync('make', ['-s', '-C', FW_DIR, `O=${out}`, 'BAUD=115200'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const { elf } = await built(115200);
       const probe = join(out, 'stackprobe');
       execFileSync('gcc', ['-O2', '-o', probe, join(FW_DIR, 'tools', 'stackprobe.c'), '-lsimavr']);
-      const elf = join(out, 'clln-ref16-115200.elf');
       const r = spawnSync(probe, [elf, join(FW_DIR, 'tools', 'stackprobe.script'), '10'], { encoding: 'latin1' });
       expect(r.status, r.stderr).toBe(0);
       const bodies = r.stdout
@@ -121,7 +132,7 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
 
   it.skipIf(!existsSync('/usr/include/simavr/sim_avr.h'))(
     'in simavr: UART0 set up as HARDWARE.md says (U2X0, UBRR0 16 at 115200, 1 at 1 Mbaud) and answering ID at both rates',
-    () => {
+    async () => {
       const probe = join(out, 'stackprobe');
       execFileSync('gcc', ['-O2', '-o', probe, join(FW_DIR, 'tools', 'stackprobe.c'), '-lsimavr']);
       const script = join(out, 'id.script');
@@ -130,8 +141,8 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
         [115200, 16],
         [1000000, 1],
       ]) {
-        execFileSync('make', ['-s', '-C', FW_DIR, `O=${out}`, `BAUD=${baud}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-        const r = spawnSync(probe, [join(out, `clln-ref16-${baud}.elf`), script, '0.3', String(baud)], { encoding: 'latin1' });
+        const { elf } = await built(baud);
+        const r = spawnSync(probe, [elf, script, '0.3', String(baud)], { encoding: 'latin1' });
         expect(r.stderr, `${baud}`).toContain(`uart: UBRR0=${ubrr} U2X0=1`);
         expect(r.stdout, `${baud}`).toMatch(/^1 OK proto=1\.3 .* keep=32\*[0-9A-F]{4}$/m);
       }
@@ -145,8 +156,8 @@ describe.skipIf(!haveAvrGcc)('AVR build of the reference firmware', () => {
   });
 });
 
-if (!haveAvrGcc) {
+if (!haveAvrGcc || firmwareSkipReason() !== undefined) {
   describe('AVR build of the reference firmware', () => {
-    it.skip('skipped: avr-gcc not found; install the Debian packages gcc-avr, avr-libc and binutils-avr', () => {});
+    it.skip(`skipped: ${firmwareSkipReason() ?? 'avr-gcc not found; install the Debian packages gcc-avr, avr-libc and binutils-avr'}`, () => {});
   });
 }
