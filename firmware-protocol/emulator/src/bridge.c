@@ -56,8 +56,8 @@ void bridge_open(bridge_t *b, const faults_t *faults, uint64_t seed)
 	b->to_host.cap = TO_HOST_CAP;
 	b->to_host.buf = malloc(TO_HOST_CAP);
 	b->faults = faults;
-	rng_seed(&b->rng_to_dev, seed, STREAM_FAULT_HOST);
-	rng_seed(&b->rng_to_host, seed, STREAM_FAULT_DEVICE);
+	line_faults_init(&b->lf_to_dev, seed, STREAM_FAULT_HOST);
+	line_faults_init(&b->lf_to_host, seed, STREAM_FAULT_DEVICE);
 
 	b->master = posix_openpt(O_RDWR | O_NOCTTY);
 	if (b->master < 0)
@@ -105,9 +105,13 @@ void *bridge_thread(void *arg)
 {
 	bridge_t *b = arg;
 	uint8_t buf[1024];
+	static uint8_t pass[sizeof buf + LINE_MAX_BYTES];	/* what the line faults pass on from one read */
 	for (;;) {
 		pthread_mutex_lock(&b->lock);
-		size_t room = b->to_dev.cap - b->to_dev.len;
+		/* a garbled line held by the faults goes into the ring at its end: read only what then still fits */
+		size_t held = b->lf_to_dev.fate == FAULT_GARBLED ? b->lf_to_dev.len : 0;
+		size_t space = b->to_dev.cap - b->to_dev.len;
+		size_t room = space > held ? space - held : 0;
 		size_t out = b->to_host.len;
 		pthread_mutex_unlock(&b->lock);
 
@@ -128,20 +132,9 @@ void *bridge_thread(void *arg)
 			ssize_t n = read(b->master, buf, room < sizeof buf ? room : sizeof buf);
 			if (n > 0) {
 				atomic_fetch_add(&b->rx_bytes, n);
-				size_t kept = 0;
-				for (ssize_t i = 0; i < n; i++) {
-					uint8_t c = buf[i];
-					int f = b->faults ? faults_apply(b->faults, &b->rng_to_dev, &c) : FAULT_NONE;
-					if (f == FAULT_DROPPED) {
-						atomic_fetch_add(&b->dropped, 1);
-						continue;
-					}
-					if (f == FAULT_GARBLED)
-						atomic_fetch_add(&b->garbled, 1);
-					buf[kept++] = c;
-				}
+				size_t kept = line_faults_feed(b->faults, &b->lf_to_dev, buf, (size_t)n, pass);
 				pthread_mutex_lock(&b->lock);
-				ring_push(&b->to_dev, buf, kept);
+				ring_push(&b->to_dev, pass, kept);	/* fits: kept <= n + held <= space (the ring only drains meanwhile) */
 				atomic_store(&b->pending, 1);
 				pthread_cond_signal(&b->wake);
 				pthread_mutex_unlock(&b->lock);

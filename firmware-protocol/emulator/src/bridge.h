@@ -24,10 +24,10 @@ typedef struct {
 	atomic_int pending;		/* the AVR thread should look at the rings and commands */
 	int cmd_power, cmd_stats, cmd_quit;
 
-	const faults_t *faults;		/* NULL: no byte faults */
-	rng_t rng_to_dev;		/* used by the pty thread only */
-	rng_t rng_to_host;		/* used by the AVR thread only */
-	atomic_ullong rx_bytes, tx_bytes, garbled, dropped, tx_overflow;
+	const faults_t *faults;		/* NULL: no line faults */
+	line_faults_t lf_to_dev;	/* host -> device line faults; used by the pty thread only */
+	line_faults_t lf_to_host;	/* device -> host line faults; used by the AVR thread only */
+	atomic_ullong rx_bytes, tx_bytes, tx_overflow;
 } bridge_t;
 
 /* Opens the pty in raw mode; on error prints one line and exits 2. */
