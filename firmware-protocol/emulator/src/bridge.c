@@ -109,9 +109,9 @@ void *bridge_thread(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&b->lock);
 		/* a garbled line held by the faults goes into the ring at its end: read only what then still fits */
-		size_t held = b->lf_to_dev.fate == FAULT_GARBLED ? b->lf_to_dev.len : 0;
+		b->to_dev_reserve = b->lf_to_dev.fate == FAULT_GARBLED ? b->lf_to_dev.len : 0;
 		size_t space = b->to_dev.cap - b->to_dev.len;
-		size_t room = space > held ? space - held : 0;
+		size_t room = to_dev_blocked(b) ? 0 : space - b->to_dev_reserve;
 		size_t out = b->to_host.len;
 		pthread_mutex_unlock(&b->lock);
 
@@ -134,7 +134,7 @@ void *bridge_thread(void *arg)
 				atomic_fetch_add(&b->rx_bytes, n);
 				size_t kept = line_faults_feed(b->faults, &b->lf_to_dev, buf, (size_t)n, pass);
 				pthread_mutex_lock(&b->lock);
-				ring_push(&b->to_dev, pass, kept);	/* fits: kept <= n + held <= space (the ring only drains meanwhile) */
+				ring_push(&b->to_dev, pass, kept);	/* fits: kept <= n + reserve <= space (the ring only drains meanwhile) */
 				atomic_store(&b->pending, 1);
 				pthread_cond_signal(&b->wake);
 				pthread_mutex_unlock(&b->lock);

@@ -18,6 +18,9 @@ typedef struct {
 	pthread_mutex_t lock;		/* guards the rings and the command flags */
 	pthread_cond_t wake;		/* signalled when the AVR thread has something to do */
 	ring_t to_dev, to_host;		/* host -> device bytes not yet given to the UART; device -> host not yet written */
+	size_t to_dev_reserve;		/* room in to_dev kept for the garbled line the pty thread holds (its length):
+					 * the pty thread reads no more while the room is at most this, and must be woken
+					 * (bridge_notify_pty) when the AVR thread makes more (see to_dev_blocked) */
 	int master, slave;		/* pty master; the slave kept open by us so a host may close and reopen it */
 	char path[128];
 	int pipe[2];			/* wakes the pty thread when the AVR thread made room or queued output */
@@ -38,6 +41,12 @@ void *bridge_thread(void *arg);
 void bridge_notify_avr(bridge_t *b);
 /* Wakes the pty thread. */
 void bridge_notify_pty(bridge_t *b);
+
+/* Whether the pty thread waits for room in to_dev (caller holds the lock). */
+static inline int to_dev_blocked(const bridge_t *b)
+{
+	return b->to_dev.cap - b->to_dev.len <= b->to_dev_reserve;
+}
 
 size_t ring_push(ring_t *r, const uint8_t *p, size_t n);
 size_t ring_pop(ring_t *r, uint8_t *p, size_t n);

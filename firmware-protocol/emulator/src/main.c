@@ -255,10 +255,13 @@ static void inject_host_bytes(void)
 			return;
 		uint8_t c;
 		pthread_mutex_lock(&br.lock);
-		int was_full = br.to_dev.len == br.to_dev.cap;
+		/* the pty thread waits for room (a full ring, or no more than its held garbled line needs): wake it once
+		 * there is */
+		int was_blocked = to_dev_blocked(&br);
 		size_t n = ring_pop(&br.to_dev, &c, 1);
+		int unblocked = was_blocked && !to_dev_blocked(&br);
 		pthread_mutex_unlock(&br.lock);
-		if (was_full && n)
+		if (unblocked)
 			bridge_notify_pty(&br);
 		if (!n)
 			return;
@@ -331,7 +334,7 @@ static void power_cycle(void)
 	chips_power_on(&chips);
 	/* bytes the host sent that the MCU had not received are lost with it */
 	pthread_mutex_lock(&br.lock);
-	int was_full = br.to_dev.len == br.to_dev.cap;
+	int was_full = to_dev_blocked(&br);	/* the pty thread waits for room, which it now has */
 	br.to_dev.len = 0;
 	br.to_dev.head = 0;
 	pthread_mutex_unlock(&br.lock);
