@@ -6,7 +6,8 @@
  * - node voltages: ADC codes against a closed form (symmetric lattice) and against a Laplacian solve written here
  *   (Gaussian elimination) from the drawn resistances, within the ADC's quantisation;
  * - tolerances: deterministic per seed, different between seeds, within the model's 3-sigma truncation;
- * - faults: counts within binomial bounds of the requested probabilities, and what the host receives;
+ * - faults: per line (the bytes up to and including a LF) in each direction, counts within binomial bounds of the
+ *   requested probabilities, whole lines lost, one bit of one uniformly chosen byte flipped per garbled line;
  * - power cycles, the EEPROM file, --uid, bad models and arguments (exit 2), --exit-with-stdin, SIGTERM.
  * Skipped, with the Debian packages named, when avr-gcc or libsimavr is missing.
  */
@@ -91,6 +92,13 @@ interface Stats {
   malformed: number;
   spi_words: number;
   dac_control: number;
+  rx_lines: number;
+  tx_lines: number;
+  rx_garbled: number;
+  tx_garbled: number;
+  rx_dropped: number;
+  tx_dropped: number;
+  dropped_bytes: number;
 }
 
 class Emu {
@@ -448,23 +456,41 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     }
   });
 
-  /** Sends n bytes through echo.elf with the given faults; returns what came back and the stats. */
-  async function echoRun(faults: string, n: number): Promise<{ sent: Buffer; got: Buffer; s: Stats }> {
+  /**
+   * The lines of the fault tests: SHORT lines of 3 bytes and LONG ones of 60 alternating, each unique (its index among
+   * its length in base 36), LF-terminated, the rest of their bytes from [0-9a-z]. None of those bytes is one bit away from LF
+   * (0x0A's neighbours are 0x02 0x08 0x0B 0x0E 0x1A 0x2A 0x4A 0x8A), so a garbled byte never makes a new line end.
+   */
+  const SHORT = 3;
+  const LONG = 60;
+  function faultLines(count: number): Buffer[] {
+    if (count > 2 * 36 * 36) throw new Error('faultLines: at most 2592 unique lines');
+    const digits = '0123456789abcdefghijklmnopqrstuvwxyz';
+    const lines: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const len = i % 2 ? LONG : SHORT;
+      const j = i >> 1; // unique within its length for count <= 2 * 36^2
+      let body = `${digits[Math.floor(j / 36) % 36]}${digits[j % 36]}`;
+      for (let k = body.length; k < len - 1; k++) body += digits[(i * 7 + k * 13) % 36];
+      lines.push(Buffer.from(`${body}\n`, 'latin1'));
+    }
+    return lines;
+  }
+
+  /** Sends the bytes through echo.elf with the given faults until `settled` says so; returns what came back and the stats. */
+  async function echoRun(faults: string, data: Buffer, settled: (s: Stats, got: number) => boolean): Promise<{ got: Buffer; s: Stats }> {
     const e = await start(['--elf', ECHO, '--model', MODEL, '--seed', '3', '--faults', faults]);
-    const sent = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) sent[i] = (i * 7 + 13) & 0xff;
     e.raw.length = 0;
-    for (let i = 0; i < n; i += 256) e.write(sent.subarray(i, i + 256));
-    // every byte either comes back or was dropped in one direction: wait until that accounts for all n
+    for (let i = 0; i < data.length; i += 256) e.write(data.subarray(i, i + 256));
     let s = await e.stats();
-    for (let polls = 0; !(s.rx_bytes === n && e.raw.length + s.dropped === n); polls++) {
-      if (polls > 600) throw new Error(`echo did not settle: ${JSON.stringify(s)}, received ${e.raw.length}`);
+    for (let polls = 0; !settled(s, e.raw.length); polls++) {
+      if (polls > 1200) throw new Error(`echo did not settle: ${JSON.stringify(s)}, received ${e.raw.length}`);
       await new Promise((r) => setTimeout(r, 50));
       s = await e.stats();
     }
     const got = Buffer.from(e.raw);
     expect(await e.stop()).toBe(0);
-    return { sent, got, s };
+    return { got, s };
   }
 
   /** |k - np| within 5 standard deviations of a binomial(n, p) */
@@ -473,48 +499,90 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     expect(Math.abs(k - n * p)).toBeLessThanOrEqual(5 * sd);
   }
 
-  it('drops bytes at the requested rate in both directions', async () => {
-    const n = 4000;
-    const { sent, got, s } = await echoRun('drop=0.05', n);
+  const popcount = (x: number): number => x.toString(2).replace(/0/g, '').length;
+
+  it('drops whole lines at the requested rate per line in each direction, whatever their length', async () => {
+    const p = 0.05;
+    const lines = faultLines(2000);
+    const data = Buffer.concat(lines);
+    const n = data.length;
+    // every byte came back or went with a dropped line, in one direction or the other
+    const { got, s } = await echoRun(`drop=${p}`, data, (st, k) => st.rx_bytes === n && k + st.dropped_bytes === n);
     expect(s.garbled).toBe(0);
-    // echo.c sends back what it received: what it did not send was dropped on the way in
-    const droppedIn = n - s.tx_bytes;
-    const droppedOut = s.dropped - droppedIn;
-    expectBinomial(droppedIn, n, 0.05);
-    expectBinomial(droppedOut, s.tx_bytes, 0.05);
-    // what arrives is the sent bytes in order with some missing, none altered
-    let j = 0;
-    for (const b of got) {
-      while (j < n && sent[j] !== b) j++;
-      expect(j).toBeLessThan(n);
-      j++;
+    expect(s.rx_lines).toBe(lines.length);
+    // echo.c sends back every line it received, so the device sent one line per line not dropped on the way in
+    expect(s.tx_lines).toBe(lines.length - s.rx_dropped);
+    expect(s.dropped).toBe(s.rx_dropped + s.tx_dropped);
+    expectBinomial(s.rx_dropped, lines.length, p);
+    expectBinomial(s.tx_dropped, s.tx_lines, p);
+    // what arrives is whole sent lines, in order, unaltered: the lost ones are missing entirely
+    const index = new Map(lines.map((l, i) => [l.toString('latin1'), i]));
+    const received = got.toString('latin1').split('\n').slice(0, -1).map((l) => index.get(`${l}\n`));
+    expect(received.every((i) => i !== undefined)).toBe(true);
+    for (let k = 1; k < received.length; k++) expect(received[k]!).toBeGreaterThan(received[k - 1]!);
+    expect(received.length + s.dropped).toBe(lines.length);
+    // a line is lost with probability 1 - (1 - p)^2 (two directions), short (3 bytes) and long (60 bytes) alike;
+    // per byte, a long line would be hit 120 / 6 times as often as a short one
+    const arrived = new Set(received);
+    for (const len of [SHORT, LONG]) {
+      const ofLen = lines.map((l, i) => [l.length, i] as const).filter(([l]) => l === len);
+      const lost = ofLen.filter(([, i]) => !arrived.has(i)).length;
+      expectBinomial(lost, ofLen.length, 1 - (1 - p) ** 2);
     }
+    expect(s.dropped_bytes).toBe(n - got.length);
   });
 
-  it('garbles bytes (one random bit) at the requested rate in both directions', async () => {
-    const n = 4000;
-    const { sent, got, s } = await echoRun('garble=0.05', n);
+  it('garbles lines at the requested rate per line in each direction: one bit of one uniformly chosen byte, the LF included', async () => {
+    const p = 0.05;
+    const lines = faultLines(2000);
+    // LF lines after the data: the last data line may lose its LF on the way in, and a line chosen for garbling
+    // on the way out is held until a LF ends it
+    const TRAILER = 16;
+    const data = Buffer.concat([...lines, Buffer.alloc(TRAILER, 10)]);
+    const n = data.length - TRAILER;
+    const { got, s } = await echoRun(`garble=${p}`, data, (st, k) => st.rx_bytes === data.length && k >= n);
     expect(s.dropped).toBe(0);
-    expect(got.length).toBe(n);
-    expectBinomial(s.garbled, 2 * n, 0.05);
-    let one = 0;
-    let two = 0;
+    // garbling keeps every byte, and no content byte becomes a LF: the inbound lines are exactly the sent ones
+    expect(s.rx_lines).toBe(lines.length + TRAILER);
+    expect(s.garbled).toBe(s.rx_garbled + s.tx_garbled);
+    expectBinomial(s.rx_garbled, s.rx_lines, p);
+    expectBinomial(s.tx_garbled, s.tx_lines, p);
+    // per sent line: at most one flipped bit per direction; the flips' total is what the stats count, less pairs
+    // that cancelled (the same bit of the same byte both ways) and flips in the trailer
+    let flips = 0;
+    let at = 0;
     const bitsSeen = new Set<number>();
-    for (let i = 0; i < n; i++) {
-      const x = sent[i]! ^ got[i]!;
-      if (!x) continue;
-      const pop = x.toString(2).replace(/0/g, '').length;
-      expect(pop === 1 || pop === 2).toBe(true); // one flip per direction at most
-      if (pop === 1) {
-        one++;
-        bitsSeen.add(Math.log2(x));
-      } else two++;
+    const hitLines = new Map<number, number>([[SHORT, 0], [LONG, 0]]);
+    const positions: number[] = []; // (index + 1/2) / length of the single flip of a long line hit once
+    let lfFlips = 0;
+    for (const line of lines) {
+      let lineFlips = 0;
+      let pos = -1;
+      for (let k = 0; k < line.length; k++) {
+        const x = line[k]! ^ got[at + k]!;
+        if (!x) continue;
+        const c = popcount(x);
+        lineFlips += c;
+        pos = k;
+        if (c === 1) bitsSeen.add(Math.log2(x));
+        if (k === line.length - 1) lfFlips++;
+      }
+      expect(lineFlips).toBeLessThanOrEqual(2);
+      flips += lineFlips;
+      if (lineFlips) hitLines.set(line.length, hitLines.get(line.length)! + 1);
+      if (lineFlips === 1 && line.length === LONG) positions.push((pos + 0.5) / LONG);
+      at += line.length;
     }
-    // garbled = one + 2 two + 2 (bytes flipped twice on the same bit, which come back intact: n p^2 / 8 ~ 1.25)
-    const hidden = s.garbled - one - 2 * two;
-    expect(hidden % 2).toBe(0);
-    expect(hidden).toBeGreaterThanOrEqual(0);
-    expect(hidden).toBeLessThanOrEqual(12);
+    expect(flips).toBeLessThanOrEqual(s.garbled);
+    expect(flips).toBeGreaterThan(0);
+    // a line is hit with probability 1 - (1 - p)^2 whatever its length (per byte: 60 / 3 times as often when long)
+    for (const len of [SHORT, LONG]) expectBinomial(hitLines.get(len)!, lines.length / 2, 1 - (1 - p) ** 2);
+    // the flipped byte is uniform over the line: the mean position of a long line's flip is 1/2 within 5 standard
+    // errors (uniform on 0..1: sd sqrt(1/12)); the LF is hit too (a held line still picks its last byte)
+    const mean = positions.reduce((a, b) => a + b, 0) / positions.length;
+    expect(positions.length).toBeGreaterThan(50);
+    expect(Math.abs(mean - 0.5)).toBeLessThanOrEqual(5 * Math.sqrt(1 / 12 / positions.length));
+    expect(lfFlips).toBeGreaterThan(0);
     expect(bitsSeen.size).toBe(8); // every bit position is hit
   });
 
