@@ -271,11 +271,12 @@ export async function buildFirmware(opts: BuildFirmwareOptions = {}): Promise<Fi
 
 /**
  * The emulator's fault spec (`garble=P,drop=P,power-every=S`, any subset, comma-separated), checked here so that a
- * bad spec is refused before anything is built. P: a probability per byte in [0, 1]; S: seconds of MCU time > 0.
+ * bad spec is refused before anything is built. P: a probability per line (the bytes up to and including a LF), in
+ * each direction, in [0, 1], as the twin's; S: seconds of MCU time > 0.
  */
 export function checkEmulatorFaults(spec: string, source = '--faults'): void {
-  const rule = 'a fault spec is comma-separated garble=P,drop=P,power-every=S (P a probability per byte in 0..1, S seconds of MCU time > 0), any subset';
-  const fix = 'e.g. --faults garble=0.001,drop=0.0005,power-every=5';
+  const rule = 'a fault spec is comma-separated garble=P,drop=P,power-every=S (P a probability per line in 0..1, in each direction, S seconds of MCU time > 0), any subset';
+  const fix = 'e.g. --faults garble=0.01,drop=0.001,power-every=5';
   if (spec.trim() === '') return;
   const seen = new Set<string>();
   for (const part of spec.split(',')) {
@@ -346,7 +347,7 @@ export interface EmulatorStats {
   /** Bytes the MCU's UART received from the host, and sent to it. */
   rx_bytes: number;
   tx_bytes: number;
-  /** Bytes garbled and dropped by the fault injection (both directions). */
+  /** Lines garbled and dropped by the fault injection (both directions; a line = the bytes up to and including a LF). */
   garbled: number;
   dropped: number;
   /** Power cycles so far (by `power` and by power-every=). */

@@ -20,8 +20,9 @@ clln firmware serve [--pty] [--model clln-ref16|FILE] [--seed S] [--faults SPEC]
   --pty      serve on a pseudo-terminal (the default and only transport)
   --model    the board model the emulator simulates: clln-ref16 (default) or a .model file
   --seed     seed of the emulated board's tolerances, noise and faults (default 0)
-  --faults   e.g. "garble=0.001,drop=0.0005,power-every=5": garble / drop = probability per byte (both
-             directions) of a flipped bit / a lost byte; power-every = seconds of MCU time between power cycles
+  --faults   e.g. "garble=0.01,drop=0.001,power-every=5": garble / drop = probability per line (the bytes up
+             to and including a LF; in each direction, as the twin's) of one flipped bit / of losing the whole
+             line; power-every = seconds of MCU time between power cycles
   --baud     the firmware's UART rate, chosen at build time (default 115200)
   --eeprom   EEPROM image file, loaded at start and kept up to date (boot counter, uid)
   --uid      board uid (hex) written into the EEPROM
