@@ -439,7 +439,7 @@ function candidateRows(input: FitInput, problem: CalibrationProblem, x: Float64A
       measurements: ms.map((m) => ({ ...m, readings: new Array(N).fill(mid) })),
       samples: data.samples,
     };
-    const p = new CalibrationProblem({ id, data: cand, nominal: input.nominal, readingSigma: problem.readingSigma, railMargin: 0 });
+    const p = new CalibrationProblem({ id, data: cand, nominal: input.nominal, readingSigma: problem.readingSigma, railMargin: 0, channelResistance: problem.layout.driveR.some((j) => j >= 0) || problem.layout.clampR.some((j) => j >= 0) });
     // the candidate's layout extends the fitted one (same order for the existing configurations)
     const xc = new Float64Array(p.n);
     xc.set(x.subarray(0, Math.min(x.length, p.n)));
