@@ -95,6 +95,8 @@ function trueResistance(e: TruthEdge, tap: number): number {
 
 /** The fit compared with the truth; see the file comment. */
 interface Comparison {
+  /** Per channel (drive nodes 0..3, clamp nodes 12..15): fitted series resistance in the truth's gauge, its z. */
+  channels: { name: string; r: number; std: number; z: number }[];
   /** Fitted over true conductance, common to all edges (the conductance gauge). */
   gauge: number;
   z: number[];
@@ -107,7 +109,7 @@ interface Comparison {
   points: number;
 }
 
-function compare(record: CalibrationRecord, truth: TruthEdge[]): Comparison {
+function compare(record: CalibrationRecord, truth: TruthEdge[], switchRon: number): Comparison {
   const edges = record.edges as TapEdgesFit;
   expect(edges.kind).toBe('tap');
   expect(edges.taper).toBe('linear');
@@ -122,7 +124,21 @@ function compare(record: CalibrationRecord, truth: TruthEdge[]): Comparison {
   const worstPoint = Math.max(...used.map(({ e, p }) => Math.abs((p.conductance * trueResistance(truth[e], p.setting)) / gauge - 1)));
   // fitted resistances are in the fit's gauge: the true ones divided by the gauge factor
   const ends = truth.flatMap((t, e) => [edges.rMin[e] / (t.rmin / gauge) - 1, edges.rMax[e] / (t.rmax / gauge) - 1]);
+  // each channel's fitted series resistance: in the fit's gauge every current is gauge x the true one, so r_fit is
+  // r_true / gauge; the truth is the switch's on-resistance (the emulator's DAC has no output impedance)
+  const channels: Comparison['channels'] = [];
+  for (const [kind, nodes] of [['drive', [0, 1, 2, 3]], ['clamp', [12, 13, 14, 15]]] as const) {
+    const ch = record.dac[kind];
+    for (const i of nodes) {
+      const r = ch.r?.[i];
+      const std = ch.rStd?.[i];
+      expect(r, `dac.${kind}.r[${i}]`).toBeTypeOf('number');
+      expect(std, `dac.${kind}.rStd[${i}]`).toBeGreaterThan(0);
+      channels.push({ name: `${kind}[${i}]`, r: r! * gauge, std: std! * gauge, z: (r! * gauge - switchRon) / (std! * gauge) });
+    }
+  }
   return {
+    channels,
     gauge,
     z,
     maxAbsZ: Math.max(...z.map(Math.abs)),
@@ -135,7 +151,7 @@ function compare(record: CalibrationRecord, truth: TruthEdge[]): Comparison {
 }
 
 /** Serve the emulator with `model`, calibrate it with the CLI, compare with its truth, then `clln check`. */
-async function calibrateAndCheck(model: string, seed: number, label: string): Promise<Comparison> {
+async function calibrateAndCheck(model: string, seed: number, label: string, switchRon: number): Promise<Comparison> {
   const dir = fresh('cal');
   const truthFile = join(dir, 'truth.json');
   const calFile = join(dir, 'calibration.json');
@@ -149,7 +165,7 @@ async function calibrateAndCheck(model: string, seed: number, label: string): Pr
   const truth = (JSON.parse(readFileSync(truthFile, 'utf8')) as { seed: number; edges: TruthEdge[] });
   expect(truth.seed).toBe(seed);
   expect(truth.edges.map((e) => [e.a, e.b])).toEqual(record.board.edges);
-  const c = compare(record, truth.edges);
+  const c = compare(record, truth.edges, switchRon);
   const chk = await runCli(['check', '--board', `serial:${s.path}`, '--calibration', calFile, '--json']);
   const report = JSON.parse(chk.out) as { summary: { ok: boolean; alarms: number; maxAbsZ: number; rmsResidual: number }; drift: { flagged: string[] } };
   console.log(
@@ -157,6 +173,7 @@ async function calibrateAndCheck(model: string, seed: number, label: string): Pr
       `gauge k_fit/k_true ${c.gauge.toFixed(4)}; z rms ${c.rmsZ.toFixed(2)}, max |z| ${c.maxAbsZ.toFixed(2)}; ` +
       `worst point ${(c.worstPoint * 100).toFixed(2)} %, worst RMIN/RMAX ${(c.worstEnd * 100).toFixed(2)} %; ` +
       `fit residual ${(summary.residual.rms * 1e3).toFixed(2)} mV rms, chi2/dof ${summary.residual.chi2PerDof.toFixed(2)}; ` +
+      `channel r (ohm, truth ${switchRon}): ${c.channels.map((ch) => `${ch.name} ${ch.r.toFixed(3)}+-${ch.std.toFixed(3)}`).join(', ')}, max |z| ${Math.max(...c.channels.map((ch) => Math.abs(ch.z))).toFixed(2)}; ` +
       `clln check: exit ${chk.code}, ${report.summary.alarms} alarm(s), max |z| ${report.summary.maxAbsZ.toFixed(1)}, drift ${report.drift.flagged.length ? report.drift.flagged.join('; ') : 'none'}`,
   );
   // the check agrees: every pattern consistent, nothing drifted
@@ -166,26 +183,32 @@ async function calibrateAndCheck(model: string, seed: number, label: string): Pr
   return c;
 }
 
+/** The noise-limited criterion on the edges' points and on the channels' series resistances. */
+function expectNoiseLimited(c: Comparison): void {
+  expect(c.points).toBeGreaterThanOrEqual(24 * 2);
+  expect(c.maxAbsZ).toBeLessThanOrEqual(4.5);
+  // the reported uncertainties are the right size: not much too small (rms z well above 1) nor too large
+  expect(c.rmsZ).toBeGreaterThan(0.6);
+  expect(c.rmsZ).toBeLessThan(1.6);
+  expect(c.worstEnd).toBeLessThan(0.01);
+  // every channel's fitted series resistance is the switch's on-resistance, within 4.5 of its standard errors
+  expect(c.channels).toHaveLength(8);
+  for (const ch of c.channels) expect(Math.abs(ch.z), ch.name).toBeLessThanOrEqual(4.5);
+}
+
 describe.skipIf(!!skip || !cliBuilt)('calibrating the emulated firmware (clln calibrate, clln check) against the emulator\'s truth', () => {
   beforeAll(() => assertFirmwareBuilt());
 
-  it('where the calibration model holds (switch on-resistance negligible), every fitted point is within 4.5 sigma of the truth', async () => {
+  it('the shipped model (ADG714 switches of 2.5 ohm): every fitted point within 4.5 sigma of the truth, and each channel\'s series resistance recovered', async () => {
     const shipped = readFileSync(emulatorModelPath('clln-ref16'), 'utf8');
     expect(shipped).toMatch(/^switch_ron 2\.5\b/m);
-    const model = join(fresh('model'), 'clln-ref16-ron0.model');
-    writeFileSync(model, shipped.replace(/^switch_ron 2\.5\b/m, 'switch_ron 0.001'));
-    const c = await calibrateAndCheck(model, 7, 'switch_ron 1 mOhm');
-    expect(c.points).toBeGreaterThanOrEqual(24 * 2);
-    expect(c.maxAbsZ).toBeLessThanOrEqual(4.5);
-    // the reported uncertainties are the right size: not much too small (rms z well above 1) nor too large
-    expect(c.rmsZ).toBeGreaterThan(0.6);
-    expect(c.rmsZ).toBeLessThan(1.6);
-    expect(c.worstEnd).toBeLessThan(0.01);
+    expectNoiseLimited(await calibrateAndCheck(emulatorModelPath('clln-ref16'), 7, 'shipped model', 2.5));
   }, 240_000);
 
-  it('the shipped model (switch on-resistance 2.5 ohm, not in the calibration model): within the bound its bias allows', async () => {
-    const c = await calibrateAndCheck(emulatorModelPath('clln-ref16'), 7, 'shipped model');
-    expect(c.worstPoint).toBeLessThan(0.016);
-    expect(c.worstEnd).toBeLessThan(0.016);
+  it('switches of 1 mOhm (a copy of the shipped model): the same, each series resistance fitted near 0', async () => {
+    const shipped = readFileSync(emulatorModelPath('clln-ref16'), 'utf8');
+    const model = join(fresh('model'), 'clln-ref16-ron0.model');
+    writeFileSync(model, shipped.replace(/^switch_ron 2\.5\b/m, 'switch_ron 0.001'));
+    expectNoiseLimited(await calibrateAndCheck(model, 7, 'switch_ron 1 mOhm', 0.001));
   }, 240_000);
 });
