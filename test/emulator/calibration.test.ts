@@ -12,26 +12,27 @@
  * comparing. Each point's z = (k_fit / k_true - 1) / relStd; parameters the calibration reports as undetermined are
  * left out, with the reason it gives.
  *
- * Findings (seed 7, measured on this machine):
- * - With the ADG714 switches' on-resistance made negligible (1 mOhm; a copy of the shipped model), the fit is
- *   unbiased: rms z 1.09 over the 96 points, largest |z| 2.5, largest error of a point 0.17 %, of RMIN or RMAX
- *   0.16 %; readings residual 0.57 mV rms (the ADC's 4.9 mV code, averaged over 64 samples with 1 mV of noise). The test asserts every |z| <= 4.5 and an rms z in 0.6..1.6 (the reported uncertainties are neither
- *   much too small nor much too large).
- * - With the shipped model (switch_ron 2.5 ohm) the fit is biased: rms z 1.83, largest |z| 4.7, largest error 0.96 %,
- *   and the readings residual grows to 1.38 mV rms (from 0.57: the fit cannot explain ~1.3 mV rms of the readings).
- *   The cause is the calibration model, which has a DAC channel's gain and offset but no output resistance: the
- *   2.5 ohm between the DAC and a driven or clamped node drops up to ~10 mV at the top tap (edges of ~1.1 kOhm) and
- *   differently in every configuration, so the fit puts it into the edges (the largest z are negative, i.e. too
- *   little conductance, at tap 255 on edges between two channel nodes). The node leak (1e-8 S against >= 9e-5 S per
- *   edge: 1e-4 relative) and the DAC's 1.22 mV code rounding (random per command, 0.35 mV rms against the 1.4 mV
- *   reading sigma) are too small to show. The test asserts the bound the bias allows: every point and every RMIN
- *   and RMAX within 1.6 % (2 x 2.5 ohm over 1084 ohm is 0.46 %, plus 4 x the largest relStd, 0.27 %), and
- *   `clln check` agreeing with the record (the check's predictions include the same bias, so it agrees).
- * - Other seeds, by hand with the same comparison: seeds 3 and 11 give rms z 1.07 and 1.00, largest |z| 3.1 and 2.2
- *   without the switch resistance; rms z 1.66 and 1.68, largest |z| 4.5 and 4.5, largest error 1.02 % and 0.97 % with
- *   it. The bias is the same size on every seed, so the bounds hold with margin, not by the luck of seed 7.
- * Fixing the bias needs a DAC output resistance in the calibration model (its fit, record and check), left for an
- * issue of its own.
+ * Each DAC channel reaches its node through an ADG714 switch (HARDWARE.md; the model's `switch_ron`), which the
+ * calibration models as the channel's output (series) resistance r (src/calibration/channelResistance.ts): the
+ * record's `dac.drive.r` and `dac.clamp.r` are compared with switch_ron, in the truth's gauge (every fitted current
+ * is the gauge factor times the true one, so r_fit = r_true / gauge), z = (r - switch_ron) / rStd.
+ *
+ * Findings (measured on this machine; the test runs seed 7):
+ * - Shipped model (switch_ron 2.5 ohm): rms z 1.13 over the 96 points, largest |z| 3.59, largest error of a point
+ *   0.21 %, of RMIN or RMAX 0.19 %; readings residual 0.56 mV rms (the ADC's 4.9 mV code, averaged over 64 samples
+ *   with 1 mV of noise). Before r was in the model the same run gave rms z 1.83, largest |z| 4.7, ends off by 0.9 %
+ *   and a residual of 1.38 mV: the 2.5 ohm drop (a few mA) had been pushed into the edges. The eight channels' r:
+ *   2.38..2.84 ohm (+-0.04 for the drive channels, +-0.14..0.30 for the clamps, which carry less current), largest
+ *   |z| 3.0.
+ * - Switches of 1 mOhm (a copy of the model): rms z 1.09, largest |z| 2.39, worst end 0.18 %; r within 4.1 sigma of
+ *   0 — drive channel 0 comes out 0.20 +- 0.05 ohm on every seed (seeds 3 and 11: 0.196, 0.209), the others within
+ *   2 sigma. Not the DAC's code rounding (12 bits, 1.22 mV; refitting seed 7's data with each command rounded to its
+ *   code gives 0.19 +- 0.05); with 2.5 ohm switches the same channel is right (2.50), so the cause is still open.
+ * - Seeds 3 and 11, by hand: shipped model rms z 0.88 and 1.07, largest |z| 2.7 and 2.7, r largest |z| 3.0 and 2.9;
+ *   1 mOhm rms z 1.05 and 1.00, largest |z| 2.8 and 2.2, r largest |z| 3.95 and 4.25 (drive channel 0).
+ * The test asserts, for both models, every point's |z| <= 4.5, an rms z in 0.6..1.6 (the reported uncertainties are
+ * neither much too small nor much too large), every RMIN and RMAX within 1 %, every channel's |z| of r <= 4.5, and
+ * `clln check` agreeing with the record (it predicts the driven and clamped nodes through the same r).
  *
  * Skips, naming the install command, without the firmware's system tools; needs the built CLI.
  */
