@@ -27,7 +27,12 @@
  * - Switches of 1 mOhm (a copy of the model): rms z 1.09, largest |z| 2.39, worst end 0.18 %; r within 4.1 sigma of
  *   0 — drive channel 0 comes out 0.20 +- 0.05 ohm on every seed (seeds 3 and 11: 0.196, 0.209), the others within
  *   2 sigma. Not the DAC's code rounding (12 bits, 1.22 mV; refitting seed 7's data with each command rounded to its
- *   code gives 0.19 +- 0.05); with 2.5 ohm switches the same channel is right (2.50), so the cause is still open.
+ *   code gives 0.19 +- 0.05) but the ADC's undithered quantisation: 1 mV of noise is 0.2 of the 4.9 mV code, so a
+ *   64-sample mean still carries an error that is a fixed function of the voltage, and a driven node sits at its
+ *   command (r ~ 0), the same commands on every seed, hence the same errors, which correlate with the channel's
+ *   current. With adc_noise 3 mV (dithered; same model otherwise) the channel comes out -0.006 +- 0.041 ohm. With
+ *   2.5 ohm switches the node sits r I (mV) below its command, differently on every seed, and channel 0 is right
+ *   (2.50).
  * - Seeds 3 and 11, by hand: shipped model rms z 0.88 and 1.07, largest |z| 2.7 and 2.7, r largest |z| 3.0 and 2.9;
  *   1 mOhm rms z 1.05 and 1.00, largest |z| 2.8 and 2.2, r largest |z| 3.95 and 4.25 (drive channel 0).
  * The test asserts, for both models, every point's |z| <= 4.5, an rms z in 0.6..1.6 (the reported uncertainties are
