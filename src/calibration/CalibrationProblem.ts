@@ -54,7 +54,10 @@ export interface ProblemInput {
   readingSigma: number;
   /** Readings within this of an ADC rail are left out (V). */
   railMargin: number;
-  /** Fit each used DAC channel's series resistance (`dac.*.r[j]`); default false (no such parameters). */
+  /**
+   * Fit every DAC channel's series resistance (`dac.*.r[j]`; a channel no measurement uses comes out undetermined);
+   * default false (no such parameters).
+   */
   channelResistance?: boolean;
 }
 
@@ -76,7 +79,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
   private lastX: Float64Array | null = null;
   private lastSolutions: BoardSolution[] = [];
   private lastImposed: Map<number, number>[] = [];
-  /** Per measurement at the last x: the channels solved behind their resistance (r != 0), with their source node and extra edge. */
+  /** Per measurement at the last x: the channels solved behind their resistance (r != 0), their source nodes. */
   private lastSeries: { channels: SeriesChannel[]; col: number[]; sourceNode: Int32Array; extraEdge: Int32Array }[] = [];
 
   constructor(private readonly input: ProblemInput) {
