@@ -2,12 +2,14 @@
  * A loaded calibration record, as the host uses it: readings to volts (ADC gain and offset), commanded to imposed
  * volts and back (DAC gain and offset of each drive and clamp channel), edge settings to conductances (per-edge law),
  * and the board state it predicts for given settings and sources. A channel the record does not determine (null)
- * is taken as ideal (gain 1, offset 0).
+ * is taken as ideal (gain 1, offset 0, series resistance 0). A DAC channel is a source behind its fitted output
+ * resistance r (ohm; channelResistance.ts): the node sits at `gain c + offset - r I`, I the channel's current (A).
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 import { InvalidInputError } from '../errors.js';
 import { type BoardGraph, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
 import { gateFloor, ohmicConductance, tapConductance } from '../physics/edgeLaws.js';
+import { currentInto, withSeriesChannels, type SeriesChannel } from './channelResistance.js';
 import type { CalibrationRecord, ChannelFit } from './types.js';
 
 /** Which DAC channel of a node. */
@@ -29,7 +31,7 @@ export class Calibration {
   readonly graph: BoardGraph;
   private readonly adcGain: Float64Array;
   private readonly adcOffset: Float64Array;
-  private readonly dac: Record<DacKind, { gain: Float64Array; offset: Float64Array }>;
+  private readonly dac: Record<DacKind, { gain: Float64Array; offset: Float64Array; r: Float64Array }>;
 
   constructor(
     readonly record: CalibrationRecord,
@@ -44,9 +46,11 @@ export class Calibration {
     const offsets = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.offset[i] ?? 0);
     this.adcGain = gains(record.adc);
     this.adcOffset = offsets(record.adc);
+    // no r (a record before it) or null (not fitted): 0, the ideal voltage source
+    const rs = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.r?.[i] ?? 0);
     this.dac = {
-      drive: { gain: gains(record.dac.drive), offset: offsets(record.dac.drive) },
-      clamp: { gain: gains(record.dac.clamp), offset: offsets(record.dac.clamp) },
+      drive: { gain: gains(record.dac.drive), offset: offsets(record.dac.drive), r: rs(record.dac.drive) },
+      clamp: { gain: gains(record.dac.clamp), offset: offsets(record.dac.clamp), r: rs(record.dac.clamp) },
     };
   }
 
@@ -113,7 +117,29 @@ export class Calibration {
     return Float64Array.from(ed.s, (s) => mean / s);
   }
 
-  /** The voltage (V) a DAC channel imposes for a commanded value. */
+  /** A DAC channel's output (series) resistance (ohm; 0 where the record has none). */
+  seriesResistance(node: number, kind: DacKind): number {
+    return this.dac[kind].r[node];
+  }
+
+  /**
+   * The node voltages (V) of driven and clamped nodes given the state the board is in: each channel's source
+   * (imposedVolts) less its drop r I, with I the current (A) the node delivers into the edges at `volts` (node
+   * voltages, e.g. the calibrated readings) and `conductances` (S). With every r 0, exactly imposedMap.
+   */
+  channelNodeVolts(drive: ReadonlyMap<number, number>, clamp: ReadonlyMap<number, number>, volts: ArrayLike<number>, conductances: ArrayLike<number>): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const [m, kind] of [[drive, 'drive'], [clamp, 'clamp']] as const) {
+      for (const [n, c] of m) {
+        const r = this.dac[kind].r[n];
+        const src = this.imposedVolts(n, c, kind);
+        out.set(n, r === 0 ? src : src - r * currentInto(this.graph, conductances, volts, n));
+      }
+    }
+    return out;
+  }
+
+  /** The source voltage (V) of a DAC channel for a commanded value (at its node when its series resistance is 0). */
   imposedVolts(node: number, commanded: number, kind: DacKind): number {
     return this.dac[kind].gain[node] * commanded + this.dac[kind].offset[node];
   }
@@ -194,7 +220,19 @@ export class Calibration {
   predict(settings: ArrayLike<number>, drive: ReadonlyMap<number, number>, clamp: ReadonlyMap<number, number>): { volts: Float64Array; readings: Float64Array; converged: boolean } {
     const imposed = this.imposedMap(drive, 'drive');
     for (const [n, v] of this.imposedMap(clamp, 'clamp')) imposed.set(n, v);
-    const sol = solveBoard(this.graph, this.edgeLaw(settings), imposed);
-    return { volts: sol.voltages, readings: this.voltsToReadings(sol.voltages), converged: sol.converged };
+    // channels with a series resistance are solved behind it (the extra source nodes dropped from the result)
+    const series: SeriesChannel[] = [];
+    for (const [m, kind] of [[drive, 'drive'], [clamp, 'clamp']] as const) {
+      for (const n of m.keys()) if (this.dac[kind].r[n] !== 0) series.push({ node: n, source: imposed.get(n)!, r: this.dac[kind].r[n] });
+    }
+    const law = this.edgeLaw(settings);
+    let sol;
+    if (series.length === 0) sol = solveBoard(this.graph, law, imposed);
+    else {
+      const aug = withSeriesChannels(this.graph, law, imposed, series);
+      sol = solveBoard(aug.graph, aug.law, aug.imposed);
+    }
+    const volts = sol.voltages.length === this.nodes ? sol.voltages : sol.voltages.slice(0, this.nodes);
+    return { volts, readings: this.voltsToReadings(volts), converged: sol.converged };
   }
 }

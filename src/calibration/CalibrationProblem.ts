@@ -6,7 +6,9 @@
  * Parameters (names as the identifiability report prints them):
  * - `adc.gain[i]`, `adc.offset[i]` for every node i: reading = gain V + offset;
  * - `dac.drive.gain[j]`, `dac.drive.offset[j]` for every drivable node, `dac.clamp.*` for every clampable node:
- *   imposed V = gain * commanded + offset;
+ *   source V = gain * commanded + offset;
+ * - `dac.drive.r[j]`, `dac.clamp.r[j]` (ohm, when the channels' output resistance is fitted): the channel's series
+ *   resistance, so the node sits at source V - r I with I (A) the current the channel delivers (channelResistance.ts);
  * - tap boards: `edge[e]@tap t` = ln k_e(t) (S), one per (edge, tap) pair the configurations visit;
  * - gate boards: `edge[e].ln_s` = ln s_e (S/V) and `edge[e].vt` = V_T (V).
  *
@@ -15,6 +17,7 @@
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 import { type BoardGraph, type BoardSolution, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
 import { type EdgeLaw, gateFloor } from '../physics/edgeLaws.js';
+import { currentInto, withSeriesChannels, type SeriesChannel } from './channelResistance.js';
 import type { LeastSquaresProblem } from './levenbergMarquardt.js';
 import type { CalibrationData } from './types.js';
 
@@ -28,6 +31,9 @@ export interface ParameterLayout {
   driveOffset: Int32Array;
   clampGain: Int32Array;
   clampOffset: Int32Array;
+  /** Series resistance (ohm) of each drive and clamp channel; -1 where not fitted (then it is 0). */
+  driveR: Int32Array;
+  clampR: Int32Array;
   /** Tap boards: parameter of edge e in configuration c at [c * E + e]; gate boards: empty. */
   edgeParam: Int32Array;
   /** Tap boards: the (edge, setting) of each edge parameter, in parameter order (offset `firstEdgeParam`). */
@@ -48,6 +54,11 @@ export interface ProblemInput {
   readingSigma: number;
   /** Readings within this of an ADC rail are left out (V). */
   railMargin: number;
+  /**
+   * Fit every DAC channel's series resistance (`dac.*.r[j]`; a channel no measurement uses comes out undetermined);
+   * default false (no such parameters).
+   */
+  channelResistance?: boolean;
 }
 
 export class CalibrationProblem implements LeastSquaresProblem {
@@ -68,6 +79,8 @@ export class CalibrationProblem implements LeastSquaresProblem {
   private lastX: Float64Array | null = null;
   private lastSolutions: BoardSolution[] = [];
   private lastImposed: Map<number, number>[] = [];
+  /** Per measurement at the last x: the channels solved behind their resistance (r != 0), their source nodes. */
+  private lastSeries: { channels: SeriesChannel[]; col: number[]; sourceNode: Int32Array; extraEdge: Int32Array }[] = [];
 
   constructor(private readonly input: ProblemInput) {
     const { id, data } = input;
@@ -76,7 +89,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
     this.gate = id.edge.kind === 'gate';
     this.graph = { nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
     this.floor = input.nominal.kind === 'gate' ? gateFloor(input.nominal) : 0;
-    this.layout = buildLayout(id, data);
+    this.layout = buildLayout(id, data, input.channelResistance ?? false);
     this.readingSigma = input.readingSigma;
     this.n = this.layout.n;
     this.m = data.measurements.length * this.N;
@@ -129,9 +142,30 @@ export class CalibrationProblem implements LeastSquaresProblem {
     const laws = this.input.data.configurations.map((_, c) => this.law(x, c));
     const sols: BoardSolution[] = [];
     const imposedAll: Map<number, number>[] = [];
+    const L = this.layout;
+    this.lastSeries = [];
     for (let mi = 0; mi < ms.length; mi++) {
       const imp = this.imposed(x, mi);
-      const sol = solveBoard(this.graph, laws[ms[mi].configuration], imp, this.gate ? this.warm[mi] : undefined);
+      // channels with a nonzero series resistance are solved behind it; with none, exactly the imposed solve
+      const channels: SeriesChannel[] = [];
+      const col: number[] = [];
+      for (const [list, R] of [[ms[mi].drive, L.driveR], [ms[mi].clamp, L.clampR]] as const) {
+        for (const [j] of list) {
+          if (R[j] >= 0 && x[R[j]] !== 0) {
+            channels.push({ node: j, source: imp.get(j)!, r: x[R[j]] });
+            col.push(R[j]);
+          }
+        }
+      }
+      let sol: BoardSolution;
+      if (channels.length === 0) {
+        sol = solveBoard(this.graph, laws[ms[mi].configuration], imp, this.gate ? this.warm[mi] : undefined);
+        this.lastSeries.push({ channels, col, sourceNode: new Int32Array(0), extraEdge: new Int32Array(0) });
+      } else {
+        const aug = withSeriesChannels(this.graph, laws[ms[mi].configuration], imp, channels);
+        sol = solveBoard(aug.graph, aug.law, aug.imposed, this.gate ? this.warm[mi] : undefined);
+        this.lastSeries.push({ channels, col, sourceNode: aug.sourceNode, extraEdge: aug.extraEdge });
+      }
       if (this.gate && sol.converged) this.warm[mi] = sol.voltages;
       sols.push(sol);
       imposedAll.push(imp);
@@ -146,7 +180,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
   predictedReadings(x: Float64Array, mi: number): Float64Array {
     const sol = this.solveAll(x)[mi];
     const L = this.layout;
-    return Float64Array.from(sol.voltages, (v, i) => x[L.adcGain[i]] * v + x[L.adcOffset[i]]);
+    return Float64Array.from(sol.voltages.subarray(0, this.N), (v, i) => x[L.adcGain[i]] * v + x[L.adcOffset[i]]);
   }
 
   residuals(x: Float64Array, r: Float64Array): void {
@@ -183,13 +217,16 @@ export class CalibrationProblem implements LeastSquaresProblem {
         J[(base + i) * n + L.adcOffset[i]] = inv;
       }
       const nf = sol.free.length;
+      // nodes of the solved system: the board's, plus one source node per channel behind its resistance
+      const Na = v.length;
+      const series = this.lastSeries[mi];
       // dV / d(imposed value of node j): 1 at j, -K_ff^-1 K_fj at the free nodes
       const imposedSens = (j: number): Float64Array => {
-        const dv = new Float64Array(N);
+        const dv = new Float64Array(Na);
         dv[j] = 1;
         if (nf > 0 && sol.lu) {
           const rhs = new Float64Array(nf);
-          for (let r = 0; r < nf; r++) rhs[r] = -sol.jacobian[sol.free[r] * N + j];
+          for (let r = 0; r < nf; r++) rhs[r] = -sol.jacobian[sol.free[r] * Na + j];
           const z = sol.lu.solve(rhs);
           for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
         }
@@ -202,15 +239,33 @@ export class CalibrationProblem implements LeastSquaresProblem {
           J[(base + i) * n + col] += x[L.adcGain[i]] * dv[i] * scale * inv;
         }
       };
-      for (const [j, c] of ms[mi].drive) {
-        const dv = imposedSens(j);
-        addColumn(L.driveGain[j], dv, c);
-        addColumn(L.driveOffset[j], dv, 1);
-      }
-      for (const [j, c] of ms[mi].clamp) {
-        const dv = imposedSens(j);
-        addColumn(L.clampGain[j], dv, c);
-        addColumn(L.clampOffset[j], dv, 1);
+      for (const [list, G, O, R] of [
+        [ms[mi].drive, L.driveGain, L.driveOffset, L.driveR],
+        [ms[mi].clamp, L.clampGain, L.clampOffset, L.clampR],
+      ] as const) {
+        for (const [j, c] of list) {
+          const q = R[j] >= 0 ? series.col.indexOf(R[j]) : -1;
+          // the source voltage: at the channel's node (r = 0) or at its source node behind r
+          const dv = imposedSens(q >= 0 ? series.sourceNode[q] : j);
+          addColumn(G[j], dv, c);
+          addColumn(O[j], dv, 1);
+          if (R[j] < 0) continue;
+          if (q < 0) {
+            // r = 0: V_j = V_src - r I_j, so dV/dr = -I_j times the sensitivity to node j's imposed value
+            addColumn(R[j], dv, -currentInto(this.graph, sol.conductance, v, j));
+          } else if (nf > 0 && sol.lu) {
+            // r != 0: the extra edge j -> source carries I = (V_j - V_src) / r; dI/dr = -(V_j - V_src) / r^2
+            const fj = sol.freeIndex[j];
+            const dI = -(v[j] - v[series.sourceNode[q]]) / (x[R[j]] * x[R[j]]);
+            if (fj < 0 || dI === 0) continue;
+            const rhs = new Float64Array(nf);
+            rhs[fj] = -dI;
+            const z = sol.lu.solve(rhs);
+            const dvr = new Float64Array(Na);
+            for (let r = 0; r < nf; r++) dvr[sol.free[r]] = z[r];
+            addColumn(R[j], dvr, 1);
+          }
+        }
       }
       if (nf === 0 || !sol.lu) continue;
       // edge parameters: dF/dtheta = dI_e/dtheta at a, minus at b; dV_f = -K_ff^-1 dF_f/dtheta
@@ -235,7 +290,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
           if (fa >= 0) rhs[fa] = -dI;
           if (fb >= 0) rhs[fb] = dI;
           const z = sol.lu.solve(rhs);
-          const dv = new Float64Array(N);
+          const dv = new Float64Array(Na);
           for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
           addColumn(col, dv, 1);
         }
@@ -251,7 +306,7 @@ function sameVector(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** Lay out the parameters of a board and a data set. */
-export function buildLayout(id: ProblemInput['id'], data: CalibrationData): ParameterLayout {
+export function buildLayout(id: ProblemInput['id'], data: CalibrationData, channelResistance = false): ParameterLayout {
   const N = id.nodes;
   const E = id.edges.length;
   const names: string[] = [];
@@ -269,6 +324,14 @@ export function buildLayout(id: ProblemInput['id'], data: CalibrationData): Para
   for (const j of id.clampable) {
     clampGain[j] = add(`dac.clamp.gain[${j}]`);
     clampOffset[j] = add(`dac.clamp.offset[${j}]`);
+  }
+  // series resistances of every channel, like the gains: one the data do not use is reported 'not used'; the layout
+  // depends on the board only, so that candidate measurements (identifiability suggestions) extend it
+  const driveR = new Int32Array(N).fill(-1);
+  const clampR = new Int32Array(N).fill(-1);
+  if (channelResistance) {
+    for (const j of id.drivable) driveR[j] = add(`dac.drive.r[${j}]`);
+    for (const j of id.clampable) clampR[j] = add(`dac.clamp.r[${j}]`);
   }
   const firstEdgeParam = names.length;
   const C = data.configurations.length;
@@ -297,5 +360,5 @@ export function buildLayout(id: ProblemInput['id'], data: CalibrationData): Para
       vt[e] = add(`edge[${e}].vt`);
     }
   }
-  return { n: names.length, names, adcGain, adcOffset, driveGain, driveOffset, clampGain, clampOffset, edgeParam, tapPairs, logS, vt, firstEdgeParam };
+  return { n: names.length, names, adcGain, adcOffset, driveGain, driveOffset, clampGain, clampOffset, driveR, clampR, edgeParam, tapPairs, logS, vt, firstEdgeParam };
 }

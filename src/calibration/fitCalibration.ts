@@ -51,6 +51,14 @@ export interface FitInput {
   created?: Date;
   /** Keep the raw data in the record (default true). */
   keepData?: boolean;
+  /**
+   * Fit each DAC channel's output (series) resistance r_j (ohm; channelResistance.ts), default true: a real channel
+   * has one (analog switch, DAC output impedance, wiring), and its drop (r times the channel's mA) is otherwise pushed
+   * into the edges. Where the data do not determine an r (a channel not used, or never delivering current) the
+   * identifiability report names it and the record has null there, which is used as 0. false: every r is 0, as in
+   * records before r existed.
+   */
+  channelResistance?: boolean;
 }
 
 /** The fitted calibration and its diagnostics. */
@@ -89,7 +97,8 @@ export function fitCalibration(input: FitInput): CalibrationFit {
   const noise = input.noiseRms ?? 0;
   const sigma = readingSigma(lsb, noise, data.samples);
   const railMargin = 3 * noise + lsb;
-  const problem = new CalibrationProblem({ id, data, nominal, readingSigma: sigma, railMargin });
+  const channelResistance = input.channelResistance ?? true;
+  const problem = new CalibrationProblem({ id, data, nominal, readingSigma: sigma, railMargin, channelResistance });
   const L = problem.layout;
 
   // ---- reference: what fixes the gauge ----
@@ -130,7 +139,7 @@ export function fitCalibration(input: FitInput): CalibrationFit {
   if (ref.voltage !== 'adc-mean' || ref.conductance !== 'nominal-mean') {
     const x1 = Float64Array.from(fit.x);
     if (ref.voltage !== 'adc-mean') applyVoltageReference(x1, L, ref.voltage.adc, N, id.edge.kind === 'gate');
-    if (ref.conductance !== 'nominal-mean') applyConductanceReference(x1, L, ref.conductance);
+    if (ref.conductance !== 'nominal-mean') applyConductanceReference(x1, L, ref.conductance, N);
     const first = fit;
     fit = levenbergMarquardt({ ...problemView(problem), constraints }, x1, lmOpts);
     fit = { ...fit, iterations: first.iterations + fit.iterations };
@@ -240,7 +249,7 @@ function groupUnused(list: IdentifiabilityReport['undetermined']): Identifiabili
   const out: IdentifiabilityReport['undetermined'] = [];
   const byChannel = new Map<string, IdentifiabilityReport['undetermined'][number]>();
   for (const u of list) {
-    const m = u.why === 'not used' && u.parameters.length === 1 ? /^(adc|dac\.drive|dac\.clamp)\.(gain|offset)(\[\d+\])$/.exec(u.parameters[0]) : null;
+    const m = u.why === 'not used' && u.parameters.length === 1 ? /^(adc|dac\.drive|dac\.clamp)\.(gain|offset|r)(\[\d+\])$/.exec(u.parameters[0]) : null;
     if (!m) {
       out.push(u);
       continue;
@@ -260,7 +269,7 @@ function groupUnused(list: IdentifiabilityReport['undetermined']): Identifiabili
 }
 
 /** Scale every conductance so that the referenced ones hold as nearly as one factor allows (geometric mean). */
-function applyConductanceReference(x: Float64Array, L: ParameterLayout, refs: Exclude<ConductanceReference, 'nominal-mean'>): void {
+function applyConductanceReference(x: Float64Array, L: ParameterLayout, refs: Exclude<ConductanceReference, 'nominal-mean'>, N: number): void {
   let logF = 0;
   for (const r of refs) {
     if ('s' in r) logF += (Math.log(r.s) - x[L.logS[r.edge]]) / refs.length;
@@ -271,6 +280,8 @@ function applyConductanceReference(x: Float64Array, L: ParameterLayout, refs: Ex
   }
   for (const j of L.logS) x[j] += logF;
   for (let j = 0; j < L.tapPairs.length; j++) x[L.firstEdgeParam + j] += logF;
+  // every current scales with the conductances, so a channel's drop r I stays the same with r / factor
+  for (let i = 0; i < N; i++) for (const R of [L.driveR[i], L.clampR[i]]) if (R >= 0) x[R] *= Math.exp(-logF);
 }
 
 function problemView(p: CalibrationProblem): { n: number; m: number; residuals: CalibrationProblem['residuals']; jacobian: CalibrationProblem['jacobian'] } {
@@ -383,6 +394,8 @@ function gaugeDirections(L: ParameterLayout, x: Float64Array, kind: 'tap' | 'gat
       scale[o] = x[o];
       zero[o] = 1;
     }
+    // k -> c k scales every current by c, so the drop r I is unchanged with r -> r / c (d r = -r d ln c)
+    for (const R of [L.driveR[i], L.clampR[i]]) if (R >= 0) kscale[R] = -x[R];
   }
   if (kind === 'gate') {
     for (let e = 0; e < E; e++) {
@@ -426,7 +439,7 @@ function candidateRows(input: FitInput, problem: CalibrationProblem, x: Float64A
       measurements: ms.map((m) => ({ ...m, readings: new Array(N).fill(mid) })),
       samples: data.samples,
     };
-    const p = new CalibrationProblem({ id, data: cand, nominal: input.nominal, readingSigma: problem.readingSigma, railMargin: 0 });
+    const p = new CalibrationProblem({ id, data: cand, nominal: input.nominal, readingSigma: problem.readingSigma, railMargin: 0, channelResistance: problem.layout.driveR.some((j) => j >= 0) || problem.layout.clampR.some((j) => j >= 0) });
     // the candidate's layout extends the fitted one (same order for the existing configurations)
     const xc = new Float64Array(p.n);
     xc.set(x.subarray(0, Math.min(x.length, p.n)));
@@ -542,7 +555,7 @@ function weightedLine(pts: { u: number; y: number; w: number }[]): [number, numb
   return [(sy - c1 * su) / sw, c1];
 }
 
-function channel(L: Int32Array, O: Int32Array, x: Float64Array, std: Float64Array): ChannelFit {
+function channel(L: Int32Array, O: Int32Array, x: Float64Array, std: Float64Array, R?: Int32Array): ChannelFit {
   const pick = (idx: Int32Array, vals: boolean): (number | null)[] =>
     Array.from(idx, (j, i) => {
       if (j < 0) return null;
@@ -551,7 +564,14 @@ function channel(L: Int32Array, O: Int32Array, x: Float64Array, std: Float64Arra
       if (!determined) return null;
       return vals ? x[j] : s;
     });
-  return { gain: pick(L, true), offset: pick(O, true), gainStd: pick(L, false), offsetStd: pick(O, false) };
+  const out: ChannelFit = { gain: pick(L, true), offset: pick(O, true), gainStd: pick(L, false), offsetStd: pick(O, false) };
+  if (R && R.some((j) => j >= 0)) {
+    // the series resistance on its own: a channel whose gain is determined may still leave r undetermined (null)
+    const pickR = (vals: boolean): (number | null)[] => Array.from(R, (j) => (j < 0 || !Number.isFinite(std[j]) ? null : vals ? x[j] : std[j]));
+    out.r = pickR(true);
+    out.rStd = pickR(false);
+  }
+  return out;
 }
 
 function buildRecord(input: FitInput, L: ParameterLayout, x: Float64Array, std: Float64Array, fit: FitSummary, ident: IdentifiabilityReport): CalibrationRecord {
@@ -610,7 +630,7 @@ function buildRecord(input: FitInput, L: ParameterLayout, x: Float64Array, std: 
     },
     plan: input.plan,
     adc,
-    dac: { drive: channel(L.driveGain, L.driveOffset, x, std), clamp: channel(L.clampGain, L.clampOffset, x, std) },
+    dac: { drive: channel(L.driveGain, L.driveOffset, x, std, L.driveR), clamp: channel(L.clampGain, L.clampOffset, x, std, L.clampR) },
     edges,
     fit,
     identifiability: ident,

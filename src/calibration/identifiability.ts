@@ -374,11 +374,14 @@ export function analyseIdentifiability(normalMatrix: Float64Array, n: number, op
     .sort((a, b) => a.first - b.first)
     .map(({ first: _first, ...u }) => u);
 
-  // 5. standard errors from the pseudo-inverse of J^T J + C^T C
-  let covEig = eig;
+  // 5. standard errors from the pseudo-inverse of J^T J + C^T C, taken on the Jacobi-scaled matrix D^-1 M D^-1
+  // (D = sqrt(diag M)): parameters of very different units and leverage (ADC gains, ln k, series resistances in ohm)
+  // and the heavily weighted constraint rows make M span many decades, and a cut relative to its largest eigenvalue
+  // would drop well-determined directions of small leverage (their variance lost, the standard errors too small).
+  // Scaled, the cut is relative to a unit diagonal, i.e. it drops only directions that are nearly degenerate.
   const C = opts.constraints;
+  const M = Float64Array.from(A);
   if (C && C.length > 0) {
-    const M = Float64Array.from(A);
     const g = C.length / n;
     for (let r = 0; r < g; r++) {
       const off = r * n;
@@ -388,15 +391,17 @@ export function analyseIdentifiability(normalMatrix: Float64Array, n: number, op
         for (let q = 0; q < n; q++) M[p * n + q] += cp * C[off + q];
       }
     }
-    covEig = symmetricEigen(M, n);
   }
+  const d = Float64Array.from({ length: n }, (_, j) => (M[j * n + j] > 0 ? Math.sqrt(M[j * n + j]) : 1));
+  for (let p = 0; p < n; p++) for (let q = 0; q < n; q++) M[p * n + q] /= d[p] * d[q];
+  const covEig = symmetricEigen(M, n);
   let maxM = 0;
   for (const v of covEig.values) maxM = Math.max(maxM, v);
   const variance = new Float64Array(n);
   covEig.values.forEach((lam, kk) => {
     if (!(lam > relTol * maxM)) return;
     const u = covEig.vectors[kk];
-    for (let j = 0; j < n; j++) variance[j] += (u[j] * u[j]) / lam;
+    for (let j = 0; j < n; j++) variance[j] += (u[j] * u[j]) / lam / (d[j] * d[j]);
   });
   const std = Float64Array.from(variance, Math.sqrt);
   for (const v of directions) {

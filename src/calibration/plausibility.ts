@@ -37,6 +37,13 @@ export const PLAUSIBLE = {
    * on penn-gen2's 0..5 V gates. The reference is the model's nominal vt when known, else the record's median.
    */
   threshold: 0.1,
+  /**
+   * A DAC channel's series resistance (ohm): at most this (an analog switch is a few ohm, a DAC output tens; 1 kohm
+   * would drop volts at the mA the edges draw: a broken contact, not a channel), and at least minus
+   * `seriesNegativeStd` of its standard errors (a fitted r below 0 is noise around a small true r, never more).
+   */
+  seriesOhms: 1000,
+  seriesNegativeStd: 5,
   /** Resistances (ohm) of a tap edge outside [1e-3, 1e12] are a short or an open whatever the model. */
   ohms: [1e-3, 1e12] as const,
   /** Transconductance factors (S/V) of a gate edge outside [1e-12, 100] are not a transistor whatever the model. */
@@ -103,6 +110,16 @@ function channels(c: ChannelFit, field: string, range: number, source: string, f
   c.gain.forEach((x, i) => {
     if (x !== null && !(Math.abs(x - 1) <= g)) {
       throw new InvalidInputError({ source, field: `${field}.gain[${i}]` }, `${show(x)} is outside [${1 - g}, ${1 + g}], the gains a converter channel has`, fix(`converter gains within ${g * 100} % of 1`));
+    }
+  });
+  c.r?.forEach((x, i) => {
+    const std = c.rStd?.[i] ?? 0;
+    if (x !== null && !(x <= PLAUSIBLE.seriesOhms && x >= -PLAUSIBLE.seriesNegativeStd * std)) {
+      throw new InvalidInputError(
+        { source, field: `${field}.r[${i}]` },
+        `${show(x)} ohm is outside -${PLAUSIBLE.seriesNegativeStd} standard errors (${show(std)} ohm) .. ${PLAUSIBLE.seriesOhms} ohm, the output resistances a channel has`,
+        fix(`channel series resistances between 0 (within noise) and ${PLAUSIBLE.seriesOhms} ohm`),
+      );
     }
   });
   const o = PLAUSIBLE.offset * range;

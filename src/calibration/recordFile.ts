@@ -141,6 +141,17 @@ function checkChannels(fit: ChannelFit, field: string, N: number, source: string
   for (const key of ['gain', 'offset', 'gainStd', 'offsetStd'] as const) {
     expectLength(fit[key], N, source, `${field}.${key}`, `one per node; the board has ${N} nodes`, `give ${N} entries, one per node: a number, or null where the channel was not fitted`);
   }
+  // series resistances (DAC channels, optional: records before them read as r = 0)
+  if (field === 'adc' && (fit.r !== undefined || fit.rStd !== undefined)) {
+    fail(source, `${field}.r`, 'an ADC channel has no series resistance in the model (only DAC channels do)', 'leave "r" and "rStd" out of "adc"');
+  }
+  if ((fit.r === undefined) !== (fit.rStd === undefined)) {
+    fail(source, `${field}.${fit.r === undefined ? 'r' : 'rStd'}`, 'is missing: "r" and "rStd" come together', 'give both "r" and "rStd", one entry per node, or neither');
+  }
+  for (const key of ['r', 'rStd'] as const) {
+    const list = fit[key];
+    if (list !== undefined) expectLength(list, N, source, `${field}.${key}`, `one per node; the board has ${N} nodes`, `give ${N} entries, one per node: ohms, or null where not fitted`);
+  }
 }
 
 /**

@@ -4,8 +4,10 @@
  *
  * Measurement model the fit inverts (all voltages in volts, conductances in siemens):
  * - ADC channel of node i: reading `r_i = gain_i * V_i + offset_i` (+ noise, quantisation).
- * - DAC channel (drive or clamp) of node j: imposed voltage `V_j = gain_j * c_j + offset_j` for the commanded `c_j`.
- *   Drive and clamp are separate channels (PROTOCOL.md SRC and CLAMP).
+ * - DAC channel (drive or clamp) of node j: a source `gain_j * c_j + offset_j` for the commanded `c_j`, behind its
+ *   output resistance `r_j` (ohm, >= 0; 0 in records without it), so `V_j = gain_j * c_j + offset_j - r_j I_j` with
+ *   `I_j` the current the channel delivers into the network (A). Drive and clamp are separate channels (PROTOCOL.md
+ *   SRC and CLAMP).
  * - Tap edges: conductance of edge e at tap t, `k_e(t) = 1 / (rMax_e * (rMin_e / rMax_e)^(t / (taps - 1)))` (the
  *   geometric law of the board model, with per-edge end resistances), or for a linear taper (protocol 1.3
  *   `law=linear`) `k_e(t) = 1 / (rMax_e - (rMax_e - rMin_e) t / (taps - 1))`.
@@ -130,6 +132,12 @@ export interface ChannelFit {
   offset: (number | null)[];
   gainStd: (number | null)[];
   offsetStd: (number | null)[];
+  /**
+   * DAC channels only, when fitted: output (series) resistance per channel (ohm) and its standard error; null where
+   * not fitted or undetermined (used as 0). Absent (records before it, or a fit without it): every r is 0.
+   */
+  r?: (number | null)[];
+  rStd?: (number | null)[];
 }
 
 /** A fitted point of a tap edge's curve: its conductance at one visited tap, with the standard error. */

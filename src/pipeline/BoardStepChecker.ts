@@ -60,14 +60,14 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
       return { alarm: free.alarm || (clamped?.alarm ?? false), free, clamped };
     }
     const cal = m;
-    const imposed = (commands: Map<number, number>): Map<number, number> => {
-      const out = new Map<number, number>();
-      for (const [n, c] of commands) out.set(n, cal.imposedVolts(n, c, step.imposedFree.has(n) ? 'drive' : 'clamp'));
-      return out;
-    };
     const run = (raw: Float64Array, commands: Map<number, number>): CheckResult => {
       const v = cal.readingsToVolts(raw);
-      return this.checker.check(v, imposed(commands), cal.conductances(before, v));
+      const k = cal.conductances(before, v);
+      // the node voltages the channels impose: their sources less each series resistance's drop at the measured currents
+      const drive = new Map<number, number>();
+      const clamp = new Map<number, number>();
+      for (const [n, c] of commands) (step.imposedFree.has(n) ? drive : clamp).set(n, c);
+      return this.checker.check(v, cal.channelNodeVolts(drive, clamp, v, k), k);
     };
     const free = run(step.vf, step.imposedFree);
     const clamped = step.vc ? run(step.vc, step.imposedClamped) : undefined;

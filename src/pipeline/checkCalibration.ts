@@ -127,9 +127,9 @@ export async function checkCalibration(board: Board, cal: Calibration, opts: Cal
       const clamp = new Map(pat.clamp);
       const pred = cal.predict(settings, drive, clamp);
       const volts = cal.readingsToVolts(readings);
-      const imposed = cal.imposedMap(drive, 'drive');
-      for (const [n, v] of cal.imposedMap(clamp, 'clamp')) imposed.set(n, v);
       const k = cal.conductances(settings, volts);
+      // each channel's source less its series resistance's drop at the measured currents (the source itself where r = 0)
+      const imposed = cal.channelNodeVolts(drive, clamp, volts, k);
       const r = checker.check(volts, imposed, k);
       const rows: NodeCheckRow[] = [];
       for (let i = 0; i < id.nodes; i++) {

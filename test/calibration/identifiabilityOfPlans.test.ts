@@ -54,13 +54,15 @@ describe('identifiability report', () => {
     const undetermined = fit.identifiability.undetermined;
     const drive7 = undetermined.find((u) => u.parameters.includes('dac.drive.gain[7]'));
     expect(drive7?.why).toBe('not used');
-    // its gain and offset are one unused channel
-    expect(drive7?.parameters.sort()).toEqual(['dac.drive.gain[7]', 'dac.drive.offset[7]']);
+    // its gain, offset and series resistance are one unused channel
+    expect(drive7?.parameters.sort()).toEqual(['dac.drive.gain[7]', 'dac.drive.offset[7]', 'dac.drive.r[7]']);
     expect(drive7?.suggestions.length).toBeGreaterThan(0);
     for (const s of drive7!.suggestions) expect(s).toMatch(/drive node (\d+ and node )?7\b/);
     // the record marks them undetermined (null) rather than inventing values
     expect(fit.record.dac.drive.gain[7]).toBeNull();
+    expect(fit.record.dac.drive.r?.[7]).toBeNull();
     expect(fit.record.dac.drive.gain[0]).not.toBeNull();
+    expect(fit.record.dac.drive.r?.[0]).not.toBeNull();
     void id;
   });
 

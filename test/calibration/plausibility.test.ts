@@ -53,6 +53,19 @@ describe('checkCalibrationPlausible', () => {
     expect(check(edited((r) => (r.dac.clamp.offset[0] = 0.04), 'penn-gen2'))).not.toThrow();
   });
 
+  it('DAC series resistances between 0 (within 5 standard errors) and 1 kohm', () => {
+    const set = (x: number, std: number) => (r: CalibrationRecord) => {
+      r.dac.clamp.r = Array(16).fill(2.5);
+      r.dac.clamp.rStd = Array(16).fill(0.05);
+      r.dac.clamp.r[13] = x;
+      r.dac.clamp.rStd[13] = std;
+    };
+    expect(check(edited(set(2.5, 0.05)))).not.toThrow();
+    expect(check(edited(set(-0.2, 0.05)))).not.toThrow(); // noise around a small true r
+    expectInvalid(check(edited(set(-0.3, 0.05))), 'dac.clamp.r[13]', 'outside -5 standard errors');
+    expectInvalid(check(edited(set(5000, 100))), 'dac.clamp.r[13]', '1000 ohm');
+  });
+
   it('tap edges within a factor of 10 of the nominal law (or of the median edge), and between 1 mohm and 1 Tohm', () => {
     // conductances scaled by 1e300: resistances divided by it
     const scaled = edited((r) => {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Calibration } from '../../src/calibration/Calibration.js';
 import { describe, expect, it } from 'vitest';
 import { protocolMajor, type BoardIdentity } from '../../firmware-protocol/identity.js';
 import { defaultPlan } from '../../src/calibration/planFile.js';
@@ -159,6 +160,26 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => (r.dac.sense = {}))), 'dac.sense', 'unknown field');
     const nulls = parse(edited((r) => (r.adc.gain[4] = null)));
     expect(nulls.adc.gain[4]).toBeNull();
+  });
+
+  it('DAC series resistances: optional r and rStd together, one per node; absent reads as r = 0', () => {
+    const withR = (r: Record<string, any>): void => {
+      r.dac.drive.r = Array.from({ length: 16 }, (_, i) => (i < 4 ? 2.5 : null));
+      r.dac.drive.rStd = Array.from({ length: 16 }, (_, i) => (i < 4 ? 0.05 : null));
+    };
+    const p = parse(edited(withR));
+    expect(p.dac.drive.r?.[0]).toBe(2.5);
+    expect(p.dac.drive.r?.[5]).toBeNull();
+    expect(p.dac.clamp.r).toBeUndefined();
+    // applied: 1 V behind 2.5 ohm, and an old record (no r) is an ideal source
+    expect(new Calibration(p).seriesResistance(0, 'drive')).toBe(2.5);
+    expect(new Calibration(p).seriesResistance(5, 'drive')).toBe(0);
+    expect(new Calibration(parse(edited(() => undefined))).seriesResistance(0, 'drive')).toBe(0);
+    expectInvalid(() => parse(edited((r) => (withR(r), r.dac.drive.r.pop()))), 'dac.drive.r', 'must have 16 entries');
+    expectInvalid(() => parse(edited((r) => (withR(r), delete r.dac.drive.rStd))), 'dac.drive.rStd', 'come together');
+    expectInvalid(() => parse(edited((r) => (withR(r), (r.dac.drive.rStd[0] = -1)))), 'dac.drive.rStd[0]', '>= 0');
+    expectInvalid(() => parse(edited((r) => (withR(r), (r.dac.drive.r[1] = 'x')))), 'dac.drive.r[1]', 'must be a number');
+    expectInvalid(() => parse(edited((r) => ((r.adc.r = Array(16).fill(1)), (r.adc.rStd = Array(16).fill(0.1))))), 'adc.r', 'only DAC channels');
   });
 
   it('tap edges', () => {

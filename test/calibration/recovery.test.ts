@@ -8,9 +8,13 @@
  * channel, an ohmmeter on one edge); with the default references the comparison is made after the common map, and
  * the common map itself is checked against the bound the references imply.
  */
+import { Matrix, solve as denseSolve } from 'ml-matrix';
 import { describe, expect, it } from 'vitest';
 import { calibrateBoard } from '../../src/pipeline/calibrateBoard.js';
-import { defaultPlan } from '../../src/calibration/planFile.js';
+import { defaultPlan, expandPlan } from '../../src/calibration/planFile.js';
+import { fitCalibration } from '../../src/calibration/fitCalibration.js';
+import type { CalibrationData, CalibrationPattern } from '../../src/calibration/types.js';
+import { Rng } from '../../src/physics/Rng.js';
 import { Calibration } from '../../src/calibration/Calibration.js';
 import { checkCalibrationPlausible } from '../../src/calibration/plausibility.js';
 import type { CalibrationFit } from '../../src/calibration/fitCalibration.js';
@@ -169,6 +173,146 @@ describe('calibration recovers a flawed penn-gen1 twin', () => {
     }
   });
 });
+
+// DAC channels with an output resistance (analog switches, DAC output impedance, wiring): a penn-gen1 board whose
+// every drive and clamp channel sits behind a hidden series resistance of 0.5..5 ohm. Its readings are simulated
+// here, independently of the calibration's solver: nodal analysis with each channel as its Norton equivalent
+// (conductance 1 / r to ground, current V_src / r into its node), solved densely with ml-matrix, then the twin's
+// hidden ADC channels, 2 mV of noise per sample and 12-bit quantisation per sample, averaged. The edges (40 ohm at
+// the top tap) carry tens of mA, so without r in the model its drop (up to ~0.1 V) would swamp the edges.
+describe('calibration recovers hidden DAC channel series resistances', () => {
+  it('edges and every channel resistance within the noise-limited bound (the same z criterion), which a fit without r misses', () => {
+    const seed = 6;
+    const { fitR, fitNoR, trueR, f, model, simulate, patterns } = seriesBoard(seed);
+    expect(fitR.converged).toBe(true);
+    expect(fitR.identifiability.undetermined).toEqual([]);
+    const r = fitR.record;
+    if (r.edges.kind !== 'tap') throw new Error('expected tap edges');
+    // the edges' fitted points against their standard errors, as in the recovery tests above
+    let worstZ = 0;
+    let worstK = 0;
+    for (let e = 0; e < f.length; e++) {
+      for (const p of r.edges.points[e]) {
+        const err = p.conductance / trueTapConductance(model, f[e], p.setting) - 1;
+        worstK = Math.max(worstK, Math.abs(err));
+        if (p.relStd > 1e-9) worstZ = Math.max(worstZ, Math.abs(err) / p.relStd);
+      }
+    }
+    expect(worstZ).toBeLessThan(5);
+    expect(worstK).toBeLessThan(0.01);
+    // every channel's resistance, against its standard error
+    const zR: number[] = [];
+    for (const kind of ['drive', 'clamp'] as const) {
+      const ch = r.dac[kind];
+      expect(ch.r).toHaveLength(r.board.nodes);
+      for (let i = 0; i < r.board.nodes; i++) {
+        const rf = ch.r![i];
+        const sd = ch.rStd![i];
+        expect(rf).not.toBeNull();
+        expect(sd).toBeGreaterThan(0);
+        zR.push((rf! - trueR[kind][i]) / sd!);
+      }
+    }
+    const maxZR = Math.max(...zR.map(Math.abs));
+    const rmsZR = Math.sqrt(zR.reduce((a, z) => a + z * z, 0) / zR.length);
+    console.log(`series-resistance board (seed ${seed}): edges max |z| ${worstZ.toFixed(2)}, worst point ${(worstK * 100).toFixed(3)} %; r: ${zR.length} channels, max |z| ${maxZR.toFixed(2)}, rms z ${rmsZR.toFixed(2)}, rStd ${Math.min(...r.dac.drive.rStd!.map(Number)).toFixed(3)}..${Math.max(...r.dac.drive.rStd!.map(Number)).toFixed(3)} ohm; residual ${(fitR.residual.rms * 1e3).toFixed(3)} mV rms; without r: residual ${(fitNoR.residual.rms * 1e3).toFixed(2)} mV rms, chi2/dof ${fitNoR.residual.chi2PerDof.toFixed(1)}`);
+    expect(maxZR).toBeLessThan(5);
+    expect(rmsZR).toBeGreaterThan(0.5);
+    expect(rmsZR).toBeLessThan(2);
+    // the fit explains the readings to the noise (2 mV / sqrt(64) = 0.25 mV, plus quantisation)
+    expect(fitR.residual.rms).toBeLessThan(0.4e-3);
+    // the same data without r in the model do not fit: the resistances are what the readings need
+    expect(fitNoR.residual.rms).toBeGreaterThan(4 * fitR.residual.rms);
+    // and the record applies r: at the top tap (40 ohm edges, the largest currents) the calibrated model predicts the
+    // board's node voltages to a fraction of a mV; the same record with its r left out is off by tens of mV
+    const cal = new Calibration(r);
+    const noR = new Calibration({ ...r, dac: { drive: { ...r.dac.drive, r: undefined, rStd: undefined }, clamp: { ...r.dac.clamp, r: undefined, rStd: undefined } } });
+    const top = new Float64Array(f.length).fill(99);
+    let worstV = 0;
+    let worstNoR = 0;
+    for (const pat of patterns.slice(0, 8)) {
+      const truth = simulate(top, pat);
+      const args = [top, new Map(pat.drive), new Map(pat.clamp)] as const;
+      const v = cal.predict(...args).volts;
+      const v0 = noR.predict(...args).volts;
+      for (let i = 0; i < truth.length; i++) {
+        worstV = Math.max(worstV, Math.abs(v[i] - truth[i]));
+        worstNoR = Math.max(worstNoR, Math.abs(v0[i] - truth[i]));
+      }
+    }
+    console.log(`prediction at tap 99: worst ${(worstV * 1e3).toFixed(3)} mV with r, ${(worstNoR * 1e3).toFixed(1)} mV without`);
+    expect(worstV).toBeLessThan(1e-3);
+    expect(worstNoR).toBeGreaterThan(10e-3);
+  });
+});
+
+/** Simulate the series-resistance board for the default plan and fit it with and without r (instrument references). */
+function seriesBoard(seed: number): {
+  fitR: CalibrationFit;
+  fitNoR: CalibrationFit;
+  trueR: { drive: Float64Array; clamp: Float64Array };
+  f: Float64Array;
+  model: FlawedTwin['model'];
+  simulate: (settings: ArrayLike<number>, pat: CalibrationPattern) => number[];
+  patterns: CalibrationPattern[];
+} {
+  const t = flawedTwin('penn-gen1', seed);
+  const model = t.model;
+  if (model.edge.kind !== 'tap') throw new Error('expected tap edges');
+  const id = t.core.identity();
+  const plan = defaultPlan(id);
+  const adc = t.core.trueAdc();
+  const dac = t.core.trueDac();
+  const f = t.core.trueEdgeFactors();
+  plan.reference = {
+    voltage: { adc: [{ node: 0, gain: adc.gain[0], offset: adc.offset[0] }] },
+    conductance: [{ edge: 0, setting: 50, siemens: trueTapConductance(model, f[0], 50) }],
+  };
+  const expanded = expandPlan(plan, id);
+  const rng = new Rng(1000 + seed);
+  const N = id.nodes;
+  const trueR = { drive: Float64Array.from({ length: N }, () => rng.uniform(0.5, 5)), clamp: Float64Array.from({ length: N }, () => rng.uniform(0.5, 5)) };
+  const lsb = (id.adc.hi - id.adc.lo) / 2 ** id.adc.bits;
+  const samples = expanded.samples;
+  const measurements: CalibrationData['measurements'] = [];
+  // the board's node voltages (V) for edge settings and a pattern of commanded drives and clamps
+  const simulate = (settings: ArrayLike<number>, pat: CalibrationPattern): number[] => {
+      const k = Array.from(id.edges, (_, e) => trueTapConductance(model, f[e], settings[e]));
+      const G = Array.from({ length: N }, () => new Array<number>(N).fill(0));
+      const I = new Array<number>(N).fill(0);
+      id.edges.forEach(([a, b], e) => {
+        G[a][a] += k[e];
+        G[b][b] += k[e];
+        G[a][b] -= k[e];
+        G[b][a] -= k[e];
+      });
+      for (const [list, kind] of [[pat.drive, 'drive'], [pat.clamp, 'clamp']] as const) {
+        for (const [j, cmd] of list) {
+          const src = dac[kind].gain[j] * cmd + dac[kind].offset[j];
+          G[j][j] += 1 / trueR[kind][j];
+          I[j] += src / trueR[kind][j];
+        }
+      }
+      return denseSolve(new Matrix(G), Matrix.columnVector(I)).to1DArray();
+  };
+  expanded.configurations.forEach((settings, c) => {
+    expanded.patterns.forEach((pat, p) => {
+      const V = simulate(settings, pat);
+      const readings = V.map((v, i) => {
+        let sum = 0;
+        for (let s = 0; s < samples; s++) {
+          const x = adc.gain[i] * v + adc.offset[i] + model.adc.noise * rng.normal();
+          sum += Math.min(id.adc.hi, Math.max(id.adc.lo, id.adc.lo + Math.round((x - id.adc.lo) / lsb) * lsb));
+        }
+        return sum / samples;
+      });
+      measurements.push({ configuration: c, pattern: p, drive: pat.drive.map(([n, v]) => [n, v]), clamp: pat.clamp.map(([n, v]) => [n, v]), readings });
+    });
+  });
+  const data: CalibrationData = { configurations: expanded.configurations.map((s) => Array.from(s)), measurements, samples };
+  const input = { id, plan, expanded, data, nominal: model.edge, noiseRms: model.adc.noise };
+  return { fitR: fitCalibration({ ...input, channelResistance: true }), fitNoR: fitCalibration({ ...input, channelResistance: false }), trueR, f, model, simulate, patterns: expanded.patterns };
+}
 
 /** Calibrate a linear-taper twin with instrument references and compare with its hidden ends. */
 async function recoverLinear(t: FlawedTwin, refTap: number): Promise<{ worstZ: number; worstK: number; worstEnd: number }> {
