@@ -25,6 +25,23 @@ export type { CircuitState, StateKind } from './CircuitState.js';
 export { edgeDrops, edgeCurrents, nodeCurrentImbalance } from './edgeDrops.js';
 export { cost, costGradient, squaredError } from './cost.js';
 
+// nonlinear edges (diodes, transistors, measured tables): the co-content and its Newton solver
+export {
+  type EdgeElement,
+  type ResistorElement,
+  type DiodeElement,
+  type TransistorElement,
+  type TableElement,
+  DIODE_TEMPERATURE,
+  THERMAL_VOLTAGE,
+  type TwoTerminalLaw,
+  elementLaw,
+  NonlinearSolver,
+  type NonlinearSolution,
+  type NonlinearSolverOptions,
+  solveNonlinearCircuit,
+} from './nonlinear/index.js';
+
 // learning
 export type { LearningRule, RuleName, ContrastStates } from './rules/LearningRule.js';
 export { CoupledLearning } from './rules/CoupledLearning.js';
