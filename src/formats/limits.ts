@@ -45,6 +45,9 @@ export const MAX_NETWORK_EDGES = 1_000_000;
 /** Most entries of a tap table (`taps`): 16-bit digital potentiometers. */
 export const MAX_TAPS = 65_536;
 
+/** Most points of a table element's I(V) curve (`elements[e].v`, `.i`): a 16-bit sweep. */
+export const MAX_TABLE_POINTS = 65_536;
+
 // ---------------------------------------------------------------------------------------------------------------
 // clln.task/1
 

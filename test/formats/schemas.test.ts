@@ -33,7 +33,7 @@ describe('clln.network/1 schema', () => {
   it('documents every field', () => {
     expect(undocumented(networkSchema)).toEqual([]);
     expect(Object.keys(networkSchema.properties as object)).toEqual([
-      'format', 'name', 'nodes', 'edges', 'conductance', 'bounds', 'positions', 'taps',
+      'format', 'name', 'nodes', 'edges', 'conductance', 'bounds', 'positions', 'taps', 'elements',
     ]);
   });
 

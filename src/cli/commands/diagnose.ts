@@ -81,7 +81,7 @@ export function diagnose(argv: string[], io: Io): number {
   let net: Network | undefined;
   let task: Task | undefined;
   // (an empty argument is a file name too: reading it says it does not exist)
-  if (p.positionals[0] !== undefined) net = readNetworkFile(p.positionals[0]);
+  if (p.positionals[0] !== undefined) net = readNetworkFile(p.positionals[0], { command: 'clln diagnose' });
   if (p.positionals[1] !== undefined) task = readTaskFile(p.positionals[1], net!);
   let evolution: SpectrumEvolution | undefined;
   let runEta: number | undefined;

@@ -54,7 +54,7 @@ export function task(argv: string[], io: Io): number {
     inputRange,
   });
   const netPath = str(p, 'network');
-  if (netPath) parseTask(taskToJson(t), '(generated task)', readNetworkFile(netPath), netPath);
+  if (netPath) parseTask(taskToJson(t), '(generated task)', readNetworkFile(netPath, { command: 'clln task' }), netPath);
   const out = str(p, 'out');
   if (out) {
     writeTaskFile(out, t);

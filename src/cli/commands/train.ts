@@ -83,7 +83,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'snapshot-every': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
-  const net = readNetworkFile(netPath);
+  const net = readNetworkFile(netPath, { command: 'clln train' });
   const task = readTaskFile(taskPath, net);
   const opts: TrainOptions = {
     rule: str(p, 'rule') as TrainOptions['rule'],
