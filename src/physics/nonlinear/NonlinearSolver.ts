@@ -10,7 +10,8 @@
  * factorised by the {@link LaplacianSystem} of the linear solver (its fill-reducing ordering and symbolic analysis
  * are computed once, in the constructor; each iteration only re-factorises numerically), with `g_e` floored at
  * `slopeFloor` (default 1e-12 S, SPICE's gmin) in the Jacobian only, so that a reverse-biased diode or a cut-off
- * transistor (g ~ 0) cannot make it singular; the currents and so the solution are not changed by the floor. The step
+ * transistor (g ~ 0) cannot make it singular, and, only where the factorisation needs it, at a fraction of the largest
+ * slope (factorise); the currents and so the solution are not changed by the floors. The step
  * length comes from a line search on P along the Newton direction (lineSearch.ts) that lowers P at every step:
  * convergence from any start. Stop: the largest Kirchhoff imbalance at a free node is at most
  * `absoluteTolerance + tolerance * max_e |I_e|` (amperes).
@@ -19,9 +20,10 @@
  * The solver minimises the co-content of their gate-referenced form, each transistor's reference mean held, then
  * moves every reference to its edge's present mean and minimises again, until the residual of the exact law (which
  * the gate-referenced form equals once the references agree) meets the tolerance. Each minimisation converges from
- * any start; the outer re-referencing is a fixed-point iteration that converges when the drops are small next to the
- * overdrives (the gen-2 operating range), not provably from any start: a run that stops making progress reports
- * `converged: false` with its residual.
+ * any start; the outer re-referencing is a fixed-point iteration, started (for passive elements) from the iterate
+ * projected onto the range of the imposed voltages, where the solution lies. It converges in the tests (the gen-2
+ * operating range, saturation, starts at +-100 V) but is not proven to in general: a run that stops making progress
+ * reports `converged: false` with its residual.
  */
 import { InvalidInputError, NumericalError, show } from '../../errors.js';
 import { LaplacianSystem, type LaplacianSystemOptions } from '../LaplacianSystem.js';
@@ -158,7 +160,20 @@ export class NonlinearSolver {
       for (const i of imposed) r[i] = 0;
       return [res, this.absoluteTolerance + this.tolerance * scale];
     };
+    // Passive elements (current with the sign of the drop, I(0) = 0) and no injection: the solution lies within the
+    // range of the imposed voltages (discrete maximum principle: a free node above all its neighbours would only send
+    // current out). Transistor networks project each iterate onto that range before re-referencing: that changes no
+    // solution, and keeps the references where the gate-referenced form is close to the exact law (from a start at
+    // 1000 V the re-referencing otherwise cycles among states hundreds of volts away, every transistor cut off).
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of imposedValues) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const project = this.transistors.length > 0 && !injection && laws.every((l) => l.current(0) === 0);
     const rereference = (): void => {
+      if (project) for (const i of free) V[i] = Math.min(hi, Math.max(lo, V[i]));
       for (const e of this.transistors) (laws[e] as TransistorLaw).mean = 0.5 * (V[edgeA[e]] + V[edgeB[e]]);
     };
 
@@ -206,15 +221,21 @@ export class NonlinearSolver {
       let target = goal(tol);
       let stuck = false;
       while (res > target && iterations < this.maxIterations) {
-        this.factorise(x, g);
-        for (let i = 0; i < N; i++) rhs[i] = -r[i];
-        this.system.solveFree(rhs, dir);
-        let slope0 = 0;
-        for (let e = 0; e < E; e++) {
-          delta[e] = dir[edgeA[e]] - dir[edgeB[e]];
-          slope0 += cur[e] * delta[e];
+        // The Newton direction, with the Jacobian's slopes floored only as far as the factorisation needs
+        // (see factorise): first at slopeFloor alone, then at a growing fraction of the largest slope.
+        let slope0 = NaN;
+        for (let attempt = 0, range = 0; attempt <= MAX_FLOOR_RAISES; attempt++, range = range === 0 ? FIRST_SLOPE_RANGE : range * 1e3) {
+          if (!this.factorise(x, g, range)) continue;
+          for (let i = 0; i < N; i++) rhs[i] = -r[i];
+          this.system.solveFree(rhs, dir);
+          slope0 = 0;
+          for (let e = 0; e < E; e++) {
+            delta[e] = dir[edgeA[e]] - dir[edgeB[e]];
+            slope0 += cur[e] * delta[e];
+          }
+          if (injection) for (const i of free) slope0 -= injection[i] * dir[i];
+          if (slope0 < 0) break;
         }
-        if (injection) for (const i of free) slope0 -= injection[i] * dir[i];
         iterations++;
         const t = convexLineSearch(line, slope0);
         if (!(t > 0)) {
@@ -234,7 +255,7 @@ export class NonlinearSolver {
       if (stuck && res >= residual) break;
     }
     // Currents by the exact law (transistors at their present means).
-    rereference();
+    for (const e of this.transistors) (laws[e] as TransistorLaw).mean = 0.5 * (V[edgeA[e]] + V[edgeB[e]]);
     const currents = new Float64Array(E);
     for (let e = 0; e < E; e++) currents[e] = laws[e].current(V[edgeA[e]] - V[edgeB[e]]);
     return { voltages: V, currents, converged, iterations, residual, tolerance: tol };
@@ -242,36 +263,37 @@ export class NonlinearSolver {
 
   /**
    * Assemble and factorise the Jacobian: differential conductances at the drops `x`, floored at `slopeFloor` and at
-   * {@link SLOPE_RANGE} times the largest. Why the relative floor: far from the solution a diode's slope can reach
-   * 1e24 S (its tangent continuation) next to 1e-30 S in reverse; Cholesky loses every digit of the small ones
-   * (pivots below its tolerance). The floor changes the Jacobian only, so the step is still a descent direction and
-   * the line search still lowers the co-content; near the solution the slopes span far less and Newton is exact.
-   * Should the factorisation still fail, the floor is raised a thousandfold and it is tried again.
+   * `range` times the largest; false if the factorisation fails. Why a relative floor, and only on demand: far from
+   * the solution a diode's slope can reach 1e24 S (its tangent continuation) beside 1e-30 S in reverse, and Cholesky
+   * then loses every digit of the small ones (a pivot below its tolerance, or a direction that does not descend). The
+   * floor changes the Jacobian only, so the step is still a descent direction and the line search still lowers the
+   * co-content; but near the solution it would slow Newton down where nodes hang on reverse-biased diodes (a 2000-node
+   * diode network: 181 iterations with a standing floor of 1e-10 of the largest slope, 10 without), hence range 0 first.
    */
-  private factorise(x: Float64Array, g: Float64Array): void {
+  private factorise(x: Float64Array, g: Float64Array, range: number): boolean {
     const E = x.length;
     let top = 0;
     for (let e = 0; e < E; e++) {
-      g[e] = this.laws[e].slope(x[e]);
-      if (g[e] > top) top = g[e];
+      const v = this.laws[e].slope(x[e]);
+      g[e] = v;
+      if (v > top) top = v;
     }
-    let range = SLOPE_RANGE;
-    for (let attempt = 0; ; attempt++) {
-      const floor = Math.max(this.slopeFloor, range * top);
-      const h = Float64Array.from(g, (v) => Math.max(floor, v));
-      try {
-        this.system.setConductance(h);
-        return;
-      } catch (err) {
-        if (!(err instanceof NumericalError) || attempt >= 4) throw err;
-        range *= 1e3;
-      }
+    const floor = Math.max(this.slopeFloor, range * top);
+    for (let e = 0; e < E; e++) if (!(g[e] >= floor)) g[e] = floor;
+    try {
+      this.system.setConductance(g);
+      return true;
+    } catch (err) {
+      if (err instanceof NumericalError) return false;
+      throw err;
     }
   }
 }
 
-/** Smallest differential conductance in the Jacobian, as a fraction of the largest (see NonlinearSolver.factorise). */
-export const SLOPE_RANGE = 1e-10;
+/** First relative floor of the Jacobian's slopes (a fraction of the largest) when the unfloored one fails (factorise). */
+const FIRST_SLOPE_RANGE = 1e-14;
+/** Times the floor is raised (x1000 each) before an iteration gives up: 1e-14 .. 1e1, the last a multiple of the top slope. */
+const MAX_FLOOR_RAISES = 6;
 
 function positive(v: number, field: string): number {
   if (!(Number.isFinite(v) && v > 0)) throw new InvalidInputError({ field }, `must be a positive number, got ${show(v)}`);

@@ -147,15 +147,32 @@ describe('transistor networks: Kirchhoff\'s law of the exact law holds to the to
     });
   }
 
-  it('a transistor network from bad starts (nodes at +-100 V) reaches the same state', () => {
+  it('a transistor network from bad starts (nodes at +-100 V, 1000 V) reaches the same state', () => {
     const n = transistorNet(4, 'square', [2, 5]);
     const ref = solveNonlinearCircuit(n, fixed);
     expect(ref.converged).toBe(true);
-    for (const fill of [100, -100]) {
+    for (const fill of [100, -100, 1000]) {
       const sol = solveNonlinearCircuit(n, fixed, { start: new Float64Array(n.nodes).fill(fill) });
       expect(sol.converged).toBe(true);
       expect(exactResidual(n, sol.voltages, fixed).residual).toBeLessThanOrEqual(sol.tolerance);
       for (let i = 0; i < n.nodes; i++) expect(Math.abs(sol.voltages[i] - ref.voltages[i])).toBeLessThanOrEqual(1e-8);
+    }
+  });
+});
+
+describe('the gate-referenced co-content', () => {
+  it('its derivative in the drop is the gate-referenced current (central differences), both saturation models', () => {
+    const rng = new Rng(5);
+    for (const saturated of [false, true]) {
+      for (let k = 0; k < 50; k++) {
+        const law = new TransistorLaw(S, VT, rng.uniform(0, 5), saturated, CUTOFF);
+        law.mean = rng.uniform(-1, 3);
+        const x = rng.uniform(-4, 4);
+        const h = 1e-5;
+        const fd = (law.coContent(x + h) - law.coContent(x - h)) / (2 * h);
+        // truncation h^2 |I''| / 6 with |I''| <= s/2, plus the rounding of the co-content (~S * 10 V^3)
+        expect(Math.abs(fd - law.current(x))).toBeLessThanOrEqual(S * h * h + (1e-14 * S * 64) / h);
+      }
     }
   });
 });
