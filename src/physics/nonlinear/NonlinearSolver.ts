@@ -103,6 +103,9 @@ export class NonlinearSolver {
       throw new InvalidInputError({ field: 'maxIterations' }, `must be a positive integer, got ${show(options.maxIterations)}`);
     }
     this.slopeFloor = positive(options.slopeFloor ?? 1e-12, 'slopeFloor');
+    // A component without an imposed node has no reference potential: say so now, as the linear solver does (a
+    // NumericalError naming the floating nodes), rather than as a Newton iteration that cannot factorise.
+    this.system.setConductance(new Float64Array(edgeA.length).fill(1));
   }
 
   /**

@@ -277,3 +277,11 @@ describe('imposed voltages and injections as the linear solver', () => {
     expect(nl.voltages[4]).toBe(-1);
   });
 });
+
+describe('a floating component', () => {
+  it('is refused when the solver is built, naming the floating nodes, as the linear solver does', () => {
+    const n = net(4, [[0, 1], [2, 3]], [1, 1]);
+    n.elements = [diode(1e-12, 1.5), diode(1e-12, 1.5)];
+    expect(() => solveNonlinearCircuit(n, new Map([[0, 1]]))).toThrow(/no imposed node.*2, 3/);
+  });
+});
