@@ -55,6 +55,14 @@ describe('clln solve with nonlinear elements', () => {
     expect(out.voltages[1]).toBeCloseTo(0.5, 14);
   });
 
+  it('a linear network still prints the linear table', async () => {
+    const r = await clln('solve', diodeCircuit(null), '--fix', '0=1', '--fix', '2=0');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^r-d: 3 nodes, 2 edges; solved by cholesky, relative residual/);
+    expect(r.stdout).toMatch(/node\s+voltage \(V\)\n\s+0\s+1\.0000000\s+\(fixed\)/);
+    expect(r.stdout).not.toMatch(/newton|\(diode\)/i);
+  });
+
   it('exit 2 naming the file, the field and the fix for a bad element', async () => {
     const f = diodeCircuit({ kind: 'diode', is: -1, n: 1.8 });
     const r = await clln('solve', f, '--fix', '0=1', '--fix', '2=0', '--json');
