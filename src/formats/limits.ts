@@ -112,3 +112,28 @@ export const MAX_RUN_FILE_BYTES = 256 * MiB;
 
 /** Longest line of a run file (bytes): a start document holds the network, the task and the calibration record. */
 export const MAX_RUN_LINE_BYTES = 16 * MiB;
+
+// ---------------------------------------------------------------------------------------------------------------
+// SPICE netlists (`clln import spice`)
+
+/** Largest netlist file (bytes), checked before it is read: a network at the edge limit is about 40 MB of R lines. */
+export const MAX_SPICE_FILE_BYTES = 64 * MiB;
+
+/**
+ * Longest logical line (characters, after joining its `+` continuation lines): a table element of
+ * {@link MAX_TABLE_POINTS} points written as a `pwl` takes about 2.6 MB.
+ */
+export const MAX_SPICE_LINE_CHARS = 4 * MiB;
+
+/** Deepest nesting of subcircuit instances (`X` inside a `.subckt` inside ...); real designs nest a few levels. */
+export const MAX_SPICE_SUBCKT_DEPTH = 32;
+
+/**
+ * Most element instances after flattening the subcircuits (R, D, V, M and B lines, each instance of a subcircuit
+ * counted once per use): the network's edge limit plus room for the sources. Checked while expanding, so a chain of
+ * subcircuits that doubles at every level stops at this count, not at 2^depth.
+ */
+export const MAX_SPICE_ELEMENTS = MAX_NETWORK_EDGES + MAX_NETWORK_NODES;
+
+/** Deepest nesting of parentheses in a `{...}` expression, and its longest text (characters). */
+export const MAX_SPICE_EXPRESSION_DEPTH = 64;
