@@ -78,6 +78,19 @@ describe('clln import spice: constructs', () => {
     expect([...r.fixed].sort((x, y) => x[0] - y[0])).toEqual([[0, 2], [2, 0]]);
   });
 
+  it('.temp and .options TEMP/TNOM set the temperature of V_T; gnd is node 0; AC parts and .control blocks are ignored', () => {
+    const text = (opts: string) =>
+      ['t', opts, 'V1 a gnd DC 1 AC 1 0', '* a comment between continuations', 'R1 a', '+ b', '* another', '+ 1k', 'D1 b gnd dm', '.model dm D (N=2)', '.control', 'op', 'R5 x y 1', '.endc'].join('\n');
+    const at = (c: number) => ngspiceThermalVoltage(c) / THERMAL_VOLTAGE;
+    const r = read(text('.temp 50\n.options TNOM=50'));
+    expect(r.nodeNames).toEqual(['a', 'b', 'gnd']);
+    expect(r.network.elements![1]).toEqual({ kind: 'diode', is: 1e-14, n: 2 * at(50) });
+    expect(r.fixed.get(0)).toBe(1);
+    expect(r.fixed.get(2)).toBe(0);
+    expect(r.network.conductance[0]).toBe(1e-3);
+    expect(refusal(text('.options tnom=25')).message).toMatch(/line 2: TEMP \(27 C\) differs from TNOM \(25 C\)/);
+  });
+
   it('.param with {expressions}, bare .param expressions, R=, m= and diode area', () => {
     const r = read(['t', '.param r0=1k g=2', '.param r1={r0*g} r2=r1+500', 'V1 a 0 1', 'R1 a b {r1}', 'R2 b 0 r={r2} m=2', 'D1 a c dm 2', 'R3 c 0 1', '.model dm D IS=1e-14'].join('\n'));
     expect(r.network.conductance[0]).toBe(1 / 2000);

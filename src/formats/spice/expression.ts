@@ -35,6 +35,11 @@ export function spiceNumber(text: string): number | undefined {
   return Number(`${sign}${mantissa}e${e}`);
 }
 
+/** Parameter values by name (a Map, or a chain of scopes). */
+export interface ParamLookup {
+  get(name: string): number | undefined;
+}
+
 /** A parsed expression. */
 export type Expr =
   | { op: 'num'; value: number }
@@ -146,7 +151,7 @@ export function parseExpression(text: string): Expr {
 }
 
 /** The value of `e` with the parameters in `params`. */
-export function evaluate(e: Expr, params: ReadonlyMap<string, number>): number {
+export function evaluate(e: Expr, params: ParamLookup): number {
   switch (e.op) {
     case 'num':
       return e.value;
@@ -177,7 +182,7 @@ export function evaluate(e: Expr, params: ReadonlyMap<string, number>): number {
  * @param reciprocal return 1 / value; an expression `1/X` then gives X itself, unrounded, which is how a
  *   conductance written as `{1/k}` (clln's export) comes back exactly
  */
-export function valueOf(token: string, params: ReadonlyMap<string, number>, reciprocal = false): number {
+export function valueOf(token: string, params: ParamLookup, reciprocal = false): number {
   let v: number;
   if ((token.startsWith('{') && token.endsWith('}')) || (token.startsWith("'") && token.endsWith("'") && token.length >= 2)) {
     const e = parseExpression(token.slice(1, -1));

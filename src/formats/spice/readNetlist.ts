@@ -26,7 +26,7 @@ import {
 import type { Network } from '../../physics/Network.js';
 import type { EdgeElement } from '../../physics/nonlinear/EdgeElement.js';
 import { THERMAL_VOLTAGE } from '../../physics/nonlinear/EdgeElement.js';
-import { parseExpression, evaluate, SpiceValueError, spiceNumber, valueOf } from './expression.js';
+import { parseExpression, evaluate, type ParamLookup, SpiceValueError, spiceNumber, valueOf } from './expression.js';
 import { NGSPICE_DEFAULT_CELSIUS, ngspiceThermalVoltage } from './ngspiceTemperature.js';
 
 /** What a netlist imports as. */
@@ -79,6 +79,23 @@ interface Model {
   line: number;
 }
 
+/**
+ * Parameters of one scope (the file, a subcircuit instance, a `.param` line) over those of the enclosing one. Why a
+ * chain and not copies: a copy per instance would cost (instances x parameters), 1e11 for a hostile file within the
+ * limits; a lookup walks at most the subcircuit depth.
+ */
+class Scope implements ParamLookup {
+  private readonly own = new Map<string, number>();
+  constructor(private readonly parent?: ParamLookup) {}
+  get(name: string): number | undefined {
+    return this.own.get(name) ?? this.parent?.get(name);
+  }
+  set(name: string, v: number): this {
+    this.own.set(name, v);
+    return this;
+  }
+}
+
 const GROUND = new Set(['0', 'gnd']);
 /** Dot commands that choose or print analyses and do not change the circuit: read and ignored. */
 const IGNORED = new Set(['.op', '.tran', '.ac', '.dc', '.print', '.plot', '.save', '.probe', '.meas', '.measure', '.four', '.noise', '.tf', '.sens', '.width', '.title', '.ic', '.nodeset', '.end', '.csparam']);
@@ -100,7 +117,8 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
   let current: Subckt | undefined;
   let temp = NGSPICE_DEFAULT_CELSIUS;
   let tnom = NGSPICE_DEFAULT_CELSIUS;
-  const params = new Map<string, number>();
+  let tempLine = 1;
+  const params = new Scope();
   let inControl = false;
   for (const l of lines) {
     const tokens = tokenize(l.text);
@@ -158,12 +176,14 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
       case '.option':
       case '.opt':
         for (const [k, v] of pairs(tokens.slice(1), l, params, fail, true)) {
+          if (k === 'temp' || k === 'tnom') tempLine = l.line;
           if (k === 'temp') temp = v;
           if (k === 'tnom') tnom = v;
         }
         break;
       case '.temp':
         temp = value(tokens[1] ?? '', l, params, fail);
+        tempLine = l.line;
         break;
       case '.include':
       case '.inc':
@@ -180,7 +200,7 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
   }
   if (current) fail(current.line, `.subckt ${current.name} is not closed`, 'add .ends after its last element');
   if (temp !== tnom) {
-    fail(lines[0]?.line ?? 1, `TEMP (${temp} C) differs from TNOM (${tnom} C): SPICE then rescales each diode's saturation current with temperature, which clln's diode does not model`, 'set .options TEMP and TNOM to the same value (clln export writes TEMP=TNOM)');
+    fail(tempLine, `TEMP (${temp} C) differs from TNOM (${tnom} C): SPICE then rescales each diode's saturation current with temperature, which clln's diode does not model`, 'set .options TEMP and TNOM to the same value (clln export writes TEMP=TNOM)');
   }
 
   // Pass 2: flatten the element lines, subcircuits expanded, nodes given global names.
@@ -189,8 +209,8 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
   let visited = 0;
   expand(top, params, (n) => n, '', 0, []);
 
-  function expand(body: Line[], scope: Map<string, number>, node: (n: string) => string, path: string, depth: number, stack: string[]): void {
-    const local = new Map(scope);
+  function expand(body: Line[], scope: ParamLookup, node: (n: string) => string, path: string, depth: number, stack: string[]): void {
+    const local = new Scope(scope);
     for (const l of body) {
       const t = tokenize(l.text);
       if (t[0] === '.param') {
@@ -264,7 +284,7 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
           if (pins.length !== sub.pins.length) fail(l.line, `instance ${name} connects ${pins.length} nodes, but subcircuit ${sub.name} has ${sub.pins.length} pins (${sub.pins.join(' ')})`, 'give one node per pin, in order');
           if (stack.includes(sub.name)) fail(l.line, `subcircuit ${sub.name} instantiates itself (${[...stack, sub.name].join(' -> ')})`, 'remove the recursion');
           if (depth + 1 > MAX_SPICE_SUBCKT_DEPTH) fail(l.line, `subcircuits nest deeper than ${MAX_SPICE_SUBCKT_DEPTH} levels`, 'flatten some of them');
-          const inner = new Map(params);
+          const inner = new Scope(params);
           for (const [k, v] of sub.defaults) inner.set(k, value(v, l, inner, fail));
           for (const [k, v] of rawPairs(t.slice(end), l, fail)) {
             if (!sub.defaults.some(([d]) => d === k)) fail(l.line, `subcircuit ${sub.name} has no parameter ${k}`, `declare it on the .subckt line (${sub.name} ... params: ${k}=VALUE) or remove it here`);
@@ -585,9 +605,9 @@ function rawPairs(tokens: string[], l: Line, fail: Fail): [string, string][] {
 }
 
 /** `key = value` pairs evaluated; `lenient` skips values that are not numbers (options such as METHOD=GEAR). */
-function pairs(tokens: string[], l: Line, params: Map<string, number>, fail: Fail, lenient = false): Map<string, number> {
+function pairs(tokens: string[], l: Line, params: ParamLookup, fail: Fail, lenient = false): Map<string, number> {
   const out = new Map<string, number>();
-  const scope = new Map(params);
+  const scope = new Scope(params);
   for (let i = 0; i < tokens.length; i++) {
     if (tokens[i + 1] !== '=') {
       if (lenient) continue; // flags such as .options NOACCT
@@ -605,7 +625,7 @@ function pairs(tokens: string[], l: Line, params: Map<string, number>, fail: Fai
   return out;
 }
 
-function expressionValue(text: string, l: Line, params: Map<string, number>, fail: Fail): number {
+function expressionValue(text: string, l: Line, params: ParamLookup, fail: Fail): number {
   try {
     return evaluate(parseExpression(text), params);
   } catch (e) {
@@ -614,7 +634,7 @@ function expressionValue(text: string, l: Line, params: Map<string, number>, fai
   }
 }
 
-function value(token: string, l: Line, params: Map<string, number>, fail: Fail): number {
+function value(token: string, l: Line, params: ParamLookup, fail: Fail): number {
   try {
     const v = valueOf(token, params);
     if (!Number.isFinite(v)) fail(l.line, `${JSON.stringify(token.slice(0, 60))} is not finite (${v})`, 'give a finite value');
@@ -626,7 +646,7 @@ function value(token: string, l: Line, params: Map<string, number>, fail: Fail):
 }
 
 /** A resistor's conductance (S) from its resistance token; `{1/k}` gives k exactly. */
-function conductance(token: string, l: Line, params: Map<string, number>, fail: Fail): number {
+function conductance(token: string, l: Line, params: ParamLookup, fail: Fail): number {
   try {
     return valueOf(token, params, true);
   } catch (e) {
