@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clln, expectOneParagraph } from './inProcess.js';
 import { hasNgspice, NGSPICE_MISSING, runNgspice } from '../formats/ngspice.js';
@@ -147,4 +148,72 @@ describe.skipIf(!hasNgspice)('a hand-written netlist: ngspice on the file = clln
     console.log(`hand-written ladder: max |dV| / max |V| = ${rel.toExponential(2)}`);
     expect(rel).toBeLessThanOrEqual(1e-6);
   });
+});
+
+describe('clln import spice, fuzzed: exit 0 or 2 with one paragraph, never a stack trace', () => {
+  // a netlist with every construct the reader takes, and the export of a network of every element kind
+  const base = [
+    'fuzz base',
+    '.param r0=1k g={2*r0}',
+    '.subckt st a b params: r=1k',
+    'R1 a m {r}',
+    'D1 m b dx 2',
+    '.ends',
+    'V1 in 0 DC 1.5 ; source',
+    'V2 top in 0.5',
+    'X1 in s1 st r={g}',
+    'X2 s1 0 st',
+    'R2 top s1 4.7k',
+    '+ m=2',
+    'R3 s1 0 10meg',
+    '.model dx D (IS=1e-12 N=1.5 RS=10 CJO=1p)',
+    '.options TEMP=27 TNOM=27',
+    '.op',
+    '.end',
+  ];
+  const snippets = [
+    'C1 a 0 1p', 'L1 a b 1u', 'M1 a b c d m', 'B1 a b I=1', 'X9 a b nosuch', '.include x', '.subckt', '.ends', '.param', '{', '}', '(', ')',
+    '=', '+', '*', ';', '1e999', '-1', '0', 'meg', '{1/0}', '{a*}', "'", '.model dz D (BV=1)', 'V9 a a 1', 'R9 q 0 {r0', '\u0000', 'é',
+    '{'.repeat(200), '('.repeat(500),
+  ];
+  const edit = fc.record({
+    line: fc.nat({ max: base.length - 1 }),
+    kind: fc.constantFrom('insert', 'replace', 'drop', 'duplicate', 'token'),
+    text: fc.oneof(fc.constantFrom(...snippets), fc.string({ maxLength: 20 })),
+  });
+  const mutated = fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
+    const ls = [...base];
+    for (const { line, kind, text } of edits) {
+      const i = Math.min(line, ls.length - 1);
+      if (kind === 'insert') ls.splice(i, 0, text);
+      else if (kind === 'replace') ls[i] = text;
+      else if (kind === 'drop') ls.splice(i, 1);
+      else if (kind === 'duplicate') ls.splice(i, 0, ls[i] ?? '');
+      else {
+        const t = (ls[i] ?? '').split(' ');
+        t[line % Math.max(1, t.length)] = text;
+        ls[i] = t.join(' ');
+      }
+    }
+    return ls.join('\n');
+  });
+
+  it('mutated netlists', async () => {
+    const file = join(dir, 'fuzz.cir');
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(mutated, async (text) => {
+        writeFileSync(file, text);
+        const r = await clln('import', 'spice', file, '--json');
+        seen.set(r.code, (seen.get(r.code) ?? 0) + 1);
+        expect([0, 2], r.stderr).toContain(r.code);
+        if (r.code === 2) expect(expectOneParagraph(r.stderr)).toMatch(/fuzz\.cir/);
+        else JSON.parse(r.stdout);
+      }),
+      { seed: 1401, numRuns: Number(process.env.CLLN_FUZZ_RUNS ?? 300), endOnFailure: true },
+    );
+    // the edits reach both outcomes
+    expect(seen.get(0) ?? 0).toBeGreaterThan(0);
+    expect(seen.get(2) ?? 0).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -127,6 +127,7 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
       if (head === '.endc') inControl = false;
       continue;
     }
+    if (head === undefined) fail(l.line, `${JSON.stringify(l.text.slice(0, 40))} is neither an element nor a command`, 'remove the line, or comment it out with *');
     if (!head.startsWith('.')) {
       (current ? current.body : top).push(l);
       continue;
