@@ -135,5 +135,12 @@ export const MAX_SPICE_SUBCKT_DEPTH = 32;
  */
 export const MAX_SPICE_ELEMENTS = MAX_NETWORK_EDGES + MAX_NETWORK_NODES;
 
-/** Deepest nesting of parentheses in a `{...}` expression, and its longest text (characters). */
+/**
+ * Most characters of element and instance lines read while flattening (bytes of text; each instance of a subcircuit
+ * reads its body again): 4 x the file limit. Why: the line count alone does not bound the work when the lines are
+ * long (a 4 MB line inside a subcircuit used a million times); with this the time is linear in this many characters.
+ */
+export const MAX_SPICE_FLATTENED_CHARS = 4 * 64 * MiB;
+
+/** Deepest nesting of parentheses in a `{...}` expression. */
 export const MAX_SPICE_EXPRESSION_DEPTH = 64;

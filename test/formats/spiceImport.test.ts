@@ -175,6 +175,13 @@ describe('clln import spice: refusals name the file, the line, the rule and the 
     expect(refusal(wide.join('\n')).message).toMatch(/more than 1200000 element and instance lines/);
   });
 
+  it('bounded: a 1 MB line inside a subcircuit used 2^10 times stops at the flattened-character limit', () => {
+    const lines = ['t', 'V1 a 0 1', `.subckt s0 p q`, `R1 p q 1${' '.repeat(1 << 20)}m=1`, '.ends'];
+    for (let k = 1; k <= 10; k++) lines.push(`.subckt s${k} p q`, `X1 p q s${k - 1}`, `X2 p q s${k - 1}`, '.ends');
+    lines.push('X0 a 0 s10');
+    expect(refusal(lines.join('\n')).message).toMatch(/line 4: more than 268435456 characters of element lines/);
+  });
+
   it('bounded: an expression nested 10,000 parentheses deep is refused, not a stack overflow', () => {
     expect(refusal(`t\nV1 a 0 1\nR1 a 0 {${'('.repeat(10000)}1${')'.repeat(10000)}}`).message).toMatch(/nests deeper than 64/);
   });

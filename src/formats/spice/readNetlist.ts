@@ -19,6 +19,7 @@ import {
   MAX_NETWORK_NODES,
   MAX_SPICE_ELEMENTS,
   MAX_SPICE_FILE_BYTES,
+  MAX_SPICE_FLATTENED_CHARS,
   MAX_SPICE_LINE_CHARS,
   MAX_SPICE_SUBCKT_DEPTH,
   MAX_TABLE_POINTS,
@@ -208,6 +209,7 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
   const flat: Flat[] = [];
   // lines visited while flattening (element and instance lines): bounds the work of instances of empty subcircuits too
   let visited = 0;
+  let visitedChars = 0;
   expand(top, params, (n) => n, '', 0, []);
 
   function expand(body: Line[], scope: ParamLookup, node: (n: string) => string, path: string, depth: number, stack: string[]): void {
@@ -221,6 +223,8 @@ export function parseSpiceNetlist(text: string, source: string): SpiceImport {
       const name = t[0];
       const type = name[0];
       if (++visited > MAX_SPICE_ELEMENTS) fail(l.line, `more than ${MAX_SPICE_ELEMENTS} element and instance lines after flattening the subcircuits`, 'clln networks have at most 1,000,000 edges: split the circuit');
+      visitedChars += l.text.length;
+      if (visitedChars > MAX_SPICE_FLATTENED_CHARS) fail(l.line, `more than ${MAX_SPICE_FLATTENED_CHARS} characters of element lines after flattening the subcircuits`, 'split the circuit, or shorten the lines of subcircuits used many times');
       const full = path + name;
       switch (type) {
         case 'r': {
