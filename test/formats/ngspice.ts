@@ -8,9 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Whether `ngspice` runs here. */
+/** The ngspice program: `CLLN_NGSPICE` (e.g. a build of another version, or a missing path to see the skip), else `ngspice`. */
+const NGSPICE = process.env.CLLN_NGSPICE ?? 'ngspice';
+
+/** Whether ngspice runs here. */
 export const hasNgspice: boolean = (() => {
-  const r = spawnSync('ngspice', ['--version'], { encoding: 'utf8' });
+  const r = spawnSync(NGSPICE, ['--version'], { encoding: 'utf8' });
   return r.status === 0 && /ngspice/i.test(r.stdout);
 })();
 
@@ -27,7 +30,7 @@ let count = 0;
 export function runNgspice(netlist: string): Map<string, number> {
   const file = join(process.env.CLLN_NGSPICE_KEEP ?? dir, `c${count++}.cir`);
   writeFileSync(file, netlist);
-  const out = execFileSync('ngspice', ['-b', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = execFileSync(NGSPICE, ['-b', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   const values = new Map<string, number>();
   for (const line of out.split('\n')) {
     const m = /^\s*([A-Za-z0-9_#.:()]+)\s+=\s+([-+0-9.eE]+)\s*$/.exec(line);
