@@ -6,7 +6,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 120_000,
     pool: 'forks',
-    globalSetup: ['./test/tmpdirSetup.ts'],
+    globalSetup: ['./test/tmpdirSetup.ts', './test/firmwareBuildSetup.ts'],
     reporters: ['default', new SummaryReporter()],
   },
 });

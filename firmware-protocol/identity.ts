@@ -7,6 +7,7 @@ import {
   parseIntegerList,
   parseList,
   parseNumber,
+  KEEP_BEFORE_1_3,
   PROTOCOL_VERSION,
   repeatedKey,
 } from './messages.js';
@@ -20,6 +21,11 @@ export interface StepLimits {
   eta: { lo: number; hi: number };
   /** Most examples a schedule may hold. */
   maxExamples: number;
+  /**
+   * Frames of the present or last run the board keeps for `RESEND` (`keep=`, protocol 1.3; 1..65535). Absent means
+   * {@link KEEP_BEFORE_1_3} (a 1.1 or 1.2 board). A host never lets more frames than this be unacknowledged.
+   */
+  keep?: number;
   /** Gate boards: range of `amp` (volts of gate change per squared volt of difference, 0 <= lo <= hi). */
   amp?: { lo: number; hi: number };
   /** Gate boards: the largest change of one gate voltage in one learning step (V); larger updates are limited to it. */
@@ -29,14 +35,19 @@ export interface StepLimits {
 /**
  * The nominal law of a board's adjustable edges, as `ID` reports it from protocol 1.2 on (PROTOCOL.md section 7.1,
  * `law=`): how a setting becomes a conductance, before per-edge tolerances (which calibration fits).
- * - `geometric` (tap boards): tap t of `taps` has resistance `rMax (rMin/rMax)^(t/(taps-1))` ohm.
+ * - `geometric` (tap boards, `taper` absent or `geometric`): tap t of `taps` has resistance `rMax (rMin/rMax)^(t/(taps-1))` ohm.
+ * - `linear` (tap boards, `taper: 'linear'`, protocol 1.3): `rMax - (rMax - rMin) t/(taps-1)` ohm (e.g. an AD5206
+ *   rheostat in series with a fixed resistor).
  * - `ohmic` (gate boards): `k = s (V_G - vt - (V_a + V_b)/2)`, s in S/V (the wire carries uS/V), vt in V.
  */
-export type NominalLaw = { kind: 'tap'; rMin: number; rMax: number } | { kind: 'gate'; s: number; vt: number };
+export type NominalLaw = { kind: 'tap'; rMin: number; rMax: number; taper?: TapTaper } | { kind: 'gate'; s: number; vt: number };
+
+/** How the resistance of a tap edge runs from rMax (tap 0) to rMin (top tap): `geometric` (the default) or `linear`. */
+export type TapTaper = 'geometric' | 'linear';
 
 /** What a board says about itself: the payload of `ID` plus the edge list of `TOPO` (PROTOCOL.md). */
 export interface BoardIdentity {
-  /** Protocol version the board speaks, as written on the wire (`1.1` or `1.2`). */
+  /** Protocol version the board speaks, as written on the wire (`1.1`, `1.2` or `1.3`). */
   protocol: string;
   /** Firmware version string. */
   firmware: string;
@@ -72,28 +83,30 @@ export interface BoardIdentity {
 const MICRO = 1e6;
 
 /**
- * The `law=` field value of a nominal law (PROTOCOL.md 7.1): `geometric,RMIN,RMAX` (ohm) or `ohmic,S,VT` (S in uS/V,
- * VT in V), numbers in the wire's grammar (at most 6 decimals).
+ * The `law=` field value of a nominal law (PROTOCOL.md 7.1): `geometric,RMIN,RMAX` or `linear,RMIN,RMAX` (ohm) or
+ * `ohmic,S,VT` (S in uS/V, VT in V), numbers in the wire's grammar (at most 6 decimals).
  */
 export function formatLaw(law: NominalLaw): string {
-  return law.kind === 'tap' ? `geometric,${formatNumber(law.rMin)},${formatNumber(law.rMax)}` : `ohmic,${formatNumber(law.s * MICRO)},${formatNumber(law.vt)}`;
+  return law.kind === 'tap' ? `${law.taper ?? 'geometric'},${formatNumber(law.rMin)},${formatNumber(law.rMax)}` : `ohmic,${formatNumber(law.s * MICRO)},${formatNumber(law.vt)}`;
 }
 
 /**
  * Parse a `law=` value for a board of edge kind `kind`; an error string naming the rule instead of throwing.
- * `geometric` belongs to tap boards and needs 0 < RMIN < RMAX; `ohmic` to gate boards and needs S > 0.
+ * `geometric` and `linear` belong to tap boards and need 0 < RMIN < RMAX; `ohmic` to gate boards and needs S > 0.
+ * A `linear` law comes back with `taper: 'linear'`; a geometric one without `taper` (the default).
  */
 export function parseLaw(text: string, kind: 'tap' | 'gate'): NominalLaw | string {
   const parts = text.split(',');
   const a = parts.length === 3 ? parseNumber(parts[1]) : null;
   const b = parts.length === 3 ? parseNumber(parts[2]) : null;
-  if (parts[0] === 'geometric' && a !== null && b !== null && a > 0 && a < b) {
-    return kind === 'tap' ? { kind: 'tap', rMin: a, rMax: b } : 'ID reply field law is geometric (a tap law) but the board has gate edges';
+  if ((parts[0] === 'geometric' || parts[0] === 'linear') && a !== null && b !== null && a > 0 && a < b) {
+    if (kind !== 'tap') return `ID reply field law is ${parts[0]} (a tap law) but the board has gate edges`;
+    return parts[0] === 'linear' ? { kind: 'tap', rMin: a, rMax: b, taper: 'linear' } : { kind: 'tap', rMin: a, rMax: b };
   }
   if (parts[0] === 'ohmic' && a !== null && b !== null && a > 0) {
     return kind === 'gate' ? { kind: 'gate', s: a / MICRO, vt: b } : 'ID reply field law is ohmic (a gate law) but the board has tap edges';
   }
-  return 'ID reply field law must be geometric,RMIN,RMAX (ohm, 0 < RMIN < RMAX) or ohmic,S,VT (S in uS/V > 0, VT in V)';
+  return 'ID reply field law must be geometric,RMIN,RMAX or linear,RMIN,RMAX (ohm, 0 < RMIN < RMAX) or ohmic,S,VT (S in uS/V > 0, VT in V)';
 }
 
 /** A nominal law as the other side of the wire receives it (formatted, then parsed): what the twin reports in-process. */
@@ -103,9 +116,19 @@ export function wireLaw(law: NominalLaw): NominalLaw {
   return back;
 }
 
+/** Frames a board keeps for `RESEND`: its `keep=` (protocol 1.3), else {@link KEEP_BEFORE_1_3}. */
+export function frameKeep(limits: StepLimits): number {
+  return limits.keep ?? KEEP_BEFORE_1_3;
+}
+
+/** True for a protocol version before 1.3, whose `ID` has no `keep=` (such a board keeps 256 frames). */
+function before13(protocol: string): boolean {
+  return protocol === '1.1' || protocol === '1.2';
+}
+
 /**
  * The `ID` reply payload fields for an identity, in the order PROTOCOL.md section 7.1 lists them (edges go in `TOPO`);
- * `law=` when the identity has a law (a 1.2 board).
+ * `law=` when the identity has a law (a 1.2 or 1.3 board), `keep=` after `sched=` from protocol 1.3 on.
  */
 export function formatIdentity(id: BoardIdentity): string[] {
   const edge = id.edge.kind === 'tap' ? `edge=tap,${id.edge.taps}` : `edge=gate,${formatNumber(id.edge.lo)},${formatNumber(id.edge.hi)}`;
@@ -126,6 +149,7 @@ export function formatIdentity(id: BoardIdentity): string[] {
     `rate=${formatNumber(id.maxSampleRate)}`,
     `eta=${formatNumber(id.limits.eta.lo)},${formatNumber(id.limits.eta.hi)}`,
     `sched=${id.limits.maxExamples}`,
+    ...(before13(id.protocol) ? [] : [`keep=${id.limits.keep ?? KEEP_BEFORE_1_3}`]),
   ];
   if (id.limits.amp) out.push(`amp=${formatNumber(id.limits.amp.lo)},${formatNumber(id.limits.amp.hi)}`);
   if (id.limits.gateStep !== undefined) out.push(`gstep=${formatNumber(id.limits.gateStep)}`);
@@ -169,7 +193,8 @@ function versionText(proto: string): string {
  * Parse an `ID` payload plus the `TOPO` edge list into an identity. Returns an error string naming the bad field
  * instead of throwing. Fields are found by key, in any order, and unknown keys are ignored (PROTOCOL.md section 3);
  * a key given twice is an error. Refuses a protocol version not in {@link ACCEPTED_PROTOCOL_VERSIONS} (naming both);
- * a 1.2 board must report `law=` (a 1.1 board's `law=`, unknown in 1.1, is ignored). Refuses
+ * a 1.2 or 1.3 board must report `law=` (a 1.1 board's `law=`, unknown in 1.1, is ignored), a 1.3 board `keep=`
+ * (a 1.1 or 1.2 board keeps 256 frames, and a `keep=` it sends is ignored). Refuses
  * an identity the host could not use safely: counts that are not non-negative integers, node indices (drive, clamp,
  * edge ends) outside 0..nodes-1, empty ranges, limits outside what PROTOCOL.md allows.
  */
@@ -192,7 +217,7 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   const protocol = f.get('proto');
   if (protocol === undefined || protocol === '') return 'ID reply has no proto field';
   if (!ACCEPTED_PROTOCOL_VERSIONS.includes(protocol)) {
-    const speaks = ACCEPTED_PROTOCOL_VERSIONS.join(' and ');
+    const speaks = `${ACCEPTED_PROTOCOL_VERSIONS.slice(0, -1).join(', ')} and ${ACCEPTED_PROTOCOL_VERSIONS[ACCEPTED_PROTOCOL_VERSIONS.length - 1]}`;
     return `board speaks protocol ${versionText(protocol)}, this host speaks ${speaks}; use a firmware (or host) for protocol ${PROTOCOL_VERSION}`;
   }
   for (const k of ['fw', 'board', 'uid']) {
@@ -243,6 +268,12 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   const maxExamples = int('sched');
   if (maxExamples === null || maxExamples < 1 || maxExamples > 65535) return 'ID reply field sched must be an integer in 1..65535';
   const limits: StepLimits = { eta: { lo: eta[0], hi: eta[1] }, maxExamples };
+  // keep= from protocol 1.3 on; an older board's limits carry none, which means KEEP_BEFORE_1_3 (frameKeep())
+  if (!before13(protocol)) {
+    const k = int('keep');
+    if (k === null || k < 1 || k > 65535) return `ID reply field keep must be an integer in 1..65535 (the frames kept for RESEND; protocol ${protocol} requires it)`;
+    limits.keep = k;
+  }
   if (edge.kind === 'gate') {
     const amp = list('amp');
     if (!amp || amp.length !== 2 || !(amp[0] >= 0 && amp[0] <= amp[1])) return 'ID reply field amp must be LO,HI with 0 <= LO <= HI (gate boards)';

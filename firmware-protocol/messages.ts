@@ -6,16 +6,20 @@ import { MAX_BODY } from './frame.js';
  */
 
 /**
- * Protocol version implemented by this codec, as `ID` and the banner write it (`proto=1.2`, PROTOCOL.md section 10).
+ * Protocol version implemented by this codec, as `ID` and the banner write it (`proto=1.3`, PROTOCOL.md section 10).
  * Compared as text.
  */
-export const PROTOCOL_VERSION = '1.2';
+export const PROTOCOL_VERSION = '1.3';
 
 /**
- * Versions a host accepts from a board, compared as text (PROTOCOL.md section 10): 1.2, and 1.1, which differs only
- * in that its `ID` carries no `law=` (the host then needs the law from a board description file).
+ * Versions a host accepts from a board, compared as text (PROTOCOL.md section 10): 1.3; 1.2, which differs in that
+ * its `ID` carries no `keep=` (it keeps 256 frames for RESEND); and 1.1, which has no `law=` either (the host then
+ * needs the law from a board description file).
  */
-export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['1.1', '1.2'];
+export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['1.1', '1.2', '1.3'];
+
+/** Frames a board before protocol 1.3 keeps for `RESEND` (1.2 said "at least the last 256 steps"). */
+export const KEEP_BEFORE_1_3 = 256;
 
 /** Highest sequence number; the host wraps from it to 1. */
 export const MAX_SEQ = 65535;

@@ -33,10 +33,11 @@ export interface TwinOptions {
    */
   ideal?: boolean;
   /**
-   * Protocol version the twin speaks (PROTOCOL.md section 10): `1.2` (default) reports the nominal edge law in `ID`;
-   * `1.1` does not, as a board with older firmware, for testing how a host copes without it.
+   * Protocol version the twin speaks (PROTOCOL.md section 10): `1.3` (default) reports the nominal edge law and
+   * `keep=` in `ID`; `1.2` reports the law but not `keep=` (and keeps 256 frames, whatever the model says); `1.1`
+   * reports neither, as a board with older firmware, for testing how a host copes without them.
    */
-  protocol?: '1.1' | '1.2';
+  protocol?: '1.1' | '1.2' | '1.3';
 }
 
 /** Counters since the last boot (for `STAT`). */
@@ -93,8 +94,10 @@ export class TwinBoardCore {
   private clamps = new Map<number, number>();
   /** Edge settings: tap index or gate voltage. */
   private settings: Float64Array;
-  /** Per-edge multiplicative factor on the conductance (tolerance x drift). */
+  /** Per-edge multiplicative factor on the conductance (tolerance x drift; drift only for a linear taper). */
   private readonly factor: Float64Array;
+  /** Linear taper only: per-edge factor on the pot's resistance RAB (its tolerance); null otherwise. */
+  private readonly span: Float64Array | null;
   private readonly driveGain: Float64Array;
   private readonly driveOffset: Float64Array;
   private readonly clampGain: Float64Array;
@@ -118,7 +121,7 @@ export class TwinBoardCore {
     const m = this.model;
     this.ideal = opts.ideal ?? false;
     this.protocol = opts.protocol ?? PROTOCOL_VERSION;
-    if (this.protocol !== '1.1' && this.protocol !== '1.2') throw new RangeError(`TwinBoardCore: protocol must be '1.1' or '1.2', got ${String(this.protocol)}`);
+    if (this.protocol !== '1.1' && this.protocol !== '1.2' && this.protocol !== '1.3') throw new RangeError(`TwinBoardCore: protocol must be '1.1', '1.2' or '1.3', got ${String(this.protocol)}`);
     const seed = opts.seed ?? 0;
     this.n = m.nodes;
     const E = m.edges.length;
@@ -135,6 +138,16 @@ export class TwinBoardCore {
     const tol = this.ideal ? 0 : m.edge.tolerance;
     this.factor = new Float64Array(E);
     for (let e = 0; e < E; e++) this.factor[e] = Math.max(0.05, 1 + tol * hw.normal());
+    // A linear taper's tolerance is that of its pot (an AD5206's RAB, +-20 % rms between parts), not of the whole
+    // edge: the series resistor and the wiper stay as they are. The pot's part of R(t) is RAB (taps - t) / taps
+    // (HARDWARE.md: R(t) = RS + RW + RAB (256 - t)/256), so the same draw scales RAB, i.e. rMax - rMin and, by
+    // RAB/taps, rMin itself; the conductance factor starts at 1 (drift only). Each edge has its own RMIN and RMAX.
+    const em = m.edge;
+    this.span = null;
+    if (em.kind === 'tap' && em.taper === 'linear') {
+      this.span = Float64Array.from(this.factor);
+      this.factor.fill(1);
+    }
     const g = this.ideal ? 0 : m.dac.gainSpread;
     const o = this.ideal ? 0 : m.dac.offsetSpread;
     this.driveGain = Float64Array.from({ length: this.n }, () => 1 + g * hw.normal());
@@ -196,7 +209,10 @@ export class TwinBoardCore {
       limits: this.limits(),
     };
     // the nominal law (protocol 1.2 `law=`), as the wire carries it, so that in-process and serial hosts see one value
-    if (this.protocol !== '1.1') id.law = wireLaw(m.edge.kind === 'tap' ? { kind: 'tap', rMin: m.edge.rMin, rMax: m.edge.rMax } : { kind: 'gate', s: m.edge.s, vt: m.edge.vt });
+    if (this.protocol !== '1.1') {
+      const e = m.edge;
+      id.law = wireLaw(e.kind === 'gate' ? { kind: 'gate', s: e.s, vt: e.vt } : e.taper === 'linear' ? { kind: 'tap', rMin: e.rMin, rMax: e.rMax, taper: 'linear' } : { kind: 'tap', rMin: e.rMin, rMax: e.rMax });
+    }
     return id;
   }
 
@@ -206,6 +222,9 @@ export class TwinBoardCore {
     const st = m.step ?? {};
     const eta = st.eta ?? STEP_LIMIT_DEFAULTS.eta;
     const out: StepLimits = { eta: { lo: eta[0], hi: eta[1] }, maxExamples: st.maxExamples ?? STEP_LIMIT_DEFAULTS.maxExamples };
+    // keep= from protocol 1.3 on; a board speaking 1.1 or 1.2 keeps 256 frames (1.2's "at least 256", frameKeep),
+    // whatever its model file says, as such a board's ID cannot say otherwise
+    if (this.protocol !== '1.1' && this.protocol !== '1.2') out.keep = st.keep ?? STEP_LIMIT_DEFAULTS.keep;
     if (m.edge.kind === 'gate') {
       const amp = st.amp ?? STEP_LIMIT_DEFAULTS.amp;
       out.amp = { lo: amp[0], hi: amp[1] };
@@ -390,7 +409,24 @@ export class TwinBoardCore {
     };
   }
 
-  /** Hidden truth: each edge's multiplicative factor on its nominal conductance (tap edges) or on s (gate edges): tolerance x drift so far. */
+  /**
+   * Hidden truth, linear taper only: each edge's own resistance at tap 0 and at the top tap (ohm), before drift
+   * (which {@link trueEdgeFactors} carries); null for other laws.
+   */
+  trueLinearEdges(): { rMin: number; rMax: number }[] | null {
+    const em = this.model.edge;
+    if (!this.span || em.kind !== 'tap') return null;
+    // R(t) = fixed + RAB (taps - t) / taps with RAB (taps - 1) / taps = rMax - rMin (nominal); RAB scales by f. A
+    // law too steep for that form (fixed < 0: no series part) scales as a whole, R_e(t) = f R(t).
+    const rab = ((em.rMax - em.rMin) * em.taps) / (em.taps - 1);
+    const fixed = Math.max(0, em.rMax - rab);
+    return Array.from(this.span, (f) => ({ rMin: fixed + f * (em.rMin - fixed), rMax: fixed + f * (em.rMax - fixed) }));
+  }
+
+  /**
+   * Hidden truth: each edge's multiplicative factor on its nominal conductance (tap edges) or on s (gate edges):
+   * tolerance x drift so far (drift only for a linear taper, whose tolerance is in {@link trueLinearEdges}).
+   */
   trueEdgeFactors(): Float64Array {
     this.applyDrift();
     return Float64Array.from(this.factor);
@@ -484,7 +520,12 @@ export class TwinBoardCore {
     const em = this.model.edge;
     if (em.kind !== 'tap') throw new Error('not a tap board');
     const k = new Float64Array(this.settings.length);
-    for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance(em, this.settings[e]);
+    const ends = this.trueLinearEdges();
+    if (ends) {
+      for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance({ taps: em.taps, ...ends[e], taper: 'linear' }, this.settings[e]);
+    } else {
+      for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance(em, this.settings[e]);
+    }
     return this.applyEdgeFaults(k);
   }
 

@@ -1,5 +1,5 @@
 /**
- * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.2) over a {@link TwinBoardCore}. Pure and
+ * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.3) over a {@link TwinBoardCore}. Pure and
  * synchronous: frame bodies in, reply bodies out; no timers, no I/O (the {@link TwinServer} adds the byte link,
  * pacing and faults). Every choice here is PROTOCOL.md's; the section numbers below point to the rule.
  *
@@ -28,12 +28,11 @@ import {
   parseSeq,
   splitList,
   splitPairs,
+  frameKeep,
 } from '../firmware-protocol/codec.js';
 import { TwinBoardCore, DEFAULT_SAMPLES, MAX_SAMPLES } from './TwinBoardCore.js';
 import { TwinError } from './TwinError.js';
 
-/** Frames kept for RESEND (the protocol asks for at least 256). */
-export const FRAME_HISTORY = 1024;
 /** Commands remembered for duplicate detection (PROTOCOL.md section 4). */
 export const COMMAND_HISTORY = 16;
 /** Most steps a schedule may ask for (PROTOCOL.md `SCHED BEGIN`). */
@@ -102,7 +101,12 @@ export class TwinFirmware {
     this.core = core;
   }
 
-  /** Body of the boot banner: `! BOOT fw=V proto=1.2 board=M boot=N`. */
+  /** Frames of the present or last run kept for RESEND: the board's `keep=` (PROTOCOL.md 1.3, 256 before it). */
+  get keep(): number {
+    return frameKeep(this.core.limits());
+  }
+
+  /** Body of the boot banner: `! BOOT fw=V proto=1.3 board=M boot=N`. */
   banner(): string {
     const m = this.core.model;
     return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${this.core.protocol}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
@@ -220,7 +224,9 @@ export class TwinFirmware {
       run.credits--;
       run.step++;
       run.frames.set(s, frame);
-      if (run.frames.size > FRAME_HISTORY) run.frames.delete(s - FRAME_HISTORY);
+      // keep exactly the last `keep` frames (ID keep=): an older RESEND is 416, as on a board with a small ring
+      const keep = this.keep;
+      if (run.frames.size > keep) run.frames.delete(s - keep);
       out.push(frame);
       if (run.step >= sched.steps) {
         run.state = 'done';
@@ -325,7 +331,7 @@ export class TwinFirmware {
         if (!run) throw state('RESEND without a run');
         if (run.failure && s >= run.step) this.throwIfFailed(run);
         const frame = run.frames.get(s);
-        if (frame === undefined) throw range(`no frame ${args[0]} kept (the last ${FRAME_HISTORY} frames of the present or last run are)`);
+        if (frame === undefined) throw range(`no frame ${args[0]} kept (the last ${this.keep} frames of the present or last run are)`);
         return frame.split(' ').slice(2);
       }
       default:

@@ -1,6 +1,6 @@
 import type { Network } from '../src/physics/Network.js';
-import { type EdgeLaw, gateFloor, nominalConductance, referenceVoltage } from '../src/physics/edgeLaws.js';
-import type { BoardModel } from '../src/formats/boardFile.js';
+import { gateFloor, nominalConductance, referenceVoltage } from '../src/physics/edgeLaws.js';
+import { boardLaw, type BoardModel } from '../src/formats/boardFile.js';
 
 /**
  * The board's network with every edge at its power-on setting, as a clln.network/1 value. Conductances follow the
@@ -10,7 +10,7 @@ import type { BoardModel } from '../src/formats/boardFile.js';
  */
 export function boardNetwork(model: BoardModel): Network {
   const e = model.edge;
-  const law: EdgeLaw = e.kind === 'tap' ? { kind: 'tap', taps: e.taps, rMin: e.rMin, rMax: e.rMax } : { kind: 'gate', s: e.s, vt: e.vt };
+  const law = boardLaw(model);
   const vRef = referenceVoltage(model.adc);
   const k = (setting: number): number => nominalConductance(law, setting, vRef);
   const k0 = k(e.powerOn);

@@ -25,14 +25,22 @@ const frame = (body) => `${body}*${hex(crc(body))}\n`;
 const grid = [];
 for (let r = 0; r < 4; r++) for (let c = 0; c < 3; c++) grid.push(`${4 * r + c}-${4 * r + c + 1}`);
 for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) grid.push(`${4 * r + c}-${4 * r + c + 4}`);
-// Protocol 1.2: law= follows edge= (PROTOCOL.md 7.1): geometric,RMIN,RMAX in ohm; ohmic,S,VT with S in uS/V, VT in V.
+// Protocol 1.3 (PROTOCOL.md 7.1): law= follows edge= (geometric,RMIN,RMAX or linear,RMIN,RMAX in ohm; ohmic,S,VT
+// with S in uS/V, VT in V); keep= (frames kept for RESEND) follows sched=, before the gate-only amp= and gstep=.
 const tapId =
+  'proto=1.3 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
+  'adc=12,0,3.3 dac=0,3.3 edge=tap,128 law=geometric,50,100000 rate=50000 eta=0.000001,1 sched=256 keep=256';
+const gateId =
+  'proto=1.3 fw=0.9.1 board=gate-proto uid=0000BEEF boot=3 nodes=6 edges=8 drive=0,1,5 clamp=4 adc=16,-5,5 ' +
+  'dac=-5,5 edge=gate,0,2.5 law=ohmic,850,0.62 rate=100000 eta=0.01,1 sched=64 keep=1000 amp=0,20 gstep=0.25';
+// The reference board (firmware/HARDWARE.md): linear taper (AD5206 rheostat + 1 kOhm), 32 frames kept on an 8 KB MCU.
+const linearId =
+  'proto=1.3 fw=clln-ref16-1.0.0 board=clln-ref16 uid=0 boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 ' +
+  'adc=10,0,5 dac=0,4.998779 edge=tap,256 law=linear,1084.0625,11045 rate=9000 eta=0.000001,1 sched=48 keep=32';
+// A protocol 1.2 board (law=, no keep=: it keeps 256 frames) and a 1.1 board (no law= either): a 1.3 host accepts both.
+const tapId12 =
   'proto=1.2 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
   'adc=12,0,3.3 dac=0,3.3 edge=tap,128 law=geometric,50,100000 rate=50000 eta=0.000001,1 sched=256';
-const gateId =
-  'proto=1.2 fw=0.9.1 board=gate-proto uid=0000BEEF boot=3 nodes=6 edges=8 drive=0,1,5 clamp=4 adc=16,-5,5 ' +
-  'dac=-5,5 edge=gate,0,2.5 law=ohmic,850,0.62 rate=100000 eta=0.01,1 sched=64 amp=0,20 gstep=0.25';
-// A protocol 1.1 board (no law=), which a 1.2 host still accepts.
 const tapId11 =
   'proto=1.1 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
   'adc=12,0,3.3 dac=0,3.3 edge=tap,128 rate=50000 eta=0.000001,1 sched=256';
@@ -55,6 +63,8 @@ const frames = [
   ['ID command', 'host', '2 ID'],
   ['ID reply (tap board)', 'device', `2 OK ${tapId}`],
   ['ID reply (gate board)', 'device', `2 OK ${gateId}`],
+  ['ID reply (tap board, linear law)', 'device', `2 OK ${linearId}`],
+  ['ID reply (tap board, protocol 1.2)', 'device', `2 OK ${tapId12}`],
   ['ID reply (tap board, protocol 1.1)', 'device', `2 OK ${tapId11}`],
   ['TOPO command', 'host', '3 TOPO'],
   ['TOPO reply (tap board, 4x4 grid)', 'device', `3 OK ${grid.join(',')}`],
@@ -98,7 +108,7 @@ const frames = [
   ['RESET reply', 'device', '25 OK boot=17'],
   ['SEQ at the wrap point', 'host', '65535 PING'],
   ['reply to SEQ 65535', 'device', '65535 OK'],
-  ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1.2 board=penn-gen1 boot=18'],
+  ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1.3 board=penn-gen1 boot=18'],
   ['FRAME event (first step)', 'device', '! FRAME 0 ex=0 vf=1.087341,0.912205 changed=9'],
   ['FRAME event', 'device', '! FRAME 36 ex=0 vf=1.19,0.805512 changed=0'],
   ['DONE event', 'device', '! DONE steps=200'],
@@ -150,7 +160,7 @@ const badLines = [
 const lc = badLines.find((b) => b.name === 'CRC in lower case');
 if (!/[a-f]/.test(lc.line)) throw new Error('pick a body whose CRC has a letter');
 
-// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.2) ----
+// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.3) ----
 //
 // Each script starts from a device that has just booted (boot counter 1, nothing driven, edges at power-on, all
 // counters 0) whose board is described by `board` (the twins/models file of that name: its ID, node roles, ranges).
@@ -215,11 +225,23 @@ function script(name, rule, board, build) {
 }
 
 const gen1Id =
-  '^proto=1\\.2 fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
-  `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,5 dac=0,5 edge=tap,100 law=geometric,${UNUM},${UNUM} rate=10000 eta=0\\.000001,1 sched=65535$`;
+  '^proto=1\\.3 fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+  `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,5 dac=0,5 edge=tap,100 law=geometric,${UNUM},${UNUM} rate=10000 eta=0\\.000001,1 sched=65535 keep=256$`;
 const gen2Id =
-  '^proto=1\\.2 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
-  `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 law=ohmic,${UNUM},${NUM} rate=10000 eta=0\\.000001,1 sched=65535 amp=0,50 gstep=1$`;
+  '^proto=1\\.3 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+  `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 law=ohmic,${UNUM},${NUM} rate=10000 eta=0\\.000001,1 sched=65535 keep=256 amp=0,50 gstep=1$`;
+const ref16Id =
+  '^proto=1\\.3 fw=[^ ]+ board=clln-ref16 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 ' +
+  'adc=10,0,5 dac=0,4\\.998779 edge=tap,256 law=linear,1084\\.0625,11045 rate=9000 eta=0\\.000001,1 sched=48 keep=32$';
+// HARDWARE.md's rule: for each node of the 4x4 lattice in order, the edge to the right (col < 3), then down (row < 3).
+const ref16Topo = (() => {
+  const out = [];
+  for (let n = 0; n < 16; n++) {
+    if (n % 4 < 3) out.push(`${n}-${n + 1}`);
+    if (n < 12) out.push(`${n}-${n + 4}`);
+  }
+  return out.join(',');
+})();
 const statZero = ['crc', 'overlong', 'garbage', 'dup', 'badseq'];
 /** A 1019-byte body (a 1024-byte line): SRC with a voltage padded by zeros, which the grammar allows. */
 const fullBody = (seq, extra = 0) => {
@@ -228,12 +250,39 @@ const fullBody = (seq, extra = 0) => {
 };
 
 const conversations = [
-  script('the ID reply: fields in order, version 1.2, the nominal law, the step limits (tap board)', '7.1, 10', 'penn-gen1', (t) => {
+  script('the ID reply: fields in order, version 1.3, the nominal law, the step limits, keep (tap board)', '7.1, 10', 'penn-gen1', (t) => {
     t.cmd('ID', OK(gen1Id));
     t.cmd('STAT', OK('^boot=1 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
   }),
   script('the ID reply of a gate board: its ohmic law after edge=, amp and gstep last', '7.1', 'penn-gen2', (t) => {
     t.cmd('ID', OK(gen2Id));
+  }),
+  // The reference board (firmware/HARDWARE.md): everything in its ID is fixed by its hardware and firmware limits,
+  // so it is matched exactly except fw= and uid= (written per build and per board).
+  script('the ID reply of the reference board clln-ref16: linear law, sched=48, keep=32; taps power on at 128', '7.1, 9, 10', 'clln-ref16', (t) => {
+    t.cmd('ID', OK(ref16Id));
+    t.cmd('TOPO', REPLY(ref16Topo));
+    t.cmd('EGET', OK('^128(,128){23}$'));
+    t.cmd('STAT', OK('^boot=1 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
+  }),
+  // keep=32 on clln-ref16: a run of 40 steps granted at once; frames 8..39 are kept, 0..7 are not (416). The board's
+  // keep is its own (twins/models/clln-ref16.json step.keep, the firmware's ring of 32 frames).
+  script('RESEND of a frame older than the last keep frames is 416; the last keep frames are answered', '7, 8', 'clln-ref16', (t) => {
+    t.cmd('SCHED BEGIN steps=40 examples=1 src=0,3 tgt=12 eta=0.5', REPLY(''));
+    t.cmd('SCHED EX 0 in=4,0 out=1', REPLY(''));
+    t.cmd('SCHED END', REPLY('examples=1'));
+    t.cmd('RUN', REPLY('steps=40'));
+    t.cmd('GRANT 40', REPLY('credits=40'), ...Array.from({ length: 40 }, (_, s) => EV('FRAME', FRAME_RE(s, 0))), EV('DONE', '^steps=40$'));
+    t.cmd('RESEND 39', OK(FRAME_RE(39, 0)));
+    t.cmd('RESEND 8', OK(FRAME_RE(8, 0))); // the oldest of the last 32
+    t.cmd('RESEND 7', ERR(416)); // one older: not kept
+    t.cmd('RESEND 0', ERR(416));
+    t.cmd('RESEND 40', ERR(416)); // not produced
+    t.cmd('RUN', REPLY('steps=40')); // a new run: the old frames are gone with it
+    t.cmd('RESEND 8', ERR(416));
+    t.cmd('GRANT 1', REPLY('credits=1'), EV('FRAME', FRAME_RE(0, 0)));
+    t.cmd('RESEND 0', OK(FRAME_RE(0, 0)));
+    t.cmd('HALT', REPLY('step=1'));
   }),
   script('empty lines are ignored and not counted', '1', 'penn-gen1', (t) => {
     t.raw('\n');
@@ -262,7 +311,7 @@ const conversations = [
   script('a frame without a valid SEQ is not executed, not answered, and counted as badseq', '3.1', 'penn-gen1', (t) => {
     for (const bad of ['0', '65536', '-1', '+1', '01', '1.0', '1e3', 'x', '!']) t.body(`${bad} ESET 0:7`);
     t.body(' 1 ESET 0:7'); // leading space: the first field is empty
-    t.body('! BOOT fw=1 proto=1.2 board=x boot=1');
+    t.body('! BOOT fw=1 proto=1.3 board=x boot=1');
     t.at(65535, 'EGET', OK('^50(,50)*$')); // none of them moved edge 0; 65535 is a valid SEQ
     t.cmd('STAT', OK([field('badseq', 11), field('dup', 0)])); // 65535 wraps to 1
   }),
@@ -393,7 +442,7 @@ const conversations = [
     t.cmd('ESET 0:9', REPLY(''));
     t.cmd('RESET', ERR(400));
     t.cmd('RESET boot=x', ERR(400));
-    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', '^fw=[^ ]+ proto=1\\.2 board=penn-gen1 boot=2$'));
+    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', '^fw=[^ ]+ proto=1\\.3 board=penn-gen1 boot=2$'));
     t.resend(REPLY('boot=2')); // the retry: the counter moved, no second reboot
     t.resend(AGAIN);
     t.cmd('STAT', OK('^boot=2 crc=0 overlong=0 garbage=0 dup=1 badseq=0 steps=0 run=none runstep=0 runerr=0$'));

@@ -136,7 +136,7 @@ export class Calibration {
     const k = new Float64Array(E);
     const ed = this.record.edges;
     if (ed.kind === 'tap') {
-      for (let e = 0; e < E; e++) k[e] = tapConductance({ taps: ed.taps, rMin: ed.rMin[e], rMax: ed.rMax[e] }, settings[e]);
+      for (let e = 0; e < E; e++) k[e] = tapConductance({ taps: ed.taps, rMin: ed.rMin[e], rMax: ed.rMax[e], taper: ed.taper }, settings[e]);
       return { k, floor: 0 };
     }
     const overdrive = new Float64Array(E);

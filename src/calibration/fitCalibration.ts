@@ -473,6 +473,75 @@ function candidateRows(input: FitInput, problem: CalibrationProblem, x: Float64A
   return out;
 }
 
+/**
+ * One edge's geometric law through its fitted points: `ln k = c0 + c1 u`, u = t / (taps - 1), weighted least squares
+ * with weights 1 / relStd^2 (relStd is the standard error of ln k). One distinct tap identifies only a scale: the
+ * nominal slope is kept; none, the nominal law.
+ */
+function geometricEdgeLaw(pts: CurvePoint[], taps: number, nominal: { rMin: number; rMax: number }): { rMin: number; rMax: number } {
+  const nominalSlope = Math.log(nominal.rMax / nominal.rMin);
+  let c0: number, c1: number;
+  if (pts.length === 0) {
+    c0 = -Math.log(nominal.rMax);
+    c1 = nominalSlope;
+  } else if (new Set(pts.map((p) => p.setting)).size === 1) {
+    c1 = nominalSlope;
+    c0 = Math.log(pts[0].conductance) - c1 * (pts[0].setting / (taps - 1));
+  } else {
+    [c0, c1] = weightedLine(pts.map((p) => ({ u: p.setting / (taps - 1), y: Math.log(p.conductance), w: 1 / Math.max(1e-6, p.relStd) ** 2 })));
+  }
+  return { rMax: Math.exp(-c0), rMin: Math.exp(-c0 - c1) };
+}
+
+/**
+ * One edge's linear law through its fitted points: the resistance is linear in the tap, `R = 1/k = rMax - (rMax -
+ * rMin) u`, u = t / (taps - 1), so a weighted straight line through (u, 1/k) gives the edge's own rMax (at u = 0) and
+ * rMin (at u = 1): two parameters per edge, as the geometric fit has, identified by two or more distinct taps. The
+ * standard error of R is R relStd (relStd is that of k, and of R, to first order), so the weights are
+ * 1 / (R relStd)^2. One distinct tap identifies only a scale (the law times a factor, the nominal rMin/rMax ratio
+ * kept); none, the nominal law. A fit whose line would not give 0 < rMin < rMax (points too noisy to order the
+ * ends) falls back to that scale through the points' weighted mean as well.
+ */
+function linearEdgeLaw(pts: CurvePoint[], taps: number, nominal: { rMin: number; rMax: number }): { rMin: number; rMax: number } {
+  const nominalR = (u: number): number => nominal.rMax - (nominal.rMax - nominal.rMin) * u;
+  const scaled = (): { rMin: number; rMax: number } => {
+    if (pts.length === 0) return { rMin: nominal.rMin, rMax: nominal.rMax };
+    // R_e(u) = f R_nom(u): f from ln(1/k) - ln R_nom(u), weighted mean with weights 1 / relStd^2
+    let sw = 0, sy = 0;
+    for (const p of pts) {
+      const w = 1 / Math.max(1e-6, p.relStd) ** 2;
+      sw += w;
+      sy += w * Math.log(1 / (p.conductance * nominalR(p.setting / (taps - 1))));
+    }
+    const f = Math.exp(sy / sw);
+    return { rMin: f * nominal.rMin, rMax: f * nominal.rMax };
+  };
+  if (new Set(pts.map((p) => p.setting)).size < 2) return scaled();
+  const [c0, c1] = weightedLine(
+    pts.map((p) => {
+      const r = 1 / p.conductance;
+      return { u: p.setting / (taps - 1), y: r, w: 1 / Math.max(1e-6 * r, r * p.relStd) ** 2 };
+    }),
+  );
+  const rMax = c0;
+  const rMin = c0 + c1;
+  return rMin > 0 && rMax > rMin ? { rMin, rMax } : scaled();
+}
+
+/** Weighted least-squares line y = c0 + c1 u through points with weights w; returns [c0, c1]. */
+function weightedLine(pts: { u: number; y: number; w: number }[]): [number, number] {
+  let sw = 0, su = 0, sy = 0, suu = 0, suy = 0;
+  for (const { u, y, w } of pts) {
+    sw += w;
+    su += w * u;
+    sy += w * y;
+    suu += w * u * u;
+    suy += w * u * y;
+  }
+  const c1 = (sw * suy - su * sy) / (sw * suu - su * su);
+  return [(sy - c1 * su) / sw, c1];
+}
+
 function channel(L: Int32Array, O: Int32Array, x: Float64Array, std: Float64Array): ChannelFit {
   const pick = (idx: Int32Array, vals: boolean): (number | null)[] =>
     Array.from(idx, (j, i) => {
@@ -499,41 +568,20 @@ function buildRecord(input: FitInput, L: ParameterLayout, x: Float64Array, std: 
     const rMax: number[] = [];
     const rMin: number[] = [];
     const lawDeviation: number[] = [];
-    const nominalSlope = Math.log(nominal.rMax / nominal.rMin);
+    const linear = nominal.taper === 'linear';
     for (let e = 0; e < E; e++) {
       const pts = points[e].filter((p) => p.relStd >= 0).sort((a, b) => a.setting - b.setting);
       points[e].sort((a, b) => a.setting - b.setting);
-      // ln k = c0 + c1 u, u = t / (taps - 1), weighted by 1 / relStd^2
-      let c0: number, c1: number;
-      if (pts.length === 0) {
-        c0 = -Math.log(nominal.rMax);
-        c1 = nominalSlope;
-      } else if (pts.length === 1 || new Set(pts.map((p) => p.setting)).size === 1) {
-        c1 = nominalSlope;
-        c0 = Math.log(pts[0].conductance) - c1 * (pts[0].setting / (taps - 1));
-      } else {
-        let sw = 0, su = 0, sy = 0, suu = 0, suy = 0;
-        for (const p of pts) {
-          const w = 1 / Math.max(1e-6, p.relStd) ** 2;
-          const u = p.setting / (taps - 1);
-          const y = Math.log(p.conductance);
-          sw += w;
-          su += w * u;
-          sy += w * y;
-          suu += w * u * u;
-          suy += w * u * y;
-        }
-        c1 = (sw * suy - su * sy) / (sw * suu - su * su);
-        c0 = (sy - c1 * su) / sw;
-      }
-      rMax.push(Math.exp(-c0));
-      rMin.push(Math.exp(-c0 - c1));
+      const law = linear ? linearEdgeLaw(pts, taps, nominal) : geometricEdgeLaw(pts, taps, nominal);
+      rMax.push(law.rMax);
+      rMin.push(law.rMin);
       let dev = 0;
-      for (const p of pts) dev = Math.max(dev, Math.abs(p.conductance / Math.exp(c0 + c1 * (p.setting / (taps - 1))) - 1));
+      const edgeLaw = { taps, rMin: law.rMin, rMax: law.rMax, taper: nominal.taper };
+      for (const p of pts) dev = Math.max(dev, Math.abs(p.conductance / tapConductance(edgeLaw, p.setting) - 1));
       lawDeviation.push(dev);
     }
     for (const pts of points) for (const p of pts) if (p.relStd < 0) p.relStd = Number.POSITIVE_INFINITY;
-    edges = { kind: 'tap', taps, rMax, rMin, points, lawDeviation };
+    edges = linear ? { kind: 'tap', taps, taper: 'linear', rMax, rMin, points, lawDeviation } : { kind: 'tap', taps, rMax, rMin, points, lawDeviation };
   } else {
     edges = {
       kind: 'gate',

@@ -7,10 +7,13 @@
  * - DAC channel (drive or clamp) of node j: imposed voltage `V_j = gain_j * c_j + offset_j` for the commanded `c_j`.
  *   Drive and clamp are separate channels (PROTOCOL.md SRC and CLAMP).
  * - Tap edges: conductance of edge e at tap t, `k_e(t) = 1 / (rMax_e * (rMin_e / rMax_e)^(t / (taps - 1)))` (the
- *   geometric law of the board model, with per-edge end resistances).
+ *   geometric law of the board model, with per-edge end resistances), or for a linear taper (protocol 1.3
+ *   `law=linear`) `k_e(t) = 1 / (rMax_e - (rMax_e - rMin_e) t / (taps - 1))`.
  * - Gate edges: `k_e = s_e * (V_G - vt_e - (V_a + V_b) / 2)`, floored at a tiny cut-off (per-edge s and V_T).
  * - Kirchhoff's current law at every node that is neither driven nor clamped.
  */
+
+import type { TapTaper } from '../physics/edgeLaws.js';
 
 /** Format tag of a calibration plan file. */
 export const PLAN_FORMAT = 'clln.calibration-plan/1';
@@ -137,17 +140,19 @@ export interface CurvePoint {
   relStd: number;
 }
 
-/** Fitted tap edges: per-edge geometric law, and the fitted points it was drawn through. */
+/** Fitted tap edges: per-edge law (geometric, or linear by `taper`), and the fitted points it was drawn through. */
 export interface TapEdgesFit {
   kind: 'tap';
   taps: number;
+  /** The law's taper: absent = `geometric` (records written before protocol 1.3), or `linear`. */
+  taper?: TapTaper;
   /** Per edge: resistance at tap 0 (ohm). */
   rMax: number[];
   /** Per edge: resistance at the top tap (ohm). */
   rMin: number[];
   /** Per edge: the visited taps' fitted conductances. */
   points: CurvePoint[][];
-  /** Per edge: largest relative deviation of a fitted point from the law (how well the geometric law holds). */
+  /** Per edge: largest relative deviation of a fitted point from the law (how well the per-edge law holds). */
   lawDeviation: number[];
 }
 

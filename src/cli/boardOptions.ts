@@ -45,7 +45,7 @@ export const TWIN_HELP = `  --twin-seed S          seed of the twin's non-ideali
   --twin-ideal           twin without noise, drift, tolerances or converter errors (quantisation stays)
   --twin-faults SPEC     pty twin faults, e.g. "garble=0.01,drop=0.001,reset-every=500"
   --twin-baud B          pty twin line rate in baud (default 115200)
-  --twin-protocol 1.1    twin speaking protocol 1.1 (no edge law in ID, as older firmware; default 1.2)`;
+  --twin-protocol 1.1    twin speaking protocol 1.1 (no edge law in ID, as older firmware; default 1.3)`;
 
 /** The twin connection options given on the command line. */
 export function twinConnectOptions(p: Parsed): Pick<ConnectOptions, 'seed' | 'ideal' | 'faults' | 'twinBaud' | 'twinProtocol'> {

@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./commands/demo.js').then((m) => ({ run: m.demo, help: m.demoHelp })),
   ports: () => import('./commands/ports.js').then((m) => ({ run: m.ports, help: m.portsHelp })),
   twin: () => import('./commands/twin.js').then((m) => ({ run: m.twin, help: m.twinHelp })),
+  firmware: () => import('./commands/firmware.js').then((m) => ({ run: m.firmware, help: m.firmwareHelp })),
   runs: () => import('./commands/runs.js').then((m) => ({ run: m.runs, help: m.runsHelp })),
   resume: () => import('./commands/resume.js').then((m) => ({ run: m.resume, help: m.resumeHelp })),
   export: () => import('./commands/export.js').then((m) => ({ run: m.exportRun, help: m.exportHelp })),
@@ -43,7 +44,8 @@ commands:
   task      generate task files (linear)
   demo      generate a 4x4 lattice and a linear task and train on it
   ports     list the serial ports a board can be connected to
-  twin      serve a simulated board (penn-gen1, penn-gen2) over a serial line or a pty
+  twin      serve a simulated board (penn-gen1, penn-gen2, clln-ref16) over a serial line or a pty
+  firmware  build the reference C firmware and its emulator; serve the emulated board on a pty
   runs      list the recorded runs (runs/*.jsonl) with their status
   resume    continue an interrupted training run from its record
   export    write a run's steps as CSV or Parquet; export spice: a network as an ngspice netlist

@@ -23,6 +23,11 @@ export class ScheduleStream {
   /** The run streaming now (at most one: runs hold the call queue), which device messages are routed to. */
   private active: RunSink | null = null;
 
+  /** A run of this host is streaming (so a `run=running` on the board is this host's own). */
+  get streaming(): boolean {
+    return this.active !== null;
+  }
+
   constructor(
     private readonly o: ResolvedSerialOptions,
     private readonly link: ReconnectingLink,

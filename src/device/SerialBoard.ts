@@ -31,7 +31,7 @@
  */
 import { Observable, Subject } from 'rxjs';
 import { formatNumber, formatPairs, type BoardIdentity } from '../../firmware-protocol/codec.js';
-import { BoardDisconnectedError, BoardTimeoutError, DifferentBoardError } from '../errors.js';
+import { BoardDisconnectedError, BoardRefusedError, BoardTimeoutError, DifferentBoardError } from '../errors.js';
 import { raceAbort, throwIfAborted } from './abort.js';
 import { backoffDelay } from './backoff.js';
 import type { Board, BoardEvent, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
@@ -360,8 +360,22 @@ export class SerialBoard implements Board {
    * applied).
    */
   private async synchronise(gen: number, initial: boolean): Promise<BoardIdentity> {
-    const edges = this.commands.identified ? this.commands.identity.edges : await this.commands.readTopology(gen);
+    let edges: [number, number][];
+    if (this.commands.identified) {
+      edges = this.commands.identity.edges;
+    } else {
+      try {
+        edges = await this.commands.readTopology(gen);
+      } catch (e) {
+        // 503: TOPO is refused while a run is active (PROTOCOL.md 8); a run on a board this host has not yet
+        // identified is not its own: halt it, then ask again
+        if (!(e instanceof BoardRefusedError && e.code === 503)) throw e;
+        await this.haltForeignRun(gen, true);
+        edges = await this.commands.readTopology(gen);
+      }
+    }
     const id = await this.commands.readId(gen, edges);
+    await this.haltForeignRun(gen, initial);
     if (initial) {
       this.commands.identity = id;
       this.resets.boot = id.bootCount;
@@ -375,6 +389,21 @@ export class SerialBoard implements Board {
       await this.resets.restore(gen);
     }
     return this.commands.identity;
+  }
+
+  /**
+   * A run this host does not own (a host killed mid-stream left the device stepping; none is ours on the first
+   * connection, nor on a reconnect while no run of ours streams): `HALT` it before anything else. Why: while a run is
+   * `running` the board refuses every state command with 503 (PROTOCOL.md section 8), so the host could neither read
+   * its edges nor restore its record, and the board would never become usable; a halted run changes nothing more
+   * (it holds no credits the host would grant). A `done`, `halted` or `failed` run needs nothing.
+   */
+  private async haltForeignRun(gen: number, initial: boolean): Promise<void> {
+    if (!initial && this.stream.streaming) return;
+    const s = await this.commands.readStat(gen);
+    if (s.run !== 'running') return;
+    await this.link.cmd(gen, 'HALT', []);
+    this.subject.next({ type: 'link-error', kind: 'unexpected', detail: `the board was running an autonomous run this host does not own (step ${s.runStep}); halted it` });
   }
 
   private onDeviceEvent(kind: string, fields: string[]): void {

@@ -4,9 +4,16 @@
  * - `twin` / `twin:MODEL` — the twin in this process (InProcessTwinBoard), model `penn-gen1` by default;
  * - `pty` / `pty:MODEL` — the twin as a separate process on a pseudo-terminal (`clln twin serve --pty`, needs the
  *   built CLI, no system tool), reached through the serial host: the whole stack as with a real board;
+ * - `emu` / `emu:MODEL` — the reference C firmware (firmware-protocol/firmware) running in its emulator
+ *   (`clln firmware serve --pty`: needs the built CLI and the system tools of README "System tools"; it builds the
+ *   firmware and the emulator on first use), MODEL `clln-ref16` (default) or an emulator `.model` file, reached
+ *   through the serial host exactly as a real board;
  * - `serial:PATH` — a board on a serial port (e.g. `serial:/dev/ttyACM0`).
  *
- * Closing the returned board also stops what connectBoard started (the twin process of `pty`).
+ * Closing the returned board also stops what connectBoard started (the twin process of `pty`, the emulator of
+ * `emu`). `pty` and `emu` start their server as a child process of the CLI (not by importing it: this layer starts
+ * nothing of the pipeline's or the twins'), whose standard input is a pipe from this process, so that it goes when
+ * this process dies, however it dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,17 +43,23 @@ export interface ConnectOptions {
   serial?: SerialBoardOptions;
   /** The built CLI entry point that serves a pty twin; default dist/src/cli/main.js of this package. */
   cliPath?: string;
-  /** How long to wait for the pty twin to print `READY <path>`, ms (default 15000). */
+  /**
+   * How long to wait for the pty twin or the emulator to print `READY <path>`, ms (default 15000; 300000 for `emu`,
+   * whose first start builds the firmware and the emulator). A bound on a hung start, not a timing.
+   */
   startTimeoutMs?: number;
 }
 
-const RULE = 'a board spec is twin[:MODEL], pty[:MODEL] or serial:PATH';
-const EXAMPLES = 'e.g. --board twin, --board twin:penn-gen2, --board pty, --board serial:/dev/ttyACM0';
+const RULE = 'a board spec is twin[:MODEL], pty[:MODEL] or serial:PATH, or emu[:MODEL] for the emulated firmware';
+const EXAMPLES = 'e.g. --board twin, --board twin:penn-gen2, --board pty, --board emu, --board serial:/dev/ttyACM0';
+
+/** The board model of `emu` without one: the reference board the firmware is written for. */
+const EMU_MODEL = 'clln-ref16';
 
 /** Parse a spec without connecting; throws InvalidInputError naming the rule. */
-export function parseBoardSpec(spec: string): { kind: 'twin' | 'pty'; model: string } | { kind: 'serial'; path: string } {
+export function parseBoardSpec(spec: string): { kind: 'twin' | 'pty' | 'emu'; model: string } | { kind: 'serial'; path: string } {
   if (typeof spec !== 'string') throw new InvalidInputError({ source: '--board' }, `${RULE}, got ${show(spec)}`, EXAMPLES);
-  const m = /^(twin|pty|serial)(?::(.*))?$/.exec(spec.trim());
+  const m = /^(twin|pty|emu|serial)(?::(.*))?$/.exec(spec.trim());
   if (!m) throw new InvalidInputError({ source: '--board' }, `${RULE}, got ${show(spec)}`, EXAMPLES);
   const [, kind, rest] = m;
   if (kind === 'serial') {
@@ -54,8 +67,9 @@ export function parseBoardSpec(spec: string): { kind: 'twin' | 'pty'; model: str
     return { kind: 'serial', path: rest };
   }
   if (rest !== undefined && !/^[A-Za-z0-9._/-]+$/.test(rest)) {
-    throw new InvalidInputError({ source: '--board' }, `${kind}:MODEL needs a model name or file, got ${show(spec)}`, 'e.g. twin:penn-gen1 or twin:penn-gen2');
+    throw new InvalidInputError({ source: '--board' }, `${kind}:MODEL needs a model name or file, got ${show(spec)}`, kind === 'emu' ? `e.g. emu:${EMU_MODEL} or emu:path/to/board.model` : 'e.g. twin:penn-gen1 or twin:penn-gen2');
   }
+  if (kind === 'emu') return { kind, model: rest || EMU_MODEL };
   return { kind: kind as 'twin' | 'pty', model: rest || 'penn-gen1' };
 }
 
@@ -72,7 +86,7 @@ export async function connectBoard(spec: string, opts: ConnectOptions = {}): Pro
   const s = parseBoardSpec(spec);
   if (s.kind === 'twin') return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(opts.twinProtocol ? { protocol: opts.twinProtocol } : {}) });
   if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
-  const twin = await startPtyTwin(s.model, opts);
+  const twin = s.kind === 'emu' ? await startEmulatedFirmware(s.model, opts) : await startPtyTwin(s.model, opts);
   try {
     const serial = opts.twinBaud && !opts.serial?.baudRate ? { ...opts.serial, baudRate: opts.twinBaud } : opts.serial;
     const board = await openSerialBoard(twin.path, serial);
@@ -89,21 +103,43 @@ function defaultCliPath(): string {
   const candidates = [join(here, '..', 'cli', 'main.js')];
   for (let dir = here, i = 0; i < 6; i++, dir = dirname(dir)) candidates.push(join(dir, 'dist', 'src', 'cli', 'main.js'));
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new CllnError('the pty twin needs the built CLI (dist/src/cli/main.js); run npm run build first');
+  if (!found) throw new CllnError('the pty twin and the emulated firmware need the built CLI (dist/src/cli/main.js); run npm run build first');
   return found;
+}
+
+/**
+ * Spawn `clln firmware serve --pty` (the reference firmware in its emulator; it builds both on first use) and wait
+ * for `READY <path>`. The twin's knobs that the emulated board does not have are refused rather than ignored.
+ */
+export async function startEmulatedFirmware(model: string, opts: ConnectOptions): Promise<{ path: string; stop: () => Promise<void> }> {
+  const refuse = (source: string, what: string): never => {
+    throw new InvalidInputError({ source }, `the emulated firmware (--board emu) has no ${what}: it is the real firmware on an emulated board`, `drop ${source}, or use --board twin or pty`);
+  };
+  if (opts.ideal) refuse('--twin-ideal', 'ideal mode');
+  if (opts.twinProtocol !== undefined) refuse('--twin-protocol', 'choice of protocol (it speaks 1.3)');
+  if (opts.twinStepMs !== undefined) refuse('twinStepMs', 'step time (its steps take what the firmware takes)');
+  const args = ['firmware', 'serve', '--pty', '--model', model, '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
+  if (opts.faults) args.push('--faults', opts.faults);
+  if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
+  return startServer('the emulated firmware', args, opts, opts.startTimeoutMs ?? 300_000);
 }
 
 /** Spawn `clln twin serve --pty` and wait for `READY <path>`. */
 export async function startPtyTwin(model: string, opts: ConnectOptions): Promise<{ path: string; stop: () => Promise<void> }> {
-  const cli = opts.cliPath ?? defaultCliPath();
-  const args = [cli, 'twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
+  const args = ['twin', 'serve', '--board', model, '--pty', '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
   if (opts.ideal) args.push('--ideal');
   if (opts.twinProtocol) args.push('--protocol', opts.twinProtocol);
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
   if (opts.twinStepMs !== undefined) args.push('--step-ms', String(opts.twinStepMs));
-  // stdin is the twin's lifeline (--exit-with-parent): it closes when this process dies, however it dies
-  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  return startServer('the pty twin', args, opts, opts.startTimeoutMs ?? 15000);
+}
+
+/** Spawn the CLI with `args` (a `serve` command) and wait for `READY <path>`; `what` names it in errors. */
+async function startServer(what: string, args: string[], opts: ConnectOptions, timeoutMs: number): Promise<{ path: string; stop: () => Promise<void> }> {
+  const cli = opts.cliPath ?? defaultCliPath();
+  // stdin is the server's lifeline (--exit-with-parent): it closes when this process dies, however it dies
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -112,7 +148,7 @@ export async function startPtyTwin(model: string, opts: ConnectOptions): Promise
   try {
     const path = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new CllnError(`the pty twin did not start within ${opts.startTimeoutMs ?? 15000} ms: ${stderr.trim()}`)), opts.startTimeoutMs ?? 15000);
+      const timer = setTimeout(() => reject(new CllnError(`${what} did not start within ${timeoutMs} ms: ${stderr.trim()}`)), timeoutMs);
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /^READY (\S+)$/m.exec(out);
@@ -123,11 +159,15 @@ export async function startPtyTwin(model: string, opts: ConnectOptions): Promise
       });
       child.once('error', (e) => {
         clearTimeout(timer);
-        reject(new CllnError(`cannot start the pty twin: ${e.message}`, { cause: e }));
+        reject(new CllnError(`cannot start ${what}: ${e.message}`, { cause: e }));
       });
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new CllnError(`the pty twin exited (${code ?? signal}) before it was ready: ${stderr.trim()}`));
+        // the server's own one-paragraph error (`clln CMD: ...`, exit 2 for bad input: a bad --faults, a missing
+        // system tool) is passed on as it is, with its kind
+        const said = stderr.trim().split('\n').filter((l) => l.startsWith('clln ')).slice(-1)[0]?.replace(/^clln [a-z]+: /, '');
+        if (code === 2 && said) reject(new InvalidInputError({ source: '--board' }, `${what} refused to start: ${said}`));
+        else reject(new CllnError(`${what} exited (${code ?? signal}) before it was ready: ${stderr.trim()}`));
       });
     });
     return { path, stop };

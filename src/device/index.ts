@@ -4,7 +4,7 @@
  * with flow control, reset. Its doc comment (Board.ts) states the contract on timeout, cancel, disconnect and device
  * reset; the serial host ({@link SerialBoard}: PROTOCOL.md over any serial port, reconnecting, never applying a
  * command twice) and the in-process twin ({@link InProcessTwinBoard}) both implement it, and one contract suite runs
- * against both. {@link connectBoard} opens one from a spec: `twin[:MODEL]`, `pty[:MODEL]` or `serial:PATH`.
+ * against both. {@link connectBoard} opens one from a spec: `twin[:MODEL]`, `pty[:MODEL]`, `emu[:MODEL]` or `serial:PATH`.
  * Everything else in this folder is internal.
  */
 export type {

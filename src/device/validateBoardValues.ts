@@ -7,7 +7,7 @@
  * 6-decimal rendering), so that the in-process twin applies bit-identical numbers to the ones a board reads off
  * the wire.
  */
-import { MAX_LINE, wireNumber, type BoardIdentity } from '../../firmware-protocol/codec.js';
+import { frameKeep, MAX_LINE, wireNumber, type BoardIdentity } from '../../firmware-protocol/codec.js';
 import { InvalidInputError, show } from '../errors.js';
 import type { Schedule } from './Board.js';
 
@@ -198,7 +198,12 @@ function nodeList(id: BoardIdentity, field: string, nodes: unknown, allowed: rea
   });
 }
 
-/** An autonomous run: node roles, example lengths and voltages, eta/amp, the step count and the credit window. */
+/**
+ * An autonomous run: node roles, example lengths and voltages, eta/amp, the step count and the credit window. The
+ * window comes back as at most the board's `keep` (PROTOCOL.md 1.3, 256 for older boards): with no more than `keep`
+ * frames unacknowledged, a frame lost on the wire is always still kept when the host asks for it with RESEND (the
+ * host's missing frame is the oldest unemitted one, and the device is never more than `window` steps past it).
+ */
 export function checkSchedule(id: BoardIdentity, schedule: Schedule, window: number | undefined): CheckedSchedule {
   if (typeof schedule !== 'object' || schedule === null) throw new InvalidInputError(where(id, 'schedule'), `must be an object, got ${show(schedule)}`);
   const { steps } = schedule;
@@ -237,5 +242,5 @@ export function checkSchedule(id: BoardIdentity, schedule: Schedule, window: num
     }
     return r;
   });
-  return { steps, sources, targets, examples, eta: checkEta(id, schedule.eta), amp: checkAmp(id, schedule.amp), window: w };
+  return { steps, sources, targets, examples, eta: checkEta(id, schedule.eta), amp: checkAmp(id, schedule.amp), window: Math.min(w, frameKeep(id.limits)) };
 }

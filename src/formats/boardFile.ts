@@ -5,14 +5,14 @@
  * JSON Schema is schemas/clln.board-1.schema.json, the limits limits.ts; {@link parseBoard} is the one validation.
  */
 import { InvalidInputError, show } from '../errors.js';
-import type { EdgeLaw } from '../physics/edgeLaws.js';
+import type { EdgeLaw, TapTaper } from '../physics/edgeLaws.js';
 import { readJsonFile } from './jsonFile.js';
 import { checkAgainstSchema } from './schemaCheck.js';
 
 /** Format tag of a board model file. */
 export const BOARD_FORMAT = 'clln.board/1';
 
-/** A digital potentiometer edge: `taps` positions, resistance geometric from rMax (tap 0) to rMin (tap taps-1). */
+/** A digital potentiometer edge: `taps` positions, resistance from rMax (tap 0) to rMin (tap taps-1), by `taper`. */
 export interface TapEdgeModel {
   kind: 'tap';
   /** Number of tap positions (>= 2); settings are integers 0..taps-1, higher tap = higher conductance. */
@@ -25,6 +25,8 @@ export interface TapEdgeModel {
   tolerance: number;
   /** Tap every edge holds after power-up or reset. */
   powerOn: number;
+  /** `geometric` (absent: the default, so files written before it mean what they meant) or `linear` in the tap (src/physics/edgeLaws.ts). */
+  taper?: TapTaper;
 }
 
 /**
@@ -101,12 +103,14 @@ export interface StepLimitsModel {
   amp?: [number, number];
   /** Gate boards: largest change of one gate voltage in one step, V (> 0). Default: the whole gate range (no limit). */
   maxGateStep?: number;
-  /** Most examples a schedule may hold, 1..65535. Default 65535. */
+  /** Most examples a schedule may hold, 1..65535 (`sched=` in ID). Default 65535. */
   maxExamples?: number;
+  /** Frames of the present or last run kept for RESEND, 1..65535 (`keep=` in ID, protocol 1.3). Default 256. */
+  keep?: number;
 }
 
 /** Defaults of {@link StepLimitsModel}. */
-export const STEP_LIMIT_DEFAULTS = { eta: [1e-6, 1] as [number, number], amp: [0, 100] as [number, number], maxExamples: 65535 };
+export const STEP_LIMIT_DEFAULTS = { eta: [1e-6, 1] as [number, number], amp: [0, 100] as [number, number], maxExamples: 65535, keep: 256 };
 
 
 /** Read and validate a `clln.board/1` file; throws InvalidInputError naming the file, the field, the rule and the fix. */
@@ -117,7 +121,8 @@ export function readBoardFile(path: string): BoardModel {
 /** The nominal edge law a board description gives (its `edge` block without tolerance and power-on setting). */
 export function boardLaw(model: BoardModel): EdgeLaw {
   const e = model.edge;
-  return e.kind === 'tap' ? { kind: 'tap', taps: e.taps, rMin: e.rMin, rMax: e.rMax } : { kind: 'gate', s: e.s, vt: e.vt };
+  if (e.kind === 'gate') return { kind: 'gate', s: e.s, vt: e.vt };
+  return e.taper === 'linear' ? { kind: 'tap', taps: e.taps, rMin: e.rMin, rMax: e.rMax, taper: 'linear' } : { kind: 'tap', taps: e.taps, rMin: e.rMin, rMax: e.rMax };
 }
 
 /**

@@ -2,8 +2,10 @@
  * The edge laws of a board: how an adjustable edge's setting becomes a conductance (S). This is the one
  * implementation; the host (diagnostics, pipeline, calibration) and the twin (twins/TwinBoardCore.ts) all call it.
  *
- * - Tap edges (digital potentiometers, law `geometric`): tap t of `taps` has resistance
- *   `R(t) = rMax * (rMin / rMax)^(t / (taps - 1))` ohm: tap 0 = rMax, the top tap = rMin, geometric in between; the
+ * - Tap edges (digital potentiometers), `taper` `geometric` (the default, law `geometric`): tap t of `taps` has
+ *   resistance `R(t) = rMax * (rMin / rMax)^(t / (taps - 1))` ohm; `taper` `linear` (law `linear`, protocol 1.3: a
+ *   linear-taper pot such as the AD5206 used as a rheostat, in series with a fixed resistor):
+ *   `R(t) = rMax - (rMax - rMin) * t / (taps - 1)` ohm. Either way tap 0 = rMax and the top tap = rMin; the
  *   conductance is `1 / R(t)` times the edge's multiplier (a calibration, or the twin's tolerance x drift).
  * - Gate edges (transistors in the Ohmic region, law `ohmic`): `k = m_e * s * (V_G - vt - (V_a + V_b)/2)` with s in
  *   S/V, V_G, vt and the node voltages in V, floored at the cut-off conductance `cutoff * s * 1 V` (default
@@ -21,7 +23,10 @@
  */
 import { InvalidInputError, show } from '../errors.js';
 
-/** Digital-potentiometer edges: `taps` positions, resistance geometric from rMax (tap 0) to rMin (top tap). */
+/** How a tap edge's resistance runs from rMax (tap 0) to rMin (top tap): geometric (the default) or linear in t. */
+export type TapTaper = 'geometric' | 'linear';
+
+/** Digital-potentiometer edges: `taps` positions, resistance from rMax (tap 0) to rMin (top tap), by `taper`. */
 export interface TapLaw {
   kind: 'tap';
   /** Number of tap positions (>= 2). */
@@ -30,6 +35,8 @@ export interface TapLaw {
   rMin: number;
   /** Resistance at tap 0 (ohm). */
   rMax: number;
+  /** How the resistance runs between them; absent = `geometric` (so laws and files written before 1.3 mean what they meant). */
+  taper?: TapTaper;
 }
 
 /** Transistor edges whose gate voltage is the setting: Ohmic law with threshold vt (V) and factor s (S/V). */
@@ -52,9 +59,18 @@ export type EdgeLaw = TapLaw | GateLaw;
 /** Cut-off conductance of a gate edge that is not conducting, as a fraction of s * 1 V. */
 export const DEFAULT_GATE_CUTOFF = 1e-7;
 
-/** Conductance (S) of tap `t` (may be fractional) of a tap law, multiplier 1: `1 / (rMax (rMin/rMax)^(t/(taps-1)))`. */
-export function tapConductance(law: { taps: number; rMin: number; rMax: number }, t: number): number {
-  return 1 / (law.rMax * Math.pow(law.rMin / law.rMax, t / (law.taps - 1)));
+/**
+ * Resistance (ohm) of tap `t` (may be fractional) of a tap law: geometric `rMax (rMin/rMax)^(t/(taps-1))` or
+ * linear `rMax - (rMax - rMin) t/(taps-1)`, by `taper`. The one place each taper is written.
+ */
+export function tapResistance(law: { taps: number; rMin: number; rMax: number; taper?: TapTaper }, t: number): number {
+  const x = t / (law.taps - 1);
+  return law.taper === 'linear' ? law.rMax - (law.rMax - law.rMin) * x : law.rMax * Math.pow(law.rMin / law.rMax, x);
+}
+
+/** Conductance (S) of tap `t` (may be fractional) of a tap law, multiplier 1: `1 / R(t)` ({@link tapResistance}). */
+export function tapConductance(law: { taps: number; rMin: number; rMax: number; taper?: TapTaper }, t: number): number {
+  return 1 / tapResistance(law, t);
 }
 
 /** The cut-off conductance (S) of a gate law: `cutoff * s * 1 V`. */
@@ -165,6 +181,7 @@ function checkTapLaw(law: TapLaw): void {
   const { taps, rMin, rMax } = law;
   if (!(Number.isInteger(taps) && taps >= 2)) throw new InvalidInputError({ field: 'taps' }, `must be an integer >= 2, got ${show(taps)}`);
   if (!(rMin > 0 && rMax > rMin)) throw new InvalidInputError({ field: 'rMax' }, `need 0 < rMin < rMax, got rMin=${show(rMin)}, rMax=${show(rMax)}`);
+  if (law.taper !== undefined && law.taper !== 'geometric' && law.taper !== 'linear') throw new InvalidInputError({ field: 'taper' }, `must be 'geometric' or 'linear', got ${show(law.taper)}`);
 }
 
 function checkGateLaw(law: GateLaw): void {

@@ -40,7 +40,9 @@ export function knownEdgeLaw(id: BoardIdentity, file?: BoardFile): EdgeLaw | und
   }
   const law = id.law;
   if (!law) return undefined;
-  if (law.kind === 'tap' && id.edge.kind === 'tap') return { kind: 'tap', taps: id.edge.taps, rMin: law.rMin, rMax: law.rMax };
+  if (law.kind === 'tap' && id.edge.kind === 'tap') {
+    return law.taper === 'linear' ? { kind: 'tap', taps: id.edge.taps, rMin: law.rMin, rMax: law.rMax, taper: 'linear' } : { kind: 'tap', taps: id.edge.taps, rMin: law.rMin, rMax: law.rMax };
+  }
   if (law.kind === 'gate' && id.edge.kind === 'gate') return { kind: 'gate', s: law.s, vt: law.vt };
   // parseIdentity refuses a law of the other kind; an identity built in code may still carry one
   throw new InvalidInputError({ source: `board ${id.model}`, field: 'law' }, `the board reports a ${law.kind} law for ${id.edge.kind} edges`, 'fix the board firmware (PROTOCOL.md 7.1)');
@@ -74,8 +76,8 @@ export function checkBoardFile(id: BoardIdentity, file: BoardFile): void {
 export function identityWithLaw(id: BoardIdentity, file?: BoardFile): BoardIdentity {
   if (!file) return id;
   checkBoardFile(id, file);
-  const e = file.model.edge;
-  return { ...id, law: e.kind === 'tap' ? { kind: 'tap', rMin: e.rMin, rMax: e.rMax } : { kind: 'gate', s: e.s, vt: e.vt } };
+  const law = boardLaw(file.model);
+  return { ...id, law: law.kind === 'tap' ? { kind: 'tap', rMin: law.rMin, rMax: law.rMax, ...(law.taper ? { taper: law.taper } : {}) } : { kind: 'gate', s: law.s, vt: law.vt } };
 }
 
 /**
@@ -90,12 +92,12 @@ export function recordedEdgeLaw(board: BoardIdentity, source: string): EdgeLaw |
   const fin = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
   const ok =
     typeof law === 'object' && law !== null &&
-    ((l.kind === 'tap' && board.edge?.kind === 'tap' && fin(l.rMin) && fin(l.rMax) && l.rMin > 0 && l.rMax > l.rMin) ||
+    ((l.kind === 'tap' && board.edge?.kind === 'tap' && fin(l.rMin) && fin(l.rMax) && l.rMin > 0 && l.rMax > l.rMin && (l.taper === undefined || l.taper === 'geometric' || l.taper === 'linear')) ||
       (l.kind === 'gate' && board.edge?.kind === 'gate' && fin(l.s) && fin(l.vt) && l.s > 0));
   if (!ok) {
     throw new InvalidInputError(
       { source, field: 'start.board.law' },
-      'must be {"kind":"tap","rMin":R,"rMax":R} (ohm, 0 < rMin < rMax) or {"kind":"gate","s":S,"vt":V} (S/V > 0, V), of the board edge kind',
+      'must be {"kind":"tap","rMin":R,"rMax":R} (ohm, 0 < rMin < rMax; "taper":"linear" for a linear law) or {"kind":"gate","s":S,"vt":V} (S/V > 0, V), of the board edge kind',
       'the record was changed after it was written: correct the value, or diagnose a network file instead',
     );
   }

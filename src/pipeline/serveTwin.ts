@@ -19,7 +19,7 @@ export interface ServeTwinOptions {
   /** No noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay); default false. */
   ideal?: boolean;
   /** Protocol version the twin speaks: '1.2' (default; ID reports the edge law) or '1.1' (as older firmware). */
-  protocol?: '1.1' | '1.2';
+  protocol?: '1.1' | '1.2' | '1.3';
   /** Fault spec, e.g. `garble=0.01,drop=0.001,reset-every=2000` (twins/README.md); default none. */
   faults?: string;
   /** Output pacing in baud, 10 bit times per byte; 0 = unpaced; default 115200. */

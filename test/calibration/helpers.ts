@@ -34,3 +34,15 @@ export function trueTapConductance(model: BoardModel, factor: number, t: number)
   const { rMax, rMin, taps } = model.edge;
   return factor / (rMax * Math.pow(rMin / rMax, t / (taps - 1)));
 }
+
+/**
+ * True conductance (S) of edge e at tap t on a linear-taper twin: its own ends (TwinBoardCore.trueLinearEdges, the
+ * hidden RAB of each pot) on the linear law `1 / (rMax_e - (rMax_e - rMin_e) t / (taps - 1))`, written out here.
+ */
+export function trueLinearConductance(core: TwinBoardCore, e: number, t: number): number {
+  const m = core.model.edge;
+  const ends = core.trueLinearEdges();
+  if (m.kind !== 'tap' || !ends) throw new Error('not a linear-taper tap model');
+  const { rMin, rMax } = ends[e];
+  return core.trueEdgeFactors()[e] / (rMax - ((rMax - rMin) * t) / (m.taps - 1));
+}

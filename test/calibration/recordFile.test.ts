@@ -177,6 +177,10 @@ describe('parseCalibrationRecord', () => {
     expectInvalid(() => parse(edited((r) => delete r.edges.points[0][0].relStd)), 'edges.points[0][0].relStd', 'missing');
     expectInvalid(() => parse(edited((r) => (r.edges.lawDeviation[0] = 'big'))), 'edges.lawDeviation[0]', 'must be a number');
     expectInvalid(() => parse(edited((r) => (r.edges.s = []))), 'edges.s', 'unknown field');
+    // taper (protocol 1.3): geometric when absent, linear kept, nothing else
+    const linear = parse(edited((r) => (r.edges.taper = 'linear')));
+    expect(linear.edges.kind === 'tap' && linear.edges.taper).toBe('linear');
+    expectInvalid(() => parse(edited((r) => (r.edges.taper = 'log'))), 'edges.taper', 'geometric');
   });
 
   it('gate edges', () => {

@@ -58,7 +58,7 @@ export function describeBoardContract(name: string, makeBoard: MakeBoard, option
     });
 
     it('identifies itself consistently', async () => {
-      expect(id.protocol).toBe('1.2');
+      expect(id.protocol).toBe('1.3');
       expect(id.nodes).toBeGreaterThan(1);
       expect(id.edges.length).toBeGreaterThan(0);
       for (const [a, b] of id.edges) {

@@ -416,8 +416,9 @@ describe('messages and arguments round-trip', () => {
     const token = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
     const range = fc.tuple(fc.integer({ min: -10_000, max: 10_000 }), fc.integer({ min: 1, max: 10_000 })).map(([lo, w]) => [lo / 1000, (lo + w) / 1000] as const);
     const fixed = fc.record({
-      protocol: fc.constantFrom('1.1', '1.2'),
-      law: fc.record({ a: fc.integer({ min: 1, max: 1_000_000 }), w: fc.integer({ min: 1, max: 1_000_000 }) }),
+      protocol: fc.constantFrom('1.1', '1.2', '1.3'),
+      law: fc.record({ a: fc.integer({ min: 1, max: 1_000_000 }), w: fc.integer({ min: 1, max: 1_000_000 }), linear: fc.boolean() }),
+      keep: fc.integer({ min: 1, max: 65535 }),
       firmware: token,
       model: token,
       uid: fc.stringMatching(/^[0-9A-F]{4,16}$/),
@@ -447,12 +448,15 @@ describe('messages and arguments round-trip', () => {
         })
         // amp and gstep belong to gate boards only (PROTOCOL.md 7.1)
         .map((r) => {
-          const { law: lawPick, ...others } = rest;
-          const limits = rest.edge.kind === 'gate' ? rest.limits : { eta: rest.limits.eta, maxExamples: rest.limits.maxExamples };
+          const { law: lawPick, keep, ...others } = rest;
+          const limits: BoardIdentity['limits'] = rest.edge.kind === 'gate' ? { ...rest.limits } : { eta: rest.limits.eta, maxExamples: rest.limits.maxExamples };
+          // keep= from protocol 1.3 on (PROTOCOL.md 7.1)
+          if (rest.protocol === '1.3') limits.keep = keep;
           const out: BoardIdentity = { ...others, limits, nodes, ...r };
           // law= from protocol 1.2 on (PROTOCOL.md 7.1), of the edge's own kind
           if (rest.protocol !== '1.1') {
-            out.law = rest.edge.kind === 'tap' ? { kind: 'tap', rMin: lawPick.a / 1000, rMax: (lawPick.a + lawPick.w) / 1000 } : { kind: 'gate', s: lawPick.a / 1000 / 1e6, vt: (lawPick.w - 5000) / 1000 };
+            const tapLaw = { kind: 'tap' as const, rMin: lawPick.a / 1000, rMax: (lawPick.a + lawPick.w) / 1000 };
+            out.law = rest.edge.kind === 'tap' ? (lawPick.linear ? { ...tapLaw, taper: 'linear' as const } : tapLaw) : { kind: 'gate', s: lawPick.a / 1000 / 1e6, vt: (lawPick.w - 5000) / 1000 };
           }
           return out;
         });

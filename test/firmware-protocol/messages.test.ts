@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  frameKeep,
   encodeFrame,
   formatErr,
   formatNumber,
@@ -38,9 +39,9 @@ describe('parseIdentity refuses identities the host could not use', () => {
   });
 
   it.each([
-    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1 and 1\.2/],
-    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1 and 1\.2/], // a 1.0 board
-    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1 and 1\.2/], // compared as text, not as a number
+    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1, 1\.2 and 1\.3/],
+    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1, 1\.2 and 1\.3/], // a 1.0 board
+    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1, 1\.2 and 1\.3/], // compared as text, not as a number
     ['proto', '', /proto/],
     ['proto', undefined, /proto/],
     ['fw', undefined, /fw/],
@@ -88,7 +89,7 @@ describe('parseIdentity refuses identities the host could not use', () => {
     const gateEdges = parseTopology(okPayload('TOPO reply (gate board)'))!;
     const id = parseIdentity(gate, gateEdges);
     if (typeof id === 'string') throw new Error(id);
-    expect(id.limits).toEqual({ eta: { lo: 0.01, hi: 1 }, maxExamples: 64, amp: { lo: 0, hi: 20 }, gateStep: 0.25 });
+    expect(id.limits).toEqual({ eta: { lo: 0.01, hi: 1 }, maxExamples: 64, keep: 1000, amp: { lo: 0, hi: 20 }, gateStep: 0.25 });
     const edit = (key: string, value: string | undefined): string[] => {
       const out = gate.filter((f) => !f.startsWith(`${key}=`));
       return value === undefined ? out : [...out, `${key}=${value}`];
@@ -106,12 +107,14 @@ describe('parseIdentity refuses identities the host could not use', () => {
     if (typeof gate === 'string') throw new Error(gate);
     expect(gate.law).toEqual({ kind: 'gate', s: 850 / 1e6, vt: 0.62 }); // s travels in uS/V
     for (const [value, message] of [
-      [undefined, /no law field \(protocol 1\.2 requires it\)/],
+      [undefined, /no law field \(protocol 1\.3 requires it\)/],
       ['ohmic,850,0.62', /ohmic \(a gate law\) but the board has tap edges/],
       ['geometric,100000,50', /geometric,RMIN,RMAX.*0 < RMIN < RMAX/],
       ['geometric,0,50', /law must be/],
       ['geometric,50', /law must be/],
-      ['linear,50,100', /law must be/],
+      ['linear,100,50', /law must be/],
+      ['linear,50', /law must be/],
+      ['ohmic,850,0.62', /ohmic \(a gate law\) but the board has tap edges/],
       ['geometric,50,1e5x', /law must be/],
     ] as const) {
       expect(parseIdentity(withField('law', value), edges), String(value)).toMatch(message);
@@ -123,6 +126,22 @@ describe('parseIdentity refuses identities the host could not use', () => {
     // law= is not a 1.1 field: a 1.1 board that sends it is read as 1.1 (unknown keys are ignored)
     const oldWithLaw = parseIdentity([...okPayload('ID reply (tap board, protocol 1.1)'), 'law=nonsense'], edges);
     expect(oldWithLaw).toEqual(old);
+    // law=linear (protocol 1.3): tap boards only, 0 < RMIN < RMAX
+    expect(parseIdentity(withField('law', 'linear,1084.0625,11045'), edges)).toMatchObject({ law: { kind: 'tap', rMin: 1084.0625, rMax: 11045, taper: 'linear' } });
+    const gateLinear = okPayload('ID reply (gate board)').map((f) => (f.startsWith('law=') ? 'law=linear,1,2' : f));
+    expect(parseIdentity(gateLinear, parseTopology(okPayload('TOPO reply (gate board)'))!)).toMatch(/linear \(a tap law\) but the board has gate edges/);
+  });
+
+  it('keep= (protocol 1.3): required, an integer in 1..65535; a 1.2 or 1.1 board keeps 256 and its keep= is ignored', () => {
+    for (const v of [undefined, '0', '65536', '1.5', '-1', 'x']) expect(parseIdentity(withField('keep', v), edges), String(v)).toMatch(/keep must be an integer in 1\.\.65535/);
+    const k1 = parseIdentity(withField('keep', '1'), edges);
+    if (typeof k1 === 'string') throw new Error(k1);
+    expect(k1.limits.keep).toBe(1);
+    expect(frameKeep(k1.limits)).toBe(1);
+    const old = parseIdentity([...okPayload('ID reply (tap board, protocol 1.2)'), 'keep=8'], edges);
+    if (typeof old === 'string') throw new Error(old);
+    expect(old.limits.keep).toBeUndefined();
+    expect(frameKeep(old.limits)).toBe(256);
   });
 
   it('finds fields by key in any order, ignores unknown keys, refuses a key given twice', () => {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  frameKeep,
   crc16,
   decodeFrame,
   encodeFrame,
@@ -126,15 +127,28 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
       const id = parseIdentity(payload(idName), edges!);
       if (typeof id === 'string') throw new Error(id);
       expect(id.edge.kind).toBe(kind);
-      expect(id.protocol).toBe('1.2');
+      expect(id.protocol).toBe('1.3');
       expect(formatIdentity(id)).toEqual(payload(idName));
     }
     const tap = parseIdentity(payload('ID reply (tap board)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
     expect(tap).toMatchObject({ firmware: '1.0.3', model: 'penn-gen1', uid: '3A7F09C2', bootCount: 17, nodes: 16, drivable: [0, 3, 12, 15], clampable: [5, 6, 9, 10], adc: { bits: 12, lo: 0, hi: 3.3 }, dac: { lo: 0, hi: 3.3 }, edge: { kind: 'tap', taps: 128 }, maxSampleRate: 50000, limits: { eta: { lo: 0.000001, hi: 1 }, maxExamples: 256 }, law: { kind: 'tap', rMin: 50, rMax: 100000 } });
     const old = parseIdentity(payload('ID reply (tap board, protocol 1.1)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
     if (typeof old === 'string') throw new Error(old);
-    expect(old).toEqual({ ...(tap as object), protocol: '1.1', law: undefined });
+    // a 1.1 board keeps 256 frames (no keep= field, PROTOCOL.md 10): the tap vector says keep=256 explicitly
+    expect(old).toEqual({ ...(tap as object), protocol: '1.1', law: undefined, limits: { eta: { lo: 0.000001, hi: 1 }, maxExamples: 256 } });
+    expect(frameKeep(old.limits)).toBe(256);
     expect(formatIdentity(old)).toEqual(payload('ID reply (tap board, protocol 1.1)'));
+    // a 1.2 board: law=, no keep=; read as keeping 256
+    const v12 = parseIdentity(payload('ID reply (tap board, protocol 1.2)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
+    if (typeof v12 === 'string') throw new Error(v12);
+    expect(v12).toEqual({ ...(tap as object), protocol: '1.2', limits: { eta: { lo: 0.000001, hi: 1 }, maxExamples: 256 } });
+    expect(frameKeep(v12.limits)).toBe(256);
+    expect(formatIdentity(v12)).toEqual(payload('ID reply (tap board, protocol 1.2)'));
+    // the reference board: linear law, keep=32 (firmware/HARDWARE.md)
+    const ref = parseIdentity(payload('ID reply (tap board, linear law)'), parseTopology(payload('TOPO reply (tap board, 4x4 grid)'))!);
+    if (typeof ref === 'string') throw new Error(ref);
+    expect(ref).toMatchObject({ protocol: '1.3', model: 'clln-ref16', edge: { kind: 'tap', taps: 256 }, law: { kind: 'tap', rMin: 1084.0625, rMax: 11045, taper: 'linear' }, limits: { maxExamples: 48, keep: 32 } });
+    expect(formatIdentity(ref)).toEqual(payload('ID reply (tap board, linear law)'));
   });
 
   it('carry payloads the argument parsers read: 16 voltages, pairs, lists, fields', () => {
@@ -163,7 +177,7 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
 
     const frame = reply('FRAME event');
     expect(frame).toEqual({ kind: 'event', event: 'FRAME', fields: ['36', 'ex=0', 'vf=1.19,0.805512', 'changed=0'] });
-    expect(reply('BOOT banner')).toEqual({ kind: 'event', event: 'BOOT', fields: ['fw=1.0.3', 'proto=1.2', 'board=penn-gen1', 'boot=18'] });
+    expect(reply('BOOT banner')).toEqual({ kind: 'event', event: 'BOOT', fields: ['fw=1.0.3', 'proto=1.3', 'board=penn-gen1', 'boot=18'] });
     // RESEND answers exactly the fields that follow the word FRAME (PROTOCOL.md 7)
     expect(payload('RESEND reply')).toEqual(['35', 'ex=2', 'vf=1.1,0.79', 'changed=4']);
     expect(reply('DONE event of a failed run')).toEqual({ kind: 'event', event: 'DONE', fields: ['steps=12', 'fail=409'] });
@@ -212,7 +226,7 @@ describe('conversations (firmware-protocol/vectors/conversations.json)', () => {
     expect(conversations.length).toBeGreaterThan(10);
     expect(new Set(conversations.map((c) => c.name)).size).toBe(conversations.length);
     for (const c of conversations) {
-      expect(['penn-gen1', 'penn-gen2'], c.name).toContain(c.board);
+      expect(['penn-gen1', 'penn-gen2', 'clln-ref16'], c.name).toContain(c.board);
       for (const st of c.steps) {
         expect(st.send.endsWith('\n'), c.name).toBe(true);
         expect([...st.send].every((ch) => ch.charCodeAt(0) < 256), c.name).toBe(true);

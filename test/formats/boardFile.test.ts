@@ -25,5 +25,17 @@ describe('clln.board/1 files (src/formats/boardFile.ts)', () => {
     expectInvalid(() => parseBoard({ ...gen1, edge: { kind: 'pot' } }, 'b.json'), 'edge.kind', 'b.json');
     expectInvalid(() => parseBoard({ ...gen1, nodes: 5000 }, 'b.json'), 'nodes', '1..4096');
     expectInvalid(() => readBoardFile(join(dir, 'missing.json')), undefined, 'missing.json');
+    expectInvalid(() => parseBoard({ ...gen1, edge: { ...(gen1.edge as object), taper: 'log' } }, 'b.json'), 'edge.taper', 'b.json');
+    expectInvalid(() => parseBoard({ ...gen1, step: { keep: 0 } }, 'b.json'), 'step.keep', 'b.json');
+    expectInvalid(() => parseBoard({ ...gen1, step: { keep: 65536 } }, 'b.json'), 'step.keep', 'b.json');
+  });
+
+  it('edge.taper: geometric when absent (files before protocol 1.3 keep their meaning), linear on request; step.keep optional', () => {
+    const geo = parseBoard({ ...gen1, edge: { ...(gen1.edge as object), taper: 'geometric' } });
+    expect(boardLaw(geo)).toEqual({ kind: 'tap', taps: 100, rMin: 40, rMax: 32000 });
+    const lin = parseBoard({ ...gen1, edge: { ...(gen1.edge as object), taper: 'linear' }, step: { keep: 32 } });
+    expect(boardLaw(lin)).toEqual({ kind: 'tap', taps: 100, rMin: 40, rMax: 32000, taper: 'linear' });
+    expect(lin.step).toEqual({ keep: 32 });
+    expect(boardLaw(loadBoardModel('clln-ref16'))).toEqual({ kind: 'tap', taps: 256, rMin: 1084.0625, rMax: 11045, taper: 'linear' });
   });
 });

@@ -15,6 +15,20 @@ describe('settingsToConductance', () => {
     expect(k[3] / k[2]).toBeCloseTo(Math.pow(32000 / 40, 1 / 99), 12);
   });
 
+  it('linear taper: R(t) = rMax - (rMax - rMin) t/(taps-1), equal resistance steps per tap (the AD5206 + 1 kOhm of HARDWARE.md)', () => {
+    const lin = { kind: 'tap' as const, taps: 256, rMin: 1084.0625, rMax: 11045, taper: 'linear' as const };
+    const k = settingsToConductance(lin, [0, 255, 128, 100, 101, 102]);
+    expect(1 / k[0]).toBeCloseTo(11045, 9);
+    expect(1 / k[1]).toBeCloseTo(1084.0625, 9);
+    // datasheet form: RS + RW + RAB (256 - t)/256 with RS 1000, RW 45, RAB 10000 ohm
+    expect(1 / k[2]).toBeCloseTo(1045 + (10000 * 128) / 256, 9);
+    expect(1 / k[3] - 1 / k[4]).toBeCloseTo(10000 / 256, 9);
+    expect(1 / k[4] - 1 / k[5]).toBeCloseTo(10000 / 256, 9);
+    // the geometric law (no taper) stays what it was
+    expect(settingsToConductance({ ...lin, taper: 'geometric' }, [128])[0]).toBeCloseTo(settingsToConductance({ kind: 'tap', taps: 256, rMin: 1084.0625, rMax: 11045 }, [128])[0], 15);
+    expect(() => settingsToConductance({ ...lin, taper: 'log' as 'linear' }, [1])).toThrow(InvalidInputError);
+  });
+
   // Deliberately independent oracle (test only): the laws written from their definitions in another form —
   // conductance of the geometric tap law via logarithms, the Ohmic gate law via the edge current I / dV.
   const oracleTap = (law: { taps: number; rMin: number; rMax: number }, t: number): number =>

@@ -60,4 +60,19 @@ describe('boardEdgeLaw: the host knows a board law from the board itself, or fro
     const bad = { ...id, law: { kind: 'tap', rMin: 40, rMax: 30 } } as unknown as BoardIdentity;
     expectInvalid(() => recordedEdgeLaw(bad, 'run.jsonl'), 'start.board.law', 'run.jsonl');
   });
+
+  it('a linear-taper board (protocol 1.3 law=linear): from its ID, from a board file, and from a run record (JSON)', async () => {
+    const ref = { kind: 'tap', taps: 256, rMin: 1084.0625, rMax: 11045, taper: 'linear' };
+    const id = await identity('clln-ref16');
+    expect(boardEdgeLaw(id)).toEqual(ref);
+    const recorded = JSON.parse(JSON.stringify(id)) as BoardIdentity;
+    expect(recordedEdgeLaw(recorded, 'run.jsonl')).toEqual(ref);
+    const badTaper = { ...id, law: { kind: 'tap', rMin: 1084, rMax: 11045, taper: 'log' } } as unknown as BoardIdentity;
+    expectInvalid(() => recordedEdgeLaw(badTaper, 'run.jsonl'), 'start.board.law', 'run.jsonl');
+    // a board file with the linear taper overrides a geometric ID (a 1.2 firmware that mis-states its parts)
+    const gen1 = readBoardFile(gen1Path);
+    const file = { path: 'linear.json', model: { ...gen1, edge: { ...gen1.edge, taper: 'linear' as const } } };
+    expect(identityWithLaw(await identity('penn-gen1'), file).law).toEqual({ kind: 'tap', rMin: 40, rMax: 32000, taper: 'linear' });
+    expect(boardEdgeLaw(await identity('penn-gen1'), file)).toEqual({ kind: 'tap', taps: 100, rMin: 40, rMax: 32000, taper: 'linear' });
+  });
 });

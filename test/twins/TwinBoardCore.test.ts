@@ -170,13 +170,13 @@ describe('TwinBoardCore, ideal tap board (penn-gen1)', () => {
 
   it('identity reports the model', () => {
     const id = new TwinBoardCore(gen1).identity();
-    expect(id).toMatchObject({ protocol: '1.2', model: 'penn-gen1', uid: '5e1f0001', nodes: 16, edge: { kind: 'tap', taps: 100 }, adc: { bits: 12, lo: 0, hi: 5 }, dac: { lo: 0, hi: 5 }, maxSampleRate: 10000 });
+    expect(id).toMatchObject({ protocol: '1.3', model: 'penn-gen1', uid: '5e1f0001', nodes: 16, edge: { kind: 'tap', taps: 100 }, adc: { bits: 12, lo: 0, hi: 5 }, dac: { lo: 0, hi: 5 }, maxSampleRate: 10000 });
     expect(id.edges).toHaveLength(33);
     // step limits: the defaults for a tap board (no amp), the model's step block for penn-gen2
-    expect(id.limits).toEqual({ eta: { lo: 1e-6, hi: 1 }, maxExamples: 65535 });
+    expect(id.limits).toEqual({ eta: { lo: 1e-6, hi: 1 }, maxExamples: 65535, keep: 256 });
     const id2 = new TwinBoardCore(gen2).identity();
     expect(id2.edge).toEqual({ kind: 'gate', lo: 0, hi: 5 });
-    expect(id2.limits).toEqual({ eta: { lo: 1e-6, hi: 1 }, maxExamples: 65535, amp: { lo: 0, hi: 50 }, gateStep: 1 });
+    expect(id2.limits).toEqual({ eta: { lo: 1e-6, hi: 1 }, maxExamples: 65535, keep: 256, amp: { lo: 0, hi: 50 }, gateStep: 1 });
     expect(id2.edges).toHaveLength(32);
   });
 

@@ -45,7 +45,7 @@ function field(payload: string[], key: string): string {
 describe('TwinFirmware verbs', () => {
   it('banner, PING, ID, TOPO', () => {
     const fw = fresh();
-    expect(fw.banner()).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.2 board=penn-gen1 boot=1');
+    expect(fw.banner()).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=1');
     expect(ok(fw, 'PING')).toEqual([]);
     const id = parseIdentity(ok(fw, 'ID'), parseTopology(ok(fw, 'TOPO'))!);
     expect(id).toEqual(fw.core.identity());
@@ -163,13 +163,13 @@ describe('TwinFirmware verbs', () => {
     ok(fw, 'SRC 0:1');
     expect(fw.receive('900 RESET')).toEqual([expect.stringMatching(/^900 ERR 400 /)]); // boot= is required
     const out = fw.receive('901 RESET boot=1');
-    expect(out).toEqual(['901 OK boot=1', '! BOOT fw=clln-twin-1.0.0 proto=1.2 board=penn-gen1 boot=2']);
+    expect(out).toEqual(['901 OK boot=1', '! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=2']);
     // the retry of that RESET (its reply lost) finds the counter moved: no second reboot
     expect(fw.receive('901 RESET boot=1')).toEqual(['901 OK boot=2']);
     expect(ok(fw, 'STAT')).toEqual(['boot=2', 'crc=0', 'overlong=0', 'garbage=0', 'dup=0', 'badseq=0', 'steps=0', 'run=none', 'runstep=0', 'runerr=0']);
     expect(parseList(ok(fw, 'EGET')[0])).toEqual(new Array(33).fill(50));
     expect(fw.core.activeSources().size).toBe(0);
-    expect(fw.reboot()).toEqual(['! BOOT fw=clln-twin-1.0.0 proto=1.2 board=penn-gen1 boot=3']);
+    expect(fw.reboot()).toEqual(['! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=3']);
   });
 });
 

@@ -141,7 +141,7 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
 
   it('answers frames, counts bad input in STAT, sends the banner on attach', async () => {
     const { server, host } = serve();
-    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.2 board=penn-gen1 boot=1');
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=1');
     expect(await host.request('PING')).toBe('1 OK');
     server.input('1 PING*0000\n'); // bad CRC: no reply, counted
     server.input(Buffer.from([0x01, 0x02, 0x0a])); // garbage
@@ -480,7 +480,7 @@ describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
     const port = await openPort(path);
     const host = hostOn(port);
     const id = await host.request('ID');
-    expect(id).toMatch(/^1 OK proto=1\.2 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
+    expect(id).toMatch(/^1 OK proto=1\.3 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
     expect(id).toContain('edge=gate,0,5');
     await new Promise<void>((r) => port.close(() => r()));
     child.kill('SIGTERM');

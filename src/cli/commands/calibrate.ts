@@ -21,7 +21,7 @@ import { ProgressBar } from '../progressBar.js';
 export const calibrateHelp = `clln calibrate --board twin[:MODEL]|pty[:MODEL]|serial:PATH [options]
   Fit the board to its twin: for every edge configuration of the plan, apply every source pattern and read every
   node; then fit each ADC channel's gain and offset, each DAC channel's gain and offset, and each edge's law (tap
-  boards: per-edge end resistances of the geometric tap law; gate boards: per-edge s and V_T), and report which
+  boards: per-edge end resistances of the geometric or linear tap law; gate boards: per-edge s and V_T), and report which
   parameters the plan cannot determine and which patterns would. The board's settings, sources and clamps are put
   back afterwards. See calibration/README.md for the plan and record formats.
   --plan FILE            calibration plan (clln.calibration-plan/1); default calibration/plans/MODEL.json
@@ -149,7 +149,7 @@ export function summary(r: CalibrationRecord, file: string): string {
   ];
   if (r.edges.kind === 'tap') {
     const e = r.edges;
-    lines.push(`  edges: tap 0 resistance ${range(e.rMax, (x) => `${x.toFixed(0)} ohm`)}, top tap ${range(e.rMin, (x) => `${x.toFixed(2)} ohm`)}; largest deviation from the geometric law ${(Math.max(...e.lawDeviation) * 100).toFixed(3)}%`);
+    lines.push(`  edges: tap 0 resistance ${range(e.rMax, (x) => `${x.toFixed(0)} ohm`)}, top tap ${range(e.rMin, (x) => `${x.toFixed(2)} ohm`)}; largest deviation from the ${e.taper ?? 'geometric'} law ${(Math.max(...e.lawDeviation) * 100).toFixed(3)}%`);
   } else {
     const e = r.edges;
     lines.push(`  edges: s ${range(e.s, (x) => x.toExponential(3))} S/V, V_T ${range(e.vt, (x) => `${x.toFixed(4)} V`)}`);

@@ -15,7 +15,7 @@ clln network board MODEL [--out FILE]
   lattice: node r*COLS+c at position (c, r); --diagonals adds both diagonals of every square cell;
            --periodic wraps both directions; conductances uniform random from --seed.
   random:  connected random graph of mean degree D (default 5).
-  board:   the network of a board model (penn-gen1, penn-gen2 or a model file): its topology, positions and
+  board:   the network of a board model (penn-gen1, penn-gen2, clln-ref16 or a model file): its topology, positions and
            nominal power-on conductances, for 'clln train --board'.`;
 
 export function network(argv: string[], io: Io): number {

@@ -2,20 +2,21 @@ import { InvalidInputError, show } from '../../errors.js';
 import type { ServingTwin } from '../../pipeline/serveTwin.js';
 import { int, parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
+import { serveUntilStopped } from '../serveUntilStopped.js';
 
 export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty [--link PATH]] [--seed S] [--ideal]
                 [--faults SPEC] [--baud 115200] [--step-ms MS]
   Run a simulated board (twin) that speaks the board protocol on a serial line, until SIGINT or SIGTERM
   (then it removes its pty link and exits 0; a twin killed outright leaves a folder the next one removes).
   Prints 'READY <path>' on stdout once the host can open <path> (with --port: the device the twin opened).
-  --board    a model name (penn-gen1, penn-gen2: twins/models/NAME.json) or a clln.board/1 file
+  --board    a model name (penn-gen1, penn-gen2, clln-ref16: twins/models/NAME.json) or a clln.board/1 file
   --pty      (default) serve on a new pseudo-terminal (made in-process, no system tool needed); the host
              opens the printed path, a link that disappears while an unplug fault lasts. --link PATH
              chooses that path
   --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
-  --protocol 1.1|1.2  protocol version to speak (default 1.2; 1.1 leaves the edge law out of ID)
+  --protocol 1.1|1.2|1.3  protocol version to speak (default 1.3; 1.2 leaves keep= out of ID, 1.1 the edge law too)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
              garble = probability per sent line of one flipped bit, drop = probability per sent line of
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
@@ -42,7 +43,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   const [sub] = positionals(p, 'twin', ['serve']);
   if (sub !== 'serve') throw new InvalidInputError({ source: 'clln twin' }, `unknown subcommand ${show(sub)}`, "use 'clln twin serve --board NAME'");
   const board = str(p, 'board');
-  if (!board) throw new InvalidInputError({ source: '--board' }, 'is required', 'give a model name (penn-gen1, penn-gen2) or a clln.board/1 file');
+  if (!board) throw new InvalidInputError({ source: '--board' }, 'is required', 'give a model name (penn-gen1, penn-gen2, clln-ref16) or a clln.board/1 file');
   const portPath = str(p, 'port');
   const link = str(p, 'link');
   if (portPath !== undefined && (p.values.pty === true || link !== undefined)) {
@@ -57,66 +58,23 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
   const faultsText = str(p, 'faults') ?? '';
   const protocol = str(p, 'protocol');
-  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1 or 1.2, got ${show(protocol)}`, 'give --protocol 1.1 or drop it');
+  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2' && protocol !== '1.3') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1, 1.2 or 1.3, got ${show(protocol)}`, 'give --protocol 1.1, 1.2 or 1.3, or drop it');
   const exitWithParent = p.values['exit-with-parent'] === true;
 
-  // Stop requests are taken from here on, before anything is made that would need cleaning up: SIGINT, SIGTERM, and
-  // with --exit-with-parent the end of standard input (the parent holds it open; it closes when the parent dies, even
-  // by kill -9) or a broken standard output. A request during start-up lets the start finish, then cleans up
-  // without printing READY.
-  let stopRequested = false;
-  let wake: (() => void) | null = null;
-  const requestStop = (): void => {
-    stopRequested = true;
-    wake?.();
+  // loaded on demand: the twin's transports pull in the serial port's and the pty's native bindings
+  const { serveTwin } = await import('../../pipeline/serveTwin.js');
+  const log = (msg: string): void => {
+    io.stderr.write(`clln twin: ${msg}\n`);
   };
-  const outputGone = (): void => {
-    if (exitWithParent) requestStop();
-  };
-  process.on('SIGINT', requestStop);
-  process.on('SIGTERM', requestStop);
-  // Writes to a closed pipe fail with EPIPE as an 'error' event, which would otherwise end the process uncleaned.
-  // These two stay for the life of the process: the last log line may fail after the command has returned.
-  io.stdout.on('error', outputGone);
-  io.stderr.on('error', outputGone);
-  if (exitWithParent) {
-    process.stdin.on('end', requestStop);
-    process.stdin.on('close', requestStop);
-    process.stdin.resume();
-  }
-  let served: ServingTwin | null = null;
-  try {
-    // loaded on demand: the twin's transports pull in the serial port's and the pty's native bindings
-    const { serveTwin } = await import('../../pipeline/serveTwin.js');
-    const log = (msg: string): void => {
-      io.stderr.write(`clln twin: ${msg}\n`);
-    };
-    served = await serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | undefined, faults: faultsText, baud, stepMs, port: portPath, link, log });
-    if (!stopRequested) {
-      io.stdout.write(`READY ${served.path}\n`);
-      log(`${served.description} on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        if (stopRequested) resolve();
-      });
-    }
-    const s = served.stats;
-    await served.close();
-    served = null;
-    log(`stopped: ${s.commands} commands, ${s.resets} resets, ${s.unplugs} unplugs, ${s.droppedLines} lines dropped, ${s.garbledBytes} bytes garbled`);
-    return 0;
-  } finally {
-    // on an error too: nothing of ours may outlive the command
-    await served?.close();
-    // the handlers stay until the twin is cleaned up, so that a second signal cannot cut the cleanup short; then
-    // nothing may keep the process alive (a resumed stdin would, and the signals would be ignored)
-    process.off('SIGINT', requestStop);
-    process.off('SIGTERM', requestStop);
-    if (exitWithParent) {
-      process.stdin.off('end', requestStop);
-      process.stdin.off('close', requestStop);
-      process.stdin.pause();
-      (process.stdin as { unref?: () => void }).unref?.();
-    }
-  }
+  let final: ServingTwin['stats'] | undefined;
+  const code = await serveUntilStopped<ServingTwin>(io, {
+    exitWithParent,
+    start: () => serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | '1.3' | undefined, faults: faultsText, baud, stepMs, port: portPath, link, log }),
+    onReady: (served) => log(`${served.description} on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`),
+    onStop: (served) => {
+      final = { ...served.stats };
+    },
+  });
+  if (final) log(`stopped: ${final.commands} commands, ${final.resets} resets, ${final.unplugs} unplugs, ${final.droppedLines} lines dropped, ${final.garbledBytes} bytes garbled`);
+  return code;
 }
