@@ -1,0 +1,162 @@
+/**
+ * Free, clamped and nudged states of a nonlinear network for one task's node roles: the nonlinear counterpart of
+ * StateSolver (src/physics/StateSolver.ts), which it mirrors so that the learning rules and the trainer take either.
+ *
+ * - free: sources and ground imposed, every other node by Kirchhoff's law (NonlinearSolver, from the mean imposed
+ *   voltage: never from an earlier state, so that a step's result depends only on the parameters and the example, which
+ *   a run record's replay relies on);
+ * - clamped (CL): the targets imposed too, at V_T^C = V_T^F + eta (V_T^* - V_T^F), from the free state;
+ * - nudged (EP): each target joined by a conductance beta (S, negative for centered EP's second state) to a source at
+ *   V_T^*, i.e. the current `J_T = beta (V_T^* - V_T)` injected at T. J_T depends on the state, so it is found by
+ *   Newton on `F(J) = J - beta (V^* - V_T(J)) = 0` (|T| unknowns), with `dV_T/dJ = G_TT` from the last factorised
+ *   Jacobian (Laplacian of differential conductances) of the inner solves; an approximate G only slows this outer
+ *   iteration, which stops on F itself. Why not a resistor edge to an imposed node: a -beta edge has a concave
+ *   co-content, which the Newton solver's slope floor would hide from its Jacobian.
+ *
+ * A state that does not meet its tolerance throws a NumericalError naming it, rather than letting a rule learn from it.
+ */
+import { Matrix, solve as denseSolve } from 'ml-matrix';
+import { InvalidInputError, NumericalError } from '../../errors.js';
+import type { CircuitState } from '../CircuitState.js';
+import type { LaplacianSystem, LaplacianSystemOptions, SolveDiagnostics } from '../LaplacianSystem.js';
+import type { Network } from '../Network.js';
+import type { ContrastSolver } from '../rules/LearningRule.js';
+import type { Roles } from '../Task.js';
+import { initialParameters, lawsAt } from './learningParameters.js';
+import { type NonlinearSolution, NonlinearSolver } from './NonlinearSolver.js';
+import type { TwoTerminalLaw } from './TwoTerminalLaw.js';
+
+/** Outer Newton iterations at most for a nudged state's target currents. */
+const MAX_NUDGE_ITERATIONS = 40;
+
+export class NonlinearStateSolver implements ContrastSolver {
+  readonly roles: Roles;
+  readonly nodes: number;
+  /** Each edge's law at the present parameters; the two solvers hold this array and see its entries replaced. */
+  readonly laws: TwoTerminalLaw[];
+  private readonly freeSolver: NonlinearSolver;
+  private readonly clampSolver: NonlinearSolver;
+  private readonly imposed: Int32Array;
+  private hasParameters = false;
+  /** The last free solution (its currents, for diagnostics). */
+  lastFree: NonlinearSolution | null = null;
+
+  constructor(readonly net: Network, roles: Roles, options?: LaplacianSystemOptions) {
+    this.roles = roles;
+    this.nodes = net.nodes;
+    this.laws = lawsAt(net, initialParameters(net));
+    this.imposed = new Int32Array(roles.sources.length + roles.ground.length);
+    this.imposed.set(roles.sources, 0);
+    this.imposed.set(roles.ground, roles.sources.length);
+    const withTargets = new Int32Array(this.imposed.length + roles.targets.length);
+    withTargets.set(this.imposed, 0);
+    withTargets.set(roles.targets, this.imposed.length);
+    this.freeSolver = new NonlinearSolver(net.nodes, net.edgeA, net.edgeB, this.laws, this.imposed, options);
+    this.clampSolver = new NonlinearSolver(net.nodes, net.edgeA, net.edgeB, this.laws, withTargets, options);
+  }
+
+  /** The free state's Laplacian system (its analysis says which linear method the Newton steps use). */
+  get system(): LaplacianSystem {
+    return this.freeSolver.system;
+  }
+
+  /** Load new learning parameters (learningParameters.ts: k in S, V_G in V, one per edge). */
+  setConductance(theta: Float64Array): void {
+    const laws = lawsAt(this.net, theta);
+    for (let e = 0; e < laws.length; e++) this.laws[e] = laws[e];
+    this.hasParameters = true;
+  }
+
+  /** Free state for source voltages `inputs` (V, in the order of roles.sources); ground at 0 V. */
+  free(inputs: ArrayLike<number>, out?: Float64Array): CircuitState {
+    this.require();
+    const ns = this.roles.sources.length;
+    if (inputs.length !== ns) throw new InvalidInputError({ field: 'inputs' }, `expected ${ns} source voltages, got ${inputs.length}`);
+    const values = new Float64Array(this.imposed.length);
+    for (let i = 0; i < ns; i++) values[i] = inputs[i];
+    const r = this.freeSolver.solve(values);
+    this.lastFree = r;
+    const voltages = out ?? r.voltages;
+    if (out) out.set(r.voltages);
+    return { kind: 'free', voltages, diagnostics: checked(r, 'free') };
+  }
+
+  /** Clamped state of coupled learning (eta dimensionless in (0, 1]), started from the free state. */
+  clamped(free: CircuitState, desired: ArrayLike<number>, eta: number): CircuitState {
+    const t = this.roles.targets;
+    const values = new Float64Array(this.imposed.length + t.length);
+    this.imposed.forEach((node, i) => (values[i] = free.voltages[node]));
+    for (let i = 0; i < t.length; i++) {
+      const vf = free.voltages[t[i]];
+      values[this.imposed.length + i] = vf + eta * (desired[i] - vf);
+    }
+    const r = this.clampSolver.solve(values, free.voltages);
+    return { kind: 'clamped', voltages: r.voltages, diagnostics: checked(r, 'clamped'), strength: eta };
+  }
+
+  /** Nudged state of equilibrium propagation (beta in S, negative for centered EP's -beta state). */
+  nudged(free: CircuitState, desired: ArrayLike<number>, beta: number): CircuitState {
+    const t = this.roles.targets;
+    const m = t.length;
+    const values = new Float64Array(this.imposed.length);
+    this.imposed.forEach((node, i) => (values[i] = free.voltages[node]));
+    const injection = new Float64Array(this.nodes);
+    const J = new Float64Array(m);
+    for (let i = 0; i < m; i++) J[i] = beta * (desired[i] - free.voltages[t[i]]);
+    let v = free.voltages;
+    let r: NonlinearSolution | null = null;
+    let iterations = 0;
+    let done = false;
+    for (let outer = 0; outer < MAX_NUDGE_ITERATIONS && !done; outer++) {
+      for (let i = 0; i < m; i++) injection[t[i]] = J[i];
+      r = this.freeSolver.solve(values, v, injection);
+      checked(r, 'nudged');
+      iterations += r.iterations;
+      v = r.voltages;
+      // F(J) and the Newton matrix I + beta G_TT, G from the inner solve's last factorisation.
+      const F = new Array<number>(m);
+      let fMax = 0;
+      let jMax = 0;
+      for (let i = 0; i < m; i++) {
+        F[i] = J[i] - beta * (desired[i] - v[t[i]]);
+        fMax = Math.max(fMax, Math.abs(F[i]));
+        jMax = Math.max(jMax, Math.abs(J[i]));
+      }
+      // The inner solves hold Kirchhoff's law to ~1e-11 of the largest edge current; asking F for more is noise.
+      if (fMax <= 1e-10 * jMax + 1e-18) {
+        done = true;
+        break;
+      }
+      const a: number[][] = [];
+      const rhs = new Float64Array(this.nodes);
+      const cols: Float64Array[] = [];
+      for (let j = 0; j < m; j++) {
+        rhs.fill(0);
+        rhs[t[j]] = 1;
+        cols.push(Float64Array.from(this.freeSolver.system.solveFree(rhs).x));
+      }
+      for (let i = 0; i < m; i++) a.push(cols.map((c, j) => (i === j ? 1 : 0) + beta * c[t[i]]));
+      const step = m === 1 ? [F[0] / a[0][0]] : denseSolve(new Matrix(a), Matrix.columnVector(F)).getColumn(0);
+      for (let i = 0; i < m; i++) J[i] -= step[i];
+    }
+    if (!done) throw new NumericalError(`nudged state (beta = ${beta} S): the target currents did not settle in ${MAX_NUDGE_ITERATIONS} Newton steps; use a smaller beta`);
+    return { kind: 'nudged', voltages: r!.voltages, diagnostics: { ...diagnosticsOf(r!), iterations }, strength: beta };
+  }
+
+  private require(): void {
+    if (!this.hasParameters) throw new Error('NonlinearStateSolver: call setConductance() before solving');
+  }
+}
+
+function diagnosticsOf(r: NonlinearSolution): SolveDiagnostics {
+  let scale = 0;
+  for (const i of r.currents) scale = Math.max(scale, Math.abs(i));
+  return { method: 'cholesky', residual: scale > 0 ? r.residual / scale : r.residual, iterations: r.iterations, converged: r.converged };
+}
+
+function checked(r: NonlinearSolution, which: string): SolveDiagnostics {
+  if (!r.converged) {
+    throw new NumericalError(`${which} state: the nonlinear solver did not converge (Kirchhoff residual ${r.residual.toExponential(2)} A after ${r.iterations} Newton iterations, tolerance ${r.tolerance.toExponential(2)} A)`);
+  }
+  return diagnosticsOf(r);
+}
