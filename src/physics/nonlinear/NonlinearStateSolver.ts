@@ -18,16 +18,29 @@
 import { Matrix, solve as denseSolve } from 'ml-matrix';
 import { InvalidInputError, NumericalError } from '../../errors.js';
 import type { CircuitState } from '../CircuitState.js';
-import type { LaplacianSystem, LaplacianSystemOptions, SolveDiagnostics } from '../LaplacianSystem.js';
+import type { LaplacianSystem, SolveDiagnostics } from '../LaplacianSystem.js';
 import type { Network } from '../Network.js';
 import type { ContrastSolver } from '../rules/LearningRule.js';
 import type { Roles } from '../Task.js';
+import { DenseLu } from '../denseLu.js';
 import { initialParameters, lawsAt } from './learningParameters.js';
-import { type NonlinearSolution, NonlinearSolver } from './NonlinearSolver.js';
+import { exactJacobian, MAX_DENSE_NODES } from './nonlinearGradient.js';
+import { TransistorLaw } from './transistorLaw.js';
+import { type NonlinearSolution, NonlinearSolver, type NonlinearSolverOptions } from './NonlinearSolver.js';
 import type { TwoTerminalLaw } from './TwoTerminalLaw.js';
 
+/** Exact-Newton iterations at most when finishing a state the co-content solver left above tolerance. */
+const MAX_POLISH_ITERATIONS = 50;
 /** Outer Newton iterations at most for a nudged state's target currents. */
 const MAX_NUDGE_ITERATIONS = 40;
+
+/**
+ * Default absolute tolerance of the states' Kirchhoff residual (A): a femtoampere. The Newton solver's own default
+ * (1e-18 A) is out of reach in double precision when a learned network cuts most transistors off (every current near
+ * the 1e-10 S leak times volts, so 1e-11 of the largest current is already below 1e-18 A), and a fA is six orders
+ * below what a board's ADC resolves.
+ */
+export const STATE_ABSOLUTE_TOLERANCE = 1e-15;
 
 export class NonlinearStateSolver implements ContrastSolver {
   readonly roles: Roles;
@@ -37,11 +50,16 @@ export class NonlinearStateSolver implements ContrastSolver {
   private readonly freeSolver: NonlinearSolver;
   private readonly clampSolver: NonlinearSolver;
   private readonly imposed: Int32Array;
+  private readonly clampImposed: Int32Array;
+  private readonly tolerance: number;
+  private readonly absoluteTolerance: number;
   private hasParameters = false;
+  private theta: Float64Array = new Float64Array(0);
   /** The last free solution (its currents, for diagnostics). */
   lastFree: NonlinearSolution | null = null;
 
-  constructor(readonly net: Network, roles: Roles, options?: LaplacianSystemOptions) {
+  constructor(readonly net: Network, roles: Roles, options: NonlinearSolverOptions = {}) {
+    options = { absoluteTolerance: STATE_ABSOLUTE_TOLERANCE, ...options };
     this.roles = roles;
     this.nodes = net.nodes;
     this.laws = lawsAt(net, initialParameters(net));
@@ -53,6 +71,9 @@ export class NonlinearStateSolver implements ContrastSolver {
     withTargets.set(roles.targets, this.imposed.length);
     this.freeSolver = new NonlinearSolver(net.nodes, net.edgeA, net.edgeB, this.laws, this.imposed, options);
     this.clampSolver = new NonlinearSolver(net.nodes, net.edgeA, net.edgeB, this.laws, withTargets, options);
+    this.clampImposed = withTargets;
+    this.tolerance = options.tolerance ?? 1e-11;
+    this.absoluteTolerance = options.absoluteTolerance!;
   }
 
   /** The free state's Laplacian system (its analysis says which linear method the Newton steps use). */
@@ -64,6 +85,7 @@ export class NonlinearStateSolver implements ContrastSolver {
   setConductance(theta: Float64Array): void {
     const laws = lawsAt(this.net, theta);
     for (let e = 0; e < laws.length; e++) this.laws[e] = laws[e];
+    this.theta = Float64Array.from(theta);
     this.hasParameters = true;
   }
 
@@ -74,7 +96,7 @@ export class NonlinearStateSolver implements ContrastSolver {
     if (inputs.length !== ns) throw new InvalidInputError({ field: 'inputs' }, `expected ${ns} source voltages, got ${inputs.length}`);
     const values = new Float64Array(this.imposed.length);
     for (let i = 0; i < ns; i++) values[i] = inputs[i];
-    const r = this.freeSolver.solve(values);
+    const r = this.polished(this.freeSolver.solve(values), this.imposed);
     this.lastFree = r;
     const voltages = out ?? r.voltages;
     if (out) out.set(r.voltages);
@@ -90,7 +112,7 @@ export class NonlinearStateSolver implements ContrastSolver {
       const vf = free.voltages[t[i]];
       values[this.imposed.length + i] = vf + eta * (desired[i] - vf);
     }
-    const r = this.clampSolver.solve(values, free.voltages);
+    const r = this.polished(this.clampSolver.solve(values, free.voltages), this.clampImposed);
     return { kind: 'clamped', voltages: r.voltages, diagnostics: checked(r, 'clamped'), strength: eta };
   }
 
@@ -109,7 +131,7 @@ export class NonlinearStateSolver implements ContrastSolver {
     let done = false;
     for (let outer = 0; outer < MAX_NUDGE_ITERATIONS && !done; outer++) {
       for (let i = 0; i < m; i++) injection[t[i]] = J[i];
-      r = this.freeSolver.solve(values, v, injection);
+      r = this.polished(this.freeSolver.solve(values, v, injection), this.imposed, injection);
       checked(r, 'nudged');
       iterations += r.iterations;
       v = r.voltages;
@@ -141,6 +163,77 @@ export class NonlinearStateSolver implements ContrastSolver {
     }
     if (!done) throw new NumericalError(`nudged state (beta = ${beta} S): the target currents did not settle in ${MAX_NUDGE_ITERATIONS} Newton steps; use a smaller beta`);
     return { kind: 'nudged', voltages: r!.voltages, diagnostics: { ...diagnosticsOf(r!), iterations }, strength: beta };
+  }
+
+  /**
+   * A solution that the co-content solver could not bring to tolerance, finished by Newton on the exact Kirchhoff
+   * equations (dense exact Jacobian, exactJacobian in nonlinearGradient.ts), with the step halved until the largest
+   * imbalance falls. Why: with transistors the co-content solver's outer re-referencing is a fixed-point iteration
+   * (README), and in learned networks whose gates sit near cut-off it can stall (residuals of 1e-8..1e-5 A seen in
+   * XOR training); from its last iterate, exact Newton converges in a few steps. Returned unchanged if already
+   * converged, or if the network is too large for the dense Jacobian.
+   */
+  private polished(r: NonlinearSolution, imposed: Int32Array, injection?: Float64Array): NonlinearSolution {
+    if (r.converged) return r;
+    const N = this.nodes;
+    const { edgeA, edgeB } = this.net;
+    const E = edgeA.length;
+    const isImposed = new Uint8Array(N);
+    for (const i of imposed) isImposed[i] = 1;
+    const V = Float64Array.from(r.voltages);
+    const currents = new Float64Array(E);
+    const F = new Float64Array(N);
+    const evaluate = (v: Float64Array): [number, number] => {
+      F.fill(0);
+      let scale = 0;
+      for (let e = 0; e < E; e++) {
+        const law = this.laws[e];
+        const a = edgeA[e];
+        const b = edgeB[e];
+        const i = law instanceof TransistorLaw ? law.exactCurrent(v[a], v[b]) : law.current(v[a] - v[b]);
+        currents[e] = i;
+        F[a] += i;
+        F[b] -= i;
+        scale = Math.max(scale, Math.abs(i));
+      }
+      let res = 0;
+      for (let i = 0; i < N; i++) {
+        if (isImposed[i]) continue;
+        if (injection) F[i] -= injection[i];
+        res = Math.max(res, Math.abs(F[i]));
+      }
+      return [res, this.absoluteTolerance + this.tolerance * scale];
+    };
+    let [res, tol] = evaluate(V);
+    let iterations = r.iterations;
+    const trial = new Float64Array(N);
+    for (let k = 0; k < MAX_POLISH_ITERATIONS && res > tol; k++) {
+      const { n, index, J } = exactJacobian(this.net, this.theta, { sources: imposed, ground: new Int32Array(0) }, V);
+      if (n > MAX_DENSE_NODES) return r;
+      const lu = DenseLu.factor(J, n);
+      if (!lu) break;
+      const rhs = new Float64Array(n);
+      for (let i = 0; i < N; i++) if (index[i] >= 0) rhs[index[i]] = F[i];
+      const d = lu.solve(rhs);
+      let t = 1;
+      let improved = false;
+      for (let h = 0; h < 40; h++, t *= 0.5) {
+        trial.set(V);
+        for (let i = 0; i < N; i++) if (index[i] >= 0) trial[i] -= t * d[index[i]];
+        const [rt, tt] = evaluate(trial);
+        if (rt < res) {
+          V.set(trial);
+          res = rt;
+          tol = tt;
+          improved = true;
+          break;
+        }
+      }
+      iterations++;
+      if (!improved) break;
+    }
+    evaluate(V);
+    return { voltages: V, currents: Float64Array.from(currents), converged: res <= tol, iterations, residual: res, tolerance: tol };
   }
 
   private require(): void {

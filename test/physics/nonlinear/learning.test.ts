@@ -62,7 +62,7 @@ function costAt(net: Network, theta: Float64Array): number {
 }
 
 function freeVoltages(net: Network, theta: Float64Array): Float64Array {
-  const s = new NonlinearStateSolver(net, { ...ROLES, train: [], test: [] } as Task, { tolerance: 1e-13, absoluteTolerance: 1e-21, maxIterations: 2000 } as never);
+  const s = new NonlinearStateSolver(net, { ...ROLES, train: [], test: [] } as Task, { tolerance: 1e-13, absoluteTolerance: 1e-21, maxIterations: 2000 });
   s.setConductance(theta);
   return s.free(INPUTS).voltages;
 }
@@ -74,7 +74,7 @@ describe('exact cost gradient of nonlinear networks (adjoint with the Kirchhoff 
         const net = network(kind, seed);
         const theta = initialParameters(net);
         const v = freeVoltages(net, theta);
-        const g = nonlinearCostGradient(net, theta, { ...ROLES, train: [], test: [] }, v, DESIRED);
+        const g = nonlinearCostGradient(net, theta, ROLES, v, DESIRED);
         const fd = new Float64Array(theta.length);
         for (let e = 0; e < theta.length; e++) {
           const el = net.elements![e];
