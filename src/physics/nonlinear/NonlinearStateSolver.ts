@@ -31,6 +31,8 @@ import type { TwoTerminalLaw } from './TwoTerminalLaw.js';
 
 /** Exact-Newton iterations at most when finishing a state the co-content solver left above tolerance. */
 const MAX_POLISH_ITERATIONS = 50;
+/** Floor of the differential conductances in a nudged state's G_TT (S): the Newton solver's default slopeFloor. */
+const SLOPE_FLOOR = 1e-12;
 /** Outer Newton iterations at most for a nudged state's target currents. */
 const MAX_NUDGE_ITERATIONS = 40;
 
@@ -123,46 +125,96 @@ export class NonlinearStateSolver implements ContrastSolver {
     const values = new Float64Array(this.imposed.length);
     this.imposed.forEach((node, i) => (values[i] = free.voltages[node]));
     const injection = new Float64Array(this.nodes);
-    const J = new Float64Array(m);
-    for (let i = 0; i < m; i++) J[i] = beta * (desired[i] - free.voltages[t[i]]);
+    // Start at J = 0, the free state (always solvable), and keep every accepted J one whose state the solver reaches:
+    // a fixed current can have no state (more than a reverse-biased diode carries), while the nudge's own current
+    // shrinks as the target moves, so the true J lies where the iteration goes and the steps are damped to stay solvable.
+    let J = new Float64Array(m);
     let v = free.voltages;
-    let r: NonlinearSolution | null = null;
+    let diagnostics = free.diagnostics;
     let iterations = 0;
-    let done = false;
-    for (let outer = 0; outer < MAX_NUDGE_ITERATIONS && !done; outer++) {
-      for (let i = 0; i < m; i++) injection[t[i]] = J[i];
-      r = this.polished(this.freeSolver.solve(values, v, injection), this.imposed, injection);
-      checked(r, 'nudged');
-      iterations += r.iterations;
-      v = r.voltages;
-      // F(J) and the Newton matrix I + beta G_TT, G from the inner solve's last factorisation.
-      const F = new Array<number>(m);
-      let fMax = 0;
-      let jMax = 0;
+    const misfit = (J: Float64Array, v: Float64Array): { F: number[]; size: number; scale: number } => {
+      const F = Array.from(J, (j, i) => j - beta * (desired[i] - v[t[i]]));
+      let size = 0;
+      let scale = 0;
       for (let i = 0; i < m; i++) {
-        F[i] = J[i] - beta * (desired[i] - v[t[i]]);
-        fMax = Math.max(fMax, Math.abs(F[i]));
-        jMax = Math.max(jMax, Math.abs(J[i]));
+        size = Math.max(size, Math.abs(F[i]));
+        scale = Math.max(scale, Math.abs(J[i]), Math.abs(beta * (desired[i] - v[t[i]])));
       }
-      // The inner solves hold Kirchhoff's law to ~1e-11 of the largest edge current; asking F for more is noise.
-      if (fMax <= 1e-10 * jMax + 1e-18) {
-        done = true;
-        break;
+      return { F, size, scale };
+    };
+    let cur = misfit(J, v);
+    // F is the Kirchhoff imbalance at the targets of the nudged circuit (the current the nudge conductance would carry
+    // minus the one injected): done when it meets the tolerance the inner solves hold every other node to (A).
+    let tolerance = this.lastFree?.tolerance ?? this.absoluteTolerance;
+    let noise = tolerance;
+    for (let outer = 0; ; outer++) {
+      if (cur.size <= Math.max(tolerance, 1e-10 * cur.scale)) break;
+      if (outer >= MAX_NUDGE_ITERATIONS && cur.size <= 10 * noise) break; // at the solves' noise (below)
+      if (outer >= MAX_NUDGE_ITERATIONS) {
+        throw new NumericalError(`nudged state (beta = ${beta} S): the target currents did not settle in ${MAX_NUDGE_ITERATIONS} Newton steps (misfit ${cur.size.toExponential(2)} A, noise ${noise.toExponential(2)} A); use a smaller beta`);
       }
+      const cols = this.targetGreens(v);
+      // F's noise: the inner solves leave each node's imbalance within `tolerance`, which moves V_T by up to
+      // tolerance * G_TT and F by beta times that.
+      let gMax = 0;
+      for (let i = 0; i < m; i++) gMax = Math.max(gMax, Math.abs(cols[i][t[i]]));
+      noise = tolerance * (1 + Math.abs(beta) * gMax);
       const a: number[][] = [];
-      const rhs = new Float64Array(this.nodes);
-      const cols: Float64Array[] = [];
-      for (let j = 0; j < m; j++) {
-        rhs.fill(0);
-        rhs[t[j]] = 1;
-        cols.push(Float64Array.from(this.freeSolver.system.solveFree(rhs).x));
-      }
       for (let i = 0; i < m; i++) a.push(cols.map((c, j) => (i === j ? 1 : 0) + beta * c[t[i]]));
-      const step = m === 1 ? [F[0] / a[0][0]] : denseSolve(new Matrix(a), Matrix.columnVector(F)).getColumn(0);
-      for (let i = 0; i < m; i++) J[i] -= step[i];
+      const step = m === 1 ? [cur.F[0] / a[0][0]] : denseSolve(new Matrix(a), Matrix.columnVector(cur.F)).getColumn(0);
+      let accepted = false;
+      for (let h = 0, len = 1; h < 30 && !accepted; h++, len *= 0.5) {
+        const Jt = Float64Array.from(J, (j, i) => j - len * step[i]);
+        for (let i = 0; i < m; i++) injection[t[i]] = Jt[i];
+        const r = this.polished(this.freeSolver.solve(values, v, injection), this.imposed, injection);
+        iterations += r.iterations;
+        if (!r.converged) continue;
+        const next = misfit(Jt, r.voltages);
+        if (next.size < cur.size) {
+          J = Jt;
+          v = r.voltages;
+          cur = next;
+          diagnostics = diagnosticsOf(r);
+          tolerance = r.tolerance;
+          accepted = true;
+        }
+      }
+      // Stalled within 10 times F's noise: as good as the inner solves make the state.
+      if (!accepted && cur.size <= 10 * noise) break;
+      if (!accepted) throw new NumericalError(`nudged state (beta = ${beta} S): no damped step on the target currents reduced their misfit (${cur.size.toExponential(2)} A, tolerance ${tolerance.toExponential(2)} A, noise ${noise.toExponential(2)} A, after ${outer} steps); use a smaller beta`);
     }
-    if (!done) throw new NumericalError(`nudged state (beta = ${beta} S): the target currents did not settle in ${MAX_NUDGE_ITERATIONS} Newton steps; use a smaller beta`);
-    return { kind: 'nudged', voltages: r!.voltages, diagnostics: { ...diagnosticsOf(r!), iterations }, strength: beta };
+    return { kind: 'nudged', voltages: v === free.voltages ? Float64Array.from(v) : v, diagnostics: { ...diagnostics, iterations }, strength: beta };
+  }
+
+  /**
+   * G_TT = dV_T/dJ_T at state v (ohm): column j is the response of every node to a unit current injected at target j.
+   * Exact (dense LU of the exact Kirchhoff Jacobian, no slope floors) when the free nodes fit MAX_DENSE_NODES: a target
+   * that hangs on reverse-biased diodes has a slope of 1e-14 S, and the solver's 1e-12 S floor would make G 100 times
+   * too small and this Newton iteration crawl. Above that, the Laplacian of the floored differential conductances.
+   */
+  private targetGreens(v: Float64Array): Float64Array[] {
+    const t = this.roles.targets;
+    const N = this.nodes;
+    const { n, index, J } = exactJacobian(this.net, this.theta, { sources: this.imposed, ground: new Int32Array(0) }, v, [], true);
+    if (n <= MAX_DENSE_NODES) {
+      const lu = DenseLu.factor(J, n);
+      if (lu) {
+        return Array.from(t, (tj) => {
+          const rhs = new Float64Array(n);
+          rhs[index[tj]] = 1;
+          const x = lu.solve(rhs);
+          return Float64Array.from({ length: N }, (_, i) => (index[i] >= 0 ? x[index[i]] : 0));
+        });
+      }
+    }
+    const g = new Float64Array(this.net.edgeA.length);
+    for (let e = 0; e < g.length; e++) g[e] = Math.max(SLOPE_FLOOR, this.laws[e].slope(v[this.net.edgeA[e]] - v[this.net.edgeB[e]]));
+    this.freeSolver.system.setConductance(g);
+    return Array.from(t, (tj) => {
+      const rhs = new Float64Array(N);
+      rhs[tj] = 1;
+      return Float64Array.from(this.freeSolver.system.solveFree(rhs).x);
+    });
   }
 
   /**

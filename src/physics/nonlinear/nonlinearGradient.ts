@@ -24,7 +24,15 @@ import { edgeSensitivity, type EdgeSensitivity, lawsAt } from './learningParamet
 export const MAX_DENSE_NODES = 2000;
 
 /** The exact Kirchhoff Jacobian over the free nodes, dense row-major, and the index of each node in it (-1: imposed). */
-export function exactJacobian(net: Network, theta: Float64Array, roles: Pick<Roles, 'sources' | 'ground'>, voltages: Float64Array, extraImposed: ArrayLike<number> = []): { n: number; index: Int32Array; J: Float64Array } {
+export function exactJacobian(
+  net: Network,
+  theta: Float64Array,
+  roles: Pick<Roles, 'sources' | 'ground'>,
+  voltages: Float64Array,
+  extraImposed: ArrayLike<number> = [],
+  /** Return an empty J (n = count) instead of refusing a network above MAX_DENSE_NODES: the caller has a fallback. */
+  sizeOnly = false,
+): { n: number; index: Int32Array; J: Float64Array } {
   const N = net.nodes;
   const index = new Int32Array(N).fill(0);
   for (const i of roles.sources) index[i] = -1;
@@ -34,6 +42,7 @@ export function exactJacobian(net: Network, theta: Float64Array, roles: Pick<Rol
   for (let i = 0; i < N; i++) if (index[i] === 0) index[i] = n++;
   else index[i] = -1;
   // (the loop above leaves imposed nodes at -1 and numbers the free ones 0..n-1)
+  if (n > MAX_DENSE_NODES && sizeOnly) return { n, index, J: new Float64Array(0) };
   if (n > MAX_DENSE_NODES) {
     throw new InvalidInputError({ field: 'network' }, `the exact gradient of a nonlinear network uses a dense Jacobian, limited to ${MAX_DENSE_NODES} free nodes; this one has ${n}`, 'use a smaller network for the exact gradient and the diagnostics');
   }
