@@ -76,3 +76,48 @@ describe('simulated runs of a nonlinear network', () => {
     }
   });
 });
+
+describe('clln diagnose on a nonlinear network and run', () => {
+  it('diagnoses the run through its linearisation at the first example; a network file needs a task for its state', async () => {
+    const { clln } = await import('../cli/inProcess.js');
+    const { networkToJson } = await import('../../src/formats/networkFile.js');
+    const { taskToJson } = await import('../../src/formats/taskFile.js');
+    const { nonlinearHessian } = await import('../../src/diagnostics/nonlinearDiagnostics.js');
+    const netPath = join(dir, 'mixed.json');
+    const taskPath = join(dir, 'poly.json');
+    writeFileSync(netPath, JSON.stringify(networkToJson(net)));
+    writeFileSync(taskPath, JSON.stringify(taskToJson(task)));
+    const run = fresh();
+    expect((await clln('train', netPath, taskPath, '--steps', '12', '--alpha', '50', '--record', run, '--snapshot-every', '5', '--json')).code).toBe(0);
+    const d = await clln('diagnose', '--run', run, '--json');
+    expect(d.stderr).toBe('');
+    expect(d.code).toBe(0);
+    const j = JSON.parse(d.stdout);
+    expect(JSON.stringify(j)).toContain('linearised at the free state of the first training example');
+    const f = await clln('diagnose', netPath, taskPath, '--json');
+    expect(f.code).toBe(0);
+    // the lowest eigenvalue reported is that of the linearised network's free-node Laplacian, computed here densely
+    const h = nonlinearHessian(net, task, task.train[0].in);
+    const { symmetricEigen } = await import('../../src/diagnostics/symmetricEigen.js');
+    const n = h.jacobian.n;
+    const L = new Float64Array(n * n);
+    h.linearised.edgeA.forEach((a, e) => {
+      const b = h.linearised.edgeB[e];
+      const g = h.linearised.conductance[e];
+      const ia = h.jacobian.index[a];
+      const ib = h.jacobian.index[b];
+      if (ia >= 0) L[ia * n + ia] += g;
+      if (ib >= 0) L[ib * n + ib] += g;
+      if (ia >= 0 && ib >= 0) {
+        L[ia * n + ib] -= g;
+        L[ib * n + ia] -= g;
+      }
+    });
+    const lowest = Math.min(...symmetricEigen(L, n, { vectors: false }).values);
+    const reported = JSON.parse(f.stdout).physical.lowest.values[0];
+    expect(Math.abs(reported - lowest)).toBeLessThan(1e-9 * Math.abs(lowest));
+    const bad = await clln('diagnose', netPath, '--json');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('nonlinear elements');
+  });
+});
