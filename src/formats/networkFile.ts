@@ -124,9 +124,8 @@ export function readNetworkFile(path: string, options: ReadNetworkOptions = {}):
       fail(
         path,
         child('elements', e),
-        `is a ${net.elements[e]!.kind} element, but ${options.command ?? 'this command'} handles linear resistor networks only ` +
-          '(learning and diagnostics on nonlinear edges are issue 14, point 3)',
-        'solve nonlinear networks with `clln solve`; for this command, use a network without "elements" (or with null entries only)',
+        `is a ${net.elements[e]!.kind} element, but ${options.command ?? 'this command'} handles linear resistor networks only`,
+        'solve, train and diagnose nonlinear networks with `clln solve`, `clln train` and `clln diagnose`; for this command, use a network without "elements" (or with null entries only)',
       );
     }
   }

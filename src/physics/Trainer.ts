@@ -79,15 +79,15 @@ export function resolveTrainOptions(net: Network, o: TrainOptions = {}): TrainCo
   if (!['auto', 'cholesky', 'cg'].includes(method)) bad('method', 'must be auto, cholesky or cg', method);
   const bounds = o.bounds ?? net.bounds ?? DEFAULT_BOUNDS;
   if (!(bounds[0] > 0 && bounds[1] >= bounds[0] && Number.isFinite(bounds[1]))) bad('bounds', 'must satisfy 0 < k_min <= k_max < inf', bounds);
+  if (rule === 'tap' && isNonlinear(net)) {
+    throw new InvalidInputError({ field: 'rule' }, 'the tap rule steps digital-potentiometer taps, which a network with nonlinear elements does not have', 'use --rule cl, ep or cep on a nonlinear network');
+  }
   const taps = o.taps ?? net.taps;
   if (rule === 'tap' && !taps) {
     throw new InvalidInputError({ field: 'rule' }, 'the tap rule needs a tap table', 'add "taps" to the network file or pass --taps COUNT');
   }
   const gateBounds = o.gateBounds ?? DEFAULT_GATE_BOUNDS;
   if (!(Number.isFinite(gateBounds[0]) && Number.isFinite(gateBounds[1]) && gateBounds[1] >= gateBounds[0])) bad('gateBounds', 'must be finite volts with lo <= hi', gateBounds);
-  if (rule === 'tap' && isNonlinear(net)) {
-    throw new InvalidInputError({ field: 'rule' }, 'the tap rule steps digital-potentiometer taps, which a network with nonlinear elements does not have', 'use --rule cl, ep or cep on a nonlinear network');
-  }
   return { rule, eta, beta, alpha, steps, order, seed, method, bounds: [bounds[0], bounds[1]], taps, gateBounds: [gateBounds[0], gateBounds[1]] };
 }
 

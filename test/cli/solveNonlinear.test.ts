@@ -75,12 +75,15 @@ describe('clln solve with nonlinear elements', () => {
     expect(line).toContain('fix:');
   });
 
-  it('clln train refuses a network with elements (exit 2)', async () => {
+  it('clln train takes a network with elements (cl), and refuses the tap rule on it (exit 2)', async () => {
     const f = diodeCircuit({ kind: 'diode', is: 1e-12, n: 1.8 });
     const task = join(dir, 'task.json');
     writeFileSync(task, JSON.stringify({ format: 'clln.task/1', sources: [0], ground: [2], targets: [1], train: [{ in: [1], out: [0.5] }] }));
-    const r = await clln('train', f, task, '--steps', '1', '--json');
+    const ok = await clln('train', f, task, '--steps', '1', '--json', '--no-record');
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const r = await clln('train', f, task, '--steps', '1', '--json', '--rule', 'tap', '--no-record');
     expect(r.code).toBe(2);
-    expect(expectOneParagraph(r.stderr)).toMatch(/clln train handles linear resistor networks only/);
+    expect(expectOneParagraph(r.stderr)).toMatch(/tap rule/);
   });
 });
