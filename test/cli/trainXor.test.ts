@@ -94,6 +94,7 @@ const taskPath = join(dir, 'xor.json');
 
 describe('XOR on a gen-2-like transistor network', () => {
   beforeAll(async () => {
+    writeFileSync(join(dir, 'gen2.json'), JSON.stringify(networkToJson(gen2(() => board.edge.powerOn))));
     const r = await clln('task', 'xor', '--sources', '0,10', '--targets', '12', '--ground', '15', '--rail', '5=1', '--outputs', `${LO},${HI}`, '--out', taskPath);
     expect(r.code).toBe(0);
   });
@@ -130,7 +131,6 @@ describe('XOR on a gen-2-like transistor network', () => {
   it('clln train (CL, seed 1) on the transistor network: does not reach 100 %, as the bound says (numbers in the report)', async () => {
     const netPath = join(dir, 'gen2.json');
     const outPath = join(dir, 'gen2-trained.json');
-    writeFileSync(netPath, JSON.stringify(networkToJson(gen2(() => board.edge.powerOn))));
     const before = score(gen2(() => board.edge.powerOn));
     const r = await clln('train', netPath, taskPath, '--rule', 'cl', '--eta', '1', '--alpha', '300', '--steps', '3000', '--seed', '1', '--json', '--no-record', '--save-network', outPath);
     expect(r.code).toBe(0);
@@ -163,4 +163,35 @@ describe('XOR on a gen-2-like transistor network', () => {
     expect(after.mse).toBeGreaterThanOrEqual(((HI - LO) / 2) ** 2 - 1e-12);
     expect(after.accuracy).toBeLessThanOrEqual(0.75);
   }, 120_000);
+
+  it('clln task poly: targets are the polynomial of the input (Horner-free check), the rail the last source', async () => {
+    const r = await clln('task', 'poly', '--coefficients', '0.1,-0.2,0.5', '--sources', '0', '--targets', '12', '--ground', '15', '--rail', '5=1', '--count', '6', '--test', '2', '--seed', '3');
+    expect(r.code).toBe(0);
+    const t = JSON.parse(r.stdout);
+    expect(t.sources).toEqual([0, 5]);
+    expect(t.train).toHaveLength(6);
+    expect(t.test).toHaveLength(2);
+    for (const e of [...t.train, ...t.test]) {
+      const x = e.in[0];
+      expect(e.in[1]).toBe(1);
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThan(1);
+      expect(Math.abs(e.out[0] - (0.1 - 0.2 * x + 0.5 * x * x))).toBeLessThan(1e-15);
+    }
+  });
+
+  it('bad XOR and poly options exit 2 with one paragraph naming the option', async () => {
+    for (const [args, name] of [
+      [['task', 'xor', '--sources', '0', '--targets', '12'], '--sources'],
+      [['task', 'xor', '--sources', '0,10', '--targets', '12', '--rail', '5'], '--rail'],
+      [['task', 'xor', '--sources', '0,10', '--targets', '12', '--levels', '0'], '--levels'],
+      [['task', 'poly', '--coefficients', '1,x', '--sources', '0', '--targets', '12'], '--coefficients'],
+      [['train', join(dir, 'gen2.json'), taskPath, '--gate-bounds', '5,0'], '--gate-bounds'],
+    ] as const) {
+      const r = await clln(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(name);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
 });

@@ -7,3 +7,6 @@ export { elementLaw } from './elementLaw.js';
 export { convexLineSearch, type LineFunction } from './lineSearch.js';
 export { NonlinearSolver, type NonlinearSolution, type NonlinearSolverOptions } from './NonlinearSolver.js';
 export { solveNonlinearCircuit } from './solveNonlinearCircuit.js';
+export { NonlinearStateSolver } from './NonlinearStateSolver.js';
+export { exactJacobian, nonlinearCostGradient } from './nonlinearGradient.js';
+export { initialParameters, isNonlinear, lawsAt, nonlinearSignals, parameterKind, withParameters, type ParameterKind } from './learningParameters.js';
