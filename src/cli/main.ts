@@ -26,6 +26,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   runs: () => import('./commands/runs.js').then((m) => ({ run: m.runs, help: m.runsHelp })),
   resume: () => import('./commands/resume.js').then((m) => ({ run: m.resume, help: m.resumeHelp })),
   export: () => import('./commands/export.js').then((m) => ({ run: m.exportRun, help: m.exportHelp })),
+  import: () => import('./commands/spice.js').then((m) => ({ run: m.importSpice, help: m.importHelp })),
   calibrate: () => import('./commands/calibrate.js').then((m) => ({ run: m.calibrate, help: m.calibrateHelp })),
   check: () => import('./commands/check.js').then((m) => ({ run: m.check, help: m.checkHelp })),
   diagnose: () => import('./commands/diagnose.js').then((m) => ({ run: m.diagnose, help: m.diagnoseHelp })),
@@ -47,7 +48,8 @@ commands:
   firmware  build the reference C firmware and its emulator; serve the emulated board on a pty
   runs      list the recorded runs (runs/*.jsonl) with their status
   resume    continue an interrupted training run from its record
-  export    write a run's steps as CSV or Parquet
+  export    write a run's steps as CSV or Parquet; export spice: a network as an ngspice netlist
+  import    import spice: a SPICE netlist (R, D, V, .subckt) as a network and its imposed voltages
   calibrate fit a board's converters and edges to its twin; writes a calibration record
   check     compare a board with its calibration: predicted vs measured per node, alarms, drift
   tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)

@@ -20,6 +20,12 @@ export interface DiagnoseOptions {
   /** Eigenpairs at each end of the spectra, and the most soft modes localised (default 10). */
   modes?: number;
   /**
+   * `net` is a nonlinear network's linearisation at a state (nonlinearDiagnostics.ts), described by this text: its
+   * physical Hessian and modes are reported, and the cost parts are skipped, since its conductances are not the
+   * network's learning parameters (nonlinearCostHessian and gradientFidelity take the nonlinear network itself).
+   */
+  linearisedAt?: string;
+  /**
    * Rule parameters for the fidelity part (defaults: eta 0.1; beta 0.01 x the median conductance, S — a nudge far
    * above the network's own conductances is no longer a small perturbation).
    */
@@ -128,6 +134,7 @@ export function diagnoseNetwork(net: Network, task?: Task, opts: DiagnoseOptions
 
   let cost: DiagnosisReport['cost'] = null;
   if (!task) skipped.push('cost Hessian, coupling, fidelity, stability: no task');
+  else if (opts.linearisedAt !== undefined) skipped.push(`cost Hessian, coupling, fidelity, stability: a nonlinear network, whose Hessian is linearised at ${opts.linearisedAt}`);
   else if (E > (opts.maxCostEdges ?? 3000)) skipped.push(`cost Hessian: ${E} edges is above maxCostEdges (${opts.maxCostEdges ?? 3000})`);
   else if (task.train.length === 0) skipped.push('cost Hessian: the task has no training examples');
   else {

@@ -13,6 +13,11 @@
  *   differ in units too (V^2 against V^2/S), so CL's `normRatio` is in siemens.
  *
  * So cosine = +1 means "the same direction as the exact dC/dk", for every rule.
+ *
+ * A nonlinear network (src/physics/nonlinear) goes through the same comparison on its learning parameters theta (k,
+ * V_G; learningParameters.ts): the states from the Newton solver, the rules' gradients from the edges' co-content
+ * signals, the truth the adjoint gradient with the exact Kirchhoff Jacobian (nonlinearGradient.ts). Edges without a
+ * parameter (diodes, tables) are 0 in both.
  */
 import { InvalidInputError, show } from '../errors.js';
 import type { CircuitState } from '../physics/CircuitState.js';
@@ -21,6 +26,9 @@ import type { Network } from '../physics/Network.js';
 import { CoupledLearning } from '../physics/rules/CoupledLearning.js';
 import { EquilibriumPropagation } from '../physics/rules/EquilibriumPropagation.js';
 import type { LearningRule } from '../physics/rules/LearningRule.js';
+import { initialParameters, isNonlinear, nonlinearSignals } from '../physics/nonlinear/learningParameters.js';
+import { nonlinearCostGradient } from '../physics/nonlinear/nonlinearGradient.js';
+import { NonlinearStateSolver } from '../physics/nonlinear/NonlinearStateSolver.js';
 import { StateSolver } from '../physics/StateSolver.js';
 import type { Example, Task } from '../physics/Task.js';
 import { checkProblem } from './costHessian.js';
@@ -67,11 +75,16 @@ export function gradientFidelity(net: Network, task: Task, rules: FidelityRule[]
   checkProblem(net, task, examples, 'gradientFidelity');
   const { edgeA, edgeB } = net;
   const E = edgeA.length;
-  const solver = new StateSolver(net, task);
-  solver.setConductance(net.conductance);
+  const nonlinear = isNonlinear(net);
+  const theta = nonlinear ? initialParameters(net) : net.conductance;
+  const solver = nonlinear ? new NonlinearStateSolver(net, task) : new StateSolver(net, task);
+  solver.setConductance(theta);
+  const signals = nonlinear ? nonlinearSignals(net, theta, [0, Infinity], [-Infinity, Infinity]) : undefined;
 
   const frees: CircuitState[] = examples.map((ex) => solver.free(ex.in));
-  const exact = frees.map((free, m) => costGradient(solver, free, examples[m].out));
+  const exact = frees.map((free, m) =>
+    solver instanceof StateSolver ? costGradient(solver, free, examples[m].out) : nonlinearCostGradient(net, theta, task, free.voltages, examples[m].out),
+  );
   const exactSum = new Float64Array(E);
   for (const g of exact) for (let e = 0; e < E; e++) exactSum[e] += g[e];
 
@@ -79,7 +92,7 @@ export function gradientFidelity(net: Network, task: Task, rules: FidelityRule[]
     const sum = new Float64Array(E);
     const g = new Float64Array(E);
     const perExample = frees.map((free, m) => {
-      obj.gradient(edgeA, edgeB, obj.states(solver, free, examples[m].out), g);
+      obj.gradient(edgeA, edgeB, obj.states(solver, free, examples[m].out), g, signals);
       for (let e = 0; e < E; e++) sum[e] += g[e];
       return compare(g, exact[m]);
     });

@@ -20,6 +20,7 @@ export { modeCoupling, type CouplingOptions, type CouplingResult } from './modeC
 export { localiseModes, type LocalisationOptions, type LocalisedBasis } from './localisedModes.js';
 export { binariseModes, boundaryFrequency, type ModeRegions, type BoundaryFrequency } from './modeRegions.js';
 export { gradientFidelity, type FidelityRule, type FidelityResult } from './gradientFidelity.js';
+export { nonlinearHessian, nonlinearTargetJacobian, nonlinearCostHessian, type NonlinearHessian, type NonlinearCostHessian } from './nonlinearDiagnostics.js';
 export { ruleStability, type RuleStep, type RuleStabilityResult } from './ruleStability.js';
 export { stepStability, type LearningStep, type StabilityVerdict } from './stepStability.js';
 export { learningStability, type StabilityResult } from './learningStability.js';

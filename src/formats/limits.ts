@@ -45,6 +45,9 @@ export const MAX_NETWORK_EDGES = 1_000_000;
 /** Most entries of a tap table (`taps`): 16-bit digital potentiometers. */
 export const MAX_TAPS = 65_536;
 
+/** Most points of a table element's I(V) curve (`elements[e].v`, `.i`): a 16-bit sweep. */
+export const MAX_TABLE_POINTS = 65_536;
+
 // ---------------------------------------------------------------------------------------------------------------
 // clln.task/1
 
@@ -109,3 +112,35 @@ export const MAX_RUN_FILE_BYTES = 256 * MiB;
 
 /** Longest line of a run file (bytes): a start document holds the network, the task and the calibration record. */
 export const MAX_RUN_LINE_BYTES = 16 * MiB;
+
+// ---------------------------------------------------------------------------------------------------------------
+// SPICE netlists (`clln import spice`)
+
+/** Largest netlist file (bytes), checked before it is read: a network at the edge limit is about 40 MB of R lines. */
+export const MAX_SPICE_FILE_BYTES = 64 * MiB;
+
+/**
+ * Longest logical line (characters, after joining its `+` continuation lines): a table element of
+ * {@link MAX_TABLE_POINTS} points written as a `pwl` takes about 2.6 MB.
+ */
+export const MAX_SPICE_LINE_CHARS = 4 * MiB;
+
+/** Deepest nesting of subcircuit instances (`X` inside a `.subckt` inside ...); real designs nest a few levels. */
+export const MAX_SPICE_SUBCKT_DEPTH = 32;
+
+/**
+ * Most element instances after flattening the subcircuits (R, D, V, M and B lines, each instance of a subcircuit
+ * counted once per use): the network's edge limit plus room for the sources. Checked while expanding, so a chain of
+ * subcircuits that doubles at every level stops at this count, not at 2^depth.
+ */
+export const MAX_SPICE_ELEMENTS = MAX_NETWORK_EDGES + MAX_NETWORK_NODES;
+
+/**
+ * Most characters of element and instance lines read while flattening (bytes of text; each instance of a subcircuit
+ * reads its body again): 4 x the file limit. Why: the line count alone does not bound the work when the lines are
+ * long (a 4 MB line inside a subcircuit used a million times); with this the time is linear in this many characters.
+ */
+export const MAX_SPICE_FLATTENED_CHARS = 4 * 64 * MiB;
+
+/** Deepest nesting of parentheses in a `{...}` expression. */
+export const MAX_SPICE_EXPRESSION_DEPTH = 64;

@@ -16,11 +16,19 @@
  * - `positions` (optional): `[x, y]` per node, for drawing and localisation (arbitrary length unit).
  * - `taps` (optional, clln extension): tap table of digital-potentiometer edges, the conductances in siemens
  *   that an edge can take; at least 2 entries, finite, > 0, strictly increasing.
+ * - `elements` (optional, clln extension, issue 14): one two-terminal element per edge, `null` for a linear resistor
+ *   of the edge's conductance: `{"kind": "resistor", "k": S}`, `{"kind": "diode", "is": A, "n": 1.8, "rs": ohm}`,
+ *   `{"kind": "transistor", "s": S/V, "vt": V, "vg": V, "saturation": "none" | "square", "cutoff": 1e-7}`,
+ *   `{"kind": "table", "v": [V, ...], "i": [A, ...]}` (src/physics/nonlinear/EdgeElement.ts has the laws). The current
+ *   flows from a_e to b_e as a function of V[a_e] - V[b_e]. A file without it, or with only nulls, is the linear
+ *   network it always was. The nonlinear solver (`clln solve`) reads it; {@link readNetworkFile} refuses it for the
+ *   commands that handle linear networks only.
  *
  * Limits (src/formats/limits.ts): `nodes` <= {@link MAX_NETWORK_NODES}, `edges` <= {@link MAX_NETWORK_EDGES},
- * `taps` <= {@link MAX_TAPS} entries, `name` <= {@link MAX_NAME_LENGTH} characters; the file <= 64 MiB.
+ * `taps` <= {@link MAX_TAPS} entries, a table element <= {@link MAX_TABLE_POINTS} points, `name` <= {@link MAX_NAME_LENGTH} characters; the file <= 64 MiB.
  */
 import type { Network } from '../physics/Network.js';
+import type { EdgeElement } from '../physics/nonlinear/EdgeElement.js';
 import { child, expectFormat, expectLength, expectNodeId, expectObject, fail } from './jsonChecks.js';
 import { checkAgainstSchema } from './schemaCheck.js';
 import { readJsonFile, writeJsonFile } from './jsonFile.js';
@@ -38,6 +46,7 @@ export interface NetworkJson {
   bounds?: [number, number];
   positions?: [number, number][];
   taps?: number[];
+  elements?: (EdgeElement | null)[];
 }
 
 /**
@@ -68,6 +77,7 @@ export function parseNetwork(json: unknown, source: string): Network {
   }
   if (file.positions !== undefined) net.positions = parsePositions(file.positions, nodes, source);
   if (file.taps !== undefined) net.taps = parseTaps(file.taps, source);
+  if (file.elements !== undefined) net.elements = parseElements(file.elements, conductance, source);
   return net;
 }
 
@@ -89,12 +99,37 @@ export function networkToJson(net: Network): NetworkJson {
     json.positions = positions;
   }
   if (net.taps) json.taps = Array.from(net.taps);
+  if (net.elements) json.elements = net.elements.map((el) => (el ? { ...el } : null));
   return json;
 }
 
+/** Options of {@link readNetworkFile}. */
+export interface ReadNetworkOptions {
+  /**
+   * Accept nonlinear elements (`elements` with an entry that is not null). Default false: the command handles linear
+   * networks only (training, diagnostics, task generation), and a file with elements is refused with exit 2 rather
+   * than silently read as its linear `conductance`.
+   */
+  nonlinear?: boolean;
+  /** The command's name, for that refusal (e.g. `clln train`). */
+  command?: string;
+}
+
 /** Read and validate a network file. Throws InvalidInputError naming `path` on any problem. */
-export function readNetworkFile(path: string): Network {
-  return parseNetwork(readJsonFile(path, 'network file'), path);
+export function readNetworkFile(path: string, options: ReadNetworkOptions = {}): Network {
+  const net = parseNetwork(readJsonFile(path, 'network file'), path);
+  if (!options.nonlinear && net.elements) {
+    const e = net.elements.findIndex((el) => el !== null);
+    if (e >= 0) {
+      fail(
+        path,
+        child('elements', e),
+        `is a ${net.elements[e]!.kind} element, but ${options.command ?? 'this command'} handles linear resistor networks only`,
+        'solve, train and diagnose nonlinear networks with `clln solve`, `clln train` and `clln diagnose`; for this command, use a network without "elements" (or with null entries only)',
+      );
+    }
+  }
+  return net;
 }
 
 /**
@@ -182,4 +217,43 @@ function parseTaps(raw: number[], source: string): Float64Array {
     }
   }
   return taps;
+}
+
+function parseElements(raw: (EdgeElement | null)[], conductance: Float64Array, source: string): (EdgeElement | null)[] {
+  const E = conductance.length;
+  expectLength(raw, E, source, 'elements', `one element (or null) per edge; "edges" has ${E}`, 'give exactly one entry per edge, in the order of "edges": null for a linear resistor');
+  return raw.map((el, e) => {
+    if (el === null) return null;
+    const field = child('elements', e);
+    if (el.kind === 'resistor' && el.k !== conductance[e]) {
+      fail(
+        source,
+        child(field, 'k'),
+        `a resistor element's k (${el.k} S) must equal the edge's conductance[${e}] (${conductance[e]} S): they describe the same resistor`,
+        `write the same value in both, or write null for a linear edge`,
+      );
+    }
+    if (el.kind === 'table') {
+      if (el.i.length !== el.v.length) {
+        fail(source, child(field, 'i'), `must have one current per voltage: "v" has ${el.v.length} points, "i" has ${el.i.length}`, 'give one current in amperes for each voltage in "v"');
+      }
+      for (const key of ['v', 'i'] as const) {
+        const a = el[key];
+        for (let k = 1; k < a.length; k++) {
+          if (!(a[k] > a[k - 1])) {
+            fail(
+              source,
+              child(child(field, key), k),
+              `${key === 'v' ? 'voltages' : 'currents'} must be strictly increasing, but ${a[k]} follows ${a[k - 1]}`,
+              key === 'v'
+                ? 'list the points by increasing voltage, each voltage once'
+                : 'the element must conduct more as its voltage rises (a monotone curve); give a flat stretch a small positive slope',
+            );
+          }
+        }
+      }
+      return { kind: 'table', v: el.v.slice(), i: el.i.slice() };
+    }
+    return { ...el };
+  });
 }

@@ -1,3 +1,5 @@
+import type { EdgeElement } from './nonlinear/EdgeElement.js';
+
 /**
  * A resistor network: `nodes` nodes numbered 0..N-1 and E edges e = (a_e, b_e) with conductances k_e > 0
  * (siemens). Edge voltage drop dV_e = V[b_e] - V[a_e]; the current "from a_e to b_e" is k_e (V[a_e] - V[b_e]).
@@ -20,6 +22,12 @@ export interface Network {
   positions?: Float64Array;
   /** Tap table of a digital-potentiometer edge: allowed conductances in siemens, strictly increasing. */
   taps?: Float64Array;
+  /**
+   * Nonlinear elements, one per edge (src/physics/nonlinear/EdgeElement.ts); null (or no array) is a linear resistor
+   * of the edge's conductance. Only the nonlinear solver (solveNonlinearCircuit) reads them; the linear tools refuse a
+   * network that has any (networkFile.ts).
+   */
+  elements?: (EdgeElement | null)[];
 }
 
 /** Number of edges. */

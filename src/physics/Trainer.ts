@@ -3,6 +3,9 @@ import { cost, squaredError } from './cost.js';
 import { epochCache, exampleIndex, type ExampleOrder } from './exampleOrder.js';
 import type { SolveMethod } from './LaplacianSystem.js';
 import type { Network } from './Network.js';
+import { initialParameters, isNonlinear, nonlinearSignals } from './nonlinear/learningParameters.js';
+import { NonlinearStateSolver } from './nonlinear/NonlinearStateSolver.js';
+import type { EdgeSignals } from './rules/EdgeSignals.js';
 import { CoupledLearning } from './rules/CoupledLearning.js';
 import { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
 import type { ContrastStates, LearningRule, RuleName } from './rules/LearningRule.js';
@@ -32,6 +35,8 @@ export interface TrainOptions {
   bounds?: [number, number];
   /** Tap table for the tap rule (siemens, increasing); default the network's `taps`. */
   taps?: Float64Array;
+  /** Gate-voltage bounds of transistor edges in volts (nonlinear networks); default {@link DEFAULT_GATE_BOUNDS}. */
+  gateBounds?: [number, number];
 }
 
 /** Fully defaulted, validated options. */
@@ -46,10 +51,13 @@ export interface TrainConfig {
   method: SolveMethod;
   bounds: [number, number];
   taps?: Float64Array;
+  gateBounds: [number, number];
 }
 
 /** Default conductance bounds when neither the options nor the network give any (siemens). */
 export const DEFAULT_BOUNDS: [number, number] = [1e-6, 1e6];
+/** Default gate-voltage range of transistor edges (V): the gen-2 board's gate DAC range (twins/models/penn-gen2.json). */
+export const DEFAULT_GATE_BOUNDS: [number, number] = [0, 5];
 
 /** Validate options once, at the entry point; errors name the parameter, the rule and the value. */
 export function resolveTrainOptions(net: Network, o: TrainOptions = {}): TrainConfig {
@@ -71,11 +79,16 @@ export function resolveTrainOptions(net: Network, o: TrainOptions = {}): TrainCo
   if (!['auto', 'cholesky', 'cg'].includes(method)) bad('method', 'must be auto, cholesky or cg', method);
   const bounds = o.bounds ?? net.bounds ?? DEFAULT_BOUNDS;
   if (!(bounds[0] > 0 && bounds[1] >= bounds[0] && Number.isFinite(bounds[1]))) bad('bounds', 'must satisfy 0 < k_min <= k_max < inf', bounds);
+  if (rule === 'tap' && isNonlinear(net)) {
+    throw new InvalidInputError({ field: 'rule' }, 'the tap rule steps digital-potentiometer taps, which a network with nonlinear elements does not have', 'use --rule cl, ep or cep on a nonlinear network');
+  }
   const taps = o.taps ?? net.taps;
   if (rule === 'tap' && !taps) {
     throw new InvalidInputError({ field: 'rule' }, 'the tap rule needs a tap table', 'add "taps" to the network file or pass --taps COUNT');
   }
-  return { rule, eta, beta, alpha, steps, order, seed, method, bounds: [bounds[0], bounds[1]], taps };
+  const gateBounds = o.gateBounds ?? DEFAULT_GATE_BOUNDS;
+  if (!(Number.isFinite(gateBounds[0]) && Number.isFinite(gateBounds[1]) && gateBounds[1] >= gateBounds[0])) bad('gateBounds', 'must be finite volts with lo <= hi', gateBounds);
+  return { rule, eta, beta, alpha, steps, order, seed, method, bounds: [bounds[0], bounds[1]], taps, gateBounds: [gateBounds[0], gateBounds[1]] };
 }
 
 function bad(field: string, rule: string, value: unknown): never {
@@ -126,12 +139,20 @@ export interface TrainResult {
 /**
  * Online training of a simulated network: one update per example, the rule's states computed by the sparse
  * solver. The network's conductances are copied; `conductance` holds the current values.
+ *
+ * A network with nonlinear elements (src/physics/nonlinear) is trained the same way on its learning parameters
+ * (learningParameters.ts): `conductance` then holds theta, one per edge — k (S) of linear edges and resistors, V_G (V)
+ * of transistors, the unused `conductance` entry of diodes and tables — the states come from the Newton solver
+ * (NonlinearStateSolver) and the rules use the edges' co-content signals (rules/EdgeSignals.ts).
  */
 export class Trainer {
   readonly cfg: TrainConfig;
-  readonly solver: StateSolver;
+  readonly solver: StateSolver | NonlinearStateSolver;
   readonly rule: LearningRule;
+  /** Conductances (S), or for a nonlinear network its learning parameters theta (S or V). */
   readonly conductance: Float64Array;
+  /** The learning signals of a nonlinear network; undefined for a linear one (the rules' squared drops). */
+  readonly signals?: EdgeSignals;
   /** Steps done so far. */
   stepCount = 0;
   private readonly order = epochCache();
@@ -139,12 +160,18 @@ export class Trainer {
 
   constructor(readonly net: Network, readonly task: Task, options?: TrainOptions) {
     this.cfg = resolveTrainOptions(net, options);
-    this.conductance = Float64Array.from(net.conductance);
+    const nonlinear = isNonlinear(net);
+    this.conductance = nonlinear ? initialParameters(net) : Float64Array.from(net.conductance);
     this.rule = createRule(this.cfg, this.conductance);
     if (this.rule instanceof TapRule) {
       for (let e = 0; e < this.conductance.length; e++) this.conductance[e] = this.rule.taps[this.rule.tap[e]];
     }
-    this.solver = new StateSolver(net, task, { method: this.cfg.method });
+    if (nonlinear) {
+      this.solver = new NonlinearStateSolver(net, task, { method: this.cfg.method });
+      this.signals = nonlinearSignals(net, this.conductance, this.cfg.bounds, this.cfg.gateBounds);
+    } else {
+      this.solver = new StateSolver(net, task, { method: this.cfg.method });
+    }
   }
 
   /** Index of the example that step `s` uses. */
@@ -161,7 +188,7 @@ export class Trainer {
     const free = this.solver.free(ex.in);
     const c = cost(free.voltages, this.task.targets, ex.out);
     const states = this.rule.states(this.solver, free, ex.out);
-    const changed = this.rule.update(this.conductance, this.net.edgeA, this.net.edgeB, states, this.cfg.bounds);
+    const changed = this.rule.update(this.conductance, this.net.edgeA, this.net.edgeB, states, this.cfg.bounds, this.signals);
     this.dirty = true;
     this.stepCount = s + 1;
     return { step: s, example: idx, cost: c, changed, states };

@@ -25,8 +25,34 @@ export type { CircuitState, StateKind } from './CircuitState.js';
 export { edgeDrops, edgeCurrents, nodeCurrentImbalance } from './edgeDrops.js';
 export { cost, costGradient, squaredError } from './cost.js';
 
+// nonlinear edges (diodes, transistors, measured tables): the co-content and its Newton solver
+export {
+  type EdgeElement,
+  type ResistorElement,
+  type DiodeElement,
+  type TransistorElement,
+  type TableElement,
+  DIODE_TEMPERATURE,
+  THERMAL_VOLTAGE,
+  type TwoTerminalLaw,
+  elementLaw,
+  NonlinearSolver,
+  type NonlinearSolution,
+  type NonlinearSolverOptions,
+  solveNonlinearCircuit,
+  NonlinearStateSolver,
+  exactJacobian,
+  nonlinearCostGradient,
+  initialParameters,
+  isNonlinear,
+  withParameters,
+  parameterKind,
+  type ParameterKind,
+} from './nonlinear/index.js';
+
 // learning
-export type { LearningRule, RuleName, ContrastStates } from './rules/LearningRule.js';
+export type { LearningRule, RuleName, ContrastStates, ContrastSolver } from './rules/LearningRule.js';
+export { type EdgeSignals, linearSignals } from './rules/EdgeSignals.js';
 export { CoupledLearning } from './rules/CoupledLearning.js';
 export { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
 export { TapRule, geometricTaps, nearestTap } from './rules/TapRule.js';
@@ -37,6 +63,7 @@ export { Trainer, resolveTrainOptions, type TrainOptions, type TrainConfig, type
 export { latticeNetwork, type LatticeOptions } from './generators/lattice.js';
 export { randomGraphNetwork, type RandomGraphOptions } from './generators/randomGraph.js';
 export { linearTask, type LinearTaskOptions } from './generators/linearTask.js';
+export { xorTask, polynomialTask, thresholdAccuracy, type XorTaskOptions, type PolynomialTaskOptions } from './generators/nonlinearTask.js';
 
 // the board laws (one implementation each, used by the host, the calibration and the twin)
 export {

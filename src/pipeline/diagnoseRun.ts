@@ -16,6 +16,8 @@ import { nominalEdgeLaw } from './boardModels.js';
 import { runSnapshots } from './runSnapshots.js';
 import { isSimulatedRun } from './simRunRecord.js';
 import { simulatedRunDiagnosis } from './simulatedRunDiagnosis.js';
+import { nonlinearHessian } from '../diagnostics/nonlinearDiagnostics.js';
+import { isNonlinear, withParameters } from '../physics/nonlinear/learningParameters.js';
 import { gateLearningRate } from './StabilityMonitor.js';
 import { PLAN_DEFAULTS } from './TrainingPlan.js';
 
@@ -37,6 +39,8 @@ export interface DiagnoseRunOptions {
 
 /** What a run record gives the diagnosis. */
 export interface RunDiagnosis {
+  /** A nonlinear run: the state its snapshots were linearised at (their conductances are differential ones). */
+  linearisedAt?: string;
   /** The network at the conductances after the run's last recorded step (S). */
   network: Network;
   task: Task;
@@ -59,9 +63,18 @@ export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): Run
   if (given && (given.nodes !== rs.net.nodes || given.edgeA.length !== rs.net.edgeA.length)) {
     throw new InvalidInputError({ source: opts.networkSource }, `has ${given.nodes} nodes and ${given.edgeA.length} edges, the run's network ${rs.net.nodes} and ${rs.net.edgeA.length}`, 'give the run\'s network or none');
   }
-  const last = rs.snapshots[rs.snapshots.length - 1];
-  const network = { ...(given ?? rs.net), conductance: last.conductance };
   const task = opts.task ?? rs.task;
+  // a nonlinear run's snapshots are its learning parameters (k, V_G): each becomes the differential conductances of
+  // its linearisation at the reference state, the free state of the first training example (nonlinearDiagnostics.ts)
+  let snapshots = rs.snapshots;
+  if (isNonlinear(rs.net)) {
+    const ref = task.train[0] ?? task.test[0];
+    if (!ref) throw new InvalidInputError({ source: runPath, field: 'task' }, 'a nonlinear run is diagnosed at the free state of its first example, but its task has none');
+    snapshots = rs.snapshots.map((sn) => ({ step: sn.step, conductance: nonlinearHessian(withParameters(rs.net, sn.conductance), task, ref.in).linearised.conductance }));
+  }
+  const last = snapshots[snapshots.length - 1];
+  const { elements: _e, ...base } = given ?? rs.net;
+  const network = { ...base, conductance: last.conductance };
   const eta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
   // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
   let learning = sim ? sim.learning : runLearningStep(run, nominalEdgeLaw);
@@ -72,6 +85,6 @@ export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): Run
     const replaced = [opts.eta !== undefined ? `--eta ${e}` : '', opts.amp !== undefined ? `--amp ${a}` : ''].filter(Boolean).join(' ');
     learning = { step: { rule: 'cl', eta: e, alpha: gateLearningRate(e, a, g.s), gate: { ...g, amp: a } }, origin: { from: 'options', detail: `${learning.origin.detail}, with ${replaced}` } };
   }
-  const evolution = spectrumEvolution(network, rs.snapshots, task, { k: opts.modes ?? 5 });
-  return { network, task, evolution, eta, learning };
+  const evolution = spectrumEvolution(network, snapshots, task, { k: opts.modes ?? 5 });
+  return { network, task, evolution, eta, learning, ...(isNonlinear(rs.net) ? { linearisedAt: 'the free state of the first training example' } : {}) };
 }

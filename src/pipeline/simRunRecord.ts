@@ -22,6 +22,7 @@ import { networkToJson, parseNetwork } from '../formats/networkFile.js';
 import { parseTask, taskToJson } from '../formats/taskFile.js';
 import type { Network } from '../physics/Network.js';
 import type { Task } from '../physics/Task.js';
+import { initialParameters, isNonlinear, withParameters } from '../physics/nonlinear/learningParameters.js';
 import { Trainer, resolveTrainOptions, type TrainConfig, type TrainOptions } from '../physics/Trainer.js';
 import type { DescriptorInput, EventDoc, RunRecord, StartDoc } from '../store/documents.js';
 import { eventLine } from '../store/readRun.js';
@@ -54,6 +55,8 @@ export interface RecordedSimulation {
   taps: number[] | null;
   /** Steps between full conductance snapshots. */
   snapshot_every: number;
+  /** Gate-voltage bounds (V) of transistor edges; absent in records of linear networks (and before issue 14). */
+  gate_bounds?: [number, number];
 }
 
 /** The start document of a simulated run. `board` and `calibration` are null: nothing was measured. */
@@ -94,6 +97,7 @@ export function simulatedStart(plan: TrainingPlan, net: Network, cfg: TrainConfi
       bounds: [cfg.bounds[0], cfg.bounds[1]],
       taps: cfg.taps ? Array.from(cfg.taps) : null,
       snapshot_every: snapshotEvery,
+      ...(isNonlinear(net) ? { gate_bounds: [cfg.gateBounds[0], cfg.gateBounds[1]] as [number, number] } : {}),
     },
     plan: rest,
   };
@@ -197,6 +201,7 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
     method: sim.method,
     bounds: sim.bounds,
     taps: sim.taps ? Float64Array.from(sim.taps) : undefined,
+    gateBounds: sim.gate_bounds,
     steps: plan.steps,
     order: plan.order,
     seed: plan.seed,
@@ -212,6 +217,7 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
 
   // events: steps 0, 1, ... in order; snapshots where they are due
   const snapshots: { step: number; conductance: Float64Array }[] = [];
+  const nonlinear = isNonlinear(network);
   let lastSnap = -1; // index into run.events
   run.events.forEach((ev, i) => {
     const d = ev.data;
@@ -220,8 +226,11 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
     if (d.conductance === null || d.conductance === undefined) return;
     const k = d.conductance;
     if (!Array.isArray(k) || k.length !== E) throw new InvalidInputError(where('conductance'), `must be null or an array of ${E} conductances (one per edge of the run's network), got ${Array.isArray(k) ? `${k.length} values` : show(k)}`, EDITED);
+    // a nonlinear network's snapshot holds its learning parameters (k in S, V_G in V: any finite voltage)
     k.forEach((x, e) => {
-      if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) throw new InvalidInputError(where(`conductance[${e}]`), `must be a finite conductance > 0 (S), got ${show(x)}`, EDITED);
+      if (nonlinear ? typeof x !== 'number' || !Number.isFinite(x) : typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) {
+        throw new InvalidInputError(where(`conductance[${e}]`), nonlinear ? `must be a finite parameter (S or V), got ${show(x)}` : `must be a finite conductance > 0 (S), got ${show(x)}`, EDITED);
+      }
     });
     const arr = Float64Array.from(k as number[]);
     if (conductanceDigest(arr) !== d.k_sha256) throw new InvalidInputError(where('k_sha256'), `${show(d.k_sha256)} is not the digest of the event's own conductances (${conductanceDigest(arr)})`, EDITED);
@@ -241,8 +250,8 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
   };
   if (!opts.replay) return state;
 
-  const from = lastSnap >= 0 ? snapshots[snapshots.length - 1].conductance : network.conductance;
-  const trainer = new Trainer({ ...network, conductance: from }, task, options);
+  const from = lastSnap >= 0 ? snapshots[snapshots.length - 1].conductance : nonlinear ? initialParameters(network) : network.conductance;
+  const trainer = new Trainer(nonlinear ? withParameters(network, from) : { ...network, conductance: from }, task, options);
   const toReplay = run.events.slice(lastSnap + 1);
   if (trainer.solver.system.analysis.method === 'cg') {
     // even from a snapshot at the last step, the continuation would lack the warm starts and differ in the last bits

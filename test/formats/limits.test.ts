@@ -71,6 +71,9 @@ describe('every count and size of every format has a limit', () => {
     expect(at(net, 'conductance').maxItems).toBe(L.MAX_NETWORK_EDGES);
     expect(at(net, 'positions').maxItems).toBe(L.MAX_NETWORK_NODES);
     expect(at(net, 'taps').maxItems).toBe(L.MAX_TAPS);
+    expect(at(net, 'elements').maxItems).toBe(L.MAX_NETWORK_EDGES);
+    expect(at(net, '$defs/table', 'v').maxItems).toBe(L.MAX_TABLE_POINTS);
+    expect(at(net, '$defs/table', 'i').maxItems).toBe(L.MAX_TABLE_POINTS);
     expect(at(net, 'name').maxLength).toBe(L.MAX_NAME_LENGTH);
     const task = schemas['clln.task-1'];
     expect(at(task, 'train').maxItems).toBe(L.MAX_EXAMPLES);
@@ -121,6 +124,9 @@ describe('the readers refuse one past each limit, naming the field and the limit
     // the length is checked before any entry is looked at
     expectInvalid(() => parseNetwork({ ...square, edges: new Array(L.MAX_NETWORK_EDGES + 1) }, 'n.json'), 'edges', `at most ${L.MAX_NETWORK_EDGES} entries`);
     expectInvalid(() => parseNetwork({ ...square, taps: new Array(L.MAX_TAPS + 1) }, 'n.json'), 'taps', `at most ${L.MAX_TAPS} entries`);
+    expectInvalid(() => parseNetwork({ ...square, elements: new Array(L.MAX_NETWORK_EDGES + 1) }, 'n.json'), 'elements', `at most ${L.MAX_NETWORK_EDGES} entries`);
+    const long = { kind: 'table', v: new Array(L.MAX_TABLE_POINTS + 1), i: [0, 1] };
+    expectInvalid(() => parseNetwork({ ...square, elements: [long, null, null, null] }, 'n.json'), 'elements[0].v', `at most ${L.MAX_TABLE_POINTS} entries`);
   });
 
   it('task', () => {

@@ -16,7 +16,8 @@ const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(
 const networkSchema = load('clln.network-1.schema.json');
 const taskSchema = load('clln.task-1.schema.json');
 
-const ajv = new Ajv2020({ strict: true, allErrors: true });
+// discriminator: the network schema picks an element's form by its kind, as the board schema picks its edge's
+const ajv = new Ajv2020({ strict: true, allErrors: true, discriminator: true });
 // clln's two annotations (src/formats/schemaCheck.ts): what a value must be, and the fix
 ajv.addKeyword({ keyword: 'rule', schemaType: 'string' });
 ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
@@ -33,7 +34,7 @@ describe('clln.network/1 schema', () => {
   it('documents every field', () => {
     expect(undocumented(networkSchema)).toEqual([]);
     expect(Object.keys(networkSchema.properties as object)).toEqual([
-      'format', 'name', 'nodes', 'edges', 'conductance', 'bounds', 'positions', 'taps',
+      'format', 'name', 'nodes', 'edges', 'conductance', 'bounds', 'positions', 'taps', 'elements',
     ]);
   });
 
@@ -52,6 +53,20 @@ describe('clln.network/1 schema', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'clln-schema-')), 'net.json');
     writeNetworkFile(path, net);
     expectValid(validateNetwork, JSON.parse(readFileSync(path, 'utf8')));
+  });
+
+  it('accepts a network with one element of each kind and rejects a bad element', () => {
+    const good = networkToJson(latticeNetwork({ rows: 2, cols: 2 })) as unknown as Record<string, unknown>;
+    const k = good.conductance as number[];
+    const elements = [
+      null,
+      { kind: 'resistor', k: k[1] },
+      { kind: 'diode', is: 1e-12, n: 1.8, rs: 10 },
+      { kind: 'transistor', s: 8.5e-4, vt: 0.62, vg: 2.5, saturation: 'square' },
+    ];
+    expectValid(validateNetwork, { ...good, elements });
+    expect(validateNetwork({ ...good, elements: [...elements.slice(0, 3), { kind: 'transistor', s: 8.5e-4, vt: 0.62 }] })).toBe(false);
+    expect(validateNetwork({ ...good, elements: [...elements.slice(0, 3), { kind: 'table', v: [0, 1], i: [0, 1], extra: 1 }] })).toBe(false);
   });
 
   it('rejects structural errors', () => {

@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
+import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
+import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
@@ -81,11 +83,12 @@ export function diagnose(argv: string[], io: Io): number {
   let net: Network | undefined;
   let task: Task | undefined;
   // (an empty argument is a file name too: reading it says it does not exist)
-  if (p.positionals[0] !== undefined) net = readNetworkFile(p.positionals[0]);
+  if (p.positionals[0] !== undefined) net = readNetworkFile(p.positionals[0], { nonlinear: true, command: 'clln diagnose' });
   if (p.positionals[1] !== undefined) task = readTaskFile(p.positionals[1], net!);
   let evolution: SpectrumEvolution | undefined;
   let runEta: number | undefined;
   let learning: { step: LearningStep; origin: StepOrigin } | undefined;
+  let linearisedAt: string | undefined;
   const modes = int(p, 'modes', 2) ?? 10;
   if (runPath) {
     const d = diagnoseRun(runPath, { network: net, networkSource: p.positionals[0], task, eta, amp, modes: Math.min(5, modes) });
@@ -94,6 +97,18 @@ export function diagnose(argv: string[], io: Io): number {
     runEta = d.eta;
     learning = d.learning;
     evolution = d.evolution;
+    linearisedAt = d.linearisedAt;
+  } else if (net && isNonlinear(net)) {
+    // a nonlinear network's physical Hessian is its Jacobian at a state: linearise at the task's first example
+    const ref = task?.train[0] ?? task?.test[0];
+    if (!ref) {
+      throw new InvalidInputError({ source: p.positionals[0] }, "has nonlinear elements, whose physical Hessian depends on the state, and no task example gives one", 'add a TASK with at least one example: its first example\'s free state is the reference');
+    }
+    net = nonlinearHessian(net, task!, ref.in).linearised;
+    linearisedAt = 'the free state of the first training example';
+  }
+  if (linearisedAt !== undefined && (boardModel !== undefined || rule !== undefined || alpha !== undefined)) {
+    throw new InvalidInputError({ source: '--rule' }, 'a nonlinear network is diagnosed through its linearisation, without the learning-step parts', 'drop --rule, --alpha and --board');
   }
   if (boardModel !== undefined) learning = boardStep(boardModel, net!, p.positionals[0], eta, amp);
   if (rule !== undefined || alpha !== undefined) {
@@ -105,7 +120,7 @@ export function diagnose(argv: string[], io: Io): number {
       r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(net!), alpha: a };
     learning = { step, origin: { from: 'options', detail: r === 'tap' ? 'given: --rule tap' : `given: ${given}` } };
   }
-  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning });
+  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning, linearisedAt });
   const svgDir = str(p, 'svg');
   const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');

@@ -8,6 +8,7 @@ import { StepRecordLayout } from '../../pipeline/StepRecordLayout.js';
 import { int, parse, positionals, str } from '../args.js';
 import { DEFAULT_MAX_EXPORT_COLUMNS, exportWidth, omitKeys } from '../../store/exportColumns.js';
 import type { Io } from '../Io.js';
+import { exportSpice, exportSpiceHelp } from './spice.js';
 
 export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT) [--omit KEY,...] [--columns N]
   Write the events of a run file as a table: one row per step; columns seq_num, time (epoch seconds), then every
@@ -18,9 +19,13 @@ export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT) [--omit K
   --parquet OUT   Parquet file (one row group, uncompressed, PLAIN encoding); the start, descriptor and stop
                   documents are kept as JSON in its key-value metadata (clln.start, clln.descriptor, clln.stop)
   --omit KEY,...  leave these data keys out (e.g. --omit conductance: a simulated run's snapshots, one column per edge)
-  --columns N     write up to N columns (default ${DEFAULT_MAX_EXPORT_COLUMNS}); a wider table is refused, naming its widest keys`;
+  --columns N     write up to N columns (default ${DEFAULT_MAX_EXPORT_COLUMNS}); a wider table is refused, naming its widest keys
+
+${exportSpiceHelp}`;
 
 export function exportRun(argv: string[], io: Io): number {
+  // `clln export spice NETWORK ...` writes a netlist (spice.ts); everything else exports a run
+  if (argv[0] === 'spice') return exportSpice(argv.slice(1), io);
   const p = parse('export', argv, { csv: { type: 'string' }, parquet: { type: 'string' }, omit: { type: 'string' }, columns: { type: 'string' } });
   const [runPath] = positionals(p, 'export', ['RUN']);
   const csv = str(p, 'csv');

@@ -2,6 +2,7 @@ import { readNetworkFile } from '../../formats/networkFile.js';
 import { parseTask, taskToJson, writeTaskFile } from '../../formats/taskFile.js';
 import { InvalidInputError, show } from '../../errors.js';
 import { linearTask } from '../../physics/generators/linearTask.js';
+import { polynomialTask, xorTask } from '../../physics/generators/nonlinearTask.js';
 import { parseIdList, parseMatrix } from '../../physics/generators/parse.js';
 import { MAX_EXAMPLES } from '../../formats/limits.js';
 import { int, num, parse, str } from '../args.js';
@@ -10,7 +11,14 @@ import type { Io } from '../Io.js';
 export const taskHelp = `clln task linear --matrix "a,b;c,d" --sources 0,3 --targets 9,10 --ground 15 [--count 40] [--test 20] [--seed 1] [--range LO,HI] [--network NET] [--out FILE]
   Write a clln.task/1 file whose examples have random source voltages (uniform in --range, volts, default 0,1)
   and targets V_T = MATRIX V_S (rows: targets, columns: sources). With --network the task is validated
-  against that network (node ids, roles, connectivity).`;
+  against that network (node ids, roles, connectivity).
+clln task xor --sources A,B --targets T [--ground 15] [--complements A2,B2] [--rail NODE=VOLTS] [--levels LO,HI] [--outputs LO,HI] [--network NET] [--out FILE]
+  XOR: the four input pairs at --levels (volts for 0 and 1, default 0,1) on sources A and B, the desired output at
+  --outputs (volts for false and true, default 0.1,0.3) on T; training and test sets both the four examples. An
+  output counts as true above the midpoint of the two output levels. --complements drives two more sources at the
+  opposite levels (differential inputs); --rail adds a source held at VOLTS in every example (the last source).
+clln task poly --coefficients C0,C1,.. --sources S --targets T [--ground 15] [--rail NODE=VOLTS] [--count 40] [--test 20] [--seed 1] [--range LO,HI] [--network NET] [--out FILE]
+  Nonlinear regression: input x uniform in --range (V) on S, target C0 + C1 x + C2 x^2 + ... (V) on T.`;
 
 export function task(argv: string[], io: Io): number {
   const p = parse('task', argv, {
@@ -24,10 +32,15 @@ export function task(argv: string[], io: Io): number {
     range: { type: 'string' },
     network: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    complements: { type: 'string' },
+    rail: { type: 'string' },
+    levels: { type: 'string' },
+    outputs: { type: 'string' },
+    coefficients: { type: 'string' },
   });
   const [kind, ...extra] = p.positionals;
-  if (kind !== 'linear' || extra.length > 0) {
-    throw new InvalidInputError({ source: 'clln task' }, `expected 'linear', got ${show(p.positionals.join(' '))}`, `see 'clln help task'`);
+  if (!['linear', 'xor', 'poly'].includes(kind) || extra.length > 0) {
+    throw new InvalidInputError({ source: 'clln task' }, `expected 'linear', 'xor' or 'poly', got ${show(p.positionals.join(' '))}`, `see 'clln help task'`);
   }
   const need = (name: string): string => {
     const v = str(p, name);
@@ -43,18 +56,54 @@ export function task(argv: string[], io: Io): number {
     }
     inputRange = [r[0], r[1]];
   }
-  const t = linearTask({
-    matrix: parseMatrix(need('matrix')),
-    sources: parseIdList(need('sources'), '--sources'),
-    targets: parseIdList(need('targets'), '--targets'),
-    ground: parseIdList(str(p, 'ground') ?? '', '--ground'),
-    count: atMost(int(p, 'count', 1) ?? 40, '--count'),
-    test: atMost(int(p, 'test', 0) ?? 20, '--test'),
-    seed: num(p, 'seed', Number.isInteger, 'must be an integer') ?? 0,
-    inputRange,
-  });
+  const only = (ids: ArrayLike<number>, option: string, count: number): number[] => {
+    if (ids.length !== count) throw new InvalidInputError({ source: option }, `clln task ${kind} takes ${count === 1 ? 'one node' : `${count} nodes`} here, got ${ids.length}`, `see 'clln help task'`);
+    return Array.from(ids);
+  };
+  const pairOf = (option: string): [number, number] | undefined => {
+    const v = str(p, option);
+    if (v === undefined) return undefined;
+    const r = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    if (r.length !== 2 || !r.every(Number.isFinite)) throw new InvalidInputError({ source: `--${option}` }, `expected LO,HI (volts), got ${show(v)}`);
+    return [r[0], r[1]];
+  };
+  const rail = parseRail(str(p, 'rail'));
+  const ground = parseIdList(str(p, 'ground') ?? '', '--ground');
+  const t =
+    kind === 'xor'
+      ? xorTask({
+          inputs: only(parseIdList(need('sources'), '--sources'), '--sources', 2) as [number, number],
+          target: only(parseIdList(need('targets'), '--targets'), '--targets', 1)[0],
+          complements: str(p, 'complements') === undefined ? undefined : (only(parseIdList(str(p, 'complements')!, '--complements'), '--complements', 2) as [number, number]),
+          ground,
+          rail,
+          levels: pairOf('levels'),
+          outputs: pairOf('outputs'),
+        })
+      : kind === 'poly'
+        ? polynomialTask({
+            coefficients: parseCoefficients(need('coefficients')),
+            source: only(parseIdList(need('sources'), '--sources'), '--sources', 1)[0],
+            target: only(parseIdList(need('targets'), '--targets'), '--targets', 1)[0],
+            ground,
+            rail,
+            count: atMost(int(p, 'count', 1) ?? 40, '--count'),
+            test: atMost(int(p, 'test', 0) ?? 20, '--test'),
+            seed: num(p, 'seed', Number.isInteger, 'must be an integer') ?? 0,
+            inputRange,
+          })
+        : linearTask({
+            matrix: parseMatrix(need('matrix')),
+            sources: parseIdList(need('sources'), '--sources'),
+            targets: parseIdList(need('targets'), '--targets'),
+            ground,
+            count: atMost(int(p, 'count', 1) ?? 40, '--count'),
+            test: atMost(int(p, 'test', 0) ?? 20, '--test'),
+            seed: num(p, 'seed', Number.isInteger, 'must be an integer') ?? 0,
+            inputRange,
+          });
   const netPath = str(p, 'network');
-  if (netPath) parseTask(taskToJson(t), '(generated task)', readNetworkFile(netPath), netPath);
+  if (netPath) parseTask(taskToJson(t), '(generated task)', readNetworkFile(netPath, { nonlinear: true, command: 'clln task' }), netPath);
   const out = str(p, 'out');
   if (out) {
     writeTaskFile(out, t);
@@ -63,6 +112,22 @@ export function task(argv: string[], io: Io): number {
     io.stdout.write(JSON.stringify(taskToJson(t)) + '\n');
   }
   return 0;
+}
+
+/** `--rail NODE=VOLTS`: a source held at VOLTS in every example. */
+function parseRail(v: string | undefined): { node: number; volts: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^\s*(\d+)\s*=\s*(\S+)\s*$/.exec(v);
+  const volts = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isFinite(volts)) throw new InvalidInputError({ source: '--rail' }, `expected NODE=VOLTS (e.g. 5=1), got ${show(v)}`);
+  return { node: Number(m[1]), volts };
+}
+
+/** `--coefficients C0,C1,...`: finite numbers. */
+function parseCoefficients(v: string): number[] {
+  const c = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (c.length === 0 || !c.every(Number.isFinite)) throw new InvalidInputError({ source: '--coefficients' }, `expected finite numbers C0,C1,..., got ${show(v)}`, 'give e.g. 0.1,0,0.4 for 0.1 + 0.4 x^2');
+  return c;
 }
 
 /** A task file holds at most {@link MAX_EXAMPLES} training and as many test examples (checked before generating). */

@@ -2,6 +2,7 @@ import { readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import { InvalidInputError, show } from '../../errors.js';
 import { geometricTaps } from '../../physics/rules/TapRule.js';
+import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import type { TrainOptions } from '../../physics/Trainer.js';
 import { int, num, parse, positionals, str, type Parsed } from '../args.js';
 import type { StopConditions } from '../../pipeline/TrainingPlan.js';
@@ -12,6 +13,9 @@ import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, RANGE_HELP, TWIN_H
 
 export const trainHelp = `clln train NETWORK TASK [options]
   Train a simulated network on a task with a local learning rule (one update per training example).
+  A network with nonlinear "elements" learns with cl, ep or cep on each edge's parameter: the conductance of linear
+  edges and resistors, the gate voltage V_G of transistors; diodes and tables have none and stay as they are. Its
+  states come from the Newton solver; in --json and the record, "conductance" then lists these parameters (S or V).
   --rule cl|ep|cep|tap   coupled learning, equilibrium propagation, centered EP, discrete tap rule (default cl)
   --eta X                clamping strength of cl/tap, in (0, 1] (default 0.1)
   --beta X               nudge conductance of ep/cep in siemens (default 0.01)
@@ -20,6 +24,7 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --order sequential|shuffle   example order; sequential uses example (step mod count) (default shuffle)
   --seed S               seed of the shuffled order (default 0)
   --taps COUNT           tap rule: geometric tap table of COUNT taps spanning the network's bounds
+  --gate-bounds LO,HI    nonlinear networks: range of the transistors' gate voltages in volts (default 0,5)
   --method auto|cholesky|cg   linear solver (default auto)
   --save-network OUT     write the trained network (clln.network/1)
   --json                 print one JSON object {steps, conductance, train_mse, test_mse}
@@ -65,6 +70,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     order: { type: 'string' },
     seed: { type: 'string' },
     taps: { type: 'string' },
+    'gate-bounds': { type: 'string' },
     method: { type: 'string' },
     'save-network': { type: 'string' },
     json: { type: 'boolean' },
@@ -83,7 +89,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'snapshot-every': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
-  const net = readNetworkFile(netPath);
+  const net = readNetworkFile(netPath, { nonlinear: true, command: 'clln train' });
   const task = readTaskFile(taskPath, net);
   const opts: TrainOptions = {
     rule: str(p, 'rule') as TrainOptions['rule'],
@@ -95,6 +101,14 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     seed: num(p, 'seed', Number.isInteger, 'must be an integer'),
     method: str(p, 'method') as TrainOptions['method'],
   };
+  const gateBounds = str(p, 'gate-bounds');
+  if (gateBounds !== undefined) {
+    const g = gateBounds.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+    if (g.length !== 2 || !g.every(Number.isFinite) || !(g[0] <= g[1])) {
+      throw new InvalidInputError({ source: '--gate-bounds' }, `expected LO,HI in volts with LO <= HI, got ${JSON.stringify(gateBounds)}`, 'give e.g. --gate-bounds 0,5');
+    }
+    opts.gateBounds = [g[0], g[1]];
+  }
   const tapCount = int(p, 'taps', 2);
   if (tapCount !== undefined) {
     if (!net.bounds) {
@@ -105,6 +119,14 @@ export function train(argv: string[], io: Io): number | Promise<number> {
   const json = p.values.json === true;
   const boardSpec = str(p, 'board');
   if (boardSpec !== undefined) {
+    if (isNonlinear(net)) {
+      const e = net.elements!.findIndex((el) => el !== null);
+      throw new InvalidInputError(
+        { source: netPath, field: `elements[${e}]` },
+        `is a ${net.elements![e]!.kind} element; --board trains a board, whose network is its topology ('clln network board MODEL') and whose edges come from its board model`,
+        'drop --board to train this nonlinear network in simulation',
+      );
+    }
     if (str(p, 'rule') !== undefined && str(p, 'rule') !== 'cl' && str(p, 'rule') !== 'tap') {
       throw new InvalidInputError({ source: '--rule' }, `boards learn by coupled learning (their clamped-state rule), got ${str(p, 'rule')}`, 'drop --rule or use --rule cl');
     }

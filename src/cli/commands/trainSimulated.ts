@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { writeNetworkFile } from '../../formats/networkFile.js';
 import type { Network } from '../../physics/Network.js';
+import { isNonlinear, withParameters } from '../../physics/nonlinear/learningParameters.js';
 import type { Task } from '../../physics/Task.js';
 import type { TrainOptions } from '../../physics/Trainer.js';
 import { openSimulatedRun, runSimulated, type SimulatedRun } from '../../pipeline/simulatedRun.js';
@@ -72,7 +73,7 @@ export async function reportSimulated(run: SimulatedRun, labels: { taskPath: str
     return 1;
   }
   const conductance = r.settings ?? trainer.conductance;
-  if (labels.saveNetwork) writeNetworkFile(labels.saveNetwork, { ...net, conductance: Float64Array.from(conductance) });
+  if (labels.saveNetwork) writeNetworkFile(labels.saveNetwork, isNonlinear(net) ? withParameters(net, Float64Array.from(conductance)) : { ...net, conductance: Float64Array.from(conductance) });
   if (labels.json) {
     io.stdout.write(JSON.stringify({ steps: r.stepsDone, conductance: Array.from(conductance), train_mse: finiteOrNull(r.trainMse), test_mse: finiteOrNull(r.testMse) }) + '\n');
     return 0;

@@ -142,7 +142,7 @@ export async function tui(argv: string[], io: Io): Promise<number> {
 }
 
 function loadFiles(f: { netPath: string; taskPath: string }): BoardRunFiles {
-  const network = readNetworkFile(f.netPath);
+  const network = readNetworkFile(f.netPath, { command: 'clln tui' });
   return { network, networkSource: f.netPath, task: readTaskFile(f.taskPath, network), taskSource: f.taskPath };
 }
 

@@ -42,37 +42,7 @@ export const DEFAULT_INPUT_RANGE: readonly [number, number] = [0, 1];
  */
 export function linearTask(options: LinearTaskOptions): Task {
   const source = 'linearTask';
-  const nodes = options.nodes;
-  if (nodes !== undefined) expectInteger(nodes, 1, source, 'nodes', 'the node count');
-  const seen = new Map<number, string>();
-  const roleIds = (list: ArrayLike<number> | undefined, field: string): Int32Array => {
-    if (list === undefined) return new Int32Array(0);
-    const out = new Int32Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const id = list[i];
-      const at = `${field}[${i}]`;
-      if (!Number.isInteger(id) || id < 0 || (nodes !== undefined && id >= nodes)) {
-        const range = nodes === undefined ? 'an integer >= 0' : `an integer in 0..${nodes - 1}`;
-        throw new InvalidInputError({ source, field: at }, `node id must be ${range}, got ${show(id)}`, `use ${range}`);
-      }
-      const first = seen.get(id);
-      if (first !== undefined) {
-        throw new InvalidInputError({ source, field: at }, `node ${id} is also listed at ${first}; a node can have only one role`, `remove node ${id} from one of them`);
-      }
-      seen.set(id, at);
-      out[i] = id;
-    }
-    return out;
-  };
-  const sources = roleIds(options.sources, 'sources');
-  const targets = roleIds(options.targets, 'targets');
-  const ground = roleIds(options.ground, 'ground');
-  if (targets.length === 0) {
-    throw new InvalidInputError({ source, field: 'targets' }, 'must list at least one node', 'give the output node ids');
-  }
-  if (sources.length + ground.length === 0) {
-    throw new InvalidInputError({ source, field: 'sources' }, 'sources and ground are both empty, so no voltage is imposed', 'give at least one source or ground node');
-  }
+  const { sources, targets, ground } = taskRoles(options, source);
 
   const m = options.matrix;
   const shape = `${targets.length} rows (one per target) of ${sources.length} entries (one per source)`;
@@ -144,4 +114,44 @@ export function referenceTask(o: { count?: number; test?: number; seed?: number 
     test: o.test ?? 20,
     seed: o.seed ?? 1,
   });
+}
+
+/**
+ * Check and copy a generated task's node roles: integer ids (below `nodes` when given), no node in two roles, at least
+ * one target, at least one source or ground node. Shared by the task generators.
+ */
+export function taskRoles(options: { sources: ArrayLike<number>; targets: ArrayLike<number>; ground?: ArrayLike<number>; nodes?: number }, source: string): { sources: Int32Array; targets: Int32Array; ground: Int32Array } {
+  const nodes = options.nodes;
+  if (nodes !== undefined) expectInteger(nodes, 1, source, 'nodes', 'the node count');
+  const seen = new Map<number, string>();
+  const roleIds = (list: ArrayLike<number> | undefined, field: string): Int32Array => {
+    if (list === undefined) return new Int32Array(0);
+    const out = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const id = list[i];
+      const at = `${field}[${i}]`;
+      if (!Number.isInteger(id) || id < 0 || (nodes !== undefined && id >= nodes)) {
+        const range = nodes === undefined ? 'an integer >= 0' : `an integer in 0..${nodes - 1}`;
+        throw new InvalidInputError({ source, field: at }, `node id must be ${range}, got ${show(id)}`, `use ${range}`);
+      }
+      const first = seen.get(id);
+      if (first !== undefined) {
+        throw new InvalidInputError({ source, field: at }, `node ${id} is also listed at ${first}; a node can have only one role`, `remove node ${id} from one of them`);
+      }
+      seen.set(id, at);
+      out[i] = id;
+    }
+    return out;
+  };
+  const sources = roleIds(options.sources, 'sources');
+  const targets = roleIds(options.targets, 'targets');
+  const ground = roleIds(options.ground, 'ground');
+  if (targets.length === 0) {
+    throw new InvalidInputError({ source, field: 'targets' }, 'must list at least one node', 'give the output node ids');
+  }
+  if (sources.length + ground.length === 0) {
+    throw new InvalidInputError({ source, field: 'sources' }, 'sources and ground are both empty, so no voltage is imposed', 'give at least one source or ground node');
+  }
+
+  return { sources, targets, ground };
 }

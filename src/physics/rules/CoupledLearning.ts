@@ -1,11 +1,13 @@
 import type { CircuitState } from '../CircuitState.js';
-import type { StateSolver } from '../StateSolver.js';
-import { clip, type ContrastStates, type LearningRule } from './LearningRule.js';
+import { type EdgeSignals, linearSignals } from './EdgeSignals.js';
+import { clip, type ContrastSolver, type ContrastStates, type LearningRule } from './LearningRule.js';
 
 /**
  * Coupled learning (Stern et al. 2021): targets clamped at V_T^C = V_T^F + eta (V_T^* - V_T^F), then
  * k_e <- clip(k_e + alpha/(2 eta) [(dV_e^F)^2 - (dV_e^C)^2], k_min, k_max), evaluated exactly in this order so that
- * runs compare bit-for-bit across implementations.
+ * runs compare bit-for-bit across implementations. On nonlinear networks the squared drops are the edges' signals
+ * `sigma_e = 2 dp_e/dtheta_e` (EdgeSignals.ts): theta_e <- clip(theta_e + alpha/(2 eta) [sigma_e^F - sigma_e^C]), the
+ * descent of the co-content contrast (P^C - P^F)/eta.
  */
 export class CoupledLearning implements LearningRule {
   readonly name = 'cl' as const;
@@ -15,23 +17,25 @@ export class CoupledLearning implements LearningRule {
    */
   constructor(readonly eta: number, readonly alpha: number) {}
 
-  states(solver: StateSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates {
+  states(solver: ContrastSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates {
     return { free, contrast: [solver.clamped(free, desired, this.eta)] };
   }
 
-  gradient(edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, out = new Float64Array(edgeA.length)): Float64Array {
-    return clampedContrastGradient(edgeA, edgeB, s, this.eta, out);
+  gradient(edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, out = new Float64Array(edgeA.length), signals?: EdgeSignals): Float64Array {
+    return clampedContrastGradient(edgeA, edgeB, s, this.eta, out, signals);
   }
 
-  update(k: Float64Array, edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, bounds: [number, number]): number {
+  update(k: Float64Array, edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, bounds: [number, number], signals?: EdgeSignals): number {
+    const sig = signals ?? linearSignals(edgeA, edgeB, bounds);
     const vf = s.free.voltages;
     const vc = s.contrast[0].voltages;
     const rate = this.alpha / (2 * this.eta);
     let changed = 0;
     for (let e = 0; e < edgeA.length; e++) {
-      const df = vf[edgeB[e]] - vf[edgeA[e]];
-      const dc = vc[edgeB[e]] - vc[edgeA[e]];
-      const next = clip(k[e] + rate * (df * df - dc * dc), bounds[0], bounds[1]);
+      if (!sig.learns(e)) continue;
+      const sf = sig.signal(e, vf);
+      const sc = sig.signal(e, vc);
+      const next = clip(k[e] + rate * (sf - sc), sig.lower(e), sig.upper(e));
       if (next !== k[e]) changed++;
       k[e] = next;
     }
@@ -40,8 +44,8 @@ export class CoupledLearning implements LearningRule {
 }
 
 /**
- * The contrast gradient of a clamped-state rule (CL and the tap rule): (1/(2 eta)) [(dV_e^C)^2 - (dV_e^F)^2] in V^2,
- * from the free state and the first contrast state of `s`.
+ * The contrast gradient of a clamped-state rule (CL and the tap rule): (1/(2 eta)) [(dV_e^C)^2 - (dV_e^F)^2] in V^2
+ * (with `signals`: (1/(2 eta)) [sigma_e^C - sigma_e^F]), from the free state and the first contrast state of `s`.
  */
 export function clampedContrastGradient(
   edgeA: Int32Array,
@@ -49,14 +53,12 @@ export function clampedContrastGradient(
   s: ContrastStates,
   eta: number,
   out: Float64Array = new Float64Array(edgeA.length),
+  signals?: EdgeSignals,
 ): Float64Array {
+  const sig = signals ?? linearSignals(edgeA, edgeB, [0, Infinity]);
   const vf = s.free.voltages;
   const vc = s.contrast[0].voltages;
   const c = 1 / (2 * eta);
-  for (let e = 0; e < edgeA.length; e++) {
-    const df = vf[edgeB[e]] - vf[edgeA[e]];
-    const dc = vc[edgeB[e]] - vc[edgeA[e]];
-    out[e] = c * (dc * dc - df * df);
-  }
+  for (let e = 0; e < edgeA.length; e++) out[e] = sig.learns(e) ? c * (sig.signal(e, vc) - sig.signal(e, vf)) : 0;
   return out;
 }

@@ -1,5 +1,16 @@
 import type { CircuitState } from '../CircuitState.js';
-import type { StateSolver } from '../StateSolver.js';
+import type { EdgeSignals } from './EdgeSignals.js';
+
+/**
+ * What a rule needs to compute its contrast states: the linear {@link StateSolver} (src/physics/StateSolver.ts) or the
+ * nonlinear one (src/physics/nonlinear/NonlinearStateSolver.ts), both from a free state of the same inputs.
+ */
+export interface ContrastSolver {
+  /** Targets imposed at V_T^F + eta (V_T^* - V_T^F) (eta dimensionless). */
+  clamped(free: CircuitState, desired: ArrayLike<number>, eta: number): CircuitState;
+  /** Each target joined by a conductance beta (S, may be negative) to a source at V_T^*. */
+  nudged(free: CircuitState, desired: ArrayLike<number>, beta: number): CircuitState;
+}
 
 /** Names of the learning rules: coupled learning, equilibrium propagation, centered EP, discrete tap rule. */
 export type RuleName = 'cl' | 'ep' | 'cep' | 'tap';
@@ -18,17 +29,20 @@ export interface ContrastStates {
 export interface LearningRule {
   readonly name: RuleName;
   /** Compute the contrast states for one example (free state given). */
-  states(solver: StateSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates;
+  states(solver: ContrastSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates;
   /**
    * The rule's estimate of the cost gradient per edge (for diagnostics): for EP/CEP in V^2/S, tending to dC/dk as
-   * beta -> 0; for CL and tap (1/(2 eta)) [(dV^C)^2 - (dV^F)^2] in V^2, which does not.
+   * beta -> 0; for CL and tap (1/(2 eta)) [(dV^C)^2 - (dV^F)^2] in V^2, which does not. With `signals` (nonlinear
+   * networks, EdgeSignals.ts) the squared drops are the edges' signals and the estimate is of dC/dtheta; edges without a
+   * parameter get 0.
    */
-  gradient(edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, out?: Float64Array): Float64Array;
+  gradient(edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, out?: Float64Array, signals?: EdgeSignals): Float64Array;
   /**
-   * Apply one update to the conductances `k` (siemens) in place, clipped to `bounds`.
-   * @returns the number of edges whose conductance changed
+   * Apply one update to the parameters `k` in place: conductances (S) clipped to `bounds`, or with `signals` each
+   * edge's learning parameter (S or V) clipped to its own bounds, edges without one untouched.
+   * @returns the number of edges whose parameter changed
    */
-  update(k: Float64Array, edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, bounds: [number, number]): number;
+  update(k: Float64Array, edgeA: Int32Array, edgeB: Int32Array, s: ContrastStates, bounds: [number, number], signals?: EdgeSignals): number;
 }
 
 /** Clip to [lo, hi]. */

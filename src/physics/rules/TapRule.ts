@@ -1,9 +1,8 @@
 import { InvalidInputError } from '../../errors.js';
 import type { CircuitState } from '../CircuitState.js';
 import { edgeContrast, tapStep } from '../edgeSteps.js';
-import type { StateSolver } from '../StateSolver.js';
 import { clampedContrastGradient } from './CoupledLearning.js';
-import type { ContrastStates, LearningRule } from './LearningRule.js';
+import type { ContrastSolver, ContrastStates, LearningRule } from './LearningRule.js';
 
 /**
  * The discrete rule of digital-potentiometer boards (Dillavou et al. 2022): the clamped state of coupled learning,
@@ -26,7 +25,7 @@ export class TapRule implements LearningRule {
     for (let e = 0; e < initial.length; e++) this.tap[e] = nearestTap(taps, initial[e]);
   }
 
-  states(solver: StateSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates {
+  states(solver: ContrastSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates {
     return { free, contrast: [solver.clamped(free, desired, this.eta)] };
   }
 

@@ -1,0 +1,12 @@
+export * from './EdgeElement.js';
+export * from './TwoTerminalLaw.js';
+export { DiodeLaw, JUNCTION_ARG_MAX } from './diode.js';
+export { TableLaw } from './tableLaw.js';
+export { TransistorLaw } from './transistorLaw.js';
+export { elementLaw } from './elementLaw.js';
+export { convexLineSearch, type LineFunction } from './lineSearch.js';
+export { NonlinearSolver, type NonlinearSolution, type NonlinearSolverOptions } from './NonlinearSolver.js';
+export { solveNonlinearCircuit } from './solveNonlinearCircuit.js';
+export { NonlinearStateSolver } from './NonlinearStateSolver.js';
+export { exactJacobian, nonlinearCostGradient } from './nonlinearGradient.js';
+export { initialParameters, isNonlinear, lawsAt, nonlinearSignals, parameterKind, withParameters, type ParameterKind } from './learningParameters.js';
