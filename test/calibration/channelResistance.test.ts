@@ -111,7 +111,7 @@ function smallProblem(kind: 'tap' | 'gate'): { input: ConstructorParameters<type
     }
   }
   const all = Array.from({ length: N }, (_, i) => i);
-  const nominal: EdgeLaw = kind === 'tap' ? { kind: 'tap', taps: 64, rMin: 200, rMax: 3000, taper: 'linear' } : { kind: 'gate', s: 2e-3, vt: 0.7, lo: 0, hi: 5 };
+  const nominal: EdgeLaw = kind === 'tap' ? { kind: 'tap', taps: 64, rMin: 200, rMax: 3000, taper: 'linear' } : { kind: 'gate', s: 2e-3, vt: 0.7 };
   const id = {
     nodes: N,
     edges,
