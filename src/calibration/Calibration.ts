@@ -6,7 +6,7 @@
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 import { InvalidInputError } from '../errors.js';
-import { type BoardGraph, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
+import { type BoardGraph, BoardStates, boardLaws, type EdgeParameters } from './boardStates.js';
 import { gateFloor, ohmicConductance, tapConductance } from '../physics/edgeLaws.js';
 import type { CalibrationRecord, ChannelFit } from './types.js';
 
@@ -30,6 +30,7 @@ export class Calibration {
   private readonly adcGain: Float64Array;
   private readonly adcOffset: Float64Array;
   private readonly dac: Record<DacKind, { gain: Float64Array; offset: Float64Array }>;
+  private readonly states: BoardStates;
 
   constructor(
     readonly record: CalibrationRecord,
@@ -42,6 +43,7 @@ export class Calibration {
     this.graph = { nodes: b.nodes, edgeA: Int32Array.from(b.edges, (e) => e[0]), edgeB: Int32Array.from(b.edges, (e) => e[1]) };
     const gains = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.gain[i] ?? 1);
     const offsets = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.offset[i] ?? 0);
+    this.states = new BoardStates(this.graph);
     this.adcGain = gains(record.adc);
     this.adcOffset = offsets(record.adc);
     this.dac = {
@@ -130,8 +132,8 @@ export class Calibration {
     return out;
   }
 
-  /** The per-edge law for given settings (for solveBoard). */
-  edgeLaw(settings: ArrayLike<number>): EdgeLawArrays {
+  /** The per-edge law parameters for given settings (boardStates.ts). */
+  edgeLaw(settings: ArrayLike<number>): EdgeParameters {
     const E = this.edges;
     const k = new Float64Array(E);
     const ed = this.record.edges;
@@ -194,7 +196,7 @@ export class Calibration {
   predict(settings: ArrayLike<number>, drive: ReadonlyMap<number, number>, clamp: ReadonlyMap<number, number>): { volts: Float64Array; readings: Float64Array; converged: boolean } {
     const imposed = this.imposedMap(drive, 'drive');
     for (const [n, v] of this.imposedMap(clamp, 'clamp')) imposed.set(n, v);
-    const sol = solveBoard(this.graph, this.edgeLaw(settings), imposed);
+    const sol = this.states.solve(boardLaws(this.edgeLaw(settings)), imposed);
     return { volts: sol.voltages, readings: this.voltsToReadings(sol.voltages), converged: sol.converged };
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The calibration as a nonlinear least-squares problem: parameters (ADC and DAC gains and offsets, the edges'
  * conductance parameters), residuals (predicted minus measured reading of every node in every measurement, divided
- * by the reading's standard deviation) and their exact Jacobian (implicit differentiation of Kirchhoff's law).
+ * by the reading's standard deviation) and their exact Jacobian (implicit differentiation of Kirchhoff's law, through
+ * the exact non-symmetric Kirchhoff Jacobian at each state). States come from the host's nonlinear solver
+ * (boardStates.ts).
  *
  * Parameters (names as the identifiability report prints them):
  * - `adc.gain[i]`, `adc.offset[i]` for every node i: reading = gain V + offset;
@@ -13,8 +15,8 @@
  * Readings within `railMargin` of an ADC rail are clipped by the converter and left out (weight 0).
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
-import { type BoardGraph, type BoardSolution, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
 import { type EdgeLaw, gateFloor } from '../physics/edgeLaws.js';
+import { type BoardGraph, type BoardState, BoardStates, boardLaws, type EdgeParameters } from './boardStates.js';
 import type { LeastSquaresProblem } from './levenbergMarquardt.js';
 import type { CalibrationData } from './types.js';
 
@@ -66,8 +68,9 @@ export class CalibrationProblem implements LeastSquaresProblem {
   private readonly gate: boolean;
   private readonly warm: (Float64Array | undefined)[];
   private lastX: Float64Array | null = null;
-  private lastSolutions: BoardSolution[] = [];
-  private lastImposed: Map<number, number>[] = [];
+  private lastSolutions: BoardState[] = [];
+  private lastParams: EdgeParameters[] = [];
+  private readonly states: BoardStates;
 
   constructor(private readonly input: ProblemInput) {
     const { id, data } = input;
@@ -75,6 +78,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
     this.E = id.edges.length;
     this.gate = id.edge.kind === 'gate';
     this.graph = { nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
+    this.states = new BoardStates(this.graph);
     this.floor = input.nominal.kind === 'gate' ? gateFloor(input.nominal) : 0;
     this.layout = buildLayout(id, data);
     this.readingSigma = input.readingSigma;
@@ -95,8 +99,8 @@ export class CalibrationProblem implements LeastSquaresProblem {
     this.warm = new Array(data.measurements.length).fill(undefined);
   }
 
-  /** The edge law of configuration `c` at parameters x. */
-  law(x: Float64Array, c: number): EdgeLawArrays {
+  /** The edge law parameters of configuration `c` at parameters x. */
+  law(x: Float64Array, c: number): EdgeParameters {
     const E = this.E;
     const k = new Float64Array(E);
     const settings = this.input.data.configurations[c];
@@ -123,22 +127,20 @@ export class CalibrationProblem implements LeastSquaresProblem {
   }
 
   /** Solve every measurement's state at x (cached for the last x). */
-  solveAll(x: Float64Array): BoardSolution[] {
+  solveAll(x: Float64Array): BoardState[] {
     if (this.lastX && sameVector(this.lastX, x)) return this.lastSolutions;
     const ms = this.input.data.measurements;
-    const laws = this.input.data.configurations.map((_, c) => this.law(x, c));
-    const sols: BoardSolution[] = [];
-    const imposedAll: Map<number, number>[] = [];
+    const params = this.input.data.configurations.map((_, c) => this.law(x, c));
+    const laws = params.map(boardLaws);
+    const sols: BoardState[] = [];
     for (let mi = 0; mi < ms.length; mi++) {
-      const imp = this.imposed(x, mi);
-      const sol = solveBoard(this.graph, laws[ms[mi].configuration], imp, this.gate ? this.warm[mi] : undefined);
+      const sol = this.states.solve(laws[ms[mi].configuration], this.imposed(x, mi), this.gate ? this.warm[mi] : undefined);
       if (this.gate && sol.converged) this.warm[mi] = sol.voltages;
       sols.push(sol);
-      imposedAll.push(imp);
     }
     this.lastX = Float64Array.from(x);
     this.lastSolutions = sols;
-    this.lastImposed = imposedAll;
+    this.lastParams = params;
     return sols;
   }
 
@@ -176,6 +178,7 @@ export class CalibrationProblem implements LeastSquaresProblem {
       const sol = sols[mi];
       const v = sol.voltages;
       const base = mi * N;
+      const { jacobian: K, lu } = this.states.jacobian(sol);
       // dr_i / d(adc params)
       for (let i = 0; i < N; i++) {
         if (this.weight[base + i] === 0) continue;
@@ -187,10 +190,10 @@ export class CalibrationProblem implements LeastSquaresProblem {
       const imposedSens = (j: number): Float64Array => {
         const dv = new Float64Array(N);
         dv[j] = 1;
-        if (nf > 0 && sol.lu) {
+        if (nf > 0 && lu) {
           const rhs = new Float64Array(nf);
-          for (let r = 0; r < nf; r++) rhs[r] = -sol.jacobian[sol.free[r] * N + j];
-          const z = sol.lu.solve(rhs);
+          for (let r = 0; r < nf; r++) rhs[r] = -K[sol.free[r] * N + j];
+          const z = lu.solve(rhs);
           for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
         }
         return dv;
@@ -212,29 +215,34 @@ export class CalibrationProblem implements LeastSquaresProblem {
         addColumn(L.clampGain[j], dv, c);
         addColumn(L.clampOffset[j], dv, 1);
       }
-      if (nf === 0 || !sol.lu) continue;
+      if (nf === 0 || !lu) continue;
       // edge parameters: dF/dtheta = dI_e/dtheta at a, minus at b; dV_f = -K_ff^-1 dF_f/dtheta
       const cfg = ms[mi].configuration;
+      const p = this.lastParams[cfg];
       for (let e = 0; e < E; e++) {
         const a = this.graph.edgeA[e];
         const b = this.graph.edgeB[e];
         const fa = sol.freeIndex[a];
         const fb = sol.freeIndex[b];
         if (fa < 0 && fb < 0) continue;
-        if (!sol.on[e]) continue;
         const d = v[a] - v[b];
-        const cols: [number, number][] = this.gate
-          ? [
-              [L.logS[e], sol.conductance[e] * d],
-              [L.vt[e], -Math.exp(x[L.logS[e]]) * d],
-            ]
-          : [[L.edgeParam[cfg * E + e], sol.conductance[e] * d]];
+        // Gate edges: I = max(floor, s_e c) d with c = V_G - vt_e - (V_a + V_b)/2; where the channel conducts,
+        // dI/d ln s_e = s_e c d and dI/d vt_e = -s_e d; cut off, the floor depends on neither. Tap: dI/d ln k = k d.
+        let cols: [number, number][];
+        if (this.gate) {
+          const on = p.k[e] * (p.overdrive![e] - 0.5 * (v[a] + v[b]));
+          if (!(on > p.floor)) continue;
+          cols = [
+            [L.logS[e], on * d],
+            [L.vt[e], -p.k[e] * d],
+          ];
+        } else cols = [[L.edgeParam[cfg * E + e], p.k[e] * d]];
         for (const [col, dI] of cols) {
           if (dI === 0) continue;
           const rhs = new Float64Array(nf);
           if (fa >= 0) rhs[fa] = -dI;
           if (fb >= 0) rhs[fb] = dI;
-          const z = sol.lu.solve(rhs);
+          const z = lu.solve(rhs);
           const dv = new Float64Array(N);
           for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
           addColumn(col, dv, 1);
