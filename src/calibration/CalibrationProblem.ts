@@ -230,10 +230,10 @@ export class CalibrationProblem implements LeastSquaresProblem {
         // dI/d ln s_e = s_e c d and dI/d vt_e = -s_e d; cut off, the floor depends on neither. Tap: dI/d ln k = k d.
         let cols: [number, number][];
         if (this.gate) {
-          const on = p.k[e] * (p.overdrive![e] - 0.5 * (v[a] + v[b]));
-          if (!(on > p.floor)) continue;
+          const kOn = p.k[e] * (p.overdrive![e] - 0.5 * (v[a] + v[b]));
+          if (!(kOn > p.floor)) continue;
           cols = [
-            [L.logS[e], on * d],
+            [L.logS[e], kOn * d],
             [L.vt[e], -p.k[e] * d],
           ];
         } else cols = [[L.edgeParam[cfg * E + e], p.k[e] * d]];
