@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gateEdgeElement } from '../../../src/physics/edgeLaws.js';
 import { LaplacianSystem } from '../../../src/physics/LaplacianSystem.js';
-import { elementLaw, kirchhoffJacobian, NonlinearSolver, type TwoTerminalLaw } from '../../../src/physics/nonlinear/index.js';
+import { type EdgeElement, elementLaw, kirchhoffJacobian, NonlinearSolver, type TwoTerminalLaw } from '../../../src/physics/nonlinear/index.js';
 
 // A 2x3 grid with a diagonal: nodes 0..5, sources at 0 and 5.
 const edgeA = Int32Array.of(0, 1, 3, 4, 0, 1, 2, 0);
@@ -116,5 +116,30 @@ describe('gate boards on the nonlinear solver (what the twin and the calibration
     // nothing imposed at all: every node floats
     const none = new NonlinearSolver(8, A, B, ls, new Int32Array(0), { floating: 'zero' }).solve(new Float64Array(0));
     expect(Array.from(none.voltages)).toEqual(new Array(8).fill(0));
+  });
+});
+
+describe("elementLaw's scale: c times the element's current at every voltage, for every kind", () => {
+  it('resistor, diode with series resistance, table, both transistors', () => {
+    const c = 1e-9;
+    const kinds: EdgeElement[] = [
+      { kind: 'resistor', k: 2e-3 },
+      { kind: 'diode', is: 1e-12, n: 1.3, rs: 50 },
+      { kind: 'table', v: [-1, 0, 0.5, 2], i: [-1e-3, 0, 2e-3, 9e-3] },
+      { kind: 'transistor', s: 1e-3, vt: 0.6, vg: 2, saturation: 'square' },
+      { kind: 'transistor', s: 1e-3, vt: 0.6, vg: 2 },
+    ];
+    for (const el of kinds) {
+      const plain = elementLaw(el, 0);
+      const scaled = elementLaw(el, 0, { scale: c });
+      for (const x of [-1.5, -0.2, 0.1, 0.4, 0.9, 3]) {
+        const want = c * plain.current(x);
+        expect(Math.abs(scaled.current(x) - want)).toBeLessThanOrEqual(1e-12 * Math.abs(want) + 1e-300);
+        const slope = c * plain.slope(x);
+        expect(Math.abs(scaled.slope(x) - slope)).toBeLessThanOrEqual(1e-12 * slope + 1e-300);
+      }
+    }
+    expect(() => elementLaw(null, 1, { scale: 0 })).toThrow(/scale/);
+    expect(() => elementLaw(null, 1, { fixed: -1 })).toThrow(/fixed/);
   });
 });
