@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `hessian` only the cost-Hessian benchmark; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -17,6 +17,7 @@ import { printDashboard, runDashboardBench } from './dashboard.js';
 import { printStore, runStoreBench } from './store.js';
 import { printSoak, runSoakBench } from './soak.js';
 import { printSimRecord, runSimRecordBench } from './simRecord.js';
+import { printNonlinear, runNonlinearBench } from './nonlinear.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -119,6 +120,13 @@ if (!only || only === 'hessian') {
   process.stdout.write('\nCost Hessian (E x E, 40 examples, 2 sources, 2 targets, 1 ground; sparse vs dense ml-matrix baseline)\n\n' + printHessian(hr));
   writeFileSync(join(outDir, 'hessian.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...hr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'hessian.json')}\n`);
+}
+
+if (!only || only === 'nonlinear') {
+  const nr = runNonlinearBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nNonlinear solve on 64x64 lattices against ngspice .op (bench/nonlinear.ts)\n\n' + printNonlinear(nr));
+  writeFileSync(join(outDir, 'nonlinear.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...nr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'nonlinear.json')}\n`);
 }
 
 if (!only || only === 'dashboard') {

@@ -7,18 +7,20 @@
  *
  * Physics: node voltages by the Laplacian system with imposed = driven ∪ clamped nodes (docs/design.md); nodes in a
  * component without an imposed node read 0 V. Tap edges are linear resistors; gate edges follow the Ohmic law
- * k = s (V_G - V_T - (V_a + V_b)/2) (floored at a tiny cut-off conductance), solved by fixed-point iterations that
- * re-factorise the Laplacian, with a dense Newton fallback, to well below 1e-9 V.
+ * k = s (V_G - V_T - (V_a + V_b)/2) (floored at a tiny cut-off conductance): each a transistor element of the network
+ * solved by the host's nonlinear solver (src/physics/nonlinear/NonlinearSolver.ts; Kirchhoff's residual within 1e-11 of
+ * the largest edge current, which on the shipped boards is a few 1e-11 V).
  *
  * Non-idealities (all seeded, all off with `ideal` except ADC quantisation, DAC resolution and tap granularity):
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk in the simulated time).
  */
 import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
-import { solveBoard } from '../src/physics/boardSolve.js';
-import { gateConductance, gateFloor, tapConductance } from '../src/physics/edgeLaws.js';
+import { gateConductance, gateEdgeElement, gateFloor, tapConductance } from '../src/physics/edgeLaws.js';
 import { edgeContrast, gateStep, tapStep } from '../src/physics/edgeSteps.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
+import { elementLaw } from '../src/physics/nonlinear/elementLaw.js';
+import { NonlinearSolver } from '../src/physics/nonlinear/NonlinearSolver.js';
 import { Rng } from '../src/physics/Rng.js';
 import { type BoardModel, parseBoard, STEP_LIMIT_DEFAULTS } from '../src/formats/boardFile.js';
 import { badRequest, conflict, outOfRange } from './TwinError.js';
@@ -62,8 +64,6 @@ export const STEP_UPDATE_MS = 0.1;
 export const DEFAULT_SAMPLES = 16;
 /** Largest sample count per MEAS. */
 export const MAX_SAMPLES = 1024;
-/** Nonlinear solve: stop when no node voltage moves more than this (V). */
-const NONLINEAR_TOL = 1e-11;
 /** Twin-only fault knob: an open edge keeps this fraction of the conductance it would have (see injectEdgeFault). */
 export const OPEN_EDGE_FRACTION = 1e-9;
 /** Twin-only fault knob: a shorted edge is a fixed 1 ohm path (siemens), whatever its setting (see injectEdgeFault). */
@@ -109,6 +109,8 @@ export class TwinBoardCore {
   private readonly driftRng: Rng;
   private lastDriftMs: number;
   private readonly systems = new Map<string, LaplacianSystem>();
+  /** Gate boards: the nonlinear solver of each set of imposed nodes (its ordering and analysis are kept). */
+  private readonly gateSolvers = new Map<string, NonlinearSolver>();
   /** Physical node voltages of the present state, or null when something changed. */
   private cached: Float64Array | null = null;
   private readonly components: Int32Array;
@@ -583,7 +585,7 @@ export class TwinBoardCore {
       sys.setConductance(this.tapConductances());
       v = sys.solve(values).voltages;
     } else {
-      v = this.solveGates(this.system(nodes), nodes, values);
+      v = this.solveGates(nodes, values);
     }
     this.cached = v;
     return v;
@@ -601,53 +603,28 @@ export class TwinBoardCore {
   }
 
   /**
-   * Nonlinear transistor network: k_e depends on the voltages. Deterministic start (all free nodes at the mean
-   * imposed voltage), fixed-point iterations V <- solve(k(V)) through the Laplacian, then Newton if those stall.
+   * Gate board: every edge a transistor element (the Ohmic law with its factor and setting, edgeLaws.gateEdgeElement),
+   * an open edge that element scaled by OPEN_EDGE_FRACTION, a shorted one a fixed SHORT_EDGE_CONDUCTANCE; solved by
+   * the host's nonlinear solver from its default start (every free node at the mean imposed voltage), so that the
+   * result depends on nothing but the state. Floating components are already imposed at 0 V by the caller.
    */
-  private solveGates(sys: LaplacianSystem, nodes: Int32Array, values: Float64Array): Float64Array {
-    let mean = 0;
-    for (const x of values) mean += x;
-    mean /= values.length;
-    let v = new Float64Array(this.n).fill(mean);
-    for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
-    const k = new Float64Array(this.settings.length);
-    let prevDelta = Infinity;
-    let stalls = 0;
-    for (let it = 0; it < 200; it++) {
-      this.gateConductances(v, k);
-      sys.setConductance(k);
-      const next = sys.solve(values).voltages;
-      let delta = 0;
-      for (let i = 0; i < this.n; i++) delta = Math.max(delta, Math.abs(next[i] - v[i]));
-      v = Float64Array.from(next);
-      if (delta < NONLINEAR_TOL) return v;
-      if (delta > 0.7 * prevDelta) stalls++;
-      if (stalls > 8) break;
-      prevDelta = delta;
-    }
-    return this.newtonGates(v, nodes, values);
-  }
-
-  /**
-   * Newton on Kirchhoff's law (src/physics/boardSolve.ts, the one gate-board Newton solver), from the fixed-point
-   * iterate `v0`, with the twin's per-edge factors and faults.
-   */
-  private newtonGates(v0: Float64Array, imposed: Int32Array, values: Float64Array): Float64Array {
+  private solveGates(nodes: Int32Array, values: Float64Array): Float64Array {
     const em = this.model.edge;
     if (em.kind !== 'gate') throw new Error('not a gate board');
-    const E = this.settings.length;
-    const k = Float64Array.from(this.factor, (f) => em.s * f);
-    const overdrive = Float64Array.from(this.settings, (g) => g - em.vt);
-    const scale = new Float64Array(E).fill(1);
-    const fixed = new Float64Array(E).fill(NaN);
-    for (let e = 0; e < E; e++) {
-      if (this.edgeFault[e] === FAULT_OPEN) scale[e] = OPEN_EDGE_FRACTION;
-      else if (this.edgeFault[e] === FAULT_SHORT) fixed[e] = SHORT_EDGE_CONDUCTANCE;
-    }
-    const imp = new Map<number, number>();
-    imposed.forEach((node, t) => imp.set(node, values[t]));
-    const graph = { nodes: this.n, edgeA: this.edgeA, edgeB: this.edgeB };
-    return solveBoard(graph, { k, overdrive, floor: gateFloor(em), scale, fixed }, imp, v0).voltages;
+    const floor = gateFloor(em);
+    const laws = Array.from(this.settings, (vg, e) => {
+      const f = this.edgeFault[e];
+      const fault = f === FAULT_OPEN ? { scale: OPEN_EDGE_FRACTION } : f === FAULT_SHORT ? { fixed: SHORT_EDGE_CONDUCTANCE } : {};
+      return elementLaw(gateEdgeElement(em.s * this.factor[e], em.vt, vg, floor), 0, fault);
+    });
+    const key = nodes.join(',');
+    let solver = this.gateSolvers.get(key);
+    if (!solver) {
+      if (this.gateSolvers.size > 256) this.gateSolvers.clear();
+      solver = new NonlinearSolver(this.n, this.edgeA, this.edgeB, laws, nodes, { method: 'cholesky' });
+      this.gateSolvers.set(key, solver);
+    } else solver.setLaws(laws);
+    return solver.solve(values).voltages;
   }
 }
 

@@ -7,9 +7,9 @@
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
 import { InvalidInputError } from '../errors.js';
-import { type BoardGraph, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
+import { type BoardGraph, BoardStates, boardLaws, type EdgeParameters } from './boardStates.js';
 import { gateFloor, ohmicConductance, tapConductance } from '../physics/edgeLaws.js';
-import { currentInto, withSeriesChannels, type SeriesChannel } from './channelResistance.js';
+import { currentInto, SeriesBoardStates, type SeriesChannel } from './channelResistance.js';
 import type { CalibrationRecord, ChannelFit } from './types.js';
 
 /** Which DAC channel of a node. */
@@ -32,6 +32,9 @@ export class Calibration {
   private readonly adcGain: Float64Array;
   private readonly adcOffset: Float64Array;
   private readonly dac: Record<DacKind, { gain: Float64Array; offset: Float64Array; r: Float64Array }>;
+  private readonly states: BoardStates;
+  /** The board with channels behind their series resistance (channelResistance.ts). */
+  private readonly series: SeriesBoardStates;
 
   constructor(
     readonly record: CalibrationRecord,
@@ -44,6 +47,8 @@ export class Calibration {
     this.graph = { nodes: b.nodes, edgeA: Int32Array.from(b.edges, (e) => e[0]), edgeB: Int32Array.from(b.edges, (e) => e[1]) };
     const gains = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.gain[i] ?? 1);
     const offsets = (c: ChannelFit): Float64Array => Float64Array.from({ length: b.nodes }, (_, i) => c.offset[i] ?? 0);
+    this.states = new BoardStates(this.graph);
+    this.series = new SeriesBoardStates(this.graph);
     this.adcGain = gains(record.adc);
     this.adcOffset = offsets(record.adc);
     // no r (a record before it) or null (not fitted): 0, the ideal voltage source
@@ -156,8 +161,8 @@ export class Calibration {
     return out;
   }
 
-  /** The per-edge law for given settings (for solveBoard). */
-  edgeLaw(settings: ArrayLike<number>): EdgeLawArrays {
+  /** The per-edge law parameters for given settings (boardStates.ts). */
+  edgeLaw(settings: ArrayLike<number>): EdgeParameters {
     const E = this.edges;
     const k = new Float64Array(E);
     const ed = this.record.edges;
@@ -225,13 +230,7 @@ export class Calibration {
     for (const [m, kind] of [[drive, 'drive'], [clamp, 'clamp']] as const) {
       for (const n of m.keys()) if (this.dac[kind].r[n] !== 0) series.push({ node: n, source: imposed.get(n)!, r: this.dac[kind].r[n] });
     }
-    const law = this.edgeLaw(settings);
-    let sol;
-    if (series.length === 0) sol = solveBoard(this.graph, law, imposed);
-    else {
-      const aug = withSeriesChannels(this.graph, law, imposed, series);
-      sol = solveBoard(aug.graph, aug.law, aug.imposed);
-    }
+    const sol = series.length === 0 ? this.states.solve(boardLaws(this.edgeLaw(settings)), imposed) : this.series.solve(this.edgeLaw(settings), imposed, series).state;
     const volts = sol.voltages.length === this.nodes ? sol.voltages : sol.voltages.slice(0, this.nodes);
     return { volts, readings: this.voltsToReadings(volts), converged: sol.converged };
   }

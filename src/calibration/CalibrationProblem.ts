@@ -1,7 +1,9 @@
 /**
  * The calibration as a nonlinear least-squares problem: parameters (ADC and DAC gains and offsets, the edges'
  * conductance parameters), residuals (predicted minus measured reading of every node in every measurement, divided
- * by the reading's standard deviation) and their exact Jacobian (implicit differentiation of Kirchhoff's law).
+ * by the reading's standard deviation) and their exact Jacobian (implicit differentiation of Kirchhoff's law, through
+ * the exact non-symmetric Kirchhoff Jacobian at each state). States come from the host's nonlinear solver
+ * (boardStates.ts).
  *
  * Parameters (names as the identifiability report prints them):
  * - `adc.gain[i]`, `adc.offset[i]` for every node i: reading = gain V + offset;
@@ -15,9 +17,9 @@
  * Readings within `railMargin` of an ADC rail are clipped by the converter and left out (weight 0).
  */
 import type { BoardIdentity } from '../../firmware-protocol/identity.js';
-import { type BoardGraph, type BoardSolution, type EdgeLawArrays, solveBoard } from '../physics/boardSolve.js';
 import { type EdgeLaw, gateFloor } from '../physics/edgeLaws.js';
-import { currentInto, withSeriesChannels, type SeriesChannel } from './channelResistance.js';
+import { type BoardGraph, type BoardState, BoardStates, boardLaws, type EdgeParameters } from './boardStates.js';
+import { exactCurrentInto, SeriesBoardStates, type SeriesChannel } from './channelResistance.js';
 import type { LeastSquaresProblem } from './levenbergMarquardt.js';
 import type { CalibrationData } from './types.js';
 
@@ -77,10 +79,15 @@ export class CalibrationProblem implements LeastSquaresProblem {
   private readonly gate: boolean;
   private readonly warm: (Float64Array | undefined)[];
   private lastX: Float64Array | null = null;
-  private lastSolutions: BoardSolution[] = [];
-  private lastImposed: Map<number, number>[] = [];
-  /** Per measurement at the last x: the channels solved behind their resistance (r != 0), their source nodes. */
-  private lastSeries: { channels: SeriesChannel[]; col: number[]; sourceNode: Int32Array; extraEdge: Int32Array }[] = [];
+  private lastSolutions: BoardState[] = [];
+  private lastParams: EdgeParameters[] = [];
+  /**
+   * Per measurement at the last x: the channels solved behind their resistance (r != 0), their parameter columns,
+   * source nodes, and the states of the board they were solved on (the augmented one, or the board's own).
+   */
+  private lastSeries: { channels: SeriesChannel[]; col: number[]; sourceNode: Int32Array; extraEdge: Int32Array; states: BoardStates }[] = [];
+  private readonly states: BoardStates;
+  private readonly series: SeriesBoardStates;
 
   constructor(private readonly input: ProblemInput) {
     const { id, data } = input;
@@ -88,6 +95,8 @@ export class CalibrationProblem implements LeastSquaresProblem {
     this.E = id.edges.length;
     this.gate = id.edge.kind === 'gate';
     this.graph = { nodes: id.nodes, edgeA: Int32Array.from(id.edges, (e) => e[0]), edgeB: Int32Array.from(id.edges, (e) => e[1]) };
+    this.states = new BoardStates(this.graph);
+    this.series = new SeriesBoardStates(this.graph);
     this.floor = input.nominal.kind === 'gate' ? gateFloor(input.nominal) : 0;
     this.layout = buildLayout(id, data, input.channelResistance ?? false);
     this.readingSigma = input.readingSigma;
@@ -108,8 +117,8 @@ export class CalibrationProblem implements LeastSquaresProblem {
     this.warm = new Array(data.measurements.length).fill(undefined);
   }
 
-  /** The edge law of configuration `c` at parameters x. */
-  law(x: Float64Array, c: number): EdgeLawArrays {
+  /** The edge law parameters of configuration `c` at parameters x. */
+  law(x: Float64Array, c: number): EdgeParameters {
     const E = this.E;
     const k = new Float64Array(E);
     const settings = this.input.data.configurations[c];
@@ -136,14 +145,14 @@ export class CalibrationProblem implements LeastSquaresProblem {
   }
 
   /** Solve every measurement's state at x (cached for the last x). */
-  solveAll(x: Float64Array): BoardSolution[] {
+  solveAll(x: Float64Array): BoardState[] {
     if (this.lastX && sameVector(this.lastX, x)) return this.lastSolutions;
     const ms = this.input.data.measurements;
-    const laws = this.input.data.configurations.map((_, c) => this.law(x, c));
-    const sols: BoardSolution[] = [];
-    const imposedAll: Map<number, number>[] = [];
+    const params = this.input.data.configurations.map((_, c) => this.law(x, c));
+    const laws = params.map(boardLaws);
+    const sols: BoardState[] = [];
     const L = this.layout;
-    this.lastSeries = [];
+    const series: typeof this.lastSeries = [];
     for (let mi = 0; mi < ms.length; mi++) {
       const imp = this.imposed(x, mi);
       // channels with a nonzero series resistance are solved behind it; with none, exactly the imposed solve
@@ -157,22 +166,24 @@ export class CalibrationProblem implements LeastSquaresProblem {
           }
         }
       }
-      let sol: BoardSolution;
+      const warm = this.gate ? this.warm[mi] : undefined;
+      let sol: BoardState;
       if (channels.length === 0) {
-        sol = solveBoard(this.graph, laws[ms[mi].configuration], imp, this.gate ? this.warm[mi] : undefined);
-        this.lastSeries.push({ channels, col, sourceNode: new Int32Array(0), extraEdge: new Int32Array(0) });
+        // (a warm state of the augmented board, from an x with r != 0, starts the board's nodes)
+        sol = this.states.solve(laws[ms[mi].configuration], imp, warm && warm.length !== this.N ? warm.subarray(0, this.N) : warm);
+        series.push({ channels, col, sourceNode: new Int32Array(0), extraEdge: new Int32Array(0), states: this.states });
       } else {
-        const aug = withSeriesChannels(this.graph, laws[ms[mi].configuration], imp, channels);
-        sol = solveBoard(aug.graph, aug.law, aug.imposed, this.gate ? this.warm[mi] : undefined);
-        this.lastSeries.push({ channels, col, sourceNode: aug.sourceNode, extraEdge: aug.extraEdge });
+        const s = this.series.solve(params[ms[mi].configuration], imp, channels, warm);
+        sol = s.state;
+        series.push({ channels, col, sourceNode: s.sourceNode, extraEdge: s.extraEdge, states: s.states });
       }
       if (this.gate && sol.converged) this.warm[mi] = sol.voltages;
       sols.push(sol);
-      imposedAll.push(imp);
     }
     this.lastX = Float64Array.from(x);
     this.lastSolutions = sols;
-    this.lastImposed = imposedAll;
+    this.lastParams = params;
+    this.lastSeries = series;
     return sols;
   }
 
@@ -210,6 +221,9 @@ export class CalibrationProblem implements LeastSquaresProblem {
       const sol = sols[mi];
       const v = sol.voltages;
       const base = mi * N;
+      const series = this.lastSeries[mi];
+      // the exact Kirchhoff Jacobian of the board the state was solved on (with the channels' source nodes, if any)
+      const { jacobian: K, lu } = series.states.jacobian(sol);
       // dr_i / d(adc params)
       for (let i = 0; i < N; i++) {
         if (this.weight[base + i] === 0) continue;
@@ -219,15 +233,14 @@ export class CalibrationProblem implements LeastSquaresProblem {
       const nf = sol.free.length;
       // nodes of the solved system: the board's, plus one source node per channel behind its resistance
       const Na = v.length;
-      const series = this.lastSeries[mi];
       // dV / d(imposed value of node j): 1 at j, -K_ff^-1 K_fj at the free nodes
       const imposedSens = (j: number): Float64Array => {
         const dv = new Float64Array(Na);
         dv[j] = 1;
-        if (nf > 0 && sol.lu) {
+        if (nf > 0 && lu) {
           const rhs = new Float64Array(nf);
-          for (let r = 0; r < nf; r++) rhs[r] = -sol.jacobian[sol.free[r] * Na + j];
-          const z = sol.lu.solve(rhs);
+          for (let r = 0; r < nf; r++) rhs[r] = -K[sol.free[r] * Na + j];
+          const z = lu.solve(rhs);
           for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
         }
         return dv;
@@ -252,44 +265,49 @@ export class CalibrationProblem implements LeastSquaresProblem {
           if (R[j] < 0) continue;
           if (q < 0) {
             // r = 0: V_j = V_src - r I_j, so dV/dr = -I_j times the sensitivity to node j's imposed value
-            addColumn(R[j], dv, -currentInto(this.graph, sol.conductance, v, j));
-          } else if (nf > 0 && sol.lu) {
+            addColumn(R[j], dv, -exactCurrentInto(this.graph, sol.laws, v, j));
+          } else if (nf > 0 && lu) {
             // r != 0: the extra edge j -> source carries I = (V_j - V_src) / r; dI/dr = -(V_j - V_src) / r^2
             const fj = sol.freeIndex[j];
             const dI = -(v[j] - v[series.sourceNode[q]]) / (x[R[j]] * x[R[j]]);
             if (fj < 0 || dI === 0) continue;
             const rhs = new Float64Array(nf);
             rhs[fj] = -dI;
-            const z = sol.lu.solve(rhs);
+            const z = lu.solve(rhs);
             const dvr = new Float64Array(Na);
             for (let r = 0; r < nf; r++) dvr[sol.free[r]] = z[r];
             addColumn(R[j], dvr, 1);
           }
         }
       }
-      if (nf === 0 || !sol.lu) continue;
+      if (nf === 0 || !lu) continue;
       // edge parameters: dF/dtheta = dI_e/dtheta at a, minus at b; dV_f = -K_ff^-1 dF_f/dtheta
       const cfg = ms[mi].configuration;
+      const p = this.lastParams[cfg];
       for (let e = 0; e < E; e++) {
         const a = this.graph.edgeA[e];
         const b = this.graph.edgeB[e];
         const fa = sol.freeIndex[a];
         const fb = sol.freeIndex[b];
         if (fa < 0 && fb < 0) continue;
-        if (!sol.on[e]) continue;
         const d = v[a] - v[b];
-        const cols: [number, number][] = this.gate
-          ? [
-              [L.logS[e], sol.conductance[e] * d],
-              [L.vt[e], -Math.exp(x[L.logS[e]]) * d],
-            ]
-          : [[L.edgeParam[cfg * E + e], sol.conductance[e] * d]];
+        // Gate edges: I = max(floor, s_e c) d with c = V_G - vt_e - (V_a + V_b)/2; where the channel conducts,
+        // dI/d ln s_e = s_e c d and dI/d vt_e = -s_e d; cut off, the floor depends on neither. Tap: dI/d ln k = k d.
+        let cols: [number, number][];
+        if (this.gate) {
+          const kOn = p.k[e] * (p.overdrive![e] - 0.5 * (v[a] + v[b]));
+          if (!(kOn > p.floor)) continue;
+          cols = [
+            [L.logS[e], kOn * d],
+            [L.vt[e], -p.k[e] * d],
+          ];
+        } else cols = [[L.edgeParam[cfg * E + e], p.k[e] * d]];
         for (const [col, dI] of cols) {
           if (dI === 0) continue;
           const rhs = new Float64Array(nf);
           if (fa >= 0) rhs[fa] = -dI;
           if (fb >= 0) rhs[fb] = dI;
-          const z = sol.lu.solve(rhs);
+          const z = lu.solve(rhs);
           const dv = new Float64Array(Na);
           for (let r = 0; r < nf; r++) dv[sol.free[r]] = z[r];
           addColumn(col, dv, 1);

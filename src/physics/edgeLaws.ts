@@ -22,6 +22,7 @@
  * them instead.
  */
 import { InvalidInputError, show } from '../errors.js';
+import type { TransistorElement } from './nonlinear/EdgeElement.js';
 
 /** How a tap edge's resistance runs from rMax (tap 0) to rMin (top tap): geometric (the default) or linear in t. */
 export type TapTaper = 'geometric' | 'linear';
@@ -90,6 +91,18 @@ export function ohmicConductance(s: number, overdrive: number, vm: number, floor
 /** Conductance (S) of one gate edge at gate voltage `vg` and mean node voltage `vm` (V); see {@link ohmicConductance}. */
 export function gateConductance(s: number, vg: number, vt: number, vm: number, floor: number): number {
   return ohmicConductance(s, vg - vt, vm, floor);
+}
+
+/**
+ * The `clln.network/1` transistor element of one gate edge, so that a gate board is solved as a nonlinear network
+ * (src/physics/nonlinear, the one solver of the twin and the calibration): the Ohmic law with the edge's own factor
+ * `sEdge = m_e s` (S/V, multiplier included), threshold `vt` and gate voltage `vg` (V), and the board's cut-off
+ * conductance `floor` (S). Why `cutoff = floor / sEdge`: on a board the leak of a cut-off edge is the nominal law's
+ * floor, the same for every edge whatever its multiplier ({@link ohmicConductance}), while an element's cutoff is a
+ * fraction of its own s; the element's leak `cutoff * sEdge` is then `floor` (to rounding).
+ */
+export function gateEdgeElement(sEdge: number, vt: number, vg: number, floor: number): TransistorElement {
+  return { kind: 'transistor', s: sEdge, vt, vg, cutoff: floor / sEdge };
 }
 
 /**

@@ -1,14 +1,14 @@
 /**
  * The DAC channels' series resistance in the calibration model (src/calibration/channelResistance.ts): the solve
- * against a hand-worked circuit, r = 0 reducing exactly to the imposed solve, and the analytic Jacobian of the
- * calibration problem (its new r columns, and the gain/offset columns of channels behind r) against central finite
- * differences of the residuals.
+ * against a hand-worked circuit (by the board's nonlinear solver, each way a channel can be solved), r = 0 reducing
+ * exactly to the imposed solve, and the analytic Jacobian of the calibration problem (its new r columns, and the
+ * gain/offset columns of channels behind r) against central finite differences of the residuals.
  */
 import { describe, expect, it } from 'vitest';
 import { CalibrationProblem } from '../../src/calibration/CalibrationProblem.js';
-import { withSeriesChannels } from '../../src/calibration/channelResistance.js';
+import { BoardStates, boardLaws } from '../../src/calibration/boardStates.js';
+import { SeriesBoardStates, withSeriesChannels } from '../../src/calibration/channelResistance.js';
 import type { CalibrationData } from '../../src/calibration/types.js';
-import { solveBoard } from '../../src/physics/boardSolve.js';
 import { Rng } from '../../src/physics/Rng.js';
 import type { EdgeLaw } from '../../src/physics/edgeLaws.js';
 
@@ -18,11 +18,24 @@ describe('a channel behind its series resistance', () => {
     const graph = { nodes: 2, edgeA: Int32Array.of(0), edgeB: Int32Array.of(1) };
     const law = { k: Float64Array.of(1 / 990), floor: 0 };
     const aug = withSeriesChannels(graph, law, new Map([[0, 3], [1, 0]]), [{ node: 0, source: 3, r: 10 }]);
-    const sol = solveBoard(aug.graph, aug.law, aug.imposed);
+    const sol = new BoardStates(aug.graph).solve(boardLaws(aug.law), aug.imposed);
     expect(sol.converged).toBe(true);
     // V0 = 3 * 990 / (990 + 10)
     expect(sol.voltages[0]).toBeCloseTo(2.97, 12);
     expect(sol.voltages[1]).toBe(0);
+  });
+
+  it('is the same divider whichever way it is solved: extra edge (r G >= 1e-2), node iteration (small r), negative r', () => {
+    const graph = { nodes: 2, edgeA: Int32Array.of(0), edgeB: Int32Array.of(1) };
+    const law = { k: Float64Array.of(1 / 990), floor: 0 };
+    const states = new SeriesBoardStates(graph);
+    // 20 ohm: r G = 0.02, the extra edge; 2 ohm and -2 ohm: the iteration on node 0's voltage
+    for (const r of [20, 2, 1e-3, -2]) {
+      const { state } = states.solve(law, new Map([[0, 3], [1, 0]]), [{ node: 0, source: 3, r }]);
+      expect(state.converged).toBe(true);
+      expect(state.voltages[0]).toBeCloseTo((3 * 990) / (990 + r), 12);
+      expect(Array.from(state.free)).toEqual([0]);
+    }
   });
 
   it('with r = 0 the problem solves exactly as without the resistance parameters (bit-identical readings)', () => {
@@ -58,8 +71,13 @@ describe('the calibration Jacobian with series resistances matches central finit
         let worst = 0;
         let checked = 0;
         for (const j of cols) {
-          // step: 1e-4 ohm for r (a step of r through 0 is fine: V = V_src - r I is smooth in r), 1e-6 for the rest
-          const h = L.names[j].includes('.r[') ? 1e-4 : 1e-6;
+          // step: 1e-2 ohm for r (a step of r through 0 is fine: V = V_src - r I is smooth in r), 1e-5 max(1, |x|) for
+          // the rest. Why these: the board's solver stops at a Kirchhoff residual of 1e-11 of the largest edge current
+          // (a few 1e-12..1e-11 V, 1e-8 in residual units), and a difference over 2h carries that; with the dense
+          // solver's 1e-13 V the former 1e-4 ohm and 1e-6 steps were small enough, with this one they leave up to
+          // 1e-4 of a column's scale (the gate board's ln_s at r = 0 too, on the unchanged r-free path). Truncation
+          // stays far below: V(r) bends on the scale of the node's own resistance (~300 ohm), ln s and gains on 1.
+          const h = L.names[j].includes('.r[') ? 1e-2 : 1e-5 * Math.max(1, Math.abs(x[j]));
           const xp = Float64Array.from(x);
           const xm = Float64Array.from(x);
           xp[j] += h;

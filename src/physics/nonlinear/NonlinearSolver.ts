@@ -41,6 +41,13 @@ export interface NonlinearSolverOptions extends LaplacianSystemOptions {
   maxIterations?: number;
   /** Jacobian floor on differential conductances (S). Default 1e-12. */
   slopeFloor?: number;
+  /**
+   * Nodes in a connected component without an imposed node have no reference potential. 'refuse' (default): the
+   * constructor throws a NumericalError naming them, as the linear solver does. 'zero': they are held at 0 V and not
+   * solved for (what a board's ADC reads on a part of the board that nothing drives: the twin and the calibration's
+   * board model), and their edges carry no current.
+   */
+  floating?: 'refuse' | 'zero';
 }
 
 /** A solved nonlinear state. */
@@ -61,14 +68,21 @@ export interface NonlinearSolution {
 
 export class NonlinearSolver {
   readonly system: LaplacianSystem;
+  /** Nodes solved for, ascending (neither imposed nor, with `floating: 'zero'`, floating). */
+  readonly freeNodes: Int32Array;
+  /** With `floating: 'zero'`: the nodes held at 0 V because nothing imposed reaches them, ascending; else empty. */
+  readonly floatingNodes: Int32Array;
   private readonly nodes: number;
   private readonly edgeA: Int32Array;
   private readonly edgeB: Int32Array;
-  private readonly laws: readonly TwoTerminalLaw[];
+  private laws: readonly TwoTerminalLaw[];
   /** Indices of transistor edges (their laws have a reference mean). */
-  private readonly transistors: number[];
+  private transistors: number[];
   private readonly free: Int32Array;
+  /** The imposed nodes as the caller gave them (the floating ones follow them in the system's imposed list). */
   private readonly imposed: Int32Array;
+  /** Every node the system holds: `imposed`, then `floatingNodes`. */
+  private readonly held: Int32Array;
   private readonly tolerance: number;
   private readonly absoluteTolerance: number;
   private readonly maxIterations: number;
@@ -82,20 +96,20 @@ export class NonlinearSolver {
    * @param imposed node ids whose voltages are imposed (as LaplacianSystem)
    */
   constructor(nodes: number, edgeA: Int32Array, edgeB: Int32Array, laws: readonly TwoTerminalLaw[], imposed: Int32Array, options: NonlinearSolverOptions = {}) {
-    if (laws.length !== edgeA.length) {
-      throw new InvalidInputError({ field: 'laws' }, `expected one law per edge (${edgeA.length}), got ${laws.length}`);
-    }
-    this.system = new LaplacianSystem(nodes, edgeA, edgeB, imposed, options);
+    this.floatingNodes = options.floating === 'zero' ? unreachedNodes(nodes, edgeA, edgeB, imposed) : new Int32Array(0);
+    this.held = new Int32Array(imposed.length + this.floatingNodes.length);
+    this.held.set(imposed);
+    this.held.set(this.floatingNodes, imposed.length);
+    this.system = new LaplacianSystem(nodes, edgeA, edgeB, this.held, options);
     this.nodes = nodes;
     this.edgeA = edgeA;
     this.edgeB = edgeB;
-    this.laws = laws;
+    this.laws = [];
     this.transistors = [];
-    laws.forEach((l, e) => {
-      if (l instanceof TransistorLaw) this.transistors.push(e);
-    });
+    this.setLaws(laws);
     this.free = this.system.freeNodes;
-    this.imposed = this.system.imposedNodes;
+    this.freeNodes = this.free;
+    this.imposed = Int32Array.from(imposed);
     this.tolerance = positive(options.tolerance ?? 1e-11, 'tolerance');
     this.absoluteTolerance = positive(options.absoluteTolerance ?? 1e-18, 'absoluteTolerance');
     this.maxIterations = options.maxIterations ?? 500;
@@ -109,6 +123,21 @@ export class NonlinearSolver {
   }
 
   /**
+   * Replace every edge's law (same edges; the ordering and symbolic analysis are kept). Why: a board whose settings,
+   * drift or faults change solves the same graph with new laws many times, and the analysis is the costly part.
+   */
+  setLaws(laws: readonly TwoTerminalLaw[]): void {
+    if (laws.length !== this.edgeA.length) {
+      throw new InvalidInputError({ field: 'laws' }, `expected one law per edge (${this.edgeA.length}), got ${laws.length}`);
+    }
+    this.laws = laws;
+    this.transistors = [];
+    laws.forEach((l, e) => {
+      if (l instanceof TransistorLaw) this.transistors.push(e);
+    });
+  }
+
+  /**
    * The state for imposed voltages (V, in the order of the imposed nodes).
    * @param start initial node voltages (V, length N; imposed entries ignored). Default: every free node at the mean
    *   imposed voltage. Any finite start converges.
@@ -117,7 +146,7 @@ export class NonlinearSolver {
   solve(imposedValues: Float64Array, start?: ArrayLike<number>, injection?: ArrayLike<number>): NonlinearSolution {
     const N = this.nodes;
     const E = this.edgeA.length;
-    const { edgeA, edgeB, laws, free, imposed } = this;
+    const { edgeA, edgeB, laws, free, imposed, held } = this;
     if (imposedValues.length !== imposed.length) {
       throw new InvalidInputError({ field: 'imposedValues' }, `expected ${imposed.length} values (one per imposed node), got ${imposedValues.length}`);
     }
@@ -132,6 +161,7 @@ export class NonlinearSolver {
       if (!Number.isFinite(V[i])) throw new InvalidInputError({ field: `start[${i}]` }, `must be a finite voltage, got ${show(V[i])}`);
     }
     imposed.forEach((node, t) => (V[node] = imposedValues[t]));
+    // floating nodes stay at 0 V (held by the system; their edges join only floating nodes, so carry no current)
 
     const x = new Float64Array(E);
     const cur = new Float64Array(E);
@@ -160,7 +190,7 @@ export class NonlinearSolver {
         if (injection) r[i] -= injection[i];
         res = Math.max(res, Math.abs(r[i]));
       }
-      for (const i of imposed) r[i] = 0;
+      for (const i of held) r[i] = 0;
       return [res, this.absoluteTolerance + this.tolerance * scale];
     };
     // Passive elements (current with the sign of the drop, I(0) = 0) and no injection: the solution lies within the
@@ -170,6 +200,7 @@ export class NonlinearSolver {
     // 1000 V the re-referencing otherwise cycles among states hundreds of volts away, every transistor cut off).
     let lo = Infinity;
     let hi = -Infinity;
+    // (floating nodes at 0 V are in another component: they do not bound this one's range)
     for (const v of imposedValues) {
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
@@ -297,6 +328,23 @@ export class NonlinearSolver {
 const FIRST_SLOPE_RANGE = 1e-14;
 /** Times the floor is raised (x1000 each) before an iteration gives up: 1e-14 .. 1e1, the last a multiple of the top slope. */
 const MAX_FLOOR_RAISES = 6;
+
+/** Nodes whose connected component (every edge counts) holds no node of `imposed`, ascending. */
+function unreachedNodes(nodes: number, edgeA: Int32Array, edgeB: Int32Array, imposed: Int32Array): Int32Array {
+  const parent = Int32Array.from({ length: nodes }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const inRange = (i: number): boolean => Number.isInteger(i) && i >= 0 && i < nodes;
+  // (edges out of range are left to the LaplacianSystem, which names them)
+  for (let e = 0; e < edgeA.length; e++) if (inRange(edgeA[e]) && inRange(edgeB[e])) parent[find(edgeA[e])] = find(edgeB[e]);
+  const anchored = new Uint8Array(nodes);
+  for (const i of imposed) if (inRange(i)) anchored[find(i)] = 1;
+  const out: number[] = [];
+  for (let i = 0; i < nodes; i++) if (!anchored[find(i)]) out.push(i);
+  return Int32Array.from(out);
+}
 
 function positive(v: number, field: string): number {
   if (!(Number.isFinite(v) && v > 0)) throw new InvalidInputError({ field }, `must be a positive number, got ${show(v)}`);

@@ -64,6 +64,25 @@ export class TransistorLaw implements TwoTerminalLaw {
     return 0.5 * this.s * (qb * qb - qa * qa) + this.leak * x;
   }
 
+  /**
+   * Partial derivatives (S) of the exact current with respect to the two node voltages, `[dI/dV_a, dI/dV_b]`: the
+   * edge's entries in the exact (non-symmetric) Kirchhoff Jacobian. Ohmic: `I = k x`, `k = max(g_off, s c)` with
+   * `c = V_G - V_T - (V_a + V_b)/2`, so where the channel conducts (`s c > g_off`) `dI/dV_a = k - s x / 2` and
+   * `dI/dV_b = -k - s x / 2`; cut off, `k` is the constant leak. Square law: `dI/dV_a = s q_a+ + g_off`,
+   * `dI/dV_b = -s q_b+ - g_off`. Their sum is `dI/d(mean)`, nonzero when current flows: why no co-content exists.
+   */
+  exactDerivatives(va: number, vb: number): [number, number] {
+    const x = va - vb;
+    if (!this.saturated) {
+      const on = this.s * (this.overdrive - 0.5 * (va + vb));
+      if (!(on > this.leak)) return [this.leak, -this.leak];
+      return [on - 0.5 * this.s * x, -on - 0.5 * this.s * x];
+    }
+    const qa = Math.max(0, this.overdrive - va);
+    const qb = Math.max(0, this.overdrive - vb);
+    return [this.s * qa + this.leak, -this.s * qb - this.leak];
+  }
+
   /** Overdrive c = V_G - V_T - m_ref (V) of the gate-referenced form. */
   private c(): number {
     return this.overdrive - this.mean;
