@@ -41,8 +41,7 @@
  *
  * Skips, naming the install command, without the firmware's system tools; needs the built CLI.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -50,9 +49,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CalibrationRecord, TapEdgesFit } from '../../src/calibration/types.js';
 import { emulatorModelPath, serveFirmware, type ServingFirmware } from '../../src/pipeline/serveFirmware.js';
 import { assertFirmwareBuilt, firmwareSkipReason } from '../firmwareBuildSetup.js';
+import { CLI, runBuiltCli } from './builtCli.js';
 
 const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const cliBuilt = existsSync(CLI) && existsSync(join(ROOT, 'dist/src/cli/commands/firmware.js'));
 const skip = firmwareSkipReason();
 const scratch = mkdtempSync(join(tmpdir(), 'clln-emu-cal-'));
@@ -70,17 +69,6 @@ function fresh(name: string): string {
   const d = join(scratch, `${name}-${++n}`);
   mkdirSync(d, { recursive: true });
   return d;
-}
-
-async function runCli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, out, err };
 }
 
 /** One edge of the emulator's truth file (`--dump-truth`), ohm. */
@@ -163,7 +151,7 @@ async function calibrateAndCheck(model: string, seed: number, label: string, swi
   const calFile = join(dir, 'calibration.json');
   const s = await serveFirmware({ model, seed, dumpTruth: truthFile });
   served.push(s);
-  const cal = await runCli(['calibrate', '--board', `serial:${s.path}`, '--out', calFile, '--json']);
+  const cal = await runBuiltCli(['calibrate', '--board', `serial:${s.path}`, '--out', calFile, '--json'], children);
   expect(cal.code, cal.err).toBe(0);
   const summary = JSON.parse(cal.out) as { converged: boolean; residual: { rms: number; chi2PerDof: number } };
   expect(summary.converged).toBe(true);
@@ -172,7 +160,7 @@ async function calibrateAndCheck(model: string, seed: number, label: string, swi
   expect(truth.seed).toBe(seed);
   expect(truth.edges.map((e) => [e.a, e.b])).toEqual(record.board.edges);
   const c = compare(record, truth.edges, switchRon);
-  const chk = await runCli(['check', '--board', `serial:${s.path}`, '--calibration', calFile, '--json']);
+  const chk = await runBuiltCli(['check', '--board', `serial:${s.path}`, '--calibration', calFile, '--json'], children);
   const report = JSON.parse(chk.out) as { summary: { ok: boolean; alarms: number; maxAbsZ: number; rmsResidual: number }; drift: { flagged: string[] } };
   console.log(
     `${label} (seed ${seed}): ${c.points} points (${c.excluded.length ? `excluded: ${c.excluded.join(', ')}` : 'none undetermined'}); ` +

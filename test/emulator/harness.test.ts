@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc16, crcHex } from '../../firmware-protocol/crc16.js';
-import { buildFirmware } from '../../src/pipeline/serveFirmware.js';
+import { buildFirmware, type EmulatorStats } from '../../src/pipeline/serveFirmware.js';
 import { assertFirmwareBuilt } from '../firmwareBuildSetup.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -81,14 +81,8 @@ class Lines {
   }
 }
 
-interface Stats {
-  mcu_seconds: number;
-  cycles: number;
-  rx_bytes: number;
-  tx_bytes: number;
-  garbled: number;
-  dropped: number;
-  power_cycles: number;
+/** The emulator's `stats` reply: the fields serveFirmware reads, and the harness-only ones beyond them. */
+interface Stats extends EmulatorStats {
   malformed: number;
   spi_words: number;
   dac_control: number;

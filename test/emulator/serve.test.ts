@@ -32,11 +32,11 @@ import {
   type ServingFirmware,
 } from '../../src/pipeline/serveFirmware.js';
 import { assertFirmwareBuilt, firmwareSkipReason } from '../firmwareBuildSetup.js';
+import { CLI, runBuiltCli } from './builtCli.js';
 // @ts-expect-error: a plain .mjs script without type declarations
 import { FIRMWARE_PACKAGES } from '../../scripts/systemTools.mjs';
 
 const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const SERVE_FIRMWARE_JS = join(ROOT, 'dist/src/pipeline/serveFirmware.js');
 const cliBuilt = existsSync(CLI) && existsSync(join(ROOT, 'dist/src/cli/commands/firmware.js'));
 const skip = firmwareSkipReason();
@@ -97,18 +97,6 @@ function fakeTrees(pause = 0): { firmware: string; emulator: string } {
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
-}
-
-/** Run the CLI to its end; stdout, stderr and the exit code. */
-async function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, out, err };
 }
 
 /** The first line of a child's stdout that matches `re`, or a rejection when the child exits first. */
@@ -484,10 +472,10 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
     const dir = fresh('train');
     const net = join(dir, 'board.json');
     const task = join(dir, 'task.json');
-    expect((await runCli(['network', 'board', 'clln-ref16', '--out', net])).code).toBe(0);
+    expect((await runBuiltCli(['network', 'board', 'clln-ref16', '--out', net], children)).code).toBe(0);
     // sources and ground among the drive channels (nodes 0..3), targets among the clamp channels (12..15)
-    expect((await runCli(['task', 'linear', '--matrix', '0.15,0.3;0.2,0.1', '--sources', '0,3', '--targets', '13,14', '--ground', '1', '--network', net, '--count', '8', '--test', '4', '--out', task])).code).toBe(0);
-    const r = await runCli(['train', net, task, '--board', 'emu', '--steps', '6', '--eval-every', '3', '--json', '--no-record']);
+    expect((await runBuiltCli(['task', 'linear', '--matrix', '0.15,0.3;0.2,0.1', '--sources', '0,3', '--targets', '13,14', '--ground', '1', '--network', net, '--count', '8', '--test', '4', '--out', task], children)).code).toBe(0);
+    const r = await runBuiltCli(['train', net, task, '--board', 'emu', '--steps', '6', '--eval-every', '3', '--json', '--no-record'], children);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as { steps: number; alarms: number; settings: number[]; redone_steps: number };
     expect(out.steps).toBe(6);
@@ -543,7 +531,7 @@ describe('the emu board spec', () => {
 
 describe.skipIf(!cliBuilt)("'clln firmware' refusals (exit 2, one paragraph)", () => {
   it('a bad --faults names the rule, before anything is built', async () => {
-    const r = await runCli(['firmware', 'serve', '--faults', 'garble=2'], { ...process.env, CLLN_BUILD_DIR: fresh('cache') });
+    const r = await runBuiltCli(['firmware', 'serve', '--faults', 'garble=2'], children, { ...process.env, CLLN_BUILD_DIR: fresh('cache') });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--faults: .*garble=P,drop=P,power-every=S/);
     expect(r.err.trim().split('\n')).toHaveLength(1);
@@ -551,7 +539,7 @@ describe.skipIf(!cliBuilt)("'clln firmware' refusals (exit 2, one paragraph)", (
   });
 
   it('a baud rate the firmware is not built for is refused', async () => {
-    const r = await runCli(['firmware', 'build', '--baud', '9600'], { ...process.env, CLLN_BUILD_DIR: fresh('cache') });
+    const r = await runBuiltCli(['firmware', 'build', '--baud', '9600'], children, { ...process.env, CLLN_BUILD_DIR: fresh('cache') });
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/115200 or 1000000/);
   });
@@ -564,7 +552,7 @@ describe.skipIf(!cliBuilt)("'clln firmware' refusals (exit 2, one paragraph)", (
       if (real) symlinkSync(real, join(bin, t));
     }
     for (const sub of [['serve', '--pty'], ['build']]) {
-      const r = await runCli(['firmware', ...sub], { ...process.env, PATH: bin, CLLN_BUILD_DIR: fresh('cache') });
+      const r = await runBuiltCli(['firmware', ...sub], children, { ...process.env, PATH: bin, CLLN_BUILD_DIR: fresh('cache') });
       expect(r.code, sub.join(' ')).toBe(2);
       expect(r.err).toMatch(/needs avr-gcc/);
       expect(r.err).toContain(FIRMWARE_INSTALL);

@@ -16,18 +16,17 @@
  *
  * The suite skips, naming the install command, without the firmware's system tools; it needs the built CLI.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { solveCircuit } from '../../src/physics/solveCircuit.js';
 import { assertFirmwareBuilt, firmwareSkipReason } from '../firmwareBuildSetup.js';
+import { CLI, runBuiltCli } from './builtCli.js';
 import { ref16TeacherTask, writeRef16TeacherTask } from '../fixtures/cllnRef16Task.js';
 
 const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const cliBuilt = existsSync(CLI) && existsSync(join(ROOT, 'dist/src/cli/commands/firmware.js'));
 const skip = firmwareSkipReason();
 const scratch = mkdtempSync(join(tmpdir(), 'clln-emu-train-'));
@@ -37,17 +36,6 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function runCli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, out, err };
-}
 
 /** eta and steps of every run: see the file comment. */
 const ETA = 0.5;
@@ -89,7 +77,7 @@ describe.skipIf(!!skip || !cliBuilt)('training on the emulated firmware and on t
     ['twin:clln-ref16', 'device'],
   ];
   it.each(runs)(`--board %s --update %s lowers the test MSE at least ${FACTOR}x`, async (board, update) => {
-    const r = await runCli(['train', files.net, files.task, '--board', board, '--update', update, '--eta', String(ETA), '--steps', String(STEPS), '--no-record']);
+    const r = await runBuiltCli(['train', files.net, files.task, '--board', board, '--update', update, '--eta', String(ETA), '--steps', String(STEPS), '--no-record'], children);
     expect(r.code, r.err).toBe(0);
     const m = /test\s+MSE (\S+) -> (\S+) V\^2/.exec(r.out);
     expect(m, r.out).not.toBeNull();
@@ -111,7 +99,7 @@ describe.skipIf(!!skip || !cliBuilt)('clln tui --board emu without NETWORK TASK'
 
   it("trains the board's default task on its own channels (the reference task grounds node 15, which clln-ref16 cannot drive)", async () => {
     // no terminal here: the tui's plain path, which picks the default task from the shipped model's roles
-    const r = await runCli(['tui', '--board', 'emu', '--steps', '4', '--no-record']);
+    const r = await runBuiltCli(['tui', '--board', 'emu', '--steps', '4', '--no-record'], children);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/trained board clln-ref16 \(emu, .*\) on the reference task's map on this board's channels \(sources 0,3, ground 1, targets 13,14\): 4 steps/);
     expect(r.out).toMatch(/consistency with the Laplacian: 0 alarm\(s\)/);

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../firmware-protocol/codec.js';
-import { loadVectors, type ConversationVector, type Expectation } from '../../firmware-protocol/vectors.js';
+import { loadVectors, type ConversationVector } from '../../firmware-protocol/vectors.js';
+import { checkExpectation } from '../firmware-protocol/conversationCheck.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FW_DIR = join(ROOT, 'firmware-protocol', 'firmware');
@@ -77,38 +78,13 @@ function sessions(board: string, steps: Rec[][][]): string[][][] {
   });
 }
 
-function check(e: Expectation, line: string, previousFirst: string | undefined, where: string): void {
-  const r = decodeFrame(line.slice(0, -1));
-  expect(r.ok, `${where}: ${JSON.stringify(line)} is not a valid frame`).toBe(true);
-  const body = r.ok ? r.body : '';
-  const all = (m: string | string[], text: string): void => {
-    for (const re of Array.isArray(m) ? m : [m]) expect(text, `${where}: ${JSON.stringify(body)} against /${re}/`).toMatch(new RegExp(re));
-  };
-  if ('again' in e) {
-    expect(line, `${where}: not the previous reply again`).toBe(previousFirst);
-  } else if ('reply' in e) {
-    expect(body, where).toBe(e.reply);
-    expect(line, where).toBe(e.line);
-  } else if ('err' in e) {
-    expect(body, where).toMatch(new RegExp(`^${e.err} ERR ${e.code}( |$)`));
-  } else if ('ok' in e) {
-    const head = `${e.ok} OK`;
-    expect(body === head || body.startsWith(head + ' '), `${where}: ${JSON.stringify(body)} is not ${head} ...`).toBe(true);
-    all(e.match, body.slice(head.length + 1));
-  } else {
-    const head = `! ${e.event}`;
-    expect(body === head || body.startsWith(head + ' '), `${where}: ${JSON.stringify(body)} is not ${head} ...`).toBe(true);
-    all(e.match, body.slice(head.length + 1));
-  }
-}
-
 function verify(c: ConversationVector, got: string[][], how: string): void {
   expect(got.length, `${how}: one output per step`).toBe(c.steps.length);
   let previousFirst: string | undefined;
   c.steps.forEach((st, i) => {
     const where = `${how}, step ${i} (${JSON.stringify(st.send.length > 60 ? st.send.slice(0, 57) + '...' : st.send)})`;
     expect(got[i].length, `${where}: got ${JSON.stringify(got[i])}`).toBe(st.expect.length);
-    st.expect.forEach((e, k) => check(e, got[i][k], previousFirst, `${where}, line ${k}`));
+    st.expect.forEach((e, k) => checkExpectation(e, got[i][k], previousFirst, `${where}, line ${k}`));
     if (got[i].length) previousFirst = got[i][0];
   });
 }

@@ -4,8 +4,8 @@
  * output, "no reply" included. A C firmware (issue 13) replays the same file.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeFrame } from '../../firmware-protocol/codec.js';
-import { loadVectors, type ConversationVector, type Expectation } from '../../firmware-protocol/vectors.js';
+import { loadVectors, type ConversationVector } from '../../firmware-protocol/vectors.js';
+import { checkExpectation } from '../firmware-protocol/conversationCheck.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
 import { TwinFirmware } from '../../twins/TwinFirmware.js';
@@ -34,31 +34,6 @@ function device(board: string): { send(bytes: string): Promise<string[]> } {
   };
 }
 
-function check(e: Expectation, line: string, previousFirst: string | undefined, where: string): void {
-  const r = decodeFrame(line.slice(0, -1));
-  expect(r.ok, `${where}: ${JSON.stringify(line)} is not a valid frame`).toBe(true);
-  const body = r.ok ? r.body : '';
-  const all = (m: string | string[], text: string): void => {
-    for (const re of Array.isArray(m) ? m : [m]) expect(text, `${where}: ${JSON.stringify(body)} against /${re}/`).toMatch(new RegExp(re));
-  };
-  if ('again' in e) {
-    expect(line, `${where}: not the previous reply again`).toBe(previousFirst);
-  } else if ('reply' in e) {
-    expect(body, where).toBe(e.reply);
-    expect(line, where).toBe(e.line);
-  } else if ('err' in e) {
-    expect(body, where).toMatch(new RegExp(`^${e.err} ERR ${e.code}( |$)`));
-  } else if ('ok' in e) {
-    const head = `${e.ok} OK`;
-    expect(body === head || body.startsWith(head + ' '), `${where}: ${JSON.stringify(body)} is not ${head} ...`).toBe(true);
-    all(e.match, body.slice(head.length + 1));
-  } else {
-    const head = `! ${e.event}`;
-    expect(body === head || body.startsWith(head + ' '), `${where}: ${JSON.stringify(body)} is not ${head} ...`).toBe(true);
-    all(e.match, body.slice(head.length + 1));
-  }
-}
-
 async function replay(c: ConversationVector): Promise<void> {
   const d = device(c.board);
   let previousFirst: string | undefined;
@@ -67,7 +42,7 @@ async function replay(c: ConversationVector): Promise<void> {
     const got = await d.send(st.send);
     const where = `step ${i} (${JSON.stringify(st.send.length > 60 ? st.send.slice(0, 57) + '...' : st.send)})`;
     expect(got.length, `${where}: got ${JSON.stringify(got)}`).toBe(st.expect.length);
-    st.expect.forEach((e, k) => check(e, got[k], previousFirst, `${where}, line ${k}`));
+    st.expect.forEach((e, k) => checkExpectation(e, got[k], previousFirst, `${where}, line ${k}`));
     if (got.length) previousFirst = got[0];
   }
 }
