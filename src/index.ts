@@ -33,6 +33,7 @@ export { cost, costGradient, squaredError } from './physics/cost.js';
 export type { LearningRule, RuleName, ContrastStates } from './physics/rules/LearningRule.js';
 export { CoupledLearning } from './physics/rules/CoupledLearning.js';
 export { EquilibriumPropagation } from './physics/rules/EquilibriumPropagation.js';
+export { GradientDescent } from './physics/rules/GradientDescent.js';
 export { TapRule, geometricTaps } from './physics/rules/TapRule.js';
 export { exampleIndex, type ExampleOrder } from './physics/exampleOrder.js';
 export {

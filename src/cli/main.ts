@@ -39,7 +39,7 @@ usage: clln COMMAND [options]
 
 commands:
   solve     node voltages and edge currents of a network with imposed voltages
-  train     train a simulated network on a task (cl, ep, cep, tap rules)
+  train     train a simulated network on a task (cl, ep, cep, tap rules; gradient as reference)
   network   generate network files (lattice, random)
   task      generate task files (linear)
   demo      generate a 4x4 lattice and a linear task and train on it

@@ -10,6 +10,7 @@
  *   J^T G_TT^{-1} r (G_TT the targets' transfer resistances: the clamp currents are G_TT^{-1} times the clamp
  *   displacement), so M = J^T G_TT^{-1} J — the cost Hessian in the metric of the targets' conductance. This is
  *   also what makes alpha (S/V^2) times lambda_max (V^2/S) dimensionless.
+ * - exact gradient descent (the simulation-only reference rule) steps along the cost gradient: the cost Hessian, as EP.
  * Both are averaged over the examples, as an epoch of online steps averages them.
  */
 import { InvalidInputError } from '../errors.js';
@@ -20,10 +21,10 @@ import { costHessian, type CostHessianResult } from './costHessian.js';
 import { largestEigenvalue, learningStability } from './learningStability.js';
 
 /** A rule and its step size: alpha as in docs/design.md's update (S/V^2 for CL). */
-export type RuleStep = { rule: 'cl'; eta: number; alpha: number } | { rule: 'ep' | 'cep'; beta: number; alpha: number };
+export type RuleStep = { rule: 'cl'; eta: number; alpha: number } | { rule: 'ep' | 'cep'; beta: number; alpha: number } | { rule: 'gradient'; alpha: number };
 
 export interface RuleStabilityResult {
-  rule: 'cl' | 'ep' | 'cep';
+  rule: 'cl' | 'ep' | 'cep' | 'gradient';
   alpha: number;
   /** Largest eigenvalue of the rule's matrix M (see the file comment). */
   lambdaMax: number;
@@ -42,7 +43,7 @@ export function ruleStability(net: Network, task: Task, step: RuleStep, opts: { 
   const E = net.edgeA.length;
   const T = task.targets.length;
   if (step.rule !== 'cl') {
-    // EP and CEP step along the cost gradient itself: the cost Hessian's own index
+    // EP, CEP and exact gradient descent step along the cost gradient itself: the cost Hessian's own index
     const r = learningStability(step.alpha, h);
     return { rule: step.rule, alpha: step.alpha, lambdaMax: r.lambdaMax, index: r.index, unstable: r.unstable, matrix: 'cost Hessian', iterations: r.iterations };
   }

@@ -27,6 +27,8 @@ export type LearningStep =
       gate?: { amp: number; s: number; sFrom: 'calibration' | 'board model' };
     }
   | { rule: 'ep' | 'cep'; beta: number; alpha: number }
+  /** Exact gradient descent (simulation only): theta <- theta - alpha dC/dtheta, alpha as EP's. */
+  | { rule: 'gradient'; alpha: number }
   | {
       rule: 'tap';
       eta: number;
@@ -63,6 +65,11 @@ export function stepStability(
   opts: { examples?: Example[]; hessian?: CostHessianResult } = {},
 ): StabilityVerdict {
   if (step.rule === 'tap') return { rule: 'tap', applies: false, index: null, unstable: false, reason: TAP_RULE_REASON, step, origin };
-  const r = ruleStability(net, task, step.rule === 'cl' ? { rule: 'cl', eta: step.eta, alpha: step.alpha } : { rule: step.rule, beta: step.beta, alpha: step.alpha }, opts);
+  const r = ruleStability(
+    net,
+    task,
+    step.rule === 'cl' ? { rule: 'cl', eta: step.eta, alpha: step.alpha } : step.rule === 'gradient' ? { rule: 'gradient', alpha: step.alpha } : { rule: step.rule, beta: step.beta, alpha: step.alpha },
+    opts,
+  );
   return { ...r, applies: true, step, origin };
 }

@@ -8,14 +8,16 @@ import { NonlinearStateSolver } from './nonlinear/NonlinearStateSolver.js';
 import type { EdgeSignals } from './rules/EdgeSignals.js';
 import { CoupledLearning } from './rules/CoupledLearning.js';
 import { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
+import { GradientDescent } from './rules/GradientDescent.js';
+import { MAX_DENSE_NODES } from './nonlinear/nonlinearGradient.js';
 import type { ContrastStates, LearningRule, RuleName } from './rules/LearningRule.js';
 import { TapRule } from './rules/TapRule.js';
 import { StateSolver } from './StateSolver.js';
-import type { Example, Task } from './Task.js';
+import type { Example, Roles, Task } from './Task.js';
 
 /** Options of an in-process training run, as a user may give them (all optional but the network and task). */
 export interface TrainOptions {
-  /** Learning rule; default 'cl'. */
+  /** Learning rule; default 'cl'. 'gradient' is exact gradient descent, a simulation-only reference (GradientDescent.ts). */
   rule?: RuleName;
   /** Clamping strength of CL and the tap rule, dimensionless in (0, 1]; default 0.1. */
   eta?: number;
@@ -62,7 +64,7 @@ export const DEFAULT_GATE_BOUNDS: [number, number] = [0, 5];
 /** Validate options once, at the entry point; errors name the parameter, the rule and the value. */
 export function resolveTrainOptions(net: Network, o: TrainOptions = {}): TrainConfig {
   const rule = o.rule ?? 'cl';
-  if (!['cl', 'ep', 'cep', 'tap'].includes(rule)) bad('rule', 'must be one of cl, ep, cep, tap', rule);
+  if (!['cl', 'ep', 'cep', 'tap', 'gradient'].includes(rule)) bad('rule', 'must be one of cl, ep, cep, tap, gradient', rule);
   const eta = o.eta ?? 0.1;
   if (!(Number.isFinite(eta) && eta > 0 && eta <= 1)) bad('eta', 'must be a number in (0, 1]', eta);
   const beta = o.beta ?? 0.01;
@@ -95,9 +97,25 @@ function bad(field: string, rule: string, value: unknown): never {
   throw new InvalidInputError({ field }, `${field} ${rule}, got ${show(value)}`);
 }
 
-/** Build the learning rule named in the config. */
-export function createRule(cfg: TrainConfig, initial: Float64Array): LearningRule {
+/**
+ * Build the learning rule named in the config.
+ * @param initial the trainer's parameter array (the tap rule starts from it; exact gradient descent reads it live)
+ * @param context the network and the task's roles: needed by exact gradient descent only
+ */
+export function createRule(cfg: TrainConfig, initial: Float64Array, context?: { net: Network; roles: Roles }): LearningRule {
   switch (cfg.rule) {
+    case 'gradient': {
+      if (!context) throw new TypeError('createRule: exact gradient descent needs the network and the task roles');
+      const free = context.net.nodes - context.roles.sources.length - context.roles.ground.length;
+      if (free > MAX_DENSE_NODES) {
+        throw new InvalidInputError(
+          { field: 'rule' },
+          `gradient: exact gradient descent solves the adjoint with a dense Jacobian, limited to ${MAX_DENSE_NODES} free nodes; this task leaves ${free}`,
+          'use a local rule (cl, ep, cep) on this network, or a smaller network',
+        );
+      }
+      return new GradientDescent(cfg.alpha, context.net, context.roles, initial);
+    }
     case 'cl':
       return new CoupledLearning(cfg.eta, cfg.alpha);
     case 'ep':
@@ -162,7 +180,7 @@ export class Trainer {
     this.cfg = resolveTrainOptions(net, options);
     const nonlinear = isNonlinear(net);
     this.conductance = nonlinear ? initialParameters(net) : Float64Array.from(net.conductance);
-    this.rule = createRule(this.cfg, this.conductance);
+    this.rule = createRule(this.cfg, this.conductance, { net, roles: task });
     if (this.rule instanceof TapRule) {
       for (let e = 0; e < this.conductance.length; e++) this.conductance[e] = this.rule.taps[this.rule.tap[e]];
     }

@@ -55,6 +55,7 @@ export type { LearningRule, RuleName, ContrastStates, ContrastSolver } from './r
 export { type EdgeSignals, linearSignals } from './rules/EdgeSignals.js';
 export { CoupledLearning } from './rules/CoupledLearning.js';
 export { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
+export { GradientDescent } from './rules/GradientDescent.js';
 export { TapRule, geometricTaps, nearestTap } from './rules/TapRule.js';
 export { exampleIndex, type ExampleOrder } from './exampleOrder.js';
 export { Trainer, resolveTrainOptions, type TrainOptions, type TrainConfig, type TrainResult, type StepRecord } from './Trainer.js';

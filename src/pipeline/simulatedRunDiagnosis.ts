@@ -31,6 +31,12 @@ export function simulatedRunDiagnosis(run: RunRecord): SimulatedRunDiagnosis {
   const c = s.cfg;
   const detail = `run record: simulated, rule ${c.rule}`;
   const step: LearningStep =
-    c.rule === 'tap' ? { rule: 'tap', eta: c.eta, taps: c.taps?.length } : c.rule === 'cl' ? { rule: 'cl', eta: c.eta, alpha: c.alpha } : { rule: c.rule, beta: c.beta, alpha: c.alpha };
+    c.rule === 'tap'
+      ? { rule: 'tap', eta: c.eta, taps: c.taps?.length }
+      : c.rule === 'cl'
+        ? { rule: 'cl', eta: c.eta, alpha: c.alpha }
+        : c.rule === 'gradient'
+          ? { rule: 'gradient', alpha: c.alpha }
+          : { rule: c.rule, beta: c.beta, alpha: c.alpha };
   return { net: s.network, task: s.task, snapshots, plan: { eta: c.eta, steps: c.steps }, learning: { step, origin: { from: 'run', detail } } };
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { cost, costGradient } from '../../src/physics/cost.js';
 import { CoupledLearning } from '../../src/physics/rules/CoupledLearning.js';
 import { EquilibriumPropagation } from '../../src/physics/rules/EquilibriumPropagation.js';
+import { GradientDescent } from '../../src/physics/rules/GradientDescent.js';
 import type { LearningRule } from '../../src/physics/rules/LearningRule.js';
+import { Trainer } from '../../src/physics/Trainer.js';
+import { latticeNetwork } from '../../src/physics/generators/lattice.js';
+import { InvalidInputError } from '../../src/errors.js';
 import { StateSolver } from '../../src/physics/StateSolver.js';
 import { randomNet, relErr } from './helpers.js';
 
@@ -88,5 +92,54 @@ describe('cost gradient', () => {
     expect(Math.abs(angles[angles.length - 1] - angles[angles.length - 2])).toBeLessThan(1e-3);
     // ...while CL is still a descent direction (positive alignment)
     expect(angles[angles.length - 1]).toBeLessThan(Math.PI / 2);
+  });
+});
+
+describe('exact gradient descent (the simulation-only reference rule)', () => {
+  it('its gradient is dC/dk and its update k - alpha dC/dk, against finite differences of the solved cost', () => {
+    const k = Float64Array.from(n.conductance);
+    const rule = new GradientDescent(0.05, n, roles, k);
+    const states = rule.states(solver, free, desired);
+    expect(states.contrast).toHaveLength(0);
+    expect(relErr(rule.gradient(n.edgeA, n.edgeB, states), fd)).toBeLessThan(1e-6);
+    const next = Float64Array.from(k);
+    const changed = rule.update(next, n.edgeA, n.edgeB, states, [1e-9, 1e9]);
+    // every edge whose gradient is not exactly 0 moves (an edge between two imposed nodes carries no sensitivity)
+    expect(changed).toBe(rule.gradient(n.edgeA, n.edgeB, states).filter((g) => g !== 0).length);
+    expect(changed).toBeGreaterThan(n.edgeA.length - 5);
+    const want = Float64Array.from(k, (x, e) => x - 0.05 * fd[e]);
+    const diff = Float64Array.from(next, (x, e) => x - k[e]);
+    const wantDiff = Float64Array.from(want, (x, e) => x - k[e]);
+    expect(relErr(diff, wantDiff)).toBeLessThan(1e-6);
+    // a small step lowers the cost (first order: by alpha |dC/dk|^2)
+    expect(costAt(next)).toBeLessThan(costAt(k));
+  });
+
+  it('clips to the bounds and refuses states it did not compute', () => {
+    const k = Float64Array.from(n.conductance);
+    const rule = new GradientDescent(1e6, n, roles, k);
+    const states = rule.states(solver, free, desired);
+    const g = rule.gradient(n.edgeA, n.edgeB, states);
+    rule.update(k, n.edgeA, n.edgeB, states, [0.5, 0.6]);
+    // a huge step lands every edge with a gradient on the bound it points to
+    k.forEach((x, e) => {
+      if (1e6 * g[e] > 2) expect(x).toBe(0.5);
+      if (1e6 * g[e] < -2) expect(x).toBe(0.6);
+      expect(x >= 0.5 && x <= 0.6).toBe(true);
+    });
+    expect(() => rule.update(k, n.edgeA, n.edgeB, { free, contrast: [] }, [0.5, 0.6])).toThrow(/states not computed/);
+  });
+
+  it('a task leaving more than 2000 free nodes is refused up front, naming the rule and the fix', () => {
+    const big = latticeNetwork({ rows: 50, cols: 50 });
+    const task = { sources: Int32Array.of(0), ground: Int32Array.of(2499), targets: Int32Array.of(1250), train: [{ in: Float64Array.of(1), out: Float64Array.of(0.5) }], test: [] };
+    let err: unknown;
+    try {
+      new Trainer(big, task, { rule: 'gradient' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(String((err as Error).message)).toMatch(/gradient.*2000 free nodes.*2498/);
   });
 });

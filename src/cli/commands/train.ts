@@ -16,10 +16,14 @@ export const trainHelp = `clln train NETWORK TASK [options]
   A network with nonlinear "elements" learns with cl, ep or cep on each edge's parameter: the conductance of linear
   edges and resistors, the gate voltage V_G of transistors; diodes and tables have none and stay as they are. Its
   states come from the Newton solver; in --json and the record, "conductance" then lists these parameters (S or V).
-  --rule cl|ep|cep|tap   coupled learning, equilibrium propagation, centered EP, discrete tap rule (default cl)
+  --rule cl|ep|cep|tap|gradient   coupled learning, equilibrium propagation, centered EP, discrete tap rule
+                         (default cl); gradient: exact gradient descent theta <- theta - alpha dC/dtheta by an adjoint
+                         solve, a simulation-only reference (no physical network computes it; up to 2000 free nodes)
+                         that tells whether the network can learn the task at all when a local rule does not
   --eta X                clamping strength of cl/tap, in (0, 1] (default 0.1)
   --beta X               nudge conductance of ep/cep in siemens (default 0.01)
-  --alpha X              learning rate in S/V^2 (default 0.5)
+  --alpha X              learning rate in S/V^2 (default 0.5); gradient: as EP's beta -> 0 limit, S^2/V^2 for
+                         conductances, 1/V for gate voltages
   --steps N              number of updates (default 1000)
   --order sequential|shuffle   example order; sequential uses example (step mod count) (default shuffle)
   --seed S               seed of the shuffled order (default 0)

@@ -12,13 +12,19 @@ export interface ContrastSolver {
   nudged(free: CircuitState, desired: ArrayLike<number>, beta: number): CircuitState;
 }
 
-/** Names of the learning rules: coupled learning, equilibrium propagation, centered EP, discrete tap rule. */
-export type RuleName = 'cl' | 'ep' | 'cep' | 'tap';
+/**
+ * Names of the learning rules: coupled learning, equilibrium propagation, centered EP, discrete tap rule, and exact
+ * gradient descent (a simulation-only reference, rules/GradientDescent.ts: not a local rule).
+ */
+export type RuleName = 'cl' | 'ep' | 'cep' | 'tap' | 'gradient';
 
 /** Everything a rule needs about one example's states. */
 export interface ContrastStates {
   free: CircuitState;
-  /** The rule's contrast states: [clamped] for CL and tap, [nudged(+beta)] for EP, [nudged(+beta), nudged(-beta)] for CEP. */
+  /**
+   * The rule's contrast states: [clamped] for CL and tap, [nudged(+beta)] for EP, [nudged(+beta), nudged(-beta)] for CEP,
+   * none for exact gradient descent.
+   */
   contrast: CircuitState[];
 }
 
