@@ -1,6 +1,6 @@
 /**
  * Nonlinear benchmark (issue 14, point 5): clln's nonlinear solver on 64 x 64 lattices of diodes and of transistors,
- * against ngspice `.op` on the same netlist, in the same run; and the two solves of a nonlinear coupled-learning step.
+ * against ngspice `.op` on the same netlist, in the same run; and nonlinear coupled-learning training steps.
  *
  * Cases (src/physics/generators/lattice.ts, no diagonals: 4096 nodes, 8064 edges, every edge oriented right or down):
  * - `diodes`: every edge a Shockley diode (IS 1e-12 A, N 1.5, RS 100 ohm), anode on the left or top. Sources on the
@@ -24,13 +24,16 @@
  *   ngspice's looser tolerance leaves.
  * - A nonlinear coupled-learning training step, through the trainer the CLI and the engine use (src/physics/Trainer.ts,
  *   whose `step()` SimulatedLearner runs): load the parameters into the solvers, the free solve, the clamped solve
- *   (four targets on the middle column held at `V_F + eta (V* - V_F)`, eta {@link ETA}, started from the free state)
+ *   (four targets, rows 8, 24, 40 and 56 of the middle column, held at `V_F + eta (V* - V_F)`, eta {@link ETA},
+ *   V* 15 V for the diode case and 0.8 V for the transistors; started from the free state)
  *   and the CL update of every learning parameter (rules/CoupledLearning.ts on the co-content signals of
  *   nonlinear/learningParameters.ts). {@link CL_STEPS} consecutive steps on the case's one example, so each step
  *   sees the previous one's parameters, as in training; the first step is reported apart (it runs before the JIT has
  *   seen the step's code, and from the untrained parameters), the median of the others as the per-step figure, the
  *   free and clamped solves' share of it (ms, iterations), and the trainer's construction (the two solvers' analyses,
- *   once per run) apart. The cost of the example before the first update and before the last shows the steps learn.
+ *   once per run) apart. The example's mean squared error before the first update and after the last (solved outside
+ *   the timing) shows that the steps learn. Learning rates: {@link DIODE_CASE_ALPHA} and {@link TRANSISTOR_CASE_ALPHA},
+ *   a few percent of a parameter's range per step at most.
  *   Warm start: the clamped solve starts from the free state, but the free solve starts from the mean imposed voltage
  *   at every step and not from the previous step's state: NonlinearStateSolver does so on purpose (a step's result
  *   then depends only on the parameters and the example, which a run record's replay relies on), and a benchmark of
@@ -47,6 +50,7 @@
  *     chains that carry the current, as above) and its vertical edges learning resistors ({@link RESISTOR_K}, bounds
  *     {@link RESISTOR_BOUNDS}), i.e. fixed nonlinear elements shaping the response while the resistors around them
  *     learn, the role clln gives diodes. 4032 diodes, 4032 learning conductances.
+ *
  * The ratio printed is ngspice / clln (above 1: clln is faster). The load average is printed with the results: the
  * machine is shared, and the figures are only as steady as it was.
  */
