@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice); any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -123,10 +123,14 @@ if (!only || only === 'hessian') {
 }
 
 if (!only || only === 'nonlinear') {
-  const nr = runNonlinearBench((s) => process.stderr.write(s + '\n'));
+  // `npm run bench -- nonlinear --no-spice`: clln alone (a quick look; the ngspice runs take minutes), results not written
+  const spice = !(only === 'nonlinear' && process.argv[3] === '--no-spice');
+  const nr = runNonlinearBench((s) => process.stderr.write(s + '\n'), { spice });
   process.stdout.write('\nNonlinear solve on 64x64 lattices against ngspice .op (bench/nonlinear.ts)\n\n' + printNonlinear(nr));
-  writeFileSync(join(outDir, 'nonlinear.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...nr }, null, 2) + '\n');
-  process.stdout.write(`wrote ${join(outDir, 'nonlinear.json')}\n`);
+  if (spice) {
+    writeFileSync(join(outDir, 'nonlinear.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...nr }, null, 2) + '\n');
+    process.stdout.write(`wrote ${join(outDir, 'nonlinear.json')}\n`);
+  }
 }
 
 if (!only || only === 'dashboard') {
