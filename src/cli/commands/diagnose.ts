@@ -2,12 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
-import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
 import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
-import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
+import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, LINEARISED_AT, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
 import type { SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
 import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
@@ -30,6 +29,11 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
     the exact one, and the stability of the learning step the network learns by (alpha * lambda_max > 2 is
     unstable; the tap rule has no learning rate, so for it the index does not apply and the report says why);
   - with --run: the eigenvalue trajectories over the run (conductances from the recorded settings).
+  A network with nonlinear elements needs a TASK (or --run): its physical Hessian is the Kirchhoff Jacobian at the
+  free state of the first training example (the Laplacian of the differential conductances there); the cost parts
+  are in its learning parameters theta (k in S, V_G in V; the report gives the units): the cost Hessian (full by
+  differences of the exact adjoint gradient), the fidelity of CL/EP/CEP to the exact adjoint gradient; coupling only
+  when every parameter is a conductance, stability only without transistors (the report says why otherwise).
   --run RUN           a training run record (clln train, simulated or --board): analyse its final conductances and
                       its trajectory (a simulated run: its snapshots, and its final conductances replayed exactly
                       from the last one); NETWORK and TASK default to the run's
@@ -104,11 +108,10 @@ export function diagnose(argv: string[], io: Io): number {
     if (!ref) {
       throw new InvalidInputError({ source: p.positionals[0] }, "has nonlinear elements, whose physical Hessian depends on the state, and no task example gives one", 'add a TASK with at least one example: its first example\'s free state is the reference');
     }
-    net = nonlinearHessian(net, task!, ref.in).linearised;
-    linearisedAt = 'the free state of the first training example';
+    linearisedAt = LINEARISED_AT;
   }
-  if (linearisedAt !== undefined && (boardModel !== undefined || rule !== undefined || alpha !== undefined)) {
-    throw new InvalidInputError({ source: '--rule' }, 'a nonlinear network is diagnosed through its linearisation, without the learning-step parts', 'drop --rule, --alpha and --board');
+  if (linearisedAt !== undefined && boardModel !== undefined) {
+    throw new InvalidInputError({ source: '--board' }, 'the shipped boards are linear networks; this one has nonlinear elements', 'drop --board, or give the board\'s network');
   }
   if (boardModel !== undefined) learning = boardStep(boardModel, net!, p.positionals[0], eta, amp);
   if (rule !== undefined || alpha !== undefined) {
@@ -120,7 +123,9 @@ export function diagnose(argv: string[], io: Io): number {
       r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(net!), alpha: a };
     learning = { step, origin: { from: 'options', detail: r === 'tap' ? 'given: --rule tap' : `given: ${given}` } };
   }
-  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning, linearisedAt });
+  // (a nonlinear network goes in as it is: diagnoseNetwork linearises it for the physical parts, and takes the cost
+  // parts in its learning parameters)
+  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning });
   const svgDir = str(p, 'svg');
   const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
@@ -165,13 +170,27 @@ function summary(net: Network, task: Task | undefined, r: DiagnosisReport, ev: S
       `  most frequent boundary edges f_e (N_m ${f.minModes}..${f.maxModes}): ${top.map(([e, v]) => `${e}: ${v.toFixed(2)}`).join(', ') || 'none'}`,
     );
   }
+  if (r.nonlinear) {
+    const n = r.nonlinear;
+    lines.push(
+      `nonlinear network: physical Hessian linearised at ${n.linearisedAt} (Jacobian asymmetry ${e3(n.asymmetry)}); learning parameters: ${n.parameters.conductance} conductances k (S), ${n.parameters.gate} gate voltages V_G (V), ${n.parameters.none} edges without one`,
+    );
+  }
   if (r.cost) {
     const c = r.cost;
+    const u = r.nonlinear?.units;
+    const cp = c.coupling;
     lines.push(
-      `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dk| = ${e3(c.gradientNorm)} V^2/S`,
-      `cost Hessian largest eigenvalues (V^2/S^2): full ${list(c.full)}; Gauss-Newton ${list(c.gaussNewton)}`,
-      `coupling: stiffest cost mode vs squared drops of the soft physical modes: best cosine ${c.coupling.best.cosine.toFixed(3)} (cost mode ${c.coupling.best.stiffMode + 1}, physical mode ${c.coupling.best.softMode + 1}); random node vectors: mean ${c.coupling.random.mean.toFixed(3)}, 95th percentile ${c.coupling.random.p95.toFixed(3)}`,
-      `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${c.coupling.power.exponent.toFixed(2)} (R^2 ${c.coupling.power.r2.toFixed(3)}, ${c.coupling.power.pairs} pairs)`,
+      u
+        ? `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dtheta| = ${e3(c.gradientNorm)} (${u.gradient}); theta: ${u.theta}`
+        : `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dk| = ${e3(c.gradientNorm)} V^2/S`,
+      `cost Hessian largest eigenvalues (${u ? u.hessian : 'V^2/S^2'}): full ${list(c.full)}; Gauss-Newton ${list(c.gaussNewton)}`,
+      ...(cp
+        ? [
+            `coupling: stiffest cost mode vs squared drops of the soft physical modes: best cosine ${cp.best.cosine.toFixed(3)} (cost mode ${cp.best.stiffMode + 1}, physical mode ${cp.best.softMode + 1}); random node vectors: mean ${cp.random.mean.toFixed(3)}, 95th percentile ${cp.random.p95.toFixed(3)}`,
+            `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${cp.power.exponent.toFixed(2)} (R^2 ${cp.power.r2.toFixed(3)}, ${cp.power.pairs} pairs)`,
+          ]
+        : []),
       `gradient fidelity (angle to the exact gradient, norm ratio): ${c.fidelity.map((f) => `${f.rule.toUpperCase()} ${f.rule === 'cl' ? 'eta' : 'beta'} ${f.parameter}: ${f.angleDeg.toFixed(2)} deg, ${e3(f.normRatio)}`).join('; ')}`,
       ...c.stability.map(stabilityLine),
     );
@@ -218,7 +237,7 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
     const drops = Float64Array.from(net.edgeA, (a, e) => (soft[net.edgeB[e]] - soft[a]) ** 2);
     put('soft-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'softest physical mode: squared edge drops', edgeValues: drops, nodeValues: soft, nodeScale: 'diverging', nodeRoles: roles }));
   }
-  if (r.cost) {
+  if (r.cost?.coupling) {
     const v = r.cost.coupling.stiff.vectors[0];
     if (v) put('stiff-cost-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'stiffest cost-Hessian mode', edgeValues: v, edgeScale: 'diverging', nodeRoles: roles }));
   }
@@ -271,7 +290,7 @@ function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: 
       gradient_norm: r.cost.gradientNorm,
       hessian_full: arr(r.cost.full),
       hessian_gauss_newton: arr(r.cost.gaussNewton),
-      coupling: {
+      coupling: r.cost.coupling && {
         alignment: arr(r.cost.coupling.alignment),
         stiff: r.cost.coupling.stiff.values.length,
         soft: r.cost.coupling.soft.values.length,
@@ -285,5 +304,17 @@ function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: 
     evolution: ev && { steps: ev.steps, lowest: ev.lowest.map(arr), highest: ev.highest.map(arr), cost_largest: ev.costLargest, change: ev.change },
     skipped: r.skipped,
     figures: written,
+    // (only for a nonlinear network: a linear network's report keeps its shape)
+    ...(r.nonlinear
+      ? {
+          nonlinear: {
+            linearised_at: r.nonlinear.linearisedAt,
+            physical_hessian: `the Kirchhoff Jacobian's co-content part (the Laplacian of the differential conductances), linearised at ${r.nonlinear.linearisedAt}`,
+            asymmetry: r.nonlinear.asymmetry,
+            parameters: r.nonlinear.parameters,
+            units: { theta: r.nonlinear.units.theta, gradient: r.nonlinear.units.gradient, hessian: r.nonlinear.units.hessian, cost: 'V^2' },
+          },
+        }
+      : {}),
   };
 }
