@@ -3,6 +3,12 @@
  * localised soft modes and their boundaries, the cost Hessian, the coupling between the two, the fidelity of the
  * contrastive gradients and the stability of the learning step. Pure and synchronous; each part carries its own
  * diagnostics (method, residual, convergence).
+ *
+ * A nonlinear network (elements per edge) is taken as it is: its physical parts are those of its linearisation at the
+ * free state of the task's first example (nonlinearDiagnostics.ts), its cost parts are in its learning parameters
+ * theta (k in S, V_G in V; `nonlinear.units`): the cost Hessian (nonlinearCostHessian), the rules' fidelity to the
+ * exact adjoint gradient (gradientFidelity, the rules' own code), the coupling only when every parameter is a
+ * conductance and the step stability only without transistors; `skipped` says why a part is left out.
  */
 import { InvalidInputError } from '../errors.js';
 import type { Network } from '../physics/Network.js';

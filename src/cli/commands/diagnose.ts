@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
+import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
 import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import type { Network } from '../../physics/Network.js';
@@ -120,7 +121,7 @@ export function diagnose(argv: string[], io: Io): number {
     const a = alpha ?? DEFAULT_ALPHA;
     const given = [rule !== undefined ? `--rule ${r}` : '', alpha !== undefined ? `--alpha ${a}` : `alpha ${a} (clln train's default)`].filter(Boolean).join(', ');
     const step: LearningStep =
-      r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(net!), alpha: a };
+      r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(betaNetwork(net!, task)), alpha: a };
     learning = { step, origin: { from: 'options', detail: r === 'tap' ? 'given: --rule tap' : `given: ${given}` } };
   }
   // (a nonlinear network goes in as it is: diagnoseNetwork linearises it for the physical parts, and takes the cost
@@ -131,6 +132,15 @@ export function diagnose(argv: string[], io: Io): number {
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
   else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
   return 0;
+}
+
+/**
+ * The network whose median conductance sets the default beta: a nonlinear network's linearisation at the reference
+ * state (its `conductance` entries on transistors and diodes are not conductances it has), as diagnoseNetwork does.
+ */
+function betaNetwork(net: Network, task: Task | undefined): Network {
+  const ref = task?.train[0] ?? task?.test[0];
+  return isNonlinear(net) && task && ref ? nonlinearHessian(net, task, ref.in).linearised : net;
 }
 
 /** The step of a shipped board model's own rule, for NETWORK given as that board's (--board MODEL). */
