@@ -240,7 +240,7 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
   const ph = r.physical;
   const lowVals = ph.restricted ? ph.lowest.values : ph.lowest.values.slice(1);
   const series = [{ label: 'physical Hessian, lowest (S)', values: lowVals }];
-  if (r.cost) series.push({ label: 'cost Hessian, largest (V^2/S^2)', values: r.cost.full });
+  if (r.cost) series.push({ label: `cost Hessian, largest (${r.nonlinear ? `in theta: ${r.nonlinear.units.hessian}` : 'V^2/S^2'})`, values: r.cost.full });
   put('spectrum.svg', spectrumFigure(series, { title: `${net.name}: spectra`, yLabel: 'eigenvalue' }));
   const soft = ph.lowest.vectors[ph.restricted ? 0 : 1];
   if (soft) {
