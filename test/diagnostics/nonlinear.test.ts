@@ -362,3 +362,40 @@ describe('CL fidelity on nonlinear networks as eta -> 0 (one target, so G_TT is 
     expect(Math.abs(p - q)).toBeLessThan(0.1 * q);
   });
 });
+
+describe('the CL step stability of a diode/resistor network', () => {
+  it('is alpha lambda_max((1/M) sum J^T G_TT^-1 J), with J and the target conductance G_TT^-1 differenced from solved circuits', () => {
+    // one target: G_TT^-1 (S) is the conductance the target node presents when clamped, dI_T/dV_T with the target
+    // imposed too; J = dV_T/dk from the free states
+    const net = network('diode', 5);
+    const one: Task = { ...task, targets: Int32Array.of(4), train: task.train.map((ex) => ({ in: ex.in, out: ex.out.slice(0, 1) })) };
+    const theta = initialParameters(net);
+    const E = theta.length;
+    const opts = { tolerance: 1e-13, absoluteTolerance: 1e-21, maxIterations: 2000 };
+    const all = Array.from({ length: net.nodes }, (_, i) => i);
+    const M = new Float64Array(E * E);
+    for (const ex of one.train) {
+      const vF = solveNonlinearCircuit(net, fixedOf(ex), opts).voltages;
+      const clampedCurrent = (d: number): number => {
+        const fixed = fixedOf(ex).set(4, vF[4] + d);
+        return residual(net, solveNonlinearCircuit(net, fixed, opts).voltages, all)[4];
+      };
+      const conductance = (clampedCurrent(1e-6) - clampedCurrent(-1e-6)) / 2e-6;
+      const J = Array.from(theta, (t, e) => {
+        if (net.elements![e]!.kind === 'diode') return 0;
+        const at = (s: number): number => solveNonlinearCircuit(withParameters(net, Float64Array.from(theta, (x, i) => (i === e ? x + s * 1e-4 * t : x))), fixedOf(ex), opts).voltages[4];
+        return (at(1) - at(-1)) / (2e-4 * t);
+      });
+      for (let i = 0; i < E; i++) for (let j = 0; j < E; j++) M[i * E + j] += (J[i] * conductance * J[j]) / one.train.length;
+    }
+    const lambda = eigDesc(M, E)[0];
+    const step = { rule: 'cl' as const, eta: 0.1, alpha: 0.5 };
+    const s = diagnoseNetwork(net, one, { modes: 3, learning: { step, origin: { from: 'options', detail: 'test' } } }).cost!.stability[0];
+    expect(s.applies).toBe(true);
+    if (s.applies) {
+      expect(s.matrix).toBe('J^T G_TT^-1 J');
+      expect(Math.abs(s.lambdaMax - lambda)).toBeLessThanOrEqual(1e-5 * lambda);
+      expect(s.index).toBe(0.5 * s.lambdaMax);
+    }
+  });
+});
