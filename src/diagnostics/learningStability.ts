@@ -66,7 +66,7 @@ export interface JacobianHessian {
  */
 export function learningStability(
   alpha: number,
-  hessian: CostHessianResult | JacobianHessian,
+  hessian: Pick<CostHessianResult, 'edges' | 'full' | 'gaussNewton'> | JacobianHessian,
   opts: { tolerance?: number } = {},
 ): StabilityResult {
   if (!(typeof alpha === 'number' && alpha > 0 && Number.isFinite(alpha))) {

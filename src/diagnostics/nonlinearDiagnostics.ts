@@ -19,7 +19,7 @@ import { InvalidInputError } from '../errors.js';
 import { DenseLu } from '../physics/denseLu.js';
 import type { Network } from '../physics/Network.js';
 import { initialParameters, lawsAt, withParameters } from '../physics/nonlinear/learningParameters.js';
-import { edgeSensitivity, type EdgeSensitivity } from '../physics/nonlinear/learningParameters.js';
+import { edgeSensitivity, type EdgeSensitivity, parameterKind } from '../physics/nonlinear/learningParameters.js';
 import { exactJacobian, nonlinearCostGradient } from '../physics/nonlinear/nonlinearGradient.js';
 import { NonlinearStateSolver } from '../physics/nonlinear/NonlinearStateSolver.js';
 import { TransistorLaw } from '../physics/nonlinear/transistorLaw.js';
@@ -72,6 +72,14 @@ export function nonlinearHessian(net: Network, roles: Roles, inputs: ArrayLike<n
 
 /** dV_T/dtheta at a free state: |T| rows of E entries (V/S for conductances, V/V for gates, 0 without a parameter). */
 export function nonlinearTargetJacobian(net: Network, theta: Float64Array, roles: Roles, voltages: Float64Array): Float64Array[] {
+  return targetSensitivities(net, theta, roles, voltages).rows;
+}
+
+/**
+ * The target Jacobian's rows and the targets' transfer resistances G_TT = (J^-1)_TT (ohm, |T| x |T|; row T', column
+ * T: the voltage at T' per ampere injected at T) at a free state: the adjoint vectors w_T = J^-T e_T give both.
+ */
+function targetSensitivities(net: Network, theta: Float64Array, roles: Roles, voltages: Float64Array): { rows: Float64Array[]; gTT: number[][] } {
   const { n, index, J } = exactJacobian(net, theta, roles, voltages);
   const JT = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) JT[j * n + i] = J[i * n + j];
@@ -82,10 +90,14 @@ export function nonlinearTargetJacobian(net: Network, theta: Float64Array, roles
   const E = net.edgeA.length;
   const dTheta = new Float64Array(E);
   for (let e = 0; e < E; e++) dTheta[e] = edgeSensitivity(net, laws[e], e, theta[e], voltages[net.edgeA[e]], voltages[net.edgeB[e]], s).dTheta;
-  return Array.from(roles.targets, (t) => {
+  const ws = Array.from(roles.targets, (t) => {
     const rhs = new Float64Array(n);
     rhs[index[t]] = 1;
-    const w = lu.solve(rhs);
+    return lu.solve(rhs);
+  });
+  // (J^-1)_{T' T} = e_T'^T J^-1 e_T = w_T'[T]
+  const gTT = Array.from(roles.targets, (_, i) => Array.from(roles.targets, (t) => ws[i][index[t]]));
+  const rows = ws.map((w) => {
     const row = new Float64Array(E);
     for (let e = 0; e < E; e++) {
       const ia = index[net.edgeA[e]];
@@ -94,21 +106,31 @@ export function nonlinearTargetJacobian(net: Network, theta: Float64Array, roles
     }
     return row;
   });
+  return { rows, gTT };
 }
 
 /** The cost Hessian of a nonlinear network in its learning parameters, dense row-major E x E. */
 export interface NonlinearCostHessian {
   edges: number;
+  /** Number of examples M averaged over. */
+  examples: number;
   /** (1/M) sum_m J_m^T J_m (units of theta_i^-1 theta_j^-1 V^2). */
   gaussNewton: Float64Array;
   /** The full Hessian d2C/dtheta_i dtheta_j: Gauss-Newton plus the residual term (differences of the exact gradient). */
   full: Float64Array;
   /** The cost (1/M) sum_m 1/2 sum_T r^2 (V^2). */
   cost: number;
+  /** dC/dtheta, the exact adjoint gradient averaged over the examples (V^2/S on conductances, V^2/V on gates). */
+  gradient: Float64Array;
+  /** Rows: for each example m and target t (row m |T| + t), dV_T/dtheta_e; (M |T|) x E row-major. */
+  jacobian: Float64Array;
+  /** Per example, the targets' transfer resistances (J^-1)_TT at its free state (ohm, |T| x |T|). */
+  targetTransfer: number[][][];
 }
 
 /**
- * The cost Hessian over `examples` (default task.train) at the network's own parameters.
+ * The cost Hessian over `examples` (default task.train) at the network's own parameters. Edges without a parameter
+ * (diodes, tables) have zero rows and columns: their columns are not differenced.
  * @param opts.step relative step of the gradient differences (default 1e-5)
  */
 export function nonlinearCostHessian(net: Network, task: Task, opts: { examples?: Example[]; step?: number } = {}): NonlinearCostHessian {
@@ -117,20 +139,26 @@ export function nonlinearCostHessian(net: Network, task: Task, opts: { examples?
   const theta = initialParameters(net);
   const E = theta.length;
   const M = examples.length;
+  const T = task.targets.length;
   const solver = new NonlinearStateSolver(net, task);
   const gn = new Float64Array(E * E);
+  const jacobian = new Float64Array(M * T * E);
+  const targetTransfer: number[][][] = [];
   solver.setConductance(theta);
   let cost = 0;
-  for (const ex of examples) {
+  examples.forEach((ex, m) => {
     const v = solver.free(ex.in).voltages;
     task.targets.forEach((t, i) => (cost += (0.5 * (v[t] - ex.out[i]) ** 2) / M));
-    for (const row of nonlinearTargetJacobian(net, theta, task, v)) {
+    const { rows, gTT } = targetSensitivities(net, theta, task, v);
+    targetTransfer.push(gTT);
+    rows.forEach((row, t) => {
+      jacobian.set(row, (m * T + t) * E);
       for (let i = 0; i < E; i++) {
         if (row[i] === 0) continue;
         for (let j = 0; j < E; j++) gn[i * E + j] += (row[i] * row[j]) / M;
       }
-    }
-  }
+    });
+  });
   const gradient = (th: Float64Array): Float64Array => {
     const s = new NonlinearStateSolver(withParameters(net, th), task);
     s.setConductance(th);
@@ -143,6 +171,7 @@ export function nonlinearCostHessian(net: Network, task: Task, opts: { examples?
   };
   const full = new Float64Array(E * E);
   for (let j = 0; j < E; j++) {
+    if (parameterKind(net.elements?.[j]) === 'none') continue;
     const dj = h * Math.max(Math.abs(theta[j]), 1e-300);
     const p = Float64Array.from(theta);
     const m = Float64Array.from(theta);
@@ -159,5 +188,5 @@ export function nonlinearCostHessian(net: Network, task: Task, opts: { examples?
       full[j * E + i] = s;
     }
   }
-  return { edges: E, gaussNewton: gn, full, cost };
+  return { edges: E, examples: M, gaussNewton: gn, full, cost, gradient: gradient(theta), jacobian, targetTransfer };
 }

@@ -41,7 +41,10 @@ export interface DiagnoseRunOptions {
 export interface RunDiagnosis {
   /** A nonlinear run: the state its snapshots were linearised at (their conductances are differential ones). */
   linearisedAt?: string;
-  /** The network at the conductances after the run's last recorded step (S). */
+  /**
+   * The network at the conductances after the run's last recorded step (S); a nonlinear run's: its network (with its
+   * elements) at the final learning parameters (k in S, V_G in V).
+   */
   network: Network;
   task: Task;
   /** Eigenvalue trajectories; the first snapshot is the state after step 0's update (settings are recorded per step). */
@@ -74,7 +77,10 @@ export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): Run
   }
   const last = snapshots[snapshots.length - 1];
   const { elements: _e, ...base } = given ?? rs.net;
-  const network = { ...base, conductance: last.conductance };
+  const linear = { ...base, conductance: last.conductance };
+  // a nonlinear run's network is analysed at its final learning parameters (diagnoseNetwork linearises it again for
+  // the physical parts, and takes its cost parts in theta); its trajectories stay those of the linearisations
+  const network = isNonlinear(rs.net) ? withParameters(given ?? rs.net, rs.snapshots[rs.snapshots.length - 1].conductance) : linear;
   const eta = typeof rs.plan.eta === 'number' ? rs.plan.eta : PLAN_DEFAULTS.eta;
   // the rule and step the run took (a tap board's tap rule; a gate board's 2 eta amp s), from its start document
   let learning = sim ? sim.learning : runLearningStep(run, nominalEdgeLaw);
@@ -85,6 +91,6 @@ export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): Run
     const replaced = [opts.eta !== undefined ? `--eta ${e}` : '', opts.amp !== undefined ? `--amp ${a}` : ''].filter(Boolean).join(' ');
     learning = { step: { rule: 'cl', eta: e, alpha: gateLearningRate(e, a, g.s), gate: { ...g, amp: a } }, origin: { from: 'options', detail: `${learning.origin.detail}, with ${replaced}` } };
   }
-  const evolution = spectrumEvolution(network, snapshots, task, { k: opts.modes ?? 5 });
+  const evolution = spectrumEvolution(linear, snapshots, task, { k: opts.modes ?? 5 });
   return { network, task, evolution, eta, learning, ...(isNonlinear(rs.net) ? { linearisedAt: 'the free state of the first training example' } : {}) };
 }

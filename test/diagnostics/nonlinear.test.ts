@@ -5,7 +5,9 @@
  * cost, and the gradient fidelity's trend with beta.
  */
 import { describe, expect, it } from 'vitest';
+import { diagnoseNetwork } from '../../src/diagnostics/diagnoseNetwork.js';
 import { gradientFidelity } from '../../src/diagnostics/gradientFidelity.js';
+import { symmetricEigen } from '../../src/diagnostics/symmetricEigen.js';
 import { nonlinearCostHessian, nonlinearHessian, nonlinearTargetJacobian } from '../../src/diagnostics/nonlinearDiagnostics.js';
 import type { Network } from '../../src/physics/Network.js';
 import type { EdgeElement } from '../../src/physics/nonlinear/EdgeElement.js';
@@ -196,5 +198,204 @@ describe('gradient fidelity on a nonlinear network', () => {
     expect(Math.abs(c5.normRatio - 1)).toBeLessThan(Math.abs(c4.normRatio - 1) / 30); // ~ /100 for O(beta^2)
     expect(Math.abs(e5.normRatio - 1)).toBeLessThan(Math.abs(e4.normRatio - 1) / 5); // ~ /10 for O(beta)
     expect(Math.abs(e5.normRatio - 1)).toBeLessThan(0.01);
+  });
+});
+
+/** Eigenvalues of a dense symmetric matrix, descending (the report's order). */
+const eigDesc = (m: Float64Array, n: number): number[] => Array.from(symmetricEigen(m, n, { vectors: false }).values).reverse();
+
+describe('diagnoseNetwork on a nonlinear network: the cost parts in theta', () => {
+  const net = network('mixed', 5);
+  const theta = initialParameters(net);
+  const E = theta.length;
+  const M = task.train.length;
+  const learns = (e: number): boolean => net.elements![e]!.kind !== 'diode';
+  const targetsAt = (th: Float64Array, ex: { in: Float64Array }): number[] => {
+    const r = solveNonlinearCircuit(withParameters(net, th), fixedOf(ex), { tolerance: 1e-13, absoluteTolerance: 1e-21, maxIterations: 2000 });
+    return Array.from(task.targets, (t) => r.voltages[t]);
+  };
+  const costAt = (th: Float64Array): number => {
+    let c = 0;
+    for (const ex of task.train) targetsAt(th, ex).forEach((v, i) => (c += (0.5 * (v - ex.out[i]) ** 2) / M));
+    return c;
+  };
+  const report = diagnoseNetwork(net, task, { modes: 6 });
+  const step = (e: number): number => 1e-3 * Math.abs(theta[e]);
+  const moved = (moves: [number, number][]): Float64Array => {
+    const th = Float64Array.from(theta);
+    for (const [e, s] of moves) th[e] += s * step(e);
+    return th;
+  };
+
+  it('reports the units of theta (k in S, V_G in V), the state it linearised at, and why coupling and stability are left out', () => {
+    expect(report.nonlinear).toBeDefined();
+    const nl = report.nonlinear!;
+    const kinds = net.elements!.map((el) => el!.kind);
+    expect(nl.parameters).toEqual({ conductance: kinds.filter((k) => k === 'resistor').length, gate: kinds.filter((k) => k === 'transistor').length, none: kinds.filter((k) => k === 'diode').length });
+    expect(nl.units.theta).toContain('V_G (V)');
+    expect(nl.units.hessian).toContain('mixed');
+    expect(nl.linearisedAt).toBe('the free state of the first training example');
+    expect(report.cost!.coupling).toBeNull();
+    expect(report.cost!.stability).toEqual([]);
+    expect(report.skipped.some((s) => s.startsWith('coupling: the cost Hessian is over gate voltages'))).toBe(true);
+    expect(report.skipped.some((s) => s.startsWith('stability: transistors make the Kirchhoff Jacobian non-symmetric'))).toBe(true);
+    // the cost and its gradient's norm against the circuit solved directly (central differences of the cost)
+    expect(Math.abs(report.cost!.value - costAt(theta))).toBeLessThan(1e-12);
+    let g2 = 0;
+    for (let e = 0; e < E; e++) {
+      if (!learns(e)) continue;
+      g2 += ((costAt(moved([[e, 1]])) - costAt(moved([[e, -1]]))) / (2 * step(e))) ** 2;
+    }
+    expect(Math.abs(report.cost!.gradientNorm - Math.sqrt(g2))).toBeLessThan(1e-5 * Math.sqrt(g2));
+  });
+
+  it('the full Hessian spectrum equals that of second differences of the cost, each entry from the solved circuit', () => {
+    const fd = new Float64Array(E * E);
+    const c0 = costAt(theta);
+    for (let i = 0; i < E; i++) {
+      if (!learns(i)) continue;
+      fd[i * E + i] = (costAt(moved([[i, 1]])) - 2 * c0 + costAt(moved([[i, -1]]))) / step(i) ** 2;
+      for (let j = 0; j < i; j++) {
+        if (!learns(j)) continue;
+        const v = (costAt(moved([[i, 1], [j, 1]])) - costAt(moved([[i, 1], [j, -1]])) - costAt(moved([[i, -1], [j, 1]])) + costAt(moved([[i, -1], [j, -1]]))) / (4 * step(i) * step(j));
+        fd[i * E + j] = v;
+        fd[j * E + i] = v;
+      }
+    }
+    const want = eigDesc(fd, E);
+    const got = report.cost!.full;
+    expect(got.length).toBe(6);
+    // (eigenvalues in mixed units span decades: each within 1e-4 of itself or 1e-7 of the largest)
+    got.forEach((x, i) => expect(Math.abs(x - want[i])).toBeLessThanOrEqual(1e-4 * Math.abs(want[i]) + 1e-7 * Math.abs(want[0])));
+  });
+
+  it('the Gauss-Newton spectrum equals that of (1/M) sum J^T J with J from central differences of the solved targets', () => {
+    const gn = new Float64Array(E * E);
+    for (const ex of task.train) {
+      const J = Array.from({ length: E }, (_, e) => {
+        if (!learns(e)) return task.targets.map(() => 0);
+        const p = targetsAt(moved([[e, 1]]), ex);
+        const m = targetsAt(moved([[e, -1]]), ex);
+        return p.map((x, t) => (x - m[t]) / (2 * step(e)));
+      });
+      for (let i = 0; i < E; i++) for (let j = 0; j < E; j++) J[i].forEach((x, t) => (gn[i * E + j] += (x * J[j][t]) / M));
+    }
+    const want = eigDesc(gn, E);
+    report.cost!.gaussNewton.forEach((x, i) => expect(Math.abs(x - want[i])).toBeLessThanOrEqual(1e-5 * Math.abs(want[i]) + 1e-9 * Math.abs(want[0])));
+  });
+});
+
+describe('diagnoseNetwork: a network of resistor elements reports what the same linear network reports', () => {
+  it('physical spectrum, cost Hessian, coupling, fidelity and stability (CL and EP) agree with the linear path', () => {
+    const lin = randomNet(10, 9, 12);
+    lin.conductance = Float64Array.from(lin.conductance, (k) => k * 1e-3);
+    const res: Network = { ...lin, elements: Array.from(lin.conductance, (k): EdgeElement => ({ kind: 'resistor', k })) };
+    const t: Task = {
+      sources: Int32Array.of(0, 1),
+      ground: Int32Array.of(9),
+      targets: Int32Array.of(5, 7),
+      train: [0, 1, 2].map((m) => ({ in: Float64Array.of(0.2 + 0.3 * m, 0.9 - 0.2 * m), out: Float64Array.of(0.3 + 0.05 * m, 0.45 - 0.1 * m) })),
+      test: [],
+    };
+    const origin = { from: 'options' as const, detail: 'test' };
+    for (const step of [{ rule: 'cl' as const, eta: 0.1, alpha: 0.5 }, { rule: 'ep' as const, beta: 1e-5, alpha: 0.5 }]) {
+      const a = diagnoseNetwork(lin, t, { modes: 5, learning: { step, origin } });
+      const b = diagnoseNetwork(res, t, { modes: 5, learning: { step, origin } });
+      expect(a.nonlinear).toBeUndefined();
+      expect(b.nonlinear!.units).toEqual({ theta: 'k (S)', gradient: 'V^2/S', hessian: 'V^2/S^2' });
+      expect(b.nonlinear!.asymmetry).toBe(0);
+      expect(b.skipped).toEqual(a.skipped);
+      const close = (x: ArrayLike<number>, y: ArrayLike<number>, rel: number): void => {
+        expect(x.length).toBe(y.length);
+        const scale = Math.max(...Array.from(y, Math.abs));
+        for (let i = 0; i < y.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThanOrEqual(rel * scale);
+      };
+      close(b.physical.lowest.values, a.physical.lowest.values, 1e-12);
+      close(b.physical.highest.values, a.physical.highest.values, 1e-12);
+      const ca = a.cost!;
+      const cb = b.cost!;
+      expect(Math.abs(cb.value - ca.value)).toBeLessThanOrEqual(1e-12 * ca.value);
+      expect(Math.abs(cb.gradientNorm - ca.gradientNorm)).toBeLessThanOrEqual(1e-9 * ca.gradientNorm);
+      close(cb.gaussNewton, ca.gaussNewton, 1e-9);
+      // the nonlinear full Hessian is differenced from the exact gradient (O(h^2), h = 1e-5 relative)
+      close(cb.full, ca.full, 1e-6);
+      expect(Math.abs(cb.coupling!.best.cosine - ca.coupling!.best.cosine)).toBeLessThan(1e-6);
+      expect(Math.abs(cb.coupling!.power.exponent - ca.coupling!.power.exponent)).toBeLessThan(1e-5);
+      cb.fidelity.forEach((f, i) => {
+        expect(f.parameter).toBe(ca.fidelity[i].parameter);
+        expect(Math.abs(f.cosine - ca.fidelity[i].cosine)).toBeLessThan(1e-9);
+        expect(Math.abs(f.normRatio - ca.fidelity[i].normRatio)).toBeLessThanOrEqual(1e-7 * ca.fidelity[i].normRatio);
+      });
+      const sa = ca.stability[0];
+      const sb = cb.stability[0];
+      expect(sa.applies && sb.applies).toBe(true);
+      if (sa.applies && sb.applies) {
+        expect(sb.matrix).toBe(sa.matrix);
+        expect(Math.abs(sb.index - sa.index)).toBeLessThanOrEqual(1e-6 * sa.index);
+      }
+    }
+  });
+});
+
+describe('CL fidelity on nonlinear networks as eta -> 0 (one target, so G_TT is a scalar and CL -> J^T r / G_TT)', () => {
+  const one: Task = { ...task, targets: Int32Array.of(4), train: task.train.map((ex) => ({ in: ex.in, out: ex.out.slice(0, 1) })) };
+  const etas = [1e-2, 1e-3, 1e-4];
+  it('diodes and resistors (symmetric Jacobian): 1 - cosine falls as eta^2', () => {
+    const net = network('diode', 5);
+    expect(nonlinearHessian(net, one, one.train[0].in).asymmetry).toBe(0);
+    const [a, b, c] = gradientFidelity(net, one, etas.map((eta) => ({ rule: 'cl' as const, eta }))).map((f) => 1 - f.cosine);
+    expect(b).toBeLessThan(a / 30);
+    expect(c).toBeLessThan(b / 30);
+    expect(c).toBeLessThan(1e-8);
+  });
+  it('transistors (non-symmetric Jacobian): the angle tends to a non-zero limit, as does centered EP', () => {
+    // CL and EP follow the co-content's signals, i.e. the symmetric part of the Jacobian; the exact adjoint gradient
+    // uses J^-T with the transistors' mean-voltage term, so no eta or beta closes the gap
+    const net = network('mixed', 5);
+    expect(nonlinearHessian(net, one, one.train[0].in).asymmetry).toBeGreaterThan(1e-3);
+    const [a, b, c] = gradientFidelity(net, one, etas.map((eta) => ({ rule: 'cl' as const, eta }))).map((f) => 1 - f.cosine);
+    expect(c).toBeGreaterThan(1e-4);
+    expect(Math.abs(c - b)).toBeLessThan(0.1 * c);
+    expect(a).toBeGreaterThan(1e-4);
+    const [p, q] = gradientFidelity(net, one, [{ rule: 'cep', beta: 1e-6 }, { rule: 'cep', beta: 1e-7 }]).map((f) => 1 - f.cosine);
+    expect(q).toBeGreaterThan(1e-4);
+    expect(Math.abs(p - q)).toBeLessThan(0.1 * q);
+  });
+});
+
+describe('the CL step stability of a diode/resistor network', () => {
+  it('is alpha lambda_max((1/M) sum J^T G_TT^-1 J), with J and the target conductance G_TT^-1 differenced from solved circuits', () => {
+    // one target: G_TT^-1 (S) is the conductance the target node presents when clamped, dI_T/dV_T with the target
+    // imposed too; J = dV_T/dk from the free states
+    const net = network('diode', 5);
+    const one: Task = { ...task, targets: Int32Array.of(4), train: task.train.map((ex) => ({ in: ex.in, out: ex.out.slice(0, 1) })) };
+    const theta = initialParameters(net);
+    const E = theta.length;
+    const opts = { tolerance: 1e-13, absoluteTolerance: 1e-21, maxIterations: 2000 };
+    const all = Array.from({ length: net.nodes }, (_, i) => i);
+    const M = new Float64Array(E * E);
+    for (const ex of one.train) {
+      const vF = solveNonlinearCircuit(net, fixedOf(ex), opts).voltages;
+      const clampedCurrent = (d: number): number => {
+        const fixed = fixedOf(ex).set(4, vF[4] + d);
+        return residual(net, solveNonlinearCircuit(net, fixed, opts).voltages, all)[4];
+      };
+      const conductance = (clampedCurrent(1e-6) - clampedCurrent(-1e-6)) / 2e-6;
+      const J = Array.from(theta, (t, e) => {
+        if (net.elements![e]!.kind === 'diode') return 0;
+        const at = (s: number): number => solveNonlinearCircuit(withParameters(net, Float64Array.from(theta, (x, i) => (i === e ? x + s * 1e-4 * t : x))), fixedOf(ex), opts).voltages[4];
+        return (at(1) - at(-1)) / (2e-4 * t);
+      });
+      for (let i = 0; i < E; i++) for (let j = 0; j < E; j++) M[i * E + j] += (J[i] * conductance * J[j]) / one.train.length;
+    }
+    const lambda = eigDesc(M, E)[0];
+    const step = { rule: 'cl' as const, eta: 0.1, alpha: 0.5 };
+    const s = diagnoseNetwork(net, one, { modes: 3, learning: { step, origin: { from: 'options', detail: 'test' } } }).cost!.stability[0];
+    expect(s.applies).toBe(true);
+    if (s.applies) {
+      expect(s.matrix).toBe('J^T G_TT^-1 J');
+      expect(Math.abs(s.lambdaMax - lambda)).toBeLessThanOrEqual(1e-5 * lambda);
+      expect(s.index).toBe(0.5 * s.lambdaMax);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
-import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
+import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, LINEARISED_AT, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
 import type { SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
 import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
@@ -30,6 +30,11 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
     the exact one, and the stability of the learning step the network learns by (alpha * lambda_max > 2 is
     unstable; the tap rule has no learning rate, so for it the index does not apply and the report says why);
   - with --run: the eigenvalue trajectories over the run (conductances from the recorded settings).
+  A network with nonlinear elements needs a TASK (or --run): its physical Hessian is the Kirchhoff Jacobian at the
+  free state of the first training example (the Laplacian of the differential conductances there); the cost parts
+  are in its learning parameters theta (k in S, V_G in V; the report gives the units): the cost Hessian (full by
+  differences of the exact adjoint gradient), the fidelity of CL/EP/CEP to the exact adjoint gradient; coupling only
+  when every parameter is a conductance, stability only without transistors (the report says why otherwise).
   --run RUN           a training run record (clln train, simulated or --board): analyse its final conductances and
                       its trajectory (a simulated run: its snapshots, and its final conductances replayed exactly
                       from the last one); NETWORK and TASK default to the run's
@@ -104,11 +109,10 @@ export function diagnose(argv: string[], io: Io): number {
     if (!ref) {
       throw new InvalidInputError({ source: p.positionals[0] }, "has nonlinear elements, whose physical Hessian depends on the state, and no task example gives one", 'add a TASK with at least one example: its first example\'s free state is the reference');
     }
-    net = nonlinearHessian(net, task!, ref.in).linearised;
-    linearisedAt = 'the free state of the first training example';
+    linearisedAt = LINEARISED_AT;
   }
-  if (linearisedAt !== undefined && (boardModel !== undefined || rule !== undefined || alpha !== undefined)) {
-    throw new InvalidInputError({ source: '--rule' }, 'a nonlinear network is diagnosed through its linearisation, without the learning-step parts', 'drop --rule, --alpha and --board');
+  if (linearisedAt !== undefined && boardModel !== undefined) {
+    throw new InvalidInputError({ source: '--board' }, 'the shipped boards are linear networks; this one has nonlinear elements', 'drop --board, or give the board\'s network');
   }
   if (boardModel !== undefined) learning = boardStep(boardModel, net!, p.positionals[0], eta, amp);
   if (rule !== undefined || alpha !== undefined) {
@@ -117,15 +121,26 @@ export function diagnose(argv: string[], io: Io): number {
     const a = alpha ?? DEFAULT_ALPHA;
     const given = [rule !== undefined ? `--rule ${r}` : '', alpha !== undefined ? `--alpha ${a}` : `alpha ${a} (clln train's default)`].filter(Boolean).join(', ');
     const step: LearningStep =
-      r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(net!), alpha: a };
+      r === 'tap' ? { rule: 'tap', eta: e, ...(net!.taps ? { taps: net!.taps.length } : {}) } : r === 'cl' ? { rule: 'cl', eta: e, alpha: a } : { rule: r, beta: beta ?? defaultBeta(betaNetwork(net!, task)), alpha: a };
     learning = { step, origin: { from: 'options', detail: r === 'tap' ? 'given: --rule tap' : `given: ${given}` } };
   }
-  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning, linearisedAt });
+  // (a nonlinear network goes in as it is: diagnoseNetwork linearises it for the physical parts, and takes the cost
+  // parts in its learning parameters)
+  const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning });
   const svgDir = str(p, 'svg');
   const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
   else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
   return 0;
+}
+
+/**
+ * The network whose median conductance sets the default beta: a nonlinear network's linearisation at the reference
+ * state (its `conductance` entries on transistors and diodes are not conductances it has), as diagnoseNetwork does.
+ */
+function betaNetwork(net: Network, task: Task | undefined): Network {
+  const ref = task?.train[0] ?? task?.test[0];
+  return isNonlinear(net) && task && ref ? nonlinearHessian(net, task, ref.in).linearised : net;
 }
 
 /** The step of a shipped board model's own rule, for NETWORK given as that board's (--board MODEL). */
@@ -165,13 +180,27 @@ function summary(net: Network, task: Task | undefined, r: DiagnosisReport, ev: S
       `  most frequent boundary edges f_e (N_m ${f.minModes}..${f.maxModes}): ${top.map(([e, v]) => `${e}: ${v.toFixed(2)}`).join(', ') || 'none'}`,
     );
   }
+  if (r.nonlinear) {
+    const n = r.nonlinear;
+    lines.push(
+      `nonlinear network: physical Hessian linearised at ${n.linearisedAt} (Jacobian asymmetry ${e3(n.asymmetry)}); learning parameters: ${n.parameters.conductance} conductances k (S), ${n.parameters.gate} gate voltages V_G (V), ${n.parameters.none} edges without one`,
+    );
+  }
   if (r.cost) {
     const c = r.cost;
+    const u = r.nonlinear?.units;
+    const cp = c.coupling;
     lines.push(
-      `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dk| = ${e3(c.gradientNorm)} V^2/S`,
-      `cost Hessian largest eigenvalues (V^2/S^2): full ${list(c.full)}; Gauss-Newton ${list(c.gaussNewton)}`,
-      `coupling: stiffest cost mode vs squared drops of the soft physical modes: best cosine ${c.coupling.best.cosine.toFixed(3)} (cost mode ${c.coupling.best.stiffMode + 1}, physical mode ${c.coupling.best.softMode + 1}); random node vectors: mean ${c.coupling.random.mean.toFixed(3)}, 95th percentile ${c.coupling.random.p95.toFixed(3)}`,
-      `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${c.coupling.power.exponent.toFixed(2)} (R^2 ${c.coupling.power.r2.toFixed(3)}, ${c.coupling.power.pairs} pairs)`,
+      u
+        ? `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dtheta| = ${e3(c.gradientNorm)} (${u.gradient}); theta: ${u.theta}`
+        : `cost over ${c.examples} training examples: C = ${e3(c.value)} V^2, |dC/dk| = ${e3(c.gradientNorm)} V^2/S`,
+      `cost Hessian largest eigenvalues (${u ? u.hessian : 'V^2/S^2'}): full ${list(c.full)}; Gauss-Newton ${list(c.gaussNewton)}`,
+      ...(cp
+        ? [
+            `coupling: stiffest cost mode vs squared drops of the soft physical modes: best cosine ${cp.best.cosine.toFixed(3)} (cost mode ${cp.best.stiffMode + 1}, physical mode ${cp.best.softMode + 1}); random node vectors: mean ${cp.random.mean.toFixed(3)}, 95th percentile ${cp.random.p95.toFixed(3)}`,
+            `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${cp.power.exponent.toFixed(2)} (R^2 ${cp.power.r2.toFixed(3)}, ${cp.power.pairs} pairs)`,
+          ]
+        : []),
       `gradient fidelity (angle to the exact gradient, norm ratio): ${c.fidelity.map((f) => `${f.rule.toUpperCase()} ${f.rule === 'cl' ? 'eta' : 'beta'} ${f.parameter}: ${f.angleDeg.toFixed(2)} deg, ${e3(f.normRatio)}`).join('; ')}`,
       ...c.stability.map(stabilityLine),
     );
@@ -211,14 +240,14 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
   const ph = r.physical;
   const lowVals = ph.restricted ? ph.lowest.values : ph.lowest.values.slice(1);
   const series = [{ label: 'physical Hessian, lowest (S)', values: lowVals }];
-  if (r.cost) series.push({ label: 'cost Hessian, largest (V^2/S^2)', values: r.cost.full });
+  if (r.cost) series.push({ label: `cost Hessian, largest (${r.nonlinear ? `in theta: ${r.nonlinear.units.hessian}` : 'V^2/S^2'})`, values: r.cost.full });
   put('spectrum.svg', spectrumFigure(series, { title: `${net.name}: spectra`, yLabel: 'eigenvalue' }));
   const soft = ph.lowest.vectors[ph.restricted ? 0 : 1];
   if (soft) {
     const drops = Float64Array.from(net.edgeA, (a, e) => (soft[net.edgeB[e]] - soft[a]) ** 2);
     put('soft-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'softest physical mode: squared edge drops', edgeValues: drops, nodeValues: soft, nodeScale: 'diverging', nodeRoles: roles }));
   }
-  if (r.cost) {
+  if (r.cost?.coupling) {
     const v = r.cost.coupling.stiff.vectors[0];
     if (v) put('stiff-cost-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'stiffest cost-Hessian mode', edgeValues: v, edgeScale: 'diverging', nodeRoles: roles }));
   }
@@ -271,7 +300,7 @@ function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: 
       gradient_norm: r.cost.gradientNorm,
       hessian_full: arr(r.cost.full),
       hessian_gauss_newton: arr(r.cost.gaussNewton),
-      coupling: {
+      coupling: r.cost.coupling && {
         alignment: arr(r.cost.coupling.alignment),
         stiff: r.cost.coupling.stiff.values.length,
         soft: r.cost.coupling.soft.values.length,
@@ -285,5 +314,17 @@ function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: 
     evolution: ev && { steps: ev.steps, lowest: ev.lowest.map(arr), highest: ev.highest.map(arr), cost_largest: ev.costLargest, change: ev.change },
     skipped: r.skipped,
     figures: written,
+    // (only for a nonlinear network: a linear network's report keeps its shape)
+    ...(r.nonlinear
+      ? {
+          nonlinear: {
+            linearised_at: r.nonlinear.linearisedAt,
+            physical_hessian: `the Kirchhoff Jacobian's co-content part (the Laplacian of the differential conductances), linearised at ${r.nonlinear.linearisedAt}`,
+            asymmetry: r.nonlinear.asymmetry,
+            parameters: r.nonlinear.parameters,
+            units: { theta: r.nonlinear.units.theta, gradient: r.nonlinear.units.gradient, hessian: r.nonlinear.units.hessian, cost: 'V^2' },
+          },
+        }
+      : {}),
   };
 }
