@@ -93,12 +93,15 @@ export const TRANSISTOR_STABILITY_REASON =
  * J = dV_T/dk and the cost Hessian of {@link NonlinearCostHessian}. EP, CEP: M the full cost Hessian. CL: M =
  * (1/M) sum_m J_m^T G_TT,m^-1 J_m with each example's own target transfer resistances (J_phys^-1)_TT at its free
  * state (they depend on the state, unlike a linear network's), by {@link learningStability}'s Jacobian route with
- * each example's rows whitened by the Cholesky factor of G_TT,m. Returns undefined for a network with transistors
+ * each example's rows whitened by the Cholesky factor of G_TT,m. Exact gradient descent: the full cost Hessian, with
+ * transistors too (its step is the true gradient's). Returns undefined for CL, EP and CEP on a network with transistors
  * (see {@link TRANSISTOR_STABILITY_REASON}); the tap rule as {@link stepStability}.
  */
 export function nonlinearStepStability(net: Network, step: LearningStep, origin: StepOrigin, h: NonlinearCostHessian): StabilityVerdict | undefined {
   if (step.rule === 'tap') return { rule: 'tap', applies: false, index: null, unstable: false, reason: TAP_RULE_REASON, step, origin };
-  if (net.elements?.some((el) => el?.kind === 'transistor')) return undefined;
+  // exact gradient descent steps along the true gradient whatever the Jacobian: the cost Hessian's index holds even
+  // with transistors (only the contrast rules, which follow J instead of J^T there, lose it)
+  if (step.rule !== 'gradient' && net.elements?.some((el) => el?.kind === 'transistor')) return undefined;
   if (step.rule !== 'cl') {
     const r = learningStability(step.alpha, h);
     return { rule: step.rule, alpha: step.alpha, lambdaMax: r.lambdaMax, index: r.index, unstable: r.unstable, matrix: 'cost Hessian', iterations: r.iterations, applies: true, step, origin };

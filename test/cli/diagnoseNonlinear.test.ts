@@ -131,4 +131,27 @@ describe('clln diagnose on nonlinear networks', () => {
     expect(j.cost.fidelity).toHaveLength(3);
     expect(j.nonlinear.units.theta).toBe('V_G (V)');
   });
+
+  it('a recorded run of exact gradient descent on transistors: the record replays to the gates of the unrecorded run, and its step stability is alpha lambda_max of the full cost Hessian', async () => {
+    const net = lattice(true);
+    const { netPath, taskPath } = files(net, 'gd-net');
+    const run = join(dir, 'gd.jsonl');
+    const whole = join(dir, 'gd-whole.json');
+    expect((await clln('train', netPath, taskPath, '--rule', 'gradient', '--alpha', '2', '--steps', '12', '--no-record', '--save-network', whole, '--json')).code).toBe(0);
+    // the same run recorded; resume continues it from the record (nothing to do: it finished) and diagnose reads it
+    const r = await clln('train', netPath, taskPath, '--rule', 'gradient', '--alpha', '2', '--steps', '12', '--record', run, '--snapshot-every', '5', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const a = readNetworkFile(whole, { nonlinear: true, command: 'test' }).elements!.map((el) => (el as { vg: number }).vg);
+    expect(JSON.parse(r.stdout).conductance).toEqual(a);
+    const d = await clln('diagnose', '--run', run, '--json');
+    expect(d.stderr).toBe('');
+    expect(d.code).toBe(0);
+    const j = JSON.parse(d.stdout);
+    const st = j.cost.stability[0];
+    expect(st).toMatchObject({ rule: 'gradient', applies: true, alpha: 2, matrix: 'cost Hessian' });
+    // the largest eigenvalue of the full cost Hessian, which the report also lists (descending)
+    expect(Math.abs(st.lambdaMax - j.cost.hessian_full[0])).toBeLessThan(1e-6 * j.cost.hessian_full[0]);
+    expect(st.index).toBeCloseTo(2 * st.lambdaMax, 12);
+  });
 });
+
