@@ -9,7 +9,6 @@ import type { EdgeSignals } from './rules/EdgeSignals.js';
 import { CoupledLearning } from './rules/CoupledLearning.js';
 import { EquilibriumPropagation } from './rules/EquilibriumPropagation.js';
 import { GradientDescent } from './rules/GradientDescent.js';
-import { MAX_DENSE_NODES } from './nonlinear/nonlinearGradient.js';
 import type { ContrastStates, LearningRule, RuleName } from './rules/LearningRule.js';
 import { TapRule } from './rules/TapRule.js';
 import { StateSolver } from './StateSolver.js';
@@ -106,14 +105,6 @@ export function createRule(cfg: TrainConfig, initial: Float64Array, context?: { 
   switch (cfg.rule) {
     case 'gradient': {
       if (!context) throw new TypeError('createRule: exact gradient descent needs the network and the task roles');
-      const free = context.net.nodes - context.roles.sources.length - context.roles.ground.length;
-      if (free > MAX_DENSE_NODES) {
-        throw new InvalidInputError(
-          { field: 'rule' },
-          `gradient: exact gradient descent solves the adjoint with a dense Jacobian, limited to ${MAX_DENSE_NODES} free nodes; this task leaves ${free}`,
-          'use a local rule (cl, ep, cep) on this network, or a smaller network',
-        );
-      }
       return new GradientDescent(cfg.alpha, context.net, context.roles, initial);
     }
     case 'cl':

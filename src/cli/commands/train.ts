@@ -18,7 +18,7 @@ export const trainHelp = `clln train NETWORK TASK [options]
   states come from the Newton solver; in --json and the record, "conductance" then lists these parameters (S or V).
   --rule cl|ep|cep|tap|gradient   coupled learning, equilibrium propagation, centered EP, discrete tap rule
                          (default cl); gradient: exact gradient descent theta <- theta - alpha dC/dtheta by an adjoint
-                         solve, a simulation-only reference (no physical network computes it; up to 2000 free nodes)
+                         solve, a simulation-only reference (no physical network computes it; any network size)
                          that tells whether the network can learn the task at all when a local rule does not
   --eta X                clamping strength of cl/tap, in (0, 1] (default 0.1)
   --beta X               nudge conductance of ep/cep in siemens (default 0.01)

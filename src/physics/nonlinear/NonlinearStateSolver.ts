@@ -25,6 +25,7 @@ import type { Roles } from '../Task.js';
 import { DenseLu } from '../denseLu.js';
 import { initialParameters, lawsAt } from './learningParameters.js';
 import { exactJacobian, MAX_DENSE_NODES } from './nonlinearGradient.js';
+import { DENSE_JACOBIAN_NODES, exactEdgeDerivatives, SparseExactJacobian } from './sparseJacobian.js';
 import { TransistorLaw } from './transistorLaw.js';
 import { type NonlinearSolution, NonlinearSolver, type NonlinearSolverOptions } from './NonlinearSolver.js';
 import type { TwoTerminalLaw } from './TwoTerminalLaw.js';
@@ -52,11 +53,12 @@ export class NonlinearStateSolver implements ContrastSolver {
   private readonly freeSolver: NonlinearSolver;
   private readonly clampSolver: NonlinearSolver;
   private readonly imposed: Int32Array;
-  private readonly clampImposed: Int32Array;
   private readonly tolerance: number;
   private readonly absoluteTolerance: number;
   private hasParameters = false;
   private theta: Float64Array = new Float64Array(0);
+  /** Sparse exact-Jacobian solvers of the free and clamped solvers, made on first need (polished). */
+  private readonly sparse = new Map<NonlinearSolver, SparseExactJacobian>();
   /** The last free solution (its currents, for diagnostics). */
   lastFree: NonlinearSolution | null = null;
 
@@ -73,7 +75,6 @@ export class NonlinearStateSolver implements ContrastSolver {
     withTargets.set(roles.targets, this.imposed.length);
     this.freeSolver = new NonlinearSolver(net.nodes, net.edgeA, net.edgeB, this.laws, this.imposed, options);
     this.clampSolver = new NonlinearSolver(net.nodes, net.edgeA, net.edgeB, this.laws, withTargets, options);
-    this.clampImposed = withTargets;
     this.tolerance = options.tolerance ?? 1e-11;
     this.absoluteTolerance = options.absoluteTolerance!;
   }
@@ -98,7 +99,7 @@ export class NonlinearStateSolver implements ContrastSolver {
     if (inputs.length !== ns) throw new InvalidInputError({ field: 'inputs' }, `expected ${ns} source voltages, got ${inputs.length}`);
     const values = new Float64Array(this.imposed.length);
     for (let i = 0; i < ns; i++) values[i] = inputs[i];
-    const r = this.polished(this.freeSolver.solve(values), this.imposed);
+    const r = this.polished(this.freeSolver.solve(values), this.freeSolver);
     this.lastFree = r;
     const voltages = out ?? r.voltages;
     if (out) out.set(r.voltages);
@@ -114,7 +115,7 @@ export class NonlinearStateSolver implements ContrastSolver {
       const vf = free.voltages[t[i]];
       values[this.imposed.length + i] = vf + eta * (desired[i] - vf);
     }
-    const r = this.polished(this.clampSolver.solve(values, free.voltages), this.clampImposed);
+    const r = this.polished(this.clampSolver.solve(values, free.voltages), this.clampSolver);
     return { kind: 'clamped', voltages: r.voltages, diagnostics: checked(r, 'clamped'), strength: eta };
   }
 
@@ -166,7 +167,7 @@ export class NonlinearStateSolver implements ContrastSolver {
       for (let h = 0, len = 1; h < 30 && !accepted; h++, len *= 0.5) {
         const Jt = Float64Array.from(J, (j, i) => j - len * step[i]);
         for (let i = 0; i < m; i++) injection[t[i]] = Jt[i];
-        const r = this.polished(this.freeSolver.solve(values, v, injection), this.imposed, injection);
+        const r = this.polished(this.freeSolver.solve(values, v, injection), this.freeSolver, injection);
         iterations += r.iterations;
         if (!r.converged) continue;
         const next = misfit(Jt, r.voltages);
@@ -219,19 +220,24 @@ export class NonlinearStateSolver implements ContrastSolver {
 
   /**
    * A solution that the co-content solver could not bring to tolerance, finished by Newton on the exact Kirchhoff
-   * equations (dense exact Jacobian, exactJacobian in nonlinearGradient.ts), with the step halved until the largest
-   * imbalance falls. Why: with transistors the co-content solver's outer re-referencing is a fixed-point iteration
-   * (README), and in learned networks whose gates sit near cut-off it can stall (residuals of 1e-8..1e-5 A seen in
-   * XOR training); from its last iterate, exact Newton converges in a few steps. Returned unchanged if already
-   * converged, or if the network is too large for the dense Jacobian.
+   * equations, with the step halved until the largest imbalance falls. Why: with transistors the co-content solver's
+   * outer re-referencing is a fixed-point iteration (README), and in learned networks whose gates sit near cut-off it
+   * can stall (residuals of 1e-8..1e-5 A seen in XOR training; about 8e-9 A on the 64 x 64 transistor lattice's
+   * clamped state); from its last iterate, exact Newton converges in a few steps. The Newton direction solves with the
+   * exact Jacobian: a dense LU up to {@link DENSE_JACOBIAN_NODES} free nodes, above that the sparse solve
+   * (sparseJacobian.ts: GMRES preconditioned by the Cholesky factor of the co-content Hessian, through `solver`'s own
+   * system). Returned unchanged if already converged; a state this does not bring to tolerance comes back with
+   * `converged: false` and its residual, for {@link checked} to report.
+   * @param solver the co-content solver that produced `r`: its imposed nodes are the ones held, its system is reused
    */
-  private polished(r: NonlinearSolution, imposed: Int32Array, injection?: Float64Array): NonlinearSolution {
+  private polished(r: NonlinearSolution, solver: NonlinearSolver, injection?: Float64Array): NonlinearSolution {
     if (r.converged) return r;
     const N = this.nodes;
     const { edgeA, edgeB } = this.net;
     const E = edgeA.length;
+    const held = solver.system.imposedNodes;
     const isImposed = new Uint8Array(N);
-    for (const i of imposed) isImposed[i] = 1;
+    for (const i of held) isImposed[i] = 1;
     const V = Float64Array.from(r.voltages);
     const currents = new Float64Array(E);
     const F = new Float64Array(N);
@@ -250,7 +256,10 @@ export class NonlinearStateSolver implements ContrastSolver {
       }
       let res = 0;
       for (let i = 0; i < N; i++) {
-        if (isImposed[i]) continue;
+        if (isImposed[i]) {
+          F[i] = 0;
+          continue;
+        }
         if (injection) F[i] -= injection[i];
         res = Math.max(res, Math.abs(F[i]));
       }
@@ -259,19 +268,38 @@ export class NonlinearStateSolver implements ContrastSolver {
     let [res, tol] = evaluate(V);
     let iterations = r.iterations;
     const trial = new Float64Array(N);
+    const n = N - held.length;
+    const sparse = n > DENSE_JACOBIAN_NODES ? this.sparseJacobian(solver) : null;
+    const dA = new Float64Array(sparse ? E : 0);
+    const dB = new Float64Array(sparse ? E : 0);
     for (let k = 0; k < MAX_POLISH_ITERATIONS && res > tol; k++) {
-      const { n, index, J } = exactJacobian(this.net, this.theta, { sources: imposed, ground: new Int32Array(0) }, V);
-      if (n > MAX_DENSE_NODES) return r;
-      const lu = DenseLu.factor(J, n);
-      if (!lu) break;
-      const rhs = new Float64Array(n);
-      for (let i = 0; i < N; i++) if (index[i] >= 0) rhs[index[i]] = F[i];
-      const d = lu.solve(rhs);
+      // d by node id (imposed 0): J d = F, the step is -d
+      let d: Float64Array;
+      if (sparse) {
+        exactEdgeDerivatives(this.net, this.theta, V, dA, dB);
+        try {
+          sparse.setDerivatives(dA, dB);
+        } catch (err) {
+          if (err instanceof NumericalError) break;
+          throw err;
+        }
+        // an inexact direction is still tried: the halving below keeps only steps that lower the residual
+        d = sparse.solve(F).x;
+      } else {
+        const { n: nd, index, J } = exactJacobian(this.net, this.theta, { sources: held, ground: new Int32Array(0) }, V);
+        const lu = DenseLu.factor(J, nd);
+        if (!lu) break;
+        const rhs = new Float64Array(nd);
+        for (let i = 0; i < N; i++) if (index[i] >= 0) rhs[index[i]] = F[i];
+        const x = lu.solve(rhs);
+        d = new Float64Array(N);
+        for (let i = 0; i < N; i++) if (index[i] >= 0) d[i] = x[index[i]];
+      }
       let t = 1;
       let improved = false;
       for (let h = 0; h < 40; h++, t *= 0.5) {
         trial.set(V);
-        for (let i = 0; i < N; i++) if (index[i] >= 0) trial[i] -= t * d[index[i]];
+        for (let i = 0; i < N; i++) if (!isImposed[i]) trial[i] -= t * d[i];
         const [rt, tt] = evaluate(trial);
         if (rt < res) {
           V.set(trial);
@@ -286,6 +314,16 @@ export class NonlinearStateSolver implements ContrastSolver {
     }
     evaluate(V);
     return { voltages: V, currents: Float64Array.from(currents), converged: res <= tol, iterations, residual: res, tolerance: tol };
+  }
+
+  /** The sparse exact-Jacobian solver over `solver`'s free nodes (made once per solver: its system is shared). */
+  private sparseJacobian(solver: NonlinearSolver): SparseExactJacobian {
+    let s = this.sparse.get(solver);
+    if (!s) {
+      s = new SparseExactJacobian(solver.system, this.net.edgeA, this.net.edgeB);
+      this.sparse.set(solver, s);
+    }
+    return s;
   }
 
   private require(): void {

@@ -22,6 +22,13 @@ import type { Network } from '../Network.js';
 import { Gmres } from '../sparse/Gmres.js';
 import { edgeSensitivity, type EdgeSensitivity, lawsAt } from './learningParameters.js';
 
+/**
+ * Free nodes up to which the callers (a stalled state's exact-Newton finish, the adjoint gradient) factorise the exact
+ * Jacobian densely instead (LU, O(n^3)). Measured on the bench's transistor lattices at a solved state, one Jacobian
+ * and one solve (Node 20, load about 4): 168 free nodes 0.57 ms dense, 0.56 ms sparse; 288: 10.8 ms and 1.9 ms;
+ * 960: 51 ms and 7.6 ms; 48: 0.6 ms and 1.9 ms.
+ */
+export const DENSE_JACOBIAN_NODES = 200;
 /** Default relative residual target of a sparse Jacobian solve: near double precision, as a direct solve's. */
 export const SPARSE_JACOBIAN_TOLERANCE = 1e-13;
 /** Default Krylov iterations at most per solve. */

@@ -1,6 +1,7 @@
 import type { CircuitState } from '../CircuitState.js';
 import type { Network } from '../Network.js';
-import { nonlinearCostGradient } from '../nonlinear/nonlinearGradient.js';
+import { nonlinearCostGradient, sparseJacobianFor } from '../nonlinear/nonlinearGradient.js';
+import { DENSE_JACOBIAN_NODES, type SparseExactJacobian } from '../nonlinear/sparseJacobian.js';
 import type { Roles } from '../Task.js';
 import { type EdgeSignals, linearSignals } from './EdgeSignals.js';
 import { clip, type ContrastSolver, type ContrastStates, type LearningRule } from './LearningRule.js';
@@ -19,7 +20,9 @@ import { clip, type ContrastSolver, type ContrastStates, type LearningRule } fro
  * one does not (test/cli/trainXor.test.ts shows it on XOR).
  *
  * Units: alpha as EP's (the update is EP's beta -> 0 limit on symmetric networks): S^2/V^2 for conductances (dC/dk in
- * V^2/S), 1/V for gate voltages (dC/dV_G in V). Dense: the free nodes must fit MAX_DENSE_NODES (2000).
+ * V^2/S), 1/V for gate voltages (dC/dV_G in V). Any size: the adjoint is a dense LU on small networks and a sparse
+ * GMRES solve on large ones (nonlinearGradient.ts), whose solver (a fill-reducing ordering and symbolic analysis) this
+ * rule makes once, on the first step that needs it.
  *
  * It reads the trainer's parameter array `theta` live (as nonlinearSignals does), so the gradient is taken at the
  * parameters of the step; its contrast states are none (the gradient is kept with the step's states).
@@ -27,6 +30,7 @@ import { clip, type ContrastSolver, type ContrastStates, type LearningRule } fro
 export class GradientDescent implements LearningRule {
   readonly name = 'gradient' as const;
   private readonly grads = new WeakMap<ContrastStates, Float64Array>();
+  private sparse: SparseExactJacobian | undefined;
 
   /**
    * @param alpha learning rate (see the class comment for units), > 0
@@ -43,7 +47,9 @@ export class GradientDescent implements LearningRule {
 
   states(_solver: ContrastSolver, free: CircuitState, desired: ArrayLike<number>): ContrastStates {
     const s: ContrastStates = { free, contrast: [] };
-    this.grads.set(s, nonlinearCostGradient(this.net, this.theta, this.roles, free.voltages, desired));
+    const freeNodes = this.net.nodes - new Set([...this.roles.sources, ...this.roles.ground]).size;
+    if (freeNodes > DENSE_JACOBIAN_NODES) this.sparse ??= sparseJacobianFor(this.net, this.roles);
+    this.grads.set(s, nonlinearCostGradient(this.net, this.theta, this.roles, free.voltages, desired, undefined, this.sparse));
     return s;
   }
 
