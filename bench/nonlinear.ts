@@ -39,11 +39,12 @@
  *   then depends only on the parameters and the example, which a run record's replay relies on), and a benchmark of
  *   the training step should time that step, not a faster variant the trainer does not run.
  *   - transistors: the step updates V_G of all 8064 transistors (clipped to the trainer's default gate range 0..5 V).
- *     On the 64 x 64 lattice the trainer cannot do it today: the co-content solver stalls in the clamped state
- *     (residual about 8e-9 A after 201 iterations, tolerance 1e-15 A; even at eta 0.02), and the trainer's finish of
- *     a stalled state (exact Newton on a dense Jacobian) takes at most 2000 free nodes, so the step throws. The bench
- *     then records that failure and times the step on the {@link FALLBACK_SIDE} x {@link FALLBACK_SIDE} lattice of the
- *     same case, the largest that finish takes, rather than timing a step that learns from an unconverged state.
+ *     The co-content re-referencing alone stalls in this lattice's clamped state (residual about 8e-9 A after 201
+ *     iterations, tolerance 1e-15 A); the solver's exact-Newton phase and the state solver's exact-Newton finish, both
+ *     on the sparse exact Jacobian (nonlinear/sparseJacobian.ts), bring it to tolerance. Should the trainer still refuse
+ *     a state (a NumericalError or InvalidInputError), the bench records that failure and times the step on the
+ *     {@link FALLBACK_SIDE} x {@link FALLBACK_SIDE} lattice of the same case, rather than timing a step that learns
+ *     from an unconverged state.
  *   - diodes: a diode has no learning parameter (learningParameters.ts: its junction is fixed), so a CL step on the
  *     all-diode lattice would be the two solves and an update that changes nothing. The step is timed instead on
  *     the lattice a user would train: the same lattice and sources with its horizontal edges diodes (the forward
@@ -64,7 +65,6 @@ import { latticeNetwork } from '../src/physics/generators/lattice.js';
 import type { Network } from '../src/physics/Network.js';
 import type { EdgeElement } from '../src/physics/nonlinear/EdgeElement.js';
 import { elementLaw } from '../src/physics/nonlinear/elementLaw.js';
-import { MAX_DENSE_NODES } from '../src/physics/nonlinear/nonlinearGradient.js';
 import { NonlinearSolver } from '../src/physics/nonlinear/NonlinearSolver.js';
 import { NonlinearStateSolver } from '../src/physics/nonlinear/NonlinearStateSolver.js';
 import { solveNonlinearCircuit } from '../src/physics/nonlinear/solveNonlinearCircuit.js';
@@ -93,10 +93,10 @@ export const RESISTOR_K = 1e-5;
 /** Bounds (S) of those resistors in the trainer: two decades either side of {@link RESISTOR_K}. */
 export const RESISTOR_BOUNDS: [number, number] = [1e-7, 1e-3];
 /**
- * Side of the fallback lattice of a CL step that fails on the full one: the largest whose free state
- * (side^2 - 2 side free nodes) the trainer's exact-Newton finish of a stalled state takes (MAX_DENSE_NODES, 2000): 45.
+ * Side of the fallback lattice of a CL step that fails on the full one: 45, the largest whose free state (side^2 - 2
+ * side free nodes) fit the dense exact Jacobian (2000 free nodes) that finished stalled states before the sparse one.
  */
-export const FALLBACK_SIDE = Math.floor(1 + Math.sqrt(1 + MAX_DENSE_NODES));
+export const FALLBACK_SIDE = 45;
 /** CL learning rate of the diode case's resistors (S/V^2). */
 const DIODE_CASE_ALPHA = 3e-7;
 /** CL learning rate of the transistor case's gates (V/A = ohm). */
