@@ -220,13 +220,45 @@ def _flatten(descriptor, events):
     return names, values, kinds, units
 
 
+def _described(rec, stream):
+    """A stream's descriptor and events as the export reads them. Records of clln 0.1.0 have no `layout`; their
+    descriptor does not say which node each reading belongs to, so it comes from the start document's task
+    (src/store/README.md, "Records of clln 0.1.0"): inputs are the sources; host-stepped vf and vc every node;
+    device-stepped vf the targets, and such a run has no vc or alarm (never measured, never checked)."""
+    desc = rec["descriptors"][stream]
+    events = rec["events"][stream]
+    start = rec["start"]
+    task = start.get("task") if isinstance(start.get("task"), dict) else {}
+    sources, targets = task.get("sources"), task.get("targets")
+    n = (start.get("board") or {}).get("nodes") if isinstance(start.get("board"), dict) else None
+    if stream != "primary" or "layout" in desc or not isinstance(sources, list) or not isinstance(targets, list) or not isinstance(n, int) or n <= 0:
+        return desc, events
+    device = (start.get("plan") or {}).get("update") == "device"
+    every = list(range(n))
+    keys = {}
+    for k, dk in desc.get("data_keys", {}).items():
+        if k == "inputs":
+            dk = {**dk, "shape": [len(sources)], "dims": ["node"], "nodes": sources}
+        elif k == "vf":
+            dk = {**dk, "shape": [len(targets)], "dims": ["node"], "nodes": targets} if device else {**dk, "dims": ["node"], "nodes": every}
+        elif k in ("vc", "alarm"):
+            if device:
+                continue
+            if k == "vc":
+                dk = {**dk, "dims": ["node"], "nodes": every}
+        keys[k] = dk
+    if device:
+        events = [{**ev, "data": {k: v for k, v in ev.get("data", {}).items() if k not in ("vc", "alarm")}} for ev in events]
+    return {**desc, "data_keys": keys, "layout": "clln.steps/1"}, events
+
+
 def record_tables(path_or_record):
     """Every stream of a record as export columns: {stream: {column: [values]}}, e.g. `primary` (one row per
     training step) and `evaluation` (one row per evaluation). Null where the record holds null or nothing."""
     rec = path_or_record if isinstance(path_or_record, dict) else read_record(path_or_record)
     out = {}
-    for stream, desc in rec["descriptors"].items():
-        names, values, _, _ = _flatten(desc, rec["events"][stream])
+    for stream in rec["descriptors"]:
+        names, values, _, _ = _flatten(*_described(rec, stream))
         out[stream] = {n: values[n] for n in names}
     return out
 
@@ -617,6 +649,7 @@ def _frame(pd, names, values, kinds, units, attrs):
             # as a TIMESTAMP(MICROS) export holds it (seconds times 1e9 in floating point would miss by ~100 ns)
             us = [None if x is None or not math.isfinite(x) else round(x * 1e6) for x in v]
             cols[n] = pd.to_datetime(pd.array(us, dtype="Int64"), unit="us", utc=True)
+            units = {k: u for k, u in units.items() if k != n}  # a datetime carries its own unit
         elif k == "timestamp":
             cols[n] = pd.to_datetime(pd.Series(v, dtype="object"), utc=True)
         elif k == "int64":
@@ -638,8 +671,9 @@ def record_frames(path_or_record):
     pd = _pandas("record_frames")
     rec = path_or_record if isinstance(path_or_record, dict) else read_record(path_or_record)
     out = {}
-    for stream, desc in rec["descriptors"].items():
-        names, values, kinds, units = _flatten(desc, rec["events"][stream])
+    for stream in rec["descriptors"]:
+        desc, events = _described(rec, stream)
+        names, values, kinds, units = _flatten(desc, events)
         out[stream] = _frame(pd, names, values, kinds, units, {"start": rec["start"], "descriptor": desc, "stop": rec["stop"]})
     return out
 

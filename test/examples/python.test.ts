@@ -574,6 +574,20 @@ describe.skipIf(!hasPython)(`examples/python with ${PYTHON}`, () => {
     });
   }
 
+  it('records of clln 0.1.0 (no layout) read with the columns clln exports: readings by node from the task, no vc or alarm when device-stepped', async () => {
+    for (const f of ['device-tap-interrupted-v0.1.0.jsonl', 'host-tap-complete-v0.1.0.jsonl']) {
+      const rec = join(ROOT, 'test/store/legacy', f);
+      const csv = join(dir, f.replace(/\.jsonl$/, '.csv'));
+      await ok('export', rec, '--csv', csv);
+      const got = await py<Record<string, Record<string, unknown[]>>>('tables', rec, true);
+      expectMatchesCsv(got.primary, csvColumns(csv));
+      const names = Object.keys(got.primary);
+      expect(names.filter((n) => n.startsWith('inputs'))).toEqual(['inputs_0', 'inputs_3']);
+      expect(names.includes('vf_9') && names.includes('vf_10')).toBe(true);
+      expect(names.includes('alarm')).toBe(f.startsWith('host'));
+    }
+  });
+
   it('the evaluation stream reads as contract A writes it: one row per evaluation, test outputs by example and target, nulls', async () => {
     const got = await py<Record<string, Record<string, unknown[]>>>('tables', evalRec);
     const ev = got.evaluation;
