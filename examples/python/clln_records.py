@@ -46,7 +46,7 @@ class RecordError(ValueError):
 
 
 def _bad(path, where, problem, fix):
-    return RecordError(f"{path}: {where}: {problem}. {fix}")
+    return RecordError(f"{path}: {where}: {problem}. {fix[:1].upper()}{fix[1:]}.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -502,7 +502,12 @@ def read_parquet(path):
             for k, v in _kv(cm.get(8)).items():
                 if k == "units":
                     col_units[name] = v
-            columns[name].extend(_read_chunk(path, buf, name, info, cm))
+            try:
+                columns[name].extend(_read_chunk(path, buf, name, info, cm))
+            except (EOFError, IndexError, ValueError, struct.error) as e:
+                if isinstance(e, RecordError):
+                    raise
+                raise _bad(path, f"column {name}", f"does not decode ({e})", "the file is cut short or damaged; export it again") from None
 
     kv = _kv(meta.get(5))
     units = {}

@@ -624,10 +624,16 @@ describe.skipIf(!hasPython)(`examples/python with ${PYTHON}`, () => {
     writeFileSync(broken, [lines[0], lines[1], '{"not": "a document"}', lines[3], ''].join('\n'));
     const notPq = join(dir, 'not.parquet');
     writeFileSync(notPq, 'PAR0 hello');
+    // a flipped byte inside the first column's GZIP page (after PAR1 and its page header): the gzip CRC catches it
+    const damaged = join(dir, 'damaged.parquet');
+    const bytes = Buffer.from(contractB(B_COLUMNS, {}));
+    bytes[40] ^= 0xff;
+    writeFileSync(damaged, bytes);
     for (const [file, where] of [
-      [broken, /broken\.jsonl: line 3: .*check/],
-      [notPq, /not\.parquet: file: does not start and end with PAR1\. .*clln export/],
+      [broken, /broken\.jsonl: line 3: .*Check that this is a run record/],
+      [notPq, /not\.parquet: file: does not start and end with PAR1\. This is not a Parquet file.*clln export/],
       [join(dir, 'missing.jsonl'), /missing\.jsonl: cannot read it/],
+      [damaged, /damaged\.parquet: column seq_num: .*The file is damaged; export it again\.\n$/],
     ] as const) {
       const r = await python([LOADER, file]);
       expect(r.code).toBe(2);
