@@ -3,11 +3,12 @@
  * The system tools some test suites need (README, "System tools"), checked first by `npm test`.
  *
  * Everything else clln needs comes inside npm packages; these cannot: the AVR toolchain and libsimavr that build the
- * reference firmware and its emulator (test/emulator), ngspice (SPICE cross-checks of the solver) and redis-server
- * (the ensemble job queue). When one is missing and this process is root with apt-get, it installs them with one
- * `apt-get install` (and `apt-get update` first only if the install fails without it: a fresh container has no
- * package lists). Otherwise it prints the one command to run and which suites will skip, and exits 0: the rest of
- * `npm test` runs either way. It never fails the test run by itself. CLLN_NO_SYSTEM_INSTALL=1 turns the install off.
+ * reference firmware and its emulator (test/emulator), ngspice (SPICE cross-checks of the solver), redis-server
+ * (the ensemble job queue) and Debian's python3 and python3-pandas (examples/python). When one is missing and this
+ * process is root with apt-get, it installs them with one `apt-get install` (and `apt-get update` first only if the
+ * install fails without it: a fresh container has no package lists). Otherwise it prints the one command to run and
+ * which suites will skip, and exits 0: the rest of `npm test` runs either way. It never fails the test run by
+ * itself. CLLN_NO_SYSTEM_INSTALL=1 turns the install off.
  *
  * Run as a script (`node scripts/systemTools.mjs`) or imported (the test of test/emulator checks that the
  * firmware's packages here are those of src/pipeline/serveFirmware.ts's FIRMWARE_INSTALL).
@@ -31,6 +32,10 @@ export const TOOLS = [
   { name: 'cc', program: 'cc', packages: ['gcc'], needs: 'firmware' },
   { name: 'ngspice', program: 'ngspice', packages: ['ngspice'], needs: 'spice' },
   { name: 'redis-server', program: 'redis-server', packages: ['redis-server'], needs: 'redis' },
+  // Debian's python3 and its pandas run examples/python (test/examples/python.test.ts): the loader must work
+  // with the interpreter and pandas a lab machine has, nothing from pip
+  { name: 'python3', file: '/usr/bin/python3', packages: ['python3'], needs: 'python' },
+  { name: 'python3-pandas', file: '/usr/lib/python3/dist-packages/pandas/__init__.py', packages: ['python3-pandas'], needs: 'python' },
 ];
 
 /** What skips without each group of tools. */
@@ -38,6 +43,7 @@ export const SUITES = {
   firmware: 'the emulated-firmware suites (test/emulator: the C firmware in clln-emu, --board emu)',
   spice: 'the SPICE cross-checks (ngspice)',
   redis: 'the job-queue suites (redis-server)',
+  python: 'the Python examples (examples/python, with Debian\'s python3 and python3-pandas)',
 };
 
 /** The packages of the firmware group, in the order of FIRMWARE_INSTALL. */
