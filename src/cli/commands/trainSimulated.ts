@@ -11,6 +11,7 @@ import { TrainProgress } from '../trainProgress.js';
 import { stopOnInterrupt } from '../stopOnInterrupt.js';
 import type { Io } from '../Io.js';
 import { newRunPath } from '../../pipeline/newRunPath.js';
+import { formatRatio, formatSig } from '../../formatNumber.js';
 
 /** `clln train NETWORK TASK` without --board, as parsed. */
 export interface SimulatedTrainRequest {
@@ -95,8 +96,8 @@ function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 function fmt(x: number): string {
-  return x.toExponential(3);
+  return formatSig(x, 4);
 }
 function ratio(before: number, after: number): string {
-  return after > 0 ? `${(before / after).toFixed(1)}x lower` : 'exact';
+  return formatRatio(before, after);
 }
