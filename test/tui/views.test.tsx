@@ -193,7 +193,7 @@ describe('VoltagesPanel', () => {
 });
 
 describe('EdgesPanel', () => {
-  it('draws one block per edge, wrapped, with a legend', () => {
+  it('falls back to one block per edge in edge order, wrapped, with a legend, when the layout does not fit', () => {
     const s = lattice();
     const wide = frameOf(render(<EdgesPanel edges={s.edges} width={60} height={6} />));
     expect(wide.split('\n')[0]).toContain('24 taps 0…63');

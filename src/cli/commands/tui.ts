@@ -16,6 +16,7 @@ import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
 import { dashboardCalibrationPath } from '../../tui/calibrationFolder.js';
 import { trainBoard } from './trainBoard.js';
 import { formatSI } from '../../formatNumber.js';
+import { spectralLayout } from '../../diagnostics/diagnoseNetwork.js';
 
 export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] [NETWORK TASK] [options]
   The terminal dashboard: train a board by coupled learning and watch it live — connection (board identity,
@@ -118,7 +119,8 @@ export async function tui(argv: string[], io: Io): Promise<number> {
         sources: Array.from(task.sources),
         ground: Array.from(task.ground),
         targets: Array.from(task.targets),
-        positions: net.positions ?? null,
+        // the voltages and edges panels draw on the network's own layout, else on its spectral layout (as diagnose)
+        positions: net.positions ?? spectralLayout(net),
       },
       linkStats: () => {
         const s = boardLinkStats(board);

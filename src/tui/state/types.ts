@@ -81,6 +81,8 @@ export interface EdgesState {
   /** Edge list (for the layout) and positions as in VoltagesState. */
   edgeA: Int32Array;
   edgeB: Int32Array;
+  /** Node positions (x, y interleaved; y down) for the layout; null or absent: nodes in a grid by index. */
+  positions?: Float64Array | null;
 }
 
 export interface CurveState {
