@@ -94,7 +94,7 @@ function slots(state: DashboardState, ids: PanelId[], width: number): Slot[] {
       const h = voltagesPanelHeight(state.voltages, width);
       return { id: 'voltages', min: Math.min(3, h.full), comfy: h.compact, want: h.full, priority: 2 };
     },
-    curve: () => ({ id: 'curve', min: 4, comfy: 6, want: Infinity, priority: 3 }),
+    curve: () => ({ id: 'curve', min: 4, comfy: 7, want: Infinity, priority: 3 }),
     alarms: () => ({ id: 'alarms', min: 2, comfy: 3, want: Math.min(alarmsPanelHeight(state.alarms), 8), priority: 4 }),
     log: () => ({ id: 'log', min: 2, comfy: 3, want: Math.min(logPanelHeight(state.log), 10), priority: 5 }),
     edges: () => {
