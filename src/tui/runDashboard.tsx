@@ -19,6 +19,7 @@ import { isFinal, type RunState } from '../pipeline/runControl.js';
 import type { TrainingEngine } from '../pipeline/TrainingEngine.js';
 import { DashboardSession } from './DashboardSession.js';
 import { runEndLine } from './runEndLine.js';
+import { noColorRequested, withoutColor } from './noColor.js';
 import { formatSI } from '../formatNumber.js';
 import type { DashboardSetup, LinkStats } from './state/types.js';
 import { App } from './views/App.js';
@@ -38,6 +39,8 @@ export interface DashboardRun {
   /** Streams for the terminal (tests inject them). */
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Environment for NO_COLOR (default process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Called when the engine's run ends (e.g. to stop the run record); its line goes to the log. */
   onRunEnd?: (state: RunState, error?: unknown) => Promise<string>;
 }
@@ -166,8 +169,10 @@ export async function runDashboard(r: DashboardRun): Promise<number> {
     }
   };
 
+  // NO_COLOR: the same frames without colour codes (noColor.ts)
+  const stdout = noColorRequested(r.env ?? process.env) ? withoutColor(r.stdout ?? process.stdout) : r.stdout;
   const app = render(<App state$={session.state$} onCommand={onCommand} />, {
-    ...(r.stdout ? { stdout: r.stdout } : {}),
+    ...(stdout ? { stdout } : {}),
     ...(r.stdin ? { stdin: r.stdin } : {}),
     exitOnCtrlC: false,
   });
