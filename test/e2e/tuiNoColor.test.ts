@@ -1,11 +1,12 @@
 /**
  * Issue 15 point 6, end to end in a real terminal (node-pty + headless xterm, TerminalSession.ts), on the in-process
  * penn-gen2 twin: with NO_COLOR set the dashboard writes no colour code at all (checked on the raw pty output by a
- * parser of its own, not by the code under test), the edges are drawn on the board's lattice, `a` asks before
+ * parser of its own, not by the code under test), the edges are drawn on the board's lattice, `c` (paused) writes
+ * its calibration into calibrations/ in the working directory, `a` asks before
  * aborting (`n` keeps the run going, `y` aborts), and the aborted run's line never says "MSE NaN". Every wait is for
  * something on the screen or for the exit, never for a time.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -44,7 +45,7 @@ function colourCodes(raw: string): string[] {
 }
 
 describe.skipIf(!existsSync(CLI))('clln tui with NO_COLOR, and the abort question (node-pty + headless xterm)', () => {
-  it('no colour codes; a asks first, n keeps running, y aborts; no "MSE NaN"', async () => {
+  it('no colour codes; the map; c calibrates into calibrations/; a asks first, n keeps running, y aborts; no "MSE NaN"', async () => {
     const args = [CLI, 'tui', '--board', 'twin:penn-gen2', '--steps', '1000000', '--eval-every', '20', '--no-record'];
     const t = new TerminalSession(process.execPath, args, { cols: 120, rows: 45, cwd: dir, env: { ...terminalEnv(), NO_COLOR: '1' } });
     session = t;
@@ -55,6 +56,14 @@ describe.skipIf(!existsSync(CLI))('clln tui with NO_COLOR, and the abort questio
     // the edges on the lattice: node 0, an edge digit, node 1 on one line; the learning curve's step axis
     await t.waitFor(/ 0──\d── 1──\d── 2/);
     await t.waitFor(/└[─┬]+/);
+    // c while paused calibrates into calibrations/ in the working directory
+    t.press(' ');
+    await t.waitFor(/paused\s+step/);
+    t.press('c');
+    await t.waitFor(/calibrated: converged.*record calibrations\/calibration-penn-gen2-/);
+    expect(readdirSync(join(dir, 'calibrations'))).toEqual([expect.stringMatching(/^calibration-penn-gen2-5e1f0002-\d{8}-\d{6}\.json$/)]);
+    t.press(' ');
+    await t.waitFor(/running\s+step/);
     t.press('a');
     await t.waitFor(/Abort the run\? y: abort now/);
     t.press('n');
