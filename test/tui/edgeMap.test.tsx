@@ -148,3 +148,25 @@ describe('EdgesPanel on the layout', () => {
     expect(f).toMatch(/ 0──·── 1/);
   });
 });
+
+describe('edgeMap on a spectral layout (a network without positions)', () => {
+  it('squeezes the layout into the room there is: every node once, every edge with its digit', async () => {
+    const { randomGraphNetwork } = await import('../../src/physics/generators/randomGraph.js');
+    const { spectralLayout } = await import('../../src/diagnostics/diagnoseNetwork.js');
+    const net = randomGraphNetwork({ nodes: 12, meanDegree: 3, seed: 4 });
+    const settings = settingsFor(net.edgeA.length);
+    const m = edgeMap({ nodes: 12, positions: spectralLayout(net), edgeA: net.edgeA, edgeB: net.edgeB, settings, range: [0, TAPS - 1] }, 80, 16)!;
+    expect(m).not.toBeNull();
+    expect(m.width).toBeLessThanOrEqual(80);
+    expect(m.height).toBeLessThanOrEqual(16);
+    expect([...labels(m).keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    const lines = text(m);
+    for (let e = 0; e < net.edgeA.length; e++) {
+      const digits: string[] = [];
+      m.cells.forEach((row, y) => row.forEach((c, x) => c.edge === e && /\d/.test(lines[y][x]) && digits.push(lines[y][x])));
+      // one digit on a line, two on stubs; always the setting's tenth
+      expect(digits.length, `edge ${e}`).toBeGreaterThanOrEqual(1);
+      for (const d of digits) expect(d).toBe(tenth(settings[e]));
+    }
+  });
+});

@@ -8,7 +8,9 @@
  * the heat scale too. An edge whose straight line would run over another node is drawn as two short stubs instead:
  * pointing outwards when its nodes sit on opposite borders of a lattice row or column (the wrap-around edges of a
  * periodic lattice such as penn-gen2: a stub leaves one border and comes back at the other), else pointing at each
- * other. The spacing is the widest of {@link SPACINGS} that fits the width and height given.
+ * other. The spacing is the widest of {@link SPACINGS} that fits the width and height given; a layout that does not
+ * fit at its natural size (one cell column per distinct x, one row per distinct y) is squeezed into the cells there
+ * are room for.
  */
 import { heatFraction } from './heatColor.js';
 import { nodeGrid } from './VoltagesPanel.js';
@@ -123,19 +125,34 @@ const DIGITS = /[0-9?·]/;
 export function edgeMap(m: EdgeMapInput, width: number, height: number): EdgeMap | null {
   if (m.nodes < 1 || width < 1 || height < 1) return null;
   const label = String(Math.max(0, m.nodes - 1)).length;
-  // the layout at its natural size (one cell per distinct coordinate), never squeezed: a squeezed lattice would
-  // put nodes on the lines of other edges
-  const geo = geometry(m, m.nodes, m.nodes);
-  if (!geo) return null;
+  // the layout at its natural size (one cell per distinct coordinate) first: a lattice stays a lattice. Only when
+  // that does not fit (e.g. a spectral layout, whose coordinates are all distinct), the grid the space allows, at the
+  // tightest spacing: nodes move to the nearest free cell, and edges over other nodes become stubs
+  let geo: Geometry | null = null;
   let chosen: { gap: number; dy: number } | null = null;
-  for (const sp of SPACINGS) {
-    const s = sizeAt(geo, label, sp);
-    if (s.width <= width && s.height <= height) {
-      chosen = sp;
-      break;
+  const tight = SPACINGS[SPACINGS.length - 1];
+  const squeezed = { cols: Math.floor((width - label) / (label + tight.gap)) + 1, rows: Math.floor((height - 1) / tight.dy) + 1 };
+  for (const [maxCols, maxRows] of [
+    [m.nodes, m.nodes],
+    [squeezed.cols, squeezed.rows],
+  ]) {
+    const natural = geo === null;
+    const g = geometry(m, maxCols, maxRows);
+    // squeezed only from a sparse natural grid (at least 2 cells per node, e.g. a spectral layout); a lattice (one
+    // node per cell) or nodes laid out by index would only be scrambled
+    if (!natural && (!geo || geo.cols * geo.rows < 2 * m.nodes)) break;
+    geo = g;
+    if (!geo) continue;
+    for (const sp of SPACINGS) {
+      const s = sizeAt(geo, label, sp);
+      if (s.width <= width && s.height <= height) {
+        chosen = sp;
+        break;
+      }
     }
+    if (chosen) break;
   }
-  if (!chosen) return null;
+  if (!geo || !chosen) return null;
   const { width: W, height: H, mx, my } = sizeAt(geo, label, chosen);
   const dx = label + chosen.gap;
   const cells: MapCell[][] = Array.from({ length: H }, () => Array.from({ length: W }, () => ({ ch: ' ', edge: -1 })));
