@@ -170,3 +170,32 @@ describe('edgeMap on a spectral layout (a network without positions)', () => {
     }
   });
 });
+
+describe('the dashboard on an 80-column terminal', () => {
+  it('shows penn-gen1\'s edges on its lattice (stacked layout, 80 x 40)', async () => {
+    const { initialDashboard } = await import('../../src/tui/state/dashboardReducer.js');
+    const { Dashboard } = await import('../../src/tui/views/Dashboard.js');
+    const { net, settings } = board('penn-gen1');
+    const s0 = initialDashboard({
+      port: 'twin',
+      title: 'gen1',
+      steps: 100,
+      edgeKind: 'tap',
+      settingRange: [0, TAPS - 1],
+      edgeA: net.edgeA,
+      edgeB: net.edgeB,
+      sources: [0, 3],
+      ground: [15],
+      targets: [9, 10],
+      positions: net.positions ?? null,
+    });
+    const state = { ...s0, edges: { ...s0.edges, settings } };
+    const f = render(<Dashboard state={state} columns={80} rows={40} now={0} />).lastFrame()!.replace(ANSI, '').split('\n');
+    expect(f.length).toBeLessThanOrEqual(39);
+    for (const l of f) expect(l.length).toBeLessThanOrEqual(80);
+    const head = f.findIndex((l) => l.startsWith('Edges'));
+    expect(head).toBeGreaterThanOrEqual(0);
+    expect(f[head + 1]).toMatch(/^ 0──\d── 1──\d── 2──\d── 3$/);
+    expect(f.some((l) => /^12──\d──13──\d──14──\d──15$/.test(l))).toBe(true);
+  });
+});
