@@ -62,7 +62,12 @@ export async function main(argv: string[], io: Io = { stdout: process.stdout, st
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     const topic = rest[0];
-    if (topic && commands[topic]) io.stdout.write((await commands[topic]()).help + '\n');
+    if (topic !== undefined && !Object.hasOwn(commands, topic)) {
+      // a help topic that is no command is bad input, like an unknown command: one paragraph, exit 2
+      io.stderr.write(`clln help: no command ${show(topic)}; commands: ${Object.keys(commands).join(', ')} (see 'clln help')\n`);
+      return 2;
+    }
+    if (topic !== undefined) io.stdout.write((await commands[topic]()).help + '\n');
     else io.stdout.write(usage + '\n');
     return name === undefined ? 2 : 0;
   }

@@ -48,7 +48,7 @@ export async function reportBoardRun(run: BoardRun, labels: ReportLabels, io: Io
   });
   if (view) {
     engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost));
-    engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse));
+    engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse, e.step));
   }
   // Ctrl-C: finish the step in flight and stop as usual; a second Ctrl-C aborts (board left safe, no final result).
   const release = stopOnInterrupt(engine, io, view !== undefined);

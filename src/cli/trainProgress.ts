@@ -1,10 +1,10 @@
 /**
  * The one-line progress view of `clln train` on a terminal (stderr): step/total, steps per second, running train
- * cost, the last evaluated train and test MSE, and the alarm count. Redrawn at most `hz` (default 4) times a
- * second while running, by the injected clock (the throttle is at the source: callers report every step and the
+ * cost, the latest evaluated train and test MSE with the step they were measured at (`eval@STEP`: an evaluation
+ * never replaces a later one, so the line always shows the newest), and the alarm count. Redrawn at most `hz`
+ * (default 4) times a second while running, by the injected clock (the throttle is at the source: callers report every step and the
  * view decides; no timers, so it works inside a synchronous training loop too), plus once at the end.
  */
-
 /** Allows an action at most `hz` times a second by the clock `now` (ms). */
 export class Throttle {
   private last = -Infinity;
@@ -38,6 +38,8 @@ export interface ProgressState {
   /** Last evaluated MSEs, V^2 (NaN: not known). */
   trainMse: number;
   testMse: number;
+  /** Steps done when the MSEs were measured (undefined: not said; not shown). */
+  evalStep?: number;
   /** Number of alarms so far; undefined: nobody checks (not shown). */
   alarms?: number;
 }
@@ -65,6 +67,7 @@ function sci(x: number): string {
 export function progressLine(label: string, s: ProgressState, columns = 80): string {
   const rate = !Number.isFinite(s.rate) ? '--' : s.rate >= 100 ? s.rate.toFixed(0) : s.rate.toPrecision(2);
   const parts = [`${s.done}/${s.total}`, `${rate} steps/s`, `cost ${sci(s.cost)}`];
+  if (s.evalStep !== undefined) parts.push(`eval@${s.evalStep}`);
   parts.push(`train ${sci(s.trainMse)}`, `test ${sci(s.testMse)}`);
   if (s.alarms !== undefined) parts.push(`alarms ${s.alarms}`);
   const detail = parts.join('  ');
@@ -106,14 +109,17 @@ export class TrainProgress {
     s.done = done;
     s.cost = Number.isNaN(s.cost) ? cost : (1 - EMA) * s.cost + EMA * cost;
     if (this.throttle.take()) {
-      if (probe) this.evaluationValues(probe());
+      if (probe) this.evaluationValues(probe(), done);
       this.draw(true);
     }
   }
 
-  /** An evaluation's MSEs (shown from the next draw on). */
-  evaluation(trainMse: number, testMse: number): void {
-    this.evaluationValues({ trainMse, testMse });
+  /**
+   * An evaluation's MSEs measured with `step` steps done (shown from the next draw on, unless a later one is already
+   * shown). Without `step`, they replace whatever is shown and the line says no step.
+   */
+  evaluation(trainMse: number, testMse: number, step?: number): void {
+    this.evaluationValues({ trainMse, testMse }, step);
   }
 
   /** Alarms raised since the last call. */
@@ -127,7 +133,11 @@ export class TrainProgress {
     this.stream.write('\n');
   }
 
-  private evaluationValues(v: { trainMse?: number; testMse?: number }): void {
+  private evaluationValues(v: { trainMse?: number; testMse?: number }, step?: number): void {
+    if (v.trainMse === undefined && v.testMse === undefined) return;
+    // an older evaluation (e.g. the engine's, reported after a probe at a later step) never hides a newer one
+    if (step !== undefined && this.state.evalStep !== undefined && step < this.state.evalStep) return;
+    this.state.evalStep = step;
     if (v.trainMse !== undefined) this.state.trainMse = v.trainMse;
     if (v.testMse !== undefined) this.state.testMse = v.testMse;
   }

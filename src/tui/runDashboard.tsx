@@ -4,7 +4,8 @@
  * diagnostics). Resolves with the exit code once the user quits.
  *
  * Contract of the keys: space pauses or resumes (a pause finishes the step in flight), `s` runs one step from
- * paused, `a` aborts (the board is left safe: sources at 0 V, clamps released), `c` calibrates (only while paused
+ * paused, `a` aborts after asking (y/n; the board is left safe: sources at 0 V, clamps released; no final
+ * evaluation), `c` calibrates (only while paused
  * or after the run: a calibration rewrites the settings and puts them back), `d` computes the diagnostics now,
  * `q` quits — while a run is active it asks first, and a confirmed quit stops the run properly (the step in flight
  * finishes and is recorded, the final evaluation runs) before leaving.
@@ -17,6 +18,9 @@ import type { Network } from '../physics/Network.js';
 import { isFinal, type RunState } from '../pipeline/runControl.js';
 import type { TrainingEngine } from '../pipeline/TrainingEngine.js';
 import { DashboardSession } from './DashboardSession.js';
+import { runEndLine } from './runEndLine.js';
+import { noColorRequested, withoutColor } from './noColor.js';
+import { formatSI } from '../formatNumber.js';
 import type { DashboardSetup, LinkStats } from './state/types.js';
 import { App } from './views/App.js';
 
@@ -35,6 +39,8 @@ export interface DashboardRun {
   /** Streams for the terminal (tests inject them). */
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** Environment for NO_COLOR (default process.env). */
+  env?: NodeJS.ProcessEnv;
   /** Called when the engine's run ends (e.g. to stop the run record); its line goes to the log. */
   onRunEnd?: (state: RunState, error?: unknown) => Promise<string>;
 }
@@ -76,7 +82,7 @@ export async function runDashboard(r: DashboardRun): Promise<number> {
     async (summary) => {
       runEnded = true;
       const line = r.onRunEnd ? await r.onRunEnd(summary.state) : '';
-      session.dispatch({ type: 'log', level: 'info', text: `run ${summary.state} after ${summary.stepsDone} steps (${summary.reason}): train MSE ${summary.trainMse.toExponential(3)}, test MSE ${summary.testMse.toExponential(3)} V^2${line ? `; ${line}` : ''}` });
+      session.dispatch({ type: 'log', level: 'info', text: runEndLine(summary, line) });
       if (summary.state === 'aborted') exitCode = 1;
       if (quitting) resolveQuit(exitCode);
     },
@@ -112,8 +118,18 @@ export async function runDashboard(r: DashboardRun): Promise<number> {
       case 'step':
         if (!busy) engine.step();
         break;
-      case 'abort':
-        engine.abort();
+      case 'abort-request':
+        if (!(runEnded || isFinal(state))) session.dispatch({ type: 'abort-request' });
+        break;
+      case 'abort-cancel':
+        session.dispatch({ type: 'abort-cancel' });
+        break;
+      case 'abort-confirm':
+        session.dispatch({ type: 'abort-cancel' });
+        if (!(runEnded || isFinal(state))) {
+          session.dispatch({ type: 'log', level: 'info', text: 'aborting: sources to 0 V, clamps released; no final evaluation' });
+          engine.abort();
+        }
         break;
       case 'quit-request':
         if (runEnded || isFinal(state)) {
@@ -147,14 +163,16 @@ export async function runDashboard(r: DashboardRun): Promise<number> {
             const settings = await r.board.readEdges();
             const e = eigenOf(settings);
             session.dispatch({ type: 'eigen', step: session.state.run.step, values: e.values, highest: e.highest });
-            return `physical Hessian now: lowest ${e.values.slice(0, 3).map((x) => x.toExponential(3)).join(', ')} S, highest ${e.highest?.toExponential(3) ?? '-'} S`;
+            return `physical Hessian now: lowest ${e.values.slice(0, 3).map((x) => formatSI(x, 'S', 4)).join(', ')}, highest ${e.highest === null ? '-' : formatSI(e.highest, 'S', 4)}`;
           });
         break;
     }
   };
 
+  // NO_COLOR: the same frames without colour codes (noColor.ts)
+  const stdout = noColorRequested(r.env ?? process.env) ? withoutColor(r.stdout ?? process.stdout) : r.stdout;
   const app = render(<App state$={session.state$} onCommand={onCommand} />, {
-    ...(r.stdout ? { stdout: r.stdout } : {}),
+    ...(stdout ? { stdout } : {}),
     ...(r.stdin ? { stdin: r.stdin } : {}),
     exitOnCtrlC: false,
   });

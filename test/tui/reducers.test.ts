@@ -183,6 +183,27 @@ describe('runReducer', () => {
     expect(pure(runReducer, notAsked, { type: 'quit-cancel', at: 0 })).toBe(notAsked);
   });
 
+  it('asks for abort confirmation only while the run can be aborted; abort-cancel, aborting and the end drop it', () => {
+    const abortRequest: DashboardEvent = { type: 'abort-request', at: 0 };
+    const all: RunState[] = ['idle', 'running', 'pausing', 'paused', 'stopping', 'stopped', 'aborting', 'aborted', 'failed'];
+    for (const st of all) {
+      const s = runReducer(initialRun(setup), runState(st));
+      const q = pure(runReducer, s, abortRequest);
+      const abortable = ['running', 'pausing', 'paused', 'stopping'].includes(st);
+      expect(q.confirmAbort ?? false).toBe(abortable);
+      if (!abortable) expect(q).toBe(s);
+    }
+    const asked = runReducer(runReducer(initialRun(setup), runState('running')), abortRequest);
+    expect(pure(runReducer, asked, abortRequest)).toBe(asked);
+    expect(pure(runReducer, asked, { type: 'abort-cancel', at: 0 }).confirmAbort).toBe(false);
+    expect(pure(runReducer, asked, runState('paused')).confirmAbort).toBe(true);
+    expect(pure(runReducer, asked, runState('aborting')).confirmAbort).toBe(false);
+    expect(pure(runReducer, asked, runState('stopped')).confirmAbort).toBe(false);
+    // one question at a time: no abort question over an open quit question
+    const quitAsked = runReducer(runReducer(initialRun(setup), runState('running')), quitRequest);
+    expect(pure(runReducer, quitAsked, abortRequest)).toBe(quitAsked);
+  });
+
   it('takes the busy action', () => {
     const s = pure(runReducer, initialRun(setup), { type: 'busy', at: 0, what: 'calibrating' });
     expect(s.busy).toBe('calibrating');

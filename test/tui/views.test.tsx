@@ -193,7 +193,7 @@ describe('VoltagesPanel', () => {
 });
 
 describe('EdgesPanel', () => {
-  it('draws one block per edge, wrapped, with a legend', () => {
+  it('falls back to one block per edge in edge order, wrapped, with a legend, when the layout does not fit', () => {
     const s = lattice();
     const wide = frameOf(render(<EdgesPanel edges={s.edges} width={60} height={6} />));
     expect(wide.split('\n')[0]).toContain('24 taps 0…63');
@@ -422,7 +422,19 @@ describe('App', () => {
     await press('d');
     await press('c'); // passed on; the session explains why not now
     await press('q');
-    expect(cmds).toEqual(['pause', 'abort', 'diagnose', 'calibrate', 'quit-request']);
+    expect(cmds).toEqual(['pause', 'abort-request', 'diagnose', 'calibrate', 'quit-request']);
+
+    // a asks first, like q: while the abort question is open, y aborts, n keeps running, other keys do nothing
+    cmds.length = 0;
+    state$.next({ ...lattice(), run: { ...lattice().run, confirmAbort: true } });
+    await settle();
+    expect(frameOf(r)).toContain('Abort the run? y: abort now');
+    await press('d');
+    await press('a');
+    await press('q');
+    await press('n');
+    await press('y');
+    expect(cmds).toEqual(['abort-cancel', 'abort-confirm']);
 
     cmds.length = 0;
     state$.next({ ...lattice(), run: { ...lattice().run, confirmQuit: true } });
@@ -486,9 +498,20 @@ describe('key decisions', () => {
   it('s only steps when paused, a aborts an active run', () => {
     expect(runKeyAction('s', noKey, ctx('paused'))).toBe('step');
     expect(runKeyAction('s', noKey, ctx('running'))).toBeNull();
-    expect(runKeyAction('a', noKey, ctx('running'))).toBe('abort');
+    expect(runKeyAction('a', noKey, ctx('running'))).toBe('abort-request');
+    expect(runKeyAction('a', noKey, ctx('paused'))).toBe('abort-request');
     expect(runKeyAction('a', noKey, ctx('aborting'))).toBeNull();
     expect(runKeyAction('a', noKey, ctx('failed'))).toBeNull();
+  });
+
+  it('the abort question: y aborts, n or Escape keeps running, every other key is ignored', () => {
+    const asking = { state: 'running' as const, confirmQuit: false, confirmAbort: true };
+    expect(runKeyAction('y', noKey, asking)).toBe('abort-confirm');
+    expect(runKeyAction('Y', noKey, asking)).toBe('abort-confirm');
+    expect(runKeyAction('n', noKey, asking)).toBe('abort-cancel');
+    expect(runKeyAction('', { ...noKey, escape: true }, asking)).toBe('abort-cancel');
+    for (const k of ['a', 'q', ' ', 's']) expect(runKeyAction(k, noKey, asking)).toBeNull();
+    expect(actionsEnabled({ busy: null, confirmQuit: false, confirmAbort: true })).toBe(false);
   });
 
   it('q asks while a run is active, else quits at once; Ctrl-C is q', () => {

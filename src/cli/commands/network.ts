@@ -8,10 +8,12 @@ import { num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
 import { boardModelNetwork } from '../../pipeline/boardModels.js';
 
-export const networkHelp = `clln network lattice ROWSxCOLS [--diagonals] [--periodic] [--seed S] [--out FILE]
-clln network random NODES [--degree D] [--seed S] [--out FILE]
-clln network board MODEL [--out FILE]
+export const networkHelp = `clln network lattice ROWSxCOLS [--diagonals] [--periodic] [--seed S] [--out FILE] [--json]
+clln network random NODES [--degree D] [--seed S] [--out FILE] [--json]
+clln network board MODEL [--out FILE] [--json]
   Write a clln.network/1 file (to stdout, or to FILE with --out).
+  --json: one JSON object on stdout, {file, name, nodes, edges, network}: file is --out's path (null without it),
+          network the clln.network/1 document (null when written to --out).
   lattice: node r*COLS+c at position (c, r); --diagonals adds both diagonals of every square cell;
            --periodic wraps both directions; conductances uniform random from --seed.
   random:  connected random graph of mean degree D (default 5).
@@ -25,7 +27,9 @@ export function network(argv: string[], io: Io): number {
     seed: { type: 'string' },
     degree: { type: 'string' },
     out: { type: 'string', short: 'o' },
+    json: { type: 'boolean' },
   });
+  const json = p.values.json === true;
   const [kind, size, ...extra] = p.positionals;
   const seed = num(p, 'seed', Number.isInteger, 'must be an integer');
   let net: Network;
@@ -52,8 +56,10 @@ export function network(argv: string[], io: Io): number {
     throw new InvalidInputError({ source: 'clln network' }, `expected 'lattice ROWSxCOLS', 'random NODES' or 'board MODEL', got ${show(p.positionals.join(' '))}`, 'e.g. clln network lattice 4x4 --diagonals');
   }
   const out = str(p, 'out');
-  if (out) {
-    writeNetworkFile(out, net);
+  if (out) writeNetworkFile(out, net);
+  if (json) {
+    io.stdout.write(JSON.stringify({ file: out ?? null, name: net.name, nodes: net.nodes, edges: net.edgeA.length, network: out ? null : networkToJson(net) }) + '\n');
+  } else if (out) {
     io.stderr.write(`wrote ${out}: ${net.nodes} nodes, ${net.edgeA.length} edges\n`);
   } else {
     io.stdout.write(JSON.stringify(networkToJson(net)) + '\n');

@@ -18,7 +18,9 @@ clln task xor --sources A,B --targets T [--ground 15] [--complements A2,B2] [--r
   output counts as true above the midpoint of the two output levels. --complements drives two more sources at the
   opposite levels (differential inputs); --rail adds a source held at VOLTS in every example (the last source).
 clln task poly --coefficients C0,C1,.. --sources S --targets T [--ground 15] [--rail NODE=VOLTS] [--count 40] [--test 20] [--seed 1] [--range LO,HI] [--network NET] [--out FILE]
-  Nonlinear regression: input x uniform in --range (V) on S, target C0 + C1 x + C2 x^2 + ... (V) on T.`;
+  Nonlinear regression: input x uniform in --range (V) on S, target C0 + C1 x + C2 x^2 + ... (V) on T.
+--json (any kind): one JSON object on stdout, {file, kind, train, test, sources, targets, ground, task}: file is
+  --out's path (null without it), train/test the example counts, task the clln.task/1 document (null with --out).`;
 
 export function task(argv: string[], io: Io): number {
   const p = parse('task', argv, {
@@ -37,7 +39,9 @@ export function task(argv: string[], io: Io): number {
     levels: { type: 'string' },
     outputs: { type: 'string' },
     coefficients: { type: 'string' },
+    json: { type: 'boolean' },
   });
+  const json = p.values.json === true;
   const [kind, ...extra] = p.positionals;
   if (!['linear', 'xor', 'poly'].includes(kind) || extra.length > 0) {
     throw new InvalidInputError({ source: 'clln task' }, `expected 'linear', 'xor' or 'poly', got ${show(p.positionals.join(' '))}`, `see 'clln help task'`);
@@ -105,8 +109,21 @@ export function task(argv: string[], io: Io): number {
   const netPath = str(p, 'network');
   if (netPath) parseTask(taskToJson(t), '(generated task)', readNetworkFile(netPath, { nonlinear: true, command: 'clln task' }), netPath);
   const out = str(p, 'out');
-  if (out) {
-    writeTaskFile(out, t);
+  if (out) writeTaskFile(out, t);
+  if (json) {
+    io.stdout.write(
+      JSON.stringify({
+        file: out ?? null,
+        kind,
+        train: t.train.length,
+        test: t.test.length,
+        sources: Array.from(t.sources),
+        targets: Array.from(t.targets),
+        ground: Array.from(t.ground),
+        task: out ? null : taskToJson(t),
+      }) + '\n',
+    );
+  } else if (out) {
     io.stderr.write(`wrote ${out}: ${t.train.length} training and ${t.test.length} test examples\n`);
   } else {
     io.stdout.write(JSON.stringify(taskToJson(t)) + '\n');

@@ -11,6 +11,7 @@ import { TrainProgress } from '../trainProgress.js';
 import { stopOnInterrupt } from '../stopOnInterrupt.js';
 import type { Io } from '../Io.js';
 import { newRunPath } from '../../pipeline/newRunPath.js';
+import { formatRatio, formatSig } from '../../formatNumber.js';
 
 /** `clln train NETWORK TASK` without --board, as parsed. */
 export interface SimulatedTrainRequest {
@@ -57,14 +58,18 @@ export async function reportSimulated(run: SimulatedRun, labels: { taskPath: str
     probeMs = performance.now() - t;
     return m;
   };
-  if (view) engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost, probe));
+  if (view) {
+    engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost, probe));
+    // the engine's evaluations keep the line current where the probe is too costly (or not exact) to run
+    engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse, e.step));
+  }
   const release = stopOnInterrupt(engine, io, view !== undefined);
   let r;
   try {
     r = await runSimulated(run);
   } finally {
     release();
-    if (r && view) view.evaluation(r.trainMse, r.testMse);
+    if (r && view && r.state !== 'aborted') view.evaluation(r.trainMse, r.testMse, r.stepsDone);
     view?.finish();
   }
   const recorded = run.path ? `; record ${run.path}` : '';
@@ -95,8 +100,8 @@ function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 function fmt(x: number): string {
-  return x.toExponential(3);
+  return formatSig(x, 4);
 }
 function ratio(before: number, after: number): string {
-  return after > 0 ? `${(before / after).toFixed(1)}x lower` : 'exact';
+  return formatRatio(before, after);
 }

@@ -13,16 +13,19 @@ import { int, num, parse, str } from '../args.js';
 import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, planOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions, twinModelOf } from '../boardOptions.js';
 import type { Io } from '../Io.js';
 import { linkStatsOf } from '../../tui/state/linkStatsOf.js';
-import { defaultCalibrationPath } from './calibrate.js';
+import { dashboardCalibrationPath } from '../../tui/calibrationFolder.js';
 import { trainBoard } from './trainBoard.js';
+import { formatSI } from '../../formatNumber.js';
+import { spectralLayout } from '../../diagnostics/diagnoseNetwork.js';
 
 export const tuiHelp = `clln tui [--board twin[:MODEL]|pty[:MODEL]|serial:PATH] [NETWORK TASK] [options]
   The terminal dashboard: train a board by coupled learning and watch it live — connection (board identity,
   firmware, round-trip time, retries, CRC errors, resets, reconnect countdown), node voltages on the network layout,
   edge settings as a heat map, train/test MSE, consistency alarms and warnings, the physical Hessian's lowest
   eigenvalues (refreshed at most once a second) and a log. Drawn at most 10 times a second.
-  Keys: space pause/resume, s one step (while paused), a abort (board left safe), c calibrate (while paused or
-  after the run), d diagnostics now, q quit (asks first while a run is active; a confirmed quit stops the run
+  Keys: space pause/resume, s one step (while paused), a abort (asks first; board left safe), c calibrate (while
+  paused or after the run; the record goes to calibrations/ in the working directory, which git ignores), d
+  diagnostics now, q quit (asks first while a run is active; a confirmed quit stops the run
   cleanly, the step in flight recorded).
   Without NETWORK TASK: the board model's own network and the reference task (sources 0,3, targets 9,10, ground 15),
   or, on a board that cannot drive or clamp those nodes, its map on the board's channels (sources and ground among
@@ -116,7 +119,8 @@ export async function tui(argv: string[], io: Io): Promise<number> {
         sources: Array.from(task.sources),
         ground: Array.from(task.ground),
         targets: Array.from(task.targets),
-        positions: net.positions ?? null,
+        // the voltages and edges panels draw on the network's own layout, else on its spectral layout (as diagnose)
+        positions: net.positions ?? spectralLayout(net),
       },
       linkStats: () => {
         const s = boardLinkStats(board);
@@ -125,9 +129,9 @@ export async function tui(argv: string[], io: Io): Promise<number> {
       calibrate: nominals
         ? async () => {
             const fit = await calibrateBoard(board, { nominal: nominals.edge, noiseRms: nominals.adcNoise });
-            const out = defaultCalibrationPath(id);
+            const out = dashboardCalibrationPath(id);
             writeCalibrationFile(out, fit.record);
-            return `calibrated: ${fit.converged ? 'converged' : 'NOT converged'}, residual rms ${(fit.residual.rms * 1e3).toFixed(3)} mV; record ${out}`;
+            return `calibrated: ${fit.converged ? 'converged' : 'NOT converged'}, residual rms ${formatSI(fit.residual.rms, 'V', 4)}; record ${out} (use it with --calibration)`;
           }
         : undefined,
       onRunEnd: async (state, error) => {

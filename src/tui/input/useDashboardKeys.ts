@@ -3,9 +3,10 @@
  * which state) are pure functions, exported on their own so that they can be tested without a terminal and so that
  * the footer greys out exactly the keys these functions would ignore.
  *
- * Run keys: space pauses or resumes, `s` runs one step while paused, `a` aborts an active run, `q` (or Ctrl-C)
- * quits — at once when no run is active, else it asks and then `y` confirms and `n` (or Escape) cancels; while it
- * asks, every other key is ignored.
+ * Run keys: space pauses or resumes, `s` runs one step while paused, `a` aborts an active run after asking (`y`
+ * aborts, `n` or Escape keeps running: an abort skips the final evaluation, so a stray key must not cost the run's
+ * result), `q` (or Ctrl-C) quits — at once when no run is active, else it asks and then `y` confirms and `n` (or
+ * Escape) cancels; while either question is open, every other key is ignored.
  *
  * Action keys: `c` calibrates, `d` runs the diagnostics; both are ignored while another long action is busy or while
  * the quit question is open. The footer shows `c` as applicable only while paused or after the run; pressed at
@@ -16,7 +17,15 @@ import { useCallback, useLayoutEffect, useRef } from 'react';
 import { isFinal, type RunState } from '../../pipeline/runControl.js';
 
 /** What a run key asks for. */
-export type RunKeyAction = 'pause-resume' | 'step' | 'abort' | 'quit-request' | 'quit-confirm' | 'quit-cancel';
+export type RunKeyAction =
+  | 'pause-resume'
+  | 'step'
+  | 'abort-request'
+  | 'abort-confirm'
+  | 'abort-cancel'
+  | 'quit-request'
+  | 'quit-confirm'
+  | 'quit-cancel';
 
 /** What an action key asks for. */
 export type ActionKeyAction = 'calibrate' | 'diagnose';
@@ -28,6 +37,8 @@ export type KeyLike = Pick<Key, 'ctrl' | 'meta' | 'escape'>;
 export interface RunKeyContext {
   state: RunState;
   confirmQuit: boolean;
+  /** The abort question is open (absent: false). */
+  confirmAbort?: boolean;
 }
 
 /** The run as the footer sees it, to know which keys apply. */
@@ -62,8 +73,8 @@ export function canAbort(state: RunState): boolean {
 }
 
 /** Do the action keys (c, d) apply at all: nothing busy, no open quit question? */
-export function actionsEnabled(ctx: Pick<KeyContext, 'busy' | 'confirmQuit'>): boolean {
-  return !ctx.confirmQuit && ctx.busy === null;
+export function actionsEnabled(ctx: Pick<KeyContext, 'busy' | 'confirmQuit' | 'confirmAbort'>): boolean {
+  return !ctx.confirmQuit && !ctx.confirmAbort && ctx.busy === null;
 }
 
 /** Does `c` apply: actions enabled, and the run paused or over? */
@@ -77,6 +88,13 @@ export function canCalibrate(ctx: KeyContext): boolean {
  */
 export function runKeyAction(input: string, key: KeyLike, ctx: RunKeyContext): RunKeyAction | null {
   const quit = input === 'q' || (key.ctrl && input === 'c');
+  if (ctx.confirmAbort) {
+    if (key.escape) return 'abort-cancel';
+    if (key.ctrl || key.meta) return null;
+    if (input === 'y' || input === 'Y') return 'abort-confirm';
+    if (input === 'n' || input === 'N') return 'abort-cancel';
+    return null;
+  }
   if (ctx.confirmQuit) {
     if (quit) return null;
     if (key.escape) return 'quit-cancel';
@@ -93,7 +111,7 @@ export function runKeyAction(input: string, key: KeyLike, ctx: RunKeyContext): R
     case 's':
       return canStep(ctx.state) ? 'step' : null;
     case 'a':
-      return canAbort(ctx.state) ? 'abort' : null;
+      return canAbort(ctx.state) ? 'abort-request' : null;
     default:
       return null;
   }
@@ -110,7 +128,11 @@ export function actionKeyAction(input: string, key: KeyLike, ctx: { enabled: boo
 export interface RunKeysOptions extends RunKeyContext {
   onPauseResume(): void;
   onStep(): void;
-  onAbort(): void;
+  /** `a`: ask whether to abort. */
+  onAbortRequest(): void;
+  /** `y` to the abort question. */
+  onAbortConfirm(): void;
+  onAbortCancel(): void;
   /** `q` while a run is active: ask. */
   onQuitRequest(): void;
   /** `y` to the question, or `q` when no run is active. */
@@ -142,8 +164,12 @@ export function useRunKeys(options: RunKeysOptions): void {
         return o.onPauseResume();
       case 'step':
         return o.onStep();
-      case 'abort':
-        return o.onAbort();
+      case 'abort-request':
+        return o.onAbortRequest();
+      case 'abort-confirm':
+        return o.onAbortConfirm();
+      case 'abort-cancel':
+        return o.onAbortCancel();
       case 'quit-request':
         return o.onQuitRequest();
       case 'quit-confirm':

@@ -4,9 +4,9 @@
  */
 import type { DashboardEvent, DashboardSetup, EdgesState } from './types.js';
 
-/** No settings yet; kind, range and edge list from the setup. */
-export function initialEdges(setup: Pick<DashboardSetup, 'edgeKind' | 'settingRange' | 'edgeA' | 'edgeB'>): EdgesState {
-  return { settings: null, kind: setup.edgeKind, range: setup.settingRange, edgeA: setup.edgeA, edgeB: setup.edgeB };
+/** No settings yet; kind, range, edge list and node positions from the setup. */
+export function initialEdges(setup: Pick<DashboardSetup, 'edgeKind' | 'settingRange' | 'edgeA' | 'edgeB'> & Partial<Pick<DashboardSetup, 'positions'>>): EdgesState {
+  return { settings: null, kind: setup.edgeKind, range: setup.settingRange, edgeA: setup.edgeA, edgeB: setup.edgeB, positions: setup.positions ?? null };
 }
 
 /** Pure: see the file comment. Returns `state` itself when the event changes nothing. */

@@ -9,6 +9,9 @@
  * - `busy`: the long action in progress, or null.
  * - `quit-request`: asks for confirmation only while the run is active; otherwise nothing changes (the controller
  *   quits at once). `quit-cancel`: no confirmation pending.
+ * - `abort-request`: asks for confirmation while the run can be aborted (active and not already aborting) and no
+ *   quit question is open; `abort-cancel`: no abort confirmation pending. A change of state to one that cannot be
+ *   aborted (over, or aborting) drops a pending abort question.
  *
  * Rate (steps/s): a ratio of exponentially weighted sums. For each step after the first since the estimator
  * (re)started, with n the steps done since the previous one (at least 1) and dt >= 0 the ms between them:
@@ -44,6 +47,7 @@ export function initialRun(setup: Pick<DashboardSetup, 'title' | 'steps' | 'star
     rateSteps: 0,
     rateMs: 0,
     confirmQuit: false,
+    confirmAbort: false,
     busy: null,
     title: setup.title,
   };
@@ -59,6 +63,7 @@ export function runReducer(state: RunPanelState, event: DashboardEvent): RunPane
         ...state,
         state: s,
         confirmQuit: state.confirmQuit && isActiveRun(s),
+        confirmAbort: (state.confirmAbort ?? false) && isActiveRun(s) && s !== 'aborting',
         rate: isStepping(s) ? state.rate : 0,
         lastStepAt: null,
         rateSteps: 0,
@@ -83,6 +88,10 @@ export function runReducer(state: RunPanelState, event: DashboardEvent): RunPane
       return state.confirmQuit || !isActiveRun(state.state) ? state : { ...state, confirmQuit: true };
     case 'quit-cancel':
       return state.confirmQuit ? { ...state, confirmQuit: false } : state;
+    case 'abort-request':
+      return state.confirmAbort || state.confirmQuit || !isActiveRun(state.state) || state.state === 'aborting' ? state : { ...state, confirmAbort: true };
+    case 'abort-cancel':
+      return state.confirmAbort ? { ...state, confirmAbort: false } : state;
     default:
       return state;
   }

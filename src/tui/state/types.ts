@@ -49,6 +49,8 @@ export interface RunPanelState {
   rateMs?: number;
   /** `q` pressed while a run is active: waiting for y/n. */
   confirmQuit: boolean;
+  /** `a` pressed while the run can be aborted: waiting for y/n (absent is false). */
+  confirmAbort?: boolean;
   /** A long action in progress that blocks the others (e.g. 'calibrating', 'diagnosing'), or null. */
   busy: string | null;
   /** Name of the plan / task, for the title. */
@@ -79,6 +81,8 @@ export interface EdgesState {
   /** Edge list (for the layout) and positions as in VoltagesState. */
   edgeA: Int32Array;
   edgeB: Int32Array;
+  /** Node positions (x, y interleaved; y down) for the layout; null or absent: nodes in a grid by index. */
+  positions?: Float64Array | null;
 }
 
 export interface CurveState {
@@ -157,7 +161,9 @@ export type DashboardEvent =
   | { type: 'log'; at: number; level: 'info' | 'warn' | 'error'; text: string }
   | { type: 'busy'; at: number; what: string | null }
   | { type: 'quit-request'; at: number }
-  | { type: 'quit-cancel'; at: number };
+  | { type: 'quit-cancel'; at: number }
+  | { type: 'abort-request'; at: number }
+  | { type: 'abort-cancel'; at: number };
 
 /** What the dashboard starts from (passed to initialDashboard). */
 export interface DashboardSetup {

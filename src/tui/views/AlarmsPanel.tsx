@@ -3,8 +3,14 @@
  * newest first, one line each, truncated to the width.
  */
 import { Box, Text } from 'ink';
+import { formatSig } from '../../formatNumber.js';
 import type { ReactNode } from 'react';
 import type { AlarmsState } from '../state/types.js';
+
+/** A residual as a fraction of its threshold: two decimals, or significant digits when far above it (a broken run). */
+function level(x: number): string {
+  return Number.isFinite(x) && Math.abs(x) < 100 ? x.toFixed(2) : formatSig(x, 2);
+}
 
 export interface AlarmsPanelProps {
   alarms: AlarmsState;
@@ -39,9 +45,9 @@ export function AlarmsPanel({ alarms: a, width, height }: AlarmsPanelProps): Rea
       {a.residual ? (
         <Text>
           {'  residuals '}
-          <Text color={a.residual.voltage > 1 ? 'red' : a.residual.voltage > 0.5 ? 'yellow' : 'green'}>V {a.residual.voltage.toFixed(2)}</Text>
+          <Text color={a.residual.voltage > 1 ? 'red' : a.residual.voltage > 0.5 ? 'yellow' : 'green'}>V {level(a.residual.voltage)}</Text>
           {' '}
-          <Text color={a.residual.current > 1 ? 'red' : a.residual.current > 0.5 ? 'yellow' : 'green'}>I {a.residual.current.toFixed(2)}</Text>
+          <Text color={a.residual.current > 1 ? 'red' : a.residual.current > 0.5 ? 'yellow' : 'green'}>I {level(a.residual.current)}</Text>
           <Text dimColor>{` of threshold (#${a.residual.step})`}</Text>
         </Text>
       ) : null}

@@ -15,7 +15,9 @@ export type DashboardCommand =
   | 'pause'
   | 'resume'
   | 'step'
-  | 'abort'
+  | 'abort-request'
+  | 'abort-confirm'
+  | 'abort-cancel'
   | 'quit-request'
   | 'quit-confirm'
   | 'quit-cancel'
@@ -86,15 +88,18 @@ export function App({ state$, onCommand, now = Date.now, columns, rows }: AppPro
   useRunKeys({
     state: runState,
     confirmQuit: run?.confirmQuit ?? false,
+    confirmAbort: run?.confirmAbort ?? false,
     onPauseResume: () => onCommand(spaceResumes(runState) ? 'resume' : 'pause'),
     onStep: () => onCommand('step'),
-    onAbort: () => onCommand('abort'),
+    onAbortRequest: () => onCommand('abort-request'),
+    onAbortConfirm: () => onCommand('abort-confirm'),
+    onAbortCancel: () => onCommand('abort-cancel'),
     onQuitRequest: () => onCommand('quit-request'),
     onQuitConfirm: () => onCommand('quit-confirm'),
     onQuitCancel: () => onCommand('quit-cancel'),
   });
   useActionKeys({
-    enabled: state !== null && actionsEnabled({ busy: run?.busy ?? null, confirmQuit: run?.confirmQuit ?? false }),
+    enabled: state !== null && actionsEnabled({ busy: run?.busy ?? null, confirmQuit: run?.confirmQuit ?? false, confirmAbort: run?.confirmAbort ?? false }),
     onCalibrate: () => onCommand('calibrate'),
     onDiagnose: () => onCommand('diagnose'),
   });

@@ -16,7 +16,7 @@ import type { DashboardState } from '../state/types.js';
 import { AlarmsPanel, alarmsPanelHeight } from './AlarmsPanel.js';
 import { ConnectionPanel, connectionPanelHeight } from './ConnectionPanel.js';
 import { CurvePanel } from './CurvePanel.js';
-import { EdgesPanel, edgesPanelHeight } from './EdgesPanel.js';
+import { EdgesPanel, edgesPanelHeights } from './EdgesPanel.js';
 import { EigenPanel, eigenPanelHeight } from './EigenPanel.js';
 import { Footer, footerHeight } from './Footer.js';
 import { LogPanel, logPanelHeight } from './LogPanel.js';
@@ -94,10 +94,14 @@ function slots(state: DashboardState, ids: PanelId[], width: number): Slot[] {
       const h = voltagesPanelHeight(state.voltages, width);
       return { id: 'voltages', min: Math.min(3, h.full), comfy: h.compact, want: h.full, priority: 2 };
     },
-    curve: () => ({ id: 'curve', min: 4, comfy: 6, want: Infinity, priority: 3 }),
+    curve: () => ({ id: 'curve', min: 4, comfy: 7, want: Infinity, priority: 3 }),
     alarms: () => ({ id: 'alarms', min: 2, comfy: 3, want: Math.min(alarmsPanelHeight(state.alarms), 8), priority: 4 }),
     log: () => ({ id: 'log', min: 2, comfy: 3, want: Math.min(logPanelHeight(state.log), 10), priority: 5 }),
-    edges: () => ({ id: 'edges', min: 2, comfy: 3, want: edgesPanelHeight(state.edges, width), priority: 6, optional: true }),
+    edges: () => {
+      const h = edgesPanelHeights(state.edges, width);
+      // the layout at its tightest spacing is what makes the panel worth its room; below that it is a strip
+      return { id: 'edges', min: 2, comfy: h.compact, want: h.full, priority: 6, optional: true };
+    },
     eigen: () => ({ id: 'eigen', min: 3, comfy: 5, want: eigenPanelHeight(state.eigen), priority: 7, optional: true }),
   };
   return ids.map((id) => all[id]());

@@ -23,6 +23,8 @@ export interface FooterProps {
 
 const PROMPT = 'Quit while the run is active? y: stop the run and quit, n: keep running';
 const SHORT_PROMPT = 'Quit? y: stop the run and quit, n: keep running';
+const ABORT_PROMPT = 'Abort the run? y: abort now (sources 0 V, clamps released, no final evaluation), n: keep running';
+const SHORT_ABORT_PROMPT = 'Abort? y: abort now, n: keep running';
 const SEPARATOR = '  │  ';
 
 interface KeyHint {
@@ -34,7 +36,7 @@ interface KeyHint {
 }
 
 function keyHints(run: RunPanelState): KeyHint[] {
-  const ctx = { state: run.state, confirmQuit: run.confirmQuit, busy: run.busy };
+  const ctx = { state: run.state, confirmQuit: run.confirmQuit, confirmAbort: run.confirmAbort ?? false, busy: run.busy };
   const resumes = spaceResumes(run.state);
   return [
     { key: 'space', label: resumes ? 'resume' : 'pause', short: resumes ? 'resume' : 'pause', on: canPauseResume(run.state) },
@@ -117,9 +119,11 @@ function Keys({ hints, tier }: { hints: KeyHint[]; tier: Tier }): ReactNode {
 export function Footer({ run, width }: FooterProps): ReactNode {
   const hints = keyHints(run);
   const two = footerHeight(run, width) === 2;
+  const asking = run.confirmQuit || (run.confirmAbort ?? false);
+  const [long, short] = run.confirmAbort ? [ABORT_PROMPT, SHORT_ABORT_PROMPT] : [PROMPT, SHORT_PROMPT];
   const prompt = (
     <Text color="yellow" bold wrap="truncate-end">
-      {PROMPT.length <= width ? PROMPT : SHORT_PROMPT}
+      {long.length <= width ? long : short}
     </Text>
   );
   const status = (
@@ -131,7 +135,7 @@ export function Footer({ run, width }: FooterProps): ReactNode {
     return (
       <Box flexDirection="column" width={width} height={2} overflow="hidden">
         {status}
-        {run.confirmQuit ? (
+        {asking ? (
           prompt
         ) : (
           <Text wrap="truncate-end">
@@ -142,7 +146,7 @@ export function Footer({ run, width }: FooterProps): ReactNode {
     );
   return (
     <Box width={width} height={1} overflow="hidden">
-      {run.confirmQuit ? (
+      {asking ? (
         prompt
       ) : (
         <Text wrap="truncate-end">
