@@ -835,12 +835,15 @@ export interface XYFigureSpec {
   name: string;
   width: number;
   height: number;
+  /** Remarks added to the note at the bottom, e.g. what was left out. */
+  notes?: readonly string[];
 }
 
 /** One panel (the single panel of {@link xyFigure}); kept for the figure functions written before the panels. */
 export interface XYPlotSpec extends XYPanel {
   title?: string;
   context?: FigureContext;
+  notes?: readonly string[];
   name: string;
   width: number;
   height: number;
@@ -968,6 +971,7 @@ export function xyFigure(spec: XYFigureSpec): string {
   const { width, height } = spec;
   const notes: string[] = [];
   const plans = spec.panels.map((p) => planPanel(p, notes));
+  notes.push(...(spec.notes ?? []));
   const head = titleBlock(width, spec.title, spec.context);
   const noteLines = notes.length > 0 ? wrapText(notes.join('; '), width - 12, TICK_FONT).length : 0;
   const noteH = noteLines * TICK_FONT * 1.3 + (noteLines > 0 ? 4 : 0);
@@ -1030,6 +1034,6 @@ export function xyFigure(spec: XYFigureSpec): string {
 
 /** A one-panel {@link xyFigure}. */
 export function xyPlot(spec: XYPlotSpec): string {
-  const { title, context, name, width, height, ...panel } = spec;
-  return xyFigure({ panels: [panel], title, context, name, width, height });
+  const { title, context, name, width, height, notes, ...panel } = spec;
+  return xyFigure({ panels: [panel], title, context, name, width, height, notes });
 }
