@@ -277,7 +277,7 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
         nodeValues: soft,
         nodeScale: 'diverging',
         nodeLabel: 'mode amplitude (dimensionless)',
-        explanation: 'The lowest eigenvector of the physical Hessian, normalised to length 1: its value at each node, and the square of its difference across each edge.',
+        explanation: 'The softest eigenvector of the physical Hessian (a full Laplacian\'s constant vector left out), normalised to length 1: its value at each node, and the square of its difference across each edge.',
         nodeRoles: roles,
       }),
     );
