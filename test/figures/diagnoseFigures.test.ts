@@ -3,13 +3,17 @@
  * what the review found is fixed: spectrum.svg has one panel per unit (S; V^2/S^2), colour-bar ticks print a
  * roundoff zero as 0, f_e is defined on its figure, boundary edges are called region boundaries.
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clln } from '../cli/inProcess.js';
 import { checkPaperFigure, checkPngFile, checkRendered } from './figureChecks.js';
 import { byClass, parseSvg } from './svgChecks.js';
+import { networkToJson } from '../../src/formats/networkFile.js';
+import { taskToJson } from '../../src/formats/taskFile.js';
+import { latticeNetwork } from '../../src/physics/generators/lattice.js';
+import { polynomialTask } from '../../src/physics/generators/nonlinearTask.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-diag-figs-'));
 const p = (f: string): string => join(dir, f);
@@ -90,6 +94,22 @@ describe('clln diagnose --svg: figures fit for a paper', () => {
       checkPaperFigure(svg, ['lattice-6x6-diag', 'sim.jsonl']);
       checkRendered(svg);
     }
+  });
+
+  it('a transistor network: the cost Hessian in theta (V_G), dimensionless, said so on the figure', async () => {
+    const base = latticeNetwork({ rows: 3, cols: 3, diagonals: true, seed: 4, conductance: [0.5e-3, 1.5e-3], bounds: [1e-6, 1e-2] });
+    const net = { ...base, elements: Array.from(base.edgeA, (_, e) => ({ kind: 'transistor' as const, s: 8.5e-4, vt: 0.62, vg: 2 + (e % 5) / 5, saturation: 'square' as const })) };
+    const task = polynomialTask({ coefficients: [0.1, 0.2, 0.3], source: 0, target: 4, ground: [8], rail: { node: 2, volts: 1 }, count: 8, test: 2, seed: 3 });
+    writeFileSync(p('nl.json'), JSON.stringify(networkToJson(net)));
+    writeFileSync(p('nl-task.json'), JSON.stringify(taskToJson(task)));
+    const out = p('nonlinear');
+    const r = await clln('diagnose', p('nl.json'), p('nl-task.json'), '--svg', out);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of svgs(out)) checkPaperFigure(readFileSync(join(out, f), 'utf8'), [net.name, 'nl-task.json']);
+    const root = parseSvg(readFileSync(join(out, 'spectrum.svg'), 'utf8'));
+    expect(byClass(root, 'y-label').map((t) => t.text)).toEqual(['eigenvalue (S)', 'eigenvalue (dimensionless)']);
+    expect(byClass(root, 'panel-title')[1].text).toContain('in theta');
+    expect(byClass(root, 'note').map((t) => t.text).join(' ')).toContain('V_G (V)');
   });
 
   it('--png needs --svg', async () => {

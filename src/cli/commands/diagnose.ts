@@ -259,11 +259,16 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
       yLabel: 'eigenvalue (S)',
     },
   ];
+  const notes: string[] = [];
   if (r.cost) {
-    const unit = r.nonlinear ? r.nonlinear.units.hessian : 'V^2/S^2';
-    panels.push({ title: '(b) cost Hessian: largest', series: [{ label: '', values: r.cost.full }], xLabel: 'mode index, stiffest first (count)', yLabel: `eigenvalue (${unit})` });
+    // a nonlinear network's cost Hessian is in its learning parameters theta: V^2/S^2 for conductances k,
+    // dimensionless for gate voltages V_G, mixed when it has both (the full statement goes to the note)
+    const hu = r.nonlinear ? r.nonlinear.units.hessian : 'V^2/S^2';
+    const unit = hu.startsWith('mixed') ? 'mixed units' : hu.startsWith('V^2/V^2') ? 'dimensionless' : hu;
+    if (r.nonlinear) notes.push(`(b) in the learning parameters theta: ${r.nonlinear.units.theta}; cost-Hessian units ${hu}`);
+    panels.push({ title: `(b) cost Hessian${r.nonlinear ? ' in theta' : ''}: largest`, series: [{ label: '', values: r.cost.full }], xLabel: 'mode index, stiffest first (count)', yLabel: `eigenvalue (${unit})` });
   }
-  put('spectrum.svg', spectraFigure(panels, { title: 'Eigenvalue spectra', context }));
+  put('spectrum.svg', spectraFigure(panels, { title: 'Eigenvalue spectra', context, notes }));
   const soft = ph.lowest.vectors[ph.restricted ? 0 : 1];
   if (soft) {
     const drops = Float64Array.from(net.edgeA, (a, e) => (soft[net.edgeB[e]] - soft[a]) ** 2);

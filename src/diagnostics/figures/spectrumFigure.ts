@@ -19,11 +19,13 @@ export interface SpectrumFigureOptions {
   title?: string;
   /** The network, task and run the figure shows, named under the title. */
   context?: FigureContext;
+  /** Remarks for the note at the bottom, e.g. what a unit means. */
+  notes?: string[];
   /** log10 y axis. Default true; non-positive values are then dropped and counted in a note. */
   logY?: boolean;
   /** Figure width in px, 200..20000. Default {@link COLUMN_WIDTH} (one journal column). */
   width?: number;
-  /** Figure height in px, 150..20000. Default 250 (one panel), 430 (two). */
+  /** Figure height in px, 150..20000. Default 250 (one panel), 500 (two). */
   height?: number;
   /** x axis label. Default `index`. */
   xLabel?: string;
@@ -96,8 +98,9 @@ export function spectraFigure(panels: SpectrumPanel[], opts: Omit<SpectrumFigure
     panels: xyPanels,
     title: checkText(opts.title, source, 'title'),
     context: opts.context,
+    notes: opts.notes,
     name: 'spectrum',
     width: checkSize(opts.width, COLUMN_WIDTH, 200, source, 'width'),
-    height: checkSize(opts.height, panels.length > 1 ? 430 : 250, 150, source, 'height'),
+    height: checkSize(opts.height, panels.length > 1 ? 500 : 250, 150, source, 'height'),
   });
 }

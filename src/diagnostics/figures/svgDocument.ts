@@ -535,7 +535,9 @@ export function axes(frame: PlotFrame, x: Scale, y: Scale, labels: { x?: string;
   if (labels.y) {
     const lx = left - TICK_GAP - tickLabelWidth(y) - 4 - LABEL_FONT * 0.2;
     const ly = top + height / 2;
-    parts.push(textElement(lx, ly, labels.y, { class: 'y-label', 'text-anchor': 'middle', 'font-size': LABEL_FONT, transform: `rotate(-90 ${c(lx)} ${c(ly)})` }));
+    // a label longer than the frame is tall is set smaller, down to the tick font (7 pt), so that it stays beside it
+    const size = Math.max(TICK_FONT, Math.min(LABEL_FONT, (height - 4) / (CHAR_EM * [...labels.y].length)));
+    parts.push(textElement(lx, ly, labels.y, { class: 'y-label', 'text-anchor': 'middle', 'font-size': formatCoordinate(size), transform: `rotate(-90 ${c(lx)} ${c(ly)})` }));
   }
   parts.push('</g>');
   return parts.filter(Boolean).join('');
