@@ -11,6 +11,9 @@ import { parseNetwork } from '../formats/networkFile.js';
 import { parseTask } from '../formats/taskFile.js';
 import type { DescriptorDoc, EventDoc, RunRecord } from '../store/documents.js';
 import { eventLine, parseRun, readRunBytes } from '../store/readRun.js';
+import type { Evaluation, RunReport } from '../diagnostics/figures/reportFigures.js';
+
+export type { Evaluation, Missing, RunReport } from '../diagnostics/figures/reportFigures.js';
 
 /** A run record with its evaluation stream (contract A), when it has one. */
 export type RecordWithEvaluation = RunRecord & { evaluation?: { descriptor: DescriptorDoc; events: EventDoc[] } };
@@ -56,44 +59,6 @@ export function readRunWithEvaluation(path: string): RecordWithEvaluation {
   const record: RecordWithEvaluation = parseRun(Buffer.from(kept.join('\n'), 'utf8'), path).record;
   if (evalDescriptor) record.evaluation = { descriptor: evalDescriptor, events: evalEvents };
   return record;
-}
-
-/** One evaluation of the run (contract A), MSE in V^2 (calibrated volts in a calibrated run). */
-export interface Evaluation {
-  step: number;
-  trainMse: number | null;
-  testMse: number | null;
-  /** Free-state target voltages per test example, V ([M_test][T]); null without test examples. */
-  testOutputs: number[][] | null;
-  final: boolean;
-  /** Epoch seconds. */
-  time: number;
-}
-
-/** A figure the run cannot have, and why. */
-export interface Missing {
-  figure: string;
-  why: string;
-}
-
-/** Everything the report draws and prints. */
-export interface RunReport {
-  /** File name of the run. */
-  run: string;
-  network: string;
-  task: string;
-  kind: 'board' | 'simulated';
-  status: string;
-  /** Recorded steps (primary events). */
-  steps: number;
-  evaluations: Evaluation[];
-  /** Predicted (free-state) against desired target outputs of the test set, V, at `step`. */
-  prediction?: { step: number; targets: number[]; desired: number[][]; predicted: number[][] };
-  /** Edge settings against step: per recorded step (or snapshot), one value per edge. */
-  settings?: { quantity: string; unit: string; steps: number[]; values: number[][]; edges: number };
-  /** Steps checked against the Laplacian: cost against time since the start, and the alarms. */
-  alarms?: { time: number[]; cost: number[]; alarmTimes: number[]; alarmSteps: number[] };
-  missing: Missing[];
 }
 
 function isNumberOrNull(x: unknown): x is number | null {

@@ -14,11 +14,12 @@ interface ResvgModule {
   Resvg: new (svg: string, opts: object) => { render(): { asPng(): Buffer; width: number; height: number } };
 }
 
+const require = createRequire(import.meta.url);
 let resvg: ResvgModule | undefined;
 
 /** The rasteriser, loaded on first use (a native module: commands that write no PNG never load it). */
 function rasteriser(): ResvgModule {
-  resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
+  resvg ??= require('@resvg/resvg-js') as ResvgModule;
   return resvg;
 }
 

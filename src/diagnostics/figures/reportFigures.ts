@@ -1,10 +1,49 @@
 /**
- * The figures of `clln report RUN --svg DIR`, from a run's report (src/pipeline/runReport.ts): the learning curve,
+ * The figures of `clln report RUN --svg DIR`, from a run's report (assembled by src/pipeline/runReport.ts; its types
+ * are here, below the pipeline): the learning curve,
  * predicted against target outputs, the edge settings against step, and the cost and alarms on the time axis. Each
  * is a standalone SVG document at single-column size, naming the network, task and run. Pure.
  */
-import type { RunReport } from '../../pipeline/runReport.js';
 import { categorical, COLUMN_WIDTH, xyPlot, type FigureContext, type XYSeries } from './svgDocument.js';
+
+/** One evaluation of the run (contract A), MSE in V^2 (calibrated volts in a calibrated run). */
+export interface Evaluation {
+  step: number;
+  trainMse: number | null;
+  testMse: number | null;
+  /** Free-state target voltages per test example, V ([M_test][T]); null without test examples. */
+  testOutputs: number[][] | null;
+  final: boolean;
+  /** Epoch seconds. */
+  time: number;
+}
+
+/** A figure the run cannot have, and why. */
+export interface Missing {
+  figure: string;
+  why: string;
+}
+
+/** Everything the report draws and prints. */
+export interface RunReport {
+  /** File name of the run. */
+  run: string;
+  network: string;
+  task: string;
+  kind: 'board' | 'simulated';
+  status: string;
+  /** Recorded steps (primary events). */
+  steps: number;
+  evaluations: Evaluation[];
+  /** Predicted (free-state) against desired target outputs of the test set, V, at `step`. */
+  prediction?: { step: number; targets: number[]; desired: number[][]; predicted: number[][] };
+  /** Edge settings against step: per recorded step (or snapshot), one value per edge. */
+  settings?: { quantity: string; unit: string; steps: number[]; values: number[][]; edges: number };
+  /** Steps checked against the Laplacian: cost against time since the start, and the alarms. */
+  alarms?: { time: number[]; cost: number[]; alarmTimes: number[]; alarmSteps: number[] };
+  missing: Missing[];
+}
+
 
 /** At most this many edges get a line in the settings figure (evenly spaced in edge order); the note says so. */
 export const SETTINGS_MAX_EDGES = 40;
