@@ -31,13 +31,18 @@ export function readRunWithEvaluation(path: string): RecordWithEvaluation {
   let evalDescriptor: DescriptorDoc | undefined;
   const evalEvents: EventDoc[] = [];
   const kept: string[] = [];
+  const keptLine: number[] = []; // original line number (1-based) of each kept line
+  const keep = (line: string, i: number): void => {
+    kept.push(line);
+    keptLine.push(i + 1);
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     let doc: unknown;
     try {
       doc = JSON.parse(line);
     } catch {
-      kept.push(line); // parseRun reports it (or ignores a torn last line)
+      keep(line, i); // parseRun reports it (or ignores a torn last line)
       continue;
     }
     if (Array.isArray(doc) && doc[0] === 'descriptor' && typeof doc[1] === 'object' && doc[1] !== null && (doc[1] as DescriptorDoc).name === 'evaluation') {
@@ -54,9 +59,17 @@ export function readRunWithEvaluation(path: string): RecordWithEvaluation {
       evalEvents.push(ev);
       continue;
     }
-    kept.push(line);
+    keep(line, i);
   }
-  const record: RecordWithEvaluation = parseRun(Buffer.from(kept.join('\n'), 'utf8'), path).record;
+  let record: RecordWithEvaluation;
+  try {
+    record = parseRun(Buffer.from(kept.join('\n'), 'utf8'), path).record;
+  } catch (e) {
+    // parseRun counted the lines without the evaluation stream: name the file's own line
+    const m = e instanceof InvalidInputError ? /^line (\d+)(.*)$/.exec(e.field ?? '') : null;
+    if (!m || !(e instanceof InvalidInputError)) throw e;
+    throw new InvalidInputError({ source: e.source, field: `line ${keptLine[Number(m[1]) - 1] ?? m[1]}${m[2]}` }, e.problem, e.fix);
+  }
   if (evalDescriptor) record.evaluation = { descriptor: evalDescriptor, events: evalEvents };
   return record;
 }

@@ -258,6 +258,16 @@ describe('clln report', () => {
     const r = await clln('report', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('train_mse');
+    // a bad primary event after evaluation events: the message names the file's own line
+    const bad2 = p('bad2.jsonl');
+    const docs2 = readDocs(evalRun);
+    const at = docs2.findIndex((d, i) => i > 5 && d[0] === 'event' && d[1].data.cost !== undefined);
+    expect(docs2.slice(0, at).some((d) => d[0] === 'event' && d[1].data.train_mse !== undefined)).toBe(true);
+    docs2[at][1].seq_num = 999;
+    writeDocs(bad2, docs2);
+    const r2 = await clln('report', bad2);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain(`bad2.jsonl: line ${at + 1}: event seq_num 999`);
     const png = await clln('report', evalRun, '--png');
     expect(png.code).toBe(2);
     expect(png.stderr).toContain('--svg DIR');
