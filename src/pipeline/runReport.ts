@@ -112,6 +112,21 @@ function taskName(run: RunRecord, sources: number, targets: number): string {
   return `${sources} sources -> ${targets} targets`;
 }
 
+/** The task's name a run file gives (as {@link runReport} names it), for figures of the run drawn elsewhere. */
+export function recordedTaskName(path: string): string | undefined {
+  try {
+    // the start document alone (line 1): the caller has read and checked the whole run already
+    const buf = readRunBytes(path);
+    const end = buf.indexOf(0x0a);
+    const [kind, start] = JSON.parse(buf.toString('utf8', 0, end < 0 ? buf.length : end)) as [string, RunRecord['start']];
+    if (kind !== 'start') return undefined;
+    const task = start.task as { sources?: unknown[]; targets?: unknown[] } | undefined;
+    return taskName({ start } as RunRecord, task?.sources?.length ?? 0, task?.targets?.length ?? 0);
+  } catch {
+    return undefined; // the caller has read the run already; a name is all that is asked here
+  }
+}
+
 /** Assemble the report of a run read by {@link readRunWithEvaluation}. */
 export function runReport(run: RecordWithEvaluation): RunReport {
   const s = run.start as Record<string, unknown>;

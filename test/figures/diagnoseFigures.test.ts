@@ -91,7 +91,7 @@ describe('clln diagnose --svg: figures fit for a paper', () => {
     expect(svgs(out)).toContain('trajectories.svg');
     for (const f of svgs(out)) {
       const svg = readFileSync(join(out, f), 'utf8');
-      checkPaperFigure(svg, ['lattice-6x6-diag', 'sim.jsonl']);
+      checkPaperFigure(svg, ['lattice-6x6-diag', 'task.json', 'sim.jsonl']);
       checkRendered(svg);
     }
   });

@@ -14,6 +14,7 @@ import type { FigureContext } from '../../diagnostics/figures/svgDocument.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
 import { listBoardModels, shippedNominals } from '../../pipeline/boardModels.js';
 import { diagnoseRun } from '../../pipeline/diagnoseRun.js';
+import { recordedTaskName } from '../../pipeline/runReport.js';
 import type { LearningStep, StabilityVerdict, StepOrigin } from '../../diagnostics/stepStability.js';
 import { PLAN_DEFAULTS } from '../../pipeline/TrainingPlan.js';
 import { int, num, parse, str } from '../args.js';
@@ -132,7 +133,7 @@ export function diagnose(argv: string[], io: Io): number {
   const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning });
   const svgDir = str(p, 'svg');
   if (p.values.png === true && !svgDir) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg DIR');
-  const context: FigureContext = { network: net!.name, task: task ? (p.positionals[1] !== undefined ? basename(p.positionals[1]) : runPath ? `the run's task` : undefined) : undefined, run: runPath ? basename(runPath) : undefined };
+  const context: FigureContext = { network: net!.name, task: task ? (p.positionals[1] !== undefined ? basename(p.positionals[1]) : runPath ? (recordedTaskName(runPath) ?? "the run's task") : undefined) : undefined, run: runPath ? basename(runPath) : undefined };
   const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution, context, p.values.png === true) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
   else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
