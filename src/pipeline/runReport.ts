@@ -40,6 +40,8 @@ export function readRunWithEvaluation(path: string): RecordWithEvaluation {
     const line = lines[i];
     let doc: unknown;
     try {
+      // the last piece has no newline after it: a torn line (or nothing), which parseRun handles
+      if (i === lines.length - 1) throw new Error('torn');
       doc = JSON.parse(line);
     } catch {
       keep(line, i); // parseRun reports it (or ignores a torn last line)

@@ -14,6 +14,7 @@ import { networkToJson } from '../../src/formats/networkFile.js';
 import { taskToJson } from '../../src/formats/taskFile.js';
 import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import { polynomialTask } from '../../src/physics/generators/nonlinearTask.js';
+import { networkFigure } from '../../src/diagnostics/figures/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-diag-figs-'));
 const p = (f: string): string => join(dir, f);
@@ -69,6 +70,18 @@ describe('clln diagnose --svg: figures fit for a paper', () => {
     expect(captions).toEqual(['squared edge drop (dimensionless)', 'mode amplitude (dimensionless)']);
     const svg = readFileSync(join(out, 'soft-mode.svg'), 'utf8');
     expect(svg).not.toMatch(/>-?\d(\.\d+)?e-(1[3-9]|[2-9]\d|\d{3})</); // no tick label below 1e-12
+  });
+
+  it('a colour bar over [1.926e-34, 0.3] (a roundoff minimum, the review\'s case) starts its ticks at 0', () => {
+    const lat = latticeNetwork({ rows: 4, cols: 4 });
+    const values = Float64Array.from(lat.edgeA, (_, e) => (e === 0 ? 1.926e-34 : (0.3 * e) / (lat.edgeA.length - 1)));
+    const svg = networkFigure(lat.positions!, lat.edgeA, lat.edgeB, { edgeValues: values, edgeLabel: 'squared drop (dimensionless)', context: { network: lat.name } });
+    const root = checkPaperFigure(svg, [lat.name]);
+    const labels = byClass(root, 'colorbar')[0].children.filter((c) => c.name === 'text' && c.attrs.class !== 'caption').map((c) => c.text);
+    expect(labels[0]).toBe('0');
+    expect(labels.at(-1)).toBe('0.3');
+    expect(svg).not.toContain('e-34');
+    checkRendered(svg);
   });
 
   it('f_e is defined on its figure; boundary edges are "region boundary" in the legend', async () => {
