@@ -17,8 +17,10 @@ export const reportHelp = `clln report RUN [--svg DIR [--png]] [--json]
   --svg DIR   write learning-curve.svg, prediction.svg, settings.svg, alarms.svg (those the run has), each one
               journal column wide (3.4 in) and naming the network, task and run
   --png       with --svg: also write each figure as PNG (300 dpi)
-  --json      one JSON object: run, network, task, kind, status, steps, evaluations [{step, train_mse, test_mse,
-              final}], alarms {checked_steps, steps}, figures written, missing [{figure, why}]`;
+  --json      one JSON object: run, network, task, kind (board, simulated), status, steps, evaluations [{step,
+              train_mse, test_mse, final}] (V^2), prediction {step, targets, desired, predicted} (V, [example][target])
+              or null, settings {quantity, unit, edges, recorded_steps} or null, alarms {checked_steps, steps} or
+              null, missing [{figure, why}], figures (the files written)`;
 
 export function report(argv: string[], io: Io): number {
   const p = parse('report', argv, { svg: { type: 'string' }, png: { type: 'boolean' }, json: { type: 'boolean' } });
