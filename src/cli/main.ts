@@ -30,6 +30,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   calibrate: () => import('./commands/calibrate.js').then((m) => ({ run: m.calibrate, help: m.calibrateHelp })),
   check: () => import('./commands/check.js').then((m) => ({ run: m.check, help: m.checkHelp })),
   diagnose: () => import('./commands/diagnose.js').then((m) => ({ run: m.diagnose, help: m.diagnoseHelp })),
+  report: () => import('./commands/report.js').then((m) => ({ run: m.report, help: m.reportHelp })),
   tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
 };
 
@@ -54,6 +55,7 @@ commands:
   check     compare a board with its calibration: predicted vs measured per node, alarms, drift
   tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
+  report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

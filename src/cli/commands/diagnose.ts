@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
@@ -9,10 +9,12 @@ import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, LINEARISED_AT, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
 import type { SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
-import { networkFigure, spectrumFigure, trajectoryFigure } from '../../diagnostics/figures/index.js';
+import { networkFigure, spectraFigure, svgToPng, trajectoryFigure, type SpectrumPanel } from '../../diagnostics/figures/index.js';
+import type { FigureContext } from '../../diagnostics/figures/svgDocument.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
 import { listBoardModels, shippedNominals } from '../../pipeline/boardModels.js';
 import { diagnoseRun } from '../../pipeline/diagnoseRun.js';
+import { recordedTaskName } from '../../pipeline/runReport.js';
 import type { LearningStep, StabilityVerdict, StepOrigin } from '../../diagnostics/stepStability.js';
 import { PLAN_DEFAULTS } from '../../pipeline/TrainingPlan.js';
 import { int, num, parse, str } from '../args.js';
@@ -55,7 +57,8 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
                       alpha, lambdaMax, index, unstable, or reason when it does not apply, the step and its origin
   --svg DIR           write figures: spectrum.svg, soft-mode.svg (edges coloured by the softest mode's squared
                       drops), stiff-cost-mode.svg, regions.svg (regions and boundaries), boundary-frequency.svg,
-                      trajectories.svg (with --run)`;
+                      trajectories.svg (with --run); each names the network, task and run it shows
+  --png               with --svg: also write each figure as PNG (300 dpi), for slides and notebooks`;
 
 const RULES = ['cl', 'ep', 'cep', 'tap'] as const;
 
@@ -71,6 +74,7 @@ export function diagnose(argv: string[], io: Io): number {
     board: { type: 'string' },
     json: { type: 'boolean' },
     svg: { type: 'string' },
+    png: { type: 'boolean' },
   });
   const runPath = str(p, 'run');
   if (p.positionals.length > 2) throw new InvalidInputError({ source: 'clln diagnose' }, `expected [NETWORK [TASK]], got ${p.positionals.length} arguments`, 'usage: clln diagnose NETWORK [TASK] [--run RUN]');
@@ -128,7 +132,9 @@ export function diagnose(argv: string[], io: Io): number {
   // parts in its learning parameters)
   const report = diagnoseNetwork(net!, task, { modes, eta: eta ?? runEta, beta, learning });
   const svgDir = str(p, 'svg');
-  const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution) : [];
+  if (p.values.png === true && !svgDir) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg DIR');
+  const context: FigureContext = { network: net!.name, task: task ? (p.positionals[1] !== undefined ? basename(p.positionals[1]) : runPath ? (recordedTaskName(runPath) ?? "the run's task") : undefined) : undefined, run: runPath ? basename(runPath) : undefined };
+  const written = svgDir ? writeFigures(svgDir, net!, task, report, evolution, context, p.values.png === true) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
   else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
   return 0;
@@ -228,33 +234,97 @@ function stabilityLine(s: StabilityVerdict): string {
   return `${head}: alpha * lambda_max = ${s.index.toFixed(3)} ${s.unstable ? 'UNSTABLE (> 2)' : '(stable)'}`;
 }
 
-function writeFigures(dir: string, net: Network, task: Task | undefined, r: DiagnosisReport, ev: SpectrumEvolution | undefined): string[] {
+function writeFigures(dir: string, net: Network, task: Task | undefined, r: DiagnosisReport, ev: SpectrumEvolution | undefined, context: FigureContext, png: boolean): string[] {
   mkdirSync(dir, { recursive: true });
   const out: string[] = [];
   const put = (name: string, svg: string): void => {
     const f = join(dir, name);
     writeFileSync(f, svg);
     out.push(f);
+    if (png) {
+      const g = f.replace(/\.svg$/, '.png');
+      writeFileSync(g, svgToPng(svg).png);
+      out.push(g);
+    }
   };
   const roles = task ? { sources: task.sources, ground: task.ground, targets: task.targets } : undefined;
   const ph = r.physical;
   const lowVals = ph.restricted ? ph.lowest.values : ph.lowest.values.slice(1);
-  const series = [{ label: 'physical Hessian, lowest (S)', values: lowVals }];
-  if (r.cost) series.push({ label: `cost Hessian, largest (${r.nonlinear ? `in theta: ${r.nonlinear.units.hessian}` : 'V^2/S^2'})`, values: r.cost.full });
-  put('spectrum.svg', spectrumFigure(series, { title: `${net.name}: spectra`, yLabel: 'eigenvalue' }));
+  // one panel per unit: the Laplacian's eigenvalues are conductances (S), the cost Hessian's V^2/S^2 (a nonlinear
+  // network's: in its learning parameters theta, whose unit the report names)
+  const panels: SpectrumPanel[] = [
+    {
+      title: `(a) physical Hessian (Laplacian${ph.restricted ? ', free nodes' : ''}): lowest`,
+      series: [{ label: '', values: lowVals }],
+      xLabel: 'mode index, softest first (count)',
+      yLabel: 'eigenvalue (S)',
+    },
+  ];
+  const notes: string[] = [];
+  if (r.cost) {
+    // a nonlinear network's cost Hessian is in its learning parameters theta: V^2/S^2 for conductances k,
+    // dimensionless for gate voltages V_G, mixed when it has both (the full statement goes to the note)
+    const hu = r.nonlinear ? r.nonlinear.units.hessian : 'V^2/S^2';
+    const unit = hu.startsWith('mixed') ? 'mixed units' : hu.startsWith('V^2/V^2') ? 'dimensionless' : hu;
+    if (r.nonlinear) notes.push(`(b) in the learning parameters theta: ${r.nonlinear.units.theta}; cost-Hessian units ${hu}`);
+    panels.push({ title: `(b) cost Hessian${r.nonlinear ? ' in theta' : ''}: largest`, series: [{ label: '', values: r.cost.full }], xLabel: 'mode index, stiffest first (count)', yLabel: `eigenvalue (${unit})` });
+  }
+  put('spectrum.svg', spectraFigure(panels, { title: 'Eigenvalue spectra', context, notes }));
   const soft = ph.lowest.vectors[ph.restricted ? 0 : 1];
   if (soft) {
     const drops = Float64Array.from(net.edgeA, (a, e) => (soft[net.edgeB[e]] - soft[a]) ** 2);
-    put('soft-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'softest physical mode: squared edge drops', edgeValues: drops, nodeValues: soft, nodeScale: 'diverging', nodeRoles: roles }));
+    put(
+      'soft-mode.svg',
+      networkFigure(r.positions, net.edgeA, net.edgeB, {
+        title: 'Softest physical mode',
+        context,
+        edgeValues: drops,
+        edgeLabel: 'squared edge drop (dimensionless)',
+        nodeValues: soft,
+        nodeScale: 'diverging',
+        nodeLabel: 'mode amplitude (dimensionless)',
+        explanation: 'The softest eigenvector of the physical Hessian (a full Laplacian\'s constant vector left out), normalised to length 1: its value at each node, and the square of its difference across each edge.',
+        nodeRoles: roles,
+      }),
+    );
   }
   if (r.cost?.coupling) {
     const v = r.cost.coupling.stiff.vectors[0];
-    if (v) put('stiff-cost-mode.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'stiffest cost-Hessian mode', edgeValues: v, edgeScale: 'diverging', nodeRoles: roles }));
+    if (v) {
+      put(
+        'stiff-cost-mode.svg',
+        networkFigure(r.positions, net.edgeA, net.edgeB, { title: 'Stiffest cost-Hessian mode', context, edgeValues: v, edgeScale: 'diverging', edgeLabel: 'mode component (dimensionless)', explanation: 'The eigenvector of the cost Hessian with the largest eigenvalue, normalised to length 1: its component on each edge conductance.', nodeRoles: roles }),
+      );
+    }
   }
   if (r.localisation) {
     const l = r.localisation;
-    put('regions.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: `regions of the ${l.frequency.chosenModes} localised soft modes and their boundaries`, nodeRegions: l.regions.region, highlightEdges: l.regions.boundaryEdges, nodeRoles: roles }));
-    put('boundary-frequency.svg', networkFigure(r.positions, net.edgeA, net.edgeB, { title: `boundary-edge frequency f_e (N_m ${l.frequency.minModes}..${l.frequency.maxModes})`, edgeValues: l.frequency.f, nodeRoles: roles }));
+    const f = l.frequency;
+    let most = 0;
+    for (let m = f.minModes; m <= f.maxModes; m++) most += 1 / Math.sqrt(m);
+    put(
+      'regions.svg',
+      networkFigure(r.positions, net.edgeA, net.edgeB, {
+        title: `Regions of the ${f.chosenModes} localised soft modes`,
+        context,
+        nodeRegions: l.regions.region,
+        highlightEdges: l.regions.boundaryEdges,
+        highlightLabel: 'region boundary',
+        nodeRoles: roles,
+        explanation: 'Each node belongs to the localised soft mode with the largest weight there; a region boundary is an edge whose ends lie in different regions.',
+      }),
+    );
+    put(
+      'boundary-frequency.svg',
+      networkFigure(r.positions, net.edgeA, net.edgeB, {
+        title: 'Boundary-edge frequency f_e',
+        context,
+        edgeValues: f.f,
+        edgeLabel: 'boundary frequency f_e (dimensionless)',
+        nodeRoles: roles,
+        explanation: `f_e = sum over N_m = ${f.minModes}..${f.maxModes} of n_e(N_m) / sqrt(N_m), where n_e(N_m) = 1 when edge e is a region boundary of the lowest N_m soft modes, localised, and 0 otherwise; at most ${most.toFixed(2)} (a boundary for every N_m).`,
+      }),
+    );
   }
   if (ev) {
     const k = ev.lowest[0].length;
@@ -262,7 +332,7 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
       ...Array.from({ length: k }, (_, j) => ({ label: `lowest ${j + 1}`, values: ev.lowest.map((v) => v[j]) })),
       ...Array.from({ length: ev.highest[0].length }, (_, j) => ({ label: `highest ${ev.highest[0].length - j}`, values: ev.highest.map((v) => v[j]) })),
     ];
-    put('trajectories.svg', trajectoryFigure(ev.steps, s, { title: 'physical Hessian eigenvalues during training', yLabel: 'eigenvalue (S)' }));
+    put('trajectories.svg', trajectoryFigure(ev.steps, s, { title: 'Physical Hessian eigenvalues during training', context, xLabel: 'training step (count)', yLabel: 'eigenvalue (S)' }));
   }
   return out;
 }

@@ -12,13 +12,20 @@ import {
   checkText,
   colorbar,
   colourScale,
+  COLORBAR_HEIGHT,
+  COLUMN_WIDTH,
   element,
   formatCoordinate,
   legend,
-  legendWidth,
+  legendHeight,
   markerPath,
+  noteBlock,
   svgDocument,
   textElement,
+  TICK_FONT,
+  titleBlock,
+  wrapText,
+  type FigureContext,
   type ColourScale,
   type ColourScaleKind,
   type LegendItem,
@@ -28,6 +35,16 @@ import {
 export interface NetworkFigureOptions {
   /** Title above the drawing. Default: none (the document title is `network`). */
   title?: string;
+  /** The network, task and run the figure shows, named under the title. */
+  context?: FigureContext;
+  /** Caption of the edge colour bar: the quantity and its unit, e.g. `conductance k (S)`. Default `edge value`. */
+  edgeLabel?: string;
+  /** Caption of the node colour bar: the quantity and its unit. Default `node value`. */
+  nodeLabel?: string;
+  /** Legend entry of the highlighted edges, e.g. `region boundary`. Default `highlighted`. */
+  highlightLabel?: string;
+  /** What the colours mean, in words (`<text class="explanation">` lines below the legend), e.g. a definition. */
+  explanation?: string;
   /** A value per edge (length E) colouring it, e.g. a mode's squared drops, a conductance (S), f_e. NaN: grey. */
   edgeValues?: ArrayLike<number>;
   /** Colour map of the edge values: `sequential` on [min, max] (default) or `diverging`, symmetric about 0. */
@@ -49,9 +66,9 @@ export interface NetworkFigureOptions {
   labels?: boolean;
   /** Colour bars for the edge and node values. Default true when `edgeValues` or `nodeValues` is given. */
   colorbar?: boolean;
-  /** Figure width in px, 200..20000. Default 640. */
+  /** Figure width in px, 200..20000. Default {@link COLUMN_WIDTH} (one journal column). */
   width?: number;
-  /** Figure height in px, 200..20000. Default 640. */
+  /** Figure height in px, 200..20000. Default: what the drawing needs at the network's aspect ratio. */
   height?: number;
 }
 
@@ -181,8 +198,12 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
   const edgeKind = checkScale(opts.edgeScale, source, 'edgeScale');
   const nodeKind = checkScale(opts.nodeScale, source, 'nodeScale');
   const title = checkText(opts.title, source, 'title');
-  const width = checkSize(opts.width, 640, 200, source, 'width');
-  const height = checkSize(opts.height, 640, 200, source, 'height');
+  const width = checkSize(opts.width, COLUMN_WIDTH, 200, source, 'width');
+  const fixedHeight = opts.height === undefined ? undefined : checkSize(opts.height, 400, 200, source, 'height');
+  const edgeLabel = checkText(opts.edgeLabel, source, 'edgeLabel') ?? 'edge value';
+  const nodeLabel = checkText(opts.nodeLabel, source, 'nodeLabel') ?? 'node value';
+  const highlightLabel = checkText(opts.highlightLabel, source, 'highlightLabel') ?? 'highlighted';
+  const explanation = wrapText(checkText(opts.explanation, source, 'explanation') ?? '', width - 12, TICK_FONT);
   const wantLabels = checkFlag(opts.labels, N <= LABEL_LIMIT, source, 'labels');
   const wantBars = checkFlag(opts.colorbar, edgeValues !== undefined || nodeValues !== undefined, source, 'colorbar');
 
@@ -193,7 +214,7 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
   const drawLabels = wantLabels && !large && N > 0;
   const edgeColours: ColourScale | undefined = edgeValues ? colourScale(edgeValues, edgeKind) : undefined;
   const nodeColours: ColourScale | undefined = nodeValues ? colourScale(nodeValues, nodeKind) : undefined;
-  const bars = wantBars ? [edgeColours && { scale: edgeColours, caption: 'edges', id: 'clln-edge-colours' }, nodeColours && { scale: nodeColours, caption: 'nodes', id: 'clln-node-colours' }].filter((b) => b !== undefined) : [];
+  const bars = wantBars ? [edgeColours && { scale: edgeColours, caption: edgeLabel, id: 'clln-edge-colours' }, nodeColours && { scale: nodeColours, caption: nodeLabel, id: 'clln-node-colours' }].filter((b) => b !== undefined) : [];
 
   const notes: string[] = [];
   if (N === 0) notes.push('no nodes');
@@ -210,15 +231,19 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
     const distinct = [...new Set(Array.from(regions))].filter((r) => r >= 0).sort((a, b) => a - b);
     if (distinct.length <= 12) for (const r of distinct) items.push({ label: `region ${r}`, colour: categorical(r), marker: 'swatch' });
   }
-  if (highlight.length > 0) items.push({ label: 'highlighted', colour: HIGHLIGHT, marker: 'line' });
+  if (highlight.length > 0) items.push({ label: highlightLabel, colour: HIGHLIGHT, marker: 'line' });
 
-  // ---- layout
-  const barW = 70;
-  const rightW = Math.max(bars.length * barW, items.length > 0 ? legendWidth(items) : 0);
-  const top = title ? 40 : 12;
-  const bottom = 12 + (notes.length > 0 ? 18 : 0);
-  const area = { left: 12, top, width: Math.max(40, width - 24 - (rightW > 0 ? rightW + 16 : 0)), height: Math.max(40, height - top - bottom) };
-  const pad = 12;
+  // ---- layout: title block; the drawing over the whole width; colour bars, legend and note below it
+  const head = titleBlock(width, title, opts.context);
+  const top = head.height;
+  const barsH = bars.length * (COLORBAR_HEIGHT + 4);
+  const legendH = items.length > 0 ? legendHeight(items, width - 12) + 6 : 0;
+  const noteLines = notes.length > 0 ? wrapText(notes.join('; '), width - 12, TICK_FONT).length : 0;
+  const noteH = noteLines > 0 ? noteLines * TICK_FONT * 1.3 + 4 : 0;
+  const explanationH = explanation.length * TICK_FONT * 1.3 + (explanation.length > 0 ? 4 : 0);
+  const below = barsH + legendH + explanationH + noteH + 6;
+  // room for the node numbers, drawn up and to the right of the nodes
+  const pad = drawLabels ? 22 : 12;
   let xmin = Infinity;
   let xmax = -Infinity;
   let ymin = Infinity;
@@ -233,6 +258,13 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
   }
   const dx = xmax - xmin;
   const dy = ymax - ymin;
+  const areaW = width - 12;
+  // without a given height, the drawing is as tall as the network's aspect ratio needs at the full width (at most
+  // 1.2 widths: a tall network is then narrower)
+  const naturalH = dx > 0 ? Math.min(((areaW - 2 * pad) * dy) / dx + 2 * pad, 1.2 * width) : Math.min(areaW, 1.2 * width);
+  const areaH = fixedHeight !== undefined ? Math.max(40, fixedHeight - top - below) : Math.max(60, naturalH);
+  const height = fixedHeight ?? top + areaH + below;
+  const area = { left: 6, top, width: areaW, height: areaH };
   let s = Math.min(dx > 0 ? (area.width - 2 * pad) / dx : Infinity, dy > 0 ? (area.height - 2 * pad) / dy : Infinity);
   if (!Number.isFinite(s) || !(s > 0)) s = 1;
   const cx = area.left + area.width / 2;
@@ -260,7 +292,7 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
 
   const body: string[] = [];
   const defs: string[] = [];
-  if (title) body.push(textElement(width / 2, 26, title, { class: 'title', 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
+  body.push(head.body);
 
   // ---- edges
   const edgeGroup = { class: 'edges', fill: 'none', stroke: edgeColours ? undefined : EDGE_GREY, 'stroke-width': edgeW, 'stroke-linecap': 'round' };
@@ -350,23 +382,28 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
 
   // ---- labels
   if (drawLabels) {
-    const size = clamp(0.22 * typical, 7, 12);
+    const size = clamp(0.3 * typical, 6.5, TICK_FONT);
     const off = radius * 0.75 + 1;
     let texts = '';
     for (let i = 0; i < N; i++) texts += textElement(px[i] + off, py[i] - off, String(i), { class: 'label' });
     body.push(element('g', { class: 'labels', 'font-size': size, fill: '#222222', stroke: '#ffffff', 'stroke-width': 2.5, 'paint-order': 'stroke', 'stroke-linejoin': 'round' }, texts));
   }
 
-  // ---- colour bars, legend, note
-  const colX = area.left + area.width + 16;
-  const barH = clamp(area.height * 0.4, 60, 240);
-  bars.forEach((bar, k) => {
-    const cb = colorbar(bar.id, colX + k * barW, top + 20, 14, barH, bar.scale, bar.caption);
+  // ---- colour bars, legend, note (below the drawing)
+  let y = area.top + area.height + 6;
+  bars.forEach((bar) => {
+    const cb = colorbar(bar.id, 16, y, width - 40, bar.scale, bar.caption);
     defs.push(cb.defs);
     body.push(cb.body);
+    y += COLORBAR_HEIGHT + 4;
   });
-  if (items.length > 0) body.push(legend(items, colX, bars.length > 0 ? top + 20 + barH + 28 : top));
-  if (notes.length > 0) body.push(textElement(8, height - 8, notes.join('; '), { class: 'note', fill: '#7a2020' }));
+  if (items.length > 0) {
+    body.push(legend(items, 6, y, width - 12));
+    y += legendH;
+  }
+  explanation.forEach((line, i) => body.push(textElement(6, y + (i + 1) * TICK_FONT * 1.3 - TICK_FONT * 0.3, line, { class: 'explanation', 'font-size': TICK_FONT, fill: '#333333' })));
+  y += explanationH;
+  body.push(noteBlock(width, y, notes).body);
 
   return svgDocument({ width, height, title: title ?? 'network', defs: defs.join(''), body });
 }

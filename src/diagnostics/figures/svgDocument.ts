@@ -1,7 +1,8 @@
 /**
- * Shared internals of the diagnostic figures (`clln diagnose --svg DIR`): a standalone SVG document builder, XML
- * escaping, number formatting, linear and log10 axes with "nice" ticks, a legend, colour maps and colour bars, the
- * option checks of the figure functions, and the x-y line plot behind spectrumFigure and trajectoryFigure.
+ * Shared internals of the figures (`clln diagnose --svg DIR`, `clln report RUN --svg DIR`): a standalone SVG
+ * document builder, XML escaping, number formatting, linear and log10 axes with "nice" ticks, a legend, colour maps
+ * and colour bars, a title block naming the network, task and run, the option checks of the figure functions, and
+ * the multi-panel x-y plot behind every plot figure. Sizes are for one journal column (see {@link PX_PER_INCH}).
  * Pure: every function returns a string or a plain value and keeps no state.
  *
  * Non-finite numbers never reach the output:
@@ -17,8 +18,27 @@ import { InvalidInputError, show } from '../../errors.js';
 export const SVG_NS = 'http://www.w3.org/2000/svg';
 /** Default font family of every figure. */
 export const DEFAULT_FONT = 'Helvetica, Arial, sans-serif';
-/** Default font size, px. */
-export const DEFAULT_FONT_SIZE = 12;
+/**
+ * The figures are drawn at their printed size for one journal column: the px unit is the CSS px, 1/96 in, so a
+ * {@link COLUMN_WIDTH} figure is 3.4 in (86 mm) wide, and 1 px = 0.75 pt: tick labels are 7 pt, axis labels, titles
+ * and colour-bar captions 8 pt (journals ask for 6-9 pt at print size).
+ */
+export const PX_PER_INCH = 96;
+/** Width of a single-column figure, px: 3.4 in at {@link PX_PER_INCH}. */
+export const COLUMN_WIDTH = 326;
+/** Tick labels, legends and notes, px (7 pt). */
+export const TICK_FONT = 9.33;
+/** Axis labels, colour-bar captions and panel titles, px (8 pt). */
+export const LABEL_FONT = 10.67;
+/** Figure titles, px (8 pt, bold). */
+export const TITLE_FONT = 10.67;
+/** Default font size, px (the tick font). */
+export const DEFAULT_FONT_SIZE = TICK_FONT;
+/**
+ * Estimated advance of one character, in em: Helvetica's digits are 0.556 em, lower case 0.5 on average, capitals
+ * up to 0.72; 0.6 errs on the wide side, so that labels laid out with it do not touch.
+ */
+export const CHAR_EM = 0.6;
 /** Largest |coordinate| written, px; anything beyond (or infinite) is clamped to it. */
 export const COORDINATE_LIMIT = 1e6;
 /** Largest |data value| an axis spans; finite values beyond are drawn at +-this bound. */
@@ -57,6 +77,45 @@ export function formatNumber(x: number, digits = 4): string {
     return stripZeros(rounded.toFixed(Math.max(0, d - 1 - e)));
   }
   return `${stripZeros(mantissa)}e${e}`;
+}
+
+/** Estimated width in px of a text at a font size (px), {@link CHAR_EM} per character. */
+export function textWidth(text: string, fontSize: number): number {
+  return [...text].length * CHAR_EM * fontSize;
+}
+
+/**
+ * A text broken at spaces into lines no wider than `maxWidth` px at `fontSize` (estimated); a word wider than that
+ * is cut into pieces that fit.
+ */
+export function wrapText(text: string, maxWidth: number, fontSize: number): string[] {
+  const perLine = Math.max(4, Math.floor(maxWidth / (CHAR_EM * fontSize)));
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while ([...word].length > perLine) {
+      if (line) lines.push(line);
+      line = '';
+      const chars = [...word];
+      lines.push(chars.slice(0, perLine).join(''));
+      word = chars.slice(perLine).join('');
+    }
+    const next = line ? `${line} ${word}` : word;
+    if ([...next].length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * A tick label on an axis (or colour bar) spanning `span`: a value within 1e-12 of the span of zero is zero (the
+ * roundoff of a computed end, e.g. a squared drop of 1.9e-34 V^2 on a 0..0.3 V^2 scale, is not a number to print).
+ */
+export function tickText(t: number, span: number, digits = 4): string {
+  return Math.abs(t) <= 1e-12 * Math.abs(span) ? '0' : formatNumber(t, digits);
 }
 
 function stripZeros(s: string): string {
@@ -397,11 +456,48 @@ export interface PlotFrame {
   height: number;
 }
 
+/** Gap between the frame and the tick labels, px (a 4 px tick mark and a little air). */
+const TICK_GAP = 7;
+
+/**
+ * Which tick labels to print: every `stride`-th, the smallest stride at which no two printed labels overlap (their
+ * boxes estimated from the text and font). Ticks keep their marks and grid lines.
+ */
+function thinLabels(positions: number[], extents: number[]): boolean[] {
+  const n = positions.length;
+  for (let stride = 1; stride <= Math.max(1, n); stride++) {
+    const keep = positions.map((_, i) => i % stride === 0);
+    let ok = true;
+    let last = -1;
+    for (let i = 0; i < n && ok; i++) {
+      if (!keep[i]) continue;
+      if (last >= 0 && Math.abs(positions[i] - positions[last]) < (extents[i] + extents[last]) / 2 + 3) ok = false;
+      last = i;
+    }
+    if (ok) return keep;
+  }
+  return positions.map((_, i) => i === 0);
+}
+
+/** Width in px that a y axis's tick labels take (the widest, estimated). */
+export function tickLabelWidth(scale: Scale): number {
+  return scale.tickLabels.reduce((w, l) => Math.max(w, textWidth(l, TICK_FONT)), 0);
+}
+
+/** Left margin in px that a y axis needs for its tick labels and its rotated label. */
+export function leftMargin(scale: Scale): number {
+  return 4 + LABEL_FONT + 4 + tickLabelWidth(scale) + TICK_GAP;
+}
+
+/** Height in px below a frame taken by the x tick labels and the x label. */
+export const BELOW_FRAME = TICK_GAP + TICK_FONT + 5 + LABEL_FONT + 4;
+
 /**
  * Axes around a plot frame: light grid lines at the major ticks (`<path class="grid">`), the frame
  * (`<rect class="frame">`), outward tick marks (`<path class="ticks">`), tick labels (`<g class="x-ticks">`,
- * `<g class="y-ticks">`, one `<text>` per major tick) and the axis labels (`<text class="x-label">`,
- * `<text class="y-label">`, the latter rotated).
+ * `<g class="y-ticks">`, one `<text>` per printed tick: labels that would overlap are thinned to every 2nd, 3rd, ...)
+ * and the axis labels (`<text class="x-label">`, `<text class="y-label">`, the latter rotated), in
+ * {@link LABEL_FONT}.
  */
 export function axes(frame: PlotFrame, x: Scale, y: Scale, labels: { x?: string; y?: string } = {}): string {
   const { left, top, width, height } = frame;
@@ -413,31 +509,91 @@ export function axes(frame: PlotFrame, x: Scale, y: Scale, labels: { x?: string;
   for (const t of x.ticks) {
     const px = x.map(t);
     grid += `M${c(px)} ${c(top)}V${c(bottom)}`;
-    ticks += `M${c(px)} ${c(bottom)}v5`;
+    ticks += `M${c(px)} ${c(bottom)}v4`;
   }
   for (const t of y.ticks) {
     const py = y.map(t);
     grid += `M${c(left)} ${c(py)}H${c(right)}`;
-    ticks += `M${c(left)} ${c(py)}h-5`;
+    ticks += `M${c(left)} ${c(py)}h-4`;
   }
-  for (const t of x.minorTicks) ticks += `M${c(x.map(t))} ${c(bottom)}v3`;
-  for (const t of y.minorTicks) ticks += `M${c(left)} ${c(y.map(t))}h-3`;
+  for (const t of x.minorTicks) ticks += `M${c(x.map(t))} ${c(bottom)}v2.5`;
+  for (const t of y.minorTicks) ticks += `M${c(left)} ${c(y.map(t))}h-2.5`;
+  const xPos = x.ticks.map((t) => x.map(t));
+  const keepX = thinLabels(xPos, x.tickLabels.map((l) => textWidth(l, TICK_FONT)));
+  const yPos = y.ticks.map((t) => y.map(t));
+  const keepY = thinLabels(yPos, y.tickLabels.map(() => TICK_FONT));
+  const xBase = bottom + TICK_GAP + TICK_FONT * 0.8;
   const parts = [
     '<g class="axes">',
-    grid ? element('path', { class: 'grid', d: grid, fill: 'none', stroke: '#e6e6e6', 'stroke-width': 1 }) : '',
-    element('rect', { class: 'frame', x: left, y: top, width, height, fill: 'none', stroke: '#333333', 'stroke-width': 1 }),
-    ticks ? element('path', { class: 'ticks', d: ticks, fill: 'none', stroke: '#333333', 'stroke-width': 1 }) : '',
-    element('g', { class: 'x-ticks', 'text-anchor': 'middle', fill: '#333333' }, x.ticks.map((t, i) => textElement(x.map(t), bottom + 18, x.tickLabels[i])).join('')),
-    element('g', { class: 'y-ticks', 'text-anchor': 'end', fill: '#333333' }, y.ticks.map((t, i) => textElement(left - 8, y.map(t), y.tickLabels[i], { dy: '0.32em' })).join('')),
+    grid ? element('path', { class: 'grid', d: grid, fill: 'none', stroke: '#e6e6e6', 'stroke-width': 0.75 }) : '',
+    element('rect', { class: 'frame', x: left, y: top, width, height, fill: 'none', stroke: '#333333', 'stroke-width': 0.75 }),
+    ticks ? element('path', { class: 'ticks', d: ticks, fill: 'none', stroke: '#333333', 'stroke-width': 0.75 }) : '',
+    element('g', { class: 'x-ticks', 'text-anchor': 'middle', fill: '#333333', 'font-size': TICK_FONT }, x.ticks.map((t, i) => (keepX[i] ? textElement(xPos[i], xBase, x.tickLabels[i]) : '')).join('')),
+    element('g', { class: 'y-ticks', 'text-anchor': 'end', fill: '#333333', 'font-size': TICK_FONT }, y.ticks.map((t, i) => (keepY[i] ? textElement(left - TICK_GAP, yPos[i], y.tickLabels[i], { dy: '0.32em' }) : '')).join('')),
   ];
-  if (labels.x) parts.push(textElement(left + width / 2, bottom + 38, labels.x, { class: 'x-label', 'text-anchor': 'middle' }));
+  if (labels.x) parts.push(textElement(left + width / 2, xBase + 5 + LABEL_FONT * 0.8, labels.x, { class: 'x-label', 'text-anchor': 'middle', 'font-size': LABEL_FONT }));
   if (labels.y) {
-    const lx = Math.max(14, left - 56);
+    const lx = left - TICK_GAP - tickLabelWidth(y) - 4 - LABEL_FONT * 0.2;
     const ly = top + height / 2;
-    parts.push(textElement(lx, ly, labels.y, { class: 'y-label', 'text-anchor': 'middle', transform: `rotate(-90 ${c(lx)} ${c(ly)})` }));
+    // a label longer than the frame is tall is set smaller, down to the tick font (7 pt), so that it stays beside it
+    const size = Math.max(TICK_FONT, Math.min(LABEL_FONT, (height - 4) / (CHAR_EM * [...labels.y].length)));
+    parts.push(textElement(lx, ly, labels.y, { class: 'y-label', 'text-anchor': 'middle', 'font-size': formatCoordinate(size), transform: `rotate(-90 ${c(lx)} ${c(ly)})` }));
   }
   parts.push('</g>');
   return parts.filter(Boolean).join('');
+}
+
+// ------------------------------------------------------------------------------------------------ title block
+
+/** What a figure shows: the network, the task and the run (any may be absent), named in its title block. */
+export interface FigureContext {
+  network?: string;
+  task?: string;
+  run?: string;
+}
+
+/**
+ * The title block (`<text class="title">` lines in bold {@link TITLE_FONT}, then `<text class="context">` lines in
+ * grey {@link TICK_FONT} naming the network, task and run), wrapped to `width`. Returns the markup and the height
+ * it takes, px.
+ */
+export function titleBlock(width: number, title: string | undefined, context: FigureContext | undefined): { body: string; height: number } {
+  let y = 4;
+  let body = '';
+  if (title) {
+    for (const line of wrapText(title, width - 12, TITLE_FONT)) {
+      y += TITLE_FONT * 1.25;
+      body += textElement(width / 2, y - TITLE_FONT * 0.25, line, { class: 'title', 'text-anchor': 'middle', 'font-size': TITLE_FONT, 'font-weight': 'bold' });
+    }
+  }
+  const parts = context ? ([['network', context.network], ['task', context.task], ['run', context.run]] as const).filter(([, v]) => v) : [];
+  if (parts.length > 0) {
+    // join the parts greedily with ' · ', one part per line when they do not fit together
+    const lines: string[] = [];
+    let line = '';
+    for (const [k, v] of parts) {
+      const part = `${k}: ${v}`;
+      const next = line ? `${line} \u00b7 ${part}` : part;
+      if (textWidth(next, TICK_FONT) > width - 12 && line) {
+        lines.push(line);
+        line = part;
+      } else line = next;
+    }
+    lines.push(line);
+    for (const l of lines.flatMap((l) => wrapText(l, width - 12, TICK_FONT))) {
+      y += TICK_FONT * 1.3;
+      body += textElement(width / 2, y - TICK_FONT * 0.3, l, { class: 'context', 'text-anchor': 'middle', 'font-size': TICK_FONT, fill: '#555555' });
+    }
+  }
+  return { body, height: y + (body ? 6 : 0) };
+}
+
+/** A note at the bottom of a figure (`<text class="note">` lines), wrapped to `width`; returns markup and height. */
+export function noteBlock(width: number, y: number, notes: readonly string[]): { body: string; height: number } {
+  if (notes.length === 0) return { body: '', height: 0 };
+  const lines = wrapText(notes.join('; '), width - 12, TICK_FONT);
+  const body = lines.map((l, i) => textElement(6, y + (i + 1) * TICK_FONT * 1.3 - TICK_FONT * 0.3, l, { class: 'note', fill: '#7a2020', 'font-size': TICK_FONT })).join('');
+  return { body, height: lines.length * TICK_FONT * 1.3 + 4 };
 }
 
 // ------------------------------------------------------------------------------------------------ legend, markers, colour bar
@@ -467,67 +623,133 @@ export interface LegendItem {
 }
 
 /** Legend row height, px. */
-export const LEGEND_ROW = 18;
+export const LEGEND_ROW = TICK_FONT * 1.5;
+/** Width of a legend entry's marker and the gap after it, px. */
+const LEGEND_MARK = 22;
 
-/** Estimated width in px of a legend with these items (marker, gap, label at about 0.6 em per character). */
-export function legendWidth(items: readonly LegendItem[], fontSize = DEFAULT_FONT_SIZE): number {
-  let longest = 0;
-  for (const it of items) longest = Math.max(longest, [...it.label].length);
-  return items.length === 0 ? 0 : Math.min(28 + longest * fontSize * 0.6 + 8, 260);
+/** Estimated width in px of one legend entry (marker, gap, label). */
+function itemWidth(it: LegendItem): number {
+  return LEGEND_MARK + textWidth(it.label, TICK_FONT);
+}
+
+/** Estimated width in px of a legend laid out in one column (the widest entry). */
+export function legendWidth(items: readonly LegendItem[]): number {
+  return items.reduce((w, it) => Math.max(w, itemWidth(it)), 0);
+}
+
+/** Where {@link legendLayout} puts each entry. */
+function flow(items: readonly LegendItem[], maxWidth: number): { x: number; row: number }[] {
+  const out: { x: number; row: number }[] = [];
+  let x = 0;
+  let row = 0;
+  for (const it of items) {
+    const w = itemWidth(it);
+    if (x > 0 && x + w > maxWidth) {
+      x = 0;
+      row++;
+    }
+    out.push({ x, row });
+    x += w + 12;
+  }
+  return out;
+}
+
+/** Height in px of a legend laid out by {@link legend} within `maxWidth`. */
+export function legendHeight(items: readonly LegendItem[], maxWidth: number): number {
+  if (items.length === 0) return 0;
+  const f = flow(items, maxWidth);
+  return (f[f.length - 1].row + 1) * LEGEND_ROW;
 }
 
 /**
- * A legend (`<g class="legend">`): one row per item, top-left corner at (x, y) px, rows {@link LEGEND_ROW} apart,
- * a 20 px marker then the label (escaped).
+ * A legend (`<g class="legend">`): entries left to right from (x, y) px (the top-left corner), wrapping to a new
+ * row, {@link LEGEND_ROW} apart, when the next would pass `maxWidth` (default: one column); each a 16 px marker,
+ * then the label (escaped) in {@link TICK_FONT}.
  */
-export function legend(items: readonly LegendItem[], x: number, y: number): string {
+export function legend(items: readonly LegendItem[], x: number, y: number, maxWidth = 0): string {
   if (items.length === 0) return '';
+  const places = flow(items, maxWidth);
   const rows = items.map((it, i) => {
-    const cy = y + i * LEGEND_ROW + LEGEND_ROW / 2;
+    const mx = x + places[i].x;
+    const cy = y + places[i].row * LEGEND_ROW + LEGEND_ROW / 2;
     const shape = it.marker ?? 'line';
     const filled = it.filled !== false;
     let marker: string;
     if (shape === 'line') {
-      marker = element('line', { x1: x, y1: cy, x2: x + 20, y2: cy, stroke: it.colour, 'stroke-width': 2, 'stroke-dasharray': it.dashed ? '4 3' : undefined });
+      marker = element('line', { x1: mx, y1: cy, x2: mx + 16, y2: cy, stroke: it.colour, 'stroke-width': 1.5, 'stroke-dasharray': it.dashed ? '4 2' : undefined });
     } else if (shape === 'circle') {
-      marker = element('circle', { cx: x + 10, cy, r: 4, fill: filled ? it.colour : 'none', stroke: it.colour, 'stroke-width': 1.5 });
+      marker = element('circle', { cx: mx + 8, cy, r: 3, fill: filled ? it.colour : 'none', stroke: it.colour, 'stroke-width': 1.2 });
     } else if (shape === 'swatch') {
-      marker = element('rect', { x: x + 3, y: cy - 6, width: 14, height: 12, fill: it.colour, stroke: '#333333', 'stroke-width': 0.5 });
+      marker = element('rect', { x: mx + 2, y: cy - 5, width: 12, height: 10, fill: it.colour, stroke: '#333333', 'stroke-width': 0.5 });
     } else {
-      marker = element('path', { d: markerPath(shape, x + 10, cy, 9), fill: filled ? it.colour : 'none', stroke: it.colour, 'stroke-width': 1.8 });
+      marker = element('path', { d: markerPath(shape, mx + 8, cy, 8), fill: filled ? it.colour : 'none', stroke: it.colour, 'stroke-width': 1.5 });
     }
-    return marker + textElement(x + 28, cy, it.label, { dy: '0.32em' });
+    return marker + textElement(mx + LEGEND_MARK, cy, it.label, { dy: '0.32em' });
   });
-  return element('g', { class: 'legend' }, rows.join(''));
+  return element('g', { class: 'legend', 'font-size': TICK_FONT }, rows.join(''));
+}
+
+/** Height in px of a horizontal colour bar drawn by {@link colorbar}: caption, bar, tick labels. */
+export const COLORBAR_HEIGHT = LABEL_FONT + 4 + 9 + 4 + TICK_FONT + 6;
+
+/**
+ * Ticks of a colour bar over [lo, hi]: nice values (1, 2 or 5 x 10^k apart, about 4 intervals) inside the range,
+ * a value within 1e-12 of the span of zero written `0` ({@link tickText}); the ends themselves when fewer than two
+ * nice values fall inside.
+ */
+export function colourTicks(lo: number, hi: number): { value: number; label: string }[] {
+  const span = hi - lo;
+  if (!(span > 0) || !Number.isFinite(span)) return [{ value: lo, label: formatNumber(lo) }];
+  const step = niceStep(span / 4);
+  const eps = 1e-9 * span;
+  const out: { value: number; label: string }[] = [];
+  for (let k = Math.ceil((lo - eps) / step); k * step <= hi + eps; k++) {
+    const v = clean(k * step);
+    out.push({ value: v, label: tickText(v, span) });
+  }
+  if (out.length >= 2) return out;
+  return [
+    { value: lo, label: tickText(lo, span, 3) },
+    { value: hi, label: tickText(hi, span, 3) },
+  ];
 }
 
 /**
- * A vertical colour bar (`<g class="colorbar">`) for a colour scale: a gradient-filled bar with the top of the map
- * at the top, labels at the ends and the middle (one label when the data were all equal), and a caption above.
- * Returns the gradient for `<defs>` (id `id`) and the bar.
+ * A horizontal colour bar (`<g class="colorbar">`): the caption (`<text class="caption">`, the quantity and its
+ * unit) above, the gradient-filled bar (low values left), tick marks and labels ({@link colourTicks}, thinned so
+ * that no two overlap) below. Top-left corner at (x, y) px; {@link COLORBAR_HEIGHT} px tall. Returns the gradient
+ * for `<defs>` (id `id`) and the bar.
  */
-export function colorbar(id: string, x: number, y: number, width: number, height: number, scale: ColourScale, caption: string): { defs: string; body: string } {
+export function colorbar(id: string, x: number, y: number, width: number, scale: ColourScale, caption: string): { defs: string; body: string } {
   const stops: string[] = [];
   const n = 16;
   for (let i = 0; i <= n; i++) {
-    const u = i / n; // 0 at the top
-    const t = scale.kind === 'diverging' ? 1 - 2 * u : 1 - u;
+    const u = i / n; // 0 at the left
+    const t = scale.kind === 'diverging' ? 2 * u - 1 : u;
     stops.push(element('stop', { offset: formatNumber(u, 4), 'stop-color': scale.map(t) }));
   }
-  const defs = element('linearGradient', { id, x1: 0, y1: 0, x2: 0, y2: 1 }, stops.join(''));
+  const defs = element('linearGradient', { id, x1: 0, y1: 0, x2: 1, y2: 0 }, stops.join(''));
   const [lo, hi] = scale.domain;
-  const labels: [number, string][] =
-    scale.kind === 'diverging'
-      ? [[y, formatNumber(hi)], [y + height / 2, '0'], [y + height, formatNumber(lo)]]
-      : lo === hi
-        ? [[y + height / 2, formatNumber(lo)]]
-        : [[y, formatNumber(hi)], [y + height / 2, formatNumber(lo + (hi - lo) / 2)], [y + height, formatNumber(lo)]];
+  const barTop = y + LABEL_FONT + 4;
+  const barH = 9;
+  const allEqual = scale.kind === 'sequential' && lo === hi;
+  const ticks = allEqual ? [{ value: lo, label: formatNumber(lo) }] : colourTicks(lo, hi);
+  const at = (v: number): number => (allEqual ? x + width / 2 : x + ((v - lo) / (hi - lo)) * width);
+  const pos = ticks.map((t) => at(t.value));
+  const keep = thinLabels(pos, ticks.map((t) => textWidth(t.label, TICK_FONT)));
+  let marks = '';
+  let labels = '';
+  ticks.forEach((t, i) => {
+    marks += `M${formatCoordinate(pos[i])} ${formatCoordinate(barTop + barH)}v3`;
+    if (keep[i]) labels += textElement(pos[i], barTop + barH + 3 + TICK_FONT * 0.8, t.label, { 'text-anchor': 'middle' });
+  });
   const body = element(
     'g',
-    { class: 'colorbar' },
-    textElement(x, y - 8, caption, { class: 'caption' }) +
-      element('rect', { x, y, width, height, fill: `url(#${id})`, stroke: '#333333', 'stroke-width': 0.5 }) +
-      labels.map(([ly, text]) => textElement(x + width + 4, ly, text, { dy: '0.32em' })).join(''),
+    { class: 'colorbar', 'font-size': TICK_FONT },
+    textElement(x, y + LABEL_FONT * 0.8, caption, { class: 'caption', 'font-size': LABEL_FONT }) +
+      element('rect', { x, y: barTop, width, height: barH, fill: `url(#${id})`, stroke: '#333333', 'stroke-width': 0.5 }) +
+      element('path', { d: marks, stroke: '#333333', 'stroke-width': 0.75, fill: 'none' }) +
+      labels,
   );
   return { defs, body };
 }
@@ -569,32 +791,64 @@ export function checkFlag(value: unknown, fallback: boolean, source: string, fie
   return value;
 }
 
-// ------------------------------------------------------------------------------------------------ x-y line plot
+// ------------------------------------------------------------------------------------------------ x-y plots
 
 /** One line of an x-y plot: points (x[i], y[i]). */
 export interface XYSeries {
   label: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
+  /** Colour. Default: categorical colour number (series index). */
+  colour?: string;
+  /** Draw the line through the points. Default true (false: markers only, a scatter plot). */
+  line?: boolean;
 }
 
-/** What {@link xyPlot} draws. */
-export interface XYPlotSpec {
+/** One panel of an x-y figure: its own axes, series and legend. */
+export interface XYPanel {
   series: readonly XYSeries[];
-  /** Title drawn above the plot (none when undefined). */
+  /** Panel title (`<text class="panel-title">`), e.g. `(a) physical Hessian`. */
   title?: string;
-  /** Document `<title>` when there is no `title`. */
-  name: string;
   /** log10 y axis: points with y <= 0 are dropped and counted in the note. */
   logY: boolean;
-  width: number;
-  height: number;
+  /** Axis labels, each with its unit in parentheses. */
   xLabel: string;
   yLabel: string;
-  /** Integer ticks on the x axis (an index). */
+  /** Integer ticks on the x axis (an index or a step). */
   integerX: boolean;
   /** Every point gets a circle marker when a series has at most this many plotted points. */
   markerLimit: number;
+  /** Equal x and y ranges and the identity line y = x (`<path class="identity">`), e.g. predicted against target. */
+  identity?: { label: string };
+  /** Vertical lines across the frame at these x values (`<g class="vlines">`), e.g. alarms on a time axis. */
+  vlines?: { label: string; colour: string; x: readonly number[] };
+  /** Draw the legend (above the frame). Default true. */
+  legend?: boolean;
+}
+
+/** What {@link xyFigure} draws. */
+export interface XYFigureSpec {
+  panels: readonly XYPanel[];
+  /** Title drawn above the plot (none when undefined). */
+  title?: string;
+  /** Network, task and run named under the title. */
+  context?: FigureContext;
+  /** Document `<title>` when there is no `title`. */
+  name: string;
+  width: number;
+  height: number;
+  /** Remarks added to the note at the bottom, e.g. what was left out. */
+  notes?: readonly string[];
+}
+
+/** One panel (the single panel of {@link xyFigure}); kept for the figure functions written before the panels. */
+export interface XYPlotSpec extends XYPanel {
+  title?: string;
+  context?: FigureContext;
+  notes?: readonly string[];
+  name: string;
+  width: number;
+  height: number;
 }
 
 /** Counts from the collection of plottable points. */
@@ -644,18 +898,18 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/**
- * An x-y line plot as a standalone SVG document. Each series is a `<g class="series">` in its categorical colour
- * holding one `<path>` through its points (present when some two consecutive points are both plotted; a skipped
- * point breaks the line) and `<circle>` markers: one per plotted point when the series has at most
- * `markerLimit` of them, otherwise only for isolated points (no plotted neighbour), so that every point stays
- * visible. Skipped points (non-finite x or y; y <= 0 on a log axis) are counted in a note at the bottom
- * (`<text class="note">`), which also says `no data` when nothing is plotted. The legend on the right names the
- * series.
- */
-export function xyPlot(spec: XYPlotSpec): string {
-  const { width, height, logY } = spec;
-  const data = collect(spec.series, logY);
+/** A panel's data, ranges and legend before it is laid out. */
+interface PanelPlan {
+  panel: XYPanel;
+  data: Collected;
+  total: number;
+  bounds: { xlo: number; xhi: number; ylo: number; yhi: number };
+  items: LegendItem[];
+  scales(xr: [number, number], yr: [number, number]): { xs: Scale; ys: Scale };
+}
+
+function planPanel(panel: XYPanel, notes: string[]): PanelPlan {
+  const data = collect(panel.series, panel.logY);
   let xlo = Infinity;
   let xhi = -Infinity;
   let ylo = Infinity;
@@ -670,46 +924,118 @@ export function xyPlot(spec: XYPlotSpec): string {
       }
     }
   }
+  for (const v of panel.vlines?.x ?? []) {
+    if (!Number.isFinite(v)) continue;
+    if (v < xlo) xlo = v;
+    if (v > xhi) xhi = v;
+  }
   const total = data.plotted.reduce((a, b) => a + b, 0);
-  const notes: string[] = [];
-  if (total === 0) notes.push('no data');
-  if (data.nonFinite > 0) notes.push(`${plural(data.nonFinite, 'non-finite value')} not shown`);
-  if (data.nonPositive > 0) notes.push(`${plural(data.nonPositive, 'non-positive value')} not shown on the log axis`);
-
-  const items: LegendItem[] = spec.series.map((s, i) => ({ label: s.label, colour: categorical(i), marker: 'line' }));
-  const legendW = items.length > 0 ? legendWidth(items) + 12 : 0;
-  const top = spec.title ? 40 : 16;
-  const bottom = 52 + (notes.length > 0 ? 18 : 0);
-  const left = 76;
-  const right = 16 + legendW;
-  const frame: PlotFrame = { left, top, width: Math.max(40, width - left - right), height: Math.max(40, height - top - bottom) };
-  const xr: [number, number] = [frame.left, frame.left + frame.width];
-  const yr: [number, number] = [frame.top + frame.height, frame.top];
-  const xs = total > 0 ? linearScale(xlo, xhi, xr, { integer: spec.integerX }) : linearScale(spec.integerX ? 1 : 0, spec.integerX ? 10 : 1, xr, { integer: spec.integerX });
-  const ys = logY ? (total > 0 ? logScale(ylo, yhi, yr) : logScale(1, 10, yr)) : total > 0 ? linearScale(ylo, yhi, yr) : linearScale(0, 1, yr);
-
-  const body: string[] = [];
-  if (spec.title) body.push(textElement(width / 2, 24, spec.title, { class: 'title', 'text-anchor': 'middle', 'font-size': 15, 'font-weight': 'bold' }));
-  body.push(axes(frame, xs, ys, { x: spec.xLabel, y: spec.yLabel }));
-  const c = (v: number): string => formatCoordinate(v);
-  data.runs.forEach((runs, si) => {
-    const colour = categorical(si);
-    let d = '';
-    let circles = '';
-    const allMarkers = data.plotted[si] <= spec.markerLimit;
-    for (const run of runs) {
-      if (run.length >= 2) {
-        d += `M${c(xs.map(run[0].x))} ${c(ys.map(run[0].y))}L`;
-        d += run.slice(1).map((p) => `${c(xs.map(p.x))} ${c(ys.map(p.y))}`).join(' ');
-      }
-      if (allMarkers || run.length === 1) {
-        for (const p of run) circles += element('circle', { cx: xs.map(p.x), cy: ys.map(p.y), r: 2.5 });
-      }
+  const where = panel.title ? `${panel.title}: ` : '';
+  if (total === 0) notes.push(`${where}no data`);
+  if (data.nonFinite > 0) notes.push(`${where}${plural(data.nonFinite, 'non-finite value')} not shown`);
+  if (data.nonPositive > 0) notes.push(`${where}${plural(data.nonPositive, 'non-positive value')} not shown on the log axis`);
+  if (panel.identity && total > 0) {
+    xlo = ylo = Math.min(xlo, ylo);
+    xhi = yhi = Math.max(xhi, yhi);
+  }
+  const items: LegendItem[] =
+    panel.legend === false
+      ? []
+      : panel.series.flatMap((s, i): LegendItem[] => (s.label ? [{ label: s.label, colour: s.colour ?? categorical(i), marker: s.line === false ? 'circle' : 'line' }] : []));
+  if (panel.identity && panel.legend !== false) items.push({ label: panel.identity.label, colour: '#777777', marker: 'line', dashed: true });
+  if (panel.vlines && panel.vlines.x.length > 0 && panel.legend !== false) items.push({ label: panel.vlines.label, colour: panel.vlines.colour, marker: 'line' });
+  const hasX = Number.isFinite(xlo);
+  const scales = (xr: [number, number], yr: [number, number]): { xs: Scale; ys: Scale } => {
+    const ix = panel.integerX;
+    const xs = hasX ? linearScale(xlo, xhi, xr, { integer: ix }) : linearScale(ix ? 1 : 0, ix ? 10 : 1, xr, { integer: ix });
+    const ys = panel.logY ? (total > 0 ? logScale(ylo, yhi, yr) : logScale(1, 10, yr)) : total > 0 ? linearScale(ylo, yhi, yr) : linearScale(0, 1, yr);
+    if (panel.identity && total > 0 && !panel.logY) {
+      // the same interval on both axes, so that y = x is the diagonal
+      const lo = Math.min(xs.domain[0], ys.domain[0]);
+      const hi = Math.max(xs.domain[1], ys.domain[1]);
+      return { xs: linearScale(lo, hi, xr), ys: linearScale(lo, hi, yr) };
     }
-    const path = d ? element('path', { d, fill: 'none', stroke: colour, 'stroke-width': 1.5, 'stroke-linejoin': 'round' }) : '';
-    body.push(element('g', { class: 'series', 'data-series': String(si), fill: colour }, path + circles));
+    return { xs, ys };
+  };
+  return { panel, data, total, bounds: { xlo, xhi, ylo, yhi }, items, scales };
+}
+
+/**
+ * x-y panels stacked vertically as a standalone SVG document: the title block (title; network, task and run),
+ * then per panel its title, its legend (above the frame, wrapping) and its axes, the frames aligned on the left;
+ * then a note. Each series is a `<g class="series">` in its colour holding one `<path>` through its points (unless
+ * `line: false`; a skipped point breaks the line) and `<circle>` markers carrying the exact values they show
+ * (`data-x`, `data-y`): one per plotted point when the series has at most `markerLimit` of them (or no line),
+ * otherwise only for isolated points, so that every point stays visible. Skipped points (non-finite x or y; y <= 0
+ * on a log axis) are counted in the note (`<text class="note">`), which also says `no data` for an empty panel.
+ */
+export function xyFigure(spec: XYFigureSpec): string {
+  const { width, height } = spec;
+  const notes: string[] = [];
+  const plans = spec.panels.map((p) => planPanel(p, notes));
+  notes.push(...(spec.notes ?? []));
+  const head = titleBlock(width, spec.title, spec.context);
+  const noteLines = notes.length > 0 ? wrapText(notes.join('; '), width - 12, TICK_FONT).length : 0;
+  const noteH = noteLines * TICK_FONT * 1.3 + (noteLines > 0 ? 4 : 0);
+  // left margin: the widest y tick labels of any panel (the scales' labels do not depend on the pixel range)
+  const left = Math.max(...plans.map((p) => leftMargin(p.scales([0, 1], [1, 0]).ys)), 30);
+  const right = 10;
+  const frameW = Math.max(40, width - left - right);
+  const overhead = plans.map((p) => (p.panel.title ? LABEL_FONT * 1.4 : 0) + (p.items.length > 0 ? legendHeight(p.items, width - 12) + 4 : 0) + 6 + BELOW_FRAME);
+  const free = height - head.height - noteH - overhead.reduce((a, b) => a + b, 0) - 4;
+  const frameH = Math.max(40, free / Math.max(1, plans.length));
+  const body: string[] = [head.body];
+  const c = (v: number): string => formatCoordinate(v);
+  let y = head.height;
+  plans.forEach((plan, pi) => {
+    const panel = plan.panel;
+    if (panel.title) {
+      y += LABEL_FONT * 1.4;
+      body.push(textElement(6, y - LABEL_FONT * 0.35, panel.title, { class: 'panel-title', 'font-size': LABEL_FONT, 'font-weight': 'bold' }));
+    }
+    if (plan.items.length > 0) {
+      body.push(legend(plan.items, 6, y, width - 12));
+      y += legendHeight(plan.items, width - 12) + 4;
+    }
+    y += 6;
+    const frame: PlotFrame = { left, top: y, width: frameW, height: frameH };
+    const { xs, ys } = plan.scales([left, left + frameW], [y + frameH, y]);
+    body.push(axes(frame, xs, ys, { x: panel.xLabel, y: panel.yLabel }));
+    if (panel.identity && plan.total > 0) {
+      const [d0, d1] = xs.domain;
+      body.push(element('path', { class: 'identity', d: `M${c(xs.map(d0))} ${c(ys.map(d0))}L${c(xs.map(d1))} ${c(ys.map(d1))}`, stroke: '#777777', 'stroke-width': 1, 'stroke-dasharray': '4 2', fill: 'none' }));
+    }
+    if (panel.vlines && panel.vlines.x.length > 0) {
+      const lines = panel.vlines.x.filter(Number.isFinite).map((v) => element('line', { x1: xs.map(v), y1: y, x2: xs.map(v), y2: y + frameH, 'data-x': String(v) }));
+      body.push(element('g', { class: 'vlines', stroke: panel.vlines.colour, 'stroke-width': 1 }, lines.join('')));
+    }
+    plan.data.runs.forEach((runs, si) => {
+      const s = panel.series[si];
+      const colour = s.colour ?? categorical(si);
+      const drawLine = s.line !== false;
+      let d = '';
+      let circles = '';
+      const allMarkers = !drawLine || plan.data.plotted[si] <= panel.markerLimit;
+      for (const run of runs) {
+        if (drawLine && run.length >= 2) {
+          d += `M${c(xs.map(run[0].x))} ${c(ys.map(run[0].y))}L`;
+          d += run.slice(1).map((p) => `${c(xs.map(p.x))} ${c(ys.map(p.y))}`).join(' ');
+        }
+        if (allMarkers || run.length === 1) {
+          for (const p of run) circles += element('circle', { cx: xs.map(p.x), cy: ys.map(p.y), r: 2, 'data-x': String(p.x), 'data-y': String(p.y) });
+        }
+      }
+      const path = d ? element('path', { d, fill: 'none', stroke: colour, 'stroke-width': 1.25, 'stroke-linejoin': 'round' }) : '';
+      body.push(element('g', { class: 'series', 'data-series': String(si), 'data-panel': String(pi), fill: colour }, path + circles));
+    });
+    y += frameH + BELOW_FRAME;
   });
-  if (items.length > 0) body.push(legend(items, frame.left + frame.width + 16, frame.top));
-  if (notes.length > 0) body.push(textElement(8, height - 8, notes.join('; '), { class: 'note', fill: '#7a2020' }));
+  body.push(noteBlock(width, Math.max(y, height - noteH - 2), notes).body);
   return svgDocument({ width, height, title: spec.title ?? spec.name, body });
+}
+
+/** A one-panel {@link xyFigure}. */
+export function xyPlot(spec: XYPlotSpec): string {
+  const { title, context, name, width, height, notes, ...panel } = spec;
+  return xyFigure({ panels: [panel], title, context, name, width, height, notes });
 }

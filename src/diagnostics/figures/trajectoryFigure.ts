@@ -2,7 +2,7 @@
  * Tracked eigenvalues over training as a standalone SVG figure (`clln diagnose --svg DIR`). Pure.
  */
 import { InvalidInputError, show } from '../../errors.js';
-import { checkArrayLike, checkFlag, checkSize, checkText, xyPlot, type XYSeries } from './svgDocument.js';
+import { checkArrayLike, checkFlag, checkSize, checkText, COLUMN_WIDTH, xyPlot, type FigureContext, type XYSeries } from './svgDocument.js';
 
 /** One tracked quantity: its value at each step. */
 export interface TrajectorySeries {
@@ -16,11 +16,13 @@ export interface TrajectorySeries {
 export interface TrajectoryFigureOptions {
   /** Title above the plot. Default: none (the document title is `trajectory`). */
   title?: string;
+  /** The network, task and run the figure shows, named under the title. */
+  context?: FigureContext;
   /** log10 y axis. Default true; non-positive values are then dropped and counted in a note. */
   logY?: boolean;
-  /** Figure width in px, 200..20000. Default 640. */
+  /** Figure width in px, 200..20000. Default {@link COLUMN_WIDTH} (one journal column). */
   width?: number;
-  /** Figure height in px, 150..20000. Default 400. */
+  /** Figure height in px, 150..20000. Default 280. */
   height?: number;
   /** x axis label. Default `step`. */
   xLabel?: string;
@@ -64,10 +66,11 @@ export function trajectoryFigure(steps: ArrayLike<number>, series: TrajectorySer
   return xyPlot({
     series: xy,
     title: checkText(opts.title, source, 'title'),
+    context: opts.context,
     name: 'trajectory',
     logY: checkFlag(opts.logY, true, source, 'logY'),
-    width: checkSize(opts.width, 640, 200, source, 'width'),
-    height: checkSize(opts.height, 400, 150, source, 'height'),
+    width: checkSize(opts.width, COLUMN_WIDTH, 200, source, 'width'),
+    height: checkSize(opts.height, 280, 150, source, 'height'),
     xLabel: checkText(opts.xLabel, source, 'xLabel') ?? 'step',
     yLabel: checkText(opts.yLabel, source, 'yLabel') ?? 'eigenvalue',
     integerX: false,
