@@ -191,7 +191,7 @@ async function resumeRun(path: string): Promise<BoardRun> {
     checkTaskOnBoard(plan.task, id, files.taskSource);
     rp.calibration?.checkBoard(id, `${path}: line 1: start.calibration.record`);
     if (rp.settings) {
-      checkRecordedSettings(rp.settings, id, path, eventLine(last.seq_num));
+      checkRecordedSettings(rp.settings, id, path, eventLine(last));
       // the board holds whatever it held when the host died (or its power-on state): the record is the truth
       await board.writeEdges(new Map(Array.from(rp.settings, (v, e) => [e, v] as [number, number])));
     }

@@ -110,7 +110,7 @@ export function resumePoint(path: string, start: Record<string, unknown>, lastEv
   const network = parseNetwork(s.network, `${path}: line 1: start.network`);
   const task = parseTask(s.task, `${path}: line 1: start.task`, network);
   const d = lastEvent?.data;
-  const at = `line ${eventLine(lastEvent?.seq_num ?? 0)}: data`;
+  const at = `line ${eventLine(lastEvent)}: data`;
   const fix = 'the record was changed after it was written: correct the value, or start a new run';
   let settings: Float64Array | null = null;
   if (d && Array.isArray(d.settings)) {

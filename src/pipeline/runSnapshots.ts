@@ -61,7 +61,7 @@ export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => Edge
     const d = ev.data as { step?: number; settings?: unknown[] | null; vf?: unknown[] };
     if (!Array.isArray(d.settings) || typeof d.step !== 'number') continue;
     // a bad recorded value is named by the record's file, line and field, not by the law it breaks
-    const where = (field: string) => ({ source: run.path, field: `line ${eventLine(ev.seq_num)}: data.${field}` });
+    const where = (field: string) => ({ source: run.path, field: `line ${eventLine(ev)}: data.${field}` });
     const fix = 'the record was changed after it was written: correct the value, or diagnose a network file instead';
     if (d.settings.length !== E) throw new InvalidInputError(where('settings'), `holds ${d.settings.length} settings, but the run's network has ${E} edges`, fix);
     const vf = d.vf && d.vf.length === net.nodes ? d.vf : undefined;

@@ -221,7 +221,7 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
   let lastSnap = -1; // index into run.events
   run.events.forEach((ev, i) => {
     const d = ev.data;
-    const where = (field: string) => ({ source: path, field: `line ${eventLine(ev.seq_num)}: data.${field}` });
+    const where = (field: string) => ({ source: path, field: `line ${eventLine(ev)}: data.${field}` });
     if (d.step !== i) throw new InvalidInputError(where('step'), `must be ${i} (event ${ev.seq_num} of a run that starts at step 0), got ${show(d.step)}`, EDITED);
     if (d.conductance === null || d.conductance === undefined) return;
     const k = d.conductance;
@@ -277,7 +277,7 @@ function replayStep(trainer: Trainer, ev: EventDoc, path: string): void {
   if (field === undefined) return;
   const got = { example: r.example, cost, changed: r.changed, k_sha256: digest }[field];
   throw new CllnError(
-    `${path}: line ${eventLine(ev.seq_num)}: data.${field}: replaying step ${r.step} from the last snapshot gives ${show(got)}, the record ${show(d[field])}: ` +
+    `${path}: line ${eventLine(ev)}: data.${field}: replaying step ${r.step} from the last snapshot gives ${show(got)}, the record ${show(d[field])}: ` +
       'the record was changed after it was written, or written by a clln or platform that computes differently; it cannot be continued or diagnosed exactly here',
   );
 }
