@@ -20,6 +20,7 @@ import { InvalidInputError } from '../errors.js';
 import type { Calibration } from '../calibration/Calibration.js';
 import type { Network } from '../physics/Network.js';
 import type { Task } from '../physics/Task.js';
+import { EvaluationStream } from './evaluationRecord.js';
 import { eventLine } from '../store/readRun.js';
 import { RunWriter } from '../store/RunWriter.js';
 import { boardConductanceLaw, type ConductanceLaw } from './boardConductanceLaw.js';
@@ -160,7 +161,7 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
       mkdirSync(dirname(recordPath), { recursive: true });
       const layout = StepRecordLayout.forRun(id, plan.task, { update: plan.update, checked: plan.update === 'host' && checker !== undefined });
       writer = RunWriter.create(recordPath, trainingStart(planned, files.network, id, connection, calibration), layout.descriptor());
-      recorder = new RunRecorder(writer, layout);
+      recorder = new RunRecorder(writer, layout, new EvaluationStream(writer, plan.evalEvery, plan.task.test.length, plan.task.targets.length));
     }
     return assemble({ board, owned, connection, id, files, planned, calibration, checker, recorder, recordPath, nominals });
   } catch (e) {
@@ -201,7 +202,7 @@ async function resumeRun(path: string): Promise<BoardRun> {
     if (layout.layout === STEP_LAYOUT && layout.dataKeys.alarm && !checker) {
       throw new InvalidInputError({ source: path, field: 'descriptor.data_keys.alarm' }, `the run checked every step, but board ${id.model}'s edge law or converter noise is unknown here (no law recorded or reported, no calibration)`, 'resume it where the board model is known');
     }
-    return assemble({ board, owned: true, connection: rp.connection, id, files, planned: rp.plan, calibration: rp.calibration, checker, recorder: new RunRecorder(writer, layout), recordPath: path, nominals });
+    return assemble({ board, owned: true, connection: rp.connection, id, files, planned: rp.plan, calibration: rp.calibration, checker, recorder: new RunRecorder(writer, layout, new EvaluationStream(writer, plan.evalEvery, plan.task.test.length, plan.task.targets.length, record.evaluation?.events)), recordPath: path, nominals });
   } catch (e) {
     await writer.close();
     await board?.close();

@@ -9,7 +9,8 @@ import type { Network } from '../physics/Network.js';
 import type { StartDoc } from '../store/documents.js';
 import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
-import type { EngineStep, StepRecorder } from './TrainingEngine.js';
+import type { EngineStep, Evaluation, StepRecorder } from './TrainingEngine.js';
+import type { EvaluationStream } from './evaluationRecord.js';
 import { Calibration, type CalibrationSummary } from '../calibration/Calibration.js';
 import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
@@ -77,10 +78,16 @@ export class RunRecorder implements StepRecorder {
   constructor(
     readonly writer: RunWriter,
     readonly layout: StepRecordLayout,
+    /** The run's evaluation stream (evaluationRecord.ts). */
+    readonly evaluations?: EvaluationStream,
   ) {}
 
   record(s: EngineStep): void {
     this.writer.append(this.layout.eventData(s));
+  }
+
+  recordEvaluation(e: Evaluation): void {
+    this.evaluations?.record(e);
   }
 }
 

@@ -28,7 +28,8 @@ import type { DescriptorInput, EventDoc, RunRecord, StartDoc } from '../store/do
 import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
 import { startHead, type RecordedPlan } from './runRecord.js';
-import type { EngineStep, StepRecorder } from './TrainingEngine.js';
+import type { EngineStep, Evaluation, StepRecorder } from './TrainingEngine.js';
+import type { EvaluationStream } from './evaluationRecord.js';
 import type { TrainingPlan } from './TrainingPlan.js';
 
 /** The layout of a simulated run's events (the descriptor's `layout`). */
@@ -135,7 +136,13 @@ export class SimRunRecorder implements StepRecorder {
     readonly snapshotEvery: number,
     /** The plan's step count (its last step is always a snapshot). */
     readonly steps: number,
+    /** The run's evaluation stream (evaluationRecord.ts). */
+    readonly evaluations?: EvaluationStream,
   ) {}
+
+  recordEvaluation(e: Evaluation): void {
+    this.evaluations?.record(e);
+  }
 
   record(s: EngineStep): void {
     const k = s.settingsAfter;
