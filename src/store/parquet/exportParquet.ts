@@ -4,9 +4,11 @@ import { flattenRun, type FlatTable } from '../flatten.js';
 import { encodeParquet } from './writeParquet.js';
 
 /**
- * The Parquet bytes of a run: the same flattened columns as the CSV export (seq_num INT64, time DOUBLE, data keys
- * as DOUBLE, INT64 for integer keys, BOOLEAN, or UTF8 strings). The start and descriptor documents are kept as
- * JSON in the file's key-value metadata (`clln.start`, `clln.descriptor`, and `clln.stop` when the run ended).
+ * The Parquet bytes of a run (issue 15, contract B): the same flattened columns as the CSV export — seq_num INT64,
+ * time an INT64 TIMESTAMP (microseconds since the Unix epoch, UTC), data keys as DOUBLE, INT64 for integer keys and
+ * the elements of `<i8` arrays (tap settings), BOOLEAN, or UTF8 strings — GZIP-compressed. Each column with units
+ * has them in its column metadata (`units`); the file's key-value metadata has `clln.units` ({column: units}, JSON)
+ * and the start and descriptor documents as JSON (`clln.start`, `clln.descriptor`, and `clln.stop` when the run ended).
  */
 export function runToParquet(run: RunRecord, createdBy = defaultCreatedBy(run), table: FlatTable = flattenRun(run)): { bytes: Uint8Array; table: FlatTable } {
   const metadata: Record<string, string> = {
@@ -14,8 +16,17 @@ export function runToParquet(run: RunRecord, createdBy = defaultCreatedBy(run), 
     'clln.descriptor': JSON.stringify(run.descriptor),
   };
   if (run.stop) metadata['clln.stop'] = JSON.stringify(run.stop);
+  const units: Record<string, string> = {};
+  for (const c of table.columns) if (c.units !== undefined) units[c.name] = c.units;
+  metadata['clln.units'] = JSON.stringify(units);
   const bytes = encodeParquet(
-    table.columns.map((c) => ({ name: c.name, type: c.kind, values: c.values })),
+    table.columns.map((c) => ({
+      name: c.name,
+      type: c.kind,
+      // epoch seconds (a double, to the microsecond the clock gives) -> integer microseconds
+      values: c.kind === 'timestamp' ? c.values.map((v) => (typeof v === 'number' ? Math.round(v * 1e6) : v)) : c.values,
+      ...(c.units !== undefined ? { units: c.units } : {}),
+    })),
     { createdBy, metadata },
   );
   return { bytes, table };
