@@ -52,7 +52,8 @@ export function openSimulatedRun(o: SimulatedRunOptions): SimulatedRun {
   const plan: TrainingPlan = { name: o.name ?? 'train', task: o.task, steps: cfg.steps, order: cfg.order, seed: cfg.seed, ...(o.evalEvery ? { evalEvery: o.evalEvery } : {}) };
   const every = o.snapshotEvery ?? defaultSnapshotEvery(o.network.edgeA.length);
   if (!(Number.isInteger(every) && every >= 1)) throw new CllnError(`openSimulatedRun: snapshotEvery must be an integer >= 1, got ${every}`);
-  const writer = o.record === null ? null : RunWriter.create(o.record, simulatedStart(plan, o.network, cfg, every), simulatedDescriptor(o.network.edgeA.length), o.writerOptions);
+  const start = simulatedStart(plan, o.network, cfg, every);
+  const writer = o.record === null ? null : RunWriter.create(o.record, start, simulatedDescriptor(o.network.edgeA.length, start), o.writerOptions);
   const learner = new SimulatedLearner(trainer, o.learnerOptions);
   const evaluations = writer ? new EvaluationStream(writer, o.evalEvery ?? 0, o.task.test.length, o.task.targets.length) : undefined;
   const engine = new TrainingEngine(learner, plan, { ...o.engineDeps, ...(writer ? { recorder: new SimRunRecorder(writer, every, cfg.steps, evaluations) } : {}) });

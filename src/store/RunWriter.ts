@@ -27,6 +27,9 @@ import {
 } from './documents.js';
 import { parseRun, readRunBytes } from './readRun.js';
 
+/** The stop reason written when none is given. */
+const DEFAULT_REASON: Record<ExitStatus, string> = { success: 'completed', abort: 'aborted', fail: 'failed' };
+
 /** The longest fsync batching interval allowed (issue 4: events on disk within 100 ms). */
 export const MAX_FSYNC_INTERVAL_MS = 100;
 
@@ -291,7 +294,8 @@ export class RunWriter {
       run_start: this.start.uid,
       time: this.clock(),
       exit_status: exitStatus,
-      reason,
+      // never empty (issue 15): a caller without a reason gets the exit status's plain meaning
+      reason: reason !== '' ? reason : DEFAULT_REASON[exitStatus],
       num_events: { [this.descriptor.name]: this.seq, ...(this.evaluation ? { [this.evaluation.descriptor.name]: this.evaluation.seq } : {}) },
     };
     this.write(line('stop', stop));

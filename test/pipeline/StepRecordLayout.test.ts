@@ -65,7 +65,7 @@ describe('StepRecordLayout', () => {
       expect(() => StepRecordLayout.ofRecord('r.jsonl', d)).toThrow(InvalidInputError);
       expect(() => StepRecordLayout.ofRecord('r.jsonl', d)).toThrow(what);
     };
-    refused(doc({ layout: 'clln.steps/9', data_keys: own.dataKeys }), /r\.jsonl: descriptor\.layout: is "clln\.steps\/9"; this clln writes clln\.steps\/2/);
+    refused(doc({ layout: 'clln.steps/9', data_keys: own.dataKeys }), /r\.jsonl: descriptor\.layout: is "clln\.steps\/9"; this clln writes clln\.steps\/3/);
     refused(doc({ layout: STEP_LAYOUT, data_keys: { ...own.dataKeys, residual: { dtype: 'number', shape: [], source: 'x' } } }), /declares residual, which clln does not record/);
     refused(doc({ data_keys: { x: { dtype: 'number', shape: [], source: 'x' } } }), /not those of a clln training run/);
   });
