@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../errors.js';
 import { writeFileAtomic } from '../atomicWrite.js';
 import type { RunRecord } from '../documents.js';
 import { flattenRun, type FlatTable } from '../flatten.js';
@@ -24,12 +25,29 @@ export function runToParquet(run: RunRecord, createdBy = defaultCreatedBy(run), 
       name: c.name,
       type: c.kind,
       // epoch seconds (a double, to the microsecond the clock gives) -> integer microseconds
-      values: c.kind === 'timestamp' ? c.values.map((v) => (typeof v === 'number' ? Math.round(v * 1e6) : v)) : c.values,
+      values: c.kind === 'timestamp' ? c.values.map((v, row) => (typeof v === 'number' ? micros(run, v, row) : v)) : c.values,
       ...(c.units !== undefined ? { units: c.units } : {}),
     })),
     { createdBy, metadata },
   );
   return { bytes, table };
+}
+
+/**
+ * Epoch seconds -> integer microseconds; a time a Parquet timestamp cannot hold exactly (beyond 2^53 us, about 285
+ * years from 1970) is bad input, named by its event.
+ */
+function micros(run: RunRecord, seconds: number, row: number): number {
+  const us = Math.round(seconds * 1e6);
+  if (!Number.isSafeInteger(us)) {
+    const ev = run.events[row];
+    throw new InvalidInputError(
+      { source: run.path, field: `${run.descriptor.name} event ${ev?.seq_num ?? row + 1}: time` },
+      `is ${seconds} epoch seconds, outside what a timestamp in microseconds holds exactly (about 285 years either side of 1970)`,
+      'the record was changed after it was written: correct the time, or export it as CSV',
+    );
+  }
+  return us;
 }
 
 /** Write a run as a Parquet file to `out` (atomically); `table` is its flattened form when already at hand. Returns the table written. */
