@@ -3,7 +3,7 @@
  * event data of each step come from one definition, so that the two cannot disagree. Whatever a run mode measures is
  * declared exactly — names, shapes, units, element types, and for readings the node each value belongs to (`nodes`).
  *
- * Layout `clln.steps/2` (the descriptor's `layout` field):
+ * Layout `clln.steps/3` (the descriptor's `layout` field):
  *
  * | key | host-stepped | device-stepped |
  * |---|---|---|
@@ -11,12 +11,18 @@
  * | `inputs` | [S] V, nodes = task sources | same |
  * | `vf` | [N] V, every node (nodes 0..N-1), `board:ADC` | [T] V, the targets (nodes = task targets), `board:STEP` |
  * | `vc` | [N] V, every node, clamped state | absent: the board's STEP does not report it |
+ * | `vf_raw`, `vc_raw` | calibrated runs: the readings as the ADC gave them, `V (raw ADC)` | `vf_raw` only |
  * | `settings` | [E] taps or gate V after the step, per edge | same, read back from the board |
  * | `changed` | integer, `host:rule` | integer, `board:STEP` |
  * | `cost` | V^2 | V^2 |
  * | `alarm` | boolean, when the run checks every step (a calibration or a shipped model's law) | absent: not checked |
+ * | `residual_max` | with `alarm`: the largest residual / its alarm threshold (dimensionless), null if nothing was checked | absent |
  *
- * Readings are raw (as the ADC reported them) also with a calibration; the cost is in calibrated volts then.
+ * With a calibration, `vf` and `vc` are node voltages through it (`host:calibration`, V) and the raw readings are
+ * `vf_raw`/`vc_raw`; without one, `vf` and `vc` are the readings in the ADC's nominal volts. The cost is
+ * 1/2 sum_T (vf_T - desired_T)^2 of the recorded `vf` in both cases. Layout `clln.steps/2` (clln 0.2) has the same keys
+ * without `vf_raw`, `vc_raw` and `residual_max`, its `vf`/`vc` raw also in a calibrated run; it is resumed in its own
+ * layout.
  *
  * Records of clln 0.1.0 have no `layout` (read as `clln.steps/1`): they declared `vf` and `vc` over every node in
  * both modes, though a device-stepped event holds the 2 target readings and a null `vc`, and recorded `alarm: false`
