@@ -270,6 +270,13 @@ describe('simulated runs record the same streams', () => {
     expect((run.descriptor.configuration as Record<string, { data: Record<string, unknown> }>).simulation.data).toMatchObject({ rule: 'cl', steps: STEPS, eval_every: EVERY });
     expectEvaluations(path, EVALUATED, task);
     expect(JSON.parse(r.out).evaluations).toEqual(run.evaluation!.events.map((e) => ({ step: e.data.step, train_mse: e.data.train_mse, test_mse: e.data.test_mse })));
+    // clln export writes the evaluation stream beside the steps
+    const exported = await clln('export', path, '--csv', join(dir, 'sim.csv'));
+    expect(exported.code).toBe(0);
+    expect(exported.out).toContain(`to ${join(dir, 'sim.evaluation.csv')}`);
+    const evalCsv = readFileSync(join(dir, 'sim.evaluation.csv'), 'utf8').split('\r\n');
+    expect(evalCsv[0]).toBe('seq_num,time,step,train_mse,test_mse,test_outputs_0_0,test_outputs_1_0,test_outputs_2_0,final');
+    expect(evalCsv.slice(1, -1).map((l) => Number(l.split(',')[2]))).toEqual(EVALUATED);
     for (const killedAfter of [3, 4]) {
       const cut = join(dir, `sim-resumed-${killedAfter}.jsonl`);
       cutAfterSteps(path, killedAfter, cut);

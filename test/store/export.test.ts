@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/documents.js';
 import { exportCsv, runToCsv } from '../../src/store/exportCsv.js';
-import { flattenRun } from '../../src/store/flatten.js';
+import { evaluationPath, evaluationRun, flattenRun } from '../../src/store/flatten.js';
 import { exportParquet } from '../../src/store/parquet/exportParquet.js';
 import { encodeParquet } from '../../src/store/parquet/writeParquet.js';
 import { readRun } from '../../src/store/readRun.js';
@@ -89,6 +89,32 @@ describe('flattening', () => {
     // a node list that does not match the shape is not used
     run.descriptor.data_keys.vf.nodes = [9];
     expect(flattenRun(run).columns[2].name).toBe('vf_0');
+  });
+});
+
+describe('the evaluation stream beside the export (contract A)', () => {
+  it('goes to OUT with .evaluation before the extension', () => {
+    expect(evaluationPath('run.parquet')).toBe('run.evaluation.parquet');
+    expect(evaluationPath('/a.b/run.csv')).toBe('/a.b/run.evaluation.csv');
+    expect(evaluationPath('/a.b/run')).toBe('/a.b/run.evaluation');
+    expect(evaluationPath('.hidden')).toBe('.hidden.evaluation');
+  });
+
+  it('is a table of its own: its descriptor, its events, its seq_num', () => {
+    const run = record([{ cost: 1 }], { cost: { dtype: 'number' } });
+    expect(evaluationRun(run)).toBeUndefined();
+    run.evaluation = {
+      descriptor: { uid: 'v', run_start: 's', time: 1, name: 'evaluation', data_keys: { step: { dtype: 'integer', shape: [], source: 'e' }, test_mse: { dtype: 'number', shape: [], source: 'e', units: 'V^2', nullable: true } } },
+      events: [0, 5].map((step, i) => ({ uid: `v${i}`, descriptor: 'v', time: 20 + i, seq_num: i + 1, data: { step, test_mse: i === 0 ? null : 0.5 }, timestamps: {} })),
+    };
+    const t = flattenRun(evaluationRun(run)!);
+    expect(t.columns.map((c) => [c.name, c.kind, c.units])).toEqual([
+      ['seq_num', 'int64', undefined],
+      ['time', 'timestamp', undefined],
+      ['step', 'int64', undefined],
+      ['test_mse', 'double', 'V^2'],
+    ]);
+    expect(t.columns[3].values).toEqual([null, 0.5]);
   });
 });
 
