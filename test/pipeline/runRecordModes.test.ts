@@ -24,6 +24,7 @@ import { readRun } from '../../src/store/readRun.js';
 import { tempDir } from '../store/helpers.js';
 import { readParquet } from '../store/parquetReader.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { gunzipSync } from 'node:zlib';
 import type { RunRecord } from '../../src/store/documents.js';
 
 const SCHEMAS = resolve(__dirname, '../../src/formats/schemas');
@@ -216,6 +217,32 @@ async function expectColumnsByNode(path: string, update: 'host' | 'device'): Pro
   const e = readParquet(new Uint8Array(readFileSync(pq.replace(/\.parquet$/, '.evaluation.parquet'))));
   expect(e.columns.map((c) => c.name)).toEqual(['seq_num', 'time', 'step', 'train_mse', 'test_mse', 'test_outputs_0_0', 'test_outputs_0_1', 'test_outputs_1_0', 'test_outputs_1_1', 'final']);
   expect(JSON.parse(e.metadata['clln.descriptor']).name).toBe('evaluation');
+  // contract B on the real exports, read by hyparquet: integer taps, a UTC timestamp, units per column
+  const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
+  for (const [file, unitsOf] of [
+    [pq, { cost: 'V^2', vf_9: 'V', inputs_0: 'V' }],
+    [pq.replace(/\.parquet$/, '.evaluation.parquet'), { train_mse: 'V^2', test_mse: 'V^2', test_outputs_1_1: 'V' }],
+  ] as const) {
+    const b = readFileSync(file);
+    const buf = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+    const meta = parquetMetadata(buf);
+    const schema = Object.fromEntries(meta.schema.slice(1).map((s) => [s.name, s]));
+    expect(schema.time.logical_type).toEqual({ type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' });
+    expect(schema.seq_num.type).toBe('INT64');
+    const chunks = meta.row_groups[0].columns.map((c) => c.meta_data!);
+    expect(new Set(chunks.map((c) => c.codec))).toEqual(new Set(['GZIP']));
+    const units = Object.fromEntries(chunks.map((c) => [c.path_in_schema.join('.'), c.key_value_metadata?.find((kv) => kv.key === 'units')?.value]));
+    expect(units).toMatchObject(unitsOf);
+    const rows = await parquetReadObjects({ file: buf, compressors: { GZIP: (x: Uint8Array) => new Uint8Array(gunzipSync(x)) } });
+    const times = readRun(path);
+    const events = file === pq ? times.events : times.evaluation!.events;
+    expect(rows.map((r) => (r.time as Date).getTime())).toEqual(events.map((ev) => Math.round(ev.time * 1e3)));
+    if (file === pq) {
+      const tap = JSON.parse(p.metadata['clln.descriptor']).data_keys.settings.units === 'tap';
+      expect(schema.settings_0.type).toBe(tap ? 'INT64' : 'DOUBLE');
+      if (schema.vf_raw_9) expect(units.vf_raw_9).toBe('V (raw ADC)');
+    }
+  }
 }
 
 describe('every event of every run mode holds what its descriptor declares', () => {
