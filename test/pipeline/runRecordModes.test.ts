@@ -297,6 +297,9 @@ describe('simulated runs record the same streams', () => {
     expect((run.descriptor.configuration as Record<string, { data: Record<string, unknown> }>).simulation.data).toMatchObject({ rule: 'cl', steps: STEPS, eval_every: EVERY });
     expectEvaluations(path, EVALUATED, task);
     expect(JSON.parse(r.out).evaluations).toEqual(run.evaluation!.events.map((e) => ({ step: e.data.step, train_mse: e.data.train_mse, test_mse: e.data.test_mse })));
+    // clln runs counts the evaluations and shows the last test MSE
+    const listed = (JSON.parse((await clln('runs', dir, '--json')).out) as { file: string; evaluations: number; last_test_mse: number | null }[]).find((x) => x.file === 'sim.jsonl')!;
+    expect(listed).toMatchObject({ evaluations: EVALUATED.length, last_test_mse: run.evaluation!.events[EVALUATED.length - 1].data.test_mse });
     // clln export writes the evaluation stream beside the steps
     const exported = await clln('export', path, '--csv', join(dir, 'sim.csv'));
     expect(exported.code).toBe(0);
