@@ -43,7 +43,8 @@ export interface TrainingStart extends StartDoc {
   connection: BoardConnection;
   /**
    * The calibration in force (host-side updates, evaluations and checks used it), with the whole record so that
-   * the run can be reproduced and resumed with it; null when uncalibrated. Event readings stay raw.
+   * the run can be reproduced and resumed with it; null when uncalibrated. Events record the readings raw (`vf_raw`,
+   * `vc_raw`) and through it (`vf`, `vc`).
    */
   calibration: (CalibrationSummary & { record: CalibrationRecord }) | null;
   network: unknown;

@@ -55,7 +55,8 @@ ${TWIN_HELP}
   --no-record            do not record the run
   --calibration FILE     a calibration of this board (clln.calibration/1, from 'clln calibrate'): sources and clamps
                          are corrected for the DAC channels, readings for the ADC channels, the checks use the
-                         calibrated edges, MSEs are in calibrated volts; the run record keeps the calibration
+                         calibrated edges, MSEs are in calibrated volts; the run record keeps the calibration and
+                         each reading twice: as the ADC gave it (vf_raw, vc_raw: 'V (raw ADC)') and calibrated (vf, vc)
   --eval-every N         measure train and test MSE on the board every N steps (default 0: only before and after)
   --target-test-mse X    stop once an evaluation's test MSE is <= X V^2 (needs --eval-every)
   --plateau W,R          stop once the best test MSE of the last W evaluations improved on the best before them
