@@ -3,6 +3,7 @@
  * and the first alarm, Ctrl-C (stop after the step in flight; a second one aborts), and the final report (text, or
  * one JSON object with --json). The run itself is assembled by the pipeline (openBoardRun).
  */
+import { evaluationsJson } from '../pipeline/evaluationRecord.js';
 import type { StepCheck } from '../pipeline/BoardStepChecker.js';
 import type { BoardRun } from '../pipeline/openBoardRun.js';
 import type { RunSummary } from '../pipeline/TrainingEngine.js';
@@ -80,6 +81,7 @@ export async function reportBoardRun(run: BoardRun, labels: ReportLabels, io: Io
         alarms: run.checked ? r.alarms : null,
         run: recordPath,
         calibration: calibration ? calibration.summary() : null,
+        evaluations: evaluationsJson(r.evaluations),
       }) + '\n',
     );
   } else {

@@ -78,7 +78,13 @@ export class BoardLearner implements Learner {
     const trainMse = await boardMse(board, task, task.train, plan.samples, collect('train'), this.calibrated);
     const testMse = await boardMse(board, task, task.test, plan.samples, collect('test'), this.calibrated);
     for (const [set, i, v] of seen) onState(set, i, v);
-    return { trainMse, testMse };
+    // the targets' free-state voltages per test example, in the volts of the MSE (calibrated when it is)
+    const cal = this.calibrated?.cal;
+    const testOutputs = seen.filter(([set]) => set === 'test').map(([, , raw]) => {
+      const v = cal ? cal.readingsToVolts(raw) : raw;
+      return Float64Array.from(task.targets, (n) => v[n]);
+    });
+    return { trainMse, testMse, testOutputs };
   }
 
   private context(): StepContext {

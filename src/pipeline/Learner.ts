@@ -10,6 +10,11 @@ import type { StepResult } from './stepOnBoard.js';
 export interface LearnerMse {
   trainMse: number;
   testMse: number;
+  /**
+   * The free-state voltages of the task's targets for each test example, in task order (V; calibrated volts when the
+   * MSEs are): what the run record's evaluation stream keeps as `test_outputs`. Empty without test examples.
+   */
+  testOutputs?: Float64Array[];
 }
 
 /** Called with each example's free-state voltages that an evaluation measured or computed. */

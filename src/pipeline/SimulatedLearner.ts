@@ -8,6 +8,7 @@
  * (setImmediate) once `yieldEveryMs` milliseconds (performance.now) have passed since it last did, so that Ctrl-C, the dashboard
  * and the record's fsync timer get their turn. Yielding changes no number, only when commands are seen.
  */
+import { squaredError } from '../physics/cost.js';
 import type { Trainer } from '../physics/Trainer.js';
 import type { EvaluationSink, Learner, LearnerMse } from './Learner.js';
 import type { StepResult } from './stepOnBoard.js';
@@ -72,8 +73,12 @@ export class SimulatedLearner implements Learner {
   }
 
   async evaluate(_onState: EvaluationSink): Promise<LearnerMse> {
-    // the states of an evaluation are not reported: computing them is the evaluation, and nothing records them
-    return { trainMse: this.trainer.mse(this.trainer.task.train), testMse: this.trainer.mse(this.trainer.task.test) };
+    // the states of an evaluation are not reported (computing them is the evaluation); the test set's target
+    // voltages are kept for the record (test_outputs)
+    const t = this.trainer;
+    const trainMse = t.mse(t.task.train);
+    const { mse: testMse, outputs: testOutputs } = testSet(t);
+    return { trainMse, testMse, testOutputs };
   }
 
   async finish(onState: EvaluationSink): Promise<{ settings: Float64Array; mse: LearnerMse }> {
@@ -94,4 +99,24 @@ export class SimulatedLearner implements Learner {
       }),
     );
   }
+}
+
+/**
+ * The test set's MSE (V^2, NaN when empty) and each test example's target voltages, from the same solves in the same
+ * order as `Trainer.mse(task.test)`, so the MSE is that method's to the bit (a CG solver warm-starts from earlier
+ * solves: solving the test set twice would change later steps).
+ */
+function testSet(t: Trainer): { mse: number; outputs: Float64Array[] } {
+  const { test, targets } = t.task;
+  if (test.length === 0) return { mse: NaN, outputs: [] };
+  // Trainer.mse's own preparation (refactor the changed conductances); private in the type only
+  (t as unknown as { refresh(): void }).refresh();
+  const buf = new Float64Array(t.net.nodes);
+  let sum = 0;
+  const outputs = test.map((ex) => {
+    const v = t.solver.free(ex.in, buf).voltages;
+    sum += squaredError(v, targets, ex.out);
+    return Float64Array.from(targets, (n) => v[n]);
+  });
+  return { mse: sum / test.length, outputs };
 }

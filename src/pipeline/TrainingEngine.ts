@@ -45,6 +45,8 @@ export interface EngineStep<C extends CheckResultLike = CheckResultLike> extends
 /** Records each step (e.g. appends a run-record event); awaited before the next step begins. */
 export interface StepRecorder<C extends CheckResultLike = CheckResultLike> {
   record(step: EngineStep<C>): void | Promise<void>;
+  /** Records each evaluation (the record's `evaluation` stream); awaited before the engine goes on. */
+  recordEvaluation?(evaluation: Evaluation): void | Promise<void>;
 }
 
 /** Train and test MSE measured on the board after `step` steps. */
@@ -56,6 +58,8 @@ export interface Evaluation {
   testMse: number;
   /** The finish's evaluation (after the last step). */
   final: boolean;
+  /** The targets' free-state voltages per test example (V, as the MSEs), when the learner reports them. */
+  testOutputs?: Float64Array[];
 }
 
 /** One measurement of node voltages. */
@@ -281,11 +285,18 @@ export class TrainingEngine<C extends CheckResultLike = CheckResultLike> {
         stop: plan.stop,
         scheduler: deps.scheduler ?? asyncScheduler,
         executeStep: (s) => defer(() => executeStep(s)),
-        evaluate: (done) => defer(async (): Promise<Evaluation> => ({ step: done, ...(await learner.evaluate(collect(done))), final: false })),
+        evaluate: (done) =>
+          defer(async (): Promise<Evaluation> => {
+            const evaluation: Evaluation = { step: done, ...(await learner.evaluate(collect(done))), final: false };
+            if (recorder?.recordEvaluation) await recorder.recordEvaluation(evaluation);
+            return evaluation;
+          }),
         finish: (done) =>
           defer(async (): Promise<FinishValue> => {
             const { settings, mse } = await learner.finish(collect(done));
-            return { settings, evaluation: { step: done, ...mse, final: true } };
+            const evaluation: Evaluation = { step: done, ...mse, final: true };
+            if (recorder?.recordEvaluation) await recorder.recordEvaluation(evaluation);
+            return { settings, evaluation };
           }),
         safeState: () =>
           defer(async () => {

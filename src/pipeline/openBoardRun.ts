@@ -20,6 +20,7 @@ import { InvalidInputError } from '../errors.js';
 import type { Calibration } from '../calibration/Calibration.js';
 import type { Network } from '../physics/Network.js';
 import type { Task } from '../physics/Task.js';
+import { EvaluationStream } from './evaluationRecord.js';
 import { eventLine } from '../store/readRun.js';
 import { RunWriter } from '../store/RunWriter.js';
 import { boardConductanceLaw, type ConductanceLaw } from './boardConductanceLaw.js';
@@ -32,9 +33,9 @@ import { checkRecordedSettings } from './checkRecordedSettings.js';
 import { liveStepChecker } from './liveStepChecker.js';
 import { loadBoardCalibration } from './loadBoardCalibration.js';
 import { newRunPath } from './newRunPath.js';
-import { resumePoint, RunRecorder, trainingStart, type BoardConnection, type TwinConnectOptions } from './runRecord.js';
+import { boardConfiguration, resumePoint, RunRecorder, trainingStart, type BoardConnection, type TwinConnectOptions } from './runRecord.js';
 import { checkTaskOnBoard } from './stepOnBoard.js';
-import { STEP_LAYOUT, StepRecordLayout } from './StepRecordLayout.js';
+import { LEGACY_STEP_LAYOUT, StepRecordLayout } from './StepRecordLayout.js';
 import { TrainingEngine, type RunSummary } from './TrainingEngine.js';
 import { checkPlanOnBoard, resolvePlan, resolvePlanOptions, type PlanFieldLocation, type ResolvedPlan, type TrainingPlan } from './TrainingPlan.js';
 
@@ -158,9 +159,10 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
     let recorder: RunRecorder | undefined;
     if (recordPath) {
       mkdirSync(dirname(recordPath), { recursive: true });
-      const layout = StepRecordLayout.forRun(id, plan.task, { update: plan.update, checked: plan.update === 'host' && checker !== undefined });
-      writer = RunWriter.create(recordPath, trainingStart(planned, files.network, id, connection, calibration), layout.descriptor());
-      recorder = new RunRecorder(writer, layout);
+      const layout = StepRecordLayout.forRun(id, plan.task, { update: plan.update, checked: plan.update === 'host' && checker !== undefined, calibration });
+      const start = trainingStart(planned, files.network, id, connection, calibration);
+      writer = RunWriter.create(recordPath, start, layout.descriptor(boardConfiguration(id, plan, calibration, start.time)));
+      recorder = new RunRecorder(writer, layout, new EvaluationStream(writer, plan.evalEvery, plan.task.test.length, plan.task.targets.length));
     }
     return assemble({ board, owned, connection, id, files, planned, calibration, checker, recorder, recordPath, nominals });
   } catch (e) {
@@ -191,17 +193,17 @@ async function resumeRun(path: string): Promise<BoardRun> {
     checkTaskOnBoard(plan.task, id, files.taskSource);
     rp.calibration?.checkBoard(id, `${path}: line 1: start.calibration.record`);
     if (rp.settings) {
-      checkRecordedSettings(rp.settings, id, path, eventLine(last.seq_num));
+      checkRecordedSettings(rp.settings, id, path, eventLine(last));
       // the board holds whatever it held when the host died (or its power-on state): the record is the truth
       await board.writeEdges(new Map(Array.from(rp.settings, (v, e) => [e, v] as [number, number])));
     }
     // appended events keep the record's own layout (also that of a record written by clln 0.1.0)
-    const layout = StepRecordLayout.ofRecord(path, record.descriptor);
+    const layout = StepRecordLayout.ofRecord(path, record.descriptor, rp.calibration);
     const checker = await liveStepChecker(board, id, plan.samples, rp.calibration, nominals);
-    if (layout.layout === STEP_LAYOUT && layout.dataKeys.alarm && !checker) {
+    if (layout.layout !== LEGACY_STEP_LAYOUT && layout.dataKeys.alarm && !checker) {
       throw new InvalidInputError({ source: path, field: 'descriptor.data_keys.alarm' }, `the run checked every step, but board ${id.model}'s edge law or converter noise is unknown here (no law recorded or reported, no calibration)`, 'resume it where the board model is known');
     }
-    return assemble({ board, owned: true, connection: rp.connection, id, files, planned: rp.plan, calibration: rp.calibration, checker, recorder: new RunRecorder(writer, layout), recordPath: path, nominals });
+    return assemble({ board, owned: true, connection: rp.connection, id, files, planned: rp.plan, calibration: rp.calibration, checker, recorder: new RunRecorder(writer, layout, new EvaluationStream(writer, plan.evalEvery, plan.task.test.length, plan.task.targets.length, record.evaluation?.events)), recordPath: path, nominals });
   } catch (e) {
     await writer.close();
     await board?.close();

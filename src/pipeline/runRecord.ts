@@ -7,15 +7,17 @@ import { networkToJson, parseNetwork } from '../formats/networkFile.js';
 import { parseTask, taskToJson } from '../formats/taskFile.js';
 import type { Network } from '../physics/Network.js';
 import type { StartDoc } from '../store/documents.js';
+import { configurationEntry, type ConfigurationEntry } from '../store/configuration.js';
 import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
-import type { EngineStep, StepRecorder } from './TrainingEngine.js';
+import type { EngineStep, Evaluation, StepRecorder } from './TrainingEngine.js';
+import type { EvaluationStream } from './evaluationRecord.js';
 import { Calibration, type CalibrationSummary } from '../calibration/Calibration.js';
 import { checkCalibrationPlausible } from '../calibration/plausibility.js';
 import { parseCalibrationRecord } from '../calibration/recordFile.js';
 import type { CalibrationRecord } from '../calibration/types.js';
 import type { StepRecordLayout } from './StepRecordLayout.js';
-import type { TrainingPlan } from './TrainingPlan.js';
+import type { ResolvedPlan, TrainingPlan } from './TrainingPlan.js';
 
 /** Software version written into every start document. */
 export const SOFTWARE_VERSION = VERSION;
@@ -41,7 +43,8 @@ export interface TrainingStart extends StartDoc {
   connection: BoardConnection;
   /**
    * The calibration in force (host-side updates, evaluations and checks used it), with the whole record so that
-   * the run can be reproduced and resumed with it; null when uncalibrated. Event readings stay raw.
+   * the run can be reproduced and resumed with it; null when uncalibrated. Events record the readings raw (`vf_raw`,
+   * `vc_raw`) and through it (`vf`, `vc`).
    */
   calibration: (CalibrationSummary & { record: CalibrationRecord }) | null;
   network: unknown;
@@ -49,9 +52,52 @@ export interface TrainingStart extends StartDoc {
   plan: RecordedPlan;
 }
 
-/** What opens every run's start document, board or simulated: a fresh uid, the time, the plan's name, this software. */
-export function startHead(plan: Pick<TrainingPlan, 'name'>): { uid: string; time: number; plan_name: string; software: { name: 'clln'; version: string } } {
-  return { uid: randomUUID(), time: Date.now() / 1000, plan_name: plan.name ?? 'train', software: { name: 'clln', version: SOFTWARE_VERSION } };
+/** Bluesky's start-document hints: the primary stream is plotted against `step` (the best-effort callback's x axis). */
+export const START_HINTS = { dimensions: [[['step'], 'primary']] };
+
+/**
+ * What opens every run's start document, board or simulated: a fresh uid, the time, the plan's name, this software,
+ * and the hints of lab tools.
+ */
+export function startHead(plan: Pick<TrainingPlan, 'name'>): { uid: string; time: number; plan_name: string; software: { name: 'clln'; version: string }; hints: typeof START_HINTS } {
+  return { uid: randomUUID(), time: Date.now() / 1000, plan_name: plan.name ?? 'train', software: { name: 'clln', version: SOFTWARE_VERSION }, hints: START_HINTS };
+}
+
+/**
+ * The primary descriptor's `configuration` of a board run: the board's identity (`board`), the calibration in force
+ * (`calibration`, when there is one) and the rule's parameters (`rule`), each stamped with the start time.
+ */
+export function boardConfiguration(id: BoardIdentity, plan: ResolvedPlan, calibration: Calibration | undefined, time: number): Record<string, ConfigurationEntry> {
+  const edge = id.edge;
+  return {
+    board: configurationEntry(
+      {
+        model: id.model,
+        uid: id.uid,
+        firmware: id.firmware,
+        protocol: id.protocol,
+        nodes: id.nodes,
+        edges: id.edges.length,
+        edge_kind: edge.kind,
+        taps: edge.kind === 'tap' ? edge.taps : undefined,
+        gate_lo: edge.kind === 'gate' ? edge.lo : undefined,
+        gate_hi: edge.kind === 'gate' ? edge.hi : undefined,
+        adc_bits: id.adc.bits,
+        adc_range: [id.adc.lo, id.adc.hi],
+        dac_range: [id.dac.lo, id.dac.hi],
+      },
+      'board:ID',
+      time,
+      { gate_lo: 'V', gate_hi: 'V', adc_range: 'V', dac_range: 'V' },
+    ),
+    ...(calibration ? { calibration: configurationEntry({ ...calibration.summary() }, 'host:calibration', time) } : {}),
+    rule: configurationEntry(
+      { rule: 'cl', update: plan.update, eta: plan.eta, amp: edge.kind === 'gate' ? plan.amp : undefined, samples: plan.samples, steps: plan.steps, order: plan.order, seed: plan.seed, eval_every: plan.evalEvery },
+      'host:plan',
+      time,
+      { amp: 'V/V^2' },
+    ),
+  };
 }
 
 /** Build the start document of a training run. */
@@ -77,10 +123,16 @@ export class RunRecorder implements StepRecorder {
   constructor(
     readonly writer: RunWriter,
     readonly layout: StepRecordLayout,
+    /** The run's evaluation stream (evaluationRecord.ts). */
+    readonly evaluations?: EvaluationStream,
   ) {}
 
   record(s: EngineStep): void {
     this.writer.append(this.layout.eventData(s));
+  }
+
+  recordEvaluation(e: Evaluation): void {
+    this.evaluations?.record(e);
   }
 }
 
@@ -110,7 +162,7 @@ export function resumePoint(path: string, start: Record<string, unknown>, lastEv
   const network = parseNetwork(s.network, `${path}: line 1: start.network`);
   const task = parseTask(s.task, `${path}: line 1: start.task`, network);
   const d = lastEvent?.data;
-  const at = `line ${eventLine(lastEvent?.seq_num ?? 0)}: data`;
+  const at = `line ${eventLine(lastEvent)}: data`;
   const fix = 'the record was changed after it was written: correct the value, or start a new run';
   let settings: Float64Array | null = null;
   if (d && Array.isArray(d.settings)) {

@@ -58,14 +58,17 @@ export function runSnapshots(run: RunRecord, nominalLaw: (model: string) => Edge
   const snapshots: ConductanceSnapshot[] = [];
   const E = net.edgeA.length;
   for (const ev of run.events) {
-    const d = ev.data as { step?: number; settings?: unknown[] | null; vf?: unknown[] };
+    const d = ev.data as { step?: number; settings?: unknown[] | null; vf?: unknown[]; vf_raw?: unknown[] };
+    // the calibration's law takes the readings as the ADC gave them: `vf_raw` in a calibrated clln.steps/3 record
+    const rawKey = d.vf_raw !== undefined ? 'vf_raw' : 'vf';
+    const rawVf = d.vf_raw ?? d.vf;
     if (!Array.isArray(d.settings) || typeof d.step !== 'number') continue;
     // a bad recorded value is named by the record's file, line and field, not by the law it breaks
-    const where = (field: string) => ({ source: run.path, field: `line ${eventLine(ev.seq_num)}: data.${field}` });
+    const where = (field: string) => ({ source: run.path, field: `line ${eventLine(ev)}: data.${field}` });
     const fix = 'the record was changed after it was written: correct the value, or diagnose a network file instead';
     if (d.settings.length !== E) throw new InvalidInputError(where('settings'), `holds ${d.settings.length} settings, but the run's network has ${E} edges`, fix);
-    const vf = d.vf && d.vf.length === net.nodes ? d.vf : undefined;
-    for (const [key, list] of [['settings', d.settings], ['vf', vf ?? []]] as const) {
+    const vf = rawVf && rawVf.length === net.nodes ? rawVf : undefined;
+    for (const [key, list] of [['settings', d.settings], [rawKey, vf ?? []]] as const) {
       list.forEach((x, i) => {
         if (typeof x !== 'number' || !Number.isFinite(x)) throw new InvalidInputError(where(`${key}[${i}]`), `must be a finite number, got ${show(x)}`, fix);
       });

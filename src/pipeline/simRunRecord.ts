@@ -27,8 +27,10 @@ import { Trainer, resolveTrainOptions, type TrainConfig, type TrainOptions } fro
 import type { DescriptorInput, EventDoc, RunRecord, StartDoc } from '../store/documents.js';
 import { eventLine } from '../store/readRun.js';
 import type { RunWriter } from '../store/RunWriter.js';
+import { configurationEntry } from '../store/configuration.js';
 import { startHead, type RecordedPlan } from './runRecord.js';
-import type { EngineStep, StepRecorder } from './TrainingEngine.js';
+import type { EngineStep, Evaluation, StepRecorder } from './TrainingEngine.js';
+import type { EvaluationStream } from './evaluationRecord.js';
 import type { TrainingPlan } from './TrainingPlan.js';
 
 /** The layout of a simulated run's events (the descriptor's `layout`). */
@@ -103,18 +105,52 @@ export function simulatedStart(plan: TrainingPlan, net: Network, cfg: TrainConfi
   };
 }
 
-/** The descriptor of a simulated run of a network with `edges` edges. */
-export function simulatedDescriptor(edges: number): DescriptorInput {
+/**
+ * The descriptor of a simulated run of a network with `edges` edges: its data keys, Bluesky's `object_keys` (`engine`:
+ * step and example; `simulation`: the rest) and `hints` (plot `cost` and `changed` against step), and, given the
+ * start document, its `configuration` (`simulation`: the rule and its parameters; `network`: its size).
+ */
+export function simulatedDescriptor(edges: number, start?: SimulatedStart): DescriptorInput {
+  const sim = start?.simulation;
   return {
     layout: SIM_STEP_LAYOUT,
     data_keys: {
-      step: { dtype: 'integer', shape: [], source: 'host:engine' },
-      example: { dtype: 'integer', shape: [], source: 'host:engine' },
-      cost: { dtype: 'number', shape: [], source: 'sim:free', units: 'V^2' },
-      changed: { dtype: 'integer', shape: [], source: 'sim:rule' },
-      k_sha256: { dtype: 'string', shape: [], source: 'sim:rule' },
-      conductance: { dtype: 'array', shape: [edges], source: 'sim:rule', units: 'S', dims: ['edge'], dtype_numpy: '<f8', nullable: true },
+      step: { dtype: 'integer', shape: [], source: 'host:engine', object_name: 'engine' },
+      example: { dtype: 'integer', shape: [], source: 'host:engine', object_name: 'engine' },
+      cost: { dtype: 'number', shape: [], source: 'sim:free', units: 'V^2', object_name: 'simulation' },
+      changed: { dtype: 'integer', shape: [], source: 'sim:rule', object_name: 'simulation' },
+      k_sha256: { dtype: 'string', shape: [], source: 'sim:rule', object_name: 'simulation' },
+      conductance: { dtype: 'array', shape: [edges], source: 'sim:rule', units: 'S', dims: ['edge'], dtype_numpy: '<f8', nullable: true, object_name: 'simulation' },
     },
+    object_keys: { engine: ['step', 'example'], simulation: ['cost', 'changed', 'k_sha256', 'conductance'] },
+    hints: { engine: { fields: [] }, simulation: { fields: ['cost', 'changed'] } },
+    ...(sim && start
+      ? {
+          configuration: {
+            simulation: configurationEntry(
+              {
+                rule: sim.rule,
+                eta: sim.eta,
+                beta: sim.beta,
+                alpha: sim.alpha,
+                method: sim.method,
+                bounds: sim.bounds,
+                taps: sim.taps ?? undefined,
+                gate_bounds: sim.gate_bounds,
+                snapshot_every: sim.snapshot_every,
+                steps: start.plan.steps,
+                order: start.plan.order,
+                seed: start.seed,
+                eval_every: start.plan.evalEvery ?? 0,
+              },
+              'host:plan',
+              start.time,
+              { bounds: 'S', taps: 'S', gate_bounds: 'V' },
+            ),
+            network: configurationEntry({ name: (start.network as { name?: string }).name, edges }, 'host:network', start.time),
+          },
+        }
+      : {}),
   };
 }
 
@@ -135,7 +171,13 @@ export class SimRunRecorder implements StepRecorder {
     readonly snapshotEvery: number,
     /** The plan's step count (its last step is always a snapshot). */
     readonly steps: number,
+    /** The run's evaluation stream (evaluationRecord.ts). */
+    readonly evaluations?: EvaluationStream,
   ) {}
+
+  recordEvaluation(e: Evaluation): void {
+    this.evaluations?.record(e);
+  }
 
   record(s: EngineStep): void {
     const k = s.settingsAfter;
@@ -221,7 +263,7 @@ export function readSimulatedRun(run: RunRecord, opts: { replay: boolean }): Sim
   let lastSnap = -1; // index into run.events
   run.events.forEach((ev, i) => {
     const d = ev.data;
-    const where = (field: string) => ({ source: path, field: `line ${eventLine(ev.seq_num)}: data.${field}` });
+    const where = (field: string) => ({ source: path, field: `line ${eventLine(ev)}: data.${field}` });
     if (d.step !== i) throw new InvalidInputError(where('step'), `must be ${i} (event ${ev.seq_num} of a run that starts at step 0), got ${show(d.step)}`, EDITED);
     if (d.conductance === null || d.conductance === undefined) return;
     const k = d.conductance;
@@ -277,7 +319,7 @@ function replayStep(trainer: Trainer, ev: EventDoc, path: string): void {
   if (field === undefined) return;
   const got = { example: r.example, cost, changed: r.changed, k_sha256: digest }[field];
   throw new CllnError(
-    `${path}: line ${eventLine(ev.seq_num)}: data.${field}: replaying step ${r.step} from the last snapshot gives ${show(got)}, the record ${show(d[field])}: ` +
+    `${path}: line ${eventLine(ev)}: data.${field}: replaying step ${r.step} from the last snapshot gives ${show(got)}, the record ${show(d[field])}: ` +
       'the record was changed after it was written, or written by a clln or platform that computes differently; it cannot be continued or diagnosed exactly here',
   );
 }

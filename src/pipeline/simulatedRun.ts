@@ -10,6 +10,7 @@ import { Trainer, type TrainOptions } from '../physics/Trainer.js';
 import type { RunRecord } from '../store/documents.js';
 import { RunWriter, type RunWriterOptions } from '../store/RunWriter.js';
 import { SimulatedLearner, type SimulatedLearnerOptions } from './SimulatedLearner.js';
+import { EvaluationStream } from './evaluationRecord.js';
 import { defaultSnapshotEvery, readSimulatedRun, SimRunRecorder, simulatedDescriptor, simulatedStart } from './simRunRecord.js';
 import { TrainingEngine, type EngineDeps, type RunSummary } from './TrainingEngine.js';
 import type { TrainingPlan } from './TrainingPlan.js';
@@ -33,6 +34,8 @@ export interface SimulatedRunOptions {
   name?: string;
   /** Record to this new file (never overwritten), or null for no record. */
   record: string | null;
+  /** Evaluate (train and test MSE, recorded) every this many steps; default 0: before the first and after the last only. */
+  evalEvery?: number;
   /** Steps between full conductance snapshots in the record; default {@link defaultSnapshotEvery}. */
   snapshotEvery?: number;
   /** For tests: the writer's options and the learner's. */
@@ -46,12 +49,14 @@ export interface SimulatedRunOptions {
 export function openSimulatedRun(o: SimulatedRunOptions): SimulatedRun {
   const trainer = new Trainer(o.network, o.task, o.options);
   const cfg = trainer.cfg;
-  const plan: TrainingPlan = { name: o.name ?? 'train', task: o.task, steps: cfg.steps, order: cfg.order, seed: cfg.seed };
+  const plan: TrainingPlan = { name: o.name ?? 'train', task: o.task, steps: cfg.steps, order: cfg.order, seed: cfg.seed, ...(o.evalEvery ? { evalEvery: o.evalEvery } : {}) };
   const every = o.snapshotEvery ?? defaultSnapshotEvery(o.network.edgeA.length);
   if (!(Number.isInteger(every) && every >= 1)) throw new CllnError(`openSimulatedRun: snapshotEvery must be an integer >= 1, got ${every}`);
-  const writer = o.record === null ? null : RunWriter.create(o.record, simulatedStart(plan, o.network, cfg, every), simulatedDescriptor(o.network.edgeA.length), o.writerOptions);
+  const start = simulatedStart(plan, o.network, cfg, every);
+  const writer = o.record === null ? null : RunWriter.create(o.record, start, simulatedDescriptor(o.network.edgeA.length, start), o.writerOptions);
   const learner = new SimulatedLearner(trainer, o.learnerOptions);
-  const engine = new TrainingEngine(learner, plan, { ...o.engineDeps, ...(writer ? { recorder: new SimRunRecorder(writer, every, cfg.steps) } : {}) });
+  const evaluations = writer ? new EvaluationStream(writer, o.evalEvery ?? 0, o.task.test.length, o.task.targets.length) : undefined;
+  const engine = new TrainingEngine(learner, plan, { ...o.engineDeps, ...(writer ? { recorder: new SimRunRecorder(writer, every, cfg.steps, evaluations) } : {}) });
   return { engine, trainer, writer, path: o.record };
 }
 
@@ -66,7 +71,8 @@ export function resumeSimulatedRun(path: string, o: Pick<SimulatedRunOptions, 'w
     const state = readSimulatedRun(record, { replay: true });
     const trainer = state.trainer!;
     const learner = new SimulatedLearner(trainer, o.learnerOptions);
-    const recorder = new SimRunRecorder(writer, state.snapshotEvery, state.cfg.steps);
+    const evaluations = new EvaluationStream(writer, state.plan.evalEvery ?? 0, state.task.test.length, state.task.targets.length, record.evaluation?.events);
+    const recorder = new SimRunRecorder(writer, state.snapshotEvery, state.cfg.steps, evaluations);
     const engine = new TrainingEngine(learner, state.plan, { ...o.engineDeps, recorder });
     return { engine, trainer, writer, path, startStep: state.stepsDone };
   } catch (e) {

@@ -27,6 +27,9 @@ import {
 } from './documents.js';
 import { parseRun, readRunBytes } from './readRun.js';
 
+/** The stop reason written when none is given. */
+const DEFAULT_REASON: Record<ExitStatus, string> = { success: 'completed', abort: 'aborted', fail: 'failed' };
+
 /** The longest fsync batching interval allowed (issue 4: events on disk within 100 ms). */
 export const MAX_FSYNC_INTERVAL_MS = 100;
 
@@ -66,6 +69,8 @@ export class RunWriter {
   private readonly onDurable?: (seq: number) => void;
   private readonly noFsync: boolean;
   private readonly dataKeys: Set<string>;
+  /** The evaluation stream, once its descriptor is written: its descriptor, last seq_num and data keys. */
+  private evaluation: { descriptor: DescriptorDoc; seq: number; keys: Set<string> } | undefined;
   private readonly timers: Timers;
   /** timers.now() of the oldest write not yet covered by an fsync, or undefined when all is on disk. */
   private unsyncedSince: number | undefined;
@@ -151,6 +156,10 @@ export class RunWriter {
     }
     const writer = new RunWriter(path, fd, record.start, record.descriptor, record.events.length, opts);
     writer.position = intactBytes;
+    if (record.evaluation) {
+      const d = record.evaluation.descriptor;
+      writer.evaluation = { descriptor: d, seq: record.evaluation.events.length, keys: new Set(Object.keys(d.data_keys)) };
+    }
     return { writer, record };
   }
 
@@ -171,10 +180,55 @@ export class RunWriter {
    */
   append(data: Record<string, unknown>, timestamps?: Record<string, number>): number {
     this.checkOpen();
+    const seq = this.seq + 1;
+    this.writeEvent(this.descriptor.uid, this.dataKeys, seq, data, timestamps, () => (this.seq = seq));
+    return seq;
+  }
+
+  /** The evaluation stream's descriptor, once written ({@link addEvaluationStream}, or read back on resume). */
+  get evaluationDescriptor(): DescriptorDoc | undefined {
+    return this.evaluation?.descriptor;
+  }
+
+  /** seq_num of the last evaluation event (0 before the first, or without an evaluation stream). */
+  get lastEvaluationSeq(): number {
+    return this.evaluation?.seq ?? 0;
+  }
+
+  /**
+   * Write the descriptor of the `evaluation` stream (issue 15, contract A): once per run, just before its first
+   * event. Its uid, run_start and time are filled in when absent. Returns the descriptor as written.
+   */
+  addEvaluationStream(descriptor: Omit<DescriptorInput, 'name'>): DescriptorDoc {
+    this.checkOpen();
+    if (this.evaluation) throw new InvalidInputError({ source: this.path, field: 'descriptor' }, 'the run has an evaluation stream already', 'write its descriptor once');
+    const { uid, run_start: _runStart, time, ...rest } = descriptor;
+    const desc = { uid: uid ?? newUid(), run_start: this.start.uid, time: time ?? this.clock(), name: 'evaluation', ...rest } as DescriptorDoc;
+    this.write(line('descriptor', desc));
+    if (this.unsyncedSince === undefined) this.unsyncedSince = this.timers.now();
+    this.evaluation = { descriptor: desc, seq: 0, keys: new Set(Object.keys(desc.data_keys)) };
+    return desc;
+  }
+
+  /**
+   * Append one event to the evaluation stream (after {@link addEvaluationStream}); durable as {@link append}.
+   * Returns its seq_num in that stream.
+   */
+  appendEvaluation(data: Record<string, unknown>, timestamps?: Record<string, number>): number {
+    this.checkOpen();
+    const ev = this.evaluation;
+    if (!ev) throw new InvalidInputError({ source: this.path, field: 'evaluation' }, 'the run has no evaluation stream', 'write its descriptor first (addEvaluationStream)');
+    const seq = ev.seq + 1;
+    this.writeEvent(ev.descriptor.uid, ev.keys, seq, data, timestamps, () => (ev.seq = seq));
+    return seq;
+  }
+
+  /** Write one event line; `written` counts it (before any fsync, whose progress is measured in seq_num). */
+  private writeEvent(descriptor: string, keys: Set<string>, seq: number, data: Record<string, unknown>, timestamps: Record<string, number> | undefined, written: () => void): void {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidInputError({ source: this.path, field: 'event data' }, `must be an object, got ${show(data)}`);
     for (const k of Object.keys(data)) {
-      if (!this.dataKeys.has(k)) {
-        throw new InvalidInputError({ source: this.path, field: `event data.${k}` }, `is not a data key of the descriptor (data keys: ${[...this.dataKeys].join(', ')})`, 'add it to the descriptor data_keys when creating the run');
+      if (!keys.has(k)) {
+        throw new InvalidInputError({ source: this.path, field: `event data.${k}` }, `is not a data key of the descriptor (data keys: ${[...keys].join(', ')})`, 'add it to the descriptor data_keys when creating the run');
       }
     }
     const time = this.clock();
@@ -183,23 +237,22 @@ export class RunWriter {
       ts = {};
       for (const k of Object.keys(data)) ts[k] = time;
     }
-    const seq = this.seq + 1;
-    const ev: EventDoc = { uid: newUid(), descriptor: this.descriptor.uid, time, seq_num: seq, data: data as Record<string, JsonValue>, timestamps: ts };
+    const ev: EventDoc = { uid: newUid(), descriptor, time, seq_num: seq, data: data as Record<string, JsonValue>, timestamps: ts };
     const text = line('event', ev);
     const now = this.timers.now();
     this.write(text);
-    this.seq = seq;
-    if (this.noFsync) return seq;
+    written();
+    if (this.noFsync) return;
     if (this.intervalMs === 0) {
       this.syncNow();
-      return seq;
+      return;
     }
     if (this.unsyncedSince === undefined) {
       this.unsyncedSince = now;
     } else if (now - this.unsyncedSince >= this.intervalMs) {
       // the event loop did not let the timer run in time: fsync here, in line
       this.syncNow();
-      return seq;
+      return;
     }
     if (!this.timer) {
       const h = this.timers.setTimeout(() => this.timerFired(), Math.max(0, this.intervalMs - (now - this.unsyncedSince)));
@@ -207,7 +260,6 @@ export class RunWriter {
       (h as { unref?: () => void } | undefined)?.unref?.();
       this.timer = h;
     }
-    return seq;
   }
 
   /** fsync now, in line; afterwards every event appended so far is on disk. */
@@ -221,7 +273,7 @@ export class RunWriter {
     this.checkOpen();
     const target = this.seq;
     if (this.inFlight) await this.inFlight;
-    if (this.durable < target) await this.syncAsync();
+    if (this.durable < target || this.unsyncedSince !== undefined) await this.syncAsync();
     if (this.failure) throw this.failure;
   }
 
@@ -242,8 +294,9 @@ export class RunWriter {
       run_start: this.start.uid,
       time: this.clock(),
       exit_status: exitStatus,
-      reason,
-      num_events: { [this.descriptor.name]: this.seq },
+      // never empty (issue 15): a caller without a reason gets the exit status's plain meaning
+      reason: reason !== '' ? reason : DEFAULT_REASON[exitStatus],
+      num_events: { [this.descriptor.name]: this.seq, ...(this.evaluation ? { [this.evaluation.descriptor.name]: this.evaluation.seq } : {}) },
     };
     this.write(line('stop', stop));
     this.syncNow();
@@ -260,7 +313,7 @@ export class RunWriter {
     if (this.closed) return;
     this.clearTimer();
     if (this.inFlight) await this.inFlight.catch(() => undefined);
-    if (!this.noFsync && this.durable < this.seq) this.syncNow();
+    if (!this.noFsync && (this.durable < this.seq || this.unsyncedSince !== undefined)) this.syncNow();
     this.closeFd();
   }
 

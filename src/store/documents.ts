@@ -61,13 +61,13 @@ export interface DescriptorDoc {
 /** What {@link RunWriter.create} needs of the descriptor: uid, run_start, time and name are filled in when absent. */
 export type DescriptorInput = Omit<DescriptorDoc, 'uid' | 'run_start' | 'time' | 'name'> & Partial<Pick<DescriptorDoc, 'uid' | 'run_start' | 'time' | 'name'>>;
 
-/** One `event` document: one training step. */
+/** One `event` document: one training step (`primary`) or one evaluation (`evaluation`). */
 export interface EventDoc {
   uid: string;
   descriptor: string;
   /** Epoch seconds. */
   time: number;
-  /** 1-based, contiguous within the run. */
+  /** 1-based, contiguous within its stream (descriptor). */
   seq_num: number;
   data: Record<string, JsonValue>;
   /** Epoch seconds at which each data value was taken. */
@@ -97,7 +97,13 @@ export interface RunRecord {
   path: string;
   start: StartDoc;
   descriptor: DescriptorDoc;
+  /** The `primary` stream's events: one per training step. */
   events: EventDoc[];
+  /**
+   * The `evaluation` stream (issue 15, contract A): its descriptor and events (train and test MSE before the first
+   * step, every --eval-every steps, and after the finish). Absent in records without evaluations.
+   */
+  evaluation?: { descriptor: DescriptorDoc; events: EventDoc[] };
   stop?: StopDoc;
   /** A torn last line (a crash in the middle of a write) was found and ignored. */
   torn: boolean;

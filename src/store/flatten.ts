@@ -8,12 +8,14 @@
 import { InvalidInputError } from '../errors.js';
 import type { DataKey, JsonValue, RunRecord } from './documents.js';
 
-/** Kind of a flat column. */
-export type ColumnKind = 'int64' | 'double' | 'boolean' | 'string';
+/** Kind of a flat column; `timestamp`: epoch seconds (the event's `time`), a timestamp in Parquet. */
+export type ColumnKind = 'int64' | 'double' | 'timestamp' | 'boolean' | 'string';
 
 export interface FlatColumn {
   name: string;
   kind: ColumnKind;
+  /** The data key's units (every element of an array key has the key's units). */
+  units?: string;
   /** One value per row; null where the event had no value (or a non-finite number, which JSON records as null). */
   values: (number | boolean | string | null)[];
 }
@@ -53,7 +55,7 @@ export function flattenRun(run: RunRecord): FlatTable {
 
   const columns: FlatColumn[] = [
     { name: 'seq_num', kind: 'int64', values: run.events.map((e) => e.seq_num) },
-    { name: 'time', kind: 'double', values: run.events.map((e) => e.time) },
+    { name: 'time', kind: 'timestamp', values: run.events.map((e) => e.time) },
   ];
   const seen = new Set(['seq_num', 'time']);
   keys.forEach((key, g) => {
@@ -64,7 +66,9 @@ export function flattenRun(run: RunRecord): FlatTable {
         throw new InvalidInputError({ source: run.path, field: `data key ${key}` }, `flattens to a column named ${name}, which another column has already`, 'rename the data key');
       }
       seen.add(name);
-      columns.push(column(name, cols.get(name)!, rows, integer));
+      const c = column(name, cols.get(name)!, rows, integer);
+      if (typeof dk?.units === 'string') c.units = dk.units;
+      columns.push(c);
     }
   });
   return { rows, columns };
@@ -113,4 +117,21 @@ function column(name: string, raw: (JsonValue | undefined)[], rows: number, inte
     else values[i] = v as number | boolean;
   }
   return { name, kind, values };
+}
+
+/**
+ * The evaluation stream of a run as a run of its own (its descriptor and events in place of the primary stream's),
+ * for the exports; undefined when the run has no evaluations.
+ */
+export function evaluationRun(run: RunRecord): RunRecord | undefined {
+  if (!run.evaluation) return undefined;
+  const { evaluation: _e, ...rest } = run;
+  return { ...rest, descriptor: run.evaluation.descriptor, events: run.evaluation.events };
+}
+
+/** `run.parquet` -> `run.evaluation.parquet` (before the last extension, or at the end when there is none). */
+export function evaluationPath(out: string): string {
+  const slash = Math.max(out.lastIndexOf('/'), out.lastIndexOf('\\'));
+  const dot = out.lastIndexOf('.');
+  return dot > slash + 1 ? `${out.slice(0, dot)}.evaluation${out.slice(dot)}` : `${out}.evaluation`;
 }

@@ -22,6 +22,10 @@ export interface RunSummary {
   status: RunStatus | 'invalid';
   /** `cost` of the last event, when it recorded one. */
   last_cost: number | null;
+  /** Evaluations recorded (the `evaluation` stream; 0 without one). */
+  evaluations: number;
+  /** `test_mse` of the last evaluation (V^2), when it recorded one. */
+  last_test_mse: number | null;
   /** The last line was torn (a crash during a write) and is ignored. */
   torn: boolean;
   /** Why the file could not be read as a run (status `invalid`). */
@@ -62,13 +66,19 @@ export function listRuns(dir: string = DEFAULT_RUNS_DIR): RunSummary[] {
         steps: r.events.length,
         status: r.status,
         last_cost: typeof cost === 'number' ? cost : null,
+        evaluations: r.evaluation?.events.length ?? 0,
+        last_test_mse: numberOrNull(r.evaluation?.events[r.evaluation.events.length - 1]?.data.test_mse),
         torn: r.torn,
       });
     } catch (e) {
       // a bad file (InvalidInputError) or one that cannot be read (IoError) is listed, not fatal to the listing
       if (!(e instanceof CllnError)) throw e;
-      out.push({ path, file, uid: null, time: null, plan_name: null, steps: 0, status: 'invalid', last_cost: null, torn: false, error: (e as Error).message });
+      out.push({ path, file, uid: null, time: null, plan_name: null, steps: 0, status: 'invalid', last_cost: null, evaluations: 0, last_test_mse: null, torn: false, error: (e as Error).message });
     }
   }
   return out.sort((a, b) => (a.time ?? Infinity) - (b.time ?? Infinity) || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+function numberOrNull(x: unknown): number | null {
+  return typeof x === 'number' ? x : null;
 }

@@ -25,12 +25,18 @@ export function readRunBytes(path: string): Buffer {
   return readInputFile(path, 'run file', MAX_RUN_FILE_BYTES, 'check the path (runs are *.jsonl files, by default in runs/)');
 }
 
+/** The line (1-based) each event was read from, for messages naming it; events of any stream. */
+const linesRead = new WeakMap<object, number>();
+
 /**
- * The line of a run file that holds the event with `seqNum`: a file that {@link parseRun} accepts holds the start
- * document on line 1, the descriptor on line 2 and the events in seq_num order without gaps from line 3.
+ * The line of a run file that holds `event`: the line {@link parseRun} read it from. The two streams of a run
+ * (`primary` and `evaluation`) interleave, so the line is not a function of `seq_num`; an event that was not read
+ * from a file (built in memory, or a copy) is placed as in a file of one stream: start on line 1, descriptor on
+ * line 2, the event with seq_num s on line s + 2. `undefined` (no event yet) gives line 2, the descriptor's.
  */
-export function eventLine(seqNum: number): number {
-  return seqNum + 2;
+export function eventLine(event: { seq_num?: number } | undefined): number {
+  if (event === undefined) return 2;
+  return linesRead.get(event) ?? (event.seq_num ?? 0) + 2;
 }
 
 /** A parsed run and the length in bytes of its intact part (everything before a torn last line). */
@@ -117,6 +123,8 @@ export function parseRun(buf: Buffer, path: string): ParsedRun {
   if (!isObject(descriptor.data_keys)) throw bad(path, descEntry.line, `descriptor data_keys must be an object, got ${show(descriptor.data_keys)}`);
 
   const events: EventDoc[] = [];
+  // the evaluation stream (contract A of issue 15): its descriptor comes just before its first event
+  let evaluation: { descriptor: DescriptorDoc; events: EventDoc[] } | undefined;
   let stop: StopDoc | undefined;
   for (let k = 2; k < docs.length; k++) {
     const { name, doc, line } = docs[k];
@@ -126,12 +134,29 @@ export function parseRun(buf: Buffer, path: string): ParsedRun {
       need(path, line, 'event', ev, 'uid', 'string');
       need(path, line, 'event', ev, 'time', 'number');
       need(path, line, 'event', ev, 'seq_num', 'number');
-      if (ev.descriptor !== descriptor.uid) throw bad(path, line, `event descriptor ${show(ev.descriptor)} is not the descriptor uid ${show(descriptor.uid)}`);
-      const expected = events.length + 1;
-      if (ev.seq_num !== expected) throw bad(path, line, `event seq_num ${show(ev.seq_num)}, expected ${expected} (seq_num runs 1, 2, ... without gaps)`);
+      const stream = ev.descriptor === descriptor.uid ? events : ev.descriptor === evaluation?.descriptor.uid ? evaluation.events : undefined;
+      if (!stream) {
+        const uids = [descriptor.uid, ...(evaluation ? [evaluation.descriptor.uid] : [])].map((u) => show(u)).join(' or ');
+        throw bad(path, line, `event descriptor ${show(ev.descriptor)} is not a descriptor uid of the run (${uids}) written before it`);
+      }
+      // seq_num counts per descriptor (the event model's rule), 1, 2, ... in each stream
+      const expected = stream.length + 1;
+      if (ev.seq_num !== expected) throw bad(path, line, `event seq_num ${show(ev.seq_num)}, expected ${expected} (seq_num runs 1, 2, ... without gaps in each stream)`);
       if (!isObject(ev.data)) throw bad(path, line, `event data must be an object, got ${show(ev.data)}`);
       if (!isObject(ev.timestamps)) throw bad(path, line, `event timestamps must be an object, got ${show(ev.timestamps)}`);
-      events.push(ev);
+      stream.push(ev);
+      linesRead.set(ev, line);
+    } else if (name === 'descriptor') {
+      const d = doc as unknown as DescriptorDoc;
+      if (evaluation || d.name !== 'evaluation') {
+        throw bad(path, line, `a descriptor named ${show(d.name)}${evaluation ? ' after the evaluation descriptor' : ''}: a clln run has the streams primary (line 2) and evaluation only`, 'check that this is a run file written by clln');
+      }
+      need(path, line, 'descriptor', d, 'uid', 'string');
+      need(path, line, 'descriptor', d, 'time', 'number');
+      if (d.run_start !== start.uid) throw bad(path, line, `descriptor run_start ${show(d.run_start)} is not the start uid ${show(start.uid)}`);
+      if (d.uid === descriptor.uid) throw bad(path, line, `descriptor uid ${show(d.uid)} is the primary descriptor's`);
+      if (!isObject(d.data_keys)) throw bad(path, line, `descriptor data_keys must be an object, got ${show(d.data_keys)}`);
+      evaluation = { descriptor: d, events: [] };
     } else if (name === 'stop') {
       const s = doc as unknown as StopDoc;
       need(path, line, 'stop', s, 'uid', 'string');
@@ -140,17 +165,20 @@ export function parseRun(buf: Buffer, path: string): ParsedRun {
       if (s.exit_status !== 'success' && s.exit_status !== 'abort' && s.exit_status !== 'fail') {
         throw bad(path, line, `stop exit_status must be success, abort or fail, got ${show(s.exit_status)}`);
       }
-      const n = isObject(s.num_events) ? (s.num_events as Record<string, unknown>)[descriptor.name] : undefined;
-      if (n !== undefined && n !== events.length) throw bad(path, line, `stop num_events.${descriptor.name} is ${show(n)} but the file holds ${events.length} events`);
+      const counts = isObject(s.num_events) ? (s.num_events as Record<string, unknown>) : {};
+      for (const [stream, held] of [[descriptor.name, events.length], ...(evaluation ? [[evaluation.descriptor.name, evaluation.events.length]] : [])] as [string, number][]) {
+        const n = counts[stream];
+        if (n !== undefined && n !== held) throw bad(path, line, `stop num_events.${stream} is ${show(n)} but the file holds ${held} ${stream} events`);
+      }
       stop = s;
-    } else if (name === 'start' || name === 'descriptor') {
-      throw bad(path, line, `a second ${name} document (one run per file, one event stream per run)`);
+    } else if (name === 'start') {
+      throw bad(path, line, 'a second start document (one run per file)');
     } else {
-      throw bad(path, line, `unknown document kind ${show(name)} (expected event or stop)`);
+      throw bad(path, line, `unknown document kind ${show(name)} (expected descriptor, event or stop)`);
     }
   }
 
-  return { record: { path, start, descriptor, events, stop, torn, status: statusOf(stop) }, intactBytes };
+  return { record: { path, start, descriptor, events, ...(evaluation ? { evaluation } : {}), stop, torn, status: statusOf(stop) }, intactBytes };
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {

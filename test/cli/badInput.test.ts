@@ -125,29 +125,34 @@ describe('(C) a JSON syntax error', () => {
 
 describe('(D) resume of a record with an out-of-range setting', () => {
   it('names the record file, the line and the field', async () => {
+    // the record interleaves steps and evaluations: edit the last step's event, wherever its line is
     const all = lines(run);
-    const last = JSON.parse(all[all.length - 1]);
-    expect(last[0]).toBe('event');
+    const at0 = all.map((l) => l.startsWith('["event"') && l.includes('"settings"')).lastIndexOf(true);
+    const last = JSON.parse(all[at0]);
     last[1].data.settings[22] = 150; // penn-gen1 has taps 0..99
     const file = at('bad-setting.jsonl');
-    writeFileSync(file, [...all.slice(0, -1), JSON.stringify(last)].join('\n') + '\n');
+    writeFileSync(file, [...all.slice(0, at0), JSON.stringify(last), ...all.slice(at0 + 1)].join('\n') + '\n');
+    expect(at0 + 1).toBeLessThan(all.length); // an evaluation follows it
     const r = await clln('resume', file);
     const line = expectOneParagraph(r.stderr);
     expect(r.code).toBe(2);
-    expect(line).toContain(`${file}: line ${all.length}: data.settings[22]: tap must be an integer in 0..99, got 150`);
+    expect(line).toContain(`${file}: line ${at0 + 1}: data.settings[22]: tap must be an integer in 0..99, got 150`);
     expect(line).not.toContain('board penn-gen1: edges[22]');
   });
 
   it('diagnose --run names them the same way', async () => {
     const all = lines(run);
-    const ev = JSON.parse(all[3]);
+    // the first step's event comes after the evaluation descriptor and the evaluation before training
+    const first = all.findIndex((l) => l.startsWith('["event"') && l.includes('"settings"'));
+    expect(first).toBe(4);
+    const ev = JSON.parse(all[first]);
     ev[1].data.settings[5] = 500;
     const file = at('bad-setting-diagnose.jsonl');
-    writeFileSync(file, [...all.slice(0, 3), JSON.stringify(ev), ...all.slice(4)].join('\n') + '\n');
+    writeFileSync(file, [...all.slice(0, first), JSON.stringify(ev), ...all.slice(first + 1)].join('\n') + '\n');
     const r = await clln('diagnose', '--run', file);
     const line = expectOneParagraph(r.stderr);
     expect(r.code).toBe(2);
-    expect(line).toContain(`${file}: line 4: data.settings[5]: tap must be in 0..99, got 500`);
+    expect(line).toContain(`${file}: line ${first + 1}: data.settings[5]: tap must be in 0..99, got 500`);
   });
 });
 

@@ -92,8 +92,12 @@ describe('clln train', () => {
     const r = clln('train', net, task, '--steps', '2000', '--order', 'sequential', '--json', '--save-network', join(dir, 'trained.json'));
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out).sort()).toEqual(['conductance', 'steps', 'test_mse', 'train_mse']);
+    expect(Object.keys(out).sort()).toEqual(['conductance', 'evaluations', 'steps', 'test_mse', 'train_mse']);
     expect(out.steps).toBe(2000);
+    // without --eval-every: the evaluation before the first step and the finish's, the last being the result's
+    expect(out.evaluations.map((e: { step: number }) => e.step)).toEqual([0, 2000]);
+    expect(out.evaluations[1]).toEqual({ step: 2000, train_mse: out.train_mse, test_mse: out.test_mse });
+    expect(out.evaluations[0].train_mse).toBeGreaterThan(out.train_mse);
     expect(out.conductance).toHaveLength(42);
     const trained = JSON.parse(readFileSync(join(dir, 'trained.json'), 'utf8'));
     expect(trained.conductance).toEqual(out.conductance);

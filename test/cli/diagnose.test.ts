@@ -120,7 +120,7 @@ describe('clln diagnose', () => {
       expect(s[0].origin.from).toBe(args[0] === '--run' ? 'run' : 'defaults');
     }
     // the tap rule's own training is fine: the run learned (the record's last cost below its first)
-    const costs = readFileSync(tapRun, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter(([k]) => k === 'event').map(([, e]) => e.data.cost);
+    const costs = readFileSync(tapRun, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter(([k, e]) => k === 'event' && 'cost' in e.data).map(([, e]) => e.data.cost); // primary events (evaluations have no cost)
     const mean = (a: number[]): number => a.reduce((x, y) => x + y, 0) / a.length;
     expect(mean(costs.slice(-20))).toBeLessThan(0.5 * mean(costs.slice(0, 20)));
     // asked for coupled learning on that network, the index is computed, and names the rule and step given

@@ -148,7 +148,7 @@ describe('XOR on a gen-2-like transistor network', () => {
     const r = await clln('train', netPath, taskPath, '--rule', 'cl', '--eta', '1', '--alpha', '300', '--steps', '3000', '--seed', '1', '--json', '--no-record', '--save-network', outPath);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j).sort()).toEqual(['conductance', 'steps', 'test_mse', 'train_mse']);
+    expect(Object.keys(j).sort()).toEqual(['conductance', 'evaluations', 'steps', 'test_mse', 'train_mse']);
     const trained = readNetworkFile(outPath, { nonlinear: true });
     const after = score(trained);
     // the CLI's MSE is the mean over the four examples of the squared output error, as computed here

@@ -8,6 +8,7 @@ import type { BoardIdentity } from '../../src/device/Board.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { LEGACY_STEP_LAYOUT, STEP_LAYOUT, StepRecordLayout } from '../../src/pipeline/StepRecordLayout.js';
 import type { EngineStep } from '../../src/pipeline/TrainingEngine.js';
+import type { Calibration } from '../../src/calibration/Calibration.js';
 import type { DescriptorDoc, RunRecord } from '../../src/store/documents.js';
 import { eventProblems } from '../../src/store/eventProblems.js';
 
@@ -45,6 +46,41 @@ describe('StepRecordLayout', () => {
     }
   });
 
+  it('a calibrated run records raw and calibrated readings apart; a clln.steps/2 record keeps its raw vf', () => {
+    // a calibration whose ADC reads 2 V + 0.1 V for 1 V: volts = (reading - 0.1) / 2
+    const cal = { readingsToVolts: (r: ArrayLike<number>) => Float64Array.from(r, (x) => (x - 0.1) / 2) } as unknown as Calibration;
+    const host = StepRecordLayout.forRun(id, task, { update: 'host', checked: true, calibration: cal });
+    expect(host.dataKeys.vf_raw).toMatchObject({ units: 'V (raw ADC)', source: 'board:ADC', object_name: 'board' });
+    expect(host.dataKeys.vf).toMatchObject({ units: 'V', source: 'host:calibration', object_name: 'calibration' });
+    const d = host.eventData(step('host'));
+    expect(eventProblems(host.dataKeys, d)).toEqual([]);
+    expect((d.vf_raw as number[])[0]).toBe(0.125);
+    expect((d.vf as number[])[0]).toBeCloseTo(0.0125, 15);
+    expect((d.vc as number[])[0]).toBeCloseTo(0.075, 15);
+    // device-stepped: the calibrated free state of the targets, as the step computed it
+    const device = StepRecordLayout.forRun(id, task, { update: 'device', checked: false, calibration: cal });
+    const dd = device.eventData(step('device', { freeTargets: Float64Array.of(0.5, 0.75) }));
+    expect([dd.vf, dd.vf_raw]).toEqual([[0.5, 0.75], [0.125, 0.125]]);
+    expect(device.dataKeys.vc_raw).toBeUndefined();
+    // resumed: vf is calibrated only where the record has vf_raw beside it
+    const doc = (layout: string, keys: object): DescriptorDoc => ({ uid: 'd', run_start: 's', time: 1, name: 'primary', layout, data_keys: keys as DescriptorDoc['data_keys'] });
+    expect(StepRecordLayout.ofRecord('r.jsonl', doc(STEP_LAYOUT, host.dataKeys), cal).eventData(step('host')).vf).toEqual(d.vf);
+    const v2 = StepRecordLayout.forRun(id, task, { update: 'host', checked: false });
+    expect((StepRecordLayout.ofRecord('r.jsonl', doc('clln.steps/2', v2.dataKeys), cal).eventData(step('host')).vf as number[])[0]).toBe(0.125);
+    expect(() => StepRecordLayout.ofRecord('r.jsonl', doc(STEP_LAYOUT, host.dataKeys))).toThrow(/recorded calibrated readings, but its start document holds no calibration/);
+    // Bluesky: every key in one object, the hints name plottable scalars of their object
+    const desc = host.descriptor();
+    expect(desc.object_keys).toEqual({ engine: ['step', 'example'], task: ['inputs'], board: ['vf_raw', 'vc_raw', 'settings', 'changed'], calibration: ['vf', 'vc'], host: ['cost', 'alarm', 'residual_max'] });
+    expect(desc.hints).toEqual({ engine: { fields: [] }, task: { fields: [] }, board: { fields: ['changed'] }, calibration: { fields: [] }, host: { fields: ['cost', 'residual_max'] } });
+  });
+
+  it('residual_max is the largest normalised residual of the check, null when nothing was checked', () => {
+    const host = StepRecordLayout.forRun(id, task, { update: 'host', checked: true });
+    const r = (v: number, c: number) => ({ maxVoltageResidual: v, maxCurrentResidual: c });
+    expect(host.eventData(step('host', { check: { alarm: false, free: r(0.25, 0.5), clamped: r(1.5, NaN) } as never })).residual_max).toBe(1.5);
+    expect(host.eventData(step('host', { check: { alarm: false } })).residual_max).toBeNull();
+  });
+
   it('a step that does not fit the layout is an error, not a wrong event', () => {
     const host = StepRecordLayout.forRun(id, task, { update: 'host', checked: true });
     expect(() => host.eventData(step('host', { settingsAfter: null as unknown as Float64Array }))).toThrow(/step 4 has no settings, which the descriptor declares/);
@@ -65,7 +101,7 @@ describe('StepRecordLayout', () => {
       expect(() => StepRecordLayout.ofRecord('r.jsonl', d)).toThrow(InvalidInputError);
       expect(() => StepRecordLayout.ofRecord('r.jsonl', d)).toThrow(what);
     };
-    refused(doc({ layout: 'clln.steps/9', data_keys: own.dataKeys }), /r\.jsonl: descriptor\.layout: is "clln\.steps\/9"; this clln writes clln\.steps\/2/);
+    refused(doc({ layout: 'clln.steps/9', data_keys: own.dataKeys }), /r\.jsonl: descriptor\.layout: is "clln\.steps\/9"; this clln writes clln\.steps\/3/);
     refused(doc({ layout: STEP_LAYOUT, data_keys: { ...own.dataKeys, residual: { dtype: 'number', shape: [], source: 'x' } } }), /declares residual, which clln does not record/);
     refused(doc({ data_keys: { x: { dtype: 'number', shape: [], source: 'x' } } }), /not those of a clln training run/);
   });

@@ -18,6 +18,7 @@ import { simulatedRunDiagnosis } from '../../src/pipeline/simulatedRunDiagnosis.
 import { openSimulatedRun, resumeSimulatedRun, runSimulated } from '../../src/pipeline/simulatedRun.js';
 import { descriptorProblems, eventProblems } from '../../src/store/eventProblems.js';
 import { readRun } from '../../src/store/readRun.js';
+import { stepLines } from '../store/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-simrun-'));
 const net = latticeNetwork({ rows: 4, cols: 4, diagonals: true, seed: 3, conductance: [0.5, 1.5], bounds: [0.05, 20] });
@@ -79,7 +80,7 @@ describe('a simulated run on the engine', () => {
     const path = fresh();
     const bigTask = { ...task, sources: Int32Array.of(0, 29), targets: Int32Array.of(450, 455), ground: Int32Array.of(899) };
     await runSimulated(openSimulatedRun({ network: big, task: bigTask, options: { steps: 12 }, record: path, snapshotEvery: 5, learnerOptions }));
-    const lines = readFileSync(path, 'utf8').trim().split('\n').slice(2, -1);
+    const lines = stepLines(path).slice(2, -1);
     const sizes = lines.map((l) => Buffer.byteLength(l));
     const small = sizes.filter((_, s) => !isSnapshotStep(s, 5, 12));
     expect(Math.max(...small)).toBeLessThan(600);
@@ -97,7 +98,7 @@ describe('a 16,384-node run (128 x 128 lattice with diagonals, 64,770 edges)', (
     await runSimulated(run);
     const rec = readRun(path);
     expect((rec.start as unknown as { simulation: { snapshot_every: number } }).simulation.snapshot_every).toBe(1296);
-    const sizes = readFileSync(path, 'utf8').trim().split('\n').slice(2, -1).map((l) => Buffer.byteLength(l));
+    const sizes = stepLines(path).slice(2, -1).map((l) => Buffer.byteLength(l));
     expect(sizes.slice(0, 3).every((b) => b < 600)).toBe(true);
     expect(rec.events.slice(0, 3).every((e) => e.data.conductance === null)).toBe(true);
     expect((rec.events[3].data.conductance as number[]).length).toBe(64770);
@@ -109,8 +110,7 @@ describe('resume of a simulated run', () => {
     const options: TrainOptions = { rule: 'cl', steps: 90, order: 'shuffle', seed: 9 };
     const whole = await recorded(options, 10);
     const wholeRec = readRun(whole.path);
-    const text = readFileSync(whole.path, 'utf8');
-    const lines = text.split('\n').filter((l) => l !== '');
+    const lines = stepLines(whole.path);
     const rng = new Rng(12);
     const points = [0, 1, 9, 10, 11, 89, 90, ...Array.from({ length: 18 }, () => rng.int(91))];
     for (const cut of points) {
@@ -133,7 +133,7 @@ describe('resume of a simulated run', () => {
   it('the tap rule resumes exactly too (its state is the tap of each conductance)', async () => {
     const options: TrainOptions = { rule: 'tap', steps: 40, taps: geometricTaps(32, 0.05, 20), seed: 1 };
     const whole = await recorded(options, 6);
-    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const lines = stepLines(whole.path);
     const path = fresh();
     writeFileSync(path, lines.slice(0, 2 + 23).join('\n') + '\n');
     const r = await runSimulated(resumeSimulatedRun(path, { learnerOptions }));
@@ -142,7 +142,7 @@ describe('resume of a simulated run', () => {
 
   it('refuses a record whose steps do not replay to their digests, naming the line and field', async () => {
     const whole = await recorded({ steps: 30, order: 'sequential' }, 10);
-    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const lines = stepLines(whole.path);
     // step 14 (line 17) lies after the snapshot of step 9: it is replayed on resume
     const ev = JSON.parse(lines[16]);
     ev[1].data.cost *= 1 + 1e-15;
@@ -161,7 +161,7 @@ describe('resume of a simulated run', () => {
 
   it('a run solved by CG is refused with the reason (its warm starts are not in the record); its snapshots still read', async () => {
     const whole = await recorded({ steps: 12, method: 'cg' }, 4);
-    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const lines = stepLines(whole.path);
     const path = fresh();
     // cut right after the snapshot of step 7: nothing to replay, and still refused
     writeFileSync(path, lines.slice(0, 2 + 8).join('\n') + '\n');
@@ -205,7 +205,7 @@ describe('diagnosis of a simulated run', () => {
   it('gives its snapshots and its final conductances, replayed when the run stopped between snapshots', async () => {
     const options: TrainOptions = { steps: 40, order: 'sequential' };
     const whole = await recorded(options, 8);
-    const lines = readFileSync(whole.path, 'utf8').split('\n');
+    const lines = stepLines(whole.path);
     // interrupted after step 20 (steps 0..20 recorded; the last snapshot after step 15)
     const path = fresh();
     writeFileSync(path, lines.slice(0, 2 + 21).join('\n') + '\n');

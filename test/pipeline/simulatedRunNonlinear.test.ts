@@ -14,6 +14,7 @@ import type { EdgeElement } from '../../src/physics/nonlinear/EdgeElement.js';
 import { Rng } from '../../src/physics/Rng.js';
 import { Trainer, type TrainOptions } from '../../src/physics/Trainer.js';
 import { openSimulatedRun, resumeSimulatedRun, runSimulated } from '../../src/pipeline/simulatedRun.js';
+import { stepLines } from '../store/helpers.js';
 import { readRun } from '../../src/store/readRun.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-simrun-nl-'));
@@ -56,7 +57,7 @@ describe('simulated runs of a nonlinear network', () => {
     const whole = await runSimulated(openSimulatedRun({ network: net, task, options, record: path, snapshotEvery: 7, learnerOptions }));
     const wholeRec = readRun(path);
     expect(wholeRec.start).toHaveProperty('simulation.gate_bounds', [0, 5]);
-    const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = stepLines(path);
     for (const [cut, torn] of [
       [0, false],
       [6, false],

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { RunWriter } from '../../src/store/RunWriter.js';
 import type { Timers } from '../../src/timers.js';
-import { readRun } from '../../src/store/readRun.js';
+import { eventLine, readRun } from '../../src/store/readRun.js';
 import { descriptorInput, startDoc, stepData, tempDir } from './helpers.js';
 
 const dir = tempDir();
@@ -229,6 +229,40 @@ describe('RunWriter / readRun', () => {
   });
 });
 
+describe('the evaluation stream (issue 15, contract A)', () => {
+  it('is written beside the primary one, resumed with both seq_nums, and counted in the stop; stop.reason is never empty', async () => {
+    const path = fresh();
+    const w = RunWriter.create(path, startDoc(), descriptorInput(), { fsyncIntervalMs: 0 });
+    expect(() => w.appendEvaluation({ step: 0 })).toThrow(/the run has no evaluation stream/);
+    const d = w.addEvaluationStream({ data_keys: { step: { dtype: 'integer', shape: [], source: 'host:engine' } } });
+    expect(d).toMatchObject({ name: 'evaluation', run_start: w.start.uid });
+    expect(() => w.addEvaluationStream({ data_keys: {} })).toThrow(/has an evaluation stream already/);
+    expect(w.appendEvaluation({ step: 0 })).toBe(1);
+    expect(w.append(stepData(0))).toBe(1);
+    expect(() => w.appendEvaluation({ cost: 1 })).toThrow(/event data.cost: is not a data key/);
+    await w.close(); // killed: no stop
+    const { writer, record } = RunWriter.resume(path, { fsyncIntervalMs: 0 });
+    expect(record.evaluation!.events).toHaveLength(1);
+    expect(writer.evaluationDescriptor!.uid).toBe(d.uid);
+    expect(writer.append(stepData(1))).toBe(2);
+    expect(writer.appendEvaluation({ step: 2 })).toBe(2);
+    const stop = await writer.stop('success');
+    expect(stop.num_events).toEqual({ primary: 2, evaluation: 2 });
+    expect(stop.reason).toBe('completed');
+    const r = readRun(path);
+    expect(r.evaluation!.events.map((e) => [e.seq_num, e.data.step])).toEqual([
+      [1, 0],
+      [2, 2],
+    ]);
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l)[0]);
+    expect(lines).toEqual(['start', 'descriptor', 'descriptor', 'event', 'event', 'event', 'event', 'stop']);
+    for (const [status, reason] of [['abort', 'aborted'], ['fail', 'failed']] as const) {
+      const p2 = fresh();
+      expect((await RunWriter.create(p2, startDoc(), descriptorInput()).stop(status, '')).reason).toBe(reason);
+    }
+  });
+});
+
 describe('readRun errors', () => {
   function runFile(lines: unknown[][], tail = ''): string {
     const path = fresh();
@@ -270,6 +304,27 @@ describe('readRun errors', () => {
     const path = fresh();
     writeFileSync(path, [JSON.stringify(['start', start]), JSON.stringify(['descriptor', desc]), '["event", {"uid"', JSON.stringify(ev(1)), ''].join('\n'));
     expect(() => readRun(path)).toThrow(/line 3/);
+  });
+
+  it('the evaluation stream: seq_num per stream, events of known descriptors only, num_events per stream, one evaluation descriptor', () => {
+    const evalDesc = { uid: 'v', run_start: 's', time: 1, name: 'evaluation', data_keys: {} };
+    const evEval = (seq: number) => ['event', { uid: `v${seq}`, descriptor: 'v', time: 1 + seq, seq_num: seq, data: { step: seq }, timestamps: {} }];
+    const stop = (counts: Record<string, number>) => ['stop', { uid: 'z', run_start: 's', time: 9, exit_status: 'success', reason: 'steps', num_events: counts }];
+    const ok = runFile([['start', start], ['descriptor', desc], ['descriptor', evalDesc], evEval(1), ev(1), ev(2), evEval(2), stop({ primary: 2, evaluation: 2 })]);
+    const r = readRun(ok);
+    expect(r.events.map((e) => e.seq_num)).toEqual([1, 2]);
+    expect(r.evaluation!.descriptor.uid).toBe('v');
+    expect(r.evaluation!.events.map((e) => e.data.step)).toEqual([1, 2]);
+    // the line each event was read from, though the streams interleave
+    expect(r.events.map(eventLine)).toEqual([5, 6]);
+    expect(r.evaluation!.events.map(eventLine)).toEqual([4, 7]);
+    expect(eventLine({ seq_num: 3 })).toBe(5); // an event not read from a file: as in a file of one stream
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['descriptor', evalDesc], evEval(1), evEval(3)]))).toThrow(/line 5: event seq_num 3, expected 2 \(seq_num runs 1, 2, ... without gaps in each stream\)/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], evEval(1)]))).toThrow(/line 3: event descriptor "v" is not a descriptor uid of the run \("d"\) written before it/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['descriptor', { ...evalDesc, name: 'baseline' }]]))).toThrow(/line 3: a descriptor named "baseline"/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['descriptor', evalDesc], ['descriptor', { ...evalDesc, uid: 'w' }]]))).toThrow(/line 4: a descriptor named "evaluation" after the evaluation descriptor/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['descriptor', { ...evalDesc, run_start: 'x' }]]))).toThrow(/line 3: descriptor run_start "x"/);
+    expect(() => readRun(runFile([['start', start], ['descriptor', desc], ['descriptor', evalDesc], evEval(1), stop({ primary: 0, evaluation: 2 })]))).toThrow(/line 5: stop num_events.evaluation is 2 but the file holds 1 evaluation events/);
   });
 
   it('a truncated file keeps every complete line', () => {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/store/documents.js';
 import { exportCsv, runToCsv } from '../../src/store/exportCsv.js';
-import { flattenRun } from '../../src/store/flatten.js';
+import { evaluationPath, evaluationRun, flattenRun } from '../../src/store/flatten.js';
 import { exportParquet } from '../../src/store/parquet/exportParquet.js';
 import { encodeParquet } from '../../src/store/parquet/writeParquet.js';
 import { readRun } from '../../src/store/readRun.js';
@@ -12,6 +13,9 @@ import { readParquet } from './parquetReader.js';
 import { descriptorInput, startDoc, stepData, tempDir } from './helpers.js';
 
 const dir = tempDir();
+
+/** hyparquet reads GZIP pages through a decompressor it is given: node's, independent of the writer's code. */
+const GZIP = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
 
 /** A tiny RFC 4180 parser for the tests (quoted fields, doubled quotes, CRLF records). */
 function parseCsv(text: string): string[][] {
@@ -61,7 +65,7 @@ describe('flattening', () => {
   it('columns: seq_num, time, data keys in descriptor order, arrays as key_i, later keys last; types from values', () => {
     const t = flattenRun(tricky);
     expect(t.columns.map((c) => `${c.name}:${c.kind}`)).toEqual([
-      'seq_num:int64', 'time:double', 'note:string', 'v_0:double', 'v_1:double', 'v_2:double', 'n:int64', 'ok:boolean', 'extra.a:double', 'extra.b_0:boolean', 'extra.b_1:string',
+      'seq_num:int64', 'time:timestamp', 'note:string', 'v_0:double', 'v_1:double', 'v_2:double', 'n:int64', 'ok:boolean', 'extra.a:double', 'extra.b_0:boolean', 'extra.b_1:string',
     ]);
     expect(t.columns[5].values).toEqual([null, 9, null, null]);
     expect(t.columns[6].values).toEqual([3, 4, null, 5]);
@@ -80,11 +84,37 @@ describe('flattening', () => {
       taps: { dtype: 'array', shape: [2], source: 'board', dims: ['edge'], dtype_numpy: '<i8' },
     };
     const t = flattenRun(run);
-    expect(t.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['seq_num:int64', 'time:double', 'vf_9:double', 'vf_10:double', 'taps_0:int64', 'taps_1:int64']);
+    expect(t.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['seq_num:int64', 'time:timestamp', 'vf_9:double', 'vf_10:double', 'taps_0:int64', 'taps_1:int64']);
     expect(t.columns[3].values).toEqual([0.21]);
     // a node list that does not match the shape is not used
     run.descriptor.data_keys.vf.nodes = [9];
     expect(flattenRun(run).columns[2].name).toBe('vf_0');
+  });
+});
+
+describe('the evaluation stream beside the export (contract A)', () => {
+  it('goes to OUT with .evaluation before the extension', () => {
+    expect(evaluationPath('run.parquet')).toBe('run.evaluation.parquet');
+    expect(evaluationPath('/a.b/run.csv')).toBe('/a.b/run.evaluation.csv');
+    expect(evaluationPath('/a.b/run')).toBe('/a.b/run.evaluation');
+    expect(evaluationPath('.hidden')).toBe('.hidden.evaluation');
+  });
+
+  it('is a table of its own: its descriptor, its events, its seq_num', () => {
+    const run = record([{ cost: 1 }], { cost: { dtype: 'number' } });
+    expect(evaluationRun(run)).toBeUndefined();
+    run.evaluation = {
+      descriptor: { uid: 'v', run_start: 's', time: 1, name: 'evaluation', data_keys: { step: { dtype: 'integer', shape: [], source: 'e' }, test_mse: { dtype: 'number', shape: [], source: 'e', units: 'V^2', nullable: true } } },
+      events: [0, 5].map((step, i) => ({ uid: `v${i}`, descriptor: 'v', time: 20 + i, seq_num: i + 1, data: { step, test_mse: i === 0 ? null : 0.5 }, timestamps: {} })),
+    };
+    const t = flattenRun(evaluationRun(run)!);
+    expect(t.columns.map((c) => [c.name, c.kind, c.units])).toEqual([
+      ['seq_num', 'int64', undefined],
+      ['time', 'timestamp', undefined],
+      ['step', 'int64', undefined],
+      ['test_mse', 'double', 'V^2'],
+    ]);
+    expect(t.columns[3].values).toEqual([null, 0.5]);
   });
 });
 
@@ -143,8 +173,13 @@ describe('Parquet export (read back by an independent reader)', () => {
     expect(byName.seq_num.physicalType).toBe(2); // INT64
     expect(byName.seq_num.repetition).toBe(0); // REQUIRED
     expect(byName.seq_num.values).toEqual([1n, 2n, 3n, 4n]);
-    expect(byName.time.physicalType).toBe(5); // DOUBLE
-    expect(byName.time.values).toEqual([10, 10.25, 10.5, 10.75]);
+    // contract B: time is an INT64 TIMESTAMP(isAdjustedToUTC, MICROS), converted type TIMESTAMP_MICROS (10)
+    expect(byName.time.physicalType).toBe(2);
+    expect(byName.time.convertedType).toBe(10);
+    expect(byName.time.timestamp).toEqual({ utc: true, unit: 'MICROS' });
+    expect(byName.time.values).toEqual([10_000_000n, 10_250_000n, 10_500_000n, 10_750_000n]);
+    // every page GZIP-compressed (codec 2)
+    expect(p.columns.map((c) => c.codec)).toEqual(p.columns.map(() => 2));
     expect(byName.note.physicalType).toBe(6); // BYTE_ARRAY
     expect(byName.note.convertedType).toBe(0); // UTF8
     expect(byName.note.logicalString).toBe(true);
@@ -176,7 +211,9 @@ describe('Parquet export (read back by an independent reader)', () => {
     t.columns.forEach((c, k) => {
       const got = p.columns[k];
       expect(got.name).toBe(c.name);
-      expect(got.values.map((v) => (typeof v === 'bigint' ? Number(v) : v))).toEqual(c.values);
+      // time: epoch seconds in the table, integer microseconds in the file
+      const want = c.name === 'time' ? c.values.map((v) => Math.round((v as number) * 1e6)) : c.values;
+      expect(got.values.map((v) => (typeof v === 'bigint' ? Number(v) : v))).toEqual(want);
     });
     expect(p.columns.find((c) => c.name === 'residual_max')!.values[3]).toBeNull();
     expect(p.columns.find((c) => c.name === 'alarm')!.physicalType).toBe(0);
@@ -201,12 +238,49 @@ describe('Parquet export (read back by an independent reader)', () => {
     const out = join(dir, 'tricky-hy.parquet');
     exportParquet(tricky, out);
     const bytes = readFileSync(out);
-    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), compressors: GZIP });
     const col = (name: string): unknown[] => rows.map((r) => r[name]);
     expect(col('seq_num').map(Number)).toEqual([1, 2, 3, 4]);
     expect(col('note')).toEqual(['plain', 'comma, "quoted"', 'line\nbreak\r\nand\rcr', 'ünïcødé ✓']);
     expect(col('v_1')).toEqual([2, -2e-7, null, null]);
     expect(col('ok')).toEqual([true, false, true, null]);
     expect(col('extra.b_1')).toEqual([null, null, null, 'x']);
+  });
+
+  it('contract B, read by hyparquet: INT64 integers and taps, time a UTC timestamp in microseconds, units per column, GZIP', async () => {
+    const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
+    const run = record([{ step: 0, taps: [49, 51], vf: [0.25, 0.125], cost: 0.5 }, { step: 1, taps: [48, 52], vf: [0.5, 0.375], cost: 0.25 }], {});
+    run.descriptor.data_keys = {
+      step: { dtype: 'integer', shape: [], source: 'host:engine' },
+      taps: { dtype: 'array', shape: [2], source: 'board:edges', units: 'tap', dims: ['edge'], dtype_numpy: '<i8' },
+      vf: { dtype: 'array', shape: [2], source: 'board:STEP', units: 'V', dims: ['node'], dtype_numpy: '<f8', nodes: [9, 10] },
+      cost: { dtype: 'number', shape: [], source: 'host', units: 'V^2' },
+    };
+    run.events[0].time = 1_763_913_600.25; // 2025-11-23T16:00:00.250Z
+    const out = join(dir, 'contract-b.parquet');
+    exportParquet(run, out);
+    const bytes = readFileSync(out);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const meta = parquetMetadata(file);
+    const schema = Object.fromEntries(meta.schema.slice(1).map((s) => [s.name, s]));
+    for (const c of ['seq_num', 'step', 'taps_0', 'taps_1', 'time']) expect(schema[c].type).toBe('INT64');
+    for (const c of ['vf_9', 'vf_10', 'cost']) expect(schema[c].type).toBe('DOUBLE');
+    expect(schema.time.converted_type).toBe('TIMESTAMP_MICROS');
+    expect(schema.time.logical_type).toEqual({ type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' });
+    const chunks = meta.row_groups[0].columns.map((c) => c.meta_data!);
+    expect(meta.row_groups).toHaveLength(1);
+    expect(chunks.map((c) => c.codec)).toEqual(chunks.map(() => 'GZIP'));
+    const units = Object.fromEntries(chunks.map((c) => [c.path_in_schema.join('.'), c.key_value_metadata?.find((kv) => kv.key === 'units')?.value]));
+    expect(units).toEqual({ seq_num: undefined, time: undefined, step: undefined, taps_0: 'tap', taps_1: 'tap', vf_9: 'V', vf_10: 'V', cost: 'V^2' });
+    const fileKv = Object.fromEntries((meta.key_value_metadata ?? []).map((kv) => [kv.key, kv.value]));
+    expect(JSON.parse(fileKv['clln.units']!)).toEqual({ taps_0: 'tap', taps_1: 'tap', vf_9: 'V', vf_10: 'V', cost: 'V^2' });
+    const rows = await parquetReadObjects({ file, compressors: GZIP });
+    expect(rows[0].time).toBeInstanceOf(Date);
+    expect((rows[0].time as Date).toISOString()).toBe('2025-11-23T16:00:00.250Z');
+    expect(rows.map((r) => [r.step, r.taps_0, r.taps_1])).toEqual([
+      [0n, 49n, 51n],
+      [1n, 48n, 52n],
+    ]);
+    expect(rows.map((r) => r.vf_10)).toEqual([0.125, 0.375]);
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DescriptorInput, StartDoc } from '../../src/store/documents.js';
@@ -87,4 +87,22 @@ export async function populate(dir: string): Promise<void> {
   writeFileSync(join(dir, 'e-garbage.jsonl'), 'not a run\nat all\n');
   writeFileSync(join(dir, 'notes.txt'), 'ignored\n');
   mkdirSync(join(dir, 'sub.jsonl'));
+}
+
+/**
+ * The lines of a run file without its evaluation stream (the evaluation descriptor and its events): start, the primary
+ * descriptor, the primary events and the stop, as a record of one stream. What tests that cut or edit a record by line
+ * index work on; a record without evaluations is still a valid record.
+ */
+export function stepLines(path: string): string[] {
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  let evaluation: string | undefined;
+  return lines.filter((l) => {
+    const [name, doc] = JSON.parse(l) as [string, { uid?: string; name?: string; descriptor?: string }];
+    if (name === 'descriptor' && doc.name === 'evaluation') {
+      evaluation = doc.uid;
+      return false;
+    }
+    return !(name === 'event' && evaluation !== undefined && doc.descriptor === evaluation);
+  });
 }

@@ -4,6 +4,7 @@
  * value, knowing nothing of Parquet's structs), then FileMetaData / PageHeader fields picked out by their ids, and
  * PLAIN values (with RLE/bit-packed definition levels) decoded from each column chunk's data pages.
  */
+import { gunzipSync } from 'node:zlib';
 
 export type Thrift = number | bigint | boolean | Uint8Array | Thrift[] | Map<number, Thrift>;
 
@@ -116,6 +117,11 @@ export interface ReadColumn {
   repetition: number;
   convertedType?: number;
   logicalString: boolean;
+  /** LogicalType TIMESTAMP: isAdjustedToUTC and the unit (MILLIS, MICROS, NANOS), when annotated. */
+  timestamp?: { utc: boolean; unit: 'MILLIS' | 'MICROS' | 'NANOS' };
+  /** The chunk's compression codec (0 UNCOMPRESSED, 2 GZIP) and its ColumnMetaData key-value metadata. */
+  codec?: number;
+  columnMetadata: Record<string, string>;
   values: (number | bigint | boolean | string | null)[];
 }
 
@@ -128,7 +134,7 @@ export interface ReadParquet {
   rowGroups: number;
 }
 
-/** Parse a whole Parquet file (flat schema, PLAIN, uncompressed data pages v1). */
+/** Parse a whole Parquet file (flat schema, PLAIN, data pages v1 uncompressed or GZIP). */
 export function readParquet(file: Uint8Array): ReadParquet {
   const magic = (o: number) => text.decode(file.subarray(o, o + 4));
   if (file.length < 12 || magic(0) !== 'PAR1' || magic(file.length - 4) !== 'PAR1') throw new Error('parquet: bad magic');
@@ -148,6 +154,8 @@ export function readParquet(file: Uint8Array): ReadParquet {
     repetition: f<number>(s, 3),
     convertedType: s.get(6) as number | undefined,
     logicalString: s.has(10) && (s.get(10) as Map<number, Thrift>).has(1),
+    timestamp: timestampOf(s.get(10) as Map<number, Thrift> | undefined),
+    columnMetadata: {},
     values: [],
   }));
 
@@ -162,7 +170,10 @@ export function readParquet(file: Uint8Array): ReadParquet {
       const path = f<Uint8Array[]>(cm, 3).map((p) => text.decode(p));
       if (path.join('.') !== col.name) throw new Error(`parquet: chunk path ${path} is not ${col.name}`);
       if (f<number>(cm, 1) !== col.physicalType) throw new Error('parquet: chunk type differs from the schema');
-      if (f<number>(cm, 4) !== 0) throw new Error('parquet: compressed chunk');
+      const codec = f<number>(cm, 4);
+      if (codec !== 0 && codec !== 2) throw new Error(`parquet: codec ${codec} is not read here (UNCOMPRESSED or GZIP)`);
+      col.codec = codec;
+      for (const kv of (cm.get(8) as Map<number, Thrift>[] | undefined) ?? []) col.columnMetadata[text.decode(f<Uint8Array>(kv, 1))] = kv.has(2) ? text.decode(kv.get(2) as Uint8Array) : '';
       const numValues = Number(f<bigint>(cm, 5));
       const totalSize = Number(f<bigint>(cm, 7));
       let pos = Number(f<bigint>(cm, 9));
@@ -172,11 +183,14 @@ export function readParquet(file: Uint8Array): ReadParquet {
         const { value: ph, end: dataStart } = readStruct(file, pos);
         if (f<number>(ph, 1) !== 0) throw new Error('parquet: only DATA_PAGE pages are read here');
         const size = f<number>(ph, 3);
-        if (f<number>(ph, 2) !== size) throw new Error('parquet: page sizes differ for an uncompressed page');
+        if (codec === 0 && f<number>(ph, 2) !== size) throw new Error('parquet: page sizes differ for an uncompressed page');
         const dph = f<Map<number, Thrift>>(ph, 5);
         const n = f<number>(dph, 1);
         if (f<number>(dph, 2) !== 0) throw new Error('parquet: only PLAIN values are read here');
-        const page = file.subarray(dataStart, dataStart + size);
+        const stored = file.subarray(dataStart, dataStart + size);
+        // GZIP: a gzip stream (RFC 1952), as Python's gzip.decompress reads it
+        const page = codec === 2 ? new Uint8Array(gunzipSync(stored)) : stored;
+        if (page.length !== f<number>(ph, 2)) throw new Error(`parquet: page of ${col.name} is ${page.length} bytes, its header says ${f<number>(ph, 2)}`);
         col.values.push(...decodePage(page, n, col));
         got += n;
         pos = dataStart + size;
@@ -198,6 +212,14 @@ export function readParquet(file: Uint8Array): ReadParquet {
     columns: leaves,
     rowGroups: rowGroups.length,
   };
+}
+
+/** The TIMESTAMP logical type (LogicalType union field 8: {1: isAdjustedToUTC, 2: TimeUnit union}), if any. */
+function timestampOf(logical: Map<number, Thrift> | undefined): ReadColumn['timestamp'] {
+  const ts = logical?.get(8) as Map<number, Thrift> | undefined;
+  if (!ts) return undefined;
+  const unit = f<Map<number, Thrift>>(ts, 2);
+  return { utc: f<boolean>(ts, 1), unit: unit.has(1) ? 'MILLIS' : unit.has(2) ? 'MICROS' : 'NANOS' };
 }
 
 /** Decode one data page v1 of a flat column: definition levels when OPTIONAL, then PLAIN values. */

@@ -8,7 +8,8 @@ export const runsHelp = `clln runs [DIR] [--json]
   file, start time (UTC), plan, steps recorded, status and the cost of the last step.
   Status: complete, aborted, failed (the run ended and says how), interrupted (no stop document: the host was
   stopped or crashed; 'clln resume RUN' continues it), invalid (not a readable run file; the reason is shown).
-  --json   print a JSON array of {path, file, uid, time, plan_name, steps, status, last_cost, torn, error?}`;
+  --json   print a JSON array of {path, file, uid, time, plan_name, steps, status, last_cost, evaluations,
+           last_test_mse (V^2, of the last evaluation recorded), torn, error?}`;
 
 export function runs(argv: string[], io: Io): number {
   const p = parse('runs', argv, { json: { type: 'boolean' } });

@@ -31,11 +31,13 @@ export const trainHelp = `clln train NETWORK TASK [options]
   --gate-bounds LO,HI    nonlinear networks: range of the transistors' gate voltages in volts (default 0,5)
   --method auto|cholesky|cg   linear solver (default auto)
   --save-network OUT     write the trained network (clln.network/1)
-  --json                 print one JSON object {steps, conductance, train_mse, test_mse}
+  --json                 print one JSON object {steps, conductance, train_mse, test_mse, evaluations: [{step, train_mse,
+                         test_mse}]}
+  --eval-every N         compute train and test MSE every N steps, recorded and in --json (default 0: only before and after)
   --record FILE          run record (JSON lines, layout clln.sim-steps/1; default a new file in runs/): per step the
                          example, cost, edges changed and a digest of the conductances; every conductance every
                          --snapshot-every steps and at the last step. A killed run continues with 'clln resume FILE'
-                         and gives the same numbers bit for bit
+                         and gives the same numbers bit for bit; each evaluation is an event of the stream 'evaluation'
   --snapshot-every N     steps between full conductance snapshots (default 100, or ceil(edges / 50) when larger:
                          at most about 1 kB of snapshot per step)
   --no-record            do not record the run
@@ -48,12 +50,13 @@ export const trainHelp = `clln train NETWORK TASK [options]
 ${RANGE_HELP}
 ${BOARD_FILE_HELP}
 ${TWIN_HELP}
-  --record FILE          run record (JSON lines, one event per step; default a new file in runs/);
-                         a killed run continues with 'clln resume FILE'
+  --record FILE          run record (JSON lines, one event per step and one per evaluation; default a new file in
+                         runs/); a killed run continues with 'clln resume FILE'
   --no-record            do not record the run
   --calibration FILE     a calibration of this board (clln.calibration/1, from 'clln calibrate'): sources and clamps
                          are corrected for the DAC channels, readings for the ADC channels, the checks use the
-                         calibrated edges, MSEs are in calibrated volts; the run record keeps the calibration
+                         calibrated edges, MSEs are in calibrated volts; the run record keeps the calibration and
+                         each reading twice: as the ADC gave it (vf_raw, vc_raw: 'V (raw ADC)') and calibrated (vf, vc)
   --eval-every N         measure train and test MSE on the board every N steps (default 0: only before and after)
   --target-test-mse X    stop once an evaluation's test MSE is <= X V^2 (needs --eval-every)
   --plateau W,R          stop once the best test MSE of the last W evaluations improved on the best before them
@@ -61,7 +64,7 @@ ${TWIN_HELP}
   Ctrl-C stops after the current step (final settings and MSE as usual); a second Ctrl-C aborts, leaving the board
   safe (sources at 0 V, clamps released) and exiting 1.
   with --json: {steps, conductance (nominal: gate edges at mid-ADC; null if the board's law is unknown), settings, train_mse, test_mse, redone_steps,
-  stop_reason (steps, stop, target or plateau)}
+  stop_reason (steps, stop, target or plateau), alarms, run, calibration, evaluations: [{step, train_mse, test_mse}]}
  On a terminal, progress (step, steps/s, running cost, last train/test MSE) is drawn on stderr, at most 4 times a second.`;
 
 export function train(argv: string[], io: Io): number | Promise<number> {
@@ -164,7 +167,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       io,
     );
   }
-  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'eval-every', 'target-test-mse', 'plateau', 'calibration', 'board-file', 'twin-protocol']) {
+  for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'target-test-mse', 'plateau', 'calibration', 'board-file', 'twin-protocol']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
   if (p.values['no-record'] === true && str(p, 'record') !== undefined) {
@@ -182,6 +185,7 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       json,
       record: p.values['no-record'] === true ? null : str(p, 'record'),
       snapshotEvery: int(p, 'snapshot-every', 1),
+      evalEvery: int(p, 'eval-every', 0),
       saveNetwork: str(p, 'save-network'),
     },
     io,

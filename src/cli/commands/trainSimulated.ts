@@ -6,6 +6,7 @@ import type { Network } from '../../physics/Network.js';
 import { isNonlinear, withParameters } from '../../physics/nonlinear/learningParameters.js';
 import type { Task } from '../../physics/Task.js';
 import type { TrainOptions } from '../../physics/Trainer.js';
+import { evaluationsJson } from '../../pipeline/evaluationRecord.js';
 import { openSimulatedRun, runSimulated, type SimulatedRun } from '../../pipeline/simulatedRun.js';
 import { TrainProgress } from '../trainProgress.js';
 import { stopOnInterrupt } from '../stopOnInterrupt.js';
@@ -23,6 +24,8 @@ export interface SimulatedTrainRequest {
   /** Record to this file; undefined: a new file in runs/; null: no record. */
   record: string | null | undefined;
   snapshotEvery?: number;
+  /** Evaluate (train and test MSE, recorded) every N steps; default 0: before the first and after the last only. */
+  evalEvery?: number;
   saveNetwork?: string;
 }
 
@@ -33,13 +36,13 @@ export async function trainSimulated(req: SimulatedTrainRequest, io: Io): Promis
     throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
   }
   if (recordPath) mkdirSync(dirname(recordPath), { recursive: true });
-  const run = openSimulatedRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery });
+  const run = openSimulatedRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery, evalEvery: req.evalEvery });
   return reportSimulated(run, { taskPath: req.taskPath, json: req.json, saveNetwork: req.saveNetwork }, io);
 }
 
 /**
  * Run a simulated run and report as `clln train` does (shared with `clln resume`): `--json` prints {steps,
- * conductance, train_mse, test_mse}; otherwise the MSEs before and after, and where the run is recorded. Ctrl-C stops
+ * conductance, train_mse, test_mse, evaluations: [{step, train_mse, test_mse}]}; otherwise the MSEs before and after, and where the run is recorded. Ctrl-C stops
  * after the current step (final MSE as usual); a second Ctrl-C aborts (exit 1, no final result; the record says so).
  */
 export async function reportSimulated(run: SimulatedRun, labels: { taskPath: string; json: boolean; saveNetwork?: string }, io: Io): Promise<number> {
@@ -80,7 +83,9 @@ export async function reportSimulated(run: SimulatedRun, labels: { taskPath: str
   const conductance = r.settings ?? trainer.conductance;
   if (labels.saveNetwork) writeNetworkFile(labels.saveNetwork, isNonlinear(net) ? withParameters(net, Float64Array.from(conductance)) : { ...net, conductance: Float64Array.from(conductance) });
   if (labels.json) {
-    io.stdout.write(JSON.stringify({ steps: r.stepsDone, conductance: Array.from(conductance), train_mse: finiteOrNull(r.trainMse), test_mse: finiteOrNull(r.testMse) }) + '\n');
+    io.stdout.write(
+      JSON.stringify({ steps: r.stepsDone, conductance: Array.from(conductance), train_mse: finiteOrNull(r.trainMse), test_mse: finiteOrNull(r.testMse), evaluations: evaluationsJson(r.evaluations) }) + '\n',
+    );
     return 0;
   }
   const rate = r.stepsRun / Math.max(r.seconds, 1e-9);

@@ -1,27 +1,34 @@
 /**
- * A minimal Parquet file writer (format 1, as in the Apache Parquet format specification): flat schema, one row
- * group, one uncompressed data page (v1) per column, PLAIN encoding. Column types: DOUBLE, INT64, BOOLEAN and
- * BYTE_ARRAY annotated as UTF8 strings. A column without nulls is REQUIRED; a column with nulls is OPTIONAL and
- * its page starts with definition levels (RLE, bit width 1, 4-byte length prefix).
+ * A minimal Parquet file writer (format 1, as in the Apache Parquet format specification; issue 15, contract B): flat
+ * schema, one row group, one data page (v1) per column, PLAIN encoding, every page compressed with GZIP (a gzip
+ * stream, node:zlib). Column types: DOUBLE, INT64, INT64 annotated as TIMESTAMP(isAdjustedToUTC, MICROS) (converted
+ * type TIMESTAMP_MICROS: microseconds since the Unix epoch), BOOLEAN, and BYTE_ARRAY annotated as UTF8 / STRING. A
+ * column without nulls is REQUIRED; a column with nulls is OPTIONAL and its page starts with definition levels (the
+ * RLE/bit-packed hybrid, here RLE runs only, bit width 1, 4-byte length prefix). A column's units, when it has any,
+ * are in its ColumnMetaData's key_value_metadata as `units`.
  *
- * File layout: `PAR1`, for each column a PageHeader (Thrift compact) and the page's bytes, the FileMetaData
- * (Thrift compact), its length as a 4-byte little-endian integer, `PAR1`.
+ * File layout: `PAR1`, for each column a PageHeader (Thrift compact) and the page's compressed bytes, the
+ * FileMetaData (Thrift compact), its length as a 4-byte little-endian integer, `PAR1`.
  */
+import { gzipSync } from 'node:zlib';
 import { Bytes, encodeStruct, i32, i64, list, str, struct, type TField, type TValue } from './thriftCompact.js';
 
 /** Parquet physical types used here (values of the format's `Type` enum). */
 export const ParquetType = { BOOLEAN: 0, INT64: 2, DOUBLE: 5, BYTE_ARRAY: 6 } as const;
 const Encoding = { PLAIN: 0, RLE: 3 } as const;
 const Repetition = { REQUIRED: 0, OPTIONAL: 1 } as const;
-const ConvertedType = { UTF8: 0 } as const;
+const ConvertedType = { UTF8: 0, TIMESTAMP_MICROS: 10 } as const;
 const PageType = { DATA_PAGE: 0 } as const;
-const Codec = { UNCOMPRESSED: 0 } as const;
+const Codec = { UNCOMPRESSED: 0, GZIP: 2 } as const;
 
-export type ParquetColumnType = 'double' | 'int64' | 'boolean' | 'string';
+/** `timestamp`: INT64 microseconds since the Unix epoch (UTC), annotated as a timestamp. */
+export type ParquetColumnType = 'double' | 'int64' | 'timestamp' | 'boolean' | 'string';
 
 export interface ParquetColumn {
   name: string;
   type: ParquetColumnType;
+  /** The column's units (e.g. `V`, `V^2`), kept in its ColumnMetaData key_value_metadata as `units`. */
+  units?: string;
   /** One value per row; null marks a missing value (the column is then OPTIONAL). */
   values: readonly (number | boolean | string | null)[];
 }
@@ -31,6 +38,8 @@ export interface ParquetOptions {
   createdBy?: string;
   /** Key-value metadata of the file. */
   metadata?: Record<string, string>;
+  /** Page compression (default gzip; `none` for tests of the layout). */
+  compression?: 'gzip' | 'none';
 }
 
 const MAGIC = new TextEncoder().encode('PAR1');
@@ -45,6 +54,7 @@ export function encodeParquet(columns: ParquetColumn[], opts: ParquetOptions = {
     if (names.has(c.name)) throw new RangeError(`parquet: duplicate column name ${c.name}`);
     names.add(c.name);
   }
+  const gzip = (opts.compression ?? 'gzip') === 'gzip';
   const file = new Bytes();
   file.bytes(MAGIC);
 
@@ -57,10 +67,12 @@ export function encodeParquet(columns: ParquetColumn[], opts: ParquetOptions = {
       const page = new Bytes();
       if (optional) writeDefinitionLevels(page, c.values);
       writePlain(page, c);
-      const data = page.result();
+      const plain = page.result();
+      // a data page v1 is compressed whole: definition levels and values
+      const data = gzip ? new Uint8Array(gzipSync(plain)) : plain;
       const header = encodeStruct([
         [1, i32(PageType.DATA_PAGE)],
-        [2, i32(data.length)],
+        [2, i32(plain.length)],
         [3, i32(data.length)],
         [
           5,
@@ -76,6 +88,7 @@ export function encodeParquet(columns: ParquetColumn[], opts: ParquetOptions = {
       file.bytes(header);
       file.bytes(data);
       const size = header.length + data.length;
+      const uncompressed = header.length + plain.length;
       totalBytes += size;
       chunks.push(
         struct(
@@ -86,10 +99,11 @@ export function encodeParquet(columns: ParquetColumn[], opts: ParquetOptions = {
               [1, i32(physical(c.type))],
               [2, list('i32', optional ? [i32(Encoding.PLAIN), i32(Encoding.RLE)] : [i32(Encoding.PLAIN)])],
               [3, list('string', [str(c.name)])],
-              [4, i32(Codec.UNCOMPRESSED)],
+              [4, i32(gzip ? Codec.GZIP : Codec.UNCOMPRESSED)],
               [5, i64(rows)],
-              [6, i64(size)],
+              [6, i64(uncompressed)],
               [7, i64(size)],
+              [8, c.units !== undefined ? list('struct', [struct([1, str('units')], [2, str(c.units)])]) : undefined],
               [9, i64(offset)],
             ),
           ],
@@ -108,6 +122,10 @@ export function encodeParquet(columns: ParquetColumn[], opts: ParquetOptions = {
     if (c.type === 'string') {
       fields.push([6, i32(ConvertedType.UTF8)]);
       fields.push([10, struct([1, struct()])]); // LogicalType union: STRING (an empty StringType struct)
+    } else if (c.type === 'timestamp') {
+      fields.push([6, i32(ConvertedType.TIMESTAMP_MICROS)]);
+      // LogicalType union field 8, TIMESTAMP: TimestampType {1: isAdjustedToUTC, 2: unit (TimeUnit union, 2: MICROS)}
+      fields.push([10, struct([8, struct([1, { t: 'bool', v: true }], [2, struct([2, struct()])])])]);
     }
     schema.push(struct(...fields));
   }
@@ -133,7 +151,7 @@ export function encodeParquet(columns: ParquetColumn[], opts: ParquetOptions = {
 }
 
 function physical(t: ParquetColumnType): number {
-  return t === 'double' ? ParquetType.DOUBLE : t === 'int64' ? ParquetType.INT64 : t === 'boolean' ? ParquetType.BOOLEAN : ParquetType.BYTE_ARRAY;
+  return t === 'double' ? ParquetType.DOUBLE : t === 'int64' || t === 'timestamp' ? ParquetType.INT64 : t === 'boolean' ? ParquetType.BOOLEAN : ParquetType.BYTE_ARRAY;
 }
 
 /** Definition levels (1 present, 0 null) as RLE runs of the hybrid encoding, bit width 1, with a 4-byte length prefix. */
@@ -166,7 +184,8 @@ function writePlain(page: Bytes, c: ParquetColumn): void {
       page.bytes(b);
       return;
     }
-    case 'int64': {
+    case 'int64':
+    case 'timestamp': {
       const b = new Uint8Array(8 * present.length);
       const dv = new DataView(b.buffer);
       present.forEach((v, k) => {
