@@ -10,7 +10,7 @@ import { InvalidInputError, show } from '../errors.js';
 import { parseNetwork } from '../formats/networkFile.js';
 import { parseTask } from '../formats/taskFile.js';
 import type { DescriptorDoc, EventDoc, RunRecord } from '../store/documents.js';
-import { eventLine, parseRun, readRunBytes } from '../store/readRun.js';
+import { eventLine, readRun, readRunBytes } from '../store/readRun.js';
 import type { Evaluation, RunReport } from '../diagnostics/figures/reportFigures.js';
 
 export type { Evaluation, Missing, RunReport } from '../diagnostics/figures/reportFigures.js';
@@ -18,62 +18,9 @@ export type { Evaluation, Missing, RunReport } from '../diagnostics/figures/repo
 /** A run record with its evaluation stream (contract A), when it has one. */
 export type RecordWithEvaluation = RunRecord & { evaluation?: { descriptor: DescriptorDoc; events: EventDoc[] } };
 
-/**
- * Read a run record and its evaluation stream. The one place that knows where the evaluation events come from:
- * readRun of this branch accepts one stream only, so the evaluation descriptor and its events (contract A: a second
- * descriptor named `evaluation`, events pointing at its uid) are taken out here and the rest is read by parseRun as
- * before. When readRun returns `evaluation` itself, this becomes `return readRun(path)`.
- */
+/** Read a run record with its evaluation stream (contract A: readRun returns it as `evaluation`). */
 export function readRunWithEvaluation(path: string): RecordWithEvaluation {
-  const buf = readRunBytes(path);
-  const text = buf.toString('utf8');
-  const lines = text.split('\n');
-  let evalDescriptor: DescriptorDoc | undefined;
-  const evalEvents: EventDoc[] = [];
-  const kept: string[] = [];
-  const keptLine: number[] = []; // original line number (1-based) of each kept line
-  const keep = (line: string, i: number): void => {
-    kept.push(line);
-    keptLine.push(i + 1);
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    let doc: unknown;
-    try {
-      // the last piece has no newline after it: a torn line (or nothing), which parseRun handles
-      if (i === lines.length - 1) throw new Error('torn');
-      doc = JSON.parse(line);
-    } catch {
-      keep(line, i); // parseRun reports it (or ignores a torn last line)
-      continue;
-    }
-    if (Array.isArray(doc) && doc[0] === 'descriptor' && typeof doc[1] === 'object' && doc[1] !== null && (doc[1] as DescriptorDoc).name === 'evaluation') {
-      if (evalDescriptor) throw new InvalidInputError({ source: path, field: `line ${i + 1}` }, 'a second evaluation descriptor (one evaluation stream per run)', 'check that this is a run file written by clln');
-      evalDescriptor = doc[1] as DescriptorDoc;
-      continue;
-    }
-    if (evalDescriptor && Array.isArray(doc) && doc[0] === 'event' && typeof doc[1] === 'object' && doc[1] !== null && (doc[1] as EventDoc).descriptor === evalDescriptor.uid) {
-      const ev = doc[1] as EventDoc;
-      if (ev.seq_num !== evalEvents.length + 1) {
-        throw new InvalidInputError({ source: path, field: `line ${i + 1}` }, `evaluation event seq_num ${show(ev.seq_num)}, expected ${evalEvents.length + 1} (seq_num runs 1, 2, ... in each stream)`, 'check that this is a run file written by clln');
-      }
-      (ev as EventDoc & { line?: number }).line = i + 1;
-      evalEvents.push(ev);
-      continue;
-    }
-    keep(line, i);
-  }
-  let record: RecordWithEvaluation;
-  try {
-    record = parseRun(Buffer.from(kept.join('\n'), 'utf8'), path).record;
-  } catch (e) {
-    // parseRun counted the lines without the evaluation stream: name the file's own line
-    const m = e instanceof InvalidInputError ? /^line (\d+)(.*)$/.exec(e.field ?? '') : null;
-    if (!m || !(e instanceof InvalidInputError)) throw e;
-    throw new InvalidInputError({ source: e.source, field: `line ${keptLine[Number(m[1]) - 1] ?? m[1]}${m[2]}` }, e.problem, e.fix);
-  }
-  if (evalDescriptor) record.evaluation = { descriptor: evalDescriptor, events: evalEvents };
-  return record;
+  return readRun(path);
 }
 
 function isNumberOrNull(x: unknown): x is number | null {
@@ -83,8 +30,7 @@ function isNumberOrNull(x: unknown): x is number | null {
 function evaluations(run: RecordWithEvaluation): Evaluation[] {
   if (!run.evaluation) return [];
   return run.evaluation.events.map((ev) => {
-    const line = (ev as EventDoc & { line?: number }).line;
-    const where = (field: string) => ({ source: run.path, field: `${line !== undefined ? `line ${line}: ` : ''}evaluation data.${field}` });
+    const where = (field: string) => ({ source: run.path, field: `line ${eventLine(ev)}: evaluation data.${field}` });
     const fix = 'the record was changed after it was written: correct the value';
     const d = (ev.data ?? {}) as Record<string, unknown>;
     if (!Number.isInteger(d.step) || (d.step as number) < 0) throw new InvalidInputError(where('step'), `must be an integer >= 0 (steps done), got ${show(d.step)}`, fix);
@@ -186,7 +132,7 @@ export function runReport(run: RecordWithEvaluation): RunReport {
       const step = ev.data.step;
       if (!Array.isArray(v) || typeof step !== 'number') continue; // a simulated run's steps between snapshots
       if (v.length !== net.edgeA.length || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-        throw new InvalidInputError({ source: run.path, field: `line ${eventLine(ev.seq_num)}: data.${settingsKey}` }, `must hold ${net.edgeA.length} finite numbers (one per edge), got ${show(v)}`, 'the record was changed after it was written: correct the value');
+        throw new InvalidInputError({ source: run.path, field: `line ${eventLine(ev)}: data.${settingsKey}` }, `must hold ${net.edgeA.length} finite numbers (one per edge), got ${show(v)}`, 'the record was changed after it was written: correct the value');
       }
       steps.push(step);
       values.push(v as number[]);

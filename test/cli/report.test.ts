@@ -1,9 +1,9 @@
 /**
  * Issue 15, point 1: `clln report RUN [--svg DIR] [--png] [--json]` draws a recorded run's learning curve, its test
  * set's predicted against target outputs, its edge settings against step and its alarms on the time axis; point 5:
- * those figures are fit for a paper. The evaluation stream is written into real run records by hand, exactly as
- * contract A describes it (a second descriptor `evaluation`, layout clln.evaluations/1), and the expected values are
- * read back from the JSON lines independently of clln.
+ * those figures are fit for a paper. The evaluation stream of a real run record is replaced by one written by hand,
+ * exactly as contract A describes it (a second descriptor `evaluation`, layout clln.evaluations/1), with MSEs falling
+ * over three decades, and the expected values are read back from the JSON lines independently of clln.
  */
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +35,9 @@ interface Eval {
  * seq_num per stream; stop.num_events {primary, evaluation}.
  */
 function withEvaluations(src: string, out: string, evals: Eval[]): void {
-  const docs = readDocs(src);
+  // the run's own evaluation stream (clln records one) is replaced by the one given
+  const own = readDocs(src).find((d) => d[0] === 'descriptor' && d[1].name === 'evaluation')?.[1].uid;
+  const docs = readDocs(src).filter((d) => !(d[0] === 'descriptor' && d[1].name === 'evaluation') && !(d[0] === 'event' && d[1].descriptor === own));
   const start = docs[0][1];
   const task = start.task as { targets: number[]; test: unknown[] };
   const M = task.test.length;
@@ -205,9 +207,24 @@ describe('clln report', () => {
     expect(ends[1][0] - ends[0][0]).toBeGreaterThan(0);
   });
 
+  it('a simulated run records its evaluations: before and after training, the learning curve has both', async () => {
+    const r = await clln('report', p('sim.jsonl'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.evaluations.map((e: { step: number }) => e.step)).toEqual(evaluationEvents(p('sim.jsonl')).map((e) => e.step));
+    expect(j.evaluations.map((e: { step: number }) => e.step)).toEqual([0, 200]);
+    expect(j.missing.map((m: { figure: string }) => m.figure)).toEqual(['alarms']);
+  });
+
   it('a run without evaluations gets the figures it can have and says why not the others', async () => {
+    // the simulated run's record without its evaluation stream, as a record of a clln before 0.2 holds it
+    const own = readDocs(p('sim.jsonl')).find((d) => d[0] === 'descriptor' && d[1].name === 'evaluation')?.[1].uid;
+    const docs = readDocs(p('sim.jsonl'))
+      .filter((d) => !(d[0] === 'descriptor' && d[1].name === 'evaluation') && !(d[0] === 'event' && d[1].descriptor === own))
+      .map((d): Doc => (d[0] === 'stop' ? ['stop', { ...d[1], num_events: { primary: d[1].num_events.primary } }] : d));
+    writeDocs(p('sim-noeval.jsonl'), docs);
     const out = p('figs-sim');
-    const r = await clln('report', p('sim.jsonl'), '--svg', out, '--json');
+    const r = await clln('report', p('sim-noeval.jsonl'), '--svg', out, '--json');
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.kind).toBe('simulated');
@@ -216,13 +233,13 @@ describe('clln report', () => {
     expect(j.missing[2].why).toContain('simulated');
     expect(existsSync(join(out, 'settings.svg'))).toBe(true);
     expect(existsSync(join(out, 'learning-curve.svg'))).toBe(false);
-    const root = checkPaperFigure(readFileSync(join(out, 'settings.svg'), 'utf8'), ['lattice', 'task.json', 'sim.jsonl']);
+    const root = checkPaperFigure(readFileSync(join(out, 'settings.svg'), 'utf8'), ['lattice', 'task.json', 'sim-noeval.jsonl']);
     expect(byClass(root, 'y-label')[0].text).toBe('conductance (S)');
     // one line per edge, through the conductance snapshots (every 20 steps and the last)
-    const snaps = readDocs(p('sim.jsonl')).filter((d) => d[0] === 'event' && d[1].data.conductance !== null);
+    const snaps = readDocs(p('sim-noeval.jsonl')).filter((d) => d[0] === 'event' && d[1].data.conductance != null);
     const series = byClass(root, 'series');
     expect(series).toHaveLength(snaps[0][1].data.conductance.length);
-    const text = await clln('report', p('sim.jsonl'));
+    const text = await clln('report', p('sim-noeval.jsonl'));
     expect(text.stdout).toContain('no learning-curve figure: the run has no evaluation stream');
     expect(text.stdout).toContain('no alarms figure: a simulated run is not checked');
   });
