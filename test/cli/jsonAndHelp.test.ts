@@ -76,4 +76,37 @@ describe('--json', () => {
     expect(r.stdout).toMatch(/\(\d+(\.\d+)?(e-?\d+)?x (lower|higher)\)\n$/);
     expect(r.stdout).not.toMatch(/e\+|\d{6,}x/);
   });
+
+  it('export: the files written, per stream, with their rows and columns as an independent reading of them gives', async () => {
+    const net = join(dir, 'x-net.json');
+    const task = join(dir, 'x-task.json');
+    const run = join(dir, 'x-run.jsonl');
+    expect((await clln('network', 'lattice', '3x3', '--out', net)).code).toBe(0);
+    expect((await clln('task', 'linear', '--matrix', '0.2,0.1', '--sources', '0,2', '--targets', '4', '--ground', '8', '--count', '4', '--test', '2', '--network', net, '--out', task)).code).toBe(0);
+    expect((await clln('train', net, task, '--steps', '6', '--eval-every', '3', '--record', run)).code).toBe(0);
+    const out = join(dir, 'x.csv');
+    const r = await clln('export', run, '--csv', out, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const j = oneObject(r.stdout) as { status: string; files: { path: string; format: string; stream: string; rows: number; columns: number }[] };
+    expect(j.status).toBe('complete');
+    expect(j.files.map((f) => [f.stream, f.format])).toEqual([
+      ['primary', 'csv'],
+      ['evaluation', 'csv'],
+    ]);
+    for (const f of j.files) {
+      // CRLF records: a header and one line per row, as many fields as columns (no field here holds a comma)
+      const lines = readFileSync(f.path, 'utf8').split('\r\n').filter((l) => l !== '');
+      expect(lines.length - 1).toBe(f.rows);
+      expect(lines[0].split(',').length).toBe(f.columns);
+    }
+    expect(j.files[0].rows).toBe(6);
+    // before training, after step 3, and the finish's after step 6 (on the --eval-every grid too, recorded once)
+    const ev = readFileSync(j.files[1].path, 'utf8').split('\r\n').filter((l) => l !== '');
+    const stepCol = ev[0].split(',').indexOf('step');
+    expect(ev.slice(1).map((l) => Number(l.split(',')[stepCol]))).toEqual([0, 3, 6]);
+    const bad = await clln('export', run, '--csv', '-', '--json');
+    expect(bad.code).toBe(2);
+    expectOneParagraph(bad.stderr);
+  });
 });
+

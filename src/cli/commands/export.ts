@@ -11,7 +11,7 @@ import { DEFAULT_MAX_EXPORT_COLUMNS, exportWidth, omitKeys } from '../../store/e
 import type { Io } from '../Io.js';
 import { exportSpice, exportSpiceHelp } from './spice.js';
 
-export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT) [--omit KEY,...] [--columns N]
+export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT) [--omit KEY,...] [--columns N] [--json]
   Write the events of a run file as a table: one row per step; columns seq_num, time, then every data key of the
   run's descriptor, arrays flattened to KEY_0, KEY_1, ...; readings are labelled by node (vf_9, vf_10: the
   free-state readings of nodes 9 and 10), settings by edge. A missing value is empty (CSV) or null (Parquet). An
@@ -24,13 +24,16 @@ export const exportHelp = `clln export RUN (--csv OUT | --parquet OUT) [--omit K
                   kept as JSON in its key-value metadata (clln.start, clln.descriptor, clln.stop, clln.units)
   --omit KEY,...  leave these data keys out (e.g. --omit conductance: a simulated run's snapshots, one column per edge)
   --columns N     write up to N columns (default ${DEFAULT_MAX_EXPORT_COLUMNS}); a wider table is refused, naming its widest keys
+  --json          print one JSON object instead of the notes: {run, status, torn, files: [{path, format (csv|parquet),
+                  stream (primary|evaluation), rows, columns}]} (not with --csv -)
 
 ${exportSpiceHelp}`;
 
 export function exportRun(argv: string[], io: Io): number {
   // `clln export spice NETWORK ...` writes a netlist (spice.ts); everything else exports a run
   if (argv[0] === 'spice') return exportSpice(argv.slice(1), io);
-  const p = parse('export', argv, { csv: { type: 'string' }, parquet: { type: 'string' }, omit: { type: 'string' }, columns: { type: 'string' } });
+  const p = parse('export', argv, { csv: { type: 'string' }, parquet: { type: 'string' }, omit: { type: 'string' }, columns: { type: 'string' }, json: { type: 'boolean' } });
+  const json = p.values.json === true;
   const [runPath] = positionals(p, 'export', ['RUN']);
   const csv = str(p, 'csv');
   const parquet = str(p, 'parquet');
@@ -38,6 +41,7 @@ export function exportRun(argv: string[], io: Io): number {
     throw new InvalidInputError({ source: 'clln export' }, 'no output given', 'add --csv OUT or --parquet OUT');
   }
   if (parquet === '-') throw new InvalidInputError({ source: '--parquet' }, 'Parquet cannot be written to standard output', 'give a file name');
+  if (json && csv === '-') throw new InvalidInputError({ source: '--json' }, 'standard output cannot carry both the CSV and the JSON summary', 'give --csv a file name, or drop --json');
   // a record of clln 0.1.0 gets the descriptor of what its events hold (StepRecordLayout.describedRun)
   const maxColumns = int(p, 'columns', 1) ?? DEFAULT_MAX_EXPORT_COLUMNS;
   const omit = (str(p, 'omit') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
@@ -70,7 +74,9 @@ export function exportRun(argv: string[], io: Io): number {
     }
   }
   const notes: string[] = [];
+  const files: { path: string; format: 'csv' | 'parquet'; stream: 'primary' | 'evaluation'; rows: number; columns: number }[] = [];
   for (const st of streams) {
+    const stream = st.label === 'evaluation' ? 'evaluation' : 'primary';
     const table = flattenRun(st.run);
     const what = `${table.rows} ${st.label}${table.rows === 1 ? '' : 's'} x ${table.columns.length} columns`;
     if (st.csv !== undefined) {
@@ -79,12 +85,18 @@ export function exportRun(argv: string[], io: Io): number {
       else {
         writeFileAtomic(st.csv, text);
         notes.push(`wrote ${what} to ${st.csv} (CSV)`);
+        files.push({ path: st.csv, format: 'csv', stream, rows: table.rows, columns: table.columns.length });
       }
     }
     if (st.parquet !== undefined) {
       exportParquet(st.run, st.parquet, table);
       notes.push(`wrote ${what} to ${st.parquet} (Parquet)`);
+      files.push({ path: st.parquet, format: 'parquet', stream, rows: table.rows, columns: table.columns.length });
     }
+  }
+  if (json) {
+    io.stdout.write(JSON.stringify({ run: runPath, status: run.status, torn: run.torn, files }) + '\n');
+    return 0;
   }
   if (run.status !== 'complete') notes.push(`note: the run is ${run.status}${run.torn ? '; a torn last line was left out' : ''}`);
   // keep standard output clean when it carries the CSV
