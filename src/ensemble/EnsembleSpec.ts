@@ -64,6 +64,10 @@ export function parseEnsembleSpec(json: unknown, source: string): EnsembleSpec {
       'use kind lattice, random or board',
     );
   }
+  // the kind picks the form of network's oneOf; named first, a wrong kind is not reported as some form's missing field
+  if (net && typeof net === 'object' && !['lattice', 'random', 'board'].includes(net.kind as string)) {
+    throw new InvalidInputError({ source, field: 'network.kind' }, `must be one of lattice, random, board, got ${show(net.kind)}`, 'use kind lattice, random or board');
+  }
   checkAgainstSchema(json, 'clln.ensemble/1', source);
   const doc = json as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- checked by the schema above
   const n = doc.network;
