@@ -7,8 +7,8 @@
  *
  * File: {"format": "clln.ensemble-member/1", "specDigest": hex, "result": {...MemberResult, conductance: [S...],
  * boundaryFrequency: [...] | null}}. Numbers are written by JSON.stringify (shortest text that reads back to the
- * same double, so arrays survive bit for bit); a non-finite MSE (a diverged member) is written as null and read
- * back as NaN.
+ * same double, so arrays survive bit for bit); a non-finite scalar (a diverged member's MSE) is written as the string
+ * "NaN", "Infinity" or "-Infinity".
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,9 @@ export function memberPath(dir: string, index: number): string {
   return join(dir, 'members', `${String(index).padStart(6, '0')}.json`);
 }
 
-const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+/** JSON has no NaN or Infinity: a non-finite number (a diverged member's MSE) is written as its string. */
+const enc = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
+const dec = (x: number | string): number => (typeof x === 'string' ? Number(x) : x);
 
 /**
  * Store a member's result. Returns false, writing nothing, when that member is already stored.
@@ -38,10 +40,11 @@ export function storeMember(dir: string, specDigest: string, result: MemberResul
     specDigest,
     result: {
       ...result,
-      trainMse: finiteOrNull(result.trainMse),
-      testMse: result.testMse === null ? null : finiteOrNull(result.testMse),
-      lambdaLow: finiteOrNull(result.lambdaLow),
-      lambdaHigh: finiteOrNull(result.lambdaHigh),
+      trainMse: enc(result.trainMse),
+      testMse: result.testMse === null ? null : enc(result.testMse),
+      lambdaLow: enc(result.lambdaLow),
+      lambdaHigh: enc(result.lambdaHigh),
+      stiffAlignment: result.stiffAlignment === null ? null : enc(result.stiffAlignment),
       conductance: Array.from(result.conductance),
       boundaryFrequency: result.boundaryFrequency ? Array.from(result.boundaryFrequency) : null,
     },
@@ -102,18 +105,20 @@ export function readMember(dir: string, index: number, specDigest?: string): Mem
   if (specDigest !== undefined && doc.specDigest !== specDigest) {
     throw new InvalidInputError({ source: path, field: 'specDigest' }, 'belongs to a different ensemble spec than the dataset folder', 'use a new --out folder for a changed spec');
   }
-  const r = doc.result as unknown as Omit<MemberResult, 'conductance' | 'boundaryFrequency'> & { conductance: number[]; boundaryFrequency: number[] | null };
-  const num = (x: number | null): number => (x === null ? NaN : x);
+  type Num = number | string;
+  const r = doc.result as unknown as Omit<MemberResult, 'conductance' | 'boundaryFrequency' | 'trainMse' | 'testMse' | 'lambdaLow' | 'lambdaHigh' | 'stiffAlignment'> & {
+    trainMse: Num; testMse: Num | null; lambdaLow: Num; lambdaHigh: Num; stiffAlignment: Num | null; conductance: number[]; boundaryFrequency: number[] | null;
+  };
   return {
     index: r.index,
     seeds: r.seeds,
     steps: r.steps,
     converged: r.converged,
-    trainMse: num(r.trainMse),
-    testMse: r.testMse,
-    lambdaLow: num(r.lambdaLow),
-    lambdaHigh: num(r.lambdaHigh),
-    stiffAlignment: r.stiffAlignment,
+    trainMse: dec(r.trainMse),
+    testMse: r.testMse === null ? null : dec(r.testMse),
+    lambdaLow: dec(r.lambdaLow),
+    lambdaHigh: dec(r.lambdaHigh),
+    stiffAlignment: r.stiffAlignment === null ? null : dec(r.stiffAlignment),
     conductance: Float64Array.from(r.conductance),
     boundaryFrequency: r.boundaryFrequency ? Float64Array.from(r.boundaryFrequency) : null,
     edges: r.edges,

@@ -86,6 +86,7 @@ function runPool(spec: EnsembleSpec, dir: string, digest: string, todo: number[]
     let next = 0;
     let finished = 0;
     let failed = false;
+    const idle = new Set<Worker>(); // told to stop: no member left for them, their exit is expected
     const report = (): void => {
       if (!onProgress) return;
       let partial = 0;
@@ -107,6 +108,7 @@ function runPool(spec: EnsembleSpec, dir: string, digest: string, todo: number[]
         inFlight.set(index, 0);
         w.postMessage({ index } satisfies ToWorker);
       } else {
+        idle.add(w);
         w.postMessage({ stop: true } satisfies ToWorker);
       }
     };
@@ -139,6 +141,10 @@ function runPool(spec: EnsembleSpec, dir: string, digest: string, todo: number[]
         } else feed(w);
       });
       w.on('error', (e) => fail(new CllnError(`an ensemble worker thread failed: ${e.message}`)));
+      // a worker that ends while members are left (killed by the system, out of memory) without an 'error'
+      w.on('exit', (code) => {
+        if (!failed && !idle.has(w) && finished < todo.length) fail(new CllnError(`an ensemble worker thread exited (code ${code}) with ${todo.length - finished} members left`));
+      });
       feed(w);
     }
   });
