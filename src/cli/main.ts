@@ -31,6 +31,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   check: () => import('./commands/check.js').then((m) => ({ run: m.check, help: m.checkHelp })),
   diagnose: () => import('./commands/diagnose.js').then((m) => ({ run: m.diagnose, help: m.diagnoseHelp })),
   report: () => import('./commands/report.js').then((m) => ({ run: m.report, help: m.reportHelp })),
+  ensemble: () => import('./commands/ensemble.js').then((m) => ({ run: m.ensemble, help: m.ensembleHelp })),
   tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
 };
 
@@ -56,6 +57,7 @@ commands:
   tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
   report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
+  ensemble  train an ensemble of simulated networks on every core; a Parquet dataset (resumable)
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

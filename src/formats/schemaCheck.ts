@@ -25,6 +25,7 @@ export const SCHEMA_FILES = {
   'clln.board/1': 'clln.board-1.schema.json',
   'clln.calibration-plan/1': 'clln.calibration-plan-1.schema.json',
   'clln.calibration/1': 'clln.calibration-1.schema.json',
+  'clln.ensemble/1': 'clln.ensemble-1.schema.json',
 } as const;
 
 /** A format clln ships a schema for. */

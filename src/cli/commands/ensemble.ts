@@ -1,0 +1,75 @@
+import { InvalidInputError, show } from '../../errors.js';
+import { readEnsembleSpec, specDigest } from '../../ensemble/EnsembleSpec.js';
+import { runEnsembleLocal } from '../../ensemble/pool.js';
+import { memberNetwork, memberTask } from '../../ensemble/runMember.js';
+import { int, parse, positionals, str } from '../args.js';
+import type { Io } from '../Io.js';
+import { ProgressBar } from '../progressBar.js';
+
+export const ensembleHelp = `clln ensemble run SPEC --out DIR [--workers N] [--json]
+
+Train an ensemble of simulated networks (a clln.ensemble/1 spec: src/ensemble/README.md) on a pool of worker
+threads, one per core, and write the dataset to DIR: members.parquet (one row per member: seeds, steps, converged,
+train and test MSE, lowest and highest Laplacian eigenvalue, stiff cost-mode alignment), arrays/edges.parquet
+(final conductances, boundary frequency f_e), arrays/nodes.parquet, spec.json and meta.json.
+
+Resumable: each member is stored as it finishes (DIR/members/); running the same command again runs only the
+members not stored yet (one cut off by a kill is run again) and never stores a member twice.
+
+options:
+  --out DIR      the dataset folder (created; an existing one must hold the same spec)
+  --workers N    worker threads (default: the cores)
+  --json         print {members, ran, skipped, workers, seconds, out, specDigest} at the end
+
+A progress bar with an ETA is drawn on stderr when it is a terminal.`;
+
+/** `clln ensemble SUBCOMMAND ...`: E2 adds run --queue, status and E3 stats by one dispatch line each. */
+export async function ensemble(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'run') return ensembleRun(rest, io);
+  throw new InvalidInputError({ source: 'clln ensemble' }, `expected a subcommand (run), got ${sub === undefined ? 'none' : show(sub)}`, "see 'clln help ensemble'");
+}
+
+async function ensembleRun(argv: string[], io: Io): Promise<number> {
+  const p = parse('ensemble run', argv, { out: { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' } });
+  const [specPath] = positionals(p, 'ensemble run', ['SPEC']);
+  const out = str(p, 'out');
+  if (!out) throw new InvalidInputError({ source: 'clln ensemble run' }, '--out DIR is required', 'give the dataset folder, e.g. --out ens1');
+  const workers = int(p, 'workers', 1);
+  const json = p.values.json === true;
+  const spec = readEnsembleSpec(specPath);
+  // generate member 0 here, so that a spec whose network and task do not fit (a node id beyond a board's nodes, a
+  // nonlinear board) is bad input before any worker starts
+  const net = memberNetwork(spec, 0);
+  memberTask(spec, 0, net.nodes);
+
+  const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, spec.members, `ensemble ${spec.name}`) : undefined;
+  const t0 = performance.now();
+  const summary = await runEnsembleLocal(spec, out, {
+    workers,
+    onProgress: bar
+      ? (q) => {
+          const elapsed = (performance.now() - t0) / 1000;
+          const eta = q.work > 0 ? (elapsed * (q.todo - q.work)) / q.work : NaN;
+          bar.update(q.stored, `ETA ${duration(eta)}`);
+        }
+      : undefined,
+  });
+  bar?.finish();
+  if (json) {
+    io.stdout.write(JSON.stringify({ ...summary, out, specDigest: specDigest(spec) }) + '\n');
+  } else {
+    const resumed = summary.skipped > 0 ? ` (${summary.skipped} stored before, not run again)` : '';
+    io.stdout.write(`ensemble ${spec.name}: ${summary.members} members, ${summary.ran} run on ${summary.workers} workers in ${summary.seconds.toFixed(1)} s${resumed}; dataset in ${out}\n`);
+  }
+  return 0;
+}
+
+/** Seconds as `1h02m`, `3m05s` or `12s`; `?` before the first estimate. */
+function duration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '?';
+  const r = Math.round(s);
+  if (r >= 3600) return `${Math.floor(r / 3600)}h${String(Math.floor((r % 3600) / 60)).padStart(2, '0')}m`;
+  if (r >= 60) return `${Math.floor(r / 60)}m${String(r % 60).padStart(2, '0')}s`;
+  return `${r}s`;
+}
