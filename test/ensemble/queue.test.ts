@@ -19,8 +19,8 @@ import { redisSkip, type RedisServer, startRedis } from './queueRedis.js';
 const cliBuilt = existsSync(CLI) && existsSync(join(CLI, '../commands/worker.js'));
 const skip = redisSkip || (cliBuilt ? '' : "the CLI is not built ('npx tsc -p tsconfig.json')");
 
-/** 8 members of about 0.7 s each (the stand-in's busy loop): long enough that a SIGKILL lands inside one. */
-const SPEC = { format: 'clln.ensemble/1', members: 8, steps: 2_000_000, seed: 7 };
+/** 8 members of about 0.8 s each (the stand-in's busy loop, 80 ns a step): long enough that a SIGKILL lands inside one. */
+const SPEC = { format: 'clln.ensemble/1', members: 8, steps: 10_000_000, seed: 7 };
 /** The workers' lock (ms): a killed worker's member is back in the queue within 2 LOCK_MS. */
 const LOCK_MS = 1500;
 
@@ -97,7 +97,7 @@ describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a rea
     await Promise.all([a.waitFor((e) => e.kind === 'waiting-for-spec'), b.waitFor((e) => e.kind === 'waiting-for-spec')]);
     const coordinator = runBuiltCli(['ensemble', 'run', specPath, '--queue', url, '--out', out, '--json'], children);
 
-    // A starts a member: kill it there, before it can finish (a member takes ~0.7 s; the kill lands in microseconds)
+    // A starts a member: kill it there, before it can finish (a member takes ~0.8 s; the kill lands in microseconds)
     const started = await a.waitFor((e) => e.kind === 'start');
     const aExit = once(a.child, 'exit');
     a.child.kill('SIGKILL');
