@@ -38,6 +38,7 @@ export async function worker(argv: string[], io: Io): Promise<number> {
     else if (e.kind === 'start') io.stderr.write(`member ${e.index} started (attempt ${e.attempt})\n`);
     else if (e.kind === 'done') io.stderr.write(`member ${e.index} done in ${(e.ms / 1000).toFixed(1)} s\n`);
     else if (e.kind === 'failed') io.stderr.write(`member ${e.index} failed: ${e.error}\n`);
+    else if (e.kind === 'warning') io.stderr.write(`clln worker: ${e.message}\n`);
   };
   try {
     await runQueueWorker(url, { threads, lockMs, signal: controller.signal, onEvent: say });

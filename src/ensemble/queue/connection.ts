@@ -60,7 +60,9 @@ export async function connectChecked(url: QueueUrl): Promise<Redis> {
   } catch (e) {
     probe.disconnect();
     // ioredis rejects with "Connection is closed"; the event before it says why (ECONNREFUSED, ENOTFOUND, auth)
-    const why = (lastError ?? (e as Error)).message || String(e);
+    let why = (lastError ?? (e as Error)).message || String(e);
+    // ioredis's parser meets a reply that is not RESP: something else listens there (an HTTP proxy, another service)
+    if (/Unknown RESP type|Protocol error/.test(why)) why = `something answers at ${url.host}:${url.port} but it is not Redis (${why.split('.')[0]})`;
     throw new QueueUnreachableError(
       `cannot use the job queue's Redis at ${url.display}: ${why} (fix: start Redis there, e.g. 'redis-server --port ${url.port}', ` +
         `or correct the host, port and password in --queue)`,

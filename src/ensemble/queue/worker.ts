@@ -37,7 +37,8 @@ export type WorkerEvent =
   | { kind: 'start'; index: number; attempt: number }
   | { kind: 'progress'; index: number; done: number; steps: number }
   | { kind: 'done'; index: number; ms: number }
-  | { kind: 'failed'; index: number; error: string };
+  | { kind: 'failed'; index: number; error: string }
+  | { kind: 'warning'; message: string };
 
 export interface WorkerOptions {
   threads: number;
@@ -104,8 +105,14 @@ export async function runQueueWorker(url: QueueUrl, opts: WorkerOptions): Promis
   worker.on('failed', (job, err) => {
     if (job) emit({ kind: 'failed', index: job.data.index, error: err.message });
   });
-  // connection trouble after the start: ioredis reconnects; say so once per kind instead of an unhandled event
-  worker.on('error', () => {});
+  // connection trouble after the start: ioredis reconnects by itself; say so once per distinct message instead of
+  // an unhandled 'error' event (which would end the process) or a line per reconnect attempt
+  const said = new Set<string>();
+  worker.on('error', (err) => {
+    if (said.has(err.message)) return;
+    said.add(err.message);
+    emit({ kind: 'warning', message: `${err.message} (the worker keeps trying to reach ${url.display})` });
+  });
   await new Promise<void>((resolve) => {
     if (opts.signal.aborted) resolve();
     else opts.signal.addEventListener('abort', () => resolve(), { once: true });
