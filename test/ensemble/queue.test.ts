@@ -146,6 +146,45 @@ describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a rea
     expect(JSON.parse(again.out)).toMatchObject({ enqueued: 0, storedBefore: SPEC.members, storedNow: 0 });
   }, 120_000);
 
+  it('a coordinator killed with SIGKILL and run again: the results completed meanwhile are stored once, none lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clln-queue-'));
+    const specPath = join(dir, 'spec.json');
+    const spec = { ...SPEC, members: 10, steps: 3_000_000 };
+    writeFileSync(specPath, JSON.stringify(spec));
+    const out = join(dir, 'dataset');
+    const url = `redis://127.0.0.1:${redis.port}/coordkill`;
+    const w = startWorker(url, children);
+    const first = spawn(process.execPath, [CLI, 'ensemble', 'run', specPath, '--queue', url, '--out', out, '--json'], { stdio: 'ignore' });
+    children.push(first);
+    // kill the coordinator once it has stored two members; the worker goes on completing jobs meanwhile
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (existsSync(join(out, 'members')) && readdirSync(join(out, 'members')).filter((f) => f.endsWith('.json')).length >= 2) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 20);
+    });
+    const firstExit = once(first, 'exit');
+    first.kill('SIGKILL');
+    await firstExit;
+    // wait until the worker has finished a member the dead coordinator never saw: a completed job waits in Redis
+    const storedAtKill = readdirSync(join(out, 'members')).filter((f) => f.endsWith('.json')).length;
+    await w.waitFor((e) => e.kind === 'done' && e.index !== undefined && e.index >= storedAtKill);
+    const again = await runBuiltCli(['ensemble', 'run', specPath, '--queue', url, '--out', out, '--json'], children);
+    expect(again.code, again.err).toBe(0);
+    const s = JSON.parse(again.out) as { storedBefore: number; storedNow: number; duplicatesRefused: number };
+    expect(s.storedBefore + s.storedNow).toBe(spec.members);
+    const files = readdirSync(join(out, 'members')).filter((f) => /^\d{6}\.json$/.test(f)).sort();
+    expect(files).toEqual(Array.from({ length: spec.members }, (_, i) => `${String(i).padStart(6, '0')}.json`));
+    const parsed = parseEnsembleSpec(spec, 'test spec');
+    for (let i = 0; i < spec.members; i++) {
+      const stored = readMember(out, i) as unknown as Record<string, unknown>;
+      delete stored.specDigest;
+      expect(stored, `member ${i}`).toEqual(runMember(parsed, i));
+    }
+  }, 120_000);
+
   it('a queue that holds another ensemble is refused (exit 2), naming the queue', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clln-queue-'));
     const specPath = join(dir, 'other.json');
