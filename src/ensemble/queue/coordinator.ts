@@ -112,17 +112,20 @@ export async function runEnsembleQueue(
     while (stored < members) {
       if (opts.signal?.aborted) throw new EnsembleFailedError(`interrupted with ${stored} of ${members} members stored in ${dir}; run the same command again to continue`);
       const jobs = (await queue.getJobs(['completed'], 0, BATCH - 1, true)) as Job<JobData, EncodedResult>[];
+      // store every result of the batch first (on disk: the lasting copy), then one SADD, then the removals in
+      // parallel: 2 round trips a batch instead of 2 a member
+      const indices: number[] = [];
       for (const job of jobs) {
         const rv = job.returnvalue;
-        if (rv && rv.digest === digest) {
-          if (storeMember(dir, digest, decodeResult(rv))) {
-            stored++;
-            storedNow++;
-          } else duplicatesRefused++;
-          await redis.sadd(storedKey(name), job.data.index);
-        }
-        await job.remove();
+        if (!rv || rv.digest !== digest) continue;
+        if (storeMember(dir, digest, decodeResult(rv))) {
+          stored++;
+          storedNow++;
+        } else duplicatesRefused++;
+        indices.push(job.data.index);
       }
+      if (indices.length > 0) await redis.sadd(storedKey(name), ...indices);
+      await Promise.all(jobs.map((job) => job.remove()));
       if (jobs.length > 0) {
         opts.onProgress?.({ stored, members, storedNow });
         continue;
