@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice); any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `queue` only the ensemble job queue's overhead per member, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice); any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -18,6 +18,7 @@ import { printStore, runStoreBench } from './store.js';
 import { printSoak, runSoakBench } from './soak.js';
 import { printSimRecord, runSimRecordBench } from './simRecord.js';
 import { printNonlinear, runNonlinearBench } from './nonlinear.js';
+import { printEnsembleQueue, runEnsembleQueueBench } from './ensembleQueue.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -152,6 +153,15 @@ if (!only || only === 'firmware') {
   process.stdout.write('\nEmulated firmware throughput (bench/firmware.ts): clln-ref16 firmware in clln-emu vs the twin of the same model, both over a pty\n\n' + printFirmware(fr));
   writeFileSync(join(outDir, 'firmware.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...fr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'firmware.json')}\n`);
+}
+
+if (!only || only === 'queue') {
+  const qr = await runEnsembleQueueBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nEnsemble job queue (bench/ensembleQueue.ts): overhead per member against the local pool, trivial members\n\n' + printEnsembleQueue(qr));
+  if (!qr.skipped) {
+    writeFileSync(join(outDir, 'ensembleQueue.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...qr }, null, 2) + '\n');
+    process.stdout.write(`wrote ${join(outDir, 'ensembleQueue.json')}\n`);
+  }
 }
 
 if (SOAK) {
