@@ -1,8 +1,9 @@
 /**
  * Queue benchmark (issue 16, point 5): what the BullMQ/Redis queue costs per member against the local pool, with a
- * trivial member (the stand-in's runMember with 1 step until E1's lands: microseconds of work), and the numbers
- * bench/README.md's saturation estimate rests on:
- *   - local: MemberPool (1 thread) running every member in turn, each result stored with storeMember;
+ * trivial member (a 1x3 lattice, one CL step, no alignment or boundary frequency: under 1 ms of work), and the
+ * numbers bench/README.md's saturation estimate rests on:
+ *   - local: `clln ensemble run SPEC --out DIR --workers 1` as a function (runEnsembleLocal: E1's pool, one worker
+ *     thread, each result stored as it arrives, then the dataset assembled);
  *   - queue: `clln ensemble run --queue` (coordinator, in this process) with one `clln worker --workers 1` child
  *     process started beforehand, on a redis-server of our own on a free port; the clock runs from the enqueue to
  *     the assembled dataset, as for local;
@@ -19,10 +20,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { assembleDataset, type MemberResult, parseEnsembleSpec, specDigest, storeMember } from '../src/ensemble/queue/backend.js';
+import { type MemberResult, parseEnsembleSpec, runMember, specDigest, storeMember } from '../src/ensemble/queue/backend.js';
+import { runEnsembleLocal } from '../src/ensemble/pool.js';
 import { decodeResult, encodeResult } from '../src/ensemble/queue/codec.js';
 import { runEnsembleQueue } from '../src/ensemble/queue/coordinator.js';
-import { MemberPool } from '../src/ensemble/queue/memberPool.js';
 import { parseQueueUrl } from '../src/ensemble/queue/queueUrl.js';
 import { ms, table } from './timing.js';
 
@@ -76,18 +77,23 @@ export async function runEnsembleQueueBench(log: (s: string) => void, members = 
   });
   const worker = { child: undefined as ReturnType<typeof spawn> | undefined };
   try {
-    const specJson = { format: 'clln.ensemble/1', members, steps: 1, seed: 1 };
+    const specJson = {
+      format: 'clln.ensemble/1',
+      members,
+      seed: 1,
+      network: { kind: 'lattice', rows: 1, cols: 3 },
+      task: { kind: 'linear', matrix: [[0.5]], sources: [0], targets: [1], ground: [2], count: 4, test: 0 },
+      stop: { maxSteps: 1 },
+      diagnostics: { alignment: false, boundaryFrequency: false, modes: 3 },
+    };
     const spec = parseEnsembleSpec(specJson, 'bench');
     const digest = specDigest(spec);
 
     log(`bench: ensemble queue: local pool, ${members} trivial members ...`);
     const localDir = join(work, 'local');
     let t0 = performance.now();
-    const pool = new MemberPool(specJson, 1);
-    for (let i = 0; i < members; i++) storeMember(localDir, digest, await pool.run(i));
-    assembleDataset(localDir, spec);
+    await runEnsembleLocal(spec, localDir, { workers: 1 });
     const localMs = performance.now() - t0;
-    await pool.close();
 
     const redis = new Redis({ host: '127.0.0.1', port });
     const pings: number[] = [];
@@ -118,12 +124,7 @@ export async function runEnsembleQueueBench(log: (s: string) => void, members = 
     await redis.quit();
 
     // job sizes: the trivial member, and a 64x64 lattice member (2*64*63 edges) with both per-edge arrays
-    const trivial = JSON.stringify(encodeResult(digest, (await (async () => {
-      const p = new MemberPool(specJson, 1);
-      const r = await p.run(0);
-      await p.close();
-      return r;
-    })()))).length;
+    const trivial = JSON.stringify(encodeResult(digest, runMember(spec, 0))).length;
     const E = 2 * 64 * 63;
     const rnd = (): Float64Array => Float64Array.from({ length: E }, () => Math.random() * 1e-3);
     const lattice: MemberResult = {

@@ -33,9 +33,6 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   report: () => import('./commands/report.js').then((m) => ({ run: m.report, help: m.reportHelp })),
   ensemble: () => import('./commands/ensemble.js').then((m) => ({ run: m.ensemble, help: m.ensembleHelp })),
   tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
-  // issue 16 (E2): until E1's ensemble.ts lands, 'ensemble' reaches only the queue's subcommands; at merge ensemble.ts
-  // dispatches 'run --queue' and 'status' to ensembleQueue.ts and this line goes
-  ensemble: () => import('./commands/ensembleQueue.js').then((m) => ({ run: m.ensembleQueue, help: m.ensembleQueueHelp })),
   worker: () => import('./commands/worker.js').then((m) => ({ run: m.worker, help: m.workerHelp })),
 };
 
@@ -62,7 +59,7 @@ commands:
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
   worker    run members of an ensemble queued on Redis ('clln ensemble run SPEC --queue URL'), on any machine
   report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
-  ensemble  train an ensemble of simulated networks on every core; a Parquet dataset (resumable)
+  ensemble  train an ensemble of simulated networks on every core, or on a Redis job queue; a Parquet dataset
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

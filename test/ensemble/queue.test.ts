@@ -1,10 +1,11 @@
 /**
- * Issue 16, point 3: the ensemble on a BullMQ queue in a real redis-server, with the built CLI as coordinator and two
- * worker processes, one of them killed with SIGKILL in the middle of a member.
+ * Issue 16, point 3: the ensemble on a BullMQ queue in a real redis-server, with the built CLI as coordinator and
+ * worker processes, one of them killed with SIGKILL in the middle of a member, and a coordinator killed likewise.
  *
- * Truth: each member computed here in this process with runMember (the stand-in of src/ensemble/queue/backend.ts
- * until E1's runMember lands; then the same call gives E1's physics, and this equals a local-pool run because that
- * pool stores exactly runMember's result). Nothing is compared with the queue's own earlier output.
+ * Truth: a local-pool run of the same spec (`clln ensemble run SPEC --out DIR` of the built CLI: E1's thread pool,
+ * which stores each runMember result as it arrives, no Redis, no codec). The queue's dataset folder must equal it
+ * file for file: every members/NNNNNN.json, spec.json, meta.json and the Parquet tables byte for byte (the writer is
+ * deterministic: no timestamps), and readDataset's result. Nothing is compared with the queue's own earlier output.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,17 +13,53 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnsembleSpec, readMember, runMember } from '../../src/ensemble/queue/backend.js';
+import { readDataset } from '../../src/ensemble/dataset.js';
 import { CLI, runBuiltCli } from '../emulator/builtCli.js';
 import { redisSkip, type RedisServer, startRedis } from './queueRedis.js';
 
-const cliBuilt = existsSync(CLI) && existsSync(join(CLI, '../commands/worker.js'));
-const skip = redisSkip || (cliBuilt ? '' : "the CLI is not built ('npx tsc -p tsconfig.json')");
+const cliBuilt = existsSync(CLI) && existsSync(join(CLI, '../commands/worker.js')) && existsSync(join(CLI, '../../ensemble/memberWorker.js'));
+const skip = redisSkip || (cliBuilt ? '' : "the CLI is not built ('npm run build')");
 
-/** 8 members of about 0.8 s each (the stand-in's busy loop, 80 ns a step): long enough that a SIGKILL lands inside one. */
-const SPEC = { format: 'clln.ensemble/1', members: 8, steps: 10_000_000, seed: 7 };
+/**
+ * examples/ensembles/lattice-4x4.json with 8 members and no target MSE, so that every member trains its 40,000 steps:
+ * about 0.3-0.6 s a member here (7 us a CL step on 16 nodes, plus the diagnostics), long enough that a SIGKILL sent on
+ * a member's start event lands inside it, short enough for the whole suite to take seconds.
+ */
+const SPEC = {
+  format: 'clln.ensemble/1',
+  name: 'queue-test',
+  members: 8,
+  seed: 7,
+  network: { kind: 'lattice', rows: 4, cols: 4, conductance: [0.5, 1.5] },
+  task: { kind: 'linear', matrix: [[0.15, 0.3], [0.2, 0.1]], sources: [0, 3], targets: [9, 10], ground: [15], count: 40, test: 20 },
+  training: { rule: 'cl', eta: 0.1, alpha: 0.5 },
+  stop: { maxSteps: 40_000, checkEvery: 1000 },
+  diagnostics: { alignment: true, boundaryFrequency: true, modes: 10 },
+};
 /** The workers' lock (ms): a killed worker's member is back in the queue within 2 LOCK_MS. */
 const LOCK_MS = 1500;
+
+/** Every file of a dataset folder, relative to it, sorted (temporary files of cut-off writes included: there must be none). */
+function filesOf(dir: string, sub = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(dir, sub), { withFileTypes: true })) {
+    const rel = sub ? `${sub}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...filesOf(dir, rel));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+/** The queue-built folder equals the local-pool one file for file, byte for byte, and through readDataset. */
+function expectSameDataset(queued: string, local: string): void {
+  const files = filesOf(local);
+  expect(files).toEqual(expect.arrayContaining(['spec.json', 'meta.json', 'members.parquet', 'arrays/edges.parquet', 'arrays/nodes.parquet']));
+  expect(files.filter((f) => f.startsWith('members/'))).toEqual(Array.from({ length: SPEC.members }, (_, i) => `members/${String(i).padStart(6, '0')}.json`));
+  // a coordinator killed mid-write may leave a NNNNNN.json.tmp-* file, which storedMembers ignores by design
+  expect(filesOf(queued).filter((f) => !/\.tmp-/.test(f))).toEqual(files);
+  for (const f of files) expect(readFileSync(join(queued, f)).equals(readFileSync(join(local, f))), f).toBe(true);
+  expect(readDataset(queued)).toEqual(readDataset(local));
+}
 
 interface Ev {
   kind: string;
@@ -74,9 +111,17 @@ function startWorker(url: string, children: ChildProcess[]) {
 describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a real redis-server${skip ? ` — skipped: ${skip}` : ''}`, () => {
   let redis: RedisServer;
   const children: ChildProcess[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'clln-queue-'));
+  const specPath = join(work, 'queue-test.json');
+  /** The local-pool run of SPEC: the truth both queue runs are compared with. */
+  const local = join(work, 'local');
   beforeAll(async () => {
-    redis = await startRedis();
-  });
+    writeFileSync(specPath, JSON.stringify(SPEC));
+    const [r, server] = await Promise.all([runBuiltCli(['ensemble', 'run', specPath, '--out', local, '--workers', '2', '--json'], children), startRedis()]);
+    redis = server;
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ members: SPEC.members, ran: SPEC.members });
+  }, 120_000);
   afterEach(() => {
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
@@ -84,11 +129,8 @@ describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a rea
     await redis?.stop();
   });
 
-  it('two workers, one killed with SIGKILL mid-member: every member stored exactly once and equal to runMember', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clln-queue-'));
-    const specPath = join(dir, 'spec.json');
-    writeFileSync(specPath, JSON.stringify(SPEC));
-    const out = join(dir, 'dataset');
+  it('two workers, one killed with SIGKILL mid-member: every member stored exactly once; the dataset equals the local run\'s', async () => {
+    const out = join(work, 'kill9');
     const url = `redis://127.0.0.1:${redis.port}/kill9`;
 
     // workers first: they wait for the coordinator's spec
@@ -116,16 +158,8 @@ describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a rea
     expect(retried[0].attempt).toBeGreaterThanOrEqual(2);
     expect(b.events.some((e) => e.kind === 'done' && e.index === started.index)).toBe(true);
 
-    // exactly one file per member, and each equal to the member computed here
-    const files = readdirSync(join(out, 'members')).sort();
-    expect(files).toEqual(Array.from({ length: SPEC.members }, (_, i) => `${String(i).padStart(6, '0')}.json`));
-    const spec = parseEnsembleSpec(SPEC, 'test spec');
-    for (let i = 0; i < SPEC.members; i++) {
-      const stored = readMember(out, i) as unknown as Record<string, unknown>;
-      delete stored.specDigest;
-      expect(stored, `member ${i}`).toEqual(runMember(spec, i));
-    }
-    expect(JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')).members).toBe(SPEC.members);
+    // exactly one file per member, and the whole folder equal to the local pool's
+    expectSameDataset(out, local);
 
     // status: nothing left in the queue, every member stored
     const st = await runBuiltCli(['ensemble', 'status', '--queue', `redis://127.0.0.1:${redis.port}`, '--json'], children);
@@ -146,12 +180,8 @@ describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a rea
     expect(JSON.parse(again.out)).toMatchObject({ enqueued: 0, storedBefore: SPEC.members, storedNow: 0 });
   }, 120_000);
 
-  it('a coordinator killed with SIGKILL and run again: the results completed meanwhile are stored once, none lost', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clln-queue-'));
-    const specPath = join(dir, 'spec.json');
-    const spec = { ...SPEC, members: 10, steps: 3_000_000 };
-    writeFileSync(specPath, JSON.stringify(spec));
-    const out = join(dir, 'dataset');
+  it('a coordinator killed with SIGKILL and run again: the results completed meanwhile are stored once, none lost; the dataset equals the local run\'s', async () => {
+    const out = join(work, 'coordkill');
     const url = `redis://127.0.0.1:${redis.port}/coordkill`;
     const w = startWorker(url, children);
     const first = spawn(process.execPath, [CLI, 'ensemble', 'run', specPath, '--queue', url, '--out', out, '--json'], { stdio: 'ignore' });
@@ -174,22 +204,14 @@ describe.skipIf(skip !== '')(`clln ensemble run --queue and clln worker on a rea
     const again = await runBuiltCli(['ensemble', 'run', specPath, '--queue', url, '--out', out, '--json'], children);
     expect(again.code, again.err).toBe(0);
     const s = JSON.parse(again.out) as { storedBefore: number; storedNow: number; duplicatesRefused: number };
-    expect(s.storedBefore + s.storedNow).toBe(spec.members);
-    const files = readdirSync(join(out, 'members')).filter((f) => /^\d{6}\.json$/.test(f)).sort();
-    expect(files).toEqual(Array.from({ length: spec.members }, (_, i) => `${String(i).padStart(6, '0')}.json`));
-    const parsed = parseEnsembleSpec(spec, 'test spec');
-    for (let i = 0; i < spec.members; i++) {
-      const stored = readMember(out, i) as unknown as Record<string, unknown>;
-      delete stored.specDigest;
-      expect(stored, `member ${i}`).toEqual(runMember(parsed, i));
-    }
+    expect(s.storedBefore + s.storedNow).toBe(SPEC.members);
+    expectSameDataset(out, local);
   }, 120_000);
 
   it('a queue that holds another ensemble is refused (exit 2), naming the queue', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clln-queue-'));
-    const specPath = join(dir, 'other.json');
-    writeFileSync(specPath, JSON.stringify({ ...SPEC, seed: 8 }));
-    const r = await runBuiltCli(['ensemble', 'run', specPath, '--queue', `redis://127.0.0.1:${redis.port}/kill9`, '--out', join(dir, 'd')], children);
+    const other = join(work, 'other.json');
+    writeFileSync(other, JSON.stringify({ ...SPEC, seed: 8 }));
+    const r = await runBuiltCli(['ensemble', 'run', other, '--queue', `redis://127.0.0.1:${redis.port}/kill9`, '--out', join(work, 'other')], children);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/queue kill9 belongs to another ensemble/);
   });

@@ -7,27 +7,43 @@ import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
 
 export const ensembleHelp = `clln ensemble run SPEC --out DIR [--workers N] [--json]
+clln ensemble run SPEC --queue redis://HOST:PORT/NAME --out DIR [--json]
+clln ensemble status --queue redis://HOST:PORT[/NAME] [--json] [--remove]
 
-Train an ensemble of simulated networks (a clln.ensemble/1 spec: src/ensemble/README.md) on a pool of worker
-threads, one per core, and write the dataset to DIR: members.parquet (one row per member: seeds, steps, converged,
-train and test MSE, lowest and highest Laplacian eigenvalue, stiff cost-mode alignment), arrays/edges.parquet
-(final conductances, boundary frequency f_e), arrays/nodes.parquet, spec.json and meta.json.
-
+run (local): train an ensemble of simulated networks (a clln.ensemble/1 spec: src/ensemble/README.md) on a pool of
+worker threads, one per core, and write the dataset to DIR: members.parquet (one row per member: seeds, steps,
+converged, train and test MSE, lowest and highest Laplacian eigenvalue, stiff cost-mode alignment),
+arrays/edges.parquet (final conductances, boundary frequency f_e), arrays/nodes.parquet, spec.json and meta.json.
 Resumable: each member is stored as it finishes (DIR/members/); running the same command again runs only the
 members not stored yet (one cut off by a kill is run again) and never stores a member twice.
-
-options:
   --out DIR      the dataset folder (created; an existing one must hold the same spec)
   --workers N    worker threads (default: the cores)
   --json         print {members, ran, skipped, workers, seconds, out, specDigest} at the end
+  A progress bar with an ETA is drawn on stderr when it is a terminal.
 
-A progress bar with an ETA is drawn on stderr when it is a terminal.`;
+run --queue (beyond one machine): enqueue the members as jobs on the BullMQ queue NAME in Redis and store each
+result in DIR as workers ('clln worker --queue redis://HOST:PORT/NAME', on any machines that reach Redis) finish
+them; then write the same dataset as a local run. Run again to continue: members in DIR are not enqueued again,
+members that failed get their attempts again. Workers need no access to DIR.
+  --json         print {queue, digest, members, enqueued, storedBefore, storedNow, duplicatesRefused, dir} at the end
 
-/** `clln ensemble SUBCOMMAND ...`: E2 adds run --queue, status and E3 stats by one dispatch line each. */
+status: per queue (all clln ensemble queues on that Redis when NAME is left out): members, jobs waiting, active,
+delayed, completed (not yet stored), failed, and members stored by the coordinator.
+  --remove       delete queue NAME's jobs and keys from Redis (the dataset folder is untouched)
+
+Exit codes: 0 done, 2 bad input (spec, options, URL, a folder or queue holding another ensemble), 1 run failure
+(a member failed, Redis unreachable).`;
+
+/**
+ * `clln ensemble SUBCOMMAND ...`: one dispatch line per subcommand. The queue's (run --queue, status) load BullMQ
+ * only when used; E3's `stats` goes here as one more line.
+ */
 export async function ensemble(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'run' && rest.some((a) => a === '--queue' || a.startsWith('--queue='))) return (await import('./ensembleQueue.js')).ensembleQueue(argv, io);
   if (sub === 'run') return ensembleRun(rest, io);
-  throw new InvalidInputError({ source: 'clln ensemble' }, `expected a subcommand (run), got ${sub === undefined ? 'none' : show(sub)}`, "see 'clln help ensemble'");
+  if (sub === 'status') return (await import('./ensembleQueue.js')).ensembleQueue(argv, io);
+  throw new InvalidInputError({ source: 'clln ensemble' }, `expected a subcommand (run, status), got ${sub === undefined ? 'none' : show(sub)}`, "see 'clln help ensemble'");
 }
 
 async function ensembleRun(argv: string[], io: Io): Promise<number> {

@@ -3,28 +3,17 @@
  * coordinator) and `status --queue URL`. ensemble.ts dispatches here when `run` has --queue, and for `status`.
  */
 import { resolve } from 'node:path';
-import { readEnsembleSpec } from '../../ensemble/queue/backend.js';
+import { readEnsembleSpec } from '../../ensemble/EnsembleSpec.js';
 import { runEnsembleQueue } from '../../ensemble/queue/coordinator.js';
 import { parseQueueUrl } from '../../ensemble/queue/queueUrl.js';
 import { queueStatus, removeQueue } from '../../ensemble/queue/status.js';
+import { memberNetwork, memberTask } from '../../ensemble/runMember.js';
 import { InvalidInputError } from '../../errors.js';
 import { parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
 
-export const ensembleQueueHelp = `clln ensemble run SPEC --queue redis://HOST:PORT/NAME --out DIR [--json]
-  Enqueue the ensemble's members as jobs on the BullMQ queue NAME in Redis, and store each result in DIR as
-  workers ('clln worker --queue redis://HOST:PORT/NAME', on any machines that reach Redis) finish them; then write
-  the dataset as 'clln ensemble run SPEC --out DIR' does. Run again to continue: members in DIR are not enqueued
-  again, members that failed get their attempts again. Workers need no access to DIR.
-  --json   at the end, one JSON object: {queue, digest, members, enqueued, storedBefore, storedNow,
-           duplicatesRefused, dir}
-clln ensemble status --queue redis://HOST:PORT[/NAME] [--json] [--remove]
-  Per queue (all clln ensemble queues on that Redis when NAME is left out): members, jobs waiting, active,
-  delayed, completed (not yet stored), failed, and members stored by the coordinator.
-  --remove  delete queue NAME's jobs and keys from Redis (the dataset folder is untouched)
-Exit codes: 0 done, 2 bad input (spec, URL, a queue holding another ensemble), 1 Redis unreachable or members failed.`;
-
+/** `run --queue` and `status` (their help is part of ensemble.ts's). */
 export async function ensembleQueue(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'run') return queueRun(rest, io);
@@ -41,6 +30,10 @@ async function queueRun(argv: string[], io: Io): Promise<number> {
   if (out === undefined) throw new InvalidInputError({ source: 'clln ensemble run' }, '--out is missing', 'add --out DIR (the dataset folder)');
   const url = parseQueueUrl(queueText);
   const spec = readEnsembleSpec(specPath);
+  // member 0 here, as for a local run: a spec whose network and task do not fit (a board's node ids) is bad input
+  // before anything is enqueued, not a failure on every worker
+  const net = memberNetwork(spec, 0);
+  memberTask(spec, 0, net.nodes);
   const dir = resolve(out);
   const json = p.values.json === true;
   const tty = !json && io.stderr.isTTY === true;

@@ -1,23 +1,13 @@
 /**
- * The one seam between the queue and helper E1's ensemble modules (issue 16's fixed contract). Everything under
- * src/ensemble/queue imports the spec, runMember and the dataset folder's store from here only.
- * AT MERGE: replace the line below by
- *   export { type EnsembleSpec, readEnsembleSpec, parseEnsembleSpec, memberCount, specDigest } from '../EnsembleSpec.js';
- *   export { type MemberResult, runMember } from '../runMember.js';
- *   export { storeMember, storedMembers, readMember } from '../memberStore.js';
- *   export { assembleDataset } from '../dataset.js';
- * and delete standIn.ts.
+ * The one seam between the queue and the ensemble modules (issue 16's fixed contract): everything under
+ * src/ensemble/queue imports the spec, runMember and the dataset folder's store from here only, so that the queue
+ * runs exactly the members, and writes exactly the dataset, of a local run.
  */
-export {
-  type EnsembleSpec,
-  type MemberResult,
-  readEnsembleSpec,
-  parseEnsembleSpec,
-  memberCount,
-  specDigest,
-  runMember,
-  storeMember,
-  storedMembers,
-  readMember,
-  assembleDataset,
-} from './standIn.js';
+export { type EnsembleSpec, readEnsembleSpec, parseEnsembleSpec, memberCount, specDigest, specDocument } from '../EnsembleSpec.js';
+export { type MemberResult, runMember } from '../runMember.js';
+export { storeMember, storedMembers, readMember } from '../memberStore.js';
+export { assembleDataset, openDatasetDir, readDataset } from '../dataset.js';
+// the local pool's worker thread (memberWorker.ts) also runs the queue worker's members: one thread script, one
+// message protocol
+export { workerScript } from '../pool.js';
+export type { FromWorker, ToWorker } from '../memberWorker.js';

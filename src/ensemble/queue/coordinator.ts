@@ -16,7 +16,7 @@
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { CllnError, InvalidInputError } from '../../errors.js';
-import { assembleDataset, type EnsembleSpec, memberCount, specDigest, storedMembers, storeMember } from './backend.js';
+import { assembleDataset, type EnsembleSpec, memberCount, openDatasetDir, specDigest, specDocument, storedMembers, storeMember } from './backend.js';
 import { decodeResult, type EncodedResult } from './codec.js';
 import { connectChecked, redisOptions } from './connection.js';
 import { type PublishedSpec, specKey, storedKey } from './keys.js';
@@ -62,7 +62,9 @@ export async function runEnsembleQueue(
   opts: { onProgress?: (p: CoordinatorProgress) => void; signal?: AbortSignal } = {},
 ): Promise<CoordinatorSummary> {
   const name = url.name!;
-  const digest = specDigest(spec);
+  // the folder first, as a local run does: spec.json written (or a folder of another ensemble refused, exit 2)
+  // before anything is enqueued, so that a queued and a local run of one spec give the same folder
+  const digest = openDatasetDir(dir, spec);
   const members = memberCount(spec);
   const redis = await connectChecked(url);
   const queue = new Queue<JobData, EncodedResult, 'member'>(name, { connection: redisOptions(url) });
@@ -71,7 +73,8 @@ export async function runEnsembleQueue(
   events.on('error', () => {});
   try {
     // one ensemble per queue name: a second spec would mix members of two ensembles
-    const published: PublishedSpec = { digest, members, spec };
+    // the spec as a document (nulls left out): it reads back to the same spec and digest on the workers
+    const published: PublishedSpec = { digest, members, spec: specDocument(spec) };
     const set = await redis.set(specKey(name), JSON.stringify(published), 'NX');
     if (set === null) {
       const other = JSON.parse((await redis.get(specKey(name))) ?? '{}') as Partial<PublishedSpec>;

@@ -8,7 +8,7 @@ export const storedKey = (name: string): string => `clln:ensemble:${name}:stored
 export const SPEC_PATTERN = 'clln:ensemble:*:spec';
 export const nameOfSpecKey = (key: string): string => key.slice('clln:ensemble:'.length, -':spec'.length);
 
-/** What the coordinator publishes under specKey: the resolved spec (workers run exactly it) and its digest. */
+/** What the coordinator publishes under specKey: the resolved spec as a document (specDocument; workers parse it back to exactly that spec) and its digest. */
 export interface PublishedSpec {
   digest: string;
   members: number;

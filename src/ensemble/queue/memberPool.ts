@@ -1,9 +1,12 @@
 /**
- * N threads running members of one spec (memberThread.ts). One member per thread at a time; BullMQ's concurrency
- * equals N, so the pool is never asked for more than it has.
+ * N threads running members of one spec, for the queue worker. The threads are the local pool's (memberWorker.ts,
+ * found by workerScript()), so a member runs the same code whichever way the ensemble is run. One member per thread
+ * at a time; BullMQ's concurrency equals N, so the pool is never asked for more than it has. Unlike the local pool,
+ * a member that fails or a thread that dies ends nothing here: the job fails and BullMQ retries it (attempts), and a
+ * dead thread is replaced so that the pool keeps its size.
  */
 import { Worker } from 'node:worker_threads';
-import type { MemberResult } from './backend.js';
+import { type FromWorker, type MemberResult, type ToWorker, workerScript } from './backend.js';
 
 interface Pending {
   resolve: (r: MemberResult) => void;
@@ -15,28 +18,28 @@ export class MemberPool {
   private readonly idle: Worker[] = [];
   private readonly all = new Set<Worker>();
   private closing = false;
-  private readonly pending = new Map<number, Pending>();
-  private readonly busy = new Map<Worker, number>();
-  private nextId = 0;
+  /** The member each busy thread runs, and who waits for it. */
+  private readonly busy = new Map<Worker, Pending>();
+  private readonly script = workerScript();
 
+  /** @param specDocument the spec as a clln.ensemble/1 document (specDocument(spec)): each thread parses it once */
   constructor(
-    private readonly spec: unknown,
+    private readonly specDocument: unknown,
     threads: number,
   ) {
     for (let i = 0; i < threads; i++) this.idle.push(this.spawn());
   }
 
   private spawn(): Worker {
-    const w = new Worker(new URL('./memberThread.js', import.meta.url), { workerData: { spec: this.spec } });
-    w.on('message', (m: { id: number; result?: MemberResult; error?: string; progress?: [number, number] }) => {
-      const p = this.pending.get(m.id);
+    const w = new Worker(this.script, { workerData: { spec: this.specDocument } });
+    w.on('message', (m: FromWorker) => {
+      const p = this.busy.get(w);
       if (!p) return;
-      if (m.progress) return p.onProgress?.(m.progress[0], m.progress[1]);
-      this.pending.delete(m.id);
+      if (m.kind === 'progress') return p.onProgress?.(m.done, m.steps);
       this.busy.delete(w);
       this.idle.push(w);
-      if (m.error !== undefined) p.reject(new Error(m.error));
-      else p.resolve(m.result!);
+      if (m.kind === 'error') p.reject(new Error(`${m.name}: ${m.message}`));
+      else p.resolve(m.result);
     });
     // a thread that dies (out of memory in a member) fails its member, which BullMQ retries (attempts), and is
     // replaced, so that the pool keeps its size
@@ -48,26 +51,20 @@ export class MemberPool {
 
   private lost(w: Worker, e: Error): void {
     if (this.closing || !this.all.delete(w)) return;
-    const id = this.busy.get(w);
+    const p = this.busy.get(w);
     this.busy.delete(w);
     const at = this.idle.indexOf(w);
     if (at >= 0) this.idle.splice(at, 1);
     this.idle.push(this.spawn());
-    const p = id === undefined ? undefined : this.pending.get(id);
-    if (p && id !== undefined) {
-      this.pending.delete(id);
-      p.reject(e);
-    }
+    p?.reject(e);
   }
 
   run(index: number, onProgress?: (done: number, steps: number) => void): Promise<MemberResult> {
     const w = this.idle.pop();
     if (!w) return Promise.reject(new Error('member pool: no idle thread (concurrency above the pool size)'));
-    const id = this.nextId++;
-    this.busy.set(w, id);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress });
-      w.postMessage({ id, index });
+      this.busy.set(w, { resolve, reject, onProgress });
+      w.postMessage({ index } satisfies ToWorker);
     });
   }
 

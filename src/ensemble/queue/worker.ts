@@ -25,6 +25,8 @@ import type { QueueUrl } from './queueUrl.js';
 export const DEFAULT_LOCK_MS = 30_000;
 export const MIN_LOCK_MS = 1000;
 export const MAX_STALLED = 3;
+/** A member's progress goes to Redis (job.updateProgress) and the log at most this often (ms): a line per member, not per step. */
+const PROGRESS_MS = 500;
 
 export interface JobData {
   digest: string;
@@ -86,7 +88,12 @@ export async function runQueueWorker(url: QueueUrl, opts: WorkerOptions): Promis
       if (job.data.digest !== digest) throw new UnrecoverableError(`job ${job.id} belongs to ensemble ${job.data.digest.slice(0, 12)}, this worker runs ${digest.slice(0, 12)}`);
       const t0 = performance.now();
       emit({ kind: 'start', index: job.data.index, attempt: job.attemptsStarted });
+      // the member thread reports every ~1 % of the steps; Redis and the log hear of it at most every PROGRESS_MS
+      let last = -Infinity;
       const result = await pool.run(job.data.index, (done, steps) => {
+        const now = performance.now();
+        if (now - last < PROGRESS_MS) return;
+        last = now;
         emit({ kind: 'progress', index: job.data.index, done, steps });
         void job.updateProgress(done / steps).catch(() => {});
       });
