@@ -88,8 +88,9 @@ export async function runQueueWorker(url: QueueUrl, opts: WorkerOptions): Promis
       if (job.data.digest !== digest) throw new UnrecoverableError(`job ${job.id} belongs to ensemble ${job.data.digest.slice(0, 12)}, this worker runs ${digest.slice(0, 12)}`);
       const t0 = performance.now();
       emit({ kind: 'start', index: job.data.index, attempt: job.attemptsStarted });
-      // the member thread reports every ~1 % of the steps; Redis and the log hear of it at most every PROGRESS_MS
-      let last = -Infinity;
+      // the member thread reports every ~1 % of the steps; Redis and the log hear of it at most every PROGRESS_MS,
+      // the first time PROGRESS_MS after the start: a member shorter than that costs no progress round trip
+      let last = t0;
       const result = await pool.run(job.data.index, (done, steps) => {
         const now = performance.now();
         if (now - last < PROGRESS_MS) return;
