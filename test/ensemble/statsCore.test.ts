@@ -42,6 +42,9 @@ describe('descriptive statistics', () => {
       }
     }
     expect(histogram(new Float64Array([3, 3, 3])).counts).toEqual([3]);
+    const wide = Float64Array.from({ length: 50 }, (_, i) => 10 ** (-3 + i / 16));
+    expect(histogram(wide).scale).toBe('log');
+    expect(histogram(wide, { linear: true }).scale).toBe('linear');
   });
 });
 

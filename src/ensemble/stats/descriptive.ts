@@ -72,17 +72,17 @@ export const LOG_SPAN = 100;
 /**
  * A histogram of `sorted` (ascending, finite). Log10 bins when every value is > 0 and max/min >= {@link LOG_SPAN}
  * (MSEs and eigenvalues of an ensemble spread over decades; linear bins would put nearly all members in the first),
- * linear otherwise. The bin width is Freedman and Diaconis's 2 IQR n^(-1/3) (of log10 values on a log axis), robust
+ * linear otherwise or with `linear` (a bounded quantity such as |cos| in [0, 1]). The bin width is Freedman and Diaconis's 2 IQR n^(-1/3) (of log10 values on a log axis), robust
  * to the outliers an ensemble has; with IQR = 0, Sturges' ceil(log2 n) + 1 bins; either clamped to
  * [{@link MIN_BINS}, {@link MAX_BINS}]. All values equal: one bin of +-10 % around the value (+-1 at 0). The counts
  * sum to the number of values.
  */
-export function histogram(sorted: ArrayLike<number>): Histogram {
+export function histogram(sorted: ArrayLike<number>, opts: { linear?: boolean } = {}): Histogram {
   const n = sorted.length;
   if (n === 0) return { scale: 'linear', edges: [0, 1], counts: [0], rule: 'no values' };
   const lo = sorted[0];
   const hi = sorted[n - 1];
-  const log = lo > 0 && hi / lo >= LOG_SPAN;
+  const log = opts.linear !== true && lo > 0 && hi / lo >= LOG_SPAN;
   const t = (v: number): number => (log ? Math.log10(v) : v);
   const inv = (u: number): number => (log ? 10 ** u : u);
   const a = t(lo);

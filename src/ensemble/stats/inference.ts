@@ -67,7 +67,8 @@ export function bootstrapRowMeans(rows: readonly ArrayLike<number>[], opts: Boot
   const n = rows.length;
   const E = n > 0 ? rows[0].length : 0;
   const mean = new Float64Array(E);
-  for (const row of rows) for (let e = 0; e < E; e++) mean[e] += row[e] / n;
+  for (const row of rows) for (let e = 0; e < E; e++) mean[e] += row[e];
+  for (let e = 0; e < E; e++) mean[e] /= n;
   const wanted = opts.resamples ?? DEFAULT_RESAMPLES;
   const budget = opts.budget ?? 4e8;
   const B = Math.max(Math.min(200, wanted), Math.min(wanted, Math.floor(budget / Math.max(1, n * E)), Math.floor(2e7 / Math.max(1, E))));
