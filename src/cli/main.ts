@@ -32,6 +32,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   diagnose: () => import('./commands/diagnose.js').then((m) => ({ run: m.diagnose, help: m.diagnoseHelp })),
   report: () => import('./commands/report.js').then((m) => ({ run: m.report, help: m.reportHelp })),
   tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
+  ensemble: () => import('./commands/ensemble.js').then((m) => ({ run: m.ensemble, help: m.ensembleHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -56,6 +57,7 @@ commands:
   tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
   report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
+  ensemble  ensembles of networks learning the same task: stats of a dataset (success, distributions, f_e)
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

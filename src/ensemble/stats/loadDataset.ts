@@ -1,0 +1,138 @@
+/**
+ * The one place `clln ensemble stats` reads a dataset: through the contract's `readDataset(dir)` (src/ensemble/
+ * dataset.ts, helper E1), and, for drawing f_e, the members' network from the ensemble module when it offers one.
+ *
+ * Until E1's files are on this branch the modules are imported by a computed specifier, so that this branch
+ * type-checks alone; at merge nothing needs to change for it to work (a static `import { readDataset } from
+ * '../dataset.js'` may replace DATASET_MODULE then). Tests inject a reader instead.
+ */
+import { basename, resolve } from 'node:path';
+import type { EnsembleNames, MemberResult, SharedTopology } from './types.js';
+
+/** What readDataset returns (the contract's shape; spec and meta are read tolerantly, for names only). */
+export interface DatasetContents {
+  spec: unknown;
+  meta: unknown;
+  members: MemberResult[];
+}
+
+/** The network of member `index` (nodes, edges, positions), when the ensemble module can rebuild it. */
+export type MemberNetwork = (spec: never, index: number) => { nodes: number; edgeA: Int32Array; edgeB: Int32Array; positions?: Float64Array };
+
+/** How the statistics reach a dataset: E1's reader, or a stand-in in tests. */
+export interface DatasetSource {
+  readDataset(dir: string): DatasetContents | Promise<DatasetContents>;
+  /** Rebuilds a member's network from the spec (optional: without it f_e is averaged by edge number, not drawn). */
+  memberNetwork?: MemberNetwork;
+}
+
+/** A loaded ensemble: its members, names for figures and summaries, and whether they share one network. */
+export interface LoadedEnsemble {
+  dir: string;
+  members: MemberResult[];
+  names: EnsembleNames;
+  /** The network every member shares, for drawing f_e; null with `topologyNote` saying why. */
+  topology: SharedTopology | null;
+  topologyNote: string | null;
+  /** Set when the members are known to have different networks: f_e is then not averaged edge by edge. */
+  topologyDiffers: string | undefined;
+}
+
+// Computed so that TypeScript does not resolve them before E1's files exist (see the file comment).
+const DATASET_MODULE = ['..', 'dataset.js'].join('/');
+const MEMBER_MODULE = ['..', 'runMember.js'].join('/');
+
+/** E1's dataset reader and, if exported, its member-network builder (`memberNetwork(spec, index)`). */
+export async function defaultSource(): Promise<DatasetSource> {
+  let dataset: { readDataset?: DatasetSource['readDataset']; memberNetwork?: MemberNetwork };
+  try {
+    dataset = (await import(DATASET_MODULE)) as typeof dataset;
+  } catch (err) {
+    throw new Error(`this build of clln has no ensemble dataset reader (src/ensemble/dataset.ts): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (typeof dataset.readDataset !== 'function') throw new Error('src/ensemble/dataset.ts exports no readDataset(dir)');
+  let memberNetwork = dataset.memberNetwork;
+  if (typeof memberNetwork !== 'function') {
+    try {
+      const run = (await import(MEMBER_MODULE)) as { memberNetwork?: MemberNetwork };
+      memberNetwork = typeof run.memberNetwork === 'function' ? run.memberNetwork : undefined;
+    } catch {
+      memberNetwork = undefined;
+    }
+  }
+  return { readDataset: dataset.readDataset, memberNetwork };
+}
+
+/** Read the dataset in `dir` through `source` (default: E1's modules) and find the members' shared network. */
+export async function loadEnsembleDataset(dir: string, source?: DatasetSource): Promise<LoadedEnsemble> {
+  const src = source ?? (await defaultSource());
+  const { spec, meta, members } = await src.readDataset(dir);
+  const names = ensembleNames(dir, spec, meta);
+  const shared = sharedTopology(spec, members, src.memberNetwork);
+  return { dir, members, names, ...shared };
+}
+
+/**
+ * Whether the members share one network: equal edge counts are necessary; with a member-network builder every
+ * member's edges (and node positions) are compared with the first's, which tells a fixed lattice (shared) from random
+ * graphs of one size (not shared). Without a builder nothing can be drawn.
+ */
+export function sharedTopology(spec: unknown, members: readonly MemberResult[], memberNetwork: MemberNetwork | undefined): Pick<LoadedEnsemble, 'topology' | 'topologyNote' | 'topologyDiffers'> {
+  if (members.length === 0) return { topology: null, topologyNote: 'no members', topologyDiffers: undefined };
+  const sizes = new Set(members.map((m) => `${m.nodes}/${m.edges}`));
+  if (sizes.size > 1) {
+    const why = `the members differ in size (${[...sizes].slice(0, 4).join(', ')}${sizes.size > 4 ? ', ...' : ''} nodes/edges): no common network to average f_e on`;
+    return { topology: null, topologyNote: why, topologyDiffers: why };
+  }
+  if (!memberNetwork) {
+    return { topology: null, topologyNote: 'the ensemble module does not rebuild a member\'s network (memberNetwork), so the shared network cannot be drawn; f_e is averaged by edge number', topologyDiffers: undefined };
+  }
+  const first = memberNetwork(spec as never, members[0].index);
+  for (const m of members.slice(1)) {
+    const net = memberNetwork(spec as never, m.index);
+    const same = net.nodes === first.nodes && equal(net.edgeA, first.edgeA) && equal(net.edgeB, first.edgeB) && (first.positions === undefined || (net.positions !== undefined && equal(net.positions, first.positions)));
+    if (!same) {
+      const why = `member ${m.index}'s network differs from member ${members[0].index}'s (e.g. random graphs: same size, different edges): f_e is not averaged edge by edge`;
+      return { topology: null, topologyNote: why, topologyDiffers: why };
+    }
+  }
+  if (!first.positions) return { topology: null, topologyNote: 'the members\' network has no node positions to draw', topologyDiffers: undefined };
+  return { topology: { positions: first.positions, edgeA: first.edgeA, edgeB: first.edgeB }, topologyNote: null, topologyDiffers: undefined };
+}
+
+function equal(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const field = (o: unknown, ...keys: string[]): unknown => {
+  if (typeof o !== 'object' || o === null) return undefined;
+  for (const k of keys) if ((o as Record<string, unknown>)[k] !== undefined) return (o as Record<string, unknown>)[k];
+  return undefined;
+};
+
+/** A short description of a spec part: a string as is; an object by its kind and its scalar fields, clipped. */
+function describe(x: unknown, fallback: string): string {
+  if (typeof x === 'string') return x.slice(0, 60);
+  if (typeof x !== 'object' || x === null) return fallback;
+  const o = x as Record<string, unknown>;
+  const kind = ['kind', 'type', 'generator', 'name'].map((k) => o[k]).find((v) => typeof v === 'string') as string | undefined;
+  const rest = Object.entries(o)
+    .filter(([k, v]) => !['kind', 'type', 'generator', 'name'].includes(k) && (typeof v === 'number' || typeof v === 'string'))
+    .map(([k, v]) => `${k} ${String(v)}`);
+  const text = [kind, ...rest].filter(Boolean).join(', ');
+  return text ? (text.length > 60 ? `${text.slice(0, 57)}...` : text) : fallback;
+}
+
+/** Names of the ensemble from its spec and meta (read tolerantly: only for labels), else from the folder. */
+export function ensembleNames(dir: string, spec: unknown, meta: unknown): EnsembleNames {
+  const name = field(spec, 'name');
+  const digest = field(meta, 'specDigest', 'spec_digest', 'digest');
+  const base = typeof name === 'string' && name ? name : basename(resolve(dir));
+  return {
+    ensemble: typeof digest === 'string' ? `${base} (spec ${digest.slice(0, 12)})` : base,
+    network: describe(field(spec, 'network', 'generator', 'member', 'members'), 'member networks'),
+    task: describe(field(spec, 'task', 'tasks'), 'member tasks'),
+  };
+}
