@@ -59,7 +59,8 @@ describe('ensembleStatistics', () => {
     const chance = ensembleStatistics(fixtureEnsemble({ n: 400, seed: 5, aligned: 0 }).members, { resamples: 2000 });
     const E = 40; // a 5x5 lattice
     expect(chance.alignment!.dimensions).toEqual([E]);
-    expect(chance.alignment!.null.mean).toBeCloseTo(alignmentNull(E).mean, 12);
+    expect(chance.alignment!.null.oneMode.mean).toBeCloseTo(alignmentNull(E).mean, 12);
+    expect(chance.alignment!.null.kModes).toEqual(chance.alignment!.null.oneMode); // K = 1 by default
     // under the null the excess interval covers 0 and about 5 % exceed the 95th percentile
     expect(chance.alignment!.excess.ci[0]).toBeLessThan(0);
     expect(chance.alignment!.excess.ci[1]).toBeGreaterThan(0);
@@ -70,6 +71,18 @@ describe('ensembleStatistics', () => {
     expect(learned.alignment!.excess.ci[0]).toBeGreaterThan(0.1);
     expect(learned.alignment!.aboveP95.rate).toBeGreaterThan(0.4);
     expect(learned.alignment!.aboveP95.pValue).toBeLessThan(1e-10);
+  });
+
+  it('alignment over K soft modes: the conservative K-mode null raises the bar', () => {
+    const { members } = fixtureEnsemble({ n: 400, seed: 5, aligned: 0 });
+    const one = ensembleStatistics(members, { resamples: 500 }).alignment!;
+    const ten = ensembleStatistics(members, { resamples: 500, alignmentModes: 10 }).alignment!;
+    expect(ten.null.kModes.modes).toBe(10);
+    expect(ten.null.kModes.p95!).toBeCloseTo(alignmentNull(40, 10).quantile(0.95), 12);
+    expect(ten.null.kModes.p95!).toBeGreaterThan(one.null.oneMode.p95!);
+    expect(ten.null.kModes.mean).toBeGreaterThan(ten.null.oneMode.mean);
+    expect(ten.aboveP95.k).toBe(members.filter((m) => m.stiffAlignment! > alignmentNull(40, 10).quantile(0.95)).length);
+    expect(ten.aboveP95.k).toBeLessThan(one.aboveP95.k);
   });
 
   it('f_e: the per-edge ensemble mean, with intervals that cover the truth (edge 0 is always 1, the others 0.25 on average)', () => {

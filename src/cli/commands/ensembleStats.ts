@@ -55,7 +55,7 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
   if (png && !svgDir) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg OUT');
   const data = await loadEnsembleDataset(dir, source);
   if (data.members.length === 0) throw new InvalidInputError({ source: dir }, 'the dataset holds no members', 'run clln ensemble run SPEC --out DIR first');
-  const st = ensembleStatistics(data.members, { threshold, resamples, seed, topologyDiffers: data.topologyDiffers });
+  const st = ensembleStatistics(data.members, { threshold, resamples, seed, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
   const written: string[] = [];
   if (svgDir) {
     mkdirSync(svgDir, { recursive: true });
@@ -96,12 +96,13 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
   ];
   const a = st.alignment;
   if (a) {
-    const one = a.null.p95 !== null;
+    const nul = (x: { mean: number; median: number | null; p95: number | null }): string => `mean ${g(x.mean)}${x.p95 !== null ? `, median ${g(x.median!)}, 95th percentile ${g(x.p95)}` : ''}`;
+    const K = a.null.kModes.modes;
     lines.push(
-      `alignment, stiffest cost mode vs softest physical mode (|cos|, d = ${a.dimensions.length === 1 ? a.dimensions[0] : `${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]}`} edges):`,
+      `alignment, ${K > 1 ? `largest |cos| of the stiffest cost mode against the ${K} softest physical modes'` : '|cos| of the stiffest cost mode against the softest physical mode\'s'} squared drops (d = ${a.dimensions.length === 1 ? a.dimensions[0] : `${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]}`} edges):`,
       quantityLine(a.summary),
-      `  null (random direction, cos^2 ~ Beta(1/2, (d-1)/2)): mean ${g(a.null.mean)}${one ? `, median ${g(a.null.median!)}, 95th percentile ${g(a.null.p95!)}` : ''}`,
-      `  excess over chance: ${g(a.excess.mean)} ${ci(a.excess)}; above the null's 95th percentile: ${a.aboveP95.k}/${a.aboveP95.n} = ${pct(a.aboveP95.rate)}, Wilson ${pct(a.aboveP95.wilson[0])}..${pct(a.aboveP95.wilson[1])} (5 % by chance; binomial p = ${formatNumber(a.aboveP95.pValue, 3)})`,
+      `  null, a random direction (cos^2 ~ Beta(1/2, (d-1)/2) per mode): one mode ${nul(a.null.oneMode)}${K > 1 ? `; max over ${K} independent modes (conservative) ${nul(a.null.kModes)}` : ''}`,
+      `  excess over chance${K > 1 ? ` (over the ${K}-mode mean)` : ''}: ${g(a.excess.mean)} ${ci(a.excess)}; above the null's 95th percentile: ${a.aboveP95.k}/${a.aboveP95.n} = ${pct(a.aboveP95.rate)}, Wilson ${pct(a.aboveP95.wilson[0])}..${pct(a.aboveP95.wilson[1])} (at most 5 % by chance; binomial p = ${formatNumber(a.aboveP95.pValue, 3)})`,
     );
   } else lines.push('alignment: no member kept it');
   const b = st.boundary;
@@ -157,7 +158,7 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
     alignment: a && {
       ...(quantityJson(a.summary) as object),
       dimensions: a.dimensions,
-      null: { model: a.null.model, mean: a.null.mean, median: a.null.median, p95: a.null.p95 },
+      null: { model: a.null.model, one_mode: a.null.oneMode, k_modes: a.null.kModes },
       excess: { mean: jn(a.excess.mean), ci95: a.excess.ci.map(jn) },
       above_null_p95: { k: a.aboveP95.k, n: a.aboveP95.n, rate: jn(a.aboveP95.rate), wilson95: a.aboveP95.wilson.map(jn), expected: a.aboveP95.expected, p_value: a.aboveP95.pValue },
     },

@@ -36,6 +36,8 @@ export interface LoadedEnsemble {
   topologyNote: string | null;
   /** Set when the members are known to have different networks: f_e is then not averaged edge by edge. */
   topologyDiffers: string | undefined;
+  /** K, the soft modes the alignment is the largest |cos| over (see {@link alignmentModes}). */
+  alignmentModes: number;
 }
 
 // Computed so that TypeScript does not resolve them before E1's files exist (see the file comment).
@@ -69,7 +71,22 @@ export async function loadEnsembleDataset(dir: string, source?: DatasetSource): 
   const { spec, meta, members } = await src.readDataset(dir);
   const names = ensembleNames(dir, spec, meta);
   const shared = sharedTopology(spec, members, src.memberNetwork);
-  return { dir, members, names, ...shared };
+  return { dir, members, names, ...shared, alignmentModes: alignmentModes(spec, members) };
+}
+
+/**
+ * The number K of soft modes a member's alignment is the largest |cos| over: runMember passes the spec's
+ * `diagnostics.modes` lowest modes of the free block H_FF to modeCoupling, which compares at most 10 of them, and
+ * H_FF has one mode per free node (nodes - sources - ground). 1 when the spec does not say (then the one-mode null).
+ */
+export function alignmentModes(spec: unknown, members: readonly MemberResult[]): number {
+  const modes = field(field(spec, 'diagnostics'), 'modes');
+  if (typeof modes !== 'number' || !Number.isInteger(modes) || modes < 1) return 1;
+  const task = field(spec, 'task');
+  const ids = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
+  const imposed = new Set([...ids(field(task, 'sources')), ...ids(field(task, 'ground'))]).size;
+  const free = members.length > 0 ? Math.min(...members.map((m) => m.nodes)) - imposed : Infinity;
+  return Math.max(1, Math.min(10, modes, free));
 }
 
 /**

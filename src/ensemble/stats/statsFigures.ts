@@ -39,14 +39,14 @@ export interface HistogramPanel {
   summary: QuantitySummary;
   /** x-axis label with its unit. Default `quantity (unit)` of the summary. */
   xLabel?: string;
-  /** Expected count per bin under a model (drawn as a dashed step line), e.g. the alignment's null. */
-  expected?: { label: string; counts: number[] };
+  /** Expected counts per bin under models (each a dashed step line), e.g. the alignment's null brackets. */
+  expected?: { label: string; counts: number[] }[];
 }
 
 const BAR_FILL = '#9ebcda';
 const MEDIAN = '#1f1f1f';
 const QUARTILE = '#555555';
-const MODEL = categorical(1);
+const MODELS = [categorical(1), categorical(2)];
 
 /**
  * Histogram panels stacked vertically (`<g class="bars">` of `<rect data-count>` per bin in each panel, the median and
@@ -71,10 +71,10 @@ export function histogramFigure(panels: readonly HistogramPanel[], o: { title: s
       { label: 'median', colour: MEDIAN, marker: 'line' },
       { label: 'quartiles', colour: QUARTILE, marker: 'line', dashed: true },
     ];
-    if (p.expected) out.push({ label: p.expected.label, colour: MODEL, marker: 'line', dashed: true });
+    (p.expected ?? []).forEach((x, i) => out.push({ label: x.label, colour: MODELS[i % MODELS.length], marker: 'line', dashed: true }));
     return out;
   };
-  const maxCount = (p: HistogramPanel): number => Math.max(1, ...p.summary.histogram.counts, ...(p.expected?.counts ?? []));
+  const maxCount = (p: HistogramPanel): number => Math.max(1, ...p.summary.histogram.counts, ...(p.expected ?? []).flatMap((x) => x.counts));
   const yScaleOf = (p: HistogramPanel, range: [number, number]) => linearScale(0, maxCount(p), range, { integer: true });
   const left = Math.max(30, ...panels.map((p) => leftMargin(yScaleOf(p, [1, 0]))));
   const frameW = width - left - 12;
@@ -118,13 +118,13 @@ export function histogramFigure(panels: readonly HistogramPanel[], o: { title: s
       if (n > 0) bars += element('rect', { x: x0, y: ys.map(n), width: Math.max(0.5, x1 - x0), height: ys.map(0) - ys.map(n), 'data-count': String(n), 'data-from': String(h.edges[i]), 'data-to': String(h.edges[i + 1]) });
     });
     body.push(element('g', { class: 'bars', 'data-panel': String(pi), fill: BAR_FILL, stroke: '#4a6f96', 'stroke-width': 0.5 }, bars));
-    if (p.expected) {
+    (p.expected ?? []).forEach((x, k) => {
       let d = '';
-      p.expected.counts.forEach((n, i) => {
+      x.counts.forEach((n, i) => {
         d += `${i === 0 ? 'M' : 'L'}${c(xs.map(h.edges[i]))} ${c(ys.map(n))}H${c(xs.map(h.edges[i + 1]))}`;
       });
-      body.push(element('path', { class: 'expected', d, fill: 'none', stroke: MODEL, 'stroke-width': 1.25, 'stroke-dasharray': '4 2' }));
-    }
+      body.push(element('path', { class: 'expected', d, fill: 'none', stroke: MODELS[k % MODELS.length], 'stroke-width': 1.25, 'stroke-dasharray': k === 0 ? '4 2' : '1.5 2' }));
+    });
     if (s.n > 0) {
       const v = (x: number, colour: string, dash: string | undefined, name: string): string =>
         element('line', { class: name, x1: xs.map(x), y1: y, x2: xs.map(x), y2: y + frameH, stroke: colour, 'stroke-width': 1.25, 'stroke-dasharray': dash, 'data-x': String(x) });
@@ -136,9 +136,9 @@ export function histogramFigure(panels: readonly HistogramPanel[], o: { title: s
   return svgDocument({ width, height, title: o.title, body });
 }
 
-/** Expected member counts per bin of `summary`'s histogram under the alignment null in d dimensions. */
-export function nullCounts(summary: QuantitySummary, d: number): number[] {
-  const model = alignmentNull(d);
+/** Expected member counts per bin of `summary`'s histogram under the alignment null in d dimensions over K modes. */
+export function nullCounts(summary: QuantitySummary, d: number, K = 1): number[] {
+  const model = alignmentNull(d, K);
   const e = summary.histogram.edges;
   return summary.histogram.counts.map((_, i) => summary.n * (model.cdf(e[i + 1]) - model.cdf(e[i])));
 }
@@ -170,16 +170,24 @@ export function statsFigures(st: EnsembleStatistics, names: EnsembleNames, topol
   const a = st.alignment;
   if (a) {
     const one = a.dimensions.length === 1 ? a.dimensions[0] : null;
+    const K = a.null.kModes.modes;
+    const expected =
+      one === null
+        ? undefined
+        : [
+            { label: `chance, one mode (d = ${one})`, counts: nullCounts(a.summary, one) },
+            ...(K > 1 ? [{ label: `chance, max of ${K} independent modes`, counts: nullCounts(a.summary, one, K) }] : []),
+          ];
     out.push({
       name: 'alignment',
       svg: histogramFigure(
-        [{ title: 'stiff cost mode vs softest physical mode', summary: a.summary, xLabel: 'alignment |cos| (dimensionless)', expected: one !== null ? { label: `null: random direction, d = ${one}`, counts: nullCounts(a.summary, one) } : undefined }],
+        [{ title: K > 1 ? `stiff cost mode vs ${K} softest physical modes` : 'stiff cost mode vs softest physical mode', summary: a.summary, xLabel: 'alignment |cos| (dimensionless)', expected }],
         {
           title: 'Stiff-mode/soft-mode alignment against chance',
           context,
           height: 330,
           notes: [
-            `${a.aboveP95.k}/${a.aboveP95.n} members above the null's 95th percentile (5 % expected; binomial p = ${formatNumber(a.aboveP95.pValue, 2)})`,
+            `${a.aboveP95.k}/${a.aboveP95.n} members above the ${K > 1 ? `${K}-mode ` : ''}null's 95th percentile (at most 5 % by chance; binomial p = ${formatNumber(a.aboveP95.pValue, 2)})`,
             ...(one === null ? [`members span d = ${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]} edges: no single null curve drawn`] : []),
           ],
         },
