@@ -45,7 +45,7 @@ describe('clln ensemble stats', () => {
     const { members } = await src.readDataset('data');
     expect(j.members).toBe(120);
     expect(j.ensemble).toBe('fixture-lattice (spec abcdef012345)');
-    expect(j.threshold).toMatchObject({ test_mse: 2e-4, unit: 'V^2', default: false });
+    expect(j.threshold).toEqual({ test_mse: 2e-4, unit: 'V^2', why: 'given with --threshold' });
     expect(j.success.k).toBe(members.filter((m) => m.testMse! <= 2e-4).length);
     expect(j.success.wilson95[0]).toBeLessThan(j.success.rate);
     for (const q of ['train_mse', 'test_mse', 'lambda_low', 'lambda_high', 'steps']) {
@@ -70,10 +70,21 @@ describe('clln ensemble stats', () => {
     const r = await run(['data', '--resamples', '500'], latticeSource(80));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ensemble fixture-lattice (spec abcdef012345): 80 members (lattice, rows 5, cols 5; linear)');
-    expect(r.stdout).toMatch(/success \(test MSE <= 1e-4 V\^2, default: an RMS error of 10 mV.*\): \d+\/80 = .* Wilson 95 %/);
+    expect(r.stdout).toMatch(/success \(test MSE <= 1e-4 V\^2: the default: an RMS error of 10 mV.*\): \d+\/80 = .* Wilson 95 %/);
     expect(r.stdout).toContain('null, a random direction (cos^2 ~ Beta(1/2, (d-1)/2) per mode): one mode mean');
     expect(r.stdout).toContain('max over 10 independent modes (conservative)');
     expect(r.stdout).toContain('bootstrap: percentile, 500 resamples, seed 1');
+  });
+
+  it("the spec's stop.targetMse is the default threshold when it has one", async () => {
+    const { members } = fixtureEnsemble({ n: 50, seed: 14 });
+    const src: DatasetSource = { readDataset: () => ({ spec: { ...spec, stop: { targetMse: 3e-4 } }, meta, members }) };
+    const j = JSON.parse((await run(['data', '--json', '--resamples', '200'], src)).stdout);
+    expect(j.threshold.test_mse).toBe(3e-4);
+    expect(j.threshold.why).toContain('stop.targetMse');
+    expect(j.success.k).toBe(members.filter((m) => m.testMse! <= 3e-4).length);
+    // --threshold still wins
+    expect(JSON.parse((await run(['data', '--json', '--resamples', '200', '--threshold', '1e-5'], src)).stdout).threshold.test_mse).toBe(1e-5);
   });
 
   it('--svg --png: the figures pass the paper checks and name the ensemble, its networks and task', async () => {

@@ -132,6 +132,13 @@ describe('the statistics figures', () => {
     expect(align).toHaveLength(1);
   });
 
+  it('keep tick labels on the canvas when the MSEs span less than two decades (linear bins ending at 0.0012)', () => {
+    const { members } = fixtureEnsemble({ n: 40, seed: 10, logMse: [-3.1, 0.1] });
+    const st = ensembleStatistics(members, { resamples: 200 });
+    expect(st.testMse.histogram.scale).toBe('linear');
+    checkPaperFigure(statsFigures(st, names, null)[0].svg, [names.ensemble]);
+  });
+
   it('draw no network without a shared topology', () => {
     const { members } = fixtureEnsemble({ n: 20, seed: 9 });
     const st = ensembleStatistics(members, { resamples: 200 });

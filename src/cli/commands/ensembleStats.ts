@@ -22,8 +22,9 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
   - the boundary frequency f_e averaged over the members, edge by edge, with per-edge bootstrap intervals, drawn on
     the network when every member has the same one (a fixed-size lattice or board; random graphs differ: skipped).
   Every mean has a 95 % percentile-bootstrap interval: B resampled ensembles (members drawn with replacement, seeded).
-  --threshold X  success threshold on the final test MSE, V^2 (default ${DEFAULT_THRESHOLD}: an RMS error of 10 mV, 1 % of the
-                 task generators' 1 V source span)
+  --threshold X  success threshold on the final test MSE, V^2 (default: the spec's stop.targetMse, the MSE the members
+                 were trained to reach; without one ${DEFAULT_THRESHOLD} V^2, an RMS error of 10 mV, 1 % of the task
+                 generators' 1 V source span)
   --resamples B  bootstrap resamples, integer in [100, 1000000] (default ${DEFAULT_RESAMPLES}; per-edge f_e intervals may use
                  fewer on large ensembles, said in the output)
   --seed S       seed of the resampling (default ${DEFAULT_SEED})
@@ -55,7 +56,11 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
   if (png && !svgDir) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg OUT');
   const data = await loadEnsembleDataset(dir, source);
   if (data.members.length === 0) throw new InvalidInputError({ source: dir }, 'the dataset holds no members', 'run clln ensemble run SPEC --out DIR first');
-  const st = ensembleStatistics(data.members, { threshold, resamples, seed, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
+  // the threshold: --threshold; else the spec's own target (stop.targetMse: what the ensemble was trained to reach);
+  // else the built-in default (DEFAULT_THRESHOLD, its reason in ensembleStatistics.ts)
+  const chosen = threshold ?? data.targetMse ?? undefined;
+  const thresholdWhy = threshold !== undefined ? 'given with --threshold' : data.targetMse !== null ? "the spec's stop.targetMse, the MSE the members were trained to reach" : undefined;
+  const st = ensembleStatistics(data.members, { threshold: chosen, thresholdWhy, resamples, seed, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
   const written: string[] = [];
   if (svgDir) {
     mkdirSync(svgDir, { recursive: true });
@@ -89,7 +94,7 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
   const s = st.success;
   const lines = [
     `ensemble ${data.names.ensemble}: ${st.members} members (${data.names.network}; ${data.names.task})`,
-    `success (test MSE <= ${g(st.threshold.value)} V^2${st.threshold.isDefault ? `, ${st.threshold.why}` : ''}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
+    `success (test MSE <= ${g(st.threshold.value)} V^2: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
     `converged: ${st.converged.k}/${st.converged.n} = ${pct(st.converged.rate)}, Wilson 95 % ${pct(st.converged.wilson[0])}..${pct(st.converged.wilson[1])}`,
     `distributions (mean [95 % bootstrap CI]):`,
     ...[st.trainMse, st.testMse, st.lambdaLow, st.lambdaHigh, st.steps].map(quantityLine),
@@ -147,7 +152,7 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
     dataset: data.dir,
     ensemble: data.names.ensemble,
     members: st.members,
-    threshold: { test_mse: st.threshold.value, unit: 'V^2', default: st.threshold.isDefault, why: st.threshold.why },
+    threshold: { test_mse: st.threshold.value, unit: 'V^2', why: st.threshold.why },
     success: { k: st.success.k, n: st.success.n, rate: jn(st.success.rate), wilson95: st.success.wilson.map(jn), bootstrap95: st.success.bootstrap.map(jn), train_fallback: st.success.trainFallback },
     converged: { k: st.converged.k, n: st.converged.n, rate: jn(st.converged.rate), wilson95: st.converged.wilson.map(jn), bootstrap95: st.converged.bootstrap.map(jn) },
     steps: quantityJson(st.steps),

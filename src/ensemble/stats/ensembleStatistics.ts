@@ -22,6 +22,8 @@ export const DEFAULT_THRESHOLD = 1e-4;
 export interface StatsOptions {
   /** Success: final test MSE (train MSE for a member without a test set) <= threshold, V^2. */
   threshold?: number;
+  /** Why this threshold (e.g. `the spec's stop.targetMse`); default: given, or the built-in default's reason. */
+  thresholdWhy?: string;
   /** Bootstrap resamples (default 10^4) and seed (default 1). */
   resamples?: number;
   seed?: number;
@@ -111,7 +113,7 @@ export interface EnsembleStatistics {
   bootstrap: { method: 'percentile'; resamples: number; seed: number };
 }
 
-const THRESHOLD_WHY = 'default: an RMS error of 10 mV, 1 % of the 1 V source span of the task generators';
+const THRESHOLD_WHY = 'the default: an RMS error of 10 mV, 1 % of the 1 V source span of the task generators';
 
 /** Summary of one quantity; `values` may hold null (missing). */
 export function summarise(quantity: string, unit: string, values: readonly (number | null)[], opts: StatsOptions = {}, linear = false): QuantitySummary {
@@ -144,7 +146,7 @@ export function ensembleStatistics(members: readonly MemberResult[], options: St
   const success = { ...proportion(metric.map((v) => v <= threshold), opts), trainFallback: members.filter((m) => m.testMse === null).length };
   return {
     members: members.length,
-    threshold: { value: threshold, unit: 'V^2', isDefault: options.threshold === undefined, why: options.threshold === undefined ? THRESHOLD_WHY : 'given with --threshold' },
+    threshold: { value: threshold, unit: 'V^2', isDefault: options.threshold === undefined, why: options.thresholdWhy ?? (options.threshold === undefined ? THRESHOLD_WHY : 'given') },
     success,
     converged: proportion(members.map((m) => m.converged), opts),
     steps: summarise('steps', 'count', members.map((m) => m.steps), opts),

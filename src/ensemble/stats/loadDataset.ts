@@ -38,6 +38,8 @@ export interface LoadedEnsemble {
   topologyDiffers: string | undefined;
   /** K, the soft modes the alignment is the largest |cos| over (see {@link alignmentModes}). */
   alignmentModes: number;
+  /** The spec's own success criterion, `stop.targetMse` (V^2), when it has one. */
+  targetMse: number | null;
 }
 
 // Computed so that TypeScript does not resolve them before E1's files exist (see the file comment).
@@ -71,7 +73,8 @@ export async function loadEnsembleDataset(dir: string, source?: DatasetSource): 
   const { spec, meta, members } = await src.readDataset(dir);
   const names = ensembleNames(dir, spec, meta);
   const shared = sharedTopology(spec, members, src.memberNetwork);
-  return { dir, members, names, ...shared, alignmentModes: alignmentModes(spec, members) };
+  const target = field(field(spec, 'stop'), 'targetMse');
+  return { dir, members, names, ...shared, alignmentModes: alignmentModes(spec, members), targetMse: typeof target === 'number' && Number.isFinite(target) && target > 0 ? target : null };
 }
 
 /**

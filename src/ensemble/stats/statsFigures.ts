@@ -23,6 +23,7 @@ import {
   svgDocument,
   textElement,
   TICK_FONT,
+  textWidth,
   titleBlock,
   wrapText,
   type FigureContext,
@@ -77,7 +78,16 @@ export function histogramFigure(panels: readonly HistogramPanel[], o: { title: s
   const maxCount = (p: HistogramPanel): number => Math.max(1, ...p.summary.histogram.counts, ...(p.expected ?? []).flatMap((x) => x.counts));
   const yScaleOf = (p: HistogramPanel, range: [number, number]) => linearScale(0, maxCount(p), range, { integer: true });
   const left = Math.max(30, ...panels.map((p) => leftMargin(yScaleOf(p, [1, 0]))));
-  const frameW = width - left - 12;
+  // right margin: half the widest last x tick label (centred on the frame's right edge), at least 12 px
+  const xScaleOf = (p: HistogramPanel, range: [number, number]) => {
+    const e = p.summary.histogram.edges;
+    return p.summary.histogram.scale === 'log' ? logScale(e[0], e[e.length - 1], range) : linearScale(e[0], e[e.length - 1], range);
+  };
+  const right = Math.max(12, ...panels.map((p) => {
+    const labels = xScaleOf(p, [0, 1]).tickLabels;
+    return textWidth(labels[labels.length - 1] ?? '', TICK_FONT) / 2 + 4;
+  }));
+  const frameW = width - left - right;
   // the panel's numbers under its title: n, the mean and its interval, median and quartiles, wrapped to the width
   const statLines = (p: HistogramPanel): string[] => {
     const s = p.summary;
@@ -106,9 +116,7 @@ export function histogramFigure(panels: readonly HistogramPanel[], o: { title: s
     y += legendHeight(its, width - 12) + 10;
     const xr: [number, number] = [left, left + frameW];
     const yr: [number, number] = [y + frameH, y];
-    const lo = h.edges[0];
-    const hi = h.edges[h.edges.length - 1];
-    const xs = h.scale === 'log' ? logScale(lo, hi, xr) : linearScale(lo, hi, xr);
+    const xs = xScaleOf(p, xr);
     const ys = yScaleOf(p, yr);
     body.push(axes({ left, top: y, width: frameW, height: frameH }, xs, ys, { x: p.xLabel ?? `${s.quantity} (${s.unit})`, y: 'members (count)' }));
     let bars = '';
