@@ -15,6 +15,7 @@ import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import { randomGraphNetwork } from '../../src/physics/generators/randomGraph.js';
 import { clln, expectOneParagraph } from '../cli/inProcess.js';
 import { checkPaperFigure, checkPngFile } from '../figures/figureChecks.js';
+import { byClass, parseSvg } from '../figures/svgChecks.js';
 import { fixtureEnsemble } from './statsFixtures.js';
 
 async function run(argv: string[], source: DatasetSource): Promise<{ code: number; stdout: string }> {
@@ -93,6 +94,9 @@ describe('clln ensemble stats', () => {
     expect(r.code).toBe(0);
     const svgs = readdirSync(out).filter((f) => f.endsWith('.svg')).sort();
     expect(svgs).toEqual(['alignment.svg', 'boundary-frequency.svg', 'eigenvalues.svg', 'mse.svg']);
+    // the task's roles marked on the network: sources 0 and 4, ground 24, target 12
+    const net = parseSvg(readFileSync(join(out, 'boundary-frequency.svg'), 'utf8'));
+    expect(byClass(net, 'roles')[0].children.map((c) => c.attrs.class)).toEqual(['source', 'source', 'ground', 'target']);
     for (const f of svgs) {
       checkPaperFigure(readFileSync(join(out, f), 'utf8'), ['fixture-lattice (spec abcdef012345)', 'lattice, rows 5, cols 5', 'linear']);
       checkPngFile(join(out, f.replace('.svg', '.png')), join(out, f));

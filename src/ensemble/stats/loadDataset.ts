@@ -117,7 +117,17 @@ export function sharedTopology(spec: unknown, members: readonly MemberResult[], 
     }
   }
   if (!first.positions) return { topology: null, topologyNote: 'the members\' network has no node positions to draw', topologyDiffers: undefined };
-  return { topology: { positions: first.positions, edgeA: first.edgeA, edgeB: first.edgeB }, topologyNote: null, topologyDiffers: undefined };
+  return { topology: { positions: first.positions, edgeA: first.edgeA, edgeB: first.edgeB, roles: taskRoles(spec, first.nodes) }, topologyNote: null, topologyDiffers: undefined };
+}
+
+/** The spec's task roles (sources, ground, targets: node ids < nodes), or undefined when it has none that fit. */
+function taskRoles(spec: unknown, nodes: number): SharedTopology['roles'] {
+  const task = field(spec, 'task');
+  const ids = (v: unknown): number[] | null => (Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0 && x < nodes) ? (v as number[]) : null);
+  const sources = ids(field(task, 'sources') ?? []);
+  const ground = ids(field(task, 'ground') ?? []);
+  const targets = ids(field(task, 'targets') ?? []);
+  return sources && ground && targets && sources.length + ground.length + targets.length > 0 ? { sources, ground, targets } : undefined;
 }
 
 function equal(a: ArrayLike<number>, b: ArrayLike<number>): boolean {

@@ -211,6 +211,7 @@ export function statsFigures(st: EnsembleStatistics, names: EnsembleNames, topol
         context,
         edgeValues: b.mean,
         edgeLabel: 'mean boundary frequency f_e (dimensionless)',
+        nodeRoles: topology.roles,
         explanation: `The mean over ${b.members} members of each edge's f_e (the sum over mode counts N_m of n_e(N_m) / sqrt(N_m), n_e = 1 on a region boundary of the lowest N_m localised soft modes); per-edge 95 % bootstrap intervals (${b.resamples} resamples) are in --json.`,
       }),
     });

@@ -30,6 +30,8 @@ export interface SharedTopology {
   positions: Float64Array;
   edgeA: Int32Array;
   edgeB: Int32Array;
+  /** The task's node roles, when every member has the same (marked on the drawing). */
+  roles?: { sources: number[]; ground: number[]; targets: number[] };
 }
 
 /** Names that identify an ensemble on its figures and in its summary. */
