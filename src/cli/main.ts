@@ -59,7 +59,8 @@ commands:
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
   worker    run members of an ensemble queued on Redis ('clln ensemble run SPEC --queue URL'), on any machine
   report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
-  ensemble  train an ensemble of simulated networks on every core, or on a Redis job queue; a Parquet dataset
+  ensemble  train an ensemble of simulated networks on every core, or on a Redis job queue, into a Parquet
+            dataset; its statistics (success rate, distributions, f_e on the network, alignment vs chance)
 
 'clln help COMMAND' shows a command's options. Exit codes: 0 success, 2 bad input, 1 run failure.`;
 

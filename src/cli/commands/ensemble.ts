@@ -5,6 +5,7 @@ import { memberNetwork, memberTask } from '../../ensemble/runMember.js';
 import { int, parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
+import { ensembleStatsHelp } from './ensembleStats.js';
 
 export const ensembleHelp = `clln ensemble run SPEC --out DIR [--workers N] [--json]
 clln ensemble run SPEC --queue redis://HOST:PORT/NAME --out DIR [--json]
@@ -32,18 +33,21 @@ delayed, completed (not yet stored), failed, and members stored by the coordinat
   --remove       delete queue NAME's jobs and keys from Redis (the dataset folder is untouched)
 
 Exit codes: 0 done, 2 bad input (spec, options, URL, a folder or queue holding another ensemble), 1 run failure
-(a member failed, Redis unreachable).`;
+(a member failed, Redis unreachable).
+
+${ensembleStatsHelp}`;
 
 /**
  * `clln ensemble SUBCOMMAND ...`: one dispatch line per subcommand. The queue's (run --queue, status) load BullMQ
- * only when used; E3's `stats` goes here as one more line.
+ * only when used.
  */
 export async function ensemble(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'run' && rest.some((a) => a === '--queue' || a.startsWith('--queue='))) return (await import('./ensembleQueue.js')).ensembleQueue(argv, io);
   if (sub === 'run') return ensembleRun(rest, io);
   if (sub === 'status') return (await import('./ensembleQueue.js')).ensembleQueue(argv, io);
-  throw new InvalidInputError({ source: 'clln ensemble' }, `expected a subcommand (run, status), got ${sub === undefined ? 'none' : show(sub)}`, "see 'clln help ensemble'");
+  if (sub === 'stats') return (await import('./ensembleStats.js')).ensembleStats(rest, io);
+  throw new InvalidInputError({ source: 'clln ensemble' }, `expected a subcommand (run, status, stats), got ${sub === undefined ? 'none' : show(sub)}`, "see 'clln help ensemble'");
 }
 
 async function ensembleRun(argv: string[], io: Io): Promise<number> {
