@@ -120,6 +120,96 @@ export function modeCoupling(
   if (edgeA.length !== E || edgeB.length !== E) {
     throw new InvalidInputError({ source: SOURCE, field: edgeA.length !== E ? 'edgeA' : 'edgeB' }, `must have one entry per edge (E = ${E}), got ${edgeA.length !== E ? edgeA.length : edgeB.length}`);
   }
+  const { values: softValuesAll, drops: dropsAll, skipped } = softModeDrops(physical, edgeA, edgeB, E);
+  const available = softValuesAll.length;
+  const nSoft = softCount(opts.soft, available);
+  const nStiff = opts.stiff ?? Math.min(3, E);
+  if (!(Number.isInteger(nStiff) && nStiff >= 1 && nStiff <= E)) {
+    throw new InvalidInputError({ source: SOURCE, field: 'stiff' }, `must be an integer in [1, E = ${E}], got ${show(opts.stiff)}`);
+  }
+  const seed = opts.seed ?? 1;
+  if (!Number.isFinite(seed)) throw new InvalidInputError({ source: SOURCE, field: 'seed' }, `must be a finite number, got ${show(opts.seed)}`);
+  const samples = opts.randomSamples ?? 200;
+  if (!(Number.isInteger(samples) && samples >= 1)) {
+    throw new InvalidInputError({ source: SOURCE, field: 'randomSamples' }, `must be an integer >= 1, got ${show(opts.randomSamples)}`);
+  }
+
+  // ---- cost Hessian spectrum (descending), by the typed-array symmetric solver (symmetricEigen.ts)
+  const C = new Float64Array(E * E);
+  for (let i = 0; i < E; i++) {
+    for (let j = 0; j < E; j++) C[i * E + j] = 0.5 * (costHessian[i * E + j] + costHessian[j * E + i]);
+  }
+  const evd = symmetricEigen(C, E);
+  const ev = evd.values;
+  const V = { getColumn: (j: number): Float64Array => evd.vectors!.subarray(j * E, (j + 1) * E) };
+  const order = Array.from({ length: E }, (_, i) => i).sort((p, q) => ev[q] - ev[p]);
+  const mu = Float64Array.from(order, (i) => ev[i]);
+  const muMax = mu[0];
+  let rank = 0;
+  if (muMax > 0) for (let i = 0; i < E; i++) if (mu[i] > ZERO_REL * muMax) rank++;
+  const stiffVectors: Float64Array[] = [];
+  for (let r = 0; r < nStiff; r++) {
+    const col = V.getColumn(order[r]);
+    let norm = 0;
+    for (const x of col) norm += x * x;
+    const inv = 1 / Math.sqrt(norm);
+    stiffVectors.push(Float64Array.from(col, (x) => x * inv));
+  }
+
+  const pairs = opts.pairs ?? Math.min(rank, nSoft);
+  const pairsMax = Math.min(rank, available);
+  if (!(Number.isInteger(pairs) && pairs >= 0 && pairs <= pairsMax)) {
+    throw new InvalidInputError(
+      { source: SOURCE, field: 'pairs' },
+      `must be an integer in [0, ${pairsMax}] (min of the cost Hessian's numerical rank ${rank} and the ${available} non-zero physical modes), got ${show(opts.pairs)}`,
+    );
+  }
+
+  // ---- alignment
+  const softDrops = dropsAll.slice(0, nSoft);
+  const { alignment, best } = alignmentOf(stiffVectors, softDrops);
+
+  // ---- random baseline
+  const N = physical.vectors[0].length;
+  const rng = new Rng(seed);
+  const cos = new Float64Array(samples);
+  const r = new Float64Array(N);
+  for (let t = 0; t < samples; t++) {
+    for (let k = 0; k < N; k++) r[k] = rng.normal();
+    const s = squaredDrops(r, edgeA, edgeB);
+    const norm = Math.sqrt(dot(s, s));
+    cos[t] = norm > 0 ? Math.min(1, Math.abs(dot(stiffVectors[0], s)) / norm) : 0;
+  }
+  let mean = 0;
+  for (const c of cos) mean += c;
+  mean /= samples;
+  const sorted = Float64Array.from(cos).sort();
+  const at = 0.95 * (samples - 1);
+  const lo = Math.floor(at);
+  const hi = Math.min(samples - 1, lo + 1);
+  const p95 = sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+
+  return {
+    stiff: { values: mu.slice(0, nStiff), vectors: stiffVectors, rank },
+    soft: { values: Float64Array.from(softValuesAll.slice(0, nSoft)), squaredDrops: softDrops, skipped },
+    alignment,
+    best,
+    random: { mean, p95, samples },
+    power: powerFit(mu, softValuesAll, pairs),
+  };
+}
+
+/**
+ * The physical side of the coupling, shared by {@link modeCoupling} and the matrix-free {@link stiffModeAlignment}:
+ * validates the physical modes against the edges, skips zero modes (see the file comment) and returns the unit
+ * squared drops of the others, ascending by eigenvalue.
+ */
+export function softModeDrops(
+  physical: { values: ArrayLike<number>; vectors: Float64Array[] },
+  edgeA: Int32Array,
+  edgeB: Int32Array,
+  E: number,
+): { values: number[]; drops: Float64Array[]; skipped: number } {
   const K = physical.vectors.length;
   if (physical.values.length !== K) {
     throw new InvalidInputError({ source: SOURCE, field: 'physical.values' }, `must have one eigenvalue per vector (${K}), got ${physical.values.length}`);
@@ -173,63 +263,37 @@ export function modeCoupling(
     softValuesAll.push(physical.values[i]);
     dropsAll.push(s);
   }
-  const available = softValuesAll.length;
-  if (available < 1) {
+  if (softValuesAll.length < 1) {
     throw new InvalidInputError({ source: SOURCE, field: 'physical' }, `every given mode is a zero mode (${K} of ${K}); pass the softest non-zero modes too`);
   }
-  const nSoft = opts.soft ?? Math.min(10, available);
+  return { values: softValuesAll, drops: dropsAll, skipped };
+}
+
+/** The number of soft modes compared: opts.soft validated, default min(10, available). */
+export function softCount(soft: number | undefined, available: number): number {
+  const nSoft = soft ?? Math.min(10, available);
   if (!(Number.isInteger(nSoft) && nSoft >= 1 && nSoft <= available)) {
-    throw new InvalidInputError({ source: SOURCE, field: 'soft' }, `must be an integer in [1, ${available}] (non-zero physical modes given), got ${show(opts.soft)}`);
+    throw new InvalidInputError({ source: SOURCE, field: 'soft' }, `must be an integer in [1, ${available}] (non-zero physical modes given), got ${show(soft)}`);
   }
-  const nStiff = opts.stiff ?? Math.min(3, E);
-  if (!(Number.isInteger(nStiff) && nStiff >= 1 && nStiff <= E)) {
-    throw new InvalidInputError({ source: SOURCE, field: 'stiff' }, `must be an integer in [1, E = ${E}], got ${show(opts.stiff)}`);
-  }
-  const seed = opts.seed ?? 1;
-  if (!Number.isFinite(seed)) throw new InvalidInputError({ source: SOURCE, field: 'seed' }, `must be a finite number, got ${show(opts.seed)}`);
-  const samples = opts.randomSamples ?? 200;
-  if (!(Number.isInteger(samples) && samples >= 1)) {
-    throw new InvalidInputError({ source: SOURCE, field: 'randomSamples' }, `must be an integer >= 1, got ${show(opts.randomSamples)}`);
-  }
+  return nSoft;
+}
 
-  // ---- cost Hessian spectrum (descending), by the typed-array symmetric solver (symmetricEigen.ts)
-  const C = new Float64Array(E * E);
-  for (let i = 0; i < E; i++) {
-    for (let j = 0; j < E; j++) C[i * E + j] = 0.5 * (costHessian[i * E + j] + costHessian[j * E + i]);
-  }
-  const evd = symmetricEigen(C, E);
-  const ev = evd.values;
-  const V = { getColumn: (j: number): Float64Array => evd.vectors!.subarray(j * E, (j + 1) * E) };
-  const order = Array.from({ length: E }, (_, i) => i).sort((p, q) => ev[q] - ev[p]);
-  const mu = Float64Array.from(order, (i) => ev[i]);
-  const muMax = mu[0];
-  let rank = 0;
-  if (muMax > 0) for (let i = 0; i < E; i++) if (mu[i] > ZERO_REL * muMax) rank++;
-  const stiffVectors: Float64Array[] = [];
-  for (let r = 0; r < nStiff; r++) {
-    const col = V.getColumn(order[r]);
-    let norm = 0;
-    for (const x of col) norm += x * x;
-    const inv = 1 / Math.sqrt(norm);
-    stiffVectors.push(Float64Array.from(col, (x) => x * inv));
-  }
-
-  const pairs = opts.pairs ?? Math.min(rank, nSoft);
-  const pairsMax = Math.min(rank, available);
-  if (!(Number.isInteger(pairs) && pairs >= 0 && pairs <= pairsMax)) {
-    throw new InvalidInputError(
-      { source: SOURCE, field: 'pairs' },
-      `must be an integer in [0, ${pairsMax}] (min of the cost Hessian's numerical rank ${rank} and the ${available} non-zero physical modes), got ${show(opts.pairs)}`,
-    );
-  }
-
-  // ---- alignment
-  const softDrops = dropsAll.slice(0, nSoft);
+/**
+ * The alignment statistic: |cos| between every stiff cost mode (unit vectors over the edges) and every soft mode's unit
+ * squared drops, stiff x soft row-major, and its largest entry (first on ties). `best.cosine` with one stiff mode is
+ * the ensemble's stiffAlignment.
+ */
+export function alignmentOf(stiffVectors: Float64Array[], softDrops: Float64Array[]): Pick<CouplingResult, 'alignment' | 'best'> {
+  const nStiff = stiffVectors.length;
+  const nSoft = softDrops.length;
   const alignment = new Float64Array(nStiff * nSoft);
   const best = { stiffMode: 0, softMode: 0, cosine: -1 };
   for (let i = 0; i < nStiff; i++) {
+    let norm = 0;
+    for (const x of stiffVectors[i]) norm += x * x;
+    const inv = 1 / Math.sqrt(norm);
     for (let j = 0; j < nSoft; j++) {
-      const c = Math.min(1, Math.abs(dot(stiffVectors[i], softDrops[j])));
+      const c = Math.min(1, Math.abs(dot(stiffVectors[i], softDrops[j])) * inv);
       alignment[i * nSoft + j] = c;
       if (c > best.cosine) {
         best.stiffMode = i;
@@ -238,34 +302,7 @@ export function modeCoupling(
       }
     }
   }
-
-  // ---- random baseline
-  const rng = new Rng(seed);
-  const cos = new Float64Array(samples);
-  const r = new Float64Array(N);
-  for (let t = 0; t < samples; t++) {
-    for (let k = 0; k < N; k++) r[k] = rng.normal();
-    const s = squaredDrops(r, edgeA, edgeB);
-    const norm = Math.sqrt(dot(s, s));
-    cos[t] = norm > 0 ? Math.min(1, Math.abs(dot(stiffVectors[0], s)) / norm) : 0;
-  }
-  let mean = 0;
-  for (const c of cos) mean += c;
-  mean /= samples;
-  const sorted = Float64Array.from(cos).sort();
-  const at = 0.95 * (samples - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(samples - 1, lo + 1);
-  const p95 = sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
-
-  return {
-    stiff: { values: mu.slice(0, nStiff), vectors: stiffVectors, rank },
-    soft: { values: Float64Array.from(softValuesAll.slice(0, nSoft)), squaredDrops: softDrops, skipped },
-    alignment,
-    best,
-    random: { mean, p95, samples },
-    power: powerFit(mu, softValuesAll, pairs),
-  };
+  return { alignment, best };
 }
 
 /** Least squares of log mu_i on log(1 / lambda_i) over i < pairs. */

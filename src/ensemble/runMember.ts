@@ -11,6 +11,7 @@ import { costHessian } from '../diagnostics/costHessian.js';
 import { modeCoupling } from '../diagnostics/modeCoupling.js';
 import { boundaryFrequency } from '../diagnostics/modeRegions.js';
 import { physicalSpectrum } from '../diagnostics/physicalSpectrum.js';
+import { stiffModeAlignment } from '../diagnostics/stiffModeAlignment.js';
 import { drawConductances } from '../physics/generators/conductanceSpec.js';
 import { latticeNetwork } from '../physics/generators/lattice.js';
 import { linearTask } from '../physics/generators/linearTask.js';
@@ -40,7 +41,8 @@ export interface MemberResult {
   lambdaHigh: number;
   /**
    * Largest |cos| between the stiffest cost-Hessian mode and the squared drops of the `modes` softest physical modes
-   * (modeCoupling: alignment row 0); null when not kept or the network has more than {@link MAX_ALIGNMENT_EDGES} edges.
+   * (modeCoupling's best.cosine with stiff = 1); null when not kept. Up to {@link MAX_ALIGNMENT_EDGES} edges the full
+   * cost Hessian, dense; above, the Gauss-Newton Hessian, matrix-free (stiffModeAlignment.ts; src/ensemble/README.md).
    */
   stiffAlignment: number | null;
   /** Final conductances, one per edge, S. */
@@ -51,7 +53,10 @@ export interface MemberResult {
   nodes: number;
 }
 
-/** Above this edge count the stiff alignment is skipped: its dense E x E eigen-solve takes about a minute at E = 2000. */
+/**
+ * Above this edge count the stiff alignment uses the matrix-free Gauss-Newton path instead of the dense full Hessian,
+ * whose E x E eigen-solve takes about a minute at E = 2000.
+ */
 export const MAX_ALIGNMENT_EDGES = 2000;
 
 /** Mix a 32-bit state (a finaliser of splitmix32 / murmur3): small input changes change every output bit. */
@@ -147,10 +152,16 @@ function diagnose(spec: EnsembleSpec, net: Network, task: Task): Pick<MemberResu
   const highest = physicalSpectrum(net, { imposed, which: 'highest', k: 1 });
   const E = net.edgeA.length;
   let stiffAlignment: number | null = null;
-  if (spec.diagnostics.alignment && E <= MAX_ALIGNMENT_EDGES && task.train.length > 0) {
-    const h = costHessian(net, task);
-    const c = modeCoupling(h.full ?? h.gaussNewton, E, { values: lowest.values, vectors: lowest.vectors }, net.edgeA, net.edgeB, { stiff: 1 });
-    stiffAlignment = c.best.cosine;
+  if (spec.diagnostics.alignment && task.train.length > 0) {
+    if (E <= MAX_ALIGNMENT_EDGES) {
+      const h = costHessian(net, task);
+      const c = modeCoupling(h.full ?? h.gaussNewton, E, { values: lowest.values, vectors: lowest.vectors }, net.edgeA, net.edgeB, { stiff: 1 });
+      stiffAlignment = c.best.cosine;
+    } else {
+      // The full Hessian's second-order term needs E transfer-resistance solves and E x E storage; near a fit it is
+      // small (proportional to the residuals), so large members use the Gauss-Newton part, matrix-free.
+      stiffAlignment = stiffModeAlignment(net, task, { values: lowest.values, vectors: lowest.vectors }).cosine;
+    }
   }
   let frequency: Float64Array | null = null;
   if (spec.diagnostics.boundaryFrequency && net.positions && lowest.vectors.length >= 3) {
