@@ -20,7 +20,8 @@
  *
  * Cost: one dense symmetric eigen-decomposition of the cost Hessian (symmetricEigen), O(E^3) time and O(E^2) memory:
  * fine up to E ~ 2000 for now (measured on Node 20: 0.7 s at E = 500, 8 s at E = 1000, so about a minute at 2000);
- * larger networks need an iterative solver for the top few eigenpairs.
+ * larger networks use stiffModeAlignment.ts (the Gauss-Newton Hessian's stiffest mode by Lanczos, matrix-free), which
+ * shares this file's physical side and statistic (softModeDrops, softCount, alignmentOf).
  */
 import { symmetricEigen } from './symmetricEigen.js';
 import { InvalidInputError, show } from '../errors.js';
