@@ -202,15 +202,19 @@ export async function runEnsemblePoolBench(log: (s: string) => void, opts: { mem
 
 export function printEnsemblePool(b: EnsemblePoolBench): string {
   const rows = b.runs.map((r) => [
-    r.config, String(r.round + 1), ms(r.ms), r.membersPerS.toFixed(3), r.cores.toFixed(2), r.loadBefore.toFixed(2), r.loadAfter.toFixed(2),
+    r.config, String(r.round + 1), ms(r.ms), r.membersPerS.toFixed(3), r.cores.toFixed(2), (r.membersPerS / r.cores).toFixed(3), r.loadBefore.toFixed(2), r.loadAfter.toFixed(2),
   ]);
+  // members per CPU second: what the run did with the CPU it got; 2 workers holding only ~1 core of it means the
+  // machine (other jobs) and not the pool limited the scaling
+  const perCpu = (c: PoolRun['config']): number => median(b.runs.filter((x) => x.config === c).map((x) => x.membersPerS / x.cores));
   const lines = [
     `${b.members} members of a ${b.network}, ${b.steps} CL steps each; worker ${b.worker}${b.staleSources.length ? ` (dist STALE: ${b.staleSources.length} sources newer than their build)` : ' (dist current)'}`,
     '',
-    table(['config', 'round', 'wall ms', 'members/s', 'cores used', 'load 1 min before', 'after'], rows),
+    table(['config', 'round', 'wall ms', 'members/s', 'cores used', 'members/CPU s', 'load 1 min before', 'after'], rows),
     '',
     `members/s (median of ${b.rounds}): loop on the main thread ${b.loopMembersPerS.toFixed(3)}, pool 1 worker ${b.pool1MembersPerS.toFixed(3)}, pool 2 workers ${b.pool2MembersPerS.toFixed(3)}`,
     `scaling 2 workers / 1 worker: ${ratio(b.scaling)} (target >= ${b.target.toFixed(1)}x: ${b.scaling >= b.target ? 'met' : 'NOT met'})`,
+    `members per CPU second (median): loop ${perCpu('loop').toFixed(3)}, pool 1 worker ${perCpu('pool 1').toFixed(3)}, pool 2 workers ${perCpu('pool 2').toFixed(3)}; cores used by 2 workers (median) ${median(b.runs.filter((x) => x.config === 'pool 2').map((x) => x.cores)).toFixed(2)} of 2`,
     `pool's own cost: loop / pool 1 worker = ${ratio(b.poolOverLoop)}; a trivial one-member ensemble through the pool takes ${ms(b.fixedMs.workers1)} ms (1 worker), ${ms(b.fixedMs.workers2)} ms (2 workers, 2 members)`,
     `results of both pools equal the loop's bit for bit: ${b.identical ? 'yes' : 'NO'}`,
     `uptime at start: ${b.uptimeStart}`,
