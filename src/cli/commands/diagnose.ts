@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
 import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
@@ -9,8 +8,9 @@ import type { Network } from '../../physics/Network.js';
 import type { Task } from '../../physics/Task.js';
 import { DEFAULT_ALPHA, defaultBeta, diagnoseNetwork, LINEARISED_AT, type DiagnosisReport } from '../../diagnostics/diagnoseNetwork.js';
 import type { SpectrumEvolution } from '../../diagnostics/spectrumEvolution.js';
-import { networkFigure, spectraFigure, svgToPng, trajectoryFigure, type SpectrumPanel } from '../../diagnostics/figures/index.js';
+import { networkFigure, spectraFigure, trajectoryFigure, type SpectrumPanel } from '../../diagnostics/figures/index.js';
 import type { FigureContext } from '../../diagnostics/figures/svgDocument.js';
+import { type NamedFigure, writeFigureFiles } from '../figureFiles.js';
 import { boardLearningStep } from '../../pipeline/boardLearningStep.js';
 import { listBoardModels, shippedNominals } from '../../pipeline/boardModels.js';
 import { diagnoseRun } from '../../pipeline/diagnoseRun.js';
@@ -235,18 +235,8 @@ function stabilityLine(s: StabilityVerdict): string {
 }
 
 function writeFigures(dir: string, net: Network, task: Task | undefined, r: DiagnosisReport, ev: SpectrumEvolution | undefined, context: FigureContext, png: boolean): string[] {
-  mkdirSync(dir, { recursive: true });
-  const out: string[] = [];
-  const put = (name: string, svg: string): void => {
-    const f = join(dir, name);
-    writeFileSync(f, svg);
-    out.push(f);
-    if (png) {
-      const g = f.replace(/\.svg$/, '.png');
-      writeFileSync(g, svgToPng(svg).png);
-      out.push(g);
-    }
-  };
+  const figures: NamedFigure[] = [];
+  const put = (name: string, svg: string): void => void figures.push({ name: name.replace(/\.svg$/, ''), svg });
   const roles = task ? { sources: task.sources, ground: task.ground, targets: task.targets } : undefined;
   const ph = r.physical;
   const lowVals = ph.restricted ? ph.lowest.values : ph.lowest.values.slice(1);
@@ -334,7 +324,7 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
     ];
     put('trajectories.svg', trajectoryFigure(ev.steps, s, { title: 'Physical Hessian eigenvalues during training', context, xLabel: 'training step (count)', yLabel: 'eigenvalue (S)' }));
   }
-  return out;
+  return writeFigureFiles(dir, figures, png);
 }
 
 function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: string[]): unknown {

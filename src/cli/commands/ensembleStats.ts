@@ -1,13 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
-import { svgToPng } from '../../diagnostics/figures/png.js';
 import { formatNumber } from '../../diagnostics/figures/svgDocument.js';
 import { DEFAULT_THRESHOLD, ensembleStatistics, type EnsembleStatistics, type QuantitySummary } from '../../ensemble/stats/ensembleStatistics.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, type MeanInterval } from '../../ensemble/stats/inference.js';
 import { loadEnsembleDataset, type DatasetSource, type LoadedEnsemble } from '../../ensemble/stats/loadDataset.js';
 import { statsFigures } from '../../ensemble/stats/statsFigures.js';
 import { int, num, parse, positionals, str } from '../args.js';
+import { writeFigureFiles } from '../figureFiles.js';
 import type { Io } from '../Io.js';
 
 export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg OUT [--png]] [--json] [--resamples B] [--seed S]
@@ -61,20 +59,7 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
   const chosen = threshold ?? data.targetMse ?? undefined;
   const thresholdWhy = threshold !== undefined ? 'given with --threshold' : data.targetMse !== null ? "the spec's stop.targetMse, the MSE the members were trained to reach" : undefined;
   const st = ensembleStatistics(data.members, { threshold: chosen, thresholdWhy, resamples, seed, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
-  const written: string[] = [];
-  if (svgDir) {
-    mkdirSync(svgDir, { recursive: true });
-    for (const { name, svg } of statsFigures(st, data.names, data.topology)) {
-      const f = join(svgDir, `${name}.svg`);
-      writeFileSync(f, svg);
-      written.push(f);
-      if (png) {
-        const g = join(svgDir, `${name}.png`);
-        writeFileSync(g, svgToPng(svg).png);
-        written.push(g);
-      }
-    }
-  }
+  const written = svgDir ? writeFigureFiles(svgDir, statsFigures(st, data.names, data.topology), png) : [];
   io.stdout.write((p.values.json === true ? JSON.stringify(toJson(st, data, written)) : summary(st, data, written)) + '\n');
   return 0;
 }

@@ -1,11 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidInputError } from '../../errors.js';
 import { reportFigures } from '../../diagnostics/figures/reportFigures.js';
-import { svgToPng } from '../../diagnostics/figures/png.js';
 import { formatNumber } from '../../diagnostics/figures/svgDocument.js';
 import { readRunWithEvaluation, runReport, type RunReport } from '../../pipeline/runReport.js';
 import { parse, positionals, str } from '../args.js';
+import { writeFigureFiles } from '../figureFiles.js';
 import type { Io } from '../Io.js';
 
 export const reportHelp = `clln report RUN [--svg DIR [--png]] [--json]
@@ -29,20 +27,7 @@ export function report(argv: string[], io: Io): number {
   const png = p.values.png === true;
   if (png && !svgDir) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg DIR');
   const r = runReport(readRunWithEvaluation(runPath));
-  const written: string[] = [];
-  if (svgDir) {
-    mkdirSync(svgDir, { recursive: true });
-    for (const { name, svg } of reportFigures(r)) {
-      const f = join(svgDir, `${name}.svg`);
-      writeFileSync(f, svg);
-      written.push(f);
-      if (png) {
-        const g = join(svgDir, `${name}.png`);
-        writeFileSync(g, svgToPng(svg).png);
-        written.push(g);
-      }
-    }
-  }
+  const written = svgDir ? writeFigureFiles(svgDir, reportFigures(r), png) : [];
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(r, written)) + '\n');
   else io.stdout.write(summary(r, written) + '\n');
   return 0;
