@@ -1,0 +1,277 @@
+import { InvalidInputError, NumericalError } from '../../errors.js';
+import { type AdjacencyGraph, adjacencyOfCsr } from '../sparse/AdjacencyGraph.js';
+import { type CsrMatrix, csrFromTriplets } from '../sparse/CsrMatrix.js';
+import { columnCounts, eliminationTree, inversePermutation, postorderForest } from '../sparse/eliminationTree.js';
+import { fillReducingOrder } from '../sparse/fillReducingOrder.js';
+import { rigidBodyModes } from './rigidModes.js';
+import { degreesOfFreedom, type SpringNetwork, springCount } from './SpringNetwork.js';
+import { stiffnessMatrix, stiffnessTimes } from './stiffnessMatrix.js';
+
+/**
+ * A pivot d_k of the unit-stiffness matrix is zero when d_k <= ZERO_PIVOT_TOLERANCE * a_kk (a_kk its diagonal entry,
+ * dimensionless, about the node's coordination). Rounding leaves ~1e-13 at a true zero pivot; a true nonzero pivot this
+ * small would be a mode 1e-9 times softer than one spring (e.g. a bond angle of 3e-5 rad from collinear).
+ */
+export const ZERO_PIVOT_TOLERANCE = 1e-9;
+
+/** A computed zero mode q (unit norm) must have ||H_1 q||_2 <= this times max diag(H_1), else the analysis fails. */
+export const NULL_RESIDUAL_LIMIT = 1e-7;
+
+/** Most stored doubles of the dense zero-mode basis (count x dN), 256 MiB. */
+export const MAX_ZERO_MODE_ENTRIES = 2 ** 25;
+
+/** What {@link analyseZeroModes} found. */
+export interface ZeroModeAnalysis {
+  /** Degree-of-freedom elimination order (postordered), order[k] = dof eliminated k-th. */
+  order: Int32Array;
+  /** Dofs whose pivot was zero (ascending): fixing them to 0 removes every zero mode. */
+  pinned: Int32Array;
+  /** Orthonormal basis of null(H), dN x count, column-major (mode j at basis.subarray(j * dN, (j + 1) * dN)). */
+  basis: Float64Array;
+  /** dim null(H) = dN - rank H = rigid + floppy. */
+  count: number;
+  /** Independent rigid-body modes (3 in 2D, 6 in 3D unless the positions are degenerate). */
+  rigid: number;
+  /** Floppy modes: zero modes that are not rigid motions (count - rigid). */
+  floppy: number;
+  /** max_j ||H_1 q_j||_2 / max diag(H_1) over the basis (H_1: unit stiffness). */
+  nullResidual: number;
+  /** max_r ||r - Q Q^T r||_2 over the rigid modes r (unit norm): every rigid mode must lie in the computed null space. */
+  rigidResidual: number;
+  /** Nonzeros of the LDL^T factor used for the detection (diagonal included). */
+  nnzL: number;
+}
+
+/**
+ * The zero modes of a spring network's stiffness matrix, exactly: rigid-body and floppy modes alike.
+ *
+ * null(H) does not depend on the stiffnesses while every k_e > 0 (u^T H u = sum_e k_e ext_e^2 vanishes iff every
+ * extension does), so it is found once, on the unit-stiffness matrix H_1 = sum_e B_e B_e^T (dimensionless entries):
+ * 1. a fill-reducing order of the node graph, expanded to the d dofs of each node;
+ * 2. an up-looking sparse LDL^T of H_1 in that order that pins every dof whose pivot is zero (d_k <= tolerance x a_kk):
+ *    the row and column are dropped from the rest of the elimination. For a positive semidefinite matrix a zero pivot
+ *    means the whole remaining column is zero, so the rest is the exact factor of H_1 without the pinned dofs, which is
+ *    positive definite; the number of pins is dN - rank H;
+ * 3. one null vector per pin p: z_p = 1 at p, 0 at the other pins, and H_RR z_R = -H_Rp on the rest R (solved with the
+ *    same factor; H z = 0 then holds at the pins too, since the pins' rows of the null-space basis are invertible);
+ * 4. the vectors orthonormalised (Gram-Schmidt, twice), checked (||H_1 q|| small, every rigid mode inside the span),
+ *    and counted: floppy = count - rigid.
+ * The pins also tell the solver which dofs to drop so that every later factorisation (any k > 0) is positive definite.
+ */
+export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, tolerance = ZERO_PIVOT_TOLERANCE): ZeroModeAnalysis {
+  const n = degreesOfFreedom(net);
+  const unit = new Float64Array(springCount(net)).fill(1);
+  const h1 = stiffnessMatrix(net, directions, unit);
+  const graph = adjacencyOfCsr(h1);
+  const dofOrder = expandedNodeOrder(net);
+  const parent0 = eliminationTree(graph, dofOrder);
+  const post = postorderForest(parent0);
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = dofOrder[post[k]];
+  const inv = inversePermutation(order);
+  const parent = eliminationTree(graph, order, inv);
+  const counts = columnCounts(graph, order, parent, inv);
+  const ldl = pinningLdl(h1, graph, order, inv, parent, counts, tolerance);
+
+  const pinnedNew: number[] = [];
+  for (let k = 0; k < n; k++) if (ldl.pinned[k]) pinnedNew.push(k);
+  const z = pinnedNew.length;
+  const { basis: rigidBasis, count: rigid } = rigidBodyModes(net);
+  if (z * n > MAX_ZERO_MODE_ENTRIES) {
+    throw new InvalidInputError(
+      { source: net.name, field: 'edges' },
+      `the network has ${z} zero modes (${rigid} rigid-body, ${z - rigid} floppy) on ${n} degrees of freedom; the exact ` +
+        `solver keeps them as a dense basis of ${z} x ${n} numbers, more than its limit of ${MAX_ZERO_MODE_ENTRIES}`,
+      'remove isolated nodes and dangling springs (nodes with fewer than d + 1 springs), or rigidify the network',
+    );
+  }
+
+  // Null vectors, one per pin, in the original numbering.
+  const basis = new Float64Array(z * n);
+  const rhs = new Float64Array(n);
+  const { rowPtr, colIdx, values } = h1;
+  pinnedNew.forEach((p, j) => {
+    rhs.fill(0);
+    const v = order[p];
+    for (let q = rowPtr[v]; q < rowPtr[v + 1]; q++) {
+      const i = inv[colIdx[q]];
+      if (!ldl.pinned[i]) rhs[i] = -values[q];
+    }
+    ldl.solve(rhs);
+    const col = basis.subarray(j * n, (j + 1) * n);
+    for (let i = 0; i < n; i++) col[order[i]] = ldl.pinned[i] ? 0 : rhs[i];
+    col[v] = 1;
+  });
+  orthonormalise(basis, n, z);
+
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) {
+    for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) if (colIdx[q] === i) maxDiag = Math.max(maxDiag, values[q]);
+  }
+  const hq = new Float64Array(n);
+  let nullResidual = 0;
+  for (let j = 0; j < z; j++) {
+    stiffnessTimes(net, directions, unit, basis.subarray(j * n, (j + 1) * n), hq);
+    nullResidual = Math.max(nullResidual, norm(hq) / Math.max(maxDiag, 1e-300));
+  }
+  let rigidResidual = 0;
+  const coef = new Float64Array(z);
+  for (let r = 0; r < rigid; r++) {
+    const rv = rigidBasis.subarray(r * n, (r + 1) * n).slice();
+    for (let j = 0; j < z; j++) coef[j] = dot(basis.subarray(j * n, (j + 1) * n), rv);
+    for (let j = 0; j < z; j++) {
+      const q = basis.subarray(j * n, (j + 1) * n);
+      for (let i = 0; i < n; i++) rv[i] -= coef[j] * q[i];
+    }
+    rigidResidual = Math.max(rigidResidual, norm(rv));
+  }
+  if (!(nullResidual <= NULL_RESIDUAL_LIMIT) || !(rigidResidual <= 1e-6) || z < rigid) {
+    throw new NumericalError(
+      `spring network ${net.name}: the zero-mode analysis failed (found ${z} zero modes, ${rigid} rigid; ` +
+        `||H q|| / max diag = ${nullResidual.toExponential(2)}, rigid modes outside the found null space by ${rigidResidual.toExponential(2)}): ` +
+        `the network has modes so soft that they cannot be told from zero modes at the pivot tolerance ${tolerance}`,
+    );
+  }
+  const pinned = Int32Array.from(pinnedNew.map((p) => order[p])).sort();
+  return { order, pinned, basis, count: z, rigid, floppy: z - rigid, nullResidual, rigidResidual, nnzL: ldl.nnzL };
+}
+
+/** A fill-reducing order of the node graph (the springs), expanded so that each node's d dofs are eliminated together. */
+function expandedNodeOrder(net: SpringNetwork): Int32Array {
+  const { dim, nodes, edgeA, edgeB } = net;
+  const E = edgeA.length;
+  const rows = new Int32Array(2 * E + nodes);
+  const cols = new Int32Array(2 * E + nodes);
+  for (let e = 0; e < E; e++) {
+    rows[2 * e] = edgeA[e];
+    cols[2 * e] = edgeB[e];
+    rows[2 * e + 1] = edgeB[e];
+    cols[2 * e + 1] = edgeA[e];
+  }
+  for (let i = 0; i < nodes; i++) {
+    rows[2 * E + i] = i;
+    cols[2 * E + i] = i;
+  }
+  const nodeGraph: AdjacencyGraph = adjacencyOfCsr(csrFromTriplets(nodes, rows, cols, new Float64Array(rows.length)));
+  const nodeOrder = fillReducingOrder(nodeGraph, 'auto').order!;
+  const out = new Int32Array(dim * nodes);
+  for (let k = 0; k < nodes; k++) for (let c = 0; c < dim; c++) out[dim * k + c] = dim * nodeOrder[k] + c;
+  return out;
+}
+
+interface PinningLdl {
+  /** pinned[k] = 1 when pivot k (new numbering) was zero. */
+  pinned: Uint8Array;
+  nnzL: number;
+  /** Solve (L D L^T) x = b in place over the unpinned positions (new numbering); pinned entries are set to 0. */
+  solve(b: Float64Array): void;
+}
+
+/**
+ * Up-looking sparse LDL^T (row k of L from a sparse triangular solve along the elimination tree) with zero-pivot
+ * pinning. `order` must be postordered with elimination tree `parent` and column counts `counts` (diagonal included).
+ */
+function pinningLdl(a: CsrMatrix, graph: AdjacencyGraph, order: Int32Array, inv: Int32Array, parent: Int32Array, counts: Int32Array, tol: number): PinningLdl {
+  const n = graph.n;
+  const Lp = new Float64Array(n + 1);
+  for (let k = 0; k < n; k++) Lp[k + 1] = Lp[k] + counts[k] - 1;
+  const nnz = Lp[n];
+  const Li = new Int32Array(nnz);
+  const Lx = new Float64Array(nnz);
+  const Lnz = new Int32Array(n);
+  const D = new Float64Array(n);
+  const pinned = new Uint8Array(n);
+  const y = new Float64Array(n);
+  const flag = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  const path = new Int32Array(n);
+  const { rowPtr, colIdx, values } = a;
+  for (let k = 0; k < n; k++) {
+    const v = order[k];
+    let top = n;
+    flag[k] = k;
+    let akk = 0;
+    for (let q = rowPtr[v]; q < rowPtr[v + 1]; q++) {
+      let i = inv[colIdx[q]];
+      if (i > k) continue;
+      if (i === k) {
+        akk += values[q];
+        continue;
+      }
+      y[i] += values[q];
+      let len = 0;
+      while (flag[i] !== k) {
+        path[len++] = i;
+        flag[i] = k;
+        i = parent[i];
+      }
+      while (len > 0) stack[--top] = path[--len];
+    }
+    let d = akk;
+    for (let t = top; t < n; t++) {
+      const i = stack[t];
+      const yi = y[i];
+      y[i] = 0;
+      if (pinned[i]) continue;
+      const p0 = Lp[i];
+      const p1 = p0 + Lnz[i];
+      for (let p = p0; p < p1; p++) y[Li[p]] -= Lx[p] * yi;
+      const l = yi / D[i];
+      d -= l * yi;
+      Li[p1] = k;
+      Lx[p1] = l;
+      Lnz[i]++;
+    }
+    if (!(akk > 0) || d <= tol * akk) pinned[k] = 1;
+    else D[k] = d;
+  }
+  let stored = n;
+  for (let k = 0; k < n; k++) stored += Lnz[k];
+  return {
+    pinned,
+    nnzL: stored,
+    solve(b: Float64Array): void {
+      for (let j = 0; j < n; j++) {
+        if (pinned[j]) {
+          b[j] = 0;
+          continue;
+        }
+        const bj = b[j];
+        if (bj !== 0) for (let p = Lp[j], end = Lp[j] + Lnz[j]; p < end; p++) b[Li[p]] -= Lx[p] * bj;
+      }
+      for (let j = 0; j < n; j++) if (!pinned[j]) b[j] /= D[j];
+      for (let j = n - 1; j >= 0; j--) {
+        if (pinned[j]) continue;
+        let s = b[j];
+        for (let p = Lp[j], end = Lp[j] + Lnz[j]; p < end; p++) s -= Lx[p] * (pinned[Li[p]] ? 0 : b[Li[p]]);
+        b[j] = s;
+      }
+    },
+  };
+}
+
+/** Modified Gram-Schmidt, twice, on the z columns (length n each) of a column-major array. Columns are independent. */
+function orthonormalise(basis: Float64Array, n: number, z: number): void {
+  for (let j = 0; j < z; j++) {
+    const v = basis.subarray(j * n, (j + 1) * n);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < j; i++) {
+        const q = basis.subarray(i * n, (i + 1) * n);
+        const c = dot(q, v);
+        for (let t = 0; t < n; t++) v[t] -= c * q[t];
+      }
+    }
+    const s = norm(v);
+    for (let t = 0; t < n; t++) v[t] /= s;
+  }
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export function norm(a: Float64Array): number {
+  return Math.sqrt(dot(a, a));
+}
