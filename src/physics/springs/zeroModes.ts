@@ -4,18 +4,27 @@ import { type CsrMatrix, csrFromTriplets } from '../sparse/CsrMatrix.js';
 import { columnCounts, eliminationTree, inversePermutation, postorderForest } from '../sparse/eliminationTree.js';
 import { fillReducingOrder } from '../sparse/fillReducingOrder.js';
 import { rigidBodyModes } from './rigidModes.js';
+import { smallSymmetricEigen } from './smallDense.js';
 import { degreesOfFreedom, type SpringNetwork, springCount } from './SpringNetwork.js';
 import { stiffnessMatrix, stiffnessTimes } from './stiffnessMatrix.js';
 
 /**
- * A pivot d_k of the unit-stiffness matrix is zero when d_k <= ZERO_PIVOT_TOLERANCE * a_kk (a_kk its diagonal entry,
- * dimensionless, about the node's coordination). Rounding leaves ~1e-13 at a true zero pivot; a true nonzero pivot this
- * small would be a mode 1e-9 times softer than one spring (e.g. a bond angle of 3e-5 rad from collinear).
+ * A pivot d_k of the unit-stiffness matrix (rigid motions already pinned) is a candidate zero when d_k <= this times
+ * a_kk (a_kk its diagonal entry, dimensionless, about the node's coordination). Generous on purpose: rounding leaves
+ * 1e-16 .. 1e-9 at a true zero pivot (more after ill-placed earlier pins), and a soft mode caught by mistake is
+ * discarded by the Rayleigh-Ritz test that follows, while a missed zero pivot would spoil the factor.
  */
-export const ZERO_PIVOT_TOLERANCE = 1e-9;
+export const ZERO_PIVOT_TOLERANCE = 1e-6;
 
-/** A computed zero mode q (unit norm) must have ||H_1 q||_2 <= this times max diag(H_1), else the analysis fails. */
-export const NULL_RESIDUAL_LIMIT = 1e-7;
+/**
+ * A candidate mode q (unit norm) is a zero mode when q^T H_1 q <= this times max diag(H_1). True zero modes come out at
+ * ~1e-15; the softest nonzero modes of networks of up to ~10^6 nodes are far above (an elastic body's softest mode
+ * scales as 1 / N, a nearly collinear bond pair at angle theta as theta^2).
+ */
+export const ZERO_MODE_TOLERANCE = 1e-10;
+
+/** The final zero-mode basis must have ||H_1 q||_2 <= this times max diag(H_1), else the analysis fails. */
+export const NULL_RESIDUAL_LIMIT = 1e-9;
 
 /** Most stored doubles of the dense zero-mode basis (count x dN), 256 MiB. */
 export const MAX_ZERO_MODE_ENTRIES = 2 ** 25;
@@ -71,23 +80,27 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
   const inv = inversePermutation(order);
   const parent = eliminationTree(graph, order, inv);
   const counts = columnCounts(graph, order, parent, inv);
-  const ldl = pinningLdl(h1, graph, order, inv, parent, counts, tolerance);
+  // Rigid motions are known: pin d(d+1)/2 dofs far apart (pivoted QR of the rigid basis), so that the elimination
+  // meets only the floppy zero pivots, which it finds with little rounding.
+  const { basis: rigidBasis, count: rigid } = rigidBodyModes(net);
+  const rigidPins = pivotedRows(rigidBasis, n, rigid);
+  const ldl = pinningLdl(h1, graph, order, inv, parent, counts, tolerance, Int32Array.from(rigidPins, (p) => inv[p]));
 
   const pinnedNew: number[] = [];
   for (let k = 0; k < n; k++) if (ldl.pinned[k]) pinnedNew.push(k);
-  const z = pinnedNew.length;
-  const { basis: rigidBasis, count: rigid } = rigidBodyModes(net);
-  if (z * n > MAX_ZERO_MODE_ENTRIES) {
+  const candidates = pinnedNew.length;
+  if (candidates * n > MAX_ZERO_MODE_ENTRIES) {
     throw new InvalidInputError(
       { source: net.name, field: 'edges' },
-      `the network has ${z} zero modes (${rigid} rigid-body, ${z - rigid} floppy) on ${n} degrees of freedom; the exact ` +
-        `solver keeps them as a dense basis of ${z} x ${n} numbers, more than its limit of ${MAX_ZERO_MODE_ENTRIES}`,
+      `the network has about ${candidates} zero modes (${rigid} rigid-body, the rest floppy) on ${n} degrees of freedom; the exact ` +
+        `solver keeps them as a dense basis of ${candidates} x ${n} numbers, more than its limit of ${MAX_ZERO_MODE_ENTRIES}`,
       'remove isolated nodes and dangling springs (nodes with fewer than d + 1 springs), or rigidify the network',
     );
   }
 
-  // Null vectors, one per pin, in the original numbering.
-  const basis = new Float64Array(z * n);
+  // One candidate per pin p: z_p = 1, 0 at the other pins, H_RR z_R = -H_Rp (the least-energy extension of those
+  // pinned values). Their span holds every zero mode: a zero mode is the least-energy extension of its own pinned values.
+  let basis = new Float64Array(candidates * n);
   const rhs = new Float64Array(n);
   const { rowPtr, colIdx, values } = h1;
   pinnedNew.forEach((p, j) => {
@@ -102,22 +115,54 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
     for (let i = 0; i < n; i++) col[order[i]] = ldl.pinned[i] ? 0 : rhs[i];
     col[v] = 1;
   });
-  orthonormalise(basis, n, z);
+  orthonormalise(basis, n, candidates);
 
   let maxDiag = 0;
   for (let i = 0; i < n; i++) {
     for (let q = rowPtr[i]; q < rowPtr[i + 1]; q++) if (colIdx[q] === i) maxDiag = Math.max(maxDiag, values[q]);
   }
-  const hq = new Float64Array(n);
+  maxDiag = Math.max(maxDiag, 1e-300);
+  // Rayleigh-Ritz: keep the combinations of the candidates on which H_1 vanishes (all of them unless a soft mode's pivot
+  // fell below the pivot tolerance).
+  const hq = new Float64Array(candidates * n);
+  let allZero = true;
+  for (let j = 0; j < candidates; j++) {
+    const out = hq.subarray(j * n, (j + 1) * n);
+    stiffnessTimes(net, directions, unit, basis.subarray(j * n, (j + 1) * n), out);
+    if (dot(basis.subarray(j * n, (j + 1) * n), out) > ZERO_MODE_TOLERANCE * maxDiag) allZero = false;
+  }
+  let z = candidates;
+  if (!allZero) {
+    const T = new Float64Array(z * z);
+    for (let a = 0; a < z; a++) for (let b = 0; b <= a; b++) T[a * z + b] = T[b * z + a] = dot(basis.subarray(a * n, (a + 1) * n), hq.subarray(b * n, (b + 1) * n));
+    const { values: ev, vectors: Y } = smallSymmetricEigen(T, z);
+    const keep: number[] = [];
+    for (let j = 0; j < z; j++) if (ev[j] <= ZERO_MODE_TOLERANCE * maxDiag) keep.push(j);
+    const kept = new Float64Array(keep.length * n);
+    keep.forEach((j, t) => {
+      const out = kept.subarray(t * n, (t + 1) * n);
+      for (let a = 0; a < z; a++) {
+        const y = Y[a * z + j];
+        if (y === 0) continue;
+        const q = basis.subarray(a * n, (a + 1) * n);
+        for (let i = 0; i < n; i++) out[i] += y * q[i];
+      }
+    });
+    z = keep.length;
+    basis = kept;
+    orthonormalise(basis, n, z);
+  }
+
+  const one = new Float64Array(n);
   let nullResidual = 0;
   for (let j = 0; j < z; j++) {
-    stiffnessTimes(net, directions, unit, basis.subarray(j * n, (j + 1) * n), hq);
-    nullResidual = Math.max(nullResidual, norm(hq) / Math.max(maxDiag, 1e-300));
+    stiffnessTimes(net, directions, unit, basis.subarray(j * n, (j + 1) * n), one);
+    nullResidual = Math.max(nullResidual, norm(one) / maxDiag);
   }
   let rigidResidual = 0;
   const coef = new Float64Array(z);
   for (let r = 0; r < rigid; r++) {
-    const rv = rigidBasis.subarray(r * n, (r + 1) * n).slice();
+    const rv = rigidBasis.slice(r * n, (r + 1) * n);
     for (let j = 0; j < z; j++) coef[j] = dot(basis.subarray(j * n, (j + 1) * n), rv);
     for (let j = 0; j < z; j++) {
       const q = basis.subarray(j * n, (j + 1) * n);
@@ -125,15 +170,54 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
     }
     rigidResidual = Math.max(rigidResidual, norm(rv));
   }
-  if (!(nullResidual <= NULL_RESIDUAL_LIMIT) || !(rigidResidual <= 1e-6) || z < rigid) {
+  if (!(nullResidual <= NULL_RESIDUAL_LIMIT) || !(rigidResidual <= 1e-8) || z < rigid) {
     throw new NumericalError(
       `spring network ${net.name}: the zero-mode analysis failed (found ${z} zero modes, ${rigid} rigid; ` +
         `||H q|| / max diag = ${nullResidual.toExponential(2)}, rigid modes outside the found null space by ${rigidResidual.toExponential(2)}): ` +
-        `the network has modes so soft that they cannot be told from zero modes at the pivot tolerance ${tolerance}`,
+        `a zero pivot was missed at the pivot tolerance ${tolerance}`,
     );
   }
-  const pinned = Int32Array.from(pinnedNew.map((p) => order[p])).sort();
+  // The pins of the solver: the z dofs on which the zero modes are best told apart (pivoted QR of the basis' rows),
+  // so that the stiffness matrix without them is positive definite and as well conditioned as the pins allow.
+  const pinned = Int32Array.from(pivotedRows(basis, n, z)).sort();
   return { order, pinned, basis, count: z, rigid, floppy: z - rigid, nullResidual, rigidResidual, nnzL: ldl.nnzL };
+}
+
+/**
+ * Greedy row selection by pivoted QR on the rows of a dN x z column-major basis: z dofs whose rows of the basis are as
+ * independent as possible (each pick is the row of largest norm after removing the picked rows' directions).
+ */
+function pivotedRows(basis: Float64Array, n: number, z: number): number[] {
+  // rows as z-vectors (row-major copy)
+  const rows = new Float64Array(n * z);
+  for (let j = 0; j < z; j++) for (let i = 0; i < n; i++) rows[i * z + j] = basis[j * n + i];
+  const picked: number[] = [];
+  const used = new Uint8Array(n);
+  const dir = new Float64Array(z);
+  for (let t = 0; t < z; t++) {
+    let best = -1;
+    let bestNorm = -1;
+    for (let i = 0; i < n; i++) {
+      if (used[i]) continue;
+      let s = 0;
+      for (let j = 0; j < z; j++) s += rows[i * z + j] ** 2;
+      if (s > bestNorm) {
+        bestNorm = s;
+        best = i;
+      }
+    }
+    picked.push(best);
+    used[best] = 1;
+    const len = Math.sqrt(bestNorm);
+    for (let j = 0; j < z; j++) dir[j] = rows[best * z + j] / len;
+    for (let i = 0; i < n; i++) {
+      if (used[i]) continue;
+      let s = 0;
+      for (let j = 0; j < z; j++) s += rows[i * z + j] * dir[j];
+      if (s !== 0) for (let j = 0; j < z; j++) rows[i * z + j] -= s * dir[j];
+    }
+  }
+  return picked;
 }
 
 /** A fill-reducing order of the node graph (the springs), expanded so that each node's d dofs are eliminated together. */
@@ -171,7 +255,7 @@ interface PinningLdl {
  * Up-looking sparse LDL^T (row k of L from a sparse triangular solve along the elimination tree) with zero-pivot
  * pinning. `order` must be postordered with elimination tree `parent` and column counts `counts` (diagonal included).
  */
-function pinningLdl(a: CsrMatrix, graph: AdjacencyGraph, order: Int32Array, inv: Int32Array, parent: Int32Array, counts: Int32Array, tol: number): PinningLdl {
+function pinningLdl(a: CsrMatrix, graph: AdjacencyGraph, order: Int32Array, inv: Int32Array, parent: Int32Array, counts: Int32Array, tol: number, prePinned: Int32Array): PinningLdl {
   const n = graph.n;
   const Lp = new Float64Array(n + 1);
   for (let k = 0; k < n; k++) Lp[k + 1] = Lp[k] + counts[k] - 1;
@@ -186,7 +270,9 @@ function pinningLdl(a: CsrMatrix, graph: AdjacencyGraph, order: Int32Array, inv:
   const stack = new Int32Array(n);
   const path = new Int32Array(n);
   const { rowPtr, colIdx, values } = a;
+  for (const k of prePinned) pinned[k] = 1;
   for (let k = 0; k < n; k++) {
+    if (pinned[k]) continue;
     const v = order[k];
     let top = n;
     flag[k] = k;
