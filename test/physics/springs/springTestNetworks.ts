@@ -110,11 +110,15 @@ export interface DenseResponse {
  *   [N0' 0 0 ] [kappa  ]   [0  ]
  * with N0 an orthonormal basis of the zero modes of H (eigenvalues below 1e-9 max) that no constraint strains.
  */
-export function denseReference(net: SpringNetwork, constraints: { pair: readonly [number, number]; strain: number }[], force?: Float64Array): DenseResponse {
+export function denseReference(
+  net: SpringNetwork,
+  constraints: { pair: readonly [number, number]; strain: number }[],
+  force?: Float64Array,
+  eig = denseEigen(net),
+): DenseResponse {
   const n = net.dim * net.nodes;
   const m = constraints.length;
   const H = denseStiffnessMatrix(net);
-  const eig = symmetricEigen(H, n);
   const vals = eig.values;
   const vecs = eig.vectors!;
   const top = Math.max(Math.abs(vals[0]), Math.abs(vals[n - 1]));
@@ -182,6 +186,11 @@ export function denseReference(net: SpringNetwork, constraints: { pair: readonly
   let energy = 0;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) energy += 0.5 * u[i] * H[i * n + j] * u[j];
   return { u, lambda, energy, zeroModes: z };
+}
+
+/** The eigen-decomposition of the dense stiffness matrix (to share between reference solves on one network). */
+export function denseEigen(net: SpringNetwork): ReturnType<typeof symmetricEigen> {
+  return symmetricEigen(denseStiffnessMatrix(net), net.dim * net.nodes);
 }
 
 /** Largest |a_i - b_i| over max |b_i| (relative in the infinity norm). */
