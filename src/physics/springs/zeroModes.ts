@@ -56,16 +56,20 @@ export interface ZeroModeAnalysis {
  *
  * null(H) does not depend on the stiffnesses while every k_e > 0 (u^T H u = sum_e k_e ext_e^2 vanishes iff every
  * extension does), so it is found once, on the unit-stiffness matrix H_1 = sum_e B_e B_e^T (dimensionless entries):
- * 1. a fill-reducing order of the node graph, expanded to the d dofs of each node;
- * 2. an up-looking sparse LDL^T of H_1 in that order that pins every dof whose pivot is zero (d_k <= tolerance x a_kk):
- *    the row and column are dropped from the rest of the elimination. For a positive semidefinite matrix a zero pivot
- *    means the whole remaining column is zero, so the rest is the exact factor of H_1 without the pinned dofs, which is
- *    positive definite; the number of pins is dN - rank H;
- * 3. one null vector per pin p: z_p = 1 at p, 0 at the other pins, and H_RR z_R = -H_Rp on the rest R (solved with the
- *    same factor; H z = 0 then holds at the pins too, since the pins' rows of the null-space basis are invertible);
- * 4. the vectors orthonormalised (Gram-Schmidt, twice), checked (||H_1 q|| small, every rigid mode inside the span),
- *    and counted: floppy = count - rigid.
- * The pins also tell the solver which dofs to drop so that every later factorisation (any k > 0) is positive definite.
+ * 1. a fill-reducing order of the node graph, expanded to the d dofs of each node, postordered;
+ * 2. the rigid motions (known: rigidModes.ts) pinned at d(d+1)/2 far-apart dofs (pivoted QR of their basis);
+ * 3. an up-looking sparse LDL^T of H_1 in that order that pins every further dof whose pivot is (nearly) zero,
+ *    d_k <= tolerance x a_kk: its row and column are dropped from the rest of the elimination. For a positive
+ *    semidefinite matrix a zero pivot means the whole remaining column is zero, so what remains is the factor of H_1
+ *    without the pinned dofs;
+ * 4. one candidate per pin p: 1 at p, 0 at the other pins, the least-energy extension elsewhere (H_RR z_R = -H_Rp, with
+ *    the same factor). Their span contains every zero mode (a zero mode is the least-energy extension of its own pinned
+ *    values). Orthonormalised; if a candidate has q^T H_1 q > {@link ZERO_MODE_TOLERANCE} max diag (a soft mode whose
+ *    pivot fell below the generous pivot tolerance), Rayleigh-Ritz keeps only the combinations on which H_1 vanishes;
+ * 5. checked (||H_1 q|| small, every rigid mode inside the span) and counted: floppy = count - rigid;
+ * 6. the solver's pins: the count dofs chosen by pivoted QR of the basis' rows, so that the stiffness matrix without them
+ *    is positive definite for every k > 0 and as well conditioned as pins allow.
+ * Cost: one sparse LDL^T (the fill of the solver's Cholesky), one solve per candidate, O(count^2 dN) dense work.
  */
 export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, tolerance = ZERO_PIVOT_TOLERANCE): ZeroModeAnalysis {
   const n = degreesOfFreedom(net);
