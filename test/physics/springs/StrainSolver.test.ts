@@ -44,6 +44,16 @@ describe('StrainSolver: hand-worked cases', () => {
     expect(res.diagnostics).toMatchObject({ converged: true, floppyModes: 1, floppyConstraints: 0 });
   });
 
+  it('a collinear chain in 3D: 5 rigid modes (no rotation about the line), 2 floppy, same series response', () => {
+    const net = springNet(3, [[0, 0, 0], [1, 1, 1], [2, 2, 2]], [[0, 1], [1, 2]], [2, 3]);
+    const solver = new StrainSolver(net);
+    expect(solver.analysis).toMatchObject({ dofs: 9, zeroModes: 7, rigidModes: 5, floppyModes: 2 });
+    const res = solver.solve([{ pair: [0, 2], strain: 0.01 }]);
+    const keff = 6 / 5;
+    const total = 0.01 * 2 * Math.sqrt(3);
+    expect(res.energy).toBeCloseTo(0.5 * keff * total * total, 15);
+  });
+
   it('the chain as a task: free and clamped states; the constraint forces are dE/d eps', () => {
     const [k1, k2, eps, delta, eta] = [2, 3, 0.01, 0.004, 0.2];
     const net = springNet(2, [[0, 0], [1, 0], [2, 0]], [[0, 1], [1, 2]], [k1, k2]);
@@ -101,6 +111,30 @@ describe('StrainSolver: hand-worked cases', () => {
     // force balance at every dof, including the pinned ones
     const imb = forceImbalance(solver, both, [[0, 2], [1, 3]]);
     for (const x of imb) expect(Math.abs(x)).toBeLessThan(1e-15);
+  });
+
+  it('two separate triangles, a dangling node and an isolated node: each component\'s motions are floppy modes', () => {
+    const pos = [[0, 0], [1, 0], [0.5, 0.8], [3, 0], [4, 0.1], [3.4, 0.9], [1.5, 1.5], [6, 6]];
+    const edges: [number, number][] = [[0, 1], [1, 2], [2, 0], [3, 4], [4, 5], [5, 3], [2, 6]];
+    const net = springNet(2, pos, edges, [1, 2, 3, 1, 2, 3, 5]);
+    const solver = new StrainSolver(net);
+    // 16 dofs, rank 7: 9 zero modes = 3 rigid + 3 (second triangle) + 1 (dangling node 6) + 2 (isolated node 7)
+    expect(solver.analysis).toMatchObject({ dofs: 16, zeroModes: 9, rigidModes: 3, floppyModes: 6 });
+    // a strain between the two triangles: their relative motion does it at no energy
+    const across = solver.solve([{ pair: [1, 3], strain: 0.1 }]);
+    expect(across.energy).toBeLessThan(1e-28);
+    expect(across.strains[0]).toBeCloseTo(0.1, 15);
+    // inside one triangle: elastic, and the same as for that triangle alone
+    const inside = solver.solve([{ pair: [3, 4], strain: 0.01 }, { pair: [1, 3], strain: 0.1 }]);
+    const l34 = Math.hypot(1, 0.1);
+    expect(inside.energy).toBeCloseTo(0.5 * 1 * (0.01 * l34) ** 2, 16);
+    expect(inside.forces[1]).toBeCloseTo(0, 14);
+    const dense = denseReference(net, [{ pair: [3, 4], strain: 0.01 }, { pair: [1, 3], strain: 0.1 }]);
+    expect(dense.zeroModes).toBe(9);
+    expect(relDiff(inside.displacements, dense.u)).toBeLessThan(1e-12);
+    // the isolated node does not move (least norm)
+    expect(Math.abs(inside.displacements[14])).toBeLessThan(1e-15);
+    expect(Math.abs(inside.displacements[15])).toBeLessThan(1e-15);
   });
 
   it('a tetrahedron in 3D: six rigid modes, no floppy one; a strained edge alone stretches', () => {
