@@ -49,6 +49,8 @@ export interface ZeroModeAnalysis {
   rigidResidual: number;
   /** Nonzeros of the LDL^T factor used for the detection (diagonal included). */
   nnzL: number;
+  /** Candidates from small pivots that Rayleigh-Ritz found to be soft modes, not zero modes (usually 0). */
+  softCandidates: number;
 }
 
 /**
@@ -184,7 +186,7 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
   // The pins of the solver: the z dofs on which the zero modes are best told apart (pivoted QR of the basis' rows),
   // so that the stiffness matrix without them is positive definite and as well conditioned as the pins allow.
   const pinned = Int32Array.from(pivotedRows(basis, n, z)).sort();
-  return { order, pinned, basis, count: z, rigid, floppy: z - rigid, nullResidual, rigidResidual, nnzL: ldl.nnzL };
+  return { order, pinned, basis, count: z, rigid, floppy: z - rigid, nullResidual, rigidResidual, nnzL: ldl.nnzL, softCandidates: candidates - z };
 }
 
 /**

@@ -54,6 +54,25 @@ describe('StrainSolver: hand-worked cases', () => {
     expect(res.energy).toBeCloseTo(0.5 * keff * total * total, 15);
   });
 
+  it('a nearly collinear triangle is rigid (its soft mode is not taken for a floppy one); exactly collinear, it is floppy', () => {
+    const [ka, kb, eps] = [2, 3, 0.01];
+    for (const delta of [1e-4, 1e-5]) {
+      const net = springNet(2, [[0, 0], [1, delta], [2, 0]], [[0, 2], [0, 1], [1, 2]], [ka, kb, kb]);
+      const solver = new StrainSolver(net);
+      // the middle node's transverse stiffness is ~ kb delta^2, small but not zero
+      expect(solver.analysis).toMatchObject({ zeroModes: 3, floppyModes: 0 });
+      // rigid triangle: the strained spring alone stretches (the middle node swings by ~ eps / delta to allow it)
+      const res = solver.solve([{ pair: [0, 2], strain: eps }]);
+      expect(res.energy / (0.5 * ka * (2 * eps) ** 2) - 1).toBeLessThan(1e-9);
+      expect(Math.abs(res.extensions[1]) / eps).toBeLessThan(1e-9);
+      expect(Math.max(...Array.from(res.displacements, Math.abs))).toBeGreaterThan(eps / (4 * delta));
+    }
+    const flat = new StrainSolver(springNet(2, [[0, 0], [1, 0], [2, 0]], [[0, 2], [0, 1], [1, 2]], [ka, kb, kb]));
+    expect(flat.analysis).toMatchObject({ zeroModes: 4, floppyModes: 1 });
+    // collinear: the short springs in series share the stretch, E = 1/2 (2 eps)^2 (ka + kb / 2)
+    expect(flat.solve([{ pair: [0, 2], strain: eps }]).energy).toBeCloseTo(0.5 * (2 * eps) ** 2 * (ka + kb / 2), 15);
+  });
+
   it('the chain as a task: free and clamped states; the constraint forces are dE/d eps', () => {
     const [k1, k2, eps, delta, eta] = [2, 3, 0.01, 0.004, 0.2];
     const net = springNet(2, [[0, 0], [1, 0], [2, 0]], [[0, 1], [1, 2]], [k1, k2]);
@@ -226,6 +245,15 @@ describe('StrainSolver: conservation laws and invariances', () => {
       rotated[2 * i + 1] = s * ux + c * uy;
     }
     expect(relDiff(r2.displacements, rotated)).toBeLessThan(1e-10);
+  });
+
+  it('a far too generous pivot tolerance only adds soft candidates, which Rayleigh-Ritz discards: same zero modes, same response', () => {
+    const loose = new StrainSolver(net, { zeroPivotTolerance: 0.3 });
+    expect(loose.zeroModes.softCandidates).toBeGreaterThan(10);
+    expect(loose.analysis.zeroModes).toBe(solver.analysis.zeroModes);
+    const r2 = loose.solve(cons);
+    expect(relDiff(r2.displacements, res.displacements)).toBeLessThan(1e-10);
+    expect(relDiff(r2.forces, res.forces)).toBeLessThan(1e-10);
   });
 
   it('agrees with the dense reference, and again after a change of stiffness (symbolic analysis kept)', () => {
