@@ -44,6 +44,8 @@ export interface JammedResult {
   network: SpringNetwork;
   /** Disks packed. */
   disks: number;
+  /** Diameter of each final node's disk (length unit; 1 or 1.4). */
+  diameters: Float64Array;
   /** Side of the periodic box the packing was made in (length unit). */
   box: number;
   /** Packing fraction of the packing. */
@@ -197,8 +199,10 @@ export function jammedSprings(options: JammedOptions): JammedResult {
   let m = 0;
   for (let i = 0; i < n; i++) if (alive[i]) id[i] = m++;
   const positions = new Float64Array(2 * m);
+  const diameters = new Float64Array(m);
   for (let i = 0; i < n; i++) {
     if (id[i] < 0) continue;
+    diameters[id[i]] = 2 * radius[i];
     positions[2 * id[i]] = x[2 * i];
     positions[2 * id[i] + 1] = x[2 * i + 1];
   }
@@ -231,6 +235,7 @@ export function jammedSprings(options: JammedOptions): JammedResult {
   return {
     network,
     disks: n,
+    diameters,
     box,
     packingFraction: phi,
     pressure: virial / (2 * box * box),
