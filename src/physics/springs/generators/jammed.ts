@@ -255,7 +255,7 @@ function wrap(d: number, box: number): number {
 }
 
 /** Remove nodes with fewer than 3 springs among the living, repeatedly; returns the number left alive. */
-function pruneLowDegree(n: number, ea: number[], eb: number[], alive: Uint8Array): number {
+export function pruneLowDegree(n: number, ea: number[], eb: number[], alive: Uint8Array): number {
   const degree = new Int32Array(n);
   const adj: number[][] = Array.from({ length: n }, () => []);
   for (let e = 0; e < ea.length; e++) {
@@ -286,7 +286,7 @@ function pruneLowDegree(n: number, ea: number[], eb: number[], alive: Uint8Array
  * The largest rigid cluster of the living nodes' springs (1 = in it). Each spring lies in exactly one rigid cluster;
  * clusters are found from springs not yet in one, until no cluster left could be larger than the best.
  */
-function largestRigidCluster(n: number, ea: number[], eb: number[], alive: Uint8Array): Uint8Array {
+export function largestRigidCluster(n: number, ea: number[], eb: number[], alive: Uint8Array): Uint8Array {
   const game = new PebbleGame(n);
   const edges: number[] = [];
   for (let e = 0; e < ea.length; e++) {

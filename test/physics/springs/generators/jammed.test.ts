@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../../src/errors.js';
-import { jammedSprings } from '../../../../src/physics/springs/generators/jammed.js';
+import { jammedSprings, largestRigidCluster, pruneLowDegree } from '../../../../src/physics/springs/generators/jammed.js';
 import { referenceDistance } from '../../../../src/physics/springs/SpringNetwork.js';
 import { degrees, zeroModes } from './rigidity.js';
 
@@ -92,5 +92,28 @@ describe('jammed soft-disk spring networks', () => {
     expect(() => jammedSprings({ disks: 64, forceTolerance: 0 })).toThrow(InvalidInputError);
     expect(() => jammedSprings({ disks: 64, stiffness: -1 })).toThrow(InvalidInputError);
     expect(() => jammedSprings({ disks: 64, packingFraction: 0.6, seed: 1 })).toThrow(/no rigid contact network/);
+  });
+});
+
+describe('pruning helpers', () => {
+  it('keeps the largest rigid cluster: two braced blocks joined by two springs (one floppy hinge mode)', () => {
+    // block A: nodes 0..4, a braced square plus a triangle (rigid, 5 nodes); block B: 5..7, a triangle; joined by
+    // springs 4-5 and 3-6 (two springs between two rigid bodies leave 1 of their 3 relative motions free)
+    const ea = [0, 1, 2, 3, 0, 2, 3, 5, 6, 7, 4, 3];
+    const eb = [1, 2, 3, 0, 2, 4, 4, 6, 7, 5, 5, 6];
+    const alive = new Uint8Array(8).fill(1);
+    const cluster = largestRigidCluster(8, ea, eb, alive);
+    expect(Array.from(cluster)).toEqual([1, 1, 1, 1, 1, 0, 0, 0]);
+    // with a third spring 2-7 the whole is rigid
+    expect(Array.from(largestRigidCluster(8, [...ea, 2], [...eb, 7], alive))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('removes nodes of fewer than 3 springs repeatedly: a chain hanging off a triangle-braced square goes node by node', () => {
+    // braced square 0..3 with both diagonals (each node 3 springs); chain 3-4-5
+    const ea = [0, 1, 2, 3, 0, 1, 3, 4];
+    const eb = [1, 2, 3, 0, 2, 3, 4, 5];
+    const alive = new Uint8Array(6).fill(1);
+    expect(pruneLowDegree(6, ea, eb, alive)).toBe(4);
+    expect(Array.from(alive)).toEqual([1, 1, 1, 1, 0, 0]);
   });
 });
