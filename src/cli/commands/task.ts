@@ -33,7 +33,7 @@ clln task strain --source A,B --target C,D --delta X [--source-strain E] [--coop
   --network (a clln.springs/1 file) the pairs are checked against it (ids in range, nodes at distinct positions);
   --source auto and/or --target auto then pick the ends of a random spring and of a random spring at least half the
   farthest distance away (seeded by --seed). --json: {file, kind, source, target, sourceStrain, delta, cooperative,
-  lambda, task}.
+  lambda, task}. A negative value is written --delta=-0.3 (the option parser reads a separate -0.3 as an option).
 --json (any kind): one JSON object on stdout, {file, kind, train, test, sources, targets, ground, task}: file is
   --out's path (null without it), train/test the example counts, task the clln.task/1 document (null with --out).`;
 
