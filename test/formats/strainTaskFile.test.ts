@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStrainTask, readStrainTaskFile, strainTaskToJson, writeStrainTaskFile } from '../../src/formats/strainTaskFile.js';
 import type { SpringNetwork } from '../../src/physics/springs/SpringNetwork.js';
+import { MAX_NETWORK_NODES } from '../../src/formats/limits.js';
 import { expectInvalid } from './expectInvalid.js';
+import { undocumented } from './undocumented.js';
 
 const SRC = 'task.json';
 
@@ -83,5 +85,16 @@ describe('parseStrainTask', () => {
     writeFileSync(path, '{"format": "clln.strain-task/1",');
     expectInvalid(() => readStrainTaskFile(path), undefined, 'not valid JSON');
     expectInvalid(() => readStrainTaskFile(join(dir, 'missing.json')), undefined);
+  });
+});
+
+describe('clln.strain-task/1 schema', () => {
+  it('documents every field and bounds every count', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../src/formats/schemas/clln.strain-task-1.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    expect(undocumented(schema)).toEqual([]);
+    expect(Object.keys(schema.properties as object)).toEqual(['format', 'source', 'target', 'sourceStrain', 'delta', 'cooperative', 'lambda', 'eta']);
+    const pair = (schema.$defs as Record<string, { maxItems: number; items: { maximum: number } }>).pair;
+    expect(pair.maxItems).toBe(2);
+    expect(pair.items.maximum).toBe(MAX_NETWORK_NODES - 1);
   });
 });
