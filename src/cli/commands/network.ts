@@ -31,7 +31,8 @@ clln network springs jammed N [--phi P] [--force-tolerance F] [--seed S] [--stif
     triangular: R x C triangular lattice, spacing 1, diluted to mean coordination Z = 2E/N (default: undiluted): a
            random rigid spanning set (pebble game) is kept, and random other springs are removed while both their
            ends keep >= 3; Z outside the range this reaches is refused with the range. --disorder D in [0, 0.5)
-           displaces each node uniformly in a disk of radius D spacings (default 0).
+           displaces each node uniformly in a disk of radius D spacings (default 0; D > 0 makes the rigidity exact,
+           at D = 0 straight rows can add zero modes near the lowest Z).
     jammed: N soft disks (half of diameter 1, half 1.4; harmonic repulsion) jammed by FIRE at packing fraction --phi
            (default 0.9; jamming near 0.84) in a periodic box to max force --force-tolerance (default 1e-10); one
            spring per contact; the box is cut open (free boundaries), nodes of < 3 springs removed repeatedly and
