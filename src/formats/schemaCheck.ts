@@ -27,6 +27,7 @@ export const SCHEMA_FILES = {
   'clln.calibration/1': 'clln.calibration-1.schema.json',
   'clln.ensemble/1': 'clln.ensemble-1.schema.json',
   'clln.springs/1': 'clln.springs-1.schema.json',
+  'clln.strain-task/1': 'clln.strain-task-1.schema.json',
 } as const;
 
 /** A format clln ships a schema for. */
