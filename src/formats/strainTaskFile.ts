@@ -14,7 +14,7 @@
  * - `eta` (optional, in (0, 1]): a suggested clamping strength for training; the trainer's option takes precedence.
  *
  * Against a network: node ids below its node count, the two nodes of each pair at distinct positions (a strain
- * between coincident nodes is undefined). Limits (src/formats/limits.ts): node ids below MAX_NETWORK_NODES; the file
+ * between coincident nodes is undefined). Limits (src/formats/limits.ts): node ids below MAX_SPRING_NODES; the file
  * <= 64 MiB.
  */
 import { show } from '../errors.js';

@@ -3,7 +3,7 @@ import { InvalidInputError, show } from '../../errors.js';
 import { latticeNetwork, parseLatticeSize } from '../../physics/generators/lattice.js';
 import { randomGraphNetwork } from '../../physics/generators/randomGraph.js';
 import type { Network } from '../../physics/Network.js';
-import { MAX_NETWORK_EDGES, MAX_NETWORK_NODES } from '../../formats/limits.js';
+import { MAX_NETWORK_EDGES, MAX_NETWORK_NODES, MAX_SPRING_NODES } from '../../formats/limits.js';
 import { num, parse, str, type Parsed } from '../args.js';
 import type { Io } from '../Io.js';
 import { boardModelNetwork } from '../../pipeline/boardModels.js';
@@ -117,8 +117,8 @@ function springs(p: Parsed, io: Io): number {
     only(['coordination', 'disorder', 'stiffness', 'bounds']);
     const { rows, cols } = parseLatticeSize(size);
     // the format's limits, before anything is allocated (a triangular lattice has at most 3 springs per node)
-    if (rows * cols > MAX_NETWORK_NODES) {
-      throw new InvalidInputError({ source: 'ROWSxCOLS' }, `a ${rows}x${cols} lattice has ${rows * cols} nodes; a spring-network file holds at most ${MAX_NETWORK_NODES}`, 'use a smaller lattice');
+    if (rows * cols > MAX_SPRING_NODES) {
+      throw new InvalidInputError({ source: 'ROWSxCOLS' }, `a ${rows}x${cols} lattice has ${rows * cols} nodes; a spring-network file holds at most ${MAX_SPRING_NODES}`, 'use a smaller lattice');
     }
     const r = triangularSprings({ rows, cols, coordination: num(p, 'coordination'), disorder: num(p, 'disorder', (x) => x >= 0 && x < 0.5, 'must be in [0, 0.5) lattice spacings'), seed, stiffness, bounds });
     net = r.network;
@@ -126,8 +126,8 @@ function springs(p: Parsed, io: Io): number {
   } else if (kind === 'jammed' && size !== undefined && extra.length === 0) {
     only(['phi', 'force-tolerance', 'stiffness', 'bounds']);
     const disks = Number(size);
-    if (!/^\d+$/.test(size) || !Number.isSafeInteger(disks) || disks < 16 || disks > MAX_NETWORK_NODES) {
-      throw new InvalidInputError({ source: 'N' }, `must be an integer in 16..${MAX_NETWORK_NODES} (disks; the most nodes a spring-network file holds), got ${show(size)}`, 'e.g. clln network springs jammed 256 --seed 1');
+    if (!/^\d+$/.test(size) || !Number.isSafeInteger(disks) || disks < 16 || disks > MAX_SPRING_NODES) {
+      throw new InvalidInputError({ source: 'N' }, `must be an integer in 16..${MAX_SPRING_NODES} (disks; the most nodes a spring-network file holds), got ${show(size)}`, 'e.g. clln network springs jammed 256 --seed 1');
     }
     const r = jammedSprings({ disks, packingFraction: num(p, 'phi', (x) => x >= 0.5 && x <= 1, 'must be a packing fraction in [0.5, 1]'), forceTolerance: num(p, 'force-tolerance', (x) => x > 0, 'must be a finite number > 0'), seed, stiffness, bounds });
     net = r.network;

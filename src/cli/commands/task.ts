@@ -4,13 +4,11 @@ import { InvalidInputError, show } from '../../errors.js';
 import { linearTask } from '../../physics/generators/linearTask.js';
 import { polynomialTask, xorTask } from '../../physics/generators/nonlinearTask.js';
 import { parseIdList, parseMatrix } from '../../physics/generators/parse.js';
-import { MAX_EXAMPLES } from '../../formats/limits.js';
+import { MAX_EXAMPLES, MAX_SPRING_NODES } from '../../formats/limits.js';
 import { int, num, parse, str } from '../args.js';
 import type { Io } from '../Io.js';
-import * as springsFile from '../../formats/springsFile.js';
+import { readSpringsFile } from '../../formats/springsFile.js';
 import { parseStrainTask, strainTaskToJson, writeStrainTaskFile, type StrainTaskFile } from '../../formats/strainTaskFile.js';
-import { readJsonFile } from '../../formats/jsonFile.js';
-import { MAX_NETWORK_NODES } from '../../formats/limits.js';
 import { pickStrainPairs } from '../../physics/springs/generators/strainPairs.js';
 import type { SpringNetwork } from '../../physics/springs/SpringNetwork.js';
 import type { Parsed } from '../args.js';
@@ -193,7 +191,7 @@ function strainTask(p: Parsed, io: Io): number {
     return v;
   };
   const netPath = str(p, 'network');
-  const net = netPath ? readSpringNetwork(netPath) : undefined;
+  const net = netPath ? readSpringsFile(netPath) : undefined;
   const pairOf = (option: 'source' | 'target'): [number, number] | undefined => {
     const v = need(option);
     if (v.trim() === 'auto') {
@@ -201,7 +199,7 @@ function strainTask(p: Parsed, io: Io): number {
       return undefined;
     }
     const r = v.split(',').map((x) => (/^\s*\d+\s*$/.test(x) ? Number(x) : NaN));
-    if (r.length !== 2 || !r.every((x) => Number.isSafeInteger(x) && x < MAX_NETWORK_NODES)) {
+    if (r.length !== 2 || !r.every((x) => Number.isSafeInteger(x) && x < MAX_SPRING_NODES)) {
       throw new InvalidInputError({ source: `--${option}` }, `expected two node ids A,B (integers >= 0), got ${show(v)}`, `e.g. --${option} 3,4, or auto with --network`);
     }
     return [r[0], r[1]];
@@ -233,40 +231,4 @@ function strainTask(p: Parsed, io: Io): number {
     io.stdout.write(JSON.stringify(doc) + '\n');
   }
   return 0;
-}
-
-/**
- * A clln.springs/1 file as a network. The springs reader (readSpringsFile) is written on another branch of issue 17;
- * until it is merged this falls back to a minimal reading of the fields a strain task needs (positions, edges), with
- * the structure checked. Once `readSpringsFile` exists it is used, and the fallback can go.
- */
-function readSpringNetwork(path: string): SpringNetwork {
-  const reader = (springsFile as { readSpringsFile?: (p: string) => SpringNetwork }).readSpringsFile;
-  if (reader) return reader(path);
-  const doc = readJsonFile(path, 'spring-network file') as Record<string, unknown>;
-  const bad = (field: string, problem: string): never => {
-    throw new InvalidInputError({ source: path, field }, problem, 'write a clln.springs/1 file, e.g. with clln network springs');
-  };
-  if (typeof doc !== 'object' || doc === null || doc.format !== springsFile.SPRINGS_FORMAT) bad('format', `must be ${show(springsFile.SPRINGS_FORMAT)}`);
-  const dim = doc.dim;
-  if (dim !== 2 && dim !== 3) bad('dim', 'must be 2 or 3');
-  const d = dim as 2 | 3;
-  const pos = doc.positions;
-  if (!Array.isArray(pos) || pos.length < 1 || pos.length > MAX_NETWORK_NODES) bad('positions', `must be a list of 1..${MAX_NETWORK_NODES} positions`);
-  const positions = new Float64Array(d * (pos as unknown[]).length);
-  (pos as unknown[]).forEach((q, i) => {
-    if (!Array.isArray(q) || q.length !== d || !q.every((c) => typeof c === 'number' && Number.isFinite(c))) bad(`positions[${i}]`, `must be ${d} finite coordinates`);
-    for (let c = 0; c < d; c++) positions[d * i + c] = (q as number[])[c];
-  });
-  const nodes = (pos as unknown[]).length;
-  const edges = Array.isArray(doc.edges) ? (doc.edges as unknown[]) : bad('edges', 'must be a list of node pairs');
-  const edgeA = new Int32Array(edges.length);
-  const edgeB = new Int32Array(edges.length);
-  edges.forEach((e, k) => {
-    if (!Array.isArray(e) || e.length !== 2 || !e.every((v) => Number.isInteger(v) && v >= 0 && v < nodes)) bad(`edges[${k}]`, `must be two node ids in 0..${nodes - 1}`);
-    edgeA[k] = (e as number[])[0];
-    edgeB[k] = (e as number[])[1];
-  });
-  const name = typeof doc.name === 'string' ? doc.name : path;
-  return { name, dim: d, nodes, positions, edgeA, edgeB, stiffness: new Float64Array(edges.length).fill(1), restLength: new Float64Array(edges.length).fill(1) };
 }
