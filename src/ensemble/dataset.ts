@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../store/atomicWrite.js';
 import { ParquetFileWriter, type ParquetColumnSpec, type ParquetStreamOptions } from '../store/parquet/writeParquet.js';
 import { VERSION } from '../version.js';
 import { parseEnsembleSpec, specDigest, specDocument, type EnsembleSpec } from './EnsembleSpec.js';
-import { type FailedMember, memberPath, readStoredMember, storedMembers } from './memberStore.js';
+import { type FailedMember, memberPath, readStoredMember, type StoredMember, storedMembers } from './memberStore.js';
 import { memberNetwork, type MemberResult } from './runMember.js';
 
 export const DATASET_FORMAT = 'clln.ensemble-dataset/1';
@@ -172,11 +172,24 @@ export function assembleDataset(dir: string, spec: EnsembleSpec, opts: AssembleO
   return meta;
 }
 
+/** An assembled dataset opened for reading: its spec and meta, and its members one at a time. */
+export interface DatasetStream {
+  spec: EnsembleSpec;
+  meta: DatasetMeta;
+  /** Every member, finished or failed (meta.members): what {@link DatasetStream.members} yields. */
+  total: number;
+  /**
+   * The stored members in index order, each read from its file when asked for and not kept: memory holds one member
+   * at a time whatever the ensemble's size.
+   */
+  members(): Generator<StoredMember>;
+}
+
 /**
- * Read an assembled dataset: its spec, meta, every finished member's result (from the member files, exactly) in index
- * order, and the failed members (index, seeds, error), which `members` leaves out.
+ * Open an assembled dataset: meta.json and spec.json read and checked against each other; the members are read
+ * lazily, one file at a time (`members()`), each checked against the spec digest.
  */
-export function readDataset(dir: string): { spec: EnsembleSpec; meta: DatasetMeta; members: MemberResult[]; failed: FailedMember[] } {
+export function openDataset(dir: string): DatasetStream {
   const metaPath = join(dir, 'meta.json');
   if (!existsSync(metaPath)) throw new InvalidInputError({ source: dir }, 'has no meta.json: it is not an assembled ensemble dataset', "run 'clln ensemble run SPEC --out DIR' to its end");
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as DatasetMeta;
@@ -184,10 +197,26 @@ export function readDataset(dir: string): { spec: EnsembleSpec; meta: DatasetMet
   const specPath = join(dir, 'spec.json');
   const spec = parseEnsembleSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath);
   if (specDigest(spec) !== meta.specDigest) throw new InvalidInputError({ source: specPath }, 'does not match meta.json specDigest', 'the folder was changed by hand; run the ensemble again into a new folder');
+  return {
+    spec,
+    meta,
+    total: meta.members,
+    *members() {
+      for (let i = 0; i < meta.members; i++) yield readStoredMember(dir, i, meta.specDigest);
+    },
+  };
+}
+
+/**
+ * Read an assembled dataset whole: its spec, meta, every finished member's result (from the member files, exactly)
+ * in index order, and the failed members (index, seeds, error), which `members` leaves out. Holds every member in
+ * memory: for large ensembles stream with {@link openDataset} (as `clln ensemble stats` does).
+ */
+export function readDataset(dir: string): { spec: EnsembleSpec; meta: DatasetMeta; members: MemberResult[]; failed: FailedMember[] } {
+  const { spec, meta, members: all } = openDataset(dir);
   const members: MemberResult[] = [];
   const failed: FailedMember[] = [];
-  for (let i = 0; i < meta.members; i++) {
-    const s = readStoredMember(dir, i, meta.specDigest);
+  for (const s of all()) {
     if (s.status === 'ok') members.push(s.result);
     else failed.push(s.failure);
   }

@@ -43,7 +43,7 @@ describe('clln ensemble stats', () => {
     const r = await run(['data', '--json', '--resamples', '1000', '--threshold', '2e-4'], src);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    const { members } = await src.readDataset('data');
+    const { members } = await src.readDataset!('data');
     expect(j.members).toBe(120);
     expect(j.ensemble).toBe('fixture-lattice (spec abcdef012345)');
     expect(j.threshold).toEqual({ test_mse: 2e-4, unit: 'V^2', why: 'given with --threshold' });
