@@ -115,6 +115,37 @@ describe('clln ensemble stats', () => {
     expect(readdirSync(out).sort()).toEqual(['alignment.svg', 'eigenvalues.svg', 'mse.svg']);
   });
 
+  it('failed members: counted, the first few with their error (bounded), the denominator stated, in text and --json', async () => {
+    const { members } = fixtureEnsemble({ n: 40, seed: 15 });
+    const failed = Array.from({ length: 8 }, (_, i) => ({ index: 40 + i, seeds: { network: 1, task: 2, order: 3 }, error: `Error: solver did not converge on member ${40 + i}` }));
+    const src: DatasetSource = { readDataset: () => ({ spec, meta, members, failed }), memberNetwork: () => latticeNetwork({ rows: 5, cols: 5 }) };
+    const k = members.filter((m) => m.testMse! <= 1e-4).length;
+    const text = (await run(['data', '--resamples', '200'], src)).stdout;
+    expect(text).toContain('ensemble fixture-lattice (spec abcdef012345): 48 members (40 finished, 8 failed)');
+    expect(text).toContain('failed: 8 of 48 members (their computation threw; no results; 8 distinct errors), the first 5:');
+    expect(text).toContain('  member 40: Error: solver did not converge on member 40');
+    expect(text).toContain('  member 44: Error');
+    expect(text).not.toContain('member 45: Error');
+    expect(text).toContain(`): ${k}/48 = `);
+    expect(text).toContain(`over all 48 members, the 8 failed counted as unsuccessful; among the 40 finished: ${k}/40 = `);
+    expect(text).toContain('distributions over the 40 finished members');
+    const j = JSON.parse((await run(['data', '--json', '--resamples', '200'], src)).stdout);
+    expect(j.members).toBe(40);
+    expect(j.total).toBe(48);
+    expect(j.failed.count).toBe(8);
+    expect(j.failed.first).toHaveLength(5);
+    expect(j.failed.first[0]).toEqual({ index: 40, error: 'Error: solver did not converge on member 40' });
+    expect(j.success).toMatchObject({ k, n: 48, finished: { k, n: 40 } });
+    expect(j.success.denominator).toContain('counts as unsuccessful');
+    // without failures the denominator says so
+    const none = JSON.parse((await run(['data', '--json', '--resamples', '200'], latticeSource(30))).stdout);
+    expect(none.failed).toEqual({ count: 0, first: [], distinct_errors: 0, distinct_capped: false });
+    expect(none.success.denominator).toBe('every member (none failed)');
+    // every member failed: nothing to describe, exit 2 naming the first error
+    const allFailed: DatasetSource = { readDataset: () => ({ spec, meta, members: [], failed }) };
+    await expect(run(['data'], allFailed)).rejects.toThrow(/every one of its 8 members failed \(member 40: Error: solver/);
+  });
+
   it('bad input exits 2 with one paragraph naming the option', async () => {
     for (const args of [['stats'], ['stats', 'd', '--threshold', '-1'], ['stats', 'd', '--resamples', '10'], ['stats', 'd', '--png'], ['frobnicate']]) {
       const r = await clln('ensemble', ...args);
