@@ -161,7 +161,14 @@ describe('clln ensemble stats', () => {
     const { parquetReadObjects } = await import('hyparquet');
     const out = join(mkdtempSync(join(tmpdir(), 'clln-ens-real-')), 'ds');
     const spec = join(__dirname, '../../examples/ensembles/lattice-4x4.json');
-    const run = await clln('ensemble', 'run', spec, '--out', out, '--workers', '2', '--json');
+    // member 5's computation throws (test-only fault hook of the pool's threads): stored as failed, no results
+    process.env.CLLN_TEST_ENSEMBLE_FAULTS = JSON.stringify({ throw: [5] });
+    let run;
+    try {
+      run = await clln('ensemble', 'run', spec, '--out', out, '--workers', '2', '--json');
+    } finally {
+      delete process.env.CLLN_TEST_ENSEMBLE_FAULTS;
+    }
     expect(run.code, run.stderr).toBe(0);
     const r = await clln('ensemble', 'stats', out, '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -170,17 +177,23 @@ describe('clln ensemble stats', () => {
     const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
     const { gunzipSync } = await import('node:zlib');
     const compressors = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
-    const rows = (await parquetReadObjects({ file, compressors })) as { test_mse: number }[];
-    expect(rows).toHaveLength(16);
-    // the spec's stop.targetMse (7e-4 V^2) is the default threshold
+    const all = (await parquetReadObjects({ file, compressors })) as { index: bigint; test_mse: number | null; status: string; error: string | null }[];
+    expect(all).toHaveLength(16);
+    const failed = all.filter((x) => x.status === 'failed');
+    expect(failed.map((x) => Number(x.index))).toEqual([5]);
+    expect(j.failed).toEqual({ count: 1, first: [{ index: 5, error: failed[0].error }], distinct_errors: 1, distinct_capped: false });
+    const rows = all.filter((x) => x.status === 'ok') as { test_mse: number }[];
+    // the spec's stop.targetMse (7e-4 V^2) is the default threshold; the failed member counts as unsuccessful
     const ok = rows.filter((x) => x.test_mse <= 7e-4).length;
     expect(j.threshold.test_mse).toBe(7e-4);
-    expect(j.success.k).toBe(ok);
-    expect(j.success.n).toBe(16);
+    expect(j.success).toMatchObject({ k: ok, n: 16, finished: { k: ok, n: 15 } });
     const sorted = rows.map((x) => x.test_mse).sort((a, b) => a - b);
-    // type-7 quantiles of 16 values: the median halfway between the 8th and 9th, the mean over all
-    expect(j.test_mse.median).toBeCloseTo((sorted[7] + sorted[8]) / 2, 15);
-    expect(j.test_mse.mean).toBeCloseTo(sorted.reduce((a, b) => a + b, 0) / 16, 15);
+    // type-7 quantiles of the 15 finished members' values: the median the 8th, the mean over all 15
+    expect(j.test_mse.n).toBe(15);
+    expect(j.test_mse.median).toBeCloseTo(sorted[7], 15);
+    expect(j.test_mse.mean).toBeCloseTo(sorted.reduce((a, b) => a + b, 0) / 15, 15);
+    // f_e over the 15 finished members
+    expect(j.boundary_frequency.members).toBe(15);
   }, 120_000);
 });
 
