@@ -169,6 +169,16 @@ export function laplacianMatvec(net: SpectrumNetwork, imposed?: ArrayLike<number
   return compactMatvec(net, freeLayout(net, imposed));
 }
 
+/**
+ * The physical Hessian of a resistor network as a {@link HessianOperator}: H_FF over the free nodes (all nodes when
+ * nothing is imposed), and the node of each compact row (`dofs`, ascending).
+ */
+export function laplacianHessian(net: SpectrumNetwork, imposed?: ArrayLike<number>): { operator: HessianOperator; dofs: Int32Array } {
+  validateNetwork(net);
+  const layout = freeLayout(net, imposed);
+  return { operator: laplacianOperator(net, layout), dofs: layout.free };
+}
+
 /** Free nodes, each node's row (-1 if imposed), and the imposed ids. */
 interface FreeLayout {
   free: Int32Array;
