@@ -16,6 +16,7 @@ import { InvalidInputError } from '../errors.js';
 import { springCount, type SpringNetwork } from '../physics/springs/SpringNetwork.js';
 import type { StrainSolverAnalysis } from '../physics/springs/StrainSolver.js';
 import { strainDirections, type StrainTask } from '../physics/springs/StrainTask.js';
+import { strainCostGradient } from '../physics/springs/strainGradient.js';
 import type { CouplingResult } from './modeCoupling.js';
 import { kindCoupling, kindSoftModes, kindSpectrum, springKind, type KindHessian, type KindUnits, type SoftModeLocalisation } from './NetworkKind.js';
 import type { FidelityResult } from './gradientFidelity.js';
@@ -28,7 +29,10 @@ export interface SpringDiagnoseOptions {
   modes?: number;
   /** Clamping strengths of the fidelity part (default [eta, eta / 10, eta / 100] with eta the task's, else 0.1). */
   etas?: number[];
-  /** Analyse the cost Hessian (E x E dense; one solve per spring and direction) only up to this many springs (default 3000). */
+  /**
+   * Analyse the cost Hessian and the coupling (E x E dense; one solve per spring and direction) only up to this many
+   * springs (default 3000); above, the cost, its gradient and the fidelity are still reported.
+   */
   maxCostEdges?: number;
 }
 
@@ -52,7 +56,7 @@ export interface SpringDiagnosisReport {
     /** C = sum_d 1/2 (eps_T^F - Delta)^2 (dimensionless) and |dC/dk| (length^2/energy). */
     value: number;
     gradientNorm: number;
-    /** Largest eigenvalues of the full cost Hessian and of J^T J, descending (length^4/energy^2). */
+    /** Largest eigenvalues of the full cost Hessian and of J^T J, descending (length^4/energy^2); empty above maxCostEdges. */
     full: Float64Array;
     gaussNewton: Float64Array;
     coupling: CouplingResult | null;
@@ -98,16 +102,31 @@ export function diagnoseSprings(net: SpringNetwork, task?: StrainTask & { eta?: 
   else {
     response = kind.cost!.freeStates();
     const maxEdges = opts.maxCostEdges ?? 3000;
-    if (E > maxEdges) skipped.push(`cost Hessian, coupling, fidelity: ${E} springs is above maxCostEdges (${maxEdges})`);
-    else {
-      t = performance.now();
+    const solver = kind.solver;
+    const targetStrains = strainDirections(task).map((d, i) => solver.strain(response[i], d.target[0], d.target[1]));
+    t = performance.now();
+    if (E > maxEdges) {
+      // the E x E Hessian is out of reach, the gradient and the fidelity are a few solves: keep them
+      skipped.push(`cost Hessian, coupling: ${E} springs is above maxCostEdges (${maxEdges}); the gradient and the fidelity are reported`);
+      const g = strainCostGradient(solver, task);
+      cost = {
+        directions: g.directions.length,
+        targetStrains,
+        value: g.cost,
+        gradientNorm: Math.hypot(...g.gradient),
+        full: new Float64Array(0),
+        gaussNewton: new Float64Array(0),
+        coupling: null,
+        fidelity: kind.cost!.fidelity(),
+        maxSolveResidual: Math.max(...g.directions.flatMap((d) => [d.free.diagnostics.residual, d.adjoint.diagnostics.residual])),
+      };
+    } else {
       const c = kind.cost!.hessian();
       const full = c.full ?? c.gaussNewton;
       const top = (m: Float64Array): Float64Array => Float64Array.from(symmetricEigen(m, E, { vectors: false }).values).reverse().slice(0, K);
-      const solver = kind.solver;
       cost = {
         directions: c.examples,
-        targetStrains: strainDirections(task).map((d, i) => solver.strain(response[i], d.target[0], d.target[1])),
+        targetStrains,
         value: c.cost,
         gradientNorm: Math.hypot(...c.gradient),
         full: top(full),
@@ -116,8 +135,8 @@ export function diagnoseSprings(net: SpringNetwork, task?: StrainTask & { eta?: 
         fidelity: kind.cost!.fidelity(),
         maxSolveResidual: c.diagnostics.maxSolveResidual,
       };
-      timing.cost = performance.now() - t;
     }
+    timing.cost = performance.now() - t;
     skipped.push('learning stability: defined for the resistor rules and steps only');
   }
   return {

@@ -216,7 +216,7 @@ function springsSummary(r: SpringDiagnosisReport, written: string[]): string {
     const cp = c.coupling;
     lines.push(
       `cost over ${c.directions} direction${c.directions === 1 ? '' : 's'}: target strain eps_T^F ${c.targetStrains.map(e3).join(', ')}; C = ${e3(c.value)} (${u.cost}), |dC/dk| = ${e3(c.gradientNorm)} ${u.gradient}`,
-      `cost Hessian largest eigenvalues (${u.hessian}): full ${list(c.full)}; Gauss-Newton J^T J ${list(c.gaussNewton)} (solve residual ${e3(c.maxSolveResidual)})`,
+      ...(c.full.length > 0 ? [`cost Hessian largest eigenvalues (${u.hessian}): full ${list(c.full)}; Gauss-Newton J^T J ${list(c.gaussNewton)} (solve residual ${e3(c.maxSolveResidual)})`] : []),
       ...(cp
         ? [
             `coupling: stiffest cost mode vs squared extensions of the soft modes: best cosine ${cp.best.cosine.toFixed(3)} (cost mode ${cp.best.stiffMode + 1}, physical mode ${cp.best.softMode + 1}); random displacement fields: mean ${cp.random.mean.toFixed(3)}, 95th percentile ${cp.random.p95.toFixed(3)}`,

@@ -263,7 +263,7 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
     }
     items.push({ label: arrowLabel, colour: ARROW, marker: 'line' });
     if (badArrows > 0) notes.push(`${badArrows} non-finite displacement${badArrows === 1 ? '' : 's'} (no arrow)`);
-    if (longest > 0) notes.push(`arrows to scale: the longest, |u| = ${formatCoordinate(longest, 4)} (position units), drawn ${arrowLength} median edge lengths long`);
+    if (longest > 0) notes.push(`arrows to scale: the longest, |u| = ${formatCoordinate(longest, 4)}, drawn ${arrowLength} median edge lengths long`);
     else notes.push('every displacement is 0 (no arrows)');
   }
 

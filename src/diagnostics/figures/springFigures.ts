@@ -34,7 +34,7 @@ export function springFigures(net: SpringNetwork, r: SpringDiagnosisReport, cont
   const panels: SpectrumPanel[] = [
     { title: '(a) stiffness matrix, zero modes excluded: lowest', series: [{ label: '', values: r.physical.lowest.values }], xLabel: 'mode index, softest first (count)', yLabel: `eigenvalue (${u.eigenvalue})` },
   ];
-  if (r.cost) panels.push({ title: '(b) cost Hessian: largest', series: [{ label: '', values: r.cost.full }], xLabel: 'mode index, stiffest first (count)', yLabel: `eigenvalue (${u.hessian})` });
+  if (r.cost && r.cost.full.length > 0) panels.push({ title: '(b) cost Hessian: largest', series: [{ label: '', values: r.cost.full }], xLabel: 'mode index, stiffest first (count)', yLabel: `eigenvalue (${u.hessian})` });
   const z = r.physical.zeroModes;
   out.push({ name: 'spectrum', svg: spectraFigure(panels, { title: 'Eigenvalue spectra', context, notes: [`${z.count} zero modes excluded: ${z.rigid} rigid-body, ${z.floppy} floppy`] }) });
 
