@@ -156,7 +156,10 @@ export function springContrastGradient(solver: StrainSolver, task: StrainTask, e
  * kappa = 1 / (c_T . G_S c_T) the target pair's stiffness with the source held (energy): (E^C - E^F) / eta varies with
  * k through d^2 E / (dk d eps_T) = -kappa d eps_T^F / dk. So for an allosteric task (one direction, lambda 0) the
  * cosine tends to 1 and the norm ratio to kappa; cooperative directions are weighted by their own kappa, and lambda > 0
- * adds lambda (ext^F)^2 / (2 eta), which does not vanish as eta -> 0.
+ * adds lambda (ext^F)^2 / (2 eta), which does not vanish as eta -> 0. The correction is O(eta r^2 ext(delta)^2) against
+ * r ext^F ext(delta) (delta: the field of a unit target strain with the source held), so the limit needs eta well below
+ * |eps_T^F| / |Delta - eps_T^F|: on a 64 x 64 lattice with a far target (eps_T^F = -2.4e-5, Delta 0.3) the angle is
+ * 119 deg at eta 1e-3 and 0.18 deg at 1e-6.
  * @returns one result per eta (rule 'cl', parameter eta; normRatio in energy units); perExample holds the directions
  */
 export function springFidelity(solver: StrainSolver, task: StrainTask, etas: number[]): FidelityResult[] {
