@@ -13,6 +13,9 @@ export interface SeriesStatistics {
   mean: number;
   /** Sample standard deviation (about the mean). */
   std: number;
+  /** Smallest and largest value: large excursions (a snap-through to another basin) show here first. */
+  min: number;
+  max: number;
   /** Standard error of the mean: sd(block means) / sqrt(B). */
   meanError: number;
   /**
@@ -54,7 +57,13 @@ export function seriesStatistics(x: ArrayLike<number>, blocks = DEFAULT_BLOCKS):
   const start = x.length - L * blocks;
   const n = L * blocks;
   let mean = 0;
-  for (let i = start; i < x.length; i++) mean += x[i];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = start; i < x.length; i++) {
+    mean += x[i];
+    if (x[i] < min) min = x[i];
+    if (x[i] > max) max = x[i];
+  }
   mean /= n;
   let m2 = 0;
   const blockMean = new Float64Array(blocks);
@@ -88,6 +97,8 @@ export function seriesStatistics(x: ArrayLike<number>, blocks = DEFAULT_BLOCKS):
     count: n,
     mean,
     std,
+    min,
+    max,
     meanError: sdMeans / Math.sqrt(blocks),
     stdError: std > 0 ? sdVars / Math.sqrt(blocks) / (2 * std) : 0,
     correlationTime,
