@@ -72,7 +72,10 @@ export interface HarmonicStrainThermal {
   crossover: number;
   /** Why T* is what it is. */
   crossoverReason: CrossoverReason;
-  /** Floppy couplings: the source and the target project onto floppy modes; the source fixes the target's part. */
+  /**
+   * Floppy couplings: the source, the target project onto floppy modes; `determinedBySource`: the target's floppy
+   * part (if any) is fixed by the source constraint, so the variance with input is finite.
+   */
   floppy: { source: boolean; target: boolean; determinedBySource: boolean };
 }
 
@@ -156,6 +159,7 @@ export function harmonicStrainThermal(gram: StrainPairGram, sourceIndex: 0 | 1, 
     slope = gST / gSS;
     response = s * gST * w;
     varianceWith = floppyT ? Infinity : Math.max(0, gTT - gST * gST * w);
+    determined = !floppyT; // a non-floppy source fixes no floppy amplitude: fine exactly when the target has none
   }
   if (floppyT && !floppyS) varianceWithout = Infinity;
   let crossover: number;

@@ -306,6 +306,7 @@ describe('rigid modes are excluded', () => {
     expect(g.modes.rigidModes).toBe(3);
     expect(g.modes.floppyModes).toBe(0);
     expect(g.modes.rigidLeak).toBeLessThan(1e-14);
+    expect(harmonicStrainThermal(g, 0).floppy).toEqual({ source: false, target: false, determinedBySource: true });
     const th = 1.1;
     const moved: SpringNetwork = {
       ...net,
