@@ -144,3 +144,15 @@ export const MAX_SPICE_FLATTENED_CHARS = 4 * 64 * MiB;
 
 /** Deepest nesting of parentheses in a `{...}` expression. */
 export const MAX_SPICE_EXPRESSION_DEPTH = 64;
+
+// ---------------------------------------------------------------------------------------------------------------
+// clln.springs/1
+
+/** Most nodes of a spring network (positions): 400,000 degrees of freedom in 2D, 600,000 in 3D. */
+export const MAX_SPRING_NODES = 200_000;
+
+/** Most springs of a spring network (5 per node at the node limit; a full triangular lattice has 3). */
+export const MAX_SPRINGS = 1_000_000;
+
+/** Largest coordinate magnitude |x| in a spring-network file (length units): squared distances stay finite. */
+export const MAX_SPRING_COORDINATE = 1e12;

@@ -26,6 +26,8 @@ export const SCHEMA_FILES = {
   'clln.calibration-plan/1': 'clln.calibration-plan-1.schema.json',
   'clln.calibration/1': 'clln.calibration-1.schema.json',
   'clln.ensemble/1': 'clln.ensemble-1.schema.json',
+  'clln.springs/1': 'clln.springs-1.schema.json',
+  'clln.strain-task/1': 'clln.strain-task-1.schema.json',
 } as const;
 
 /** A format clln ships a schema for. */

@@ -78,3 +78,26 @@ export {
   type TapLaw,
   type GateLaw,
 } from './edgeLaws.js';
+
+// elastic (spring) networks, issue 17: the network, the strain task, the exact linear response and its gradients
+export {
+  type SpringNetwork,
+  springCount,
+  degreesOfFreedom,
+  rigidBodyModeCount,
+  referenceDistance,
+} from './springs/SpringNetwork.js';
+export { bondDirections, springExtensions, stiffnessMatrix, denseStiffnessMatrix, strainVector, stiffnessTimes } from './springs/stiffnessMatrix.js';
+export { type StrainTask, type StrainDirection, strainDirections } from './springs/StrainTask.js';
+export { rigidBodyModes } from './springs/rigidModes.js';
+export { analyseZeroModes, type ZeroModeAnalysis } from './springs/zeroModes.js';
+export {
+  StrainSolver,
+  type StrainConstraint,
+  type StrainSolverOptions,
+  type StrainSolverAnalysis,
+  type LinearResponse,
+  type ResponseDiagnostics,
+  type StrainDirectionStates,
+} from './springs/StrainSolver.js';
+export { energyGradient, targetStrainGradient, strainCostGradient, type TargetStrainGradient, type StrainCostGradient } from './springs/strainGradient.js';

@@ -16,7 +16,7 @@ import { undocumented } from './undocumented.js';
 
 const schemaDir = new URL('../../src/formats/schemas/', import.meta.url);
 const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8'));
-const SCHEMAS = ['clln.network-1', 'clln.task-1', 'clln.board-1', 'clln.calibration-plan-1', 'clln.calibration-1'];
+const SCHEMAS = ['clln.network-1', 'clln.task-1', 'clln.board-1', 'clln.calibration-plan-1', 'clln.calibration-1', 'clln.springs-1', 'clln.strain-task-1'];
 const schemas = Object.fromEntries(SCHEMAS.map((n) => [n, load(`${n}.schema.json`)]));
 
 /**
@@ -100,6 +100,11 @@ describe('every count and size of every format has a limit', () => {
     expect(at(rec, 'data', 'measurements').maxItems).toBe(L.MAX_PLAN_MEASUREMENTS);
     expect(at(rec, 'fit', 'iterations').maximum).toBe(L.MAX_FIT_COUNT);
     expect(at(rec, 'id').maxLength).toBe(L.MAX_NAME_LENGTH);
+    const springs = schemas['clln.springs-1'];
+    expect(at(springs, 'positions').maxItems).toBe(L.MAX_SPRING_NODES);
+    expect(at(springs, 'edges').maxItems).toBe(L.MAX_SPRINGS);
+    expect(at(springs, 'stiffness').maxItems).toBe(L.MAX_SPRINGS);
+    expect(at(springs, 'name').maxLength).toBe(L.MAX_NAME_LENGTH);
   });
 
   it('the shipped board models satisfy the new board schema', () => {

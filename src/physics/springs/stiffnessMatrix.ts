@@ -128,3 +128,24 @@ export function strainVector(net: SpringNetwork, i: number, j: number): { dofs: 
   }
   return { dofs, coefficients };
 }
+
+/**
+ * y = H u without forming H: y = sum_e B_e k_e ext_e (energy / length^2 x length = force units). `u` interleaved,
+ * length dim N; `out` is overwritten. O(E d).
+ */
+export function stiffnessTimes(net: SpringNetwork, directions: Float64Array, stiffness: Float64Array, u: Float64Array, out = new Float64Array(degreesOfFreedom(net))): Float64Array {
+  const { dim, edgeA, edgeB } = net;
+  out.fill(0);
+  for (let s = 0; s < edgeA.length; s++) {
+    const a = dim * edgeA[s];
+    const b = dim * edgeB[s];
+    let ext = 0;
+    for (let c = 0; c < dim; c++) ext += directions[dim * s + c] * (u[b + c] - u[a + c]);
+    const t = stiffness[s] * ext;
+    for (let c = 0; c < dim; c++) {
+      out[b + c] += t * directions[dim * s + c];
+      out[a + c] -= t * directions[dim * s + c];
+    }
+  }
+  return out;
+}
