@@ -33,7 +33,21 @@
 import { InvalidInputError, show } from '../../../errors.js';
 import type { SpringNetwork } from '../SpringNetwork.js';
 import { type StrainTask, strainDirections } from '../StrainTask.js';
+import { degreesOfFreedom } from '../SpringNetwork.js';
+import type { StrainSolver } from '../StrainSolver.js';
+import { sparseStrainPairGram } from './sparseGram.js';
 import { type DenseEigenSolver, type DenseGramOptions, denseStrainPairGram, type ModeSummary, type NodePair, type StrainPairGram } from './strainGram.js';
+
+/**
+ * Largest number of degrees of freedom (d N) for which `route: 'auto'` takes the dense normal modes (when an
+ * eigensolver is given). Why 600: the dense route costs O((dN)^3), 1.4 s at 512 dof and 10 s at 1,012 dof measured
+ * under load (README.md), while the sparse route costs well under a second at that size and scales nearly linearly;
+ * below ~600 dof the dense route is quick and gives the eigenvalue range as well.
+ */
+export const DENSE_MAX_DOF = 600;
+
+/** Which route computes the Green's functions: `auto` (default), `dense` (normal modes) or `sparse` (pinned Cholesky). */
+export type ThermalRoute = 'auto' | 'dense' | 'sparse';
 
 /** Why T* has the value it has. */
 export type CrossoverReason =
@@ -280,6 +294,8 @@ export interface ThermalAnalysis {
   directions: ThermalDirection[];
   /** What the normal modes said (zero, rigid and floppy mode counts, eigenvalue range, solver convergence). */
   modes: ModeSummary;
+  /** The route taken (`modes.route`) and why: `given` when the caller passed a Gram. */
+  route: { used: ModeSummary['route']; reason: string };
 }
 
 /** Options of {@link thermalAnalysis}. */
@@ -288,8 +304,18 @@ export interface ThermalAnalysisOptions extends DenseGramOptions {
   temperatures?: readonly number[];
   /** Dense eigensolver for the normal-mode route (src/diagnostics/symmetricEigen.ts `symmetricEigen`). */
   eigen?: DenseEigenSolver;
-  /** A precomputed Gram of [task.source, task.target] (e.g. from a sparse route); then `eigen` is not needed. */
+  /** A precomputed Gram of [task.source, task.target]; then neither route runs. */
   gram?: StrainPairGram;
+  /**
+   * `auto` (default): dense normal modes when `eigen` is given and d N <= `denseMaxDof`, else the sparse route;
+   * `dense`: normal modes (needs `eigen`); `sparse`: the pinned sparse Cholesky (sparseGram.ts). Both give the same
+   * Gram to ~1e-12 (test/physics/springs/thermal/sparseGram.test.ts); only the dense one reports the eigenvalue range.
+   */
+  route?: ThermalRoute;
+  /** Dense/sparse switch of `auto` (degrees of freedom). Default {@link DENSE_MAX_DOF}. */
+  denseMaxDof?: number;
+  /** Sparse route: a StrainSolver already built on `net` (reused; the Gram is then of its current stiffnesses). */
+  solver?: StrainSolver;
   /** Source spring stiffness K (energy / length^2); default Infinity, the hard constraint of the notes. */
   sourceSpring?: number;
 }
@@ -297,21 +323,44 @@ export interface ThermalAnalysisOptions extends DenseGramOptions {
 /**
  * The entry point for `clln thermal NET TASK`: for each direction of the task (one; two when cooperative), the mean and
  * standard deviation of the target strain with and without the input strain at each temperature, the crossover T*
- * in closed form and as read off the grid. The normal modes are computed once (one Gram of the two pairs serves both
- * directions).
+ * in closed form and as read off the grid. The Green's functions are computed once (one Gram of the two pairs serves
+ * both directions), by dense normal modes or the sparse route (`route`, `denseMaxDof`; the result says which and why).
  *
  * @throws InvalidInputError for bad pairs, temperatures or a prestressed network; NumericalError if the modes fail.
  */
 export function thermalAnalysis(net: SpringNetwork, task: StrainTask, opts: ThermalAnalysisOptions = {}): ThermalAnalysis {
   const pairs: [NodePair, NodePair] = [task.source, task.target];
   let gram = opts.gram;
+  let reason: string;
   if (!gram) {
-    if (!opts.eigen) {
-      throw new InvalidInputError({ source: 'thermalAnalysis', field: 'eigen' }, 'neither a dense eigensolver nor a precomputed Gram was given', 'pass eigen: symmetricEigen (src/diagnostics/symmetricEigen.ts)');
+    const route = opts.route ?? 'auto';
+    if (!['auto', 'dense', 'sparse'].includes(route)) {
+      throw new InvalidInputError({ source: 'thermalAnalysis', field: 'route' }, `must be 'auto', 'dense' or 'sparse', got ${show(route)}`, "leave it out for 'auto'");
     }
-    gram = denseStrainPairGram(net, pairs, opts.eigen, opts);
+    const limit = opts.denseMaxDof ?? DENSE_MAX_DOF;
+    const dof = degreesOfFreedom(net);
+    let dense: boolean;
+    if (route === 'dense') {
+      if (!opts.eigen) {
+        throw new InvalidInputError({ source: 'thermalAnalysis', field: 'eigen' }, "route 'dense' needs a dense eigensolver, and none was given", 'pass eigen: symmetricEigen (src/diagnostics/symmetricEigen.ts)');
+      }
+      dense = true;
+      reason = 'dense normal modes, as asked';
+    } else if (route === 'sparse') {
+      dense = false;
+      reason = 'sparse Cholesky, as asked';
+    } else if (!opts.eigen) {
+      dense = false;
+      reason = 'sparse Cholesky: no dense eigensolver given';
+    } else {
+      dense = dof <= limit;
+      reason = dense ? `dense normal modes: ${dof} degrees of freedom <= ${limit}` : `sparse Cholesky: ${dof} degrees of freedom > ${limit} (the dense route costs O((dN)^3))`;
+    }
+    gram = dense ? denseStrainPairGram(net, pairs, opts.eigen!, opts) : sparseStrainPairGram(net, pairs, { solver: opts.solver });
   } else if (!gram.pairs.every((p, i) => p[0] === pairs[i][0] && p[1] === pairs[i][1])) {
     throw new InvalidInputError({ source: 'thermalAnalysis', field: 'gram' }, `the Gram is of the pairs ${show(gram.pairs)}, not the task's [source, target] ${show(pairs)}`, 'compute the Gram of [task.source, task.target]');
+  } else {
+    reason = 'given: the caller passed the Gram';
   }
   const temps = opts.temperatures?.map((t, i) => checkTemperature(t, `temperatures[${i}]`)).sort((a, b) => a - b);
   const directions = strainDirections(task).map((d): ThermalDirection => {
@@ -320,5 +369,5 @@ export function thermalAnalysis(net: SpringNetwork, task: StrainTask, opts: Ther
     const grid = (temps ?? defaultTemperatures(h)).map((t) => strainStatisticsAt(h, t));
     return { ...h, grid, gridCrossing: crossoverOnGrid(grid) };
   });
-  return { network: net.name, directions, modes: gram.modes };
+  return { network: net.name, directions, modes: gram.modes, route: { used: gram.modes.route, reason } };
 }

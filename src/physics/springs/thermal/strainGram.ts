@@ -34,8 +34,11 @@ export const PRESTRESS_TOLERANCE = 1e-9;
 
 /** Where the normal modes came from, and what they say about the network. */
 export interface ModeSummary {
-  /** How the Green's functions were computed: `dense-modes` here. */
-  route: string;
+  /**
+   * How the Green's functions were computed: `dense-modes` (all normal modes, {@link denseStrainPairGram}) or
+   * `sparse-cholesky` (pinned sparse Cholesky and the exact zero-mode basis, sparseGram.ts).
+   */
+  route: 'dense-modes' | 'sparse-cholesky';
   /** Degrees of freedom d N. */
   dof: number;
   /** Eigenvalues counted as zero (rigid + floppy). */
@@ -44,18 +47,25 @@ export interface ModeSummary {
   rigidModes: number;
   /** zeroModes - rigidModes: mechanisms that cost no energy to first order. */
   floppyModes: number;
-  /** Largest eigenvalue of H (energy / length^2). */
+  /** Largest eigenvalue of H (energy / length^2); NaN on the sparse route (not computed). */
   largestEigenvalue: number;
-  /** Smallest eigenvalue above the zero threshold (energy / length^2); NaN if none. */
+  /** Smallest eigenvalue above the zero threshold (energy / length^2); NaN if none, and on the sparse route. */
   smallestNonzeroEigenvalue: number;
-  /** Absolute zero threshold used: zeroTolerance x largestEigenvalue (energy / length^2). */
+  /**
+   * Absolute zero threshold used: zeroTolerance x largestEigenvalue (energy / length^2); NaN on the sparse route, whose
+   * zero modes come from the solver's exact pivoting analysis (src/physics/springs/README.md, "Zero modes, exactly").
+   */
   zeroThreshold: number;
   /** Largest |c . r| / |c| over both functionals and the orthonormal rigid modes r: analytically 0, so rounding only. */
   rigidLeak: number;
   /** The eigensolver converged. */
   converged: boolean;
-  /** Its iterations (QL sweeps for symmetricEigen). */
+  /** Its iterations (QL sweeps for symmetricEigen; sparse: most triangular solves per right-hand side, refinement included). */
   iterations: number;
+  /** Sparse route: largest relative force residual ||H u - P c|| of the two Green's-function solves (~1e-15). */
+  residual?: number;
+  /** Sparse route: max ||H_1 q|| / max diag(H_1) over the zero-mode basis (StrainSolver.analysis.nullResidual). */
+  nullResidual?: number;
 }
 
 /**
@@ -92,8 +102,8 @@ export interface DenseGramOptions {
   zeroTolerance?: number;
 }
 
-/** The two strain functionals as dense vectors (1/length), after checking the pairs. */
-function denseStrain(net: SpringNetwork, pair: NodePair, field: string): Float64Array {
+/** A strain functional as a dense vector (1/length), after checking the pair (InvalidInputError naming `field`). */
+export function checkedStrain(net: SpringNetwork, pair: NodePair, field: string): Float64Array {
   const n = net.nodes;
   const ok = Array.isArray(pair) && pair.length === 2 && pair.every((v) => Number.isInteger(v) && v >= 0 && v < n) && pair[0] !== pair[1];
   if (!ok) {
@@ -184,7 +194,7 @@ export function denseStrainPairGram(net: SpringNetwork, pairs: [NodePair, NodePa
   if (!(zeroTolerance > 0 && zeroTolerance < 1)) {
     throw new InvalidInputError({ source: 'denseStrainPairGram', field: 'zeroTolerance' }, `must be in (0, 1), got ${show(zeroTolerance)}`, `use the default ${DEFAULT_ZERO_TOLERANCE}`);
   }
-  const c = [denseStrain(net, pairs[0], 'source pair'), denseStrain(net, pairs[1], 'target pair')];
+  const c = [checkedStrain(net, pairs[0], 'source pair'), checkedStrain(net, pairs[1], 'target pair')];
   assertUnstressed(net);
   const n = degreesOfFreedom(net);
   const h = denseStiffnessMatrix(net, bondDirections(net));

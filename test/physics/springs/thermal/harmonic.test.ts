@@ -332,6 +332,7 @@ describe('bad input', () => {
     expect(() => thermalAnalysis(net, task([1, 1], [0, 3]), { eigen: symmetricEigen })).toThrow(InvalidInputError);
     expect(() => thermalAnalysis(net, task([1, 9], [0, 3]), { eigen: symmetricEigen })).toThrow(InvalidInputError);
     expect(() => thermalAnalysis(net, task([1, 2], [0, 3]), { eigen: symmetricEigen, temperatures: [1, -2] })).toThrow(/temperatures\[1\]/);
-    expect(() => thermalAnalysis(net, task([1, 2], [0, 3]), {})).toThrow(InvalidInputError);
+    // the dense route asked for without an eigensolver (with neither option, 'auto' takes the sparse route)
+    expect(() => thermalAnalysis(net, task([1, 2], [0, 3]), { route: 'dense' })).toThrow(InvalidInputError);
   });
 });
