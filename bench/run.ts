@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
  * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `queue` only the ensemble job queue's overhead per member, `ensemble [ROUNDS] [STEPS] [MEMBERS]` only the local ensemble pool's members/s with 1 and 2 worker threads, `hessian` only the cost-Hessian benchmark, `stiffalign` only the ensemble's stiff-alignment measurements (bench/stiffAlignment.ts: Gauss-Newton against full Hessian, matrix-free timing; ~15 s), `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice); any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+=======
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `queue` only the ensemble job queue's overhead per member, `ensemble [ROUNDS] [STEPS] [MEMBERS]` only the local ensemble pool's members/s with 1 and 2 worker threads, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice), `thermal` only the thermal analysis of jammed spring networks, sparse vs dense; any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -20,6 +22,7 @@ import { printSimRecord, runSimRecordBench } from './simRecord.js';
 import { printNonlinear, runNonlinearBench } from './nonlinear.js';
 import { printEnsembleQueue, runEnsembleQueueBench } from './ensembleQueue.js';
 import { printEnsemblePool, runEnsemblePoolBench } from './ensemblePool.js';
+import { printThermal, runThermalBench } from './thermal.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -181,6 +184,13 @@ if (!only || only === 'stiffalign') {
   process.stdout.write('\nStiff cost-mode alignment of ensemble members (bench/stiffAlignment.ts): Gauss-Newton vs full Hessian, matrix-free time on 64x64\n\n' + text);
   writeFileSync(join(outDir, 'stiffAlignment.txt'), `${new Date().toISOString()} node ${process.version}\n${text}`);
   process.stdout.write(`wrote ${join(outDir, 'stiffAlignment.txt')}\n`);
+}
+
+if (!only || only === 'thermal') {
+  const tr = await runThermalBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nThermal analysis of jammed spring networks (bench/thermal.ts): sparse route vs dense normal modes (ms, medians)\n\n' + printThermal(tr));
+  writeFileSync(join(outDir, 'thermal.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...tr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'thermal.json')}\n`);
 }
 
 if (SOAK) {
