@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- FILTER]`: the solver and training-step benchmarks, then the protocol benchmark (FILTER
- * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `queue` only the ensemble job queue's overhead per member, `ensemble [ROUNDS] [STEPS] [MEMBERS]` only the local ensemble pool's members/s with 1 and 2 worker threads, `hessian` only the cost-Hessian benchmark, `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice); any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
+ * `protocol` runs only that, `store` only the run-store benchmark, `simrecord` only the cost of recording simulated runs, `firmware` only the emulated firmware's throughput, `queue` only the ensemble job queue's overhead per member, `ensemble [ROUNDS] [STEPS] [MEMBERS]` only the local ensemble pool's members/s with 1 and 2 worker threads, `hessian` only the cost-Hessian benchmark, `stiffalign` only the ensemble's stiff-alignment measurements (bench/stiffAlignment.ts: Gauss-Newton against full Hessian, matrix-free timing; ~15 s), `nonlinear` only the nonlinear solver against ngspice and the nonlinear CL step (`nonlinear --no-spice`: without ngspice); any other FILTER selects solver cases by name and skips it). Each case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
  */
@@ -172,6 +172,15 @@ if (!only || only === 'ensemble') {
   process.stdout.write('\nLocal ensemble pool (bench/ensemblePool.ts): members/s with 1 and 2 worker threads, against runMember in a loop\n\n' + printEnsemblePool(pr));
   writeFileSync(join(outDir, 'ensemblePool.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...pr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'ensemblePool.json')}\n`);
+}
+
+if (!only || only === 'stiffalign') {
+  // its own process, as the script is run by hand (`node dist/bench/stiffAlignment.js [gn|time]`); ~15 s
+  process.stderr.write('bench: stiff alignment (GN vs full Hessian, matrix-free timing) ...\n');
+  const text = execFileSync(process.execPath, [join(here, 'stiffAlignment.js'), 'both'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write('\nStiff cost-mode alignment of ensemble members (bench/stiffAlignment.ts): Gauss-Newton vs full Hessian, matrix-free time on 64x64\n\n' + text);
+  writeFileSync(join(outDir, 'stiffAlignment.txt'), `${new Date().toISOString()} node ${process.version}\n${text}`);
+  process.stdout.write(`wrote ${join(outDir, 'stiffAlignment.txt')}\n`);
 }
 
 if (SOAK) {

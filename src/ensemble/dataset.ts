@@ -9,17 +9,18 @@
  *   DIR/arrays/nodes.parquet    one row per (member, node): position x, y
  *
  * The Parquet tables are for readers outside clln (GZIP, units in each column's metadata `units` and in the file's
- * `clln.units`); readDataset reads the member files, which hold the same numbers exactly.
+ * `clln.units`; row groups of at most 2^17 rows, written as a stream); readDataset reads the member files, which hold
+ * the same numbers exactly.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { formatJson, writeJsonFile } from '../formats/jsonFile.js';
 import { writeFileAtomic } from '../store/atomicWrite.js';
-import { encodeParquet, type ParquetColumn } from '../store/parquet/writeParquet.js';
+import { ParquetFileWriter, type ParquetColumnSpec, type ParquetStreamOptions } from '../store/parquet/writeParquet.js';
 import { VERSION } from '../version.js';
 import { parseEnsembleSpec, specDigest, specDocument, type EnsembleSpec } from './EnsembleSpec.js';
-import { readMember, storedMembers } from './memberStore.js';
+import { type FailedMember, memberPath, readStoredMember, type StoredMember, storedMembers } from './memberStore.js';
 import { memberNetwork, type MemberResult } from './runMember.js';
 
 export const DATASET_FORMAT = 'clln.ensemble-dataset/1';
@@ -29,7 +30,10 @@ export interface DatasetMeta {
   format: typeof DATASET_FORMAT;
   software: { name: 'clln'; version: string };
   specDigest: string;
+  /** Members of the spec, finished or failed. */
   members: number;
+  /** Members whose computation failed (status `failed` in members.parquet; no rows in the arrays). Absent in datasets assembled before clln stored failed members: none. */
+  failed?: number;
 }
 
 /**
@@ -53,8 +57,50 @@ export function openDatasetDir(dir: string, spec: EnsembleSpec): string {
 
 const nullable = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : x);
 
-/** Write the Parquet tables and meta.json once every member is stored; throws if one is missing. */
-export function assembleDataset(dir: string, spec: EnsembleSpec): void {
+type Col = ParquetColumnSpec;
+const req = (name: string, type: Col['type'], units?: string): Col => ({ name, type, optional: false, ...(units ? { units } : {}) });
+const opt = (name: string, type: Col['type'], units?: string): Col => ({ name, type, optional: true, ...(units ? { units } : {}) });
+
+/**
+ * The tables' schemas, fixed by the format (not by the data): a column that can hold a null (a failed member, a
+ * diagnostic not kept, a non-finite number) is OPTIONAL even when this dataset has none, so the files are written
+ * as a stream without looking at every member first, and datasets of different runs have the same schema.
+ */
+export const MEMBERS_COLUMNS: readonly Col[] = [
+  req('index', 'int64'),
+  req('seed_network', 'int64'),
+  req('seed_task', 'int64'),
+  req('seed_order', 'int64'),
+  opt('steps', 'int64'),
+  opt('converged', 'boolean'),
+  opt('train_mse', 'double', 'V^2'),
+  opt('test_mse', 'double', 'V^2'),
+  opt('lambda_low', 'double', 'S'),
+  opt('lambda_high', 'double', 'S'),
+  opt('stiff_alignment', 'double', '1'),
+  opt('edges', 'int64'),
+  opt('nodes', 'int64'),
+  req('status', 'string'),
+  opt('error', 'string'),
+];
+export const EDGES_COLUMNS: readonly Col[] = [req('member', 'int64'), req('edge', 'int64'), req('node_a', 'int64'), req('node_b', 'int64'), req('conductance', 'double', 'S'), opt('boundary_frequency', 'double', '1')];
+export const NODES_COLUMNS: readonly Col[] = [req('member', 'int64'), req('node', 'int64'), opt('x', 'double', 'position'), opt('y', 'double', 'position')];
+
+export interface AssembleOptions {
+  /**
+   * Rows per Parquet row group (default 2^17 = 131072, about 1 MiB per column chunk): assembly holds one row group
+   * per table and one member at a time, whatever the number of members.
+   */
+  rowGroupRows?: number;
+}
+
+/**
+ * Write the Parquet tables and meta.json once every member is stored; throws if one is missing. Members are read one
+ * at a time, in index order, and their rows streamed into row groups of the three tables (ParquetFileWriter), so the
+ * memory used does not grow with the number of members. Each table appears whole or not at all (temporary file,
+ * renamed when complete); meta.json is written last.
+ */
+export function assembleDataset(dir: string, spec: EnsembleSpec, opts: AssembleOptions = {}): DatasetMeta {
   const digest = specDigest(spec);
   const stored = storedMembers(dir);
   const missing: number[] = [];
@@ -62,71 +108,88 @@ export function assembleDataset(dir: string, spec: EnsembleSpec): void {
   if (missing.length > 0) {
     throw new InvalidInputError({ source: dir }, `members ${missing.join(', ')}${missing.length === 5 ? ', ...' : ''} are not stored yet`, 'run the ensemble to its end first');
   }
-  const members: MemberResult[] = [];
-  for (let i = 0; i < spec.members; i++) members.push(readMember(dir, i, digest));
-  const meta: DatasetMeta = { format: DATASET_FORMAT, software: { name: 'clln', version: VERSION }, specDigest: digest, members: spec.members };
   const createdBy = `clln version ${VERSION}`;
-  const metadata = (cols: ParquetColumn[]): Record<string, string> => {
+  const options = (cols: readonly Col[]): ParquetStreamOptions => {
     const units: Record<string, string> = {};
     for (const c of cols) if (c.units !== undefined) units[c.name] = c.units;
-    return { 'clln.units': JSON.stringify(units), 'clln.specDigest': digest, 'clln.spec': JSON.stringify(spec) };
+    return { createdBy, rowGroupRows: opts.rowGroupRows, metadata: { 'clln.units': JSON.stringify(units), 'clln.specDigest': digest, 'clln.spec': JSON.stringify(spec) } };
   };
-
-  const col = (name: string, type: ParquetColumn['type'], values: ParquetColumn['values'], units?: string): ParquetColumn => ({ name, type, values, ...(units ? { units } : {}) });
-  const table = [
-    col('index', 'int64', members.map((m) => m.index)),
-    col('seed_network', 'int64', members.map((m) => m.seeds.network)),
-    col('seed_task', 'int64', members.map((m) => m.seeds.task)),
-    col('seed_order', 'int64', members.map((m) => m.seeds.order)),
-    col('steps', 'int64', members.map((m) => m.steps)),
-    col('converged', 'boolean', members.map((m) => m.converged)),
-    col('train_mse', 'double', members.map((m) => nullable(m.trainMse)), 'V^2'),
-    col('test_mse', 'double', members.map((m) => nullable(m.testMse)), 'V^2'),
-    col('lambda_low', 'double', members.map((m) => nullable(m.lambdaLow)), 'S'),
-    col('lambda_high', 'double', members.map((m) => nullable(m.lambdaHigh)), 'S'),
-    col('stiff_alignment', 'double', members.map((m) => nullable(m.stiffAlignment)), '1'),
-    col('edges', 'int64', members.map((m) => m.edges)),
-    col('nodes', 'int64', members.map((m) => m.nodes)),
-  ];
-  writeFileAtomic(join(dir, 'members.parquet'), encodeParquet(table, { createdBy, metadata: metadata(table) }));
-
-  // long tables: members may differ in edge and node counts (random graphs)
-  const e = { member: [] as number[], edge: [] as number[], a: [] as number[], b: [] as number[], k: [] as number[], f: [] as (number | null)[] };
-  const n = { member: [] as number[], node: [] as number[], x: [] as (number | null)[], y: [] as (number | null)[] };
-  for (const m of members) {
-    const net = memberNetwork(spec, m.index);
-    for (let j = 0; j < m.edges; j++) {
-      e.member.push(m.index);
-      e.edge.push(j);
-      e.a.push(net.edgeA[j]);
-      e.b.push(net.edgeB[j]);
-      e.k.push(m.conductance[j]);
-      e.f.push(m.boundaryFrequency ? m.boundaryFrequency[j] : null);
-    }
-    for (let i = 0; i < m.nodes; i++) {
-      n.member.push(m.index);
-      n.node.push(i);
-      n.x.push(net.positions ? net.positions[2 * i] : null);
-      n.y.push(net.positions ? net.positions[2 * i + 1] : null);
-    }
-  }
   mkdirSync(join(dir, 'arrays'), { recursive: true });
-  const edges = [
-    col('member', 'int64', e.member),
-    col('edge', 'int64', e.edge),
-    col('node_a', 'int64', e.a),
-    col('node_b', 'int64', e.b),
-    col('conductance', 'double', e.k, 'S'),
-    col('boundary_frequency', 'double', e.f, '1'),
-  ];
-  writeFileAtomic(join(dir, 'arrays', 'edges.parquet'), encodeParquet(edges, { createdBy, metadata: metadata(edges) }));
-  const nodes = [col('member', 'int64', n.member), col('node', 'int64', n.node), col('x', 'double', n.x, 'position'), col('y', 'double', n.y, 'position')];
-  writeFileAtomic(join(dir, 'arrays', 'nodes.parquet'), encodeParquet(nodes, { createdBy, metadata: metadata(nodes) }));
+  const writers: ParquetFileWriter[] = [];
+  let failed = 0;
+  try {
+    const members = new ParquetFileWriter(join(dir, 'members.parquet'), MEMBERS_COLUMNS, options(MEMBERS_COLUMNS));
+    writers.push(members);
+    const edges = new ParquetFileWriter(join(dir, 'arrays', 'edges.parquet'), EDGES_COLUMNS, options(EDGES_COLUMNS));
+    writers.push(edges);
+    const nodes = new ParquetFileWriter(join(dir, 'arrays', 'nodes.parquet'), NODES_COLUMNS, options(NODES_COLUMNS));
+    writers.push(nodes);
+    // one scratch row per array table, reused: the writers copy the values
+    const erow: (number | null)[] = new Array(EDGES_COLUMNS.length);
+    const nrow: (number | null)[] = new Array(NODES_COLUMNS.length);
+    for (let i = 0; i < spec.members; i++) {
+      const s = readStoredMember(dir, i, digest);
+      if (s.status === 'failed') {
+        // a failed member has a row here (its seeds and error) and none in the arrays
+        const f = s.failure;
+        failed++;
+        members.appendRow([f.index, f.seeds.network, f.seeds.task, f.seeds.order, null, null, null, null, null, null, null, null, null, 'failed', f.error]);
+        continue;
+      }
+      const m = s.result;
+      const net = memberNetwork(spec, m.index);
+      if (m.conductance.length !== net.edgeA.length || m.edges !== net.edgeA.length || m.nodes !== net.nodes) {
+        throw new InvalidInputError({ source: memberPath(dir, i), field: 'result.conductance' }, `has ${m.conductance.length} conductances for a network of ${net.edgeA.length} edges and ${net.nodes} nodes (edges ${m.edges}, nodes ${m.nodes})`, 'delete it; the member is run again');
+      }
+      members.appendRow([m.index, m.seeds.network, m.seeds.task, m.seeds.order, m.steps, m.converged, nullable(m.trainMse), nullable(m.testMse), nullable(m.lambdaLow), nullable(m.lambdaHigh), nullable(m.stiffAlignment), m.edges, m.nodes, 'ok', null]);
+      // long tables: members may differ in edge and node counts (random graphs)
+      const f = m.boundaryFrequency;
+      for (let j = 0; j < m.edges; j++) {
+        erow[0] = m.index;
+        erow[1] = j;
+        erow[2] = net.edgeA[j];
+        erow[3] = net.edgeB[j];
+        erow[4] = m.conductance[j];
+        erow[5] = f ? f[j] : null;
+        edges.appendRow(erow);
+      }
+      const p = net.positions;
+      for (let k = 0; k < m.nodes; k++) {
+        nrow[0] = m.index;
+        nrow[1] = k;
+        nrow[2] = p ? p[2 * k] : null;
+        nrow[3] = p ? p[2 * k + 1] : null;
+        nodes.appendRow(nrow);
+      }
+    }
+    for (const w of writers) w.close();
+  } catch (e) {
+    for (const w of writers) w.abort();
+    throw e;
+  }
+  const meta: DatasetMeta = { format: DATASET_FORMAT, software: { name: 'clln', version: VERSION }, specDigest: digest, members: spec.members, failed };
   writeFileAtomic(join(dir, 'meta.json'), formatJson(meta) + '\n');
+  return meta;
 }
 
-/** Read an assembled dataset: its spec, meta and every member's result (from the member files, exactly). */
-export function readDataset(dir: string): { spec: EnsembleSpec; meta: DatasetMeta; members: MemberResult[] } {
+/** An assembled dataset opened for reading: its spec and meta, and its members one at a time. */
+export interface DatasetStream {
+  spec: EnsembleSpec;
+  meta: DatasetMeta;
+  /** Every member, finished or failed (meta.members): what {@link DatasetStream.members} yields. */
+  total: number;
+  /**
+   * The stored members in index order, each read from its file when asked for and not kept: memory holds one member
+   * at a time whatever the ensemble's size.
+   */
+  members(): Generator<StoredMember>;
+}
+
+/**
+ * Open an assembled dataset: meta.json and spec.json read and checked against each other; the members are read
+ * lazily, one file at a time (`members()`), each checked against the spec digest.
+ */
+export function openDataset(dir: string): DatasetStream {
   const metaPath = join(dir, 'meta.json');
   if (!existsSync(metaPath)) throw new InvalidInputError({ source: dir }, 'has no meta.json: it is not an assembled ensemble dataset', "run 'clln ensemble run SPEC --out DIR' to its end");
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as DatasetMeta;
@@ -134,7 +197,28 @@ export function readDataset(dir: string): { spec: EnsembleSpec; meta: DatasetMet
   const specPath = join(dir, 'spec.json');
   const spec = parseEnsembleSpec(JSON.parse(readFileSync(specPath, 'utf8')), specPath);
   if (specDigest(spec) !== meta.specDigest) throw new InvalidInputError({ source: specPath }, 'does not match meta.json specDigest', 'the folder was changed by hand; run the ensemble again into a new folder');
+  return {
+    spec,
+    meta,
+    total: meta.members,
+    *members() {
+      for (let i = 0; i < meta.members; i++) yield readStoredMember(dir, i, meta.specDigest);
+    },
+  };
+}
+
+/**
+ * Read an assembled dataset whole: its spec, meta, every finished member's result (from the member files, exactly)
+ * in index order, and the failed members (index, seeds, error), which `members` leaves out. Holds every member in
+ * memory: for large ensembles stream with {@link openDataset} (as `clln ensemble stats` does).
+ */
+export function readDataset(dir: string): { spec: EnsembleSpec; meta: DatasetMeta; members: MemberResult[]; failed: FailedMember[] } {
+  const { spec, meta, members: all } = openDataset(dir);
   const members: MemberResult[] = [];
-  for (let i = 0; i < meta.members; i++) members.push(readMember(dir, i, meta.specDigest));
-  return { spec, meta, members };
+  const failed: FailedMember[] = [];
+  for (const s of all()) {
+    if (s.status === 'ok') members.push(s.result);
+    else failed.push(s.failure);
+  }
+  return { spec, meta, members, failed };
 }

@@ -9,10 +9,14 @@
  * boundaryFrequency: [...] | null}}. Numbers are written by JSON.stringify (shortest text that reads back to the
  * same double, so arrays survive bit for bit); a non-finite scalar (a diverged member's MSE) is written as the string
  * "NaN", "Infinity" or "-Infinity".
+ *
+ * A member whose computation threw (pool.ts: a solver that failed on this member's network, say) is stored once too,
+ * as a failed member: {"format", "specDigest", "status": "failed", "failure": {index, seeds, error}} with the error's
+ * message (at most {@link MAX_ERROR_CHARS} characters) and no results. A file without `status` is a finished member.
  */
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileError, InvalidInputError } from '../errors.js';
+import { CllnError, fileError, InvalidInputError } from '../errors.js';
 import type { MemberResult } from './runMember.js';
 
 const FORMAT = 'clln.ensemble-member/1';
@@ -23,6 +27,20 @@ export function memberPath(dir: string, index: number): string {
   return join(dir, 'members', `${String(index).padStart(6, '0')}.json`);
 }
 
+/** A member whose computation threw: what is known without its results, and why it failed. */
+export interface FailedMember {
+  index: number;
+  seeds: MemberResult['seeds'];
+  /** The error's name and message, e.g. `Error: ...`, shortened to {@link MAX_ERROR_CHARS} characters. */
+  error: string;
+}
+
+/** A stored member: finished with results, or failed. */
+export type StoredMember = { status: 'ok'; result: MemberResult } | { status: 'failed'; failure: FailedMember };
+
+/** A failed member's error text is shortened to this many characters (a message, not a stack trace). */
+export const MAX_ERROR_CHARS = 500;
+
 /** JSON has no NaN or Infinity: a non-finite number (a diverged member's MSE) is written as its string. */
 const enc = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
 const dec = (x: number | string): number => (typeof x === 'string' ? Number(x) : x);
@@ -32,10 +50,7 @@ const dec = (x: number | string): number => (typeof x === 'string' ? Number(x) :
  * @throws IoError when the folder cannot be written
  */
 export function storeMember(dir: string, specDigest: string, result: MemberResult): boolean {
-  const path = memberPath(dir, result.index);
-  if (existsSync(path)) return false;
-  mkdirSync(join(dir, 'members'), { recursive: true });
-  const doc = {
+  return storeDoc(dir, result.index, {
     format: FORMAT,
     specDigest,
     result: {
@@ -48,7 +63,22 @@ export function storeMember(dir: string, specDigest: string, result: MemberResul
       conductance: Array.from(result.conductance),
       boundaryFrequency: result.boundaryFrequency ? Array.from(result.boundaryFrequency) : null,
     },
-  };
+  });
+}
+
+/**
+ * Store a failed member (its computation threw), once, like {@link storeMember}: it is not run again on resume.
+ * Returns false, writing nothing, when that member is already stored (finished or failed).
+ */
+export function storeFailedMember(dir: string, specDigest: string, failure: FailedMember): boolean {
+  const error = failure.error.length > MAX_ERROR_CHARS ? failure.error.slice(0, MAX_ERROR_CHARS - 3) + '...' : failure.error;
+  return storeDoc(dir, failure.index, { format: FORMAT, specDigest, status: 'failed', failure: { index: failure.index, seeds: failure.seeds, error } });
+}
+
+function storeDoc(dir: string, index: number, doc: object): boolean {
+  const path = memberPath(dir, index);
+  if (existsSync(path)) return false;
+  mkdirSync(join(dir, 'members'), { recursive: true });
   // unique per process and call: workers of one process never write here (the pool's main thread does), but two
   // coordinators might
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -89,27 +119,42 @@ export function storedMembers(dir: string): Set<number> {
 }
 
 /**
- * Read member `index`'s stored result.
+ * Read member `index`'s stored result; a failed member is an error here (CllnError naming it and its error): callers
+ * that take failed members read {@link readStoredMember}.
  * @param specDigest when given, the file must carry it (it belongs to this ensemble)
  */
 export function readMember(dir: string, index: number, specDigest?: string): MemberResult {
+  const s = readStoredMember(dir, index, specDigest);
+  if (s.status === 'failed') throw new CllnError(`ensemble member ${index} failed when it ran (${s.failure.error}): it has no results`);
+  return s.result;
+}
+
+/**
+ * Read member `index` as stored: finished with its result, or failed with its error.
+ * @param specDigest when given, the file must carry it (it belongs to this ensemble)
+ */
+export function readStoredMember(dir: string, index: number, specDigest?: string): StoredMember {
   const path = memberPath(dir, index);
-  let doc: { format?: unknown; specDigest?: unknown; result?: Record<string, unknown> };
+  let doc: { format?: unknown; specDigest?: unknown; status?: unknown; result?: Record<string, unknown>; failure?: FailedMember };
   try {
     doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
   } catch (e) {
     if (e instanceof SyntaxError) throw new InvalidInputError({ source: path }, 'is not valid JSON', 'delete it; the member is run again');
     throw fileError(e, path, 'read the ensemble member');
   }
-  if (doc.format !== FORMAT || !doc.result) throw new InvalidInputError({ source: path, field: 'format' }, `is not a ${FORMAT} file`, 'delete it; the member is run again');
+  if (doc.format !== FORMAT || !(doc.result || (doc.status === 'failed' && doc.failure))) throw new InvalidInputError({ source: path, field: 'format' }, `is not a ${FORMAT} file`, 'delete it; the member is run again');
   if (specDigest !== undefined && doc.specDigest !== specDigest) {
     throw new InvalidInputError({ source: path, field: 'specDigest' }, 'belongs to a different ensemble spec than the dataset folder', 'use a new --out folder for a changed spec');
+  }
+  if (doc.status === 'failed') {
+    const f = doc.failure!;
+    return { status: 'failed', failure: { index: f.index, seeds: f.seeds, error: String(f.error) } };
   }
   type Num = number | string;
   const r = doc.result as unknown as Omit<MemberResult, 'conductance' | 'boundaryFrequency' | 'trainMse' | 'testMse' | 'lambdaLow' | 'lambdaHigh' | 'stiffAlignment'> & {
     trainMse: Num; testMse: Num | null; lambdaLow: Num; lambdaHigh: Num; stiffAlignment: Num | null; conductance: number[]; boundaryFrequency: number[] | null;
   };
-  return {
+  const result: MemberResult = {
     index: r.index,
     seeds: r.seeds,
     steps: r.steps,
@@ -124,4 +169,5 @@ export function readMember(dir: string, index: number, specDigest?: string): Mem
     edges: r.edges,
     nodes: r.nodes,
   };
+  return { status: 'ok', result };
 }

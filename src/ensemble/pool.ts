@@ -4,6 +4,15 @@
  * (memberStore.ts), so a killed run loses only the members in flight; running again skips every stored member
  * (resume). When every member is stored, the dataset is assembled (dataset.ts).
  *
+ * Failures. A member whose computation throws (a solver that fails on its network) is stored once as a failed
+ * member (memberStore.storeFailedMember: seeds and error, no results) and the run goes on: the throw is deterministic,
+ * so running it again would throw again, and one bad member must not keep a study of 1,000 from completing; the
+ * dataset marks it (status, error) and the statistics leave it out. An InvalidInputError from a member is the spec's
+ * fault and stops the run (exit 2). A worker thread that dies (out of memory, process.exit, an uncaught exception)
+ * is replaced and its member redone, at most MAX_MEMBER_ATTEMPTS times per member; then the run stops naming the
+ * member. Only the main thread stores, each member once (storeMember refuses a second copy), so no death loses or
+ * doubles a stored member.
+ *
  * The worker script is the compiled memberWorker.js beside this module (dist/src/ensemble/ when run from the build);
  * from the TypeScript sources (vitest) it is the built copy in dist/, which `npm run build` writes: Node runs workers
  * from JavaScript files only.
@@ -16,7 +25,8 @@ import { CllnError, InvalidInputError } from '../errors.js';
 import { packagePath } from '../packageFiles.js';
 import { specDocument, type EnsembleSpec } from './EnsembleSpec.js';
 import { assembleDataset, openDatasetDir } from './dataset.js';
-import { storedMembers, storeMember } from './memberStore.js';
+import { storedMembers, storeFailedMember, storeMember } from './memberStore.js';
+import { memberSeeds } from './runMember.js';
 import type { FromWorker, ToWorker } from './memberWorker.js';
 
 /** Where the pool stands, after every stored member and at each member's progress message. */
@@ -40,8 +50,14 @@ export interface PoolOptions {
 
 export interface PoolSummary {
   members: number;
-  /** Members run and stored by this run. */
+  /** Members run and stored by this run (finished or failed). */
   ran: number;
+  /** Members of this run whose computation threw, stored as failed (status `failed`, no results). */
+  failed: number;
+  /** Failed members in the dataset, this run's and earlier ones'. */
+  failedTotal: number;
+  /** Worker threads that died with a member in flight and were replaced (the member redone). */
+  restarts: number;
   /** Members found stored (run earlier) and not run again. */
   skipped: number;
   workers: number;
@@ -69,83 +85,149 @@ export async function runEnsembleLocal(spec: EnsembleSpec, dir: string, opts: Po
   for (let i = 0; i < spec.members; i++) if (!stored.has(i)) todo.push(i);
   const skipped = spec.members - todo.length;
   const count = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
-  let ran = 0;
+  let run = { ran: 0, failed: 0, restarts: 0 };
   if (todo.length > 0) {
-    ran = await runPool(spec, dir, digest, todo, count, skipped, opts.onProgress);
+    run = await runPool(spec, dir, digest, todo, count, skipped, opts.onProgress);
   }
-  assembleDataset(dir, spec);
-  return { members: spec.members, ran, skipped, workers: todo.length > 0 ? count : 0, seconds: (performance.now() - t0) / 1000 };
+  const meta = assembleDataset(dir, spec);
+  return { members: spec.members, ...run, failedTotal: meta.failed ?? 0, skipped, workers: todo.length > 0 ? count : 0, seconds: (performance.now() - t0) / 1000 };
 }
 
-function runPool(spec: EnsembleSpec, dir: string, digest: string, todo: number[], count: number, skipped: number, onProgress?: (p: PoolProgress) => void): Promise<number> {
+/**
+ * A member whose thread died is run again on a fresh thread at most this many times in all; then the run stops
+ * (CllnError naming the member). A death is not a member's deterministic failure (that is stored, see
+ * {@link runEnsembleLocal}) but the thread's: out of memory, a native crash, process.exit in a dependency. Three
+ * attempts tell a passing cause (another process took the memory) from a member that kills every thread it runs on.
+ */
+export const MAX_MEMBER_ATTEMPTS = 3;
+
+interface Slot {
+  worker: Worker;
+  /** The member this thread runs, or null (told to stop). */
+  member: number | null;
+  /** Why the thread died, from its 'error' event (an uncaught exception, out of memory), before 'exit'. */
+  error?: string;
+}
+
+function runPool(spec: EnsembleSpec, dir: string, digest: string, todo: number[], count: number, skipped: number, onProgress?: (p: PoolProgress) => void): Promise<{ ran: number; failed: number; restarts: number }> {
   const script = workerScript();
   const document = specDocument(spec);
-  return new Promise<number>((resolve, reject) => {
-    const workers: Worker[] = [];
+  return new Promise((resolve, reject) => {
+    const slots = new Set<Slot>();
     const inFlight = new Map<number, number>(); // member index -> fraction of its steps done
+    const attempts = new Map<number, number>();
+    const done = new Set<number>(); // stored by this run (finished or failed)
+    const redo: number[] = []; // members whose thread died, run before the rest
     let next = 0;
-    let finished = 0;
-    let failed = false;
-    const idle = new Set<Worker>(); // told to stop: no member left for them, their exit is expected
+    let failed = 0;
+    let restarts = 0;
+    let settled = false;
     const report = (): void => {
       if (!onProgress) return;
       let partial = 0;
       for (const f of inFlight.values()) partial += f;
-      onProgress({ stored: skipped + finished, total: spec.members, skipped, work: finished + partial, todo: todo.length });
+      onProgress({ stored: skipped + done.size, total: spec.members, skipped, work: done.size + partial, todo: todo.length });
     };
     const stopAll = (): void => {
-      for (const w of workers) void w.terminate();
+      for (const s of slots) void s.worker.terminate();
     };
     const fail = (e: Error): void => {
-      if (failed) return;
-      failed = true;
+      if (settled) return;
+      settled = true;
       stopAll();
       reject(e);
     };
-    const feed = (w: Worker): void => {
-      if (next < todo.length) {
-        const index = todo[next++];
-        inFlight.set(index, 0);
-        w.postMessage({ index } satisfies ToWorker);
-      } else {
-        idle.add(w);
-        w.postMessage({ stop: true } satisfies ToWorker);
-      }
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      stopAll();
+      resolve({ ran: done.size, failed, restarts });
     };
-    for (let k = 0; k < count; k++) {
-      const w = new Worker(script, { workerData: { spec: document } });
-      workers.push(w);
-      w.on('message', (m: FromWorker) => {
-        if (failed) return;
+    const take = (): number | undefined => {
+      while (redo.length > 0) {
+        const i = redo.shift()!;
+        if (!done.has(i)) return i;
+      }
+      return next < todo.length ? todo[next++] : undefined;
+    };
+    const feed = (s: Slot): void => {
+      const index = take();
+      if (index === undefined) {
+        s.member = null;
+        s.worker.postMessage({ stop: true } satisfies ToWorker);
+        return;
+      }
+      const attempt = (attempts.get(index) ?? 0) + 1;
+      attempts.set(index, attempt);
+      s.member = index;
+      inFlight.set(index, 0);
+      s.worker.postMessage({ index, attempt } satisfies ToWorker);
+    };
+    const spawn = (): Slot => {
+      const s: Slot = { worker: new Worker(script, { workerData: { spec: document } }), member: null };
+      slots.add(s);
+      s.worker.on('message', (m: FromWorker) => {
+        if (settled) return;
         if (m.kind === 'progress') {
-          inFlight.set(m.index, m.steps > 0 ? m.done / m.steps : 0);
+          if (!done.has(m.index)) inFlight.set(m.index, m.steps > 0 ? m.done / m.steps : 0);
           report();
           return;
         }
-        if (m.kind === 'error') {
-          fail(m.name === 'InvalidInputError' ? new InvalidInputError({ source: `ensemble member ${m.index}` }, m.message) : new CllnError(`ensemble member ${m.index} failed: ${m.message}`));
-          return;
+        // a member already done here was redone after its first thread died having posted its result: the copy is
+        // not stored again, the thread gets the next member
+        if (!done.has(m.index)) {
+          try {
+            if (m.kind === 'result') {
+              storeMember(dir, digest, m.result);
+            } else if (m.name === 'InvalidInputError') {
+              // the spec does not fit the member (every member alike, as a rule): bad input, exit 2, nothing stored
+              fail(new InvalidInputError({ source: `ensemble member ${m.index}` }, m.message));
+              return;
+            } else {
+              // the member's computation threw: deterministic (its result depends only on spec and index), so it
+              // would throw again; stored once as failed, the run goes on
+              if (storeFailedMember(dir, digest, { index: m.index, seeds: memberSeeds(spec, m.index), error: `${m.name}: ${m.message}` })) failed++;
+            }
+          } catch (e) {
+            fail(e as Error);
+            return;
+          }
+          inFlight.delete(m.index);
+          done.add(m.index);
+          report();
         }
-        try {
-          storeMember(dir, digest, m.result);
-        } catch (e) {
-          fail(e as Error);
+        if (done.size === todo.length) finish();
+        else feed(s);
+      });
+      s.worker.on('error', (e) => {
+        s.error = e.message;
+      });
+      s.worker.on('exit', (code) => {
+        slots.delete(s);
+        if (settled || s.member === null) return; // terminated by us, or told to stop
+        // the thread died with a member in flight (its result, if it had posted one, was handled before 'exit')
+        const index = s.member;
+        inFlight.delete(index);
+        const why = s.error !== undefined ? `error: ${s.error}` : `exit code ${code}`;
+        if (done.has(index)) {
+          // its result arrived and was stored: nothing to redo
+        } else if ((attempts.get(index) ?? 0) >= MAX_MEMBER_ATTEMPTS) {
+          fail(
+            new CllnError(
+              `ensemble member ${index}: the worker thread running it died ${attempts.get(index)} times (last: ${why}); the run stops. ` +
+                `The ${skipped + done.size} members stored are kept; run the same command again to retry, or look at member ${index} alone`,
+            ),
+          );
           return;
+        } else {
+          redo.push(index);
         }
-        inFlight.delete(m.index);
-        finished++;
+        restarts++;
         report();
-        if (finished === todo.length) {
-          stopAll();
-          resolve(finished);
-        } else feed(w);
+        feed(spawn());
       });
-      w.on('error', (e) => fail(new CllnError(`an ensemble worker thread failed: ${e.message}`)));
-      // a worker that ends while members are left (killed by the system, out of memory) without an 'error'
-      w.on('exit', (code) => {
-        if (!failed && !idle.has(w) && finished < todo.length) fail(new CllnError(`an ensemble worker thread exited (code ${code}) with ${todo.length - finished} members left`));
-      });
-      feed(w);
-    }
+      return s;
+    };
+    for (let k = 0; k < count; k++) feed(spawn());
   });
 }

@@ -74,6 +74,7 @@ describe('clln ensemble run (built CLI, worker threads)', () => {
     expect(types).toEqual({
       index: 'INT64', seed_network: 'INT64', seed_task: 'INT64', seed_order: 'INT64', steps: 'INT64', converged: 'BOOLEAN',
       train_mse: 'DOUBLE', test_mse: 'DOUBLE', lambda_low: 'DOUBLE', lambda_high: 'DOUBLE', stiff_alignment: 'DOUBLE', edges: 'INT64', nodes: 'INT64',
+      status: 'BYTE_ARRAY', error: 'BYTE_ARRAY',
     });
     const units = Object.fromEntries(meta.row_groups[0].columns.map((c) => [c.meta_data!.path_in_schema[0], c.meta_data!.key_value_metadata?.find((kv) => kv.key === 'units')?.value]));
     expect(units).toMatchObject({ train_mse: 'V^2', test_mse: 'V^2', lambda_low: 'S', lambda_high: 'S', stiff_alignment: '1', index: undefined });
@@ -86,6 +87,7 @@ describe('clln ensemble run (built CLI, worker threads)', () => {
       expect(r).toEqual({
         index: BigInt(i), seed_network: BigInt(m.seeds.network), seed_task: BigInt(m.seeds.task), seed_order: BigInt(m.seeds.order), steps: 300n, converged: false,
         train_mse: m.trainMse, test_mse: m.testMse, lambda_low: m.lambdaLow, lambda_high: m.lambdaHigh, stiff_alignment: m.stiffAlignment, edges: 24n, nodes: 16n,
+        status: 'ok', error: null,
       });
     });
 

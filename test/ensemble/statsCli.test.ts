@@ -43,7 +43,7 @@ describe('clln ensemble stats', () => {
     const r = await run(['data', '--json', '--resamples', '1000', '--threshold', '2e-4'], src);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    const { members } = await src.readDataset('data');
+    const { members } = await src.readDataset!('data');
     expect(j.members).toBe(120);
     expect(j.ensemble).toBe('fixture-lattice (spec abcdef012345)');
     expect(j.threshold).toEqual({ test_mse: 2e-4, unit: 'V^2', why: 'given with --threshold' });
@@ -115,6 +115,37 @@ describe('clln ensemble stats', () => {
     expect(readdirSync(out).sort()).toEqual(['alignment.svg', 'eigenvalues.svg', 'mse.svg']);
   });
 
+  it('failed members: counted, the first few with their error (bounded), the denominator stated, in text and --json', async () => {
+    const { members } = fixtureEnsemble({ n: 40, seed: 15 });
+    const failed = Array.from({ length: 8 }, (_, i) => ({ index: 40 + i, seeds: { network: 1, task: 2, order: 3 }, error: `Error: solver did not converge on member ${40 + i}` }));
+    const src: DatasetSource = { readDataset: () => ({ spec, meta, members, failed }), memberNetwork: () => latticeNetwork({ rows: 5, cols: 5 }) };
+    const k = members.filter((m) => m.testMse! <= 1e-4).length;
+    const text = (await run(['data', '--resamples', '200'], src)).stdout;
+    expect(text).toContain('ensemble fixture-lattice (spec abcdef012345): 48 members (40 finished, 8 failed)');
+    expect(text).toContain('failed: 8 of 48 members (their computation threw; no results; 8 distinct errors), the first 5:');
+    expect(text).toContain('  member 40: Error: solver did not converge on member 40');
+    expect(text).toContain('  member 44: Error');
+    expect(text).not.toContain('member 45: Error');
+    expect(text).toContain(`): ${k}/48 = `);
+    expect(text).toContain(`over all 48 members, the 8 failed counted as unsuccessful; among the 40 finished: ${k}/40 = `);
+    expect(text).toContain('distributions over the 40 finished members');
+    const j = JSON.parse((await run(['data', '--json', '--resamples', '200'], src)).stdout);
+    expect(j.members).toBe(40);
+    expect(j.total).toBe(48);
+    expect(j.failed.count).toBe(8);
+    expect(j.failed.first).toHaveLength(5);
+    expect(j.failed.first[0]).toEqual({ index: 40, error: 'Error: solver did not converge on member 40' });
+    expect(j.success).toMatchObject({ k, n: 48, finished: { k, n: 40 } });
+    expect(j.success.denominator).toContain('counts as unsuccessful');
+    // without failures the denominator says so
+    const none = JSON.parse((await run(['data', '--json', '--resamples', '200'], latticeSource(30))).stdout);
+    expect(none.failed).toEqual({ count: 0, first: [], distinct_errors: 0, distinct_capped: false });
+    expect(none.success.denominator).toBe('every member (none failed)');
+    // every member failed: nothing to describe, exit 2 naming the first error
+    const allFailed: DatasetSource = { readDataset: () => ({ spec, meta, members: [], failed }) };
+    await expect(run(['data'], allFailed)).rejects.toThrow(/every one of its 8 members failed \(member 40: Error: solver/);
+  });
+
   it('bad input exits 2 with one paragraph naming the option', async () => {
     for (const args of [['stats'], ['stats', 'd', '--threshold', '-1'], ['stats', 'd', '--resamples', '10'], ['stats', 'd', '--png'], ['frobnicate']]) {
       const r = await clln('ensemble', ...args);
@@ -130,7 +161,14 @@ describe('clln ensemble stats', () => {
     const { parquetReadObjects } = await import('hyparquet');
     const out = join(mkdtempSync(join(tmpdir(), 'clln-ens-real-')), 'ds');
     const spec = join(__dirname, '../../examples/ensembles/lattice-4x4.json');
-    const run = await clln('ensemble', 'run', spec, '--out', out, '--workers', '2', '--json');
+    // member 5's computation throws (test-only fault hook of the pool's threads): stored as failed, no results
+    process.env.CLLN_TEST_ENSEMBLE_FAULTS = JSON.stringify({ throw: [5] });
+    let run;
+    try {
+      run = await clln('ensemble', 'run', spec, '--out', out, '--workers', '2', '--json');
+    } finally {
+      delete process.env.CLLN_TEST_ENSEMBLE_FAULTS;
+    }
     expect(run.code, run.stderr).toBe(0);
     const r = await clln('ensemble', 'stats', out, '--json');
     expect(r.code, r.stderr).toBe(0);
@@ -139,17 +177,23 @@ describe('clln ensemble stats', () => {
     const file = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
     const { gunzipSync } = await import('node:zlib');
     const compressors = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
-    const rows = (await parquetReadObjects({ file, compressors })) as { test_mse: number }[];
-    expect(rows).toHaveLength(16);
-    // the spec's stop.targetMse (7e-4 V^2) is the default threshold
+    const all = (await parquetReadObjects({ file, compressors })) as { index: bigint; test_mse: number | null; status: string; error: string | null }[];
+    expect(all).toHaveLength(16);
+    const failed = all.filter((x) => x.status === 'failed');
+    expect(failed.map((x) => Number(x.index))).toEqual([5]);
+    expect(j.failed).toEqual({ count: 1, first: [{ index: 5, error: failed[0].error }], distinct_errors: 1, distinct_capped: false });
+    const rows = all.filter((x) => x.status === 'ok') as { test_mse: number }[];
+    // the spec's stop.targetMse (7e-4 V^2) is the default threshold; the failed member counts as unsuccessful
     const ok = rows.filter((x) => x.test_mse <= 7e-4).length;
     expect(j.threshold.test_mse).toBe(7e-4);
-    expect(j.success.k).toBe(ok);
-    expect(j.success.n).toBe(16);
+    expect(j.success).toMatchObject({ k: ok, n: 16, finished: { k: ok, n: 15 } });
     const sorted = rows.map((x) => x.test_mse).sort((a, b) => a - b);
-    // type-7 quantiles of 16 values: the median halfway between the 8th and 9th, the mean over all
-    expect(j.test_mse.median).toBeCloseTo((sorted[7] + sorted[8]) / 2, 15);
-    expect(j.test_mse.mean).toBeCloseTo(sorted.reduce((a, b) => a + b, 0) / 16, 15);
+    // type-7 quantiles of the 15 finished members' values: the median the 8th, the mean over all 15
+    expect(j.test_mse.n).toBe(15);
+    expect(j.test_mse.median).toBeCloseTo(sorted[7], 15);
+    expect(j.test_mse.mean).toBeCloseTo(sorted.reduce((a, b) => a + b, 0) / 15, 15);
+    // f_e over the 15 finished members
+    expect(j.boundary_frequency.members).toBe(15);
   }, 120_000);
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/physics/Rng.js';
 import { fiveNumbers, histogram, quantileSorted } from '../../src/ensemble/stats/descriptive.js';
-import { bootstrapMean, bootstrapRowMeans, wilson } from '../../src/ensemble/stats/inference.js';
+import { bootstrapMean, bootstrapRowMeans, RowMeanBootstrap, wilson } from '../../src/ensemble/stats/inference.js';
 import { binomialUpperTail, incompleteBeta, lnGamma } from '../../src/ensemble/stats/special.js';
 import { alignmentNull } from '../../src/ensemble/stats/alignmentNull.js';
 
@@ -144,6 +144,64 @@ describe('percentile bootstrap of a mean', () => {
     expect(r.hi[0]).toBeCloseTo(one.ci[1], 12);
     expect(r.lo[1]).toBeCloseTo(2 * one.ci[0] + 1, 12);
     expect(r.mean[1]).toBeCloseTo(2 * one.mean + 1, 12);
+  });
+});
+
+describe('the streamed per-edge bootstrap (RowMeanBootstrap: rows added one at a time)', () => {
+  it('with every row present, gives bootstrapRowMeans (the same resamples) up to rounding', () => {
+    const rng = new Rng(21);
+    const rows = Array.from({ length: 37 }, () => Float64Array.from({ length: 6 }, () => rng.uniform(0, 1)));
+    const whole = bootstrapRowMeans(rows, { seed: 5, resamples: 700 });
+    const s = new RowMeanBootstrap(rows.length, 6, { seed: 5, resamples: 700 });
+    for (const r of rows) s.add(r);
+    const got = s.result();
+    expect(got.resamples).toBe(700);
+    for (let e = 0; e < 6; e++) {
+      expect(got.mean[e]).toBeCloseTo(whole.mean[e], 13);
+      expect(got.lo[e]).toBeCloseTo(whole.lo[e], 13);
+      expect(got.hi[e]).toBeCloseTo(whole.hi[e], 13);
+    }
+  });
+
+  it('members without a row are drawn but add nothing: each resample is the mean over its drawn members that have one (brute force)', () => {
+    const n = 25;
+    const B = 300;
+    const rng = new Rng(8);
+    // every third member has no row (failed, or f_e not kept)
+    const rows = Array.from({ length: n }, (_, i) => (i % 3 === 1 ? null : [rng.uniform(0, 1), rng.normal()]));
+    const s = new RowMeanBootstrap(n, 2, { seed: 4, resamples: B });
+    for (const r of rows) s.add(r);
+    const got = s.result();
+    // the definition, by hand: resample r draws n members (bootstrapMean's draws: Rng(seed).int(n), n per resample)
+    const draw = new Rng(4);
+    const means: number[][] = [[], []];
+    for (let r = 0; r < B; r++) {
+      const acc = [0, 0];
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        const row = rows[draw.int(n)];
+        if (!row) continue;
+        acc[0] += row[0];
+        acc[1] += row[1];
+        k++;
+      }
+      if (k > 0) for (const e of [0, 1]) means[e].push(acc[e] / k);
+    }
+    const present = rows.filter((r): r is number[] => r !== null);
+    for (const e of [0, 1]) {
+      const sorted = Float64Array.from(means[e]).sort();
+      expect(got.lo[e]).toBeCloseTo(quantileSorted(sorted, 0.025), 12);
+      expect(got.hi[e]).toBeCloseTo(quantileSorted(sorted, 0.975), 12);
+      expect(got.mean[e]).toBeCloseTo(present.reduce((a, r) => a + r[e], 0) / present.length, 14);
+    }
+    expect(got.resamples).toBe(means[0].length);
+  });
+
+  it('resamples B as bootstrapRowMeans chooses them, and B x N counts capped at 2e7', () => {
+    // 1000 members x 24 edges: n E B = 2.4e8 <= 4e8 at B = 10^4, the request
+    expect(new RowMeanBootstrap(1000, 24, { resamples: 10_000 }).resamples).toBe(10_000);
+    // 5000 members x 2 edges: 10^4 wanted, but B N <= 2e7 counts gives 4000
+    expect(new RowMeanBootstrap(5000, 2, { resamples: 10_000 }).resamples).toBe(4000);
   });
 });
 

@@ -3,7 +3,7 @@
  * figures checked as the report's are (test/figures/figureChecks.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ensembleStatistics, DEFAULT_THRESHOLD } from '../../src/ensemble/stats/ensembleStatistics.js';
+import { ensembleStatistics, DEFAULT_THRESHOLD, EnsembleAccumulator, MAX_FAILED_ERROR } from '../../src/ensemble/stats/ensembleStatistics.js';
 import { statsFigures } from '../../src/ensemble/stats/statsFigures.js';
 import { alignmentNull } from '../../src/ensemble/stats/alignmentNull.js';
 import { checkPaperFigure, checkRendered } from '../figures/figureChecks.js';
@@ -108,6 +108,45 @@ describe('ensembleStatistics', () => {
     const b = ensembleStatistics(members, { resamples: 500, seed: 3 });
     expect(a.testMse.mean).toEqual(b.testMse.mean);
     expect(a.boundary!.lo).toEqual(b.boundary!.lo);
+  });
+});
+
+describe('failed members (their computation threw)', () => {
+  const failure = (index: number, error: string) => ({ index, seeds: { network: index, task: index, order: index }, error });
+
+  it('count in the success and converged rates as unsuccessful; the rate among finished members is beside it; distributions are over the finished', () => {
+    const { members } = fixtureEnsemble({ n: 90, seed: 31 });
+    const failed = [failure(90, 'Error: a'), failure(91, 'Error: b'), failure(92, 'Error: a'), ...Array.from({ length: 7 }, (_, i) => failure(93 + i, 'Error: a'))];
+    const st = ensembleStatistics(members, { resamples: 500 }, failed);
+    const k = members.filter((m) => m.testMse! <= DEFAULT_THRESHOLD).length;
+    expect(st.members).toBe(90);
+    expect(st.total).toBe(100);
+    expect(st.success).toMatchObject({ k, n: 100, rate: k / 100 });
+    expect(st.success.denominator).toMatch(/failed member .* counts as unsuccessful/);
+    expect(st.success.finished).toMatchObject({ k, n: 90, rate: k / 90 });
+    expect(st.converged).toMatchObject({ k: members.filter((m) => m.converged).length, n: 100 });
+    expect(st.testMse.n + st.testMse.missing + st.testMse.nonFinite).toBe(90);
+    // the failed: all counted, the first 5 shown, 2 distinct errors
+    expect(st.failed).toEqual({ count: 10, first: [90, 91, 92, 93, 94].map((i) => ({ index: i, error: i === 91 ? 'Error: b' : 'Error: a' })), distinctErrors: 2, distinctCapped: false });
+    // f_e over the 90 finished members: their per-edge mean exactly
+    const b = st.boundary!;
+    expect(b.members).toBe(90);
+    for (const e of [0, 7, 39]) expect(b.mean[e]).toBeCloseTo(members.reduce((s, m) => s + m.boundaryFrequency![e], 0) / 90, 14);
+    expect(b.lo[0]).toBe(1); // f_0 = 1 in every member: every resample's mean is 1
+  });
+
+  it('long errors are clipped; the order of failed and finished members in the stream changes no count', () => {
+    const { members } = fixtureEnsemble({ n: 20, seed: 32 });
+    const acc = new EnsembleAccumulator(22, { resamples: 200 });
+    acc.addFailed(failure(0, 'Error: ' + 'x'.repeat(1000)));
+    for (const m of members) acc.add(m);
+    acc.addFailed(failure(21, 'Error: y'));
+    const st = acc.finish();
+    expect(st.failed.first[0].error).toHaveLength(MAX_FAILED_ERROR);
+    expect(st.failed.first[0].error.endsWith('...')).toBe(true);
+    expect(st.success.n).toBe(22);
+    expect(st.boundary!.members).toBe(20);
+    expect(() => new EnsembleAccumulator(3).finish()).toThrow(/0 members added, 3 announced/);
   });
 });
 

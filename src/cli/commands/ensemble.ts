@@ -19,7 +19,9 @@ Resumable: each member is stored as it finishes (DIR/members/); running the same
 members not stored yet (one cut off by a kill is run again) and never stores a member twice.
   --out DIR      the dataset folder (created; an existing one must hold the same spec)
   --workers N    worker threads (default: the cores)
-  --json         print {members, ran, skipped, workers, seconds, out, specDigest} at the end
+  --json         print {members, ran, failed, failedTotal, restarts, skipped, workers, seconds, out, specDigest}
+  A member whose computation fails is stored once as failed (status and error in members.parquet, no arrays) and
+  the run goes on; a worker thread that dies is replaced and its member redone, at most 3 times, then exit 1.
   A progress bar with an ETA is drawn on stderr when it is a terminal.
 
 run --queue (beyond one machine): enqueue the members as jobs on the BullMQ queue NAME in Redis and store each
@@ -80,7 +82,8 @@ async function ensembleRun(argv: string[], io: Io): Promise<number> {
     io.stdout.write(JSON.stringify({ ...summary, out, specDigest: specDigest(spec) }) + '\n');
   } else {
     const resumed = summary.skipped > 0 ? ` (${summary.skipped} stored before, not run again)` : '';
-    io.stdout.write(`ensemble ${spec.name}: ${summary.members} members, ${summary.ran} run on ${summary.workers} workers in ${summary.seconds.toFixed(1)} s${resumed}; dataset in ${out}\n`);
+    const failed = summary.failedTotal > 0 ? `; ${summary.failedTotal} failed (status and error in members.parquet)` : '';
+    io.stdout.write(`ensemble ${spec.name}: ${summary.members} members, ${summary.ran} run on ${summary.workers} workers in ${summary.seconds.toFixed(1)} s${resumed}${failed}; dataset in ${out}\n`);
   }
   return 0;
 }

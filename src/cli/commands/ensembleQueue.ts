@@ -54,7 +54,10 @@ async function queueRun(argv: string[], io: Io): Promise<number> {
     });
     if (drawn) bar!.finish();
     if (json) io.stdout.write(JSON.stringify(summary) + '\n');
-    else io.stdout.write(`${summary.members} members in ${dir} (${summary.storedNow} stored now, ${summary.storedBefore} before) via queue ${url.display}\n`);
+    else {
+      const failed = summary.failedTotal > 0 ? `; ${summary.failedTotal} failed (their computation threw: stored with status failed and the error, no results)` : '';
+      io.stdout.write(`${summary.members} members in ${dir} (${summary.storedNow} stored now, ${summary.storedBefore} before) via queue ${url.display}${failed}\n`);
+    }
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

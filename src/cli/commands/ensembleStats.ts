@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../errors.js';
 import { formatNumber } from '../../diagnostics/figures/svgDocument.js';
-import { DEFAULT_THRESHOLD, ensembleStatistics, type EnsembleStatistics, type QuantitySummary } from '../../ensemble/stats/ensembleStatistics.js';
+import { DEFAULT_THRESHOLD, MAX_FAILED_SHOWN, type EnsembleStatistics, type QuantitySummary } from '../../ensemble/stats/ensembleStatistics.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, type MeanInterval } from '../../ensemble/stats/inference.js';
 import { loadEnsembleDataset, type DatasetSource, type LoadedEnsemble } from '../../ensemble/stats/loadDataset.js';
 import { statsFigures } from '../../ensemble/stats/statsFigures.js';
@@ -11,7 +11,10 @@ import type { Io } from '../Io.js';
 export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg OUT [--png]] [--json] [--resamples B] [--seed S]
   Statistics of an ensemble dataset (written by clln ensemble run):
   - the success rate: members whose final test MSE (train MSE for a member without a test set) is <= X V^2, with
-    Wilson's 95 % interval (and the bootstrap's);
+    Wilson's 95 % interval (and the bootstrap's), over every member of the ensemble: a failed member (its
+    computation threw, no results) counts as unsuccessful; the rate among the finished members is given beside it;
+  - the failed members: how many, the first ${MAX_FAILED_SHOWN} (index and error) and the number of distinct errors;
+  - every distribution below is over the finished members;
   - final train and test MSE (V^2), lowest non-zero and highest Laplacian eigenvalues (S), steps: mean with a 95 %
     bootstrap interval, median, quartiles (linear interpolation, numpy's default), extremes, histogram;
   - the stiff-mode/soft-mode alignment |cos| against its null model, a uniformly random direction in the d = E
@@ -29,7 +32,8 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
   --svg OUT      write mse.svg, eigenvalues.svg, alignment.svg, boundary-frequency.svg (those the data allow), each
                  one journal column wide and naming the ensemble, its networks and task
   --png          with --svg: also write each figure as PNG (300 dpi)
-  --json         one JSON object: members, threshold, success, converged, steps, train_mse, test_mse, lambda_low,
+  --json         one JSON object: members (finished), total, failed {count, first, distinct_errors}, threshold,
+                 success (k, n = total, rate, wilson95, bootstrap95, denominator, finished), converged, steps, train_mse, test_mse, lambda_low,
                  lambda_high ({n, missing, non_finite, mean, ci95, median, q1, q3, min, max, unit, histogram}),
                  alignment, boundary_frequency (per-edge mean, ci95_lo, ci95_hi) or null with the reason, bootstrap,
                  figures`;
@@ -52,13 +56,17 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
   const svgDir = str(p, 'svg');
   const png = p.values.png === true;
   if (png && !svgDir) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg OUT');
-  const data = await loadEnsembleDataset(dir, source);
-  if (data.members.length === 0) throw new InvalidInputError({ source: dir }, 'the dataset holds no members', 'run clln ensemble run SPEC --out DIR first');
+  const data = await loadEnsembleDataset(dir, source, { resamples, seed });
+  if (data.members === 0 && data.failed === 0) throw new InvalidInputError({ source: dir }, 'the dataset holds no members', 'run clln ensemble run SPEC --out DIR first');
+  if (data.members === 0) {
+    const f = data.accumulator.finish().failed;
+    throw new InvalidInputError({ source: dir }, `every one of its ${f.count} members failed (member ${f.first[0].index}: ${f.first[0].error})`, 'fix the cause and run the ensemble again (delete the failed members\' files to retry them)');
+  }
   // the threshold: --threshold; else the spec's own target (stop.targetMse: what the ensemble was trained to reach);
   // else the built-in default (DEFAULT_THRESHOLD, its reason in ensembleStatistics.ts)
   const chosen = threshold ?? data.targetMse ?? undefined;
   const thresholdWhy = threshold !== undefined ? 'given with --threshold' : data.targetMse !== null ? "the spec's stop.targetMse, the MSE the members were trained to reach" : undefined;
-  const st = ensembleStatistics(data.members, { threshold: chosen, thresholdWhy, resamples, seed, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
+  const st = data.accumulator.finish({ threshold: chosen, thresholdWhy, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
   const written = svgDir ? writeFigureFiles(svgDir, statsFigures(st, data.names, data.topology), png) : [];
   io.stdout.write((p.values.json === true ? JSON.stringify(toJson(st, data, written)) : summary(st, data, written)) + '\n');
   return 0;
@@ -75,13 +83,28 @@ function quantityLine(q: QuantitySummary): string {
   return `  ${q.quantity}${u ? ` (${u.trim()})` : ''}: mean ${g(q.mean.mean)} ${ci(q.mean)}, median ${g(q.median)}, quartiles ${g(q.q1)} ${g(q.q3)}, range ${g(q.min)}..${g(q.max)}, n ${q.n}${extra ? ` (${extra})` : ''}`;
 }
 
+/** The failed members, bounded: the count, the first few with their error, how many distinct errors. */
+function failedLines(st: EnsembleStatistics): string[] {
+  const f = st.failed;
+  if (f.count === 0) return [];
+  const distinct = `${f.distinctErrors}${f.distinctCapped ? '+' : ''} distinct error${f.distinctErrors === 1 ? '' : 's'}`;
+  return [
+    `failed: ${f.count} of ${st.total} members (their computation threw; no results; ${distinct})${f.count > f.first.length ? `, the first ${f.first.length}:` : ':'}`,
+    ...f.first.map((x) => `  member ${x.index}: ${x.error}`),
+  ];
+}
+
 function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]): string {
   const s = st.success;
   const lines = [
-    `ensemble ${data.names.ensemble}: ${st.members} members (${data.names.network}; ${data.names.task})`,
+    `ensemble ${data.names.ensemble}: ${st.total} members${st.failed.count ? ` (${st.members} finished, ${st.failed.count} failed)` : ''} (${data.names.network}; ${data.names.task})`,
+    ...failedLines(st),
     `success (test MSE <= ${g(st.threshold.value)} V^2: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
-    `converged: ${st.converged.k}/${st.converged.n} = ${pct(st.converged.rate)}, Wilson 95 % ${pct(st.converged.wilson[0])}..${pct(st.converged.wilson[1])}`,
-    `distributions (mean [95 % bootstrap CI]):`,
+    st.failed.count
+      ? `  over all ${s.n} members, the ${st.failed.count} failed counted as unsuccessful; among the ${s.finished.n} finished: ${s.finished.k}/${s.finished.n} = ${pct(s.finished.rate)}, Wilson 95 % ${pct(s.finished.wilson[0])}..${pct(s.finished.wilson[1])}`
+      : `  over all ${s.n} members (none failed)`,
+    `converged: ${st.converged.k}/${st.converged.n} = ${pct(st.converged.rate)}, Wilson 95 % ${pct(st.converged.wilson[0])}..${pct(st.converged.wilson[1])}${st.failed.count ? ' (failed members counted as not converged)' : ''}`,
+    `distributions over the ${st.members} finished members (mean [95 % bootstrap CI]):`,
     ...[st.trainMse, st.testMse, st.lambdaLow, st.lambdaHigh, st.steps].map(quantityLine),
   ];
   const a = st.alignment;
@@ -137,8 +160,19 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
     dataset: data.dir,
     ensemble: data.names.ensemble,
     members: st.members,
+    total: st.total,
+    failed: { count: st.failed.count, first: st.failed.first, distinct_errors: st.failed.distinctErrors, distinct_capped: st.failed.distinctCapped },
     threshold: { test_mse: st.threshold.value, unit: 'V^2', why: st.threshold.why },
-    success: { k: st.success.k, n: st.success.n, rate: jn(st.success.rate), wilson95: st.success.wilson.map(jn), bootstrap95: st.success.bootstrap.map(jn), train_fallback: st.success.trainFallback },
+    success: {
+      k: st.success.k,
+      n: st.success.n,
+      rate: jn(st.success.rate),
+      wilson95: st.success.wilson.map(jn),
+      bootstrap95: st.success.bootstrap.map(jn),
+      train_fallback: st.success.trainFallback,
+      denominator: st.success.denominator,
+      finished: { k: st.success.finished.k, n: st.success.finished.n, rate: jn(st.success.finished.rate), wilson95: st.success.finished.wilson.map(jn) },
+    },
     converged: { k: st.converged.k, n: st.converged.n, rate: jn(st.converged.rate), wilson95: st.converged.wilson.map(jn), bootstrap95: st.converged.bootstrap.map(jn) },
     steps: quantityJson(st.steps),
     train_mse: quantityJson(st.trainMse),

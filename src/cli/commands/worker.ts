@@ -15,7 +15,7 @@ export const workerHelp = `clln worker --queue redis://HOST:PORT/NAME [--workers
   --lock-ms MS  how long a member's job stays locked without a sign of life from its worker (default ${DEFAULT_LOCK_MS},
                 at least ${MIN_LOCK_MS}); a worker that dies (SIGKILL, power) has its members run again by another
                 worker after MS to 2 MS
-  --json        one JSON object a line on stderr per event (ready, start, progress, done, failed) instead of text
+  --json        one JSON object a line on stderr per event (ready, start, progress, done, member-failed, failed) instead of text
 Exit codes: 0 stopped, 2 bad input, 1 Redis unreachable.`;
 
 export async function worker(argv: string[], io: Io): Promise<number> {
@@ -37,7 +37,8 @@ export async function worker(argv: string[], io: Io): Promise<number> {
     else if (e.kind === 'ready') io.stderr.write(`clln worker: queue ${e.queue}, ensemble ${e.digest.slice(0, 12)} (${e.members} members), ${e.threads} threads\n`);
     else if (e.kind === 'start') io.stderr.write(`member ${e.index} started (attempt ${e.attempt})\n`);
     else if (e.kind === 'done') io.stderr.write(`member ${e.index} done in ${(e.ms / 1000).toFixed(1)} s\n`);
-    else if (e.kind === 'failed') io.stderr.write(`member ${e.index} failed: ${e.error}\n`);
+    else if (e.kind === 'member-failed') io.stderr.write(`member ${e.index} threw (stored as a failed member, not retried): ${e.error}\n`);
+    else if (e.kind === 'failed') io.stderr.write(`member ${e.index}: job failed (BullMQ retries it): ${e.error}\n`);
     else if (e.kind === 'warning') io.stderr.write(`clln worker: ${e.message}\n`);
   };
   try {

@@ -4,8 +4,8 @@
  * runs exactly the members, and writes exactly the dataset, of a local run.
  */
 export { type EnsembleSpec, readEnsembleSpec, parseEnsembleSpec, memberCount, specDigest, specDocument } from '../EnsembleSpec.js';
-export { type MemberResult, runMember } from '../runMember.js';
-export { storeMember, storedMembers, readMember } from '../memberStore.js';
+export { type MemberResult, memberSeeds, runMember } from '../runMember.js';
+export { storeMember, storeFailedMember, storedMembers, readMember } from '../memberStore.js';
 export { assembleDataset, openDatasetDir, readDataset } from '../dataset.js';
 // the local pool's worker thread (memberWorker.ts) also runs the queue worker's members: one thread script, one
 // message protocol

@@ -5,9 +5,17 @@
  */
 import type { MemberResult } from './backend.js';
 
-export interface EncodedResult {
-  digest: string;
-  result: Record<string, unknown>;
+/**
+ * A job's return value: the member's result, or, for a member whose computation threw, its error (`failure`): the job
+ * completes either way (a deterministic throw is not retried), and the coordinator stores a failed member from it.
+ */
+export type EncodedResult = { digest: string; result: Record<string, unknown> } | { digest: string; failure: EncodedFailure };
+
+/** A member's thrown error: its name (InvalidInputError: the spec's fault, the run stops) and message. */
+export interface EncodedFailure {
+  index: number;
+  name: string;
+  message: string;
 }
 
 const enc = (x: number): number | string => (Number.isFinite(x) ? x : String(x));
@@ -23,7 +31,11 @@ export function encodeResult(digest: string, r: MemberResult): EncodedResult {
   return { digest, result: out };
 }
 
-export function decodeResult(e: EncodedResult): MemberResult {
+export function encodeFailure(digest: string, failure: EncodedFailure): EncodedResult {
+  return { digest, failure: { index: failure.index, name: failure.name, message: failure.message } };
+}
+
+export function decodeResult(e: Extract<EncodedResult, { result: unknown }>): MemberResult {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e.result)) {
     if (v !== null && typeof v === 'object' && 'f64' in (v as object)) out[k] = Float64Array.from((v as { f64: unknown[] }).f64, dec);

@@ -10,13 +10,18 @@
  * result only until it is on disk in DIR, never the only lasting copy, and workers need no shared folder.
  *
  * Job ids are `m<index>`: BullMQ ignores an add whose id exists, so a restarted coordinator re-enqueues only what is
- * missing. A member whose job failed for good (its attempts used up) is retried once more when the coordinator is
- * run again; in the run where it failed, the coordinator ends with exit 1 naming the members and the reason once
- * nothing is left to wait for.
+ * missing.
+ *
+ * Failures, as in the local pool (pool.ts). A member whose computation throws completes its job with the error
+ * (worker.ts): the coordinator stores it once as failed (storeFailedMember: seeds and `Name: message`, the member
+ * file a local run writes) and goes on; an InvalidInputError from a member is the spec's fault and stops the run
+ * (exit 2), nothing stored. A job that fails (its member's thread or worker died) is retried by BullMQ, ATTEMPTS
+ * times; one that fails for good ends the coordinator with exit 1 naming the members once nothing is left to wait
+ * for, and is retried once more when the coordinator is run again.
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { CllnError, InvalidInputError } from '../../errors.js';
-import { assembleDataset, type EnsembleSpec, memberCount, openDatasetDir, specDigest, specDocument, storedMembers, storeMember } from './backend.js';
+import { assembleDataset, type EnsembleSpec, memberCount, memberSeeds, openDatasetDir, specDigest, specDocument, storedMembers, storeFailedMember, storeMember } from './backend.js';
 import { decodeResult, type EncodedResult } from './codec.js';
 import { connectChecked, redisOptions } from './connection.js';
 import { type PublishedSpec, specKey, storedKey } from './keys.js';
@@ -44,6 +49,10 @@ export interface CoordinatorSummary {
   enqueued: number;
   storedBefore: number;
   storedNow: number;
+  /** Members stored as failed by this run (their computation threw; status `failed`, no results). */
+  failed: number;
+  /** Failed members in the dataset, this run's and earlier ones'. */
+  failedTotal: number;
   duplicatesRefused: number;
   dir: string;
 }
@@ -107,6 +116,7 @@ export async function runEnsembleQueue(
     let stored = before.size;
     let storedNow = 0;
     let duplicatesRefused = 0;
+    let failedNow = 0;
     opts.onProgress?.({ stored, members, storedNow });
     let wake: () => void = () => {};
     events.on('completed', () => wake());
@@ -121,7 +131,18 @@ export async function runEnsembleQueue(
       for (const job of jobs) {
         const rv = job.returnvalue;
         if (!rv || rv.digest !== digest) continue;
-        if (storeMember(dir, digest, decodeResult(rv))) {
+        let fresh: boolean;
+        if ('failure' in rv) {
+          const f = rv.failure;
+          // the spec does not fit the member (every member alike, as a rule): bad input, exit 2, nothing stored, as
+          // in a local run
+          if (f.name === 'InvalidInputError') throw new InvalidInputError({ source: `ensemble member ${f.index}` }, f.message);
+          // the member's computation threw (deterministic): stored once as failed, with the error text a local run
+          // stores
+          fresh = storeFailedMember(dir, digest, { index: f.index, seeds: memberSeeds(spec, f.index), error: `${f.name}: ${f.message}` });
+          if (fresh) failedNow++;
+        } else fresh = storeMember(dir, digest, decodeResult(rv));
+        if (fresh) {
           stored++;
           storedNow++;
         } else duplicatesRefused++;
@@ -151,8 +172,8 @@ export async function runEnsembleQueue(
       });
       wake = () => {};
     }
-    assembleDataset(dir, spec);
-    return { queue: name, digest, members, enqueued: missing.length, storedBefore: before.size, storedNow, duplicatesRefused, dir };
+    const meta = assembleDataset(dir, spec);
+    return { queue: name, digest, members, enqueued: missing.length, storedBefore: before.size, storedNow, failed: failedNow, failedTotal: meta.failed ?? 0, duplicatesRefused, dir };
   } finally {
     await events.close();
     await queue.close();

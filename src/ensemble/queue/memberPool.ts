@@ -1,15 +1,20 @@
 /**
  * N threads running members of one spec, for the queue worker. The threads are the local pool's (memberWorker.ts,
  * found by workerScript()), so a member runs the same code whichever way the ensemble is run. One member per thread
- * at a time; BullMQ's concurrency equals N, so the pool is never asked for more than it has. Unlike the local pool,
- * a member that fails or a thread that dies ends nothing here: the job fails and BullMQ retries it (attempts), and a
- * dead thread is replaced so that the pool keeps its size.
+ * at a time; BullMQ's concurrency equals N, so the pool is never asked for more than it has. A member whose
+ * computation throws resolves with its error (the worker returns it as the job's value, and the coordinator stores
+ * the member as failed, as the local pool does: the throw is deterministic, a retry would throw again). A thread that
+ * dies rejects its member instead: the job fails and BullMQ retries it (attempts), and the dead thread is replaced so
+ * that the pool keeps its size.
  */
 import { Worker } from 'node:worker_threads';
 import { type FromWorker, type MemberResult, type ToWorker, workerScript } from './backend.js';
 
+/** How a member ended on its thread: its result, or the error its computation threw (name and message). */
+export type MemberOutcome = { kind: 'result'; result: MemberResult } | { kind: 'error'; name: string; message: string };
+
 interface Pending {
-  resolve: (r: MemberResult) => void;
+  resolve: (r: MemberOutcome) => void;
   reject: (e: Error) => void;
   onProgress?: (done: number, steps: number) => void;
 }
@@ -38,8 +43,8 @@ export class MemberPool {
       if (m.kind === 'progress') return p.onProgress?.(m.done, m.steps);
       this.busy.delete(w);
       this.idle.push(w);
-      if (m.kind === 'error') p.reject(new Error(`${m.name}: ${m.message}`));
-      else p.resolve(m.result);
+      if (m.kind === 'error') p.resolve({ kind: 'error', name: m.name, message: m.message });
+      else p.resolve({ kind: 'result', result: m.result });
     });
     // a thread that dies (out of memory in a member) fails its member, which BullMQ retries (attempts), and is
     // replaced, so that the pool keeps its size
@@ -59,12 +64,13 @@ export class MemberPool {
     p?.reject(e);
   }
 
-  run(index: number, onProgress?: (done: number, steps: number) => void): Promise<MemberResult> {
+  /** @param attempt 1 for a member's first run (the test-only fault hook of memberWorker.ts reads it) */
+  run(index: number, attempt: number, onProgress?: (done: number, steps: number) => void): Promise<MemberOutcome> {
     const w = this.idle.pop();
     if (!w) return Promise.reject(new Error('member pool: no idle thread (concurrency above the pool size)'));
     return new Promise((resolve, reject) => {
       this.busy.set(w, { resolve, reject, onProgress });
-      w.postMessage({ index } satisfies ToWorker);
+      w.postMessage({ index, attempt } satisfies ToWorker);
     });
   }
 

@@ -12,10 +12,15 @@
  * harmless but wasteful: the coordinator stores one copy), hence the 1000 ms minimum. maxStalledCount
  * (MAX_STALLED) bounds how often one member may be recovered, so that a member that kills every worker that runs it
  * (out of memory) ends up failed instead of circulating forever.
+ *
+ * A member whose computation throws is not a failed job: the throw is deterministic (a member depends only on the
+ * spec and its index), so a retry would throw again. The job completes with the error as its value
+ * (codec.encodeFailure), and the coordinator stores the member once as failed, as the local pool does. A member
+ * thread that dies (out of memory, process.exit) fails the job instead, and BullMQ retries it (ATTEMPTS).
  */
 import { Worker as BullWorker, type Job, UnrecoverableError } from 'bullmq';
 import { CllnError } from '../../errors.js';
-import { encodeResult, type EncodedResult } from './codec.js';
+import { encodeFailure, encodeResult, type EncodedResult } from './codec.js';
 import { connectChecked, redisOptions } from './connection.js';
 import { parseEnsembleSpec, specDigest } from './backend.js';
 import { type PublishedSpec, specKey } from './keys.js';
@@ -39,6 +44,7 @@ export type WorkerEvent =
   | { kind: 'start'; index: number; attempt: number }
   | { kind: 'progress'; index: number; done: number; steps: number }
   | { kind: 'done'; index: number; ms: number }
+  | { kind: 'member-failed'; index: number; error: string }
   | { kind: 'failed'; index: number; error: string }
   | { kind: 'warning'; message: string };
 
@@ -91,15 +97,20 @@ export async function runQueueWorker(url: QueueUrl, opts: WorkerOptions): Promis
       // the member thread reports every ~1 % of the steps; Redis and the log hear of it at most every PROGRESS_MS,
       // the first time PROGRESS_MS after the start: a member shorter than that costs no progress round trip
       let last = t0;
-      const result = await pool.run(job.data.index, (done, steps) => {
+      const outcome = await pool.run(job.data.index, Math.max(1, job.attemptsStarted), (done, steps) => {
         const now = performance.now();
         if (now - last < PROGRESS_MS) return;
         last = now;
         emit({ kind: 'progress', index: job.data.index, done, steps });
         void job.updateProgress(done / steps).catch(() => {});
       });
+      if (outcome.kind === 'error') {
+        // the member's computation threw: the job completes with the error, the coordinator stores it as failed
+        emit({ kind: 'member-failed', index: job.data.index, error: `${outcome.name}: ${outcome.message}` });
+        return encodeFailure(digest, { index: job.data.index, name: outcome.name, message: outcome.message });
+      }
       emit({ kind: 'done', index: job.data.index, ms: performance.now() - t0 });
-      return encodeResult(digest, result);
+      return encodeResult(digest, outcome.result);
     },
     {
       connection: redisOptions(url),

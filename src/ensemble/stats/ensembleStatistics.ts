@@ -4,12 +4,22 @@
  * model, and the ensemble-averaged boundary frequency f_e. Every mean comes with a 95 % percentile-bootstrap interval
  * (the same seeded resamples of the members for every quantity, so each resample is one resampled ensemble); the
  * proportions also with Wilson's interval. Pure and deterministic given the members and the options.
+ *
+ * Streamed: an {@link EnsembleAccumulator} takes the members one at a time (finished or failed) and keeps only what
+ * the statistics need: a few scalars per member, and for f_e the per-edge sums of the bootstrap's resamples
+ * (RowMeanBootstrap), never the members' arrays; so `clln ensemble stats` on 1000 members of 64 x 64 nodes holds
+ * one member's file at a time. {@link ensembleStatistics} is the same over an array.
+ *
+ * Failed members (their computation threw; no results) count in the success rate's denominator as unsuccessful, and
+ * in the converged fraction as not converged: the rates are of the ensemble as specified, so that a kind of network
+ * that often cannot be trained does not look better for it (leaving them out would be survivorship bias). The rate
+ * among the finished members is reported beside it. Every distribution is over the finished members.
  */
 import { alignmentNull, type AlignmentNull } from './alignmentNull.js';
 import { finiteSorted, fiveNumbers, histogram, type Histogram } from './descriptive.js';
-import { bootstrapMean, bootstrapRowMeans, DEFAULT_RESAMPLES, DEFAULT_SEED, wilson, type MeanInterval, type ProportionInterval } from './inference.js';
+import { bootstrapMean, DEFAULT_RESAMPLES, DEFAULT_SEED, RowMeanBootstrap, wilson, type MeanInterval, type ProportionInterval } from './inference.js';
 import { binomialUpperTail } from './special.js';
-import type { MemberResult } from './types.js';
+import type { FailedMember, MemberResult } from './types.js';
 
 /**
  * Default success threshold on the final test MSE: 1e-4 V^2, an RMS error of 10 mV, 1 % of the 1 V span of the task
@@ -94,11 +104,33 @@ export interface BoundaryStats {
   perMember: MeanInterval;
 }
 
+/** The failed members: how many, and the first few (index and error, clipped): bounded whatever their number. */
+export interface FailedSummary {
+  count: number;
+  /** The first {@link MAX_FAILED_SHOWN} failed members in index order, each error clipped to {@link MAX_FAILED_ERROR} characters. */
+  first: { index: number; error: string }[];
+  /** Distinct error texts among all failed members (counted up to {@link MAX_DISTINCT_ERRORS}; more: that number, and `distinctCapped`). */
+  distinctErrors: number;
+  distinctCapped: boolean;
+}
+
+export const MAX_FAILED_SHOWN = 5;
+export const MAX_FAILED_ERROR = 200;
+export const MAX_DISTINCT_ERRORS = 1000;
+
 export interface EnsembleStatistics {
+  /** Finished members: the ones every distribution is over. */
   members: number;
+  /** Every member of the dataset, finished or failed (members + failed.count): the denominator of the rates. */
+  total: number;
+  failed: FailedSummary;
   threshold: { value: number; unit: 'V^2'; isDefault: boolean; why: string };
-  /** Members whose final test MSE (train MSE without a test set: `trainFallback` of them) is <= the threshold. */
-  success: ProportionInterval & { bootstrap: [number, number]; trainFallback: number };
+  /**
+   * Members whose final test MSE (train MSE without a test set: `trainFallback` of them) is <= the threshold, over
+   * every member (`n` = total; a failed member is unsuccessful); `finished`: the same over the finished members only.
+   */
+  success: ProportionInterval & { bootstrap: [number, number]; trainFallback: number; denominator: string; finished: ProportionInterval };
+  /** Members that reached the spec's target MSE, over every member (a failed member did not). */
   converged: ProportionInterval & { bootstrap: [number, number] };
   steps: QuantitySummary;
   trainMse: QuantitySummary;
@@ -138,29 +170,145 @@ function proportion(flags: readonly boolean[], opts: StatsOptions): ProportionIn
   return { ...wilson(k, flags.length), bootstrap: bootstrapMean(flags.map(Number), opts).ci };
 }
 
-/** The statistics of `members` (see the file comment). */
-export function ensembleStatistics(members: readonly MemberResult[], options: StatsOptions = {}): EnsembleStatistics {
-  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
-  const opts = { resamples: options.resamples ?? DEFAULT_RESAMPLES, seed: options.seed ?? DEFAULT_SEED };
-  const metric = members.map((m) => m.testMse ?? m.trainMse);
-  const success = { ...proportion(metric.map((v) => v <= threshold), opts), trainFallback: members.filter((m) => m.testMse === null).length };
-  return {
-    members: members.length,
-    threshold: { value: threshold, unit: 'V^2', isDefault: options.threshold === undefined, why: options.thresholdWhy ?? (options.threshold === undefined ? THRESHOLD_WHY : 'given') },
-    success,
-    converged: proportion(members.map((m) => m.converged), opts),
-    steps: summarise('steps', 'count', members.map((m) => m.steps), opts),
-    trainMse: summarise('final train MSE', 'V^2', members.map((m) => m.trainMse), opts),
-    testMse: summarise('final test MSE', 'V^2', members.map((m) => m.testMse), opts),
-    lambdaLow: summarise('lowest Laplacian eigenvalue', 'S', members.map((m) => m.lambdaLow), opts),
-    lambdaHigh: summarise('highest Laplacian eigenvalue', 'S', members.map((m) => m.lambdaHigh), opts),
-    alignment: alignmentStats(members, opts, options.alignmentModes ?? 1),
-    ...(options.topologyDiffers !== undefined ? { boundary: null, boundarySkipped: options.topologyDiffers } : boundaryStats(members, opts)),
-    bootstrap: { method: 'percentile', resamples: opts.resamples, seed: opts.seed },
-  };
+/** What the statistics keep of a finished member: its scalars (the arrays are consumed as the member arrives). */
+export type MemberScalars = Pick<MemberResult, 'index' | 'steps' | 'converged' | 'trainMse' | 'testMse' | 'lambdaLow' | 'lambdaHigh' | 'stiffAlignment' | 'edges' | 'nodes'>;
+
+/** Options known only once every member is seen (the topology) or chosen after reading the spec (the threshold). */
+export type FinishOptions = Pick<StatsOptions, 'threshold' | 'thresholdWhy' | 'topologyDiffers' | 'alignmentModes'>;
+
+/**
+ * The statistics of an ensemble fed one member at a time (see the file comment). `total` is the number of members
+ * that will be added, finished or failed (meta.json's `members`): the f_e bootstrap draws its resamples over them
+ * before the first arrives. Memory: ~10 numbers per member, plus for f_e E B sums and B N counts
+ * (RowMeanBootstrap), whatever E and N.
+ */
+export class EnsembleAccumulator {
+  private readonly scalars: MemberScalars[] = [];
+  /** Per finished member with f_e: its edge-averaged f_e. */
+  private readonly perMember: number[] = [];
+  private boundary: RowMeanBootstrap | null = null;
+  private boundaryNote: string | null = null;
+  private readonly sizes = new Set<number>();
+  private failedCount = 0;
+  private readonly failedFirst: { index: number; error: string }[] = [];
+  private readonly distinct = new Set<string>();
+  private added = 0;
+  private readonly opts: { resamples: number; seed: number };
+
+  constructor(
+    readonly total: number,
+    options: Pick<StatsOptions, 'resamples' | 'seed'> = {},
+  ) {
+    this.opts = { resamples: options.resamples ?? DEFAULT_RESAMPLES, seed: options.seed ?? DEFAULT_SEED };
+  }
+
+  /** Members added so far (finished and failed). */
+  get count(): number {
+    return this.added;
+  }
+
+  /** The next member, finished: its scalars are kept, its f_e added to the per-edge sums. */
+  add(m: MemberResult): void {
+    this.added++;
+    this.scalars.push({ index: m.index, steps: m.steps, converged: m.converged, trainMse: m.trainMse, testMse: m.testMse, lambdaLow: m.lambdaLow, lambdaHigh: m.lambdaHigh, stiffAlignment: m.stiffAlignment, edges: m.edges, nodes: m.nodes });
+    const f = m.boundaryFrequency;
+    if (f !== null) {
+      let s = 0;
+      for (let e = 0; e < f.length; e++) s += f[e];
+      this.perMember.push(s / f.length);
+      this.sizes.add(f.length);
+    }
+    this.addRow(f);
+  }
+
+  /** Members without f_e (failed, or not kept) seen before the first with one: drawn, adding nothing, once the bootstrap starts. */
+  private pendingWithout = 0;
+
+  private addRow(f: Float64Array | null): void {
+    if (this.boundaryNote !== null) return;
+    if (f === null) {
+      if (this.boundary) this.boundary.add(null);
+      else this.pendingWithout++;
+      return;
+    }
+    if (this.boundary === null) {
+      this.boundary = new RowMeanBootstrap(this.total, f.length, this.opts);
+      for (let k = 0; k < this.pendingWithout; k++) this.boundary.add(null);
+    }
+    if (f.length !== this.boundary.E) {
+      // the running sums are useless now: free them, say why at the end
+      this.boundary = null;
+      this.boundaryNote = 'differ';
+      return;
+    }
+    this.boundary.add(f);
+  }
+
+  /** The next member, failed: counted, its error kept if among the first few, no results. */
+  addFailed(f: FailedMember): void {
+    this.added++;
+    this.failedCount++;
+    if (this.failedFirst.length < MAX_FAILED_SHOWN) this.failedFirst.push({ index: f.index, error: f.error.length > MAX_FAILED_ERROR ? `${f.error.slice(0, MAX_FAILED_ERROR - 3)}...` : f.error });
+    if (this.distinct.size < MAX_DISTINCT_ERRORS) this.distinct.add(f.error);
+    this.addRow(null);
+  }
+
+  /** The statistics of the members added (every one of the `total` announced). */
+  finish(options: FinishOptions = {}): EnsembleStatistics {
+    if (this.added !== this.total) throw new Error(`EnsembleAccumulator: ${this.added} members added, ${this.total} announced`);
+    const members = this.scalars;
+    const opts = this.opts;
+    const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    const metric = members.map((m) => m.testMse ?? m.trainMse);
+    const failedFlags: boolean[] = new Array<boolean>(this.failedCount).fill(false);
+    const ok = metric.map((v) => v <= threshold);
+    const success = {
+      ...proportion([...ok, ...failedFlags], opts),
+      trainFallback: members.filter((m) => m.testMse === null).length,
+      denominator: this.failedCount > 0 ? 'every member; a failed member (its computation threw) counts as unsuccessful' : 'every member (none failed)',
+      finished: wilson(ok.filter(Boolean).length, ok.length),
+    };
+    return {
+      members: members.length,
+      total: this.total,
+      failed: { count: this.failedCount, first: this.failedFirst.slice(), distinctErrors: this.distinct.size, distinctCapped: this.distinct.size >= MAX_DISTINCT_ERRORS },
+      threshold: { value: threshold, unit: 'V^2', isDefault: options.threshold === undefined, why: options.thresholdWhy ?? (options.threshold === undefined ? THRESHOLD_WHY : 'given') },
+      success,
+      converged: proportion([...members.map((m) => m.converged), ...failedFlags], opts),
+      steps: summarise('steps', 'count', members.map((m) => m.steps), opts),
+      trainMse: summarise('final train MSE', 'V^2', members.map((m) => m.trainMse), opts),
+      testMse: summarise('final test MSE', 'V^2', members.map((m) => m.testMse), opts),
+      lambdaLow: summarise('lowest Laplacian eigenvalue', 'S', members.map((m) => m.lambdaLow), opts),
+      lambdaHigh: summarise('highest Laplacian eigenvalue', 'S', members.map((m) => m.lambdaHigh), opts),
+      alignment: alignmentStats(members, opts, options.alignmentModes ?? 1),
+      ...(options.topologyDiffers !== undefined ? { boundary: null, boundarySkipped: options.topologyDiffers } : this.boundaryStats()),
+      bootstrap: { method: 'percentile', resamples: opts.resamples, seed: opts.seed },
+    };
+  }
+
+  private boundaryStats(): { boundary: BoundaryStats | null; boundarySkipped: string | null } {
+    if (this.perMember.length === 0) return { boundary: null, boundarySkipped: 'no member kept the boundary frequency f_e' };
+    if (this.boundaryNote !== null || !this.boundary) {
+      const sizes = [...this.sizes];
+      return { boundary: null, boundarySkipped: `the members differ in edge count (${sizes.slice(0, 5).join(', ')}${sizes.length > 5 ? ', ...' : ''}): f_e cannot be averaged edge by edge` };
+    }
+    const r = this.boundary.result();
+    return { boundary: { members: this.boundary.members, edges: this.boundary.E, mean: r.mean, lo: r.lo, hi: r.hi, resamples: r.resamples, perMember: bootstrapMean(this.perMember, this.opts) }, boundarySkipped: null };
+  }
 }
 
-function alignmentStats(members: readonly MemberResult[], opts: StatsOptions, K: number): AlignmentStats | null {
+/**
+ * The statistics of `members` (see the file comment): an {@link EnsembleAccumulator} fed the finished members in
+ * order, then the failed ones.
+ */
+export function ensembleStatistics(members: readonly MemberResult[], options: StatsOptions = {}, failed: readonly FailedMember[] = []): EnsembleStatistics {
+  const acc = new EnsembleAccumulator(members.length + failed.length, options);
+  for (const m of members) acc.add(m);
+  for (const f of failed) acc.addFailed(f);
+  return acc.finish(options);
+}
+
+function alignmentStats(members: readonly MemberScalars[], opts: StatsOptions, K: number): AlignmentStats | null {
   const withA = members.filter((m) => m.stiffAlignment !== null && Number.isFinite(m.stiffAlignment) && m.edges >= 2);
   if (withA.length === 0) return null;
   const models = new Map<string, AlignmentNull>();
@@ -188,20 +336,4 @@ function alignmentStats(members: readonly MemberResult[], opts: StatsOptions, K:
     excess: bootstrapMean(excess, opts),
     aboveP95: { ...wilson(above, n), expected: 0.05, pValue: binomialUpperTail(above, n, 0.05) },
   };
-}
-
-function boundaryStats(members: readonly MemberResult[], opts: StatsOptions): { boundary: BoundaryStats | null; boundarySkipped: string | null } {
-  const rows = members.filter((m) => m.boundaryFrequency !== null).map((m) => m.boundaryFrequency!);
-  if (rows.length === 0) return { boundary: null, boundarySkipped: 'no member kept the boundary frequency f_e' };
-  const sizes = [...new Set(rows.map((r) => r.length))];
-  if (sizes.length > 1) {
-    return { boundary: null, boundarySkipped: `the members differ in edge count (${sizes.slice(0, 5).join(', ')}${sizes.length > 5 ? ', ...' : ''}): f_e cannot be averaged edge by edge` };
-  }
-  const r = bootstrapRowMeans(rows, opts);
-  const perMember = rows.map((row) => {
-    let s = 0;
-    for (let e = 0; e < row.length; e++) s += row[e];
-    return s / row.length;
-  });
-  return { boundary: { members: rows.length, edges: sizes[0], mean: r.mean, lo: r.lo, hi: r.hi, resamples: r.resamples, perMember: bootstrapMean(perMember, opts) }, boundarySkipped: null };
 }

@@ -116,3 +116,97 @@ export function wilson(k: number, n: number, z = Z95): ProportionInterval {
   const half = (z / (n + z2)) * Math.sqrt((k * (n - k)) / n + z2 / 4);
   return { k, n, rate: k / n, wilson: [Math.max(0, centre - half), Math.min(1, centre + half)] };
 }
+
+/**
+ * Per-coordinate means of rows that arrive one at a time (each member's f_e, read from its file and dropped), with
+ * 95 % percentile-bootstrap intervals, in memory that does not grow with the number of members: E B running sums
+ * and the resample counts (B N small integers), never the N x E rows.
+ *
+ * The resamples are those of {@link bootstrapMean} and {@link bootstrapRowMeans} with the same seed: resample r
+ * draws N members with replacement (N `rng.int(N)` calls in the same order), kept as counts c_ri (how often member
+ * i is in resample r), so that a row can be added when it arrives: sum_r += c_ri row_i. Member i is the i-th of the N
+ * members given to {@link add} (0-based, in order). A member without a row (null: a failed member, f_e not kept)
+ * is drawn like the others but adds nothing: resample r's mean is sum_i c_ri row_i / sum_i c_ri over the members with
+ * a row, i.e. the mean over the resampled ensemble's members that have one. With every row present the result is
+ * bootstrapRowMeans's up to the order of the additions (rounding).
+ *
+ * B as in bootstrapRowMeans (n E B <= `budget` additions, E B <= 2e7 sums, at least 200, at most `resamples`), and
+ * B N <= 2e7 counts (40 MB) when that leaves at least 200.
+ */
+export class RowMeanBootstrap {
+  readonly resamples: number;
+  private readonly counts: Uint16Array;
+  private readonly sums: Float64Array;
+  private readonly weights: Float64Array;
+  private readonly total: Float64Array;
+  private next = 0;
+  private rows = 0;
+
+  /**
+   * @param n the members that will be added (rows or null), N
+   * @param E the row length (edges)
+   */
+  constructor(
+    readonly n: number,
+    readonly E: number,
+    opts: BootstrapOptions & { budget?: number } = {},
+  ) {
+    const wanted = opts.resamples ?? DEFAULT_RESAMPLES;
+    const budget = opts.budget ?? 4e8;
+    let B = Math.max(Math.min(200, wanted), Math.min(wanted, Math.floor(budget / Math.max(1, n * E)), Math.floor(2e7 / Math.max(1, E))));
+    if (B * n > 2e7) B = Math.max(Math.min(200, wanted), Math.floor(2e7 / n));
+    this.resamples = B;
+    // a count above 65535 would need one member drawn that often in one resample of N draws: probability
+    // ~ 1/65535! for N > 65535 draws of rate 1 (Poisson), nil; for N <= 65535 it cannot exceed N
+    this.counts = new Uint16Array(B * n);
+    const rng = new Rng(opts.seed ?? DEFAULT_SEED);
+    for (let r = 0; r < B; r++) {
+      const row = r * n;
+      for (let i = 0; i < n; i++) this.counts[row + rng.int(n)]++;
+    }
+    this.sums = new Float64Array(B * E);
+    this.weights = new Float64Array(B);
+    this.total = new Float64Array(E);
+  }
+
+  /** Add the next member's row (length E), or null for a member without one. */
+  add(row: ArrayLike<number> | null): void {
+    const i = this.next++;
+    if (i >= this.n) throw new Error(`RowMeanBootstrap: more than the ${this.n} members announced`);
+    if (row === null) return;
+    if (row.length !== this.E) throw new Error(`RowMeanBootstrap: a row of ${row.length} values, expected ${this.E}`);
+    this.rows++;
+    const { E, n } = this;
+    for (let e = 0; e < E; e++) this.total[e] += row[e];
+    for (let r = 0; r < this.resamples; r++) {
+      const c = this.counts[r * n + i];
+      if (c === 0) continue;
+      this.weights[r] += c;
+      const s = this.sums.subarray(r * E, (r + 1) * E);
+      for (let e = 0; e < E; e++) s[e] += c * row[e];
+    }
+  }
+
+  /** Members with a row so far. */
+  get members(): number {
+    return this.rows;
+  }
+
+  /** The per-coordinate means over the members with a row, and their 95 % intervals; resamples that drew none of them are left out. */
+  result(): { mean: Float64Array; lo: Float64Array; hi: Float64Array; resamples: number } {
+    const { E, resamples: B } = this;
+    const mean = this.total.map((t) => t / this.rows);
+    const lo = new Float64Array(E);
+    const hi = new Float64Array(E);
+    const used: number[] = [];
+    for (let r = 0; r < B; r++) if (this.weights[r] > 0) used.push(r);
+    const col = new Float64Array(used.length);
+    for (let e = 0; e < E; e++) {
+      for (let k = 0; k < used.length; k++) col[k] = this.sums[used[k] * E + e] / this.weights[used[k]];
+      col.sort();
+      lo[e] = used.length ? quantileSorted(col, 0.025) : NaN;
+      hi[e] = used.length ? quantileSorted(col, 0.975) : NaN;
+    }
+    return { mean, lo, hi, resamples: used.length };
+  }
+}

@@ -1,35 +1,53 @@
 /**
- * The one place `clln ensemble stats` reads a dataset: through the contract's `readDataset(dir)` (src/ensemble/
- * dataset.ts, helper E1), and, for drawing f_e, the members' network from the ensemble module when it offers one.
+ * The one place `clln ensemble stats` reads a dataset: streamed through `openDataset(dir)` (src/ensemble/
+ * dataset.ts), one member at a time into an EnsembleAccumulator (ensembleStatistics.ts), and, for drawing f_e, the
+ * members' network rebuilt from the spec (`memberNetwork`). No member's arrays outlive its turn: memory does not grow
+ * with the number of members beyond a few scalars each.
  *
- * Tests inject a reader instead.
+ * Tests inject a source instead (whole datasets in memory, `readDataset`, or a stream, `openDataset`).
  */
 import { basename, resolve } from 'node:path';
-import { readDataset } from '../dataset.js';
+import { openDataset } from '../dataset.js';
 import { memberNetwork } from '../runMember.js';
-import type { EnsembleNames, MemberResult, SharedTopology } from './types.js';
+import { EnsembleAccumulator } from './ensembleStatistics.js';
+import type { EnsembleNames, FailedMember, MemberResult, SharedTopology, StoredMember } from './types.js';
 
-/** What readDataset returns (the contract's shape; spec and meta are read tolerantly, for names only). */
+/** A whole dataset in memory (spec and meta are read tolerantly, for names only). */
 export interface DatasetContents {
   spec: unknown;
   meta: unknown;
   members: MemberResult[];
+  failed?: FailedMember[];
+}
+
+/** A dataset read member by member: `total` members (finished and failed) from `members()`, in index order. */
+export interface DatasetStreamLike {
+  spec: unknown;
+  meta: unknown;
+  total: number;
+  members(): Iterable<StoredMember>;
 }
 
 /** The network of member `index` (nodes, edges, positions), when the ensemble module can rebuild it. */
 export type MemberNetwork = (spec: never, index: number) => { nodes: number; edgeA: Int32Array; edgeB: Int32Array; positions?: Float64Array };
 
-/** How the statistics reach a dataset: E1's reader, or a stand-in in tests. */
+/** How the statistics reach a dataset: streamed (`openDataset`, the default) or whole (`readDataset`, tests). */
 export interface DatasetSource {
-  readDataset(dir: string): DatasetContents | Promise<DatasetContents>;
+  openDataset?(dir: string): DatasetStreamLike | Promise<DatasetStreamLike>;
+  readDataset?(dir: string): DatasetContents | Promise<DatasetContents>;
   /** Rebuilds a member's network from the spec (optional: without it f_e is averaged by edge number, not drawn). */
   memberNetwork?: MemberNetwork;
 }
 
-/** A loaded ensemble: its members, names for figures and summaries, and whether they share one network. */
+/** A loaded ensemble: its statistics' accumulator (every member added), names, and whether the members share one network. */
 export interface LoadedEnsemble {
   dir: string;
-  members: MemberResult[];
+  /** Every member fed to it; `finish(options)` gives the statistics. */
+  accumulator: EnsembleAccumulator;
+  /** Finished members (with results). */
+  members: number;
+  /** Failed members (their computation threw). */
+  failed: number;
   names: EnsembleNames;
   /** The network every member shares, for drawing f_e; null with `topologyNote` saying why. */
   topology: SharedTopology | null;
@@ -42,62 +60,123 @@ export interface LoadedEnsemble {
   targetMse: number | null;
 }
 
-/** E1's dataset reader and member-network builder (`memberNetwork(spec, index)`). */
+/** The dataset reader of src/ensemble/dataset.ts (streamed) and its member-network builder. */
 export async function defaultSource(): Promise<DatasetSource> {
-  return { readDataset, memberNetwork };
+  return { openDataset, memberNetwork };
 }
 
-/** Read the dataset in `dir` through `source` (default: E1's modules) and find the members' shared network. */
-export async function loadEnsembleDataset(dir: string, source?: DatasetSource): Promise<LoadedEnsemble> {
+/** A whole dataset as a stream (finished members in index order, then the failed ones). */
+function streamOf(c: DatasetContents): DatasetStreamLike {
+  const failed = c.failed ?? [];
+  return {
+    spec: c.spec,
+    meta: c.meta,
+    total: c.members.length + failed.length,
+    *members() {
+      for (const result of c.members) yield { status: 'ok', result } as StoredMember;
+      for (const failure of failed) yield { status: 'failed', failure } as StoredMember;
+    },
+  };
+}
+
+/**
+ * Read the dataset in `dir` through `source` (default: src/ensemble/dataset.ts's openDataset), one member at a time,
+ * into the statistics' accumulator, and find whether the members share one network.
+ */
+export async function loadEnsembleDataset(dir: string, source?: DatasetSource, options: { resamples?: number; seed?: number } = {}): Promise<LoadedEnsemble> {
   const src = source ?? (await defaultSource());
-  const { spec, meta, members } = await src.readDataset(dir);
+  const stream = src.openDataset ? await src.openDataset(dir) : src.readDataset ? streamOf(await src.readDataset(dir)) : null;
+  if (!stream) throw new Error('loadEnsembleDataset: the source has neither openDataset nor readDataset');
+  const { spec, meta } = stream;
   const names = ensembleNames(dir, spec, meta);
-  const shared = sharedTopology(spec, members, src.memberNetwork);
+  const accumulator = new EnsembleAccumulator(stream.total, options);
+  const topology = new TopologyTracker(spec, src.memberNetwork);
+  let members = 0;
+  let failed = 0;
+  let minNodes = Infinity;
+  for (const s of stream.members()) {
+    if (s.status === 'failed') {
+      failed++;
+      accumulator.addFailed(s.failure);
+      continue;
+    }
+    members++;
+    accumulator.add(s.result);
+    topology.add(s.result);
+    minNodes = Math.min(minNodes, s.result.nodes);
+  }
   const target = field(field(spec, 'stop'), 'targetMse');
-  return { dir, members, names, ...shared, alignmentModes: alignmentModes(spec, members), targetMse: typeof target === 'number' && Number.isFinite(target) && target > 0 ? target : null };
+  return {
+    dir,
+    accumulator,
+    members,
+    failed,
+    names,
+    ...topology.result(),
+    alignmentModes: alignmentModes(spec, minNodes),
+    targetMse: typeof target === 'number' && Number.isFinite(target) && target > 0 ? target : null,
+  };
 }
 
 /**
  * The number K of soft modes a member's alignment is the largest |cos| over: runMember passes the spec's
  * `diagnostics.modes` lowest modes of the free block H_FF to modeCoupling, which compares at most 10 of them, and
  * H_FF has one mode per free node (nodes - sources - ground). 1 when the spec does not say (then the one-mode null).
+ * @param minNodes the fewest nodes of a finished member (Infinity when there is none)
  */
-export function alignmentModes(spec: unknown, members: readonly MemberResult[]): number {
+export function alignmentModes(spec: unknown, minNodes: number): number {
   const modes = field(field(spec, 'diagnostics'), 'modes');
   if (typeof modes !== 'number' || !Number.isInteger(modes) || modes < 1) return 1;
   const task = field(spec, 'task');
   const ids = (v: unknown): number[] => (Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : []);
   const imposed = new Set([...ids(field(task, 'sources')), ...ids(field(task, 'ground'))]).size;
-  const free = members.length > 0 ? Math.min(...members.map((m) => m.nodes)) - imposed : Infinity;
-  return Math.max(1, Math.min(10, modes, free));
+  return Math.max(1, Math.min(10, modes, minNodes - imposed));
 }
 
 /**
- * Whether the members share one network: equal edge counts are necessary; with a member-network builder every
- * member's edges (and node positions) are compared with the first's, which tells a fixed lattice (shared) from random
- * graphs of one size (not shared). Without a builder nothing can be drawn.
+ * Whether the members share one network, decided member by member: equal sizes are necessary; with a member-network
+ * builder every member's edges (and node positions) are compared with the first's, which tells a fixed lattice
+ * (shared) from random graphs of one size (not shared); the first difference ends the comparisons. Without a builder
+ * nothing can be drawn. Holds the first member's network only.
  */
-export function sharedTopology(spec: unknown, members: readonly MemberResult[], memberNetwork: MemberNetwork | undefined): Pick<LoadedEnsemble, 'topology' | 'topologyNote' | 'topologyDiffers'> {
-  if (members.length === 0) return { topology: null, topologyNote: 'no members', topologyDiffers: undefined };
-  const sizes = new Set(members.map((m) => `${m.nodes}/${m.edges}`));
-  if (sizes.size > 1) {
-    const why = `the members differ in size (${[...sizes].slice(0, 4).join(', ')}${sizes.size > 4 ? ', ...' : ''} nodes/edges): no common network to average f_e on`;
-    return { topology: null, topologyNote: why, topologyDiffers: why };
-  }
-  if (!memberNetwork) {
-    return { topology: null, topologyNote: 'the ensemble module does not rebuild a member\'s network (memberNetwork), so the shared network cannot be drawn; f_e is averaged by edge number', topologyDiffers: undefined };
-  }
-  const first = memberNetwork(spec as never, members[0].index);
-  for (const m of members.slice(1)) {
-    const net = memberNetwork(spec as never, m.index);
+export class TopologyTracker {
+  private first: { index: number; net: ReturnType<MemberNetwork> | null } | null = null;
+  private readonly sizes = new Set<string>();
+  private differs: string | undefined;
+
+  constructor(
+    private readonly spec: unknown,
+    private readonly memberNetwork: MemberNetwork | undefined,
+  ) {}
+
+  add(m: Pick<MemberResult, 'index' | 'nodes' | 'edges'>): void {
+    if (this.sizes.size <= 4) this.sizes.add(`${m.nodes}/${m.edges}`);
+    if (this.sizes.size > 1 || this.differs !== undefined) return;
+    if (this.first === null) {
+      this.first = { index: m.index, net: this.memberNetwork ? this.memberNetwork(this.spec as never, m.index) : null };
+      return;
+    }
+    const first = this.first.net;
+    if (!first || !this.memberNetwork) return;
+    const net = this.memberNetwork(this.spec as never, m.index);
     const same = net.nodes === first.nodes && equal(net.edgeA, first.edgeA) && equal(net.edgeB, first.edgeB) && (first.positions === undefined || (net.positions !== undefined && equal(net.positions, first.positions)));
-    if (!same) {
-      const why = `member ${m.index}'s network differs from member ${members[0].index}'s (e.g. random graphs: same size, different edges): f_e is not averaged edge by edge`;
+    if (!same) this.differs = `member ${m.index}'s network differs from member ${this.first.index}'s (e.g. random graphs: same size, different edges): f_e is not averaged edge by edge`;
+  }
+
+  result(): Pick<LoadedEnsemble, 'topology' | 'topologyNote' | 'topologyDiffers'> {
+    if (this.first === null) return { topology: null, topologyNote: 'no members', topologyDiffers: undefined };
+    if (this.sizes.size > 1) {
+      const why = `the members differ in size (${[...this.sizes].slice(0, 4).join(', ')}${this.sizes.size > 4 ? ', ...' : ''} nodes/edges): no common network to average f_e on`;
       return { topology: null, topologyNote: why, topologyDiffers: why };
     }
+    if (this.differs !== undefined) return { topology: null, topologyNote: this.differs, topologyDiffers: this.differs };
+    const first = this.first.net;
+    if (!first) {
+      return { topology: null, topologyNote: 'the ensemble module does not rebuild a member\'s network (memberNetwork), so the shared network cannot be drawn; f_e is averaged by edge number', topologyDiffers: undefined };
+    }
+    if (!first.positions) return { topology: null, topologyNote: 'the members\' network has no node positions to draw', topologyDiffers: undefined };
+    return { topology: { positions: first.positions, edgeA: first.edgeA, edgeB: first.edgeB, roles: taskRoles(this.spec, first.nodes) }, topologyNote: null, topologyDiffers: undefined };
   }
-  if (!first.positions) return { topology: null, topologyNote: 'the members\' network has no node positions to draw', topologyDiffers: undefined };
-  return { topology: { positions: first.positions, edgeA: first.edgeA, edgeB: first.edgeB, roles: taskRoles(spec, first.nodes) }, topologyNote: null, topologyDiffers: undefined };
 }
 
 /** The spec's task roles (sources, ground, targets: node ids < nodes), or undefined when it has none that fit. */

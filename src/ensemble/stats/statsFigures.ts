@@ -153,7 +153,7 @@ export function nullCounts(summary: QuantitySummary, d: number, K = 1): number[]
 
 /** The figures of an ensemble's statistics: file name and SVG. */
 export function statsFigures(st: EnsembleStatistics, names: EnsembleNames, topology: SharedTopology | null): { name: string; svg: string }[] {
-  const context: FigureContext = { network: names.network, task: names.task, run: `ensemble ${names.ensemble} (${st.members} members)` };
+  const context: FigureContext = { network: names.network, task: names.task, run: `ensemble ${names.ensemble} (${st.members} members${st.failed.count ? ` finished, ${st.failed.count} failed` : ''})` };
   const out: { name: string; svg: string }[] = [];
   out.push({
     name: 'mse',

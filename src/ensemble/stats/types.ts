@@ -1,5 +1,7 @@
 /** What the statistics read: one member's result (src/ensemble/runMember.ts). */
 export type { MemberResult } from '../runMember.js';
+/** A member whose computation threw (src/ensemble/memberStore.ts): index, seeds, error. */
+export type { FailedMember, StoredMember } from '../memberStore.js';
 
 /** The drawing of a network shared by every member: node positions (x, y interleaved) and the edges. */
 export interface SharedTopology {
