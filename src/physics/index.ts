@@ -101,3 +101,14 @@ export {
   type StrainDirectionStates,
 } from './springs/StrainSolver.js';
 export { energyGradient, targetStrainGradient, strainCostGradient, type TargetStrainGradient, type StrainCostGradient } from './springs/strainGradient.js';
+export {
+  SpringTrainer,
+  resolveSpringTrainOptions,
+  DEFAULT_SPRING_ALPHA,
+  DEFAULT_SPRING_BOUNDS,
+  type SpringTrainOptions,
+  type SpringTrainConfig,
+  type SpringStepRecord,
+  type SpringTrainResult,
+} from './springs/SpringTrainer.js';
+export { strainContrast, contrastGradient, SPRING_RULES, type SpringRuleName } from './springs/springRules.js';

@@ -24,19 +24,30 @@ import type { Evaluation } from './TrainingEngine.js';
 /** The evaluation stream's layout (its descriptor's `layout`). */
 export const EVALUATION_LAYOUT = 'clln.evaluations/1';
 
+/** Units of the evaluation stream's MSEs and outputs: volts for resistor networks and boards (the default). */
+export interface EvaluationUnits {
+  /** `train_mse` and `test_mse`. */
+  mse: string;
+  /** `test_outputs`. */
+  outputs: string;
+}
+
+/** The evaluation units of resistor networks and boards. */
+export const VOLT_EVALUATION_UNITS: EvaluationUnits = { mse: 'V^2', outputs: 'V' };
+
 /** The evaluation stream's descriptor (without name: the writer names it `evaluation`). */
-export function evaluationDescriptor(testExamples: number, targets: number): Omit<DescriptorInput, 'name'> {
+export function evaluationDescriptor(testExamples: number, targets: number, units: EvaluationUnits = VOLT_EVALUATION_UNITS): Omit<DescriptorInput, 'name'> {
   return {
     layout: EVALUATION_LAYOUT,
     data_keys: {
       step: { dtype: 'integer', shape: [], source: 'host:engine', object_name: 'engine' },
-      train_mse: { dtype: 'number', shape: [], source: 'host:evaluation', units: 'V^2', object_name: 'evaluation' },
-      test_mse: { dtype: 'number', shape: [], source: 'host:evaluation', units: 'V^2', nullable: true, object_name: 'evaluation' },
+      train_mse: { dtype: 'number', shape: [], source: 'host:evaluation', units: units.mse, object_name: 'evaluation' },
+      test_mse: { dtype: 'number', shape: [], source: 'host:evaluation', units: units.mse, nullable: true, object_name: 'evaluation' },
       test_outputs: {
         dtype: 'array',
         shape: [testExamples, targets],
         source: 'host:evaluation',
-        units: 'V',
+        units: units.outputs,
         dims: ['example', 'target'],
         dtype_numpy: '<f8',
         nullable: true,
@@ -79,6 +90,8 @@ export class EvaluationStream {
     readonly targets: number,
     /** The evaluation events recorded before a resume, if any. */
     recorded: EventDoc[] = [],
+    /** Units of the MSEs and outputs (spring runs: strains); default volts. */
+    readonly units: EvaluationUnits = VOLT_EVALUATION_UNITS,
   ) {
     const ev = recorded[recorded.length - 1];
     if (ev && typeof ev.data.step === 'number') this.last = { step: ev.data.step, final: ev.data.final === true };
@@ -87,7 +100,7 @@ export class EvaluationStream {
   /** Record `e` unless it would double one recorded or fall off the grid (a resumed run's first evaluation). */
   record(e: Evaluation): void {
     if (!this.wanted(e)) return;
-    if (!this.writer.evaluationDescriptor) this.writer.addEvaluationStream(evaluationDescriptor(this.testExamples, this.targets));
+    if (!this.writer.evaluationDescriptor) this.writer.addEvaluationStream(evaluationDescriptor(this.testExamples, this.targets, this.units));
     this.writer.appendEvaluation(evaluationData(e, this.testExamples));
     this.last = { step: e.step, final: e.final };
   }

@@ -83,9 +83,9 @@ export function resumeSimulatedRun(path: string, o: Pick<SimulatedRunOptions, 'w
 
 /**
  * Run it: the engine to its end, then the record's stop document (success, abort, or fail with the error's message).
- * Resolves with the engine's summary.
+ * Resolves with the engine's summary. Spring runs (springRun.ts) are run by the same function.
  */
-export async function runSimulated(run: SimulatedRun): Promise<RunSummary> {
+export async function runSimulated(run: Pick<SimulatedRun, 'engine' | 'writer'>): Promise<RunSummary> {
   let r: RunSummary;
   try {
     r = await run.engine.run();

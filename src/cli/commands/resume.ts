@@ -2,7 +2,9 @@ import { openBoardRun } from '../../pipeline/openBoardRun.js';
 import { readRun } from '../../store/readRun.js';
 import { isSimulatedRun } from '../../pipeline/simRunRecord.js';
 import { resumeSimulatedRun } from '../../pipeline/simulatedRun.js';
-import { reportSimulated } from './trainSimulated.js';
+import { reportSimulated, reportSprings } from './trainSimulated.js';
+import { isSpringRun } from '../../pipeline/springRunRecord.js';
+import { resumeSpringRun } from '../../pipeline/springRun.js';
 import { parse, positionals } from '../args.js';
 import type { Io } from '../Io.js';
 import { reportBoardRun } from '../reportBoardRun.js';
@@ -14,13 +16,21 @@ export const resumeHelp = `clln resume RUN [--json]
   (a step being written when the host died) is dropped; that step is run again.
   A simulated run (clln train NETWORK TASK) continues in process from its last conductance snapshot, the steps
   recorded after it replayed and checked against their digests: it ends with the numbers of an uninterrupted run.
+  A spring-network run (clln train NET.springs.json TASK.strain.json) continues the same way, from its last
+  stiffness snapshot.
   --json   print the final object of 'clln train --json'`;
 
 export async function resume(argv: string[], io: Io): Promise<number> {
   const p = parse('resume', argv, { json: { type: 'boolean' } });
   const [path] = positionals(p, 'resume', ['RUN']);
   // a simulated run (clln train NETWORK TASK) continues in process, replayed from its last snapshot
-  if (isSimulatedRun(readRun(path).start)) {
+  const start = readRun(path).start;
+  if (isSpringRun(start)) {
+    const run = resumeSpringRun(path);
+    if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.startStep} of ${run.engine.plan.steps}\n`);
+    return reportSprings(run, { taskPath: `${path} (task)`, json: p.values.json === true }, io);
+  }
+  if (isSimulatedRun(start)) {
     const run = resumeSimulatedRun(path);
     if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.startStep} of ${run.engine.plan.steps}\n`);
     return reportSimulated(run, { taskPath: `${path} (task)`, json: p.values.json === true }, io);

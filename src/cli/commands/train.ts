@@ -6,13 +6,18 @@ import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import type { TrainOptions } from '../../physics/Trainer.js';
 import { int, num, parse, positionals, str, type Parsed } from '../args.js';
 import type { StopConditions } from '../../pipeline/TrainingPlan.js';
-import { trainSimulated } from './trainSimulated.js';
+import { trainSimulated, trainSprings } from './trainSimulated.js';
+import { readJsonFile } from '../../formats/jsonFile.js';
+import { parseSprings, SPRINGS_FORMAT } from '../../formats/springsFile.js';
+import { readStrainTaskFile, STRAIN_TASK_FORMAT } from '../../formats/strainTaskFile.js';
+import type { SpringTrainOptions } from '../../physics/springs/SpringTrainer.js';
 import type { Io } from '../Io.js';
 import { trainBoard } from './trainBoard.js';
 import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 
 export const trainHelp = `clln train NETWORK TASK [options]
   Train a simulated network on a task with a local learning rule (one update per training example).
+  A spring network (clln.springs/1) trains on a strain task (clln.strain-task/1): see 'Spring networks' below.
   A network with nonlinear "elements" learns with cl, ep or cep on each edge's parameter: the conductance of linear
   edges and resistors, the gate voltage V_G of transistors; diodes and tables have none and stay as they are. Its
   states come from the Newton solver; in --json and the record, "conductance" then lists these parameters (S or V).
@@ -65,6 +70,21 @@ ${TWIN_HELP}
   safe (sources at 0 V, clamps released) and exiting 1.
   with --json: {steps, conductance (nominal: gate edges at mid-ADC; null if the board's law is unknown), settings, train_mse, test_mse, redone_steps,
   stop_reason (steps, stop, target or plateau), alarms, run, calibration, evaluations: [{step, train_mse, test_mse}]}
+ Spring networks (NETWORK a clln.springs/1 file, TASK a clln.strain-task/1 file from 'clln task strain'):
+  one step is one pass over the task's directions (A -> B, and B -> A when cooperative): the free and clamped states of
+  each, then one update of every stiffness, k <- clip(k - alpha/(2 eta) sum [(ext^C)^2 - (1 - lambda)(ext^F)^2],
+  bounds) (ext: the spring's extension; lambda: the task's energy regularisation). Error: the mean over directions
+  of (eps_T^F - Delta)^2 (strain^2).
+  --rule cl|gradient     coupled learning (default), or exact gradient descent on 1/2 sum (eps_T^F - Delta)^2 by an
+                         adjoint solve (a simulation-only reference; ignores lambda)
+  --eta X                clamping strength in (0, 1] (default the task file's eta, else 0.1)
+  --alpha X              learning rate (default 1): cl in energy / length^4; gradient in energy^2 / length^4 (its step
+                         is about cl's divided by the target's stiffness, so it may need a smaller alpha)
+  --steps N, --json, --record FILE, --no-record, --snapshot-every N, --eval-every N, --save-network OUT (clln.springs/1)
+                         as above; --seed is recorded only (nothing is random). The record's layout is
+                         clln.spring-steps/1; 'clln resume FILE' continues a killed run with the same numbers.
+  with --json: {kind: "springs", steps, rule, eta, alpha, stiffness, train_mse, initial_train_mse, target_strain,
+  delta, max_residual, evaluations: [{step, train_mse}]}
  On a terminal, progress (step, steps/s, running cost, last train/test MSE) is drawn on stderr, at most 4 times a second.`;
 
 export function train(argv: string[], io: Io): number | Promise<number> {
@@ -96,6 +116,14 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'snapshot-every': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
+  if (fileFormat(netPath) === SPRINGS_FORMAT) return trainSpringNetwork(p, netPath, taskPath, io);
+  if (fileFormat(taskPath) === STRAIN_TASK_FORMAT) {
+    throw new InvalidInputError(
+      { source: taskPath, field: 'format' },
+      `is a strain task (${STRAIN_TASK_FORMAT}), which trains spring networks, but ${netPath} is not a spring network (${SPRINGS_FORMAT})`,
+      `give a spring network ('clln network springs ...') with this task, or a clln.task/1 task ('clln task linear ...') with this network`,
+    );
+  }
   const net = readNetworkFile(netPath, { nonlinear: true, command: 'clln train' });
   const task = readTaskFile(taskPath, net);
   const opts: TrainOptions = {
@@ -183,6 +211,89 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       taskPath,
       options: opts,
       json,
+      record: p.values['no-record'] === true ? null : str(p, 'record'),
+      snapshotEvery: int(p, 'snapshot-every', 1),
+      evalEvery: int(p, 'eval-every', 0),
+      saveNetwork: str(p, 'save-network'),
+    },
+    io,
+  );
+}
+
+/**
+ * The `format` of a JSON file, or undefined when it cannot be read or has none (the reader of the file's kind then
+ * reports the problem in its own words).
+ */
+function fileFormat(path: string): string | undefined {
+  try {
+    const doc = readJsonFile(path, 'file');
+    const f = typeof doc === 'object' && doc !== null ? (doc as { format?: unknown }).format : undefined;
+    return typeof f === 'string' ? f : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of `clln train` that spring networks do not take, with why. */
+const NOT_FOR_SPRINGS: [string, string][] = [
+  ['board', 'boards are resistor networks; a spring network trains in simulation only'],
+  ['update', 'applies with --board only'],
+  ['amp', 'applies with --board only'],
+  ['samples', 'applies with --board only'],
+  ['calibration', 'applies with --board only'],
+  ['board-file', 'applies with --board only'],
+  ['twin-seed', 'applies with --board only'],
+  ['twin-faults', 'applies with --board only'],
+  ['twin-baud', 'applies with --board only'],
+  ['twin-protocol', 'applies with --board only'],
+  ['target-test-mse', 'applies with --board only'],
+  ['plateau', 'applies with --board only'],
+  ['beta', 'is the nudge of ep/cep, which spring networks do not learn with (--rule cl or gradient)'],
+  ['order', 'orders a resistor task\'s examples; a spring step takes every direction of the strain task'],
+  ['taps', 'is the tap rule\'s table; spring networks learn with --rule cl or gradient'],
+  ['gate-bounds', 'bounds transistor gate voltages; spring networks have none'],
+  ['method', 'chooses the resistor solver; spring networks are solved by sparse Cholesky with their zero modes handled exactly'],
+];
+
+/** `clln train NET.springs.json TASK.strain.json`: parse, check the combination, hand over to trainSprings. */
+function trainSpringNetwork(p: Parsed, netPath: string, taskPath: string, io: Io): Promise<number> {
+  for (const [f, why] of NOT_FOR_SPRINGS) {
+    if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, `${why} (${netPath} is a spring network, ${SPRINGS_FORMAT})`, `drop --${f}`);
+  }
+  if (fileFormat(taskPath) !== STRAIN_TASK_FORMAT) {
+    const f = fileFormat(taskPath);
+    if (f !== undefined) {
+      throw new InvalidInputError(
+        { source: taskPath, field: 'format' },
+        `is ${show(f)}, but ${netPath} is a spring network (${SPRINGS_FORMAT}), which trains on a strain task (${STRAIN_TASK_FORMAT})`,
+        `make one with 'clln task strain --source A,B --target C,D --delta X --network ${netPath}'`,
+      );
+    }
+  }
+  const net = parseSprings(readJsonFile(netPath, 'spring network file'), netPath);
+  const task = readStrainTaskFile(taskPath, net, netPath);
+  const rule = str(p, 'rule');
+  const options: SpringTrainOptions = {
+    rule: rule as SpringTrainOptions['rule'],
+    eta: num(p, 'eta') ?? task.eta,
+    alpha: num(p, 'alpha'),
+    steps: int(p, 'steps'),
+    seed: num(p, 'seed', Number.isInteger, 'must be an integer'),
+  };
+  if (p.values['no-record'] === true && str(p, 'record') !== undefined) {
+    throw new InvalidInputError({ source: '--no-record' }, 'contradicts --record FILE', 'give one of them');
+  }
+  if (p.values['no-record'] === true && p.values['snapshot-every'] !== undefined) {
+    throw new InvalidInputError({ source: '--snapshot-every' }, 'applies to a record, but --no-record asks for none', 'drop one of them');
+  }
+  const { eta: _eta, ...strainTask } = task;
+  return trainSprings(
+    {
+      net,
+      task: strainTask,
+      taskPath,
+      options,
+      json: p.values.json === true,
       record: p.values['no-record'] === true ? null : str(p, 'record'),
       snapshotEvery: int(p, 'snapshot-every', 1),
       evalEvery: int(p, 'eval-every', 0),

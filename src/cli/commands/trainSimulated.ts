@@ -13,6 +13,11 @@ import { stopOnInterrupt } from '../stopOnInterrupt.js';
 import type { Io } from '../Io.js';
 import { newRunPath } from '../../pipeline/newRunPath.js';
 import { formatRatio, formatSig } from '../../formatNumber.js';
+import { writeSpringsFile } from '../../formats/springsFile.js';
+import type { SpringNetwork } from '../../physics/springs/SpringNetwork.js';
+import type { SpringTrainOptions } from '../../physics/springs/SpringTrainer.js';
+import type { StrainTask } from '../../physics/springs/StrainTask.js';
+import { openSpringRun, type SpringRun } from '../../pipeline/springRun.js';
 
 /** `clln train NETWORK TASK` without --board, as parsed. */
 export interface SimulatedTrainRequest {
@@ -109,4 +114,104 @@ function fmt(x: number): string {
 }
 function ratio(before: number, after: number): string {
   return formatRatio(before, after);
+}
+
+/** `clln train NET.springs.json TASK.strain.json`, as parsed. */
+export interface SpringTrainRequest {
+  net: SpringNetwork;
+  task: StrainTask;
+  taskPath: string;
+  options: SpringTrainOptions;
+  json: boolean;
+  /** Record to this file; undefined: a new file in runs/; null: no record. */
+  record: string | null | undefined;
+  snapshotEvery?: number;
+  evalEvery?: number;
+  saveNetwork?: string;
+}
+
+/** Train the spring network on the engine, recorded unless asked not to, and report. */
+export async function trainSprings(req: SpringTrainRequest, io: Io): Promise<number> {
+  const recordPath = req.record === null ? null : (req.record ?? newRunPath());
+  if (recordPath && existsSync(recordPath)) {
+    throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
+  }
+  if (recordPath) mkdirSync(dirname(recordPath), { recursive: true });
+  const run = openSpringRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery, evalEvery: req.evalEvery });
+  return reportSprings(run, { taskPath: req.taskPath, json: req.json, saveNetwork: req.saveNetwork }, io);
+}
+
+/**
+ * Run a spring run and report (shared with `clln resume`): `--json` prints {kind: "springs", steps, rule, eta, alpha,
+ * stiffness, train_mse, initial_train_mse, target_strain, delta, max_residual, evaluations: [{step, train_mse}]};
+ * otherwise the strain error before and after. Ctrl-C stops after the current step; a second Ctrl-C aborts (exit 1).
+ */
+export async function reportSprings(run: SpringRun, labels: { taskPath: string; json: boolean; saveNetwork?: string }, io: Io): Promise<number> {
+  const { engine, trainer } = run;
+  const plan = engine.plan;
+  const net = trainer.net;
+  const view = !labels.json && io.stderr.isTTY ? new TrainProgress(io.stderr, plan.steps, `train springs ${trainer.cfg.rule}`, { startDone: plan.startStep }) : undefined;
+  // the error shown is computed when the view draws, only while cheap (a free solve per direction; the sparse
+  // Cholesky solves depend on the stiffnesses alone, so probing changes no number of the run)
+  let probeMs = 0;
+  const probe = (): { trainMse?: number } => {
+    if (probeMs > 10) return {};
+    const t = performance.now();
+    const m = { trainMse: trainer.mse() };
+    probeMs = performance.now() - t;
+    return m;
+  };
+  if (view) {
+    engine.steps$.subscribe((s) => view.step(s.step + 1, s.cost, probe));
+    engine.evaluations$.subscribe((e) => view.evaluation(e.trainMse, e.testMse, e.step));
+  }
+  const release = stopOnInterrupt(engine, io, view !== undefined);
+  let r;
+  try {
+    r = await runSimulated(run);
+  } finally {
+    release();
+    if (r && view && r.state !== 'aborted') view.evaluation(r.trainMse, r.testMse, r.stepsDone);
+    view?.finish();
+  }
+  const recorded = run.path ? `; record ${run.path}` : '';
+  if (r.state === 'aborted') {
+    io.stderr.write(`clln train: aborted after ${r.stepsDone} steps${recorded}\n`);
+    return 1;
+  }
+  const stiffness = Float64Array.from(r.settings ?? trainer.stiffness);
+  if (labels.saveNetwork) writeSpringsFile(labels.saveNetwork, { ...net, stiffness });
+  const targetStrains = trainer.targetStrains();
+  const { cfg, task } = trainer;
+  if (labels.json) {
+    io.stdout.write(
+      JSON.stringify({
+        kind: 'springs',
+        steps: r.stepsDone,
+        rule: cfg.rule,
+        eta: cfg.eta,
+        alpha: cfg.alpha,
+        stiffness: Array.from(stiffness),
+        train_mse: finiteOrNull(r.trainMse),
+        initial_train_mse: finiteOrNull(r.initialTrainMse),
+        target_strain: Array.from(targetStrains, finiteOrNull),
+        delta: task.delta,
+        max_residual: finiteOrNull(trainer.maxResidual),
+        evaluations: r.evaluations.map((e) => ({ step: e.step, train_mse: finiteOrNull(e.trainMse) })),
+      }) + '\n',
+    );
+    return 0;
+  }
+  const rate = r.stepsRun / Math.max(r.seconds, 1e-9);
+  const ended = r.reason === 'steps' ? '' : ' (stopped early: interrupted)';
+  const dirs = task.cooperative ? 'A -> B and B -> A' : 'A -> B';
+  const lines = [
+    `trained spring network ${net.name} on ${labels.taskPath}: ${r.stepsDone} steps${ended} of rule ${cfg.rule} (eta ${cfg.eta}, alpha ${cfg.alpha}) in ${r.seconds.toFixed(2)} s (${rate.toFixed(0)} steps/s)`,
+    `  strain error (eps_T - Delta)^2 ${fmt(r.initialTrainMse)} -> ${fmt(r.trainMse)} (${ratio(r.initialTrainMse, r.trainMse)}); target strain ${Array.from(targetStrains, fmt).join(', ')} (${dirs}), Delta ${fmt(task.delta)}`,
+    `  largest solve residual ${fmt(trainer.maxResidual)}`,
+  ];
+  if (labels.saveNetwork) lines.push(`  trained network written to ${labels.saveNetwork}`);
+  if (run.path) lines.push(`  run recorded in ${run.path}`);
+  io.stdout.write(lines.join('\n') + '\n');
+  return 0;
 }
