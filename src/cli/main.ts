@@ -34,6 +34,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   ensemble: () => import('./commands/ensemble.js').then((m) => ({ run: m.ensemble, help: m.ensembleHelp })),
   tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
   worker: () => import('./commands/worker.js').then((m) => ({ run: m.worker, help: m.workerHelp })),
+  thermal: () => import('./commands/thermal.js').then((m) => ({ run: m.thermal, help: m.thermalHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -57,6 +58,7 @@ commands:
   check     compare a board with its calibration: predicted vs measured per node, alarms, drift
   tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
+  thermal   a spring network's strain task at finite temperature: target strain mean and sigmas, crossover T*
   worker    run members of an ensemble queued on Redis ('clln ensemble run SPEC --queue URL'), on any machine
   report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
   ensemble  train an ensemble of simulated networks on every core, or on a Redis job queue, into a Parquet
