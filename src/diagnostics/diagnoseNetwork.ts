@@ -17,8 +17,9 @@ import { costHessian } from './costHessian.js';
 import { gradientFidelity, type FidelityResult, type FidelityRule } from './gradientFidelity.js';
 import { nonlinearCostHessian, nonlinearHessian } from './nonlinearDiagnostics.js';
 import { isNonlinear, parameterKind } from '../physics/nonlinear/learningParameters.js';
-import { boundaryFrequency, binariseModes, type BoundaryFrequency, type ModeRegions } from './modeRegions.js';
-import { localiseModes, type LocalisedBasis } from './localisedModes.js';
+import type { BoundaryFrequency, ModeRegions } from './modeRegions.js';
+import type { LocalisedBasis } from './localisedModes.js';
+import { kindSoftModes } from './NetworkKind.js';
 import { modeCoupling, type CouplingResult } from './modeCoupling.js';
 import { physicalSpectrum, type PhysicalSpectrum } from './physicalSpectrum.js';
 import { nonlinearStepStability, stepStability, TRANSISTOR_STABILITY_REASON, type LearningStep, type StabilityVerdict, type StepOrigin } from './stepStability.js';
@@ -193,12 +194,9 @@ export function diagnoseNetwork(net: Network, task?: Task, opts: DiagnoseOptions
 
   // localisation of the soft modes; a full Laplacian's zero mode (the constant) stays in the set: n weakly joined
   // clusters are combinations of it and the n - 1 softest modes (modeRegions.ts)
-  let localisation: DiagnosisReport['localisation'] = null;
-  if (lowest.vectors.length >= 3) {
-    const frequency = boundaryFrequency({ values: lowest.values, vectors: lowest.vectors }, positions, net.edgeA, net.edgeB, { minModes: 2 });
-    const basis = localiseModes(lowest.vectors.slice(0, frequency.chosenModes), positions);
-    localisation = { frequency, basis, regions: binariseModes(basis, net.edgeA, net.edgeB) };
-  } else skipped.push('localisation: fewer than 3 soft modes');
+  // (the shared driver of every network kind: one component per node, positions in the plane)
+  const localisation: DiagnosisReport['localisation'] = kindSoftModes({ components: 1, dim: 2, edgeA: net.edgeA, edgeB: net.edgeB }, lowest, positions);
+  if (!localisation) skipped.push('localisation: fewer than 3 soft modes');
 
   let cost: DiagnosisReport['cost'] = null;
   const top = (m: Float64Array): Float64Array => {

@@ -96,17 +96,26 @@ export function gradientFidelity(net: Network, task: Task, rules: FidelityRule[]
       for (let e = 0; e < E; e++) sum[e] += g[e];
       return compare(g, exact[m]);
     });
-    const total = compare(sum, exactSum);
     const spec = rules[r];
-    return {
-      rule: spec.rule,
-      parameter: spec.rule === 'cl' ? spec.eta : spec.beta,
-      cosine: total.cosine,
-      angleDeg: (Math.acos(Math.max(-1, Math.min(1, total.cosine))) * 180) / Math.PI,
-      normRatio: total.normRatio,
-      perExample,
-    };
+    return fidelityResult(spec.rule, spec.rule === 'cl' ? spec.eta : spec.beta, sum, exactSum, perExample);
   });
+}
+
+/**
+ * One rule's result from the summed estimate and the summed exact gradient (and the per-example comparisons): the one
+ * place the angle and norm ratio are defined, for every kind of network (a spring network's directions are its
+ * "examples").
+ */
+export function fidelityResult(rule: FidelityResult['rule'], parameter: number, estimate: Float64Array, exact: Float64Array, perExample: FidelityResult['perExample']): FidelityResult {
+  const total = compare(estimate, exact);
+  return {
+    rule,
+    parameter,
+    cosine: total.cosine,
+    angleDeg: (Math.acos(Math.max(-1, Math.min(1, total.cosine))) * 180) / Math.PI,
+    normRatio: total.normRatio,
+    perExample,
+  };
 }
 
 function ruleObject(spec: FidelityRule, i: number): LearningRule {
@@ -128,7 +137,8 @@ function ruleObject(spec: FidelityRule, i: number): LearningRule {
   throw new InvalidInputError({ field: `rules[${i}].rule` }, `gradientFidelity: must be 'cl', 'ep' or 'cep', got ${show(rule)}`);
 }
 
-function compare(a: Float64Array, b: Float64Array): { cosine: number; normRatio: number } {
+/** Cosine of the angle between a and b (NaN when either is 0) and |a| / |b|. */
+export function compare(a: Float64Array, b: Float64Array): { cosine: number; normRatio: number } {
   let dot = 0;
   let na = 0;
   let nb = 0;

@@ -26,6 +26,20 @@ export { stepStability, type LearningStep, type StabilityVerdict } from './stepS
 export { learningStability, type StabilityResult } from './learningStability.js';
 export { spectrumEvolution, type ConductanceSnapshot, type SpectrumEvolution, type EvolutionOptions } from './spectrumEvolution.js';
 export { diagnoseNetwork, type DiagnoseOptions, type DiagnosisReport } from './diagnoseNetwork.js';
+export {
+  kindSpectrum,
+  kindSoftModes,
+  kindCoupling,
+  resistorKind,
+  springKind,
+  type NetworkKind,
+  type KindHessian,
+  type KindCost,
+  type KindUnits,
+} from './NetworkKind.js';
+export { operatorSpectrum, type HessianOperator } from './physicalSpectrum.js';
+export { springCostHessian, springFidelity, springContrastGradient } from './springCost.js';
+export { diagnoseSprings, type SpringDiagnosisReport, type SpringDiagnoseOptions } from './diagnoseSprings.js';
 export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './ConsistencyChecker.js';
 export { localiseFault, type FaultHypothesis } from './localiseFault.js';
 export { spectrumFigure, trajectoryFigure, networkFigure } from './figures/index.js';

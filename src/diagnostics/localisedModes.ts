@@ -9,6 +9,9 @@
  *     Omega = sum_i sum_d ( psi_i^T X_d^2 psi_i - (psi_i^T X_d psi_i)^2 ),     X_d = diag(coordinate d of every node),
  *
  * the sum of the positional variances of the |psi_i|^2 distributions (a Foster-Boys-like criterion on a graph).
+ * With several components per node (a spring network's d displacement components, `components`), every component of
+ * node j sits at node j's position, so X_d repeats that coordinate for each and node j's weight in psi is
+ * sum_c psi_(j,c)^2 ({@link nodeWeights}); positions may have 2 or 3 coordinates (`dim`).
  * The first term summed over i is the trace of Psi^T X_d^2 Psi, invariant under rotations of the set, so minimising
  * Omega is maximising F = sum_i sum_d (M_d)_ii^2 with M_d = Psi^T X_d Psi.
  *
@@ -34,8 +37,31 @@
  */
 import { InvalidInputError, show } from '../errors.js';
 
+/**
+ * How a mode's entries map to nodes and positions: `components` entries per node (1: a voltage; d: a displacement,
+ * interleaved) and `dim` coordinates per node position (interleaved). Default 1 and 2: a resistor network drawn in
+ * the plane.
+ */
+export interface ModeLayout {
+  components?: number;
+  dim?: number;
+}
+
+/**
+ * The weight of each node in a mode psi: sum over its components of psi_(i,c)^2 (a node's displacement components
+ * share its position, so they share its weight). The one place this law lives: localisation and regions use it.
+ */
+export function nodeWeights(psi: ArrayLike<number>, components: number, out = new Float64Array(psi.length / components)): Float64Array {
+  for (let i = 0; i < out.length; i++) {
+    let w = 0;
+    for (let c = 0; c < components; c++) w += psi[components * i + c] ** 2;
+    out[i] = w;
+  }
+  return out;
+}
+
 /** Options of {@link localiseModes}. */
-export interface LocalisationOptions {
+export interface LocalisationOptions extends ModeLayout {
   /** Largest number of Jacobi sweeps (each visits every pair once). Integer >= 0. Default 200. */
   maxSweeps?: number;
   /**
@@ -53,7 +79,7 @@ export interface LocalisedBasis {
   rotation: Float64Array;
   /** Per vector: sum_d (psi^T X_d^2 psi - (psi^T X_d psi)^2), the positional variance, position units squared. */
   spread: Float64Array;
-  /** Per vector: the centre <x>, <y> = psi^T X_d psi, interleaved (length 2 Nm), position units. */
+  /** Per vector: the centre <x_d> = psi^T X_d psi, interleaved (length dim x Nm), position units. */
   centre: Float64Array;
   /** Sum of `spread` (position units squared). */
   totalSpread: number;
@@ -87,10 +113,15 @@ export function localiseModes(vectors: Float64Array[], positions: Float64Array, 
       if (!Number.isFinite(v[k])) throw new InvalidInputError({ source: SOURCE, field: `vectors[${i}][${k}]` }, `must be a finite number, got ${show(v[k])}`);
     }
   }
-  if (positions.length !== 2 * n) {
-    throw new InvalidInputError({ source: SOURCE, field: 'positions' }, `must hold x, y interleaved for every node (length 2N = ${2 * n}), got length ${positions.length}`);
+  const { components, dim } = checkLayout(opts, n, SOURCE);
+  const nodes = n / components;
+  if (positions.length !== dim * nodes) {
+    throw new InvalidInputError(
+      { source: SOURCE, field: 'positions' },
+      `must hold ${dim} coordinates interleaved for every node (length ${dim} x ${nodes} = ${dim * nodes}), got length ${positions.length}`,
+    );
   }
-  for (let k = 0; k < 2 * n; k++) {
+  for (let k = 0; k < positions.length; k++) {
     if (!Number.isFinite(positions[k])) throw new InvalidInputError({ source: SOURCE, field: `positions[${k}]` }, `must be a finite number, got ${show(positions[k])}`);
   }
   const maxSweeps = opts.maxSweeps ?? 200;
@@ -116,19 +147,19 @@ export function localiseModes(vectors: Float64Array[], positions: Float64Array, 
     }
   }
 
-  // Centred coordinates.
-  const origin = [0, 0];
-  const xs = [new Float64Array(n), new Float64Array(n)];
-  for (let d = 0; d < 2; d++) {
+  // Centred coordinates, one per vector entry (a node's components share its position).
+  const origin = new Array<number>(dim).fill(0);
+  const xs = Array.from({ length: dim }, () => new Float64Array(n));
+  for (let d = 0; d < dim; d++) {
     let mean = 0;
-    for (let k = 0; k < n; k++) mean += positions[2 * k + d];
-    origin[d] = mean / n;
-    for (let k = 0; k < n; k++) xs[d][k] = positions[2 * k + d] - origin[d];
+    for (let k = 0; k < nodes; k++) mean += positions[dim * k + d];
+    origin[d] = mean / nodes;
+    for (let k = 0; k < n; k++) xs[d][k] = positions[dim * Math.floor(k / components) + d] - origin[d];
   }
 
   // M_d = Psi^T X_d Psi (symmetric, full storage).
-  const M = [new Float64Array(m * m), new Float64Array(m * m)];
-  for (let d = 0; d < 2; d++) {
+  const M = Array.from({ length: dim }, () => new Float64Array(m * m));
+  for (let d = 0; d < dim; d++) {
     const x = xs[d];
     const Md = M[d];
     for (let i = 0; i < m; i++) {
@@ -144,7 +175,7 @@ export function localiseModes(vectors: Float64Array[], positions: Float64Array, 
   }
   const objective = (): number => {
     let f = 0;
-    for (let d = 0; d < 2; d++) for (let i = 0; i < m; i++) f += M[d][i * m + i] ** 2;
+    for (let d = 0; d < dim; d++) for (let i = 0; i < m; i++) f += M[d][i * m + i] ** 2;
     return f;
   };
 
@@ -187,10 +218,7 @@ export function localiseModes(vectors: Float64Array[], positions: Float64Array, 
     out.push(v);
   }
   const final = spreadsOf(out, xs);
-  for (let i = 0; i < m; i++) {
-    final.centre[2 * i] += origin[0];
-    final.centre[2 * i + 1] += origin[1];
-  }
+  for (let i = 0; i < m; i++) for (let d = 0; d < dim; d++) final.centre[dim * i + d] += origin[d];
   return {
     vectors: out,
     rotation: U,
@@ -208,7 +236,7 @@ function rotatePair(M: Float64Array[], U: Float64Array, m: number, i: number, j:
   let a = 0;
   let b = 0;
   let scale = 0;
-  for (let d = 0; d < 2; d++) {
+  for (let d = 0; d < M.length; d++) {
     const A = M[d][i * m + i];
     const B = M[d][j * m + j];
     const C = M[d][i * m + j];
@@ -223,7 +251,7 @@ function rotatePair(M: Float64Array[], U: Float64Array, m: number, i: number, j:
   const theta = Math.atan2(b, a) / 4;
   const c = Math.cos(theta);
   const s = Math.sin(theta);
-  for (let d = 0; d < 2; d++) {
+  for (let d = 0; d < M.length; d++) {
     const Md = M[d];
     const A = Md[i * m + i];
     const B = Md[j * m + j];
@@ -257,12 +285,13 @@ function rotatePair(M: Float64Array[], U: Float64Array, m: number, i: number, j:
 function spreadsOf(vectors: Float64Array[], xs: Float64Array[]): { spread: Float64Array; centre: Float64Array } {
   const m = vectors.length;
   const spread = new Float64Array(m);
-  const centre = new Float64Array(2 * m);
+  const dim = xs.length;
+  const centre = new Float64Array(dim * m);
   for (let i = 0; i < m; i++) {
     const v = vectors[i];
     let norm = 0;
     for (let k = 0; k < v.length; k++) norm += v[k] * v[k];
-    for (let d = 0; d < 2; d++) {
+    for (let d = 0; d < dim; d++) {
       const x = xs[d];
       let mean = 0;
       for (let k = 0; k < v.length; k++) mean += x[k] * v[k] * v[k];
@@ -270,10 +299,21 @@ function spreadsOf(vectors: Float64Array[], xs: Float64Array[]): { spread: Float
       let variance = 0;
       for (let k = 0; k < v.length; k++) variance += (x[k] - mean) ** 2 * v[k] * v[k];
       spread[i] += variance / norm;
-      centre[2 * i + d] = mean;
+      centre[dim * i + d] = mean;
     }
   }
   return { spread, centre };
+}
+
+/** Validated `components` (an integer >= 1 dividing the vector length n) and `dim` (2 or 3). */
+export function checkLayout(opts: ModeLayout, n: number, source: string): { components: number; dim: number } {
+  const components = opts.components ?? 1;
+  if (!(Number.isInteger(components) && components >= 1 && n % components === 0)) {
+    throw new InvalidInputError({ source, field: 'components' }, `must be an integer >= 1 that divides the vector length ${n}, got ${show(opts.components)}`);
+  }
+  const dim = opts.dim ?? 2;
+  if (dim !== 2 && dim !== 3) throw new InvalidInputError({ source, field: 'dim' }, `must be 2 or 3 (coordinates per node position), got ${show(opts.dim)}`);
+  return { components, dim };
 }
 
 function sum(a: Float64Array): number {

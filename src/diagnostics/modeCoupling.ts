@@ -1,6 +1,6 @@
 /**
  * Coupling between the cost Hessian (E x E, over edges: d2C/dk_i dk_j, docs/design.md) and the physical Hessian (the N x N
- * Laplacian H = D^T diag(k) D, over nodes). Learning makes the stiff directions of the cost line up with the soft
+ * Laplacian H = D^T diag(k) D, over nodes; or a spring network's d N x d N stiffness matrix, with `edgeSignal`). Learning makes the stiff directions of the cost line up with the soft
  * modes of the physics: changing k_e by delta changes the stiffness psi^T H psi of a mode psi by
  * delta (psi(b_e) - psi(a_e))^2, so the edge-space image of a physical mode is its vector of squared drops
  * s_e = (psi(b_e) - psi(a_e))^2.
@@ -29,6 +29,13 @@ import { Rng } from '../physics/Rng.js';
 
 /** Options of {@link modeCoupling}. */
 export interface CouplingOptions {
+  /**
+   * The edge-space image of a physical mode (or of a state): the network kind's per-edge learning signal evaluated on
+   * it (NetworkKind.ts), the change of the mode's stiffness psi^T H psi per unit change of each edge's parameter.
+   * Default the resistor network's squared drops (psi(b_e) - psi(a_e))^2 ({@link squaredDrops}); a spring network's is
+   * the squared extensions ext_e(psi)^2.
+   */
+  edgeSignal?: (psi: Float64Array) => Float64Array;
   /** Number of stiffest cost modes compared, integer in [1, E]. Default min(3, E). */
   stiff?: number;
   /** Number of softest (non-zero) physical modes compared, integer in [1, available]. Default min(10, available). */
@@ -121,7 +128,7 @@ export function modeCoupling(
   if (edgeA.length !== E || edgeB.length !== E) {
     throw new InvalidInputError({ source: SOURCE, field: edgeA.length !== E ? 'edgeA' : 'edgeB' }, `must have one entry per edge (E = ${E}), got ${edgeA.length !== E ? edgeA.length : edgeB.length}`);
   }
-  const { values: softValuesAll, drops: dropsAll, skipped } = softModeDrops(physical, edgeA, edgeB, E);
+  const { values: softValuesAll, drops: dropsAll, skipped } = softModeDrops(physical, edgeA, edgeB, E, opts.edgeSignal);
   const available = softValuesAll.length;
   const nSoft = softCount(opts.soft, available);
   const nStiff = opts.stiff ?? Math.min(3, E);
@@ -177,7 +184,7 @@ export function modeCoupling(
   const r = new Float64Array(N);
   for (let t = 0; t < samples; t++) {
     for (let k = 0; k < N; k++) r[k] = rng.normal();
-    const s = squaredDrops(r, edgeA, edgeB);
+    const s = opts.edgeSignal ? opts.edgeSignal(r) : squaredDrops(r, edgeA, edgeB);
     const norm = Math.sqrt(dot(s, s));
     cos[t] = norm > 0 ? Math.min(1, Math.abs(dot(stiffVectors[0], s)) / norm) : 0;
   }
@@ -210,6 +217,7 @@ export function softModeDrops(
   edgeA: Int32Array,
   edgeB: Int32Array,
   E: number,
+  edgeSignal?: (psi: Float64Array) => Float64Array,
 ): { values: number[]; drops: Float64Array[]; skipped: number } {
   const K = physical.vectors.length;
   if (physical.values.length !== K) {
@@ -236,7 +244,7 @@ export function softModeDrops(
     lamMax = Math.max(lamMax, Math.abs(v));
   }
   const zeroTol = ZERO_REL * lamMax;
-  const dropsOf = physical.vectors.map((psi) => squaredDrops(psi, edgeA, edgeB));
+  const dropsOf = physical.vectors.map((psi) => (edgeSignal ? edgeSignal(psi) : squaredDrops(psi, edgeA, edgeB)));
   // A vector with no drop on any edge (relative to |psi|^2: the drops are quadratic in psi) is a zero mode whatever its
   // eigenvalue says (this also catches a lone zero mode, where the relative eigenvalue test has no scale).
   const flat = physical.vectors.map((psi, i) => !(Math.sqrt(dot(dropsOf[i], dropsOf[i])) > 1e-10 * dot(psi, psi)));
@@ -338,7 +346,8 @@ function powerFit(mu: Float64Array, lambda: number[], pairs: number): CouplingRe
   return { exponent, prefactor: Math.exp(intercept), r2, pairs };
 }
 
-function squaredDrops(psi: ArrayLike<number>, edgeA: Int32Array, edgeB: Int32Array): Float64Array {
+/** A resistor network's per-edge learning signal of a node vector: the squared drops (psi(b_e) - psi(a_e))^2. */
+export function squaredDrops(psi: ArrayLike<number>, edgeA: Int32Array, edgeB: Int32Array): Float64Array {
   const s = new Float64Array(edgeA.length);
   for (let e = 0; e < edgeA.length; e++) {
     const d = psi[edgeB[e]] - psi[edgeA[e]];

@@ -3,14 +3,15 @@
  * mode counts (the "boundary frequency" f_e: learning concentrates on the edges between the regions into which the
  * soft modes of the physical Hessian localise).
  *
- * - {@link binariseModes}: each node belongs to the localised vector with the largest weight |psi_i(node)|^2 there;
+ * - {@link binariseModes}: each node belongs to the localised vector with the largest weight there (|psi_i(node)|^2,
+ *   summed over a node's components: nodeWeights in localisedModes.ts);
  *   an edge is a boundary edge when its two ends belong to different regions.
  * - {@link boundaryFrequency}: for every mode count N_m in [minModes, maxModes], localise the lowest N_m modes
  *   (localiseModes.ts), binarise them, and add n_e(N_m) / sqrt(N_m) to f_e (n_e = 1 on a boundary edge, else 0);
  *   it also picks a single N_m by the eigengap rule below.
  */
 import { InvalidInputError, show } from '../errors.js';
-import { localiseModes, type LocalisationOptions, type LocalisedBasis } from './localisedModes.js';
+import { checkLayout, localiseModes, nodeWeights, type LocalisationOptions, type LocalisedBasis, type ModeLayout } from './localisedModes.js';
 
 /** Regions of a localised basis. */
 export interface ModeRegions {
@@ -29,7 +30,7 @@ export interface ModeRegions {
 }
 
 /** Options of {@link binariseModes}. */
-export interface BinariseOptions {
+export interface BinariseOptions extends Pick<ModeLayout, 'components'> {
   /** Nodes whose largest weight is at or below this fraction of the largest weight anywhere get region -1. Default 1e-12. */
   zeroBelow?: number;
 }
@@ -55,23 +56,27 @@ export function binariseModes(basis: Pick<LocalisedBasis, 'vectors'>, edgeA: Int
       if (!Number.isFinite(vectors[i][k])) throw new InvalidInputError({ source: SOURCE_BIN, field: `vectors[${i}][${k}]` }, `must be a finite number, got ${show(vectors[i][k])}`);
     }
   }
-  checkEdges(edgeA, edgeB, n, SOURCE_BIN);
+  const { components } = checkLayout({ components: opts.components }, n, SOURCE_BIN);
+  const nodes = n / components;
+  checkEdges(edgeA, edgeB, nodes, SOURCE_BIN);
   const zeroBelow = opts.zeroBelow ?? 1e-12;
   if (!(zeroBelow >= 0 && Number.isFinite(zeroBelow))) {
     throw new InvalidInputError({ source: SOURCE_BIN, field: 'zeroBelow' }, `must be a finite number >= 0 (relative to the largest weight), got ${show(opts.zeroBelow)}`);
   }
 
+  // node weights sum_c psi_(k,c)^2 (one component per node: psi_k^2)
+  const weights = vectors.map((v) => nodeWeights(v, components));
   let globalMax = 0;
-  for (const v of vectors) for (let k = 0; k < n; k++) globalMax = Math.max(globalMax, v[k] * v[k]);
+  for (const w of weights) for (let k = 0; k < nodes; k++) globalMax = Math.max(globalMax, w[k]);
   const cut = zeroBelow * globalMax;
 
-  const region = new Int32Array(n).fill(-1);
+  const region = new Int32Array(nodes).fill(-1);
   const sizes = new Int32Array(m);
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < nodes; k++) {
     let best = -1;
     let bestW = cut;
     for (let i = 0; i < m; i++) {
-      const w = vectors[i][k] * vectors[i][k];
+      const w = weights[i][k];
       if (w > bestW) {
         bestW = w;
         best = i;
@@ -122,7 +127,8 @@ export interface BoundaryFrequencyOptions extends LocalisationOptions {
  * The boundary frequency f_e over mode counts N_m = minModes..maxModes, and one mode count by the eigengap rule.
  *
  * `eigen`: the lowest K eigenpairs of the physical Hessian, eigenvalues ascending (>= 0 up to rounding), vectors
- * orthonormal of length N. `positions`: x, y interleaved (length 2N). `edgeA`, `edgeB`: the edges.
+ * orthonormal of length components x N. `positions`: `dim` coordinates interleaved (length dim x N; default x, y).
+ * `edgeA`, `edgeB`: the edges.
  *
  * Zero modes. A mode whose eigenvalue is at most 1e-10 x the largest |eigenvalue| given is a zero mode: the constant
  * vector of the full Laplacian of a connected network (one per connected component in general). Zero modes are
@@ -155,10 +161,12 @@ export function boundaryFrequency(
   }
   if (K < 2) throw new InvalidInputError({ source: SOURCE_FREQ, field: 'eigen.vectors' }, `needs at least 2 modes (two regions), got ${K}`);
   const n = eigen.vectors[0].length;
-  if (positions.length !== 2 * n) {
-    throw new InvalidInputError({ source: SOURCE_FREQ, field: 'positions' }, `must hold x, y interleaved for every node (length 2N = ${2 * n}), got length ${positions.length}`);
+  const { components, dim } = checkLayout(opts, n, SOURCE_FREQ);
+  const nodes = n / components;
+  if (positions.length !== dim * nodes) {
+    throw new InvalidInputError({ source: SOURCE_FREQ, field: 'positions' }, `must hold ${dim} coordinates interleaved for every node (length ${dim} x ${nodes} = ${dim * nodes}), got length ${positions.length}`);
   }
-  checkEdges(edgeA, edgeB, n, SOURCE_FREQ);
+  checkEdges(edgeA, edgeB, nodes, SOURCE_FREQ);
   let biggest = 0;
   for (let i = 0; i < K; i++) {
     const v = eigen.values[i];
@@ -213,10 +221,10 @@ export function boundaryFrequency(
   const E = edgeA.length;
   const f = new Float64Array(E);
   const perModes: BoundaryFrequency['perModes'] = [];
-  const loc: LocalisationOptions = { maxSweeps: opts.maxSweeps, tolerance: opts.tolerance };
+  const loc: LocalisationOptions = { maxSweeps: opts.maxSweeps, tolerance: opts.tolerance, components, dim };
   for (let modes = minModes; modes <= maxModes; modes++) {
     const basis = localiseModes(eigen.vectors.slice(0, modes), positions, loc);
-    const regions = binariseModes(basis, edgeA, edgeB);
+    const regions = binariseModes(basis, edgeA, edgeB, { components });
     const w = 1 / Math.sqrt(modes);
     for (const e of regions.boundaryEdges) f[e] += w;
     perModes.push({ modes, totalSpread: basis.totalSpread, meanSpread: basis.totalSpread / modes, boundaryEdges: regions.boundaryEdges.length });
@@ -230,7 +238,7 @@ function checkEdges(edgeA: Int32Array, edgeB: Int32Array, n: number, source: str
   }
   for (let e = 0; e < edgeA.length; e++) {
     for (const [name, v] of [['edgeA', edgeA[e]], ['edgeB', edgeB[e]]] as const) {
-      if (!(v >= 0 && v < n)) throw new InvalidInputError({ source, field: `${name}[${e}]` }, `node id must be in 0..${n - 1} (vectors have length ${n}), got ${show(v)}`);
+      if (!(v >= 0 && v < n)) throw new InvalidInputError({ source, field: `${name}[${e}]` }, `node id must be in 0..${n - 1} (the vectors cover ${n} nodes), got ${show(v)}`);
     }
   }
 }

@@ -137,41 +137,23 @@ export function physicalSpectrum(net: SpectrumNetwork, opts: SpectrumOptions = {
   }
   const method = methodOpt === 'auto' ? (which === 'all' || rows <= DENSE_AUTO_ROWS ? 'dense' : 'lanczos') : methodOpt;
 
-  const matvec = compactMatvec(net, layout);
-  let compact: { values: Float64Array; vectors: Float64Array[]; converged: boolean; iterations: number };
-  if (method === 'dense') compact = dense(net, layout, which, k);
-  else if (which === 'highest') {
-    const r = lanczos(rows, matvec, { k, which: 'largest', tolerance: opts.tolerance });
-    compact = { values: r.values, vectors: r.vectors, converged: r.converged, iterations: r.iterations };
-  } else compact = shiftInvert(net, layout, k, opts.tolerance, matvec);
-
-  // Residuals from the edge list, then node-indexed vectors.
-  let maxAbs = 0;
-  for (const v of compact.values) maxAbs = Math.max(maxAbs, Math.abs(v));
-  if (maxAbs === 0) maxAbs = maxDiagonal(net, layout);
-  let worst = 0;
-  const hv = new Float64Array(rows);
-  const vectors: Float64Array[] = [];
-  for (let j = 0; j < compact.values.length; j++) {
-    const v = compact.vectors[j];
-    matvec(v, hv);
-    let s = 0;
-    for (let f = 0; f < rows; f++) {
-      const r = hv[f] - compact.values[j] * v[f];
-      s += r * r;
-    }
-    worst = Math.max(worst, Math.sqrt(s));
+  const op = laplacianOperator(net, layout);
+  const r = operatorSpectrum(op, which, k, method, opts.tolerance);
+  // node-indexed vectors (0 at imposed nodes)
+  const vectors = r.vectors.map((v) => {
     const full = new Float64Array(net.nodes);
     for (let f = 0; f < rows; f++) full[layout.free[f]] = v[f];
-    vectors.push(full);
-  }
+    return full;
+  });
+  const compact = r;
+  const residual = r.residual;
   return {
     nodes: layout.free,
     values: compact.values,
     vectors,
     which,
     method,
-    residual: maxAbs > 0 ? worst / maxAbs : worst,
+    residual,
     converged: compact.converged,
     iterations: compact.iterations,
     seconds: (performance.now() - t0) / 1000,
@@ -185,6 +167,16 @@ export function physicalSpectrum(net: SpectrumNetwork, opts: SpectrumOptions = {
 export function laplacianMatvec(net: SpectrumNetwork, imposed?: ArrayLike<number>): (x: Float64Array, y: Float64Array) => void {
   validateNetwork(net);
   return compactMatvec(net, freeLayout(net, imposed));
+}
+
+/**
+ * The physical Hessian of a resistor network as a {@link HessianOperator}: H_FF over the free nodes (all nodes when
+ * nothing is imposed), and the node of each compact row (`dofs`, ascending).
+ */
+export function laplacianHessian(net: SpectrumNetwork, imposed?: ArrayLike<number>): { operator: HessianOperator; dofs: Int32Array } {
+  validateNetwork(net);
+  const layout = freeLayout(net, imposed);
+  return { operator: laplacianOperator(net, layout), dofs: layout.free };
 }
 
 /** Free nodes, each node's row (-1 if imposed), and the imposed ids. */
@@ -259,8 +251,107 @@ function maxDiagonal(net: SpectrumNetwork, layout: FreeLayout): number {
   return m;
 }
 
-/** Dense H_FF (row-major), diagonalised; the requested pairs as compact vectors. */
-function dense(net: SpectrumNetwork, layout: FreeLayout, which: 'lowest' | 'highest' | 'all', k: number) {
+/**
+ * A symmetric positive semidefinite physical Hessian on its free space, as the spectrum needs it (NetworkKind.ts builds
+ * one per kind of network). Vectors are "compact": one entry per free coordinate (a resistor network's free nodes; a
+ * spring network's d N displacement components).
+ */
+export interface HessianOperator {
+  /** Number of free coordinates (the length of every compact vector). */
+  rows: number;
+  /** y = H x (both length rows; y overwritten). */
+  matvec(x: Float64Array, y: Float64Array): void;
+  /** H assembled dense, rows x rows row-major (for the dense method). */
+  dense(): Float64Array;
+  /** An orthonormal basis of null(H), known exactly (compact vectors): floating components, rigid and floppy modes. */
+  nullVectors: Float64Array[];
+  /**
+   * 'report': the null vectors are eigenpairs of value 0, returned first by 'lowest' (a full Laplacian's constants:
+   * the resistor convention). 'exclude': the spectrum is that of H on the orthogonal complement of null(H), the zero
+   * modes are never returned (a spring network's rigid and floppy modes).
+   */
+  zeroModes: 'report' | 'exclude';
+  /**
+   * The pseudo-inverse, built on first use (a sparse factorisation): apply(x, y) sets y = H^+ x for x orthogonal to
+   * null(H) (y orthogonal to it too); converged() says whether every solve so far met its tolerance.
+   */
+  pseudoInverse(): { apply(x: Float64Array, y: Float64Array): void; converged(): boolean };
+  /** Largest diagonal entry of H: the residual's scale when every eigenvalue returned is 0. */
+  maxDiagonal(): number;
+}
+
+/** Eigenpairs of a {@link HessianOperator} in its compact coordinates, with their diagnostics. */
+export interface OperatorSpectrum {
+  values: Float64Array;
+  vectors: Float64Array[];
+  /** max_j |H v_j - lambda_j v_j| / max_j |lambda_j| (the largest diagonal entry when every value is 0), from matvec. */
+  residual: number;
+  converged: boolean;
+  iterations: number;
+}
+
+/**
+ * The k lowest or highest (or all) eigenpairs of a Hessian operator. The caller validates which, k (in [1, rows], or
+ * [1, rows - nullity] for zeroModes 'exclude') and method.
+ * - dense: symmetricEigen of H ('report'), or of H - c Q Q^T with c the largest diagonal entry ('exclude'): the exact
+ *   null vectors Q move to -c (below every other eigenvalue, which Q Q^T leaves unchanged) and are dropped, so no
+ *   threshold decides what a zero mode is;
+ * - Lanczos 'highest': on H (deflating null(H) for 'exclude');
+ * - Lanczos 'lowest': shift-invert, Lanczos on H^+ with null(H) deflated ('report': its basis returned first with
+ *   value 0), then one step of subspace iteration and Rayleigh-Ritz with H ({@link refine}).
+ */
+export function operatorSpectrum(op: HessianOperator, which: 'lowest' | 'highest' | 'all', k: number, method: 'dense' | 'lanczos', tolerance?: number): OperatorSpectrum {
+  const rows = op.rows;
+  let compact: { values: Float64Array; vectors: Float64Array[]; converged: boolean; iterations: number };
+  if (method === 'dense') compact = denseSpectrum(op, which, k);
+  else if (which === 'highest') {
+    const r = lanczos(rows, (x, y) => op.matvec(x, y), { k, which: 'largest', tolerance, ...(op.zeroModes === 'exclude' ? { deflate: op.nullVectors } : {}) });
+    compact = { values: r.values, vectors: r.vectors, converged: r.converged, iterations: r.iterations };
+  } else compact = shiftInvert(op, k, tolerance);
+
+  // residuals from the operator itself
+  let maxAbs = 0;
+  for (const v of compact.values) maxAbs = Math.max(maxAbs, Math.abs(v));
+  if (maxAbs === 0) maxAbs = op.maxDiagonal();
+  let worst = 0;
+  const hv = new Float64Array(rows);
+  for (let j = 0; j < compact.values.length; j++) {
+    const v = compact.vectors[j];
+    op.matvec(v, hv);
+    let s = 0;
+    for (let f = 0; f < rows; f++) {
+      const r = hv[f] - compact.values[j] * v[f];
+      s += r * r;
+    }
+    worst = Math.max(worst, Math.sqrt(s));
+  }
+  return { ...compact, residual: maxAbs > 0 ? worst / maxAbs : worst };
+}
+
+/** The Laplacian's free block H_FF as a {@link HessianOperator} (zero modes: one constant per floating component, reported). */
+function laplacianOperator(net: SpectrumNetwork, layout: FreeLayout): HessianOperator {
+  const rows = layout.free.length;
+  const floating = floatingComponents(net, layout);
+  const nullVectors = floating.map((members) => {
+    const v = new Float64Array(rows);
+    const c = 1 / Math.sqrt(members.length);
+    for (const node of members) v[layout.row[node]] = c;
+    return v;
+  });
+  const matvec = compactMatvec(net, layout);
+  return {
+    rows,
+    matvec,
+    dense: () => denseLaplacian(net, layout),
+    nullVectors,
+    zeroModes: 'report',
+    pseudoInverse: () => laplacianPseudoInverse(net, layout, floating),
+    maxDiagonal: () => maxDiagonal(net, layout),
+  };
+}
+
+/** H_FF assembled dense, row-major. */
+function denseLaplacian(net: SpectrumNetwork, layout: FreeLayout): Float64Array {
   const n = layout.free.length;
   const a = new Float64Array(n * n);
   for (let e = 0; e < net.edgeA.length; e++) {
@@ -275,9 +366,28 @@ function dense(net: SpectrumNetwork, layout: FreeLayout, which: 'lowest' | 'high
       a[q * n + p] -= g;
     }
   }
+  return a;
+}
+
+/** Dense H (shifted on its null space for 'exclude'), diagonalised; the requested pairs as compact vectors. */
+function denseSpectrum(op: HessianOperator, which: 'lowest' | 'highest' | 'all', k: number) {
+  const n = op.rows;
+  const a = op.dense();
+  // 'exclude': H - c Q Q^T moves exactly the null space to -c and leaves every other eigenpair of H as it is
+  const skip = op.zeroModes === 'exclude' ? op.nullVectors.length : 0;
+  if (skip > 0) {
+    const c = Math.max(op.maxDiagonal(), 1e-300);
+    for (const q of op.nullVectors) {
+      for (let i = 0; i < n; i++) {
+        const ci = c * q[i];
+        if (ci === 0) continue;
+        for (let j = 0; j < n; j++) a[i * n + j] -= ci * q[j];
+      }
+    }
+  }
   const eig = symmetricEigen(a, n);
-  const first = which === 'highest' ? n - k : 0;
-  const count = which === 'all' ? n : k;
+  const first = which === 'highest' ? n - k : skip;
+  const count = which === 'all' ? n - skip : k;
   const values = eig.values.slice(first, first + count);
   const vectors: Float64Array[] = [];
   for (let j = first; j < first + count; j++) vectors.push(eig.vectors!.slice(j * n, (j + 1) * n));
@@ -285,30 +395,32 @@ function dense(net: SpectrumNetwork, layout: FreeLayout, which: 'lowest' | 'high
 }
 
 /**
- * The k lowest pairs through shift-invert Lanczos: zero modes of floating components first, the rest as 1 / the
- * largest eigenvalues of the (pseudo-)inverse applied by sparse Cholesky.
+ * The k lowest pairs through shift-invert Lanczos: zero modes first ('report'), the rest as 1 / the largest
+ * eigenvalues of the pseudo-inverse, with null(H) deflated.
  */
-function shiftInvert(
-  net: SpectrumNetwork,
-  layout: FreeLayout,
-  k: number,
-  tolerance: number | undefined,
-  matvec: (x: Float64Array, y: Float64Array) => void,
-) {
-  const rows = layout.free.length;
-  const floating = floatingComponents(net, layout);
-  const nulls: Float64Array[] = floating.map((members) => {
-    const v = new Float64Array(rows);
-    const c = 1 / Math.sqrt(members.length);
-    for (const node of members) v[layout.row[node]] = c;
-    return v;
-  });
-  const zeros = Math.min(k, nulls.length);
+function shiftInvert(op: HessianOperator, k: number, tolerance: number | undefined) {
+  const rows = op.rows;
+  const nulls = op.nullVectors;
+  const zeros = op.zeroModes === 'report' ? Math.min(k, nulls.length) : 0;
   const values: number[] = new Array<number>(zeros).fill(0);
   const vectors: Float64Array[] = nulls.slice(0, zeros);
   if (zeros === k) return { values: Float64Array.from(values), vectors, converged: true, iterations: 0 };
+  const inverse = op.pseudoInverse();
+  const apply = (x: Float64Array, y: Float64Array): void => inverse.apply(x, y);
+  const r = lanczos(rows, apply, { k: k - zeros, which: 'largest', tolerance, relativeTo: 'own', deflate: nulls });
+  const refined = refine(r.vectors, apply, (x, y) => op.matvec(x, y));
+  values.push(...refined.values);
+  vectors.push(...refined.vectors);
+  return { values: Float64Array.from(values), vectors, converged: r.converged && inverse.converged(), iterations: r.iterations };
+}
 
-  // Ground the smallest node of every floating component; solve with Cholesky.
+/**
+ * H_FF^+ of a Laplacian: ground the smallest node of every floating component (sparse Cholesky with it imposed at 0)
+ * for a right-hand side orthogonal to the constants, then subtract each floating component's mean (for b orthogonal
+ * to 1_C this is L_C^+ b).
+ */
+function laplacianPseudoInverse(net: SpectrumNetwork, layout: FreeLayout, floating: Int32Array[]): { apply(x: Float64Array, y: Float64Array): void; converged(): boolean } {
+  const rows = layout.free.length;
   const grounds = floating.map((members) => members[0]);
   const system = new LaplacianSystem(net.nodes, net.edgeA, net.edgeB, Int32Array.from([...layout.imposed, ...grounds]), { method: 'cholesky' });
   system.setConductance(Float64Array.from(net.conductance));
@@ -329,20 +441,18 @@ function shiftInvert(
   const sol = new Float64Array(net.nodes);
   const b = new Float64Array(rows);
   let solvesConverged = true;
-  const inverse = (x: Float64Array, y: Float64Array): void => {
-    b.set(x);
-    centre(b);
-    for (let f = 0; f < rows; f++) rhs[layout.free[f]] = b[f];
-    const { diagnostics } = system.solveFree(rhs, sol);
-    if (!diagnostics.converged) solvesConverged = false;
-    for (let f = 0; f < rows; f++) y[f] = sol[layout.free[f]];
-    centre(y);
+  return {
+    apply: (x: Float64Array, y: Float64Array): void => {
+      b.set(x);
+      centre(b);
+      for (let f = 0; f < rows; f++) rhs[layout.free[f]] = b[f];
+      const { diagnostics } = system.solveFree(rhs, sol);
+      if (!diagnostics.converged) solvesConverged = false;
+      for (let f = 0; f < rows; f++) y[f] = sol[layout.free[f]];
+      centre(y);
+    },
+    converged: () => solvesConverged,
   };
-  const r = lanczos(rows, inverse, { k: k - zeros, which: 'largest', tolerance, relativeTo: 'own', deflate: nulls });
-  const refined = refine(r.vectors, inverse, matvec);
-  values.push(...refined.values);
-  vectors.push(...refined.vectors);
-  return { values: Float64Array.from(values), vectors, converged: r.converged && solvesConverged, iterations: r.iterations };
 }
 
 /**

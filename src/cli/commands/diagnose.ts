@@ -1,6 +1,11 @@
 import { basename } from 'node:path';
 import { InvalidInputError, show } from '../../errors.js';
 import { readNetworkFile } from '../../formats/networkFile.js';
+import { readJsonFile } from '../../formats/jsonFile.js';
+import { parseSprings, SPRINGS_FORMAT } from '../../formats/springsFile.js';
+import { readStrainTaskFile } from '../../formats/strainTaskFile.js';
+import { diagnoseSprings, type SpringDiagnosisReport } from '../../diagnostics/diagnoseSprings.js';
+import { springFigures } from '../../diagnostics/figures/springFigures.js';
 import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
 import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import { readTaskFile } from '../../formats/taskFile.js';
@@ -53,6 +58,14 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
     these replace the run's or the board's step;
   - otherwise: the tap rule for a network with a tap table (a board of digital potentiometers), else CL at clln
     train's defaults (alpha 0.5 S/V^2).
+  Spring networks (NETWORK a clln.springs/1 file, TASK a clln.strain-task/1 file; detected by the file's format):
+  the spectrum of the stiffness matrix with its rigid and floppy modes excluded exactly (counted in the report;
+  eigenvalues in energy/length^2), the localised soft modes over the node positions (d displacement components per
+  node share its position), their regions and boundary springs, and with a TASK the cost Hessian of
+  C = sum 1/2 (eps_T^F - Delta)^2 (length^4/energy^2), its coupling to the squared extensions of the soft modes, and
+  the fidelity of coupled learning to the exact gradient at eta, eta/10, eta/100 (--eta, default the task's, else
+  0.1). Figures add response.svg (the free-state displacements as arrows, springs coloured by stiffness) and draw
+  soft-mode.svg as arrows. --run, --board, --rule, --alpha, --beta and --amp are for resistor networks.
   --json              one JSON object with every result; cost.stability[0] holds the verdict: rule, applies,
                       alpha, lambdaMax, index, unstable, or reason when it does not apply, the step and its origin
   --svg DIR           write figures: spectrum.svg, soft-mode.svg (edges coloured by the softest mode's squared
@@ -89,6 +102,14 @@ export function diagnose(argv: string[], io: Io): number {
   const boardModel = str(p, 'board');
   if (boardModel !== undefined && runPath) throw new InvalidInputError({ source: '--board' }, 'the run names its own board', 'drop --board, or diagnose a network file');
   if (amp !== undefined && !runPath && boardModel === undefined) throw new InvalidInputError({ source: '--amp' }, "is a gate board's update gain; it needs --board MODEL or --run RUN", 'add --board MODEL');
+  const springs = p.positionals[0] !== undefined ? springsDocument(p.positionals[0]) : undefined;
+  if (springs !== undefined) {
+    const resistorOnly = (['run', 'beta', 'alpha', 'amp', 'rule', 'board'] as const).filter((o) => p.values[o] !== undefined);
+    if (resistorOnly.length > 0) {
+      throw new InvalidInputError({ source: `--${resistorOnly[0]}` }, 'is an option for resistor networks; NETWORK is a spring network (clln.springs/1)', `drop ${resistorOnly.map((o) => `--${o}`).join(', ')}`);
+    }
+    return diagnoseSpringsCommand(springs, p.positionals[0]!, p.positionals[1], { modes: int(p, 'modes', 2) ?? 10, eta, json: p.values.json === true, svg: str(p, 'svg'), png: p.values.png === true }, io);
+  }
   let net: Network | undefined;
   let task: Task | undefined;
   // (an empty argument is a file name too: reading it says it does not exist)
@@ -138,6 +159,133 @@ export function diagnose(argv: string[], io: Io): number {
   if (p.values.json === true) io.stdout.write(JSON.stringify(toJson(report, evolution, written)) + '\n');
   else io.stdout.write(summary(net!, task, report, evolution, written) + '\n');
   return 0;
+}
+
+/** The parsed JSON of PATH when it is a spring-network file (format clln.springs/1), else undefined (read as before). */
+function springsDocument(path: string): unknown {
+  let json: unknown;
+  try {
+    json = readJsonFile(path, 'network file');
+  } catch {
+    return undefined; // (the resistor reader reports it in its own words)
+  }
+  return typeof json === 'object' && json !== null && (json as { format?: unknown }).format === SPRINGS_FORMAT ? json : undefined;
+}
+
+/**
+ * `clln diagnose NET.springs.json [TASK.strain.json]`: the spring network's diagnosis (diagnoseSprings) as text, JSON
+ * and figures. eta: the fidelity's largest clamping strength (then eta/10, eta/100; default the task's, else 0.1).
+ */
+function diagnoseSpringsCommand(json: unknown, netPath: string, taskPath: string | undefined, o: { modes: number; eta?: number; json: boolean; svg?: string; png: boolean }, io: Io): number {
+  const net = parseSprings(json, netPath);
+  const task = taskPath !== undefined ? readStrainTaskFile(taskPath, net, netPath) : undefined;
+  if (o.png && !o.svg) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg DIR');
+  const eta = o.eta ?? task?.eta ?? 0.1;
+  const r = diagnoseSprings(net, task, { modes: o.modes, etas: [eta, eta / 10, eta / 100] });
+  const context: FigureContext = { network: net.name, task: taskPath !== undefined ? basename(taskPath) : undefined };
+  const written = o.svg ? writeFigureFiles(o.svg, springFigures(net, r, context), o.png) : [];
+  if (o.json) io.stdout.write(JSON.stringify(springsJson(r, written)) + '\n');
+  else io.stdout.write(springsSummary(r, written) + '\n');
+  return 0;
+}
+
+function springsSummary(r: SpringDiagnosisReport, written: string[]): string {
+  const u = r.units;
+  const ph = r.physical;
+  const z = ph.zeroModes;
+  const t = r.task;
+  const lines = [
+    `spring network ${r.network.name}: ${r.network.nodes} nodes, ${r.network.springs} springs, ${r.network.dim}D (${r.network.dofs} degrees of freedom)${t ? `; strain task: source (${t.source[0]}, ${t.source[1]}) strained by ${t.sourceStrain}, target (${t.target[0]}, ${t.target[1]}) to ${t.delta}${t.cooperative ? ', cooperative' : ''}${t.lambda ? `, lambda ${t.lambda}` : ''}` : ''}`,
+    `zero modes (excluded exactly): ${z.count} = ${z.rigid} rigid-body + ${z.floppy} floppy; solver analysis ${r.analysis.analysisMs.toFixed(0)} ms, null-space residual ${e3(r.analysis.nullResidual)}`,
+    `physical Hessian (${ph.description}): ${ph.lowest.method}, residual ${e3(Math.max(ph.lowest.residual, ph.highest.residual))}${ph.lowest.converged && ph.highest.converged ? '' : ' NOT CONVERGED'}`,
+    `  lowest  (${u.eigenvalue}): ${list(ph.lowest.values)}`,
+    `  highest (${u.eigenvalue}): ${list(Array.from(ph.highest.values).reverse())}`,
+    `  condition number (nonzero spectrum) ${e3(ph.highest.values[ph.highest.values.length - 1] / ph.lowest.values[0])}`,
+  ];
+  if (r.localisation) {
+    const l = r.localisation;
+    const f = l.frequency;
+    const top = Array.from(f.f, (v, e) => [e, v] as const).sort((a, b) => b[1] - a[1]).slice(0, 5).filter(([, v]) => v > 0);
+    lines.push(
+      `localised soft modes (spread over node positions, d components per node; length^2): N_m = ${f.chosenModes} (${f.rule}); spread ${e3(l.basis.initialSpread)} -> ${e3(l.basis.totalSpread)} in ${l.basis.sweeps} sweeps; regions of ${Array.from(l.regions.sizes).join(', ')} nodes`,
+      `  boundary springs at N_m = ${f.chosenModes}: ${l.regions.boundaryEdges.length}; most frequent f_e (N_m ${f.minModes}..${f.maxModes}): ${top.map(([e, v]) => `${e}: ${v.toFixed(2)}`).join(', ') || 'none'}`,
+    );
+  }
+  if (r.cost) {
+    const c = r.cost;
+    const cp = c.coupling;
+    lines.push(
+      `cost over ${c.directions} direction${c.directions === 1 ? '' : 's'}: target strain eps_T^F ${c.targetStrains.map(e3).join(', ')}; C = ${e3(c.value)} (${u.cost}), |dC/dk| = ${e3(c.gradientNorm)} ${u.gradient}`,
+      ...(c.full.length > 0 ? [`cost Hessian largest eigenvalues (${u.hessian}): full ${list(c.full)}; Gauss-Newton J^T J ${list(c.gaussNewton)} (solve residual ${e3(c.maxSolveResidual)})`] : []),
+      ...(cp
+        ? [
+            `coupling: stiffest cost mode vs squared extensions of the soft modes: best cosine ${cp.best.cosine.toFixed(3)} (cost mode ${cp.best.stiffMode + 1}, physical mode ${cp.best.softMode + 1}); random displacement fields: mean ${cp.random.mean.toFixed(3)}, 95th percentile ${cp.random.p95.toFixed(3)}`,
+            `  cost eigenvalues ~ (1/physical eigenvalues)^p: p = ${cp.power.exponent.toFixed(2)} (R^2 ${cp.power.r2.toFixed(3)}, ${cp.power.pairs} pairs)`,
+          ]
+        : []),
+      `gradient fidelity of coupled learning (angle to the exact dC/dk; |g_CL|/|dC/dk| in ${u.clNormRatio}, which tends to the target's stiffness as eta -> 0 for one direction): ${c.fidelity.map((f) => `eta ${f.parameter}: ${f.angleDeg.toFixed(3)} deg, ${e3(f.normRatio)}`).join('; ')}`,
+    );
+  }
+  for (const s of r.skipped) lines.push(`skipped ${s}`);
+  if (written.length) lines.push(`figures: ${written.join(', ')}`);
+  return lines.join('\n');
+}
+
+function springsJson(r: SpringDiagnosisReport, written: string[]): unknown {
+  const arr = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (x) => (Number.isFinite(x) ? x : null));
+  const big = r.network.nodes > 5000;
+  const spectrum = (s: SpringDiagnosisReport['physical']['lowest']) => ({
+    values: arr(s.values),
+    ...(big ? {} : { vectors: s.vectors.map(arr) }),
+    method: s.method,
+    residual: s.residual,
+    converged: s.converged,
+    iterations: s.iterations,
+  });
+  const { zeroModes, description } = r.physical;
+  return {
+    kind: 'spring',
+    network: r.network,
+    units: r.units,
+    task: r.task ?? null,
+    zero_modes: { count: zeroModes.count, rigid: zeroModes.rigid, floppy: zeroModes.floppy, treatment: zeroModes.treatment },
+    analysis: r.analysis,
+    physical: { description, lowest: spectrum(r.physical.lowest), highest: spectrum(r.physical.highest) },
+    localisation: r.localisation && {
+      chosen_modes: r.localisation.frequency.chosenModes,
+      rule: r.localisation.frequency.rule,
+      boundary_frequency: arr(r.localisation.frequency.f),
+      per_modes: r.localisation.frequency.perModes,
+      region: Array.from(r.localisation.regions.region),
+      boundary_edges: Array.from(r.localisation.regions.boundaryEdges),
+      spread: arr(r.localisation.basis.spread),
+      total_spread: r.localisation.basis.totalSpread,
+      converged: r.localisation.basis.converged,
+      sweeps: r.localisation.basis.sweeps,
+    },
+    response: big ? null : r.response.map(arr),
+    cost: r.cost && {
+      directions: r.cost.directions,
+      target_strains: r.cost.targetStrains,
+      value: r.cost.value,
+      gradient_norm: r.cost.gradientNorm,
+      hessian_full: arr(r.cost.full),
+      hessian_gauss_newton: arr(r.cost.gaussNewton),
+      max_solve_residual: r.cost.maxSolveResidual,
+      coupling: r.cost.coupling && {
+        alignment: arr(r.cost.coupling.alignment),
+        stiff: r.cost.coupling.stiff.values.length,
+        soft: r.cost.coupling.soft.values.length,
+        best: r.cost.coupling.best,
+        random: r.cost.coupling.random,
+        power: r.cost.coupling.power,
+      },
+      fidelity: r.cost.fidelity.map((f) => ({ ...f, perDirection: f.perExample, perExample: undefined })),
+    },
+    timing_ms: r.timing,
+    skipped: r.skipped,
+    figures: written,
+  };
 }
 
 /**

@@ -62,6 +62,18 @@ export interface NetworkFigureOptions {
   highlightEdges?: ArrayLike<number>;
   /** Node indices marked with outlined shapes (sources: triangle, ground: square, targets: diamond) and a legend. */
   nodeRoles?: { sources?: ArrayLike<number>; ground?: ArrayLike<number>; targets?: ArrayLike<number> };
+  /**
+   * A displacement field: a vector per node (length 2N, x and y interleaved, in the positions' unit; a 3D field
+   * projected on x, y), drawn as an arrow from each node. One factor scales every arrow, so that the longest is
+   * `arrowLength` x the median edge length; its direction is the displacement's (y grows downwards, as the positions).
+   * Nodes whose displacement is 0 (or below 1e-12 of the largest) get no arrow; non-finite ones neither (counted in
+   * the note).
+   */
+  nodeArrows?: ArrayLike<number>;
+  /** Legend entry of the arrows, e.g. `free-state displacement (length)`. Default `displacement`. */
+  arrowLabel?: string;
+  /** Length of the longest arrow, in median edge lengths (0.05..10). Default 0.8. */
+  arrowLength?: number;
   /** Node numbers next to the nodes. Default true when N <= 64; never drawn above {@link NODE_MARKER_LIMIT} nodes. */
   labels?: boolean;
   /** Colour bars for the edge and node values. Default true when `edgeValues` or `nodeValues` is given. */
@@ -83,6 +95,7 @@ export const LABEL_LIMIT = 64;
 
 const EDGE_GREY = '#8c8c8c';
 const HIGHLIGHT = '#111111';
+const ARROW = '#1a4fa0';
 const ROLE_STYLE = {
   sources: { label: 'source', shape: 'triangle', colour: '#d62f2f' },
   ground: { label: 'ground', shape: 'square', colour: '#222222' },
@@ -146,6 +159,8 @@ function median(values: Float64Array): number {
  * - `<g class="nodes">`: one `<circle>` per node, in node order; fill from `nodeValues`, else the region colour,
  *   else white. Above {@link NODE_MARKER_LIMIT} nodes only when `nodeValues` or `nodeRegions` are given
  *   (otherwise omitted, and said so in the note).
+ * - `<g class="arrows">`: with `nodeArrows`, one `<path class="arrow" data-node="i">` per node with a nonzero
+ *   displacement: `M x0 y0 L x1 y1` (the shaft, from the node along the scaled displacement) then the head's two strokes.
  * - `<g class="roles">`: one outlined `<path>` per role entry (class `source`, `ground` or `target`).
  * - `<g class="labels">`: one `<text class="label">` per node with its number.
  * - colour bars (`<g class="colorbar">`), the legend (`<g class="legend">`) and a note (`<text class="note">`)
@@ -186,6 +201,11 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
       }
     }
   }
+  const arrows = opts.nodeArrows === undefined ? undefined : checkLength(opts.nodeArrows, 2 * N, source, 'nodeArrows', 'the node displacements (x, y interleaved)', 'node coordinate (2N)');
+  const arrowLength = opts.arrowLength ?? 0.8;
+  if (!(typeof arrowLength === 'number' && arrowLength >= 0.05 && arrowLength <= 10)) {
+    throw new InvalidInputError({ source, field: 'arrowLength' }, `must be a number in [0.05, 10] (median edge lengths), got ${show(opts.arrowLength)}`, 'use e.g. 0.8');
+  }
   const highlight = opts.highlightEdges === undefined ? [] : [...new Set(Array.from(checkIndices(opts.highlightEdges, E, source, 'highlightEdges', 'highlighted edges')))];
   const roles = opts.nodeRoles ?? {};
   if (typeof roles !== 'object' || roles === null) {
@@ -203,6 +223,7 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
   const edgeLabel = checkText(opts.edgeLabel, source, 'edgeLabel') ?? 'edge value';
   const nodeLabel = checkText(opts.nodeLabel, source, 'nodeLabel') ?? 'node value';
   const highlightLabel = checkText(opts.highlightLabel, source, 'highlightLabel') ?? 'highlighted';
+  const arrowLabel = checkText(opts.arrowLabel, source, 'arrowLabel') ?? 'displacement';
   const explanation = wrapText(checkText(opts.explanation, source, 'explanation') ?? '', width - 12, TICK_FONT);
   const wantLabels = checkFlag(opts.labels, N <= LABEL_LIMIT, source, 'labels');
   const wantBars = checkFlag(opts.colorbar, edgeValues !== undefined || nodeValues !== undefined, source, 'colorbar');
@@ -232,6 +253,19 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
     if (distinct.length <= 12) for (const r of distinct) items.push({ label: `region ${r}`, colour: categorical(r), marker: 'swatch' });
   }
   if (highlight.length > 0) items.push({ label: highlightLabel, colour: HIGHLIGHT, marker: 'line' });
+  let longest = 0;
+  let badArrows = 0;
+  if (arrows) {
+    for (let i = 0; i < N; i++) {
+      const l = Math.hypot(arrows[2 * i], arrows[2 * i + 1]);
+      if (Number.isFinite(l)) longest = Math.max(longest, l);
+      else badArrows++;
+    }
+    items.push({ label: arrowLabel, colour: ARROW, marker: 'line' });
+    if (badArrows > 0) notes.push(`${badArrows} non-finite displacement${badArrows === 1 ? '' : 's'} (no arrow)`);
+    if (longest > 0) notes.push(`arrows to scale: the longest, |u| = ${formatCoordinate(longest, 4)}, drawn ${arrowLength} median edge lengths long`);
+    else notes.push('every displacement is 0 (no arrows)');
+  }
 
   // ---- layout: title block; the drawing over the whole width; colour bars, legend and note below it
   const head = titleBlock(width, title, opts.context);
@@ -369,6 +403,33 @@ export function networkFigure(positions: Float64Array, edgeA: Int32Array, edgeB:
         circles,
       ),
     );
+  }
+
+  // ---- arrows: shaft from the node along u, then a two-stroke head at the tip; one path per arrow
+  if (arrows && longest > 0) {
+    const scale = (arrowLength * typical) / longest; // px per position unit of displacement
+    const head = clamp(0.25 * arrowLength * typical, 2, 8);
+    let paths = '';
+    for (let i = 0; i < N; i++) {
+      const ux = arrows[2 * i];
+      const uy = arrows[2 * i + 1];
+      const l = Math.hypot(ux, uy);
+      if (!Number.isFinite(l) || !(l > 1e-12 * longest)) continue;
+      const x1 = px[i] + scale * ux;
+      const y1 = py[i] + scale * uy;
+      const h = Math.min(head, 0.45 * scale * l);
+      const dx1 = ux / l;
+      const dy1 = uy / l;
+      // the head's strokes at +-25 degrees from the reversed shaft
+      const ca = Math.cos(0.4363);
+      const sa = Math.sin(0.4363);
+      const hx1 = x1 - h * (ca * dx1 - sa * dy1);
+      const hy1 = y1 - h * (sa * dx1 + ca * dy1);
+      const hx2 = x1 - h * (ca * dx1 + sa * dy1);
+      const hy2 = y1 - h * (-sa * dx1 + ca * dy1);
+      paths += element('path', { class: 'arrow', 'data-node': i, d: `M${c(px[i])} ${c(py[i])}L${c(x1)} ${c(y1)}M${c(hx1)} ${c(hy1)}L${c(x1)} ${c(y1)}L${c(hx2)} ${c(hy2)}` });
+    }
+    body.push(element('g', { class: 'arrows', fill: 'none', stroke: ARROW, 'stroke-width': clamp(0.06 * typical, 0.6, 1.6), 'stroke-linecap': 'round', 'stroke-linejoin': 'round' }, paths));
   }
 
   // ---- roles

@@ -1,0 +1,175 @@
+/**
+ * The cost parts of a spring network's strain task (issue 17, point 6): the cost Hessian d2C/dk_i dk_j with its
+ * Gauss-Newton part J^T J, and the fidelity of the coupled-learning contrast to the exact gradient. Exact: adjoint
+ * solves on the StrainSolver's factorisation, no finite differences.
+ *
+ * Cost: C = sum over the task's directions of 1/2 (eps_T^F - Delta)^2 (dimensionless; one direction, or two when
+ * cooperative), as strainCostGradient (src/physics/springs/strainGradient.ts). Units: k in energy / length^2.
+ *
+ * First derivatives (strainGradient.ts): with the free state u (H u = lambda c_S, c_S . u = eps_S) and the adjoint w
+ * (H w = c_T + nu c_S, c_S . w = 0), J_i = d eps_T^F / dk_i = -p_i q_i, q = ext(u), p = ext(w) (length each).
+ *
+ * Second derivatives. Differentiating the free state's stationarity at fixed eps_S, H du + B_j q_j = dlambda c_S,
+ * c_S . du = 0, so du/dk_j = -G_S B_j q_j with G_S the compliance with the source pair held (x = G_S f solves
+ * H x = f + nu c_S, c_S . x = 0); likewise dw/dk_j = -G_S B_j p_j. Hence dq_i/dk_j = -R_ij q_j and
+ * dp_i/dk_j = -R_ij p_j with the transfer compliance R_ij = B_i^T G_S B_j (length^2 / energy, symmetric), and
+ *
+ *     d2 eps_T^F / dk_i dk_j = R_ij (p_i q_j + p_j q_i),
+ *
+ * the same form as a resistor network's (costHessian.ts: R_ij [(d_i . u)(d_j . V) + (d_j . u)(d_i . V)]). The Hessian
+ * is sum_d [J_d J_d^T + r_d R^(d) o (p_d q_d^T + q_d p_d^T)] with r_d = eps_T^F - Delta. Solves: two per direction for
+ * J, and (second order) one per spring and direction for R (the source pair differs between the directions).
+ *
+ * Zero modes do not enter: B_j is orthogonal to every rigid and floppy mode (they stretch no spring), and extensions
+ * do not see them.
+ */
+import { NumericalError } from '../errors.js';
+import { degreesOfFreedom, springCount } from '../physics/springs/SpringNetwork.js';
+import type { LinearResponse, StrainSolver } from '../physics/springs/StrainSolver.js';
+import { strainDirections, type StrainTask } from '../physics/springs/StrainTask.js';
+import { strainCostGradient, targetStrainGradient } from '../physics/springs/strainGradient.js';
+import { stiffnessTimes, strainVector } from '../physics/springs/stiffnessMatrix.js';
+import type { CostHessianResult } from './costHessian.js';
+import { compare, fidelityResult, type FidelityResult } from './gradientFidelity.js';
+
+/**
+ * The cost Hessian of a strain task at the solver's stiffnesses, in the shape of a resistor network's
+ * ({@link CostHessianResult}; "examples" are the task's directions, the Jacobian has one row per direction).
+ * Units: gradient length^2 / energy, Hessian length^4 / energy^2, cost dimensionless.
+ * @param secondOrder also the residual term (the full Hessian), one solve per spring and direction. Default true.
+ * @throws InvalidInputError when a floppy mode strains the target without the source (targetStrainGradient);
+ *   NumericalError when a solve does not converge
+ */
+export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: { secondOrder?: boolean } = {}): CostHessianResult {
+  const secondOrder = opts.secondOrder ?? true;
+  const net = solver.net;
+  const E = springCount(net);
+  const n = degreesOfFreedom(net);
+  const { dim, edgeA, edgeB } = net;
+  const b = solver.directions;
+  const directions = strainDirections(task);
+  const D = directions.length;
+  let solves = 0;
+  let maxRes = 0;
+  const note = (r: LinearResponse, what: string): void => {
+    if (!r.diagnostics.converged) throw new NumericalError(`springCostHessian: ${what} did not converge (residual ${r.diagnostics.residual})`);
+    maxRes = Math.max(maxRes, r.diagnostics.residual);
+  };
+  // A transfer solve's force balance relative to its force (|B_j| = sqrt 2): the solver's own residual is relative to
+  // the applied forces and tensions, which both vanish when B_j is balanced by the constraint alone (spring j joins the
+  // source pair: the response is exactly 0 and that ratio is rounding over rounding).
+  const hx = new Float64Array(n);
+  const kk = solver.stiffness;
+  const forceBalance = (x: LinearResponse, f: Float64Array, cS: Float64Array, what: string): void => {
+    stiffnessTimes(net, b, kk, x.displacements, hx);
+    let r = 0;
+    let fn = 0;
+    for (let i = 0; i < n; i++) {
+      r += (hx[i] - x.forces[0] * cS[i] - f[i]) ** 2;
+      fn += f[i] * f[i];
+    }
+    const rel = Math.sqrt(r / fn);
+    if (!(rel <= 1e-9)) throw new NumericalError(`springCostHessian: ${what} did not converge (force residual ${rel})`);
+    maxRes = Math.max(maxRes, rel);
+  };
+  const jacobian = new Float64Array(D * E);
+  const gradient = new Float64Array(E);
+  const gaussNewton = new Float64Array(E * E);
+  const full = secondOrder ? new Float64Array(E * E) : null;
+  let cost = 0;
+  const force = new Float64Array(n);
+  directions.forEach((dir, d) => {
+    const tg = targetStrainGradient(solver, dir, task.sourceStrain);
+    solves += 2;
+    note(tg.free, `the free state of direction ${d}`);
+    note(tg.adjoint, `the adjoint of direction ${d}`);
+    const r = tg.targetStrain - task.delta;
+    cost += 0.5 * r * r;
+    const J = jacobian.subarray(d * E, (d + 1) * E);
+    J.set(tg.gradient);
+    for (let i = 0; i < E; i++) gradient[i] += r * J[i];
+    for (let i = 0; i < E; i++) {
+      const ji = J[i];
+      if (ji === 0) continue;
+      const row = i * E;
+      for (let j = 0; j < E; j++) gaussNewton[row + j] += ji * J[j];
+    }
+    if (!full || r === 0) return;
+    const q = tg.free.extensions;
+    const p = tg.adjoint.extensions;
+    const cS = new Float64Array(n);
+    const sv = strainVector(net, dir.source[0], dir.source[1]);
+    sv.dofs.forEach((dof, t) => (cS[dof] += sv.coefficients[t]));
+    // column j of R^(d): the extensions of G_S B_j (B_j: -b_j at a_j, +b_j at b_j, a unit pair of forces along the spring)
+    for (let j = 0; j < E; j++) {
+      force.fill(0);
+      for (let c = 0; c < dim; c++) {
+        force[dim * edgeA[j] + c] -= b[dim * j + c];
+        force[dim * edgeB[j] + c] += b[dim * j + c];
+      }
+      const x = solver.solve([{ pair: dir.source, strain: 0 }], force);
+      solves++;
+      forceBalance(x, force, cS, `the transfer-compliance solve of spring ${j}, direction ${d}`);
+      const Rj = x.extensions;
+      for (let i = 0; i < E; i++) full[i * E + j] += r * Rj[i] * (p[i] * q[j] + p[j] * q[i]);
+    }
+  });
+  if (full) {
+    // R is symmetric (G_S is): average the two triangles' rounding, then add the Gauss-Newton part
+    for (let i = 0; i < E; i++) {
+      for (let j = i; j < E; j++) {
+        const s = 0.5 * (full[i * E + j] + full[j * E + i]);
+        full[i * E + j] = s + gaussNewton[i * E + j];
+        full[j * E + i] = s + gaussNewton[j * E + i];
+      }
+    }
+  }
+  return { edges: E, examples: D, gaussNewton, full, cost, gradient, jacobian, diagnostics: { solves, maxSolveResidual: maxRes } };
+}
+
+/**
+ * Coupled learning's gradient estimate on a strain task at clamping strength eta (length^2), oriented as +dC/dk: the
+ * update of the notes is k <- clip(k - alpha g) with
+ *
+ *     g = (1 / (2 eta)) sum_d [(ext_d^C)^2 - (1 - lambda)(ext_d^F)^2],
+ *
+ * one term per direction (the energy regularisation lambda E^F adds the (ext^F)^2 term). Returns the sum and each
+ * direction's term.
+ */
+export function springContrastGradient(solver: StrainSolver, task: StrainTask, eta: number): { sum: Float64Array; perDirection: Float64Array[] } {
+  const E = springCount(solver.net);
+  const sum = new Float64Array(E);
+  const perDirection = solver.taskStates(task, eta).map((s) => {
+    const g = new Float64Array(E);
+    const c = s.clamped.extensions;
+    const f = s.free.extensions;
+    for (let e = 0; e < E; e++) g[e] = (c[e] * c[e] - (1 - task.lambda) * f[e] * f[e]) / (2 * eta);
+    for (let e = 0; e < E; e++) sum[e] += g[e];
+    return g;
+  });
+  return { sum, perDirection };
+}
+
+/**
+ * Fidelity of coupled learning on a strain task: the angle and norm ratio of {@link springContrastGradient} to the
+ * exact dC/dk (strainCostGradient), for each eta. As eta -> 0 the contrast of one direction tends to kappa dC/dk, with
+ * kappa = 1 / (c_T . G_S c_T) the target pair's stiffness with the source held (energy): (E^C - E^F) / eta varies with
+ * k through d^2 E / (dk d eps_T) = -kappa d eps_T^F / dk. So for an allosteric task (one direction, lambda 0) the
+ * cosine tends to 1 and the norm ratio to kappa; cooperative directions are weighted by their own kappa, and lambda > 0
+ * adds lambda (ext^F)^2 / (2 eta), which does not vanish as eta -> 0. The correction is O(eta r^2 ext(delta)^2) against
+ * r ext^F ext(delta) (delta: the field of a unit target strain with the source held), so the limit needs eta well below
+ * |eps_T^F| / |Delta - eps_T^F|: on a 64 x 64 lattice with a far target (eps_T^F = -2.4e-5, Delta 0.3) the angle is
+ * 119 deg at eta 1e-3 and 0.18 deg at 1e-6.
+ * @returns one result per eta (rule 'cl', parameter eta; normRatio in energy units); perExample holds the directions
+ */
+export function springFidelity(solver: StrainSolver, task: StrainTask, etas: number[]): FidelityResult[] {
+  const exact = strainCostGradient(solver, task);
+  const perExact = exact.directions.map((d) => {
+    const err = d.targetStrain - task.delta;
+    return Float64Array.from(d.gradient, (g) => err * g);
+  });
+  return etas.map((eta) => {
+    const est = springContrastGradient(solver, task, eta);
+    return fidelityResult('cl', eta, est.sum, exact.gradient, est.perDirection.map((g, d) => compare(g, perExact[d])));
+  });
+}
