@@ -28,7 +28,7 @@ import { degreesOfFreedom, springCount } from '../physics/springs/SpringNetwork.
 import type { LinearResponse, StrainSolver } from '../physics/springs/StrainSolver.js';
 import { strainDirections, type StrainTask } from '../physics/springs/StrainTask.js';
 import { strainCostGradient, targetStrainGradient } from '../physics/springs/strainGradient.js';
-import { stiffnessTimes, strainVector } from '../physics/springs/stiffnessMatrix.js';
+import { contrastGradient } from '../physics/springs/springRules.js';
 import type { CostHessianResult } from './costHessian.js';
 import { compare, fidelityResult, type FidelityResult } from './gradientFidelity.js';
 
@@ -55,23 +55,6 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
     if (!r.diagnostics.converged) throw new NumericalError(`springCostHessian: ${what} did not converge (residual ${r.diagnostics.residual})`);
     maxRes = Math.max(maxRes, r.diagnostics.residual);
   };
-  // A transfer solve's force balance relative to its force (|B_j| = sqrt 2): the solver's own residual is relative to
-  // the applied forces and tensions, which both vanish when B_j is balanced by the constraint alone (spring j joins the
-  // source pair: the response is exactly 0 and that ratio is rounding over rounding).
-  const hx = new Float64Array(n);
-  const kk = solver.stiffness;
-  const forceBalance = (x: LinearResponse, f: Float64Array, cS: Float64Array, what: string): void => {
-    stiffnessTimes(net, b, kk, x.displacements, hx);
-    let r = 0;
-    let fn = 0;
-    for (let i = 0; i < n; i++) {
-      r += (hx[i] - x.forces[0] * cS[i] - f[i]) ** 2;
-      fn += f[i] * f[i];
-    }
-    const rel = Math.sqrt(r / fn);
-    if (!(rel <= 1e-9)) throw new NumericalError(`springCostHessian: ${what} did not converge (force residual ${rel})`);
-    maxRes = Math.max(maxRes, rel);
-  };
   const jacobian = new Float64Array(D * E);
   const gradient = new Float64Array(E);
   const gaussNewton = new Float64Array(E * E);
@@ -97,9 +80,6 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
     if (!full || r === 0) return;
     const q = tg.free.extensions;
     const p = tg.adjoint.extensions;
-    const cS = new Float64Array(n);
-    const sv = strainVector(net, dir.source[0], dir.source[1]);
-    sv.dofs.forEach((dof, t) => (cS[dof] += sv.coefficients[t]));
     // column j of R^(d): the extensions of G_S B_j (B_j: -b_j at a_j, +b_j at b_j, a unit pair of forces along the spring)
     for (let j = 0; j < E; j++) {
       force.fill(0);
@@ -109,7 +89,9 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
       }
       const x = solver.solve([{ pair: dir.source, strain: 0 }], force);
       solves++;
-      forceBalance(x, force, cS, `the transfer-compliance solve of spring ${j}, direction ${d}`);
+      // (spring j joining the source pair is balanced by the constraint alone, x = 0: the solver's residual is relative
+      // to the force terms, so it is rounding there too)
+      note(x, `the transfer-compliance solve of spring ${j}, direction ${d}`);
       const Rj = x.extensions;
       for (let i = 0; i < E; i++) full[i * E + j] += r * Rj[i] * (p[i] * q[j] + p[j] * q[i]);
     }
@@ -129,25 +111,13 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
 
 /**
  * Coupled learning's gradient estimate on a strain task at clamping strength eta (length^2), oriented as +dC/dk: the
- * update of the notes is k <- clip(k - alpha g) with
- *
- *     g = (1 / (2 eta)) sum_d [(ext_d^C)^2 - (1 - lambda)(ext_d^F)^2],
- *
- * one term per direction (the energy regularisation lambda E^F adds the (ext^F)^2 term). Returns the sum and each
- * direction's term.
+ * trainer's own signal, `contrastGradient` of src/physics/springs/springRules.ts (the update is k <- clip(k - alpha g),
+ * g = 1/(2 eta) sum_d [(ext_d^C)^2 - (1 - lambda)(ext_d^F)^2]), on the solver's task states. Returns the sum and each
+ * direction's term (the same law on that direction's states alone).
  */
 export function springContrastGradient(solver: StrainSolver, task: StrainTask, eta: number): { sum: Float64Array; perDirection: Float64Array[] } {
-  const E = springCount(solver.net);
-  const sum = new Float64Array(E);
-  const perDirection = solver.taskStates(task, eta).map((s) => {
-    const g = new Float64Array(E);
-    const c = s.clamped.extensions;
-    const f = s.free.extensions;
-    for (let e = 0; e < E; e++) g[e] = (c[e] * c[e] - (1 - task.lambda) * f[e] * f[e]) / (2 * eta);
-    for (let e = 0; e < E; e++) sum[e] += g[e];
-    return g;
-  });
-  return { sum, perDirection };
+  const states = solver.taskStates(task, eta);
+  return { sum: contrastGradient(states, eta, task.lambda), perDirection: states.map((s) => contrastGradient([s], eta, task.lambda)) };
 }
 
 /**
