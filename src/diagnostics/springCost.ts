@@ -143,3 +143,51 @@ export function springFidelity(solver: StrainSolver, task: StrainTask, etas: num
     return fidelityResult('cl', eta, est.sum, exact.gradient, est.perDirection.map((g, d) => compare(g, perExact[d])));
   });
 }
+
+/** The learning rates at which a strain task's linearised error dynamics turn unstable ({@link springCriticalRates}). */
+export interface SpringCriticalRates {
+  /** Per direction, the target pair's stiffness with the source pair held, kappa_d = 1 / (c_T . G_S c_T) (energy). */
+  kappa: number[];
+  /** Per direction, |J_d|^2 = |d eps_T^F / dk|^2 (length^4 / energy^2). */
+  jacobianNormSq: number[];
+  /** 2 / lambda_max(M), M_dd' = kappa_d' J_d . J_d': cl's critical alpha as eta -> 0, lambda 0 (energy / length^4). */
+  cl: number;
+  /** 2 / lambda_max(J J^T): the gradient rule's critical alpha (energy^2 / length^4). */
+  gradient: number;
+}
+
+/**
+ * The critical learning rates of a strain task at the solver's stiffnesses. Linearised, a step changes the target
+ * strains by d eps = J dk; cl's step is dk = -alpha sum_d kappa_d (eps_d - Delta) J_d + O(eta) (its eta -> 0 limit,
+ * springFidelity), so the residuals r = eps - Delta evolve as r <- (I - alpha M) r with M_dd' = kappa_d' (J_d . J_d'),
+ * and the gradient rule's as r <- (I - alpha J J^T) r. Above 2 / lambda_max the error grows. M = G K (G the Gram
+ * matrix of the J_d, K = diag kappa) has the eigenvalues of K^1/2 G K^1/2. The scale is set by |J|^2, which falls
+ * steeply with the source-target distance (kappa stays of order k): no fixed alpha suits every network. The rate is
+ * that of the start: far from Delta the response, and with it the critical rate, changes as the network learns.
+ * Solves: two per direction for J, one per direction for kappa.
+ */
+export function springCriticalRates(solver: StrainSolver, task: StrainTask): SpringCriticalRates {
+  const dirs = strainDirections(task);
+  const J = dirs.map((dir) => targetStrainGradient(solver, dir, task.sourceStrain).gradient);
+  const kappa = dirs.map((dir) => {
+    // a unit target strain with the source held at 0: the target's constraint force is kappa (energy)
+    const r = solver.solve([{ pair: dir.source, strain: 0 }, { pair: dir.target, strain: 1 }]);
+    if (!r.diagnostics.converged) throw new NumericalError(`springCriticalRates: the target-stiffness solve did not converge (residual ${r.diagnostics.residual})`);
+    return r.forces[1];
+  });
+  const D = dirs.length;
+  const gram = (a: number, b: number): number => {
+    let s = 0;
+    for (let e = 0; e < J[a].length; e++) s += J[a][e] * J[b][e];
+    return s;
+  };
+  const G = Array.from({ length: D }, (_, a) => Array.from({ length: D }, (_, b) => gram(a, b)));
+  const maxEig = (m: number[][]): number => {
+    if (m.length === 1) return m[0][0];
+    const [a, b, d] = [m[0][0], m[0][1], m[1][1]];
+    return 0.5 * (a + d) + Math.sqrt(0.25 * (a - d) ** 2 + b * b);
+  };
+  const sk = kappa.map((x) => Math.sqrt(Math.max(x, 0)));
+  const S = G.map((row, a) => row.map((g, b) => sk[a] * g * sk[b]));
+  return { kappa, jacobianNormSq: G.map((row, a) => row[a]), cl: 2 / maxEig(S), gradient: 2 / maxEig(G) };
+}

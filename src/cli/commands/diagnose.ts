@@ -6,6 +6,8 @@ import { parseSprings, SPRINGS_FORMAT } from '../../formats/springsFile.js';
 import { readStrainTaskFile } from '../../formats/strainTaskFile.js';
 import { diagnoseSprings, type SpringDiagnosisReport } from '../../diagnostics/diagnoseSprings.js';
 import { springFigures } from '../../diagnostics/figures/springFigures.js';
+import { springCriticalRates, type SpringCriticalRates } from '../../diagnostics/springCost.js';
+import { StrainSolver } from '../../physics/springs/StrainSolver.js';
 import { nonlinearHessian } from '../../diagnostics/nonlinearDiagnostics.js';
 import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import { readTaskFile } from '../../formats/taskFile.js';
@@ -68,7 +70,10 @@ export const diagnoseHelp = `clln diagnose [NETWORK [TASK]] [--run RUN] [options
   C = sum 1/2 (eps_T^F - Delta)^2 (length^4/energy^2), its coupling to the squared extensions of the soft modes, and
   the fidelity of coupled learning to the exact gradient at eta, eta/10, eta/100 (--eta, default the task's, else
   0.1). Figures add response.svg (the free-state displacements as arrows, springs coloured by stiffness) and draw
-  soft-mode.svg as arrows. --board, --rule, --alpha, --beta and --amp are for resistor networks.
+  soft-mode.svg as arrows. With a TASK also the learning rates above which the task's error grows at these
+  stiffnesses (linearised: cl at eta -> 0, alpha_c = 2 / lambda_max(kappa_d' J_d . J_d'), kappa the target's stiffness
+  with the source held, J = d eps_T^F / dk; the gradient rule's 2 / lambda_max(J_d . J_d')): what to give clln train's
+  --alpha (JSON: rates). --board, --rule, --alpha, --beta and --amp are for resistor networks.
   --run SPRING-RUN (a clln.spring-steps/1 record of 'clln train NET.springs.json TASK.strain.json --record F'): the
   same diagnosis of the run's network at its final stiffnesses (the last snapshot, and the steps after it replayed
   and checked against their digests) on the run's strain task, fidelity at the run's eta unless --eta; a first line
@@ -213,6 +218,8 @@ function diagnoseSpringsCommand(
   if (o.png && !o.svg) throw new InvalidInputError({ source: '--png' }, 'writes the figures as PNG beside their SVG files, so it needs a folder', 'add --svg DIR');
   const eta = o.eta ?? task?.eta ?? 0.1;
   const r = diagnoseSprings(net, task, { modes: o.modes, etas: [eta, eta / 10, eta / 100] });
+  // the learning rates the task's error dynamics tolerate at these stiffnesses (what --alpha of clln train to pick)
+  const rates: SpringCriticalRates | undefined = task && r.cost ? springCriticalRates(new StrainSolver(net), task) : undefined;
   const context: FigureContext = { network: net.name, task: names.task, run: names.run };
   const written = o.svg ? writeFigureFiles(o.svg, springFigures(net, r, context), o.png) : [];
   const runInfo = run && {
@@ -225,7 +232,8 @@ function diagnoseSpringsCommand(
     first_cost: run.firstCost,
     last_cost: run.lastCost,
   };
-  if (o.json) io.stdout.write(JSON.stringify({ ...(springsJson(r, written) as object), run: runInfo ?? null }) + '\n');
+  const ratesJson = rates && { kappa: rates.kappa, jacobian_norm_sq: rates.jacobianNormSq, cl_critical_alpha: rates.cl, gradient_critical_alpha: rates.gradient };
+  if (o.json) io.stdout.write(JSON.stringify({ ...(springsJson(r, written) as object), rates: ratesJson ?? null, run: runInfo ?? null }) + '\n');
   else {
     const head = run
       ? [
@@ -233,7 +241,13 @@ function diagnoseSpringsCommand(
             `diagnosed at the stiffnesses after step ${run.stepsDone - 1} (${run.replayed === 0 ? 'its snapshot' : `replayed ${run.replayed} step${run.replayed === 1 ? '' : 's'} from the last snapshot`}); no eigenvalue trajectories for spring runs`,
         ]
       : [];
-    io.stdout.write([...head, springsSummary(r, written)].join('\n') + '\n');
+    const rateLine = rates
+      ? [
+          `learning rate (clln train --alpha): the error grows above alpha = 2 / lambda_max(kappa J.J) = ${e3(rates.cl)} energy/length^4 for cl (eta -> 0), ${e3(rates.gradient)} energy^2/length^4 for --rule gradient ` +
+            `(kappa ${rates.kappa.map(e3).join(', ')} energy, |d eps_T/dk|^2 ${rates.jacobianNormSq.map(e3).join(', ')} length^4/energy^2, at these stiffnesses); about 0.03-0.9 of it converges within a few hundred steps when Delta is near eps_T^F (src/physics/springs/README.md)`,
+        ]
+      : [];
+    io.stdout.write([...head, springsSummary(r, written), ...rateLine].join('\n') + '\n');
   }
   return 0;
 }
