@@ -43,3 +43,4 @@ export { diagnoseSprings, type SpringDiagnosisReport, type SpringDiagnoseOptions
 export { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from './ConsistencyChecker.js';
 export { localiseFault, type FaultHypothesis } from './localiseFault.js';
 export { spectrumFigure, trajectoryFigure, networkFigure } from './figures/index.js';
+export { springCriticalRates, type SpringCriticalRates } from './springCost.js';

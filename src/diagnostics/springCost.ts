@@ -28,7 +28,7 @@ import { degreesOfFreedom, springCount } from '../physics/springs/SpringNetwork.
 import type { LinearResponse, StrainSolver } from '../physics/springs/StrainSolver.js';
 import { strainDirections, type StrainTask } from '../physics/springs/StrainTask.js';
 import { strainCostGradient, targetStrainGradient } from '../physics/springs/strainGradient.js';
-import { stiffnessTimes, strainVector } from '../physics/springs/stiffnessMatrix.js';
+import { contrastGradient } from '../physics/springs/springRules.js';
 import type { CostHessianResult } from './costHessian.js';
 import { compare, fidelityResult, type FidelityResult } from './gradientFidelity.js';
 
@@ -55,23 +55,6 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
     if (!r.diagnostics.converged) throw new NumericalError(`springCostHessian: ${what} did not converge (residual ${r.diagnostics.residual})`);
     maxRes = Math.max(maxRes, r.diagnostics.residual);
   };
-  // A transfer solve's force balance relative to its force (|B_j| = sqrt 2): the solver's own residual is relative to
-  // the applied forces and tensions, which both vanish when B_j is balanced by the constraint alone (spring j joins the
-  // source pair: the response is exactly 0 and that ratio is rounding over rounding).
-  const hx = new Float64Array(n);
-  const kk = solver.stiffness;
-  const forceBalance = (x: LinearResponse, f: Float64Array, cS: Float64Array, what: string): void => {
-    stiffnessTimes(net, b, kk, x.displacements, hx);
-    let r = 0;
-    let fn = 0;
-    for (let i = 0; i < n; i++) {
-      r += (hx[i] - x.forces[0] * cS[i] - f[i]) ** 2;
-      fn += f[i] * f[i];
-    }
-    const rel = Math.sqrt(r / fn);
-    if (!(rel <= 1e-9)) throw new NumericalError(`springCostHessian: ${what} did not converge (force residual ${rel})`);
-    maxRes = Math.max(maxRes, rel);
-  };
   const jacobian = new Float64Array(D * E);
   const gradient = new Float64Array(E);
   const gaussNewton = new Float64Array(E * E);
@@ -97,9 +80,6 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
     if (!full || r === 0) return;
     const q = tg.free.extensions;
     const p = tg.adjoint.extensions;
-    const cS = new Float64Array(n);
-    const sv = strainVector(net, dir.source[0], dir.source[1]);
-    sv.dofs.forEach((dof, t) => (cS[dof] += sv.coefficients[t]));
     // column j of R^(d): the extensions of G_S B_j (B_j: -b_j at a_j, +b_j at b_j, a unit pair of forces along the spring)
     for (let j = 0; j < E; j++) {
       force.fill(0);
@@ -109,7 +89,9 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
       }
       const x = solver.solve([{ pair: dir.source, strain: 0 }], force);
       solves++;
-      forceBalance(x, force, cS, `the transfer-compliance solve of spring ${j}, direction ${d}`);
+      // (spring j joining the source pair is balanced by the constraint alone, x = 0: the solver's residual is relative
+      // to the force terms, so it is rounding there too)
+      note(x, `the transfer-compliance solve of spring ${j}, direction ${d}`);
       const Rj = x.extensions;
       for (let i = 0; i < E; i++) full[i * E + j] += r * Rj[i] * (p[i] * q[j] + p[j] * q[i]);
     }
@@ -129,25 +111,13 @@ export function springCostHessian(solver: StrainSolver, task: StrainTask, opts: 
 
 /**
  * Coupled learning's gradient estimate on a strain task at clamping strength eta (length^2), oriented as +dC/dk: the
- * update of the notes is k <- clip(k - alpha g) with
- *
- *     g = (1 / (2 eta)) sum_d [(ext_d^C)^2 - (1 - lambda)(ext_d^F)^2],
- *
- * one term per direction (the energy regularisation lambda E^F adds the (ext^F)^2 term). Returns the sum and each
- * direction's term.
+ * trainer's own signal, `contrastGradient` of src/physics/springs/springRules.ts (the update is k <- clip(k - alpha g),
+ * g = 1/(2 eta) sum_d [(ext_d^C)^2 - (1 - lambda)(ext_d^F)^2]), on the solver's task states. Returns the sum and each
+ * direction's term (the same law on that direction's states alone).
  */
 export function springContrastGradient(solver: StrainSolver, task: StrainTask, eta: number): { sum: Float64Array; perDirection: Float64Array[] } {
-  const E = springCount(solver.net);
-  const sum = new Float64Array(E);
-  const perDirection = solver.taskStates(task, eta).map((s) => {
-    const g = new Float64Array(E);
-    const c = s.clamped.extensions;
-    const f = s.free.extensions;
-    for (let e = 0; e < E; e++) g[e] = (c[e] * c[e] - (1 - task.lambda) * f[e] * f[e]) / (2 * eta);
-    for (let e = 0; e < E; e++) sum[e] += g[e];
-    return g;
-  });
-  return { sum, perDirection };
+  const states = solver.taskStates(task, eta);
+  return { sum: contrastGradient(states, eta, task.lambda), perDirection: states.map((s) => contrastGradient([s], eta, task.lambda)) };
 }
 
 /**
@@ -172,4 +142,52 @@ export function springFidelity(solver: StrainSolver, task: StrainTask, etas: num
     const est = springContrastGradient(solver, task, eta);
     return fidelityResult('cl', eta, est.sum, exact.gradient, est.perDirection.map((g, d) => compare(g, perExact[d])));
   });
+}
+
+/** The learning rates at which a strain task's linearised error dynamics turn unstable ({@link springCriticalRates}). */
+export interface SpringCriticalRates {
+  /** Per direction, the target pair's stiffness with the source pair held, kappa_d = 1 / (c_T . G_S c_T) (energy). */
+  kappa: number[];
+  /** Per direction, |J_d|^2 = |d eps_T^F / dk|^2 (length^4 / energy^2). */
+  jacobianNormSq: number[];
+  /** 2 / lambda_max(M), M_dd' = kappa_d' J_d . J_d': cl's critical alpha as eta -> 0, lambda 0 (energy / length^4). */
+  cl: number;
+  /** 2 / lambda_max(J J^T): the gradient rule's critical alpha (energy^2 / length^4). */
+  gradient: number;
+}
+
+/**
+ * The critical learning rates of a strain task at the solver's stiffnesses. Linearised, a step changes the target
+ * strains by d eps = J dk; cl's step is dk = -alpha sum_d kappa_d (eps_d - Delta) J_d + O(eta) (its eta -> 0 limit,
+ * springFidelity), so the residuals r = eps - Delta evolve as r <- (I - alpha M) r with M_dd' = kappa_d' (J_d . J_d'),
+ * and the gradient rule's as r <- (I - alpha J J^T) r. Above 2 / lambda_max the error grows. M = G K (G the Gram
+ * matrix of the J_d, K = diag kappa) has the eigenvalues of K^1/2 G K^1/2. The scale is set by |J|^2, which falls
+ * steeply with the source-target distance (kappa stays of order k): no fixed alpha suits every network. The rate is
+ * that of the start: far from Delta the response, and with it the critical rate, changes as the network learns.
+ * Solves: two per direction for J, one per direction for kappa.
+ */
+export function springCriticalRates(solver: StrainSolver, task: StrainTask): SpringCriticalRates {
+  const dirs = strainDirections(task);
+  const J = dirs.map((dir) => targetStrainGradient(solver, dir, task.sourceStrain).gradient);
+  const kappa = dirs.map((dir) => {
+    // a unit target strain with the source held at 0: the target's constraint force is kappa (energy)
+    const r = solver.solve([{ pair: dir.source, strain: 0 }, { pair: dir.target, strain: 1 }]);
+    if (!r.diagnostics.converged) throw new NumericalError(`springCriticalRates: the target-stiffness solve did not converge (residual ${r.diagnostics.residual})`);
+    return r.forces[1];
+  });
+  const D = dirs.length;
+  const gram = (a: number, b: number): number => {
+    let s = 0;
+    for (let e = 0; e < J[a].length; e++) s += J[a][e] * J[b][e];
+    return s;
+  };
+  const G = Array.from({ length: D }, (_, a) => Array.from({ length: D }, (_, b) => gram(a, b)));
+  const maxEig = (m: number[][]): number => {
+    if (m.length === 1) return m[0][0];
+    const [a, b, d] = [m[0][0], m[0][1], m[1][1]];
+    return 0.5 * (a + d) + Math.sqrt(0.25 * (a - d) ** 2 + b * b);
+  };
+  const sk = kappa.map((x) => Math.sqrt(Math.max(x, 0)));
+  const S = G.map((row, a) => row.map((g, b) => sk[a] * g * sk[b]));
+  return { kappa, jacobianNormSq: G.map((row, a) => row[a]), cl: 2 / maxEig(S), gradient: 2 / maxEig(G) };
 }

@@ -20,6 +20,8 @@ import { nonlinearHessian } from '../diagnostics/nonlinearDiagnostics.js';
 import { isNonlinear, withParameters } from '../physics/nonlinear/learningParameters.js';
 import { gateLearningRate } from './StabilityMonitor.js';
 import { PLAN_DEFAULTS } from './TrainingPlan.js';
+import type { RunRecord } from '../store/documents.js';
+import { isSpringRun } from './springRunRecord.js';
 
 /** Options of {@link diagnoseRun}. */
 export interface DiagnoseRunOptions {
@@ -55,9 +57,21 @@ export interface RunDiagnosis {
   learning: { step: LearningStep; origin: StepOrigin };
 }
 
-/** Read the run record `runPath` and derive the diagnosis inputs; see the file comment. */
-export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): RunDiagnosis {
-  const run = readRun(runPath);
+/** A training run record read once, and whether it is a spring-network run (layout clln.spring-steps/1). */
+export function readTrainingRun(runPath: string): { record: RunRecord; springs: boolean } {
+  const record = readRun(runPath);
+  return { record, springs: isSpringRun(record.start) };
+}
+
+/**
+ * Read the run record `runPath` (or take it read) and derive the diagnosis inputs of a resistor-network run; see the
+ * file comment. A spring-network run is {@link diagnoseSpringRun}'s.
+ */
+export function diagnoseRun(runPath: string | RunRecord, opts: DiagnoseRunOptions = {}): RunDiagnosis {
+  const run = typeof runPath === 'string' ? readRun(runPath) : runPath;
+  if (isSpringRun(run.start)) {
+    throw new InvalidInputError({ source: run.path, field: 'line 1: start' }, 'is a spring-network run (clln.spring-steps/1), whose network is a spring network at its stiffnesses, not a resistor network', 'diagnose it with diagnoseSpringRun (clln diagnose --run RUN does)');
+  }
   // a simulated run's snapshots are its conductances and its step is the rule it ran (simulatedRunDiagnosis.ts); a
   // board run's are its settings through its calibration or nominal law
   const sim = isSimulatedRun(run.start) ? simulatedRunDiagnosis(run) : undefined;
@@ -72,7 +86,7 @@ export function diagnoseRun(runPath: string, opts: DiagnoseRunOptions = {}): Run
   let snapshots = rs.snapshots;
   if (isNonlinear(rs.net)) {
     const ref = task.train[0] ?? task.test[0];
-    if (!ref) throw new InvalidInputError({ source: runPath, field: 'task' }, 'a nonlinear run is diagnosed at the free state of its first example, but its task has none');
+    if (!ref) throw new InvalidInputError({ source: run.path, field: 'task' }, 'a nonlinear run is diagnosed at the free state of its first example, but its task has none');
     snapshots = rs.snapshots.map((sn) => ({ step: sn.step, conductance: nonlinearHessian(withParameters(rs.net, sn.conductance), task, ref.in).linearised.conductance }));
   }
   const last = snapshots[snapshots.length - 1];

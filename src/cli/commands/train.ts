@@ -78,8 +78,15 @@ ${TWIN_HELP}
   --rule cl|gradient     coupled learning (default), or exact gradient descent on 1/2 sum (eps_T^F - Delta)^2 by an
                          adjoint solve (a simulation-only reference; ignores lambda)
   --eta X                clamping strength in (0, 1] (default the task file's eta, else 0.1)
-  --alpha X              learning rate (default 1): cl in energy / length^4; gradient in energy^2 / length^4 (its step
-                         is about cl's divided by the target's stiffness, so it may need a smaller alpha)
+  --alpha X              learning rate (default 30): cl in energy / length^4; gradient in energy^2 / length^4. No fixed
+                         value suits every network: the error grows above alpha_c = 2 / (kappa |d eps_T/dk|^2) (kappa
+                         the target's stiffness with the source held), which 'clln diagnose NET TASK' reports and which
+                         falls steeply with the source-target distance. Measured (cl, eta 0.1, Delta = 2 eps_T^F, 300
+                         steps, triangular Z 4.6, auto pairs): alpha_c 5e4, 1.2e5, 1.1e10 on 8x8, 16x16, 32x32;
+                         converged for 0.03-0.06 alpha_c on all three, diverged at >= 2 alpha_c; alpha 30 left the
+                         error at 0.32, 0.68, 1.0 of its start. With Delta far from eps_T^F alpha_c changes as the
+                         network learns: scan by decades from below (32x32, Delta 0.01: only 1e5-3e5 converged).
+                         See src/physics/springs/README.md, 'Choosing alpha'.
   --steps N, --json, --record FILE, --no-record, --snapshot-every N, --eval-every N, --save-network OUT (clln.springs/1)
                          as above; --seed is recorded only (nothing is random). The record's layout is
                          clln.spring-steps/1; 'clln resume FILE' continues a killed run with the same numbers.

@@ -49,9 +49,17 @@ export interface ResponseDiagnostics {
   converged: boolean;
   /** max(forceResidual, strainResidual). */
   residual: number;
-  /** ||H u - C lambda - f||_2 / (||C lambda||_2 + ||f||_2 + sqrt(2) ||k ext||_2): force balance at every dof. */
+  /**
+   * Force balance at every dof: ||H u - C lambda - f||_2 over the largest of the terms' own sizes, ||f||_2,
+   * ||C lambda||_2, ||H u||_2 and sqrt(2) ||k ext||_2 (the spring tensions before they cancel at the nodes). Not their
+   * sum's size: when the constraint alone balances the force (f on a spring joining a constrained pair, strain 0), u,
+   * H u and f + C lambda are all rounding, and only the terms say how large an error would matter.
+   */
   forceResidual: number;
-  /** max_k |c_k . u - eps_k| / max(|eps_k|, ||c_k|| ||u||): the constraints. */
+  /**
+   * The constraints: max_k |c_k . u - eps_k| / max(|eps_k|, ||c_k|| s), s the largest of ||u|| and the sizes of the
+   * terms u is summed from (||G f||, |lambda_k| ||G c_k||, the floppy amplitudes): the strain those terms could make.
+   */
   strainResidual: number;
   /** Largest number of sparse triangular solves per right-hand side (1 + refinement steps). */
   iterations: number;
@@ -424,7 +432,11 @@ export class StrainSolver {
       const q = Q.subarray(j * n, (j + 1) * n);
       for (let i = 0; i < n; i++) u[i] -= drop * q[i];
     }
-    return this.response(u, c, eps, lambda, force, iterations, held.length);
+    // the displacement terms' sizes (length): the scale of the rounding in u, for the strain residual
+    let uScale = norm(amp);
+    if (gf) uScale = Math.max(uScale, norm(gf));
+    for (let k = 0; k < m; k++) uScale = Math.max(uScale, Math.abs(lambda[k]) * norm(g[k]));
+    return this.response(u, c, eps, lambda, force, iterations, held.length, uScale);
   }
 
   /** The free state of a task direction: the source strain imposed. */
@@ -494,7 +506,8 @@ export class StrainSolver {
     return s;
   }
 
-  private response(u: Float64Array, c: Float64Array[], eps: Float64Array, lambda: Float64Array, force: Float64Array | undefined, iterations: number, held: number): LinearResponse {
+  /** @param uScale the largest size of the terms u was summed from (length); see {@link ResponseDiagnostics}. */
+  private response(u: Float64Array, c: Float64Array[], eps: Float64Array, lambda: Float64Array, force: Float64Array | undefined, iterations: number, held: number, uScale: number): LinearResponse {
     const { net, directions, k, n } = this;
     const extensions = springExtensions(net, directions, u);
     let energy = 0;
@@ -504,20 +517,21 @@ export class StrainSolver {
       tension += (k[e] * extensions[e]) ** 2;
     }
     const hu = stiffnessTimes(net, directions, k, u);
-    const applied = new Float64Array(n);
-    if (force) applied.set(force);
+    const cl = new Float64Array(n);
     c.forEach((ck, q) => {
-      for (let i = 0; i < n; i++) applied[i] += lambda[q] * ck[i];
+      for (let i = 0; i < n; i++) cl[i] += lambda[q] * ck[i];
     });
     let fr = 0;
-    for (let i = 0; i < n; i++) fr += (hu[i] - applied[i]) ** 2;
-    const forceResidual = Math.sqrt(fr) / Math.max(norm(applied) + Math.SQRT2 * Math.sqrt(tension), 1e-300);
-    const unorm = norm(u);
+    for (let i = 0; i < n; i++) fr += (hu[i] - cl[i] - (force ? force[i] : 0)) ** 2;
+    // the floor only avoids 0/0 when every term is exactly 0 (no strain, no force): the residual is then exactly 0
+    const forceScale = Math.max(force ? norm(force) : 0, norm(cl), norm(hu), Math.SQRT2 * Math.sqrt(tension), 1e-300);
+    const forceResidual = Math.sqrt(fr) / forceScale;
+    const displacementScale = Math.max(norm(u), uScale);
     const strains = new Float64Array(c.length);
     let strainResidual = 0;
     c.forEach((ck, q) => {
       strains[q] = dot(ck, u);
-      strainResidual = Math.max(strainResidual, Math.abs(strains[q] - eps[q]) / Math.max(Math.abs(eps[q]), norm(ck) * unorm, 1e-300));
+      strainResidual = Math.max(strainResidual, Math.abs(strains[q] - eps[q]) / Math.max(Math.abs(eps[q]), norm(ck) * displacementScale, 1e-300));
     });
     const residual = Math.max(forceResidual, strainResidual);
     return {
