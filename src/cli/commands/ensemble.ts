@@ -1,7 +1,7 @@
 import { InvalidInputError, show } from '../../errors.js';
 import { readEnsembleSpec, specDigest } from '../../ensemble/EnsembleSpec.js';
 import { runEnsembleLocal } from '../../ensemble/pool.js';
-import { memberNetwork, memberTask } from '../../ensemble/runMember.js';
+import { checkMember } from '../../ensemble/runMember.js';
 import { int, parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
@@ -62,8 +62,7 @@ async function ensembleRun(argv: string[], io: Io): Promise<number> {
   const spec = readEnsembleSpec(specPath);
   // generate member 0 here, so that a spec whose network and task do not fit (a node id beyond a board's nodes, a
   // nonlinear board) is bad input before any worker starts
-  const net = memberNetwork(spec, 0);
-  memberTask(spec, 0, net.nodes);
+  checkMember(spec, 0);
 
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, spec.members, `ensemble ${spec.name}`) : undefined;
   const t0 = performance.now();

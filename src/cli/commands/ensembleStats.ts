@@ -23,9 +23,11 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
   - the boundary frequency f_e averaged over the members, edge by edge, with per-edge bootstrap intervals, drawn on
     the network when every member has the same one (a fixed-size lattice or board; random graphs differ: skipped).
   Every mean has a 95 % percentile-bootstrap interval: B resampled ensembles (members drawn with replacement, seeded).
-  --threshold X  success threshold on the final test MSE, V^2 (default: the spec's stop.targetMse, the MSE the members
+  Units follow the network kind: for a spring ensemble the error is the strain task's (eps_T^F - Delta)^2 (strain^2,
+  no test set) and the eigenvalues are the stiffness matrix's (energy/length^2).
+  --threshold X  success threshold on the final test MSE, V^2 (strain^2 for springs; default: the spec's stop.targetMse, the MSE the members
                  were trained to reach; without one ${DEFAULT_THRESHOLD} V^2, an RMS error of 10 mV, 1 % of the task
-                 generators' 1 V source span)
+                 generators' 1 V source span; springs: (Delta / 10)^2)
   --resamples B  bootstrap resamples, integer in [100, 1000000] (default ${DEFAULT_RESAMPLES}; per-edge f_e intervals may use
                  fewer on large ensembles, said in the output)
   --seed S       seed of the resampling (default ${DEFAULT_SEED})
@@ -49,7 +51,7 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
     json: { type: 'boolean' },
   });
   const [dir] = positionals(p, 'ensemble stats', ['DIR']);
-  const threshold = num(p, 'threshold', (x) => x >= 0, 'must be a finite number >= 0 (V^2)');
+  const threshold = num(p, 'threshold', (x) => x >= 0, 'must be a finite number >= 0 (V^2; strain^2 for a spring ensemble)');
   const resamples = int(p, 'resamples', 100);
   if (resamples !== undefined && resamples > 1_000_000) throw new InvalidInputError({ source: '--resamples' }, `must be at most 1000000, got ${resamples}`, 'use 10000 (the default) or a few times more');
   const seed = int(p, 'seed', 0);
@@ -66,7 +68,7 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
   // else the built-in default (DEFAULT_THRESHOLD, its reason in ensembleStatistics.ts)
   const chosen = threshold ?? data.targetMse ?? undefined;
   const thresholdWhy = threshold !== undefined ? 'given with --threshold' : data.targetMse !== null ? "the spec's stop.targetMse, the MSE the members were trained to reach" : undefined;
-  const st = data.accumulator.finish({ threshold: chosen, thresholdWhy, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
+  const st = data.accumulator.finish({ threshold: chosen, thresholdWhy, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes, units: data.units, defaultThreshold: data.defaultThreshold });
   const written = svgDir ? writeFigureFiles(svgDir, statsFigures(st, data.names, data.topology), png) : [];
   io.stdout.write((p.values.json === true ? JSON.stringify(toJson(st, data, written)) : summary(st, data, written)) + '\n');
   return 0;
@@ -99,7 +101,7 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
   const lines = [
     `ensemble ${data.names.ensemble}: ${st.total} members${st.failed.count ? ` (${st.members} finished, ${st.failed.count} failed)` : ''} (${data.names.network}; ${data.names.task})`,
     ...failedLines(st),
-    `success (test MSE <= ${g(st.threshold.value)} V^2: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
+    `success (${st.units.errorName === 'MSE' ? 'test MSE' : st.units.errorName} <= ${g(st.threshold.value)} ${st.threshold.unit}: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
     st.failed.count
       ? `  over all ${s.n} members, the ${st.failed.count} failed counted as unsuccessful; among the ${s.finished.n} finished: ${s.finished.k}/${s.finished.n} = ${pct(s.finished.rate)}, Wilson 95 % ${pct(s.finished.wilson[0])}..${pct(s.finished.wilson[1])}`
       : `  over all ${s.n} members (none failed)`,
@@ -162,7 +164,7 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
     members: st.members,
     total: st.total,
     failed: { count: st.failed.count, first: st.failed.first, distinct_errors: st.failed.distinctErrors, distinct_capped: st.failed.distinctCapped },
-    threshold: { test_mse: st.threshold.value, unit: 'V^2', why: st.threshold.why },
+    threshold: { test_mse: st.threshold.value, unit: st.threshold.unit, why: st.threshold.why },
     success: {
       k: st.success.k,
       n: st.success.n,
