@@ -101,7 +101,7 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
   const lines = [
     `ensemble ${data.names.ensemble}: ${st.total} members${st.failed.count ? ` (${st.members} finished, ${st.failed.count} failed)` : ''} (${data.names.network}; ${data.names.task})`,
     ...failedLines(st),
-    `success (${st.units.errorName === 'MSE' ? 'test MSE' : st.units.errorName} <= ${g(st.threshold.value)} ${st.threshold.unit}: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
+    `success (${st.units.errorName === 'MSE' ? 'test MSE' : st.units.errorName} <= ${g(st.threshold.value)} ${st.threshold.unit}: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback && st.units.errorName === 'MSE' ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
     st.failed.count
       ? `  over all ${s.n} members, the ${st.failed.count} failed counted as unsuccessful; among the ${s.finished.n} finished: ${s.finished.k}/${s.finished.n} = ${pct(s.finished.rate)}, Wilson 95 % ${pct(s.finished.wilson[0])}..${pct(s.finished.wilson[1])}`
       : `  over all ${s.n} members (none failed)`,
@@ -114,7 +114,7 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
     const nul = (x: { mean: number; median: number | null; p95: number | null }): string => `mean ${g(x.mean)}${x.p95 !== null ? `, median ${g(x.median!)}, 95th percentile ${g(x.p95)}` : ''}`;
     const K = a.null.kModes.modes;
     lines.push(
-      `alignment, ${K > 1 ? `largest |cos| of the stiffest cost mode against the ${K} softest physical modes'` : '|cos| of the stiffest cost mode against the softest physical mode\'s'} squared drops (d = ${a.dimensions.length === 1 ? a.dimensions[0] : `${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]}`} edges):`,
+      `alignment, ${K > 1 ? `largest |cos| of the stiffest cost mode against the ${K} softest physical modes'` : '|cos| of the stiffest cost mode against the softest physical mode\'s'} ${st.units.hessian === 'Laplacian' ? 'squared drops' : 'squared extensions'} (d = ${a.dimensions.length === 1 ? a.dimensions[0] : `${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]}`} edges):`,
       quantityLine(a.summary),
       `  null, a random direction (cos^2 ~ Beta(1/2, (d-1)/2) per mode): one mode ${nul(a.null.oneMode)}${K > 1 ? `; max over ${K} independent modes (conservative) ${nul(a.null.kModes)}` : ''}`,
       `  excess over chance${K > 1 ? ` (over the ${K}-mode mean)` : ''}: ${g(a.excess.mean)} ${ci(a.excess)}; above the null's 95th percentile: ${a.aboveP95.k}/${a.aboveP95.n} = ${pct(a.aboveP95.rate)}, Wilson ${pct(a.aboveP95.wilson[0])}..${pct(a.aboveP95.wilson[1])} (at most 5 % by chance; binomial p = ${formatNumber(a.aboveP95.pValue, 3)})`,
