@@ -15,6 +15,8 @@ run (local): train an ensemble of simulated networks (a clln.ensemble/1 spec: sr
 worker threads, one per core, and write the dataset to DIR: members.parquet (one row per member: seeds, steps,
 converged, train and test MSE, lowest and highest Laplacian eigenvalue, stiff cost-mode alignment),
 arrays/edges.parquet (final conductances, boundary frequency f_e), arrays/nodes.parquet, spec.json and meta.json.
+Spring networks (network kind springs, task kind strain) add per member the pairs, the target strains, the
+projection on the softest mode, the energies E_A, E_B, E_AB and the harmonic T* per direction (src/ensemble/README.md).
 Resumable: each member is stored as it finishes (DIR/members/); running the same command again runs only the
 members not stored yet (one cut off by a kill is run again) and never stores a member twice.
   --out DIR      the dataset folder (created; an existing one must hold the same spec)
