@@ -5,7 +5,7 @@
  * member files' numbers, in the kind's units; `clln ensemble stats` reports in strain^2 and energy/length^2. Bad spring
  * specs exit 2 with one paragraph.
  */
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,8 @@ import { readDataset } from '../../src/ensemble/dataset.js';
 import { memberSeeds } from '../../src/ensemble/runMember.js';
 import { memberSpringNetwork } from '../../src/ensemble/springMember.js';
 import { parseEnsembleSpec, type SpringEnsembleSpec } from '../../src/ensemble/EnsembleSpec.js';
-import { runBuiltCli } from '../emulator/builtCli.js';
+import { CLI, runBuiltCli } from '../emulator/builtCli.js';
+import { redisSkip, startRedis } from './queueRedis.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-ens-springs-'));
 const children: ChildProcess[] = [];
@@ -138,6 +139,27 @@ print(json.dumps({"units": pq["units"], "energy_target_ab": cols["energy_target_
     expect(text.out).toMatch(/success \(error <= 1e-4 strain\^2: given with --threshold\): \d\/6 = [^;]*\n/);
     expect(text.out).toMatch(/lowest stiffness-matrix eigenvalue \(energy\/length\^2\)/);
   });
+});
+
+describe.skipIf(redisSkip !== '')(`spring members on the queue (a real redis-server)${redisSkip ? ` — skipped: ${redisSkip}` : ''}`, () => {
+  it('a coordinator and one worker write the same dataset as the local pool, byte for byte', async () => {
+    const local = join(dir, 'qlocal');
+    const l = await runBuiltCli(['ensemble', 'run', specPath, '--out', local, '--workers', '2', '--json'], children);
+    expect(l.code, l.err).toBe(0);
+    const redis = await startRedis();
+    try {
+      const url = `redis://127.0.0.1:${redis.port}/springs`;
+      const worker = spawn(process.execPath, [CLI, 'worker', '--queue', url, '--workers', '1', '--json'], { stdio: 'ignore' });
+      children.push(worker);
+      const out = join(dir, 'queued');
+      const q = await runBuiltCli(['ensemble', 'run', specPath, '--queue', url, '--out', out, '--json'], children);
+      expect([q.code, q.err]).toEqual([0, '']);
+      expect(JSON.parse(q.out)).toMatchObject({ members: 6, storedNow: 6 });
+      expect(datasetFiles(out)).toEqual(datasetFiles(local));
+    } finally {
+      await redis.stop();
+    }
+  }, 120_000);
 });
 
 describe('spring specs: bad input exits 2 with one paragraph', () => {
