@@ -135,9 +135,22 @@ print(json.dumps({"units": pq["units"], "energy_target_ab": cols["energy_target_
     expect(j.train_mse).toMatchObject({ unit: 'strain^2', n: 6 });
     expect(j.lambda_low).toMatchObject({ unit: 'energy/length^2', n: 6, min: Math.min(...ds.members.map((m) => m.lambdaLow)) });
     expect(j.test_mse).toMatchObject({ n: 0, missing: 6 });
+    // the spring measures per direction: medians (type 7: the mean of the middle two of 6) of the members' own numbers
+    const median6 = (xs: number[]): number => {
+      const t = [...xs].sort((a, b) => a - b);
+      return (t[2] + t[3]) / 2;
+    };
+    for (const [k, d] of [['ab', 0], ['ba', 1]] as const) {
+      const dirs = ds.members.map((m) => m.springs!.directions[d]);
+      expect(j.springs[k].projection.median).toBeCloseTo(median6(dirs.map((x) => x.projection)), 14);
+      expect(j.springs[k].energy_target).toMatchObject({ unit: 'energy', n: 6, max: Math.max(...dirs.map((x) => x.energyTarget)) });
+      expect(j.springs[k].energy_after_source.min).toBe(Math.min(...dirs.map((x) => x.energyBoth - x.energySource)));
+      expect(j.springs[k].t_star.median).toBeCloseTo(median6(dirs.map((x) => x.tStar)), 14);
+    }
     const text = await runBuiltCli(['ensemble', 'stats', out, '--threshold', '1e-4', '--resamples', '200'], children);
     expect(text.out).toMatch(/success \(error <= 1e-4 strain\^2: given with --threshold\): \d\/6 = [^;]*\n/);
     expect(text.out).toMatch(/lowest stiffness-matrix eigenvalue \(energy\/length\^2\)/);
+    expect(text.out).toMatch(/spring measures, direction B -> A/);
   });
 });
 

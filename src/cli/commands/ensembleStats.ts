@@ -37,8 +37,9 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
   --json         one JSON object: members (finished), total, failed {count, first, distinct_errors}, threshold,
                  success (k, n = total, rate, wilson95, bootstrap95, denominator, finished), converged, steps, train_mse, test_mse, lambda_low,
                  lambda_high ({n, missing, non_finite, mean, ci95, median, q1, q3, min, max, unit, histogram}),
-                 alignment, boundary_frequency (per-edge mean, ci95_lo, ci95_hi) or null with the reason, bootstrap,
-                 figures`;
+                 alignment, boundary_frequency (per-edge mean, ci95_lo, ci95_hi) or null with the reason, springs
+                 (spring ensembles, per direction ab / ba: target_strain, projection, energy_target (E_B),
+                 energy_after_source (E_AB - E_A), t_star; else null), bootstrap, figures`;
 
 /** `clln ensemble stats` (argv after `stats`). `source` replaces E1's dataset reader in tests. */
 export async function ensembleStats(argv: string[], io: Io, source?: DatasetSource): Promise<number> {
@@ -128,6 +129,12 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
       `boundary frequency f_e: ${b.members} members x ${b.edges} edges; edge-averaged ${g(b.perMember.mean)} ${ci(b.perMember)}; highest mean on edge ${top}: ${g(b.mean[top])} [${g(b.lo[top])}, ${g(b.hi[top])}] (${b.resamples} resamples per edge)${data.topologyNote ? `; ${data.topologyNote}` : ''}`,
     );
   } else lines.push(`boundary frequency f_e: not averaged: ${st.boundarySkipped}`);
+  if (st.springs) {
+    for (const [name, d] of [['A -> B', st.springs.ab], ['B -> A', st.springs.ba]] as const) {
+      if (!d) continue;
+      lines.push(`spring measures, direction ${name} (issue 17 point 5):`, ...[d.targetStrain, d.projection, d.energyTarget, d.energyAfterSource, d.tStar].map(quantityLine));
+    }
+  }
   lines.push(`bootstrap: percentile, ${st.bootstrap.resamples} resamples, seed ${st.bootstrap.seed}`);
   if (written.length) lines.push(`figures: ${written.join(', ')}`);
   else if (data.topologyNote && b) lines.push(`(f_e figure: ${data.topologyNote})`);
@@ -192,6 +199,12 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
       ? { members: b.members, edges: b.edges, unit: 'dimensionless', mean: Array.from(b.mean), ci95_lo: Array.from(b.lo), ci95_hi: Array.from(b.hi), resamples: b.resamples, edge_averaged: { mean: jn(b.perMember.mean), ci95: b.perMember.ci.map(jn) }, drawn: data.topology !== null, note: data.topologyNote }
       : null,
     boundary_frequency_skipped: st.boundarySkipped,
+    springs: st.springs && Object.fromEntries(
+      (['ab', 'ba'] as const).flatMap((k) => {
+        const d = st.springs![k];
+        return d ? [[k, { target_strain: quantityJson(d.targetStrain), projection: quantityJson(d.projection), energy_target: quantityJson(d.energyTarget), energy_after_source: quantityJson(d.energyAfterSource), t_star: quantityJson(d.tStar) }]] : [];
+      }),
+    ),
     bootstrap: st.bootstrap,
     figures: written,
   };

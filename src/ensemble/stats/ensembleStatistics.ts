@@ -144,7 +144,33 @@ export interface EnsembleStatistics {
   /** null with `boundarySkipped` saying why. */
   boundary: BoundaryStats | null;
   boundarySkipped: string | null;
+  /** Spring ensembles: per direction, the measures of issue 17 point 5; null for resistor ensembles. */
+  springs: SpringStats | null;
   bootstrap: { method: 'percentile'; resamples: number; seed: number };
+}
+
+type SpringQuantity = 'targetStrain' | 'projection' | 'energyTarget' | 'energyAfterSource' | 'tStar';
+const SPRING_QUANTITIES: Record<SpringQuantity, { name: string; unit: string }> = {
+  targetStrain: { name: 'target strain achieved', unit: 'dimensionless' },
+  projection: { name: 'projection |<u, psi_1>| / |u| of the free state on the softest mode', unit: 'dimensionless' },
+  energyTarget: { name: 'E_B, energy to strain the target alone (to Delta)', unit: 'energy' },
+  energyAfterSource: { name: 'E_AB - E_A, energy to strain the target once the source is strained', unit: 'energy' },
+  tStar: { name: 'harmonic crossover temperature T*', unit: 'energy' },
+};
+
+/** One direction's spring measures over the finished members. */
+export interface SpringDirectionStats {
+  targetStrain: QuantitySummary;
+  projection: QuantitySummary;
+  energyTarget: QuantitySummary;
+  energyAfterSource: QuantitySummary;
+  tStar: QuantitySummary;
+}
+
+/** A -> B, and B -> A (null unless cooperative). */
+export interface SpringStats {
+  ab: SpringDirectionStats;
+  ba: SpringDirectionStats | null;
 }
 
 const THRESHOLD_WHY = 'the default: an RMS error of 10 mV, 1 % of the 1 V source span of the task generators';
@@ -205,6 +231,8 @@ export const SPRING_STATS_UNITS: StatsUnits = { error: 'strain^2', errorName: 'e
  */
 export class EnsembleAccumulator {
   private readonly scalars: MemberScalars[] = [];
+  /** Spring members' per-direction measures (5 numbers per direction; none for resistor members). */
+  private readonly springScalars: { dir: number; values: Record<SpringQuantity, number> }[] = [];
   /** Per finished member with f_e: its edge-averaged f_e. */
   private readonly perMember: number[] = [];
   private boundary: RowMeanBootstrap | null = null;
@@ -232,6 +260,9 @@ export class EnsembleAccumulator {
   add(m: MemberResult): void {
     this.added++;
     this.scalars.push({ index: m.index, steps: m.steps, converged: m.converged, trainMse: m.trainMse, testMse: m.testMse, lambdaLow: m.lambdaLow, lambdaHigh: m.lambdaHigh, stiffAlignment: m.stiffAlignment, edges: m.edges, nodes: m.nodes });
+    m.springs?.directions.forEach((d, dir) =>
+      this.springScalars.push({ dir, values: { targetStrain: d.targetStrain, projection: d.projection, energyTarget: d.energyTarget, energyAfterSource: d.energyBoth - d.energySource, tStar: d.tStar } }),
+    );
     const f = m.boundaryFrequency;
     if (f !== null) {
       let s = 0;
@@ -306,8 +337,21 @@ export class EnsembleAccumulator {
       lambdaHigh: summarise(`highest ${u.hessian} eigenvalue`, u.eigenvalue, members.map((m) => m.lambdaHigh), opts),
       alignment: alignmentStats(members, opts, options.alignmentModes ?? 1),
       ...(options.topologyDiffers !== undefined ? { boundary: null, boundarySkipped: options.topologyDiffers } : this.boundaryStats()),
+      springs: this.springStats(),
       bootstrap: { method: 'percentile', resamples: opts.resamples, seed: opts.seed },
     };
+  }
+
+  /** Per direction (A -> B, B -> A), the spring measures' distributions; null without spring members. */
+  private springStats(): SpringStats | null {
+    if (this.springScalars.length === 0) return null;
+    const of = (dir: number): SpringDirectionStats | null => {
+      const rows = this.springScalars.filter((r) => r.dir === dir);
+      if (rows.length === 0) return null;
+      const q = (k: SpringQuantity): QuantitySummary => summarise(SPRING_QUANTITIES[k].name, SPRING_QUANTITIES[k].unit, rows.map((r) => r.values[k]), this.opts);
+      return { targetStrain: q('targetStrain'), projection: q('projection'), energyTarget: q('energyTarget'), energyAfterSource: q('energyAfterSource'), tStar: q('tStar') };
+    };
+    return { ab: of(0)!, ba: of(1) };
   }
 
   private boundaryStats(): { boundary: BoundaryStats | null; boundarySkipped: string | null } {
