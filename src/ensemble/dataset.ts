@@ -19,9 +19,9 @@ import { formatJson, writeJsonFile } from '../formats/jsonFile.js';
 import { writeFileAtomic } from '../store/atomicWrite.js';
 import { ParquetFileWriter, type ParquetColumnSpec, type ParquetStreamOptions } from '../store/parquet/writeParquet.js';
 import { VERSION } from '../version.js';
-import { parseEnsembleSpec, specDigest, specDocument, type EnsembleSpec } from './EnsembleSpec.js';
+import { isSpringSpec, parseEnsembleSpec, specDigest, specDocument, type EnsembleSpec } from './EnsembleSpec.js';
 import { type FailedMember, memberPath, readStoredMember, type StoredMember, storedMembers } from './memberStore.js';
-import { memberNetwork, type MemberResult } from './runMember.js';
+import { memberGraph, type MemberResult } from './runMember.js';
 
 export const DATASET_FORMAT = 'clln.ensemble-dataset/1';
 
@@ -83,8 +83,78 @@ export const MEMBERS_COLUMNS: readonly Col[] = [
   req('status', 'string'),
   opt('error', 'string'),
 ];
+
+/**
+ * A spring ensemble's members table: the resistor columns in the kind's units (the task error in strain^2, no test
+ * set, eigenvalues of the stiffness matrix in energy/length^2), then the spring measures (src/ensemble/README.md),
+ * direction `ab` (A -> B) and `ba` (B -> A, null unless cooperative), then status and error. Resistor datasets keep
+ * {@link MEMBERS_COLUMNS} exactly: the schema is fixed by the format and the network kind.
+ */
+export const SPRING_MEMBERS_COLUMNS: readonly Col[] = (() => {
+  const units: Record<string, string> = { train_mse: 'strain^2', test_mse: 'strain^2', lambda_low: 'energy/length^2', lambda_high: 'energy/length^2' };
+  const base = MEMBERS_COLUMNS.map((c) => (units[c.name] ? { ...c, units: units[c.name] } : c));
+  const at = base.findIndex((c) => c.name === 'status');
+  const direction = (d: string): Col[] => [
+    opt(`target_strain_${d}`, 'double', '1'),
+    opt(`projection_${d}`, 'double', '1'),
+    opt(`energy_source_${d}`, 'double', 'energy'),
+    opt(`energy_target_${d}`, 'double', 'energy'),
+    opt(`energy_both_${d}`, 'double', 'energy'),
+    opt(`t_star_${d}`, 'double', 'energy (k_B = 1)'),
+    opt(`t_star_reason_${d}`, 'string'),
+  ];
+  const spring: Col[] = [
+    opt('source_a', 'int64'),
+    opt('source_b', 'int64'),
+    opt('target_a', 'int64'),
+    opt('target_b', 'int64'),
+    opt('initial_error', 'double', 'strain^2'),
+    opt('rigid_modes', 'int64'),
+    opt('floppy_modes', 'int64'),
+    opt('thermal_route', 'string'),
+    ...direction('ab'),
+    ...direction('ba'),
+  ];
+  return [...base.slice(0, at), ...spring, ...base.slice(at)];
+})();
 export const EDGES_COLUMNS: readonly Col[] = [req('member', 'int64'), req('edge', 'int64'), req('node_a', 'int64'), req('node_b', 'int64'), req('conductance', 'double', 'S'), opt('boundary_frequency', 'double', '1')];
 export const NODES_COLUMNS: readonly Col[] = [req('member', 'int64'), req('node', 'int64'), opt('x', 'double', 'position'), opt('y', 'double', 'position')];
+/** A spring ensemble's edges (the learning parameter is a stiffness) and nodes (positions in the length unit). */
+export const SPRING_EDGES_COLUMNS: readonly Col[] = [req('member', 'int64'), req('edge', 'int64'), req('node_a', 'int64'), req('node_b', 'int64'), req('stiffness', 'double', 'energy/length^2'), opt('boundary_frequency', 'double', '1')];
+export const SPRING_NODES_COLUMNS: readonly Col[] = [req('member', 'int64'), req('node', 'int64'), opt('x', 'double', 'length'), opt('y', 'double', 'length')];
+
+/** The tables' columns for a spec's kind of network. */
+export function datasetColumns(spec: EnsembleSpec): { members: readonly Col[]; edges: readonly Col[]; nodes: readonly Col[] } {
+  return isSpringSpec(spec) ? { members: SPRING_MEMBERS_COLUMNS, edges: SPRING_EDGES_COLUMNS, nodes: SPRING_NODES_COLUMNS } : { members: MEMBERS_COLUMNS, edges: EDGES_COLUMNS, nodes: NODES_COLUMNS };
+}
+
+type Cell = number | boolean | string | null;
+
+/** A members row in the table's column order from named values (a column not named is null). */
+function rowOf(cols: readonly Col[], values: Record<string, Cell | undefined>): Cell[] {
+  return cols.map((c) => values[c.name] ?? null);
+}
+
+/** A member's named values: the columns every kind has, and a spring member's measures. */
+function memberValues(m: MemberResult): Record<string, Cell> {
+  const v: Record<string, Cell> = {
+    index: m.index, seed_network: m.seeds.network, seed_task: m.seeds.task, seed_order: m.seeds.order, steps: m.steps, converged: m.converged,
+    train_mse: nullable(m.trainMse), test_mse: nullable(m.testMse), lambda_low: nullable(m.lambdaLow), lambda_high: nullable(m.lambdaHigh), stiff_alignment: nullable(m.stiffAlignment),
+    edges: m.edges, nodes: m.nodes, status: 'ok', error: null,
+  };
+  const sp = m.springs;
+  if (sp) {
+    Object.assign(v, { source_a: sp.source[0], source_b: sp.source[1], target_a: sp.target[0], target_b: sp.target[1], initial_error: nullable(sp.initialError), rigid_modes: sp.rigidModes, floppy_modes: sp.floppyModes, thermal_route: sp.thermalRoute });
+    sp.directions.forEach((d, i) => {
+      const k = i === 0 ? 'ab' : 'ba';
+      Object.assign(v, {
+        [`target_strain_${k}`]: nullable(d.targetStrain), [`projection_${k}`]: nullable(d.projection), [`energy_source_${k}`]: nullable(d.energySource), [`energy_target_${k}`]: nullable(d.energyTarget),
+        [`energy_both_${k}`]: nullable(d.energyBoth), [`t_star_${k}`]: nullable(d.tStar), [`t_star_reason_${k}`]: d.tStarReason,
+      });
+    });
+  }
+  return v;
+}
 
 export interface AssembleOptions {
   /**
@@ -118,30 +188,31 @@ export function assembleDataset(dir: string, spec: EnsembleSpec, opts: AssembleO
   const writers: ParquetFileWriter[] = [];
   let failed = 0;
   try {
-    const members = new ParquetFileWriter(join(dir, 'members.parquet'), MEMBERS_COLUMNS, options(MEMBERS_COLUMNS));
+    const cols = datasetColumns(spec);
+    const members = new ParquetFileWriter(join(dir, 'members.parquet'), cols.members, options(cols.members));
     writers.push(members);
-    const edges = new ParquetFileWriter(join(dir, 'arrays', 'edges.parquet'), EDGES_COLUMNS, options(EDGES_COLUMNS));
+    const edges = new ParquetFileWriter(join(dir, 'arrays', 'edges.parquet'), cols.edges, options(cols.edges));
     writers.push(edges);
-    const nodes = new ParquetFileWriter(join(dir, 'arrays', 'nodes.parquet'), NODES_COLUMNS, options(NODES_COLUMNS));
+    const nodes = new ParquetFileWriter(join(dir, 'arrays', 'nodes.parquet'), cols.nodes, options(cols.nodes));
     writers.push(nodes);
     // one scratch row per array table, reused: the writers copy the values
-    const erow: (number | null)[] = new Array(EDGES_COLUMNS.length);
-    const nrow: (number | null)[] = new Array(NODES_COLUMNS.length);
+    const erow: (number | null)[] = new Array(cols.edges.length);
+    const nrow: (number | null)[] = new Array(cols.nodes.length);
     for (let i = 0; i < spec.members; i++) {
       const s = readStoredMember(dir, i, digest);
       if (s.status === 'failed') {
         // a failed member has a row here (its seeds and error) and none in the arrays
         const f = s.failure;
         failed++;
-        members.appendRow([f.index, f.seeds.network, f.seeds.task, f.seeds.order, null, null, null, null, null, null, null, null, null, 'failed', f.error]);
+        members.appendRow(rowOf(cols.members, { index: f.index, seed_network: f.seeds.network, seed_task: f.seeds.task, seed_order: f.seeds.order, status: 'failed', error: f.error }));
         continue;
       }
       const m = s.result;
-      const net = memberNetwork(spec, m.index);
+      const net = memberGraph(spec, m.index);
       if (m.conductance.length !== net.edgeA.length || m.edges !== net.edgeA.length || m.nodes !== net.nodes) {
         throw new InvalidInputError({ source: memberPath(dir, i), field: 'result.conductance' }, `has ${m.conductance.length} conductances for a network of ${net.edgeA.length} edges and ${net.nodes} nodes (edges ${m.edges}, nodes ${m.nodes})`, 'delete it; the member is run again');
       }
-      members.appendRow([m.index, m.seeds.network, m.seeds.task, m.seeds.order, m.steps, m.converged, nullable(m.trainMse), nullable(m.testMse), nullable(m.lambdaLow), nullable(m.lambdaHigh), nullable(m.stiffAlignment), m.edges, m.nodes, 'ok', null]);
+      members.appendRow(rowOf(cols.members, memberValues(m)));
       // long tables: members may differ in edge and node counts (random graphs)
       const f = m.boundaryFrequency;
       for (let j = 0; j < m.edges; j++) {

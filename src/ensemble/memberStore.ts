@@ -18,6 +18,7 @@ import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync,
 import { join } from 'node:path';
 import { CllnError, fileError, InvalidInputError } from '../errors.js';
 import type { MemberResult } from './runMember.js';
+import type { SpringDirectionMeasures, SpringMeasures } from './springMember.js';
 
 const FORMAT = 'clln.ensemble-member/1';
 const NAME = /^(\d{6,})\.json$/;
@@ -62,6 +63,8 @@ export function storeMember(dir: string, specDigest: string, result: MemberResul
       stiffAlignment: result.stiffAlignment === null ? null : enc(result.stiffAlignment),
       conductance: Array.from(result.conductance),
       boundaryFrequency: result.boundaryFrequency ? Array.from(result.boundaryFrequency) : null,
+      // spring members only: absent from a resistor member's file, which stays as it was
+      ...(result.springs ? { springs: { ...result.springs, initialError: enc(result.springs.initialError), directions: result.springs.directions.map((d) => ({ ...d, targetStrain: enc(d.targetStrain), projection: enc(d.projection), energySource: enc(d.energySource), energyTarget: enc(d.energyTarget), energyBoth: enc(d.energyBoth), tStar: enc(d.tStar) })) } } : {}),
     },
   });
 }
@@ -169,5 +172,16 @@ export function readStoredMember(dir: string, index: number, specDigest?: string
     edges: r.edges,
     nodes: r.nodes,
   };
+  const sp = (doc.result as { springs?: SpringMeasures & { initialError: Num; directions: Record<string, unknown>[] } }).springs;
+  if (sp) {
+    result.springs = {
+      ...sp,
+      initialError: dec(sp.initialError),
+      directions: sp.directions.map((d) => {
+        const x = d as unknown as SpringDirectionMeasures;
+        return { ...x, targetStrain: dec(x.targetStrain), projection: dec(x.projection), energySource: dec(x.energySource), energyTarget: dec(x.energyTarget), energyBoth: dec(x.energyBoth), tStar: dec(x.tStar) };
+      }),
+    };
+  }
   return { status: 'ok', result };
 }

@@ -22,9 +22,15 @@ import { isNonlinear } from '../physics/nonlinear/learningParameters.js';
 import type { Task } from '../physics/Task.js';
 import { Trainer } from '../physics/Trainer.js';
 import { boardModelNetwork } from '../pipeline/boardModels.js';
-import type { EnsembleSpec } from './EnsembleSpec.js';
+import { type EnsembleSpec, isSpringSpec, type ResistorEnsembleSpec } from './EnsembleSpec.js';
+import { memberSpringNetwork, memberStrainTask, runSpringMember, type SpringMeasures } from './springMember.js';
 
-/** What one member gives. Units: MSE V^2, eigenvalues S, conductances S, boundary frequency dimensionless. */
+/**
+ * What one member gives. Units: MSE V^2, eigenvalues S, conductances S, boundary frequency dimensionless. A spring
+ * member (src/ensemble/springMember.ts) fills the same fields in its own units: `trainMse` the task error (strain^2),
+ * `testMse` null (a strain task has no test set), eigenvalues of the stiffness matrix (energy/length^2),
+ * `conductance` the final stiffness per spring (energy/length^2); and `springs`, which resistor members do not have.
+ */
 export interface MemberResult {
   index: number;
   seeds: { network: number; task: number; order: number };
@@ -51,6 +57,8 @@ export interface MemberResult {
   boundaryFrequency: Float64Array | null;
   edges: number;
   nodes: number;
+  /** Spring members only (absent for resistor members, whose stored files are unchanged by it). */
+  springs?: SpringMeasures;
 }
 
 /**
@@ -73,13 +81,43 @@ function mix32(x: number): number {
  */
 export function memberSeeds(spec: EnsembleSpec, index: number): MemberResult['seeds'] {
   const derive = (stream: number): number => mix32(mix32(mix32(spec.seed >>> 0) ^ index) + Math.imul(stream, 0x9e3779b9));
-  return { network: derive(1), task: spec.task.seed ?? derive(2), order: derive(3) };
+  return { network: derive(1), task: (spec.task.kind === 'linear' ? spec.task.seed : null) ?? derive(2), order: derive(3) };
 }
 
 const boards = new Map<string, Network>();
 
-/** Member `index`'s network before training (its initial conductances drawn from its network seed). */
+/**
+ * Member `index`'s graph (nodes, edges, 2D positions when it has them), for either kind: what the dataset's arrays
+ * and the statistics' drawings need. Spring members regenerate their network (for jammed ones, a FIRE minimisation).
+ */
+export function memberGraph(spec: EnsembleSpec, index: number): { nodes: number; edgeA: Int32Array; edgeB: Int32Array; positions?: Float64Array } {
+  if (isSpringSpec(spec)) return memberSpringNetwork(spec, memberSeeds(spec, index).network);
+  return memberNetwork(spec, index);
+}
+
+/**
+ * Check member `index`'s network and task against each other (node ids, "auto" pairs that can be picked) before a
+ * run starts: bad input (InvalidInputError) here is exit 2 before any worker runs.
+ */
+export function checkMember(spec: EnsembleSpec, index: number): void {
+  if (isSpringSpec(spec)) {
+    const seeds = memberSeeds(spec, index);
+    const net = memberSpringNetwork(spec, seeds.network);
+    const t = memberStrainTask(spec, seeds.task, net);
+    for (const [name, p] of [['source', t.source], ['target', t.target]] as const) {
+      for (const v of p) {
+        if (v >= net.nodes) throw new InvalidInputError({ source: 'ensemble spec', field: `task.${name}` }, `node ${v} is used but member ${index}'s network has nodes 0..${net.nodes - 1}`, 'use node ids below the network\'s node count, or "auto"');
+      }
+    }
+    return;
+  }
+  const net = memberNetwork(spec, index);
+  memberTask(spec, index, net.nodes);
+}
+
+/** Member `index`'s resistor network before training (its initial conductances drawn from its network seed). */
 export function memberNetwork(spec: EnsembleSpec, index: number): Network {
+  if (isSpringSpec(spec)) throw new Error('memberNetwork: a spring ensemble\'s members are spring networks (memberGraph, springMember.memberSpringNetwork)');
   const seed = memberSeeds(spec, index).network;
   const g = spec.network;
   const source = 'ensemble network';
@@ -104,6 +142,7 @@ export function memberNetwork(spec: EnsembleSpec, index: number): Network {
 
 /** Member `index`'s task (node ids checked against its network's node count). */
 export function memberTask(spec: EnsembleSpec, index: number, nodes: number): Task {
+  if (isSpringSpec(spec)) throw new Error('memberTask: a spring ensemble\'s tasks are strain tasks (springMember.memberStrainTask)');
   const t = spec.task;
   return linearTask({ matrix: t.matrix, sources: t.sources, targets: t.targets, ground: t.ground, count: t.count, test: t.test, inputRange: t.inputRange, seed: memberSeeds(spec, index).task, nodes });
 }
@@ -117,6 +156,13 @@ export function runMember(spec: EnsembleSpec, index: number, onProgress?: (steps
     throw new InvalidInputError({ source: 'runMember', field: 'index' }, `must be an integer in 0..${spec.members - 1}, got ${index}`);
   }
   const seeds = memberSeeds(spec, index);
+  if (isSpringSpec(spec)) {
+    const r = runSpringMember(spec, seeds, onProgress);
+    return {
+      index, seeds, steps: r.steps, converged: r.converged, trainMse: r.error, testMse: null, lambdaLow: r.lambdaLow, lambdaHigh: r.lambdaHigh,
+      stiffAlignment: r.stiffAlignment, conductance: r.stiffness, boundaryFrequency: r.boundaryFrequency, edges: r.edges, nodes: r.nodes, springs: r.springs,
+    };
+  }
   const net = memberNetwork(spec, index);
   const task = memberTask(spec, index, net.nodes);
   const tr = spec.training;
@@ -145,7 +191,7 @@ export function runMember(spec: EnsembleSpec, index: number, onProgress?: (steps
 }
 
 /** The diagnostics of a trained member, on the free block H_FF (sources and ground imposed), as clln diagnose takes them. */
-function diagnose(spec: EnsembleSpec, net: Network, task: Task): Pick<MemberResult, 'lambdaLow' | 'lambdaHigh' | 'stiffAlignment' | 'boundaryFrequency'> {
+function diagnose(spec: ResistorEnsembleSpec, net: Network, task: Task): Pick<MemberResult, 'lambdaLow' | 'lambdaHigh' | 'stiffAlignment' | 'boundaryFrequency'> {
   const imposed = Int32Array.from([...task.sources, ...task.ground]);
   const rows = net.nodes - imposed.length;
   const lowest = physicalSpectrum(net, { imposed, which: 'lowest', k: Math.min(rows, spec.diagnostics.modes) });

@@ -1,7 +1,7 @@
 import { InvalidInputError, show } from '../../errors.js';
 import { readEnsembleSpec, specDigest } from '../../ensemble/EnsembleSpec.js';
 import { runEnsembleLocal } from '../../ensemble/pool.js';
-import { memberNetwork, memberTask } from '../../ensemble/runMember.js';
+import { checkMember } from '../../ensemble/runMember.js';
 import { int, parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
 import { ProgressBar } from '../progressBar.js';
@@ -15,6 +15,8 @@ run (local): train an ensemble of simulated networks (a clln.ensemble/1 spec: sr
 worker threads, one per core, and write the dataset to DIR: members.parquet (one row per member: seeds, steps,
 converged, train and test MSE, lowest and highest Laplacian eigenvalue, stiff cost-mode alignment),
 arrays/edges.parquet (final conductances, boundary frequency f_e), arrays/nodes.parquet, spec.json and meta.json.
+Spring networks (network kind springs, task kind strain) add per member the pairs, the target strains, the
+projection on the softest mode, the energies E_A, E_B, E_AB and the harmonic T* per direction (src/ensemble/README.md).
 Resumable: each member is stored as it finishes (DIR/members/); running the same command again runs only the
 members not stored yet (one cut off by a kill is run again) and never stores a member twice.
   --out DIR      the dataset folder (created; an existing one must hold the same spec)
@@ -62,8 +64,7 @@ async function ensembleRun(argv: string[], io: Io): Promise<number> {
   const spec = readEnsembleSpec(specPath);
   // generate member 0 here, so that a spec whose network and task do not fit (a node id beyond a board's nodes, a
   // nonlinear board) is bad input before any worker starts
-  const net = memberNetwork(spec, 0);
-  memberTask(spec, 0, net.nodes);
+  checkMember(spec, 0);
 
   const bar = io.stderr.isTTY ? new ProgressBar(io.stderr, spec.members, `ensemble ${spec.name}`) : undefined;
   const t0 = performance.now();

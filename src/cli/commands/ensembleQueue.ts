@@ -7,7 +7,7 @@ import { readEnsembleSpec } from '../../ensemble/EnsembleSpec.js';
 import { runEnsembleQueue } from '../../ensemble/queue/coordinator.js';
 import { parseQueueUrl } from '../../ensemble/queue/queueUrl.js';
 import { queueStatus, removeQueue } from '../../ensemble/queue/status.js';
-import { memberNetwork, memberTask } from '../../ensemble/runMember.js';
+import { checkMember } from '../../ensemble/runMember.js';
 import { InvalidInputError } from '../../errors.js';
 import { parse, positionals, str } from '../args.js';
 import type { Io } from '../Io.js';
@@ -32,8 +32,7 @@ async function queueRun(argv: string[], io: Io): Promise<number> {
   const spec = readEnsembleSpec(specPath);
   // member 0 here, as for a local run: a spec whose network and task do not fit (a board's node ids) is bad input
   // before anything is enqueued, not a failure on every worker
-  const net = memberNetwork(spec, 0);
-  memberTask(spec, 0, net.nodes);
+  checkMember(spec, 0);
   const dir = resolve(out);
   const json = p.values.json === true;
   const tty = !json && io.stderr.isTTY === true;

@@ -23,9 +23,11 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
   - the boundary frequency f_e averaged over the members, edge by edge, with per-edge bootstrap intervals, drawn on
     the network when every member has the same one (a fixed-size lattice or board; random graphs differ: skipped).
   Every mean has a 95 % percentile-bootstrap interval: B resampled ensembles (members drawn with replacement, seeded).
-  --threshold X  success threshold on the final test MSE, V^2 (default: the spec's stop.targetMse, the MSE the members
+  Units follow the network kind: for a spring ensemble the error is the strain task's (eps_T^F - Delta)^2 (strain^2,
+  no test set) and the eigenvalues are the stiffness matrix's (energy/length^2).
+  --threshold X  success threshold on the final test MSE, V^2 (strain^2 for springs; default: the spec's stop.targetMse, the MSE the members
                  were trained to reach; without one ${DEFAULT_THRESHOLD} V^2, an RMS error of 10 mV, 1 % of the task
-                 generators' 1 V source span)
+                 generators' 1 V source span; springs: (Delta / 10)^2)
   --resamples B  bootstrap resamples, integer in [100, 1000000] (default ${DEFAULT_RESAMPLES}; per-edge f_e intervals may use
                  fewer on large ensembles, said in the output)
   --seed S       seed of the resampling (default ${DEFAULT_SEED})
@@ -35,8 +37,9 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
   --json         one JSON object: members (finished), total, failed {count, first, distinct_errors}, threshold,
                  success (k, n = total, rate, wilson95, bootstrap95, denominator, finished), converged, steps, train_mse, test_mse, lambda_low,
                  lambda_high ({n, missing, non_finite, mean, ci95, median, q1, q3, min, max, unit, histogram}),
-                 alignment, boundary_frequency (per-edge mean, ci95_lo, ci95_hi) or null with the reason, bootstrap,
-                 figures`;
+                 alignment, boundary_frequency (per-edge mean, ci95_lo, ci95_hi) or null with the reason, springs
+                 (spring ensembles, per direction ab / ba: target_strain, projection, energy_target (E_B),
+                 energy_after_source (E_AB - E_A), t_star; else null), bootstrap, figures`;
 
 /** `clln ensemble stats` (argv after `stats`). `source` replaces E1's dataset reader in tests. */
 export async function ensembleStats(argv: string[], io: Io, source?: DatasetSource): Promise<number> {
@@ -49,7 +52,7 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
     json: { type: 'boolean' },
   });
   const [dir] = positionals(p, 'ensemble stats', ['DIR']);
-  const threshold = num(p, 'threshold', (x) => x >= 0, 'must be a finite number >= 0 (V^2)');
+  const threshold = num(p, 'threshold', (x) => x >= 0, 'must be a finite number >= 0 (V^2; strain^2 for a spring ensemble)');
   const resamples = int(p, 'resamples', 100);
   if (resamples !== undefined && resamples > 1_000_000) throw new InvalidInputError({ source: '--resamples' }, `must be at most 1000000, got ${resamples}`, 'use 10000 (the default) or a few times more');
   const seed = int(p, 'seed', 0);
@@ -66,7 +69,7 @@ export async function ensembleStats(argv: string[], io: Io, source?: DatasetSour
   // else the built-in default (DEFAULT_THRESHOLD, its reason in ensembleStatistics.ts)
   const chosen = threshold ?? data.targetMse ?? undefined;
   const thresholdWhy = threshold !== undefined ? 'given with --threshold' : data.targetMse !== null ? "the spec's stop.targetMse, the MSE the members were trained to reach" : undefined;
-  const st = data.accumulator.finish({ threshold: chosen, thresholdWhy, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes });
+  const st = data.accumulator.finish({ threshold: chosen, thresholdWhy, topologyDiffers: data.topologyDiffers, alignmentModes: data.alignmentModes, units: data.units, defaultThreshold: data.defaultThreshold });
   const written = svgDir ? writeFigureFiles(svgDir, statsFigures(st, data.names, data.topology), png) : [];
   io.stdout.write((p.values.json === true ? JSON.stringify(toJson(st, data, written)) : summary(st, data, written)) + '\n');
   return 0;
@@ -99,7 +102,7 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
   const lines = [
     `ensemble ${data.names.ensemble}: ${st.total} members${st.failed.count ? ` (${st.members} finished, ${st.failed.count} failed)` : ''} (${data.names.network}; ${data.names.task})`,
     ...failedLines(st),
-    `success (test MSE <= ${g(st.threshold.value)} V^2: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
+    `success (${st.units.errorName === 'MSE' ? 'test MSE' : st.units.errorName} <= ${g(st.threshold.value)} ${st.threshold.unit}: ${st.threshold.why}): ${s.k}/${s.n} = ${pct(s.rate)}, Wilson 95 % ${pct(s.wilson[0])}..${pct(s.wilson[1])} (bootstrap ${pct(s.bootstrap[0])}..${pct(s.bootstrap[1])})${s.trainFallback && st.units.errorName === 'MSE' ? `; ${s.trainFallback} without a test set judged on the train MSE` : ''}`,
     st.failed.count
       ? `  over all ${s.n} members, the ${st.failed.count} failed counted as unsuccessful; among the ${s.finished.n} finished: ${s.finished.k}/${s.finished.n} = ${pct(s.finished.rate)}, Wilson 95 % ${pct(s.finished.wilson[0])}..${pct(s.finished.wilson[1])}`
       : `  over all ${s.n} members (none failed)`,
@@ -112,7 +115,7 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
     const nul = (x: { mean: number; median: number | null; p95: number | null }): string => `mean ${g(x.mean)}${x.p95 !== null ? `, median ${g(x.median!)}, 95th percentile ${g(x.p95)}` : ''}`;
     const K = a.null.kModes.modes;
     lines.push(
-      `alignment, ${K > 1 ? `largest |cos| of the stiffest cost mode against the ${K} softest physical modes'` : '|cos| of the stiffest cost mode against the softest physical mode\'s'} squared drops (d = ${a.dimensions.length === 1 ? a.dimensions[0] : `${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]}`} edges):`,
+      `alignment, ${K > 1 ? `largest |cos| of the stiffest cost mode against the ${K} softest physical modes'` : '|cos| of the stiffest cost mode against the softest physical mode\'s'} ${st.units.hessian === 'Laplacian' ? 'squared drops' : 'squared extensions'} (d = ${a.dimensions.length === 1 ? a.dimensions[0] : `${a.dimensions[0]}..${a.dimensions[a.dimensions.length - 1]}`} edges):`,
       quantityLine(a.summary),
       `  null, a random direction (cos^2 ~ Beta(1/2, (d-1)/2) per mode): one mode ${nul(a.null.oneMode)}${K > 1 ? `; max over ${K} independent modes (conservative) ${nul(a.null.kModes)}` : ''}`,
       `  excess over chance${K > 1 ? ` (over the ${K}-mode mean)` : ''}: ${g(a.excess.mean)} ${ci(a.excess)}; above the null's 95th percentile: ${a.aboveP95.k}/${a.aboveP95.n} = ${pct(a.aboveP95.rate)}, Wilson ${pct(a.aboveP95.wilson[0])}..${pct(a.aboveP95.wilson[1])} (at most 5 % by chance; binomial p = ${formatNumber(a.aboveP95.pValue, 3)})`,
@@ -126,6 +129,12 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
       `boundary frequency f_e: ${b.members} members x ${b.edges} edges; edge-averaged ${g(b.perMember.mean)} ${ci(b.perMember)}; highest mean on edge ${top}: ${g(b.mean[top])} [${g(b.lo[top])}, ${g(b.hi[top])}] (${b.resamples} resamples per edge)${data.topologyNote ? `; ${data.topologyNote}` : ''}`,
     );
   } else lines.push(`boundary frequency f_e: not averaged: ${st.boundarySkipped}`);
+  if (st.springs) {
+    for (const [name, d] of [['A -> B', st.springs.ab], ['B -> A', st.springs.ba]] as const) {
+      if (!d) continue;
+      lines.push(`spring measures, direction ${name} (issue 17 point 5):`, ...[d.targetStrain, d.projection, d.energyTarget, d.energyAfterSource, d.tStar].map(quantityLine));
+    }
+  }
   lines.push(`bootstrap: percentile, ${st.bootstrap.resamples} resamples, seed ${st.bootstrap.seed}`);
   if (written.length) lines.push(`figures: ${written.join(', ')}`);
   else if (data.topologyNote && b) lines.push(`(f_e figure: ${data.topologyNote})`);
@@ -162,7 +171,7 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
     members: st.members,
     total: st.total,
     failed: { count: st.failed.count, first: st.failed.first, distinct_errors: st.failed.distinctErrors, distinct_capped: st.failed.distinctCapped },
-    threshold: { test_mse: st.threshold.value, unit: 'V^2', why: st.threshold.why },
+    threshold: { test_mse: st.threshold.value, unit: st.threshold.unit, why: st.threshold.why },
     success: {
       k: st.success.k,
       n: st.success.n,
@@ -190,6 +199,12 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
       ? { members: b.members, edges: b.edges, unit: 'dimensionless', mean: Array.from(b.mean), ci95_lo: Array.from(b.lo), ci95_hi: Array.from(b.hi), resamples: b.resamples, edge_averaged: { mean: jn(b.perMember.mean), ci95: b.perMember.ci.map(jn) }, drawn: data.topology !== null, note: data.topologyNote }
       : null,
     boundary_frequency_skipped: st.boundarySkipped,
+    springs: st.springs && Object.fromEntries(
+      (['ab', 'ba'] as const).flatMap((k) => {
+        const d = st.springs![k];
+        return d ? [[k, { target_strain: quantityJson(d.targetStrain), projection: quantityJson(d.projection), energy_target: quantityJson(d.energyTarget), energy_after_source: quantityJson(d.energyAfterSource), t_star: quantityJson(d.tStar) }]] : [];
+      }),
+    ),
     bootstrap: st.bootstrap,
     figures: written,
   };

@@ -124,7 +124,9 @@ export interface EnsembleStatistics {
   /** Every member of the dataset, finished or failed (members + failed.count): the denominator of the rates. */
   total: number;
   failed: FailedSummary;
-  threshold: { value: number; unit: 'V^2'; isDefault: boolean; why: string };
+  threshold: { value: number; unit: string; isDefault: boolean; why: string };
+  /** The kind's names and units. */
+  units: StatsUnits;
   /**
    * Members whose final test MSE (train MSE without a test set: `trainFallback` of them) is <= the threshold, over
    * every member (`n` = total; a failed member is unsuccessful); `finished`: the same over the finished members only.
@@ -142,7 +144,33 @@ export interface EnsembleStatistics {
   /** null with `boundarySkipped` saying why. */
   boundary: BoundaryStats | null;
   boundarySkipped: string | null;
+  /** Spring ensembles: per direction, the measures of issue 17 point 5; null for resistor ensembles. */
+  springs: SpringStats | null;
   bootstrap: { method: 'percentile'; resamples: number; seed: number };
+}
+
+type SpringQuantity = 'targetStrain' | 'projection' | 'energyTarget' | 'energyAfterSource' | 'tStar';
+const SPRING_QUANTITIES: Record<SpringQuantity, { name: string; unit: string }> = {
+  targetStrain: { name: 'target strain achieved', unit: 'dimensionless' },
+  projection: { name: 'projection |<u, psi_1>| / |u| of the free state on the softest mode', unit: 'dimensionless' },
+  energyTarget: { name: 'E_B, energy to strain the target alone (to Delta)', unit: 'energy' },
+  energyAfterSource: { name: 'E_AB - E_A, energy to strain the target once the source is strained', unit: 'energy' },
+  tStar: { name: 'harmonic crossover temperature T*', unit: 'energy' },
+};
+
+/** One direction's spring measures over the finished members. */
+export interface SpringDirectionStats {
+  targetStrain: QuantitySummary;
+  projection: QuantitySummary;
+  energyTarget: QuantitySummary;
+  energyAfterSource: QuantitySummary;
+  tStar: QuantitySummary;
+}
+
+/** A -> B, and B -> A (null unless cooperative). */
+export interface SpringStats {
+  ab: SpringDirectionStats;
+  ba: SpringDirectionStats | null;
 }
 
 const THRESHOLD_WHY = 'the default: an RMS error of 10 mV, 1 % of the 1 V source span of the task generators';
@@ -174,7 +202,26 @@ function proportion(flags: readonly boolean[], opts: StatsOptions): ProportionIn
 export type MemberScalars = Pick<MemberResult, 'index' | 'steps' | 'converged' | 'trainMse' | 'testMse' | 'lambdaLow' | 'lambdaHigh' | 'stiffAlignment' | 'edges' | 'nodes'>;
 
 /** Options known only once every member is seen (the topology) or chosen after reading the spec (the threshold). */
-export type FinishOptions = Pick<StatsOptions, 'threshold' | 'thresholdWhy' | 'topologyDiffers' | 'alignmentModes'>;
+export type FinishOptions = Pick<StatsOptions, 'threshold' | 'thresholdWhy' | 'topologyDiffers' | 'alignmentModes'> & {
+  /** The kind's names and units (default resistor networks: MSE in V^2, Laplacian eigenvalues in S). */
+  units?: StatsUnits;
+  /** The threshold used when none is given, with its reason (default {@link DEFAULT_THRESHOLD} V^2). */
+  defaultThreshold?: { value: number; why: string };
+};
+
+/** The names and units of the quantities, which follow the network kind. */
+export interface StatsUnits {
+  /** The error: 'V^2' (MSE per target) or 'strain^2' (a strain task's (eps_T^F - Delta)^2, mean over directions). */
+  error: string;
+  /** What the error is called: 'MSE', 'error'. */
+  errorName: string;
+  /** The physical Hessian: 'Laplacian', 'stiffness-matrix'; and its eigenvalues' unit: 'S', 'energy/length^2'. */
+  hessian: string;
+  eigenvalue: string;
+}
+
+export const RESISTOR_STATS_UNITS: StatsUnits = { error: 'V^2', errorName: 'MSE', hessian: 'Laplacian', eigenvalue: 'S' };
+export const SPRING_STATS_UNITS: StatsUnits = { error: 'strain^2', errorName: 'error', hessian: 'stiffness-matrix', eigenvalue: 'energy/length^2' };
 
 /**
  * The statistics of an ensemble fed one member at a time (see the file comment). `total` is the number of members
@@ -184,6 +231,8 @@ export type FinishOptions = Pick<StatsOptions, 'threshold' | 'thresholdWhy' | 't
  */
 export class EnsembleAccumulator {
   private readonly scalars: MemberScalars[] = [];
+  /** Spring members' per-direction measures (5 numbers per direction; none for resistor members). */
+  private readonly springScalars: { dir: number; values: Record<SpringQuantity, number> }[] = [];
   /** Per finished member with f_e: its edge-averaged f_e. */
   private readonly perMember: number[] = [];
   private boundary: RowMeanBootstrap | null = null;
@@ -211,6 +260,9 @@ export class EnsembleAccumulator {
   add(m: MemberResult): void {
     this.added++;
     this.scalars.push({ index: m.index, steps: m.steps, converged: m.converged, trainMse: m.trainMse, testMse: m.testMse, lambdaLow: m.lambdaLow, lambdaHigh: m.lambdaHigh, stiffAlignment: m.stiffAlignment, edges: m.edges, nodes: m.nodes });
+    m.springs?.directions.forEach((d, dir) =>
+      this.springScalars.push({ dir, values: { targetStrain: d.targetStrain, projection: d.projection, energyTarget: d.energyTarget, energyAfterSource: d.energyBoth - d.energySource, tStar: d.tStar } }),
+    );
     const f = m.boundaryFrequency;
     if (f !== null) {
       let s = 0;
@@ -258,7 +310,9 @@ export class EnsembleAccumulator {
     if (this.added !== this.total) throw new Error(`EnsembleAccumulator: ${this.added} members added, ${this.total} announced`);
     const members = this.scalars;
     const opts = this.opts;
-    const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    const u = options.units ?? RESISTOR_STATS_UNITS;
+    const threshold = options.threshold ?? options.defaultThreshold?.value ?? DEFAULT_THRESHOLD;
+    const defaultWhy = options.defaultThreshold?.why ?? THRESHOLD_WHY;
     const metric = members.map((m) => m.testMse ?? m.trainMse);
     const failedFlags: boolean[] = new Array<boolean>(this.failedCount).fill(false);
     const ok = metric.map((v) => v <= threshold);
@@ -272,18 +326,32 @@ export class EnsembleAccumulator {
       members: members.length,
       total: this.total,
       failed: { count: this.failedCount, first: this.failedFirst.slice(), distinctErrors: this.distinct.size, distinctCapped: this.distinct.size >= MAX_DISTINCT_ERRORS },
-      threshold: { value: threshold, unit: 'V^2', isDefault: options.threshold === undefined, why: options.thresholdWhy ?? (options.threshold === undefined ? THRESHOLD_WHY : 'given') },
+      threshold: { value: threshold, unit: u.error, isDefault: options.threshold === undefined, why: options.thresholdWhy ?? (options.threshold === undefined ? defaultWhy : 'given') },
+      units: u,
       success,
       converged: proportion([...members.map((m) => m.converged), ...failedFlags], opts),
       steps: summarise('steps', 'count', members.map((m) => m.steps), opts),
-      trainMse: summarise('final train MSE', 'V^2', members.map((m) => m.trainMse), opts),
-      testMse: summarise('final test MSE', 'V^2', members.map((m) => m.testMse), opts),
-      lambdaLow: summarise('lowest Laplacian eigenvalue', 'S', members.map((m) => m.lambdaLow), opts),
-      lambdaHigh: summarise('highest Laplacian eigenvalue', 'S', members.map((m) => m.lambdaHigh), opts),
+      trainMse: summarise(`final train ${u.errorName}`, u.error, members.map((m) => m.trainMse), opts),
+      testMse: summarise(`final test ${u.errorName}`, u.error, members.map((m) => m.testMse), opts),
+      lambdaLow: summarise(`lowest ${u.hessian} eigenvalue`, u.eigenvalue, members.map((m) => m.lambdaLow), opts),
+      lambdaHigh: summarise(`highest ${u.hessian} eigenvalue`, u.eigenvalue, members.map((m) => m.lambdaHigh), opts),
       alignment: alignmentStats(members, opts, options.alignmentModes ?? 1),
       ...(options.topologyDiffers !== undefined ? { boundary: null, boundarySkipped: options.topologyDiffers } : this.boundaryStats()),
+      springs: this.springStats(),
       bootstrap: { method: 'percentile', resamples: opts.resamples, seed: opts.seed },
     };
+  }
+
+  /** Per direction (A -> B, B -> A), the spring measures' distributions; null without spring members. */
+  private springStats(): SpringStats | null {
+    if (this.springScalars.length === 0) return null;
+    const of = (dir: number): SpringDirectionStats | null => {
+      const rows = this.springScalars.filter((r) => r.dir === dir);
+      if (rows.length === 0) return null;
+      const q = (k: SpringQuantity): QuantitySummary => summarise(SPRING_QUANTITIES[k].name, SPRING_QUANTITIES[k].unit, rows.map((r) => r.values[k]), this.opts);
+      return { targetStrain: q('targetStrain'), projection: q('projection'), energyTarget: q('energyTarget'), energyAfterSource: q('energyAfterSource'), tStar: q('tStar') };
+    };
+    return { ab: of(0)!, ba: of(1) };
   }
 
   private boundaryStats(): { boundary: BoundaryStats | null; boundarySkipped: string | null } {

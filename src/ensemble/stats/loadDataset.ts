@@ -8,8 +8,8 @@
  */
 import { basename, resolve } from 'node:path';
 import { openDataset } from '../dataset.js';
-import { memberNetwork } from '../runMember.js';
-import { EnsembleAccumulator } from './ensembleStatistics.js';
+import { memberGraph } from '../runMember.js';
+import { EnsembleAccumulator, RESISTOR_STATS_UNITS, SPRING_STATS_UNITS, type StatsUnits } from './ensembleStatistics.js';
 import type { EnsembleNames, FailedMember, MemberResult, SharedTopology, StoredMember } from './types.js';
 
 /** A whole dataset in memory (spec and meta are read tolerantly, for names only). */
@@ -56,13 +56,16 @@ export interface LoadedEnsemble {
   topologyDiffers: string | undefined;
   /** K, the soft modes the alignment is the largest |cos| over (see {@link alignmentModes}). */
   alignmentModes: number;
-  /** The spec's own success criterion, `stop.targetMse` (V^2), when it has one. */
+  /** The spec's own success criterion, `stop.targetMse` (V^2; strain^2 for springs), when it has one. */
   targetMse: number | null;
+  /** The network kind's names and units, and its default success threshold (springs: (Delta / 10)^2). */
+  units: StatsUnits;
+  defaultThreshold: { value: number; why: string } | undefined;
 }
 
 /** The dataset reader of src/ensemble/dataset.ts (streamed) and its member-network builder. */
 export async function defaultSource(): Promise<DatasetSource> {
-  return { openDataset, memberNetwork };
+  return { openDataset, memberNetwork: memberGraph };
 }
 
 /** A whole dataset as a stream (finished members in index order, then the failed ones). */
@@ -106,7 +109,13 @@ export async function loadEnsembleDataset(dir: string, source?: DatasetSource, o
     minNodes = Math.min(minNodes, s.result.nodes);
   }
   const target = field(field(spec, 'stop'), 'targetMse');
+  const springs = field(field(spec, 'network'), 'kind') === 'springs';
+  const delta = field(field(spec, 'task'), 'delta');
+  // a strain task's error is (eps_T^F - Delta)^2: success is an RMS miss within 10 % of the desired strain |Delta|
+  const defaultThreshold = springs && typeof delta === 'number' && delta !== 0 ? { value: (delta / 10) ** 2, why: `the default for a strain task: (Delta / 10)^2, an RMS miss of 10 % of the desired target strain Delta = ${delta}` } : undefined;
   return {
+    units: springs ? SPRING_STATS_UNITS : RESISTOR_STATS_UNITS,
+    defaultThreshold,
     dir,
     accumulator,
     members,

@@ -162,15 +162,15 @@ export function statsFigures(st: EnsembleStatistics, names: EnsembleNames, topol
         { title: '(a) final train MSE', summary: st.trainMse },
         { title: '(b) final test MSE', summary: st.testMse },
       ],
-      { title: 'Final mean squared error over the ensemble', context, notes: [`success (test MSE <= ${formatNumber(st.threshold.value)} V^2): ${st.success.k}/${st.success.n}`] },
+      { title: 'Final mean squared error over the ensemble', context, notes: [`success (${st.units.errorName === 'MSE' ? 'test MSE' : st.units.errorName} <= ${formatNumber(st.threshold.value)} ${st.threshold.unit}): ${st.success.k}/${st.success.n}`] },
     ),
   });
   out.push({
     name: 'eigenvalues',
     svg: histogramFigure(
       [
-        { title: '(a) lowest non-zero Laplacian eigenvalue', summary: st.lambdaLow },
-        { title: '(b) highest Laplacian eigenvalue', summary: st.lambdaHigh },
+        { title: `(a) lowest non-zero ${st.units.hessian} eigenvalue`, summary: st.lambdaLow },
+        { title: `(b) highest ${st.units.hessian} eigenvalue`, summary: st.lambdaHigh },
       ],
       { title: 'Physical Hessian eigenvalues over the ensemble', context },
     ),
