@@ -88,7 +88,7 @@ const PAIR_DISTANCE = 8;
  * The task: the spring whose midpoint is nearest the network's centre as source, the spring nearest the point
  * PAIR_DISTANCE to its right as target, so that T* means the same at every size (the response decays with distance).
  */
-function taskOf(net: SpringNetwork): { task: StrainTask; distance: number } {
+export function taskOf(net: SpringNetwork): { task: StrainTask; distance: number } {
   const E = springCount(net);
   const mid = (e: number): number[] => [0, 1].map((c) => (net.positions[2 * net.edgeA[e] + c] + net.positions[2 * net.edgeB[e] + c]) / 2);
   let cx = 0;
