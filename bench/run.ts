@@ -23,6 +23,7 @@ import { printNonlinear, runNonlinearBench } from './nonlinear.js';
 import { printEnsembleQueue, runEnsembleQueueBench } from './ensembleQueue.js';
 import { printEnsemblePool, runEnsemblePoolBench } from './ensemblePool.js';
 import { printThermal, runThermalBench } from './thermal.js';
+import { printSpringStep, runSpringStepBench } from './springStep.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
 
@@ -191,6 +192,13 @@ if (!only || only === 'thermal') {
   process.stdout.write('\nThermal analysis of jammed spring networks (bench/thermal.ts): sparse route vs dense normal modes (ms, medians)\n\n' + printThermal(tr));
   writeFileSync(join(outDir, 'thermal.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...tr }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'thermal.json')}\n`);
+}
+
+if (!only || only === 'springstep') {
+  const sr = await runSpringStepBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nSpring training step on jammed networks (bench/springStep.ts): sparse cl step vs a dense KKT step\n\n' + printSpringStep(sr));
+  writeFileSync(join(outDir, 'springStep.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...sr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'springStep.json')}\n`);
 }
 
 if (SOAK) {

@@ -1,7 +1,7 @@
 /**
  * Thermal-analysis benchmark (`npm run bench -- thermal`; issue 17 point 7: "a training step and the thermal analysis
  * for a 2D jammed network of 4,096 nodes, against a dense baseline in the same run where feasible"). This file covers
- * the thermal analysis; the spring training step is benchmarked with the training code.
+ * the thermal analysis; the spring training step is bench/springStep.ts.
  *
  * Networks: `jammedSprings` (the generator of `clln network springs jammed N --seed 1`) at N = 256, 512, 1024 and 4096
  * disks (the cut and the pruning keep 85-98 % of them as nodes; the table gives the count). Task: the spring nearest
@@ -88,7 +88,7 @@ const PAIR_DISTANCE = 8;
  * The task: the spring whose midpoint is nearest the network's centre as source, the spring nearest the point
  * PAIR_DISTANCE to its right as target, so that T* means the same at every size (the response decays with distance).
  */
-function taskOf(net: SpringNetwork): { task: StrainTask; distance: number } {
+export function taskOf(net: SpringNetwork): { task: StrainTask; distance: number } {
   const E = springCount(net);
   const mid = (e: number): number[] => [0, 1].map((c) => (net.positions[2 * net.edgeA[e] + c] + net.positions[2 * net.edgeB[e] + c]) / 2);
   let cx = 0;
