@@ -26,6 +26,9 @@ export const ZERO_MODE_TOLERANCE = 1e-12;
 /** Eigenvalues of H_1 at or below this times max diag are rounding noise (a zero mode's computed eigenvalue). */
 export const ROUNDING_LEVEL = 1e-15;
 
+/** A zero mode's Ritz value above this times max diag (100 x rounding level) marks a near-mechanism: warned about. */
+export const ZERO_LEVEL_LIMIT = 1e-13;
+
 /**
  * Below this ratio of the softest nonzero mode to the largest zero mode (at least rounding level) the count is not
  * clear-cut: the analysis then carries a warning.
@@ -88,7 +91,10 @@ export interface ZeroModeAnalysis {
   smallestNonzero: number;
   /** smallestNonzero over the largest zero mode (at least rounding level, {@link ROUNDING_LEVEL}); >= {@link CLEAR_GAP} when clear-cut. */
   gap: number;
-  /** Set when the gap is below {@link CLEAR_GAP}: the count then rests on the threshold, not on a clear separation. */
+  /**
+   * Set when the count is not clear-cut: the gap is below {@link CLEAR_GAP}, or a mode counted as zero lies above
+   * {@link ZERO_LEVEL_LIMIT} max diag (a near-mechanism). The count then rests on the threshold, not on a separation.
+   */
   warning?: string;
 }
 
@@ -260,12 +266,17 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
         `${ZERO_MODE_TOLERANCE} max diag (pivot tolerance ${tolerance})`,
     );
   }
+  // Clear-cut: every zero mode at rounding level (not a near-mechanism just under the threshold) and the softest nonzero
+  // mode CLEAR_GAP above them.
+  const nearMechanism = zeroLevel > ZERO_LEVEL_LIMIT * maxDiag;
   const warning =
-    gap >= CLEAR_GAP
+    gap >= CLEAR_GAP && !nearMechanism
       ? undefined
-      : `spring network ${net.name}: no clear gap between the zero modes and the softest nonzero mode (ratio ${gap.toExponential(1)} < ${CLEAR_GAP}; ` +
-        `zero modes up to ${(Math.max(zeroLevel, ROUNDING_LEVEL * maxDiag) / maxDiag).toExponential(1)}, softest nonzero ${(softest / maxDiag).toExponential(1)} of max diag): ` +
-        `the count ${z} rests on the threshold ${ZERO_MODE_TOLERANCE} max diag, and a near-mechanism this soft is not resolved by double precision`;
+      : `spring network ${net.name}: no clear gap between the zero modes and the softest nonzero mode (` +
+        (nearMechanism
+          ? `a mode counted as zero has ${(zeroLevel / maxDiag).toExponential(1)} of max diag, above rounding level ${ROUNDING_LEVEL}: a near-mechanism, not an exact zero mode`
+          : `ratio ${gap.toExponential(1)} < ${CLEAR_GAP}: zero modes up to ${(Math.max(zeroLevel, ROUNDING_LEVEL * maxDiag) / maxDiag).toExponential(1)}, softest nonzero ${(softest / maxDiag).toExponential(1)} of max diag`) +
+        `): the count ${z} rests on the threshold ${ZERO_MODE_TOLERANCE} max diag, and the response along a near-mechanism this soft is not resolved in double precision`;
   return {
     order,
     pinned,
