@@ -10,9 +10,9 @@ import { stiffnessMatrix, stiffnessTimes } from './stiffnessMatrix.js';
 
 /**
  * A pivot d_k of the unit-stiffness matrix (rigid motions already pinned) is a candidate zero when d_k <= this times
- * a_kk (a_kk its diagonal entry, dimensionless, about the node's coordination). Generous on purpose: rounding leaves
- * 1e-16 .. 1e-9 at a true zero pivot (more after ill-placed earlier pins), and a soft mode caught by mistake is
- * discarded by the Rayleigh-Ritz test that follows, while a missed zero pivot would spoil the factor.
+ * a_kk (a_kk its diagonal entry, dimensionless, about the node's coordination). Generous on purpose: a soft mode caught
+ * by mistake is discarded by the Rayleigh-Ritz test that follows. Not sufficient: a zero pivot can come out far above
+ * any tolerance (see step 4 of {@link analyseZeroModes}); the near-null space of the pinned matrix catches those.
  */
 export const ZERO_PIVOT_TOLERANCE = 1e-6;
 
@@ -109,14 +109,19 @@ export interface ZeroModeAnalysis {
  *    d_k <= tolerance x a_kk: its row and column are dropped from the rest of the elimination. For a positive
  *    semidefinite matrix a zero pivot means the whole remaining column is zero, so what remains is the factor of H_1
  *    without the pinned dofs;
- * 4. one candidate per pin p: 1 at p, 0 at the other pins, the least-energy extension elsewhere (H_RR z_R = -H_Rp, with
- *    the same factor). Their span contains every zero mode (a zero mode is the least-energy extension of its own pinned
- *    values). Orthonormalised; if a candidate has q^T H_1 q > {@link ZERO_MODE_TOLERANCE} max diag (a soft mode whose
- *    pivot fell below the generous pivot tolerance), Rayleigh-Ritz keeps only the combinations on which H_1 vanishes;
- * 5. checked (||H_1 q|| small, every rigid mode inside the span) and counted: floppy = count - rigid;
+ * 4. the near-null space W of H_RR (H_1 without the pinned dofs; Ritz values <= {@link NEAR_NULL_TOLERANCE} max diag)
+ *    by block inverse iteration with the same factor: a pivot test misses a singularity of H_RR whose null vector is
+ *    small at its last-eliminated dof (that pivot is then rounding / component^2, up to 1e-5 a_kk and more);
+ * 5. candidates: W, and one per pin p: 1 at p, 0 at the other pins, the least-energy extension elsewhere
+ *    (H_RR z_R = -H_Rp, solved on the complement of W). Their span contains every zero mode. Rayleigh-Ritz keeps the
+ *    combinations with Ritz value <= {@link ZERO_MODE_TOLERANCE} max diag;
  * 6. the solver's pins: the count dofs chosen by pivoted QR of the basis' rows, so that the stiffness matrix without them
- *    is positive definite for every k > 0 and as well conditioned as pins allow.
- * Cost: one sparse LDL^T (the fill of the solver's Cholesky), one solve per candidate, O(count^2 dN) dense work.
+ *    is positive definite for every k > 0 and as well conditioned as pins allow; H_1 without them is factorised again
+ *    (a further zero pivot is a NumericalError), and each basis vector refined with that factor (twice);
+ * 7. checked (||H_1 q|| small, every rigid mode inside the span, the softest nonzero mode, estimated by inverse
+ *    iteration with the pseudo-inverse, above the threshold) and counted: floppy = count - rigid. A gap below
+ *    {@link CLEAR_GAP}, or a zero mode above {@link ZERO_LEVEL_LIMIT}, sets `warning`.
+ * Cost: two sparse LDL^T (the fill of the solver's Cholesky), ~70 + 2 count + candidates solves, O(count^2 dN) dense work.
  */
 export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, tolerance = ZERO_PIVOT_TOLERANCE): ZeroModeAnalysis {
   const n = degreesOfFreedom(net);
@@ -198,13 +203,7 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
   // upper bound on the softest nonzero mode.
   const ritz = rayleighRitz(span, n, times);
   const zeroIdx: number[] = [];
-  let zeroLevel = 0;
-  for (let j = 0; j < ritz.values.length; j++) {
-    if (ritz.values[j] <= ZERO_MODE_TOLERANCE * maxDiag) {
-      zeroIdx.push(j);
-      zeroLevel = Math.max(zeroLevel, ritz.values[j]);
-    }
-  }
+  for (let j = 0; j < ritz.values.length; j++) if (ritz.values[j] <= ZERO_MODE_TOLERANCE * maxDiag) zeroIdx.push(j);
   const z = zeroIdx.length;
   const basis = new Float64Array(z * n);
   zeroIdx.forEach((j, t) => basis.set(ritz.vector(j), t * n));
@@ -233,10 +232,14 @@ export function analyseZeroModes(net: SpringNetwork, directions: Float64Array, t
       orthonormalise(basis, n, z);
     }
   }
+  // zeroLevel: the largest q^T H_1 q over the (refined) basis, the zero modes' eigenvalue level
   let nullResidual = 0;
+  let zeroLevel = 0;
   for (let j = 0; j < z; j++) {
-    times(basis.subarray(j * n, (j + 1) * n), one);
+    const q = basis.subarray(j * n, (j + 1) * n);
+    times(q, one);
     nullResidual = Math.max(nullResidual, norm(one) / maxDiag);
+    zeroLevel = Math.max(zeroLevel, dot(q, one));
   }
   // The softest nonzero mode (inverse iteration with the pseudo-inverse of H, from the same factor) must be clearly
   // above the zero modes; a missed zero mode shows up there as a Ritz value at rounding level.
