@@ -128,6 +128,19 @@ for (const [delta, an, cn] of [[DELTA, 'claims-allosteric', 'claims-cooperative'
     log10TStarCoopOverAllo: ratio((d) => d.tStar),
   };
 }
+// (c) paired across Delta: the same member at adjacent |Delta| (same sign), log10 of the ratio of T* / Delta^2
+// (T* per member = mean over its directions), over members trained at both.
+results.pairedDelta = [];
+for (const sign of [-1, 1]) {
+  const ds = [0.005, 0.01, 0.02, 0.04].map((d) => sign * d);
+  for (let k = 0; k + 1 < ds.length; k++) {
+    const [d1, d2] = [ds[k], ds[k + 1]];
+    const m1 = members[`claims-delta-${tag(d1)}`], m2 = members[`claims-delta-${tag(d2)}`];
+    const t = (r, d) => r.springs.directions.reduce((s, x) => s + x.tStar, 0) / r.springs.directions.length / d ** 2;
+    const both = m1.map((r, i) => [r, m2[i]]).filter(([x, y]) => x.index === y.index && x.trainMse <= trainedThreshold(d1) && y.trainMse <= trainedThreshold(d2));
+    results.pairedDelta.push({ from: d1, to: d2, n: both.length, log10RatioTStarOverDelta2: summary(both.map(([x, y]) => Math.log10(t(y, d2) / t(x, d1)))) });
+  }
+}
 results.load.push(...os.loadavg());
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
@@ -146,6 +159,8 @@ for (const r of results.points)
   console.log(`| ${r.label} | ${show(r.tStarMember.trained)} (n ${r.tStarMember.trained.n}) | ${show(r.tStarMember.all)} | ${show(r.trainErrorAll)} |`);
 console.log('\nT* / Delta^2 per member (trained):');
 for (const r of results.points.filter((q) => q.part === 'c')) console.log(`| ${r.label} | ${show(r.tStarOverDelta2)} (n ${r.tStarOverDelta2.n}) |`);
+console.log('\nT* / Delta^2, paired across Delta (log10 ratio, to / from):');
+for (const q of results.pairedDelta) console.log(`| ${q.from} -> ${q.to} | ${show(q.log10RatioTStarOverDelta2)} (n ${q.n}) |`);
 for (const [delta, pr] of Object.entries(results.paired)) {
   console.log(`\npaired at delta ${delta} (n ${pr.n}, trained in both), cooperative - allosteric, A -> B:`);
   console.log(`  projection difference: ${show(pr.projectionCoopMinusAllo)}`);
