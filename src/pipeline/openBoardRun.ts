@@ -12,7 +12,7 @@
  * to the board or recorded where it can be: plan options before connecting, the network, plan limits and task once
  * the board is identified. Whatever was opened is closed again when opening fails.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Board, BoardIdentity } from '../device/Board.js';
 import { connectBoard } from '../device/connectBoard.js';
@@ -32,7 +32,7 @@ import { checkNetworkMatchesBoard } from './checkNetworkMatchesBoard.js';
 import { checkRecordedSettings } from './checkRecordedSettings.js';
 import { liveStepChecker } from './liveStepChecker.js';
 import { loadBoardCalibration } from './loadBoardCalibration.js';
-import { newRunPath } from './newRunPath.js';
+import { newRecordPath } from './newRunPath.js';
 import { boardConfiguration, resumePoint, RunRecorder, trainingStart, type BoardConnection, type TwinConnectOptions } from './runRecord.js';
 import { checkTaskOnBoard } from './stepOnBoard.js';
 import { LEGACY_STEP_LAYOUT, StepRecordLayout } from './StepRecordLayout.js';
@@ -132,10 +132,7 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
   // bad options fail here, before a board is touched (with the task when it is known without the board)
   if (given) resolvePlan({ ...req.plan, task: given.task }, where);
   else resolvePlanOptions(req.plan, where);
-  const recordPath = req.record === null ? null : (req.record ?? newRunPath());
-  if (recordPath && existsSync(recordPath)) {
-    throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
-  }
+  const recordPath = newRecordPath(req.record);
   const owned = typeof req.board === 'string';
   if (!owned && recordPath && req.spec === undefined) {
     throw new InvalidInputError({ source: 'openBoardRun', field: 'spec' }, 'is needed to record a run on a board given already connected (a resume reconnects through it)', "give the board's spec, e.g. spec: 'serial:/dev/ttyACM0', or record: null");

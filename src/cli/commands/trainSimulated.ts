@@ -1,6 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InvalidInputError } from '../../errors.js';
 import { writeNetworkFile } from '../../formats/networkFile.js';
 import type { Network } from '../../physics/Network.js';
 import { isNonlinear, withParameters } from '../../physics/nonlinear/learningParameters.js';
@@ -11,7 +10,7 @@ import { openSimulatedRun, runSimulated, type SimulatedRun } from '../../pipelin
 import { TrainProgress } from '../trainProgress.js';
 import { stopOnInterrupt } from '../stopOnInterrupt.js';
 import type { Io } from '../Io.js';
-import { newRunPath } from '../../pipeline/newRunPath.js';
+import { newRecordPath } from '../../pipeline/newRunPath.js';
 import { formatRatio, formatSig } from '../../formatNumber.js';
 import { writeSpringsFile } from '../../formats/springsFile.js';
 import type { SpringNetwork } from '../../physics/springs/SpringNetwork.js';
@@ -36,10 +35,7 @@ export interface SimulatedTrainRequest {
 
 /** Train the simulated network on the engine, recorded unless asked not to, and report. */
 export async function trainSimulated(req: SimulatedTrainRequest, io: Io): Promise<number> {
-  const recordPath = req.record === null ? null : (req.record ?? newRunPath());
-  if (recordPath && existsSync(recordPath)) {
-    throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
-  }
+  const recordPath = newRecordPath(req.record);
   if (recordPath) mkdirSync(dirname(recordPath), { recursive: true });
   const run = openSimulatedRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery, evalEvery: req.evalEvery });
   return reportSimulated(run, { taskPath: req.taskPath, json: req.json, saveNetwork: req.saveNetwork }, io);
@@ -132,10 +128,7 @@ export interface SpringTrainRequest {
 
 /** Train the spring network on the engine, recorded unless asked not to, and report. */
 export async function trainSprings(req: SpringTrainRequest, io: Io): Promise<number> {
-  const recordPath = req.record === null ? null : (req.record ?? newRunPath());
-  if (recordPath && existsSync(recordPath)) {
-    throw new InvalidInputError({ source: '--record' }, `${recordPath} exists; a run record is never overwritten`, `choose a new file, or continue that run with 'clln resume ${recordPath}'`);
-  }
+  const recordPath = newRecordPath(req.record);
   if (recordPath) mkdirSync(dirname(recordPath), { recursive: true });
   const run = openSpringRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery, evalEvery: req.evalEvery });
   return reportSprings(run, { taskPath: req.taskPath, json: req.json, saveNetwork: req.saveNetwork }, io);
