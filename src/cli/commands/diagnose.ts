@@ -296,8 +296,29 @@ function springsSummary(r: SpringDiagnosisReport, written: string[], extra: stri
   return lines.join('\n');
 }
 
+/** Numbers for JSON: NaN and infinities become null. */
+function finiteOrNull(a: ArrayLike<number>): (number | null)[] {
+  return Array.from(a, (x) => (Number.isFinite(x) ? x : null));
+}
+
+/** The localised soft modes, their boundary frequency and regions, as `--json` writes them (both network kinds). */
+function localisationJson(loc: NonNullable<DiagnosisReport['localisation']>): unknown {
+  return {
+    chosen_modes: loc.frequency.chosenModes,
+    rule: loc.frequency.rule,
+    boundary_frequency: finiteOrNull(loc.frequency.f),
+    per_modes: loc.frequency.perModes,
+    region: Array.from(loc.regions.region),
+    boundary_edges: Array.from(loc.regions.boundaryEdges),
+    spread: finiteOrNull(loc.basis.spread),
+    total_spread: loc.basis.totalSpread,
+    converged: loc.basis.converged,
+    sweeps: loc.basis.sweeps,
+  };
+}
+
 function springsJson(r: SpringDiagnosisReport, written: string[]): unknown {
-  const arr = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (x) => (Number.isFinite(x) ? x : null));
+  const arr = finiteOrNull;
   const big = r.network.nodes > 5000;
   const spectrum = (s: SpringDiagnosisReport['physical']['lowest']) => ({
     values: arr(s.values),
@@ -316,18 +337,7 @@ function springsJson(r: SpringDiagnosisReport, written: string[]): unknown {
     zero_modes: { count: zeroModes.count, rigid: zeroModes.rigid, floppy: zeroModes.floppy, treatment: zeroModes.treatment },
     analysis: r.analysis,
     physical: { description, lowest: spectrum(r.physical.lowest), highest: spectrum(r.physical.highest) },
-    localisation: r.localisation && {
-      chosen_modes: r.localisation.frequency.chosenModes,
-      rule: r.localisation.frequency.rule,
-      boundary_frequency: arr(r.localisation.frequency.f),
-      per_modes: r.localisation.frequency.perModes,
-      region: Array.from(r.localisation.regions.region),
-      boundary_edges: Array.from(r.localisation.regions.boundaryEdges),
-      spread: arr(r.localisation.basis.spread),
-      total_spread: r.localisation.basis.totalSpread,
-      converged: r.localisation.basis.converged,
-      sweeps: r.localisation.basis.sweeps,
-    },
+    localisation: r.localisation && localisationJson(r.localisation),
     response: big ? null : r.response.map(arr),
     cost: r.cost && {
       directions: r.cost.directions,
@@ -541,7 +551,7 @@ function writeFigures(dir: string, net: Network, task: Task | undefined, r: Diag
 }
 
 function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: string[]): unknown {
-  const arr = (a: ArrayLike<number>): (number | null)[] => Array.from(a, (x) => (Number.isFinite(x) ? x : null));
+  const arr = finiteOrNull;
   const big = r.network.nodes > 5000;
   const spectrum = (s: DiagnosisReport['physical']['lowest']) => ({
     values: arr(s.values),
@@ -555,18 +565,7 @@ function toJson(r: DiagnosisReport, ev: SpectrumEvolution | undefined, written: 
     network: r.network,
     layout: r.layout,
     physical: { restricted: r.physical.restricted, free_nodes: Array.from(r.physical.lowest.nodes), lowest: spectrum(r.physical.lowest), highest: spectrum(r.physical.highest) },
-    localisation: r.localisation && {
-      chosen_modes: r.localisation.frequency.chosenModes,
-      rule: r.localisation.frequency.rule,
-      boundary_frequency: arr(r.localisation.frequency.f),
-      per_modes: r.localisation.frequency.perModes,
-      region: Array.from(r.localisation.regions.region),
-      boundary_edges: Array.from(r.localisation.regions.boundaryEdges),
-      spread: arr(r.localisation.basis.spread),
-      total_spread: r.localisation.basis.totalSpread,
-      converged: r.localisation.basis.converged,
-      sweeps: r.localisation.basis.sweeps,
-    },
+    localisation: r.localisation && localisationJson(r.localisation),
     cost: r.cost && {
       examples: r.cost.examples,
       value: r.cost.value,
