@@ -9,8 +9,8 @@
  *
  * - `source`, `target`: node pairs [i, j] (distinct nodes; not the same pair twice, in either order).
  * - `delta`: the desired target strain when the source is strained by `sourceStrain` (dimensionless).
- * - `sourceStrain` (optional, default 1, not 0), `cooperative` (optional, default false), `lambda` (optional, >= 0,
- *   default 0): see {@link StrainTask}.
+ * - `sourceStrain` (optional, default 1, not 0), `cooperative` (optional, default false), `lambda` (optional, any
+ *   finite number, default 0): see {@link StrainTask}.
  * - `eta` (optional, in (0, 1]): a suggested clamping strength for training; the trainer's option takes precedence.
  *
  * Against a network: node ids below its node count, the two nodes of each pair at distinct positions (a strain

@@ -37,6 +37,9 @@ describe('clln task strain', () => {
     expect(a).toEqual({ file: null, kind: 'strain', source: [0, 1], target: [88, 89], sourceStrain: 0.01, delta: -0.3, cooperative: true, lambda: 0.5, task: doc });
     const plain = await clln('task', 'strain', '--source', '0,1', '--target', '88,89', '--delta=-0.3', '--source-strain', '0.01', '--cooperative', '--lambda', '0.5', '--eta', '0.05');
     expect(JSON.parse(plain.stdout)).toEqual(doc);
+    // a negative lambda (raises E^F) is written with '='
+    const neg = oneObject((await clln('task', 'strain', '--source', '0,1', '--target', '88,89', '--delta', '0.1', '--lambda=-1e-6', '--json')).stdout);
+    expect(neg.lambda).toBe(-1e-6);
   });
 
   it('auto: two springs of the network sharing no node, far apart; deterministic per seed', async () => {
@@ -76,7 +79,7 @@ describe('clln task strain', () => {
       ['--source', '0,1', '--target', '1,0', '--delta', '1'],
       ['--source', '0,1', '--target', '2,3', '--delta', 'x'],
       ['--source', '0,1', '--target', '2,3', '--delta', '1', '--source-strain', '0'],
-      ['--source', '0,1', '--target', '2,3', '--delta', '1', '--lambda', '-1'],
+      ['--source', '0,1', '--target', '2,3', '--delta', '1', '--lambda', 'x'],
       ['--source', '0,1', '--target', '2,3', '--delta', '1', '--eta', '2'],
       ['--source', 'auto', '--target', '2,3', '--delta', '1'],
       ['--source', '0,1', '--target', '2,300', '--delta', '1', '--network', net],

@@ -32,6 +32,8 @@ describe('parseStrainTask', () => {
   it('reads every field as given', () => {
     const t = parseStrainTask(doc({ sourceStrain: -0.02, cooperative: true, lambda: 0.3, eta: 0.05, delta: -1 }), SRC, net, 'square.json');
     expect(t).toEqual({ source: [0, 1], target: [2, 3], sourceStrain: -0.02, delta: -1, cooperative: true, lambda: 0.3, eta: 0.05 });
+    // lambda < 0 raises the free-state energy (the notes' intent), so both signs are valid
+    expect(parseStrainTask(doc({ lambda: -1e-6 }), SRC).lambda).toBe(-1e-6);
   });
 
   it('round-trips through the writer and the file', () => {
@@ -55,7 +57,8 @@ describe('parseStrainTask', () => {
     expectInvalid(() => parseStrainTask(doc({ delta: '0.5' }), SRC), 'delta');
     expectInvalid(() => parseStrainTask(doc({ delta: Number.NaN }), SRC), 'delta');
     expectInvalid(() => parseStrainTask(doc({ sourceStrain: Number.POSITIVE_INFINITY }), SRC), 'sourceStrain');
-    expectInvalid(() => parseStrainTask(doc({ lambda: -0.1 }), SRC), 'lambda', '>= 0');
+    expectInvalid(() => parseStrainTask(doc({ lambda: '0.1' }), SRC), 'lambda');
+    expectInvalid(() => parseStrainTask(doc({ lambda: Number.POSITIVE_INFINITY }), SRC), 'lambda');
     expectInvalid(() => parseStrainTask(doc({ eta: 0 }), SRC), 'eta');
     expectInvalid(() => parseStrainTask(doc({ eta: 1.5 }), SRC), 'eta');
     expectInvalid(() => parseStrainTask(doc({ cooperative: 'yes' }), SRC), 'cooperative');

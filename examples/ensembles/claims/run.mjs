@@ -27,20 +27,23 @@ const specDir = join(here, 'specs');
 mkdirSync(specDir, { recursive: true });
 mkdirSync(dataDir, { recursive: true });
 
-// The common setting. 8x8 triangular, Z 4.6, disorder 0.2, stiffness U[0.5, 1.5]; 20 members, seed 1, so member i has
-// the same network and the same (auto-picked) pairs A, B in every spec (its seeds depend only on seed and i).
+// The common setting. 8x8 triangular, Z 4.6, disorder 0.2, stiffness U[0.5, 1.5]; 30 members, seed 1, so member i has
+// the same network and the same (auto-picked) pairs A, B in every spec (its seeds depend only on seed and i). 30, not
+// 20: the claims count trained members only, and 2-10 of 30 do not train at a point (members whose target does not
+// respond to the source at all never do), so 30 leaves at least 20 trained at every point of (a)-(c).
 // alpha 1000 (energy/length^4) = 0.02 of alpha_c ~ 5e4 on 8x8 ("Choosing alpha"); checked below (part "alpha").
-const MEMBERS = 20, STEPS = 600, ALPHA = 1000, DELTA = 0.01;
-const spec = (name, { delta = DELTA, cooperative = false, lambda = 0, alpha = ALPHA } = {}) => ({
+// The second size, 12x12 (parts a12, c12), takes alpha 2000: alpha_c grows with size (5e4 on 8x8, 1.2e5 on 16x16).
+const MEMBERS = 30, STEPS = 600, ALPHA = 1000, DELTA = 0.01;
+const spec = (name, { delta = DELTA, cooperative = false, lambda = 0, alpha = ALPHA, size = 8, steps = STEPS } = {}) => ({
   format: 'clln.ensemble/1',
   name,
   members: MEMBERS,
   seed: 1,
-  network: { kind: 'springs', generator: 'triangular', rows: 8, cols: 8, coordination: 4.6, disorder: 0.2, stiffness: [0.5, 1.5] },
+  network: { kind: 'springs', generator: 'triangular', rows: size, cols: size, coordination: 4.6, disorder: 0.2, stiffness: [0.5, 1.5] },
   task: { kind: 'strain', source: 'auto', target: 'auto', delta, sourceStrain: 1, cooperative, lambda },
   training: { rule: 'cl', eta: 0.1, alpha },
   // Stop at an RMS miss of 1 % of Delta; "trained" (counted in (a)-(c)) is an RMS miss below 10 % of Delta.
-  stop: { maxSteps: STEPS, targetMse: (delta / 100) ** 2, checkEvery: 50 },
+  stop: { maxSteps: steps, targetMse: (delta / 100) ** 2, checkEvery: 50 },
   diagnostics: { alignment: false, boundaryFrequency: false, modes: 10 },
 });
 const trainedThreshold = (delta) => (delta / 10) ** 2;
@@ -56,11 +59,18 @@ points.push({ part: 'ab', label: 'allosteric delta 0.04', spec: spec('claims-all
 for (const d of [-0.04, -0.02, -0.01, -0.005, 0.005, 0.01, 0.02, 0.04])
   points.push({ part: 'c', label: `delta ${d}`, x: d, spec: spec(`claims-delta-${tag(d)}`, { delta: d, cooperative: true }) });
 // lambda multiplies E^F at eps_S = 1 (~0.5 energy here), while the contrast is ~eta g Delta^2 (~1e-6): the grid
-// starts far below the brief's 1e-4 so that the transition is on it.
-for (const l of [0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
+// starts far below the brief's 1e-4 so that the transition is on it. Both signs: descent on C lowers E^F for
+// lambda > 0 and raises it for lambda < 0, the notes' "add a term to raise the energy of the free state".
+for (const l of [-1e-4, -1e-5, -1e-6, -1e-7, 0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
   points.push({ part: 'd', label: `lambda ${l}`, x: l, spec: spec(`claims-lambda-${tag(l)}`, { lambda: l, cooperative: true }) });
 for (const a of [30, 300, 1000, 3000])
   points.push({ part: 'alpha', label: `alpha ${a}`, x: a, spec: spec(`claims-alpha-${a}`, { alpha: a, cooperative: true }) });
+// the second size: (a), (b) and (c) (Delta > 0; the sign symmetry is shown at 8x8) on 12x12 (144 nodes)
+const big = { size: 12, alpha: 2000 };
+points.push({ part: 'ab12', label: '12x12 allosteric', spec: spec('claims12-allosteric', { ...big }) });
+points.push({ part: 'ab12', label: '12x12 allosteric delta 0.04', spec: spec('claims12-allosteric-0p04', { ...big, delta: 0.04 }) });
+for (const d of [0.005, 0.01, 0.02, 0.04])
+  points.push({ part: 'c12', label: `12x12 delta ${d}`, x: d, spec: spec(`claims12-delta-${tag(d)}`, { ...big, delta: d, cooperative: true }) });
 
 /** The stats' summaries without their histograms (kept small enough to commit). */
 const noHist = (o) => (Array.isArray(o) ? o.map(noHist) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'histogram').map(([k, v]) => [k, noHist(v)])) : o);
@@ -115,13 +125,16 @@ for (const p of points) {
 
 // Paired differences, cooperative - allosteric, over members trained in both (same network, same pairs).
 results.paired = {};
-for (const [delta, an, cn] of [[DELTA, 'claims-allosteric', 'claims-cooperative'], [0.04, 'claims-allosteric-0p04', 'claims-delta-0p04']]) {
+for (const [key, delta, an, cn] of [
+  ['0.01', DELTA, 'claims-allosteric', 'claims-cooperative'], ['0.04', 0.04, 'claims-allosteric-0p04', 'claims-delta-0p04'],
+  ['12x12 0.01', DELTA, 'claims12-allosteric', 'claims12-delta-0p01'], ['12x12 0.04', 0.04, 'claims12-allosteric-0p04', 'claims12-delta-0p04'],
+]) {
   const a = members[an], c = members[cn];
   const thr = trainedThreshold(delta);
   const both = a.map((r, i) => [r, c[i]]).filter(([x, y]) => x.index === y.index && x.trainMse <= thr && y.trainMse <= thr);
   const diff = (f) => summary(both.map(([x, y]) => f(y.springs.directions[0]) - f(x.springs.directions[0])));
   const ratio = (f) => summary(both.map(([x, y]) => Math.log10(f(y.springs.directions[0]) / f(x.springs.directions[0]))));
-  results.paired[String(delta)] = {
+  results.paired[key] = {
     n: both.length,
     projectionCoopMinusAllo: diff((d) => d.projection),
     log10EnergyBCoopOverAllo: ratio((d) => d.energyTarget),
@@ -131,14 +144,14 @@ for (const [delta, an, cn] of [[DELTA, 'claims-allosteric', 'claims-cooperative'
 // (c) paired across Delta: the same member at adjacent |Delta| (same sign), log10 of the ratio of T* / Delta^2
 // (T* per member = mean over its directions), over members trained at both.
 results.pairedDelta = [];
-for (const sign of [-1, 1]) {
+for (const [prefix, sign] of [['claims', -1], ['claims', 1], ['claims12', 1]]) {
   const ds = [0.005, 0.01, 0.02, 0.04].map((d) => sign * d);
   for (let k = 0; k + 1 < ds.length; k++) {
     const [d1, d2] = [ds[k], ds[k + 1]];
-    const m1 = members[`claims-delta-${tag(d1)}`], m2 = members[`claims-delta-${tag(d2)}`];
+    const m1 = members[`${prefix}-delta-${tag(d1)}`], m2 = members[`${prefix}-delta-${tag(d2)}`];
     const t = (r, d) => r.springs.directions.reduce((s, x) => s + x.tStar, 0) / r.springs.directions.length / d ** 2;
     const both = m1.map((r, i) => [r, m2[i]]).filter(([x, y]) => x.index === y.index && x.trainMse <= trainedThreshold(d1) && y.trainMse <= trainedThreshold(d2));
-    results.pairedDelta.push({ from: d1, to: d2, n: both.length, log10RatioTStarOverDelta2: summary(both.map(([x, y]) => Math.log10(t(y, d2) / t(x, d1)))) });
+    results.pairedDelta.push({ network: prefix === 'claims' ? '8x8' : '12x12', from: d1, to: d2, n: both.length, log10RatioTStarOverDelta2: summary(both.map(([x, y]) => Math.log10(t(y, d2) / t(x, d1)))) });
   }
 }
 results.load.push(...os.loadavg());
@@ -158,11 +171,11 @@ console.log('|---|---|---|---|');
 for (const r of results.points)
   console.log(`| ${r.label} | ${show(r.tStarMember.trained)} (n ${r.tStarMember.trained.n}) | ${show(r.tStarMember.all)} | ${show(r.trainErrorAll)} |`);
 console.log('\nT* / Delta^2 per member (trained):');
-for (const r of results.points.filter((q) => q.part === 'c')) console.log(`| ${r.label} | ${show(r.tStarOverDelta2)} (n ${r.tStarOverDelta2.n}) |`);
+for (const r of results.points.filter((q) => q.part === 'c' || q.part === 'c12')) console.log(`| ${r.label} | ${show(r.tStarOverDelta2)} (n ${r.tStarOverDelta2.n}) |`);
 console.log('\nT* / Delta^2, paired across Delta (log10 ratio, to / from):');
-for (const q of results.pairedDelta) console.log(`| ${q.from} -> ${q.to} | ${show(q.log10RatioTStarOverDelta2)} (n ${q.n}) |`);
+for (const q of results.pairedDelta) console.log(`| ${q.network} | ${q.from} -> ${q.to} | ${show(q.log10RatioTStarOverDelta2)} (n ${q.n}) |`);
 for (const [delta, pr] of Object.entries(results.paired)) {
-  console.log(`\npaired at delta ${delta} (n ${pr.n}, trained in both), cooperative - allosteric, A -> B:`);
+  console.log(`\npaired at ${delta} (n ${pr.n}, trained in both), cooperative - allosteric, A -> B:`);
   console.log(`  projection difference: ${show(pr.projectionCoopMinusAllo)}`);
   console.log(`  log10 E_B ratio: ${show(pr.log10EnergyBCoopOverAllo)}`);
   console.log(`  log10 T* ratio: ${show(pr.log10TStarCoopOverAllo)}`);

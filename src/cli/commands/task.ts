@@ -26,8 +26,8 @@ clln task poly --coefficients C0,C1,.. --sources S --targets T [--ground 15] [--
   Nonlinear regression: input x uniform in --range (V) on S, target C0 + C1 x + C2 x^2 + ... (V) on T.
 clln task strain --source A,B --target C,D --delta X [--source-strain E] [--cooperative] [--lambda L] [--eta H] [--network SPRINGS] [--seed S] [--out FILE]
   A clln.strain-task/1 file for a spring network: straining node pair A,B by E (dimensionless, default 1) should
-  strain pair C,D by X (allostery); --cooperative trains both directions (A,B -> C,D and C,D -> A,B); --lambda L >= 0
-  adds the energy regularisation (default 0); --eta H in (0, 1] is stored as the suggested clamping strength. With
+  strain pair C,D by X (allostery); --cooperative trains both directions (A,B -> C,D and C,D -> A,B); --lambda L adds
+  the energy regularisation (default 0; L < 0 raises the free-state energy, L > 0 lowers it; write --lambda=-1e-6); --eta H in (0, 1] is stored as the suggested clamping strength. With
   --network (a clln.springs/1 file) the pairs are checked against it (ids in range, nodes at distinct positions);
   --source auto and/or --target auto then pick the ends of a random spring and of a random spring at least half the
   farthest distance away (seeded by --seed). --json: {file, kind, source, target, sourceStrain, delta, cooperative,
@@ -214,7 +214,7 @@ function strainTask(p: Parsed, io: Io): number {
     sourceStrain: num(p, 'source-strain', (x) => x !== 0, 'must be a finite number other than 0 (dimensionless strain)') ?? 1,
     delta: num(p, 'delta', undefined, 'must be a finite number (dimensionless strain)') ?? Number(need('delta')),
     cooperative: p.values.cooperative === true,
-    lambda: num(p, 'lambda', (x) => x >= 0, 'must be a finite number >= 0') ?? 0,
+    lambda: num(p, 'lambda', () => true, 'must be a finite number') ?? 0,
   };
   const eta = num(p, 'eta', (x) => x > 0 && x <= 1, 'must be in (0, 1]');
   if (eta !== undefined) task.eta = eta;

@@ -21,7 +21,10 @@ export interface StrainTask {
   delta: number;
   /** Train both directions A -> B and B -> A (cooperative binding). Default false (allostery). */
   cooperative: boolean;
-  /** Energy regularisation weight lambda >= 0 (dimensionless). Default 0. */
+  /**
+   * Energy regularisation weight lambda (dimensionless, either sign). Default 0. Training descends C, so lambda > 0
+   * lowers the free-state energy E^F and lambda < 0 raises it (what the notes ask the term to do).
+   */
   lambda: number;
 }
 

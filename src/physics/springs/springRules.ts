@@ -4,7 +4,7 @@
  *
  * Coupled learning (Stern et al. PRX 2021, elastic networks; the lab's notes). Per direction d of a task, the free
  * state imposes the source strain, the clamped state also imposes eps_T^C = eps_T^F + eta (Delta - eps_T^F). The
- * contrast, with the energy regularisation lambda >= 0, is
+ * contrast, with the energy regularisation lambda (either sign; < 0 raises E^F, > 0 lowers it), is
  *
  *     C_d = 1/eta [(E^C - E^F) + lambda E^F] = 1/eta [E^C - (1 - lambda) E^F].
  *

@@ -78,6 +78,15 @@ describe('training a 100-node triangular spring network', () => {
     expect(free(reg.stiffness)).toBeLessThan(0.5 * free(plain.stiffness));
   });
 
+  it('a negative lambda does the opposite: a stiffer free state (higher E^F), at a cost in error', () => {
+    const free = (k: Float64Array): number => new StrainSolver({ ...net, stiffness: k }).freeState(pairs, 1).energy;
+    const plain = new SpringTrainer(net, task({}), { steps: 300 }).run();
+    const reg = new SpringTrainer(net, task({ lambda: -1e-4 }), { steps: 300 }).run();
+    console.log(`lambda 0: error ${plain.trainMse.toExponential(2)}, E^F ${free(plain.stiffness).toExponential(3)}; lambda -1e-4: error ${reg.trainMse.toExponential(2)}, E^F ${free(reg.stiffness).toExponential(3)}`);
+    expect(free(reg.stiffness)).toBeGreaterThan(1.05 * free(plain.stiffness));
+    expect(reg.trainMse).toBeGreaterThan(plain.trainMse);
+  });
+
   it('is deterministic: two runs give the same stiffnesses bit for bit', () => {
     const t = task({ cooperative: true, delta: 0.05 });
     const a = new SpringTrainer(net, t, { steps: 30 }).run();

@@ -92,6 +92,8 @@ describe('the coupled-learning signal is the gradient of the solved contrast (cl
     ['allostery, lambda 0.5', { lambda: 0.5 }],
     ['cooperative (summed)', { cooperative: true }],
     ['cooperative, lambda 0.3', { cooperative: true, lambda: 0.3 }],
+    ['allostery, lambda -0.5 (raises E^F)', { lambda: -0.5 }],
+    ['cooperative, lambda -0.2', { cooperative: true, lambda: -0.2 }],
   ];
   for (const [name, over] of cases) {
     // bound: E^C - (1 - lambda) E^F cancels most of two O(1) energies, so rounding (1e-16 / h, h = 1e-5 k) leaves
