@@ -147,10 +147,28 @@ print(json.dumps({"units": pq["units"], "energy_target_ab": cols["energy_target_
       expect(j.springs[k].energy_after_source.min).toBe(Math.min(...dirs.map((x) => x.energyBoth - x.energySource)));
       expect(j.springs[k].t_star.median).toBeCloseTo(median6(dirs.map((x) => x.tStar)), 14);
     }
+    // over the successful members only: a threshold between the members' errors splits them (the median of 6
+    // distinct errors keeps 3), and the measures are those of exactly the members under it
+    const errs = ds.members.map((m) => m.trainMse).sort((a, b) => a - b);
+    expect(new Set(errs).size).toBe(6);
+    const cut = errs[2];
+    const split = JSON.parse((await runBuiltCli(['ensemble', 'stats', out, '--json', '--resamples', '200', '--threshold', String(cut)], children)).out);
+    const kept = ds.members.filter((m) => m.trainMse <= cut);
+    expect(kept.length).toBe(3);
+    expect(split.springs.successful.members).toBe(3);
+    for (const [k, d] of [['ab', 0], ['ba', 1]] as const) {
+      const dirs = kept.map((m) => m.springs!.directions[d]);
+      expect(split.springs.successful[k].t_star).toMatchObject({ n: 3, min: Math.min(...dirs.map((x) => x.tStar)), max: Math.max(...dirs.map((x) => x.tStar)) });
+      expect(split.springs.successful[k].projection.median).toBe([...dirs.map((x) => x.projection)].sort((a, b) => a - b)[1]);
+      expect(split.springs[k].t_star.n).toBe(6);
+    }
+    const none = JSON.parse((await runBuiltCli(['ensemble', 'stats', out, '--json', '--resamples', '200', '--threshold', String(errs[0] / 2)], children)).out);
+    expect(none.springs.successful).toEqual({ members: 0 });
     const text = await runBuiltCli(['ensemble', 'stats', out, '--threshold', '1e-4', '--resamples', '200'], children);
     expect(text.out).toMatch(/success \(error <= 1e-4 strain\^2: given with --threshold\): \d\/6 = [^;]*\n/);
     expect(text.out).toMatch(/lowest stiffness-matrix eigenvalue \(energy\/length\^2\)/);
     expect(text.out).toMatch(/spring measures, direction B -> A/);
+    expect(text.out).toMatch(/spring measures over the \d successful members \(error <= 1e-4 strain\^2\), direction B -> A:|spring measures over the successful members: none succeeded/);
   });
 });
 

@@ -34,10 +34,10 @@ mkdirSync(dataDir, { recursive: true });
 // alpha 1000 (energy/length^4) = 0.02 of alpha_c ~ 5e4 on 8x8 ("Choosing alpha"); checked below (part "alpha").
 // The second size, 12x12 (parts a12, c12), takes alpha 2000: alpha_c grows with size (5e4 on 8x8, 1.2e5 on 16x16).
 const MEMBERS = 30, STEPS = 600, ALPHA = 1000, DELTA = 0.01;
-const spec = (name, { delta = DELTA, cooperative = false, lambda = 0, alpha = ALPHA, size = 8, steps = STEPS } = {}) => ({
+const spec = (name, { delta = DELTA, cooperative = false, lambda = 0, alpha = ALPHA, size = 8, steps = STEPS, members = MEMBERS } = {}) => ({
   format: 'clln.ensemble/1',
   name,
-  members: MEMBERS,
+  members,
   seed: 1,
   network: { kind: 'springs', generator: 'triangular', rows: size, cols: size, coordination: 4.6, disorder: 0.2, stiffness: [0.5, 1.5] },
   task: { kind: 'strain', source: 'auto', target: 'auto', delta, sourceStrain: 1, cooperative, lambda },
@@ -65,8 +65,9 @@ for (const l of [-1e-4, -1e-5, -1e-6, -1e-7, 0, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e
   points.push({ part: 'd', label: `lambda ${l}`, x: l, spec: spec(`claims-lambda-${tag(l)}`, { lambda: l, cooperative: true }) });
 for (const a of [30, 300, 1000, 3000])
   points.push({ part: 'alpha', label: `alpha ${a}`, x: a, spec: spec(`claims-alpha-${a}`, { alpha: a, cooperative: true }) });
-// the second size: (a), (b) and (c) (Delta > 0; the sign symmetry is shown at 8x8) on 12x12 (144 nodes)
-const big = { size: 12, alpha: 2000 };
+// the second size: (a), (b) and (c) (Delta > 0; the sign symmetry is shown at 8x8) on 12x12 (144 nodes); 40 members,
+// because with 30 only 17 trained at Delta 0.04 (members 0-29 are the same networks either way)
+const big = { size: 12, alpha: 2000, members: 40 };
 points.push({ part: 'ab12', label: '12x12 allosteric', spec: spec('claims12-allosteric', { ...big }) });
 points.push({ part: 'ab12', label: '12x12 allosteric delta 0.04', spec: spec('claims12-allosteric-0p04', { ...big, delta: 0.04 }) });
 for (const d of [0.005, 0.01, 0.02, 0.04])
@@ -117,6 +118,11 @@ for (const p of points) {
     // T* per member averaged over its directions (cooperative: A -> B and B -> A)
     tStarMember: { trained: summary(trained.map((r) => r.springs.directions.reduce((s, x) => s + x.tStar, 0) / r.springs.directions.length)), all: summary(rs.map((r) => r.springs.directions.reduce((s, x) => s + x.tStar, 0) / r.springs.directions.length)) },
     trainErrorAll: summary(rs.map((r) => r.trainMse)),
+    // the achieved response eps_T^F / Delta (mean over directions) and T* / (eps_T^F)^2 (T* over the square of the
+    // response actually achieved, member by member): T* of a fixed network scales as its response squared, so this
+    // separates "more resilient" from "responds more" (part d, where the error is not small)
+    responseAll: summary(rs.map((r) => r.springs.directions.reduce((s, x) => s + x.targetStrain, 0) / r.springs.directions.length / p.spec.task.delta)),
+    tStarOverResponse2All: summary(rs.map((r) => r.springs.directions.reduce((s, x) => s + x.tStar / x.targetStrain ** 2, 0) / r.springs.directions.length)),
     // T* / Delta^2 (T* of a member with unchanged stiffness scales as the square of its response): per member, trained
     tStarOverDelta2: summary(trained.map((r) => r.springs.directions.reduce((s, x) => s + x.tStar, 0) / r.springs.directions.length / p.spec.task.delta ** 2)),
   });

@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../errors.js';
 import { formatNumber } from '../../diagnostics/figures/svgDocument.js';
-import { DEFAULT_THRESHOLD, MAX_FAILED_SHOWN, type EnsembleStatistics, type QuantitySummary } from '../../ensemble/stats/ensembleStatistics.js';
+import { DEFAULT_THRESHOLD, MAX_FAILED_SHOWN, type EnsembleStatistics, type QuantitySummary, type SpringDirectionStats } from '../../ensemble/stats/ensembleStatistics.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED, type MeanInterval } from '../../ensemble/stats/inference.js';
 import { loadEnsembleDataset, type DatasetSource, type LoadedEnsemble } from '../../ensemble/stats/loadDataset.js';
 import { statsFigures } from '../../ensemble/stats/statsFigures.js';
@@ -39,7 +39,8 @@ export const ensembleStatsHelp = `clln ensemble stats DIR [--threshold X] [--svg
                  lambda_high ({n, missing, non_finite, mean, ci95, median, q1, q3, min, max, unit, histogram}),
                  alignment, boundary_frequency (per-edge mean, ci95_lo, ci95_hi) or null with the reason, springs
                  (spring ensembles, per direction ab / ba: target_strain, projection, energy_target (E_B),
-                 energy_after_source (E_AB - E_A), t_star; else null), bootstrap, figures`;
+                 energy_after_source (E_AB - E_A), t_star; successful: {members, ab, ba}, the same over the members
+                 whose error is <= the threshold; else null), bootstrap, figures`;
 
 /** `clln ensemble stats` (argv after `stats`). `source` replaces E1's dataset reader in tests. */
 export async function ensembleStats(argv: string[], io: Io, source?: DatasetSource): Promise<number> {
@@ -134,11 +135,27 @@ function summary(st: EnsembleStatistics, data: LoadedEnsemble, written: string[]
       if (!d) continue;
       lines.push(`spring measures, direction ${name} (issue 17 point 5):`, ...[d.targetStrain, d.projection, d.energyTarget, d.energyAfterSource, d.tStar].map(quantityLine));
     }
+    const ok = st.springs.successful;
+    for (const [name, d] of [['A -> B', ok.ab], ['B -> A', ok.ba]] as const) {
+      if (!d) continue;
+      lines.push(`spring measures over the ${ok.members} successful members (error <= ${g(st.threshold.value)} ${st.threshold.unit}), direction ${name}:`, ...[d.targetStrain, d.projection, d.energyTarget, d.energyAfterSource, d.tStar].map(quantityLine));
+    }
+    if (!ok.ab) lines.push(`spring measures over the successful members: none succeeded (error <= ${g(st.threshold.value)} ${st.threshold.unit})`);
   }
   lines.push(`bootstrap: percentile, ${st.bootstrap.resamples} resamples, seed ${st.bootstrap.seed}`);
   if (written.length) lines.push(`figures: ${written.join(', ')}`);
   else if (data.topologyNote && b) lines.push(`(f_e figure: ${data.topologyNote})`);
   return lines.join('\n');
+}
+
+/** ab (and ba when cooperative) of spring measures as JSON; a direction without members is left out. */
+function springDirectionsJson(s: { ab: SpringDirectionStats | null; ba: SpringDirectionStats | null }): Record<string, unknown> {
+  return Object.fromEntries(
+    (['ab', 'ba'] as const).flatMap((k) => {
+      const d = s[k];
+      return d ? [[k, { target_strain: quantityJson(d.targetStrain), projection: quantityJson(d.projection), energy_target: quantityJson(d.energyTarget), energy_after_source: quantityJson(d.energyAfterSource), t_star: quantityJson(d.tStar) }]] : [];
+    }),
+  );
 }
 
 /** A number for JSON: non-finite as null (JSON has no NaN). */
@@ -199,12 +216,10 @@ function toJson(st: EnsembleStatistics, data: LoadedEnsemble, written: string[])
       ? { members: b.members, edges: b.edges, unit: 'dimensionless', mean: Array.from(b.mean), ci95_lo: Array.from(b.lo), ci95_hi: Array.from(b.hi), resamples: b.resamples, edge_averaged: { mean: jn(b.perMember.mean), ci95: b.perMember.ci.map(jn) }, drawn: data.topology !== null, note: data.topologyNote }
       : null,
     boundary_frequency_skipped: st.boundarySkipped,
-    springs: st.springs && Object.fromEntries(
-      (['ab', 'ba'] as const).flatMap((k) => {
-        const d = st.springs![k];
-        return d ? [[k, { target_strain: quantityJson(d.targetStrain), projection: quantityJson(d.projection), energy_target: quantityJson(d.energyTarget), energy_after_source: quantityJson(d.energyAfterSource), t_star: quantityJson(d.tStar) }]] : [];
-      }),
-    ),
+    springs: st.springs && {
+      ...springDirectionsJson(st.springs),
+      successful: { members: st.springs.successful.members, ...springDirectionsJson(st.springs.successful) },
+    },
     bootstrap: st.bootstrap,
     figures: written,
   };

@@ -167,10 +167,16 @@ export interface SpringDirectionStats {
   tStar: QuantitySummary;
 }
 
-/** A -> B, and B -> A (null unless cooperative). */
+/** A -> B, and B -> A (null unless cooperative), over every finished member and over the successful ones. */
 export interface SpringStats {
   ab: SpringDirectionStats;
   ba: SpringDirectionStats | null;
+  /**
+   * The same over the successful members only (final error <= the threshold): the trained networks, which are what a
+   * claim about what training makes is about; a member that did not learn its task says nothing of it. `ab` is null
+   * when no member succeeded.
+   */
+  successful: { members: number; ab: SpringDirectionStats | null; ba: SpringDirectionStats | null };
 }
 
 const THRESHOLD_WHY = 'the default: an RMS error of 10 mV, 1 % of the 1 V source span of the task generators';
@@ -232,7 +238,8 @@ export const SPRING_STATS_UNITS: StatsUnits = { error: 'strain^2', errorName: 'e
 export class EnsembleAccumulator {
   private readonly scalars: MemberScalars[] = [];
   /** Spring members' per-direction measures (5 numbers per direction; none for resistor members). */
-  private readonly springScalars: { dir: number; values: Record<SpringQuantity, number> }[] = [];
+  /** Per member and direction: its final error (test MSE, else train MSE; strain^2) and its spring measures. */
+  private readonly springScalars: { dir: number; error: number | null; values: Record<SpringQuantity, number> }[] = [];
   /** Per finished member with f_e: its edge-averaged f_e. */
   private readonly perMember: number[] = [];
   private boundary: RowMeanBootstrap | null = null;
@@ -261,7 +268,7 @@ export class EnsembleAccumulator {
     this.added++;
     this.scalars.push({ index: m.index, steps: m.steps, converged: m.converged, trainMse: m.trainMse, testMse: m.testMse, lambdaLow: m.lambdaLow, lambdaHigh: m.lambdaHigh, stiffAlignment: m.stiffAlignment, edges: m.edges, nodes: m.nodes });
     m.springs?.directions.forEach((d, dir) =>
-      this.springScalars.push({ dir, values: { targetStrain: d.targetStrain, projection: d.projection, energyTarget: d.energyTarget, energyAfterSource: d.energyBoth - d.energySource, tStar: d.tStar } }),
+      this.springScalars.push({ dir, error: m.testMse ?? m.trainMse, values: { targetStrain: d.targetStrain, projection: d.projection, energyTarget: d.energyTarget, energyAfterSource: d.energyBoth - d.energySource, tStar: d.tStar } }),
     );
     const f = m.boundaryFrequency;
     if (f !== null) {
@@ -337,21 +344,22 @@ export class EnsembleAccumulator {
       lambdaHigh: summarise(`highest ${u.hessian} eigenvalue`, u.eigenvalue, members.map((m) => m.lambdaHigh), opts),
       alignment: alignmentStats(members, opts, options.alignmentModes ?? 1),
       ...(options.topologyDiffers !== undefined ? { boundary: null, boundarySkipped: options.topologyDiffers } : this.boundaryStats()),
-      springs: this.springStats(),
+      springs: this.springStats(threshold),
       bootstrap: { method: 'percentile', resamples: opts.resamples, seed: opts.seed },
     };
   }
 
   /** Per direction (A -> B, B -> A), the spring measures' distributions; null without spring members. */
-  private springStats(): SpringStats | null {
+  private springStats(threshold: number): SpringStats | null {
     if (this.springScalars.length === 0) return null;
-    const of = (dir: number): SpringDirectionStats | null => {
-      const rows = this.springScalars.filter((r) => r.dir === dir);
+    const of = (dir: number, successful = false): SpringDirectionStats | null => {
+      const rows = this.springScalars.filter((r) => r.dir === dir && (!successful || (r.error !== null && r.error <= threshold)));
       if (rows.length === 0) return null;
       const q = (k: SpringQuantity): QuantitySummary => summarise(SPRING_QUANTITIES[k].name, SPRING_QUANTITIES[k].unit, rows.map((r) => r.values[k]), this.opts);
       return { targetStrain: q('targetStrain'), projection: q('projection'), energyTarget: q('energyTarget'), energyAfterSource: q('energyAfterSource'), tStar: q('tStar') };
     };
-    return { ab: of(0)!, ba: of(1) };
+    const members = this.springScalars.filter((r) => r.dir === 0 && r.error !== null && r.error <= threshold).length;
+    return { ab: of(0)!, ba: of(1), successful: { members, ab: of(0, true), ba: of(1, true) } };
   }
 
   private boundaryStats(): { boundary: BoundaryStats | null; boundarySkipped: string | null } {
