@@ -163,6 +163,26 @@ for (const [prefix, sign] of [['claims', -1], ['claims', 1], ['claims12', 1]]) {
 results.load.push(...os.loadavg());
 writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
+// (d) as a figure: the trade-off curve over lambda (medians over every member), written beside results.json.
+{
+  const { xyFigure } = await import(join(root, 'dist/src/diagnostics/figures/svgDocument.js'));
+  const d = results.points.filter((q) => q.part === 'd');
+  const side = (sel) => { const q = d.filter(sel); return { x: q.map((p) => Math.log10(p.trainErrorAll.median)), r: q.map((p) => p.tStarOverResponse2All.median), t: q.map((p) => p.tStarMember.all.median) }; };
+  const groups = [['lambda < 0 (raises E^F)', (p) => p.x < 0], ['lambda = 0', (p) => p.x === 0], ['lambda > 0 (lowers E^F)', (p) => p.x > 0]].map(([label, sel]) => ({ label, ...side(sel) }));
+  const svg = xyFigure({
+    name: 'energy regularisation trade-off',
+    title: 'Energy regularisation: thermal resilience against error, over lambda',
+    context: { network: '8x8 triangular springs, Z 4.6 (30 networks)', task: 'cooperative, Delta 0.01, eps_S 1', run: 'cl, eta 0.1, alpha 1000, 600 steps' },
+    width: 640, height: 560,
+    notes: [`medians over the 30 members of each lambda in ${d.map((p) => p.x).join(', ')}; 95 % CIs in results.json and src/physics/springs/README.md (d)`],
+    panels: [
+      { title: '(a) T* per unit of response squared', series: groups.map((g) => ({ label: g.label, x: g.x, y: g.r })), logY: true, xLabel: 'log10 final error (strain^2)', yLabel: 'T* / (eps_T^F / Delta)^2 (energy)', integerX: false, markerLimit: 50 },
+      { title: '(b) T*', series: groups.map((g) => ({ label: g.label, x: g.x, y: g.t })), logY: true, xLabel: 'log10 final error (strain^2)', yLabel: 'T* (energy)', integerX: false, markerLimit: 50 },
+    ],
+  });
+  writeFileSync(join(here, 'tradeoff.svg'), svg);
+}
+
 // The table: medians | means [95 % CI] over trained members, direction A -> B (both directions for cooperative).
 console.log(`load average at start ${results.load.slice(0, 3).map((x) => x.toFixed(2)).join(' ')}, at end ${results.load.slice(3).map((x) => x.toFixed(2)).join(' ')}; ${results.cpus} cpus`);
 console.log('| point | trained/N | s | dir | projection | E_B | E_AB - E_A | T* |');
