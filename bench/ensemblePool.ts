@@ -26,6 +26,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { parseEnsembleSpec, type EnsembleSpec } from '../src/ensemble/EnsembleSpec.js';
 import { readMember } from '../src/ensemble/memberStore.js';
 import { runEnsembleLocal, workerScript } from '../src/ensemble/pool.js';
@@ -35,7 +36,8 @@ import { ms, ratio, table } from './timing.js';
 const here = dirname(fileURLToPath(import.meta.url));
 
 export interface PoolRun {
-  config: 'loop' | 'pool 1' | 'pool 2';
+  /** raw 1 / raw 2: the control, runMember in 1 or 2 plain threads (bench/rawMemberWorker.ts), no pool. */
+  config: 'loop' | 'pool 1' | 'pool 2' | 'raw 1' | 'raw 2';
   round: number;
   ms: number;
   membersPerS: number;
@@ -61,6 +63,12 @@ export interface EnsemblePoolBench {
   /** pool 2 / pool 1 members per second; target >= 1.8. */
   scaling: number;
   target: number;
+  /**
+   * The control: members/s of `rawMembers` members in 2 plain threads over 1 (medians), no pool. What the member's
+   * work itself gets from a second thread on this machine in this run: the ceiling for `scaling`.
+   */
+  rawScaling: number;
+  rawMembers: number;
   /** pool 1 wall time / loop wall time: the pool's own cost on top of the work. */
   poolOverLoop: number;
   /** Median wall time of a trivial one-member ensemble through the pool (thread start-up, store, assembly), ms. */
@@ -127,6 +135,22 @@ async function timed(fn: () => Promise<unknown> | unknown): Promise<{ ms: number
   return { ms: wall, cores: (c.user + c.system) / 1000 / wall, loadBefore, loadAfter: loadavg()[0] };
 }
 
+/** Runs members 0..members-1 of SPEC split round-robin over THREADS plain worker threads (bench/rawMemberWorker.js). */
+async function rawThreads(spec: EnsembleSpec, members: number, threads: number): Promise<void> {
+  const script = new URL('./rawMemberWorker.js', import.meta.url);
+  await Promise.all(
+    Array.from({ length: threads }, (_, t) => {
+      const indices = Array.from({ length: members }, (_, i) => i).filter((i) => i % threads === t);
+      return new Promise<void>((res, rej) => {
+        const w = new Worker(script, { workerData: { spec, indices } });
+        w.once('message', () => res());
+        w.once('error', rej);
+        w.once('exit', (code) => (code === 0 ? res() : rej(new Error(`raw member thread exited with code ${code}`))));
+      });
+    }),
+  );
+}
+
 function sameResult(a: MemberResult, b: MemberResult): boolean {
   if (a.trainMse !== b.trainMse || a.conductance.length !== b.conductance.length) return false;
   for (let i = 0; i < a.conductance.length; i++) if (a.conductance[i] !== b.conductance[i]) return false;
@@ -146,6 +170,7 @@ export async function runEnsemblePoolBench(log: (s: string) => void, opts: { mem
   log(`bench: ensemble pool: ${uptimeStart}`);
 
   const spec = poolSpec(members, steps);
+  const rawMembers = Math.max(2, 2 * Math.floor(members / 4));
   const work = mkdtempSync(join(tmpdir(), 'clln-bench-pool-'));
   const runs: PoolRun[] = [];
   let identical = true;
@@ -185,6 +210,12 @@ export async function runEnsemblePoolBench(log: (s: string) => void, opts: { mem
         runs.push({ config: w === 1 ? 'pool 1' : 'pool 2', round: r, ...tp, membersPerS: members / (tp.ms / 1000) });
         for (let i = 0; i < members; i++) if (!sameResult(readMember(dir, i), reference[i])) identical = false;
       }
+      // the control: the same members' work in plain threads (half as many members, an even count, to keep the round short)
+      for (const w of [1, 2] as const) {
+        log(`bench: ensemble pool: round ${r + 1}/${rounds}: control, ${rawMembers} members in ${w} plain thread${w > 1 ? 's' : ''} ...`);
+        const tr = await timed(() => rawThreads(spec, rawMembers, w));
+        runs.push({ config: w === 1 ? 'raw 1' : 'raw 2', round: r, ...tr, membersPerS: rawMembers / (tr.ms / 1000) });
+      }
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -195,7 +226,7 @@ export async function runEnsemblePoolBench(log: (s: string) => void, opts: { mem
   const p2 = med('pool 2');
   return {
     members, network: 'lattice 12x12 (264 edges)', steps, rounds, worker: relative(root, worker), staleSources: stale, runs,
-    loopMembersPerS: loop, pool1MembersPerS: p1, pool2MembersPerS: p2, scaling: p2 / p1, target: 1.8, poolOverLoop: loop / p1,
+    loopMembersPerS: loop, pool1MembersPerS: p1, pool2MembersPerS: p2, scaling: p2 / p1, target: 1.8, rawScaling: med('raw 2') / med('raw 1'), rawMembers, poolOverLoop: loop / p1,
     fixedMs: { workers1: median(fixed.workers1), workers2: median(fixed.workers2) }, identical, uptimeStart, uptimeEnd: uptime(),
   };
 }
@@ -205,7 +236,7 @@ export function printEnsemblePool(b: EnsemblePoolBench): string {
     r.config, String(r.round + 1), ms(r.ms), r.membersPerS.toFixed(3), r.cores.toFixed(2), (r.membersPerS / r.cores).toFixed(3), r.loadBefore.toFixed(2), r.loadAfter.toFixed(2),
   ]);
   // members per CPU second: what the run did with the CPU it got; 2 workers holding only ~1 core of it means the
-  // machine (other jobs) and not the pool limited the scaling
+  // machine (other jobs) and not the pool limited the scaling; the raw rows are the control (plain threads, no pool)
   const perCpu = (c: PoolRun['config']): number => median(b.runs.filter((x) => x.config === c).map((x) => x.membersPerS / x.cores));
   const lines = [
     `${b.members} members of a ${b.network}, ${b.steps} CL steps each; worker ${b.worker}${b.staleSources.length ? ` (dist STALE: ${b.staleSources.length} sources newer than their build)` : ' (dist current)'}`,
@@ -214,6 +245,7 @@ export function printEnsemblePool(b: EnsemblePoolBench): string {
     '',
     `members/s (median of ${b.rounds}): loop on the main thread ${b.loopMembersPerS.toFixed(3)}, pool 1 worker ${b.pool1MembersPerS.toFixed(3)}, pool 2 workers ${b.pool2MembersPerS.toFixed(3)}`,
     `scaling 2 workers / 1 worker: ${ratio(b.scaling)} (target >= ${b.target.toFixed(1)}x: ${b.scaling >= b.target ? 'met' : 'NOT met'})`,
+    `control, ${b.rawMembers} members in plain threads without the pool: 2 threads / 1 thread = ${ratio(b.rawScaling)}: what the member's work itself gains from a second thread on this machine now; the pool reaches ${(100 * b.scaling / b.rawScaling).toFixed(0)} % of it`,
     `members per CPU second (median): loop ${perCpu('loop').toFixed(3)}, pool 1 worker ${perCpu('pool 1').toFixed(3)}, pool 2 workers ${perCpu('pool 2').toFixed(3)}; cores used by 2 workers (median) ${median(b.runs.filter((x) => x.config === 'pool 2').map((x) => x.cores)).toFixed(2)} of 2`,
     `pool's own cost: loop / pool 1 worker = ${ratio(b.poolOverLoop)}; a trivial one-member ensemble through the pool takes ${ms(b.fixedMs.workers1)} ms (1 worker), ${ms(b.fixedMs.workers2)} ms (2 workers, 2 members)`,
     `results of both pools equal the loop's bit for bit: ${b.identical ? 'yes' : 'NO'}`,
