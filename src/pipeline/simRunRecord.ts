@@ -172,14 +172,9 @@ export function simulatedDescriptor(edges: number, start?: SimulatedStart): Desc
       ? {
           configuration: {
             simulation: configurationEntry(
+              // the recorded rule and parameters (rule ... taps, in that order), then the rest
               {
-                rule: sim.rule,
-                eta: sim.eta,
-                beta: sim.beta,
-                alpha: sim.alpha,
-                method: sim.method,
-                bounds: sim.bounds,
-                taps: sim.taps ?? undefined,
+                ...ruleOptions(sim),
                 gate_bounds: sim.gate_bounds,
                 snapshot_every: sim.snapshot_every,
                 steps: start.plan.steps,
@@ -196,6 +191,11 @@ export function simulatedDescriptor(edges: number, start?: SimulatedStart): Desc
         }
       : {}),
   };
+}
+
+/** The rule and its parameters as recorded, in the record's order (taps undefined rather than null). */
+function ruleOptions({ gate_bounds: _g, snapshot_every: _s, ...rule }: RecordedSimulation): Omit<RecordedSimulation, 'gate_bounds' | 'snapshot_every' | 'taps'> & { taps?: number[] } {
+  return { ...rule, taps: rule.taps ?? undefined };
 }
 
 /** First 16 hex digits of the SHA-256 of the conductances as little-endian float64 (the platform's byte order). */
