@@ -25,8 +25,7 @@ import { initialParameters, isNonlinear, withParameters } from '../physics/nonli
 import { Trainer, resolveTrainOptions, type TrainConfig, type TrainOptions } from '../physics/Trainer.js';
 import type { DescriptorInput, RunRecord, StartDoc } from '../store/documents.js';
 import { configurationEntry } from '../store/configuration.js';
-import { hasRecordedOptions, parametersDigest, readTrainerRun, trainerStart, type TrainerRecordKind, type TrainerRunState, type TrainerStart } from './trainerRunRecord.js';
-import type { TrainingPlan } from './TrainingPlan.js';
+import { hasRecordedOptions, parametersDigest, readTrainerRun, type TrainerRecordKind, type TrainerRunState, type TrainerStart } from './trainerRunRecord.js';
 
 export { defaultSnapshotEvery, isSnapshotStep } from './trainerRunRecord.js';
 
@@ -143,11 +142,6 @@ export const SIM_RECORD: TrainerRecordKind<SimulatedKindTypes> = {
 };
 
 const EDITED = 'the record was changed after it was written: correct the value, or start a new run';
-
-/** The start document of a simulated run of `net` on `plan.task` with the trainer's config. */
-export function simulatedStart(plan: TrainingPlan, net: Network, cfg: TrainConfig, snapshotEvery: number): SimulatedStart {
-  return trainerStart(SIM_RECORD, plan, net, plan.task, cfg, snapshotEvery) as SimulatedStart;
-}
 
 /**
  * The descriptor of a simulated run of a network with `edges` edges: its data keys, Bluesky's `object_keys` (`engine`:

@@ -27,8 +27,7 @@ import type { DescriptorInput, RunRecord, StartDoc } from '../store/documents.js
 import type { EvaluationUnits } from './evaluationRecord.js';
 import type { SpringStepExtras } from './SpringLearner.js';
 import type { EngineStep } from './TrainingEngine.js';
-import type { TrainingPlan } from './TrainingPlan.js';
-import { defaultSnapshotEvery, hasRecordedOptions, parametersDigest, readTrainerRun, trainerStart, type TrainerRecordKind, type TrainerRunState, type TrainerStart } from './trainerRunRecord.js';
+import { hasRecordedOptions, parametersDigest, readTrainerRun, type TrainerRecordKind, type TrainerRunState, type TrainerStart } from './trainerRunRecord.js';
 
 export type { SpringStepExtras } from './SpringLearner.js';
 
@@ -37,9 +36,6 @@ export const SPRING_STEP_LAYOUT = 'clln.spring-steps/1';
 
 /** Units of a spring run's evaluation stream: strains are dimensionless. */
 export const STRAIN_EVALUATION_UNITS: EvaluationUnits = { mse: '1 (strain^2)', outputs: '1 (strain)' };
-
-/** Default steps between stiffness snapshots: as simulated resistor runs (at most about 1 kB of snapshot per step). */
-export const defaultSpringSnapshotEvery = defaultSnapshotEvery;
 
 /** The digest of the stiffnesses (that of simulated runs' conductances: SHA-256 of the float64 bytes, 16 hex digits). */
 export const stiffnessDigest = parametersDigest;
@@ -135,11 +131,6 @@ export const SPRING_RECORD: TrainerRecordKind<SpringKindTypes> = {
   parameterProblem: () => (x) => (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x) ? `must be a finite stiffness > 0, got ${show(x)}` : undefined),
   withParameters: (net, snapshot) => ({ ...net, stiffness: snapshot ?? net.stiffness }),
 };
-
-/** The start document of a spring run of `net` and `task` with the trainer's config. */
-export function springStart(plan: TrainingPlan, net: SpringNetwork, task: StrainTask, cfg: SpringTrainConfig, snapshotEvery: number): SpringStart {
-  return trainerStart(SPRING_RECORD, plan, net, task, cfg, snapshotEvery) as SpringStart;
-}
 
 /**
  * The descriptor of a spring run with `springs` springs and `directions` task directions: data keys, `object_keys`

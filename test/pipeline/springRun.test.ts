@@ -14,7 +14,7 @@ import { triangularSprings } from '../../src/physics/springs/generators/triangul
 import { SpringTrainer, type SpringTrainOptions } from '../../src/physics/springs/SpringTrainer.js';
 import type { StrainTask } from '../../src/physics/springs/StrainTask.js';
 import { runSimulated } from '../../src/pipeline/simulatedRun.js';
-import { openSpringRun, resumeSpringRun } from '../../src/pipeline/springRun.js';
+import { openSpringRun } from '../../src/pipeline/springRun.js';
 import { isSpringRun, SPRING_STEP_LAYOUT, stiffnessDigest } from '../../src/pipeline/springRunRecord.js';
 import { isSimulatedRun, isSnapshotStep } from '../../src/pipeline/simRunRecord.js';
 import { descriptorProblems, eventProblems } from '../../src/store/eventProblems.js';
