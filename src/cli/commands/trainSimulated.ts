@@ -218,7 +218,7 @@ export const SIMULATED_CLI = cliTrainerKind(SIMULATED_RUN, SIMULATED_REPORT);
 /** Spring networks (`clln train NET.springs.json TASK.strain.json`, layout clln.spring-steps/1). */
 export const SPRING_CLI = cliTrainerKind(SPRING_RUN, SPRING_REPORT);
 /** Every in-process kind, as `clln resume` tells a record's kind. */
-export const TRAINER_CLI_KINDS: readonly CliTrainerKind<never, never, never>[] = [SPRING_CLI, SIMULATED_CLI];
+export const TRAINER_CLI_KINDS: readonly Pick<CliTrainerKind<unknown, unknown, unknown>, 'isRun' | 'resume'>[] = [SPRING_CLI, SIMULATED_CLI];
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
