@@ -1,8 +1,8 @@
 /**
  * The seam between the training engine and what learns: the engine (runControl, streams, recording, checks) drives a
  * Learner one operation at a time and never looks inside. Two implementations: {@link BoardLearner} (a Board over any
- * link: the measured free and clamped states and the update, redone on link trouble) and {@link SimulatedLearner}
- * (the physics Trainer's step: the sparse solver's states and the rule's update, in process).
+ * link: the measured free and clamped states and the update, redone on link trouble) and {@link TrainerLearner}
+ * (an in-process trainer's step: the physics Trainer's, a SpringTrainer's, ...).
  */
 import type { StepResult } from './stepOnBoard.js';
 

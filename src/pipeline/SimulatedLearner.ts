@@ -1,56 +1,29 @@
 /**
- * The in-process simulation as a {@link Learner}: each step is the physics {@link Trainer}'s step (the free state and
- * the rule's contrast states from the sparse solver, then the rule's update), so a run on the engine computes exactly
- * what `Trainer.run` computes: the same solves in the same order (an evaluation before the first step and after the
- * last, none between unless the plan asks for them), hence the same numbers bit for bit.
- *
- * Nothing here waits on I/O, so a long run would hold the event loop for its whole length: the learner yields to it
- * (setImmediate) once `yieldEveryMs` milliseconds (performance.now) have passed since it last did, so that Ctrl-C, the dashboard
- * and the record's fsync timer get their turn. Yielding changes no number, only when commands are seen.
+ * The in-process simulation of a resistor network as a {@link Learner}: each step is the physics {@link Trainer}'s
+ * step (the free state and the rule's contrast states from the sparse solver, then the rule's update), so a run on
+ * the engine computes exactly what `Trainer.run` computes: the same solves in the same order (an evaluation before
+ * the first step and after the last, none between unless the plan asks for them), hence the same numbers bit for bit.
+ * The stepping and yielding are {@link TrainerLearner}'s; here is what a resistor step and evaluation are.
  */
 import { squaredError } from '../physics/cost.js';
 import type { Trainer } from '../physics/Trainer.js';
-import type { EvaluationSink, Learner, LearnerMse } from './Learner.js';
+import type { LearnerMse } from './Learner.js';
 import type { StepResult } from './stepOnBoard.js';
+import { TrainerLearner, type TrainerLearnerOptions, type TrainerLearning } from './TrainerLearner.js';
 
-export interface SimulatedLearnerOptions {
-  /** Yield to the event loop after this many milliseconds of steps (default 20); 0 yields after every step. */
-  yieldEveryMs?: number;
-  /** Milliseconds, for the yield interval only (default performance.now). */
-  now?: () => number;
-}
+/** The learner's options (the same for every trainer kind). */
+export type SimulatedLearnerOptions = TrainerLearnerOptions;
 
-export class SimulatedLearner implements Learner {
-  readonly kind = 'simulated' as const;
-  private readonly yieldEveryMs: number;
-  private readonly now: () => number;
-  private lastYield: number;
-
-  constructor(
-    readonly trainer: Trainer,
-    options: SimulatedLearnerOptions = {},
-  ) {
-    this.yieldEveryMs = options.yieldEveryMs ?? 20;
-    this.now = options.now ?? (() => performance.now());
-    this.lastYield = this.now();
-  }
-
-  async open(): Promise<{ nodes: number }> {
-    return { nodes: this.trainer.net.nodes };
-  }
-
-  async step(s: number, example: number): Promise<StepResult> {
-    const t = this.trainer;
-    if (t.stepCount !== s) {
-      throw new Error(`SimulatedLearner: step ${s} asked of a trainer at step ${t.stepCount} (the plan's startStep must be the trainer's step count)`);
-    }
-    await this.maybeYield();
+/** A resistor network's trainer as the engine's learner: its steps, evaluations and conductances (S). */
+export const SIMULATED_LEARNING: TrainerLearning<Trainer> = {
+  learnerName: 'SimulatedLearner',
+  parameters: (t) => t.conductance,
+  step(t: Trainer, s: number, example: number): StepResult {
     const r = t.step();
     if (r.example !== example) {
       throw new Error(`SimulatedLearner: step ${s}: the plan's example ${example} is not the trainer's ${r.example} (order and seed must be the trainer's)`);
     }
-    const task = t.task;
-    const ex = task.train[r.example];
+    const ex = t.task.train[r.example];
     const vf = r.states.free.voltages;
     return {
       step: s,
@@ -59,7 +32,7 @@ export class SimulatedLearner implements Learner {
       inputs: Float64Array.from(ex.in),
       desired: Float64Array.from(ex.out),
       vf,
-      freeTargets: Float64Array.from(task.targets, (n) => vf[n]),
+      freeTargets: Float64Array.from(t.task.targets, (n) => vf[n]),
       vc: r.states.contrast[0]?.voltages,
       // the conductances after the update (the simulation's settings are its conductances, S); the trainer's array
       // changes with the next step, so this is a copy
@@ -70,34 +43,19 @@ export class SimulatedLearner implements Learner {
       imposedClamped: new Map(),
       attempts: 1,
     };
-  }
-
-  async evaluate(_onState: EvaluationSink): Promise<LearnerMse> {
-    // the states of an evaluation are not reported (computing them is the evaluation); the test set's target
-    // voltages are kept for the record (test_outputs)
-    const t = this.trainer;
+  },
+  evaluate(t: Trainer): LearnerMse {
+    // the test set's target voltages are kept for the record (test_outputs)
     const trainMse = t.mse(t.task.train);
     const { mse: testMse, outputs: testOutputs } = testSet(t);
     return { trainMse, testMse, testOutputs };
-  }
+  },
+};
 
-  async finish(onState: EvaluationSink): Promise<{ settings: Float64Array; mse: LearnerMse }> {
-    return { settings: Float64Array.from(this.trainer.conductance), mse: await this.evaluate(onState) };
-  }
-
-  async safe(): Promise<Float64Array | null> {
-    return Float64Array.from(this.trainer.conductance);
-  }
-
-  private maybeYield(): Promise<void> | undefined {
-    const t = this.now();
-    if (t - this.lastYield < this.yieldEveryMs) return undefined;
-    return new Promise<void>((resolve) =>
-      setImmediate(() => {
-        this.lastYield = this.now();
-        resolve();
-      }),
-    );
+/** The physics Trainer as a Learner (kept by name: the learner of simulated resistor runs). */
+export class SimulatedLearner extends TrainerLearner<Trainer> {
+  constructor(trainer: Trainer, options: SimulatedLearnerOptions = {}) {
+    super(SIMULATED_LEARNING, trainer, options);
   }
 }
 

@@ -1,48 +1,37 @@
 /**
  * A spring network's training as a {@link Learner}: each step is the {@link SpringTrainer}'s step (the free and
  * clamped states, or the free and adjoint states, of every direction of the strain task, then the rule's update), so
- * a run on the engine computes exactly what `SpringTrainer.run` computes, bit for bit.
+ * a run on the engine computes exactly what `SpringTrainer.run` computes, bit for bit. The stepping and yielding are
+ * {@link TrainerLearner}'s; here is what a spring step and evaluation are.
  *
  * The engine's vocabulary is a resistor task's; here a step's "example" is always 0 (one pass over the directions,
  * springRunRecord.ts's stand-in task), `vf` and `freeTargets` are eps_T^F per direction before the update
  * (dimensionless strains, not volts), `desired` is Delta per direction, `inputs` is eps_S, `settingsAfter` the
  * stiffnesses after the update, and there is no clamped reading (`vc`). The step also carries `springs` (target
- * strains and the solves' residual) for the record. Like SimulatedLearner, it yields to the event loop every
- * `yieldEveryMs` so that Ctrl-C and the record's fsync timer get their turn.
+ * strains and the solves' residual) for the record.
  */
 import type { SpringTrainer } from '../physics/springs/SpringTrainer.js';
-import type { EvaluationSink, Learner, LearnerMse } from './Learner.js';
 import type { SimulatedLearnerOptions } from './SimulatedLearner.js';
-import type { SpringStepExtras } from './springRunRecord.js';
 import type { StepResult } from './stepOnBoard.js';
+import { TrainerLearner, type TrainerLearning } from './TrainerLearner.js';
+
+/** What the spring learner adds to a step for the recorder (springRunRecord.ts). */
+export interface SpringStepExtras {
+  /** eps_T^F per direction before the update. */
+  targetStrains: Float64Array;
+  /** Largest relative residual of the step's solves. */
+  residual: number;
+}
 
 /** A spring step as the learner returns it: the engine's step plus what the spring record keeps. */
 export type SpringStepResult = StepResult & { springs: SpringStepExtras };
 
-export class SpringLearner implements Learner {
-  readonly kind = 'simulated' as const;
-  private readonly yieldEveryMs: number;
-  private readonly now: () => number;
-  private lastYield: number;
-
-  constructor(
-    readonly trainer: SpringTrainer,
-    options: SimulatedLearnerOptions = {},
-  ) {
-    this.yieldEveryMs = options.yieldEveryMs ?? 20;
-    this.now = options.now ?? (() => performance.now());
-    this.lastYield = this.now();
-  }
-
-  async open(): Promise<{ nodes: number }> {
-    return { nodes: this.trainer.net.nodes };
-  }
-
-  async step(s: number, example: number): Promise<SpringStepResult> {
-    const t = this.trainer;
-    if (t.stepCount !== s) throw new Error(`SpringLearner: step ${s} asked of a trainer at step ${t.stepCount} (the plan's startStep must be the trainer's step count)`);
+/** A spring network's trainer as the engine's learner: its steps, evaluations (strain^2) and stiffnesses. */
+export const SPRING_LEARNING: TrainerLearning<SpringTrainer, SpringStepResult> = {
+  learnerName: 'SpringLearner',
+  parameters: (t) => t.stiffness,
+  step(t: SpringTrainer, s: number, example: number): SpringStepResult {
     if (example !== 0) throw new Error(`SpringLearner: step ${s} asked for example ${example}; a spring step takes every direction (example 0)`);
-    await this.maybeYield();
     const r = t.step();
     const task = t.task;
     return {
@@ -62,29 +51,14 @@ export class SpringLearner implements Learner {
       attempts: 1,
       springs: { targetStrains: r.targetStrains, residual: r.residual },
     };
-  }
+  },
+  // no test set: a strain task is one input and one response per direction
+  evaluate: (t) => ({ trainMse: t.mse(), testMse: NaN, testOutputs: [] }),
+};
 
-  async evaluate(_onState: EvaluationSink): Promise<LearnerMse> {
-    // no test set: a strain task is one input and one response per direction
-    return { trainMse: this.trainer.mse(), testMse: NaN, testOutputs: [] };
-  }
-
-  async finish(onState: EvaluationSink): Promise<{ settings: Float64Array; mse: LearnerMse }> {
-    return { settings: Float64Array.from(this.trainer.stiffness), mse: await this.evaluate(onState) };
-  }
-
-  async safe(): Promise<Float64Array | null> {
-    return Float64Array.from(this.trainer.stiffness);
-  }
-
-  private maybeYield(): Promise<void> | undefined {
-    const t = this.now();
-    if (t - this.lastYield < this.yieldEveryMs) return undefined;
-    return new Promise<void>((resolve) =>
-      setImmediate(() => {
-        this.lastYield = this.now();
-        resolve();
-      }),
-    );
+/** The SpringTrainer as a Learner. */
+export class SpringLearner extends TrainerLearner<SpringTrainer, SpringStepResult> {
+  constructor(trainer: SpringTrainer, options: SimulatedLearnerOptions = {}) {
+    super(SPRING_LEARNING, trainer, options);
   }
 }

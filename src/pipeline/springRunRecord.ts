@@ -15,7 +15,7 @@
  * (sparse Cholesky, no warm starts), so the stiffnesses after any recorded step follow from the last snapshot before
  * it by replaying the steps between, each checked against its recorded cost, changed and digest; resume replays so.
  */
-import { CllnError, InvalidInputError, show } from '../errors.js';
+import { show } from '../errors.js';
 import { parseSprings, springsToJson } from '../formats/springsFile.js';
 import { parseStrainTask, strainTaskToJson } from '../formats/strainTaskFile.js';
 import type { SpringNetwork } from '../physics/springs/SpringNetwork.js';
@@ -23,14 +23,13 @@ import { resolveSpringTrainOptions, SpringTrainer, type SpringTrainConfig, type 
 import type { StrainTask } from '../physics/springs/StrainTask.js';
 import type { Task } from '../physics/Task.js';
 import { configurationEntry } from '../store/configuration.js';
-import type { DescriptorInput, EventDoc, RunRecord, StartDoc } from '../store/documents.js';
-import { eventLine } from '../store/readRun.js';
-import type { RunWriter } from '../store/RunWriter.js';
-import type { EvaluationStream, EvaluationUnits } from './evaluationRecord.js';
-import { startHead, type RecordedPlan } from './runRecord.js';
-import { conductanceDigest, defaultSnapshotEvery, isSnapshotStep } from './simRunRecord.js';
-import type { EngineStep, Evaluation, StepRecorder } from './TrainingEngine.js';
-import type { TrainingPlan } from './TrainingPlan.js';
+import type { DescriptorInput, RunRecord, StartDoc } from '../store/documents.js';
+import type { EvaluationUnits } from './evaluationRecord.js';
+import type { SpringStepExtras } from './SpringLearner.js';
+import type { EngineStep } from './TrainingEngine.js';
+import { hasRecordedOptions, parametersDigest, readTrainerRun, type TrainerRecordKind, type TrainerRunState, type TrainerStart } from './trainerRunRecord.js';
+
+export type { SpringStepExtras } from './SpringLearner.js';
 
 /** The layout of a spring run's events (the descriptor's `layout`). */
 export const SPRING_STEP_LAYOUT = 'clln.spring-steps/1';
@@ -38,11 +37,8 @@ export const SPRING_STEP_LAYOUT = 'clln.spring-steps/1';
 /** Units of a spring run's evaluation stream: strains are dimensionless. */
 export const STRAIN_EVALUATION_UNITS: EvaluationUnits = { mse: '1 (strain^2)', outputs: '1 (strain)' };
 
-/** Default steps between stiffness snapshots: as simulated resistor runs (at most about 1 kB of snapshot per step). */
-export const defaultSpringSnapshotEvery = defaultSnapshotEvery;
-
 /** The digest of the stiffnesses (that of simulated runs' conductances: SHA-256 of the float64 bytes, 16 hex digits). */
-export const stiffnessDigest = conductanceDigest;
+export const stiffnessDigest = parametersDigest;
 
 /** The trainer's options as recorded (fully defaulted). */
 export interface RecordedSprings {
@@ -56,24 +52,14 @@ export interface RecordedSprings {
 }
 
 /** The start document of a spring run. `board` and `calibration` are null: nothing was measured. */
-export interface SpringStart extends StartDoc {
-  plan_name: string;
-  software: { name: 'clln'; version: string };
-  seed: number;
-  board: null;
-  calibration: null;
-  /** clln.springs/1. */
-  network: unknown;
-  /** clln.strain-task/1. */
-  task: unknown;
+export interface SpringStart extends TrainerStart {
+  /** clln.springs/1 (`network`) and clln.strain-task/1 (`task`). */
   springs: RecordedSprings;
-  plan: RecordedPlan;
 }
 
 /** Is this the start document of a spring-network run? */
 export function isSpringRun(start: StartDoc): boolean {
-  const s = (start as { springs?: unknown }).springs;
-  return typeof s === 'object' && s !== null && !Array.isArray(s);
+  return hasRecordedOptions(start, 'springs');
 }
 
 /**
@@ -91,20 +77,60 @@ export function springEngineTask(task: StrainTask): Task {
   };
 }
 
-/** The start document of a spring run of `net` and `task` with the trainer's config. */
-export function springStart(plan: TrainingPlan, net: SpringNetwork, task: StrainTask, cfg: SpringTrainConfig, snapshotEvery: number): SpringStart {
-  const { task: _engineTask, ...rest } = plan;
-  return {
-    ...startHead(plan),
-    seed: cfg.seed,
-    board: null,
-    calibration: null,
-    network: springsToJson(net),
-    task: strainTaskToJson(task),
-    springs: { rule: cfg.rule, eta: cfg.eta, alpha: cfg.alpha, bounds: [cfg.bounds[0], cfg.bounds[1]], snapshot_every: snapshotEvery },
-    plan: rest,
-  };
+/** The types of a spring-network run. */
+export interface SpringKindTypes {
+  trainer: SpringTrainer;
+  network: SpringNetwork;
+  task: StrainTask;
+  options: SpringTrainOptions;
+  config: SpringTrainConfig;
+  key: 'stiffness';
 }
+
+/** How a spring-network run is recorded, read back and replayed (trainerRunRecord.ts). */
+export const SPRING_RECORD: TrainerRecordKind<SpringKindTypes> = {
+  layout: SPRING_STEP_LAYOUT,
+  optionsKey: 'springs',
+  parametersKey: 'stiffness',
+  parametersNoun: 'stiffnesses',
+  elementNoun: 'spring',
+  notThisKind: {
+    problem: 'is not a spring-network training run (no springs, network, task or plan in its start document)',
+    fix: 'give a run written by clln train NET.springs.json TASK.strain.json',
+  },
+  replayNeededTo: 'continued',
+  fixedOrder: 'sequential',
+  trainer: (net, task, options) => new SpringTrainer(net, task, options),
+  parameters: (t) => t.stiffness,
+  engineTask: springEngineTask,
+  planExtras: (cfg) => ({ eta: cfg.eta }),
+  networkToJson: springsToJson,
+  taskToJson: strainTaskToJson,
+  recordedOptions: (cfg, _net, snapshotEvery): RecordedSprings => ({ rule: cfg.rule, eta: cfg.eta, alpha: cfg.alpha, bounds: [cfg.bounds[0], cfg.bounds[1]], snapshot_every: snapshotEvery }),
+  descriptor: (t, start) => springDescriptor(t.net.edgeA.length, t.directions, start as SpringStart),
+  eventData(s, digest, snapshot) {
+    const x = (s as EngineStep & { springs?: SpringStepExtras }).springs;
+    if (!x) throw new Error(`SpringRunRecorder: step ${s.step} is not a spring step (no target strains)`);
+    return {
+      step: s.step,
+      cost: finiteOrNull(s.cost),
+      target_strain: Array.from(x.targetStrains, finiteOrNull),
+      changed: s.changed,
+      residual: finiteOrNull(x.residual),
+      k_sha256: digest,
+      stiffness: snapshot,
+    };
+  },
+  parseNetwork: (doc, where) => parseSprings(doc, where),
+  parseTask: (doc, where, net) => parseStrainTask(doc, where, net),
+  options(recorded, plan): SpringTrainOptions {
+    const sp = recorded as unknown as RecordedSprings;
+    return { rule: sp.rule, eta: sp.eta, alpha: sp.alpha, bounds: sp.bounds, steps: plan.steps, seed: plan.seed };
+  },
+  resolve: resolveSpringTrainOptions,
+  parameterProblem: () => (x) => (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x) ? `must be a finite stiffness > 0, got ${show(x)}` : undefined),
+  withParameters: (net, snapshot) => ({ ...net, stiffness: snapshot ?? net.stiffness }),
+};
 
 /**
  * The descriptor of a spring run with `springs` springs and `directions` task directions: data keys, `object_keys`
@@ -160,142 +186,17 @@ export function springDescriptor(springs: number, directions: number, start?: Sp
   };
 }
 
-/** What the spring learner adds to a step for the recorder (SpringLearner.ts). */
-export interface SpringStepExtras {
-  /** eps_T^F per direction before the update. */
-  targetStrains: Float64Array;
-  /** Largest relative residual of the step's solves. */
-  residual: number;
-}
-
-/** Appends one compact event per step of a spring run (a synchronous write, in the OS before the next step). */
-export class SpringRunRecorder implements StepRecorder {
-  constructor(
-    readonly writer: RunWriter,
-    readonly snapshotEvery: number,
-    /** The plan's step count (its last step is always a snapshot). */
-    readonly steps: number,
-    readonly evaluations?: EvaluationStream,
-  ) {}
-
-  recordEvaluation(e: Evaluation): void {
-    this.evaluations?.record(e);
-  }
-
-  record(s: EngineStep): void {
-    const k = s.settingsAfter;
-    const x = (s as EngineStep & { springs?: SpringStepExtras }).springs;
-    if (!x) throw new Error(`SpringRunRecorder: step ${s.step} is not a spring step (no target strains)`);
-    this.writer.append({
-      step: s.step,
-      cost: finiteOrNull(s.cost),
-      target_strain: Array.from(x.targetStrains, finiteOrNull),
-      changed: s.changed,
-      residual: finiteOrNull(x.residual),
-      k_sha256: stiffnessDigest(k),
-      stiffness: isSnapshotStep(s.step, this.snapshotEvery, this.steps) ? k : null,
-    });
-  }
-}
-
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** A spring run read back from its record. */
-export interface SpringRunState {
-  network: SpringNetwork;
-  task: StrainTask;
-  options: SpringTrainOptions;
-  cfg: SpringTrainConfig;
-  /** The engine's plan (its task the stand-in of {@link springEngineTask}), starting at `stepsDone`. */
-  plan: TrainingPlan;
-  snapshotEvery: number;
-  /** Snapshots recorded: stiffnesses after step `step - 1` (`step`: steps done), in order. */
-  snapshots: { step: number; stiffness: Float64Array }[];
-  /** With `replay`: a trainer at the last recorded step, rebuilt from the last snapshot and the steps after it. */
-  trainer?: SpringTrainer;
-  /** Steps recorded (the step a continued run starts with). */
-  stepsDone: number;
-}
-
-const EDITED = 'the record was changed after it was written: correct the value, or start a new run';
+/** A spring run read back from its record (snapshots: stiffnesses after step `step - 1`). */
+export type SpringRunState = TrainerRunState<SpringKindTypes>;
 
 /**
  * Read a spring run's start document and events; with `replay`, also rebuild the trainer at its last recorded step.
  * Problems name the record file, the line and the field.
  */
 export function readSpringRun(run: RunRecord, opts: { replay: boolean }): SpringRunState {
-  const path = run.path;
-  const s = run.start as Partial<SpringStart>;
-  if (!isSpringRun(run.start) || !s.network || !s.task || !s.plan) {
-    throw new InvalidInputError({ source: path, field: 'line 1: start' }, 'is not a spring-network training run (no springs, network, task or plan in its start document)', 'give a run written by clln train NET.springs.json TASK.strain.json');
-  }
-  const network = parseSprings(s.network, `${path}: line 1: start.network`);
-  const task = parseStrainTask(s.task, `${path}: line 1: start.task`, network);
-  const sp = s.springs!;
-  const at = (field: string) => ({ source: `${path}: line 1`, field: `start.${field}` });
-  const every = sp.snapshot_every;
-  if (!(typeof every === 'number' && Number.isInteger(every) && every >= 1)) throw new InvalidInputError(at('springs.snapshot_every'), `must be an integer >= 1, got ${show(every)}`, EDITED);
-  const plan = s.plan;
-  const options: SpringTrainOptions = { rule: sp.rule, eta: sp.eta, alpha: sp.alpha, bounds: sp.bounds, steps: plan.steps, seed: plan.seed };
-  let cfg: SpringTrainConfig;
-  try {
-    cfg = resolveSpringTrainOptions(network, options);
-  } catch (e) {
-    if (!(e instanceof InvalidInputError)) throw e;
-    const field = e.field === 'steps' || e.field === 'seed' ? `plan.${e.field}` : `springs.${e.field ?? ''}`;
-    throw new InvalidInputError(at(field), e.problem, EDITED);
-  }
-  const E = network.edgeA.length;
-  const snapshots: { step: number; stiffness: Float64Array }[] = [];
-  let lastSnap = -1;
-  run.events.forEach((ev, i) => {
-    const d = ev.data;
-    const where = (field: string) => ({ source: path, field: `line ${eventLine(ev)}: data.${field}` });
-    if (d.step !== i) throw new InvalidInputError(where('step'), `must be ${i} (event ${ev.seq_num} of a run that starts at step 0), got ${show(d.step)}`, EDITED);
-    if (d.stiffness === null || d.stiffness === undefined) return;
-    const k = d.stiffness;
-    if (!Array.isArray(k) || k.length !== E) throw new InvalidInputError(where('stiffness'), `must be null or an array of ${E} stiffnesses (one per spring of the run's network), got ${Array.isArray(k) ? `${k.length} values` : show(k)}`, EDITED);
-    k.forEach((x, e) => {
-      if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) throw new InvalidInputError(where(`stiffness[${e}]`), `must be a finite stiffness > 0, got ${show(x)}`, EDITED);
-    });
-    const arr = Float64Array.from(k as number[]);
-    if (stiffnessDigest(arr) !== d.k_sha256) throw new InvalidInputError(where('k_sha256'), `${show(d.k_sha256)} is not the digest of the event's own stiffnesses (${stiffnessDigest(arr)})`, EDITED);
-    snapshots.push({ step: i + 1, stiffness: arr });
-    lastSnap = i;
-  });
-  const stepsDone = run.events.length;
-  const state: SpringRunState = {
-    network,
-    task,
-    options,
-    cfg,
-    plan: { ...plan, task: springEngineTask(task), order: 'sequential', startStep: stepsDone },
-    snapshotEvery: every,
-    snapshots,
-    stepsDone,
-  };
-  if (!opts.replay) return state;
-  const from = lastSnap >= 0 ? snapshots[snapshots.length - 1].stiffness : network.stiffness;
-  const trainer = new SpringTrainer({ ...network, stiffness: from }, task, options);
-  trainer.stepCount = lastSnap + 1;
-  for (const ev of run.events.slice(lastSnap + 1)) replayStep(trainer, ev, path);
-  state.trainer = trainer;
-  return state;
-}
-
-/** One step of the trainer, which must reproduce event `ev` exactly. */
-function replayStep(trainer: SpringTrainer, ev: EventDoc, path: string): void {
-  const d = ev.data;
-  const r = trainer.step();
-  const digest = stiffnessDigest(trainer.stiffness);
-  const cost = finiteOrNull(r.cost);
-  const field = cost !== d.cost ? 'cost' : r.changed !== d.changed ? 'changed' : digest !== d.k_sha256 ? 'k_sha256' : undefined;
-  if (field === undefined) return;
-  const got = { cost, changed: r.changed, k_sha256: digest }[field];
-  throw new CllnError(
-    `${path}: line ${eventLine(ev)}: data.${field}: replaying step ${r.step} from the last snapshot gives ${show(got)}, the record ${show(d[field])}: ` +
-      'the record was changed after it was written, or written by a clln or platform that computes differently; it cannot be continued exactly here',
-  );
+  return readTrainerRun(SPRING_RECORD, run, opts);
 }

@@ -4,55 +4,17 @@
  * the final conductances equal to an uninterrupted run's — then listed by `clln runs`, exported (with the column
  * limit) and diagnosed with `clln diagnose --run`.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/physics/Rng.js';
 import { readRun } from '../../src/store/readRun.js';
+import { built, CLI, cliIn } from './killedRuns.js';
 
-const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
-const built = existsSync(CLI);
-const dir = mkdtempSync(join(tmpdir(), 'clln-simcli-'));
+const { dir, clln, runAndSignal, killAndResume } = cliIn('clln-simcli-');
 const net = join(dir, 'net.json');
 const task = join(dir, 'task.json');
-
-function clln(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Complete event lines in the record so far. */
-function countEvents(path: string): number {
-  if (!existsSync(path)) return 0;
-  const text = readFileSync(path, 'utf8');
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter((l) => l.startsWith('["event"')).length;
-}
-
-/**
- * Start `clln ARGS` and kill -9 it once the record holds `at` events (a condition polled again and again, never a
- * duration), or let it finish (`at` null). Resolves with whether it was killed.
- */
-function runAndKill(args: string[], run: string, at: number | null): Promise<boolean> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: 'ignore' });
-    let killed = false;
-    const poll =
-      at === null
-        ? null
-        : setInterval(() => {
-            if (!killed && child.exitCode === null && countEvents(run) >= at) killed = child.kill('SIGKILL');
-          }, 2);
-    child.on('exit', () => {
-      if (poll) clearInterval(poll);
-      done(killed);
-    });
-  });
-}
 
 beforeAll(() => {
   if (!built) return;
@@ -75,14 +37,7 @@ describe.skipIf(!built)('clln train NETWORK TASK: a recorded run like any other'
     expect(bare.stdout).toBe(ref.stdout);
 
     const run = join(dir, 'killed.jsonl');
-    const rng = new Rng(21);
-    let kills = 0;
-    for (let attempt = 0; kills < 8 && attempt < 30; attempt++) {
-      const args = existsSync(run) ? ['resume', run] : ['train', net, task, ...common, '--record', run];
-      const at = countEvents(run) + 1 + rng.int(150);
-      if (await runAndKill(args, run, at)) kills++;
-      if (existsSync(run) && readRun(run).status === 'complete') break;
-    }
+    const kills = await killAndResume(['train', net, task, ...common], run, { rng: new Rng(21), kills: 8, attempts: 30, gap: 150 });
     expect(kills).toBeGreaterThanOrEqual(3);
     const last = existsSync(run) && readRun(run).status === 'complete' ? null : clln('resume', run, '--json');
     if (last) {
@@ -158,16 +113,9 @@ describe.skipIf(!built)('bad options of a simulated run: exit 2, one paragraph',
 describe.skipIf(!built)('Ctrl-C on a simulated run', () => {
   it('SIGINT stops after the current step: exit 0, the final result of the steps done, the record stopped as such', async () => {
     const run = join(dir, 'interrupted.jsonl');
-    const child = spawn(process.execPath, [CLI, 'train', net, task, '--steps', '1000000', '--record', run, '--json'], { cwd: dir });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    let sent = false;
     // a condition, not a duration: once 30 steps are recorded
-    const poll = setInterval(() => {
-      if (!sent && countEvents(run) >= 30) sent = child.kill('SIGINT');
-    }, 2);
-    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-    clearInterval(poll);
+    const { sent, code, stdout } = await runAndSignal(['train', net, task, '--steps', '1000000', '--record', run, '--json'], run, 30, 'SIGINT');
+    expect(sent).toBe(true);
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
     const rec = readRun(run);

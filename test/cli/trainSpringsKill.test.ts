@@ -3,52 +3,17 @@
  * and continued with `clln resume` until done — every step recorded once, every digest and the final stiffnesses equal
  * to an uninterrupted run's — and Ctrl-C (SIGINT) stopping after the current step with the usual final report.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/physics/Rng.js';
 import { readRun } from '../../src/store/readRun.js';
 import { readSpringRun } from '../../src/pipeline/springRunRecord.js';
+import { built, CLI, cliIn } from './killedRuns.js';
 
-const CLI = resolve(__dirname, '../../dist/src/cli/main.js');
-const built = existsSync(CLI);
-const dir = mkdtempSync(join(tmpdir(), 'clln-springkill-'));
+const { dir, clln, runAndSignal, killAndResume } = cliIn('clln-springkill-');
 const net = join(dir, 'net.json');
 const task = join(dir, 'task.json');
-
-function clln(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Complete primary-stream event lines in the record so far (evaluations have train_mse). */
-function countSteps(path: string): number {
-  if (!existsSync(path)) return 0;
-  const text = readFileSync(path, 'utf8');
-  return text
-    .slice(0, text.lastIndexOf('\n') + 1)
-    .split('\n')
-    .filter((l) => l.startsWith('["event"') && !l.includes('"train_mse"')).length;
-}
-
-/** Start `clln ARGS`; once the record holds `at` steps (polled, never timed), send `signal`. Resolves with whether it was sent, and the exit code. */
-function runAndSignal(args: string[], run: string, at: number, signal: NodeJS.Signals): Promise<{ sent: boolean; code: number | null; stdout: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    let sent = false;
-    const poll = setInterval(() => {
-      if (!sent && child.exitCode === null && countSteps(run) >= at) sent = child.kill(signal);
-    }, 2);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      done({ sent, code, stdout });
-    });
-  });
-}
 
 beforeAll(() => {
   if (!built) return;
@@ -66,14 +31,7 @@ describe.skipIf(!built)('clln train on a spring network, killed and resumed', ()
     expect(ref.code, ref.stderr).toBe(0);
     const want = JSON.parse(ref.stdout);
     const run = join(dir, 'killed.jsonl');
-    const rng = new Rng(5);
-    let kills = 0;
-    for (let attempt = 0; kills < 4 && attempt < 20; attempt++) {
-      const args = existsSync(run) ? ['resume', run] : ['train', net, task, ...common, '--record', run];
-      const at = countSteps(run) + 1 + rng.int(200);
-      if ((await runAndSignal(args, run, at, 'SIGKILL')).sent) kills++;
-      if (existsSync(run) && readRun(run).status === 'complete') break;
-    }
+    const kills = await killAndResume(['train', net, task, ...common], run, { rng: new Rng(5), kills: 4, attempts: 20, gap: 200 });
     expect(kills).toBeGreaterThanOrEqual(2);
     if (readRun(run).status !== 'complete') {
       const last = clln('resume', run, '--json');

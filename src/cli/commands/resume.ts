@@ -1,10 +1,6 @@
 import { openBoardRun } from '../../pipeline/openBoardRun.js';
 import { readRun } from '../../store/readRun.js';
-import { isSimulatedRun } from '../../pipeline/simRunRecord.js';
-import { resumeSimulatedRun } from '../../pipeline/simulatedRun.js';
-import { reportSimulated, reportSprings } from './trainSimulated.js';
-import { isSpringRun } from '../../pipeline/springRunRecord.js';
-import { resumeSpringRun } from '../../pipeline/springRun.js';
+import { TRAINER_CLI_KINDS } from './trainSimulated.js';
 import { parse, positionals } from '../args.js';
 import type { Io } from '../Io.js';
 import { reportBoardRun } from '../reportBoardRun.js';
@@ -23,18 +19,10 @@ export const resumeHelp = `clln resume RUN [--json]
 export async function resume(argv: string[], io: Io): Promise<number> {
   const p = parse('resume', argv, { json: { type: 'boolean' } });
   const [path] = positionals(p, 'resume', ['RUN']);
-  // a simulated run (clln train NETWORK TASK) continues in process, replayed from its last snapshot
+  // a simulated run (clln train NETWORK TASK, of any network kind) continues in process, replayed from its last snapshot
   const start = readRun(path).start;
-  if (isSpringRun(start)) {
-    const run = resumeSpringRun(path);
-    if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.startStep} of ${run.engine.plan.steps}\n`);
-    return reportSprings(run, { taskPath: `${path} (task)`, json: p.values.json === true }, io);
-  }
-  if (isSimulatedRun(start)) {
-    const run = resumeSimulatedRun(path);
-    if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.startStep} of ${run.engine.plan.steps}\n`);
-    return reportSimulated(run, { taskPath: `${path} (task)`, json: p.values.json === true }, io);
-  }
+  const kind = TRAINER_CLI_KINDS.find((k) => k.isRun(start));
+  if (kind) return kind.resume(path, p.values.json === true, io);
   const run = await openBoardRun({ resume: path });
   try {
     if (p.values.json !== true) io.stderr.write(`clln resume: ${path}: continuing at step ${run.plan.startStep} of ${run.planned.steps ?? '?'}\n`);

@@ -6,7 +6,7 @@ import { isNonlinear } from '../../physics/nonlinear/learningParameters.js';
 import type { TrainOptions } from '../../physics/Trainer.js';
 import { int, num, parse, positionals, str, type Parsed } from '../args.js';
 import type { StopConditions } from '../../pipeline/TrainingPlan.js';
-import { trainSimulated, trainSprings } from './trainSimulated.js';
+import { SIMULATED_CLI, SPRING_CLI, type TrainRequest } from './trainSimulated.js';
 import { readJsonFile } from '../../formats/jsonFile.js';
 import { parseSprings, SPRINGS_FORMAT } from '../../formats/springsFile.js';
 import { readStrainTaskFile, STRAIN_TASK_FORMAT } from '../../formats/strainTaskFile.js';
@@ -205,26 +205,24 @@ export function train(argv: string[], io: Io): number | Promise<number> {
   for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'target-test-mse', 'plateau', 'calibration', 'board-file', 'twin-protocol']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
   }
+  return SIMULATED_CLI.train({ net, task, taskPath, options: opts, ...runOptions(p) }, io);
+}
+
+/** The options every in-process run takes (--json, --record/--no-record, --snapshot-every, --eval-every, --save-network), checked together. */
+function runOptions(p: Parsed): Omit<TrainRequest<unknown, unknown, unknown>, 'net' | 'task' | 'taskPath' | 'options'> {
   if (p.values['no-record'] === true && str(p, 'record') !== undefined) {
     throw new InvalidInputError({ source: '--no-record' }, 'contradicts --record FILE', 'give one of them');
   }
   if (p.values['no-record'] === true && p.values['snapshot-every'] !== undefined) {
     throw new InvalidInputError({ source: '--snapshot-every' }, 'applies to a record, but --no-record asks for none', 'drop one of them');
   }
-  return trainSimulated(
-    {
-      net,
-      task,
-      taskPath,
-      options: opts,
-      json,
-      record: p.values['no-record'] === true ? null : str(p, 'record'),
-      snapshotEvery: int(p, 'snapshot-every', 1),
-      evalEvery: int(p, 'eval-every', 0),
-      saveNetwork: str(p, 'save-network'),
-    },
-    io,
-  );
+  return {
+    json: p.values.json === true,
+    record: p.values['no-record'] === true ? null : str(p, 'record'),
+    snapshotEvery: int(p, 'snapshot-every', 1),
+    evalEvery: int(p, 'eval-every', 0),
+    saveNetwork: str(p, 'save-network'),
+  };
 }
 
 /**
@@ -262,7 +260,7 @@ const NOT_FOR_SPRINGS: [string, string][] = [
   ['method', 'chooses the resistor solver; spring networks are solved by sparse Cholesky with their zero modes handled exactly'],
 ];
 
-/** `clln train NET.springs.json TASK.strain.json`: parse, check the combination, hand over to trainSprings. */
+/** `clln train NET.springs.json TASK.strain.json`: parse, check the combination, hand over to SPRING_CLI. */
 function trainSpringNetwork(p: Parsed, netPath: string, taskPath: string, io: Io): Promise<number> {
   for (const [f, why] of NOT_FOR_SPRINGS) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, `${why} (${netPath} is a spring network, ${SPRINGS_FORMAT})`, `drop --${f}`);
@@ -287,27 +285,8 @@ function trainSpringNetwork(p: Parsed, netPath: string, taskPath: string, io: Io
     steps: int(p, 'steps'),
     seed: num(p, 'seed', Number.isInteger, 'must be an integer'),
   };
-  if (p.values['no-record'] === true && str(p, 'record') !== undefined) {
-    throw new InvalidInputError({ source: '--no-record' }, 'contradicts --record FILE', 'give one of them');
-  }
-  if (p.values['no-record'] === true && p.values['snapshot-every'] !== undefined) {
-    throw new InvalidInputError({ source: '--snapshot-every' }, 'applies to a record, but --no-record asks for none', 'drop one of them');
-  }
   const { eta: _eta, ...strainTask } = task;
-  return trainSprings(
-    {
-      net,
-      task: strainTask,
-      taskPath,
-      options,
-      json: p.values.json === true,
-      record: p.values['no-record'] === true ? null : str(p, 'record'),
-      snapshotEvery: int(p, 'snapshot-every', 1),
-      evalEvery: int(p, 'eval-every', 0),
-      saveNetwork: str(p, 'save-network'),
-    },
-    io,
-  );
+  return SPRING_CLI.train({ net, task: strainTask, taskPath, options, ...runOptions(p) }, io);
 }
 
 /** --target-test-mse and --plateau W,R as the plan's stop conditions (undefined when neither is given). */
