@@ -117,7 +117,15 @@ export interface ReadNetworkOptions {
 
 /** Read and validate a network file. Throws InvalidInputError naming `path` on any problem. */
 export function readNetworkFile(path: string, options: ReadNetworkOptions = {}): Network {
-  const net = parseNetwork(readJsonFile(path, 'network file'), path);
+  return networkOfDocument(readJsonFile(path, 'network file'), path, options);
+}
+
+/**
+ * {@link readNetworkFile} for a document already read from `path` (a caller that looked at its `format` first need
+ * not read and parse a large file twice).
+ */
+export function networkOfDocument(json: unknown, path: string, options: ReadNetworkOptions = {}): Network {
+  const net = parseNetwork(json, path);
   if (!options.nonlinear && net.elements) {
     const e = net.elements.findIndex((el) => el !== null);
     if (e >= 0) {

@@ -16,7 +16,7 @@ import { writeSpringsFile } from '../../formats/springsFile.js';
 import type { SpringNetwork } from '../../physics/springs/SpringNetwork.js';
 import type { SpringTrainOptions } from '../../physics/springs/SpringTrainer.js';
 import type { StrainTask } from '../../physics/springs/StrainTask.js';
-import { openSpringRun, type SpringRun } from '../../pipeline/springRun.js';
+import type { SpringRun } from '../../pipeline/springRun.js';
 
 /** `clln train NETWORK TASK` without --board, as parsed. */
 export interface SimulatedTrainRequest {
@@ -130,6 +130,8 @@ export interface SpringTrainRequest {
 export async function trainSprings(req: SpringTrainRequest, io: Io): Promise<number> {
   const recordPath = newRecordPath(req.record);
   if (recordPath) mkdirSync(dirname(recordPath), { recursive: true });
+  // spring networks' pipeline loads only for a spring run
+  const { openSpringRun } = await import('../../pipeline/springRun.js');
   const run = openSpringRun({ network: req.net, task: req.task, options: req.options, name: `train ${req.taskPath}`, record: recordPath, snapshotEvery: req.snapshotEvery, evalEvery: req.evalEvery });
   return reportSprings(run, { taskPath: req.taskPath, json: req.json, saveNetwork: req.saveNetwork }, io);
 }
