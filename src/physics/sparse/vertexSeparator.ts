@@ -59,8 +59,8 @@ export function vertexSeparator(graph: AdjacencyGraph, rng: Rng, options: Vertex
     n,
     ptr: graph.ptr,
     adj: graph.adj,
-    vwgt: new Int32Array(n).fill(1),
-    ewgt: new Int32Array(graph.adj.length).fill(1),
+    vwgt: unitWeights(n),
+    ewgt: unitWeights(graph.adj.length),
   };
   const levels: WeightedGraph[] = [fine];
   const maps: Int32Array[] = [];
@@ -75,7 +75,7 @@ export function vertexSeparator(graph: AdjacencyGraph, rng: Rng, options: Vertex
     g = coarse;
   }
 
-  const refiner = new SeparatorRefiner(n);
+  const refiner = refinerFor(n);
   // Initial separator on the coarsest graph: best of several region growings.
   let where: Uint8Array = new Uint8Array(g.n);
   let bestWhere: Uint8Array | null = null;
@@ -117,6 +117,23 @@ export function vertexSeparator(graph: AdjacencyGraph, rng: Rng, options: Vertex
     }
   }
   return where;
+}
+
+// Nested dissection calls vertexSeparator once per piece (a few hundred times on a 16k-vertex lattice); the arrays
+// below are sized for the largest piece so far and reused, instead of being allocated and collected each time.
+let ones = new Int32Array(0);
+let sharedRefiner: SeparatorRefiner | null = null;
+
+/** `length` unit weights (read only: the finest level's weights are never written). */
+function unitWeights(length: number): Int32Array {
+  if (ones.length < length) ones = new Int32Array(Math.max(length, 2 * ones.length)).fill(1);
+  return ones.subarray(0, length);
+}
+
+/** A refiner for graphs of up to n vertices (its heaps are emptied and its stamps advanced by every pass). */
+function refinerFor(n: number): SeparatorRefiner {
+  if (!sharedRefiner || sharedRefiner.capacity < n) sharedRefiner = new SeparatorRefiner(n);
+  return sharedRefiner;
 }
 
 /** Lower is better: separator weight, with an infeasible balance penalised above any feasible split. */
@@ -324,7 +341,7 @@ class SeparatorRefiner {
   private logStart: Int32Array;
   private pulled: Int32Array;
 
-  constructor(capacity: number) {
+  constructor(readonly capacity: number) {
     this.heaps = [new GainHeap(capacity), new GainHeap(capacity)];
     this.locked = new Int32Array(capacity);
     this.pulledMark = new Int32Array(capacity);
