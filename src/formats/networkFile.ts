@@ -117,7 +117,15 @@ export interface ReadNetworkOptions {
 
 /** Read and validate a network file. Throws InvalidInputError naming `path` on any problem. */
 export function readNetworkFile(path: string, options: ReadNetworkOptions = {}): Network {
-  const net = parseNetwork(readJsonFile(path, 'network file'), path);
+  return networkOfDocument(readJsonFile(path, 'network file'), path, options);
+}
+
+/**
+ * {@link readNetworkFile} for a document already read from `path` (a caller that looked at its `format` first need
+ * not read and parse a large file twice).
+ */
+export function networkOfDocument(json: unknown, path: string, options: ReadNetworkOptions = {}): Network {
+  const net = parseNetwork(json, path);
   if (!options.nonlinear && net.elements) {
     const e = net.elements.findIndex((el) => el !== null);
     if (e >= 0) {
@@ -143,6 +151,10 @@ export function writeNetworkFile(path: string, net: Network): void {
 }
 
 function parseEdges(raw: [number, number][], nodes: number, source: string): { edgeA: Int32Array; edgeB: Int32Array } {
+  // A valid list is checked without building a field name or message per edge (a 64,770-edge lattice: several
+  // times faster); a list with any problem is walked again below, which finds and words the first one.
+  const fast = edgesIfValid(raw, nodes);
+  if (fast) return fast;
   const edgeA = new Int32Array(raw.length);
   const edgeB = new Int32Array(raw.length);
   // Unordered pair -> first edge index. Numeric keys while lo * N + hi is exact, strings beyond.
@@ -172,6 +184,44 @@ function parseEdges(raw: [number, number][], nodes: number, source: string): { e
     seen.set(key, e);
     edgeA[e] = a;
     edgeB[e] = b;
+  }
+  return { edgeA, edgeB };
+}
+
+/**
+ * The edges as arrays when every id is an integer node id, no edge is a self-loop and no pair of nodes is joined
+ * twice (in either orientation); null otherwise. Duplicates are found by bucketing the pairs by their lower end
+ * (time and memory linear in nodes + edges).
+ */
+function edgesIfValid(raw: [number, number][], nodes: number): { edgeA: Int32Array; edgeB: Int32Array } | null {
+  const E = raw.length;
+  const edgeA = new Int32Array(E);
+  const edgeB = new Int32Array(E);
+  const start = new Int32Array(nodes + 1);
+  for (let e = 0; e < E; e++) {
+    const pair = raw[e];
+    const a = pair[0];
+    const b = pair[1];
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= nodes || b >= nodes || a === b) return null;
+    edgeA[e] = a;
+    edgeB[e] = b;
+    start[(a < b ? a : b) + 1]++;
+  }
+  for (let v = 0; v < nodes; v++) start[v + 1] += start[v];
+  const next = start.slice(0, nodes);
+  const upper = new Int32Array(E);
+  for (let e = 0; e < E; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    if (a < b) upper[next[a]++] = b;
+    else upper[next[b]++] = a;
+  }
+  const mark = new Int32Array(nodes).fill(-1);
+  for (let v = 0; v < nodes; v++) {
+    for (let p = start[v]; p < start[v + 1]; p++) {
+      if (mark[upper[p]] === v) return null;
+      mark[upper[p]] = v;
+    }
   }
   return { edgeA, edgeB };
 }

@@ -12,8 +12,9 @@
  * no more than one with a single bad entry, and every quoted value is bounded by `show()`.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { InvalidInputError, show } from '../errors.js';
 import { packagePath } from '../packageFiles.js';
 import { child, closest, kind } from './jsonChecks.js';
@@ -40,6 +41,10 @@ export function schemasDir(): string {
 
 /** One ajv instance for every schema: strict (a typo in a schema is an error), first error only, verbose (the failing schema node and value). */
 function newAjv(): Ajv2020 {
+  // ajv is loaded on first use (a CommonJS module, so synchronously through require): loading it and compiling a
+  // schema take longer than reading a large network file, and a valid document usually never needs it (see
+  // checkAgainstSchema).
+  const { Ajv2020 } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
   const ajv = new Ajv2020({ strict: true, allErrors: false, verbose: true, discriminator: true });
   // clln's annotations: what a value here must be, in words ("a positive integer, at most 200000"), and the fix a
   // user should apply when it is not. Other validators ignore them as unknown annotations.
@@ -75,6 +80,10 @@ export function schemaValidator(format: SchemaFormat): ValidateFunction {
  * @throws InvalidInputError at the first place the document breaks the schema
  */
 export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: string, parent?: string): void {
+  // Most documents are valid, and the common keywords can be checked directly against the schema's own text; ajv
+  // (loaded and compiled on first use) is needed only where that cannot tell, and it is what words every error.
+  const schema = shippedSchema(format);
+  if (provenValid(schema, schema, doc)) return;
   const validate = schemaValidator(format);
   if (validate(doc)) return;
   // ajv (first error only) lists, for a oneOf that failed, each form's first error and then the oneOf's own, last
@@ -91,6 +100,215 @@ export function checkAgainstSchema(doc: unknown, format: SchemaFormat, source: s
     owner = ownerOf(err, owner);
   }
   throw schemaError(err, source, owner, parent);
+}
+
+const parsedSchemas = new Map<SchemaFormat, SchemaObject>();
+
+/** The shipped schema of `format` as parsed from its file (read once). */
+function shippedSchema(format: SchemaFormat): SchemaObject {
+  let schema = parsedSchemas.get(format);
+  if (!schema) {
+    schema = JSON.parse(readFileSync(join(schemasDir(), SCHEMA_FILES[format]), 'utf8')) as SchemaObject;
+    parsedSchemas.set(format, schema);
+  }
+  return schema;
+}
+
+type SchemaObject = Record<string, unknown>;
+
+/** Keywords that say nothing about validity (annotations, clln's `rule` and `fix`, definitions used through $ref). */
+const ANNOTATIONS = new Set(['$schema', '$id', '$comment', '$defs', 'title', 'description', 'rule', 'fix', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly']);
+
+/**
+ * True when `value` certainly satisfies `schema` (a node of the document `root`), judged from the keywords whose
+ * meaning is plain (type, const, enum, required, properties, additionalProperties, items, prefixItems, min/maxItems,
+ * uniqueItems over numbers and strings, the numeric bounds, min/maxLength, a `#/$defs/...` $ref); false when it does
+ * not, or when the schema uses anything else there (oneOf, patterns, ...) or the value is unusual (not a plain JSON
+ * value). False is no verdict: the caller then asks ajv. True must never be said where ajv would refuse the value;
+ * test/formats/schemaCheck.test.ts compares the two on many valid and broken documents.
+ *
+ * Each schema node is turned once into a small function of the value (cached), so that a list of a million edges
+ * costs a loop over them and not a walk of the schema per entry.
+ */
+export function provenValid(schema: unknown, root: SchemaObject, value: unknown): boolean {
+  return checkerOf(schema, root)(value);
+}
+
+type Check = (value: unknown) => boolean;
+
+/** The compiled check of each schema node (nodes belong to one root each: the shipped schemas are separate objects). */
+const checkers = new WeakMap<object, Check>();
+const never: Check = () => false;
+const always: Check = (v) => v !== undefined;
+
+function checkerOf(schema: unknown, root: SchemaObject): Check {
+  if (schema === true) return always;
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return never;
+  let check = checkers.get(schema);
+  if (!check) {
+    // a placeholder first, so that a schema that refers to itself compiles (the reference is resolved when called)
+    checkers.set(schema, (v) => checkers.get(schema)!(v));
+    check = compileNode(schema as SchemaObject, root);
+    checkers.set(schema, check);
+  }
+  return check;
+}
+
+function compileNode(node: SchemaObject, root: SchemaObject): Check {
+  if (!Object.keys(node).every((key) => ANNOTATIONS.has(key) || KNOWN_KEYWORDS.has(key))) return never;
+  const checks: Check[] = [];
+  if (node.$ref !== undefined) {
+    const ref = node.$ref;
+    if (typeof ref !== 'string' || !ref.startsWith('#/$defs/')) return never;
+    const defs = root.$defs as SchemaObject | undefined;
+    const name = ref.slice('#/$defs/'.length);
+    if (!defs || !Object.hasOwn(defs, name)) return never;
+    const target = defs[name];
+    checks.push((v) => checkerOf(target, root)(v));
+  }
+  if (node.type !== undefined) {
+    const type = node.type;
+    checks.push((v) => hasType(type, v));
+  }
+  if (node.const !== undefined) {
+    const c = node.const;
+    if (!isPrimitive(c)) return never;
+    checks.push((v) => v === c);
+  }
+  if (node.enum !== undefined) {
+    const values = node.enum;
+    if (!Array.isArray(values) || !values.every(isPrimitive)) return never;
+    checks.push((v) => values.includes(v as never));
+  }
+  const numeric = numberCheck(node);
+  if (numeric === null) return never;
+  const strings = stringCheck(node);
+  if (strings === null) return never;
+  const arrays = arrayCheck(node, root);
+  if (arrays === null) return never;
+  const objects = objectCheck(node, root);
+  if (objects === null) return never;
+  checks.push((v) => {
+    if (v === undefined) return false;
+    if (typeof v === 'number') return numeric(v);
+    if (typeof v === 'string') return strings(v);
+    if (Array.isArray(v)) return arrays(v);
+    if (typeof v === 'object' && v !== null) return objects(v as SchemaObject);
+    return true;
+  });
+  if (checks.length === 1) return checks[0];
+  return (v) => {
+    for (let i = 0; i < checks.length; i++) if (!checks[i](v)) return false;
+    return true;
+  };
+}
+
+/** Bounds of a number (and finiteness: ajv's number types refuse Infinity, and a bare one proves nothing). */
+function numberCheck(node: SchemaObject): ((v: number) => boolean) | null {
+  const bound = (k: string): number | null | undefined => (node[k] === undefined ? undefined : typeof node[k] === 'number' ? (node[k] as number) : null);
+  const min = bound('minimum');
+  const max = bound('maximum');
+  const xmin = bound('exclusiveMinimum');
+  const xmax = bound('exclusiveMaximum');
+  if (min === null || max === null || xmin === null || xmax === null) return null;
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const xlo = xmin ?? -Infinity;
+  const xhi = xmax ?? Infinity;
+  return (v) => Number.isFinite(v) && v >= lo && v <= hi && (xmin === undefined || v > xlo) && (xmax === undefined || v < xhi);
+}
+
+/** Lengths count code points; value.length (UTF-16 units) is at least that, so it proves a maximum. */
+function stringCheck(node: SchemaObject): ((v: string) => boolean) | null {
+  const maxLength = node.maxLength;
+  const minLength = node.minLength;
+  if ((maxLength !== undefined && typeof maxLength !== 'number') || (minLength !== undefined && typeof minLength !== 'number')) return null;
+  return (v) => (maxLength === undefined || v.length <= maxLength) && (minLength === undefined || [...v].length >= minLength);
+}
+
+function arrayCheck(node: SchemaObject, root: SchemaObject): ((v: unknown[]) => boolean) | null {
+  const { minItems, maxItems, prefixItems, items, uniqueItems } = node;
+  if ((minItems !== undefined && typeof minItems !== 'number') || (maxItems !== undefined && typeof maxItems !== 'number')) return null;
+  if (prefixItems !== undefined && !Array.isArray(prefixItems)) return null;
+  if (uniqueItems !== undefined && typeof uniqueItems !== 'boolean') return null;
+  const prefix = prefixItems === undefined ? [] : (prefixItems as unknown[]).map((p) => checkerOf(p, root));
+  const rest = items === undefined || items === true ? null : items === false ? never : checkerOf(items, root);
+  return (v) => {
+    const n = v.length;
+    if ((minItems !== undefined && n < minItems) || (maxItems !== undefined && n > maxItems)) return false;
+    const from = Math.min(n, prefix.length);
+    for (let i = 0; i < from; i++) if (!prefix[i](v[i])) return false;
+    if (rest !== null) for (let i = from; i < n; i++) if (!rest(v[i])) return false;
+    if (uniqueItems === true) {
+      // equal numbers or strings only (ajv compares deeply; 0 and -0 count as equal by both)
+      const seen = new Set<unknown>();
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if ((typeof x !== 'number' && typeof x !== 'string') || seen.has(x)) return false;
+        seen.add(x);
+      }
+    }
+    return true;
+  };
+}
+
+function objectCheck(node: SchemaObject, root: SchemaObject): ((v: SchemaObject) => boolean) | null {
+  const { required, properties, additionalProperties } = node;
+  if (required !== undefined && !(Array.isArray(required) && required.every((k) => typeof k === 'string'))) return null;
+  if (properties !== undefined && (typeof properties !== 'object' || properties === null || Array.isArray(properties))) return null;
+  const props = new Map<string, Check>();
+  for (const [k, p] of Object.entries((properties ?? {}) as SchemaObject)) props.set(k, checkerOf(p, root));
+  const extra = additionalProperties === undefined || additionalProperties === true ? null : additionalProperties === false ? never : checkerOf(additionalProperties, root);
+  const req = (required ?? []) as string[];
+  return (v) => {
+    // a plain object as JSON.parse makes it: no inherited fields for ajv's `for ... in` to meet
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const k of req) if (!Object.hasOwn(v, k) || v[k] === undefined) return false;
+    for (const k of Object.keys(v)) {
+      const x = v[k];
+      if (x === undefined) return false;
+      const p = props.get(k);
+      if (p !== undefined) {
+        if (!p(x)) return false;
+      } else if (extra !== null && !extra(x)) {
+        return false;
+      }
+    }
+    return true;
+  };
+}
+
+const KNOWN_KEYWORDS = new Set([
+  '$ref', 'type', 'const', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength',
+  'items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'required', 'properties', 'additionalProperties',
+]);
+
+function isPrimitive(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** JSON Schema's types, as ajv checks them (numbers finite; integer: a finite number without fraction). */
+function hasType(type: unknown, value: unknown): boolean {
+  if (Array.isArray(type)) return type.some((t) => hasType(t, value));
+  switch (type) {
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return Number.isInteger(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'null':
+      return value === null;
+    default:
+      return false;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readNetworkFile } from '../../formats/networkFile.js';
+import { networkOfDocument, readNetworkFile } from '../../formats/networkFile.js';
 import { readTaskFile } from '../../formats/taskFile.js';
 import { InvalidInputError, show } from '../../errors.js';
 import { geometricTaps } from '../../physics/rules/TapRule.js';
@@ -12,7 +12,6 @@ import { parseSprings, SPRINGS_FORMAT } from '../../formats/springsFile.js';
 import { readStrainTaskFile, STRAIN_TASK_FORMAT } from '../../formats/strainTaskFile.js';
 import type { SpringTrainOptions } from '../../physics/springs/SpringTrainer.js';
 import type { Io } from '../Io.js';
-import { trainBoard } from './trainBoard.js';
 import { BOARD_FILE_HELP, BOARD_FILE_OPTION, boardFileOption, RANGE_HELP, TWIN_HELP, TWIN_OPTIONS, twinConnectOptions } from '../boardOptions.js';
 
 export const trainHelp = `clln train NETWORK TASK [options]
@@ -123,7 +122,10 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     'snapshot-every': { type: 'string' },
   });
   const [netPath, taskPath] = positionals(p, 'train', ['NETWORK', 'TASK']);
-  if (fileFormat(netPath) === SPRINGS_FORMAT) return trainSpringNetwork(p, netPath, taskPath, io);
+  // The network file is read once: its format says which kind of run this is, and the document is then parsed as
+  // that kind (a file that cannot be read is read again by its reader, which says why).
+  const netDoc = readDocument(netPath);
+  if (formatOf(netDoc) === SPRINGS_FORMAT) return trainSpringNetwork(p, netPath, taskPath, io);
   if (fileFormat(taskPath) === STRAIN_TASK_FORMAT) {
     throw new InvalidInputError(
       { source: taskPath, field: 'format' },
@@ -131,7 +133,8 @@ export function train(argv: string[], io: Io): number | Promise<number> {
       `give a spring network ('clln network springs ...') with this task, or a clln.task/1 task ('clln task linear ...') with this network`,
     );
   }
-  const net = readNetworkFile(netPath, { nonlinear: true, command: 'clln train' });
+  const readOptions = { nonlinear: true, command: 'clln train' };
+  const net = netDoc === undefined ? readNetworkFile(netPath, readOptions) : networkOfDocument(netDoc, netPath, readOptions);
   const task = readTaskFile(taskPath, net);
   const opts: TrainOptions = {
     rule: str(p, 'rule') as TrainOptions['rule'],
@@ -175,32 +178,31 @@ export function train(argv: string[], io: Io): number | Promise<number> {
     if (p.values['snapshot-every'] !== undefined) {
       throw new InvalidInputError({ source: '--snapshot-every' }, 'applies to simulated runs (a board run records every setting each step)', 'drop --snapshot-every');
     }
-    return trainBoard(
-      {
-        spec: boardSpec,
-        netPath,
-        taskPath,
-        net,
-        task,
-        json,
-        record: p.values['no-record'] === true ? null : str(p, 'record'),
-        calibrationPath: str(p, 'calibration'),
-        boardFile: boardFileOption(p),
-        options: {
-          update: str(p, 'update') as 'host' | 'device' | undefined,
-          eta: opts.eta,
-          amp: num(p, 'amp'),
-          steps: opts.steps,
-          order: opts.order,
-          seed: opts.seed,
-          samples: int(p, 'samples', 1),
-          evalEvery: int(p, 'eval-every', 0),
-          stop: stopConditions(p),
-        },
-        connect: twinConnectOptions(p),
+    // the board path (serial ports, twins, the run pipeline of a board) loads only when a board is asked for
+    const board = {
+      spec: boardSpec,
+      netPath,
+      taskPath,
+      net,
+      task,
+      json,
+      record: p.values['no-record'] === true ? null : str(p, 'record'),
+      calibrationPath: str(p, 'calibration'),
+      boardFile: boardFileOption(p),
+      options: {
+        update: str(p, 'update') as 'host' | 'device' | undefined,
+        eta: opts.eta,
+        amp: num(p, 'amp'),
+        steps: opts.steps,
+        order: opts.order,
+        seed: opts.seed,
+        samples: int(p, 'samples', 1),
+        evalEvery: int(p, 'eval-every', 0),
+        stop: stopConditions(p),
       },
-      io,
-    );
+      connect: twinConnectOptions(p),
+    };
+    return import('./trainBoard.js').then((m) => m.trainBoard(board, io));
   }
   for (const f of ['update', 'amp', 'samples', 'twin-seed', 'twin-faults', 'twin-baud', 'target-test-mse', 'plateau', 'calibration', 'board-file', 'twin-protocol']) {
     if (p.values[f] !== undefined) throw new InvalidInputError({ source: `--${f}` }, 'only applies with --board', `add --board twin, pty or serial:PATH, or drop --${f}`);
@@ -230,13 +232,22 @@ function runOptions(p: Parsed): Omit<TrainRequest<unknown, unknown, unknown>, 'n
  * reports the problem in its own words).
  */
 function fileFormat(path: string): string | undefined {
+  return formatOf(readDocument(path));
+}
+
+/** The parsed JSON document of a file, or undefined when it cannot be read or parsed. */
+function readDocument(path: string): unknown {
   try {
-    const doc = readJsonFile(path, 'file');
-    const f = typeof doc === 'object' && doc !== null ? (doc as { format?: unknown }).format : undefined;
-    return typeof f === 'string' ? f : undefined;
+    return readJsonFile(path, 'file');
   } catch {
     return undefined;
   }
+}
+
+/** The `format` string of a parsed document, if it has one. */
+function formatOf(doc: unknown): string | undefined {
+  const f = typeof doc === 'object' && doc !== null ? (doc as { format?: unknown }).format : undefined;
+  return typeof f === 'string' ? f : undefined;
 }
 
 /** Options of `clln train` that spring networks do not take, with why. */

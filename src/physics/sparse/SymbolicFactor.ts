@@ -82,22 +82,9 @@ export class SymbolicFactor {
   constructor(graph: AdjacencyGraph, rowPtr: Int32Array, colIdx: Int32Array, order: Int32Array, relax: RelaxationOptions = DEFAULT_RELAXATION) {
     const n = graph.n;
     this.n = n;
-    // Postorder the elimination tree and fold it into the order.
-    const parent0 = eliminationTree(graph, order);
-    const post = postorderForest(parent0);
-    const perm = new Int32Array(n);
-    for (let k = 0; k < n; k++) perm[k] = order[post[k]];
-    const iperm = inversePermutation(perm);
-    const parent = eliminationTree(graph, perm, iperm);
-    const cc = columnCounts(graph, perm, parent, iperm);
+    const { perm, iperm, parent, cc, nnzL, flops } = postorderedAnalysis(graph, order);
     this.perm = perm;
     this.iperm = iperm;
-    let nnzL = 0;
-    let flops = 0;
-    for (let j = 0; j < n; j++) {
-      nnzL += cc[j];
-      flops += (cc[j] * (cc[j] - 1)) / 2;
-    }
     this.nnzL = nnzL;
     this.flops = flops;
 
@@ -314,20 +301,57 @@ export class SymbolicFactor {
 
   /** Column counts of L and the elimination tree, without supernodes: cheap screening of an order. */
   static countFill(graph: AdjacencyGraph, order: Int32Array): { nnzL: number; flops: number } {
-    const n = graph.n;
-    const parent0 = eliminationTree(graph, order);
-    const post = postorderForest(parent0);
-    const perm = new Int32Array(n);
-    for (let k = 0; k < n; k++) perm[k] = order[post[k]];
-    const iperm = inversePermutation(perm);
-    const parent = eliminationTree(graph, perm, iperm);
-    const cc = columnCounts(graph, perm, parent, iperm);
-    let nnzL = 0;
-    let flops = 0;
-    for (let j = 0; j < n; j++) {
-      nnzL += cc[j];
-      flops += (cc[j] * (cc[j] - 1)) / 2;
-    }
+    const { nnzL, flops } = postorderedAnalysis(graph, order);
     return { nnzL, flops };
   }
+}
+
+/**
+ * The elimination tree analysis of an order, postordered: the pivot order perm (order with its elimination tree
+ * postordered), the tree and the column counts of L in that numbering. What countFill and the constructor both need.
+ */
+export interface PostorderedAnalysis {
+  perm: Int32Array;
+  iperm: Int32Array;
+  /** Elimination tree in the postordered numbering. */
+  parent: Int32Array;
+  /** Column counts of L (diagonal included), postordered numbering. */
+  cc: Int32Array;
+  nnzL: number;
+  flops: number;
+}
+
+/**
+ * The last analysis, kept for the constructor: fillReducingOrder screens the chosen order with countFill and the
+ * caller then builds the SymbolicFactor of that very order on the same graph, which would repeat the work.
+ * The arrays are never written after they are made, so sharing them is safe.
+ */
+let lastAnalysis: { graph: AdjacencyGraph; order: Int32Array; result: PostorderedAnalysis } | null = null;
+
+export function postorderedAnalysis(graph: AdjacencyGraph, order: Int32Array): PostorderedAnalysis {
+  if (lastAnalysis && lastAnalysis.graph === graph && lastAnalysis.order === order) return lastAnalysis.result;
+  const n = graph.n;
+  // Postorder the elimination tree and fold it into the order. The tree of the postordered order is the same tree
+  // relabelled (a postorder is a topological order of the tree, so it eliminates with the same parents).
+  const parent0 = eliminationTree(graph, order);
+  const post = postorderForest(parent0);
+  const perm = new Int32Array(n);
+  for (let k = 0; k < n; k++) perm[k] = order[post[k]];
+  const iperm = inversePermutation(perm);
+  const newOf = inversePermutation(post);
+  const parent = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const p = parent0[post[k]];
+    parent[k] = p < 0 ? -1 : newOf[p];
+  }
+  const cc = columnCounts(graph, perm, parent, iperm);
+  let nnzL = 0;
+  let flops = 0;
+  for (let j = 0; j < n; j++) {
+    nnzL += cc[j];
+    flops += (cc[j] * (cc[j] - 1)) / 2;
+  }
+  const result = { perm, iperm, parent, cc, nnzL, flops };
+  lastAnalysis = { graph, order, result };
+  return result;
 }

@@ -24,64 +24,64 @@ const SEP = 2;
 export function refineSeparatorByFlow(g: AdjacencyGraph, where: Uint8Array, maxFrac: number, depth: number, depthOnB: number = depth): boolean {
   const n = g.n;
   const { ptr, adj } = g;
-  // Distance from the separator, up to depth + 1, inside each side (A and B are not adjacent).
+  // Distance from the separator inside each side (A and B are not adjacent), searched only as far as the band
+  // and one layer beyond it: nothing further away matters, and on a large graph the band is a thin strip.
+  const reach = Math.max(depth, depthOnB) + 1;
   const dist = new Int32Array(n).fill(-1);
   const queue = new Int32Array(n);
-  let head = 0;
   let tail = 0;
-  let sepSize = 0;
+  const oldCounts = [0, 0, 0];
   for (let v = 0; v < n; v++) {
-    if (where[v] === SEP) {
+    const w = where[v];
+    oldCounts[w]++;
+    if (w === SEP) {
       dist[v] = 0;
       queue[tail++] = v;
-      sepSize++;
     }
   }
+  const sepSize = oldCounts[SEP];
   if (sepSize === 0) return false;
+  // maxDist[side]: the largest distance seen on that side, capped at `reach` (enough to tell whether a layer
+  // outside the band is left to act as terminal).
   const maxDist = [0, 0];
-  while (head < tail) {
-    const v = queue[head++];
-    for (let p = ptr[v]; p < ptr[v + 1]; p++) {
-      const u = adj[p];
-      if (dist[u] >= 0) continue;
-      dist[u] = dist[v] + 1;
-      if (where[u] !== SEP && dist[u] > maxDist[where[u]]) maxDist[where[u]] = dist[u];
-      queue[tail++] = u;
-    }
-  }
+  tail = bandSearch(ptr, adj, where, dist, queue, tail, reach, maxDist);
   // Each side keeps at least one layer outside the band, to act as terminal.
   const depthA = Math.min(depth, maxDist[A] - 1);
   const depthB = Math.min(depthOnB, maxDist[B] - 1);
   if (depthA < 1 || depthB < 1) return false;
-  const inBand = (v: number): boolean =>
-    where[v] === SEP || (dist[v] >= 0 && (where[v] === A ? dist[v] <= depthA : dist[v] <= depthB));
 
-  // Band graph: local ids, adjacency within the band, terminal contacts.
-  const local = new Int32Array(n).fill(-1);
-  const band: number[] = [];
-  for (let v = 0; v < n; v++) {
-    if (inBand(v)) {
-      local[v] = band.length;
-      band.push(v);
-    }
+  // Band graph: local ids in increasing vertex order, adjacency within the band, terminal contacts.
+  let nb = 0;
+  for (let t = 0; t < tail; t++) {
+    const v = queue[t];
+    const w = where[v];
+    if (w === SEP || (w === A ? dist[v] <= depthA : dist[v] <= depthB)) queue[nb++] = v;
   }
-  const nb = band.length;
+  const band = queue.slice(0, nb).sort();
+  const local = new Int32Array(n).fill(-1);
+  for (let i = 0; i < nb; i++) local[band[i]] = i;
   const bptr = new Int32Array(nb + 1);
-  const badjList: number[] = [];
   const touchSource = new Uint8Array(nb);
   const touchSink = new Uint8Array(nb);
+  let nArcs = 0;
   for (let i = 0; i < nb; i++) {
     const v = band[i];
     for (let p = ptr[v]; p < ptr[v + 1]; p++) {
       const u = adj[p];
-      const lu = local[u];
-      if (lu >= 0) badjList.push(lu);
+      if (local[u] >= 0) nArcs++;
       else if (where[u] === A) touchSource[i] = 1;
       else if (where[u] === B) touchSink[i] = 1;
     }
-    bptr[i + 1] = badjList.length;
+    bptr[i + 1] = nArcs;
   }
-  const badj = Int32Array.from(badjList);
+  const badj = new Int32Array(nArcs);
+  for (let i = 0, q = 0; i < nb; i++) {
+    const v = band[i];
+    for (let p = ptr[v]; p < ptr[v + 1]; p++) {
+      const lu = local[adj[p]];
+      if (lu >= 0) badj[q++] = lu;
+    }
+  }
   // Reverse arc of each arc (i -> j): the position of i in j's list.
   const rev = new Int32Array(badj.length);
   for (let i = 0; i < nb; i++) {
@@ -266,39 +266,61 @@ export function refineSeparatorByFlow(g: AdjacencyGraph, where: Uint8Array, maxF
     }
   }
 
-  const total = n;
-  const limit = Math.floor(maxFrac * total);
-  const oldCounts = [0, 0, 0];
-  for (let v = 0; v < n; v++) oldCounts[where[v]]++;
-  const candidates: Uint8Array[] = [];
+  // The two cuts differ from the old labels only inside the band: count and compare them there.
+  const limit = Math.floor(maxFrac * n);
+  let best: Uint8Array | null = null;
+  let bestKey0 = oldCounts[SEP];
+  let bestKey1 = Math.abs(oldCounts[A] - oldCounts[B]);
   for (const side of [A, B]) {
-    const w = where.slice();
+    const w = new Uint8Array(nb);
+    const c = [oldCounts[A], oldCounts[B], oldCounts[SEP]];
     for (let i = 0; i < nb; i++) {
-      const v = band[i];
+      let label: number;
       if (side === A) {
         // Source side: cut vertices are entered but not left; the rest reached from S is A.
-        if (fromS[i] && !fromS[nb + i]) w[v] = SEP;
-        else w[v] = fromS[i] || fromS[nb + i] ? A : B;
+        if (fromS[i] && !fromS[nb + i]) label = SEP;
+        else label = fromS[i] || fromS[nb + i] ? A : B;
       } else {
-        if (toT[nb + i] && !toT[i]) w[v] = SEP;
-        else w[v] = toT[i] || toT[nb + i] ? B : A;
+        if (toT[nb + i] && !toT[i]) label = SEP;
+        else label = toT[i] || toT[nb + i] ? B : A;
       }
+      w[i] = label;
+      c[where[band[i]]]--;
+      c[label]++;
     }
-    candidates.push(w);
-  }
-  let best: Uint8Array | null = null;
-  let bestKey = [oldCounts[SEP], Math.abs(oldCounts[A] - oldCounts[B])];
-  for (const w of candidates) {
-    const c = [0, 0, 0];
-    for (let v = 0; v < n; v++) c[w[v]]++;
     if (c[A] === 0 || c[B] === 0 || c[A] > limit || c[B] > limit) continue;
-    const key = [c[SEP], Math.abs(c[A] - c[B])];
-    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+    const key0 = c[SEP];
+    const key1 = Math.abs(c[A] - c[B]);
+    if (key0 < bestKey0 || (key0 === bestKey0 && key1 < bestKey1)) {
       best = w;
-      bestKey = key;
+      bestKey0 = key0;
+      bestKey1 = key1;
     }
   }
   if (!best) return false;
-  where.set(best);
+  for (let i = 0; i < nb; i++) where[band[i]] = best[i];
   return true;
+}
+
+/**
+ * Breadth-first search from the separator vertices queue[0..tail) (dist 0) through both sides, labelling dist up
+ * to `reach` steps; maxDist[side] receives the largest distance met on each side. Returns the new queue end: the
+ * vertices reached, in order of distance.
+ */
+function bandSearch(ptr: Int32Array, adj: Int32Array, where: Uint8Array, dist: Int32Array, queue: Int32Array, tail: number, reach: number, maxDist: number[]): number {
+  let head = 0;
+  while (head < tail) {
+    const v = queue[head++];
+    const dv = dist[v] + 1;
+    if (dv > reach) continue;
+    for (let p = ptr[v]; p < ptr[v + 1]; p++) {
+      const u = adj[p];
+      if (dist[u] >= 0) continue;
+      dist[u] = dv;
+      const wu = where[u];
+      if (wu !== SEP && dv > maxDist[wu]) maxDist[wu] = dv;
+      queue[tail++] = u;
+    }
+  }
+  return tail;
 }

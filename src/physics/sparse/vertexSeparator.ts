@@ -59,8 +59,8 @@ export function vertexSeparator(graph: AdjacencyGraph, rng: Rng, options: Vertex
     n,
     ptr: graph.ptr,
     adj: graph.adj,
-    vwgt: new Int32Array(n).fill(1),
-    ewgt: new Int32Array(graph.adj.length).fill(1),
+    vwgt: unitWeights(n),
+    ewgt: unitWeights(graph.adj.length),
   };
   const levels: WeightedGraph[] = [fine];
   const maps: Int32Array[] = [];
@@ -75,7 +75,7 @@ export function vertexSeparator(graph: AdjacencyGraph, rng: Rng, options: Vertex
     g = coarse;
   }
 
-  const refiner = new SeparatorRefiner(n);
+  const refiner = refinerFor(n);
   // Initial separator on the coarsest graph: best of several region growings.
   let where: Uint8Array = new Uint8Array(g.n);
   let bestWhere: Uint8Array | null = null;
@@ -119,6 +119,23 @@ export function vertexSeparator(graph: AdjacencyGraph, rng: Rng, options: Vertex
   return where;
 }
 
+// Nested dissection calls vertexSeparator once per piece (a few hundred times on a 16k-vertex lattice); the arrays
+// below are sized for the largest piece so far and reused, instead of being allocated and collected each time.
+let ones = new Int32Array(0);
+let sharedRefiner: SeparatorRefiner | null = null;
+
+/** `length` unit weights (read only: the finest level's weights are never written). */
+function unitWeights(length: number): Int32Array {
+  if (ones.length < length) ones = new Int32Array(Math.max(length, 2 * ones.length)).fill(1);
+  return ones.subarray(0, length);
+}
+
+/** A refiner for graphs of up to n vertices (its heaps are emptied and its stamps advanced by every pass). */
+function refinerFor(n: number): SeparatorRefiner {
+  if (!sharedRefiner || sharedRefiner.capacity < n) sharedRefiner = new SeparatorRefiner(n);
+  return sharedRefiner;
+}
+
 /** Lower is better: separator weight, with an infeasible balance penalised above any feasible split. */
 function separatorScore(g: WeightedGraph, where: Uint8Array, maxFrac: number): number {
   const pw = [0, 0, 0];
@@ -130,11 +147,23 @@ function separatorScore(g: WeightedGraph, where: Uint8Array, maxFrac: number): n
   return pw[2] + Math.abs(pw[0] - pw[1]) / (total + 1);
 }
 
-/** One level of heavy-edge matching; coarse vertex weights are capped at maxVwgt. */
+/**
+ * One level of heavy-edge matching; coarse vertex weights are capped at maxVwgt. Split into small functions with
+ * one loop each: V8 compiles a long function's hot loop on its own (on-stack replacement) and then throws the
+ * code away at the first statement after it that had not run yet; on a cold start (the CLI's first and only
+ * analysis) that cost several times the work itself.
+ */
 function coarsen(g: WeightedGraph, rng: Rng, maxVwgt: number): { coarse: WeightedGraph; cmap: Int32Array } {
   const n = g.n;
-  const { ptr, adj, vwgt, ewgt } = g;
-  // Random visiting order (Fisher-Yates on raw 32-bit draws: the tiny modulo bias does not matter here).
+  const perm = shuffledIdentity(n, rng);
+  const match = heavyEdgeMatching(n, g.ptr, g.adj, g.vwgt, g.ewgt, perm, maxVwgt);
+  const cmap = new Int32Array(n);
+  const nc = numberPairs(n, match, cmap);
+  return { coarse: contract(g, match, cmap, nc), cmap };
+}
+
+/** A random permutation of 0..n-1 (Fisher-Yates on raw 32-bit draws: the tiny modulo bias does not matter here). */
+function shuffledIdentity(n: number, rng: Rng): Int32Array {
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -143,19 +172,26 @@ function coarsen(g: WeightedGraph, rng: Rng, maxVwgt: number): { coarse: Weighte
     perm[i] = perm[r];
     perm[r] = t;
   }
+  return perm;
+}
+
+/** match[v] = partner of v (v itself when unmatched), visiting vertices in the order perm. */
+function heavyEdgeMatching(n: number, ptr: Int32Array, adj: Int32Array, vwgt: Int32Array, ewgt: Int32Array, perm: Int32Array, maxVwgt: number): Int32Array {
   const match = new Int32Array(n).fill(-1);
   for (let t = 0; t < n; t++) {
     const v = perm[t];
     if (match[v] !== -1) continue;
     let best = -1;
     let bestW = -1;
+    const wv = vwgt[v];
     for (let p = ptr[v]; p < ptr[v + 1]; p++) {
       const u = adj[p];
-      if (match[u] !== -1 || vwgt[u] + vwgt[v] > maxVwgt) continue;
+      if (match[u] !== -1 || vwgt[u] + wv > maxVwgt) continue;
       // Heaviest edge; among equals the lighter vertex, to keep coarse weights even.
-      if (ewgt[p] > bestW || (ewgt[p] === bestW && vwgt[u] < vwgt[best])) {
+      const w = ewgt[p];
+      if (w > bestW || (w === bestW && vwgt[u] < vwgt[best])) {
         best = u;
-        bestW = ewgt[p];
+        bestW = w;
       }
     }
     if (best >= 0) {
@@ -165,7 +201,12 @@ function coarsen(g: WeightedGraph, rng: Rng, maxVwgt: number): { coarse: Weighte
       match[v] = v;
     }
   }
-  const cmap = new Int32Array(n).fill(-1);
+  return match;
+}
+
+/** Number the coarse vertices in order of their first member: cmap[v] = coarse id; returns their count. */
+function numberPairs(n: number, match: Int32Array, cmap: Int32Array): number {
+  cmap.fill(-1);
   let nc = 0;
   for (let v = 0; v < n; v++) {
     if (cmap[v] !== -1) continue;
@@ -173,7 +214,12 @@ function coarsen(g: WeightedGraph, rng: Rng, maxVwgt: number): { coarse: Weighte
     cmap[match[v]] = nc;
     nc++;
   }
-  // Coarse adjacency: union of the two members' lists, self loops dropped, parallel edges merged.
+  return nc;
+}
+
+/** Coarse adjacency: union of the two members' lists, self loops dropped, parallel edges merged. */
+function contract(g: WeightedGraph, match: Int32Array, cmap: Int32Array, nc: number): WeightedGraph {
+  const { n, ptr, adj, vwgt, ewgt } = g;
   const cvw = new Int32Array(nc);
   const cptr = new Int32Array(nc + 1);
   const cadj = new Int32Array(adj.length);
@@ -186,27 +232,33 @@ function coarsen(g: WeightedGraph, rng: Rng, maxVwgt: number): { coarse: Weighte
     const start = nz;
     const m = match[v];
     cvw[c] = vwgt[v] + (m !== v ? vwgt[m] : 0);
-    for (let pass = 0; pass < 2; pass++) {
-      const x = pass === 0 ? v : m;
-      if (pass === 1 && m === v) break;
-      for (let p = ptr[x]; p < ptr[x + 1]; p++) {
-        const cu = cmap[adj[p]];
-        if (cu === c) continue;
-        const s = slot[cu];
-        if (s >= start) {
-          cew[s] += ewgt[p];
-        } else {
-          slot[cu] = nz;
-          cadj[nz] = cu;
-          cew[nz] = ewgt[p];
-          nz++;
-        }
-      }
-    }
+    nz = addMemberEdges(ptr, adj, ewgt, cmap, v, c, start, nz, slot, cadj, cew);
+    if (m !== v) nz = addMemberEdges(ptr, adj, ewgt, cmap, m, c, start, nz, slot, cadj, cew);
     c++;
     cptr[c] = nz;
   }
-  return { coarse: { n: nc, ptr: cptr, adj: cadj.slice(0, nz), vwgt: cvw, ewgt: cew.slice(0, nz) }, cmap };
+  return { n: nc, ptr: cptr, adj: cadj.slice(0, nz), vwgt: cvw, ewgt: cew.slice(0, nz) };
+}
+
+/** Append the coarse edges of member x of coarse vertex c (list started at `start`); returns the new end. */
+function addMemberEdges(
+  ptr: Int32Array, adj: Int32Array, ewgt: Int32Array, cmap: Int32Array, x: number, c: number, start: number, nz: number,
+  slot: Int32Array, cadj: Int32Array, cew: Int32Array,
+): number {
+  for (let p = ptr[x]; p < ptr[x + 1]; p++) {
+    const cu = cmap[adj[p]];
+    if (cu === c) continue;
+    const s = slot[cu];
+    if (s >= start) {
+      cew[s] += ewgt[p];
+    } else {
+      slot[cu] = nz;
+      cadj[nz] = cu;
+      cew[nz] = ewgt[p];
+      nz++;
+    }
+  }
+  return nz;
 }
 
 /**
@@ -289,7 +341,7 @@ class SeparatorRefiner {
   private logStart: Int32Array;
   private pulled: Int32Array;
 
-  constructor(capacity: number) {
+  constructor(readonly capacity: number) {
     this.heaps = [new GainHeap(capacity), new GainHeap(capacity)];
     this.locked = new Int32Array(capacity);
     this.pulledMark = new Int32Array(capacity);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fillReducingOrder } from '../../../src/physics/sparse/fillReducingOrder.js';
 import { minimumDegreeOrder } from '../../../src/physics/sparse/minimumDegreeOrder.js';
 import { nestedDissectionOrder } from '../../../src/physics/sparse/nestedDissectionOrder.js';
-import { SymbolicFactor } from '../../../src/physics/sparse/SymbolicFactor.js';
+import { postorderedAnalysis, SymbolicFactor } from '../../../src/physics/sparse/SymbolicFactor.js';
 import { vertexSeparator, PART_A, PART_B, SEPARATOR } from '../../../src/physics/sparse/vertexSeparator.js';
 import { graphFromEdges, isPermutation, latticeEdges, naiveFactorNnz, randomConnectedEdges, Rng } from './helpers.js';
 
@@ -63,6 +63,60 @@ describe('fill-reducing orderings', () => {
         }
         expect(lower).toBeGreaterThanOrEqual(sym.nnzL);
       }
+    }
+  });
+
+  it('elimination tree and column counts equal a dense symbolic elimination, in a postorder', () => {
+    // Reference: eliminate a dense 0/1 pattern in the analysis' pivot order; column j of L is the set of later rows
+    // joined to j when it is eliminated, its parent the first of them.
+    const dense = (g: ReturnType<typeof graphFromEdges>, perm: Int32Array): { parent: number[]; count: number[] } => {
+      const n = g.n;
+      const pos = new Int32Array(n);
+      for (let k = 0; k < n; k++) pos[perm[k]] = k;
+      const m = Array.from({ length: n }, () => new Uint8Array(n));
+      for (let v = 0; v < n; v++) for (let p = g.ptr[v]; p < g.ptr[v + 1]; p++) m[pos[v]][pos[g.adj[p]]] = 1;
+      const parent: number[] = [];
+      const count: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const later: number[] = [];
+        for (let i = k + 1; i < n; i++) if (m[k][i]) later.push(i);
+        parent.push(later.length ? later[0] : -1);
+        count.push(1 + later.length);
+        for (const i of later) for (const j of later) if (i !== j) m[i][j] = 1;
+      }
+      return { parent, count };
+    };
+    const rng = new Rng(23);
+    for (let trial = 0; trial < 15; trial++) {
+      const side = 2 + rng.int(7);
+      const n = trial % 3 === 0 ? side * side : 3 + rng.int(70);
+      const g = graphFromEdges(n, trial % 3 === 0 ? latticeEdges(side, trial % 2 === 0) : randomConnectedEdges(n, rng.int(2 * n), rng));
+      for (const order of [identity(g.n), rng.shuffle(identity(g.n)), minimumDegreeOrder(g)!.order]) {
+        const a = postorderedAnalysis(g, order);
+        expect(isPermutation(a.perm, g.n)).toBe(true);
+        const ref = dense(g, a.perm);
+        expect(Array.from(a.parent)).toEqual(ref.parent);
+        expect(Array.from(a.cc)).toEqual(ref.count);
+        expect(a.nnzL).toBe(naiveFactorNnz(g, order)); // a postorder keeps the fill of the order it came from
+        // postorder: the descendants of k are the vertices just before it
+        const size = new Int32Array(g.n).fill(1);
+        for (let k = 0; k < g.n; k++) if (a.parent[k] >= 0) size[a.parent[k]] += size[k];
+        for (let k = 0; k < g.n; k++) if (a.parent[k] >= 0) expect(k >= a.parent[k] - size[a.parent[k]] + 1 && k < a.parent[k]).toBe(true);
+      }
+    }
+  });
+
+  it('builds the same symbolic factor whether or not the order was just screened by countFill', () => {
+    const edges = latticeEdges(12, true);
+    const g1 = graphFromEdges(144, edges);
+    const g2 = graphFromEdges(144, edges); // another graph object: nothing kept from the screening applies
+    const order = nestedDissectionOrder(g1, { leafSize: 10 })!.order;
+    SymbolicFactor.countFill(g1, order);
+    const screened = new SymbolicFactor(g1, ...csrPattern(g1), order);
+    const fresh = new SymbolicFactor(g2, ...csrPattern(g2), order);
+    expect(fresh.nnzL).toBe(naiveFactorNnz(g2, order));
+    for (const key of ['perm', 'superStart', 'rowPtr', 'rowIdx', 'valPtr', 'relIdx', 'asmSrc', 'asmDst'] as const) {
+      expect(Array.from(screened[key]), key).toEqual(Array.from(fresh[key]));
     }
   });
 
