@@ -173,10 +173,16 @@ function solveSmall(a: number[][], b: number[]): number[] {
 }
 
 function worst(a: SolveDiagnostics, b: SolveDiagnostics): SolveDiagnostics {
-  return {
+  const d: SolveDiagnostics = {
     method: a.method,
     residual: Math.max(a.residual, b.residual),
     iterations: a.iterations + b.iterations,
     converged: a.converged && b.converged,
   };
+  // Factor reuse (LaplacianSystem): the oldest factor used, and whether any of the solves had a new one.
+  if (a.factorAge !== undefined || b.factorAge !== undefined) {
+    d.factorAge = Math.max(a.factorAge ?? 0, b.factorAge ?? 0);
+    d.refactorized = (a.refactorized ?? false) || (b.refactorized ?? false);
+  }
+  return d;
 }
