@@ -3,12 +3,14 @@
  * Usage: node dist/bench/solverCase.js KIND SIZE   (KIND lattice: SIZE = side; KIND random: SIZE = nodes)
  * Prints one JSON object on stdout.
  */
+import { loadavg } from 'node:os';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { latticeNetwork } from '../src/physics/generators/lattice.js';
 import { linearTask } from '../src/physics/generators/linearTask.js';
 import { randomGraphNetwork } from '../src/physics/generators/randomGraph.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
 import type { Network } from '../src/physics/Network.js';
+import { StateSolver } from '../src/physics/StateSolver.js';
 import { Trainer } from '../src/physics/Trainer.js';
 import { timeMs } from './timing.js';
 
@@ -27,6 +29,13 @@ export interface CaseResult {
   solveMs: number;
   /** one full training step: refactorise, free state, Green's functions, clamped state, update (ms) */
   stepMs: number;
+  /** the same step with factor reuse ('auto': CG preconditioned by an earlier factor while that pays), ms */
+  stepReuseMs: number;
+  /** factorisations per step in the reuse run, and CG iterations per reused solve */
+  reuseFactorsPerStep: number;
+  reuseIterationsPerSolve: number;
+  /** 1-minute load average when the case started */
+  load: number;
   /** dense ml-matrix baseline: Cholesky of the grounded Laplacian + one solve (ms), null where infeasible */
   denseSolveMs: number | null;
   /** dense baseline of a training step: Cholesky + 3 solves (free state and two target Green's functions) */
@@ -45,6 +54,7 @@ function build(kind: string, size: number): { net: Network; name: string } {
 }
 
 function run(kind: string, size: number): CaseResult {
+  const load = loadavg()[0];
   const { net, name } = build(kind, size);
   const N = net.nodes;
   // Task roles: two sources and a ground at far-apart nodes, two targets in the middle.
@@ -75,6 +85,12 @@ function run(kind: string, size: number): CaseResult {
 
   const trainer = new Trainer(net, task, { steps: 1 << 30, order: 'sequential' });
   const stepMs = timeMs(() => trainer.step(), { warmup: heavy ? 1 : 3, minRuns: heavy ? 3 : 5 });
+  // The same step with factor reuse, from the same start; more runs, since the policy mixes reused and fresh steps.
+  const reuser = new Trainer(net, task, { steps: 1 << 30, order: 'sequential', factorReuse: 'auto' });
+  const stepReuseMs = timeMs(() => reuser.step(), { warmup: heavy ? 1 : 3, minRuns: heavy ? 6 : 10 });
+  const rs = reuser.solver instanceof StateSolver ? reuser.solver.system.reuseStats : null;
+  const reuseFactorsPerStep = rs ? rs.factorizations / reuser.stepCount : NaN;
+  const reuseIterationsPerSolve = rs && rs.reusedSolves > 0 ? rs.reusedIterations / rs.reusedSolves : NaN;
 
   let denseSolveMs: number | null = null;
   let denseStepMs: number | null = null;
@@ -114,6 +130,10 @@ function run(kind: string, size: number): CaseResult {
     factorMs,
     solveMs,
     stepMs,
+    stepReuseMs,
+    reuseFactorsPerStep,
+    reuseIterationsPerSolve,
+    load,
     denseSolveMs,
     denseStepMs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
