@@ -399,6 +399,7 @@ export class LaplacianSystem {
       if (ke <= 0) nonPositive = true;
     }
     this.hasConductance = false;
+    this.factorCurrent = false;
     // A component without an imposed node has no reference potential: H_FF is singular there. Zero
     // conductances can cut a network into such components, so recheck with only the conducting edges.
     const floating = nonPositive ? floatingNodes(this.nodes, this.edgeA, this.edgeB, this.imposedIndex, k) : this.floating;
@@ -535,6 +536,24 @@ export class LaplacianSystem {
     for (let t = 0; t < this.imposedNodes.length; t++) x[this.imposedNodes[t]] = 0;
     for (let f = 0; f < nf; f++) x[this.freeNodes[f]] = this.x[f];
     return { x, diagnostics };
+  }
+
+  /**
+   * The block of H_FF^{-1} on free nodes `nodes` (node ids; ohms for a grounded Laplacian: G_TT of the targets), from
+   * the Cholesky factor of the current conductances by forward solves along the elimination tree only (a small part
+   * of one solve), or null where that factor is not in hand (CG, or a reused older factor): then solve for the
+   * columns instead. Throws InvalidInputError for an imposed node.
+   */
+  inverseBlock(nodes: ArrayLike<number>): number[][] | null {
+    this.requireConductance();
+    if (!this.cholesky || !this.factorCurrent || this.freeNodes.length === 0) return null;
+    const idx = new Int32Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const f = nodes[i] >= 0 && nodes[i] < this.nodes ? this.freeIndex[nodes[i]] : -1;
+      if (f < 0) throw new InvalidInputError({ field: `nodes[${i}]` }, `must be a free node id, got ${show(nodes[i])}`);
+      idx[i] = f;
+    }
+    return this.cholesky.inverseBlock(idx);
   }
 
   /** Solve H_FF x = b for the work vectors b -> x. */

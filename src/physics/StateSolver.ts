@@ -26,6 +26,8 @@ export class StateSolver {
   private greensDiagnostics: SolveDiagnostics | null = null;
   /** G restricted to the targets: gTT[i][j] = G_j[target_i] (ohms). Symmetric positive definite. */
   private gTT: number[][] | null = null;
+  /** G_TT from the factor (targetBlock), for the current conductances. */
+  private directGTT: number[][] | null = null;
   private hasConductance = false;
 
   constructor(net: Network, roles: Roles, options?: LaplacianSystemOptions) {
@@ -45,6 +47,7 @@ export class StateSolver {
     this.system.setConductance(k);
     this.greens = null;
     this.gTT = null;
+    this.directGTT = null;
     this.hasConductance = true;
   }
 
@@ -79,9 +82,42 @@ export class StateSolver {
    * non-imposed node obeying Kirchhoff's law.
    */
   clampedTo(free: CircuitState, delta: ArrayLike<number>, strength?: number): CircuitState {
+    const direct = this.targetBlock();
+    if (direct) {
+      const lambda = solveSmall(direct, Array.from(delta));
+      const r = this.injected(free, lambda);
+      return { kind: 'clamped', voltages: r.voltages, diagnostics: worst(free.diagnostics, r.diagnostics), strength };
+    }
     const { greens, gTT, diagnostics } = this.greenFunctions();
     const lambda = solveSmall(gTT, Array.from(delta));
     return { kind: 'clamped', voltages: combine(free.voltages, greens, lambda), diagnostics: worst(free.diagnostics, diagnostics), strength };
+  }
+
+  /**
+   * G_TT without the Green's functions: from the Cholesky factor of the current conductances by forward solves along
+   * the elimination tree (LaplacianSystem.inverseBlock), when that factor is in hand and the Green's functions have
+   * not been computed anyway. Then a contrast state costs one solve (V^F + H_FF^{-1} E_T lambda) instead of |T|.
+   */
+  private targetBlock(): number[][] | null {
+    if (this.greens) return null;
+    if (!this.directGTT) {
+      const g = this.system.inverseBlock(this.roles.targets);
+      if (!g) return null;
+      this.directGTT = g;
+    }
+    return this.directGTT;
+  }
+
+  /** V^F + H_FF^{-1} E_T lambda: the free state with currents lambda (A) injected at the targets, one solve. */
+  private injected(free: CircuitState, lambda: number[]): { voltages: Float64Array; diagnostics: SolveDiagnostics } {
+    const rhs = new Float64Array(this.nodes);
+    const t = this.roles.targets;
+    for (let i = 0; i < t.length; i++) rhs[t[i]] += lambda[i];
+    const r = this.system.solveFree(rhs, rhs);
+    const v = r.x;
+    const vf = free.voltages;
+    for (let i = 0; i < v.length; i++) v[i] += vf[i];
+    return { voltages: v, diagnostics: r.diagnostics };
   }
 
   /**
@@ -91,8 +127,16 @@ export class StateSolver {
    */
   nudged(free: CircuitState, desired: ArrayLike<number>, beta: number): CircuitState {
     const t = this.roles.targets;
-    const { greens, gTT, diagnostics } = this.greenFunctions();
+    const direct = this.targetBlock();
     const m = t.length;
+    if (direct) {
+      const a = direct.map((row, i) => row.map((g, j) => (i === j ? 1 : 0) + beta * g));
+      const rhs = new Array<number>(m);
+      for (let i = 0; i < m; i++) rhs[i] = beta * (desired[i] - free.voltages[t[i]]);
+      const r = this.injected(free, solveSmall(a, rhs));
+      return { kind: 'nudged', voltages: r.voltages, diagnostics: worst(free.diagnostics, r.diagnostics), strength: beta };
+    }
+    const { greens, gTT, diagnostics } = this.greenFunctions();
     const a = gTT.map((row, i) => row.map((g, j) => (i === j ? 1 : 0) + beta * g));
     const rhs = new Array<number>(m);
     for (let i = 0; i < m; i++) rhs[i] = beta * (desired[i] - free.voltages[t[i]]);

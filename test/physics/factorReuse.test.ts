@@ -242,3 +242,75 @@ describe('training with reused factors against the dense oracle (300 steps, CL, 
     expect(maxRel(k, ko)).toBeLessThanOrEqual(1e-10);
   });
 });
+
+describe("G_TT from the factor (LaplacianSystem.inverseBlock) and contrast states with one solve", () => {
+  it('inverseBlock equals the block of the dense inverse of H_FF; null on a reused factor', () => {
+    const sys = new LaplacianSystem(N, net.edgeA, net.edgeB, imposed, { factorReuse: 'always', factorCostIterations: 1e9 });
+    const k = Float64Array.from(net.conductance);
+    sys.setConductance(k);
+    const nodes = [5, roles.targets[0], roles.targets[1], N - 2];
+    const got = sys.inverseBlock(nodes)!;
+    // dense truth: column j of H_FF^-1 (the voltages for 1 A injected at node j, imposed nodes at 0 V), by Gaussian
+    // elimination of H_FF assembled from the edge list (no pivoting needed: H_FF is symmetric positive definite)
+    const free = [...Array(N).keys()].filter((v) => !imposed.includes(v));
+    const at = new Map(free.map((v, i) => [v, i]));
+    const m = free.length;
+    const H = Array.from({ length: m }, () => new Array<number>(m).fill(0));
+    for (let e = 0; e < net.edgeA.length; e++) {
+      const a = at.get(net.edgeA[e]);
+      const b = at.get(net.edgeB[e]);
+      if (a !== undefined) H[a][a] += k[e];
+      if (b !== undefined) H[b][b] += k[e];
+      if (a !== undefined && b !== undefined) {
+        H[a][b] -= k[e];
+        H[b][a] -= k[e];
+      }
+    }
+    for (let j = 0; j < nodes.length; j++) {
+      const A = H.map((row) => [...row]);
+      const r = new Array<number>(m).fill(0);
+      r[at.get(nodes[j])!] = 1;
+      for (let c = 0; c < m; c++) {
+        for (let i = c + 1; i < m; i++) {
+          const f = A[i][c] / A[c][c];
+          if (f === 0) continue;
+          for (let q = c; q < m; q++) A[i][q] -= f * A[c][q];
+          r[i] -= f * r[c];
+        }
+      }
+      const x = new Array<number>(m).fill(0);
+      for (let i = m - 1; i >= 0; i--) {
+        let s = r[i];
+        for (let q = i + 1; q < m; q++) s -= A[i][q] * x[q];
+        x[i] = s / A[i][i];
+      }
+      for (let i = 0; i < nodes.length; i++) expect(Math.abs(got[i][j] - x[at.get(nodes[i])!])).toBeLessThanOrEqual(1e-12 * Math.abs(x[at.get(nodes[j])!]));
+    }
+    expect(() => sys.inverseBlock([imposed[0]])).toThrow(InvalidInputError);
+    k[3] *= 1.0001;
+    sys.setConductance(k);
+    expect(sys.inverseBlock(nodes)).toBeNull(); // an older factor: not the inverse of this matrix
+  });
+
+  it('clamped and nudged states from G_TT and one solve equal those from the Green functions', () => {
+    const a = new StateSolver(net, task);
+    const b = new StateSolver(net, task);
+    const k = Float64Array.from(net.conductance);
+    a.setConductance(k);
+    b.setConductance(k);
+    b.greenFunctions(); // b takes the Green-function path
+    const ex = task.train[3];
+    const fa = a.free(ex.in);
+    const fb = b.free(ex.in);
+    const ca = a.clamped(fa, ex.out, 0.3);
+    const cb = b.clamped(fb, ex.out, 0.3);
+    expect(maxRel(ca.voltages, cb.voltages)).toBeLessThanOrEqual(1e-12);
+    // the targets sit where CL puts them, and Kirchhoff holds elsewhere (from the edge list)
+    roles.targets.forEach((t, i) => expect(Math.abs(ca.voltages[t] - (fa.voltages[t] + 0.3 * (ex.out[i] - fa.voltages[t])))).toBeLessThanOrEqual(1e-12));
+    expect(kclResidual(net, k, ca.voltages, new Set([...imposed, ...roles.targets]))).toBeLessThanOrEqual(1e-11);
+    expect(ca.diagnostics.residual).toBeLessThanOrEqual(1e-12);
+    for (const beta of [0.05, -0.05]) {
+      expect(maxRel(a.nudged(fa, ex.out, beta).voltages, b.nudged(fb, ex.out, beta).voltages)).toBeLessThanOrEqual(1e-12);
+    }
+  });
+});
