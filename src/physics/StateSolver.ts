@@ -28,6 +28,9 @@ export class StateSolver {
   private gTT: number[][] | null = null;
   /** G_TT from the factor (targetBlock), for the current conductances. */
   private directGTT: number[][] | null = null;
+  /** Contrast states asked for with the current conductances, and with the last set that had any (targetBlock). */
+  private contrastCalls = 0;
+  private lastContrastCalls = 1;
   private hasConductance = false;
 
   constructor(net: Network, roles: Roles, options?: LaplacianSystemOptions) {
@@ -48,6 +51,8 @@ export class StateSolver {
     this.greens = null;
     this.gTT = null;
     this.directGTT = null;
+    if (this.contrastCalls > 0) this.lastContrastCalls = this.contrastCalls;
+    this.contrastCalls = 0;
     this.hasConductance = true;
   }
 
@@ -97,9 +102,13 @@ export class StateSolver {
    * G_TT without the Green's functions: from the Cholesky factor of the current conductances by forward solves along
    * the elimination tree (LaplacianSystem.inverseBlock), when that factor is in hand and the Green's functions have
    * not been computed anyway. Then a contrast state costs one solve (V^F + H_FF^{-1} E_T lambda) instead of |T|.
+   * That pays while a set of conductances sees fewer contrast states than targets (a training step: one for CL and
+   * EP, two for CEP); a caller taking many (diagnostics over a data set) is better served by the Green's functions,
+   * after which each state is free. Predicted from the previous set of conductances, so the path is deterministic.
    */
   private targetBlock(): number[][] | null {
-    if (this.greens) return null;
+    this.contrastCalls++;
+    if (this.greens || Math.max(this.lastContrastCalls, this.contrastCalls) >= this.roles.targets.length) return null;
     if (!this.directGTT) {
       const g = this.system.inverseBlock(this.roles.targets);
       if (!g) return null;

@@ -314,3 +314,21 @@ describe("G_TT from the factor (LaplacianSystem.inverseBlock) and contrast state
     }
   });
 });
+
+describe('the one-solve contrast path is taken only while it saves solves', () => {
+  it('a training step: one solve per contrast state; many states on one set of conductances: the Green functions', () => {
+    const s = new StateSolver(net, task);
+    const k = Float64Array.from(net.conductance);
+    const solves = () => s.system.reuseStats.directSolves;
+    s.setConductance(k);
+    const f = s.free(task.train[0].in);
+    s.clamped(f, task.train[0].out, 0.1);
+    expect(solves()).toBe(2); // free + one correction (two Green's functions would make 3)
+    for (let i = 1; i < 6; i++) s.clamped(f, task.train[i].out, 0.1);
+    expect(solves()).toBe(4); // the second state computed both Green's functions; the rest cost nothing
+    s.setConductance(k);
+    const f2 = s.free(task.train[0].in);
+    for (let i = 0; i < 6; i++) s.clamped(f2, task.train[i].out, 0.1);
+    expect(solves()).toBe(4 + 3); // predicted from the last set: Green's functions at once
+  });
+});
