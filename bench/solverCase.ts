@@ -36,6 +36,8 @@ export interface CaseResult {
   reuseIterationsPerSolve: number;
   /** 1-minute load average when the case started */
   load: number;
+  /** largest relative residual of any free or contrast state in the timed steps (both runs) */
+  maxResidual: number;
   /** dense ml-matrix baseline: Cholesky of the grounded Laplacian + one solve (ms), null where infeasible */
   denseSolveMs: number | null;
   /** dense baseline of a training step: Cholesky + 3 solves (free state and two target Green's functions) */
@@ -84,10 +86,15 @@ function run(kind: string, size: number): CaseResult {
   }, { warmup: 3, minRuns: 10 });
 
   const trainer = new Trainer(net, task, { steps: 1 << 30, order: 'sequential' });
-  const stepMs = timeMs(() => trainer.step(), { warmup: heavy ? 1 : 3, minRuns: heavy ? 3 : 5 });
+  let maxResidual = 0;
+  const step = (t: Trainer): void => {
+    const r = t.step();
+    for (const st of [r.states.free, ...r.states.contrast]) maxResidual = Math.max(maxResidual, st.diagnostics.residual);
+  };
+  const stepMs = timeMs(() => step(trainer), { warmup: heavy ? 1 : 3, minRuns: heavy ? 3 : 5 });
   // The same step with factor reuse, from the same start; more runs, since the policy mixes reused and fresh steps.
   const reuser = new Trainer(net, task, { steps: 1 << 30, order: 'sequential', factorReuse: 'auto' });
-  const stepReuseMs = timeMs(() => reuser.step(), { warmup: heavy ? 1 : 3, minRuns: heavy ? 6 : 10 });
+  const stepReuseMs = timeMs(() => step(reuser), { warmup: heavy ? 1 : 3, minRuns: heavy ? 6 : 10 });
   const rs = reuser.solver instanceof StateSolver ? reuser.solver.system.reuseStats : null;
   const reuseFactorsPerStep = rs ? rs.factorizations / reuser.stepCount : NaN;
   const reuseIterationsPerSolve = rs && rs.reusedSolves > 0 ? rs.reusedIterations / rs.reusedSolves : NaN;
@@ -134,6 +141,7 @@ function run(kind: string, size: number): CaseResult {
     reuseFactorsPerStep,
     reuseIterationsPerSolve,
     load,
+    maxResidual,
     denseSolveMs,
     denseStepMs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
