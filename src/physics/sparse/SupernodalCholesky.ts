@@ -32,13 +32,9 @@ export class SupernodalCholesky implements Preconditioner {
   private readonly y: Float64Array;
   private readonly tmp: Float64Array;
   private factored = false;
-  private yMany: Float64Array | null = null;
   /** Supernode of each pivot, and zeroed work columns (inverseBlock). */
   private superOf: Int32Array | null = null;
   private readonly unitWork: Float64Array[] = [];
-  private tmpMany: Float64Array | null = null;
-  private ykMany = new Float64Array(0);
-  private yk1Many = new Float64Array(0);
 
   constructor(symbolic: SymbolicFactor, options: SupernodalCholeskyOptions = {}) {
     this.symbolic = symbolic;
@@ -187,132 +183,6 @@ export class SupernodalCholesky implements Preconditioner {
     }
     for (let q = 0; q < t; q++) for (const J of paths[q]) this.unitWork[q].fill(0, superStart[J], superStart[J + 1]);
     return g;
-  }
-
-  /**
-   * Solve A X = B for `c` right-hand sides at once: column j of B is B[j n .. (j+1) n) (original numbering), and
-   * so for X (may be the same array as B). Each pass over the factor serves every column, which costs much less
-   * than c separate solves (the factor's entries are loaded once for all columns). Allocates its work block on
-   * first use for a given c.
-   */
-  solveMany(B: Float64Array, X: Float64Array, c: number): Float64Array {
-    if (!this.factored) throw new Error('SupernodalCholesky.solveMany: no valid factorisation (call factorize first)');
-    if (c === 1) return this.solve(B, X);
-    const sym = this.symbolic;
-    const n = sym.n;
-    const { perm, superStart, rowPtr, rowIdx, valPtr } = sym;
-    const L = this.values;
-    if (!this.yMany || this.yMany.length < n * c) {
-      this.yMany = new Float64Array(n * c);
-      this.tmpMany = new Float64Array(Math.max(1, sym.maxRows) * c);
-    }
-    // Interleaved work: y[k c + j] is pivot k of column j, so the columns of one pivot are adjacent.
-    const y = this.yMany;
-    const tmp = this.tmpMany!;
-    const yk = this.ykMany.length >= c ? this.ykMany : (this.ykMany = new Float64Array(c));
-    const yk1 = this.yk1Many.length >= c ? this.yk1Many : (this.yk1Many = new Float64Array(c));
-    for (let k = 0; k < n; k++) {
-      const src = perm[k];
-      for (let j = 0; j < c; j++) y[k * c + j] = B[j * n + src];
-    }
-    // Forward: L Z = Y.
-    for (let J = 0; J < sym.nsuper; J++) {
-      const f = superStart[J];
-      const w = superStart[J + 1] - f;
-      const r0 = rowPtr[J];
-      const m = rowPtr[J + 1] - r0;
-      const off = valPtr[J];
-      const u = m - w;
-      for (let k = 0; k < w; k++) {
-        const ck = off + k * m;
-        const inv = 1 / L[ck + k];
-        const base = (f + k) * c;
-        for (let j = 0; j < c; j++) yk[j] = y[base + j] *= inv;
-        for (let i = k + 1; i < w; i++) {
-          const l = L[ck + i];
-          const bi = (f + i) * c;
-          for (let j = 0; j < c; j++) y[bi + j] -= l * yk[j];
-        }
-      }
-      if (u === 0) continue;
-      tmp.fill(0, 0, u * c);
-      let k = 0;
-      for (; k + 1 < w; k += 2) {
-        const c0 = off + k * m + w;
-        const c1 = c0 + m;
-        const b0 = (f + k) * c;
-        for (let j = 0; j < c; j++) {
-          yk[j] = y[b0 + j];
-          yk1[j] = y[b0 + c + j];
-        }
-        for (let i = 0; i < u; i++) {
-          const l0 = L[c0 + i];
-          const l1 = L[c1 + i];
-          const ti = i * c;
-          for (let j = 0; j < c; j++) tmp[ti + j] += l0 * yk[j] + l1 * yk1[j];
-        }
-      }
-      for (; k < w; k++) {
-        const c0 = off + k * m + w;
-        const b0 = (f + k) * c;
-        for (let i = 0; i < u; i++) {
-          const l0 = L[c0 + i];
-          const ti = i * c;
-          for (let j = 0; j < c; j++) tmp[ti + j] += l0 * y[b0 + j];
-        }
-      }
-      const rb = r0 + w;
-      for (let i = 0; i < u; i++) {
-        const row = rowIdx[rb + i] * c;
-        const ti = i * c;
-        for (let j = 0; j < c; j++) y[row + j] -= tmp[ti + j];
-      }
-    }
-    // Backward: L^T X = Z.
-    for (let J = sym.nsuper - 1; J >= 0; J--) {
-      const f = superStart[J];
-      const w = superStart[J + 1] - f;
-      const r0 = rowPtr[J];
-      const m = rowPtr[J + 1] - r0;
-      const off = valPtr[J];
-      const u = m - w;
-      if (u > 0) {
-        const rb = r0 + w;
-        for (let i = 0; i < u; i++) {
-          const row = rowIdx[rb + i] * c;
-          const ti = i * c;
-          for (let j = 0; j < c; j++) tmp[ti + j] = y[row + j];
-        }
-        for (let k = 0; k < w; k++) {
-          const c0 = off + k * m + w;
-          for (let j = 0; j < c; j++) yk[j] = 0;
-          for (let i = 0; i < u; i++) {
-            const l0 = L[c0 + i];
-            const ti = i * c;
-            for (let j = 0; j < c; j++) yk[j] += l0 * tmp[ti + j];
-          }
-          const b0 = (f + k) * c;
-          for (let j = 0; j < c; j++) y[b0 + j] -= yk[j];
-        }
-      }
-      for (let k = w - 1; k >= 0; k--) {
-        const ck = off + k * m;
-        const b0 = (f + k) * c;
-        for (let j = 0; j < c; j++) yk[j] = y[b0 + j];
-        for (let i = k + 1; i < w; i++) {
-          const l = L[ck + i];
-          const bi = (f + i) * c;
-          for (let j = 0; j < c; j++) yk[j] -= l * y[bi + j];
-        }
-        const inv = 1 / L[ck + k];
-        for (let j = 0; j < c; j++) y[b0 + j] = yk[j] * inv;
-      }
-    }
-    for (let k = 0; k < n; k++) {
-      const dst = perm[k];
-      for (let j = 0; j < c; j++) X[j * n + dst] = y[k * c + j];
-    }
-    return X;
   }
 
   /**
