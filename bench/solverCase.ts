@@ -3,12 +3,14 @@
  * Usage: node dist/bench/solverCase.js KIND SIZE   (KIND lattice: SIZE = side; KIND random: SIZE = nodes)
  * Prints one JSON object on stdout.
  */
+import { loadavg } from 'node:os';
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { latticeNetwork } from '../src/physics/generators/lattice.js';
 import { linearTask } from '../src/physics/generators/linearTask.js';
 import { randomGraphNetwork } from '../src/physics/generators/randomGraph.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
 import type { Network } from '../src/physics/Network.js';
+import { StateSolver } from '../src/physics/StateSolver.js';
 import { Trainer } from '../src/physics/Trainer.js';
 import { timeMs } from './timing.js';
 
@@ -30,6 +32,15 @@ export interface CaseResult {
   solveMs: number;
   /** one full training step: refactorise, free state, Green's functions, clamped state, update (ms) */
   stepMs: number;
+  /** the same step with factor reuse ('auto': CG preconditioned by an earlier factor while that pays), ms */
+  stepReuseMs: number;
+  /** factorisations per step in the reuse run, and CG iterations per reused solve */
+  reuseFactorsPerStep: number;
+  reuseIterationsPerSolve: number;
+  /** 1-minute load average when the case started */
+  load: number;
+  /** largest relative residual of any free or contrast state in the timed steps (both runs) */
+  maxResidual: number;
   /** dense ml-matrix baseline: Cholesky of the grounded Laplacian + one solve (ms), null where infeasible */
   denseSolveMs: number | null;
   /** dense baseline of a training step: Cholesky + 3 solves (free state and two target Green's functions) */
@@ -48,6 +59,7 @@ function build(kind: string, size: number): { net: Network; name: string } {
 }
 
 function run(kind: string, size: number): CaseResult {
+  const load = loadavg()[0];
   const { net, name } = build(kind, size);
   const N = net.nodes;
   // Task roles: two sources and a ground at far-apart nodes, two targets in the middle.
@@ -77,7 +89,18 @@ function run(kind: string, size: number): CaseResult {
   }, { warmup: 3, minRuns: 10 });
 
   const trainer = new Trainer(net, task, { steps: 1 << 30, order: 'sequential' });
-  const stepMs = timeMs(() => trainer.step(), { warmup: heavy ? 1 : 3, minRuns: heavy ? 3 : 5 });
+  let maxResidual = 0;
+  const step = (t: Trainer): void => {
+    const r = t.step();
+    for (const st of [r.states.free, ...r.states.contrast]) maxResidual = Math.max(maxResidual, st.diagnostics.residual);
+  };
+  const stepMs = timeMs(() => step(trainer), { warmup: heavy ? 1 : 3, minRuns: heavy ? 3 : 5 });
+  // The same step with factor reuse, from the same start; more runs, since the policy mixes reused and fresh steps.
+  const reuser = new Trainer(net, task, { steps: 1 << 30, order: 'sequential', factorReuse: 'auto' });
+  const stepReuseMs = timeMs(() => step(reuser), { warmup: heavy ? 1 : 3, minRuns: heavy ? 6 : 10 });
+  const rs = reuser.solver instanceof StateSolver ? reuser.solver.system.reuseStats : null;
+  const reuseFactorsPerStep = rs ? rs.factorizations / reuser.stepCount : NaN;
+  const reuseIterationsPerSolve = rs && rs.reusedSolves > 0 ? rs.reusedIterations / rs.reusedSolves : NaN;
 
   let denseSolveMs: number | null = null;
   let denseStepMs: number | null = null;
@@ -119,6 +142,11 @@ function run(kind: string, size: number): CaseResult {
     factorMs,
     solveMs,
     stepMs,
+    stepReuseMs,
+    reuseFactorsPerStep,
+    reuseIterationsPerSolve,
+    load,
+    maxResidual,
     denseSolveMs,
     denseStepMs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,

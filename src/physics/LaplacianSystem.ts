@@ -8,7 +8,7 @@ import { JacobiPreconditioner } from './sparse/JacobiPreconditioner.js';
 import type { Preconditioner } from './sparse/Preconditioner.js';
 import { SupernodalCholesky } from './sparse/SupernodalCholesky.js';
 import { SymbolicFactor } from './sparse/SymbolicFactor.js';
-import { WarmStartCache } from './sparse/WarmStartCache.js';
+import { SubspaceWarmStart, WarmStartCache } from './sparse/WarmStartCache.js';
 
 /** How H_FF x = b is solved: sparse Cholesky, preconditioned conjugate gradients, or chosen from the fill. */
 export type SolveMethod = 'auto' | 'cholesky' | 'cg';
@@ -27,6 +27,22 @@ export interface LaplacianSystemOptions {
   cgTolerance?: number;
   /** CG: iteration cap per solve (all restarts included). Default max(100, 10 * free nodes). */
   cgMaxIterations?: number;
+  /**
+   * Cholesky only: after new conductances, keep the factor of earlier ones as the preconditioner of CG on the new
+   * matrix, refactorising when the iterations it costs say a new factor pays ({@link LaplacianSystem}). Every
+   * solve still meets the relative residual `cgTolerance`. 'auto': on with at least {@link REUSE_MIN_FREE} free
+   * nodes, where a factorisation costs several solves; 'always'; 'never' (default: on the 128 x 128 and 256 x 256
+   * lattices of the solver bench, CL training, the CG iterations an old factor needs cost as much as the factorisation
+   * they save; see bench/README.md). With reuse a result depends on the conductances solved before (within the
+   * residual bound), not only on the current ones: bit-for-bit equality with a fresh system needs 'never'.
+   */
+  factorReuse?: 'auto' | 'always' | 'never';
+  /**
+   * Factor reuse: the cost of a numeric factorisation in preconditioned CG iterations, which the refactorisation
+   * policy weighs against the iterations an old factor costs. Default: from the flop counts (see
+   * {@link FACTOR_FLOP_ADVANTAGE}). Very large: reuse until a large change or a CG failure forces a new factor.
+   */
+  factorCostIterations?: number;
 }
 
 /** What a solve reports about itself. */
@@ -41,6 +57,26 @@ export interface SolveDiagnostics {
    * even after iterative refinement has met a numerically singular system).
    */
   converged: boolean;
+  /**
+   * Cholesky with factor reuse on (see {@link LaplacianSystemOptions.factorReuse}): how many conductance updates ago
+   * the factor this solve used was computed (0: the factor of the current conductances; then `iterations` are
+   * refinement steps + 1, else CG iterations preconditioned by the older factor).
+   */
+  factorAge?: number;
+  /** With factor reuse on: whether the current conductances were factorised (before or during this solve). */
+  refactorized?: boolean;
+}
+
+/** Counters of the factor reuse since construction (Cholesky systems). */
+export interface ReuseStats {
+  /** Numeric factorisations. */
+  factorizations: number;
+  /** Solves done by CG preconditioned with an earlier factor. */
+  reusedSolves: number;
+  /** CG iterations of those solves. */
+  reusedIterations: number;
+  /** Solves done directly with the factor of the current conductances. */
+  directSolves: number;
 }
 
 /** What the constructor decided and what it cost. */
@@ -73,6 +109,24 @@ export const CHOLESKY_REFINE_ABOVE = 1e-12;
 export const CHOLESKY_ACCEPT = 1e-9;
 /** Cholesky: at most this many refinement steps per solve. */
 const MAX_REFINEMENT_STEPS = 2;
+/** factorReuse 'auto' reuses factors from this many free nodes on (below, a factorisation costs about one solve). */
+export const REUSE_MIN_FREE = 2000;
+/**
+ * Factor reuse: a conductance that moved by more than this fraction of its value at the last factorisation forces a
+ * new factor (the old one would precondition poorly, and a large change is rare in online training).
+ */
+export const REUSE_MAX_CHANGE = 0.25;
+/** Factor reuse: after this many conductance updates refactorised on the prediction, measure reuse again. */
+export const REUSE_REPROBE = 16;
+/** Factor reuse: a CG solve preconditioned by an old factor that needs more iterations gives up and refactorises. */
+export const REUSE_MAX_ITERATIONS = 40;
+/**
+ * Factor reuse cost model: a numeric factorisation costs flops / (FACTOR_FLOP_ADVANTAGE * (2 nnz(L) + nnz(A))) CG
+ * iterations. The blocked dense kernels of the factorisation do about this many times more multiply-adds per second
+ * than the triangular solves and products of an iteration (measured on the 128 x 128 lattice: factorisation 21 ms,
+ * 2.06e7 multiply-adds; solve 3.5 ms, 1.2e6). A constant, not a timing, so that runs are reproducible.
+ */
+export const FACTOR_FLOP_ADVANTAGE = 3;
 /** Denominator floor of the relative residual, so that b = 0 gives residual 0 rather than NaN. */
 const TINY = 1e-300;
 
@@ -121,11 +175,41 @@ export class LaplacianSystem {
   private readonly warmSolve: WarmStartCache | null;
   private readonly warmFree: WarmStartCache | null;
 
+  // Factor reuse (Cholesky): see LaplacianSystemOptions.factorReuse.
+  private readonly reuse: boolean;
+  private readonly reuseCg: ConjugateGradient | null;
+  private readonly subspace: SubspaceWarmStart | null;
+  /** Conductances the factor in hand was computed from. */
+  private readonly factorK: Float64Array | null;
+  /** The factor in hand is that of the current matrix values. */
+  private factorCurrent = false;
+  /** Conductance updates since the factor in hand was computed. */
+  private factorAge = 0;
+  /** Increments with every change of the matrix values (versions of the products kept by `subspace`). */
+  private matrixVersion = 0;
+  /** A numeric factorisation in CG iterations (cost model, see FACTOR_FLOP_ADVANTAGE). */
+  private readonly factorUnits: number;
+  /** Since the last factorisation: its cost plus every later matrix's extra iterations (beyond one solve per RHS). */
+  private cycleUnits = 0;
+  /** Matrices solved since the last factorisation, that one included. */
+  private cycleMatrices = 0;
+  /** Extra iterations spent on the current matrix so far. */
+  private currentExcess = 0;
+  /** Extra iterations of the first matrix after the last factorisation that was followed by a reused one. */
+  private firstExcess = 0;
+  /** Conductance updates that refactorised at once on the prediction of firstExcess since it was last measured. */
+  private skipped = 0;
+  /** A matrix-vector product with H_FF in CG iterations (cost model). */
+  private readonly productUnits: number;
+  private readonly stats: ReuseStats = { factorizations: 0, reusedSolves: 0, reusedIterations: 0, directSolves: 0 };
+
   // Work vectors over the free nodes.
   private readonly b: Float64Array;
   private readonly x: Float64Array;
   private readonly r: Float64Array;
   private readonly d: Float64Array;
+  /** H_FF x of the last solution (for the subspace warm start). */
+  private readonly ax: Float64Array;
 
   constructor(nodes: number, edgeA: Int32Array, edgeB: Int32Array, imposed: Int32Array, options: LaplacianSystemOptions = {}) {
     if (!Number.isInteger(nodes) || nodes < 0) {
@@ -161,6 +245,13 @@ export class LaplacianSystem {
     const ordering = options.ordering ?? 'auto';
     if (ordering !== 'auto' && ordering !== 'nd' && ordering !== 'amd' && ordering !== 'natural') {
       throw new InvalidInputError({ field: 'ordering' }, `must be 'auto', 'nd', 'amd' or 'natural', got ${show(ordering)}`);
+    }
+    const factorReuse = options.factorReuse ?? 'never';
+    if (factorReuse !== 'auto' && factorReuse !== 'always' && factorReuse !== 'never') {
+      throw new InvalidInputError({ field: 'factorReuse' }, `must be 'auto', 'always' or 'never', got ${show(factorReuse)}`);
+    }
+    if (options.factorCostIterations !== undefined && !(options.factorCostIterations >= 0)) {
+      throw new InvalidInputError({ field: 'factorCostIterations' }, `must be a number >= 0, got ${show(options.factorCostIterations)}`);
     }
     this.tolerance = options.cgTolerance ?? 1e-12;
     if (!(this.tolerance > 0)) {
@@ -248,6 +339,9 @@ export class LaplacianSystem {
     if (chosen === 'cholesky') {
       const symbolic = new SymbolicFactor(graph, this.matrix.rowPtr, this.matrix.colIdx, order!);
       this.cholesky = new SupernodalCholesky(symbolic);
+      this.reuse = factorReuse === 'always' || (factorReuse === 'auto' && nf >= REUSE_MIN_FREE);
+      this.factorUnits = options.factorCostIterations ?? symbolic.flops / (FACTOR_FLOP_ADVANTAGE * (2 * symbolic.nnzL + nnzA));
+      this.productUnits = nnzA / (2 * symbolic.nnzL + nnzA);
       this.cg = null;
       this.ic0 = null;
       this.jacobi = null;
@@ -255,6 +349,9 @@ export class LaplacianSystem {
       this.warmFree = null;
     } else {
       this.cholesky = null;
+      this.reuse = false;
+      this.factorUnits = 0;
+      this.productUnits = 0;
       this.cg = new ConjugateGradient(nf);
       this.ic0 = new IncompleteCholesky(this.matrix);
       this.jacobi = new JacobiPreconditioner(nf);
@@ -268,6 +365,20 @@ export class LaplacianSystem {
     this.x = new Float64Array(nf);
     this.r = new Float64Array(nf);
     this.d = new Float64Array(nf);
+    this.ax = new Float64Array(nf);
+    this.reuseCg = this.reuse ? new ConjugateGradient(nf) : null;
+    this.subspace = this.reuse ? new SubspaceWarmStart(nf) : null;
+    this.factorK = this.reuse ? new Float64Array(E) : null;
+  }
+
+  /** Whether this system reuses factors across conductance updates (see {@link LaplacianSystemOptions.factorReuse}). */
+  get reusesFactors(): boolean {
+    return this.reuse;
+  }
+
+  /** Counters of factorisations and solves since construction (a copy). */
+  get reuseStats(): ReuseStats {
+    return { ...this.stats };
   }
 
   /**
@@ -288,6 +399,7 @@ export class LaplacianSystem {
       if (ke <= 0) nonPositive = true;
     }
     this.hasConductance = false;
+    this.factorCurrent = false;
     // A component without an imposed node has no reference potential: H_FF is singular there. Zero
     // conductances can cut a network into such components, so recheck with only the conducting edges.
     const floating = nonPositive ? floatingNodes(this.nodes, this.edgeA, this.edgeB, this.imposedIndex, k) : this.floating;
@@ -311,8 +423,19 @@ export class LaplacianSystem {
         values[posBA[e]] -= ke;
       }
     }
+    this.matrixVersion++;
     if (this.cholesky) {
-      this.cholesky.factorize(values);
+      if (this.reuse && this.cholesky.isFactored && !nonPositive && !this.refactorPays(k)) {
+        // Keep the factor of earlier conductances: solves run CG preconditioned by it.
+        this.cycleUnits += this.currentExcess;
+        this.cycleMatrices++;
+        if (this.cycleMatrices === 2) this.skipped = 0;
+        this.currentExcess = 0;
+        this.factorCurrent = false;
+        this.factorAge++;
+      } else {
+        this.factorizeNow();
+      }
     } else {
       if (this.ic0!.update(this.matrix)) {
         this.preconditioner = this.ic0;
@@ -325,6 +448,44 @@ export class LaplacianSystem {
       }
     }
     this.hasConductance = true;
+  }
+
+  /**
+   * Factor reuse policy, at a conductance update: a new factor pays when the last matrix cost more extra iterations
+   * than the average cost per matrix since the last factorisation (factorisation included), the classic rule that
+   * minimises the mean cost of a refactorisation cycle when the iterations grow with the factor's age; and always
+   * after a large change of some conductance (more than REUSE_MAX_CHANGE of its value at the factorisation).
+   */
+  private refactorPays(k: Float64Array): boolean {
+    if (this.currentExcess * this.cycleMatrices >= this.cycleUnits + this.currentExcess) return true;
+    if (this.cycleMatrices === 1) {
+      // The factor is that of the matrix just left. Reusing it pays only if the first reused matrix costs less
+      // than a factorisation (x_1 < (F + x_1) / 2): predict x_1 from the last cycle that measured it, and measure
+      // again now and then (every REUSE_REPROBE updates), since the cost changes as training goes on.
+      if (this.firstExcess >= this.factorUnits && this.skipped < REUSE_REPROBE) {
+        this.skipped++;
+        return true;
+      }
+    }
+    const kf = this.factorK!;
+    for (let e = 0; e < k.length; e++) {
+      if (Math.abs(k[e] - kf[e]) > REUSE_MAX_CHANGE * Math.abs(kf[e])) return true;
+    }
+    return false;
+  }
+
+  /** Numeric factorisation of the current matrix values; resets the reuse cycle. */
+  private factorizeNow(): void {
+    if (this.cycleMatrices === 2) this.firstExcess = this.currentExcess;
+    this.factorCurrent = false;
+    this.cholesky!.factorize(this.matrix.values);
+    this.stats.factorizations++;
+    this.factorCurrent = true;
+    this.factorAge = 0;
+    if (this.factorK) this.factorK.set(this.k);
+    this.cycleUnits = this.factorUnits;
+    this.cycleMatrices = 1;
+    this.currentExcess = 0;
   }
 
   /**
@@ -377,6 +538,24 @@ export class LaplacianSystem {
     return { x, diagnostics };
   }
 
+  /**
+   * The block of H_FF^{-1} on free nodes `nodes` (node ids; ohms for a grounded Laplacian: G_TT of the targets), from
+   * the Cholesky factor of the current conductances by forward solves along the elimination tree only (a small part
+   * of one solve), or null where that factor is not in hand (CG, or a reused older factor): then solve for the
+   * columns instead. Throws InvalidInputError for an imposed node.
+   */
+  inverseBlock(nodes: ArrayLike<number>): number[][] | null {
+    this.requireConductance();
+    if (!this.cholesky || !this.factorCurrent || this.freeNodes.length === 0) return null;
+    const idx = new Int32Array(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const f = nodes[i] >= 0 && nodes[i] < this.nodes ? this.freeIndex[nodes[i]] : -1;
+      if (f < 0) throw new InvalidInputError({ field: `nodes[${i}]` }, `must be a free node id, got ${show(nodes[i])}`);
+      idx[i] = f;
+    }
+    return this.cholesky.inverseBlock(idx);
+  }
+
   /** Solve H_FF x = b for the work vectors b -> x. */
   private solveFreeSystem(warm: WarmStartCache | null): SolveDiagnostics {
     const { b, x, r, d } = this;
@@ -385,20 +564,36 @@ export class LaplacianSystem {
     if (this.cholesky) {
       const chol = this.cholesky;
       if (nf === 0) return { method: 'cholesky', residual: 0, iterations: 1, converged: true };
+      if (this.reuse && !this.factorCurrent) {
+        const reused = this.solveWithOldFactor(b, bnorm);
+        if (reused) return reused;
+        // CG with the old factor did not converge in REUSE_MAX_ITERATIONS: factorise this matrix after all.
+        this.factorizeNow();
+      }
+      this.stats.directSolves++;
       chol.solve(b, x);
       let res = this.residual(b, x, r) / bnorm;
       let iterations = 1;
+      let rOfX = true; // r holds b - A x (not the residual of a rejected correction)
       // Iterative refinement: solve for the correction from the residual, keep it only if it helps.
       while (res > CHOLESKY_REFINE_ABOVE && iterations <= MAX_REFINEMENT_STEPS) {
         chol.solve(r, d);
         for (let i = 0; i < nf; i++) d[i] += x[i];
         const resNew = this.residual(b, d, r) / bnorm;
-        if (!(resNew < res)) break;
+        if (!(resNew < res)) {
+          rOfX = false;
+          break;
+        }
         x.set(d);
         res = resNew;
         iterations++;
       }
-      return { method: 'cholesky', residual: res, iterations, converged: res <= CHOLESKY_ACCEPT };
+      if (!this.reuse) return { method: 'cholesky', residual: res, iterations, converged: res <= CHOLESKY_ACCEPT };
+      // Keep the solution, with A x = b - r, for the warm starts of the next matrices.
+      if (!rOfX) this.residual(b, x, r);
+      for (let i = 0; i < nf; i++) this.ax[i] = b[i] - r[i];
+      this.subspace!.remember(x, this.ax, this.matrixVersion);
+      return { method: 'cholesky', residual: res, iterations, converged: res <= CHOLESKY_ACCEPT, factorAge: 0, refactorized: true };
     }
     const a = this.matrix;
     if (warm) warm.initialGuess(a, b, x, r);
@@ -407,6 +602,40 @@ export class LaplacianSystem {
     if (warm) warm.remember(b, x);
     const res = this.residual(b, x, r) / bnorm;
     return { method: 'cg', residual: res, iterations: result.iterations, converged: res <= this.tolerance };
+  }
+
+  /**
+   * Solve H_FF x = b (work vectors) by CG preconditioned with the factor of earlier conductances, from the subspace
+   * warm start. Returns null when CG misses the tolerance within REUSE_MAX_ITERATIONS.
+   */
+  private solveWithOldFactor(b: Float64Array, bnorm: number): SolveDiagnostics | null {
+    const { x, r } = this;
+    const nf = b.length;
+    const a = this.matrix;
+    const products = this.subspace!.initialGuess(a, this.matrixVersion, b, x);
+    this.currentExcess += products * this.productUnits;
+    const result = this.reuseCg!.solve(a, this.cholesky!, b, x, this.tolerance, REUSE_MAX_ITERATIONS);
+    // Beyond a direct solve: the iterations but one, and CG's two true residuals.
+    this.currentExcess += Math.max(0, result.iterations - 1) + 2 * this.productUnits;
+    if (!result.converged) return null;
+    this.stats.reusedSolves++;
+    this.stats.reusedIterations += result.iterations;
+    const res = this.residual(b, x, r) / bnorm;
+    for (let i = 0; i < nf; i++) this.ax[i] = b[i] - r[i];
+    this.subspace!.remember(x, this.ax, this.matrixVersion);
+    const diagnostics: SolveDiagnostics = {
+      method: 'cholesky',
+      residual: res,
+      iterations: result.iterations,
+      converged: res <= this.tolerance,
+      factorAge: this.factorAge,
+      refactorized: false,
+    };
+    // Many solves on one matrix (an MSE over a data set): once their extra iterations exceed two factorisations,
+    // the remaining ones (as many again, presumably) are cheaper with a new factor. Not at one: a training step's
+    // few solves would then pay for a factor that the next update makes stale at once.
+    if (this.currentExcess >= 2 * this.factorUnits) this.factorizeNow();
+    return diagnostics;
   }
 
   /** r = b - H_FF x; returns ||r||_2. */

@@ -26,6 +26,11 @@ export class StateSolver {
   private greensDiagnostics: SolveDiagnostics | null = null;
   /** G restricted to the targets: gTT[i][j] = G_j[target_i] (ohms). Symmetric positive definite. */
   private gTT: number[][] | null = null;
+  /** G_TT from the factor (targetBlock), for the current conductances. */
+  private directGTT: number[][] | null = null;
+  /** Contrast states asked for with the current conductances, and with the last set that had any (targetBlock). */
+  private contrastCalls = 0;
+  private lastContrastCalls = 1;
   private hasConductance = false;
 
   constructor(net: Network, roles: Roles, options?: LaplacianSystemOptions) {
@@ -45,6 +50,9 @@ export class StateSolver {
     this.system.setConductance(k);
     this.greens = null;
     this.gTT = null;
+    this.directGTT = null;
+    if (this.contrastCalls > 0) this.lastContrastCalls = this.contrastCalls;
+    this.contrastCalls = 0;
     this.hasConductance = true;
   }
 
@@ -79,9 +87,46 @@ export class StateSolver {
    * non-imposed node obeying Kirchhoff's law.
    */
   clampedTo(free: CircuitState, delta: ArrayLike<number>, strength?: number): CircuitState {
+    const direct = this.targetBlock();
+    if (direct) {
+      const lambda = solveSmall(direct, Array.from(delta));
+      const r = this.injected(free, lambda);
+      return { kind: 'clamped', voltages: r.voltages, diagnostics: worst(free.diagnostics, r.diagnostics), strength };
+    }
     const { greens, gTT, diagnostics } = this.greenFunctions();
     const lambda = solveSmall(gTT, Array.from(delta));
     return { kind: 'clamped', voltages: combine(free.voltages, greens, lambda), diagnostics: worst(free.diagnostics, diagnostics), strength };
+  }
+
+  /**
+   * G_TT without the Green's functions: from the Cholesky factor of the current conductances by forward solves along
+   * the elimination tree (LaplacianSystem.inverseBlock), when that factor is in hand and the Green's functions have
+   * not been computed anyway. Then a contrast state costs one solve (V^F + H_FF^{-1} E_T lambda) instead of |T|.
+   * That pays while a set of conductances sees fewer contrast states than targets (a training step: one for CL and
+   * EP, two for CEP); a caller taking many (diagnostics over a data set) is better served by the Green's functions,
+   * after which each state is free. Predicted from the previous set of conductances, so the path is deterministic.
+   */
+  private targetBlock(): number[][] | null {
+    this.contrastCalls++;
+    if (this.greens || Math.max(this.lastContrastCalls, this.contrastCalls) >= this.roles.targets.length) return null;
+    if (!this.directGTT) {
+      const g = this.system.inverseBlock(this.roles.targets);
+      if (!g) return null;
+      this.directGTT = g;
+    }
+    return this.directGTT;
+  }
+
+  /** V^F + H_FF^{-1} E_T lambda: the free state with currents lambda (A) injected at the targets, one solve. */
+  private injected(free: CircuitState, lambda: number[]): { voltages: Float64Array; diagnostics: SolveDiagnostics } {
+    const rhs = new Float64Array(this.nodes);
+    const t = this.roles.targets;
+    for (let i = 0; i < t.length; i++) rhs[t[i]] += lambda[i];
+    const r = this.system.solveFree(rhs, rhs);
+    const v = r.x;
+    const vf = free.voltages;
+    for (let i = 0; i < v.length; i++) v[i] += vf[i];
+    return { voltages: v, diagnostics: r.diagnostics };
   }
 
   /**
@@ -91,8 +136,16 @@ export class StateSolver {
    */
   nudged(free: CircuitState, desired: ArrayLike<number>, beta: number): CircuitState {
     const t = this.roles.targets;
-    const { greens, gTT, diagnostics } = this.greenFunctions();
+    const direct = this.targetBlock();
     const m = t.length;
+    if (direct) {
+      const a = direct.map((row, i) => row.map((g, j) => (i === j ? 1 : 0) + beta * g));
+      const rhs = new Array<number>(m);
+      for (let i = 0; i < m; i++) rhs[i] = beta * (desired[i] - free.voltages[t[i]]);
+      const r = this.injected(free, solveSmall(a, rhs));
+      return { kind: 'nudged', voltages: r.voltages, diagnostics: worst(free.diagnostics, r.diagnostics), strength: beta };
+    }
+    const { greens, gTT, diagnostics } = this.greenFunctions();
     const a = gTT.map((row, i) => row.map((g, j) => (i === j ? 1 : 0) + beta * g));
     const rhs = new Array<number>(m);
     for (let i = 0; i < m; i++) rhs[i] = beta * (desired[i] - free.voltages[t[i]]);
@@ -173,10 +226,16 @@ function solveSmall(a: number[][], b: number[]): number[] {
 }
 
 function worst(a: SolveDiagnostics, b: SolveDiagnostics): SolveDiagnostics {
-  return {
+  const d: SolveDiagnostics = {
     method: a.method,
     residual: Math.max(a.residual, b.residual),
     iterations: a.iterations + b.iterations,
     converged: a.converged && b.converged,
   };
+  // Factor reuse (LaplacianSystem): the oldest factor used, and whether any of the solves had a new one.
+  if (a.factorAge !== undefined || b.factorAge !== undefined) {
+    d.factorAge = Math.max(a.factorAge ?? 0, b.factorAge ?? 0);
+    d.refactorized = (a.refactorized ?? false) || (b.refactorized ?? false);
+  }
+  return d;
 }

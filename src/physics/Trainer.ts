@@ -32,6 +32,12 @@ export interface TrainOptions {
   seed?: number;
   /** Linear solver; default 'auto'. */
   method?: SolveMethod;
+  /**
+   * Linear networks solved by Cholesky: keep an earlier factor as CG preconditioner while the conductances change
+   * little (LaplacianSystemOptions.factorReuse); default 'never'. With reuse every state still meets the relative
+   * residual 1e-12, but a run agrees with a resumed one to that bound, not bit for bit.
+   */
+  factorReuse?: 'auto' | 'always' | 'never';
   /** Conductance bounds in siemens; default the network's `bounds`, else [1e-6, 1e6]. */
   bounds?: [number, number];
   /** Tap table for the tap rule (siemens, increasing); default the network's `taps`. */
@@ -179,7 +185,9 @@ export class Trainer {
       this.solver = new NonlinearStateSolver(net, task, { method: this.cfg.method });
       this.signals = nonlinearSignals(net, this.conductance, this.cfg.bounds, this.cfg.gateBounds);
     } else {
-      this.solver = new StateSolver(net, task, { method: this.cfg.method });
+      const factorReuse = options?.factorReuse;
+      if (factorReuse !== undefined && !['auto', 'always', 'never'].includes(factorReuse)) bad('factorReuse', 'must be auto, always or never', factorReuse);
+      this.solver = new StateSolver(net, task, { method: this.cfg.method, factorReuse });
     }
   }
 

@@ -1,5 +1,6 @@
 import { NumericalError } from '../../errors.js';
 import { choleskyPanel, syrkLower } from './denseKernels.js';
+import type { Preconditioner } from './Preconditioner.js';
 import type { SymbolicFactor } from './SymbolicFactor.js';
 
 /** Options of {@link SupernodalCholesky}. */
@@ -18,7 +19,9 @@ export interface SupernodalCholeskyOptions {
  * leaves its own update matrix on a stack for its parent. All memory (factor, stack, solve work) is allocated
  * once in the constructor and reused by every {@link factorize} and {@link solve}.
  */
-export class SupernodalCholesky {
+export class SupernodalCholesky implements Preconditioner {
+  /** As a preconditioner (the factor of an earlier matrix, for CG on a nearby one): M = L L^T. */
+  readonly name = 'cholesky';
   readonly symbolic: SymbolicFactor;
   /** Factor values: the dense column-major block of each supernode (see SymbolicFactor.valPtr). */
   readonly values: Float64Array;
@@ -29,6 +32,9 @@ export class SupernodalCholesky {
   private readonly y: Float64Array;
   private readonly tmp: Float64Array;
   private factored = false;
+  /** Supernode of each pivot, and zeroed work columns (inverseBlock). */
+  private superOf: Int32Array | null = null;
+  private readonly unitWork: Float64Array[] = [];
 
   constructor(symbolic: SymbolicFactor, options: SupernodalCholeskyOptions = {}) {
     this.symbolic = symbolic;
@@ -113,6 +119,70 @@ export class SupernodalCholesky {
       top = base + u * u;
     }
     this.factored = true;
+  }
+
+  /** Preconditioner interface: z = (L L^T)^{-1} r, the solve with the factor in hand. */
+  apply(r: Float64Array, z: Float64Array): void {
+    this.solve(r, z);
+  }
+
+  /**
+   * The Gram matrix of the forward solves w_i = L^{-1} P e_{v_i} for original indices `vs`: entry (i, j) is
+   * w_i . w_j = (A^{-1})_{v_i v_j}, the block of the inverse on those indices (for a grounded Laplacian: the transfer
+   * resistances between the nodes, ohms). Each w_i is nonzero only on the path from v_i's supernode to its root in
+   * the supernodal elimination tree, so this touches a few supernodes instead of the whole factor: much cheaper
+   * than a solve per index. Symmetric by construction.
+   */
+  inverseBlock(vs: ArrayLike<number>): number[][] {
+    if (!this.factored) throw new Error('SupernodalCholesky.inverseBlock: no valid factorisation (call factorize first)');
+    const sym = this.symbolic;
+    const { iperm, superStart, superParent, rowPtr, rowIdx, valPtr } = sym;
+    const L = this.values;
+    const t = vs.length;
+    if (!this.superOf) {
+      this.superOf = new Int32Array(sym.n);
+      for (let J = 0; J < sym.nsuper; J++) this.superOf.fill(J, superStart[J], superStart[J + 1]);
+    }
+    while (this.unitWork.length < t) this.unitWork.push(new Float64Array(sym.n));
+    const paths: number[][] = [];
+    for (let q = 0; q < t; q++) {
+      const w = this.unitWork[q];
+      const p = iperm[vs[q]];
+      w[p] = 1;
+      const path: number[] = [];
+      for (let J = this.superOf[p]; J >= 0; J = superParent[J]) {
+        path.push(J);
+        const f = superStart[J];
+        const wd = superStart[J + 1] - f;
+        const r0 = rowPtr[J];
+        const m = rowPtr[J + 1] - r0;
+        const off = valPtr[J];
+        const k0 = p > f ? p - f : 0; // columns of J before the unit's pivot are zero
+        for (let k = k0; k < wd; k++) {
+          const ck = off + k * m;
+          const yk = w[f + k] / L[ck + k];
+          w[f + k] = yk;
+          if (yk === 0) continue;
+          for (let i = k + 1; i < wd; i++) w[f + i] -= L[ck + i] * yk;
+          for (let i = wd; i < m; i++) w[rowIdx[r0 + i]] -= L[ck + i] * yk;
+        }
+      }
+      paths.push(path);
+    }
+    const g: number[][] = Array.from({ length: t }, () => new Array<number>(t).fill(0));
+    for (let i = 0; i < t; i++) {
+      const wi = this.unitWork[i];
+      for (let j = 0; j <= i; j++) {
+        const wj = this.unitWork[j];
+        let s = 0;
+        // w_i is zero outside its path's columns
+        for (const J of paths[i]) for (let k = superStart[J]; k < superStart[J + 1]; k++) s += wi[k] * wj[k];
+        g[i][j] = s;
+        g[j][i] = s;
+      }
+    }
+    for (let q = 0; q < t; q++) for (const J of paths[q]) this.unitWork[q].fill(0, superStart[J], superStart[J + 1]);
+    return g;
   }
 
   /**
