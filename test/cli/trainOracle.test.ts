@@ -14,6 +14,7 @@ import { taskToJson } from '../../src/formats/taskFile.js';
 import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { clln } from './inProcess.js';
+import { gaussSolve } from '../oracles/gaussSolve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-oracle-'));
 const netPath = join(dir, 'net.json');
@@ -66,25 +67,7 @@ function denseSolve(net: OracleNet, fixed: Map<number, number>, extra = new Map<
       r[f] += x[0] * x[1];
     }
   });
-  // Gaussian elimination with partial pivoting
-  for (let c = 0; c < m; c++) {
-    let p = c;
-    for (let i = c + 1; i < m; i++) if (Math.abs(A[i][c]) > Math.abs(A[p][c])) p = i;
-    [A[c], A[p]] = [A[p], A[c]];
-    [r[c], r[p]] = [r[p], r[c]];
-    for (let i = c + 1; i < m; i++) {
-      const f = A[i][c] / A[c][c];
-      if (f === 0) continue;
-      for (let j = c; j < m; j++) A[i][j] -= f * A[c][j];
-      r[i] -= f * r[c];
-    }
-  }
-  const x = new Array<number>(m).fill(0);
-  for (let i = m - 1; i >= 0; i--) {
-    let s = r[i];
-    for (let j = i + 1; j < m; j++) s -= A[i][j] * x[j];
-    x[i] = s / A[i][i];
-  }
+  const x = gaussSolve(A, r);
   const v = new Array<number>(n).fill(0);
   for (const [i, val] of fixed) v[i] = val;
   free.forEach((i, f) => (v[i] = x[f]));

@@ -13,6 +13,7 @@ import type { Network } from '../../src/physics/Network.js';
 import { CoupledLearning } from '../../src/physics/rules/CoupledLearning.js';
 import { StateSolver } from '../../src/physics/StateSolver.js';
 import { Trainer } from '../../src/physics/Trainer.js';
+import { gaussSolve } from '../oracles/gaussSolve.js';
 
 const side = 12;
 const net = latticeNetwork({ rows: side, cols: side, diagonals: true, seed: 4, conductance: [0.5, 1.5], bounds: [0.05, 20] });
@@ -180,24 +181,7 @@ function denseState(n: Network, k: number[], fixed: Map<number, number>): number
       else r[i] += k[e] * fixed.get(q)!;
     }
   }
-  for (let c = 0; c < m; c++) {
-    let p = c;
-    for (let i = c + 1; i < m; i++) if (Math.abs(A[i][c]) > Math.abs(A[p][c])) p = i;
-    [A[c], A[p]] = [A[p], A[c]];
-    [r[c], r[p]] = [r[p], r[c]];
-    for (let i = c + 1; i < m; i++) {
-      const f = A[i][c] / A[c][c];
-      if (f === 0) continue;
-      for (let j = c; j < m; j++) A[i][j] -= f * A[c][j];
-      r[i] -= f * r[c];
-    }
-  }
-  const x = new Array<number>(m).fill(0);
-  for (let i = m - 1; i >= 0; i--) {
-    let s = r[i];
-    for (let j = i + 1; j < m; j++) s -= A[i][j] * x[j];
-    x[i] = s / A[i][i];
-  }
+  const x = gaussSolve(A, r);
   const v = new Array<number>(n.nodes).fill(0);
   for (const [i, val] of fixed) v[i] = val;
   free.forEach((i, f) => (v[i] = x[f]));
