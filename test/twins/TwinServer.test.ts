@@ -141,7 +141,7 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
 
   it('answers frames, counts bad input in STAT, sends the banner on attach', async () => {
     const { server, host } = serve();
-    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=1');
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.4 board=penn-gen1 boot=1');
     expect(await host.request('PING')).toBe('1 OK');
     server.input('1 PING*0000\n'); // bad CRC: no reply, counted
     server.input(Buffer.from([0x01, 0x02, 0x0a])); // garbage
