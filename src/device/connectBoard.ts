@@ -43,6 +43,8 @@ export interface ConnectOptions {
   twinBaud?: number;
   /** Pty twin: time per autonomous-run step in ms (its `--step-ms`); default from the model's sample rate. */
   twinStepMs?: number;
+  /** Pty twin: how far ahead of its wire time a paced line may be written, ms (its `--lead-ms`); default 20. */
+  twinLeadMs?: number;
   /** Serial host options (pty, serial). */
   serial?: SerialBoardOptions;
   /** The built CLI entry point that serves a pty twin; default dist/src/cli/main.js of this package. */
@@ -125,6 +127,7 @@ export async function startEmulatedFirmware(model: string, opts: ConnectOptions)
   if (opts.ideal) refuse('--twin-ideal', 'ideal mode');
   if (opts.twinProtocol !== undefined) refuse('--twin-protocol', 'choice of protocol (it speaks 1.3)');
   if (opts.twinStepMs !== undefined) refuse('twinStepMs', 'step time (its steps take what the firmware takes)');
+  if (opts.twinLeadMs !== undefined) refuse('twinLeadMs', "pacing lead (its UART is the emulator's)");
   const args = ['firmware', 'serve', '--pty', '--model', model, '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
@@ -139,6 +142,7 @@ export async function startPtyTwin(model: string, opts: ConnectOptions): Promise
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
   if (opts.twinStepMs !== undefined) args.push('--step-ms', String(opts.twinStepMs));
+  if (opts.twinLeadMs !== undefined) args.push('--lead-ms', String(opts.twinLeadMs));
   return startServer('the pty twin', args, opts, opts.startTimeoutMs ?? 15000);
 }
 

@@ -29,6 +29,8 @@ export interface ServeTwinOptions {
   baud?: number;
   /** Time per step of an autonomous run (ms); default from the model's sample rate. */
   stepMs?: number;
+  /** How far ahead of its wire time a paced line may be written (ms, TwinServerOptions.leadMs); default 20. */
+  leadMs?: number;
   /** Serve on this existing serial device; otherwise on a new pseudo-terminal. */
   port?: string;
   /** Pseudo-terminal only: the path the host opens (must not exist); default a link in a fresh temporary folder. */
@@ -62,7 +64,7 @@ export async function serveTwin(opts: ServeTwinOptions): Promise<ServingTwin> {
   // 1.4 adds commands only: its board core is a 1.3 core (PROTOCOL.md 7.2)
   const coreProtocol = opts.protocol === '1.4' ? undefined : opts.protocol;
   const firmware = new TwinFirmware(new TwinBoardCore(model, { seed, ideal: opts.ideal === true, ...(coreProtocol ? { protocol: coreProtocol } : {}) }), opts.protocol ? { protocol: opts.protocol } : {});
-  const serverOptions = { baud: opts.baud ?? 115200, faults, seed, stepMs: opts.stepMs, log: opts.log };
+  const serverOptions = { baud: opts.baud ?? 115200, faults, seed, stepMs: opts.stepMs, leadMs: opts.leadMs, log: opts.log };
   let served: ServedTwin;
   if (opts.port !== undefined) {
     try {

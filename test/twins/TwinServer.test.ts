@@ -522,7 +522,7 @@ describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
     const port = await openPort(path);
     const host = hostOn(port);
     const id = await host.request('ID');
-    expect(id).toMatch(/^1 OK proto=1\.3 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
+    expect(id).toMatch(/^1 OK proto=1\.4 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
     expect(id).toContain('edge=gate,0,5');
     await new Promise<void>((r) => port.close(() => r()));
     child.kill('SIGTERM');
