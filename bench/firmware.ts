@@ -154,7 +154,9 @@ interface Served {
 
 async function serve(board: 'firmware' | 'twin', baud: number): Promise<Served> {
   if (board === 'twin') {
-    const twin = await startPtyTwin('clln-ref16', { twinBaud: baud });
+    // the twin speaking the firmware's protocol (1.3: the reference firmware has no CYCLE or STEP src= yet, issue 18),
+    // so that both sides exchange the same commands; protocol.ts measures what 1.4 saves
+    const twin = await startPtyTwin('clln-ref16', { twinBaud: baud, twinProtocol: '1.3' });
     return { path: twin.path, stats: null, stop: twin.stop };
   }
   const emu: ServingFirmware = await serveFirmware({ baud, seed: 0 });

@@ -8,7 +8,7 @@ import {
   parseList,
   parseNumber,
   KEEP_BEFORE_1_3,
-  PROTOCOL_VERSION,
+  LATEST_PROTOCOL_VERSION,
   repeatedKey,
 } from './messages.js';
 
@@ -218,7 +218,7 @@ export function parseIdentity(payload: string[], edges: [number, number][]): Boa
   if (protocol === undefined || protocol === '') return 'ID reply has no proto field';
   if (!ACCEPTED_PROTOCOL_VERSIONS.includes(protocol)) {
     const speaks = `${ACCEPTED_PROTOCOL_VERSIONS.slice(0, -1).join(', ')} and ${ACCEPTED_PROTOCOL_VERSIONS[ACCEPTED_PROTOCOL_VERSIONS.length - 1]}`;
-    return `board speaks protocol ${versionText(protocol)}, this host speaks ${speaks}; use a firmware (or host) for protocol ${PROTOCOL_VERSION}`;
+    return `board speaks protocol ${versionText(protocol)}, this host speaks ${speaks}; use a firmware (or host) for protocol ${LATEST_PROTOCOL_VERSION}`;
   }
   for (const k of ['fw', 'board', 'uid']) {
     if (!f.get(k)) return `ID reply field ${k} is missing or empty`;

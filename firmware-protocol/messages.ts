@@ -12,11 +12,33 @@ import { MAX_BODY } from './frame.js';
 export const PROTOCOL_VERSION = '1.3';
 
 /**
- * Versions a host accepts from a board, compared as text (PROTOCOL.md section 10): 1.3; 1.2, which differs in that
- * its `ID` carries no `keep=` (it keeps 256 frames for RESEND); and 1.1, which has no `law=` either (the host then
- * needs the law from a board description file).
+ * The newest version of PROTOCOL.md, 1.4: a 1.3 board plus the compound commands of section 7.2 (`CYCLE`, `STEP src=`
+ * and `STEP`'s `set=`). {@link PROTOCOL_VERSION} stays 1.3: it is the version of the board's state and `ID` fields,
+ * which 1.4 left as they were (the twin's board core reports it; its firmware layer adds 1.4's commands).
  */
-export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['1.1', '1.2', '1.3'];
+export const LATEST_PROTOCOL_VERSION = '1.4';
+
+/**
+ * Versions a host accepts from a board, compared as text (PROTOCOL.md section 10): 1.4; 1.3, which lacks 1.4's
+ * compound commands (the host then uses the 1.3 ones); 1.2, which differs in that its `ID` carries no `keep=` (it
+ * keeps 256 frames for RESEND); and 1.1, which has no `law=` either (the host then needs the law from a board
+ * description file).
+ */
+export const ACCEPTED_PROTOCOL_VERSIONS: readonly string[] = ['1.1', '1.2', '1.3', '1.4'];
+
+/**
+ * True when a board speaking `protocol` has the compound commands of PROTOCOL.md 7.2 (`CYCLE`, `STEP src=`, `STEP`'s
+ * `set=`): from 1.4 on. Compared as text against the versions this codec knows, so a later minor version must be added here.
+ */
+export function hasCompoundCommands(protocol: string): boolean {
+  return protocol === '1.4';
+}
+
+/**
+ * Most nodes a board may have for `CYCLE` (PROTOCOL.md 7.2): its reply carries 2 N numbers of at most 11 bytes each
+ * (sign, digits, point, 6 decimals, separator) plus `SEQ OK vf= vc=` within the 1019-byte body, so N <= 45.
+ */
+export const CYCLE_MAX_NODES = 45;
 
 /** Frames a board before protocol 1.3 keeps for `RESEND` (1.2 said "at least the last 256 steps"). */
 export const KEEP_BEFORE_1_3 = 256;
@@ -290,4 +312,40 @@ export function repeatedKey(fields: string[]): string | null {
     seen.add(k);
   }
   return null;
+}
+
+/**
+ * The clamp voltage of one target in a `CYCLE` (PROTOCOL.md 7.2), volts: `V_F + eta (desired - V_F)` from the free
+ * reading `vf` as the reply reports it (already at 6 decimals), limited to the DAC range `lo..hi` and rounded to 6
+ * decimals. The device and the host both compute it with this rule, so the host knows the clamps the device applied
+ * without being told; it is what the 1.3 path sends as `CLAMP` (the host's rule, then the wire's rounding).
+ */
+export function cycleClamp(vf: number, desired: number, eta: number, lo: number, hi: number): number {
+  return wireNumber(Math.min(hi, Math.max(lo, vf + eta * (desired - vf))));
+}
+
+/** The payload of a `CYCLE` reply: `vf=V0,... vc=V0,...` (every node's free and clamped reading). */
+export function formatCycleReply(vf: ArrayLike<number>, vc: ArrayLike<number>): string[] {
+  return [`vf=${formatList(vf)}`, `vc=${formatList(vc)}`];
+}
+
+/**
+ * Parse a `CYCLE` reply payload for a board of `nodes` nodes (fields by key, unknown keys ignored, a repeated key
+ * refused, each list exactly `nodes` numbers); a message saying what is wrong otherwise.
+ */
+export function parseCycleReply(payload: string[], nodes: number): { vf: number[]; vc: number[] } | string {
+  if (repeatedKey(payload) !== null) return `CYCLE reply repeats the key ${repeatedKey(payload)}`;
+  const f = parseFields(payload);
+  const get = (k: string): number[] | string => {
+    const t = f.get(k);
+    if (t === undefined) return `CYCLE reply has no ${k}= field`;
+    const v = parseList(t);
+    if (!v || v.length !== nodes) return `CYCLE reply ${k}= must list ${nodes} numbers, got ${JSON.stringify(t.length > 40 ? t.slice(0, 37) + '...' : t)}`;
+    return v;
+  };
+  const vf = get('vf');
+  if (typeof vf === 'string') return vf;
+  const vc = get('vc');
+  if (typeof vc === 'string') return vc;
+  return { vf, vc };
 }

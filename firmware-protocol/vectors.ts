@@ -49,6 +49,12 @@ export interface ConversationVector {
   name: string;
   rule: string;
   board: string;
+  /**
+   * The protocol version the device must speak for this script (PROTOCOL.md section 10): absent for 1.3 (every
+   * script before 1.4), `1.4` for the compound commands of section 7.2. A device of an older version skips the
+   * scripts of newer ones.
+   */
+  protocol?: string;
   steps: ConversationStep[];
 }
 

@@ -1,5 +1,6 @@
 /**
- * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.3) over a {@link TwinBoardCore}. Pure and
+ * The twin's "firmware": the protocol handler of PROTOCOL.md (version 1.4; 1.3 and older on request) over a
+ * {@link TwinBoardCore}. Pure and
  * synchronous: frame bodies in, reply bodies out; no timers, no I/O (the {@link TwinServer} adds the byte link,
  * pacing and faults). Every choice here is PROTOCOL.md's; the section numbers below point to the rule.
  *
@@ -13,7 +14,10 @@
  */
 import {
   crc16,
+  cycleClamp,
+  CYCLE_MAX_NODES,
   ErrorCode,
+  formatCycleReply,
   formatErr,
   formatEvent,
   formatIdentity,
@@ -29,6 +33,8 @@ import {
   splitList,
   splitPairs,
   frameKeep,
+  hasCompoundCommands,
+  LATEST_PROTOCOL_VERSION,
 } from '../firmware-protocol/codec.js';
 import { TwinBoardCore, DEFAULT_SAMPLES, MAX_SAMPLES } from './TwinBoardCore.js';
 import { TwinError } from './TwinError.js';
@@ -41,7 +47,18 @@ export const MAX_SCHEDULE_STEPS = 1_000_000_000;
 export const MAX_CREDITS = 65535;
 /** Verbs allowed while an autonomous run is active. */
 const ALLOWED_WHILE_RUNNING = new Set(['PING', 'ID', 'STAT', 'GRANT', 'HALT', 'RESEND']);
-const VERBS = new Set(['PING', 'ID', 'TOPO', 'STAT', 'SRC', 'CLAMP', 'MEAS', 'EGET', 'ESET', 'STEP', 'SCHED', 'RUN', 'GRANT', 'HALT', 'RESEND', 'RESET']);
+const VERBS_1_3 = new Set(['PING', 'ID', 'TOPO', 'STAT', 'SRC', 'CLAMP', 'MEAS', 'EGET', 'ESET', 'STEP', 'SCHED', 'RUN', 'GRANT', 'HALT', 'RESEND', 'RESET']);
+/** Protocol 1.4 adds `CYCLE` (PROTOCOL.md 7.2). */
+const VERBS_1_4 = new Set([...VERBS_1_3, 'CYCLE']);
+
+/** Options of {@link TwinFirmware}. */
+export interface TwinFirmwareOptions {
+  /**
+   * The protocol version this firmware speaks (`ID`, banner, and which commands it has). Default: 1.4 over a core
+   * that reports 1.3 (1.4 changed no `ID` field, only added commands), else the core's own version (1.2, 1.1).
+   */
+  protocol?: '1.1' | '1.2' | '1.3' | '1.4';
+}
 
 /** Counters since boot reported by STAT (link errors fed in by the server). */
 export interface FirmwareCounters extends LinkCounters {
@@ -97,8 +114,23 @@ export class TwinFirmware {
   private schedule: Schedule | null = null;
   private run: Run | null = null;
 
-  constructor(core: TwinBoardCore) {
+  /** The protocol version spoken (PROTOCOL.md section 10). */
+  readonly protocol: string;
+  private readonly verbs: Set<string>;
+
+  constructor(core: TwinBoardCore, opts: TwinFirmwareOptions = {}) {
     this.core = core;
+    const p = opts.protocol ?? (core.protocol === '1.3' ? LATEST_PROTOCOL_VERSION : core.protocol);
+    if (p !== core.protocol && !(p === '1.4' && core.protocol === '1.3')) {
+      throw new RangeError(`TwinFirmware: protocol ${p} over a board core that reports ${core.protocol} (only 1.4 over 1.3 differs)`);
+    }
+    this.protocol = p;
+    this.verbs = hasCompoundCommands(p) ? VERBS_1_4 : VERBS_1_3;
+  }
+
+  /** True when this firmware has the compound commands of protocol 1.4 (`CYCLE`, `STEP src=`, `STEP`'s `set=`). */
+  get compound(): boolean {
+    return hasCompoundCommands(this.protocol);
   }
 
   /** Frames of the present or last run kept for RESEND: the board's `keep=` (PROTOCOL.md 1.3, 256 before it). */
@@ -106,10 +138,10 @@ export class TwinFirmware {
     return frameKeep(this.core.limits());
   }
 
-  /** Body of the boot banner: `! BOOT fw=V proto=1.3 board=M boot=N`. */
+  /** Body of the boot banner: `! BOOT fw=V proto=1.4 board=M boot=N`. */
   banner(): string {
     const m = this.core.model;
-    return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${this.core.protocol}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
+    return formatEvent('BOOT', [`fw=${m.firmware}`, `proto=${this.protocol}`, `board=${m.name}`, `boot=${this.core.bootCount}`]);
   }
 
   /** True while an autonomous run is active. */
@@ -176,7 +208,7 @@ export class TwinFirmware {
     let rebooted = false;
     try {
       if (verb === undefined || f.includes('')) throw bad('malformed body: expected SEQ VERB [ARG ...] separated by single spaces');
-      if (!VERBS.has(verb)) throw new CommandError(ErrorCode.UnknownVerb, `unknown verb ${verb} (verbs are upper case)`);
+      if (!this.verbs.has(verb)) throw new CommandError(ErrorCode.UnknownVerb, `unknown verb ${verb} (verbs are upper case)`);
       if (this.running && !ALLOWED_WHILE_RUNNING.has(verb)) {
         throw new CommandError(ErrorCode.Busy, `busy: an autonomous run is active (${verb} not allowed; HALT first)`);
       }
@@ -246,7 +278,7 @@ export class TwinFirmware {
         return [];
       case 'ID':
         noArgs(verb, args);
-        return formatIdentity(core.identity());
+        return formatIdentity({ ...core.identity(), protocol: this.protocol });
       case 'TOPO':
         noArgs(verb, args);
         return formatTopology(core.model.edges);
@@ -290,14 +322,42 @@ export class TwinFirmware {
         return [];
       case 'STEP': {
         const gate = core.model.edge.kind === 'gate';
-        const f = keyed(verb, args, gate ? ['eta', 'tgt', 'amp'] : ['eta', 'tgt'], ['eta', 'tgt'], gate ? '' : ' (amp applies to gate boards only)');
+        // 1.4: src= drives the sources first (PROTOCOL.md 7.2)
+        const allowed = [...(gate ? ['eta', 'tgt', 'amp'] : ['eta', 'tgt']), ...(this.compound ? ['src'] : [])];
+        const f = keyed(verb, args, allowed, ['eta', 'tgt'], gate ? '' : ' (amp applies to gate boards only)');
         const eta = decimal(verb, 'eta', f.get('eta')!);
         const amp = f.has('amp') ? decimal(verb, 'amp', f.get('amp')!) : 1;
         const tgt = pairList(verb, f.get('tgt')!, 'number', 'tgt');
+        const src = f.has('src') ? pairList(verb, f.get('src')!, 'number', 'src') : null;
         if (tgt.length === 0) throw bad('STEP tgt must list at least one NODE:VOLTS');
-        const r = core.step(tgt, eta, amp);
-        return [`vf=${formatList(r.freeTargets)}`, `changed=${r.changed}`];
+        let r: { freeTargets: Float64Array; changed: number };
+        if (src === null) {
+          r = core.step(tgt, eta, amp);
+        } else {
+          this.checkSources(src);
+          // 416 before 409 (PROTOCOL.md 5): the core checks the targets' values before their conflict with a source
+          const driven = new Set(src.map(([n]) => n));
+          this.checkTargets(tgt);
+          if (tgt.some(([n]) => driven.has(n))) throw state(`STEP: a target is also in src=; a node is driven or clamped, not both`);
+          // all or nothing: a STEP the core refuses (eta, amp) leaves the sources and clamps as they were
+          const before = { sources: core.activeSources(), clamps: core.activeClamps() };
+          core.setClamps([]);
+          core.setSources(src);
+          try {
+            r = core.step(tgt, eta, amp);
+          } catch (e) {
+            core.setClamps([]);
+            core.setSources([...before.sources]);
+            core.setClamps([...before.clamps]);
+            throw e;
+          }
+        }
+        const out = [`vf=${formatList(r.freeTargets)}`, `changed=${r.changed}`];
+        if (this.compound) out.push(`set=${formatList(core.edgeSettings())}`);
+        return out;
       }
+      case 'CYCLE':
+        return this.cycle(args);
       case 'SCHED':
         return this.sched(args);
       case 'RUN': {
@@ -336,6 +396,62 @@ export class TwinFirmware {
       }
       default:
         throw new CommandError(ErrorCode.UnknownVerb, `unknown verb ${verb}`);
+    }
+  }
+
+  /**
+   * `CYCLE eta=X src=LIST tgt=LIST [n=SAMPLES]` (PROTOCOL.md 7.2): clamps released, the sources driven, every node
+   * measured, the targets clamped at {@link cycleClamp} of their reported free reading, measured again, clamps
+   * released. The core calls are those of the 1.3 sequence `CLAMP -`, `SRC`, `MEAS`, `CLAMP`, `MEAS`, `CLAMP -`, so
+   * a cycle gives the same readings (the same noise draws) as that sequence. Everything is checked first: a refused
+   * cycle changes nothing.
+   */
+  private cycle(args: string[]): string[] {
+    const core = this.core;
+    const f = keyed('CYCLE', args, ['eta', 'src', 'tgt', 'n'], ['eta', 'src', 'tgt']);
+    // 400: spelling
+    const eta = decimal('CYCLE', 'eta', f.get('eta')!);
+    const src = pairList('CYCLE', f.get('src')!, 'number', 'src');
+    const tgt = pairList('CYCLE', f.get('tgt')!, 'number', 'tgt');
+    const n = f.has('n') ? integer('CYCLE', 'n', f.get('n')!) : DEFAULT_SAMPLES;
+    if (tgt.length === 0) throw bad('CYCLE tgt must list at least one NODE:VOLTS');
+    // 416: values
+    if (core.model.nodes > CYCLE_MAX_NODES) throw range(`CYCLE: ${core.model.nodes} nodes' two states do not fit one line (at most ${CYCLE_MAX_NODES} nodes); use SRC, CLAMP and MEAS`);
+    const lim = core.limits();
+    if (!(eta >= lim.eta.lo && eta <= lim.eta.hi)) throw range(`eta must be in [${lim.eta.lo}, ${lim.eta.hi}], got ${f.get('eta')}`);
+    if (!(n >= 1 && n <= MAX_SAMPLES)) throw range(`CYCLE n must be in 1..${MAX_SAMPLES}, got ${f.get('n')}`);
+    this.checkSources(src);
+    this.checkTargets(tgt);
+    // 409: state
+    const driven = new Set(src.map(([node]) => node));
+    if (tgt.some(([node]) => driven.has(node))) throw state('CYCLE: a target is also in src=; a node is driven or clamped, not both');
+    const { lo, hi } = core.model.dac;
+    core.setClamps([]);
+    core.setSources(src);
+    const vf = core.measure(n);
+    core.setClamps(tgt.map(([node, desired]) => [node, cycleClamp(vf[node], desired, eta, lo, hi)] as [number, number]));
+    const vc = core.measure(n);
+    core.setClamps([]);
+    return formatCycleReply(vf, vc);
+  }
+
+  /** Source pairs as `SRC` checks their values (416): the node exists and has a drive channel, the volts within `dac=`. */
+  private checkSources(pairs: [number, number][]): void {
+    const m = this.core.model;
+    for (const [node, v] of pairs) {
+      if (!(node < m.nodes)) throw range(`node ${node} does not exist (nodes 0..${m.nodes - 1})`);
+      if (!m.drivable.includes(node)) throw range(`node ${node} cannot be driven (drive=${m.drivable.join(',')})`);
+      if (!(v >= m.dac.lo && v <= m.dac.hi)) throw range(`${formatNumber(v)} V outside the DAC range ${m.dac.lo}..${m.dac.hi} V`);
+    }
+  }
+
+  /** Target pairs as `STEP` checks their values (416): the node exists and has a clamp channel, the volts within `dac=`. */
+  private checkTargets(pairs: [number, number][]): void {
+    const m = this.core.model;
+    for (const [node, v] of pairs) {
+      if (!(node < m.nodes)) throw range(`node ${node} does not exist (nodes 0..${m.nodes - 1})`);
+      if (!m.clampable.includes(node)) throw range(`node ${node} cannot be clamped (clamp=${m.clampable.join(',')})`);
+      if (!(v >= m.dac.lo && v <= m.dac.hi)) throw range(`${formatNumber(v)} V outside the DAC range ${m.dac.lo}..${m.dac.hi} V`);
     }
   }
 

@@ -71,10 +71,27 @@ export function parseFaults(spec: string): FaultSpec {
   return out;
 }
 
+/**
+ * How far ahead of its modelled wire time a paced line may be written, ms (default of {@link TwinServerOptions.leadMs}).
+ * Above Node's timer lateness (a timer fires >= 1 ms late; 10 ms and more on a machine at load average 10 on two
+ * cores, where 8 ms was measured not to be enough), so that a late timer costs nothing, and far below any run's
+ * length, so that a rate measured over a run is the wire's to within lead / length (20 ms in a 1.5 s run: 1.3 %).
+ */
+export const DEFAULT_LEAD_MS = 20;
+
 /** Options of {@link TwinServer}. */
 export interface TwinServerOptions {
   /** Output pacing: baud rate (10 bit times per byte). 0 = no pacing (bytes go out at once). Default 115200. */
   baud?: number;
+  /**
+   * Paced output only: a line may be written up to this many ms before its last byte would have left the UART
+   * (default {@link DEFAULT_LEAD_MS}; 0 = never early, one timer per line as before protocol 1.4). What the host sends after an early line is counted on the
+   * modelled wire from when that line would have arrived, so the lead never accumulates: over any stretch of
+   * exchanges the twin is at most `leadMs` ahead of the wire, and the host's own time between a reply and its next
+   * command still counts. Why: with one timer per line, each reply came >= 1 ms late, which capped a stop-and-wait
+   * exchange far below a 1 Mbaud wire; with a lead, a batch of lines goes out at once and one timer serves it.
+   */
+  leadMs?: number;
   /** Faults, as a FaultSpec or a spec string for {@link parseFaults}. Default none. */
   faults?: FaultSpec | string;
   /** Seed of the fault injection. Default 0. */
@@ -117,6 +134,12 @@ export class TwinServer {
   readonly timers: TwinTimers;
 
   private readonly baud: number;
+  private readonly leadMs: number;
+  /**
+   * How much earlier than its modelled wire time the last line was written, ms (0 when it was on time or late). The
+   * host may have answered it that much early, so its next bytes are counted from this much later (see leadMs).
+   */
+  private earlyBy = 0;
   private readonly stepMs: number;
   private readonly rng: Rng;
   private readonly log: (msg: string) => void;
@@ -143,6 +166,8 @@ export class TwinServer {
     this.firmware = firmware;
     this.baud = opts.baud ?? 115200;
     if (!(this.baud >= 0) || !Number.isFinite(this.baud)) throw new InvalidInputError({ source: 'baud' }, `must be a number >= 0, got ${show(opts.baud)}`);
+    this.leadMs = opts.leadMs ?? DEFAULT_LEAD_MS;
+    if (!(this.leadMs >= 0) || !Number.isFinite(this.leadMs)) throw new InvalidInputError({ source: 'leadMs' }, `must be a number >= 0, got ${show(opts.leadMs)}`);
     this.faults = typeof opts.faults === 'string' ? parseFaults(opts.faults) : { ...NO_FAULTS, ...(opts.faults ?? {}) };
     this.rng = new Rng((opts.seed ?? 0) * 31 + 0x5eed);
     this.stepMs = opts.stepMs ?? (2 * STEP_SAMPLES * 1000) / firmware.core.model.maxSampleRate;
@@ -167,6 +192,7 @@ export class TwinServer {
     this.queuedAt = [];
     this.busyUntil = 0;
     this.headDoneAt = null;
+    this.earlyBy = 0;
     if (this.rebootOnAttach) {
       this.rebootOnAttach = false;
       this.sendAll(this.firmware.reboot());
@@ -188,6 +214,7 @@ export class TwinServer {
     this.pumpTimer = null;
     this.headDoneAt = null;
     this.nextStepAt = null;
+    this.earlyBy = 0;
   }
 
   /** Bytes received from the host. */
@@ -197,7 +224,8 @@ export class TwinServer {
       // The host's bytes take wire time too, though the pty delivers them at once: a reply may not start before
       // the command that caused it has finished arriving (10 bit times per byte), so stop-and-wait exchanges
       // cost what they would on a real line.
-      const now = this.timers.now();
+      // on the modelled clock: bytes sent in answer to a line written early cannot have started before that line arrived
+      const now = this.timers.now() + this.earlyBy;
       this.rxBusyUntil = Math.max(now, this.rxBusyUntil) + (chunk.length * 10 * 1000) / this.baud;
       if (this.headDoneAt === null) this.busyUntil = Math.max(this.busyUntil, this.rxBusyUntil);
     }
@@ -260,15 +288,17 @@ export class TwinServer {
     }
     this.stats.linesSent++;
     this.queue.push(bytes);
-    this.queuedAt.push(this.timers.now());
+    // on the modelled clock (see earlyBy): a line produced in answer to early input is produced that much later
+    this.queuedAt.push(this.timers.now() + (this.baud > 0 ? this.earlyBy : 0));
     this.flush();
   }
 
   /**
-   * Deliver queued lines, each once its last byte would have left the UART. The UART is modelled by a virtual clock
-   * (`busyUntil`): a line starts when the previous one has finished or when it is queued, whichever is later. Every
-   * line already due is written at once, because timers fire late (>= 1 ms in Node) and one timer per line would
-   * cap the rate at ~1000 lines/s, well below a 1 Mbaud wire.
+   * Deliver queued lines, each once its last byte would have left the UART, less the lead. The UART is modelled by a
+   * virtual clock (`busyUntil`): a line starts when the previous one has finished or when it is queued, whichever is
+   * later. Every line due within `leadMs` is written at once and one timer waits for the next batch, because timers
+   * fire late (>= 1 ms in Node): one timer per line would cap the rate at ~1000 lines/s, well below a 1 Mbaud wire,
+   * and a timer per stop-and-wait reply would add its lateness to every exchange.
    */
   private flush(): void {
     if (this.outTimer !== null || !this.writer) return;
@@ -289,9 +319,10 @@ export class TwinServer {
         this.headDoneAt = Math.max(this.queuedAt[0], this.busyUntil) + (next.length * 10 * 1000) / this.baud;
         this.busyUntil = this.headDoneAt;
       }
-      if (this.headDoneAt > now) break;
+      if (this.headDoneAt > now + this.leadMs) break;
       this.queue.shift();
       this.queuedAt.shift();
+      this.earlyBy = Math.max(0, this.headDoneAt - now);
       this.headDoneAt = null;
       this.writer(next);
     }
@@ -302,7 +333,7 @@ export class TwinServer {
     this.outTimer = this.timers.setTimeout(() => {
       this.outTimer = null;
       this.flush();
-    }, Math.max(0, this.headDoneAt! - now));
+    }, Math.max(0, this.headDoneAt! - this.leadMs - now));
   }
 
   private maybeUnplug(): void {

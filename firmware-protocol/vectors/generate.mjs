@@ -44,10 +44,16 @@ const tapId12 =
 const tapId11 =
   'proto=1.1 fw=1.0.3 board=penn-gen1 uid=3A7F09C2 boot=17 nodes=16 edges=24 drive=0,3,12,15 clamp=5,6,9,10 ' +
   'adc=12,0,3.3 dac=0,3.3 edge=tap,128 rate=50000 eta=0.000001,1 sched=256';
+// Protocol 1.4 (PROTOCOL.md 7.2): the same ID fields; proto=1.4 says the board has CYCLE, STEP src= and STEP's set=.
+const tapId14 = tapId.replace('proto=1.3', 'proto=1.4');
 const gateTopo = '0-1,0-2,1-3,2-3,2-4,3-4,3-5,4-5';
 const meas16 =
   '3.3,2.871204,2.440117,0,2.912388,2.503361,2.087412,0.412907,2.498016,2.099554,1.701233,0.825006,' +
   '3.3,2.481957,1.650012,0.000244';
+// The clamped state of the same board: targets 5 and 10 clamped (CYCLE's vc=).
+const meas16c =
+  '3.3,2.861093,2.402215,0,2.88776,1.143902,2.061207,0.409215,2.47119,2.085004,0.806501,0.823311,' +
+  '3.3,2.465602,1.640017,0.000244';
 const eget24 = '64,71,58,64,80,33,64,64,127,0,12,64,64,90,45,64,64,101,64,7,64,64,64,64';
 const maxLog = (() => {
   const head = '! LOG ';
@@ -106,6 +112,14 @@ const frames = [
   ['RESEND reply', 'device', '24 OK 35 ex=2 vf=1.1,0.79 changed=4'],
   ['RESET command', 'host', '25 RESET boot=17'],
   ['RESET reply', 'device', '25 OK boot=17'],
+  ['ID reply (tap board, protocol 1.4)', 'device', `2 OK ${tapId14}`],
+  ['CYCLE command (1.4)', 'host', '32 CYCLE eta=0.5 src=0:3.3,3:0,12:1.65 tgt=5:1.2,10:0.8'],
+  ['CYCLE command (1.4, no sources, n=4)', 'host', '33 CYCLE eta=0.25 src=- tgt=9:0.6 n=4'],
+  ['CYCLE reply (1.4, 16 nodes: free and clamped states)', 'device', `32 OK vf=${meas16} vc=${meas16c}`],
+  ['STEP command with sources (1.4)', 'host', '34 STEP eta=0.5 tgt=5:1.2,10:0.8 src=0:3.3,3:0,12:1.65'],
+  ['STEP reply with the settings after the step (1.4)', 'device', `34 OK vf=1.087341,0.912205 changed=9 set=${eget24}`],
+  ['STEP reply with gate voltages (1.4)', 'device', '35 OK vf=-0.5 changed=2 set=1.25,0.5,2.5,0,1.75,0.000125,2.2,0.001'],
+  ['BOOT banner (1.4)', 'device', '! BOOT fw=1.1.0 proto=1.4 board=penn-gen1 boot=19'],
   ['SEQ at the wrap point', 'host', '65535 PING'],
   ['reply to SEQ 65535', 'device', '65535 OK'],
   ['BOOT banner', 'device', '! BOOT fw=1.0.3 proto=1.3 board=penn-gen1 boot=18'],
@@ -186,7 +200,8 @@ const NUM = '-?[0-9]+(\\.[0-9]+)?';
 const UNUM = '[0-9]+(\\.[0-9]+)?';
 const FRAME_RE = (s, ex, nT = 1) => `^${s} ex=${ex} vf=${NUM}${`,${NUM}`.repeat(nT - 1)} changed=[0-9]+$`;
 
-function script(name, rule, board, build) {
+/** A script; `protocol` (default 1.3) is the version the device under test must be booted to speak. */
+function script(name, rule, board, build, protocol) {
   const steps = [];
   let seq = 0;
   let last = null;
@@ -221,7 +236,7 @@ function script(name, rule, board, build) {
     },
   };
   build(t);
-  return { name, rule, board, steps };
+  return protocol ? { name, rule, board, protocol, steps } : { name, rule, board, steps };
 }
 
 const gen1Id =
@@ -230,6 +245,10 @@ const gen1Id =
 const gen2Id =
   '^proto=1\\.3 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
   `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 law=ohmic,${UNUM},${NUM} rate=10000 eta=0\\.000001,1 sched=65535 keep=256 amp=0,50 gstep=1$`;
+const gen1Id14 = gen1Id.replace('^proto=1\\.3', '^proto=1\\.4');
+if (gen1Id14 === gen1Id) throw new Error('gen1Id14');
+/** `SEQ OK` payload of a CYCLE on a 16-node board: 16 free then 16 clamped readings. */
+const CYCLE16 = `^vf=${NUM}(,${NUM}){15} vc=${NUM}(,${NUM}){15}$`;
 const ref16Id =
   '^proto=1\\.3 fw=[^ ]+ board=clln-ref16 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 ' +
   'adc=10,0,5 dac=0,4\\.998779 edge=tap,256 law=linear,1084\\.0625,11045 rate=9000 eta=0\\.000001,1 sched=48 keep=32$';
@@ -538,6 +557,85 @@ const conversations = [
     t.cmd('GRANT 1', REPLY('credits=1'), EV('FRAME', FRAME_RE(0, 0)));
     t.cmd('HALT', REPLY('step=1'));
   }),
+  // ---- protocol 1.4: compound commands (PROTOCOL.md 7.2) ----
+  script('a 1.3 device has no CYCLE (404) and no STEP src= (400)', '7.2, 10', 'penn-gen1', (t) => {
+    t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2', ERR(404));
+    t.cmd('STEP eta=0.5 tgt=9:2 src=0:5', ERR(400));
+    t.cmd('STAT', OK([field('steps', 0), field('dup', 0)]));
+  }),
+  script(
+    'CYCLE (1.4): both states in one exchange; a retry is replayed; sources stay driven, clamps released, nothing moves',
+    '4, 7.2, 10',
+    'penn-gen1',
+    (t) => {
+      t.cmd('ID', OK(gen1Id14));
+      t.cmd('CLAMP 3:1', REPLY('')); // released by the cycle
+      t.cmd('CYCLE eta=0.5 src=0:5,15:0 tgt=9:2', OK(CYCLE16));
+      t.resend(AGAIN);
+      t.cmd('STAT', OK([field('steps', 0), field('dup', 1)]));
+      t.cmd('EGET', OK('^50(,50){32}$'));
+      t.cmd('CLAMP 0:1', ERR(409)); // node 0 is still driven
+      t.cmd('SRC 0:5,15:0,3:1', REPLY('')); // node 3's clamp was released by the cycle
+      t.cmd('CYCLE eta=1 src=- tgt=5:1,9:2 n=4', OK(CYCLE16));
+      t.cmd('CLAMP 0:1', REPLY('')); // src=- released every source
+    },
+    '1.4',
+  ),
+  script(
+    'CYCLE (1.4): 400 before 416 before 409, and a refused CYCLE changes nothing',
+    '5, 7.2',
+    'penn-gen1',
+    (t) => {
+      t.cmd('SRC 3:1', REPLY(''));
+      t.cmd('CYCLE eta=0.5 src=0:5', ERR(400)); // tgt missing
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=-', ERR(400)); // no target
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2 n=1.5', ERR(400));
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2 amp=1', ERR(400));
+      t.cmd('CYCLE eta=0.5 src=0:5,0:4 tgt=9:2', ERR(400));
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2 n=0', ERR(416));
+      t.cmd('CYCLE eta=2 src=0:5 tgt=9:2', ERR(416));
+      t.cmd('CYCLE eta=0.5 src=0:6 tgt=9:2', ERR(416));
+      t.cmd('CYCLE eta=0.5 src=16:1 tgt=9:2', ERR(416));
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:-1', ERR(416));
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=0:9', ERR(416)); // a value problem comes before the conflict
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=0:2', ERR(409));
+      t.cmd('CLAMP 3:1', ERR(409)); // node 3 is still driven: nothing was applied
+      t.cmd('CLAMP 0:1', REPLY('')); // and node 0 was never driven
+    },
+    '1.4',
+  ),
+  script(
+    'STEP (1.4): src= drives the sources first; set= reports every edge after the step; a refused STEP changes nothing',
+    '4, 7, 7.2',
+    'penn-gen1',
+    (t) => {
+      t.cmd('CLAMP 3:1', REPLY(''));
+      t.cmd('STEP eta=0.5 tgt=9:2 src=0:5,15:0', OK(`^vf=${NUM} changed=[0-9]+ set=[0-9]+(,[0-9]+){32}$`));
+      t.resend(AGAIN);
+      t.cmd('STAT', OK([field('steps', 1), field('dup', 1)]));
+      t.cmd('CLAMP 0:1', ERR(409)); // node 0 is driven
+      t.cmd('SRC 0:5,15:0,3:1', REPLY('')); // node 3's clamp was released by the step
+      t.cmd('SRC 0:5', REPLY(''));
+      t.cmd('STEP eta=0.5 tgt=0:2 src=0:5', ERR(409));
+      t.cmd('STEP eta=2 tgt=9:2 src=3:1', ERR(416));
+      t.cmd('STEP eta=0.5 tgt=9:2 src=3:9', ERR(416));
+      t.cmd('CLAMP 3:1', REPLY('')); // node 3 was not driven by the refused steps
+      t.cmd('CLAMP 0:1', ERR(409)); // and node 0 still is
+      t.cmd('CLAMP -', REPLY(''));
+      t.cmd('STEP eta=0.5 tgt=9:2', OK(`^vf=${NUM} changed=[0-9]+ set=[0-9]+(,[0-9]+){32}$`)); // the present sources
+      t.cmd('STAT', OK(field('steps', 2)));
+    },
+    '1.4',
+  ),
+  script(
+    'STEP (1.4) on a gate board: src= and amp, set= lists gate voltages',
+    '7.2',
+    'penn-gen2',
+    (t) => {
+      t.cmd('STEP eta=0.5 tgt=9:0.5 src=0:1,15:0 amp=1', OK(`^vf=${NUM} changed=[0-9]+ set=${NUM}(,${NUM}){31}$`));
+    },
+    '1.4',
+  ),
   script('sequence numbers wrap from 65535 to 1', '3.1', 'penn-gen1', (t) => {
     t.at(65534, 'PING', REPLY(''));
     t.cmd('PING', REPLY(''));

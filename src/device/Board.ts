@@ -23,6 +23,21 @@ export interface DeviceStepResult {
   settings: Float64Array;
 }
 
+/** Result of a host-side measurement cycle ({@link Board.measureCycle}). */
+export interface MeasureCycleResult {
+  /** Free-state readings of every node, V (as the ADC reported them). */
+  free: Float64Array;
+  /** Clamped-state readings of every node, V. */
+  clamped: Float64Array;
+  /**
+   * The voltages the targets were clamped at (node -> V): `V_F + eta (desired - V_F)` from the reported free reading,
+   * limited to the DAC range and at the wire's 6 decimals (firmware-protocol `cycleClamp`).
+   */
+  clamps: Map<number, number>;
+  /** Every edge's setting during the cycle, as last acknowledged (tap index, or gate volts); no edge moves in a cycle. */
+  settings: Float64Array;
+}
+
 /** An autonomous run: examples uploaded to the device, which steps through them on its own. */
 export interface Schedule {
   /** Number of steps; step s uses example s mod examples.length. */
@@ -94,6 +109,20 @@ export interface Board {
   writeEdges(settings: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void>;
   /** One on-device coupled-learning step with the present sources (targets: node -> desired volts). */
   deviceStep(targets: ReadonlyMap<number, number>, eta: number, amp?: number, opts?: CallOptions): Promise<DeviceStepResult>;
+  /**
+   * Optional (the serial host has it): a whole host-side measurement cycle as one call: release the clamps, drive
+   * exactly `sources`, measure every node (`samples` samples, default 16), clamp each target at
+   * `V_F + eta (desired - V_F)` (see {@link MeasureCycleResult.clamps}), measure again, release the clamps. The
+   * sources stay driven. Same as setClamps(empty), setSources, measure, setClamps, measure, setClamps(empty), and
+   * like them repeatable: on a protocol 1.4 board it is one `CYCLE` exchange (PROTOCOL.md 7.2), else those six.
+   */
+  measureCycle?(sources: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>, eta: number, samples?: number, opts?: CallOptions): Promise<MeasureCycleResult>;
+  /**
+   * Optional (the serial host has it): release the clamps, drive exactly `sources`, then {@link deviceStep}. Not
+   * idempotent, as deviceStep; on a protocol 1.4 board it is one `STEP src=` exchange, else `CLAMP -`, `SRC`, `STEP`
+   * and `EGET`.
+   */
+  stepWithSources?(sources: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>, eta: number, amp?: number, opts?: CallOptions): Promise<DeviceStepResult>;
   /**
    * Upload `schedule` and run it on the device, streaming one frame per step under credit-based flow control:
    * the host grants `window` frames at a time and the device never runs ahead. Unsubscribing halts the run.

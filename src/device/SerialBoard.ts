@@ -30,17 +30,17 @@
  *   meanwhile).
  */
 import { Observable, Subject } from 'rxjs';
-import { formatNumber, formatPairs, type BoardIdentity } from '../../firmware-protocol/codec.js';
+import { cycleClamp, CYCLE_MAX_NODES, formatNumber, formatPairs, hasCompoundCommands, type BoardIdentity } from '../../firmware-protocol/codec.js';
 import { BoardDisconnectedError, BoardRefusedError, BoardTimeoutError, DifferentBoardError } from '../errors.js';
 import { raceAbort, throwIfAborted } from './abort.js';
 import { backoffDelay } from './backoff.js';
-import type { Board, BoardEvent, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
+import type { Board, BoardEvent, CallOptions, DeviceStepResult, MeasureCycleResult, RunFrame, Schedule } from './Board.js';
 import type { CommandChannel } from './CommandChannel.js';
 import { HostRecord } from './HostRecord.js';
 import { OperationQueue } from './OperationQueue.js';
 import { NUMBER_BYTES, ProtocolCommands, type DeviceStat } from './ProtocolCommands.js';
 import { ReconnectingLink } from './ReconnectingLink.js';
-import { intField, parseStepReply, parseValueList } from './replyParsers.js';
+import { intField, parseCycle, parseStepReply, parseStepSettings, parseValueList } from './replyParsers.js';
 import { ResetDetector } from './ResetDetector.js';
 import { RunControl, ScheduleStream } from './ScheduleStream.js';
 import { resolveSerialOptions, type ResolvedSerialOptions, type SerialBoardOptions } from './serialOptions.js';
@@ -54,6 +54,7 @@ import {
   checkStep,
   checkRoleConflicts,
   type CheckedSchedule,
+  type WirePairs,
 } from './validateBoardValues.js';
 
 export type { SerialBoardOptions } from './serialOptions.js';
@@ -237,10 +238,7 @@ export class SerialBoard implements Board {
       checkRoleConflicts(id, 'targets', c.targets, this.record.sources, 'driven');
       const args = [`eta=${formatNumber(c.eta)}`, `tgt=${formatPairs(c.targets)}`];
       if (c.amp !== undefined) args.push(`amp=${formatNumber(c.amp)}`);
-      const payload = await this.link.cmd(gen, 'STEP', args, { reply: c.targets.length * NUMBER_BYTES + 24, deviceMs: 2 * this.commands.samplingMs(STEP_SAMPLES) });
-      const r = parseStepReply(payload, c.targets.length);
-      // the step moved edges on the board: read them back so the record (and a later restore) has them
-      const edges = await this.commands.readEdgeSettings(gen);
+      const { r, edges } = await this.stepCommand(gen, args, c.targets.length);
       return {
         value: { ...r, settings: Float64Array.from(edges) },
         commit: () => {
@@ -250,6 +248,97 @@ export class SerialBoard implements Board {
         },
       };
     });
+  }
+
+  /**
+   * See {@link Board.measureCycle}. On a protocol 1.4 board with at most CYCLE_MAX_NODES nodes, one `CYCLE`; else
+   * the six 1.3 commands on one connection. Either way one queued call: its record change (sources driven, clamps
+   * released) commits only once it has completed, and a call that rejects on link trouble is not counted as applied.
+   */
+  async measureCycle(sources: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>, eta: number, samples?: number, opts?: CallOptions): Promise<MeasureCycleResult> {
+    const id = this.commands.identity;
+    const src = checkSources(id, sources);
+    const c = checkStep(id, targets, eta);
+    checkRoleConflicts(id, 'targets', c.targets, new Map(src), 'driven');
+    const n = checkSamples(id, samples);
+    return this.calls.call('measureCycle', opts?.signal, 'read', async (gen) => {
+      const { lo, hi } = id.dac;
+      const clampsOf = (free: Float64Array): WirePairs => c.targets.map(([node, desired]) => [node, cycleClamp(free[node], desired, c.eta, lo, hi)]);
+      let free: Float64Array;
+      let clamped: Float64Array;
+      let clamps: WirePairs;
+      if (hasCompoundCommands(id.protocol) && id.nodes <= CYCLE_MAX_NODES) {
+        const args = [`eta=${formatNumber(c.eta)}`, `src=${formatPairs(src)}`, `tgt=${formatPairs(c.targets)}`, `n=${n}`];
+        const payload = await this.link.cmd(gen, 'CYCLE', args, { reply: 2 * id.nodes * NUMBER_BYTES + 16, deviceMs: 2 * this.commands.samplingMs(n) });
+        ({ free, clamped } = parseCycle(payload, id.nodes));
+        clamps = clampsOf(free);
+      } else {
+        const meas = async (): Promise<Float64Array> =>
+          parseValueList('MEAS', await this.link.cmd(gen, 'MEAS', [`n=${n}`], { reply: id.nodes * NUMBER_BYTES, deviceMs: this.commands.samplingMs(n) }), id.nodes);
+        await this.link.cmd(gen, 'CLAMP', ['-']);
+        await this.link.cmd(gen, 'SRC', [formatPairs(src)]);
+        free = await meas();
+        clamps = clampsOf(free);
+        await this.link.cmd(gen, 'CLAMP', [formatPairs(clamps)]);
+        clamped = await meas();
+        await this.link.cmd(gen, 'CLAMP', ['-']);
+      }
+      // no edge moves in a cycle: the settings are those acknowledged (read once if the record lost them)
+      const edges = this.record.edges ?? (await this.commands.readEdgeSettings(gen));
+      return {
+        value: { free, clamped, clamps: new Map(clamps), settings: Float64Array.from(edges) },
+        commit: () => {
+          this.record.edges ??= edges;
+          this.record.sources = new Map(src);
+          this.record.clamps = new Map();
+        },
+      };
+    });
+  }
+
+  /**
+   * See {@link Board.stepWithSources}. On a protocol 1.4 board one `STEP src=` whose reply carries every edge's
+   * setting; else `CLAMP -`, `SRC`, `STEP` and `EGET` on one connection.
+   */
+  async stepWithSources(sources: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>, eta: number, amp?: number, opts?: CallOptions): Promise<DeviceStepResult> {
+    const id = this.commands.identity;
+    const src = checkSources(id, sources);
+    const c = checkStep(id, targets, eta, amp);
+    checkRoleConflicts(id, 'targets', c.targets, new Map(src), 'driven');
+    return this.calls.call('stepWithSources', opts?.signal, 'read', async (gen) => {
+      const args = [`eta=${formatNumber(c.eta)}`, `tgt=${formatPairs(c.targets)}`];
+      if (c.amp !== undefined) args.push(`amp=${formatNumber(c.amp)}`);
+      if (hasCompoundCommands(id.protocol)) {
+        args.push(`src=${formatPairs(src)}`);
+      } else {
+        await this.link.cmd(gen, 'CLAMP', ['-']);
+        await this.link.cmd(gen, 'SRC', [formatPairs(src)]);
+      }
+      const { r, edges } = await this.stepCommand(gen, args, c.targets.length);
+      return {
+        value: { ...r, settings: Float64Array.from(edges) },
+        commit: () => {
+          this.record.edges = edges;
+          this.record.sources = new Map(src);
+          // STEP releases every clamp when it is done (PROTOCOL.md)
+          this.record.clamps = new Map();
+        },
+      };
+    });
+  }
+
+  /**
+   * `STEP` with `args`, and every edge's setting after it: from the reply's `set=` on a protocol 1.4 board, else by
+   * `EGET` (the step moved edges on the board; the record, and a later restore, must have them).
+   */
+  private async stepCommand(gen: number, args: string[], targets: number): Promise<{ r: { freeTargets: Float64Array; changed: number }; edges: Float64Array }> {
+    const id = this.commands.identity;
+    const compound = hasCompoundCommands(id.protocol);
+    const reply = targets * NUMBER_BYTES + 24 + (compound ? id.edges.length * NUMBER_BYTES : 0);
+    const payload = await this.link.cmd(gen, 'STEP', args, { reply, deviceMs: 2 * this.commands.samplingMs(STEP_SAMPLES) });
+    const r = parseStepReply(payload, targets);
+    const edges = compound ? parseStepSettings(payload, id.edges.length) : await this.commands.readEdgeSettings(gen);
+    return { r, edges };
   }
 
   runSchedule(schedule: Schedule, window?: number): Observable<RunFrame> {

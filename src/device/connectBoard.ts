@@ -31,14 +31,20 @@ export interface ConnectOptions {
   seed?: number;
   /** Ideal twin: no noise, drift, tolerance or DAC errors (twin, pty); default false. */
   ideal?: boolean;
-  /** Twin protocol version (twin, pty): `1.1` leaves the nominal edge law out of `ID`; default `1.2`. */
-  twinProtocol?: '1.1' | '1.2';
+  /**
+   * Twin protocol version (twin, pty): `1.1` leaves the nominal edge law out of `ID`, `1.2` also `keep=`, `1.3` has no
+   * compound commands (PROTOCOL.md 7.2); default the newest, 1.4 (the in-process twin has no wire: 1.3 and 1.4 are
+   * the same board there).
+   */
+  twinProtocol?: '1.1' | '1.2' | '1.3' | '1.4';
   /** Twin fault spec for `pty`, e.g. `drop=0.01` (see twins/README.md); default none. */
   faults?: string;
   /** Pty twin: output pacing in baud (its `--baud`), also the host's baud rate for timeouts; default 115200. */
   twinBaud?: number;
   /** Pty twin: time per autonomous-run step in ms (its `--step-ms`); default from the model's sample rate. */
   twinStepMs?: number;
+  /** Pty twin: how far ahead of its wire time a paced line may be written, ms (its `--lead-ms`); default 20. */
+  twinLeadMs?: number;
   /** Serial host options (pty, serial). */
   serial?: SerialBoardOptions;
   /** The built CLI entry point that serves a pty twin; default dist/src/cli/main.js of this package. */
@@ -84,7 +90,10 @@ export function boardLinkStats(board: Board): SerialBoardStats | undefined {
 /** Connect to the board `spec` names; see the file comment. */
 export async function connectBoard(spec: string, opts: ConnectOptions = {}): Promise<Board> {
   const s = parseBoardSpec(spec);
-  if (s.kind === 'twin') return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(opts.twinProtocol ? { protocol: opts.twinProtocol } : {}) });
+  if (s.kind === 'twin') {
+    const protocol = opts.twinProtocol === '1.4' ? undefined : opts.twinProtocol;
+    return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(protocol ? { protocol } : {}) });
+  }
   if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
   const twin = s.kind === 'emu' ? await startEmulatedFirmware(s.model, opts) : await startPtyTwin(s.model, opts);
   try {
@@ -118,6 +127,7 @@ export async function startEmulatedFirmware(model: string, opts: ConnectOptions)
   if (opts.ideal) refuse('--twin-ideal', 'ideal mode');
   if (opts.twinProtocol !== undefined) refuse('--twin-protocol', 'choice of protocol (it speaks 1.3)');
   if (opts.twinStepMs !== undefined) refuse('twinStepMs', 'step time (its steps take what the firmware takes)');
+  if (opts.twinLeadMs !== undefined) refuse('twinLeadMs', "pacing lead (its UART is the emulator's)");
   const args = ['firmware', 'serve', '--pty', '--model', model, '--seed', String(opts.seed ?? 0), '--exit-with-parent'];
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
@@ -132,6 +142,7 @@ export async function startPtyTwin(model: string, opts: ConnectOptions): Promise
   if (opts.faults) args.push('--faults', opts.faults);
   if (opts.twinBaud !== undefined) args.push('--baud', String(opts.twinBaud));
   if (opts.twinStepMs !== undefined) args.push('--step-ms', String(opts.twinStepMs));
+  if (opts.twinLeadMs !== undefined) args.push('--lead-ms', String(opts.twinLeadMs));
   return startServer('the pty twin', args, opts, opts.startTimeoutMs ?? 15000);
 }
 
@@ -193,11 +204,16 @@ function stopChild(child: ChildProcess): Promise<void> {
 /** A board that also stops something of its own when closed (the twin process of a `pty` board). */
 class BoardWithCleanup implements Board {
   readonly events: Observable<BoardEvent>;
+  /** The inner board's, when it has them (the serial host does): the pipeline uses them only where they exist. */
+  readonly measureCycle?: Board['measureCycle'];
+  readonly stepWithSources?: Board['stepWithSources'];
   constructor(
     private readonly inner: Board,
     private readonly cleanup: () => Promise<void>,
   ) {
     this.events = inner.events;
+    if (inner.measureCycle) this.measureCycle = inner.measureCycle.bind(inner);
+    if (inner.stepWithSources) this.stepWithSources = inner.stepWithSources.bind(inner);
   }
   /** The serial host's counters, when the inner board has them (a pty twin's SerialBoard). */
   get stats(): SerialBoardStats | undefined {

@@ -4,7 +4,7 @@
  * host cannot read has broken the protocol, and no result is better than a wrong one. Keyed fields are found by key
  * and unknown keys ignored; a key given twice is a violation (PROTOCOL.md section 3).
  */
-import { parseFields, parseInteger, parseList, repeatedKey } from '../../firmware-protocol/codec.js';
+import { parseCycleReply, parseFields, parseInteger, parseList, repeatedKey } from '../../firmware-protocol/codec.js';
 import { BoardProtocolError } from '../errors.js';
 import type { RunFrame } from './Board.js';
 
@@ -65,4 +65,19 @@ export function parseFrameFields(fields: string[], targets: number, what = 'FRAM
   const l = vf === undefined ? null : parseList(vf);
   if (!l || l.length !== targets) throw violation(what, `needs vf= with ${targets} voltages`, fields);
   return { step, example: ex, freeTargets: Float64Array.from(l), changed: intField(what, rest, 'changed') };
+}
+
+/** A protocol 1.4 `STEP` reply's `set=`: every edge's setting after the step (PROTOCOL.md 7.2). */
+export function parseStepSettings(payload: string[], edges: number): Float64Array {
+  const set = keyed('STEP', payload).get('set');
+  const l = set === undefined ? null : parseList(set);
+  if (!l || l.length !== edges) throw violation('STEP', `needs set= with ${edges} edge settings (protocol 1.4)`, payload);
+  return Float64Array.from(l);
+}
+
+/** A protocol 1.4 `CYCLE` reply: every node's free (`vf=`) and clamped (`vc=`) reading (PROTOCOL.md 7.2). */
+export function parseCycle(payload: string[], nodes: number): { free: Float64Array; clamped: Float64Array } {
+  const r = parseCycleReply(payload, nodes);
+  if (typeof r === 'string') throw new BoardProtocolError(0, `${r}: ${payload.join(' ').slice(0, 120)}`);
+  return { free: Float64Array.from(r.vf), clamped: Float64Array.from(r.vc) };
 }

@@ -18,14 +18,19 @@ export interface ServeTwinOptions {
   seed?: number;
   /** No noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay); default false. */
   ideal?: boolean;
-  /** Protocol version the twin speaks: '1.2' (default; ID reports the edge law) or '1.1' (as older firmware). */
-  protocol?: '1.1' | '1.2' | '1.3';
+  /**
+   * Protocol version the twin speaks: '1.4' (default: 1.3 plus the compound commands CYCLE and STEP src=), '1.3',
+   * '1.2' (no keep= in ID) or '1.1' (no edge law either), as older firmware.
+   */
+  protocol?: '1.1' | '1.2' | '1.3' | '1.4';
   /** Fault spec, e.g. `garble=0.01,drop=0.001,reset-every=2000` (twins/README.md); default none. */
   faults?: string;
   /** Output pacing in baud, 10 bit times per byte; 0 = unpaced; default 115200. */
   baud?: number;
   /** Time per step of an autonomous run (ms); default from the model's sample rate. */
   stepMs?: number;
+  /** How far ahead of its wire time a paced line may be written (ms, TwinServerOptions.leadMs); default 20. */
+  leadMs?: number;
   /** Serve on this existing serial device; otherwise on a new pseudo-terminal. */
   port?: string;
   /** Pseudo-terminal only: the path the host opens (must not exist); default a link in a fresh temporary folder. */
@@ -56,8 +61,10 @@ export async function serveTwin(opts: ServeTwinOptions): Promise<ServingTwin> {
   const faults = parseFaults(opts.faults ?? '');
   const model = loadBoardModel(opts.board);
   const seed = opts.seed ?? 0;
-  const firmware = new TwinFirmware(new TwinBoardCore(model, { seed, ideal: opts.ideal === true, ...(opts.protocol ? { protocol: opts.protocol } : {}) }));
-  const serverOptions = { baud: opts.baud ?? 115200, faults, seed, stepMs: opts.stepMs, log: opts.log };
+  // 1.4 adds commands only: its board core is a 1.3 core (PROTOCOL.md 7.2)
+  const coreProtocol = opts.protocol === '1.4' ? undefined : opts.protocol;
+  const firmware = new TwinFirmware(new TwinBoardCore(model, { seed, ideal: opts.ideal === true, ...(coreProtocol ? { protocol: coreProtocol } : {}) }), opts.protocol ? { protocol: opts.protocol } : {});
+  const serverOptions = { baud: opts.baud ?? 115200, faults, seed, stepMs: opts.stepMs, leadMs: opts.leadMs, log: opts.log };
   let served: ServedTwin;
   if (opts.port !== undefined) {
     try {

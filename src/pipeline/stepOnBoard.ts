@@ -10,7 +10,7 @@
 import { edgeContrast, gateStep, tapStep } from '../physics/edgeSteps.js';
 import { wireNumber } from '../../firmware-protocol/codec.js';
 import { BoardDisconnectedError, BoardTimeoutError, InvalidInputError } from '../errors.js';
-import type { Board, BoardIdentity } from '../device/Board.js';
+import type { Board, BoardIdentity, DeviceStepResult } from '../device/Board.js';
 import { cost, squaredError } from '../physics/cost.js';
 import type { Example, Task } from '../physics/Task.js';
 import type { Calibration } from '../calibration/Calibration.js';
@@ -175,23 +175,42 @@ export function stepOnBoard(ctx: StepContext, step: number, exampleIdx: number):
 async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
   const { board, id, task } = ctx;
   const cal = ctx.calibration;
-  // Start from a known state: clamps released (a redo may follow a restore that re-applied them).
-  await board.setClamps(new Map());
   const imposedFree = commandsFor(sourceMap(task, ex), 'drive', id, cal);
-  await board.setSources(imposedFree);
-  const vfRaw = await board.measure(ctx.samples);
+  let vfRaw: Float64Array;
+  let vcRaw: Float64Array;
+  let dacClamps: Map<number, number>;
+  let settings: Float64Array;
+  if (board.measureCycle && !cal) {
+    // The same sequence as below as one board call (one CYCLE exchange on a protocol 1.4 board, PROTOCOL.md 7.2): the
+    // board clamps each target at V_F + eta (V* - V_F) from its reported free reading, limited to the DAC range, as
+    // below. (With a calibration the clamp is an affine map of the reading with per-channel gains, which CYCLE's rule
+    // does not express: the separate calls below.)
+    const targets = new Map<number, number>();
+    task.targets.forEach((n, i) => targets.set(n, ex.out[i]));
+    const r = await board.measureCycle(imposedFree, targets, ctx.eta, ctx.samples);
+    vfRaw = r.free;
+    vcRaw = r.clamped;
+    dacClamps = r.clamps;
+    settings = r.settings;
+  } else {
+    // Start from a known state: clamps released (a redo may follow a restore that re-applied them).
+    await board.setClamps(new Map());
+    await board.setSources(imposedFree);
+    vfRaw = await board.measure(ctx.samples);
+    const vfc = cal ? cal.readingsToVolts(vfRaw) : vfRaw;
+    const clamps = new Map<number, number>();
+    task.targets.forEach((n, i) => clamps.set(n, vfc[n] + ctx.eta * (ex.out[i] - vfc[n])));
+    // Targets are in the DAC range (checkTaskOnBoard), so a clamp between the free state and its target can leave the
+    // range only by the free state's noise at a rail: limited to the rail, exactly as the board's own STEP does.
+    dacClamps = cal ? commandsFor(clamps, 'clamp', id, cal) : clampToDac(clamps, id);
+    await board.setClamps(dacClamps);
+    vcRaw = await board.measure(ctx.samples);
+    await board.setClamps(new Map());
+    // The settings as last acknowledged: read fresh (cheap on a 16-node board, and never stale after a restore).
+    settings = await board.readEdges();
+  }
   const vf = cal ? cal.readingsToVolts(vfRaw) : vfRaw;
-  const clamps = new Map<number, number>();
-  task.targets.forEach((n, i) => clamps.set(n, vf[n] + ctx.eta * (ex.out[i] - vf[n])));
-  // Targets are in the DAC range (checkTaskOnBoard), so a clamp between the free state and its target can leave the
-  // range only by the free state's noise at a rail: limited to the rail, exactly as the board's own STEP does.
-  const dacClamps = cal ? commandsFor(clamps, 'clamp', id, cal) : clampToDac(clamps, id);
-  await board.setClamps(dacClamps);
-  const vcRaw = await board.measure(ctx.samples);
   const vc = cal ? cal.readingsToVolts(vcRaw) : vcRaw;
-  await board.setClamps(new Map());
-  // The settings as last acknowledged: read fresh (cheap on a 16-node board, and never stale after a restore).
-  const settings = await board.readEdges();
   const next = new Map<number, number>();
   const after = Float64Array.from(settings);
   const edges = id.edges;
@@ -235,15 +254,21 @@ async function hostStep(ctx: StepContext, step: number, exampleIdx: number, ex: 
 async function deviceStep(ctx: StepContext, step: number, exampleIdx: number, ex: Example): Promise<StepResult> {
   const { board, id, task } = ctx;
   const cal = ctx.calibration;
-  await board.setClamps(new Map());
   const imposedFree = commandsFor(sourceMap(task, ex), 'drive', id, cal);
-  await board.setSources(imposedFree);
   // the board compares targets with its own readings: send them in the ADC's units
   const targets = new Map<number, number>();
   task.targets.forEach((n, i) => targets.set(n, cal ? cal.readingOf(n, ex.out[i]) : ex.out[i]));
   // The STEP is the step's last board call, and its result carries the settings it left: a call after it that
-  // failed on a lost link would make withLinkRetry redo a step the board had already applied.
-  const r = await board.deviceStep(targets, ctx.eta, ctx.amp);
+  // failed on a lost link would make withLinkRetry redo a step the board had already applied. With stepWithSources
+  // (one STEP src= exchange on a protocol 1.4 board) releasing the clamps and driving the sources are part of it.
+  let r: DeviceStepResult;
+  if (board.stepWithSources) {
+    r = await board.stepWithSources(imposedFree, targets, ctx.eta, ctx.amp);
+  } else {
+    await board.setClamps(new Map());
+    await board.setSources(imposedFree);
+    r = await board.deviceStep(targets, ctx.eta, ctx.amp);
+  }
   let c = 0;
   const clamps = new Map<number, number>();
   const freeTargets = cal ? Float64Array.from(task.targets, (n, i) => cal.voltsOf(n, r.freeTargets[i])) : r.freeTargets;

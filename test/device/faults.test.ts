@@ -369,9 +369,9 @@ describe('PROTOCOL.md 1.1 recovery (twin over the twin binding)', () => {
     const twin = binding.serve(path, core, { baud: 0 });
     const receive = twin.firmware.receive.bind(twin.firmware);
     // what a 1.0 firmware answers to ID: proto=1
-    twin.firmware.receive = (body: string) => receive(body).map((r) => r.replace(' OK proto=1.3 ', ' OK proto=1 '));
+    twin.firmware.receive = (body: string) => receive(body).map((r) => r.replace(' OK proto=1.4 ', ' OK proto=1 '));
     try {
-      await expect(openSerialBoard(path, { binding, timeoutMs: 60 })).rejects.toThrow(/board speaks protocol 1 \(1\.0\), this host speaks 1\.1, 1\.2 and 1\.3/);
+      await expect(openSerialBoard(path, { binding, timeoutMs: 60 })).rejects.toThrow(/board speaks protocol 1 \(1\.0\), this host speaks 1\.1, 1\.2, 1\.3 and 1\.4/);
     } finally {
       await twin.close();
     }

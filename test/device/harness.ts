@@ -8,6 +8,7 @@ import { InProcessTwinBoard } from '../../src/device/InProcessTwinBoard.js';
 import { openSerialBoard, type SerialBoard, type SerialBoardOptions } from '../../src/device/SerialBoard.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
+import { TwinFirmware } from '../../twins/TwinFirmware.js';
 import { servePty, type ServedPty } from '../../twins/servePty.js';
 import { TwinBinding, type BoundTwin } from '../../twins/TwinBinding.js';
 import type { TwinServerOptions } from '../../twins/TwinServer.js';
@@ -57,11 +58,14 @@ export interface BindingHandle extends BoardUnderTest<SerialBoard> {
 }
 
 /** The twin served on its own serialport binding (twins/TwinBinding.ts), and a SerialBoard on it. */
-export async function bindingBoard(opts: { model?: string; server?: TwinServerOptions; serial?: SerialBoardOptions; core?: TwinBoardCore } = {}): Promise<BindingHandle> {
+export async function bindingBoard(
+  opts: { model?: string; server?: TwinServerOptions; serial?: SerialBoardOptions; core?: TwinBoardCore; protocol?: '1.3' | '1.4' } = {},
+): Promise<BindingHandle> {
   const path = twinPortPath();
   const core = opts.core ?? twinCore(opts.model);
   const binding = new TwinBinding();
-  const twin = binding.serve(path, core, { baud: 0, ...opts.server });
+  // the twin's firmware speaks 1.4 unless a test asks for 1.3 (no compound commands, PROTOCOL.md 7.2)
+  const twin = binding.serve(path, new TwinFirmware(core, opts.protocol ? { protocol: opts.protocol } : {}), { baud: 0, ...opts.server });
   const board = await openSerialBoard(path, { binding, ...FAST, ...opts.serial });
   return {
     board,

@@ -125,6 +125,6 @@ describe('a run left running by another host', () => {
     expect((await board.readEdges())[0]).toBe(10);
     const frames = await firstValueFrom(board.runSchedule({ steps: 4, sources: [0, 15], targets: [9], examples: [{ in: [4, 0], out: [1] }], eta: 0.5 }).pipe(toArray()));
     expect(frames.map((f) => f.step)).toEqual([0, 1, 2, 3]);
-    expect(board.identity.protocol).toBe('1.3');
+    expect(board.identity.protocol).toBe('1.4');
   });
 });

@@ -729,7 +729,7 @@ describe.skipIf(!hasPython)(`examples/python with ${PYTHON}`, () => {
     for (const name of ['penn-gen1', 'penn-gen2', 'clln-ref16']) {
       it(`${name}: asks ID and TOPO, measures, takes learning steps; what it reports is the board model's, and the twin agrees`, async () => {
         const model = JSON.parse(readFileSync(join(ROOT, `twins/models/${name}.json`), 'utf8'));
-        const twin = await serveTwin({ board: name, seed: 0, ideal: true });
+        const twin = await serveTwin({ board: name, seed: 0, ideal: true, protocol: '1.3' }); // the driver is a 1.3 host (it refuses 1.4, PROTOCOL.md 10)
         served.push(twin);
         const steps = 4;
         const r = await python([DRIVER, twin.path, '--steps', String(steps), '--json']);
@@ -767,7 +767,7 @@ describe.skipIf(!hasPython)(`examples/python with ${PYTHON}`, () => {
     }
 
     it('prints a report for people', async () => {
-      const twin = await serveTwin({ board: 'penn-gen1', seed: 0, ideal: true });
+      const twin = await serveTwin({ board: 'penn-gen1', seed: 0, ideal: true, protocol: '1.3' });
       served.push(twin);
       const human = await python([DRIVER, twin.path, '--steps', '1']);
       expect(human.stderr).toBe('');
@@ -778,7 +778,7 @@ describe.skipIf(!hasPython)(`examples/python with ${PYTHON}`, () => {
     });
 
     it('on a line that loses and garbles replies it retries the identical line: every step done once', async () => {
-      const twin = await serveTwin({ board: 'penn-gen1', seed: 4, ideal: true, faults: 'garble=0.1,drop=0.1' });
+      const twin = await serveTwin({ board: 'penn-gen1', seed: 4, ideal: true, faults: 'garble=0.1,drop=0.1', protocol: '1.3' });
       served.push(twin);
       const steps = 6;
       const r = await python([DRIVER, twin.path, '--steps', String(steps), '--json', '--timeout', '0.3', '--retries', '10']);

@@ -39,9 +39,9 @@ describe('parseIdentity refuses identities the host could not use', () => {
   });
 
   it.each([
-    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1, 1\.2 and 1\.3/],
-    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1, 1\.2 and 1\.3/], // a 1.0 board
-    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1, 1\.2 and 1\.3/], // compared as text, not as a number
+    ['proto', '2', /protocol 2 \(2\.0\), this host speaks 1\.1, 1\.2, 1\.3 and 1\.4/],
+    ['proto', '1', /protocol 1 \(1\.0\), this host speaks 1\.1, 1\.2, 1\.3 and 1\.4/], // a 1.0 board
+    ['proto', '1.10', /protocol 1\.10, this host speaks 1\.1, 1\.2, 1\.3 and 1\.4/], // compared as text, not as a number
     ['proto', '', /proto/],
     ['proto', undefined, /proto/],
     ['fw', undefined, /fw/],

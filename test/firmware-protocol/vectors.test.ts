@@ -88,7 +88,7 @@ describe('golden frames (firmware-protocol/vectors/frames.json)', () => {
       expect(c, f.name).not.toBeNull();
       verbs.add(c!.verb === 'SCHED' ? `SCHED ${c!.args[0]}` : c!.verb);
     }
-    const verbsOfSpec = ['PING', 'ID', 'TOPO', 'STAT', 'SRC', 'CLAMP', 'MEAS', 'EGET', 'ESET', 'STEP', 'SCHED BEGIN', 'SCHED EX', 'SCHED END', 'RUN', 'GRANT', 'HALT', 'RESEND', 'RESET'];
+    const verbsOfSpec = ['PING', 'ID', 'TOPO', 'STAT', 'SRC', 'CLAMP', 'MEAS', 'EGET', 'ESET', 'STEP', 'CYCLE', 'SCHED BEGIN', 'SCHED EX', 'SCHED END', 'RUN', 'GRANT', 'HALT', 'RESEND', 'RESET'];
     expect([...verbs].sort()).toEqual([...verbsOfSpec].sort());
 
     const events = new Set<string>();

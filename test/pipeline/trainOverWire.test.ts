@@ -33,10 +33,11 @@ describe.skipIf(!built)('training over the wire ends where the in-process twin e
       expect(local.trainMse).toBeLessThan(local.initialTrainMse / 3);
       const clean = await run('pty', update, steps, { twinBaud: 1_000_000 });
       expect(Array.from(clean.settings)).toEqual(Array.from(local.settings));
-      // resets every 250 commands: several per run (every ~20-60 steps, far more often than the issue's 500)
+      // resets every 60 commands: several per run (every ~20-60 steps, far more often than the issue's 500; protocol 1.4
+      // takes one or two commands per step where 1.3 took four to eight)
       const faulty = await run('pty', update, steps, {
         twinBaud: 1_000_000,
-        faults: 'garble=0.01,drop=0.001,reset-every=250',
+        faults: 'garble=0.01,drop=0.001,reset-every=60',
         serial: { timeoutMs: 100 },
       });
       expect(faulty.events.filter((e) => e.type === 'reset-detected').length).toBeGreaterThanOrEqual(2);

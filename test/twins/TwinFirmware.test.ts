@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIdentity, parseList, parseReply, parseTopology, type Reply } from '../../firmware-protocol/codec.js';
+import { parseFields, parseIdentity, parseList, parseReply, parseTopology, type Reply } from '../../firmware-protocol/codec.js';
 import { Rng } from '../../src/physics/Rng.js';
 import { loadBoardModel } from '../../twins/BoardModel.js';
 import { TwinBoardCore } from '../../twins/TwinBoardCore.js';
@@ -45,10 +45,11 @@ function field(payload: string[], key: string): string {
 describe('TwinFirmware verbs', () => {
   it('banner, PING, ID, TOPO', () => {
     const fw = fresh();
-    expect(fw.banner()).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=1');
+    expect(fw.banner()).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.4 board=penn-gen1 boot=1');
     expect(ok(fw, 'PING')).toEqual([]);
     const id = parseIdentity(ok(fw, 'ID'), parseTopology(ok(fw, 'TOPO'))!);
-    expect(id).toEqual(fw.core.identity());
+    // protocol 1.4 over the core's 1.3: every ID field the core's, the version the firmware's
+    expect(id).toEqual({ ...fw.core.identity(), protocol: '1.4' });
     expect(errCode(fw, 'PING extra')).toBe(400);
   });
 
@@ -163,13 +164,13 @@ describe('TwinFirmware verbs', () => {
     ok(fw, 'SRC 0:1');
     expect(fw.receive('900 RESET')).toEqual([expect.stringMatching(/^900 ERR 400 /)]); // boot= is required
     const out = fw.receive('901 RESET boot=1');
-    expect(out).toEqual(['901 OK boot=1', '! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=2']);
+    expect(out).toEqual(['901 OK boot=1', '! BOOT fw=clln-twin-1.0.0 proto=1.4 board=penn-gen1 boot=2']);
     // the retry of that RESET (its reply lost) finds the counter moved: no second reboot
     expect(fw.receive('901 RESET boot=1')).toEqual(['901 OK boot=2']);
     expect(ok(fw, 'STAT')).toEqual(['boot=2', 'crc=0', 'overlong=0', 'garbage=0', 'dup=0', 'badseq=0', 'steps=0', 'run=none', 'runstep=0', 'runerr=0']);
     expect(parseList(ok(fw, 'EGET')[0])).toEqual(new Array(33).fill(50));
     expect(fw.core.activeSources().size).toBe(0);
-    expect(fw.reboot()).toEqual(['! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=3']);
+    expect(fw.reboot()).toEqual(['! BOOT fw=clln-twin-1.0.0 proto=1.4 board=penn-gen1 boot=3']);
   });
 });
 
@@ -371,5 +372,82 @@ describe('TwinFirmware schedules and autonomous runs', () => {
     twin.step([[5, 0.3]], 0.5, 10);
     twin.step([[5, 0.3]], 0.5, 10);
     expect(Array.from(fw.core.edgeSettings())).toEqual(Array.from(twin.edgeSettings()));
+  });
+});
+
+describe('TwinFirmware protocol 1.4 compound commands (PROTOCOL.md 7.2)', () => {
+  /** A noisy twin (seeded), so that equal readings mean the same core calls in the same order. */
+  const noisy = (protocol?: '1.3' | '1.4', model = gen1): TwinFirmware => new TwinFirmware(new TwinBoardCore(model, { seed: 11 }), protocol ? { protocol } : {});
+
+  it('CYCLE gives what CLAMP -, SRC, MEAS, CLAMP (the clamp rule), MEAS, CLAMP - give, noise draws included', () => {
+    const a = noisy();
+    const b = noisy();
+    const src = '0:4.5,3:0.25,15:0';
+    for (const [tgt, eta] of [
+      ['9:2,10:0.3', 0.5],
+      ['6:4.99,9:0', 1],
+      ['9:1.5', 0.1],
+    ] as const) {
+      const cyc = parseFields(ok(a, `CYCLE eta=${eta} src=${src} tgt=${tgt} n=8`));
+      ok(b, 'CLAMP -');
+      ok(b, `SRC ${src}`);
+      const vf = parseList(ok(b, 'MEAS n=8')[0])!;
+      // the clamp rule, written out here as the host's 1.3 path computes it: V_F + eta (V* - V_F), DAC range, 6 decimals
+      const clamps = tgt.split(',').map((p) => {
+        const [n, d] = p.split(':').map(Number);
+        const c = Math.min(5, Math.max(0, vf[n] + eta * (d - vf[n])));
+        return `${n}:${Number(c.toFixed(6))}`;
+      });
+      ok(b, `CLAMP ${clamps.join(',')}`);
+      const vc = parseList(ok(b, 'MEAS n=8')[0])!;
+      ok(b, 'CLAMP -');
+      expect(parseList(cyc.get('vf')!)).toEqual(vf);
+      expect(parseList(cyc.get('vc')!)).toEqual(vc);
+      // and the clamped targets read what they were clamped at, within the ADC's noise and resolution
+      for (const c of clamps) {
+        const [n, v] = c.split(':').map(Number);
+        expect(Math.abs(vc[n] - v)).toBeLessThan(0.02);
+      }
+    }
+    expect(a.core.edgeSettings()).toEqual(b.core.edgeSettings());
+    expect(a.core.activeSources()).toEqual(b.core.activeSources());
+    expect(a.core.activeClamps().size).toBe(0);
+    expect(a.core.stats.steps).toBe(0);
+  });
+
+  it('STEP src= gives what CLAMP -, SRC, STEP, EGET give; set= is the EGET', () => {
+    for (const model of [gen1, gen2]) {
+      const a = noisy(undefined, model);
+      const b = noisy(undefined, model);
+      const amp = model.edge.kind === 'gate' ? ' amp=2' : '';
+      const tgt = model.edge.kind === 'gate' ? '9:0.5' : '9:2';
+      const srcV = model.edge.kind === 'gate' ? '0:0.9,15:0' : '0:4.5,15:0';
+      for (let k = 0; k < 3; k++) {
+        const step = parseFields(ok(a, `STEP eta=0.5 tgt=${tgt} src=${srcV}${amp}`));
+        ok(b, 'CLAMP -');
+        ok(b, `SRC ${srcV}`);
+        const ref = parseFields(ok(b, `STEP eta=0.5 tgt=${tgt}${amp}`));
+        expect(step.get('vf')).toBe(ref.get('vf'));
+        expect(step.get('changed')).toBe(ref.get('changed'));
+        expect(step.get('set')).toBe(ok(b, 'EGET')[0]);
+      }
+    }
+  });
+
+  it('a 1.3 firmware has neither: CYCLE is 404, STEP src= is 400, and STEP answers no set=', () => {
+    const fw = noisy('1.3');
+    expect(errCode(fw, 'CYCLE eta=0.5 src=0:1 tgt=9:2')).toBe(404);
+    expect(errCode(fw, 'STEP eta=0.5 tgt=9:2 src=0:1')).toBe(400);
+    expect(ok(fw, 'STEP eta=0.5 tgt=9:2').some((f) => f.startsWith('set='))).toBe(false);
+    expect(fw.banner()).toMatch(/ proto=1\.3 /);
+  });
+
+  it('a refused STEP src= (eta out of range) leaves the sources and clamps as they were', () => {
+    const fw = noisy();
+    ok(fw, 'SRC 3:1');
+    ok(fw, 'CLAMP 9:2');
+    expect(errCode(fw, 'STEP eta=2 tgt=10:2 src=0:1')).toBe(416);
+    expect(fw.core.activeSources()).toEqual(new Map([[3, 1]]));
+    expect(fw.core.activeClamps()).toEqual(new Map([[9, 2]]));
   });
 });

@@ -141,7 +141,7 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
 
   it('answers frames, counts bad input in STAT, sends the banner on attach', async () => {
     const { server, host } = serve();
-    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.3 board=penn-gen1 boot=1');
+    expect(await host.waitFor((b) => b.startsWith('! BOOT'))).toBe('! BOOT fw=clln-twin-1.0.0 proto=1.4 board=penn-gen1 boot=1');
     expect(await host.request('PING')).toBe('1 OK');
     server.input('1 PING*0000\n'); // bad CRC: no reply, counted
     server.input(Buffer.from([0x01, 0x02, 0x0a])); // garbage
@@ -217,7 +217,7 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
 
   it('paces a reply at the baud rate: it starts once the command has arrived and takes 10 bit times per byte', () => {
     const baud = 9600;
-    const { host, timers, writes } = serve({ baud, banner: false });
+    const { host, timers, writes } = serve({ baud, banner: false, leadMs: 0 });
     const command = encodeFrame('1 TOPO');
     host.write(command);
     const reply = encodeFrame(new TwinFirmware(new TwinBoardCore(gen1, { ideal: true })).receive('1 TOPO')[0]);
@@ -231,7 +231,7 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
 
   it('sends queued lines back to back: each starts when the previous one has left the UART', () => {
     const baud = 115200;
-    const { host, timers, writes } = serve({ baud, banner: false, faults: 'reset-every=1' });
+    const { host, timers, writes } = serve({ baud, banner: false, faults: 'reset-every=1', leadMs: 0 });
     const command = encodeFrame('1 PING');
     host.write(command); // the reply, then (the spontaneous reset) the banner, queued at the same moment
     timers.advance(1000);
@@ -241,6 +241,48 @@ describe('TwinServer over an in-memory link (virtual clock)', () => {
     expect(writes[1].at).toBeCloseTo(ms(command.length + writes[0].bytes + writes[1].bytes), 9);
     expect(host.lines[0]).toBe('1 OK');
     expect(host.lines[1]).toMatch(/^! BOOT .* boot=2$/);
+  });
+
+  it('with a lead, writes a reply up to leadMs before its wire time, and the host\'s next command counts from that wire time', () => {
+    const baud = 9600;
+    const leadMs = 50;
+    const { host, timers, writes } = serve({ baud, banner: false, leadMs });
+    const ms = (bytes: number): number => (bytes * 10 * 1000) / baud;
+    const fw = new TwinFirmware(new TwinBoardCore(gen1, { ideal: true }));
+    // stop-and-wait with no time between a reply and the next command: each reply is written as soon as it is
+    // within leadMs of its wire time, and the k-th is due at the sum of the wire times of every byte so far
+    let due = 0;
+    for (let k = 1; k <= 6; k++) {
+      const command = encodeFrame(`${k} TOPO`);
+      const reply = encodeFrame(fw.receive(`${k} TOPO`)[0]);
+      host.write(command);
+      due += ms(command.length + reply.length);
+      // (the clock moves in steps of 1 us here; the host's write then comes up to that late, which counts as its own time)
+      while (writes.length < k) timers.advance(0.001);
+      const at = writes[k - 1].at;
+      expect(at, `reply ${k}`).toBeGreaterThanOrEqual(due - leadMs - 1e-9);
+      expect(at, `reply ${k}`).toBeLessThanOrEqual(Math.max(0, due - leadMs) + 0.002 * k);
+    }
+  });
+
+  it('with a lead, the host\'s time between a reply and its next command still counts: the lead never accumulates', () => {
+    const baud = 115200;
+    const leadMs = 8;
+    const { host, timers, writes } = serve({ baud, banner: false, leadMs });
+    const ms = (bytes: number): number => (bytes * 10 * 1000) / baud;
+    const thinkMs = 0.5;
+    let wire = 0;
+    for (let k = 1; k <= 200; k++) {
+      const command = encodeFrame(`${k} PING`);
+      host.write(command);
+      while (writes.length < k) timers.advance(0.05);
+      wire += ms(command.length + writes[k - 1].bytes);
+      // the k-th reply cannot be written before the wire and the host's thinking so far, less one lead
+      expect(writes[k - 1].at, `reply ${k}`).toBeGreaterThanOrEqual(wire + (k - 1) * thinkMs - leadMs - 1e-9);
+      timers.advance(thinkMs);
+    }
+    // and it is not written much later either: the exchanges ran at the wire's rate plus the thinking
+    expect(writes[199].at).toBeLessThanOrEqual(wire + 199 * thinkMs + 0.05 * 200);
   });
 
   it('steps an autonomous run at stepMs on the board clock, catching up when the timer fires late', async () => {
@@ -480,7 +522,7 @@ describe('pty transport (in-process pseudo-terminal, no system tool)', () => {
     const port = await openPort(path);
     const host = hostOn(port);
     const id = await host.request('ID');
-    expect(id).toMatch(/^1 OK proto=1\.3 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
+    expect(id).toMatch(/^1 OK proto=1\.4 fw=clln-twin-1.0.0 board=penn-gen2 uid=5e1f0002 boot=1 nodes=16 edges=32 /);
     expect(id).toContain('edge=gate,0,5');
     await new Promise<void>((r) => port.close(() => r()));
     child.kill('SIGTERM');

@@ -57,7 +57,8 @@ describe('twins/models/clln-ref16.json (firmware-protocol/firmware/HARDWARE.md)'
   });
 
   it('makes a twin that answers ID as the firmware does (PROTOCOL.md 1.3) and keeps each edge its own RMIN, RMAX', () => {
-    const fw = new TwinFirmware(new TwinBoardCore(model, { seed: 3 }));
+    // the reference firmware speaks 1.3 (the twin speaks 1.4 unless told; 1.4 changed no ID field)
+    const fw = new TwinFirmware(new TwinBoardCore(model, { seed: 3 }), { protocol: '1.3' });
     const out = fw.receive('1 ID');
     const r = parseReply(out[0]);
     expect(r?.kind).toBe('ok');

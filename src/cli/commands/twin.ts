@@ -16,12 +16,14 @@ export const twinHelp = `clln twin serve --board NAME|FILE [--port PATH | --pty 
   --port     serve on an existing serial device
   --seed     seed of every non-ideality and fault (default 0)
   --ideal    no noise, drift, tolerance or DAC errors (ADC quantisation and tap granularity stay)
-  --protocol 1.1|1.2|1.3  protocol version to speak (default 1.3; 1.2 leaves keep= out of ID, 1.1 the edge law too)
+  --protocol protocol version to speak: 1.4 (default), 1.3 (no CYCLE or STEP src=), 1.2 (no keep= in
+             ID either), 1.1 (no edge law either)
   --faults   e.g. "garble=0.01,drop=0.001,reset-every=2000,unplug-every=5000,unplug-ms=500":
              garble = probability per sent line of one flipped bit, drop = probability per sent line of
              losing it, reset-every / unplug-every = after every N commands the board reboots / the
              link goes away for unplug-ms (board rebooted when it comes back)
   --baud     output pacing, 10 bit times per byte (default 115200; 0 = unpaced)
+  --lead-ms  how far ahead of its wire time a paced line may be written (default 20; 0 = a timer per line, as before 1.4)
   --step-ms  time per step of an autonomous run (default from the model's sample rate)
   --exit-with-parent  stop when standard input closes or standard output breaks (used when a host spawns
              the twin, so that it goes, cleaned up, when the host dies, even by kill -9)`;
@@ -38,6 +40,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
     faults: { type: 'string' },
     baud: { type: 'string' },
     'step-ms': { type: 'string' },
+    'lead-ms': { type: 'string' },
     'exit-with-parent': { type: 'boolean' },
   });
   const [sub] = positionals(p, 'twin', ['serve']);
@@ -56,9 +59,12 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   const stepText = str(p, 'step-ms');
   const stepMs = stepText === undefined ? undefined : Number(stepText);
   if (stepMs !== undefined && !(Number.isFinite(stepMs) && stepMs >= 0)) throw new InvalidInputError({ source: '--step-ms' }, `must be a number >= 0, got ${show(stepText)}`);
+  const leadText = str(p, 'lead-ms');
+  const leadMs = leadText === undefined ? undefined : Number(leadText);
+  if (leadMs !== undefined && !(Number.isFinite(leadMs) && leadMs >= 0)) throw new InvalidInputError({ source: '--lead-ms' }, `must be a number >= 0, got ${show(leadText)}`);
   const faultsText = str(p, 'faults') ?? '';
   const protocol = str(p, 'protocol');
-  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2' && protocol !== '1.3') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1, 1.2 or 1.3, got ${show(protocol)}`, 'give --protocol 1.1, 1.2 or 1.3, or drop it');
+  if (protocol !== undefined && protocol !== '1.1' && protocol !== '1.2' && protocol !== '1.3' && protocol !== '1.4') throw new InvalidInputError({ source: '--protocol' }, `must be 1.1, 1.2, 1.3 or 1.4, got ${show(protocol)}`, 'give --protocol 1.1, 1.2, 1.3 or 1.4, or drop it');
   const exitWithParent = p.values['exit-with-parent'] === true;
 
   // loaded on demand: the twin's transports pull in the serial port's and the pty's native bindings
@@ -69,7 +75,7 @@ export async function twin(argv: string[], io: Io): Promise<number> {
   let final: ServingTwin['stats'] | undefined;
   const code = await serveUntilStopped<ServingTwin>(io, {
     exitWithParent,
-    start: () => serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | '1.3' | undefined, faults: faultsText, baud, stepMs, port: portPath, link, log }),
+    start: () => serveTwin({ board, seed, ideal: p.values.ideal === true, protocol: protocol as '1.1' | '1.2' | '1.3' | '1.4' | undefined, faults: faultsText, baud, stepMs, leadMs, port: portPath, link, log }),
     onReady: (served) => log(`${served.description} on ${served.path}, seed ${seed}${p.values.ideal ? ', ideal' : ''}`),
     onStop: (served) => {
       final = { ...served.stats };
