@@ -254,20 +254,7 @@ describe("G_TT from the factor (LaplacianSystem.inverseBlock) and contrast state
       const A = H.map((row) => [...row]);
       const r = new Array<number>(m).fill(0);
       r[at.get(nodes[j])!] = 1;
-      for (let c = 0; c < m; c++) {
-        for (let i = c + 1; i < m; i++) {
-          const f = A[i][c] / A[c][c];
-          if (f === 0) continue;
-          for (let q = c; q < m; q++) A[i][q] -= f * A[c][q];
-          r[i] -= f * r[c];
-        }
-      }
-      const x = new Array<number>(m).fill(0);
-      for (let i = m - 1; i >= 0; i--) {
-        let s = r[i];
-        for (let q = i + 1; q < m; q++) s -= A[i][q] * x[q];
-        x[i] = s / A[i][i];
-      }
+      const x = gaussSolve(A, r);
       for (let i = 0; i < nodes.length; i++) expect(Math.abs(got[i][j] - x[at.get(nodes[i])!])).toBeLessThanOrEqual(1e-12 * Math.abs(x[at.get(nodes[j])!]));
     }
     expect(() => sys.inverseBlock([imposed[0]])).toThrow(InvalidInputError);
