@@ -40,7 +40,8 @@ import { GreenResponses } from './GreenResponses.js';
 import { FaultPatterns } from './FaultPatterns.js';
 import { type FaultHypothesis, localiseFault } from './localiseFault.js';
 import { readingSigma } from './measurementNoise.js';
-import { ResidualCovariance } from './ResidualCovariance.js';
+import { MAX_DENSE_COVARIANCE, ResidualCovariance } from './ResidualCovariance.js';
+import { NumericalError } from '../errors.js';
 
 /** The network the board is: node count and edge list (edge e joins edgeA[e] to edgeB[e]). */
 export interface CheckedNetwork {
@@ -87,7 +88,19 @@ export interface ConsistencyOptions {
   ambiguityChi2?: number;
   /** Keep the residual covariance dense (correlations used in the fits) up to this many checked nodes. Default 512. */
   maxDenseCovariance?: number;
+  /**
+   * Up to this many free nodes (and a dense covariance), the Green's functions come from one dense factorisation of
+   * H_FF (its inverse, every column solved to a relative residual <= 1e-12) instead of one sparse solve per edge and
+   * imposed node; the same covariance, summed in another order. Default {@link DENSE_FREE_MAX}; 0: always sparse.
+   */
+  denseFreeMax?: number;
 }
+
+/**
+ * Free nodes up to which a check takes the dense path (a 16-node board has 11-13): there H_FF^{-1} costs about
+ * f^3 flops (a quarter of a million at 64), less than the 2E + |imposed| sparse solves it replaces.
+ */
+export const DENSE_FREE_MAX = 64;
 
 /** The result of one check: residuals, thresholds, the verdict and the evidence for it. */
 export interface CheckResult {
@@ -250,6 +263,9 @@ export class ConsistencyChecker {
     }
     if (conductance.length !== E) throw new InvalidInputError({ field: 'conductance' }, `expected ${E} conductances (one per edge), got ${conductance.length}`);
     const k = Float64Array.from(conductance);
+    for (let e = 0; e < E; e++) {
+      if (!(k[e] > 0 && Number.isFinite(k[e]))) throw new InvalidInputError({ field: `conductance[${e}]` }, `must be a positive number of siemens, got ${show(k[e])}`);
+    }
     const isImposed = new Uint8Array(N);
     const commanded = new Float64Array(N);
     for (const [node, v] of imposed) {
@@ -283,37 +299,61 @@ export class ConsistencyChecker {
     }
     const bnodes = Int32Array.from(boundaryNodes);
     const bvals = Float64Array.from(bnodes, (i) => (isImposed[i] && !useReading[i] ? commanded[i] : measured[i]));
-    const resp = GreenResponses.solve(this.system(bnodes), edgeA, edgeB, k, bvals);
-    const vb = resp.voltages; // the solve's state: boundary values at boundary nodes
+    const checked = (i: number): boolean => !floating[i] && !saturated[i];
+    const checkedMask = new Uint8Array(N);
+    for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;
+    const sAdc = this.readingSigma;
+    const dac = opts.dacUncertainty ?? { gain: 0, offset: 0 };
+    const sDac = (i: number): number => Math.hypot(dac.offset, dac.gain * commanded[i]);
+    const u = this.uncertainty;
+
+    // The state and the no-fault covariance of the voltage residual over the checked nodes: every elementary
+    // cause's pattern (FaultPatterns.ts) scaled by its standard deviation. Dense path on small networks (the same
+    // sum from the columns of H_FF^-1), else one sparse Green's solve per pattern.
+    let vb: Float64Array; // the solve's state: boundary values at boundary nodes
+    let cov: ResidualCovariance;
+    let solves: number;
+    let maxSolveResidual: number;
+    /** The sparse responses, built when the localisation needs them (always on the sparse path). */
+    let resp: GreenResponses | null = null;
+    const sparse = (): GreenResponses => (resp ??= GreenResponses.solve(this.system(bnodes), edgeA, edgeB, k, bvals));
+    const nFree = N - bnodes.length;
+    let denseCount = 0;
+    for (let i = 0; i < N; i++) denseCount += checkedMask[i];
+    const dense =
+      nFree <= (opts.denseFreeMax ?? DENSE_FREE_MAX) && denseCount <= (opts.maxDenseCovariance ?? MAX_DENSE_COVARIANCE)
+        ? denseGreen(N, edgeA, edgeB, k, bnodes, bvals)
+        : null;
+    if (dense) {
+      vb = dense.voltages;
+      cov = denseCovariance(dense, edgeA, edgeB, k, u, checkedMask, isImposed, useReading, sAdc, sDac);
+      solves = dense.solves;
+      maxSolveResidual = dense.maxResidual;
+    } else {
+      const r = sparse();
+      vb = r.voltages;
+      const patterns = new FaultPatterns(r, isImposed, useReading);
+      cov = new ResidualCovariance(checkedMask, opts.maxDenseCovariance);
+      for (let i = 0; i < N; i++) {
+        if (isImposed[i]) {
+          cov.add(patterns.adc(i), sAdc);
+          cov.add(patterns.dac(i), sDac(i));
+        } else if (checkedMask[i]) {
+          cov.add(patterns.adc(i), sAdc);
+        }
+      }
+      for (let e = 0; e < E; e++) {
+        const s = u[e] * k[e] * r.edgeDrop(e);
+        if (s !== 0) cov.add(patterns.edge(e), s);
+      }
+      solves = 1 + r.solves;
+      maxSolveResidual = r.maxSolveResidual;
+    }
 
     const predicted = Float64Array.from(vb);
     for (let i = 0; i < N; i++) {
       if (isImposed[i]) predicted[i] = commanded[i];
       else if (floating[i]) predicted[i] = NaN;
-    }
-    const checked = (i: number): boolean => !floating[i] && !saturated[i];
-
-    // No-fault covariance of the voltage residual over the checked nodes: every elementary cause's pattern
-    // (FaultPatterns.ts) scaled by its standard deviation.
-    const sAdc = this.readingSigma;
-    const dac = opts.dacUncertainty ?? { gain: 0, offset: 0 };
-    const sDac = (i: number): number => Math.hypot(dac.offset, dac.gain * commanded[i]);
-    const checkedMask = new Uint8Array(N);
-    for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;
-    const patterns = new FaultPatterns(resp, isImposed, useReading);
-    const cov = new ResidualCovariance(checkedMask, opts.maxDenseCovariance);
-    for (let i = 0; i < N; i++) {
-      if (isImposed[i]) {
-        cov.add(patterns.adc(i), sAdc);
-        cov.add(patterns.dac(i), sDac(i));
-      } else if (checkedMask[i]) {
-        cov.add(patterns.adc(i), sAdc);
-      }
-    }
-    const u = this.uncertainty;
-    for (let e = 0; e < E; e++) {
-      const s = u[e] * k[e] * resp.edgeDrop(e);
-      if (s !== 0) cov.add(patterns.edge(e), s);
     }
     /** Std of the value the solve used at each imposed node (for the current residual). */
     const sBoundary = new Float64Array(N);
@@ -393,11 +433,12 @@ export class ConsistencyChecker {
     let suspect: FaultHypothesis | null = null;
     let ambiguous = false;
     if (alarm) {
+      const r = sparse();
       const all = localiseFault({
         residual: voltageResidual,
         threshold: thrV,
         covariance: cov,
-        patterns,
+        patterns: new FaultPatterns(r, isImposed, useReading),
         imposed: boundaryNodes.filter((i) => isImposed[i]),
         edgeA,
         edgeB,
@@ -407,6 +448,10 @@ export class ConsistencyChecker {
       hypotheses = all.slice(0, opts.keepHypotheses ?? 5);
       if (all.length > 0 && all[0].explained >= (opts.minExplained ?? 0.5)) suspect = all[0];
       ambiguous = all.length > 1 && all[1].chi2 - all[0].chi2 < (opts.ambiguityChi2 ?? 4);
+      if (dense) {
+        solves += 1 + r.solves;
+        maxSolveResidual = Math.max(maxSolveResidual, r.maxSolveResidual);
+      }
     }
 
     const unchecked = { floating: indices(floating), saturated: indices(saturated) };
@@ -425,7 +470,7 @@ export class ConsistencyChecker {
       hypotheses,
       ambiguous,
       unchecked,
-      diagnostics: { boundary: boundaryMode, solves: 1 + resp.solves, maxSolveResidual: resp.maxSolveResidual },
+      diagnostics: { boundary: boundaryMode, solves, maxSolveResidual },
       summary: summarise(alarm, maxV, maxC, chi2 / chi2Limit, worst, suspect, ambiguous, voltageResidual, currentResidual),
     };
   }
@@ -490,4 +535,260 @@ function summarise(
         : `; node ${worst.node} leaks ${(1e6 * rc[worst.node]).toFixed(3)} uA`;
   const who = suspect ? `; suspect ${describe(suspect)}${ambiguous ? ' (ambiguous)' : ''}` : '; no single fault explains it';
   return `ALARM: ${head}${at}${who}`;
+}
+
+/** Relative residual above which a dense solve is refined (as LaplacianSystem's Cholesky: 1e-12), at most twice. */
+const REFINE_ABOVE = 1e-12;
+const MAX_REFINEMENTS = 2;
+/** A solve is accepted up to this relative residual (LaplacianSystem's CHOLESKY_ACCEPT). */
+const ACCEPT = 1e-9;
+
+/** A small network's state and Green's functions from one dense Cholesky factorisation of H_FF. */
+interface DenseGreen {
+  /** Free nodes (ascending) and each node's index among them (-1: boundary). */
+  free: Int32Array;
+  pos: Int32Array;
+  /** H_FF^{-1}, f x f row-major (symmetric). */
+  inverse: Float64Array;
+  /** The state: boundary values at boundary nodes, Kirchhoff's solution at free nodes (V). */
+  voltages: Float64Array;
+  /** The state's solve and one per column of the inverse. */
+  solves: number;
+  /** Largest relative residual ||b - H_FF x|| / ||b|| of those solves. */
+  maxResidual: number;
+}
+
+/**
+ * The state for the boundary values `bvals` at `bnodes`, and H_FF^{-1}, densely: H_FF assembled from the edges,
+ * factorised (Cholesky), the state and every column of the inverse solved and refined to a relative residual of at
+ * most 1e-12 where refinement gets there (each checked against H_FF applied edge by edge). Null when H_FF is not
+ * positive definite (the sparse path then reports why).
+ */
+function denseGreen(N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
+  const pos = new Int32Array(N);
+  const voltages = new Float64Array(N);
+  for (let t = 0; t < bnodes.length; t++) {
+    pos[bnodes[t]] = -1;
+    voltages[bnodes[t]] = bvals[t];
+  }
+  const f = N - bnodes.length;
+  const free = new Int32Array(f);
+  for (let i = 0, p = 0; i < N; i++) {
+    if (pos[i] < 0) continue;
+    pos[i] = p;
+    free[p++] = i;
+  }
+  // the edges with a free end, as free indices (-1 = boundary end) and conductances
+  const E = edgeA.length;
+  const ea = new Int32Array(E);
+  const eb = new Int32Array(E);
+  const ek = new Float64Array(E);
+  let m = 0;
+  const L = new Float64Array(f * f);
+  const rhs = new Float64Array(f);
+  for (let e = 0; e < E; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const pa = pos[a];
+    const pb = pos[b];
+    if (a === b || (pa < 0 && pb < 0)) continue;
+    const ke = k[e];
+    ea[m] = pa;
+    eb[m] = pb;
+    ek[m++] = ke;
+    if (pa >= 0) {
+      L[pa * f + pa] += ke;
+      if (pb >= 0) L[pa * f + pb] -= ke;
+      else rhs[pa] += ke * voltages[b];
+    }
+    if (pb >= 0) {
+      L[pb * f + pb] += ke;
+      if (pa >= 0) L[pb * f + pa] -= ke;
+      else rhs[pb] += ke * voltages[a];
+    }
+  }
+  // Cholesky, lower triangle in place
+  for (let j = 0; j < f; j++) {
+    const rj = j * f;
+    let d = L[rj + j];
+    for (let t = 0; t < j; t++) d -= L[rj + t] * L[rj + t];
+    if (!(d > 0)) return null;
+    const ljj = Math.sqrt(d);
+    L[rj + j] = ljj;
+    for (let i = j + 1; i < f; i++) {
+      const ri = i * f;
+      let sum = L[ri + j];
+      for (let t = 0; t < j; t++) sum -= L[ri + t] * L[rj + t];
+      L[ri + j] = sum / ljj;
+    }
+  }
+  const x = new Float64Array(f);
+  const r = new Float64Array(f);
+  const dx = new Float64Array(f);
+  /** x = H_FF^{-1} b through the factor (b may be x). `from`: b is zero above this row. */
+  const solve = (b: Float64Array, out: Float64Array, from: number): void => {
+    for (let i = 0; i < from; i++) out[i] = 0;
+    for (let i = from; i < f; i++) {
+      const ri = i * f;
+      let sum = b[i];
+      for (let t = from; t < i; t++) sum -= L[ri + t] * out[t];
+      out[i] = sum / L[ri + i];
+    }
+    for (let i = f - 1; i >= 0; i--) {
+      let sum = out[i];
+      for (let t = i + 1; t < f; t++) sum -= L[t * f + i] * out[t];
+      out[i] = sum / L[i * f + i];
+    }
+  };
+  /** r = b - H_FF x, edge by edge; returns ||r||_2. */
+  const residual = (b: Float64Array, xs: Float64Array): number => {
+    r.set(b);
+    for (let t = 0; t < m; t++) {
+      const pa = ea[t];
+      const pb = eb[t];
+      const xa = pa >= 0 ? xs[pa] : 0;
+      const xb = pb >= 0 ? xs[pb] : 0;
+      const c = ek[t] * (xa - xb);
+      if (pa >= 0) r[pa] -= c;
+      if (pb >= 0) r[pb] += c;
+    }
+    let s2 = 0;
+    for (let i = 0; i < f; i++) s2 += r[i] * r[i];
+    return Math.sqrt(s2);
+  };
+  /** Solve, then refine while the relative residual is above REFINE_ABOVE and refinement helps; the residual. */
+  const solveRefined = (b: Float64Array, from: number, bnorm: number): number => {
+    solve(b, x, from);
+    let res = residual(b, x) / bnorm;
+    for (let it = 0; res > REFINE_ABOVE && it < MAX_REFINEMENTS; it++) {
+      solve(r, dx, 0);
+      for (let i = 0; i < f; i++) dx[i] += x[i];
+      const resNew = residual(b, dx) / bnorm;
+      if (!(resNew < res)) break;
+      x.set(dx);
+      res = resNew;
+    }
+    // the residual vector r is stale after a rejected refinement; only res is used
+    if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
+    return res;
+  };
+  let bnorm = 0;
+  for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
+  let maxResidual = solveRefined(rhs, 0, Math.max(Math.sqrt(bnorm), 1e-300));
+  for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
+  const inverse = new Float64Array(f * f);
+  const unit = new Float64Array(f);
+  for (let p = 0; p < f; p++) {
+    unit[p] = 1;
+    const res = solveRefined(unit, p, 1);
+    unit[p] = 0;
+    if (res > maxResidual) maxResidual = res;
+    inverse.set(x, p * f); // row p = column p (symmetric)
+  }
+  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual };
+}
+
+/**
+ * The residual's no-fault covariance over the checked nodes from the dense inverse G = H_FF^{-1}: the same sum of
+ * std^2 p p^T as the sparse path (FaultPatterns.ts), with each pattern's free part a combination of G's columns:
+ * edge e, g_e = G d_F (columns b minus a, std u_e k_e dV_e); imposed node j, w_j = G b_j (b_j the conductances from
+ * the free nodes to j), whose ADC (reading used) or DAC (command used) error the free nodes follow, with -w_j or +w_j
+ * beside the e_j of the node itself; a checked free node's own ADC noise on the diagonal.
+ */
+function denseCovariance(
+  g: DenseGreen,
+  edgeA: Int32Array,
+  edgeB: Int32Array,
+  k: Float64Array,
+  u: Float64Array,
+  checkedMask: Uint8Array,
+  isImposed: Uint8Array,
+  useReading: Uint8Array,
+  sAdc: number,
+  sDac: (i: number) => number,
+): ResidualCovariance {
+  const N = checkedMask.length;
+  const { pos, inverse: G, voltages: v } = g;
+  const f = g.free.length;
+  const index = new Int32Array(N).fill(-1);
+  let m = 0;
+  for (let i = 0; i < N; i++) if (checkedMask[i]) index[i] = m++;
+  // the checked free nodes: their free index and their checked index
+  const cf: number[] = [];
+  const cc: number[] = [];
+  for (let p = 0; p < f; p++) {
+    const a = index[g.free[p]];
+    if (a >= 0) {
+      cf.push(p);
+      cc.push(a);
+    }
+  }
+  const nc = cf.length;
+  const C = new Float64Array(m * m);
+  const y = new Float64Array(nc);
+  /** C += y y^T over the checked free nodes (lower triangle). */
+  const addOuter = (): void => {
+    for (let s = 0; s < nc; s++) {
+      const ys = y[s];
+      if (ys === 0) continue;
+      const row = cc[s] * m;
+      for (let t = 0; t < nc; t++) if (cc[t] <= cc[s]) C[row + cc[t]] += ys * y[t];
+    }
+  };
+  // model error of each edge: std u_e k_e dV_e along g_e = G (e_b - e_a) restricted to the free nodes
+  for (let e = 0; e < edgeA.length; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const pa = pos[a];
+    const pb = pos[b];
+    if (pa < 0 && pb < 0) continue;
+    const s = u[e] * k[e] * (v[b] - v[a]);
+    if (s === 0) continue;
+    for (let t = 0; t < nc; t++) {
+      const row = cf[t] * f;
+      y[t] = s * ((pb >= 0 ? G[row + pb] : 0) - (pa >= 0 ? G[row + pa] : 0));
+    }
+    addOuter();
+  }
+  // each imposed node's converter errors: ADC and DAC on the node itself, and the one the prediction followed
+  const bj = new Float64Array(f);
+  for (let j = 0; j < N; j++) {
+    if (!isImposed[j]) continue;
+    const sd = sDac(j);
+    const aj = index[j];
+    if (aj >= 0) C[aj * m + aj] += sAdc * sAdc + sd * sd;
+    const sFollowed = useReading[j] ? sAdc : sd;
+    if (sFollowed === 0) continue;
+    bj.fill(0);
+    let any = false;
+    for (let e = 0; e < edgeA.length; e++) {
+      const a = edgeA[e];
+      const b = edgeB[e];
+      if (a === j && pos[b] >= 0) (bj[pos[b]] += k[e]), (any = true);
+      else if (b === j && pos[a] >= 0) (bj[pos[a]] += k[e]), (any = true);
+    }
+    if (!any) continue;
+    // w_j at the checked free nodes
+    for (let t = 0; t < nc; t++) {
+      const row = cf[t] * f;
+      let w = 0;
+      for (let q = 0; q < f; q++) w += G[row + q] * bj[q];
+      y[t] = w;
+    }
+    if (aj >= 0) {
+      // cross terms with the node's own reading: -sAdc^2 w (reading followed) or +sDac^2 w (command followed)
+      const c = useReading[j] ? -sAdc * sAdc : sd * sd;
+      for (let t = 0; t < nc; t++) {
+        const at = cc[t];
+        if (at > aj) C[at * m + aj] += c * y[t];
+        else C[aj * m + at] += c * y[t];
+      }
+    }
+    for (let t = 0; t < nc; t++) y[t] *= sFollowed;
+    addOuter();
+  }
+  // a checked free node's own reading
+  const s2 = sAdc * sAdc;
+  for (let t = 0; t < nc; t++) C[cc[t] * m + cc[t]] += s2;
+  return ResidualCovariance.fromMatrix(checkedMask, C);
 }
