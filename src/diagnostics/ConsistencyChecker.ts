@@ -676,14 +676,42 @@ function denseGreen(N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64A
   for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
   let maxResidual = solveRefined(rhs, 0, Math.max(Math.sqrt(bnorm), 1e-300));
   for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
+  // H_FF^{-1} = L^-T L^-1: the triangular inverse (in place of nothing: its own array), then the product, whose
+  // columns are each checked against H_FF (and solved afresh, refined, where one misses the bound)
+  const li = new Float64Array(f * f);
+  for (let j = 0; j < f; j++) {
+    li[j * f + j] = 1 / L[j * f + j];
+    for (let i = j + 1; i < f; i++) {
+      const ri = i * f;
+      let sum = 0;
+      for (let t = j; t < i; t++) sum -= L[ri + t] * li[t * f + j];
+      li[ri + j] = sum / L[ri + i];
+    }
+  }
   const inverse = new Float64Array(f * f);
-  const unit = new Float64Array(f);
   for (let p = 0; p < f; p++) {
+    for (let q = 0; q <= p; q++) {
+      // (L^-T L^-1)[p][q] = sum_{t >= max(p, q)} li[t][p] li[t][q]
+      let sum = 0;
+      for (let t = p; t < f; t++) sum += li[t * f + p] * li[t * f + q];
+      inverse[p * f + q] = sum;
+      inverse[q * f + p] = sum;
+    }
+  }
+  const unit = new Float64Array(f);
+  const col = new Float64Array(f);
+  for (let p = 0; p < f; p++) {
+    for (let q = 0; q < f; q++) col[q] = inverse[p * f + q];
     unit[p] = 1;
-    const res = solveRefined(unit, p, 1);
+    let res = residual(unit, col);
+    if (res > REFINE_ABOVE) {
+      res = solveRefined(unit, p, 1);
+      inverse.set(x, p * f);
+      for (let q = 0; q < f; q++) inverse[q * f + p] = x[q];
+    }
     unit[p] = 0;
+    if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
     if (res > maxResidual) maxResidual = res;
-    inverse.set(x, p * f); // row p = column p (symmetric)
   }
   return { free, pos, inverse, voltages, solves: 1 + f, maxResidual };
 }
@@ -725,33 +753,36 @@ function denseCovariance(
   }
   const nc = cf.length;
   const C = new Float64Array(m * m);
-  const y = new Float64Array(nc);
-  /** C += y y^T over the checked free nodes (lower triangle). */
-  const addOuter = (): void => {
-    for (let s = 0; s < nc; s++) {
-      const ys = y[s];
-      if (ys === 0) continue;
-      const row = cc[s] * m;
-      for (let t = 0; t < nc; t++) if (cc[t] <= cc[s]) C[row + cc[t]] += ys * y[t];
-    }
+  // N = sum over the causes the free nodes follow of std^2 b b^T, b the cause's right-hand side (d_F of an edge, the
+  // couplings b_j to an imposed node): the free block is then G N G. N is sparse; kept dense, with its nonzeros listed.
+  const Nm = new Float64Array(f * f);
+  const nz: number[] = [];
+  const addN = (p: number, q: number, x: number): void => {
+    const at = p * f + q;
+    if (Nm[at] === 0) nz.push(at);
+    Nm[at] += x;
   };
-  // model error of each edge: std u_e k_e dV_e along g_e = G (e_b - e_a) restricted to the free nodes
+  // model error of each edge: std u_e k_e dV_e along G (e_b - e_a) restricted to the free nodes
   for (let e = 0; e < edgeA.length; e++) {
     const a = edgeA[e];
     const b = edgeB[e];
     const pa = pos[a];
     const pb = pos[b];
     if (pa < 0 && pb < 0) continue;
-    const s = u[e] * k[e] * (v[b] - v[a]);
-    if (s === 0) continue;
-    for (let t = 0; t < nc; t++) {
-      const row = cf[t] * f;
-      y[t] = s * ((pb >= 0 ? G[row + pb] : 0) - (pa >= 0 ? G[row + pa] : 0));
+    const sd = u[e] * k[e] * (v[b] - v[a]);
+    if (sd === 0) continue;
+    const s2 = sd * sd;
+    if (pa >= 0) addN(pa, pa, s2);
+    if (pb >= 0) addN(pb, pb, s2);
+    if (pa >= 0 && pb >= 0) {
+      addN(pa, pb, -s2);
+      addN(pb, pa, -s2);
     }
-    addOuter();
   }
-  // each imposed node's converter errors: ADC and DAC on the node itself, and the one the prediction followed
-  const bj = new Float64Array(f);
+  // each imposed node's converter errors: ADC and DAC on the node itself, and the one the prediction followed (its
+  // reading or its command), which moves the free nodes by w_j = G b_j
+  const bp: number[] = [];
+  const bk: number[] = [];
   for (let j = 0; j < N; j++) {
     if (!isImposed[j]) continue;
     const sd = sDac(j);
@@ -759,33 +790,56 @@ function denseCovariance(
     if (aj >= 0) C[aj * m + aj] += sAdc * sAdc + sd * sd;
     const sFollowed = useReading[j] ? sAdc : sd;
     if (sFollowed === 0) continue;
-    bj.fill(0);
-    let any = false;
+    bp.length = 0;
+    bk.length = 0;
     for (let e = 0; e < edgeA.length; e++) {
       const a = edgeA[e];
       const b = edgeB[e];
-      if (a === j && pos[b] >= 0) (bj[pos[b]] += k[e]), (any = true);
-      else if (b === j && pos[a] >= 0) (bj[pos[a]] += k[e]), (any = true);
-    }
-    if (!any) continue;
-    // w_j at the checked free nodes
-    for (let t = 0; t < nc; t++) {
-      const row = cf[t] * f;
-      let w = 0;
-      for (let q = 0; q < f; q++) w += G[row + q] * bj[q];
-      y[t] = w;
-    }
-    if (aj >= 0) {
-      // cross terms with the node's own reading: -sAdc^2 w (reading followed) or +sDac^2 w (command followed)
-      const c = useReading[j] ? -sAdc * sAdc : sd * sd;
-      for (let t = 0; t < nc; t++) {
-        const at = cc[t];
-        if (at > aj) C[at * m + aj] += c * y[t];
-        else C[aj * m + at] += c * y[t];
+      const o = a === j && pos[b] >= 0 ? pos[b] : b === j && pos[a] >= 0 ? pos[a] : -1;
+      if (o < 0) continue;
+      const at = bp.indexOf(o);
+      if (at >= 0) bk[at] += k[e];
+      else {
+        bp.push(o);
+        bk.push(k[e]);
       }
     }
-    for (let t = 0; t < nc; t++) y[t] *= sFollowed;
-    addOuter();
+    if (bp.length === 0) continue;
+    const t2 = sFollowed * sFollowed;
+    for (let x = 0; x < bp.length; x++) for (let y = 0; y < bp.length; y++) addN(bp[x], bp[y], t2 * bk[x] * bk[y]);
+    if (aj >= 0) {
+      // cross terms with the node's own reading: -sAdc^2 w_j (reading followed) or +sDac^2 w_j (command followed)
+      const c = useReading[j] ? -sAdc * sAdc : sd * sd;
+      for (let t = 0; t < nc; t++) {
+        const row = cf[t] * f;
+        let w = 0;
+        for (let x = 0; x < bp.length; x++) w += G[row + bp[x]] * bk[x];
+        const at = cc[t];
+        if (at > aj) C[at * m + aj] += c * w;
+        else C[aj * m + at] += c * w;
+      }
+    }
+  }
+  // T = G_C N (rows: the checked free nodes), from N's nonzeros; then C_FF = T G, lower triangle
+  const T = new Float64Array(nc * f);
+  for (const at of nz) {
+    const p = (at / f) | 0;
+    const q = at - p * f;
+    const x = Nm[at];
+    if (x === 0) continue;
+    for (let t = 0; t < nc; t++) T[t * f + q] += G[cf[t] * f + p] * x;
+  }
+  for (let s1 = 0; s1 < nc; s1++) {
+    const row = s1 * f;
+    const a = cc[s1];
+    for (let t = 0; t < nc; t++) {
+      const b = cc[t];
+      if (b > a) continue;
+      const gq = cf[t] * f;
+      let sum = 0;
+      for (let q = 0; q < f; q++) sum += T[row + q] * G[gq + q];
+      C[a * m + b] += sum;
+    }
   }
   // a checked free node's own reading
   const s2 = sAdc * sAdc;
