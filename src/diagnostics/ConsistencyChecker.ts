@@ -94,6 +94,11 @@ export interface ConsistencyOptions {
    * imposed node; the same covariance, summed in another order. Default {@link DENSE_FREE_MAX}; 0: always sparse.
    */
   denseFreeMax?: number;
+  /**
+   * Dense path: take a check's Green's functions from the previous check's by a downdate when that is exact (same
+   * conductances, a boundary that adds nodes). Default true; false recomputes every check (for comparison).
+   */
+  incremental?: boolean;
 }
 
 /**
@@ -141,6 +146,11 @@ export interface CheckResult {
     solves: number;
     /** Largest relative KCL residual of those solves. */
     maxSolveResidual: number;
+    /**
+     * The dense path's H_FF^{-1} came from the previous check's by a downdate (same conductances, more imposed
+     * nodes: a host step's clamped state after its free state), each column still checked against H_FF.
+     */
+    incremental: boolean;
   };
   /** One line for a log or an alarm event. */
   summary: string;
@@ -190,6 +200,8 @@ export class ConsistencyChecker {
   private readonly incPtr: Int32Array;
   private readonly incEdge: Int32Array;
   private readonly systems = new Map<string, LaplacianSystem>();
+  /** The last dense check's conductances and Green's functions, for the next check's downdate. */
+  private lastDense: { k: Float64Array; green: DenseGreen } | null = null;
 
   constructor(network: CheckedNetwork, opts: ConsistencyOptions) {
     const { nodes, edgeA, edgeB } = network;
@@ -322,7 +334,7 @@ export class ConsistencyChecker {
     for (let i = 0; i < N; i++) denseCount += checkedMask[i];
     const dense =
       nFree <= (opts.denseFreeMax ?? DENSE_FREE_MAX) && denseCount <= (opts.maxDenseCovariance ?? MAX_DENSE_COVARIANCE)
-        ? denseGreen(N, edgeA, edgeB, k, bnodes, bvals)
+        ? this.denseState(k, bnodes, bvals)
         : null;
     if (dense) {
       vb = dense.voltages;
@@ -470,9 +482,25 @@ export class ConsistencyChecker {
       hypotheses,
       ambiguous,
       unchecked,
-      diagnostics: { boundary: boundaryMode, solves, maxSolveResidual },
+      diagnostics: { boundary: boundaryMode, solves, maxSolveResidual, incremental: dense?.incremental ?? false },
       summary: summarise(alarm, maxV, maxC, chi2 / chi2Limit, worst, suspect, ambiguous, voltageResidual, currentResidual),
     };
+  }
+
+  /**
+   * The dense state and Green's functions: downdated from the last dense check's when the conductances are the same
+   * and this boundary adds nodes to that one (and the downdate passes its residual checks), else from a fresh
+   * factorisation. Kept for the next check.
+   */
+  private denseState(k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
+    const last = this.lastDense;
+    let g: DenseGreen | null = null;
+    if (this.opts.incremental !== false && last && sameValues(last.k, k)) {
+      g = downdateGreen(last.green, this.nodes, this.edgeA, this.edgeB, k, bnodes, bvals);
+    }
+    g ??= denseGreen(this.nodes, this.edgeA, this.edgeB, k, bnodes, bvals);
+    this.lastDense = g ? { k, green: g } : null;
+    return g;
   }
 
   /** The Laplacian system for this boundary set (symbolic analysis cached per set). */
@@ -556,6 +584,8 @@ interface DenseGreen {
   solves: number;
   /** Largest relative residual ||b - H_FF x|| / ||b|| of those solves. */
   maxResidual: number;
+  /** Downdated from the previous check's (downdateGreen). */
+  incremental: boolean;
 }
 
 /**
@@ -713,7 +743,159 @@ function denseGreen(N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64A
     if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
     if (res > maxResidual) maxResidual = res;
   }
-  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual };
+  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual, incremental: false };
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The Green's functions for more imposed nodes from those for fewer, with the same conductances: H_SS is a principal
+ * block of H_FF, so (H_SS)^{-1} = G_SS - G_ST G_TT^{-1} G_TS (the Schur complement of G = H_FF^{-1}), a rank-|T|
+ * downdate costing |S|^2 |T| instead of a factorisation and inversion (T: the newly imposed nodes, S: the free ones
+ * left). The state is G' b', refined with G' as the approximate inverse; the state and every column are checked
+ * against H_SS edge by edge and must reach the relative residual bound (1e-12), else null (the caller factorises).
+ */
+function downdateGreen(old: DenseGreen, N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
+  const fo = old.free.length;
+  const f = N - bnodes.length;
+  const t = fo - f;
+  if (t <= 0 || t > fo / 2) return null;
+  const pos = new Int32Array(N);
+  const voltages = new Float64Array(N);
+  for (let j = 0; j < bnodes.length; j++) {
+    pos[bnodes[j]] = -1;
+    voltages[bnodes[j]] = bvals[j];
+  }
+  const free = new Int32Array(f);
+  /** Old free index of each new free node, and of each newly imposed node. */
+  const ps = new Int32Array(f);
+  const pt = new Int32Array(t);
+  let nt = 0;
+  for (let i = 0, p = 0; i < N; i++) {
+    const o = old.pos[i];
+    if (pos[i] < 0) {
+      if (o >= 0) {
+        if (nt === t) return null;
+        pt[nt++] = o;
+      }
+      continue;
+    }
+    if (o < 0) return null; // a node free now that was imposed before: not a downdate
+    pos[i] = p;
+    free[p] = i;
+    ps[p++] = o;
+  }
+  if (nt !== t) return null;
+  const G = old.inverse;
+  // G_TT^{-1} by a small Cholesky (G_TT is positive definite as a principal block of a positive definite matrix)
+  const A = new Float64Array(t * t);
+  for (let x = 0; x < t; x++) for (let y = 0; y < t; y++) A[x * t + y] = G[pt[x] * fo + pt[y]];
+  for (let j = 0; j < t; j++) {
+    let d = A[j * t + j];
+    for (let q = 0; q < j; q++) d -= A[j * t + q] * A[j * t + q];
+    if (!(d > 0)) return null;
+    const l = Math.sqrt(d);
+    A[j * t + j] = l;
+    for (let i = j + 1; i < t; i++) {
+      let sum = A[i * t + j];
+      for (let q = 0; q < j; q++) sum -= A[i * t + q] * A[j * t + q];
+      A[i * t + j] = sum / l;
+    }
+  }
+  // W = G_ST L^-T (rows: S), so that G_ST G_TT^{-1} G_TS = W W^T
+  const W = new Float64Array(f * t);
+  for (let a = 0; a < f; a++) {
+    const ra = ps[a] * fo;
+    for (let j = 0; j < t; j++) {
+      let sum = G[ra + pt[j]];
+      for (let q = 0; q < j; q++) sum -= W[a * t + q] * A[j * t + q];
+      W[a * t + j] = sum / A[j * t + j];
+    }
+  }
+  const inverse = new Float64Array(f * f);
+  for (let a = 0; a < f; a++) {
+    const ra = ps[a] * fo;
+    for (let b = 0; b <= a; b++) {
+      let sum = G[ra + ps[b]];
+      for (let j = 0; j < t; j++) sum -= W[a * t + j] * W[b * t + j];
+      inverse[a * f + b] = sum;
+      inverse[b * f + a] = sum;
+    }
+  }
+  // the edges with a free end (free indices, -1 boundary), the state's right-hand side
+  const E = edgeA.length;
+  const ea = new Int32Array(E);
+  const eb = new Int32Array(E);
+  const ek = new Float64Array(E);
+  const rhs = new Float64Array(f);
+  let m = 0;
+  for (let e = 0; e < E; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const pa = pos[a];
+    const pb = pos[b];
+    if (a === b || (pa < 0 && pb < 0)) continue;
+    ea[m] = pa;
+    eb[m] = pb;
+    ek[m++] = k[e];
+    if (pa >= 0 && pb < 0) rhs[pa] += k[e] * voltages[b];
+    if (pb >= 0 && pa < 0) rhs[pb] += k[e] * voltages[a];
+  }
+  const r = new Float64Array(f);
+  const residual = (b: Float64Array, xs: Float64Array): number => {
+    r.set(b);
+    for (let q = 0; q < m; q++) {
+      const pa = ea[q];
+      const pb = eb[q];
+      const c = ek[q] * ((pa >= 0 ? xs[pa] : 0) - (pb >= 0 ? xs[pb] : 0));
+      if (pa >= 0) r[pa] -= c;
+      if (pb >= 0) r[pb] += c;
+    }
+    let s2 = 0;
+    for (let i = 0; i < f; i++) s2 += r[i] * r[i];
+    return Math.sqrt(s2);
+  };
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    for (let a = 0; a < f; a++) {
+      let sum = 0;
+      for (let b = 0; b < f; b++) sum += inverse[a * f + b] * v[b];
+      out[a] = sum;
+    }
+  };
+  let maxResidual = 0;
+  const col = new Float64Array(f);
+  const unit = new Float64Array(f);
+  for (let p = 0; p < f; p++) {
+    for (let q = 0; q < f; q++) col[q] = inverse[p * f + q];
+    unit[p] = 1;
+    const res = residual(unit, col);
+    unit[p] = 0;
+    if (!(res <= REFINE_ABOVE)) return null;
+    if (res > maxResidual) maxResidual = res;
+  }
+  const x = new Float64Array(f);
+  const dx = new Float64Array(f);
+  apply(rhs, x);
+  let bnorm = 0;
+  for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
+  bnorm = Math.max(Math.sqrt(bnorm), 1e-300);
+  let res = residual(rhs, x) / bnorm;
+  for (let it = 0; res > REFINE_ABOVE && it < MAX_REFINEMENTS; it++) {
+    apply(r, dx);
+    for (let i = 0; i < f; i++) dx[i] += x[i];
+    const resNew = residual(rhs, dx) / bnorm;
+    if (!(resNew < res)) break;
+    x.set(dx);
+    res = resNew;
+  }
+  if (!(res <= REFINE_ABOVE)) return null;
+  if (res > maxResidual) maxResidual = res;
+  for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
+  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual, incremental: true };
 }
 
 /**

@@ -182,6 +182,42 @@ describe('consistency check, dense path: against an independent covariance and a
     expect(alarms).toBeGreaterThan(10);
   });
 
+  it('incremental: a sequence of free and clamped checks (downdated Green\'s functions) gives what recomputing every check gives', () => {
+    const rng = new Rng(184);
+    let downdated = 0;
+    for (let t = 0; t < 40; t++) {
+      const c = randomCase(rng, t % 2 === 0 ? 'measured' : 'commanded');
+      const network = { nodes: c.nodes, edgeA: Int32Array.from(c.edges, (e) => e[0]), edgeB: Int32Array.from(c.edges, (e) => e[1]) };
+      const inc = new ConsistencyChecker(network, c.opts);
+      const full = new ConsistencyChecker(network, { ...c.opts, incremental: false });
+      const free = [...Array(c.nodes).keys()].filter((i) => !c.imposed.has(i) && c.measured[i] > 0.05 && c.measured[i] < 4.95);
+      for (let step = 0; step < 6; step++) {
+        // a new step now and then: other conductances (the downdate must not be used across them)
+        const k = step % 3 === 0 ? c.k : Float64Array.from(c.k, (x) => x * (1 + 0.02 * rng.normal()));
+        // free state, then the same conductances with one or two more nodes clamped (a host step), then a state that
+        // releases a node (no downdate possible)
+        const clamped = new Map(c.imposed);
+        for (const n of rng.shuffle([...free]).slice(0, 1 + rng.int(2))) clamped.set(n, c.measured[n]);
+        const released = new Map([...clamped].slice(1));
+        for (const imposed of [c.imposed, clamped, released]) {
+          const a = inc.check(c.measured, imposed, k);
+          const b = full.check(c.measured, imposed, k);
+          expect(b.diagnostics.incremental).toBe(false);
+          if (a.diagnostics.incremental) downdated++;
+          expectArrayClose(a.predicted, b.predicted, 1e-10, 'predicted');
+          expectArrayClose(a.voltageResidual, b.voltageResidual, 1e-8, 'voltageResidual');
+          expectArrayClose(a.sigma.voltage, b.sigma.voltage, 1e-9, 'sigma.voltage');
+          expectArrayClose(a.sigma.current, b.sigma.current, 1e-9, 'sigma.current');
+          expect(close(a.chi2.value, b.chi2.value, 1e-7, 1e-9), `chi2 ${a.chi2.value} vs ${b.chi2.value}`).toBe(true);
+          expect(a.alarm).toBe(b.alarm);
+          expect(a.diagnostics.maxSolveResidual).toBeLessThan(1e-12);
+        }
+      }
+    }
+    // the clamped states of most steps were downdated
+    expect(downdated).toBeGreaterThan(100);
+  });
+
   it('refuses a non-positive conductance on the dense path as the sparse path does', () => {
     const rng = new Rng(183);
     const c = randomCase(rng, 'measured');
