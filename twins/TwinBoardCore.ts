@@ -543,7 +543,14 @@ export class TwinBoardCore {
     for (let e = 0; e < E; e++) {
       const t = this.settings[e];
       if (law.settings[e] !== t) {
-        law.k[e] = ends ? tapConductance({ taps: em.taps, ...ends[e], taper: 'linear' }, t) : tapConductance(em, t);
+        if (ends) law.k[e] = tapConductance({ taps: em.taps, ...ends[e], taper: 'linear' }, t);
+        else {
+          // one law for every edge: a table per tap (settings are integers in 0..taps-1; anything else computed)
+          const table = (this.tapTable ??= new Float64Array(em.taps).fill(NaN));
+          const hit = Number.isInteger(t) && t >= 0 && t < table.length ? table[t] : NaN;
+          law.k[e] = Number.isNaN(hit) ? tapConductance(em, t) : hit;
+          if (Number.isNaN(hit) && Number.isInteger(t) && t >= 0 && t < table.length) table[t] = law.k[e];
+        }
         law.settings[e] = t;
       }
       k[e] = this.factor[e] * law.k[e];
@@ -552,6 +559,8 @@ export class TwinBoardCore {
   }
   /** The imposed nodes (ascending) and values of the sources and clamps held, and their system once solved. */
   private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; sys: LaplacianSystem | null } | null = null;
+  /** The shared tap law's conductance per tap (S), filled as taps are met (not a linear taper: its edges differ). */
+  private tapTable: Float64Array | null = null;
   /** Each edge's tap law at the setting it was last evaluated at (tapConductances). */
   private tapLaw: { settings: Float64Array; k: Float64Array } | null = null;
 
