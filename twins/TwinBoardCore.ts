@@ -528,11 +528,11 @@ export class TwinBoardCore {
     return out;
   }
 
-  private tapConductances(): Float64Array {
+  private tapConductances(out?: Float64Array): Float64Array {
     const em = this.model.edge;
     if (em.kind !== 'tap') throw new Error('not a tap board');
     const E = this.settings.length;
-    const k = new Float64Array(E);
+    const k = out ?? new Float64Array(E);
     // each edge's law at its setting, recomputed only for the settings that changed since (a step moves most
     // edges, a measurement none); tolerance and drift multiply it afresh every time
     let law = this.tapLaw;
@@ -559,6 +559,7 @@ export class TwinBoardCore {
   }
   /** The imposed nodes (ascending) and values of the sources and clamps held, and their system once solved. */
   private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; sys: LaplacianSystem | null } | null = null;
+  private kScratch: Float64Array | null = null;
   /** The shared tap law's conductance per tap (S), filled as taps are met (not a linear taper: its edges differ). */
   private tapTable: Float64Array | null = null;
   /** Each edge's tap law at the setting it was last evaluated at (tapConductances). */
@@ -625,7 +626,8 @@ export class TwinBoardCore {
       for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
     } else if (this.model.edge.kind === 'tap') {
       const sys = (held.sys ??= this.system(nodes));
-      sys.setConductance(this.tapConductances());
+      // (the system copies the conductances: a scratch array will do)
+      sys.setConductance(this.tapConductances((this.kScratch ??= new Float64Array(this.settings.length))));
       v = sys.solve(values).voltages;
     } else {
       v = this.solveGates(nodes, values);

@@ -200,6 +200,20 @@ export class ConsistencyChecker {
   private readonly incPtr: Int32Array;
   private readonly incEdge: Int32Array;
   private readonly systems = new Map<string, LaplacianSystem>();
+  /** Scratch of one check, per node (the result's arrays are allocated afresh). */
+  private readonly scratch: {
+    isImposed: Uint8Array;
+    saturated: Uint8Array;
+    anchored: Uint8Array;
+    floating: Uint8Array;
+    useReading: Uint8Array;
+    checkedMask: Uint8Array;
+    commanded: Float64Array;
+    sBoundary: Float64Array;
+    vUsed: Float64Array;
+    sUsed: Float64Array;
+    kNbr: Float64Array;
+  };
   /** The last dense check's conductances and Green's functions, for the next check's downdate. */
   private lastDense: { k: Float64Array; green: DenseGreen } | null = null;
 
@@ -251,6 +265,9 @@ export class ConsistencyChecker {
       this.incPtr[edgeB[e] + 1]++;
     }
     for (let i = 0; i < nodes; i++) this.incPtr[i + 1] += this.incPtr[i];
+    const u8 = (): Uint8Array => new Uint8Array(nodes);
+    const f64 = (): Float64Array => new Float64Array(nodes);
+    this.scratch = { isImposed: u8(), saturated: u8(), anchored: u8(), floating: u8(), useReading: u8(), checkedMask: u8(), commanded: f64(), sBoundary: f64(), vUsed: f64(), sUsed: f64(), kNbr: f64() };
     this.incEdge = new Int32Array(2 * E);
     const fill = this.incPtr.slice(0, nodes);
     for (let e = 0; e < E; e++) {
@@ -278,8 +295,10 @@ export class ConsistencyChecker {
     for (let e = 0; e < E; e++) {
       if (!(k[e] > 0 && Number.isFinite(k[e]))) throw new InvalidInputError({ field: `conductance[${e}]` }, `must be a positive number of siemens, got ${show(k[e])}`);
     }
-    const isImposed = new Uint8Array(N);
-    const commanded = new Float64Array(N);
+    // per-check scratch (check runs to its end before another can start): zeroed here, not allocated
+    const w = this.scratch;
+    const isImposed = w.isImposed.fill(0);
+    const commanded = w.commanded.fill(0);
     for (const [node, v] of imposed) {
       if (!(Number.isInteger(node) && node >= 0 && node < N)) throw new InvalidInputError({ field: 'imposed' }, `node must be in 0..${N - 1}, got ${show(node)}`);
       if (!Number.isFinite(v)) throw new InvalidInputError({ field: `imposed[${node}]` }, `must be a finite number (V), got ${show(v)}`);
@@ -288,20 +307,20 @@ export class ConsistencyChecker {
     }
 
     // Unchecked nodes: clipped readings, floating components.
-    const saturated = new Uint8Array(N);
+    const saturated = w.saturated.fill(0);
     if (opts.adcRange) {
       const { lo, hi } = opts.adcRange;
       for (let i = 0; i < N; i++) if (measured[i] <= lo + this.railMargin || measured[i] >= hi - this.railMargin) saturated[i] = 1;
     }
-    const anchored = new Uint8Array(N);
+    const anchored = w.anchored.fill(0);
     for (let i = 0; i < N; i++) if (isImposed[i]) anchored[this.component[i]] = 1;
-    const floating = new Uint8Array(N);
+    const floating = w.floating.fill(0);
     for (let i = 0; i < N; i++) if (!isImposed[i] && !anchored[this.component[i]]) floating[i] = 1;
 
     // Boundary of the solve: imposed nodes (reading or command) and floating nodes (held at their reading; they
     // cannot influence anything else).
     const boundaryMode = opts.boundary ?? 'measured';
-    const useReading = new Uint8Array(N);
+    const useReading = w.useReading.fill(0);
     const boundaryNodes: number[] = [];
     for (let i = 0; i < N; i++) {
       if (isImposed[i]) {
@@ -312,7 +331,7 @@ export class ConsistencyChecker {
     const bnodes = Int32Array.from(boundaryNodes);
     const bvals = Float64Array.from(bnodes, (i) => (isImposed[i] && !useReading[i] ? commanded[i] : measured[i]));
     const checked = (i: number): boolean => !floating[i] && !saturated[i];
-    const checkedMask = new Uint8Array(N);
+    const checkedMask = w.checkedMask;
     for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;
     const sAdc = this.readingSigma;
     const dac = opts.dacUncertainty ?? { gain: 0, offset: 0 };
@@ -368,7 +387,7 @@ export class ConsistencyChecker {
       else if (floating[i]) predicted[i] = NaN;
     }
     /** Std of the value the solve used at each imposed node (for the current residual). */
-    const sBoundary = new Float64Array(N);
+    const sBoundary = w.sBoundary.fill(0);
     for (let i = 0; i < N; i++) if (isImposed[i]) sBoundary[i] = useReading[i] ? sAdc : sDac(i);
 
     // Voltage residuals.
@@ -390,8 +409,8 @@ export class ConsistencyChecker {
 
     // Kirchhoff residuals at the free checked nodes, from the readings (boundary values at imposed nodes; the
     // prediction at clipped free nodes).
-    const vUsed = new Float64Array(N);
-    const sUsed = new Float64Array(N);
+    const vUsed = w.vUsed;
+    const sUsed = w.sUsed;
     for (let i = 0; i < N; i++) {
       vUsed[i] = isImposed[i] || floating[i] || saturated[i] ? vb[i] : measured[i];
       sUsed[i] = isImposed[i] ? sBoundary[i] : sAdc;
@@ -399,7 +418,7 @@ export class ConsistencyChecker {
     const currentResidual = new Float64Array(N).fill(NaN);
     const sigmaC = new Float64Array(N).fill(Infinity);
     const thrC = new Float64Array(N).fill(Infinity);
-    const kNbr = new Float64Array(N);
+    const kNbr = w.kNbr.fill(0);
     let maxC = 0;
     for (let i = 0; i < N; i++) {
       if (isImposed[i] || !checked(i)) continue;
