@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printHessian, runHessianBench } from './costHessian.js';
 import { printEngine, runEngineBench } from './engine.js';
+import { printTwinRate, runTwinRateBench } from './twinRate.js';
 import { printFirmware, runFirmwareBench } from './firmware.js';
 import { printProtocol, runProtocolBench } from './protocol.js';
 import { printSpectrum, runSpectrumBench } from './spectrum.js';
@@ -163,6 +164,14 @@ if (!only || only === 'engine') {
   process.stdout.write('\nTraining engine overhead per step (in-process ideal twin, host-stepped; medians)\n\n' + printEngine(er));
   writeFileSync(join(outDir, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...er }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'engine.json')}\n`);
+}
+
+// issue 18, point 3: `clln train --board twin` on penn-gen1 with the live check and the record (`npm run bench -- twinrate`)
+if (!only || only === 'twinrate') {
+  const tr = await runTwinRateBench((s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nIn-process twin training rate (penn-gen1, clln train --board twin)\n\n' + printTwinRate(tr));
+  writeFileSync(join(outDir, 'twinRate.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...tr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'twinRate.json')}\n`);
 }
 
 if (!only || only === 'hessian') {

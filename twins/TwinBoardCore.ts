@@ -22,6 +22,7 @@ import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
 import { elementLaw } from '../src/physics/nonlinear/elementLaw.js';
 import { NonlinearSolver } from '../src/physics/nonlinear/NonlinearSolver.js';
 import { Rng } from '../src/physics/Rng.js';
+import { ZigguratNormal } from '../src/physics/ZigguratNormal.js';
 import { type BoardModel, parseBoard, STEP_LIMIT_DEFAULTS } from '../src/formats/boardFile.js';
 import { badRequest, conflict, outOfRange } from './TwinError.js';
 
@@ -105,8 +106,11 @@ export class TwinBoardCore {
   /** ADC channel errors (manufacturing): reading = adcGain V + adcOffsetHw before quantisation. */
   private readonly adcGain: Float64Array;
   private readonly adcOffsetHw: Float64Array;
-  private readonly noiseRng: Rng;
-  private readonly driftRng: Rng;
+  /** ADC noise and drift: the fast normal draws (ziggurat), a stream each. */
+  private readonly noiseRng: ZigguratNormal;
+  private readonly driftRng: ZigguratNormal;
+  /** Scratch: one measurement's noise draws (nodes x samples). */
+  private noise = new Float64Array(0);
   private lastDriftMs: number;
   private readonly systems = new Map<string, LaplacianSystem>();
   /** Gate boards: the nonlinear solver of each set of imposed nodes (its ordering and analysis are kept). */
@@ -161,8 +165,8 @@ export class TwinBoardCore {
     const ao = this.ideal ? 0 : (m.adc.offsetSpread ?? 0);
     this.adcGain = Float64Array.from({ length: this.n }, () => (ag === 0 ? 1 : Math.max(0.5, 1 + ag * hw.normal())));
     this.adcOffsetHw = Float64Array.from({ length: this.n }, () => (ao === 0 ? 0 : ao * hw.normal()));
-    this.noiseRng = new Rng(seed * 7919 + 104729);
-    this.driftRng = new Rng(seed * 3571 + 15485863);
+    this.noiseRng = new ZigguratNormal(seed * 7919 + 104729);
+    this.driftRng = new ZigguratNormal(seed * 3571 + 15485863);
     this.lastDriftMs = 0;
 
     // Connected components of the board graph (every edge conducts a little, even a cut-off transistor).
@@ -273,15 +277,21 @@ export class TwinBoardCore {
     const lsb = (hi - lo) / top;
     const sigma = this.ideal ? 0 : noise;
     const out = new Float64Array(this.n);
-    for (let i = 0; i < this.n; i++) {
+    // every sample's noise at once (node by node, sample by sample), each sample quantised on its own
+    let z = this.noise;
+    if (sigma !== 0) {
+      if (z.length < this.n * samples) z = this.noise = new Float64Array(this.n * samples);
+      this.noiseRng.fill(z, this.n * samples);
+    }
+    for (let i = 0, t = 0; i < this.n; i++) {
       let sum = 0;
       const x = this.adcGain[i] * v[i] + this.adcOffsetHw[i] + this.adcOffset[i];
       if (sigma === 0) {
         sum = samples * adcCode(x, lo, lsb, top);
       } else {
-        for (let s = 0; s < samples; s++) sum += adcCode(x + sigma * this.noiseRng.normal(), lo, lsb, top);
+        for (let s = 0; s < samples; s++) sum += adcCode(x + sigma * z[t++], lo, lsb, top);
       }
-      out[i] = wireNumber(lo + (sum / samples) * lsb);
+      out[i] = wire6(lo + (sum / samples) * lsb);
     }
     this.stats.measurements++;
     return out;
@@ -518,18 +528,42 @@ export class TwinBoardCore {
     return out;
   }
 
-  private tapConductances(): Float64Array {
+  private tapConductances(out?: Float64Array): Float64Array {
     const em = this.model.edge;
     if (em.kind !== 'tap') throw new Error('not a tap board');
-    const k = new Float64Array(this.settings.length);
-    const ends = this.trueLinearEdges();
-    if (ends) {
-      for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance({ taps: em.taps, ...ends[e], taper: 'linear' }, this.settings[e]);
-    } else {
-      for (let e = 0; e < k.length; e++) k[e] = this.factor[e] * tapConductance(em, this.settings[e]);
+    const E = this.settings.length;
+    const k = out ?? new Float64Array(E);
+    // each edge's law at its setting, recomputed only for the settings that changed since (a step moves most
+    // edges, a measurement none); tolerance and drift multiply it afresh every time
+    let law = this.tapLaw;
+    if (!law) {
+      law = this.tapLaw = { settings: new Float64Array(E).fill(NaN), k: new Float64Array(E) };
+    }
+    const ends = law.settings.some((x, e) => x !== this.settings[e]) ? this.trueLinearEdges() : null;
+    for (let e = 0; e < E; e++) {
+      const t = this.settings[e];
+      if (law.settings[e] !== t) {
+        if (ends) law.k[e] = tapConductance({ taps: em.taps, ...ends[e], taper: 'linear' }, t);
+        else {
+          // one law for every edge: a table per tap (settings are integers in 0..taps-1; anything else computed)
+          const table = (this.tapTable ??= new Float64Array(em.taps).fill(NaN));
+          const hit = Number.isInteger(t) && t >= 0 && t < table.length ? table[t] : NaN;
+          law.k[e] = Number.isNaN(hit) ? tapConductance(em, t) : hit;
+          if (Number.isNaN(hit) && Number.isInteger(t) && t >= 0 && t < table.length) table[t] = law.k[e];
+        }
+        law.settings[e] = t;
+      }
+      k[e] = this.factor[e] * law.k[e];
     }
     return this.applyEdgeFaults(k);
   }
+  /** The imposed nodes (ascending) and values of the sources and clamps held, and their system once solved. */
+  private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; sys: LaplacianSystem | null } | null = null;
+  private kScratch: Float64Array | null = null;
+  /** The shared tap law's conductance per tap (S), filled as taps are met (not a linear taper: its edges differ). */
+  private tapTable: Float64Array | null = null;
+  /** Each edge's tap law at the setting it was last evaluated at (tapConductances). */
+  private tapLaw: { settings: Float64Array; k: Float64Array } | null = null;
 
   private gateConductances(v: Float64Array, out: Float64Array): Float64Array {
     const em = this.model.edge;
@@ -561,7 +595,10 @@ export class TwinBoardCore {
     }
     this.lastDriftMs = now;
     const sd = this.model.drift * Math.sqrt(dtHours);
-    for (let e = 0; e < this.factor.length; e++) this.factor[e] *= Math.exp(sd * this.driftRng.normal() - 0.5 * sd * sd);
+    const E = this.factor.length;
+    if (this.noise.length < E) this.noise = new Float64Array(Math.max(E, this.noise.length));
+    const z = this.driftRng.fill(this.noise, E);
+    for (let e = 0; e < E; e++) this.factor[e] *= Math.exp(sd * z[e] - 0.5 * sd * sd);
     this.cached = null;
   }
 
@@ -569,20 +606,28 @@ export class TwinBoardCore {
   private physicalVoltages(): Float64Array {
     this.applyDrift();
     if (this.cached) return this.cached;
-    const imposed = this.trueImposed();
-    // Components without an imposed node float: they read 0 V (imposed at 0, which cannot affect the others).
-    const anchored = new Set<number>();
-    for (const i of imposed.keys()) anchored.add(this.components[i]);
-    for (let i = 0; i < this.n; i++) if (!anchored.has(this.components[i])) imposed.set(i, 0);
-    const nodes = Int32Array.from([...imposed.keys()].sort((a, b) => a - b));
-    const values = Float64Array.from(nodes, (i) => imposed.get(i)!);
+    // the imposed nodes and values, kept while the same sources and clamps are held (they are replaced, never
+    // changed in place)
+    let held = this.held;
+    if (!held || held.sources !== this.sources || held.clamps !== this.clamps) {
+      const imposed = this.trueImposed();
+      // Components without an imposed node float: they read 0 V (imposed at 0, which cannot affect the others).
+      const anchored = new Set<number>();
+      for (const i of imposed.keys()) anchored.add(this.components[i]);
+      for (let i = 0; i < this.n; i++) if (!anchored.has(this.components[i])) imposed.set(i, 0);
+      const nodes = Int32Array.from([...imposed.keys()].sort((a, b) => a - b));
+      const values = Float64Array.from(nodes, (i) => imposed.get(i)!);
+      held = this.held = { sources: this.sources, clamps: this.clamps, nodes, values, sys: null };
+    }
+    const { nodes, values } = held;
     let v: Float64Array;
     if (nodes.length === this.n) {
       v = new Float64Array(this.n);
       for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
     } else if (this.model.edge.kind === 'tap') {
-      const sys = this.system(nodes);
-      sys.setConductance(this.tapConductances());
+      const sys = (held.sys ??= this.system(nodes));
+      // (the system copies the conductances: a scratch array will do)
+      sys.setConductance(this.tapConductances((this.kScratch ??= new Float64Array(this.settings.length))));
       v = sys.solve(values).voltages;
     } else {
       v = this.solveGates(nodes, values);
@@ -635,4 +680,15 @@ const FAULT_SHORT = 2;
 function adcCode(v: number, lo: number, lsb: number, top: number): number {
   const c = Math.round((v - lo) / lsb);
   return c < 0 ? 0 : c > top ? top : c;
+}
+
+/**
+ * A reading as the wire carries it (wireNumber: at most 6 decimals), for the finite values measure() makes: the
+ * value of the protocol's 6-decimal text (toFixed(6): the trailing zeros wireNumber strips do not change the value;
+ * its "-0" is 0), without its string clean-up, which was a measurable part of a measurement.
+ */
+function wire6(x: number): number {
+  if (Number.isInteger(x)) return x === 0 ? 0 : x;
+  const v = Number(x.toFixed(6));
+  return v === 0 ? 0 : v;
 }

@@ -7,9 +7,11 @@
  * would read it off the wire; the core already rounds its readings to what the wire carries. So with an ideal twin
  * and the same seed, in-process and over-the-wire runs give bit-identical numbers.
  *
- * Calls are serialised like the serial host's (one at a time, in call order) and run asynchronously, so that an
- * abort right after a call rejects it before it touches the core. There is no link: no timeout, disconnect or
- * spontaneous reset; `reset()` reboots the core.
+ * Calls are serialised like the serial host's (one at a time, in call order) and run asynchronously: a call with an
+ * AbortSignal after a turn of the event loop, so that an abort right after it rejects it before it touches the core;
+ * calls without one on microtasks, letting the loop turn at least every {@link YIELD_EVERY_MS} (a turn per call was
+ * a good part of a training step). There is no link: no timeout, disconnect or spontaneous reset; `reset()` reboots
+ * the core.
  */
 import { Observable, Subject } from 'rxjs';
 import { loadBoardModel } from '../../twins/BoardModel.js';
@@ -40,6 +42,13 @@ function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
+/**
+ * Longest stretch (ms) of calls without an AbortSignal run one after the other on microtasks before the board lets
+ * the event loop turn (timers, signals, I/O, a dashboard): a turn per call costs a poll of the loop each (eight
+ * per host step), which at tens of thousands of steps per second is a good part of the step (issue 18, point 3).
+ */
+export const YIELD_EVERY_MS = 1;
+
 export class InProcessTwinBoard implements Board {
   readonly events: Observable<BoardEvent>;
   /** The simulated board (for tests: hidden truth, counters). */
@@ -49,6 +58,11 @@ export class InProcessTwinBoard implements Board {
   private closed = false;
   /** Stops the autonomous run in progress (close() does not wait for a run nobody unsubscribes from). */
   private stopRun: ((error?: Error) => void) | null = null;
+  /** The identity for validating calls, and the boot it belongs to (a reboot changes bootCount). */
+  private idCache: BoardIdentity | null = null;
+  private idBoot = -1;
+  /** performance.now() when the calls last let the event loop turn. */
+  private lastTurn = 0;
 
   constructor(core: TwinBoardCore) {
     this.core = core;
@@ -61,15 +75,31 @@ export class InProcessTwinBoard implements Board {
     return new InProcessTwinBoard(new TwinBoardCore(loadBoardModel(model), twin));
   }
 
+  /** The identity the calls are checked against (built once per boot: the core builds a fresh one each time). */
   private get id(): BoardIdentity {
-    return this.core.identity();
+    if (!this.idCache || this.idBoot !== this.core.bootCount) {
+      this.idCache = this.core.identity();
+      this.idBoot = this.core.bootCount;
+    }
+    return this.idCache;
   }
 
-  /** Run `fn` after the calls queued before it; abort rejects at once and, if still queued, skips `fn`. */
+  /**
+   * Run `fn` after the calls queued before it; abort rejects at once and, if still queued, skips `fn`. A call with a
+   * signal always waits for a turn of the event loop first (so that an abort issued right after it, from anywhere,
+   * is seen before it touches the core); one without runs on a microtask, and lets the loop turn once
+   * {@link YIELD_EVERY_MS} have passed since the last turn.
+   */
   private call<T>(what: string, signal: AbortSignal | undefined, fn: () => T): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortError(signal, what));
     const p = this.queue.then(async () => {
-      await tick();
+      const now = performance.now();
+      if (signal || now - this.lastTurn >= YIELD_EVERY_MS) {
+        await tick();
+        this.lastTurn = performance.now();
+      } else {
+        await undefined;
+      }
       throwIfAborted(signal, what);
       if (this.closed) throw new BoardDisconnectedError('in-process twin is closed');
       try {
@@ -85,7 +115,8 @@ export class InProcessTwinBoard implements Board {
   }
 
   async identify(opts?: CallOptions): Promise<BoardIdentity> {
-    return this.call('identify', opts?.signal, () => this.id);
+    // a fresh object: the caller may keep or change it
+    return this.call('identify', opts?.signal, () => this.core.identity());
   }
 
   async setSources(sources: ReadonlyMap<number, number>, opts?: CallOptions): Promise<void> {

@@ -40,7 +40,8 @@ import { GreenResponses } from './GreenResponses.js';
 import { FaultPatterns } from './FaultPatterns.js';
 import { type FaultHypothesis, localiseFault } from './localiseFault.js';
 import { readingSigma } from './measurementNoise.js';
-import { ResidualCovariance } from './ResidualCovariance.js';
+import { MAX_DENSE_COVARIANCE, ResidualCovariance } from './ResidualCovariance.js';
+import { NumericalError } from '../errors.js';
 
 /** The network the board is: node count and edge list (edge e joins edgeA[e] to edgeB[e]). */
 export interface CheckedNetwork {
@@ -87,7 +88,24 @@ export interface ConsistencyOptions {
   ambiguityChi2?: number;
   /** Keep the residual covariance dense (correlations used in the fits) up to this many checked nodes. Default 512. */
   maxDenseCovariance?: number;
+  /**
+   * Up to this many free nodes (and a dense covariance), the Green's functions come from one dense factorisation of
+   * H_FF (its inverse, every column solved to a relative residual <= 1e-12) instead of one sparse solve per edge and
+   * imposed node; the same covariance, summed in another order. Default {@link DENSE_FREE_MAX}; 0: always sparse.
+   */
+  denseFreeMax?: number;
+  /**
+   * Dense path: take a check's Green's functions from the previous check's by a downdate when that is exact (same
+   * conductances, a boundary that adds nodes). Default true; false recomputes every check (for comparison).
+   */
+  incremental?: boolean;
 }
+
+/**
+ * Free nodes up to which a check takes the dense path (a 16-node board has 11-13): there H_FF^{-1} costs about
+ * f^3 flops (a quarter of a million at 64), less than the 2E + |imposed| sparse solves it replaces.
+ */
+export const DENSE_FREE_MAX = 64;
 
 /** The result of one check: residuals, thresholds, the verdict and the evidence for it. */
 export interface CheckResult {
@@ -128,6 +146,11 @@ export interface CheckResult {
     solves: number;
     /** Largest relative KCL residual of those solves. */
     maxSolveResidual: number;
+    /**
+     * The dense path's H_FF^{-1} came from the previous check's by a downdate (same conductances, more imposed
+     * nodes: a host step's clamped state after its free state), each column still checked against H_FF.
+     */
+    incremental: boolean;
   };
   /** One line for a log or an alarm event. */
   summary: string;
@@ -177,6 +200,22 @@ export class ConsistencyChecker {
   private readonly incPtr: Int32Array;
   private readonly incEdge: Int32Array;
   private readonly systems = new Map<string, LaplacianSystem>();
+  /** Scratch of one check, per node (the result's arrays are allocated afresh). */
+  private readonly scratch: {
+    isImposed: Uint8Array;
+    saturated: Uint8Array;
+    anchored: Uint8Array;
+    floating: Uint8Array;
+    useReading: Uint8Array;
+    checkedMask: Uint8Array;
+    commanded: Float64Array;
+    sBoundary: Float64Array;
+    vUsed: Float64Array;
+    sUsed: Float64Array;
+    kNbr: Float64Array;
+  };
+  /** The last dense check's conductances and Green's functions, for the next check's downdate. */
+  private lastDense: { k: Float64Array; green: DenseGreen } | null = null;
 
   constructor(network: CheckedNetwork, opts: ConsistencyOptions) {
     const { nodes, edgeA, edgeB } = network;
@@ -226,6 +265,9 @@ export class ConsistencyChecker {
       this.incPtr[edgeB[e] + 1]++;
     }
     for (let i = 0; i < nodes; i++) this.incPtr[i + 1] += this.incPtr[i];
+    const u8 = (): Uint8Array => new Uint8Array(nodes);
+    const f64 = (): Float64Array => new Float64Array(nodes);
+    this.scratch = { isImposed: u8(), saturated: u8(), anchored: u8(), floating: u8(), useReading: u8(), checkedMask: u8(), commanded: f64(), sBoundary: f64(), vUsed: f64(), sUsed: f64(), kNbr: f64() };
     this.incEdge = new Int32Array(2 * E);
     const fill = this.incPtr.slice(0, nodes);
     for (let e = 0; e < E; e++) {
@@ -250,8 +292,13 @@ export class ConsistencyChecker {
     }
     if (conductance.length !== E) throw new InvalidInputError({ field: 'conductance' }, `expected ${E} conductances (one per edge), got ${conductance.length}`);
     const k = Float64Array.from(conductance);
-    const isImposed = new Uint8Array(N);
-    const commanded = new Float64Array(N);
+    for (let e = 0; e < E; e++) {
+      if (!(k[e] > 0 && Number.isFinite(k[e]))) throw new InvalidInputError({ field: `conductance[${e}]` }, `must be a positive number of siemens, got ${show(k[e])}`);
+    }
+    // per-check scratch (check runs to its end before another can start): zeroed here, not allocated
+    const w = this.scratch;
+    const isImposed = w.isImposed.fill(0);
+    const commanded = w.commanded.fill(0);
     for (const [node, v] of imposed) {
       if (!(Number.isInteger(node) && node >= 0 && node < N)) throw new InvalidInputError({ field: 'imposed' }, `node must be in 0..${N - 1}, got ${show(node)}`);
       if (!Number.isFinite(v)) throw new InvalidInputError({ field: `imposed[${node}]` }, `must be a finite number (V), got ${show(v)}`);
@@ -260,20 +307,20 @@ export class ConsistencyChecker {
     }
 
     // Unchecked nodes: clipped readings, floating components.
-    const saturated = new Uint8Array(N);
+    const saturated = w.saturated.fill(0);
     if (opts.adcRange) {
       const { lo, hi } = opts.adcRange;
       for (let i = 0; i < N; i++) if (measured[i] <= lo + this.railMargin || measured[i] >= hi - this.railMargin) saturated[i] = 1;
     }
-    const anchored = new Uint8Array(N);
+    const anchored = w.anchored.fill(0);
     for (let i = 0; i < N; i++) if (isImposed[i]) anchored[this.component[i]] = 1;
-    const floating = new Uint8Array(N);
+    const floating = w.floating.fill(0);
     for (let i = 0; i < N; i++) if (!isImposed[i] && !anchored[this.component[i]]) floating[i] = 1;
 
     // Boundary of the solve: imposed nodes (reading or command) and floating nodes (held at their reading; they
     // cannot influence anything else).
     const boundaryMode = opts.boundary ?? 'measured';
-    const useReading = new Uint8Array(N);
+    const useReading = w.useReading.fill(0);
     const boundaryNodes: number[] = [];
     for (let i = 0; i < N; i++) {
       if (isImposed[i]) {
@@ -283,40 +330,64 @@ export class ConsistencyChecker {
     }
     const bnodes = Int32Array.from(boundaryNodes);
     const bvals = Float64Array.from(bnodes, (i) => (isImposed[i] && !useReading[i] ? commanded[i] : measured[i]));
-    const resp = GreenResponses.solve(this.system(bnodes), edgeA, edgeB, k, bvals);
-    const vb = resp.voltages; // the solve's state: boundary values at boundary nodes
+    const checked = (i: number): boolean => !floating[i] && !saturated[i];
+    const checkedMask = w.checkedMask;
+    for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;
+    const sAdc = this.readingSigma;
+    const dac = opts.dacUncertainty ?? { gain: 0, offset: 0 };
+    const sDac = (i: number): number => Math.hypot(dac.offset, dac.gain * commanded[i]);
+    const u = this.uncertainty;
+
+    // The state and the no-fault covariance of the voltage residual over the checked nodes: every elementary
+    // cause's pattern (FaultPatterns.ts) scaled by its standard deviation. Dense path on small networks (the same
+    // sum from the columns of H_FF^-1), else one sparse Green's solve per pattern.
+    let vb: Float64Array; // the solve's state: boundary values at boundary nodes
+    let cov: ResidualCovariance;
+    let solves: number;
+    let maxSolveResidual: number;
+    /** The sparse responses, built when the localisation needs them (always on the sparse path). */
+    let resp: GreenResponses | null = null;
+    const sparse = (): GreenResponses => (resp ??= GreenResponses.solve(this.system(bnodes), edgeA, edgeB, k, bvals));
+    const nFree = N - bnodes.length;
+    let denseCount = 0;
+    for (let i = 0; i < N; i++) denseCount += checkedMask[i];
+    const dense =
+      nFree <= (opts.denseFreeMax ?? DENSE_FREE_MAX) && denseCount <= (opts.maxDenseCovariance ?? MAX_DENSE_COVARIANCE)
+        ? this.denseState(k, bnodes, bvals)
+        : null;
+    if (dense) {
+      vb = dense.voltages;
+      cov = denseCovariance(dense, edgeA, edgeB, k, u, checkedMask, isImposed, useReading, sAdc, sDac);
+      solves = dense.solves;
+      maxSolveResidual = dense.maxResidual;
+    } else {
+      const r = sparse();
+      vb = r.voltages;
+      const patterns = new FaultPatterns(r, isImposed, useReading);
+      cov = new ResidualCovariance(checkedMask, opts.maxDenseCovariance);
+      for (let i = 0; i < N; i++) {
+        if (isImposed[i]) {
+          cov.add(patterns.adc(i), sAdc);
+          cov.add(patterns.dac(i), sDac(i));
+        } else if (checkedMask[i]) {
+          cov.add(patterns.adc(i), sAdc);
+        }
+      }
+      for (let e = 0; e < E; e++) {
+        const s = u[e] * k[e] * r.edgeDrop(e);
+        if (s !== 0) cov.add(patterns.edge(e), s);
+      }
+      solves = 1 + r.solves;
+      maxSolveResidual = r.maxSolveResidual;
+    }
 
     const predicted = Float64Array.from(vb);
     for (let i = 0; i < N; i++) {
       if (isImposed[i]) predicted[i] = commanded[i];
       else if (floating[i]) predicted[i] = NaN;
     }
-    const checked = (i: number): boolean => !floating[i] && !saturated[i];
-
-    // No-fault covariance of the voltage residual over the checked nodes: every elementary cause's pattern
-    // (FaultPatterns.ts) scaled by its standard deviation.
-    const sAdc = this.readingSigma;
-    const dac = opts.dacUncertainty ?? { gain: 0, offset: 0 };
-    const sDac = (i: number): number => Math.hypot(dac.offset, dac.gain * commanded[i]);
-    const checkedMask = new Uint8Array(N);
-    for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;
-    const patterns = new FaultPatterns(resp, isImposed, useReading);
-    const cov = new ResidualCovariance(checkedMask, opts.maxDenseCovariance);
-    for (let i = 0; i < N; i++) {
-      if (isImposed[i]) {
-        cov.add(patterns.adc(i), sAdc);
-        cov.add(patterns.dac(i), sDac(i));
-      } else if (checkedMask[i]) {
-        cov.add(patterns.adc(i), sAdc);
-      }
-    }
-    const u = this.uncertainty;
-    for (let e = 0; e < E; e++) {
-      const s = u[e] * k[e] * resp.edgeDrop(e);
-      if (s !== 0) cov.add(patterns.edge(e), s);
-    }
     /** Std of the value the solve used at each imposed node (for the current residual). */
-    const sBoundary = new Float64Array(N);
+    const sBoundary = w.sBoundary.fill(0);
     for (let i = 0; i < N; i++) if (isImposed[i]) sBoundary[i] = useReading[i] ? sAdc : sDac(i);
 
     // Voltage residuals.
@@ -338,8 +409,8 @@ export class ConsistencyChecker {
 
     // Kirchhoff residuals at the free checked nodes, from the readings (boundary values at imposed nodes; the
     // prediction at clipped free nodes).
-    const vUsed = new Float64Array(N);
-    const sUsed = new Float64Array(N);
+    const vUsed = w.vUsed;
+    const sUsed = w.sUsed;
     for (let i = 0; i < N; i++) {
       vUsed[i] = isImposed[i] || floating[i] || saturated[i] ? vb[i] : measured[i];
       sUsed[i] = isImposed[i] ? sBoundary[i] : sAdc;
@@ -347,7 +418,7 @@ export class ConsistencyChecker {
     const currentResidual = new Float64Array(N).fill(NaN);
     const sigmaC = new Float64Array(N).fill(Infinity);
     const thrC = new Float64Array(N).fill(Infinity);
-    const kNbr = new Float64Array(N);
+    const kNbr = w.kNbr.fill(0);
     let maxC = 0;
     for (let i = 0; i < N; i++) {
       if (isImposed[i] || !checked(i)) continue;
@@ -393,11 +464,12 @@ export class ConsistencyChecker {
     let suspect: FaultHypothesis | null = null;
     let ambiguous = false;
     if (alarm) {
+      const r = sparse();
       const all = localiseFault({
         residual: voltageResidual,
         threshold: thrV,
         covariance: cov,
-        patterns,
+        patterns: new FaultPatterns(r, isImposed, useReading),
         imposed: boundaryNodes.filter((i) => isImposed[i]),
         edgeA,
         edgeB,
@@ -407,6 +479,10 @@ export class ConsistencyChecker {
       hypotheses = all.slice(0, opts.keepHypotheses ?? 5);
       if (all.length > 0 && all[0].explained >= (opts.minExplained ?? 0.5)) suspect = all[0];
       ambiguous = all.length > 1 && all[1].chi2 - all[0].chi2 < (opts.ambiguityChi2 ?? 4);
+      if (dense) {
+        solves += 1 + r.solves;
+        maxSolveResidual = Math.max(maxSolveResidual, r.maxSolveResidual);
+      }
     }
 
     const unchecked = { floating: indices(floating), saturated: indices(saturated) };
@@ -425,9 +501,25 @@ export class ConsistencyChecker {
       hypotheses,
       ambiguous,
       unchecked,
-      diagnostics: { boundary: boundaryMode, solves: 1 + resp.solves, maxSolveResidual: resp.maxSolveResidual },
+      diagnostics: { boundary: boundaryMode, solves, maxSolveResidual, incremental: dense?.incremental ?? false },
       summary: summarise(alarm, maxV, maxC, chi2 / chi2Limit, worst, suspect, ambiguous, voltageResidual, currentResidual),
     };
+  }
+
+  /**
+   * The dense state and Green's functions: downdated from the last dense check's when the conductances are the same
+   * and this boundary adds nodes to that one (and the downdate passes its residual checks), else from a fresh
+   * factorisation. Kept for the next check.
+   */
+  private denseState(k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
+    const last = this.lastDense;
+    let g: DenseGreen | null = null;
+    if (this.opts.incremental !== false && last && sameValues(last.k, k)) {
+      g = downdateGreen(last.green, this.nodes, this.edgeA, this.edgeB, k, bnodes, bvals);
+    }
+    g ??= denseGreen(this.nodes, this.edgeA, this.edgeB, k, bnodes, bvals);
+    this.lastDense = g ? { k, green: g } : null;
+    return g;
   }
 
   /** The Laplacian system for this boundary set (symbolic analysis cached per set). */
@@ -490,4 +582,468 @@ function summarise(
         : `; node ${worst.node} leaks ${(1e6 * rc[worst.node]).toFixed(3)} uA`;
   const who = suspect ? `; suspect ${describe(suspect)}${ambiguous ? ' (ambiguous)' : ''}` : '; no single fault explains it';
   return `ALARM: ${head}${at}${who}`;
+}
+
+/** Relative residual above which a dense solve is refined (as LaplacianSystem's Cholesky: 1e-12), at most twice. */
+const REFINE_ABOVE = 1e-12;
+const MAX_REFINEMENTS = 2;
+/** A solve is accepted up to this relative residual (LaplacianSystem's CHOLESKY_ACCEPT). */
+const ACCEPT = 1e-9;
+
+/** A small network's state and Green's functions from one dense Cholesky factorisation of H_FF. */
+interface DenseGreen {
+  /** Free nodes (ascending) and each node's index among them (-1: boundary). */
+  free: Int32Array;
+  pos: Int32Array;
+  /** H_FF^{-1}, f x f row-major (symmetric). */
+  inverse: Float64Array;
+  /** The state: boundary values at boundary nodes, Kirchhoff's solution at free nodes (V). */
+  voltages: Float64Array;
+  /** The state's solve and one per column of the inverse. */
+  solves: number;
+  /** Largest relative residual ||b - H_FF x|| / ||b|| of those solves. */
+  maxResidual: number;
+  /** Downdated from the previous check's (downdateGreen). */
+  incremental: boolean;
+}
+
+/**
+ * The state for the boundary values `bvals` at `bnodes`, and H_FF^{-1}, densely: H_FF assembled from the edges,
+ * factorised (Cholesky), the state and every column of the inverse solved and refined to a relative residual of at
+ * most 1e-12 where refinement gets there (each checked against H_FF applied edge by edge). Null when H_FF is not
+ * positive definite (the sparse path then reports why).
+ */
+function denseGreen(N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
+  const pos = new Int32Array(N);
+  const voltages = new Float64Array(N);
+  for (let t = 0; t < bnodes.length; t++) {
+    pos[bnodes[t]] = -1;
+    voltages[bnodes[t]] = bvals[t];
+  }
+  const f = N - bnodes.length;
+  const free = new Int32Array(f);
+  for (let i = 0, p = 0; i < N; i++) {
+    if (pos[i] < 0) continue;
+    pos[i] = p;
+    free[p++] = i;
+  }
+  // the edges with a free end, as free indices (-1 = boundary end) and conductances
+  const E = edgeA.length;
+  const ea = new Int32Array(E);
+  const eb = new Int32Array(E);
+  const ek = new Float64Array(E);
+  let m = 0;
+  const L = new Float64Array(f * f);
+  const rhs = new Float64Array(f);
+  for (let e = 0; e < E; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const pa = pos[a];
+    const pb = pos[b];
+    if (a === b || (pa < 0 && pb < 0)) continue;
+    const ke = k[e];
+    ea[m] = pa;
+    eb[m] = pb;
+    ek[m++] = ke;
+    if (pa >= 0) {
+      L[pa * f + pa] += ke;
+      if (pb >= 0) L[pa * f + pb] -= ke;
+      else rhs[pa] += ke * voltages[b];
+    }
+    if (pb >= 0) {
+      L[pb * f + pb] += ke;
+      if (pa >= 0) L[pb * f + pa] -= ke;
+      else rhs[pb] += ke * voltages[a];
+    }
+  }
+  // Cholesky, lower triangle in place
+  for (let j = 0; j < f; j++) {
+    const rj = j * f;
+    let d = L[rj + j];
+    for (let t = 0; t < j; t++) d -= L[rj + t] * L[rj + t];
+    if (!(d > 0)) return null;
+    const ljj = Math.sqrt(d);
+    L[rj + j] = ljj;
+    for (let i = j + 1; i < f; i++) {
+      const ri = i * f;
+      let sum = L[ri + j];
+      for (let t = 0; t < j; t++) sum -= L[ri + t] * L[rj + t];
+      L[ri + j] = sum / ljj;
+    }
+  }
+  const x = new Float64Array(f);
+  const r = new Float64Array(f);
+  const dx = new Float64Array(f);
+  /** x = H_FF^{-1} b through the factor (b may be x). `from`: b is zero above this row. */
+  const solve = (b: Float64Array, out: Float64Array, from: number): void => {
+    for (let i = 0; i < from; i++) out[i] = 0;
+    for (let i = from; i < f; i++) {
+      const ri = i * f;
+      let sum = b[i];
+      for (let t = from; t < i; t++) sum -= L[ri + t] * out[t];
+      out[i] = sum / L[ri + i];
+    }
+    for (let i = f - 1; i >= 0; i--) {
+      let sum = out[i];
+      for (let t = i + 1; t < f; t++) sum -= L[t * f + i] * out[t];
+      out[i] = sum / L[i * f + i];
+    }
+  };
+  /** r = b - H_FF x, edge by edge; returns ||r||_2. */
+  const residual = (b: Float64Array, xs: Float64Array): number => {
+    r.set(b);
+    for (let t = 0; t < m; t++) {
+      const pa = ea[t];
+      const pb = eb[t];
+      const xa = pa >= 0 ? xs[pa] : 0;
+      const xb = pb >= 0 ? xs[pb] : 0;
+      const c = ek[t] * (xa - xb);
+      if (pa >= 0) r[pa] -= c;
+      if (pb >= 0) r[pb] += c;
+    }
+    let s2 = 0;
+    for (let i = 0; i < f; i++) s2 += r[i] * r[i];
+    return Math.sqrt(s2);
+  };
+  /** Solve, then refine while the relative residual is above REFINE_ABOVE and refinement helps; the residual. */
+  const solveRefined = (b: Float64Array, from: number, bnorm: number): number => {
+    solve(b, x, from);
+    let res = residual(b, x) / bnorm;
+    for (let it = 0; res > REFINE_ABOVE && it < MAX_REFINEMENTS; it++) {
+      solve(r, dx, 0);
+      for (let i = 0; i < f; i++) dx[i] += x[i];
+      const resNew = residual(b, dx) / bnorm;
+      if (!(resNew < res)) break;
+      x.set(dx);
+      res = resNew;
+    }
+    // the residual vector r is stale after a rejected refinement; only res is used
+    if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
+    return res;
+  };
+  let bnorm = 0;
+  for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
+  let maxResidual = solveRefined(rhs, 0, Math.max(Math.sqrt(bnorm), 1e-300));
+  for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
+  // H_FF^{-1} = L^-T L^-1: the triangular inverse (in place of nothing: its own array), then the product, whose
+  // columns are each checked against H_FF (and solved afresh, refined, where one misses the bound)
+  const li = new Float64Array(f * f);
+  for (let j = 0; j < f; j++) {
+    li[j * f + j] = 1 / L[j * f + j];
+    for (let i = j + 1; i < f; i++) {
+      const ri = i * f;
+      let sum = 0;
+      for (let t = j; t < i; t++) sum -= L[ri + t] * li[t * f + j];
+      li[ri + j] = sum / L[ri + i];
+    }
+  }
+  const inverse = new Float64Array(f * f);
+  for (let p = 0; p < f; p++) {
+    for (let q = 0; q <= p; q++) {
+      // (L^-T L^-1)[p][q] = sum_{t >= max(p, q)} li[t][p] li[t][q]
+      let sum = 0;
+      for (let t = p; t < f; t++) sum += li[t * f + p] * li[t * f + q];
+      inverse[p * f + q] = sum;
+      inverse[q * f + p] = sum;
+    }
+  }
+  const unit = new Float64Array(f);
+  const col = new Float64Array(f);
+  for (let p = 0; p < f; p++) {
+    for (let q = 0; q < f; q++) col[q] = inverse[p * f + q];
+    unit[p] = 1;
+    let res = residual(unit, col);
+    if (res > REFINE_ABOVE) {
+      res = solveRefined(unit, p, 1);
+      inverse.set(x, p * f);
+      for (let q = 0; q < f; q++) inverse[q * f + p] = x[q];
+    }
+    unit[p] = 0;
+    if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
+    if (res > maxResidual) maxResidual = res;
+  }
+  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual, incremental: false };
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The Green's functions for more imposed nodes from those for fewer, with the same conductances: H_SS is a principal
+ * block of H_FF, so (H_SS)^{-1} = G_SS - G_ST G_TT^{-1} G_TS (the Schur complement of G = H_FF^{-1}), a rank-|T|
+ * downdate costing |S|^2 |T| instead of a factorisation and inversion (T: the newly imposed nodes, S: the free ones
+ * left). The state is G' b', refined with G' as the approximate inverse; the state and every column are checked
+ * against H_SS edge by edge and must reach the relative residual bound (1e-12), else null (the caller factorises).
+ */
+function downdateGreen(old: DenseGreen, N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
+  const fo = old.free.length;
+  const f = N - bnodes.length;
+  const t = fo - f;
+  if (t <= 0 || t > fo / 2) return null;
+  const pos = new Int32Array(N);
+  const voltages = new Float64Array(N);
+  for (let j = 0; j < bnodes.length; j++) {
+    pos[bnodes[j]] = -1;
+    voltages[bnodes[j]] = bvals[j];
+  }
+  const free = new Int32Array(f);
+  /** Old free index of each new free node, and of each newly imposed node. */
+  const ps = new Int32Array(f);
+  const pt = new Int32Array(t);
+  let nt = 0;
+  for (let i = 0, p = 0; i < N; i++) {
+    const o = old.pos[i];
+    if (pos[i] < 0) {
+      if (o >= 0) {
+        if (nt === t) return null;
+        pt[nt++] = o;
+      }
+      continue;
+    }
+    if (o < 0) return null; // a node free now that was imposed before: not a downdate
+    pos[i] = p;
+    free[p] = i;
+    ps[p++] = o;
+  }
+  if (nt !== t) return null;
+  const G = old.inverse;
+  // G_TT^{-1} by a small Cholesky (G_TT is positive definite as a principal block of a positive definite matrix)
+  const A = new Float64Array(t * t);
+  for (let x = 0; x < t; x++) for (let y = 0; y < t; y++) A[x * t + y] = G[pt[x] * fo + pt[y]];
+  for (let j = 0; j < t; j++) {
+    let d = A[j * t + j];
+    for (let q = 0; q < j; q++) d -= A[j * t + q] * A[j * t + q];
+    if (!(d > 0)) return null;
+    const l = Math.sqrt(d);
+    A[j * t + j] = l;
+    for (let i = j + 1; i < t; i++) {
+      let sum = A[i * t + j];
+      for (let q = 0; q < j; q++) sum -= A[i * t + q] * A[j * t + q];
+      A[i * t + j] = sum / l;
+    }
+  }
+  // W = G_ST L^-T (rows: S), so that G_ST G_TT^{-1} G_TS = W W^T
+  const W = new Float64Array(f * t);
+  for (let a = 0; a < f; a++) {
+    const ra = ps[a] * fo;
+    for (let j = 0; j < t; j++) {
+      let sum = G[ra + pt[j]];
+      for (let q = 0; q < j; q++) sum -= W[a * t + q] * A[j * t + q];
+      W[a * t + j] = sum / A[j * t + j];
+    }
+  }
+  const inverse = new Float64Array(f * f);
+  for (let a = 0; a < f; a++) {
+    const ra = ps[a] * fo;
+    for (let b = 0; b <= a; b++) {
+      let sum = G[ra + ps[b]];
+      for (let j = 0; j < t; j++) sum -= W[a * t + j] * W[b * t + j];
+      inverse[a * f + b] = sum;
+      inverse[b * f + a] = sum;
+    }
+  }
+  // the edges with a free end (free indices, -1 boundary), the state's right-hand side
+  const E = edgeA.length;
+  const ea = new Int32Array(E);
+  const eb = new Int32Array(E);
+  const ek = new Float64Array(E);
+  const rhs = new Float64Array(f);
+  let m = 0;
+  for (let e = 0; e < E; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const pa = pos[a];
+    const pb = pos[b];
+    if (a === b || (pa < 0 && pb < 0)) continue;
+    ea[m] = pa;
+    eb[m] = pb;
+    ek[m++] = k[e];
+    if (pa >= 0 && pb < 0) rhs[pa] += k[e] * voltages[b];
+    if (pb >= 0 && pa < 0) rhs[pb] += k[e] * voltages[a];
+  }
+  const r = new Float64Array(f);
+  const residual = (b: Float64Array, xs: Float64Array): number => {
+    r.set(b);
+    for (let q = 0; q < m; q++) {
+      const pa = ea[q];
+      const pb = eb[q];
+      const c = ek[q] * ((pa >= 0 ? xs[pa] : 0) - (pb >= 0 ? xs[pb] : 0));
+      if (pa >= 0) r[pa] -= c;
+      if (pb >= 0) r[pb] += c;
+    }
+    let s2 = 0;
+    for (let i = 0; i < f; i++) s2 += r[i] * r[i];
+    return Math.sqrt(s2);
+  };
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    for (let a = 0; a < f; a++) {
+      let sum = 0;
+      for (let b = 0; b < f; b++) sum += inverse[a * f + b] * v[b];
+      out[a] = sum;
+    }
+  };
+  let maxResidual = 0;
+  const col = new Float64Array(f);
+  const unit = new Float64Array(f);
+  for (let p = 0; p < f; p++) {
+    for (let q = 0; q < f; q++) col[q] = inverse[p * f + q];
+    unit[p] = 1;
+    const res = residual(unit, col);
+    unit[p] = 0;
+    if (!(res <= REFINE_ABOVE)) return null;
+    if (res > maxResidual) maxResidual = res;
+  }
+  const x = new Float64Array(f);
+  const dx = new Float64Array(f);
+  apply(rhs, x);
+  let bnorm = 0;
+  for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
+  bnorm = Math.max(Math.sqrt(bnorm), 1e-300);
+  let res = residual(rhs, x) / bnorm;
+  for (let it = 0; res > REFINE_ABOVE && it < MAX_REFINEMENTS; it++) {
+    apply(r, dx);
+    for (let i = 0; i < f; i++) dx[i] += x[i];
+    const resNew = residual(rhs, dx) / bnorm;
+    if (!(resNew < res)) break;
+    x.set(dx);
+    res = resNew;
+  }
+  if (!(res <= REFINE_ABOVE)) return null;
+  if (res > maxResidual) maxResidual = res;
+  for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
+  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual, incremental: true };
+}
+
+/**
+ * The residual's no-fault covariance over the checked nodes from the dense inverse G = H_FF^{-1}: the same sum of
+ * std^2 p p^T as the sparse path (FaultPatterns.ts), with each pattern's free part a combination of G's columns:
+ * edge e, g_e = G d_F (columns b minus a, std u_e k_e dV_e); imposed node j, w_j = G b_j (b_j the conductances from
+ * the free nodes to j), whose ADC (reading used) or DAC (command used) error the free nodes follow, with -w_j or +w_j
+ * beside the e_j of the node itself; a checked free node's own ADC noise on the diagonal.
+ */
+function denseCovariance(
+  g: DenseGreen,
+  edgeA: Int32Array,
+  edgeB: Int32Array,
+  k: Float64Array,
+  u: Float64Array,
+  checkedMask: Uint8Array,
+  isImposed: Uint8Array,
+  useReading: Uint8Array,
+  sAdc: number,
+  sDac: (i: number) => number,
+): ResidualCovariance {
+  const N = checkedMask.length;
+  const { pos, inverse: G, voltages: v } = g;
+  const f = g.free.length;
+  const index = new Int32Array(N).fill(-1);
+  let m = 0;
+  for (let i = 0; i < N; i++) if (checkedMask[i]) index[i] = m++;
+  // the checked free nodes: their free index and their checked index
+  const cf: number[] = [];
+  const cc: number[] = [];
+  for (let p = 0; p < f; p++) {
+    const a = index[g.free[p]];
+    if (a >= 0) {
+      cf.push(p);
+      cc.push(a);
+    }
+  }
+  const nc = cf.length;
+  const C = new Float64Array(m * m);
+  // N = sum over the causes the free nodes follow of std^2 b b^T, b the cause's right-hand side (d_F of an edge, the
+  // couplings b_j to an imposed node): the free block is then G N G. N is sparse; kept dense, with its nonzeros listed.
+  const Nm = new Float64Array(f * f);
+  const nz: number[] = [];
+  const addN = (p: number, q: number, x: number): void => {
+    const at = p * f + q;
+    if (Nm[at] === 0) nz.push(at);
+    Nm[at] += x;
+  };
+  // model error of each edge: std u_e k_e dV_e along G (e_b - e_a) restricted to the free nodes
+  for (let e = 0; e < edgeA.length; e++) {
+    const a = edgeA[e];
+    const b = edgeB[e];
+    const pa = pos[a];
+    const pb = pos[b];
+    if (pa < 0 && pb < 0) continue;
+    const sd = u[e] * k[e] * (v[b] - v[a]);
+    if (sd === 0) continue;
+    const s2 = sd * sd;
+    if (pa >= 0) addN(pa, pa, s2);
+    if (pb >= 0) addN(pb, pb, s2);
+    if (pa >= 0 && pb >= 0) {
+      addN(pa, pb, -s2);
+      addN(pb, pa, -s2);
+    }
+  }
+  // each imposed node's converter errors: ADC and DAC on the node itself, and the one the prediction followed (its
+  // reading or its command), which moves the free nodes by w_j = G b_j
+  const bp: number[] = [];
+  const bk: number[] = [];
+  for (let j = 0; j < N; j++) {
+    if (!isImposed[j]) continue;
+    const sd = sDac(j);
+    const aj = index[j];
+    if (aj >= 0) C[aj * m + aj] += sAdc * sAdc + sd * sd;
+    const sFollowed = useReading[j] ? sAdc : sd;
+    if (sFollowed === 0) continue;
+    bp.length = 0;
+    bk.length = 0;
+    for (let e = 0; e < edgeA.length; e++) {
+      const a = edgeA[e];
+      const b = edgeB[e];
+      const o = a === j && pos[b] >= 0 ? pos[b] : b === j && pos[a] >= 0 ? pos[a] : -1;
+      if (o < 0) continue;
+      const at = bp.indexOf(o);
+      if (at >= 0) bk[at] += k[e];
+      else {
+        bp.push(o);
+        bk.push(k[e]);
+      }
+    }
+    if (bp.length === 0) continue;
+    const t2 = sFollowed * sFollowed;
+    for (let x = 0; x < bp.length; x++) for (let y = 0; y < bp.length; y++) addN(bp[x], bp[y], t2 * bk[x] * bk[y]);
+    if (aj >= 0) {
+      // cross terms with the node's own reading: -sAdc^2 w_j (reading followed) or +sDac^2 w_j (command followed)
+      const c = useReading[j] ? -sAdc * sAdc : sd * sd;
+      for (let t = 0; t < nc; t++) {
+        const row = cf[t] * f;
+        let w = 0;
+        for (let x = 0; x < bp.length; x++) w += G[row + bp[x]] * bk[x];
+        const at = cc[t];
+        if (at > aj) C[at * m + aj] += c * w;
+        else C[aj * m + at] += c * w;
+      }
+    }
+  }
+  // T = G_C N (rows: the checked free nodes), from N's nonzeros; then C_FF = T G, lower triangle
+  const T = new Float64Array(nc * f);
+  for (const at of nz) {
+    const p = (at / f) | 0;
+    const q = at - p * f;
+    const x = Nm[at];
+    if (x === 0) continue;
+    for (let t = 0; t < nc; t++) T[t * f + q] += G[cf[t] * f + p] * x;
+  }
+  for (let s1 = 0; s1 < nc; s1++) {
+    const row = s1 * f;
+    const a = cc[s1];
+    for (let t = 0; t < nc; t++) {
+      const b = cc[t];
+      if (b > a) continue;
+      const gq = cf[t] * f;
+      let sum = 0;
+      for (let q = 0; q < f; q++) sum += T[row + q] * G[gq + q];
+      C[a * m + b] += sum;
+    }
+  }
+  // a checked free node's own reading
+  const s2 = sAdc * sAdc;
+  for (let t = 0; t < nc; t++) C[cc[t] * m + cc[t]] += s2;
+  return ResidualCovariance.fromMatrix(checkedMask, C);
 }

@@ -26,15 +26,28 @@ export class ResidualCovariance {
   private factored = false;
 
   /** @param checked mask over nodes (1 = checked) */
-  constructor(checked: Uint8Array, maxDense = MAX_DENSE_COVARIANCE) {
+  constructor(checked: Uint8Array, maxDense = MAX_DENSE_COVARIANCE, matrix?: Float64Array) {
     const ids: number[] = [];
     this.index = new Int32Array(checked.length).fill(-1);
     for (let i = 0; i < checked.length; i++) if (checked[i]) this.index[i] = ids.push(i) - 1;
     this.checked = Int32Array.from(ids);
     this.m = ids.length;
     this.dense = this.m <= maxDense;
-    this.c = new Float64Array(this.dense ? this.m * this.m : 0);
+    if (matrix && matrix.length !== this.m * this.m) throw new Error(`ResidualCovariance: matrix of ${matrix.length} entries for ${this.m} checked nodes`);
+    this.c = matrix ?? new Float64Array(this.dense ? this.m * this.m : 0);
     this.diagonal = new Float64Array(this.m);
+  }
+
+  /**
+   * The covariance given whole (dense): `lower` holds it over the checked nodes of `checked` (ascending node order),
+   * m x m row-major, of which the lower triangle (diagonal included) is read. Taken over, not copied. For a caller
+   * that sums the rank-1 terms itself (ConsistencyChecker's dense path); {@link add} may still follow.
+   */
+  static fromMatrix(checked: Uint8Array, lower: Float64Array): ResidualCovariance {
+    const cov = new ResidualCovariance(checked, Infinity, lower);
+    const m = cov.m;
+    for (let a = 0; a < m; a++) cov.diagonal[a] = lower[a * m + a];
+    return cov;
   }
 
   /** Add std^2 p p^T (p indexed by node; entries at unchecked nodes ignored). */

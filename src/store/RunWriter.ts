@@ -238,7 +238,7 @@ export class RunWriter {
       for (const k of Object.keys(data)) ts[k] = time;
     }
     const ev: EventDoc = { uid: newUid(), descriptor, time, seq_num: seq, data: data as Record<string, JsonValue>, timestamps: ts };
-    const text = line('event', ev);
+    const text = eventLine(ev, timestamps === undefined);
     const now = this.timers.now();
     this.write(text);
     written();
@@ -399,6 +399,62 @@ function checkInterval(ms: number | undefined): number {
 /** One document line: `["name", {...}]` and a newline. Typed arrays become arrays; NaN and infinities null. */
 function line(name: string, doc: object): string {
   return JSON.stringify([name, doc], typedArraysAsArrays) + '\n';
+}
+
+/**
+ * An event's line, the same text as `line('event', ev)` (JSON.stringify with typed arrays as arrays) written out
+ * field by field: the replacer JSON.stringify calls for every key and element was most of an event's cost on a
+ * 16-node board (issue 18, point 3). Numbers and typed arrays of numbers are written directly (non-finite as null,
+ * as JSON.stringify does); anything else goes through JSON.stringify with the replacer. `sameTimes`: every timestamp
+ * is the event time (the default), written once as text.
+ */
+export function eventLine(ev: EventDoc, sameTimes = false): string {
+  const t = jsonNumber(ev.time);
+  let out = `["event",{"uid":${JSON.stringify(ev.uid)},"descriptor":${JSON.stringify(ev.descriptor)},"time":${t},"seq_num":${jsonNumber(ev.seq_num)},"data":{`;
+  let first = true;
+  let stamps = '';
+  for (const key of Object.keys(ev.data)) {
+    const q = quotedKey(key);
+    // the default timestamps have every data key, also one whose value is left out
+    if (sameTimes) stamps += (stamps === '' ? '' : ',') + q + ':' + t;
+    const text = jsonValue((ev.data as Record<string, unknown>)[key]);
+    if (text === undefined) continue;
+    out += (first ? '' : ',') + q + ':' + text;
+    first = false;
+  }
+  out += '},"timestamps":';
+  out += sameTimes ? '{' + stamps + '}' : JSON.stringify(ev.timestamps, typedArraysAsArrays);
+  return out + '}]\n';
+}
+
+const quoted = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quoted.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quoted.size < 4096) quoted.set(k, q);
+  }
+  return q;
+}
+
+/** A number as JSON.stringify writes it (null when not finite). */
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
+}
+
+/** A value as JSON.stringify(value, typedArraysAsArrays) writes it as an object member (undefined: left out). */
+function jsonValue(v: unknown): string | undefined {
+  if (typeof v === 'number') return jsonNumber(v);
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+    const a = v as unknown as ArrayLike<number | bigint>;
+    let s = '[';
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      s += (i === 0 ? '' : ',') + jsonNumber(typeof x === 'bigint' ? Number(x) : x);
+    }
+    return s + ']';
+  }
+  return JSON.stringify(v, typedArraysAsArrays) as string | undefined;
 }
 
 function typedArraysAsArrays(_key: string, value: unknown): unknown {

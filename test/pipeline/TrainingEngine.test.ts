@@ -92,14 +92,26 @@ describe('TrainingEngine on the in-process twin', () => {
   });
 
   it('pause finishes the step in flight and holds; resume continues to the end', async () => {
-    const engine = new TrainingEngine(twin(), { task, steps: 12, order: 'sequential' });
+    const board = twin();
+    const engine = new TrainingEngine(board, { task, steps: 12, order: 'sequential' });
     const states: RunState[] = [];
     let done = 0;
     let doneAtPause = -1;
     let doneAtResume = -1;
+    // pause while step 5 is on the board: at its first measurement (the board's calls need not yield to the event
+    // loop in between, so a timer would not land there)
+    let armed = false;
+    const measure = board.measure.bind(board);
+    board.measure = (...a) => {
+      if (armed) {
+        armed = false;
+        engine.pause();
+      }
+      return measure(...a);
+    };
     engine.steps$.subscribe((r) => {
       done = r.step + 1;
-      if (r.step === 4) setImmediate(() => engine.pause()); // while step 5 is on the board
+      if (r.step === 4) armed = true;
     });
     engine.state$.subscribe((s) => {
       states.push(s);
