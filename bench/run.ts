@@ -7,7 +7,8 @@
  * (bench/stiffAlignment.ts; ~15 s), `nonlinear` the nonlinear solver against ngspice and the nonlinear CL step
  * (`nonlinear --no-spice`: without ngspice), `thermal` the thermal analysis of jammed spring networks (sparse vs
  * dense), `springstep` a spring training step, `startup` clln train's spawn to first step, `scipy` the CL step
- * beside SciPy, `engine`, `dashboard`, `spectrum`, `soak [STEPS]` (not in the default run); any other FILTER
+ * beside SciPy, `twinrate` the in-process twin's steps/s, `engine`, `dashboard`, `spectrum`, `soak [STEPS]` (not
+ * in the default run); any other FILTER
  * selects solver cases by name (e.g. `lattice128`) and skips the rest. Each solver case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
  * feasible. Prints a table and writes bench/results/solver.json.
