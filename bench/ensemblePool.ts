@@ -8,6 +8,10 @@
  * tables) shows as pool(1 worker) / loop. The three configurations alternate within each round, so a change of the
  * machine's load during the run falls on all of them; figures are medians over the rounds.
  *
+ * Control in the same round: the member's work in 1 and 2 plain worker threads (bench/rawMemberWorker.ts: runMember
+ * on a fixed share of the members, no pool, no store, no dataset). Its 2 / 1 ratio is what a second thread gives the
+ * work itself on this machine at that moment, the ceiling the pool's scaling is printed against.
+ *
  * The member (a 12 x 12 lattice, 264 edges, 40 training examples, 20,000 CL steps of ~0.1 ms, then the default
  * diagnostics, ~0.3 s: about 2 s in all) is long against a thread's start-up (~0.2 s unloaded) so that the ratio
  * measures the scaling of the work, not of the start-up; the pool's fixed cost is measured apart on a trivial
