@@ -15,6 +15,7 @@ import { latticeNetwork } from '../../src/physics/generators/lattice.js';
 import { referenceTask } from '../../src/physics/generators/linearTask.js';
 import { clln } from './inProcess.js';
 import { gaussSolve } from '../oracles/gaussSolve.js';
+import { maxRel } from '../oracles/maxRel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clln-oracle-'));
 const netPath = join(dir, 'net.json');
@@ -125,16 +126,6 @@ function readOracleInputs(): { net: OracleNet; task: OracleTask } {
   const t = JSON.parse(readFileSync(taskPath, 'utf8'));
   // docs/design.md / Trainer docs: the network's bounds, else [1e-6, 1e6]
   return { net: { nodes: n.nodes, edges: n.edges, k: n.conductance, bounds: n.bounds ?? [1e-6, 1e6] }, task: { ...t, test: t.test ?? [] } };
-}
-
-function maxRel(a: number[], b: number[]): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
 }
 
 // ---------------------------------------------------------------- the tests

@@ -14,6 +14,7 @@ import { CoupledLearning } from '../../src/physics/rules/CoupledLearning.js';
 import { StateSolver } from '../../src/physics/StateSolver.js';
 import { Trainer } from '../../src/physics/Trainer.js';
 import { gaussSolve } from '../oracles/gaussSolve.js';
+import { maxRel } from '../oracles/maxRel.js';
 
 const side = 12;
 const net = latticeNetwork({ rows: side, cols: side, diagonals: true, seed: 4, conductance: [0.5, 1.5], bounds: [0.05, 20] });
@@ -35,16 +36,6 @@ function kclResidual(n: Network, k: ArrayLike<number>, v: ArrayLike<number>, fix
   let worst = 0;
   for (let i = 0; i < n.nodes; i++) if (!fixed.has(i)) worst = Math.max(worst, Math.abs(net[i]));
   return worst / scale;
-}
-
-function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
 }
 
 describe('factor reuse in LaplacianSystem', () => {
