@@ -23,7 +23,7 @@ import type { Observable } from 'rxjs';
 import { CllnError, InvalidInputError, show } from '../errors.js';
 import type { Board, BoardEvent, BoardIdentity, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
 import { InProcessTwinBoard } from './InProcessTwinBoard.js';
-import { openSerialBoard, type SerialBoardOptions, type SerialBoardStats } from './SerialBoard.js';
+import type { SerialBoardOptions, SerialBoardStats } from './SerialBoard.js';
 
 /** Options of {@link connectBoard}. */
 export interface ConnectOptions {
@@ -94,6 +94,9 @@ export async function connectBoard(spec: string, opts: ConnectOptions = {}): Pro
     const protocol = opts.twinProtocol === '1.4' ? undefined : opts.twinProtocol;
     return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(protocol ? { protocol } : {}) });
   }
+  // Loaded on demand: serialport is ~0.1-0.2 s of a cold start that commands without a serial board (a simulated
+  // `clln train`, the in-process twin) do not need.
+  const { openSerialBoard } = await import('./SerialBoard.js');
   if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
   const twin = s.kind === 'emu' ? await startEmulatedFirmware(s.model, opts) : await startPtyTwin(s.model, opts);
   try {

@@ -1,4 +1,5 @@
 import { InvalidInputError, NumericalError, show } from '../errors.js';
+import { type EliminationOrderCache, isPermutation } from './EliminationOrderCache.js';
 import { adjacencyOfCsr } from './sparse/AdjacencyGraph.js';
 import { ConjugateGradient } from './sparse/ConjugateGradient.js';
 import { type CsrMatrix, csrFind, csrFromTriplets, csrMatVec, csrNnz } from './sparse/CsrMatrix.js';
@@ -43,7 +44,21 @@ export interface LaplacianSystemOptions {
    * {@link FACTOR_FLOP_ADVANTAGE}). Very large: reuse until a large change or a CG failure forces a new factor.
    */
   factorCostIterations?: number;
+  /**
+   * Cholesky only: where to look up the fill-reducing order before computing it, and to keep it afterwards (for
+   * systems with at least {@link ORDER_CACHE_MIN_FREE} free nodes). Default none: every system orders its graph.
+   */
+  orderCache?: EliminationOrderCache;
 }
+
+/** Systems with fewer free nodes order their graph in a few milliseconds: not worth a cache entry. */
+export const ORDER_CACHE_MIN_FREE = 2000;
+
+/**
+ * Part of every order cache request: raise it when the ordering algorithms change, so that orders of the old
+ * ones (correct, but possibly with more fill) are computed again.
+ */
+export const ORDERING_VERSION = 1;
 
 /** What a solve reports about itself. */
 export interface SolveDiagnostics {
@@ -84,6 +99,8 @@ export interface SystemAnalysis {
   method: 'cholesky' | 'cg';
   /** 'nd', 'amd' or 'natural' for Cholesky; for CG the preconditioner ('ic0', or 'jacobi' after an IC(0) breakdown). */
   ordering: string;
+  /** Whether the order came from the options' orderCache (computed by an earlier system on the same graph). */
+  orderCached: boolean;
   /** Number of free nodes (order of H_FF). */
   free: number;
   /** Stored nonzeros of H_FF (both triangles and diagonal). */
@@ -325,19 +342,32 @@ export class LaplacianSystem {
     let orderName = 'natural';
     let nnzL = 0;
     let order: Int32Array | null = null;
+    let orderCached = false;
     const graph = adjacencyOfCsr(this.matrix);
     if (method !== 'cg') {
       const fillLimit = AUTO_CG_FILL_RATIO * nnzA;
       const auto = method === 'auto' && nf > AUTO_CG_MIN_FREE;
-      const chosenOrder = fillReducingOrder(graph, ordering, { fillBudget: auto ? fillLimit : undefined });
-      nnzL = chosenOrder.nnzL;
-      orderName = chosenOrder.method;
-      order = chosenOrder.order;
-      if (auto && (order === null || nnzL > fillLimit)) chosen = 'cg';
+      const cache = nf >= ORDER_CACHE_MIN_FREE ? options.orderCache : undefined;
+      const request = `${ordering}:${auto ? 'auto-cg' : 'cholesky'}:v${ORDERING_VERSION}`;
+      const hit = cache?.get(graph, request);
+      if (hit && isPermutation(hit.order, nf)) {
+        // Only orders whose factor was accepted are kept, so the fill limit held for this graph before.
+        order = hit.order;
+        orderName = hit.method;
+        orderCached = true;
+      } else {
+        const chosenOrder = fillReducingOrder(graph, ordering, { fillBudget: auto ? fillLimit : undefined });
+        nnzL = chosenOrder.nnzL;
+        orderName = chosenOrder.method;
+        order = chosenOrder.order;
+        if (auto && (order === null || nnzL > fillLimit)) chosen = 'cg';
+        if (chosen === 'cholesky' && order) cache?.set(graph, request, { order, method: chosenOrder.method });
+      }
     }
     const t1 = performance.now();
     if (chosen === 'cholesky') {
       const symbolic = new SymbolicFactor(graph, this.matrix.rowPtr, this.matrix.colIdx, order!);
+      if (orderCached) nnzL = symbolic.nnzL;
       this.cholesky = new SupernodalCholesky(symbolic);
       this.reuse = factorReuse === 'always' || (factorReuse === 'auto' && nf >= REUSE_MIN_FREE);
       this.factorUnits = options.factorCostIterations ?? symbolic.flops / (FACTOR_FLOP_ADVANTAGE * (2 * symbolic.nnzL + nnzA));
@@ -360,7 +390,7 @@ export class LaplacianSystem {
       orderName = 'ic0';
     }
     const t2 = performance.now();
-    this.analysis = { method: chosen, ordering: orderName, free: nf, nnzA, nnzL, orderingMs: t1 - t0, symbolicMs: t2 - t1 };
+    this.analysis = { method: chosen, ordering: orderName, orderCached, free: nf, nnzA, nnzL, orderingMs: t1 - t0, symbolicMs: t2 - t1 };
     this.b = new Float64Array(nf);
     this.x = new Float64Array(nf);
     this.r = new Float64Array(nf);

@@ -1,6 +1,6 @@
-import { Matrix, solve as denseSolve } from 'ml-matrix';
 import { InvalidInputError, show } from '../errors.js';
 import type { CircuitState } from './CircuitState.js';
+import { DenseLu } from './denseLu.js';
 import { LaplacianSystem, type LaplacianSystemOptions, type SolveDiagnostics } from './LaplacianSystem.js';
 import type { Network } from './Network.js';
 import type { Roles } from './Task.js';
@@ -221,8 +221,10 @@ function solveSmall(a: number[][], b: number[]): number[] {
     if (!(a[0][0] !== 0)) throw new InvalidInputError({ field: 'beta' }, `nudge makes the target system singular (1 + beta G = ${show(a[0][0])})`, 'use a smaller beta');
     return [b[0] / a[0][0]];
   }
-  const x = denseSolve(new Matrix(a), Matrix.columnVector(b));
-  return x.getColumn(0);
+  // LU with partial pivoting (denseLu.ts; not ml-matrix, whose loading is ~0.1 s of a cold start)
+  const lu = DenseLu.factor(Float64Array.from(a.flat()), m);
+  if (!lu) throw new InvalidInputError({ field: 'beta' }, 'nudge makes the target system singular', 'use a smaller beta');
+  return Array.from(lu.solve(b));
 }
 
 function worst(a: SolveDiagnostics, b: SolveDiagnostics): SolveDiagnostics {

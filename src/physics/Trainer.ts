@@ -1,5 +1,6 @@
 import { InvalidInputError, show } from '../errors.js';
 import { cost, squaredError } from './cost.js';
+import type { EliminationOrderCache } from './EliminationOrderCache.js';
 import { epochCache, exampleIndex, type ExampleOrder } from './exampleOrder.js';
 import type { SolveMethod } from './LaplacianSystem.js';
 import type { Network } from './Network.js';
@@ -38,6 +39,11 @@ export interface TrainOptions {
    * residual 1e-12, but a run agrees with a resumed one to that bound, not bit for bit.
    */
   factorReuse?: 'auto' | 'always' | 'never';
+  /**
+   * Linear networks solved by Cholesky: where the fill-reducing order is looked up and kept
+   * (LaplacianSystemOptions.orderCache); default none. Changes nothing but the time of the analysis.
+   */
+  orderCache?: EliminationOrderCache;
   /** Conductance bounds in siemens; default the network's `bounds`, else [1e-6, 1e6]. */
   bounds?: [number, number];
   /** Tap table for the tap rule (siemens, increasing); default the network's `taps`. */
@@ -189,7 +195,7 @@ export class Trainer {
     } else {
       const factorReuse = options?.factorReuse;
       if (factorReuse !== undefined && !['auto', 'always', 'never'].includes(factorReuse)) bad('factorReuse', 'must be auto, always or never', factorReuse);
-      this.solver = new StateSolver(net, task, { method: this.cfg.method, factorReuse });
+      this.solver = new StateSolver(net, task, { method: this.cfg.method, factorReuse, orderCache: options?.orderCache });
     }
   }
 

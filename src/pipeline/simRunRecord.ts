@@ -26,6 +26,7 @@ import { Trainer, resolveTrainOptions, type TrainConfig, type TrainOptions } fro
 import type { DescriptorInput, RunRecord, StartDoc } from '../store/documents.js';
 import { configurationEntry } from '../store/configuration.js';
 import { hasRecordedOptions, parametersDigest, readTrainerRun, type TrainerRecordKind, type TrainerRunState, type TrainerStart } from './trainerRunRecord.js';
+import { defaultOrderCache } from '../store/orderCacheFiles.js';
 
 export { defaultSnapshotEvery, isSnapshotStep } from './trainerRunRecord.js';
 
@@ -80,7 +81,9 @@ export const SIM_RECORD: TrainerRecordKind<SimulatedKindTypes> = {
     fix: 'give a run written by clln train NETWORK TASK',
   },
   replayNeededTo: 'continued or diagnosed',
-  trainer: (net, task, options) => new Trainer(net, task, options),
+  // The fill-reducing order of a large network is kept in the user's cache (src/store/orderCacheFiles.ts): a second
+  // run on the same network skips the ordering, most of a cold start's analysis.
+  trainer: (net, task, options) => new Trainer(net, task, { ...options, orderCache: options.orderCache ?? defaultOrderCache() }),
   parameters: (t) => t.conductance,
   engineTask: (task) => task,
   planExtras: () => ({}),

@@ -15,7 +15,6 @@
  *
  * A state that does not meet its tolerance throws a NumericalError naming it, rather than letting a rule learn from it.
  */
-import { Matrix, solve as denseSolve } from 'ml-matrix';
 import { InvalidInputError, NumericalError } from '../../errors.js';
 import type { CircuitState } from '../CircuitState.js';
 import type { LaplacianSystem, SolveDiagnostics } from '../LaplacianSystem.js';
@@ -162,7 +161,7 @@ export class NonlinearStateSolver implements ContrastSolver {
       noise = tolerance * (1 + Math.abs(beta) * gMax);
       const a: number[][] = [];
       for (let i = 0; i < m; i++) a.push(cols.map((c, j) => (i === j ? 1 : 0) + beta * c[t[i]]));
-      const step = m === 1 ? [cur.F[0] / a[0][0]] : denseSolve(new Matrix(a), Matrix.columnVector(cur.F)).getColumn(0);
+      const step = m === 1 ? [cur.F[0] / a[0][0]] : solveTargetSystem(a, cur.F, beta);
       let accepted = false;
       for (let h = 0, len = 1; h < 30 && !accepted; h++, len *= 0.5) {
         const Jt = Float64Array.from(J, (j, i) => j - len * step[i]);
@@ -342,4 +341,11 @@ function checked(r: NonlinearSolution, which: string): SolveDiagnostics {
     throw new NumericalError(`${which} state: the nonlinear solver did not converge (Kirchhoff residual ${r.residual.toExponential(2)} A after ${r.iterations} Newton iterations, tolerance ${r.tolerance.toExponential(2)} A)`);
   }
   return diagnosticsOf(r);
+}
+
+/** Solve the |T| x |T| target system of a nudge step by LU with partial pivoting (denseLu.ts). */
+function solveTargetSystem(a: number[][], f: ArrayLike<number>, beta: number): number[] {
+  const lu = DenseLu.factor(Float64Array.from(a.flat()), a.length);
+  if (!lu) throw new NumericalError(`nudged state (beta = ${beta} S): the target system is singular; use a smaller beta`);
+  return Array.from(lu.solve(f));
 }
