@@ -221,16 +221,27 @@ export class Trainer {
 
   /** Mean squared error per target output over `examples` with the current conductances (V^2; NaN if empty). */
   mse(examples: Example[]): number {
-    if (examples.length === 0) return NaN;
+    return this.evaluate(examples).mse;
+  }
+
+  /**
+   * The MSE of {@link mse} and, with `outputs`, each example's target voltages (V, in the order of task.targets):
+   * both from the same states, so a caller that records the outputs gets the MSE to the bit.
+   */
+  evaluate(examples: Example[], outputs = false): { mse: number; outputs: Float64Array[] } {
+    const kept: Float64Array[] = [];
+    if (examples.length === 0) return { mse: NaN, outputs: kept };
     this.refresh();
     let sum = 0;
     const buf = new Float64Array(this.net.nodes);
+    const targets = this.task.targets;
     const responses = examples.length > this.task.sources.length ? this.sourceResponses() : null;
     for (const ex of examples) {
       const v = responses ? superpose(responses, ex.in, buf) : this.solver.free(ex.in, buf).voltages;
-      sum += squaredError(v, this.task.targets, ex.out);
+      sum += squaredError(v, targets, ex.out);
+      if (outputs) kept.push(Float64Array.from(targets, (n) => v[n]));
     }
-    return sum / examples.length;
+    return { mse: sum / examples.length, outputs: kept };
   }
 
   /**

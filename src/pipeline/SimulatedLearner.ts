@@ -5,7 +5,6 @@
  * the first step and after the last, none between unless the plan asks for them), hence the same numbers bit for bit.
  * The stepping and yielding are {@link TrainerLearner}'s; here is what a resistor step and evaluation are.
  */
-import { squaredError } from '../physics/cost.js';
 import type { Trainer } from '../physics/Trainer.js';
 import type { LearnerMse } from './Learner.js';
 import type { StepResult } from './stepOnBoard.js';
@@ -60,21 +59,9 @@ export class SimulatedLearner extends TrainerLearner<Trainer> {
 }
 
 /**
- * The test set's MSE (V^2, NaN when empty) and each test example's target voltages, from the same solves in the same
- * order as `Trainer.mse(task.test)`, so the MSE is that method's to the bit (a CG solver warm-starts from earlier
- * solves: solving the test set twice would change later steps).
+ * The test set's MSE (V^2, NaN when empty) and each test example's target voltages, from the same states as
+ * `Trainer.mse(task.test)` (Trainer.evaluate), so the MSE is that method's to the bit.
  */
 function testSet(t: Trainer): { mse: number; outputs: Float64Array[] } {
-  const { test, targets } = t.task;
-  if (test.length === 0) return { mse: NaN, outputs: [] };
-  // Trainer.mse's own preparation (refactor the changed conductances); private in the type only
-  (t as unknown as { refresh(): void }).refresh();
-  const buf = new Float64Array(t.net.nodes);
-  let sum = 0;
-  const outputs = test.map((ex) => {
-    const v = t.solver.free(ex.in, buf).voltages;
-    sum += squaredError(v, targets, ex.out);
-    return Float64Array.from(targets, (n) => v[n]);
-  });
-  return { mse: sum / test.length, outputs };
+  return t.evaluate(t.task.test, true);
 }
