@@ -335,7 +335,8 @@ export class TwinFirmware {
           r = core.step(tgt, eta, amp);
         } else {
           this.checkSources(src);
-          // 416 before 409 (PROTOCOL.md 5): the core checks the targets' values before their conflict with a source
+          // 416 before 409 (PROTOCOL.md 5): every value (eta, amp, the targets) before their conflict with a source
+          this.checkStepValues(eta, amp);
           const driven = new Set(src.map(([n]) => n));
           this.checkTargets(tgt);
           if (tgt.some(([n]) => driven.has(n))) throw state(`STEP: a target is also in src=; a node is driven or clamped, not both`);
@@ -433,6 +434,13 @@ export class TwinFirmware {
     const vc = core.measure(n);
     core.setClamps([]);
     return formatCycleReply(vf, vc);
+  }
+
+  /** `STEP`'s eta and (on gate boards) amp against the limits of `ID` (416), as the core's step checks them. */
+  private checkStepValues(eta: number, amp: number): void {
+    const lim = this.core.limits();
+    if (!(eta >= lim.eta.lo && eta <= lim.eta.hi)) throw range(`eta must be in [${lim.eta.lo}, ${lim.eta.hi}], got ${eta}`);
+    if (lim.amp && !(amp >= lim.amp.lo && amp <= lim.amp.hi)) throw range(`amp must be in [${lim.amp.lo}, ${lim.amp.hi}] V/V^2, got ${amp}`);
   }
 
   /** Source pairs as `SRC` checks their values (416): the node exists and has a drive channel, the volts within `dac=`. */

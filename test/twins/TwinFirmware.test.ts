@@ -450,4 +450,10 @@ describe('TwinFirmware protocol 1.4 compound commands (PROTOCOL.md 7.2)', () => 
     expect(fw.core.activeSources()).toEqual(new Map([[3, 1]]));
     expect(fw.core.activeClamps()).toEqual(new Map([[9, 2]]));
   });
+
+  it('STEP src= checks every value before the source/target conflict: 416 before 409 (PROTOCOL.md 5), as the C firmware', () => {
+    const fw = noisy();
+    expect(errCode(fw, 'STEP eta=2 tgt=0:2 src=0:1')).toBe(416); // eta out of range and node 0 in both
+    expect(errCode(fw, 'STEP eta=0.5 tgt=0:2 src=0:1')).toBe(409); // only the conflict
+  });
 });
