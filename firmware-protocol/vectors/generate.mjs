@@ -535,6 +535,8 @@ const conversations = [
     t.cmd('SCHED END', REPLY('examples=2'));
     t.cmd('RUN', REPLY('steps=3')); // zero credits: no frame
     for (const c of ['MEAS', 'SRC -', 'CLAMP -', 'EGET', 'ESET 0:5', 'ESET 0:x', 'STEP eta=0.5 tgt=9:1', 'TOPO', 'RUN', 'SCHED END', 'RESET boot=1']) t.cmd(c, ERR(503));
+    t.cmd('STEP eta=0.5 tgt=9:1 src=0:4', ERR(503)); // 503 before the 400 a 1.3 device finds in src=
+    t.cmd('CYCLE eta=0.5 src=0:4 tgt=9:1', ERR(t.proto === '1.3' ? 404 : 503)); // a verb 1.3 does not know: 404 first
     t.cmd('FOO', ERR(404)); // 404 before 503
     t.cmd('PING', REPLY(''));
     t.cmd('ID', OK(gen1IdOf(t.proto)));
