@@ -664,6 +664,23 @@ const conversations = [
     },
     '1.4',
   ),
+  // The reference board's node roles (drive 0-3, clamp 12-15, dac=0,4.998779) and its 24 taps in set=.
+  script(
+    'CYCLE and STEP src= (1.4) on the reference board clln-ref16: its drive and clamp nodes, its 24 taps in set=',
+    '7.2',
+    'clln-ref16',
+    (t) => {
+      t.cmd('ID', OK(ref16IdOf('1.4')));
+      t.cmd('CYCLE eta=0.5 src=0:4,3:0 tgt=12:1,15:2', OK(CYCLE16));
+      t.cmd('CYCLE eta=0.5 src=0:4 tgt=3:1', ERR(416)); // node 3 has no clamp channel
+      t.cmd('CYCLE eta=0.5 src=12:4 tgt=15:1', ERR(416)); // node 12 has no drive channel
+      t.cmd('CYCLE eta=0.5 src=0:4.99878 tgt=15:1', ERR(416)); // above dac=0,4.998779
+      t.cmd('CYCLE eta=0.5 src=0:4.998779 tgt=15:4.998779 n=1', OK(CYCLE16));
+      t.cmd('STEP eta=0.5 tgt=12:1 src=0:4,3:0', OK(STEP_RE('1.4', 1, 24)));
+      t.cmd('STAT', OK(field('steps', 1)));
+    },
+    '1.4',
+  ),
   script(
     'STEP (1.4) on a gate board: src= and amp, set= lists gate voltages',
     '7.2',
