@@ -1,13 +1,17 @@
 /**
- * Firmware throughput benchmark (issue 13, point 5): the reference C firmware (firmware-protocol/firmware) running in
- * its emulator (`serveFirmware`, clln-emu on libsimavr), driven through the serial host (`SerialBoard` on the
- * emulator's pty) exactly as a real board is; beside it, as the baseline of the same run, the twin of the same model
- * (`twin:clln-ref16` served on a pty by a child process, `clln twin serve --pty --baud B`).
+ * Firmware throughput benchmark (issue 13, point 5; issue 18, point 4): the reference C firmware
+ * (firmware-protocol/firmware, protocol 1.4) running in its emulator (`serveFirmware`, clln-emu on libsimavr), driven
+ * through the serial host (`SerialBoard` on the emulator's pty) exactly as a real board is; beside it, in the same
+ * run, the twin of the same model at the same protocol (`twin:clln-ref16` served on a pty by a child process,
+ * `clln twin serve --pty --baud B --protocol 1.4`), and, as the baseline of what 1.4 saves on the firmware, the last
+ * 1.3 build of the same firmware (taken from git at {@link BASELINE_REF}; left out, with a note, where git cannot
+ * give it).
  *
  * For each board, at 115200 baud and at 1 Mbaud:
- * - host-stepped training (`trainOnBoard`, update 'host': CLAMP -, SRC, MEAS, CLAMP, MEAS, CLAMP -, EGET, ESET per
- *   step, the library's own step), device-stepped training (update 'device': CLAMP -, SRC, STEP), and a streamed
- *   autonomous run (`runSchedule`: SCHED, RUN, then frames against credits);
+ * - host-stepped training (`trainOnBoard`, update 'host': at 1.4 CYCLE and ESET per step; at 1.3 CLAMP -, SRC,
+ *   MEAS, CLAMP, MEAS, CLAMP -, ESET), device-stepped training (update 'device': at 1.4 one STEP src=; at 1.3
+ *   CLAMP -, SRC, STEP, EGET), and a streamed autonomous run (`runSchedule`: SCHED, RUN, then frames against
+ *   credits; the same at both versions, so the 1.3 baseline skips it);
  * - steps per wall second, over the steps between the end of the first and the end of the last (the training-set
  *   evaluations around a run, and the schedule upload, are set-up, not steps);
  * - bytes per step on the wire from the host's counters (and the emulator's rx/tx counters beside them, a check),
@@ -22,7 +26,11 @@
  * No thresholds: the figures are printed beside their bounds. Needs the firmware tools (README "System tools") and
  * the built CLI (the pty twin); without the tools it prints the install command and skips.
  */
-import { loadavg } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 import { startPtyTwin } from '../src/device/connectBoard.js';
 import { openSerialBoard, type SerialBoard } from '../src/device/SerialBoard.js';
@@ -82,25 +90,37 @@ const N_CLAMP = task.targets.length;
 export type Mode = 'host-stepped' | 'device-stepped' | 'streamed';
 const MODES: Mode[] = ['host-stepped', 'device-stepped', 'streamed'];
 
+/** The boards: this firmware (1.4), its last 1.3 build (the baseline), the twin at 1.4. */
+export type BenchBoard = 'firmware' | 'firmware-1.3' | 'twin';
+
 /**
- * SPI bytes the firmware sends in one step, from its code (src/engine.c, src/boardio.c) — checked once against the
- * emulator's own `spi_words` counter (20 steps per mode at 1 Mbaud: 41.8, 45.55 and 41 words per step, as these
- * formulas give in words), which serveFirmware's stats do not pass on: every SRC, CLAMP and each
- * state of a learning step re-applies all channels (2 bytes per AD5328 word of each driven or clamped channel, then
- * the ADG714 switch byte), and each edge that moves is one 2-byte AD5206 word.
- * - host-stepped: CLAMP - (drive), SRC (drive), CLAMP (drive + clamp), CLAMP - (drive), ESET (moved edges);
- * - device-stepped: CLAMP -, SRC, then STEP: free (drive), clamped (drive + clamp), released (drive), moved edges;
+ * The last commit whose firmware (and emulator) spoke protocol 1.3: the baseline build. The bench extracts its
+ * firmware-protocol/firmware and firmware-protocol/emulator with `git archive` and serves them like this tree's.
+ */
+export const BASELINE_REF = '0aa0c54f4c5c32a25e7c4e855388270da89cbe42';
+
+/**
+ * SPI bytes the firmware sends in one step, from its code (src/engine.c, src/boardio.c) — checked against the
+ * emulator's own `spi_words` counter (20 steps per mode at 1 Mbaud; 1.3: 41.8, 45.55 and 41 words per step, 1.4
+ * host- and device-stepped: 37.8 and 37.55, as these formulas give in words), which serveFirmware's stats do not
+ * pass on: every SRC, CLAMP and each
+ * state of a learning step or cycle re-applies all channels (2 bytes per AD5328 word of each driven or clamped
+ * channel, then the ADG714 switch byte), and each edge that moves is one 2-byte AD5206 word.
+ * - host-stepped, 1.4: CYCLE: free (drive), clamped (drive + clamp), released (drive); ESET (moved edges);
+ * - host-stepped, 1.3: CLAMP - (drive), SRC (drive), CLAMP (drive + clamp), CLAMP - (drive), ESET (moved edges);
+ * - device-stepped, 1.4: STEP src=: free (drive), clamped (drive + clamp), released (drive), moved edges;
+ * - device-stepped, 1.3: CLAMP -, SRC, then the same STEP;
  * - streamed: the run step sets its sources, then the same three states and moved edges as STEP.
  */
-export function spiBytesPerStep(mode: Mode, changed: number): number {
+export function spiBytesPerStep(mode: Mode, changed: number, protocol: '1.3' | '1.4' = '1.4'): number {
   const drive = 2 * N_DRIVE + 1;
   const both = 2 * (N_DRIVE + N_CLAMP) + 1;
-  const applies = mode === 'device-stepped' ? 4 * drive + both : 3 * drive + both;
-  return applies + 2 * changed;
+  const drives = mode === 'streamed' ? 3 : protocol === '1.4' ? 2 : mode === 'device-stepped' ? 4 : 3;
+  return drives * drive + both + 2 * changed;
 }
 
 export interface FirmwareCase {
-  board: 'firmware' | 'twin';
+  board: BenchBoard;
   baud: number;
   mode: Mode;
   steps: number;
@@ -144,6 +164,8 @@ export interface FirmwareResults {
   loadEnd: number[];
   adcMsPerStep: number;
   cases: FirmwareCase[];
+  /** Why the 1.3 baseline is missing, when it is. */
+  baselineSkipped?: string;
 }
 
 interface Served {
@@ -152,14 +174,40 @@ interface Served {
   stop: () => Promise<void>;
 }
 
-async function serve(board: 'firmware' | 'twin', baud: number): Promise<Served> {
+/** The firmware and emulator sources of the 1.3 baseline, extracted into a temporary folder (see BASELINE_REF). */
+interface Baseline {
+  sources: { firmware: string; emulator: string };
+  remove: () => void;
+}
+
+/** Extract the 1.3 baseline from git; a message saying why not when git cannot (no repository, a shallow clone). */
+function extractBaseline(): Baseline | string {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dir = mkdtempSync(join(tmpdir(), 'clln-fw13-'));
+  try {
+    const tar = execFileSync('git', ['-C', root, 'archive', '--format=tar', BASELINE_REF, 'firmware-protocol/firmware', 'firmware-protocol/emulator'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar, stdio: ['pipe', 'ignore', 'pipe'] });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return `the 1.3 baseline (git ${BASELINE_REF.slice(0, 10)}) is not available here: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return {
+    sources: { firmware: join(dir, 'firmware-protocol', 'firmware'), emulator: join(dir, 'firmware-protocol', 'emulator') },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function serve(board: BenchBoard, baud: number, baseline: Baseline | null): Promise<Served> {
   if (board === 'twin') {
-    // the twin speaking the firmware's protocol (1.3: the reference firmware has no CYCLE or STEP src= yet, issue 18),
-    // so that both sides exchange the same commands; protocol.ts measures what 1.4 saves
-    const twin = await startPtyTwin('clln-ref16', { twinBaud: baud, twinProtocol: '1.3' });
+    // the twin speaking the firmware's protocol, so that both sides exchange the same commands
+    const twin = await startPtyTwin('clln-ref16', { twinBaud: baud, twinProtocol: '1.4' });
     return { path: twin.path, stats: null, stop: twin.stop };
   }
-  const emu: ServingFirmware = await serveFirmware({ baud, seed: 0 });
+  const sources = board === 'firmware-1.3' ? baseline!.sources : undefined;
+  const emu: ServingFirmware = await serveFirmware({ baud, seed: 0, sources });
   return { path: emu.path, stats: () => emu.stats(), stop: () => emu.close() };
 }
 
@@ -176,8 +224,8 @@ function mark(b: SerialBoard, s: Served): Mark {
   return { t: performance.now(), out: st.bytesOut, in: st.bytesIn, commands: st.commands, emu: s.stats ? s.stats() : null };
 }
 
-async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Promise<FirmwareCase> {
-  const served = await serve(board, baud);
+async function runCase(board: BenchBoard, baud: number, mode: Mode, baseline: Baseline | null): Promise<FirmwareCase> {
+  const served = await serve(board, baud, baseline);
   try {
     return await timeCase(served, board, baud, mode);
   } finally {
@@ -185,7 +233,7 @@ async function runCase(board: 'firmware' | 'twin', baud: number, mode: Mode): Pr
   }
 }
 
-async function timeCase(served: Served, board: 'firmware' | 'twin', baud: number, mode: Mode): Promise<FirmwareCase> {
+async function timeCase(served: Served, board: BenchBoard, baud: number, mode: Mode): Promise<FirmwareCase> {
   // confirmReads off: no faults here, and its extra STAT would be this host's choice of overhead, not the protocol's
   const b = await openSerialBoard(served.path, { baudRate: baud, confirmReads: false });
   let m0: Mark | undefined;
@@ -237,7 +285,7 @@ async function timeCase(served: Served, board: 'firmware' | 'twin', baud: number
   // stop-and-wait: both directions in turn; streamed: the directions overlap, the larger one bounds
   const wireS = ((mode === 'streamed' ? Math.max(out, inn) : out + inn) * 10) / baud;
   const meanChanged = changedSum / steps;
-  const spiBytes = spiBytesPerStep(mode, meanChanged);
+  const spiBytes = spiBytesPerStep(mode, meanChanged, board === 'firmware-1.3' ? '1.3' : '1.4');
   const c: FirmwareCase = {
     board,
     baud,
@@ -299,18 +347,29 @@ export async function runFirmwareBench(log: (s: string) => void): Promise<Firmwa
     const skipped = `the firmware bench needs ${missing.join(', ')}: install with sudo ${FIRMWARE_INSTALL}`;
     return { skipped, loadStart, loadEnd: loadavg(), adcMsPerStep: ADC_MS_PER_STEP, cases: [] };
   }
-  // build (or find in the cache) both firmware builds and the emulator first, so no case's time includes a build
-  for (const baud of [115200, 1_000_000]) await buildFirmware({ baud, log });
-  const cases: FirmwareCase[] = [];
-  for (const baud of [115200, 1_000_000]) {
-    for (const mode of MODES) {
-      for (const board of ['firmware', 'twin'] as const) {
-        log(`bench: firmware ${board} ${baud} baud ${mode} ...`);
-        cases.push(await runCase(board, baud, mode));
+  const baseline = extractBaseline();
+  const base = typeof baseline === 'string' ? null : baseline;
+  try {
+    // build (or find in the cache) every firmware build and the emulator first, so no case's time includes a build
+    for (const baud of [115200, 1_000_000]) {
+      await buildFirmware({ baud, log });
+      if (base) await buildFirmware({ baud, log, sources: base.sources });
+    }
+    const cases: FirmwareCase[] = [];
+    for (const baud of [115200, 1_000_000]) {
+      for (const mode of MODES) {
+        // the streamed run is the same at 1.3 and 1.4 (SCHED, RUN, GRANT): no baseline for it
+        const boards: BenchBoard[] = base && mode !== 'streamed' ? ['firmware', 'firmware-1.3', 'twin'] : ['firmware', 'twin'];
+        for (const board of boards) {
+          log(`bench: firmware ${board} ${baud} baud ${mode} ...`);
+          cases.push(await runCase(board, baud, mode, base));
+        }
       }
     }
+    return { loadStart, loadEnd: loadavg(), adcMsPerStep: ADC_MS_PER_STEP, cases, ...(base ? {} : { baselineSkipped: baseline as string }) };
+  } finally {
+    base?.remove();
   }
-  return { loadStart, loadEnd: loadavg(), adcMsPerStep: ADC_MS_PER_STEP, cases };
 }
 
 const f = (x: number | null, d: number): string => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(d));
@@ -321,7 +380,7 @@ export function printFirmware(r: FirmwareResults): string {
   const a = table(
     ['board', 'baud', 'training', 'steps', 'B/step out+in', 'emu rx+tx', 'wire bound/s', 'steps/wall s', 'wall/wire', 'steps/MCU s', 'MCU/wire'],
     r.cases.map((c) => [
-      c.board === 'firmware' ? 'firmware (emu)' : 'twin (pty)',
+      c.board === 'firmware' ? 'firmware 1.4 (emu)' : c.board === 'firmware-1.3' ? 'firmware 1.3 (emu)' : 'twin 1.4 (pty)',
       String(c.baud),
       c.mode,
       String(c.steps),
@@ -334,10 +393,11 @@ export function printFirmware(r: FirmwareResults): string {
       ratio(c.mcuOverWire),
     ]),
   );
-  const fw = r.cases.filter((c) => c.board === 'firmware');
+  const fw = r.cases.filter((c) => c.board !== 'twin');
   const b = table(
-    ['baud', 'training', 'MCU ms/step', 'ADC (bound)', 'SPI (B x 0.1 ms)', 'UART', 'rest', 'cmds/step', 'rest/cmd', 'ADC/MCU', 'MCU s/wall s', 'real board steps/s'],
+    ['proto', 'baud', 'training', 'MCU ms/step', 'ADC (bound)', 'SPI (B x 0.1 ms)', 'UART', 'rest', 'cmds/step', 'rest/cmd', 'ADC/MCU', 'MCU s/wall s', 'real board steps/s'],
     fw.map((c) => [
+      c.board === 'firmware-1.3' ? '1.3' : '1.4',
       String(c.baud),
       c.mode,
       f(c.mcuMsPerStep, 1),
@@ -353,7 +413,9 @@ export function printFirmware(r: FirmwareResults): string {
     ]),
   );
   return (
-    `load average (1, 5, 15 min): ${load(r.loadStart)} at start, ${load(r.loadEnd)} at end\n\n${a}\n\n` +
+    `load average (1, 5, 15 min): ${load(r.loadStart)} at start, ${load(r.loadEnd)} at end\n` +
+    (r.baselineSkipped ? `(${r.baselineSkipped})\n` : '') +
+    `\n${a}\n\n` +
     `MCU time of one step of the emulated firmware (ms; ADC = 2 states x 16 nodes x (16 + 1 discarded) conversions x 104 us = ${r.adcMsPerStep.toFixed(1)} ms, ` +
     `the bound: ${(1000 / r.adcMsPerStep).toFixed(1)} steps/s)\n\n${b}\n\n` +
     'B/step: host bytes out + in per step (emu rx+tx: the emulator\'s count of the same). wire bound: stop-and-wait (out + in) x 10 / baud,\n' +

@@ -50,9 +50,10 @@ export interface ConversationVector {
   rule: string;
   board: string;
   /**
-   * The protocol version the device must speak for this script (PROTOCOL.md section 10): absent for 1.3 (every
-   * script before 1.4), `1.4` for the compound commands of section 7.2. A device of an older version skips the
-   * scripts of newer ones.
+   * The one protocol version the device must speak for this script (PROTOCOL.md section 10), when its expectations
+   * hold for that version only (`proto=` in ID and the banner, STEP's `set=`, a verb an older version lacks): `1.3`
+   * or `1.4` (the compound commands of section 7.2). Absent: the script holds nothing a later version changes, and
+   * every device from 1.3 on passes it. A device replays the absent ones and those of its own version.
    */
   protocol?: string;
   steps: ConversationStep[];

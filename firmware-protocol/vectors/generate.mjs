@@ -174,7 +174,7 @@ const badLines = [
 const lc = badLines.find((b) => b.name === 'CRC in lower case');
 if (!/[a-f]/.test(lc.line)) throw new Error('pick a body whose CRC has a letter');
 
-// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.3) ----
+// ---- conversations: the device's behaviour, rule by rule (PROTOCOL.md 1.3 and 1.4) ----
 //
 // Each script starts from a device that has just booted (boot counter 1, nothing driven, edges at power-on, all
 // counters 0) whose board is described by `board` (the twins/models file of that name: its ID, node roles, ranges).
@@ -200,7 +200,12 @@ const NUM = '-?[0-9]+(\\.[0-9]+)?';
 const UNUM = '[0-9]+(\\.[0-9]+)?';
 const FRAME_RE = (s, ex, nT = 1) => `^${s} ex=${ex} vf=${NUM}${`,${NUM}`.repeat(nT - 1)} changed=[0-9]+$`;
 
-/** A script; `protocol` (default 1.3) is the version the device under test must be booted to speak. */
+/**
+ * A script; `protocol`, when given, is the one version the device under test must be booted to speak (its
+ * expectations hold for that version only: an ID's proto=, a STEP reply with or without set=, a verb a version has
+ * not). Without it the script holds nothing that a later version changes, so every device from 1.3 on passes it
+ * (PROTOCOL.md 10: a 1.4 board is a 1.3 board that also has CYCLE, STEP src= and STEP's set=).
+ */
 function script(name, rule, board, build, protocol) {
   const steps = [];
   let seq = 0;
@@ -234,24 +239,44 @@ function script(name, rule, board, build, protocol) {
     get seq() {
       return seq;
     },
+    /** The version the script is written for (1.3 when the script names none). */
+    proto: protocol ?? '1.3',
   };
   build(t);
   return protocol ? { name, rule, board, protocol, steps } : { name, rule, board, steps };
 }
 
-const gen1Id =
-  '^proto=1\\.3 fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+/**
+ * One rule whose expected replies differ between versions (proto= in ID and the banner, STEP's set=): the script
+ * for 1.3 and for 1.4, each written by `build(t)` from `t.proto`. `name` is a string (the 1.4 variant's gets
+ * " (1.4)") or a function of the version.
+ */
+function versions(name, rule, board, build) {
+  const named = (p) => (typeof name === 'function' ? name(p) : p === '1.3' ? name : `${name} (1.4)`);
+  return ['1.3', '1.4'].map((p) => script(named(p), rule, board, build, p));
+}
+
+/** `proto=` of an ID or banner as an RE: the script's version exactly. */
+const protoRe = (proto) => `proto=${proto.replace('.', '\\.')}`;
+const gen1IdOf = (proto) =>
+  `^${protoRe(proto)} fw=[^ ]+ board=penn-gen1 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=33 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ` +
   `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,5 dac=0,5 edge=tap,100 law=geometric,${UNUM},${UNUM} rate=10000 eta=0\\.000001,1 sched=65535 keep=256$`;
-const gen2Id =
-  '^proto=1\\.3 fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ' +
+const gen2IdOf = (proto) =>
+  `^${protoRe(proto)} fw=[^ ]+ board=penn-gen2 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=32 drive=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 ` +
   `clamp=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15 adc=12,0,1 dac=0,1 edge=gate,0,5 law=ohmic,${UNUM},${NUM} rate=10000 eta=0\\.000001,1 sched=65535 keep=256 amp=0,50 gstep=1$`;
-const gen1Id14 = gen1Id.replace('^proto=1\\.3', '^proto=1\\.4');
-if (gen1Id14 === gen1Id) throw new Error('gen1Id14');
 /** `SEQ OK` payload of a CYCLE on a 16-node board: 16 free then 16 clamped readings. */
 const CYCLE16 = `^vf=${NUM}(,${NUM}){15} vc=${NUM}(,${NUM}){15}$`;
-const ref16Id =
-  '^proto=1\\.3 fw=[^ ]+ board=clln-ref16 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 ' +
+const ref16IdOf = (proto) =>
+  `^${protoRe(proto)} fw=[^ ]+ board=clln-ref16 uid=[0-9A-Fa-f]+ boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 ` +
   'adc=10,0,5 dac=0,4\\.998779 edge=tap,256 law=linear,1084\\.0625,11045 rate=9000 eta=0\\.000001,1 sched=48 keep=32$';
+/**
+ * A STEP reply payload as an RE: `vf=` with `nT` numbers and `changed=`, then from 1.4 `set=` with every edge's
+ * setting (`edges` of them; taps as integers, gate voltages as numbers).
+ */
+const STEP_RE = (proto, nT, edges, gate = false) => {
+  const s = gate ? NUM : '[0-9]+';
+  return `^vf=${NUM}${`,${NUM}`.repeat(nT - 1)} changed=[0-9]+${proto === '1.3' ? '' : ` set=${s}(,${s}){${edges - 1}}`}$`;
+};
 // HARDWARE.md's rule: for each node of the 4x4 lattice in order, the edge to the right (col < 3), then down (row < 3).
 const ref16Topo = (() => {
   const out = [];
@@ -269,17 +294,17 @@ const fullBody = (seq, extra = 0) => {
 };
 
 const conversations = [
-  script('the ID reply: fields in order, version 1.3, the nominal law, the step limits, keep (tap board)', '7.1, 10', 'penn-gen1', (t) => {
-    t.cmd('ID', OK(gen1Id));
+  ...versions((p) => `the ID reply: fields in order, version ${p}, the nominal law, the step limits, keep (tap board)`, '7.1, 10', 'penn-gen1', (t) => {
+    t.cmd('ID', OK(gen1IdOf(t.proto)));
     t.cmd('STAT', OK('^boot=1 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
   }),
-  script('the ID reply of a gate board: its ohmic law after edge=, amp and gstep last', '7.1', 'penn-gen2', (t) => {
-    t.cmd('ID', OK(gen2Id));
+  ...versions('the ID reply of a gate board: its ohmic law after edge=, amp and gstep last', '7.1', 'penn-gen2', (t) => {
+    t.cmd('ID', OK(gen2IdOf(t.proto)));
   }),
   // The reference board (firmware/HARDWARE.md): everything in its ID is fixed by its hardware and firmware limits,
   // so it is matched exactly except fw= and uid= (written per build and per board).
-  script('the ID reply of the reference board clln-ref16: linear law, sched=48, keep=32; taps power on at 128', '7.1, 9, 10', 'clln-ref16', (t) => {
-    t.cmd('ID', OK(ref16Id));
+  ...versions('the ID reply of the reference board clln-ref16: linear law, sched=48, keep=32; taps power on at 128', '7.1, 9, 10', 'clln-ref16', (t) => {
+    t.cmd('ID', OK(ref16IdOf(t.proto)));
     t.cmd('TOPO', REPLY(ref16Topo));
     t.cmd('EGET', OK('^128(,128){23}$'));
     t.cmd('STAT', OK('^boot=1 crc=0 overlong=0 garbage=0 dup=0 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
@@ -352,12 +377,12 @@ const conversations = [
     for (const v of ['0.5', '5E-1', '5e-1', '0.05e+1', '0', '-0', '5', '3.3']) t.cmd(`SRC 0:${v}`, REPLY(''));
     for (const v of ['1e999', '-1e999', '5.1', '-0.1', '1e3']) t.cmd(`SRC 0:${v}`, ERR(416));
   }),
-  script('voltages are rounded to 6 decimals before the range check', '3.3', 'penn-gen1', (t) => {
+  ...versions('voltages are rounded to 6 decimals before the range check', '3.3', 'penn-gen1', (t) => {
     t.cmd('SRC 0:5.0000004', REPLY('')); // 5.000000: inside 0..5
     t.cmd('SRC 0:5.0000008', ERR(416)); // 5.000001: outside
     t.cmd('SRC 0:-0.0000004', REPLY('')); // 0
     t.cmd('STEP eta=0.0000004 tgt=9:1', ERR(416)); // eta 0
-    t.cmd('STEP eta=0.0000008 tgt=9:1', OK('^vf=[-0-9.]+ changed=[0-9]+$')); // eta 0.000001
+    t.cmd('STEP eta=0.0000008 tgt=9:1', OK(STEP_RE(t.proto, 1, 33))); // eta 0.000001
   }),
   script('integers: digits only, no sign, no leading zero, no point or exponent', '3.3', 'penn-gen1', (t) => {
     for (const n of ['16.0', '1e1', '+16', '016', '-16', '0x10', '']) t.cmd(`MEAS n=${n}`, ERR(400));
@@ -408,7 +433,7 @@ const conversations = [
     t.cmd('SCHED BEGIN steps=1 examples=1 src=0 tgt=9,9 eta=0.5', ERR(400));
     t.cmd('SCHED BEGIN steps=1 examples=1 src=0,0 tgt=99 eta=0.5', ERR(400)); // 400 before 416
   }),
-  script('STEP: arguments, the ranges of eta and targets, no amp on a tap board, counted in STAT steps', '7', 'penn-gen1', (t) => {
+  ...versions('STEP: arguments, the ranges of eta and targets, no amp on a tap board, counted in STAT steps', '7', 'penn-gen1', (t) => {
     t.cmd('SRC 0:4,15:0', REPLY(''));
     t.cmd('STEP tgt=9:1', ERR(400));
     t.cmd('STEP eta=0.5', ERR(400));
@@ -420,21 +445,21 @@ const conversations = [
     t.cmd('STEP eta=0.5 tgt=9:5.5', ERR(416));
     t.cmd('STEP eta=0.5 tgt=16:1', ERR(416));
     t.cmd('STAT', OK(field('steps', 0)));
-    t.cmd('STEP tgt=9:1.2,10:3 eta=0.5', OK(`^vf=${NUM},${NUM} changed=[0-9]+$`)); // keyed arguments in any order
-    t.cmd('STEP eta=1 tgt=10:3', OK(`^vf=${NUM} changed=[0-9]+$`));
+    t.cmd('STEP tgt=9:1.2,10:3 eta=0.5', OK(STEP_RE(t.proto, 2, 33))); // keyed arguments in any order
+    t.cmd('STEP eta=1 tgt=10:3', OK(STEP_RE(t.proto, 1, 33)));
     t.cmd('STAT', OK([field('steps', 2), field('run', 'none')]));
   }),
-  script('STEP on a gate board: amp within the ID range', '7', 'penn-gen2', (t) => {
+  ...versions('STEP on a gate board: amp within the ID range', '7', 'penn-gen2', (t) => {
     t.cmd('SRC 0:0.9,10:0', REPLY(''));
     t.cmd('STEP eta=0.5 tgt=5:0.3 amp=50.5', ERR(416));
     t.cmd('STEP eta=0.5 tgt=5:0.3 amp=-1', ERR(416));
     t.cmd('STEP eta=0.5 tgt=5:0.3 amp=x', ERR(400));
-    t.cmd('STEP eta=0.5 tgt=5:0.3 amp=50', OK(`^vf=${NUM} changed=[0-9]+$`));
-    t.cmd('STEP eta=0.5 tgt=5:0.3', OK(`^vf=${NUM} changed=[0-9]+$`)); // amp defaults to 1
+    t.cmd('STEP eta=0.5 tgt=5:0.3 amp=50', OK(STEP_RE(t.proto, 1, 32, true)));
+    t.cmd('STEP eta=0.5 tgt=5:0.3', OK(STEP_RE(t.proto, 1, 32, true))); // amp defaults to 1
   }),
-  script('a retry of the last command is answered from the cache, byte for byte, and not executed again', '4', 'penn-gen1', (t) => {
+  ...versions('a retry of the last command is answered from the cache, byte for byte, and not executed again', '4', 'penn-gen1', (t) => {
     t.cmd('SRC 0:4,15:0', REPLY(''));
-    t.cmd('STEP eta=0.5 tgt=9:1.2,10:3', OK(`^vf=${NUM},${NUM} changed=[0-9]+$`));
+    t.cmd('STEP eta=0.5 tgt=9:1.2,10:3', OK(STEP_RE(t.proto, 2, 33)));
     t.resend(AGAIN);
     t.resend(AGAIN);
     t.cmd('STAT', OK([field('steps', 1), field('dup', 2)]));
@@ -457,11 +482,11 @@ const conversations = [
     t.at(121, 'EGET', OK('^7,'));
     t.cmd('STAT', OK(field('dup', 1)));
   }),
-  script('RESET boot=N reboots once however often it is retried', '4, 7', 'penn-gen1', (t) => {
+  ...versions('RESET boot=N reboots once however often it is retried', '4, 7', 'penn-gen1', (t) => {
     t.cmd('ESET 0:9', REPLY(''));
     t.cmd('RESET', ERR(400));
     t.cmd('RESET boot=x', ERR(400));
-    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', '^fw=[^ ]+ proto=1\\.3 board=penn-gen1 boot=2$'));
+    t.cmd('RESET boot=1', REPLY('boot=1'), EV('BOOT', `^fw=[^ ]+ ${protoRe(t.proto)} board=penn-gen1 boot=2$`));
     t.resend(REPLY('boot=2')); // the retry: the counter moved, no second reboot
     t.resend(AGAIN);
     t.cmd('STAT', OK('^boot=2 crc=0 overlong=0 garbage=0 dup=1 badseq=0 steps=0 run=none runstep=0 runerr=0$'));
@@ -503,16 +528,18 @@ const conversations = [
     t.cmd('SCHED END', ERR(409)); // no upload open any more
     t.cmd('SCHED EX 0 in=- out=1', ERR(409));
   }),
-  script('an autonomous run: credits, frames, RESEND, DONE; STAT counts its steps; busy verbs are 503', '8', 'penn-gen1', (t) => {
+  ...versions('an autonomous run: credits, frames, RESEND, DONE; STAT counts its steps; busy verbs are 503', '8', 'penn-gen1', (t) => {
     t.cmd('SCHED BEGIN steps=3 examples=2 src=0,15 tgt=9,10 eta=0.5', REPLY(''));
     t.cmd('SCHED EX 0 in=4,0 out=1.2,3', REPLY(''));
     t.cmd('SCHED EX 1 in=3,0 out=2,2', REPLY(''));
     t.cmd('SCHED END', REPLY('examples=2'));
     t.cmd('RUN', REPLY('steps=3')); // zero credits: no frame
     for (const c of ['MEAS', 'SRC -', 'CLAMP -', 'EGET', 'ESET 0:5', 'ESET 0:x', 'STEP eta=0.5 tgt=9:1', 'TOPO', 'RUN', 'SCHED END', 'RESET boot=1']) t.cmd(c, ERR(503));
+    t.cmd('STEP eta=0.5 tgt=9:1 src=0:4', ERR(503)); // 503 before the 400 a 1.3 device finds in src=
+    t.cmd('CYCLE eta=0.5 src=0:4 tgt=9:1', ERR(t.proto === '1.3' ? 404 : 503)); // a verb 1.3 does not know: 404 first
     t.cmd('FOO', ERR(404)); // 404 before 503
     t.cmd('PING', REPLY(''));
-    t.cmd('ID', OK(gen1Id));
+    t.cmd('ID', OK(gen1IdOf(t.proto)));
     t.cmd('GRANT 2', REPLY('credits=2'), EV('FRAME', FRAME_RE(0, 0, 2)), EV('FRAME', FRAME_RE(1, 1, 2)));
     t.cmd('STAT', OK([field('run', 'running'), field('runstep', 2), field('steps', 2)]));
     t.cmd('RESEND 1', OK(FRAME_RE(1, 1, 2)));
@@ -558,17 +585,23 @@ const conversations = [
     t.cmd('HALT', REPLY('step=1'));
   }),
   // ---- protocol 1.4: compound commands (PROTOCOL.md 7.2) ----
-  script('a 1.3 device has no CYCLE (404) and no STEP src= (400)', '7.2, 10', 'penn-gen1', (t) => {
-    t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2', ERR(404));
-    t.cmd('STEP eta=0.5 tgt=9:2 src=0:5', ERR(400));
-    t.cmd('STAT', OK([field('steps', 0), field('dup', 0)]));
-  }),
+  script(
+    'a 1.3 device has no CYCLE (404) and no STEP src= (400)',
+    '7.2, 10',
+    'penn-gen1',
+    (t) => {
+      t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2', ERR(404));
+      t.cmd('STEP eta=0.5 tgt=9:2 src=0:5', ERR(400));
+      t.cmd('STAT', OK([field('steps', 0), field('dup', 0)]));
+    },
+    '1.3',
+  ),
   script(
     'CYCLE (1.4): both states in one exchange; a retry is replayed; sources stay driven, clamps released, nothing moves',
     '4, 7.2, 10',
     'penn-gen1',
     (t) => {
-      t.cmd('ID', OK(gen1Id14));
+      t.cmd('ID', OK(gen1IdOf('1.4')));
       t.cmd('CLAMP 3:1', REPLY('')); // released by the cycle
       t.cmd('CYCLE eta=0.5 src=0:5,15:0 tgt=9:2', OK(CYCLE16));
       t.resend(AGAIN);
@@ -592,6 +625,8 @@ const conversations = [
       t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2 n=1.5', ERR(400));
       t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2 amp=1', ERR(400));
       t.cmd('CYCLE eta=0.5 src=0:5,0:4 tgt=9:2', ERR(400));
+      t.cmd('CYCLE eta=0.5 src=16:1 tgt=9:x', ERR(400)); // a spelling error in one list comes before a range error in the other
+      t.cmd('CYCLE eta=5 src=0:5 tgt=9:2 n=x', ERR(400));
       t.cmd('CYCLE eta=0.5 src=0:5 tgt=9:2 n=0', ERR(416));
       t.cmd('CYCLE eta=2 src=0:5 tgt=9:2', ERR(416));
       t.cmd('CYCLE eta=0.5 src=0:6 tgt=9:2', ERR(416));
@@ -617,6 +652,8 @@ const conversations = [
       t.cmd('SRC 0:5,15:0,3:1', REPLY('')); // node 3's clamp was released by the step
       t.cmd('SRC 0:5', REPLY(''));
       t.cmd('STEP eta=0.5 tgt=0:2 src=0:5', ERR(409));
+      t.cmd('STEP eta=0.5 tgt=9:x src=16:1', ERR(400)); // a spelling error in one list comes before a range error in the other
+      t.cmd('STEP eta=0.5 tgt=9:2 src=0:5,0:4', ERR(400));
       t.cmd('STEP eta=2 tgt=9:2 src=3:1', ERR(416));
       t.cmd('STEP eta=0.5 tgt=9:2 src=3:9', ERR(416));
       t.cmd('CLAMP 3:1', REPLY('')); // node 3 was not driven by the refused steps
@@ -624,6 +661,23 @@ const conversations = [
       t.cmd('CLAMP -', REPLY(''));
       t.cmd('STEP eta=0.5 tgt=9:2', OK(`^vf=${NUM} changed=[0-9]+ set=[0-9]+(,[0-9]+){32}$`)); // the present sources
       t.cmd('STAT', OK(field('steps', 2)));
+    },
+    '1.4',
+  ),
+  // The reference board's node roles (drive 0-3, clamp 12-15, dac=0,4.998779) and its 24 taps in set=.
+  script(
+    'CYCLE and STEP src= (1.4) on the reference board clln-ref16: its drive and clamp nodes, its 24 taps in set=',
+    '7.2',
+    'clln-ref16',
+    (t) => {
+      t.cmd('ID', OK(ref16IdOf('1.4')));
+      t.cmd('CYCLE eta=0.5 src=0:4,3:0 tgt=12:1,15:2', OK(CYCLE16));
+      t.cmd('CYCLE eta=0.5 src=0:4 tgt=3:1', ERR(416)); // node 3 has no clamp channel
+      t.cmd('CYCLE eta=0.5 src=12:4 tgt=15:1', ERR(416)); // node 12 has no drive channel
+      t.cmd('CYCLE eta=0.5 src=0:4.99878 tgt=15:1', ERR(416)); // above dac=0,4.998779
+      t.cmd('CYCLE eta=0.5 src=0:4.998779 tgt=15:4.998779 n=1', OK(CYCLE16));
+      t.cmd('STEP eta=0.5 tgt=12:1 src=0:4,3:0', OK(STEP_RE('1.4', 1, 24)));
+      t.cmd('STAT', OK(field('steps', 1)));
     },
     '1.4',
   ),

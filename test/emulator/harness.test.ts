@@ -703,7 +703,7 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     const boot = async (e: Emu): Promise<number> => {
       const line = await powerCycle(e);
       const banner = unframe(line.slice(line.lastIndexOf('! BOOT ')));
-      expect(banner).toMatch(/^! BOOT fw=\S+ proto=1\.3 board=clln-ref16 boot=\d+$/);
+      expect(banner).toMatch(/^! BOOT fw=\S+ proto=1\.4 board=clln-ref16 boot=\d+$/);
       return Number(/boot=(\d+)$/.exec(banner)![1]);
     };
     const e = await start(['--elf', FIRMWARE, '--model', MODEL, '--eeprom', ee, '--uid', '5e1f0101', '--dump-truth', truth]);
@@ -711,7 +711,7 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
     e.write(frame('1 ID'));
     const id = unframe(await e.rx.until(/^1 /, 'ID reply'));
     expect(id).toBe(
-      `1 OK proto=1.3 fw=${/fw=(\S+)/.exec(id)![1]} board=clln-ref16 uid=5E1F0101 boot=${n} nodes=16 edges=24 drive=0,1,2,3 ` +
+      `1 OK proto=1.4 fw=${/fw=(\S+)/.exec(id)![1]} board=clln-ref16 uid=5E1F0101 boot=${n} nodes=16 edges=24 drive=0,1,2,3 ` +
         'clamp=12,13,14,15 adc=10,0,5 dac=0,4.998779 edge=tap,256 law=linear,1084.0625,11045 rate=9000 eta=0.000001,1 sched=48 keep=32',
     );
     e.write(frame('2 TOPO'));
@@ -759,9 +759,9 @@ describe.skipIf(skipReason !== '')('clln-emu on libsimavr', () => {
   it('the 1 Mbaud build (UBRR0 = 1) boots and answers ID in the emulator too', async () => {
     const e = await start(['--elf', FIRMWARE_1M, '--model', MODEL]);
     const line = await powerCycle(e);
-    expect(unframe(line.slice(line.lastIndexOf('! BOOT ')))).toMatch(/^! BOOT fw=\S+ proto=1\.3 board=clln-ref16 boot=\d+$/);
+    expect(unframe(line.slice(line.lastIndexOf('! BOOT ')))).toMatch(/^! BOOT fw=\S+ proto=1\.4 board=clln-ref16 boot=\d+$/);
     e.write(frame('7 ID'));
-    expect(unframe(await e.rx.until(/^7 /, 'ID reply'))).toMatch(/^7 OK proto=1\.3 .* board=clln-ref16 .* keep=32$/);
+    expect(unframe(await e.rx.until(/^7 /, 'ID reply'))).toMatch(/^7 OK proto=1\.4 .* board=clln-ref16 .* keep=32$/);
     expect(await e.stop()).toBe(0);
   });
 });

@@ -431,7 +431,7 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
     try {
       const id = await board.identify();
       expect(id.model).toBe('clln-ref16');
-      expect(id.protocol).toBe('1.3');
+      expect(id.protocol).toBe('1.4');
       expect(id.nodes).toBe(16);
       expect(id.edges).toHaveLength(24);
       expect(id.edge).toEqual({ kind: 'tap', taps: 256 });
@@ -496,7 +496,7 @@ describe.skipIf(!!skip || !sourcesPresent)('the emulated firmware', () => {
       expect(pids).toHaveLength(1);
       const id = await board.identify();
       expect(id.model).toBe('clln-ref16');
-      expect(id.protocol).toBe('1.3');
+      expect(id.protocol).toBe('1.4');
       await board.setSources(new Map([[0, 2]]));
       // node 0 is driven to 2 V: the ADC reads it back within a few codes of 10 bits over 5 V
       expect(Math.abs((await board.measure())[0] - 2)).toBeLessThan(0.05);

@@ -97,14 +97,14 @@ describe.skipIf(!haveAvrGcc || firmwareSkipReason() !== undefined)('AVR build of
           expect(d.ok, `${JSON.stringify(l)} is a valid frame`).toBe(true);
           return d.ok ? d.body : '';
         });
-      expect(bodies[0]).toBe('! BOOT fw=clln-fw-1.0.0 proto=1.3 board=clln-ref16 boot=1');
+      expect(bodies[0]).toBe('! BOOT fw=clln-fw-1.0.0 proto=1.4 board=clln-ref16 boot=1');
       expect(bodies[1]).toBe(
-        '1 OK proto=1.3 fw=clln-fw-1.0.0 board=clln-ref16 uid=0 boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 adc=10,0,5 dac=0,4.998779 edge=tap,256 law=linear,1084.0625,11045 rate=9000 eta=0.000001,1 sched=48 keep=32',
+        '1 OK proto=1.4 fw=clln-fw-1.0.0 board=clln-ref16 uid=0 boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 adc=10,0,5 dac=0,4.998779 edge=tap,256 law=linear,1084.0625,11045 rate=9000 eta=0.000001,1 sched=48 keep=32',
       );
       expect(bodies.slice(-3)).toEqual([
         '31 OK boot=1',
-        '! BOOT fw=clln-fw-1.0.0 proto=1.3 board=clln-ref16 boot=2',
-        expect.stringMatching(/^32 OK proto=1\.3 .* boot=2 /),
+        '! BOOT fw=clln-fw-1.0.0 proto=1.4 board=clln-ref16 boot=2',
+        expect.stringMatching(/^32 OK proto=1\.4 .* boot=2 /),
       ]);
       // every command line got its latency; the bounds of PROTOCOL.md 7 with N = 16 nodes and rate = 9000 /s
       const lat = [...r.stderr.matchAll(/^latency_us=(\d+) (\d+) ([A-Z]+)(.*)\*[0-9A-F]{4}$/gm)];
@@ -112,14 +112,17 @@ describe.skipIf(!haveAvrGcc || firmwareSkipReason() !== undefined)('AVR build of
       const stepUs = 50_000 + (2 * 16 * 16 * 1e6) / 9000;
       for (const [, us, , verb, rest] of lat) {
         const n = /(?:^| )n=(\d+)$/.exec(rest)?.[1];
+        // PROTOCOL.md 7: MEAS 50 ms + n N / rate, CYCLE 50 ms + 2 n N / rate (two states), STEP one step
         const bound =
           verb === 'MEAS' && !/n=\d+ n=/.test(rest)
             ? 50_000 + (Number(n ?? 16) * 16 * 1e6) / 9000
-            : verb === 'STEP'
-              ? stepUs
-              : verb === 'HALT'
-                ? 50_000 + stepUs
-                : 50_000;
+            : verb === 'CYCLE'
+              ? 50_000 + (2 * Number(n ?? 16) * 16 * 1e6) / 9000
+              : verb === 'STEP'
+                ? stepUs
+                : verb === 'HALT'
+                  ? 50_000 + stepUs
+                  : 50_000;
         expect(Number(us), `${verb}${rest}: ${us} us of MCU time`).toBeLessThan(bound);
       }
       // the deepest stack never came within 1 KB of the end of .bss
@@ -144,7 +147,7 @@ describe.skipIf(!haveAvrGcc || firmwareSkipReason() !== undefined)('AVR build of
         const { elf } = await built(baud);
         const r = spawnSync(probe, [elf, script, '0.3', String(baud)], { encoding: 'latin1' });
         expect(r.stderr, `${baud}`).toContain(`uart: UBRR0=${ubrr} U2X0=1`);
-        expect(r.stdout, `${baud}`).toMatch(/^1 OK proto=1\.3 .* keep=32\*[0-9A-F]{4}$/m);
+        expect(r.stdout, `${baud}`).toMatch(/^1 OK proto=1\.4 .* keep=32\*[0-9A-F]{4}$/m);
       }
     },
   );

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../firmware-protocol/codec.js';
+import { cycleClamp, formatNumber } from '../../firmware-protocol/messages.js';
 import { loadVectors, type ConversationVector } from '../../firmware-protocol/vectors.js';
 import { checkExpectation } from '../firmware-protocol/conversationCheck.js';
 
@@ -91,18 +92,25 @@ function verify(c: ConversationVector, got: string[][], how: string): void {
 
 /** The firmware drives tap boards (HARDWARE.md); gate-board scripts (penn-gen2) need a gate HAL it does not have. */
 const TAP_BOARDS = ['penn-gen1', 'clln-ref16'];
-/** The protocol version the reference firmware speaks (its ID's proto=): scripts of a newer version are skipped. */
-const FIRMWARE_PROTOCOL = '1.3';
-const spoken = (c: ConversationVector): boolean => (c.protocol ?? '1.3') <= FIRMWARE_PROTOCOL;
+/**
+ * The protocol version the reference firmware speaks (its ID's proto=): it replays the scripts of every version
+ * (no `protocol`) and those of its own; another version's (an ID with its proto=, a 1.3 STEP reply without set=)
+ * are skipped.
+ */
+const FIRMWARE_PROTOCOL = '1.4';
+const spoken = (c: ConversationVector): boolean => c.protocol === undefined || c.protocol === FIRMWARE_PROTOCOL;
 const tapScripts = conversations.filter((c) => TAP_BOARDS.includes(c.board) && spoken(c));
 const gateScripts = conversations.filter((c) => !TAP_BOARDS.includes(c.board) && spoken(c));
-const newerScripts = conversations.filter((c) => !spoken(c));
+const otherScripts = conversations.filter((c) => !spoken(c));
 
 describe('fw-native replays the golden conversations (firmware-protocol/vectors/conversations.json)', () => {
   it('every script is for penn-gen1 or clln-ref16 (tap) or penn-gen2 (gate, skipped below)', () => {
     for (const c of conversations) expect([...TAP_BOARDS, 'penn-gen2'], c.name).toContain(c.board);
     expect(tapScripts.some((c) => c.board === 'clln-ref16')).toBe(true);
     expect(tapScripts.length).toBeGreaterThan(20);
+    // every 1.4 tap script is replayed (CYCLE, STEP src= and set=), none of another version
+    expect(tapScripts.filter((c) => c.protocol === '1.4').length).toBeGreaterThanOrEqual(8);
+    expect(tapScripts.every((c) => c.protocol === undefined || c.protocol === '1.4')).toBe(true);
   });
 
   it.each(tapScripts.map((c) => [c.name, c] as const))('%s (whole, then one byte at a time)', (_, c) => {
@@ -125,7 +133,10 @@ describe('fw-native replays the golden conversations (firmware-protocol/vectors/
     got.forEach((g, i) => verify(c, g, `split at ${cuts[i]}`));
   });
 
-  it.skip.each(newerScripts.map((c) => [c.name, c.protocol] as const))('%s: skipped, a protocol %s script; the reference firmware speaks 1.3', () => {});
+  it.skip.each(otherScripts.map((c) => [c.name, c.protocol] as const))(
+    `%s: skipped, a protocol %s script; the reference firmware speaks ${FIRMWARE_PROTOCOL}`,
+    () => {},
+  );
 
   it.skip.each(gateScripts.map((c) => [c.name] as const))(
     '%s: skipped, a gate-board script (penn-gen2); the reference firmware drives tap boards only',
@@ -260,10 +271,10 @@ function ref16(bodies: string[]): string[][] {
 }
 
 describe('fw-native on the reference board clln-ref16 (HARDWARE.md)', () => {
-  it('ID reports the limits of HARDWARE.md, proto 1.3 with keep=', () => {
+  it('ID reports the limits of HARDWARE.md, proto 1.4 with keep=', () => {
     const [[id]] = ref16(['1 ID']);
     expect(id).toMatch(
-      /^1 OK proto=1\.3 fw=[^ ]+ board=clln-ref16 uid=0 boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 adc=10,0,5 dac=0,4\.998779 edge=tap,256 law=linear,1084\.0625,11045 rate=9000 eta=0\.000001,1 sched=48 keep=32$/,
+      /^1 OK proto=1\.4 fw=[^ ]+ board=clln-ref16 uid=0 boot=1 nodes=16 edges=24 drive=0,1,2,3 clamp=12,13,14,15 adc=10,0,5 dac=0,4\.998779 edge=tap,256 law=linear,1084\.0625,11045 rate=9000 eta=0\.000001,1 sched=48 keep=32$/,
     );
   });
 
@@ -281,7 +292,7 @@ describe('fw-native on the reference board clln-ref16 (HARDWARE.md)', () => {
     const got = ref16(['1 EGET', '2 RESET boot=1', '3 STAT']);
     expect(got[0]).toEqual([`1 OK ${Array(24).fill(128).join(',')}`]);
     expect(got[1][0]).toBe('2 OK boot=1');
-    expect(got[1][1]).toMatch(/^! BOOT fw=[^ ]+ proto=1\.3 board=clln-ref16 boot=2$/);
+    expect(got[1][1]).toMatch(/^! BOOT fw=[^ ]+ proto=1\.4 board=clln-ref16 boot=2$/);
     expect(got[2][0]).toMatch(/^3 OK boot=2 /);
   });
 
@@ -344,6 +355,85 @@ describe('fw-native on the reference board clln-ref16 (HARDWARE.md)', () => {
     expect(b[12][0]).toMatch(/^13 OK 0 ex=0 vf=\d/); // frames before the failure are still there
     expect(b[13][0]).toMatch(/^14 ERR 424 /);
     expect(b[14][0]).toMatch(/^15 ERR 424 /);
+  });
+
+  // Protocol 1.4 (PROTOCOL.md 7.2): a compound command against the 1.3 sequence it stands for, on the same
+  // deterministic network (hal/native.c has no noise), the clamps computed by the host's cycleClamp.
+  const TAPS = 'ESET 0:10,3:200,5:64,8:250,11:3,14:90,17:170,20:33,23:255';
+
+  it('CYCLE answers what CLAMP -, SRC, MEAS, CLAMP (cycleClamp of the reported vf), MEAS, CLAMP - answer', () => {
+    const dacHi = 4.998779;
+    const [[, , cycle], [, , , , meas1]] = [
+      ref16([`1 ${TAPS}`, '2 CLAMP 13:2', '3 CYCLE eta=0.3 src=0:4,1:2.5,3:0.5 tgt=12:1.2,15:4.9 n=8']),
+      ref16([`1 ${TAPS}`, '2 CLAMP 13:2', '3 CLAMP -', '4 SRC 0:4,1:2.5,3:0.5', '5 MEAS n=8']),
+    ];
+    const vf = meas1[0].slice('5 OK '.length).split(',').map(Number);
+    const c12 = cycleClamp(vf[12], 1.2, 0.3, 0, dacHi);
+    const c15 = cycleClamp(vf[15], 4.9, 0.3, 0, dacHi);
+    const seq13 = ref16([`1 ${TAPS}`, '2 CLAMP 13:2', '3 CLAMP -', '4 SRC 0:4,1:2.5,3:0.5', '5 MEAS n=8',
+      `6 CLAMP 12:${formatNumber(c12)},15:${formatNumber(c15)}`, '7 MEAS n=8']);
+    const vc = seq13[6][0].slice('7 OK '.length);
+    expect(cycle).toEqual([`3 OK vf=${vf.map(formatNumber).join(',')} vc=${vc}`]);
+    // the clamps moved the targets: the clamped state is not the free one
+    expect(vc).not.toBe(vf.map(formatNumber).join(','));
+  });
+
+  it('CYCLE leaves the sources driven, the clamps released, the edges and STAT steps as they were', () => {
+    // clln-ref16's drive (0-3) and clamp (12-15) nodes are disjoint, so MEAS shows the channels: after the cycle
+    // it reads the cycle's free state (node 0 driven, node 13's earlier clamp and the cycle's clamp released)
+    const got = ref16([`1 ${TAPS}`, '2 EGET', '3 CLAMP 13:2', '4 CYCLE eta=1 src=0:4 tgt=12:1', '5 MEAS', '6 EGET', '7 STAT']);
+    const m = /^4 OK vf=([0-9.,]+) vc=([0-9.,]+)$/.exec(got[3][0]);
+    expect(m).not.toBeNull();
+    expect(got[4][0]).toBe(`5 OK ${m![1]}`);
+    expect(m![2]).not.toBe(m![1]);
+    expect(got[5][0].slice(2)).toBe(got[1][0].slice(2));
+    expect(got[6][0]).toMatch(/ steps=0 /);
+  });
+
+  it('CYCLE with one source and no other path: every free node at the source, the clamped target at its DAC and ADC codes', () => {
+    // no current flows in the free state, so every node reads the source: 2.5 V is DAC code 2048 and ADC code 512.
+    // eta 0.5 toward 1 V: C = 2.5 + 0.5 (1 - 2.5) = 1.75 V, DAC code round(1.75 x 4096/5) = 1434 (1.750488 V),
+    // ADC code floor(1.750488 x 1024/5) = 358: 358 x 5/1024 = 1.748047 V.
+    const [[, r]] = [ref16(['1 PING', '2 CYCLE eta=0.5 src=0:2.5 tgt=15:1 n=4'])];
+    const m = /^2 OK vf=([^ ]+) vc=([^ ]+)$/.exec(r[0]);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(Array(16).fill('2.5').join(','));
+    const vc = m![2].split(',');
+    expect(vc[0]).toBe('2.5');
+    expect(vc[15]).toBe('1.748047');
+  });
+
+  it('STEP src= answers what CLAMP -, SRC, STEP and EGET answer, set= being the EGET', () => {
+    const one = ref16([`1 ${TAPS}`, '2 CLAMP 13:2', '3 STEP eta=0.5 tgt=12:1.2,15:3 src=0:4,2:1'])[2][0];
+    const seq = ref16([`1 ${TAPS}`, '2 CLAMP 13:2', '3 CLAMP -', '4 SRC 0:4,2:1', '5 STEP eta=0.5 tgt=12:1.2,15:3', '6 EGET']);
+    const step = seq[4][0].slice('5 OK '.length);
+    expect(step).toMatch(/^vf=[0-9.]+,[0-9.]+ changed=([1-9][0-9]*) set=[0-9,]+$/);
+    expect(one).toBe(`3 OK ${step.replace(/ set=.*$/, '')} set=${seq[5][0].slice('6 OK '.length)}`);
+  });
+
+  it('a CYCLE or STEP src= that meets a dead ADC is 500 and leaves the sources and clamps as they were', () => {
+    const dead = { adcDead: true } as const;
+    const [got] = sessions('clln-ref16', [
+      [
+        [cmd(`1 ${TAPS}`)],
+        [cmd('2 SRC 0:4,3:0.2')],
+        [cmd('3 CLAMP 12:1')],
+        [cmd('4 MEAS')],
+        [dead, cmd('5 CYCLE eta=0.5 src=1:3 tgt=15:1')],
+        [cmd('6 STEP eta=0.5 tgt=15:1 src=1:3')],
+        [cmd('7 STEP eta=0.5 tgt=15:1')],
+        [dead, cmd('8 MEAS')],
+        [cmd('9 EGET')],
+        [cmd('10 STAT')],
+      ],
+    ]);
+    const b = got.map((lines) => lines.map((l) => decodeFrame(l.slice(0, -1))).map((d) => (d.ok ? d.body : '')));
+    expect(b[4][0]).toMatch(/^5 ERR 500 /);
+    expect(b[5][0]).toMatch(/^6 ERR 500 /);
+    expect(b[6][0]).toMatch(/^7 ERR 500 /);
+    expect(b[7][0].slice(2)).toBe(b[3][0].slice(2)); // node 0 and 3 driven, 12 clamped, node 1 not driven: as before
+    expect(b[8][0]).toMatch(/^9 OK 10,128,128,200,/);
+    expect(b[9][0]).toMatch(/ steps=0 /);
   });
 
   it('sched=48 examples and keep=32 frames for RESEND', () => {

@@ -158,6 +158,61 @@ static uint16_t parse_pairs(tok list, uint16_t limit, uint8_t int_values) {
     return 0;
 }
 
+/* A node pair list NODE:VOLTS (SRC, CLAMP, STEP's tgt= and src=, CYCLE) in its listed order. */
+typedef struct {
+    uint8_t n;
+    uint8_t node[CLLN_MAX_NODES];
+    int32_t v[CLLN_MAX_NODES];
+} node_pairs;
+
+/* parse_pairs over the board's nodes, copied out of the shared scratch (a command may parse two lists). */
+static uint16_t parse_node_pairs(tok list, node_pairs *out) {
+    uint16_t r = parse_pairs(list, B->nodes, 0);
+    out->n = 0;
+    if (r) return r;
+    for (uint8_t k = 0; k < p_count; k++) {
+        out->node[k] = p_order[k];
+        out->v[k] = p_val[p_order[k]];
+    }
+    out->n = p_count;
+    return 0;
+}
+
+/* Two node pair lists (src= and tgt=): the spelling of both first, so a 400 in either wins over a 416 in the other
+ * (PROTOCOL.md 5), then the first list's 416, then the second's. */
+static uint16_t parse_two_pairs(tok a, node_pairs *pa, tok b, node_pairs *pb) {
+    uint16_t ra = parse_node_pairs(a, pa);
+    if (ra == E_BAD) return ra;
+    const char *ma = err_msg;
+    uint16_t rb = parse_node_pairs(b, pb);
+    if (rb == E_BAD) return rb;
+    if (ra) {
+        err_msg = ma;
+        return ra;
+    }
+    return rb;
+}
+
+/* The values of node pairs as SRC (is_clamp 0) or CLAMP and STEP's targets (is_clamp 1) check them (416): the node
+ * has that channel, the volts are within dac=. */
+static uint16_t check_pairs(const node_pairs *p, uint8_t is_clamp) {
+    const uint8_t *ch = is_clamp ? B->clamp_ch : B->drive_ch;
+    for (uint8_t k = 0; k < p->n; k++) {
+        if (ch[p->node[k]] == CLLN_NO_CH)
+            return is_clamp ? FAIL(E_RANGE, "node has no clamp channel") : FAIL(E_RANGE, "node has no drive channel");
+        if (!in_dac(p->v[k])) return FAIL(E_RANGE, "voltage outside the dac= range");
+    }
+    return 0;
+}
+
+/* Whether a node of `a` is also in `b` (a node driven and clamped at once: 409). */
+static uint8_t pairs_overlap(const node_pairs *a, const node_pairs *b) {
+    for (uint8_t i = 0; i < a->n; i++)
+        for (uint8_t k = 0; k < b->n; k++)
+            if (a->node[i] == b->node[k]) return 1;
+    return 0;
+}
+
 /* A list of decimal numbers: spelling only (the count is returned through *count). */
 static uint16_t check_values(tok list, int16_t *count) {
     int16_t n = list_check(list);
@@ -187,29 +242,44 @@ static int32_t div_round(int64_t num, int64_t den) {
     return (int32_t)(num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den));
 }
 
-/* One coupled-learning step (PROTOCOL.md 7, STEP) with targets p_order[0..n) at desired[node] (uV), eta in
- * millionths. Fills step_vf (free voltages of the targets, in their order) and step_changed. On a converter fault
- * the clamps are released, no edge moves, and 500 is returned. */
-static uint16_t learning_step(const uint8_t *targets, uint8_t n, const int32_t *desired, int32_t eta) {
+/* Where a target is clamped (STEP (3), CYCLE (4)): V_F + eta (V* - V_F) with V_F as reported (uV), eta in
+ * millionths, exact in integers and rounded half away from zero to 1 uV, then limited to dac=. The same rule as the
+ * host's cycleClamp (firmware-protocol/messages.ts), so a host computes the same clamp from a CYCLE reply. */
+static int32_t clamp_target(int32_t vf, int32_t desired, int32_t eta) {
+    int32_t c = vf + div_round((int64_t)eta * ((int64_t)desired - vf), 1000000);
+    if (c < B->dac_lo_u) c = B->dac_lo_u;
+    if (c > B->dac_hi_u) c = B->dac_hi_u;
+    return c;
+}
+
+/* The free and the clamped state (STEP (1)-(4), (6); CYCLE (3)-(6)): every clamp released, `samples` conversions
+ * per node summed into sums_f; targets[k] clamped at clamp_target of its free reading toward desired[k];
+ * `samples` conversions again into sums_c; clamps released. step_vf[k] is target k's free reading (uV). On a
+ * converter fault the clamps are released and 500 is returned. */
+static uint16_t two_states(const uint8_t *targets, uint8_t n, const int32_t *desired, int32_t eta, uint16_t samples) {
     for (uint8_t i = 0; i < B->nodes; i++) clamped[i] = 0;
     apply_channels();
-    if (bio_measure(B, STEP_SAMPLES, sums_f)) { return FAIL(E_FAULT, "ADC did not respond"); }
+    if (bio_measure(B, samples, sums_f)) { return FAIL(E_FAULT, "ADC did not respond"); }
     for (uint8_t k = 0; k < n; k++) {
         uint8_t node = targets[k];
-        int32_t vf = bio_volts_u(B, sums_f[node], STEP_SAMPLES);
-        step_vf[k] = vf;
-        /* V_F + eta (V* - V_F), eta and volts in millionths: exact, then limited to dac= */
-        int32_t c = vf + div_round((int64_t)eta * ((int64_t)desired[k] - vf), 1000000);
-        if (c < B->dac_lo_u) c = B->dac_lo_u;
-        if (c > B->dac_hi_u) c = B->dac_hi_u;
+        step_vf[k] = bio_volts_u(B, sums_f[node], samples);
         clamped[node] = 1;
-        clamp_u[node] = c;
+        clamp_u[node] = clamp_target(step_vf[k], desired[k], eta);
     }
     apply_channels();
-    uint8_t fault = bio_measure(B, STEP_SAMPLES, sums_c);
+    uint8_t fault = bio_measure(B, samples, sums_c);
     for (uint8_t i = 0; i < B->nodes; i++) clamped[i] = 0;
     apply_channels();
     if (fault) return FAIL(E_FAULT, "ADC did not respond");
+    return 0;
+}
+
+/* One coupled-learning step (PROTOCOL.md 7, STEP) with targets[0..n) at desired[k] (uV), eta in millionths, with
+ * the present sources. Fills step_vf (free voltages of the targets, in their order) and step_changed. On a
+ * converter fault the clamps are released, no edge moves, and 500 is returned. */
+static uint16_t learning_step(const uint8_t *targets, uint8_t n, const int32_t *desired, int32_t eta) {
+    uint16_t r = two_states(targets, n, desired, eta, STEP_SAMPLES);
+    if (r) return r;
     /* each edge one tap by sign(dV_F^2 - dV_C^2), on the sums of 16 codes: the same scale on both sides, exact */
     step_changed = 0;
     for (uint8_t e = 0; e < B->edges; e++) {
@@ -226,6 +296,32 @@ static uint16_t learning_step(const uint8_t *targets, uint8_t n, const int32_t *
     }
     n_steps++;
     return 0;
+}
+
+/* The sources and clamps, saved before a STEP or CYCLE and put back when it fails on the hardware (500): a refused
+ * command changes nothing on the board (PROTOCOL.md 5). */
+typedef struct {
+    uint8_t driven[CLLN_MAX_NODES], clamped[CLLN_MAX_NODES];
+    int32_t drive_u[CLLN_MAX_NODES], clamp_u[CLLN_MAX_NODES];
+} channel_state;
+
+static void channels_save(channel_state *c) {
+    for (uint8_t i = 0; i < B->nodes; i++) {
+        c->driven[i] = driven[i];
+        c->clamped[i] = clamped[i];
+        c->drive_u[i] = drive_u[i];
+        c->clamp_u[i] = clamp_u[i];
+    }
+}
+
+static void channels_restore(const channel_state *c) {
+    for (uint8_t i = 0; i < B->nodes; i++) {
+        driven[i] = c->driven[i];
+        clamped[i] = c->clamped[i];
+        drive_u[i] = c->drive_u[i];
+        clamp_u[i] = c->clamp_u[i];
+    }
+    apply_channels();
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -347,29 +443,50 @@ static uint16_t cmd_stat(reply_buf *rb) {
 /* SRC and CLAMP (PROTOCOL.md 7): absolute, all or nothing. */
 static uint16_t cmd_channels(const fields *fs, uint8_t is_clamp) {
     if (fs->n != 3 || fs->more) return FAIL(E_BAD, "expected one list NODE:VOLTS,... or -");
-    uint16_t r = parse_pairs(fs->f[2], B->nodes, 0);
+    node_pairs p;
+    uint16_t r = parse_node_pairs(fs->f[2], &p);
     if (r) return r;
-    const uint8_t *ch = is_clamp ? B->clamp_ch : B->drive_ch;
-    for (uint8_t k = 0; k < p_count; k++) {
-        uint8_t node = p_order[k];
-        if (ch[node] == CLLN_NO_CH)
-            return is_clamp ? FAIL(E_RANGE, "node has no clamp channel") : FAIL(E_RANGE, "node has no drive channel");
-        if (!in_dac(p_val[node])) return FAIL(E_RANGE, "voltage outside the dac= range");
-    }
+    r = check_pairs(&p, is_clamp);
+    if (r) return r;
     const uint8_t *other = is_clamp ? driven : clamped;
-    for (uint8_t k = 0; k < p_count; k++) {
-        if (other[p_order[k]])
+    for (uint8_t k = 0; k < p.n; k++) {
+        if (other[p.node[k]])
             return is_clamp ? FAIL(E_STATE, "node is driven (SRC it off first)")
                             : FAIL(E_STATE, "node is clamped (CLAMP it off first)");
     }
     uint8_t *on = is_clamp ? clamped : driven;
     int32_t *val = is_clamp ? clamp_u : drive_u;
     for (uint8_t i = 0; i < B->nodes; i++) {
-        on[i] = p_set[i];
-        val[i] = p_set[i] ? p_val[i] : 0;
+        on[i] = 0;
+        val[i] = 0;
+    }
+    for (uint8_t k = 0; k < p.n; k++) {
+        on[p.node[k]] = 1;
+        val[p.node[k]] = p.v[k];
     }
     apply_channels();
     return 0;
+}
+
+/* CYCLE's and STEP src='s sources: every clamp released and exactly these nodes driven, as SRC would (PROTOCOL.md
+ * 7.2); the caller applies the channels. */
+static void drive_exactly(const node_pairs *src) {
+    for (uint8_t i = 0; i < B->nodes; i++) {
+        driven[i] = clamped[i] = 0;
+        drive_u[i] = clamp_u[i] = 0;
+    }
+    for (uint8_t k = 0; k < src->n; k++) {
+        driven[src->node[k]] = 1;
+        drive_u[src->node[k]] = src->v[k];
+    }
+}
+
+/* Every node's reading of `samples` conversions summed in `sums`, in node order (as MEAS writes them). */
+static void rb_nodes(reply_buf *rb, const uint32_t *sums, uint16_t samples) {
+    for (uint8_t i = 0; i < B->nodes; i++) {
+        if (i) rb_char(rb, ',');
+        rb_micro(rb, bio_volts_u(B, sums[i], samples));
+    }
 }
 
 static uint16_t cmd_meas(const fields *fs, reply_buf *rb) {
@@ -386,20 +503,22 @@ static uint16_t cmd_meas(const fields *fs, reply_buf *rb) {
     }
     if (bio_measure(B, (uint16_t)n, sums_f)) return FAIL(E_FAULT, "ADC did not respond");
     rb_char(rb, ' ');
-    for (uint8_t i = 0; i < B->nodes; i++) {
-        if (i) rb_char(rb, ',');
-        rb_micro(rb, bio_volts_u(B, sums_f[i], (uint16_t)n));
-    }
+    rb_nodes(rb, sums_f, (uint16_t)n);
     return 0;
 }
 
-static uint16_t cmd_eget(reply_buf *rb) {
-    rb_char(rb, ' ');
+/* Every edge's tap in edge order, as EGET and STEP's set= write them. */
+static void rb_taps(reply_buf *rb) {
     if (B->edges == 0) rb_char(rb, '-');
     for (uint8_t e = 0; e < B->edges; e++) {
         if (e) rb_char(rb, ',');
         rb_uint(rb, tap[e]);
     }
+}
+
+static uint16_t cmd_eget(reply_buf *rb) {
+    rb_char(rb, ' ');
+    rb_taps(rb);
     return 0;
 }
 
@@ -420,35 +539,103 @@ static void rb_vf(reply_buf *rb, const int32_t *vf, uint8_t n) {
     }
 }
 
+/* STEP eta=X tgt=LIST [src=LIST] (PROTOCOL.md 7, 7.2): with src=, every clamp released and exactly those sources
+ * driven first; all or nothing, so the old sources and clamps stay until every check has passed (and come back if
+ * the hardware fails, 500). The reply ends with set= (protocol 1.4). */
 static uint16_t cmd_step(const fields *fs, reply_buf *rb) {
-    static const char k_eta[] = "eta", k_tgt[] = "tgt";
-    static const char *const keys[] = {k_eta, k_tgt};
-    tok vals[2];
+    static const char k_eta[] = "eta", k_tgt[] = "tgt", k_src[] = "src";
+    static const char *const keys[] = {k_eta, k_tgt, k_src};
+    tok vals[3];
     uint8_t present = 0;
     /* a tap board knows no amp=: an unknown key, 400 */
-    if (parse_keyed(fs, 2, keys, 2, 3u, vals, &present)) return FAIL(E_BAD, "STEP takes eta=X tgt=LIST (no amp on a tap board)");
+    if (parse_keyed(fs, 2, keys, 3, 3u, vals, &present))
+        return FAIL(E_BAD, "STEP takes eta=X tgt=LIST [src=LIST] (no amp on a tap board)");
+    uint8_t with_src = (uint8_t)((present & 4u) != 0);
     int64_t eta;
     num_status es = num_parse_micro(vals[0].p, vals[0].n, &eta);
     if (es == NUM_BAD) return FAIL(E_BAD, "malformed eta");
-    uint16_t r = parse_pairs(vals[1], B->nodes, 0);
+    if (list_check(vals[1]) == 0) return FAIL(E_BAD, "tgt must list at least one NODE:VOLTS");
+    node_pairs tgt, src;
+    src.n = 0;
+    uint16_t r = with_src ? parse_two_pairs(vals[2], &src, vals[1], &tgt) : parse_node_pairs(vals[1], &tgt);
     if (r) return r;
-    if (p_count == 0) return FAIL(E_BAD, "tgt must list at least one NODE:VOLTS");
     if (es == NUM_OVER || !in_eta(eta)) return FAIL(E_RANGE, "eta outside the eta= range");
-    for (uint8_t k = 0; k < p_count; k++) {
-        uint8_t node = p_order[k];
-        if (B->clamp_ch[node] == CLLN_NO_CH) return FAIL(E_RANGE, "target has no clamp channel");
-        if (!in_dac(p_val[node])) return FAIL(E_RANGE, "desired voltage outside the dac= range");
-    }
-    for (uint8_t k = 0; k < p_count; k++)
-        if (driven[p_order[k]]) return FAIL(E_STATE, "target is driven");
-    int32_t desired[CLLN_MAX_NODES];
-    for (uint8_t k = 0; k < p_count; k++) desired[k] = p_val[p_order[k]];
-    r = learning_step(p_order, p_count, desired, (int32_t)eta);
+    r = check_pairs(&src, 0);
     if (r) return r;
+    r = check_pairs(&tgt, 1);
+    if (r) return r;
+    if (with_src) {
+        if (pairs_overlap(&tgt, &src)) return FAIL(E_STATE, "a target is also in src= (a node is driven or clamped, not both)");
+    } else {
+        for (uint8_t k = 0; k < tgt.n; k++)
+            if (driven[tgt.node[k]]) return FAIL(E_STATE, "target is driven");
+    }
+    channel_state before;
+    channels_save(&before);
+    if (with_src) drive_exactly(&src);   /* learning_step applies the channels as it releases the clamps */
+    r = learning_step(tgt.node, tgt.n, tgt.v, (int32_t)eta);
+    if (r) {
+        channels_restore(&before);
+        return r;
+    }
     rb_fstr(rb, CLLN_FSTR(" vf="));
-    rb_vf(rb, step_vf, p_count);
+    rb_vf(rb, step_vf, tgt.n);
     rb_fstr(rb, CLLN_FSTR(" changed="));
     rb_uint(rb, step_changed);
+    rb_fstr(rb, CLLN_FSTR(" set="));
+    rb_taps(rb);
+    return 0;
+}
+
+/* The most nodes whose two states fit one reply line (PROTOCOL.md 7.2: 2 N numbers of up to 11 bytes). */
+#define CYCLE_MAX_NODES 45u
+
+/* CYCLE eta=X src=LIST tgt=LIST [n=SAMPLES] (PROTOCOL.md 7.2): clamps released, exactly the sources driven, every
+ * node measured, each target clamped at clamp_target of its reported free reading, measured again, clamps
+ * released; the sources stay driven, no edge moves, STAT steps does not count it. All or nothing. */
+static uint16_t cmd_cycle(const fields *fs, reply_buf *rb) {
+    static const char k_eta[] = "eta", k_src[] = "src", k_tgt[] = "tgt", k_n[] = "n";
+    static const char *const keys[] = {k_eta, k_src, k_tgt, k_n};
+    tok vals[4];
+    uint8_t present = 0;
+    /* 400: the spelling of every argument first */
+    if (parse_keyed(fs, 2, keys, 4, 7u, vals, &present))
+        return FAIL(E_BAD, "CYCLE takes eta=X src=LIST tgt=LIST [n=SAMPLES]");
+    int64_t eta;
+    num_status es = num_parse_micro(vals[0].p, vals[0].n, &eta);
+    if (es == NUM_BAD) return FAIL(E_BAD, "malformed eta");
+    uint32_t n = MEAS_DEFAULT;
+    num_status ns = NUM_OK;
+    if (present & 8u) {
+        ns = num_parse_uint(vals[3].p, vals[3].n, &n);
+        if (ns == NUM_BAD) return FAIL(E_BAD, "n must be an integer (digits, no sign, no leading zero)");
+    }
+    if (list_check(vals[2]) == 0) return FAIL(E_BAD, "tgt must list at least one NODE:VOLTS");
+    node_pairs src, tgt;
+    uint16_t r = parse_two_pairs(vals[1], &src, vals[2], &tgt);
+    if (r) return r;
+    /* 416: values */
+    if (B->nodes > CYCLE_MAX_NODES) return FAIL(E_RANGE, "this board's two states do not fit one line (use SRC, CLAMP, MEAS)");
+    if (es == NUM_OVER || !in_eta(eta)) return FAIL(E_RANGE, "eta outside the eta= range");
+    if (ns == NUM_OVER || n < 1 || n > MEAS_MAX) return FAIL(E_RANGE, "n must be in 1..1024");
+    r = check_pairs(&src, 0);
+    if (r) return r;
+    r = check_pairs(&tgt, 1);
+    if (r) return r;
+    /* 409: state */
+    if (pairs_overlap(&tgt, &src)) return FAIL(E_STATE, "a target is also in src= (a node is driven or clamped, not both)");
+    channel_state before;
+    channels_save(&before);
+    drive_exactly(&src);   /* two_states applies the channels as it releases the clamps */
+    r = two_states(tgt.node, tgt.n, tgt.v, (int32_t)eta, (uint16_t)n);
+    if (r) {
+        channels_restore(&before);
+        return r;
+    }
+    rb_fstr(rb, CLLN_FSTR(" vf="));
+    rb_nodes(rb, sums_f, (uint16_t)n);
+    rb_fstr(rb, CLLN_FSTR(" vc="));
+    rb_nodes(rb, sums_c, (uint16_t)n);
     return 0;
 }
 
@@ -657,11 +844,11 @@ static uint16_t cmd_resend(const fields *fs, reply_buf *rb) {
 /* dispatch */
 
 enum { V_PING, V_ID, V_TOPO, V_STAT, V_SRC, V_CLAMP, V_MEAS, V_EGET, V_ESET, V_STEP, V_SCHED, V_RUN, V_GRANT,
-       V_HALT, V_RESEND, V_RESET, V_COUNT };
+       V_HALT, V_RESEND, V_RESET, V_CYCLE, V_COUNT };
 static const char v0[] = "PING", v1[] = "ID", v2[] = "TOPO", v3[] = "STAT", v4[] = "SRC", v5[] = "CLAMP",
                   v6[] = "MEAS", v7[] = "EGET", v8[] = "ESET", v9[] = "STEP", v10[] = "SCHED", v11[] = "RUN",
-                  v12[] = "GRANT", v13[] = "HALT", v14[] = "RESEND", v15[] = "RESET";
-static const char *const verbs[V_COUNT] = {v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15};
+                  v12[] = "GRANT", v13[] = "HALT", v14[] = "RESEND", v15[] = "RESET", v16[] = "CYCLE";
+static const char *const verbs[V_COUNT] = {v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16};
 
 static uint8_t allowed_while_running(uint8_t v) {
     return (uint8_t)(v == V_PING || v == V_ID || v == V_STAT || v == V_GRANT || v == V_HALT || v == V_RESEND);
@@ -708,6 +895,7 @@ static uint16_t execute(const fields *fs, reply_buf *rb) {
     case V_GRANT: return cmd_grant(fs, rb);
     case V_HALT: return no_args ? cmd_halt(rb) : FAIL(E_BAD, "HALT takes no arguments");
     case V_RESEND: return cmd_resend(fs, rb);
+    case V_CYCLE: return cmd_cycle(fs, rb);
     default: return cmd_reset(fs, rb);
     }
 }

@@ -1,4 +1,4 @@
-/* The protocol engine (PROTOCOL.md 1.3 sections 3-9): counters, the 16-entry duplicate history and the cached
+/* The protocol engine (PROTOCOL.md 1.4 sections 3-9): counters, the 16-entry duplicate history and the cached
  * last reply, every command, schedules and the credit-driven run state machine. One engine per firmware, its
  * state in static storage sized by the limits below (the MCU build sets them to clln-ref16's needs). */
 #ifndef CLLN_ENGINE_H
@@ -7,7 +7,7 @@
 #include "board.h"
 #include "linereader.h"
 
-#define CLLN_PROTO "1.3"
+#define CLLN_PROTO "1.4"
 #define CLLN_HISTORY 16u
 
 #ifndef CLLN_MAX_NODES
