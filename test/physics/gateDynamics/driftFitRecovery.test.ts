@@ -34,7 +34,7 @@ function synthetic(rng: Rng): ExperimentDrift[] {
       }
       return { time: real.time, gMinus, gPlus };
     });
-    return { name: exp, tasks, series: series as ExperimentDrift['series'] };
+    return { name: exp, tasks, series: [series[0], series[1]] };
   });
 }
 
