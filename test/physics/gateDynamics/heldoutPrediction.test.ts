@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { xyFigure, type XYSeries } from '../../../src/diagnostics/figures/svgDocument.js';
 import { readBowtieCsv, readDriftTestCsv, readTwoColumnCsv } from '../../../src/formats/gateSeriesCsv.js';
 import { calibrateDriftBias, type DriftCalibration } from '../../../src/physics/gateDynamics/calibrateDriftBias.js';
 import { railsFromSeries } from '../../../src/physics/gateDynamics/driftRunFromSeries.js';
@@ -131,6 +133,32 @@ describe('held-out hardware data (arXiv 2505.22887) against predictions from the
       // (-41 %) and 80 ms (-16 %), recorded in the README, not asserted. The MSE floor (factor 2) misses for both at
       // the fitted r (ratios 0.18 and 0.14): recorded, not asserted.
       if (exp === 'exp1') for (const e of c.spanErrors) expect(Math.abs(e)).toBeLessThan(0.15);
+      figures.push(...sweepSeries(exp, p, p2, cal.fit.r));
     }, 120_000);
   }
+
+  // The README's figure: only when asked (CLLN_WRITE_FIGURES=1), so that ordinary test runs write nothing.
+  it('draws D^2(tau) measured vs predicted', () => {
+    const svg = xyFigure({
+      name: 'd2-vs-tau',
+      title: 'Cycle span D^2 vs period: held-out hardware vs prediction from drift tests',
+      width: 420,
+      height: 360,
+      panels: [{ series: figures, logY: true, xLabel: 'log10 tau (tau in s)', yLabel: 'D^2 (V^2)', integerX: false, markerLimit: 40 }],
+      notes: ['measured: arXiv 2505.22887 (MIT); predicted: biases and r from the drift tests only'],
+    });
+    expect(svg).toContain('<svg');
+    if (process.env.CLLN_WRITE_FIGURES === '1') writeFileSync('src/physics/gateDynamics/d2-vs-tau.svg', svg);
+  });
 });
+
+const figures: XYSeries[] = [];
+function sweepSeries(exp: Exp, p: Prediction, p2: Prediction, r: number): XYSeries[] {
+  const x = Array.from(p.tau, Math.log10);
+  const colour = exp === 'exp1' ? '#1f77b4' : '#d62728';
+  return [
+    { label: `${exp} measured`, x, y: p.measuredD2, colour, line: false },
+    { label: `${exp} predicted, fitted r = ${r.toFixed(2)}`, x, y: p.cycles.map((c) => c.d2), colour },
+    { label: `${exp} predicted, r = 2 (authors)`, x, y: p2.cycles.map((c) => c.d2), colour: exp === 'exp1' ? '#9ecae1' : '#fc9272' },
+  ];
+}
