@@ -1,7 +1,10 @@
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, NumericalError } from '../../errors.js';
 import { edgeDrops } from '../edgeDrops.js';
-import { gateConductance, gateFloor } from '../edgeLaws.js';
+import { gateConductance, gateEdgeElement, gateFloor } from '../edgeLaws.js';
 import { LaplacianSystem } from '../LaplacianSystem.js';
+import type { Network } from '../Network.js';
+import type { EdgeElement } from '../nonlinear/EdgeElement.js';
+import { solveNonlinearCircuit } from '../nonlinear/solveNonlinearCircuit.js';
 import { checkGateNetwork, type GateNetwork, type GateTask } from './GateNetwork.js';
 
 /**
@@ -92,7 +95,25 @@ export class GateFlow {
   freeVoltages(g: ArrayLike<number>): Float64Array {
     this.free.setConductance(this.conductances(g));
     this.free.solve(this.freeValues, undefined, this.v);
+    if (this.network.gateLaw === 'channelMean') this.solveChannelMean(g);
     return this.v;
+  }
+
+  /** Largest Kirchhoff residual (A) of the nonlinear free states solved so far (channelMean law only). */
+  worstResidual = 0;
+
+  /** The free state with the twin's Ohmic law, from the analysis law's state as the start (in this.v). */
+  private solveChannelMean(g: ArrayLike<number>): void {
+    const { net, gateEdges, s, vt, held, inputNode } = this.network;
+    const elements: (EdgeElement | null)[] = new Array<EdgeElement | null>(net.edgeA.length).fill(null);
+    for (let j = 0; j < gateEdges.length; j++) elements[gateEdges[j]] = gateEdgeElement(s, vt, g[j], this.floor);
+    const withElements: Network = { ...net, conductance: this.k, elements };
+    const fixed = new Map(held);
+    fixed.set(inputNode, this.task.input);
+    const sol = solveNonlinearCircuit(withElements, fixed, { start: this.v });
+    if (!sol.converged) throw new NumericalError(`GateFlow: the nonlinear free state did not converge (residual ${sol.residual} A)`);
+    this.worstResidual = Math.max(this.worstResidual, sol.residual);
+    this.v.set(sol.voltages);
   }
 
   /** Free-state output voltage (V) at gates G. */

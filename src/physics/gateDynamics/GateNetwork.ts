@@ -22,6 +22,12 @@ export interface GateNetwork {
   outputNode: number;
   /** Gate rails [lo, hi] in volts, one pair per gate edge (same order as gateEdges). */
   rails: [number, number][];
+  /**
+   * Conductance law of the gate edges: `'analysis'` (default) `k = S (G - V_T)`, the authors' analysis law;
+   * `'channelMean'` the gen-2 twin's Ohmic law `k = S (G - V_T - (V_a + V_b)/2)` (edgeLaws.gateEdgeElement), whose
+   * free state is nonlinear and is solved by the project's nonlinear solver.
+   */
+  gateLaw?: 'analysis' | 'channelMean';
 }
 
 /** One task: the input voltage and the desired output voltage (volts). */

@@ -134,4 +134,27 @@ describe('analog gate dynamics of the small network', () => {
     const fine = periodicLimitCycle(a, b, 0.02, [2.5, 2.9], { stepFraction: 0.01, minStepsPerHalf: 80 });
     expect(Math.abs(fine.d2 - c.d2) / fine.d2).toBeLessThan(1e-6);
   });
+
+  it("with the twin's full gate law (channel mean) the free state obeys Kirchhoff by hand, and the cycle is translated, not reshaped", () => {
+    const full = { ...net, gateLaw: 'channelMean' as const };
+    const fa = new GateFlow(full, ALPHA, { r: 2, rc: SMALL_RC, bias: BIAS });
+    const g = [2.9, 3.7];
+    const vo = fa.output(g);
+    // Current into Out from High (G+), Low (G-) and In (500 ohm), each k (V_src - V_out), k = S (G - V_T - mean).
+    const k = (gate: number, vs: number): number => 8.5e-4 * (gate - 0.7 - (vs + vo) / 2);
+    const imbalance = k(g[1], SMALL_HIGH_V) * (SMALL_HIGH_V - vo) + k(g[0], SMALL_LOW_V) * (SMALL_LOW_V - vo) + (ALPHA.input - vo) / 500;
+    // The nonlinear solver stops at 1e-11 of the largest current (~1e-4 A here): 1e-15 A; the check allows 1e-12 A.
+    expect(Math.abs(imbalance)).toBeLessThan(1e-12);
+    expect(Math.abs(vo - outByHand(g, ALPHA.input))).toBeGreaterThan(1e-5);
+    // On the edges to Out the channel mean is nearly constant in the cycle (V_out moves by mV), so the law acts as a
+    // shifted threshold: the same D^2 and MSE, the cycle moved in gate space.
+    const fb = new GateFlow(full, BETA, { r: 2, rc: SMALL_RC, bias: BIAS });
+    const [aa, ab] = flows(BIAS);
+    const c = periodicLimitCycle(fa, fb, 0.02, [3, 3.5]);
+    const ref = periodicLimitCycle(aa, ab, 0.02, [3, 3.5]);
+    expect(c.converged).toBe(true);
+    expect(Math.abs(c.d2 / ref.d2 - 1)).toBeLessThan(0.01);
+    expect(Math.abs(c.mse / ref.mse - 1)).toBeLessThan(0.01);
+    expect(Math.hypot(c.g0[0] - ref.g0[0], c.g0[1] - ref.g0[1])).toBeGreaterThan(0.1);
+  });
 });
