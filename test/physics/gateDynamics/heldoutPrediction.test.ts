@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { xyFigure, type XYSeries } from '../../../src/diagnostics/figures/svgDocument.js';
+import { xyFigure, type XYPanel, type XYSeries } from '../../../src/diagnostics/figures/svgDocument.js';
 import { readBowtieCsv, readDriftTestCsv, readTwoColumnCsv } from '../../../src/formats/gateSeriesCsv.js';
 import { calibrateDriftBias, type DriftCalibration } from '../../../src/physics/gateDynamics/calibrateDriftBias.js';
 import { railsFromSeries } from '../../../src/physics/gateDynamics/driftRunFromSeries.js';
@@ -21,7 +21,7 @@ interface Prediction {
   measuredD2: Float64Array;
   measuredMse: Float64Array;
   cycles: LimitCycle[];
-  bowtie: Record<'0.02' | '0.08', { predicted: [number, number]; measured: [number, number] }>;
+  bowtie: Record<'0.02' | '0.08', { predicted: [number, number]; measured: [number, number]; path: Float64Array; measuredPath: { gMinus: Float64Array; gPlus: Float64Array } }>;
 }
 
 function predict(exp: Exp, x: number, cal: DriftCalibration, r: number): Prediction {
@@ -48,7 +48,7 @@ function predict(exp: Exp, x: number, cal: DriftCalibration, r: number): Predict
   for (const t of ['0.02', '0.08'] as const) {
     const m = readBowtieCsv(heldout(`bowtie-${exp}-${t}s.csv`));
     const c = periodicLimitCycle(fa, fb, Number(t), g);
-    bowtie[t] = { predicted: [c.spans[0], c.spans[1]], measured: [span(m.gMinus), span(m.gPlus)] };
+    bowtie[t] = { predicted: [c.spans[0], c.spans[1]], measured: [span(m.gMinus), span(m.gPlus)], path: c.bowtie, measuredPath: m };
   }
   return { tau: d2.x, measuredD2: d2.y, measuredMse: mse.y, cycles, bowtie };
 }
@@ -134,6 +134,7 @@ describe('held-out hardware data (arXiv 2505.22887) against predictions from the
       // the fitted r (ratios 0.18 and 0.14): recorded, not asserted.
       if (exp === 'exp1') for (const e of c.spanErrors) expect(Math.abs(e)).toBeLessThan(0.15);
       figures.push(...sweepSeries(exp, p, p2, cal.fit.r));
+      bowtieFigures.push(bowtiePanel(exp, p, p2, cal.fit.r));
     }, 120_000);
   }
 
@@ -148,11 +149,36 @@ describe('held-out hardware data (arXiv 2505.22887) against predictions from the
       notes: ['measured: arXiv 2505.22887 (MIT); predicted: biases and r from the drift tests only'],
     });
     expect(svg).toContain('<svg');
-    if (process.env.CLLN_WRITE_FIGURES === '1') writeFileSync('src/physics/gateDynamics/d2-vs-tau.svg', svg);
+    const bowties = xyFigure({
+      name: 'bowties',
+      title: 'Limit cycles (bowties) at tau = 20 and 80 ms: held-out hardware vs prediction',
+      width: 420,
+      height: 640,
+      panels: bowtieFigures,
+      notes: ['measured: arXiv 2505.22887 (MIT), 61 points per period; predicted from the drift tests only'],
+    });
+    expect(bowties).toContain('<svg');
+    if (process.env.CLLN_WRITE_FIGURES === '1') {
+      writeFileSync('src/physics/gateDynamics/d2-vs-tau.svg', svg);
+      writeFileSync('src/physics/gateDynamics/bowties.svg', bowties);
+    }
   });
 });
 
 const figures: XYSeries[] = [];
+const bowtieFigures: XYPanel[] = [];
+function bowtiePanel(exp: Exp, p: Prediction, p2: Prediction, r: number): XYPanel {
+  const series: XYSeries[] = [];
+  const colours = { '0.02': '#1f77b4', '0.08': '#d62728' } as const;
+  for (const t of ['0.02', '0.08'] as const) {
+    const b = p.bowtie[t];
+    series.push({ label: `${Number(t) * 1000} ms measured`, x: b.measuredPath.gMinus, y: b.measuredPath.gPlus, colour: colours[t], line: false });
+    const path = (q: Float64Array) => ({ x: q.filter((_, i) => i % 2 === 0), y: q.filter((_, i) => i % 2 === 1) });
+    series.push({ label: `predicted, r = ${r.toFixed(2)}`, ...path(b.path), colour: colours[t] });
+    series.push({ label: 'predicted, r = 2', ...path(p2.bowtie[t].path), colour: t === '0.02' ? '#9ecae1' : '#fc9272' });
+  }
+  return { title: exp, series, logY: false, xLabel: 'G- (V)', yLabel: 'G+ (V)', integerX: false, markerLimit: 0 };
+}
 function sweepSeries(exp: Exp, p: Prediction, p2: Prediction, r: number): XYSeries[] {
   const x = Array.from(p.tau, Math.log10);
   const colour = exp === 'exp1' ? '#1f77b4' : '#d62728';
