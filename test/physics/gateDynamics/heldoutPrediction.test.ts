@@ -86,6 +86,7 @@ function table(exp: Exp, r: number, p: Prediction, c: ReturnType<typeof criteria
   p.tau.forEach((t, i) => {
     rows.push(`${t} | ${p.measuredD2[i].toExponential(3)} | ${p.cycles[i].d2.toExponential(3)} | ${(p.cycles[i].d2 / p.measuredD2[i]).toFixed(2)} | ${p.measuredMse[i].toExponential(3)} | ${p.cycles[i].mse.toExponential(3)}`);
   });
+  rows.push(`cycles: all converged; Newton iterations <= ${Math.max(...p.cycles.map((q) => q.newtonIterations))}, periods <= ${Math.max(...p.cycles.map((q) => q.periods))}, residual <= ${Math.max(...p.cycles.map((q) => q.residual)).toExponential(1)} V, h|M| <= ${Math.max(...p.cycles.map((q) => q.stepTimesRate)).toFixed(3)}`);
   rows.push(`worst D2 factor (0.8-80 ms) ${c.worstD2.toFixed(3)}; slope (tau <= 30 ms) predicted ${c.predictedSlope.toFixed(3)} measured ${c.measuredSlope.toFixed(3)}`);
   rows.push(`MSE floor (tau <= 2 ms) predicted ${c.mseFloor.predicted.toExponential(3)} measured ${c.mseFloor.measured.toExponential(3)} ratio ${(c.mseFloor.predicted / c.mseFloor.measured).toFixed(3)}`);
   for (const t of ['0.02', '0.08'] as const) {
