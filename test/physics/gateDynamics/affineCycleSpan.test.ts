@@ -3,7 +3,7 @@ import { affineCycleSpan, smallExpm } from '../../../src/physics/gateDynamics/af
 import { flowJacobian } from '../../../src/physics/gateDynamics/flowJacobian.js';
 import { GateFlow } from '../../../src/physics/gateDynamics/GateFlow.js';
 import { periodicLimitCycle } from '../../../src/physics/gateDynamics/periodicLimitCycle.js';
-import { SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallNetwork.js';
+import { SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallGateNetwork.js';
 
 describe("the authors' linear model (affine flows, exact period map)", () => {
   it('smallExpm: a rotation generator gives cos/sin, a diagonal gives exponentials, a nilpotent 1 + N', () => {

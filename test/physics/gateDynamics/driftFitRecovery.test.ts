@@ -5,7 +5,7 @@ import { calibrateDriftBias, type ExperimentDrift } from '../../../src/physics/g
 import { railsFromSeries } from '../../../src/physics/gateDynamics/driftRunFromSeries.js';
 import { GateFlow } from '../../../src/physics/gateDynamics/GateFlow.js';
 import { simulateDriftTest } from '../../../src/physics/gateDynamics/simulateDriftTest.js';
-import { SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallNetwork.js';
+import { SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallGateNetwork.js';
 
 // Drift tests simulated on the twin's dynamics with hidden biases and r, at the published files' sample times, from
 // their reset states, with the rails they reached, plus 1 mV Gaussian readout noise (seeded); then the drift

@@ -4,7 +4,7 @@ import { GateFlow } from '../../../src/physics/gateDynamics/GateFlow.js';
 import { flowJacobian } from '../../../src/physics/gateDynamics/flowJacobian.js';
 import { integrateGates } from '../../../src/physics/gateDynamics/integrateGates.js';
 import { periodicLimitCycle } from '../../../src/physics/gateDynamics/periodicLimitCycle.js';
-import { SMALL_HIGH_V, SMALL_LOW_V, SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallNetwork.js';
+import { SMALL_HIGH_V, SMALL_LOW_V, SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallGateNetwork.js';
 
 const net = smallGateNetwork([
   [1, 5.18],

@@ -6,7 +6,7 @@ import { calibrateDriftBias, type DriftCalibration } from '../../../src/physics/
 import { railsFromSeries } from '../../../src/physics/gateDynamics/driftRunFromSeries.js';
 import { GateFlow } from '../../../src/physics/gateDynamics/GateFlow.js';
 import { periodicLimitCycle, type LimitCycle } from '../../../src/physics/gateDynamics/periodicLimitCycle.js';
-import { SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallNetwork.js';
+import { SMALL_RC, SMALL_TASKS, smallGateNetwork } from '../../../src/physics/gateDynamics/smallGateNetwork.js';
 
 // Issue 19 point 5: predictions from the drift tests alone (calibration/labdata/drift), compared with the held-out
 // tau sweeps and bowties (calibration/labdata/heldout), which only this file reads and nothing fits to. Criteria are
