@@ -2,6 +2,7 @@ import { NumericalError } from '../../errors.js';
 import { choleskyPanel, syrkLower } from './denseKernels.js';
 import type { Preconditioner } from './Preconditioner.js';
 import type { SymbolicFactor } from './SymbolicFactor.js';
+import { instantiateDenseKernels, type WasmDenseKernels } from './WasmDenseKernels.js';
 
 /** Options of {@link SupernodalCholesky}. */
 export interface SupernodalCholeskyOptions {
@@ -10,6 +11,12 @@ export interface SupernodalCholeskyOptions {
    * below this are numerically zero: the matrix is singular or indefinite to working precision. Default 1e-14.
    */
   pivotTolerance?: number;
+  /**
+   * Dense kernels: 'wasm' the WebAssembly SIMD kernels (WasmDenseKernels.ts), 'js' the JavaScript ones
+   * (denseKernels.ts). Default 'auto': WebAssembly where it is available (and the factor fits its 2 GiB memory),
+   * else JavaScript. 'wasm' falls back to JavaScript the same way; `kernels` on the instance says which runs.
+   */
+  kernels?: 'auto' | 'wasm' | 'js';
 }
 
 /**
@@ -31,6 +38,10 @@ export class SupernodalCholesky implements Preconditioner {
   private readonly tolerance: number;
   private readonly y: Float64Array;
   private readonly tmp: Float64Array;
+  /** The WebAssembly kernels whose memory holds values, stack and pivotTol (in that order), or null. */
+  private readonly wasm: WasmDenseKernels | null;
+  private readonly stackBase: number;
+  private readonly tolBase: number;
   private factored = false;
   /** Supernode of each pivot, and zeroed work columns (inverseBlock). */
   private superOf: Int32Array | null = null;
@@ -39,12 +50,29 @@ export class SupernodalCholesky implements Preconditioner {
   constructor(symbolic: SymbolicFactor, options: SupernodalCholeskyOptions = {}) {
     this.symbolic = symbolic;
     this.tolerance = options.pivotTolerance ?? 1e-14;
-    this.values = new Float64Array(symbolic.storedEntries);
-    this.stack = new Float64Array(Math.max(1, symbolic.stackSize));
+    const stored = symbolic.storedEntries;
+    const stackSize = Math.max(1, symbolic.stackSize);
+    this.wasm = options.kernels === 'js' ? null : instantiateDenseKernels(stored + stackSize + symbolic.n);
+    this.stackBase = stored;
+    this.tolBase = stored + stackSize;
+    if (this.wasm) {
+      const mem = this.wasm.f64;
+      this.values = mem.subarray(0, stored);
+      this.stack = mem.subarray(this.stackBase, this.stackBase + stackSize);
+      this.pivotTol = mem.subarray(this.tolBase, this.tolBase + symbolic.n);
+    } else {
+      this.values = new Float64Array(stored);
+      this.stack = new Float64Array(stackSize);
+      this.pivotTol = new Float64Array(symbolic.n);
+    }
     this.uStart = new Int32Array(symbolic.nsuper);
-    this.pivotTol = new Float64Array(symbolic.n);
     this.y = new Float64Array(symbolic.n);
     this.tmp = new Float64Array(Math.max(1, symbolic.maxRows));
+  }
+
+  /** Which dense kernels factorise: WebAssembly SIMD or JavaScript. */
+  get kernels(): 'wasm' | 'js' {
+    return this.wasm ? 'wasm' : 'js';
   }
 
   /** True once a factorisation has succeeded (and no later one failed). */
@@ -65,6 +93,9 @@ export class SupernodalCholesky implements Preconditioner {
     const uStart = this.uStart;
     const pivotTol = this.pivotTol;
     const tol = this.tolerance;
+    const wasm = this.wasm;
+    const stackBase = this.stackBase;
+    const tolBase = this.tolBase;
 
     L.fill(0);
     for (let t = 0; t < asmSrc.length; t++) L[asmDst[t]] = a[asmSrc[t]];
@@ -101,7 +132,7 @@ export class SupernodalCholesky implements Preconditioner {
         }
       }
 
-      const bad = choleskyPanel(L, off, m, w, pivotTol, f);
+      const bad = wasm ? wasm.panel(off, m, w, tolBase + f) : choleskyPanel(L, off, m, w, pivotTol, f);
       if (bad >= 0) {
         const j = f + bad;
         throw new NumericalError(
@@ -110,7 +141,10 @@ export class SupernodalCholesky implements Preconditioner {
             `${diagSrc[j] >= 0 ? a[diagSrc[j]] : 0} (a floating component, a zero or negative conductance, or a singular system)`,
         );
       }
-      if (u > 0) syrkLower(stack, uOff, u, L, off + w, m, w);
+      if (u > 0) {
+        if (wasm) wasm.syrk(stackBase + uOff, u, off + w, m, w);
+        else syrkLower(stack, uOff, u, L, off + w, m, w);
+      }
 
       // Pop the children and move this update matrix down to where they started.
       const base = firstChild[J] >= 0 ? uStart[firstChild[J]] : uOff;

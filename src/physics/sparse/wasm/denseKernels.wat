@@ -1,0 +1,257 @@
+;; Dense kernels of the supernodal Cholesky factorisation in WebAssembly SIMD (f64x2), the same operations as
+;; src/physics/sparse/denseKernels.ts (the JavaScript fallback and reference). Source of the generated module
+;; src/physics/sparse/denseKernelsWasm.generated.ts: run `npm run build:wasm` after changing this file (a test
+;; fails while the two disagree).
+;;
+;; Every offset and length is in doubles (element indices into the imported memory, which holds the factor,
+;; the update-matrix stack and the pivot thresholds); the code converts them to byte addresses (x 8). Blocks are
+;; column-major. Loads and stores may be unaligned (SIMD loads of two doubles at any element index).
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; Rank-kdim update of nt (1..4) consecutive columns of T from the columns of S (denseKernels.ts rankUpdate):
+  ;;   T[t + c*ldt + i] -= sum_{p < kdim} S[s + p*lds + i] * S[s + p*lds + j + c],  c < nt, i0 <= i < i1.
+  ;; A 4 x 4 block of T (rows i..i+3, columns c = 0..3) is accumulated in eight f64x2 registers over all p and
+  ;; written once: per p, two vector loads of S's rows i..i+3 and four broadcasts of S's rows j..j+3 feed eight
+  ;; vector multiply-adds. Columns c >= nt are computed from whatever follows column j+nt-1 in memory and
+  ;; discarded (the memory is padded at its end so that those reads stay inside it).
+  (func $rank4 (export "rank4")
+    (param $t i32) (param $ldt i32) (param $s i32) (param $lds i32) (param $j i32) (param $nt i32)
+    (param $i0 i32) (param $i1 i32) (param $kdim i32)
+    (local $i i32) (local $p i32) (local $pa i32) (local $pb i32) (local $step i32) (local $ldtb i32) (local $tb i32)
+    (local $x0 v128) (local $x1 v128) (local $b v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $xs f64) (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
+    (local.set $step (i32.shl (local.get $lds) (i32.const 3)))
+    (local.set $ldtb (i32.shl (local.get $ldt) (i32.const 3)))
+    (local.set $i (local.get $i0))
+    ;; Four rows at a time.
+    (block $done4
+      (loop $rows4
+        (br_if $done4 (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $i1)))
+        (local.set $a0 (v128.const f64x2 0 0))
+        (local.set $a1 (v128.const f64x2 0 0))
+        (local.set $a2 (v128.const f64x2 0 0))
+        (local.set $a3 (v128.const f64x2 0 0))
+        (local.set $a4 (v128.const f64x2 0 0))
+        (local.set $a5 (v128.const f64x2 0 0))
+        (local.set $a6 (v128.const f64x2 0 0))
+        (local.set $a7 (v128.const f64x2 0 0))
+        (local.set $pa (i32.shl (i32.add (local.get $s) (local.get $i)) (i32.const 3)))
+        (local.set $pb (i32.shl (i32.add (local.get $s) (local.get $j)) (i32.const 3)))
+        (local.set $p (local.get $kdim))
+        (block $pdone
+          (loop $ploop
+            (br_if $pdone (i32.eqz (local.get $p)))
+            (local.set $x0 (v128.load (local.get $pa)))
+            (local.set $x1 (v128.load offset=16 (local.get $pa)))
+            (local.set $b (f64x2.splat (f64.load (local.get $pb))))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x0) (local.get $b))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x1) (local.get $b))))
+            (local.set $b (f64x2.splat (f64.load offset=8 (local.get $pb))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $x0) (local.get $b))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $x1) (local.get $b))))
+            (local.set $b (f64x2.splat (f64.load offset=16 (local.get $pb))))
+            (local.set $a4 (f64x2.add (local.get $a4) (f64x2.mul (local.get $x0) (local.get $b))))
+            (local.set $a5 (f64x2.add (local.get $a5) (f64x2.mul (local.get $x1) (local.get $b))))
+            (local.set $b (f64x2.splat (f64.load offset=24 (local.get $pb))))
+            (local.set $a6 (f64x2.add (local.get $a6) (f64x2.mul (local.get $x0) (local.get $b))))
+            (local.set $a7 (f64x2.add (local.get $a7) (f64x2.mul (local.get $x1) (local.get $b))))
+            (local.set $pa (i32.add (local.get $pa) (local.get $step)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $step)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $ploop)))
+        (local.set $tb (i32.shl (i32.add (local.get $t) (local.get $i)) (i32.const 3)))
+        (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a0)))
+        (v128.store offset=16 (local.get $tb) (f64x2.sub (v128.load offset=16 (local.get $tb)) (local.get $a1)))
+        (if (i32.gt_s (local.get $nt) (i32.const 1))
+          (then
+            (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+            (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a2)))
+            (v128.store offset=16 (local.get $tb) (f64x2.sub (v128.load offset=16 (local.get $tb)) (local.get $a3)))
+            (if (i32.gt_s (local.get $nt) (i32.const 2))
+              (then
+                (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+                (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a4)))
+                (v128.store offset=16 (local.get $tb) (f64x2.sub (v128.load offset=16 (local.get $tb)) (local.get $a5)))
+                (if (i32.gt_s (local.get $nt) (i32.const 3))
+                  (then
+                    (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+                    (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a6)))
+                    (v128.store offset=16 (local.get $tb)
+                      (f64x2.sub (v128.load offset=16 (local.get $tb)) (local.get $a7)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows4)))
+    ;; Two rows.
+    (if (i32.le_s (i32.add (local.get $i) (i32.const 2)) (local.get $i1))
+      (then
+        (local.set $a0 (v128.const f64x2 0 0))
+        (local.set $a2 (v128.const f64x2 0 0))
+        (local.set $a4 (v128.const f64x2 0 0))
+        (local.set $a6 (v128.const f64x2 0 0))
+        (local.set $pa (i32.shl (i32.add (local.get $s) (local.get $i)) (i32.const 3)))
+        (local.set $pb (i32.shl (i32.add (local.get $s) (local.get $j)) (i32.const 3)))
+        (local.set $p (local.get $kdim))
+        (block $pdone2
+          (loop $ploop2
+            (br_if $pdone2 (i32.eqz (local.get $p)))
+            (local.set $x0 (v128.load (local.get $pa)))
+            (local.set $a0 (f64x2.add (local.get $a0)
+              (f64x2.mul (local.get $x0) (f64x2.splat (f64.load (local.get $pb))))))
+            (local.set $a2 (f64x2.add (local.get $a2)
+              (f64x2.mul (local.get $x0) (f64x2.splat (f64.load offset=8 (local.get $pb))))))
+            (local.set $a4 (f64x2.add (local.get $a4)
+              (f64x2.mul (local.get $x0) (f64x2.splat (f64.load offset=16 (local.get $pb))))))
+            (local.set $a6 (f64x2.add (local.get $a6)
+              (f64x2.mul (local.get $x0) (f64x2.splat (f64.load offset=24 (local.get $pb))))))
+            (local.set $pa (i32.add (local.get $pa) (local.get $step)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $step)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $ploop2)))
+        (local.set $tb (i32.shl (i32.add (local.get $t) (local.get $i)) (i32.const 3)))
+        (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a0)))
+        (if (i32.gt_s (local.get $nt) (i32.const 1))
+          (then
+            (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+            (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a2)))
+            (if (i32.gt_s (local.get $nt) (i32.const 2))
+              (then
+                (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+                (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a4)))
+                (if (i32.gt_s (local.get $nt) (i32.const 3))
+                  (then
+                    (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+                    (v128.store (local.get $tb) (f64x2.sub (v128.load (local.get $tb)) (local.get $a6)))))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))))
+    ;; One row.
+    (if (i32.lt_s (local.get $i) (local.get $i1))
+      (then
+        (local.set $s0 (f64.const 0))
+        (local.set $s1 (f64.const 0))
+        (local.set $s2 (f64.const 0))
+        (local.set $s3 (f64.const 0))
+        (local.set $pa (i32.shl (i32.add (local.get $s) (local.get $i)) (i32.const 3)))
+        (local.set $pb (i32.shl (i32.add (local.get $s) (local.get $j)) (i32.const 3)))
+        (local.set $p (local.get $kdim))
+        (block $pdone1
+          (loop $ploop1
+            (br_if $pdone1 (i32.eqz (local.get $p)))
+            (local.set $xs (f64.load (local.get $pa)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $xs) (f64.load (local.get $pb)))))
+            (local.set $s1 (f64.add (local.get $s1) (f64.mul (local.get $xs) (f64.load offset=8 (local.get $pb)))))
+            (local.set $s2 (f64.add (local.get $s2) (f64.mul (local.get $xs) (f64.load offset=16 (local.get $pb)))))
+            (local.set $s3 (f64.add (local.get $s3) (f64.mul (local.get $xs) (f64.load offset=24 (local.get $pb)))))
+            (local.set $pa (i32.add (local.get $pa) (local.get $step)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $step)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $ploop1)))
+        (local.set $tb (i32.shl (i32.add (local.get $t) (local.get $i)) (i32.const 3)))
+        (f64.store (local.get $tb) (f64.sub (f64.load (local.get $tb)) (local.get $s0)))
+        (if (i32.gt_s (local.get $nt) (i32.const 1))
+          (then
+            (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+            (f64.store (local.get $tb) (f64.sub (f64.load (local.get $tb)) (local.get $s1)))
+            (if (i32.gt_s (local.get $nt) (i32.const 2))
+              (then
+                (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+                (f64.store (local.get $tb) (f64.sub (f64.load (local.get $tb)) (local.get $s2)))
+                (if (i32.gt_s (local.get $nt) (i32.const 3))
+                  (then
+                    (local.set $tb (i32.add (local.get $tb) (local.get $ldtb)))
+                    (f64.store (local.get $tb) (f64.sub (f64.load (local.get $tb)) (local.get $s3))))))))))))
+
+  ;; Symmetric rank-w downdate of the u x u update matrix at uo (leading dimension u, lower triangle, and the
+  ;; upper triangle of its 4 x 4 diagonal blocks as scratch): U -= L21 L21^T, L21 the u x w block at s (leading
+  ;; dimension lds). denseKernels.ts syrkLower.
+  (func $syrk (export "syrk") (param $uo i32) (param $u i32) (param $s i32) (param $lds i32) (param $w i32)
+    (local $j i32) (local $nt i32)
+    (block $done
+      (loop $cols
+        (br_if $done (i32.ge_s (local.get $j) (local.get $u)))
+        (local.set $nt (i32.sub (local.get $u) (local.get $j)))
+        (if (i32.gt_s (local.get $nt) (i32.const 4)) (then (local.set $nt (i32.const 4))))
+        (call $rank4
+          (i32.add (local.get $uo) (i32.mul (local.get $j) (local.get $u))) (local.get $u)
+          (local.get $s) (local.get $lds) (local.get $j) (local.get $nt)
+          (local.get $j) (local.get $u) (local.get $w))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $cols))))
+
+  ;; In-place Cholesky of the dense m x w trapezoid at off (leading dimension m): L11 in the leading block's lower
+  ;; triangle, L21 = A21 L11^-T below (denseKernels.ts choleskyPanel). Left-looking in blocks of four columns: the
+  ;; block receives the columns to its left through rank4, then is factorised column by column (two rows per
+  ;; SIMD operation). A pivot must exceed the threshold at tol + k (element index; k the column in the panel).
+  ;; Returns the first column k whose pivot does not, or -1.
+  (func $panel (export "panel") (param $off i32) (param $m i32) (param $w i32) (param $tol i32) (result i32)
+    (local $kb i32) (local $nb i32) (local $c i32) (local $k i32) (local $p i32)
+    (local $ck i32) (local $cp i32) (local $q i32) (local $end i32) (local $mb i32)
+    (local $a v128) (local $d f64) (local $r f64)
+    (local.set $mb (i32.shl (local.get $m) (i32.const 3)))
+    (block $done
+      (loop $blocks
+        (br_if $done (i32.ge_s (local.get $kb) (local.get $w)))
+        (local.set $nb (i32.sub (local.get $w) (local.get $kb)))
+        (if (i32.gt_s (local.get $nb) (i32.const 4)) (then (local.set $nb (i32.const 4))))
+        (if (i32.gt_s (local.get $kb) (i32.const 0))
+          (then
+            (call $rank4
+              (i32.add (local.get $off) (i32.mul (local.get $kb) (local.get $m))) (local.get $m)
+              (local.get $off) (local.get $m) (local.get $kb) (local.get $nb)
+              (local.get $kb) (local.get $m) (local.get $kb))))
+        (local.set $c (i32.const 0))
+        (block $cdone
+          (loop $cols
+            (br_if $cdone (i32.ge_s (local.get $c) (local.get $nb)))
+            (local.set $k (i32.add (local.get $kb) (local.get $c)))
+            ;; byte address of column k, and of its end
+            (local.set $ck (i32.shl (i32.add (local.get $off) (i32.mul (local.get $k) (local.get $m))) (i32.const 3)))
+            (local.set $end (i32.add (local.get $ck) (local.get $mb)))
+            ;; the earlier columns of this block: column k -= L[k, p] * column p, rows k..m-1
+            (local.set $p (local.get $kb))
+            (block $pdone
+              (loop $ploop
+                (br_if $pdone (i32.ge_s (local.get $p) (local.get $k)))
+                (local.set $cp (i32.shl (i32.add (local.get $off) (i32.mul (local.get $p) (local.get $m))) (i32.const 3)))
+                (local.set $a (f64x2.splat (f64.load (i32.add (local.get $cp) (i32.shl (local.get $k) (i32.const 3))))))
+                ;; q walks column k's rows (bytes); column p's row is at q - ck + cp
+                (local.set $cp (i32.sub (local.get $cp) (local.get $ck)))
+                (local.set $q (i32.add (local.get $ck) (i32.shl (local.get $k) (i32.const 3))))
+                (block $vdone
+                  (loop $vloop
+                    (br_if $vdone (i32.gt_s (i32.add (local.get $q) (i32.const 16)) (local.get $end)))
+                    (v128.store (local.get $q)
+                      (f64x2.sub (v128.load (local.get $q))
+                        (f64x2.mul (local.get $a) (v128.load (i32.add (local.get $q) (local.get $cp))))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                    (br $vloop)))
+                (if (i32.lt_s (local.get $q) (local.get $end))
+                  (then
+                    (f64.store (local.get $q)
+                      (f64.sub (f64.load (local.get $q))
+                        (f64.mul (f64x2.extract_lane 0 (local.get $a)) (f64.load (i32.add (local.get $q) (local.get $cp))))))))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $ploop)))
+            ;; the pivot
+            (local.set $q (i32.add (local.get $ck) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $d (f64.load (local.get $q)))
+            (if (i32.eqz (f64.gt (local.get $d) (f64.load (i32.shl (i32.add (local.get $tol) (local.get $k)) (i32.const 3)))))
+              (then (return (local.get $k))))
+            (local.set $r (f64.sqrt (local.get $d)))
+            (f64.store (local.get $q) (local.get $r))
+            (local.set $a (f64x2.splat (f64.div (f64.const 1) (local.get $r))))
+            (local.set $q (i32.add (local.get $q) (i32.const 8)))
+            (block $sdone
+              (loop $sloop
+                (br_if $sdone (i32.gt_s (i32.add (local.get $q) (i32.const 16)) (local.get $end)))
+                (v128.store (local.get $q) (f64x2.mul (v128.load (local.get $q)) (local.get $a)))
+                (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                (br $sloop)))
+            (if (i32.lt_s (local.get $q) (local.get $end))
+              (then (f64.store (local.get $q) (f64.mul (f64.load (local.get $q)) (f64x2.extract_lane 0 (local.get $a))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cols)))
+        (local.set $kb (i32.add (local.get $kb) (i32.const 4)))
+        (br $blocks)))
+    (i32.const -1))
+)
