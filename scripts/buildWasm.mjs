@@ -24,7 +24,7 @@ const MODULES = [
 
 async function generate(wabt, { wat, out, constant }) {
   const source = readFileSync(join(ROOT, wat), 'utf8');
-  const mod = wabt.parseWat(wat, source, { simd: true });
+  const mod = wabt.parseWat(wat, source, { simd: true, bulk_memory: true });
   mod.validate();
   // No names section: the bytes depend only on the code, not on the labels chosen in the source.
   const { buffer } = mod.toBinary({ log: false, write_debug_names: false });

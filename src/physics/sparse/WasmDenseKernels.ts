@@ -9,14 +9,28 @@ import { DENSE_KERNELS_WASM_HEX } from './denseKernelsWasm.generated.js';
 export interface WasmDenseKernels {
   /** The whole memory as doubles; never grows, so views of it stay valid. */
   readonly f64: Float64Array;
-  /** Usable doubles at the start of `f64` (the rest is padding read past the last block, never written). */
+  /** Usable doubles at the start of `f64` (then padding read past the last block, never written). */
   readonly doubles: number;
+  /** The 32-bit integers after the doubles and their padding; `i32Base` is the byte address of `i32[0]`. */
+  readonly i32: Int32Array;
+  readonly i32Base: number;
   /** rankUpdate(f64, t, ldt, f64, s, lds, j, nt, i0, i1, kdim), nt in 1..4. */
   rank4(t: number, ldt: number, s: number, lds: number, j: number, nt: number, i0: number, i1: number, kdim: number): void;
   /** syrkLower(f64, uo, u, f64, s, lds, w). */
   syrk(uo: number, u: number, s: number, lds: number, w: number): void;
   /** choleskyPanel(f64, off, m, w, f64 from tol, 0): -1 or the failing column of the panel. */
   panel(off: number, m: number, w: number, tol: number): number;
+  /**
+   * The whole numeric factorisation (SupernodalCholesky.factorize's JavaScript path, operation for operation):
+   * integer arrays as byte addresses, double regions as element offsets (the factor at 0). -1, or the failing pivot.
+   */
+  factorize(
+    ns: number, n: number,
+    superStart: number, rowPtr: number, valPtr: number, relPtr: number, relIdx: number,
+    firstChild: number, nextSibling: number, uStart: number,
+    asmPtr: number, asmSrc: number, asmDst: number, diagSrc: number,
+    stack: number, tolv: number, a: number, tol: number,
+  ): number;
 }
 
 /** The part of the WebAssembly JS API used here (not in the TypeScript libs this project compiles with). */
@@ -64,14 +78,16 @@ export function wasmSimdAvailable(): boolean {
 }
 
 /**
- * An instance of the kernels with its own memory of at least `doubles` usable doubles, or null where WebAssembly
- * SIMD is unavailable, the size is beyond the kernels' 2 GiB, or the memory cannot be allocated.
+ * An instance of the kernels with its own memory of at least `doubles` usable doubles followed by `ints` 32-bit
+ * integers, or null where WebAssembly SIMD is unavailable, the size is beyond the kernels' 2 GiB, or the memory
+ * cannot be allocated.
  */
-export function instantiateDenseKernels(doubles: number): WasmDenseKernels | null {
+export function instantiateDenseKernels(doubles: number, ints = 0): WasmDenseKernels | null {
   const mod = module();
   const w = api();
-  if (!mod || !w || !(doubles >= 0) || doubles > MAX_DOUBLES) return null;
-  const pages = Math.max(1, Math.ceil(((doubles + PAD_DOUBLES) * 8) / PAGE_BYTES));
+  if (!mod || !w || !(doubles >= 0) || !(ints >= 0) || doubles + PAD_DOUBLES + ints / 2 > MAX_DOUBLES) return null;
+  const i32Base = (doubles + PAD_DOUBLES) * 8;
+  const pages = Math.max(1, Math.ceil((i32Base + ints * 4) / PAGE_BYTES));
   let memory: { buffer: ArrayBuffer };
   try {
     memory = new w.Memory({ initial: pages, maximum: pages });
@@ -82,6 +98,16 @@ export function instantiateDenseKernels(doubles: number): WasmDenseKernels | nul
     rank4: WasmDenseKernels['rank4'];
     syrk: WasmDenseKernels['syrk'];
     panel: WasmDenseKernels['panel'];
+    factorize: WasmDenseKernels['factorize'];
   };
-  return { f64: new Float64Array(memory.buffer), doubles, rank4: ex.rank4, syrk: ex.syrk, panel: ex.panel };
+  return {
+    f64: new Float64Array(memory.buffer, 0, doubles + PAD_DOUBLES),
+    doubles,
+    i32: new Int32Array(memory.buffer, i32Base, ints),
+    i32Base,
+    rank4: ex.rank4,
+    syrk: ex.syrk,
+    panel: ex.panel,
+    factorize: ex.factorize,
+  };
 }

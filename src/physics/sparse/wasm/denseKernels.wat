@@ -254,4 +254,122 @@
         (local.set $kb (i32.add (local.get $kb) (i32.const 4)))
         (br $blocks)))
     (i32.const -1))
+
+  ;; The whole numeric factorisation (SupernodalCholesky.ts factorize, whose JavaScript path is the reference), so
+  ;; that assembly, extend-add and the update-matrix stack run here too instead of in JavaScript between kernel
+  ;; calls. Integer arrays (the SymbolicFactor's, and the stack offsets uStart) are passed as byte addresses of
+  ;; i32 arrays; the double regions as element offsets: the factor at 0, the stack at $stack, the pivot
+  ;; thresholds at $tolv, the matrix's CSR values at $a. $asmPtr[J] .. $asmPtr[J+1] are the assembly entries of
+  ;; supernode J (asmDst ascending by supernode). Each block is zeroed just before it is assembled, while the
+  ;; cache lines it then receives are still close. Returns -1, or the first pivot (new numbering) that is not
+  ;; above its threshold $tol * a_jj.
+  (func $factorize (export "factorize")
+    (param $ns i32) (param $n i32)
+    (param $superStart i32) (param $rowPtr i32) (param $valPtr i32) (param $relPtr i32) (param $relIdx i32)
+    (param $firstChild i32) (param $nextSibling i32) (param $uStart i32)
+    (param $asmPtr i32) (param $asmSrc i32) (param $asmDst i32) (param $diagSrc i32)
+    (param $stack i32) (param $tolv i32) (param $a i32) (param $tol f64)
+    (result i32)
+    (local $J i32) (local $j i32) (local $f i32) (local $w i32) (local $m i32) (local $u i32) (local $off i32)
+    (local $top i32) (local $uOff i32) (local $C i32) (local $uc i32) (local $r0 i32) (local $cOff i32)
+    (local $jc i32) (local $t i32) (local $src i32) (local $dst i32) (local $pr i32) (local $pend i32)
+    (local $q i32) (local $qend i32) (local $bad i32) (local $base i32) (local $d f64)
+    ;; pivot thresholds
+    (block $tdone
+      (loop $tloop
+        (br_if $tdone (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $q (i32.load (i32.add (local.get $diagSrc) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $d (f64.const 0))
+        (if (i32.ge_s (local.get $q) (i32.const 0))
+          (then (local.set $d (f64.load (i32.shl (i32.add (local.get $a) (local.get $q)) (i32.const 3))))))
+        (f64.store (i32.shl (i32.add (local.get $tolv) (local.get $j)) (i32.const 3))
+          (select (f64.mul (local.get $tol) (local.get $d)) (f64.const 0) (f64.gt (local.get $d) (f64.const 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $tloop)))
+    (block $sdone
+      (loop $sloop
+        (br_if $sdone (i32.ge_s (local.get $J) (local.get $ns)))
+        (local.set $f (i32.load (i32.add (local.get $superStart) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $w (i32.sub (i32.load offset=4 (i32.add (local.get $superStart) (i32.shl (local.get $J) (i32.const 2))))
+          (local.get $f)))
+        (local.set $m (i32.sub (i32.load offset=4 (i32.add (local.get $rowPtr) (i32.shl (local.get $J) (i32.const 2))))
+          (i32.load (i32.add (local.get $rowPtr) (i32.shl (local.get $J) (i32.const 2))))))
+        (local.set $u (i32.sub (local.get $m) (local.get $w)))
+        (local.set $off (i32.load (i32.add (local.get $valPtr) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $uOff (local.get $top))
+        ;; zero and assemble this block from A; zero this update matrix
+        (memory.fill (i32.shl (local.get $off) (i32.const 3)) (i32.const 0)
+          (i32.shl (i32.mul (local.get $w) (local.get $m)) (i32.const 3)))
+        (local.set $q (i32.load (i32.add (local.get $asmPtr) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $qend (i32.load offset=4 (i32.add (local.get $asmPtr) (i32.shl (local.get $J) (i32.const 2)))))
+        (block $adone
+          (loop $aloop
+            (br_if $adone (i32.ge_s (local.get $q) (local.get $qend)))
+            (f64.store (i32.shl (i32.load (i32.add (local.get $asmDst) (i32.shl (local.get $q) (i32.const 2)))) (i32.const 3))
+              (f64.load (i32.shl (i32.add (local.get $a)
+                (i32.load (i32.add (local.get $asmSrc) (i32.shl (local.get $q) (i32.const 2))))) (i32.const 3))))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $aloop)))
+        (if (i32.gt_s (local.get $u) (i32.const 0))
+          (then
+            (memory.fill (i32.shl (i32.add (local.get $stack) (local.get $uOff)) (i32.const 3)) (i32.const 0)
+              (i32.shl (i32.mul (local.get $u) (local.get $u)) (i32.const 3)))))
+        ;; extend-add the children's update matrices (lower triangles) into this block and this update matrix
+        (local.set $C (i32.load (i32.add (local.get $firstChild) (i32.shl (local.get $J) (i32.const 2)))))
+        (block $cdone
+          (loop $cloop
+            (br_if $cdone (i32.lt_s (local.get $C) (i32.const 0)))
+            (local.set $r0 (i32.load (i32.add (local.get $relPtr) (i32.shl (local.get $C) (i32.const 2)))))
+            (local.set $uc (i32.sub (i32.load offset=4 (i32.add (local.get $relPtr) (i32.shl (local.get $C) (i32.const 2))))
+              (local.get $r0)))
+            (local.set $cOff (i32.add (local.get $stack)
+              (i32.load (i32.add (local.get $uStart) (i32.shl (local.get $C) (i32.const 2))))))
+            (local.set $pend (i32.add (local.get $relIdx) (i32.shl (i32.add (local.get $r0) (local.get $uc)) (i32.const 2))))
+            (local.set $jc (i32.const 0))
+            (block $jdone
+              (loop $jloop
+                (br_if $jdone (i32.ge_s (local.get $jc) (local.get $uc)))
+                (local.set $pr (i32.add (local.get $relIdx) (i32.shl (i32.add (local.get $r0) (local.get $jc)) (i32.const 2))))
+                (local.set $t (i32.load (local.get $pr)))
+                ;; dst: byte address of row 0 of the target column (in the block, or in the update matrix, whose
+                ;; rows are numbered from w)
+                (if (i32.lt_s (local.get $t) (local.get $w))
+                  (then (local.set $dst (i32.shl (i32.add (local.get $off) (i32.mul (local.get $t) (local.get $m))) (i32.const 3))))
+                  (else (local.set $dst (i32.shl (i32.sub (i32.add (i32.add (local.get $stack) (local.get $uOff))
+                    (i32.mul (i32.sub (local.get $t) (local.get $w)) (local.get $u))) (local.get $w)) (i32.const 3)))))
+                (local.set $src (i32.shl (i32.add (i32.add (local.get $cOff) (i32.mul (local.get $jc) (local.get $uc))) (local.get $jc))
+                  (i32.const 3)))
+                (block $idone
+                  (loop $iloop
+                    (br_if $idone (i32.ge_u (local.get $pr) (local.get $pend)))
+                    (local.set $q (i32.add (local.get $dst) (i32.shl (i32.load (local.get $pr)) (i32.const 3))))
+                    (f64.store (local.get $q) (f64.add (f64.load (local.get $q)) (f64.load (local.get $src))))
+                    (local.set $pr (i32.add (local.get $pr) (i32.const 4)))
+                    (local.set $src (i32.add (local.get $src) (i32.const 8)))
+                    (br $iloop)))
+                (local.set $jc (i32.add (local.get $jc) (i32.const 1)))
+                (br $jloop)))
+            (local.set $C (i32.load (i32.add (local.get $nextSibling) (i32.shl (local.get $C) (i32.const 2)))))
+            (br $cloop)))
+        (local.set $bad (call $panel (local.get $off) (local.get $m) (local.get $w) (i32.add (local.get $tolv) (local.get $f))))
+        (if (i32.ge_s (local.get $bad) (i32.const 0)) (then (return (i32.add (local.get $f) (local.get $bad)))))
+        (if (i32.gt_s (local.get $u) (i32.const 0))
+          (then
+            (call $syrk (i32.add (local.get $stack) (local.get $uOff)) (local.get $u)
+              (i32.add (local.get $off) (local.get $w)) (local.get $m) (local.get $w))))
+        ;; pop the children: this update matrix moves down to where the first child's began
+        (local.set $C (i32.load (i32.add (local.get $firstChild) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $base (local.get $uOff))
+        (if (i32.ge_s (local.get $C) (i32.const 0))
+          (then (local.set $base (i32.load (i32.add (local.get $uStart) (i32.shl (local.get $C) (i32.const 2)))))))
+        (if (i32.and (i32.gt_s (local.get $u) (i32.const 0)) (i32.ne (local.get $base) (local.get $uOff)))
+          (then
+            (memory.copy (i32.shl (i32.add (local.get $stack) (local.get $base)) (i32.const 3))
+              (i32.shl (i32.add (local.get $stack) (local.get $uOff)) (i32.const 3))
+              (i32.shl (i32.mul (local.get $u) (local.get $u)) (i32.const 3)))))
+        (i32.store (i32.add (local.get $uStart) (i32.shl (local.get $J) (i32.const 2))) (local.get $base))
+        (local.set $top (i32.add (local.get $base) (i32.mul (local.get $u) (local.get $u))))
+        (local.set $J (i32.add (local.get $J) (i32.const 1)))
+        (br $sloop)))
+    (i32.const -1))
 )
