@@ -68,7 +68,10 @@ export class SupernodalCholesky implements Preconditioner {
   private readonly aBase: number;
   /** Length of the CSR value prefix the factorisation reads (largest asmSrc + 1). */
   private readonly aLength: number;
-  private readonly wasmInts: Record<'superStart' | 'rowPtr' | 'valPtr' | 'relPtr' | 'relIdx' | 'firstChild' | 'nextSibling' | 'uStart' | 'asmPtr' | 'asmSrc' | 'asmDst' | 'diagSrc', number> | null = null;
+  private readonly wasmInts: Record<'superStart' | 'rowPtr' | 'rowIdx' | 'valPtr' | 'relPtr' | 'relIdx' | 'firstChild' | 'nextSibling' | 'uStart' | 'asmPtr' | 'asmSrc' | 'asmDst' | 'diagSrc', number> | null = null;
+  /** Element offsets of the solve's vectors y and tmp in the WebAssembly memory. */
+  private readonly yBase: number;
+  private readonly tmpBase: number;
   private factored = false;
   /** Supernode of each pivot, and zeroed work columns (inverseBlock). */
   private superOf: Int32Array | null = null;
@@ -90,6 +93,7 @@ export class SupernodalCholesky implements Preconditioner {
     const ints: [keyof NonNullable<SupernodalCholesky['wasmInts']>, Int32Array][] = [
       ['superStart', symbolic.superStart],
       ['rowPtr', symbolic.rowPtr],
+      ['rowIdx', symbolic.rowIdx],
       ['valPtr', symbolic.valPtr],
       ['relPtr', symbolic.relPtr],
       ['relIdx', symbolic.relIdx],
@@ -104,12 +108,17 @@ export class SupernodalCholesky implements Preconditioner {
     let nInts = 0;
     for (const [, arr] of ints) nInts += arr.length;
     const kernels = options.kernels ?? SupernodalCholesky.defaultKernels;
-    this.wasm = kernels === 'js' ? null : instantiateDenseKernels(this.aBase + aLength, nInts);
+    this.yBase = this.aBase + aLength;
+    this.tmpBase = this.yBase + symbolic.n;
+    const tmpSize = Math.max(1, symbolic.maxRows);
+    this.wasm = kernels === 'js' ? null : instantiateDenseKernels(this.tmpBase + tmpSize, nInts);
     if (this.wasm) {
       const mem = this.wasm.f64;
       this.values = mem.subarray(0, stored);
       this.stack = mem.subarray(this.stackBase, this.stackBase + stackSize);
       this.pivotTol = mem.subarray(this.tolBase, this.tolBase + symbolic.n);
+      this.y = mem.subarray(this.yBase, this.yBase + symbolic.n);
+      this.tmp = mem.subarray(this.tmpBase, this.tmpBase + tmpSize);
       const addr = {} as NonNullable<SupernodalCholesky['wasmInts']>;
       let at = 0;
       for (const [name, arr] of ints) {
@@ -122,10 +131,10 @@ export class SupernodalCholesky implements Preconditioner {
       this.values = new Float64Array(stored);
       this.stack = new Float64Array(stackSize);
       this.pivotTol = new Float64Array(symbolic.n);
+      this.y = new Float64Array(symbolic.n);
+      this.tmp = new Float64Array(tmpSize);
     }
     this.uStart = new Int32Array(symbolic.nsuper);
-    this.y = new Float64Array(symbolic.n);
-    this.tmp = new Float64Array(Math.max(1, symbolic.maxRows));
   }
 
   /** Which dense kernels factorise: WebAssembly SIMD or JavaScript. */
@@ -312,6 +321,12 @@ export class SupernodalCholesky implements Preconditioner {
     const y = this.y;
     const tmp = this.tmp;
     for (let k = 0; k < n; k++) y[k] = b[perm[k]];
+    if (this.wasm) {
+      const p = this.wasmInts!;
+      this.wasm.solve(sym.nsuper, p.superStart, p.rowPtr, p.rowIdx, p.valPtr, this.yBase, this.tmpBase);
+      for (let k = 0; k < n; k++) x[perm[k]] = y[k];
+      return x;
+    }
 
     // Forward: L z = y. Per supernode: the dense triangle, then the rows below accumulated in tmp (four
     // columns per sweep) and scattered once.

@@ -31,6 +31,11 @@ export interface WasmDenseKernels {
     asmPtr: number, asmSrc: number, asmDst: number, diagSrc: number,
     stack: number, tolv: number, a: number, tol: number,
   ): number;
+  /**
+   * L L^T z = y in place (SupernodalCholesky.solve's JavaScript path, operation for operation): y (pivot numbering)
+   * and a work vector of maxRows doubles at element offsets, integer arrays as byte addresses.
+   */
+  solve(ns: number, superStart: number, rowPtr: number, rowIdx: number, valPtr: number, y: number, tmp: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (not in the TypeScript libs this project compiles with). */
@@ -99,6 +104,7 @@ export function instantiateDenseKernels(doubles: number, ints = 0): WasmDenseKer
     syrk: WasmDenseKernels['syrk'];
     panel: WasmDenseKernels['panel'];
     factorize: WasmDenseKernels['factorize'];
+    solve: WasmDenseKernels['solve'];
   };
   return {
     f64: new Float64Array(memory.buffer, 0, doubles + PAD_DOUBLES),
@@ -109,5 +115,6 @@ export function instantiateDenseKernels(doubles: number, ints = 0): WasmDenseKer
     syrk: ex.syrk,
     panel: ex.panel,
     factorize: ex.factorize,
+    solve: ex.solve,
   };
 }

@@ -372,4 +372,257 @@
         (local.set $J (i32.add (local.get $J) (i32.const 1)))
         (br $sloop)))
     (i32.const -1))
+
+  ;; d[i] -= a * x[i] for i < n (byte addresses d and x).
+  (func $axpyNeg (param $d i32) (param $x i32) (param $n i32) (param $a f64)
+    (local $end i32) (local $va v128)
+    (local.set $va (f64x2.splat (local.get $a)))
+    (local.set $end (i32.add (local.get $d) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $x (i32.sub (local.get $x) (local.get $d)))
+    (block $done
+      (loop $v
+        (br_if $done (i32.gt_s (i32.add (local.get $d) (i32.const 16)) (local.get $end)))
+        (v128.store (local.get $d) (f64x2.sub (v128.load (local.get $d))
+          (f64x2.mul (local.get $va) (v128.load (i32.add (local.get $d) (local.get $x))))))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (br $v)))
+    (if (i32.lt_s (local.get $d) (local.get $end))
+      (then (f64.store (local.get $d) (f64.sub (f64.load (local.get $d))
+        (f64.mul (local.get $a) (f64.load (i32.add (local.get $d) (local.get $x)))))))))
+
+  ;; sum_i x[i] y[i] for i < n (byte addresses).
+  (func $dot (param $x i32) (param $y i32) (param $n i32) (result f64)
+    (local $end i32) (local $acc v128) (local $s f64)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $y (i32.sub (local.get $y) (local.get $x)))
+    (block $done
+      (loop $v
+        (br_if $done (i32.gt_s (i32.add (local.get $x) (i32.const 16)) (local.get $end)))
+        (local.set $acc (f64x2.add (local.get $acc)
+          (f64x2.mul (v128.load (local.get $x)) (v128.load (i32.add (local.get $x) (local.get $y))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (br $v)))
+    (local.set $s (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+    (if (i32.lt_s (local.get $x) (local.get $end))
+      (then (local.set $s (f64.add (local.get $s)
+        (f64.mul (f64.load (local.get $x)) (f64.load (i32.add (local.get $x) (local.get $y))))))))
+    (local.get $s))
+
+  ;; Solve L L^T z = y in place, y in the pivot numbering at element offset $y, with u-long work at $tmp
+  ;; (SupernodalCholesky.ts solve, whose JavaScript path is the reference). Integer arrays as byte addresses.
+  ;; Forward per supernode: the dense triangle, then the rows below accumulated in tmp (four columns per sweep,
+  ;; two rows per SIMD operation) and scattered once; backward: gather, dot products, then the triangle.
+  (func $solve (export "solve")
+    (param $ns i32) (param $superStart i32) (param $rowPtr i32) (param $rowIdx i32) (param $valPtr i32)
+    (param $y i32) (param $tmp i32)
+    (local $J i32) (local $f i32) (local $w i32) (local $m i32) (local $u i32) (local $mb i32) (local $k i32)
+    (local $ck i32) (local $yf i32) (local $tb i32) (local $tend i32) (local $q i32) (local $ri i32) (local $c0 i32)
+    (local $yk f64) (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $y (i32.shl (local.get $y) (i32.const 3)))
+    (local.set $tb (i32.shl (local.get $tmp) (i32.const 3)))
+    ;; forward
+    (local.set $J (i32.const 0))
+    (block $fdone
+      (loop $floop
+        (br_if $fdone (i32.ge_s (local.get $J) (local.get $ns)))
+        (local.set $f (i32.load (i32.add (local.get $superStart) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $w (i32.sub (i32.load offset=4 (i32.add (local.get $superStart) (i32.shl (local.get $J) (i32.const 2))))
+          (local.get $f)))
+        (local.set $ri (i32.load (i32.add (local.get $rowPtr) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $m (i32.sub (i32.load offset=4 (i32.add (local.get $rowPtr) (i32.shl (local.get $J) (i32.const 2))))
+          (local.get $ri)))
+        (local.set $u (i32.sub (local.get $m) (local.get $w)))
+        (local.set $mb (i32.shl (local.get $m) (i32.const 3)))
+        (local.set $yf (i32.add (local.get $y) (i32.shl (local.get $f) (i32.const 3))))
+        (local.set $ck (i32.shl (i32.load (i32.add (local.get $valPtr) (i32.shl (local.get $J) (i32.const 2)))) (i32.const 3)))
+        ;; triangle
+        (local.set $k (i32.const 0))
+        (block $tdone
+          (loop $tloop
+            (br_if $tdone (i32.ge_s (local.get $k) (local.get $w)))
+            (local.set $q (i32.add (local.get $ck) (i32.shl (local.get $k) (i32.const 3))))
+            (local.set $yk (f64.div (f64.load (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))
+              (f64.load (local.get $q))))
+            (f64.store (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))) (local.get $yk))
+            (call $axpyNeg (i32.add (local.get $yf) (i32.shl (i32.add (local.get $k) (i32.const 1)) (i32.const 3)))
+              (i32.add (local.get $q) (i32.const 8)) (i32.sub (i32.sub (local.get $w) (local.get $k)) (i32.const 1)) (local.get $yk))
+            (local.set $ck (i32.add (local.get $ck) (local.get $mb)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $tloop)))
+        (if (i32.gt_s (local.get $u) (i32.const 0))
+          (then
+            (memory.fill (local.get $tb) (i32.const 0) (i32.shl (local.get $u) (i32.const 3)))
+            (local.set $tend (i32.add (local.get $tb) (i32.shl (local.get $u) (i32.const 3))))
+            ;; ck back to column 0, rows from w
+            (local.set $ck (i32.add (i32.shl (i32.load (i32.add (local.get $valPtr) (i32.shl (local.get $J) (i32.const 2)))) (i32.const 3))
+              (i32.shl (local.get $w) (i32.const 3))))
+            (local.set $k (i32.const 0))
+            (block $gdone
+              (loop $gloop
+                (br_if $gdone (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $w)))
+                (local.set $v0 (f64x2.splat (f64.load (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))))
+                (local.set $v1 (f64x2.splat (f64.load offset=8 (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))))
+                (local.set $v2 (f64x2.splat (f64.load offset=16 (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))))
+                (local.set $v3 (f64x2.splat (f64.load offset=24 (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))))
+                ;; q walks tmp; column c's row is at c0 + (q - tb) + c * mb
+                (local.set $q (local.get $tb))
+                (local.set $c0 (i32.sub (local.get $ck) (local.get $tb)))
+                (block $idone
+                  (loop $iloop
+                    (br_if $idone (i32.gt_s (i32.add (local.get $q) (i32.const 16)) (local.get $tend)))
+                    (v128.store (local.get $q)
+                      (f64x2.add (v128.load (local.get $q))
+                        (f64x2.add
+                          (f64x2.add
+                            (f64x2.mul (local.get $v0) (v128.load (i32.add (local.get $q) (local.get $c0))))
+                            (f64x2.mul (local.get $v1) (v128.load (i32.add (i32.add (local.get $q) (local.get $c0)) (local.get $mb)))))
+                          (f64x2.add
+                            (f64x2.mul (local.get $v2) (v128.load (i32.add (i32.add (local.get $q) (local.get $c0))
+                              (i32.shl (local.get $mb) (i32.const 1)))))
+                            (f64x2.mul (local.get $v3) (v128.load (i32.add (i32.add (local.get $q) (local.get $c0))
+                              (i32.mul (local.get $mb) (i32.const 3)))))))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                    (br $iloop)))
+                (if (i32.lt_s (local.get $q) (local.get $tend))
+                  (then
+                    (f64.store (local.get $q)
+                      (f64.add (f64.load (local.get $q))
+                        (f64.add
+                          (f64.add
+                            (f64.mul (f64x2.extract_lane 0 (local.get $v0)) (f64.load (i32.add (local.get $q) (local.get $c0))))
+                            (f64.mul (f64x2.extract_lane 0 (local.get $v1))
+                              (f64.load (i32.add (i32.add (local.get $q) (local.get $c0)) (local.get $mb)))))
+                          (f64.add
+                            (f64.mul (f64x2.extract_lane 0 (local.get $v2))
+                              (f64.load (i32.add (i32.add (local.get $q) (local.get $c0)) (i32.shl (local.get $mb) (i32.const 1)))))
+                            (f64.mul (f64x2.extract_lane 0 (local.get $v3))
+                              (f64.load (i32.add (i32.add (local.get $q) (local.get $c0)) (i32.mul (local.get $mb) (i32.const 3)))))))))))
+                (local.set $ck (i32.add (local.get $ck) (i32.shl (local.get $mb) (i32.const 2))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $gloop)))
+            ;; remaining columns one at a time: tmp -= -yk * column
+            (block $rdone
+              (loop $rloop
+                (br_if $rdone (i32.ge_s (local.get $k) (local.get $w)))
+                (call $axpyNeg (local.get $tb) (local.get $ck) (local.get $u)
+                  (f64.neg (f64.load (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))))
+                (local.set $ck (i32.add (local.get $ck) (local.get $mb)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $rloop)))
+            ;; scatter: y[rowIdx[ri + w + i]] -= tmp[i]
+            (local.set $c0 (i32.add (local.get $rowIdx) (i32.shl (i32.add (local.get $ri) (local.get $w)) (i32.const 2))))
+            (local.set $q (local.get $tb))
+            (block $sdone
+              (loop $sloop
+                (br_if $sdone (i32.ge_s (local.get $q) (local.get $tend)))
+                (local.set $k (i32.add (local.get $y) (i32.shl (i32.load (local.get $c0)) (i32.const 3))))
+                (f64.store (local.get $k) (f64.sub (f64.load (local.get $k)) (f64.load (local.get $q))))
+                (local.set $c0 (i32.add (local.get $c0) (i32.const 4)))
+                (local.set $q (i32.add (local.get $q) (i32.const 8)))
+                (br $sloop)))))
+        (local.set $J (i32.add (local.get $J) (i32.const 1)))
+        (br $floop)))
+    ;; backward
+    (local.set $J (local.get $ns))
+    (block $bdone
+      (loop $bloop
+        (br_if $bdone (i32.le_s (local.get $J) (i32.const 0)))
+        (local.set $J (i32.sub (local.get $J) (i32.const 1)))
+        (local.set $f (i32.load (i32.add (local.get $superStart) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $w (i32.sub (i32.load offset=4 (i32.add (local.get $superStart) (i32.shl (local.get $J) (i32.const 2))))
+          (local.get $f)))
+        (local.set $ri (i32.load (i32.add (local.get $rowPtr) (i32.shl (local.get $J) (i32.const 2)))))
+        (local.set $m (i32.sub (i32.load offset=4 (i32.add (local.get $rowPtr) (i32.shl (local.get $J) (i32.const 2))))
+          (local.get $ri)))
+        (local.set $u (i32.sub (local.get $m) (local.get $w)))
+        (local.set $mb (i32.shl (local.get $m) (i32.const 3)))
+        (local.set $yf (i32.add (local.get $y) (i32.shl (local.get $f) (i32.const 3))))
+        (if (i32.gt_s (local.get $u) (i32.const 0))
+          (then
+            ;; gather tmp[i] = y[rowIdx[ri + w + i]]
+            (local.set $tend (i32.add (local.get $tb) (i32.shl (local.get $u) (i32.const 3))))
+            (local.set $c0 (i32.add (local.get $rowIdx) (i32.shl (i32.add (local.get $ri) (local.get $w)) (i32.const 2))))
+            (local.set $q (local.get $tb))
+            (block $gdone2
+              (loop $gloop2
+                (br_if $gdone2 (i32.ge_s (local.get $q) (local.get $tend)))
+                (f64.store (local.get $q) (f64.load (i32.add (local.get $y) (i32.shl (i32.load (local.get $c0)) (i32.const 3)))))
+                (local.set $c0 (i32.add (local.get $c0) (i32.const 4)))
+                (local.set $q (i32.add (local.get $q) (i32.const 8)))
+                (br $gloop2)))
+            (local.set $ck (i32.add (i32.shl (i32.load (i32.add (local.get $valPtr) (i32.shl (local.get $J) (i32.const 2)))) (i32.const 3))
+              (i32.shl (local.get $w) (i32.const 3))))
+            (local.set $k (i32.const 0))
+            (block $ddone
+              (loop $dloop
+                (br_if $ddone (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $w)))
+                (local.set $s0 (v128.const f64x2 0 0))
+                (local.set $s1 (v128.const f64x2 0 0))
+                (local.set $s2 (v128.const f64x2 0 0))
+                (local.set $s3 (v128.const f64x2 0 0))
+                (local.set $q (local.get $tb))
+                (local.set $c0 (i32.sub (local.get $ck) (local.get $tb)))
+                (block $idone2
+                  (loop $iloop2
+                    (br_if $idone2 (i32.gt_s (i32.add (local.get $q) (i32.const 16)) (local.get $tend)))
+                    (local.set $v0 (v128.load (local.get $q)))
+                    (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $v0)
+                      (v128.load (i32.add (local.get $q) (local.get $c0))))))
+                    (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $v0)
+                      (v128.load (i32.add (i32.add (local.get $q) (local.get $c0)) (local.get $mb))))))
+                    (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $v0)
+                      (v128.load (i32.add (i32.add (local.get $q) (local.get $c0)) (i32.shl (local.get $mb) (i32.const 1)))))))
+                    (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (local.get $v0)
+                      (v128.load (i32.add (i32.add (local.get $q) (local.get $c0)) (i32.mul (local.get $mb) (i32.const 3)))))))
+                    (local.set $q (i32.add (local.get $q) (i32.const 16)))
+                    (br $iloop2)))
+                (if (i32.lt_s (local.get $q) (local.get $tend))
+                  (then
+                    (local.set $v0 (f64x2.replace_lane 1 (f64x2.splat (f64.load (local.get $q))) (f64.const 0)))
+                    (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (local.get $v0)
+                      (f64x2.splat (f64.load (i32.add (local.get $q) (local.get $c0)))))))
+                    (local.set $s1 (f64x2.add (local.get $s1) (f64x2.mul (local.get $v0)
+                      (f64x2.splat (f64.load (i32.add (i32.add (local.get $q) (local.get $c0)) (local.get $mb)))))))
+                    (local.set $s2 (f64x2.add (local.get $s2) (f64x2.mul (local.get $v0)
+                      (f64x2.splat (f64.load (i32.add (i32.add (local.get $q) (local.get $c0)) (i32.shl (local.get $mb) (i32.const 1))))))))
+                    (local.set $s3 (f64x2.add (local.get $s3) (f64x2.mul (local.get $v0)
+                      (f64x2.splat (f64.load (i32.add (i32.add (local.get $q) (local.get $c0)) (i32.mul (local.get $mb) (i32.const 3))))))))))
+                (local.set $q (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))
+                (f64.store (local.get $q) (f64.sub (f64.load (local.get $q))
+                  (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0)))))
+                (f64.store offset=8 (local.get $q) (f64.sub (f64.load offset=8 (local.get $q))
+                  (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1)))))
+                (f64.store offset=16 (local.get $q) (f64.sub (f64.load offset=16 (local.get $q))
+                  (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2)))))
+                (f64.store offset=24 (local.get $q) (f64.sub (f64.load offset=24 (local.get $q))
+                  (f64.add (f64x2.extract_lane 0 (local.get $s3)) (f64x2.extract_lane 1 (local.get $s3)))))
+                (local.set $ck (i32.add (local.get $ck) (i32.shl (local.get $mb) (i32.const 2))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $dloop)))
+            (block $rdone2
+              (loop $rloop2
+                (br_if $rdone2 (i32.ge_s (local.get $k) (local.get $w)))
+                (local.set $q (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))
+                (f64.store (local.get $q) (f64.sub (f64.load (local.get $q)) (call $dot (local.get $ck) (local.get $tb) (local.get $u))))
+                (local.set $ck (i32.add (local.get $ck) (local.get $mb)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $rloop2)))))
+        ;; triangle, last column first: y_k = (y_k - L[k+1..w-1, k] . y[k+1..w-1]) / L_kk
+        (local.set $k (local.get $w))
+        (block $tdone2
+          (loop $tloop2
+            (br_if $tdone2 (i32.le_s (local.get $k) (i32.const 0)))
+            (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+            (local.set $ck (i32.add (i32.shl (i32.load (i32.add (local.get $valPtr) (i32.shl (local.get $J) (i32.const 2)))) (i32.const 3))
+              (i32.mul (local.get $k) (local.get $mb))))
+            (local.set $q (i32.add (local.get $yf) (i32.shl (local.get $k) (i32.const 3))))
+            (f64.store (local.get $q)
+              (f64.div
+                (f64.sub (f64.load (local.get $q))
+                  (call $dot (i32.add (i32.add (local.get $ck) (i32.shl (local.get $k) (i32.const 3))) (i32.const 8))
+                    (i32.add (local.get $q) (i32.const 8)) (i32.sub (i32.sub (local.get $w) (local.get $k)) (i32.const 1))))
+                (f64.load (i32.add (local.get $ck) (i32.shl (local.get $k) (i32.const 3))))))
+            (br $tloop2)))
+        (br $bloop))))
 )
