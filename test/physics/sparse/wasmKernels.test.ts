@@ -91,14 +91,15 @@ describe('WebAssembly SIMD dense kernels', () => {
       const off = 3;
       const tol = off + m * w + 1;
       const size = tol + w + 8;
-      const js = new Float64Array(size);
+      const spd = new Float64Array(size);
       for (let c = 0; c < w; c++) {
         for (let r = 0; r < m; r++) {
           let s = r === c ? m : 0;
           for (let q = 0; q < m; q++) s += B[r][q] * B[c][q];
-          js[off + c * m + r] = s;
+          spd[off + c * m + r] = s;
         }
       }
+      const js = spd.slice();
       for (let c = 0; c < w; c++) js[tol + c] = 1e-14 * js[off + c * m + c];
       const k = instantiateDenseKernels(size)!;
       k.f64.set(js);
@@ -111,14 +112,7 @@ describe('WebAssembly SIMD dense kernels', () => {
       if (w >= 2) {
         const bad = Math.min(w - 1, 1 + rng.int(w - 1));
         // A negative diagonal entry at column `bad`: indefinite, found at the same column by both.
-        const A = new Float64Array(size);
-        for (let c = 0; c < w; c++) {
-          for (let r = 0; r < m; r++) {
-            let s = r === c ? m : 0;
-            for (let q = 0; q < m; q++) s += B[r][q] * B[c][q];
-            A[off + c * m + r] = s;
-          }
-        }
+        const A = spd.slice();
         A[off + bad * m + bad] = -1;
         for (let c = 0; c < w; c++) A[tol + c] = 0;
         k.f64.set(A);
