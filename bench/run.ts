@@ -7,7 +7,7 @@
  * (bench/stiffAlignment.ts; ~15 s), `nonlinear` the nonlinear solver against ngspice and the nonlinear CL step
  * (`nonlinear --no-spice`: without ngspice), `thermal` the thermal analysis of jammed spring networks (sparse vs
  * dense), `springstep` a spring training step, `startup` clln train's spawn to first step, `scipy` the CL step
- * beside SciPy, `twinrate` the in-process twin's steps/s, `engine`, `dashboard`, `spectrum`, `soak [STEPS]` (not
+ * beside SciPy, `kernels` the Cholesky's WebAssembly kernels against its JavaScript ones, `twinrate` the in-process twin's steps/s, `engine`, `dashboard`, `spectrum`, `soak [STEPS]` (not
  * in the default run); any other FILTER
  * selects solver cases by name (e.g. `lattice128`) and skips the rest. Each solver case runs in its own process (for a clean peak
  * memory figure) and is compared with a dense ml-matrix Cholesky baseline measured in the same run where dense is
@@ -34,6 +34,7 @@ import { printEnsemblePool, runEnsemblePoolBench } from './ensemblePool.js';
 import { printThermal, runThermalBench } from './thermal.js';
 import { printSpringStep, runSpringStepBench } from './springStep.js';
 import { printStartup, runStartupBench } from './startup.js';
+import { printFactorKernels, runFactorKernelsBench } from './factorKernels.js';
 import { printScipyCompare, runScipyCompare } from './scipyCompare.js';
 import type { CaseResult } from './solverCase.js';
 import { ms, ratio, table } from './timing.js';
@@ -123,6 +124,14 @@ if (!only || STARTUP) {
   process.stdout.write('\nStart-up: spawn of clln train to its first step (bench/startup.ts)\n\n' + printStartup(st));
   writeFileSync(join(outDir, 'startup.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, ...st }, null, 2) + '\n');
   process.stdout.write(`wrote ${join(outDir, 'startup.json')}\n`);
+}
+
+// The supernodal Cholesky's WebAssembly kernels against its JavaScript ones, interleaved (issue 18, point 1).
+if (!only || only === 'kernels') {
+  const kr = runFactorKernelsBench(undefined, (s) => process.stderr.write(s + '\n'));
+  process.stdout.write('\nCholesky kernels: WebAssembly SIMD vs JavaScript, one process, interleaved (bench/factorKernels.ts; ms wall / CPU, medians)\n\n' + printFactorKernels(kr));
+  writeFileSync(join(outDir, 'factorKernels.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cases: kr }, null, 2) + '\n');
+  process.stdout.write(`wrote ${join(outDir, 'factorKernels.json')}\n`);
 }
 
 // The CL step beside SciPy's (issue 18, point 5): with the lattice cases it is comparable to, or alone (`scipy`).

@@ -2,6 +2,7 @@ import { NumericalError } from '../../errors.js';
 import { choleskyPanel, syrkLower } from './denseKernels.js';
 import type { Preconditioner } from './Preconditioner.js';
 import type { SymbolicFactor } from './SymbolicFactor.js';
+import { instantiateDenseKernels, type WasmDenseKernels } from './WasmDenseKernels.js';
 
 /** Options of {@link SupernodalCholesky}. */
 export interface SupernodalCholeskyOptions {
@@ -10,6 +11,27 @@ export interface SupernodalCholeskyOptions {
    * below this are numerically zero: the matrix is singular or indefinite to working precision. Default 1e-14.
    */
   pivotTolerance?: number;
+  /**
+   * Dense kernels: 'wasm' the WebAssembly SIMD kernels (WasmDenseKernels.ts), 'js' the JavaScript ones
+   * (denseKernels.ts). Default 'auto': WebAssembly where it is available (and the factor fits its 2 GiB memory),
+   * else JavaScript. 'wasm' falls back to JavaScript the same way; `kernels` on the instance says which runs.
+   */
+  kernels?: 'auto' | 'wasm' | 'js';
+}
+
+/**
+ * asmPtr[J] .. asmPtr[J+1]: the assembly entries (SymbolicFactor.asmSrc/asmDst) of supernode J, whose targets lie
+ * in J's block: the map is built supernode by supernode, so its targets ascend by block.
+ */
+function assemblyPointers(sym: SymbolicFactor): Int32Array {
+  const ptr = new Int32Array(sym.nsuper + 1);
+  let t = 0;
+  for (let J = 0; J < sym.nsuper; J++) {
+    ptr[J] = t;
+    while (t < sym.asmDst.length && sym.asmDst[t] < sym.valPtr[J + 1]) t++;
+  }
+  ptr[sym.nsuper] = t;
+  return ptr;
 }
 
 /**
@@ -20,6 +42,11 @@ export interface SupernodalCholeskyOptions {
  * once in the constructor and reused by every {@link factorize} and {@link solve}.
  */
 export class SupernodalCholesky implements Preconditioner {
+  /**
+   * The kernels of instances made without a `kernels` option (default 'auto'). For comparing the kernels through
+   * code that makes its own factorisations (bench/factorKernels.ts times training steps with each).
+   */
+  static defaultKernels: 'auto' | 'wasm' | 'js' = 'auto';
   /** As a preconditioner (the factor of an earlier matrix, for CG on a nearby one): M = L L^T. */
   readonly name = 'cholesky';
   readonly symbolic: SymbolicFactor;
@@ -31,6 +58,20 @@ export class SupernodalCholesky implements Preconditioner {
   private readonly tolerance: number;
   private readonly y: Float64Array;
   private readonly tmp: Float64Array;
+  /**
+   * The WebAssembly kernels, or null. Their memory holds values, stack, pivotTol and the matrix values (doubles, in
+   * that order), then copies of the symbolic factor's integer arrays (byte addresses in `wasmInts`).
+   */
+  private readonly wasm: WasmDenseKernels | null;
+  private readonly stackBase: number;
+  private readonly tolBase: number;
+  private readonly aBase: number;
+  /** Length of the CSR value prefix the factorisation reads (largest asmSrc + 1). */
+  private readonly aLength: number;
+  private readonly wasmInts: Record<'superStart' | 'rowPtr' | 'rowIdx' | 'valPtr' | 'relPtr' | 'relIdx' | 'firstChild' | 'nextSibling' | 'uStart' | 'asmPtr' | 'asmSrc' | 'asmDst' | 'diagSrc', number> | null = null;
+  /** Element offsets of the solve's vectors y and tmp in the WebAssembly memory. */
+  private readonly yBase: number;
+  private readonly tmpBase: number;
   private factored = false;
   /** Supernode of each pivot, and zeroed work columns (inverseBlock). */
   private superOf: Int32Array | null = null;
@@ -39,12 +80,66 @@ export class SupernodalCholesky implements Preconditioner {
   constructor(symbolic: SymbolicFactor, options: SupernodalCholeskyOptions = {}) {
     this.symbolic = symbolic;
     this.tolerance = options.pivotTolerance ?? 1e-14;
-    this.values = new Float64Array(symbolic.storedEntries);
-    this.stack = new Float64Array(Math.max(1, symbolic.stackSize));
+    const stored = symbolic.storedEntries;
+    const stackSize = Math.max(1, symbolic.stackSize);
+    const ns = symbolic.nsuper;
+    let aLength = 0;
+    for (let t = 0; t < symbolic.asmSrc.length; t++) if (symbolic.asmSrc[t] >= aLength) aLength = symbolic.asmSrc[t] + 1;
+    this.aLength = aLength;
+    this.stackBase = stored;
+    this.tolBase = stored + stackSize;
+    this.aBase = this.tolBase + symbolic.n;
+    // Integer arrays for the WebAssembly factorisation, in this order.
+    const ints: [keyof NonNullable<SupernodalCholesky['wasmInts']>, Int32Array][] = [
+      ['superStart', symbolic.superStart],
+      ['rowPtr', symbolic.rowPtr],
+      ['rowIdx', symbolic.rowIdx],
+      ['valPtr', symbolic.valPtr],
+      ['relPtr', symbolic.relPtr],
+      ['relIdx', symbolic.relIdx],
+      ['firstChild', symbolic.firstChild],
+      ['nextSibling', symbolic.nextSibling],
+      ['uStart', new Int32Array(ns)],
+      ['asmPtr', assemblyPointers(symbolic)],
+      ['asmSrc', symbolic.asmSrc],
+      ['asmDst', symbolic.asmDst],
+      ['diagSrc', symbolic.diagSrc],
+    ];
+    let nInts = 0;
+    for (const [, arr] of ints) nInts += arr.length;
+    const kernels = options.kernels ?? SupernodalCholesky.defaultKernels;
+    this.yBase = this.aBase + aLength;
+    this.tmpBase = this.yBase + symbolic.n;
+    const tmpSize = Math.max(1, symbolic.maxRows);
+    this.wasm = kernels === 'js' ? null : instantiateDenseKernels(this.tmpBase + tmpSize, nInts);
+    if (this.wasm) {
+      const mem = this.wasm.f64;
+      this.values = mem.subarray(0, stored);
+      this.stack = mem.subarray(this.stackBase, this.stackBase + stackSize);
+      this.pivotTol = mem.subarray(this.tolBase, this.tolBase + symbolic.n);
+      this.y = mem.subarray(this.yBase, this.yBase + symbolic.n);
+      this.tmp = mem.subarray(this.tmpBase, this.tmpBase + tmpSize);
+      const addr = {} as NonNullable<SupernodalCholesky['wasmInts']>;
+      let at = 0;
+      for (const [name, arr] of ints) {
+        this.wasm.i32.set(arr, at);
+        addr[name] = this.wasm.i32Base + 4 * at;
+        at += arr.length;
+      }
+      this.wasmInts = addr;
+    } else {
+      this.values = new Float64Array(stored);
+      this.stack = new Float64Array(stackSize);
+      this.pivotTol = new Float64Array(symbolic.n);
+      this.y = new Float64Array(symbolic.n);
+      this.tmp = new Float64Array(tmpSize);
+    }
     this.uStart = new Int32Array(symbolic.nsuper);
-    this.pivotTol = new Float64Array(symbolic.n);
-    this.y = new Float64Array(symbolic.n);
-    this.tmp = new Float64Array(Math.max(1, symbolic.maxRows));
+  }
+
+  /** Which dense kernels factorise: WebAssembly SIMD or JavaScript. */
+  get kernels(): 'wasm' | 'js' {
+    return this.wasm ? 'wasm' : 'js';
   }
 
   /** True once a factorisation has succeeded (and no later one failed). */
@@ -65,6 +160,11 @@ export class SupernodalCholesky implements Preconditioner {
     const uStart = this.uStart;
     const pivotTol = this.pivotTol;
     const tol = this.tolerance;
+    if (this.wasm) {
+      this.factorizeWasm(a);
+      this.factored = true;
+      return;
+    }
 
     L.fill(0);
     for (let t = 0; t < asmSrc.length; t++) L[asmDst[t]] = a[asmSrc[t]];
@@ -102,14 +202,7 @@ export class SupernodalCholesky implements Preconditioner {
       }
 
       const bad = choleskyPanel(L, off, m, w, pivotTol, f);
-      if (bad >= 0) {
-        const j = f + bad;
-        throw new NumericalError(
-          `matrix is not positive definite: pivot ${j} (original index ${sym.perm[j]}) is ` +
-            `${L[off + bad * m + bad]} after elimination of the earlier pivots, original diagonal ` +
-            `${diagSrc[j] >= 0 ? a[diagSrc[j]] : 0} (a floating component, a zero or negative conductance, or a singular system)`,
-        );
-      }
+      if (bad >= 0) this.notPositiveDefinite(a, f + bad);
       if (u > 0) syrkLower(stack, uOff, u, L, off + w, m, w);
 
       // Pop the children and move this update matrix down to where they started.
@@ -119,6 +212,36 @@ export class SupernodalCholesky implements Preconditioner {
       top = base + u * u;
     }
     this.factored = true;
+  }
+
+  /** factorize with the WebAssembly kernels: the matrix values copied into their memory, one call. */
+  private factorizeWasm(a: Float64Array): void {
+    const wasm = this.wasm!;
+    const p = this.wasmInts!;
+    const sym = this.symbolic;
+    if (a.length < this.aLength) throw new Error(`SupernodalCholesky.factorize: ${a.length} values, the pattern has ${this.aLength}`);
+    wasm.f64.set(a.length === this.aLength ? a : a.subarray(0, this.aLength), this.aBase);
+    const bad = wasm.factorize(
+      sym.nsuper, sym.n,
+      p.superStart, p.rowPtr, p.valPtr, p.relPtr, p.relIdx, p.firstChild, p.nextSibling, p.uStart,
+      p.asmPtr, p.asmSrc, p.asmDst, p.diagSrc,
+      this.stackBase, this.tolBase, this.aBase, this.tolerance,
+    );
+    if (bad >= 0) this.notPositiveDefinite(a, bad);
+  }
+
+  /** Throw the NumericalError for pivot j (new numbering), whose value is in its supernode's block. */
+  private notPositiveDefinite(a: Float64Array, j: number): never {
+    const sym = this.symbolic;
+    let J = 0;
+    while (sym.superStart[J + 1] <= j) J++;
+    const k = j - sym.superStart[J];
+    const m = sym.rowPtr[J + 1] - sym.rowPtr[J];
+    throw new NumericalError(
+      `matrix is not positive definite: pivot ${j} (original index ${sym.perm[j]}) is ` +
+        `${this.values[sym.valPtr[J] + k * m + k]} after elimination of the earlier pivots, original diagonal ` +
+        `${sym.diagSrc[j] >= 0 ? a[sym.diagSrc[j]] : 0} (a floating component, a zero or negative conductance, or a singular system)`,
+    );
   }
 
   /** Preconditioner interface: z = (L L^T)^{-1} r, the solve with the factor in hand. */
@@ -198,6 +321,12 @@ export class SupernodalCholesky implements Preconditioner {
     const y = this.y;
     const tmp = this.tmp;
     for (let k = 0; k < n; k++) y[k] = b[perm[k]];
+    if (this.wasm) {
+      const p = this.wasmInts!;
+      this.wasm.solve(sym.nsuper, p.superStart, p.rowPtr, p.rowIdx, p.valPtr, this.yBase, this.tmpBase);
+      for (let k = 0; k < n; k++) x[perm[k]] = y[k];
+      return x;
+    }
 
     // Forward: L z = y. Per supernode: the dense triangle, then the rows below accumulated in tmp (four
     // columns per sweep) and scattered once.
