@@ -15,7 +15,7 @@
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk in the simulated time).
  */
-import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
+import { type BoardIdentity, cycleClamp, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
 import { gateConductance, gateEdgeElement, gateFloor, tapConductance } from '../src/physics/edgeLaws.js';
 import { edgeContrast, gateStep, tapStep } from '../src/physics/edgeSteps.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
@@ -376,6 +376,25 @@ export class TwinBoardCore {
     this.simMs += STEP_UPDATE_MS;
     this.stats.steps++;
     return { freeTargets: Float64Array.from(targets, ([node]) => vf[node]), changed };
+  }
+
+  /**
+   * A host-side measurement cycle (PROTOCOL.md 7.2 `CYCLE`): clamps released, exactly `sources` driven, every node
+   * measured (`samples` samples), each target clamped at `cycleClamp` of its free reading (V_F + eta (V* - V_F),
+   * limited to the DAC range, at the wire's 6 decimals), measured again, clamps released; the sources stay driven.
+   * The calls and the noise draws are those of the separate sequence `setClamps([])`, `setSources`, `measure`,
+   * `setClamps`, `measure`, `setClamps([])`, so the readings are the same. The caller checks eta and the roles.
+   */
+  cycle(sources: readonly (readonly [number, number])[], targets: readonly (readonly [number, number])[], eta: number, samples: number): { free: Float64Array; clamped: Float64Array; clamps: [number, number][] } {
+    const { lo, hi } = this.model.dac;
+    this.setClamps([]);
+    this.setSources(sources);
+    const free = this.measure(samples);
+    const clamps = targets.map(([node, desired]) => [node, cycleClamp(free[node], desired, eta, lo, hi)] as [number, number]);
+    this.setClamps(clamps);
+    const clamped = this.measure(samples);
+    this.setClamps([]);
+    return { free, clamped, clamps };
   }
 
   /** Power cycle: sources and clamps released, edges to their power-on setting, counters cleared, bootCount + 1. */

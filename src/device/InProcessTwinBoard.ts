@@ -20,7 +20,7 @@ import { TwinError } from '../../twins/TwinError.js';
 import type { BoardIdentity } from '../../firmware-protocol/codec.js';
 import { BoardDisconnectedError, BoardProtocolError } from '../errors.js';
 import { abortError, raceAbort, throwIfAborted } from './abort.js';
-import type { Board, BoardEvent, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
+import type { Board, BoardEvent, CallOptions, DeviceStepResult, MeasureCycleResult, RunFrame, Schedule } from './Board.js';
 import {
   checkClamps,
   checkEdgeSettings,
@@ -156,6 +156,23 @@ export class InProcessTwinBoard implements Board {
       // amp undefined = the device default (1), as on the wire where amp= is then omitted
       const r = this.core.step(c.targets, c.eta, c.amp);
       return { ...r, settings: this.core.edgeSettings() };
+    });
+  }
+
+  /**
+   * See {@link Board.measureCycle}: the whole host-side cycle as one call, checked as the serial host checks it (the
+   * sources, the targets and eta, roles, the sample count) before anything touches the core, then the core's
+   * {@link TwinBoardCore.cycle}, the same core calls as the six separate ones (the same readings and noise draws).
+   */
+  async measureCycle(sources: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>, eta: number, samples?: number, opts?: CallOptions): Promise<MeasureCycleResult> {
+    const id = this.id;
+    const src = checkSources(id, sources);
+    const c = checkStep(id, targets, eta);
+    checkRoleConflicts(id, 'targets', c.targets, new Map(src), 'driven');
+    const n = checkSamples(id, samples);
+    return this.call('measureCycle', opts?.signal, () => {
+      const r = this.core.cycle(src, c.targets, c.eta, n);
+      return { free: r.free, clamped: r.clamped, clamps: new Map(r.clamps), settings: this.core.edgeSettings() };
     });
   }
 
