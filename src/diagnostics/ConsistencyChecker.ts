@@ -298,7 +298,9 @@ export class ConsistencyChecker {
       if (!Number.isFinite(measured[i])) throw new InvalidInputError({ field: `measured[${i}]` }, `must be a finite number (V), got ${show(measured[i])}`);
     }
     if (conductance.length !== E) throw new InvalidInputError({ field: 'conductance' }, `expected ${E} conductances (one per edge), got ${conductance.length}`);
-    const k = Float64Array.from(conductance);
+    // a copy: kept with the dense Green's functions, for the next check's downdate (the caller may reuse its array)
+    const k = new Float64Array(E);
+    for (let e = 0; e < E; e++) k[e] = conductance[e];
     for (let e = 0; e < E; e++) {
       if (!(k[e] > 0 && Number.isFinite(k[e]))) throw new InvalidInputError({ field: `conductance[${e}]` }, `must be a positive number of siemens, got ${show(k[e])}`);
     }
@@ -335,8 +337,12 @@ export class ConsistencyChecker {
         if (boundaryMode === 'measured' && !saturated[i]) useReading[i] = 1;
       } else if (floating[i]) boundaryNodes.push(i);
     }
-    const bnodes = Int32Array.from(boundaryNodes);
-    const bvals = Float64Array.from(bnodes, (i) => (isImposed[i] && !useReading[i] ? commanded[i] : measured[i]));
+    const bnodes = new Int32Array(boundaryNodes.length);
+    const bvals = new Float64Array(boundaryNodes.length);
+    for (let t = 0; t < bnodes.length; t++) {
+      const i = (bnodes[t] = boundaryNodes[t]);
+      bvals[t] = isImposed[i] && !useReading[i] ? commanded[i] : measured[i];
+    }
     const checked = (i: number): boolean => !floating[i] && !saturated[i];
     const checkedMask = w.checkedMask;
     for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;

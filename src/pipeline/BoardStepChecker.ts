@@ -49,14 +49,16 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
 
   check(step: StepResult): StepCheck {
     const before = this.settings;
-    if (step.settingsAfter) this.settings = Float64Array.from(step.settingsAfter);
+    if (step.settingsAfter) this.settings = step.settingsAfter.slice();
     if (step.vf.length !== this.checker.nodes) return { alarm: false };
     const m = this.model;
     if ('kind' in m) {
       const k = (v: Float64Array): Float64Array =>
         settingsToConductance(m, before, { multiplier: this.multiplier, edgeA: this.edgeA, edgeB: this.edgeB, voltages: v });
-      const free = this.checker.check(step.vf, step.imposedFree, k(step.vf));
-      const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, k(step.vc)) : undefined;
+      // a tap law does not depend on the node voltages: one set of conductances serves both states
+      const kFree = k(step.vf);
+      const free = this.checker.check(step.vf, step.imposedFree, kFree);
+      const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, m.kind === 'tap' ? kFree : k(step.vc)) : undefined;
       return { alarm: free.alarm || (clamped?.alarm ?? false), free, clamped };
     }
     const cal = m;
