@@ -558,7 +558,9 @@ export class TwinBoardCore {
     if (!law) {
       law = this.tapLaw = { settings: new Float64Array(E).fill(NaN), k: new Float64Array(E) };
     }
-    const ends = law.settings.some((x, e) => x !== this.settings[e]) ? this.trueLinearEdges() : null;
+    let moved = false;
+    for (let e = 0; e < E && !moved; e++) moved = law.settings[e] !== this.settings[e];
+    const ends = moved ? this.trueLinearEdges() : null;
     for (let e = 0; e < E; e++) {
       const t = this.settings[e];
       if (law.settings[e] !== t) {
@@ -577,7 +579,9 @@ export class TwinBoardCore {
     return this.applyEdgeFaults(k);
   }
   /** The imposed nodes (ascending) and values of the sources and clamps held, and their system once solved. */
-  private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; sys: LaplacianSystem | null } | null = null;
+  private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; set: ImposedSet } | null = null;
+  /** Scratch of imposedState, and the last two imposed node sets with their systems. */
+  private imposedWork: { volts: Float64Array; mark: Uint8Array; anchored: Uint8Array; recent: ImposedSet[] } | null = null;
   private kScratch: Float64Array | null = null;
   /** The shared tap law's conductance per tap (S), filled as taps are met (not a linear taper: its edges differ). */
   private tapTable: Float64Array | null = null;
@@ -626,25 +630,16 @@ export class TwinBoardCore {
     this.applyDrift();
     if (this.cached) return this.cached;
     // the imposed nodes and values, kept while the same sources and clamps are held (they are replaced, never
-    // changed in place)
+    // changed in place); the node set's structure (and its system) is kept per set, as a step alternates two sets
     let held = this.held;
-    if (!held || held.sources !== this.sources || held.clamps !== this.clamps) {
-      const imposed = this.trueImposed();
-      // Components without an imposed node float: they read 0 V (imposed at 0, which cannot affect the others).
-      const anchored = new Set<number>();
-      for (const i of imposed.keys()) anchored.add(this.components[i]);
-      for (let i = 0; i < this.n; i++) if (!anchored.has(this.components[i])) imposed.set(i, 0);
-      const nodes = Int32Array.from([...imposed.keys()].sort((a, b) => a - b));
-      const values = Float64Array.from(nodes, (i) => imposed.get(i)!);
-      held = this.held = { sources: this.sources, clamps: this.clamps, nodes, values, sys: null };
-    }
+    if (!held || held.sources !== this.sources || held.clamps !== this.clamps) held = this.held = this.imposedState();
     const { nodes, values } = held;
     let v: Float64Array;
     if (nodes.length === this.n) {
       v = new Float64Array(this.n);
       for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
     } else if (this.model.edge.kind === 'tap') {
-      const sys = (held.sys ??= this.system(nodes));
+      const sys = (held.set.sys ??= this.system(nodes));
       // (the system copies the conductances: a scratch array will do)
       sys.setConductance(this.tapConductances((this.kScratch ??= new Float64Array(this.settings.length))));
       v = sys.solve(values).voltages;
@@ -653,6 +648,48 @@ export class TwinBoardCore {
     }
     this.cached = v;
     return v;
+  }
+
+  /**
+   * The imposed nodes (ascending) and the voltages the board holds them at (trueImposed's: DAC gain and offset
+   * applied; nodes of a component without an imposed node at 0 V: they float, and cannot affect the others), for
+   * the sources and clamps held. The arrays of a node set seen last or the time before are reused (a step's free and
+   * clamped states alternate two sets), with its system.
+   */
+  private imposedState(): NonNullable<TwinBoardCore['held']> {
+    const n = this.n;
+    const w = (this.imposedWork ??= { volts: new Float64Array(n), mark: new Uint8Array(n), anchored: new Uint8Array(n), recent: [] });
+    const { volts, mark, anchored } = w;
+    mark.fill(0);
+    anchored.fill(0);
+    for (const [i, v] of this.sources) {
+      volts[i] = this.driveGain[i] * v + this.driveOffset[i];
+      mark[i] = 1;
+    }
+    for (const [i, v] of this.clamps) {
+      volts[i] = this.clampGain[i] * v + this.clampOffset[i];
+      mark[i] = 1;
+    }
+    for (let i = 0; i < n; i++) if (mark[i]) anchored[this.components[i]] = 1;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (!mark[i] && !anchored[this.components[i]]) {
+        mark[i] = 1;
+        volts[i] = 0;
+      }
+      count += mark[i];
+    }
+    let set = w.recent.find((r) => r.nodes.length === count && r.nodes.every((i) => mark[i] === 1));
+    if (!set) {
+      const nodes = new Int32Array(count);
+      for (let i = 0, t = 0; i < n; i++) if (mark[i]) nodes[t++] = i;
+      set = { nodes, sys: null };
+      w.recent.unshift(set);
+      if (w.recent.length > 2) w.recent.pop();
+    }
+    const values = new Float64Array(count);
+    for (let t = 0; t < count; t++) values[t] = volts[set.nodes[t]];
+    return { sources: this.sources, clamps: this.clamps, nodes: set.nodes, values, set };
   }
 
   private system(imposed: Int32Array): LaplacianSystem {
@@ -692,6 +729,12 @@ export class TwinBoardCore {
   }
 }
 
+/** A set of imposed nodes (ascending) and its Laplacian system once made. */
+interface ImposedSet {
+  nodes: Int32Array;
+  sys: LaplacianSystem | null;
+}
+
 const FAULT_OPEN = 1;
 const FAULT_SHORT = 2;
 
@@ -708,6 +751,20 @@ function adcCode(v: number, lo: number, lsb: number, top: number): number {
  */
 function wire6(x: number): number {
   if (Number.isInteger(x)) return x === 0 ? 0 : x;
+  // Fast path, the same value: toFixed(6) picks the integer n nearest to the exact |x| 1e6 (ties away from zero)
+  // and Number() gives the double nearest to n / 1e6, which the division n / 1e6 also gives (n and 1e6 exact,
+  // division correctly rounded). The product |x| 1e6 is within half an ulp (< 1e-8 below 1e7) of the exact one,
+  // so its nearest integer is n unless it lies within 1e-6 of a tie; there, and for large values, the text.
+  const a = Math.abs(x);
+  if (a < 1e7) {
+    const y = a * 1e6;
+    const n = Math.round(y);
+    const d = y - n;
+    if (d < 0.5 - 1e-6 && d > -0.5 + 1e-6) {
+      const v = n / 1e6;
+      return v === 0 ? 0 : x < 0 ? -v : v;
+    }
+  }
   const v = Number(x.toFixed(6));
   return v === 0 ? 0 : v;
 }
