@@ -124,7 +124,7 @@ export class RunWriter {
    * Only for a board that does not outlive this process (the in-process twin); see the file comment.
    */
   batchEvents(n: number): void {
-    if (!(Number.isInteger(n) && n >= 1)) throw new InvalidInputError({ source: this.path, field: 'batchEvents' }, `must be an integer >= 1, got ${show(n)}`);
+    checkBatch(n, this.path);
     if (n < this.batch) this.writePending();
     this.batch = n;
   }
@@ -136,6 +136,7 @@ export class RunWriter {
    */
   static create(path: string, start: StartDoc, descriptor: DescriptorInput, opts: RunWriterOptions = {}): RunWriter {
     checkInterval(opts.fsyncIntervalMs);
+    checkBatch(opts.batchEvents ?? 1);
     const clock = opts.clock ?? epochSeconds;
     if (typeof start !== 'object' || start === null) throw new InvalidInputError({ source: path, field: 'start' }, `must be an object, got ${show(start)}`);
     if (typeof start.uid !== 'string' || start.uid === '') throw new InvalidInputError({ source: path, field: 'start.uid' }, `must be a non-empty string, got ${show(start.uid)}`);
@@ -173,6 +174,7 @@ export class RunWriter {
    */
   static resume(path: string, opts: RunWriterOptions = {}): ResumedRun {
     checkInterval(opts.fsyncIntervalMs);
+    checkBatch(opts.batchEvents ?? 1);
     const { record, intactBytes } = parseRun(readRunBytes(path), path);
     if (record.stop) {
       throw new InvalidInputError({ source: path }, `the run has ended (exit status ${record.stop.exit_status}: ${show(record.stop.reason)}); only an interrupted run can be resumed`, 'start a new run');
@@ -453,6 +455,10 @@ function checkInterval(ms: number | undefined): number {
     throw new InvalidInputError({ field: 'fsyncIntervalMs' }, `must be a number in 0..${MAX_FSYNC_INTERVAL_MS} ms, got ${show(v)}`);
   }
   return v;
+}
+
+function checkBatch(n: number, source?: string): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new InvalidInputError({ source, field: 'batchEvents' }, `must be an integer >= 1, got ${show(n)}`);
 }
 
 /** One document line: `["name", {...}]` and a newline. Typed arrays become arrays; NaN and infinities null. */
