@@ -23,6 +23,7 @@ import { elementLaw } from '../src/physics/nonlinear/elementLaw.js';
 import { NonlinearSolver } from '../src/physics/nonlinear/NonlinearSolver.js';
 import { Rng } from '../src/physics/Rng.js';
 import { ZigguratNormal } from '../src/physics/ZigguratNormal.js';
+import { Float64Slab } from '../src/Float64Slab.js';
 import { type BoardModel, parseBoard, STEP_LIMIT_DEFAULTS } from '../src/formats/boardFile.js';
 import { badRequest, conflict, outOfRange } from './TwinError.js';
 
@@ -276,7 +277,7 @@ export class TwinBoardCore {
     const top = 2 ** bits - 1;
     const lsb = (hi - lo) / top;
     const sigma = this.ideal ? 0 : noise;
-    const out = new Float64Array(this.n);
+    const out = slab.take(this.n);
     // every sample's noise at once (node by node, sample by sample), each sample quantised on its own
     let z = this.noise;
     if (sigma !== 0) {
@@ -299,7 +300,7 @@ export class TwinBoardCore {
 
   /** Every edge's setting: tap index or gate voltage (V). */
   edgeSettings(): Float64Array {
-    return Float64Array.from(this.settings);
+    return slab.copy(this.settings);
   }
 
   /**
@@ -735,6 +736,9 @@ interface ImposedSet {
   nodes: Int32Array;
   sys: LaplacianSystem | null;
 }
+
+/** Readings and settings handed out (a fresh array each, as views of shared blocks: Float64Slab.ts). */
+const slab = new Float64Slab();
 
 const FAULT_OPEN = 1;
 const FAULT_SHORT = 2;

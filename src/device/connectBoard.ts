@@ -92,7 +92,8 @@ export async function connectBoard(spec: string, opts: ConnectOptions = {}): Pro
   const s = parseBoardSpec(spec);
   if (s.kind === 'twin') {
     const protocol = opts.twinProtocol === '1.4' ? undefined : opts.twinProtocol;
-    return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(protocol ? { protocol } : {}) });
+    // compound calls (measureCycle) as the serial host has them with a protocol 1.4 board
+    return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, compound: protocol === undefined, ...(protocol ? { protocol } : {}) });
   }
   if (s.kind === 'serial') return openSerialBoard(s.path, opts.serial);
   const twin = s.kind === 'emu' ? await startEmulatedFirmware(s.model, opts) : await startPtyTwin(s.model, opts);

@@ -42,6 +42,10 @@ import { type FaultHypothesis, localiseFault } from './localiseFault.js';
 import { readingSigma } from './measurementNoise.js';
 import { MAX_DENSE_COVARIANCE, ResidualCovariance } from './ResidualCovariance.js';
 import { DenseGreenWork, type DenseGreen } from './DenseGreen.js';
+import { Float64Slab } from '../Float64Slab.js';
+
+/** A check's arrays (results and the conductances kept for the next check), as views of shared blocks. */
+const slab = new Float64Slab();
 
 /** The network the board is: node count and edge list (edge e joins edgeA[e] to edgeB[e]). */
 export interface CheckedNetwork {
@@ -299,7 +303,7 @@ export class ConsistencyChecker {
     }
     if (conductance.length !== E) throw new InvalidInputError({ field: 'conductance' }, `expected ${E} conductances (one per edge), got ${conductance.length}`);
     // a copy: kept with the dense Green's functions, for the next check's downdate (the caller may reuse its array)
-    const k = new Float64Array(E);
+    const k = slab.take(E);
     for (let e = 0; e < E; e++) k[e] = conductance[e];
     for (let e = 0; e < E; e++) {
       if (!(k[e] > 0 && Number.isFinite(k[e]))) throw new InvalidInputError({ field: `conductance[${e}]` }, `must be a positive number of siemens, got ${show(k[e])}`);
@@ -397,7 +401,7 @@ export class ConsistencyChecker {
       maxSolveResidual = r.maxSolveResidual;
     }
 
-    const predicted = Float64Array.from(vb);
+    const predicted = slab.copy(vb);
     for (let i = 0; i < N; i++) {
       if (isImposed[i]) predicted[i] = commanded[i];
       else if (floating[i]) predicted[i] = NaN;
@@ -408,9 +412,9 @@ export class ConsistencyChecker {
 
     // Voltage residuals.
     const ts = this.thresholdSigma;
-    const voltageResidual = new Float64Array(N).fill(NaN);
-    const sigmaV = new Float64Array(N).fill(Infinity);
-    const thrV = new Float64Array(N).fill(Infinity);
+    const voltageResidual = slab.take(N).fill(NaN);
+    const sigmaV = slab.take(N).fill(Infinity);
+    const thrV = slab.take(N).fill(Infinity);
     let maxV = 0;
     let worst: CheckResult['worst'] = null;
     for (let i = 0; i < N; i++) {
@@ -431,9 +435,9 @@ export class ConsistencyChecker {
       vUsed[i] = isImposed[i] || floating[i] || saturated[i] ? vb[i] : measured[i];
       sUsed[i] = isImposed[i] ? sBoundary[i] : sAdc;
     }
-    const currentResidual = new Float64Array(N).fill(NaN);
-    const sigmaC = new Float64Array(N).fill(Infinity);
-    const thrC = new Float64Array(N).fill(Infinity);
+    const currentResidual = slab.take(N).fill(NaN);
+    const sigmaC = slab.take(N).fill(Infinity);
+    const thrC = slab.take(N).fill(Infinity);
     const kNbr = w.kNbr.fill(0);
     let maxC = 0;
     for (let i = 0; i < N; i++) {
@@ -612,6 +616,9 @@ interface CovarianceWork {
   T: Float64Array;
   bp: Int32Array;
   bk: Float64Array;
+  /** The covariance (m x m, a view of C of that length: the ResidualCovariance takes it over for one check). */
+  C: Float64Array;
+  Cview: Float64Array;
 }
 
 /** N[at] += x, listing `at` among the nonzeros the first time; the new count of nonzeros. */
@@ -642,6 +649,8 @@ function covarianceWork(N: number): CovarianceWork {
     T: new Float64Array(N * N),
     bp: new Int32Array(N),
     bk: new Float64Array(N),
+    C: new Float64Array(N * N),
+    Cview: new Float64Array(0),
   };
 }
 
@@ -682,7 +691,8 @@ function denseCovariance(
       cc[nc++] = a;
     }
   }
-  const C = new Float64Array(m * m);
+  if (w.Cview.length !== m * m) w.Cview = w.C.subarray(0, m * m);
+  const C = w.Cview.fill(0);
   // N = sum over the causes the free nodes follow of std^2 b b^T, b the cause's right-hand side (d_F of an edge, the
   // couplings b_j to an imposed node): the free block is then G N G. N is sparse; kept dense, its nonzeros listed.
   w.mark.fill(0, 0, f * f);

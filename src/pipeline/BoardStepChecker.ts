@@ -4,6 +4,10 @@ import { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from '.
 import { settingsToConductance, type EdgeLaw } from '../physics/edgeLaws.js';
 import type { StepChecker } from './TrainingEngine.js';
 import type { StepResult } from './stepOnBoard.js';
+import { Float64Slab } from '../Float64Slab.js';
+
+/** The settings each step leaves, kept until the next (views of shared blocks: Float64Slab.ts). */
+const slab = new Float64Slab();
 
 /** A step's check: the free state's (and, host-stepped, the clamped state's) consistency with the Laplacian. */
 export interface StepCheck {
@@ -49,7 +53,7 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
 
   check(step: StepResult): StepCheck {
     const before = this.settings;
-    if (step.settingsAfter) this.settings = step.settingsAfter.slice();
+    if (step.settingsAfter) this.settings = slab.copy(step.settingsAfter);
     if (step.vf.length !== this.checker.nodes) return { alarm: false };
     const m = this.model;
     if ('kind' in m) {

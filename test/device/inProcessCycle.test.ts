@@ -41,7 +41,7 @@ describe('InProcessTwinBoard.measureCycle', () => {
   it('gives what the six separate commands give over the wire from a noisy twin of the same seed', async () => {
     const wire = await bindingBoard({ core: twinCore('penn-gen1', 7, false), protocol: '1.3', serial: { confirmReads: false } });
     handles.push(wire);
-    const inProcess = new InProcessTwinBoard(twinCore('penn-gen1', 7, false));
+    const inProcess = new InProcessTwinBoard(twinCore('penn-gen1', 7, false), { compound: true });
     const a = await cycles(inProcess);
     const b = await cycles(wire.board);
     expect(a).toEqual(b);
@@ -60,13 +60,15 @@ describe('InProcessTwinBoard.measureCycle', () => {
   });
 
   it('refuses before touching the core: a target also driven, a target that cannot be clamped, eta out of range', async () => {
-    const b = new InProcessTwinBoard(twinCore('penn-gen1', 7, false));
-    await expect(b.measureCycle(SRC, new Map([[3, 1]]), 0.5)).rejects.toThrow(InvalidInputError);
-    await expect(b.measureCycle(SRC, new Map([[0, 1]]), 0.5)).rejects.toThrow(InvalidInputError);
-    await expect(b.measureCycle(SRC, new Map([[9, 1]]), 7)).rejects.toThrow(InvalidInputError);
-    await expect(b.measureCycle(SRC, new Map([[9, 1]]), 0.5, 0)).rejects.toThrow(InvalidInputError);
+    const b = new InProcessTwinBoard(twinCore('penn-gen1', 7, false), { compound: true });
+    await expect(b.measureCycle!(SRC, new Map([[3, 1]]), 0.5)).rejects.toThrow(InvalidInputError);
+    await expect(b.measureCycle!(SRC, new Map([[0, 1]]), 0.5)).rejects.toThrow(InvalidInputError);
+    await expect(b.measureCycle!(SRC, new Map([[9, 1]]), 7)).rejects.toThrow(InvalidInputError);
+    await expect(b.measureCycle!(SRC, new Map([[9, 1]]), 0.5, 0)).rejects.toThrow(InvalidInputError);
     expect(b.core.stats.measurements).toBe(0);
     expect(b.core.activeSources().size).toBe(0);
     await b.close();
+    // without `compound`, no measureCycle: a host step is the separate calls
+    expect(new InProcessTwinBoard(twinCore()).measureCycle).toBeUndefined();
   });
 });
