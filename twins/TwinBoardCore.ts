@@ -15,7 +15,7 @@
  * ADC noise per sample, ADC and DAC per-channel gain and offset errors, per-edge tolerance, slow drift of every edge's
  * conductance (multiplicative random walk in the simulated time).
  */
-import { type BoardIdentity, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
+import { type BoardIdentity, cycleClamp, PROTOCOL_VERSION, type StepLimits, wireLaw, wireNumber } from '../firmware-protocol/codec.js';
 import { gateConductance, gateEdgeElement, gateFloor, tapConductance } from '../src/physics/edgeLaws.js';
 import { edgeContrast, gateStep, tapStep } from '../src/physics/edgeSteps.js';
 import { LaplacianSystem } from '../src/physics/LaplacianSystem.js';
@@ -23,6 +23,7 @@ import { elementLaw } from '../src/physics/nonlinear/elementLaw.js';
 import { NonlinearSolver } from '../src/physics/nonlinear/NonlinearSolver.js';
 import { Rng } from '../src/physics/Rng.js';
 import { ZigguratNormal } from '../src/physics/ZigguratNormal.js';
+import { Float64Slab } from '../src/Float64Slab.js';
 import { type BoardModel, parseBoard, STEP_LIMIT_DEFAULTS } from '../src/formats/boardFile.js';
 import { badRequest, conflict, outOfRange } from './TwinError.js';
 
@@ -276,7 +277,7 @@ export class TwinBoardCore {
     const top = 2 ** bits - 1;
     const lsb = (hi - lo) / top;
     const sigma = this.ideal ? 0 : noise;
-    const out = new Float64Array(this.n);
+    const out = slab.take(this.n);
     // every sample's noise at once (node by node, sample by sample), each sample quantised on its own
     let z = this.noise;
     if (sigma !== 0) {
@@ -299,7 +300,7 @@ export class TwinBoardCore {
 
   /** Every edge's setting: tap index or gate voltage (V). */
   edgeSettings(): Float64Array {
-    return Float64Array.from(this.settings);
+    return slab.copy(this.settings);
   }
 
   /**
@@ -324,7 +325,7 @@ export class TwinBoardCore {
         if (!(s >= 0 && s < em.taps)) throw outOfRange(`edge ${e}: tap ${s} outside 0..${em.taps - 1}`);
         next.push([e, s]);
       } else {
-        const w = Number.isFinite(s) ? wireNumber(s) : s;
+        const w = Number.isFinite(s) ? wire6(s) : s;
         if (!(w >= em.lo && w <= em.hi)) throw outOfRange(`edge ${e}: gate voltage ${s} V outside ${em.lo}..${em.hi} V`);
         next.push([e, w]);
       }
@@ -376,6 +377,25 @@ export class TwinBoardCore {
     this.simMs += STEP_UPDATE_MS;
     this.stats.steps++;
     return { freeTargets: Float64Array.from(targets, ([node]) => vf[node]), changed };
+  }
+
+  /**
+   * A host-side measurement cycle (PROTOCOL.md 7.2 `CYCLE`): clamps released, exactly `sources` driven, every node
+   * measured (`samples` samples), each target clamped at `cycleClamp` of its free reading (V_F + eta (V* - V_F),
+   * limited to the DAC range, at the wire's 6 decimals), measured again, clamps released; the sources stay driven.
+   * The calls and the noise draws are those of the separate sequence `setClamps([])`, `setSources`, `measure`,
+   * `setClamps`, `measure`, `setClamps([])`, so the readings are the same. The caller checks eta and the roles.
+   */
+  cycle(sources: readonly (readonly [number, number])[], targets: readonly (readonly [number, number])[], eta: number, samples: number): { free: Float64Array; clamped: Float64Array; clamps: [number, number][] } {
+    const { lo, hi } = this.model.dac;
+    this.setClamps([]);
+    this.setSources(sources);
+    const free = this.measure(samples);
+    const clamps = targets.map(([node, desired]) => [node, cycleClamp(free[node], desired, eta, lo, hi)] as [number, number]);
+    this.setClamps(clamps);
+    const clamped = this.measure(samples);
+    this.setClamps([]);
+    return { free, clamped, clamps };
   }
 
   /** Power cycle: sources and clamps released, edges to their power-on setting, counters cleared, bootCount + 1. */
@@ -512,7 +532,8 @@ export class TwinBoardCore {
     for (const [node, volts] of pairs) {
       if (!(node >= 0 && node < this.n)) throw outOfRange(`node ${node} does not exist (nodes 0..${this.n - 1})`);
       if (!allowed[node]) throw outOfRange(`node ${node} cannot be ${what === 'drive' ? 'driven' : 'clamped'}`);
-      const v = Number.isFinite(volts) ? wireNumber(volts) : volts;
+      // wire6 is wireNumber's value for every finite number (both: the 6-decimal text's value, -0 as 0), faster
+      const v = Number.isFinite(volts) ? wire6(volts) : volts;
       if (!(v >= lo && v <= hi)) throw outOfRange(`node ${node}: ${volts} V outside the DAC range ${lo}..${hi} V`);
       out.set(node, v);
     }
@@ -539,7 +560,9 @@ export class TwinBoardCore {
     if (!law) {
       law = this.tapLaw = { settings: new Float64Array(E).fill(NaN), k: new Float64Array(E) };
     }
-    const ends = law.settings.some((x, e) => x !== this.settings[e]) ? this.trueLinearEdges() : null;
+    let moved = false;
+    for (let e = 0; e < E && !moved; e++) moved = law.settings[e] !== this.settings[e];
+    const ends = moved ? this.trueLinearEdges() : null;
     for (let e = 0; e < E; e++) {
       const t = this.settings[e];
       if (law.settings[e] !== t) {
@@ -558,7 +581,9 @@ export class TwinBoardCore {
     return this.applyEdgeFaults(k);
   }
   /** The imposed nodes (ascending) and values of the sources and clamps held, and their system once solved. */
-  private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; sys: LaplacianSystem | null } | null = null;
+  private held: { sources: Map<number, number>; clamps: Map<number, number>; nodes: Int32Array; values: Float64Array; set: ImposedSet } | null = null;
+  /** Scratch of imposedState, and the last two imposed node sets with their systems. */
+  private imposedWork: { volts: Float64Array; mark: Uint8Array; anchored: Uint8Array; recent: ImposedSet[] } | null = null;
   private kScratch: Float64Array | null = null;
   /** The shared tap law's conductance per tap (S), filled as taps are met (not a linear taper: its edges differ). */
   private tapTable: Float64Array | null = null;
@@ -607,25 +632,16 @@ export class TwinBoardCore {
     this.applyDrift();
     if (this.cached) return this.cached;
     // the imposed nodes and values, kept while the same sources and clamps are held (they are replaced, never
-    // changed in place)
+    // changed in place); the node set's structure (and its system) is kept per set, as a step alternates two sets
     let held = this.held;
-    if (!held || held.sources !== this.sources || held.clamps !== this.clamps) {
-      const imposed = this.trueImposed();
-      // Components without an imposed node float: they read 0 V (imposed at 0, which cannot affect the others).
-      const anchored = new Set<number>();
-      for (const i of imposed.keys()) anchored.add(this.components[i]);
-      for (let i = 0; i < this.n; i++) if (!anchored.has(this.components[i])) imposed.set(i, 0);
-      const nodes = Int32Array.from([...imposed.keys()].sort((a, b) => a - b));
-      const values = Float64Array.from(nodes, (i) => imposed.get(i)!);
-      held = this.held = { sources: this.sources, clamps: this.clamps, nodes, values, sys: null };
-    }
+    if (!held || held.sources !== this.sources || held.clamps !== this.clamps) held = this.held = this.imposedState();
     const { nodes, values } = held;
     let v: Float64Array;
     if (nodes.length === this.n) {
       v = new Float64Array(this.n);
       for (let t = 0; t < nodes.length; t++) v[nodes[t]] = values[t];
     } else if (this.model.edge.kind === 'tap') {
-      const sys = (held.sys ??= this.system(nodes));
+      const sys = (held.set.sys ??= this.system(nodes));
       // (the system copies the conductances: a scratch array will do)
       sys.setConductance(this.tapConductances((this.kScratch ??= new Float64Array(this.settings.length))));
       v = sys.solve(values).voltages;
@@ -634,6 +650,48 @@ export class TwinBoardCore {
     }
     this.cached = v;
     return v;
+  }
+
+  /**
+   * The imposed nodes (ascending) and the voltages the board holds them at (trueImposed's: DAC gain and offset
+   * applied; nodes of a component without an imposed node at 0 V: they float, and cannot affect the others), for
+   * the sources and clamps held. The arrays of a node set seen last or the time before are reused (a step's free and
+   * clamped states alternate two sets), with its system.
+   */
+  private imposedState(): NonNullable<TwinBoardCore['held']> {
+    const n = this.n;
+    const w = (this.imposedWork ??= { volts: new Float64Array(n), mark: new Uint8Array(n), anchored: new Uint8Array(n), recent: [] });
+    const { volts, mark, anchored } = w;
+    mark.fill(0);
+    anchored.fill(0);
+    for (const [i, v] of this.sources) {
+      volts[i] = this.driveGain[i] * v + this.driveOffset[i];
+      mark[i] = 1;
+    }
+    for (const [i, v] of this.clamps) {
+      volts[i] = this.clampGain[i] * v + this.clampOffset[i];
+      mark[i] = 1;
+    }
+    for (let i = 0; i < n; i++) if (mark[i]) anchored[this.components[i]] = 1;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      if (!mark[i] && !anchored[this.components[i]]) {
+        mark[i] = 1;
+        volts[i] = 0;
+      }
+      count += mark[i];
+    }
+    let set = w.recent.find((r) => r.nodes.length === count && r.nodes.every((i) => mark[i] === 1));
+    if (!set) {
+      const nodes = new Int32Array(count);
+      for (let i = 0, t = 0; i < n; i++) if (mark[i]) nodes[t++] = i;
+      set = { nodes, sys: null };
+      w.recent.unshift(set);
+      if (w.recent.length > 2) w.recent.pop();
+    }
+    const values = new Float64Array(count);
+    for (let t = 0; t < count; t++) values[t] = volts[set.nodes[t]];
+    return { sources: this.sources, clamps: this.clamps, nodes: set.nodes, values, set };
   }
 
   private system(imposed: Int32Array): LaplacianSystem {
@@ -673,6 +731,15 @@ export class TwinBoardCore {
   }
 }
 
+/** A set of imposed nodes (ascending) and its Laplacian system once made. */
+interface ImposedSet {
+  nodes: Int32Array;
+  sys: LaplacianSystem | null;
+}
+
+/** Readings and settings handed out (a fresh array each, as views of shared blocks: Float64Slab.ts). */
+const slab = new Float64Slab();
+
 const FAULT_OPEN = 1;
 const FAULT_SHORT = 2;
 
@@ -689,6 +756,20 @@ function adcCode(v: number, lo: number, lsb: number, top: number): number {
  */
 function wire6(x: number): number {
   if (Number.isInteger(x)) return x === 0 ? 0 : x;
+  // Fast path, the same value: toFixed(6) picks the integer n nearest to the exact |x| 1e6 (ties away from zero)
+  // and Number() gives the double nearest to n / 1e6, which the division n / 1e6 also gives (n and 1e6 exact,
+  // division correctly rounded). The product |x| 1e6 is within half an ulp (< 1e-8 below 1e7) of the exact one,
+  // so its nearest integer is n unless it lies within 1e-6 of a tie; there, and for large values, the text.
+  const a = Math.abs(x);
+  if (a < 1e7) {
+    const y = a * 1e6;
+    const n = Math.round(y);
+    const d = y - n;
+    if (d < 0.5 - 1e-6 && d > -0.5 + 1e-6) {
+      const v = n / 1e6;
+      return v === 0 ? 0 : x < 0 ? -v : v;
+    }
+  }
   const v = Number(x.toFixed(6));
   return v === 0 ? 0 : v;
 }

@@ -20,7 +20,7 @@ import { TwinError } from '../../twins/TwinError.js';
 import type { BoardIdentity } from '../../firmware-protocol/codec.js';
 import { BoardDisconnectedError, BoardProtocolError } from '../errors.js';
 import { abortError, raceAbort, throwIfAborted } from './abort.js';
-import type { Board, BoardEvent, CallOptions, DeviceStepResult, RunFrame, Schedule } from './Board.js';
+import type { Board, BoardEvent, CallOptions, DeviceStepResult, MeasureCycleResult, RunFrame, Schedule } from './Board.js';
 import {
   checkClamps,
   checkEdgeSettings,
@@ -32,9 +32,18 @@ import {
 } from './validateBoardValues.js';
 
 /** Options of {@link InProcessTwinBoard.create}. */
-export interface InProcessTwinOptions extends TwinOptions {
+export interface InProcessTwinOptions extends TwinOptions, InProcessBoardOptions {
   /** Board model name or path (default `penn-gen1`). */
   model?: string;
+}
+
+/** Options of the {@link InProcessTwinBoard} itself. */
+export interface InProcessBoardOptions {
+  /**
+   * Offer {@link Board.measureCycle}, as the serial host does on a protocol 1.4 board (`connectBoard`'s `twin` with
+   * its default protocol): a host step is then one call instead of six. Default false (the separate calls).
+   */
+  compound?: boolean;
 }
 
 /** Yield to the event loop (so that an abort or an unsubscribe issued meanwhile is seen). */
@@ -64,15 +73,19 @@ export class InProcessTwinBoard implements Board {
   /** performance.now() when the calls last let the event loop turn. */
   private lastTurn = 0;
 
-  constructor(core: TwinBoardCore) {
+  /** See {@link InProcessBoardOptions.compound}: present only when asked for. */
+  readonly measureCycle?: Board['measureCycle'];
+
+  constructor(core: TwinBoardCore, options: InProcessBoardOptions = {}) {
     this.core = core;
     this.events = this.subject.asObservable();
+    if (options.compound) this.measureCycle = (sources, targets, eta, samples, opts) => this.cycle(sources, targets, eta, samples, opts);
   }
 
   /** A twin of the named model (`penn-gen1` by default). */
   static create(options: InProcessTwinOptions = {}): InProcessTwinBoard {
-    const { model = 'penn-gen1', ...twin } = options;
-    return new InProcessTwinBoard(new TwinBoardCore(loadBoardModel(model), twin));
+    const { model = 'penn-gen1', compound, ...twin } = options;
+    return new InProcessTwinBoard(new TwinBoardCore(loadBoardModel(model), twin), { compound });
   }
 
   /** The identity the calls are checked against (built once per boot: the core builds a fresh one each time). */
@@ -156,6 +169,23 @@ export class InProcessTwinBoard implements Board {
       // amp undefined = the device default (1), as on the wire where amp= is then omitted
       const r = this.core.step(c.targets, c.eta, c.amp);
       return { ...r, settings: this.core.edgeSettings() };
+    });
+  }
+
+  /**
+   * {@link Board.measureCycle} (with `compound`): the whole host-side cycle as one call, checked as the serial host checks it (the
+   * sources, the targets and eta, roles, the sample count) before anything touches the core, then the core's
+   * {@link TwinBoardCore.cycle}, the same core calls as the six separate ones (the same readings and noise draws).
+   */
+  private async cycle(sources: ReadonlyMap<number, number>, targets: ReadonlyMap<number, number>, eta: number, samples?: number, opts?: CallOptions): Promise<MeasureCycleResult> {
+    const id = this.id;
+    const src = checkSources(id, sources);
+    const c = checkStep(id, targets, eta);
+    checkRoleConflicts(id, 'targets', c.targets, new Map(src), 'driven');
+    const n = checkSamples(id, samples);
+    return this.call('measureCycle', opts?.signal, () => {
+      const r = this.core.cycle(src, c.targets, c.eta, n);
+      return { free: r.free, clamped: r.clamped, clamps: new Map(r.clamps), settings: this.core.edgeSettings() };
     });
   }
 

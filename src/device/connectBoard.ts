@@ -92,7 +92,8 @@ export async function connectBoard(spec: string, opts: ConnectOptions = {}): Pro
   const s = parseBoardSpec(spec);
   if (s.kind === 'twin') {
     const protocol = opts.twinProtocol === '1.4' ? undefined : opts.twinProtocol;
-    return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, ...(protocol ? { protocol } : {}) });
+    // compound calls (measureCycle) as the serial host has them with a protocol 1.4 board
+    return InProcessTwinBoard.create({ model: s.model, seed: opts.seed, ideal: opts.ideal, compound: protocol === undefined, ...(protocol ? { protocol } : {}) });
   }
   // Loaded on demand: serialport is ~0.1-0.2 s of a cold start that commands without a serial board (a simulated
   // `clln train`, the in-process twin) do not need.

@@ -109,7 +109,13 @@ export function checkEdgeSettings(id: BoardIdentity, settings: ReadonlyMap<numbe
   const m = asMap(id, settings, 'edges');
   const out: WirePairs = [];
   const E = id.edges.length;
+  const taps = id.edge.kind === 'tap' ? id.edge.taps : 0;
   for (const [edge, s] of m) {
+    // the common case (a tap board's step writes every edge), without spelling the field's name for a message
+    if (taps > 0 && Number.isInteger(edge) && edge >= 0 && edge < E && Number.isInteger(s) && s >= 0 && s < taps) {
+      out.push([edge, s]);
+      continue;
+    }
     const f = `edges[${show(edge)}]`;
     if (typeof edge !== 'number' || !Number.isInteger(edge) || edge < 0 || edge >= E) {
       throw new InvalidInputError(where(id, f), `edge must be an integer in 0..${E - 1}, got ${show(edge)}`);

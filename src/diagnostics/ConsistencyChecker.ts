@@ -41,7 +41,11 @@ import { FaultPatterns } from './FaultPatterns.js';
 import { type FaultHypothesis, localiseFault } from './localiseFault.js';
 import { readingSigma } from './measurementNoise.js';
 import { MAX_DENSE_COVARIANCE, ResidualCovariance } from './ResidualCovariance.js';
-import { NumericalError } from '../errors.js';
+import { DenseGreenWork, type DenseGreen } from './DenseGreen.js';
+import { Float64Slab } from '../Float64Slab.js';
+
+/** A check's arrays (results and the conductances kept for the next check), as views of shared blocks. */
+const slab = new Float64Slab();
 
 /** The network the board is: node count and edge list (edge e joins edgeA[e] to edgeB[e]). */
 export interface CheckedNetwork {
@@ -213,9 +217,14 @@ export class ConsistencyChecker {
     vUsed: Float64Array;
     sUsed: Float64Array;
     kNbr: Float64Array;
+    /** Each imposed node's DAC std (V). */
+    sDac: Float64Array;
   };
   /** The last dense check's conductances and Green's functions, for the next check's downdate. */
   private lastDense: { k: Float64Array; green: DenseGreen } | null = null;
+  /** The dense path's buffers (kept from check to check). */
+  private readonly denseWork: DenseGreenWork;
+  private readonly covWork: CovarianceWork;
 
   constructor(network: CheckedNetwork, opts: ConsistencyOptions) {
     const { nodes, edgeA, edgeB } = network;
@@ -267,7 +276,9 @@ export class ConsistencyChecker {
     for (let i = 0; i < nodes; i++) this.incPtr[i + 1] += this.incPtr[i];
     const u8 = (): Uint8Array => new Uint8Array(nodes);
     const f64 = (): Float64Array => new Float64Array(nodes);
-    this.scratch = { isImposed: u8(), saturated: u8(), anchored: u8(), floating: u8(), useReading: u8(), checkedMask: u8(), commanded: f64(), sBoundary: f64(), vUsed: f64(), sUsed: f64(), kNbr: f64() };
+    this.scratch = { isImposed: u8(), saturated: u8(), anchored: u8(), floating: u8(), useReading: u8(), checkedMask: u8(), commanded: f64(), sBoundary: f64(), vUsed: f64(), sUsed: f64(), kNbr: f64(), sDac: f64() };
+    this.denseWork = new DenseGreenWork(nodes, this.edgeA, this.edgeB);
+    this.covWork = covarianceWork(nodes);
     this.incEdge = new Int32Array(2 * E);
     const fill = this.incPtr.slice(0, nodes);
     for (let e = 0; e < E; e++) {
@@ -291,7 +302,9 @@ export class ConsistencyChecker {
       if (!Number.isFinite(measured[i])) throw new InvalidInputError({ field: `measured[${i}]` }, `must be a finite number (V), got ${show(measured[i])}`);
     }
     if (conductance.length !== E) throw new InvalidInputError({ field: 'conductance' }, `expected ${E} conductances (one per edge), got ${conductance.length}`);
-    const k = Float64Array.from(conductance);
+    // a copy: kept with the dense Green's functions, for the next check's downdate (the caller may reuse its array)
+    const k = slab.take(E);
+    for (let e = 0; e < E; e++) k[e] = conductance[e];
     for (let e = 0; e < E; e++) {
       if (!(k[e] > 0 && Number.isFinite(k[e]))) throw new InvalidInputError({ field: `conductance[${e}]` }, `must be a positive number of siemens, got ${show(k[e])}`);
     }
@@ -328,14 +341,21 @@ export class ConsistencyChecker {
         if (boundaryMode === 'measured' && !saturated[i]) useReading[i] = 1;
       } else if (floating[i]) boundaryNodes.push(i);
     }
-    const bnodes = Int32Array.from(boundaryNodes);
-    const bvals = Float64Array.from(bnodes, (i) => (isImposed[i] && !useReading[i] ? commanded[i] : measured[i]));
+    const bnodes = new Int32Array(boundaryNodes.length);
+    const bvals = new Float64Array(boundaryNodes.length);
+    for (let t = 0; t < bnodes.length; t++) {
+      const i = (bnodes[t] = boundaryNodes[t]);
+      bvals[t] = isImposed[i] && !useReading[i] ? commanded[i] : measured[i];
+    }
     const checked = (i: number): boolean => !floating[i] && !saturated[i];
     const checkedMask = w.checkedMask;
     for (let i = 0; i < N; i++) checkedMask[i] = checked(i) ? 1 : 0;
     const sAdc = this.readingSigma;
     const dac = opts.dacUncertainty ?? { gain: 0, offset: 0 };
-    const sDac = (i: number): number => Math.hypot(dac.offset, dac.gain * commanded[i]);
+    // each imposed node's DAC std, sqrt(offset^2 + (gain V)^2), once per check
+    const sDacOf = w.sDac;
+    for (let i = 0; i < N; i++) sDacOf[i] = isImposed[i] ? Math.sqrt(dac.offset * dac.offset + (dac.gain * commanded[i]) ** 2) : 0;
+    const sDac = (i: number): number => sDacOf[i];
     const u = this.uncertainty;
 
     // The state and the no-fault covariance of the voltage residual over the checked nodes: every elementary
@@ -357,7 +377,7 @@ export class ConsistencyChecker {
         : null;
     if (dense) {
       vb = dense.voltages;
-      cov = denseCovariance(dense, edgeA, edgeB, k, u, checkedMask, isImposed, useReading, sAdc, sDac);
+      cov = denseCovariance(dense, this.covWork, edgeA, edgeB, this.incPtr, this.incEdge, k, u, checkedMask, isImposed, useReading, sAdc, sDacOf);
       solves = dense.solves;
       maxSolveResidual = dense.maxResidual;
     } else {
@@ -381,7 +401,7 @@ export class ConsistencyChecker {
       maxSolveResidual = r.maxSolveResidual;
     }
 
-    const predicted = Float64Array.from(vb);
+    const predicted = slab.copy(vb);
     for (let i = 0; i < N; i++) {
       if (isImposed[i]) predicted[i] = commanded[i];
       else if (floating[i]) predicted[i] = NaN;
@@ -392,9 +412,9 @@ export class ConsistencyChecker {
 
     // Voltage residuals.
     const ts = this.thresholdSigma;
-    const voltageResidual = new Float64Array(N).fill(NaN);
-    const sigmaV = new Float64Array(N).fill(Infinity);
-    const thrV = new Float64Array(N).fill(Infinity);
+    const voltageResidual = slab.take(N).fill(NaN);
+    const sigmaV = slab.take(N).fill(Infinity);
+    const thrV = slab.take(N).fill(Infinity);
     let maxV = 0;
     let worst: CheckResult['worst'] = null;
     for (let i = 0; i < N; i++) {
@@ -415,9 +435,9 @@ export class ConsistencyChecker {
       vUsed[i] = isImposed[i] || floating[i] || saturated[i] ? vb[i] : measured[i];
       sUsed[i] = isImposed[i] ? sBoundary[i] : sAdc;
     }
-    const currentResidual = new Float64Array(N).fill(NaN);
-    const sigmaC = new Float64Array(N).fill(Infinity);
-    const thrC = new Float64Array(N).fill(Infinity);
+    const currentResidual = slab.take(N).fill(NaN);
+    const sigmaC = slab.take(N).fill(Infinity);
+    const thrC = slab.take(N).fill(Infinity);
     const kNbr = w.kNbr.fill(0);
     let maxC = 0;
     for (let i = 0; i < N; i++) {
@@ -515,9 +535,9 @@ export class ConsistencyChecker {
     const last = this.lastDense;
     let g: DenseGreen | null = null;
     if (this.opts.incremental !== false && last && sameValues(last.k, k)) {
-      g = downdateGreen(last.green, this.nodes, this.edgeA, this.edgeB, k, bnodes, bvals);
+      g = this.denseWork.downdate(last.green, k, bnodes, bvals);
     }
-    g ??= denseGreen(this.nodes, this.edgeA, this.edgeB, k, bnodes, bvals);
+    g ??= this.denseWork.factorise(k, bnodes, bvals, last?.green ?? null);
     this.lastDense = g ? { k, green: g } : null;
     return g;
   }
@@ -584,185 +604,32 @@ function summarise(
   return `ALARM: ${head}${at}${who}`;
 }
 
-/** Relative residual above which a dense solve is refined (as LaplacianSystem's Cholesky: 1e-12), at most twice. */
-const REFINE_ABOVE = 1e-12;
-const MAX_REFINEMENTS = 2;
-/** A solve is accepted up to this relative residual (LaplacianSystem's CHOLESKY_ACCEPT). */
-const ACCEPT = 1e-9;
-
-/** A small network's state and Green's functions from one dense Cholesky factorisation of H_FF. */
-interface DenseGreen {
-  /** Free nodes (ascending) and each node's index among them (-1: boundary). */
-  free: Int32Array;
-  pos: Int32Array;
-  /** H_FF^{-1}, f x f row-major (symmetric). */
-  inverse: Float64Array;
-  /** The state: boundary values at boundary nodes, Kirchhoff's solution at free nodes (V). */
-  voltages: Float64Array;
-  /** The state's solve and one per column of the inverse. */
-  solves: number;
-  /** Largest relative residual ||b - H_FF x|| / ||b|| of those solves. */
-  maxResidual: number;
-  /** Downdated from the previous check's (downdateGreen). */
-  incremental: boolean;
+/** Buffers of {@link denseCovariance} for a network of N nodes (kept from check to check). */
+interface CovarianceWork {
+  index: Int32Array;
+  cf: Int32Array;
+  cc: Int32Array;
+  /** N's dense f x f entries, a mark per entry (listed in nz), and the list. */
+  Nm: Float64Array;
+  mark: Uint8Array;
+  nz: Int32Array;
+  T: Float64Array;
+  bp: Int32Array;
+  bk: Float64Array;
+  /** The covariance (m x m, a view of C of that length: the ResidualCovariance takes it over for one check). */
+  C: Float64Array;
+  Cview: Float64Array;
 }
 
-/**
- * The state for the boundary values `bvals` at `bnodes`, and H_FF^{-1}, densely: H_FF assembled from the edges,
- * factorised (Cholesky), the state and every column of the inverse solved and refined to a relative residual of at
- * most 1e-12 where refinement gets there (each checked against H_FF applied edge by edge). Null when H_FF is not
- * positive definite (the sparse path then reports why).
- */
-function denseGreen(N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
-  const pos = new Int32Array(N);
-  const voltages = new Float64Array(N);
-  for (let t = 0; t < bnodes.length; t++) {
-    pos[bnodes[t]] = -1;
-    voltages[bnodes[t]] = bvals[t];
+/** N[at] += x, listing `at` among the nonzeros the first time; the new count of nonzeros. */
+function addTo(w: CovarianceWork, nnz: number, at: number, x: number): number {
+  if (!w.mark[at]) {
+    w.mark[at] = 1;
+    w.Nm[at] = 0;
+    w.nz[nnz++] = at;
   }
-  const f = N - bnodes.length;
-  const free = new Int32Array(f);
-  for (let i = 0, p = 0; i < N; i++) {
-    if (pos[i] < 0) continue;
-    pos[i] = p;
-    free[p++] = i;
-  }
-  // the edges with a free end, as free indices (-1 = boundary end) and conductances
-  const E = edgeA.length;
-  const ea = new Int32Array(E);
-  const eb = new Int32Array(E);
-  const ek = new Float64Array(E);
-  let m = 0;
-  const L = new Float64Array(f * f);
-  const rhs = new Float64Array(f);
-  for (let e = 0; e < E; e++) {
-    const a = edgeA[e];
-    const b = edgeB[e];
-    const pa = pos[a];
-    const pb = pos[b];
-    if (a === b || (pa < 0 && pb < 0)) continue;
-    const ke = k[e];
-    ea[m] = pa;
-    eb[m] = pb;
-    ek[m++] = ke;
-    if (pa >= 0) {
-      L[pa * f + pa] += ke;
-      if (pb >= 0) L[pa * f + pb] -= ke;
-      else rhs[pa] += ke * voltages[b];
-    }
-    if (pb >= 0) {
-      L[pb * f + pb] += ke;
-      if (pa >= 0) L[pb * f + pa] -= ke;
-      else rhs[pb] += ke * voltages[a];
-    }
-  }
-  // Cholesky, lower triangle in place
-  for (let j = 0; j < f; j++) {
-    const rj = j * f;
-    let d = L[rj + j];
-    for (let t = 0; t < j; t++) d -= L[rj + t] * L[rj + t];
-    if (!(d > 0)) return null;
-    const ljj = Math.sqrt(d);
-    L[rj + j] = ljj;
-    for (let i = j + 1; i < f; i++) {
-      const ri = i * f;
-      let sum = L[ri + j];
-      for (let t = 0; t < j; t++) sum -= L[ri + t] * L[rj + t];
-      L[ri + j] = sum / ljj;
-    }
-  }
-  const x = new Float64Array(f);
-  const r = new Float64Array(f);
-  const dx = new Float64Array(f);
-  /** x = H_FF^{-1} b through the factor (b may be x). `from`: b is zero above this row. */
-  const solve = (b: Float64Array, out: Float64Array, from: number): void => {
-    for (let i = 0; i < from; i++) out[i] = 0;
-    for (let i = from; i < f; i++) {
-      const ri = i * f;
-      let sum = b[i];
-      for (let t = from; t < i; t++) sum -= L[ri + t] * out[t];
-      out[i] = sum / L[ri + i];
-    }
-    for (let i = f - 1; i >= 0; i--) {
-      let sum = out[i];
-      for (let t = i + 1; t < f; t++) sum -= L[t * f + i] * out[t];
-      out[i] = sum / L[i * f + i];
-    }
-  };
-  /** r = b - H_FF x, edge by edge; returns ||r||_2. */
-  const residual = (b: Float64Array, xs: Float64Array): number => {
-    r.set(b);
-    for (let t = 0; t < m; t++) {
-      const pa = ea[t];
-      const pb = eb[t];
-      const xa = pa >= 0 ? xs[pa] : 0;
-      const xb = pb >= 0 ? xs[pb] : 0;
-      const c = ek[t] * (xa - xb);
-      if (pa >= 0) r[pa] -= c;
-      if (pb >= 0) r[pb] += c;
-    }
-    let s2 = 0;
-    for (let i = 0; i < f; i++) s2 += r[i] * r[i];
-    return Math.sqrt(s2);
-  };
-  /** Solve, then refine while the relative residual is above REFINE_ABOVE and refinement helps; the residual. */
-  const solveRefined = (b: Float64Array, from: number, bnorm: number): number => {
-    solve(b, x, from);
-    let res = residual(b, x) / bnorm;
-    for (let it = 0; res > REFINE_ABOVE && it < MAX_REFINEMENTS; it++) {
-      solve(r, dx, 0);
-      for (let i = 0; i < f; i++) dx[i] += x[i];
-      const resNew = residual(b, dx) / bnorm;
-      if (!(resNew < res)) break;
-      x.set(dx);
-      res = resNew;
-    }
-    // the residual vector r is stale after a rejected refinement; only res is used
-    if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
-    return res;
-  };
-  let bnorm = 0;
-  for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
-  let maxResidual = solveRefined(rhs, 0, Math.max(Math.sqrt(bnorm), 1e-300));
-  for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
-  // H_FF^{-1} = L^-T L^-1: the triangular inverse (in place of nothing: its own array), then the product, whose
-  // columns are each checked against H_FF (and solved afresh, refined, where one misses the bound)
-  const li = new Float64Array(f * f);
-  for (let j = 0; j < f; j++) {
-    li[j * f + j] = 1 / L[j * f + j];
-    for (let i = j + 1; i < f; i++) {
-      const ri = i * f;
-      let sum = 0;
-      for (let t = j; t < i; t++) sum -= L[ri + t] * li[t * f + j];
-      li[ri + j] = sum / L[ri + i];
-    }
-  }
-  const inverse = new Float64Array(f * f);
-  for (let p = 0; p < f; p++) {
-    for (let q = 0; q <= p; q++) {
-      // (L^-T L^-1)[p][q] = sum_{t >= max(p, q)} li[t][p] li[t][q]
-      let sum = 0;
-      for (let t = p; t < f; t++) sum += li[t * f + p] * li[t * f + q];
-      inverse[p * f + q] = sum;
-      inverse[q * f + p] = sum;
-    }
-  }
-  const unit = new Float64Array(f);
-  const col = new Float64Array(f);
-  for (let p = 0; p < f; p++) {
-    for (let q = 0; q < f; q++) col[q] = inverse[p * f + q];
-    unit[p] = 1;
-    let res = residual(unit, col);
-    if (res > REFINE_ABOVE) {
-      res = solveRefined(unit, p, 1);
-      inverse.set(x, p * f);
-      for (let q = 0; q < f; q++) inverse[q * f + p] = x[q];
-    }
-    unit[p] = 0;
-    if (!(res <= ACCEPT)) throw new NumericalError(`ConsistencyChecker: a dense solve did not converge (relative residual ${res})`);
-    if (res > maxResidual) maxResidual = res;
-  }
-  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual, incremental: false };
+  w.Nm[at] += x;
+  return nnz;
 }
 
 function sameValues(a: Float64Array, b: Float64Array): boolean {
@@ -771,150 +638,20 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-/**
- * The Green's functions for more imposed nodes from those for fewer, with the same conductances: H_SS is a principal
- * block of H_FF, so (H_SS)^{-1} = G_SS - G_ST G_TT^{-1} G_TS (the Schur complement of G = H_FF^{-1}), a rank-|T|
- * downdate costing |S|^2 |T| instead of a factorisation and inversion (T: the newly imposed nodes, S: the free ones
- * left). The state is G' b', refined with G' as the approximate inverse; the state and every column are checked
- * against H_SS edge by edge and must reach the relative residual bound (1e-12), else null (the caller factorises).
- */
-function downdateGreen(old: DenseGreen, N: number, edgeA: Int32Array, edgeB: Int32Array, k: Float64Array, bnodes: Int32Array, bvals: Float64Array): DenseGreen | null {
-  const fo = old.free.length;
-  const f = N - bnodes.length;
-  const t = fo - f;
-  if (t <= 0 || t > fo / 2) return null;
-  const pos = new Int32Array(N);
-  const voltages = new Float64Array(N);
-  for (let j = 0; j < bnodes.length; j++) {
-    pos[bnodes[j]] = -1;
-    voltages[bnodes[j]] = bvals[j];
-  }
-  const free = new Int32Array(f);
-  /** Old free index of each new free node, and of each newly imposed node. */
-  const ps = new Int32Array(f);
-  const pt = new Int32Array(t);
-  let nt = 0;
-  for (let i = 0, p = 0; i < N; i++) {
-    const o = old.pos[i];
-    if (pos[i] < 0) {
-      if (o >= 0) {
-        if (nt === t) return null;
-        pt[nt++] = o;
-      }
-      continue;
-    }
-    if (o < 0) return null; // a node free now that was imposed before: not a downdate
-    pos[i] = p;
-    free[p] = i;
-    ps[p++] = o;
-  }
-  if (nt !== t) return null;
-  const G = old.inverse;
-  // G_TT^{-1} by a small Cholesky (G_TT is positive definite as a principal block of a positive definite matrix)
-  const A = new Float64Array(t * t);
-  for (let x = 0; x < t; x++) for (let y = 0; y < t; y++) A[x * t + y] = G[pt[x] * fo + pt[y]];
-  for (let j = 0; j < t; j++) {
-    let d = A[j * t + j];
-    for (let q = 0; q < j; q++) d -= A[j * t + q] * A[j * t + q];
-    if (!(d > 0)) return null;
-    const l = Math.sqrt(d);
-    A[j * t + j] = l;
-    for (let i = j + 1; i < t; i++) {
-      let sum = A[i * t + j];
-      for (let q = 0; q < j; q++) sum -= A[i * t + q] * A[j * t + q];
-      A[i * t + j] = sum / l;
-    }
-  }
-  // W = G_ST L^-T (rows: S), so that G_ST G_TT^{-1} G_TS = W W^T
-  const W = new Float64Array(f * t);
-  for (let a = 0; a < f; a++) {
-    const ra = ps[a] * fo;
-    for (let j = 0; j < t; j++) {
-      let sum = G[ra + pt[j]];
-      for (let q = 0; q < j; q++) sum -= W[a * t + q] * A[j * t + q];
-      W[a * t + j] = sum / A[j * t + j];
-    }
-  }
-  const inverse = new Float64Array(f * f);
-  for (let a = 0; a < f; a++) {
-    const ra = ps[a] * fo;
-    for (let b = 0; b <= a; b++) {
-      let sum = G[ra + ps[b]];
-      for (let j = 0; j < t; j++) sum -= W[a * t + j] * W[b * t + j];
-      inverse[a * f + b] = sum;
-      inverse[b * f + a] = sum;
-    }
-  }
-  // the edges with a free end (free indices, -1 boundary), the state's right-hand side
-  const E = edgeA.length;
-  const ea = new Int32Array(E);
-  const eb = new Int32Array(E);
-  const ek = new Float64Array(E);
-  const rhs = new Float64Array(f);
-  let m = 0;
-  for (let e = 0; e < E; e++) {
-    const a = edgeA[e];
-    const b = edgeB[e];
-    const pa = pos[a];
-    const pb = pos[b];
-    if (a === b || (pa < 0 && pb < 0)) continue;
-    ea[m] = pa;
-    eb[m] = pb;
-    ek[m++] = k[e];
-    if (pa >= 0 && pb < 0) rhs[pa] += k[e] * voltages[b];
-    if (pb >= 0 && pa < 0) rhs[pb] += k[e] * voltages[a];
-  }
-  const r = new Float64Array(f);
-  const residual = (b: Float64Array, xs: Float64Array): number => {
-    r.set(b);
-    for (let q = 0; q < m; q++) {
-      const pa = ea[q];
-      const pb = eb[q];
-      const c = ek[q] * ((pa >= 0 ? xs[pa] : 0) - (pb >= 0 ? xs[pb] : 0));
-      if (pa >= 0) r[pa] -= c;
-      if (pb >= 0) r[pb] += c;
-    }
-    let s2 = 0;
-    for (let i = 0; i < f; i++) s2 += r[i] * r[i];
-    return Math.sqrt(s2);
+function covarianceWork(N: number): CovarianceWork {
+  return {
+    index: new Int32Array(N),
+    cf: new Int32Array(N),
+    cc: new Int32Array(N),
+    Nm: new Float64Array(N * N),
+    mark: new Uint8Array(N * N),
+    nz: new Int32Array(N * N),
+    T: new Float64Array(N * N),
+    bp: new Int32Array(N),
+    bk: new Float64Array(N),
+    C: new Float64Array(N * N),
+    Cview: new Float64Array(0),
   };
-  const apply = (v: Float64Array, out: Float64Array): void => {
-    for (let a = 0; a < f; a++) {
-      let sum = 0;
-      for (let b = 0; b < f; b++) sum += inverse[a * f + b] * v[b];
-      out[a] = sum;
-    }
-  };
-  let maxResidual = 0;
-  const col = new Float64Array(f);
-  const unit = new Float64Array(f);
-  for (let p = 0; p < f; p++) {
-    for (let q = 0; q < f; q++) col[q] = inverse[p * f + q];
-    unit[p] = 1;
-    const res = residual(unit, col);
-    unit[p] = 0;
-    if (!(res <= REFINE_ABOVE)) return null;
-    if (res > maxResidual) maxResidual = res;
-  }
-  const x = new Float64Array(f);
-  const dx = new Float64Array(f);
-  apply(rhs, x);
-  let bnorm = 0;
-  for (let i = 0; i < f; i++) bnorm += rhs[i] * rhs[i];
-  bnorm = Math.max(Math.sqrt(bnorm), 1e-300);
-  let res = residual(rhs, x) / bnorm;
-  for (let it = 0; res > REFINE_ABOVE && it < MAX_REFINEMENTS; it++) {
-    apply(r, dx);
-    for (let i = 0; i < f; i++) dx[i] += x[i];
-    const resNew = residual(rhs, dx) / bnorm;
-    if (!(resNew < res)) break;
-    x.set(dx);
-    res = resNew;
-  }
-  if (!(res <= REFINE_ABOVE)) return null;
-  if (res > maxResidual) maxResidual = res;
-  for (let p = 0; p < f; p++) voltages[free[p]] = x[p];
-  return { free, pos, inverse, voltages, solves: 1 + f, maxResidual, incremental: true };
 }
 
 /**
@@ -922,47 +659,44 @@ function downdateGreen(old: DenseGreen, N: number, edgeA: Int32Array, edgeB: Int
  * std^2 p p^T as the sparse path (FaultPatterns.ts), with each pattern's free part a combination of G's columns:
  * edge e, g_e = G d_F (columns b minus a, std u_e k_e dV_e); imposed node j, w_j = G b_j (b_j the conductances from
  * the free nodes to j), whose ADC (reading used) or DAC (command used) error the free nodes follow, with -w_j or +w_j
- * beside the e_j of the node itself; a checked free node's own ADC noise on the diagonal.
+ * beside the e_j of the node itself; a checked free node's own ADC noise on the diagonal. `sDac`: each imposed
+ * node's DAC std (V); `incPtr`/`incEdge`: the edges at each node (CSR, ascending edge order).
  */
 function denseCovariance(
   g: DenseGreen,
+  w: CovarianceWork,
   edgeA: Int32Array,
   edgeB: Int32Array,
+  incPtr: Int32Array,
+  incEdge: Int32Array,
   k: Float64Array,
   u: Float64Array,
   checkedMask: Uint8Array,
   isImposed: Uint8Array,
   useReading: Uint8Array,
   sAdc: number,
-  sDac: (i: number) => number,
+  sDac: Float64Array,
 ): ResidualCovariance {
   const N = checkedMask.length;
-  const { pos, inverse: G, voltages: v } = g;
-  const f = g.free.length;
-  const index = new Int32Array(N).fill(-1);
+  const { pos, inverse: G, voltages: v, free, f } = g;
+  const { index, cf, cc, Nm, nz, T, bp, bk } = w;
   let m = 0;
-  for (let i = 0; i < N; i++) if (checkedMask[i]) index[i] = m++;
+  for (let i = 0; i < N; i++) index[i] = checkedMask[i] ? m++ : -1;
   // the checked free nodes: their free index and their checked index
-  const cf: number[] = [];
-  const cc: number[] = [];
+  let nc = 0;
   for (let p = 0; p < f; p++) {
-    const a = index[g.free[p]];
+    const a = index[free[p]];
     if (a >= 0) {
-      cf.push(p);
-      cc.push(a);
+      cf[nc] = p;
+      cc[nc++] = a;
     }
   }
-  const nc = cf.length;
-  const C = new Float64Array(m * m);
+  if (w.Cview.length !== m * m) w.Cview = w.C.subarray(0, m * m);
+  const C = w.Cview.fill(0);
   // N = sum over the causes the free nodes follow of std^2 b b^T, b the cause's right-hand side (d_F of an edge, the
-  // couplings b_j to an imposed node): the free block is then G N G. N is sparse; kept dense, with its nonzeros listed.
-  const Nm = new Float64Array(f * f);
-  const nz: number[] = [];
-  const addN = (p: number, q: number, x: number): void => {
-    const at = p * f + q;
-    if (Nm[at] === 0) nz.push(at);
-    Nm[at] += x;
-  };
+  // couplings b_j to an imposed node): the free block is then G N G. N is sparse; kept dense, its nonzeros listed.
+  w.mark.fill(0, 0, f * f);
+  let nnz = 0;
   // model error of each edge: std u_e k_e dV_e along G (e_b - e_a) restricted to the free nodes
   for (let e = 0; e < edgeA.length; e++) {
     const a = edgeA[e];
@@ -973,57 +707,70 @@ function denseCovariance(
     const sd = u[e] * k[e] * (v[b] - v[a]);
     if (sd === 0) continue;
     const s2 = sd * sd;
-    if (pa >= 0) addN(pa, pa, s2);
-    if (pb >= 0) addN(pb, pb, s2);
+    if (pa >= 0) {
+      const at = pa * f + pa;
+      nnz = addTo(w, nnz, at, s2);
+    }
+    if (pb >= 0) {
+      const at = pb * f + pb;
+      nnz = addTo(w, nnz, at, s2);
+    }
     if (pa >= 0 && pb >= 0) {
-      addN(pa, pb, -s2);
-      addN(pb, pa, -s2);
+      nnz = addTo(w, nnz, pa * f + pb, -s2);
+      nnz = addTo(w, nnz, pb * f + pa, -s2);
     }
   }
   // each imposed node's converter errors: ADC and DAC on the node itself, and the one the prediction followed (its
   // reading or its command), which moves the free nodes by w_j = G b_j
-  const bp: number[] = [];
-  const bk: number[] = [];
   for (let j = 0; j < N; j++) {
     if (!isImposed[j]) continue;
-    const sd = sDac(j);
+    const sd = sDac[j];
     const aj = index[j];
     if (aj >= 0) C[aj * m + aj] += sAdc * sAdc + sd * sd;
     const sFollowed = useReading[j] ? sAdc : sd;
     if (sFollowed === 0) continue;
-    bp.length = 0;
-    bk.length = 0;
-    for (let e = 0; e < edgeA.length; e++) {
+    // the conductances from j to each free neighbour, in edge order
+    let nb = 0;
+    for (let t = incPtr[j]; t < incPtr[j + 1]; t++) {
+      const e = incEdge[t];
       const a = edgeA[e];
       const b = edgeB[e];
       const o = a === j && pos[b] >= 0 ? pos[b] : b === j && pos[a] >= 0 ? pos[a] : -1;
       if (o < 0) continue;
-      const at = bp.indexOf(o);
+      // a self-loop at j appears twice in the incidence list; it has no free end, so it never gets here
+      let at = -1;
+      for (let x = 0; x < nb; x++) if (bp[x] === o) at = x;
       if (at >= 0) bk[at] += k[e];
       else {
-        bp.push(o);
-        bk.push(k[e]);
+        bp[nb] = o;
+        bk[nb++] = k[e];
       }
     }
-    if (bp.length === 0) continue;
+    if (nb === 0) continue;
     const t2 = sFollowed * sFollowed;
-    for (let x = 0; x < bp.length; x++) for (let y = 0; y < bp.length; y++) addN(bp[x], bp[y], t2 * bk[x] * bk[y]);
+    for (let x = 0; x < nb; x++) {
+      for (let y = 0; y < nb; y++) {
+        const at = bp[x] * f + bp[y];
+        nnz = addTo(w, nnz, at, t2 * bk[x] * bk[y]);
+      }
+    }
     if (aj >= 0) {
       // cross terms with the node's own reading: -sAdc^2 w_j (reading followed) or +sDac^2 w_j (command followed)
       const c = useReading[j] ? -sAdc * sAdc : sd * sd;
       for (let t = 0; t < nc; t++) {
         const row = cf[t] * f;
-        let w = 0;
-        for (let x = 0; x < bp.length; x++) w += G[row + bp[x]] * bk[x];
+        let wj = 0;
+        for (let x = 0; x < nb; x++) wj += G[row + bp[x]] * bk[x];
         const at = cc[t];
-        if (at > aj) C[at * m + aj] += c * w;
-        else C[aj * m + at] += c * w;
+        if (at > aj) C[at * m + aj] += c * wj;
+        else C[aj * m + at] += c * wj;
       }
     }
   }
   // T = G_C N (rows: the checked free nodes), from N's nonzeros; then C_FF = T G, lower triangle
-  const T = new Float64Array(nc * f);
-  for (const at of nz) {
+  T.fill(0, 0, nc * f);
+  for (let z = 0; z < nnz; z++) {
+    const at = nz[z];
     const p = (at / f) | 0;
     const q = at - p * f;
     const x = Nm[at];

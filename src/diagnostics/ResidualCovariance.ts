@@ -9,6 +9,10 @@
  * ignores correlations in the fits.
  */
 import { NumericalError } from '../errors.js';
+import { Float64Slab } from '../Float64Slab.js';
+
+/** Each covariance's diagonal and each whitened vector, as views of shared blocks (Float64Slab.ts). */
+const slab = new Float64Slab();
 
 /** Above this many checked nodes the covariance is kept diagonal. */
 export const MAX_DENSE_COVARIANCE = 512;
@@ -34,8 +38,8 @@ export class ResidualCovariance {
     this.m = ids.length;
     this.dense = this.m <= maxDense;
     if (matrix && matrix.length !== this.m * this.m) throw new Error(`ResidualCovariance: matrix of ${matrix.length} entries for ${this.m} checked nodes`);
-    this.c = matrix ?? new Float64Array(this.dense ? this.m * this.m : 0);
-    this.diagonal = new Float64Array(this.m);
+    this.c = matrix ?? slab.take(this.dense ? this.m * this.m : 0);
+    this.diagonal = slab.take(this.m);
   }
 
   /**
@@ -100,7 +104,7 @@ export class ResidualCovariance {
   whiten(v: ArrayLike<number>): Float64Array {
     if (!this.factored) this.factorize();
     const { m, c, checked } = this;
-    const y = new Float64Array(m);
+    const y = slab.take(m);
     if (!this.dense) {
       for (let a = 0; a < m; a++) y[a] = v[checked[a]] / Math.sqrt(this.diagonal[a]);
       return y;

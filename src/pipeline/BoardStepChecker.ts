@@ -4,6 +4,10 @@ import { ConsistencyChecker, type CheckResult, type ConsistencyOptions } from '.
 import { settingsToConductance, type EdgeLaw } from '../physics/edgeLaws.js';
 import type { StepChecker } from './TrainingEngine.js';
 import type { StepResult } from './stepOnBoard.js';
+import { Float64Slab } from '../Float64Slab.js';
+
+/** The settings each step leaves, kept until the next (views of shared blocks: Float64Slab.ts). */
+const slab = new Float64Slab();
 
 /** A step's check: the free state's (and, host-stepped, the clamped state's) consistency with the Laplacian. */
 export interface StepCheck {
@@ -49,14 +53,16 @@ export class BoardStepChecker implements StepChecker<StepCheck> {
 
   check(step: StepResult): StepCheck {
     const before = this.settings;
-    if (step.settingsAfter) this.settings = Float64Array.from(step.settingsAfter);
+    if (step.settingsAfter) this.settings = slab.copy(step.settingsAfter);
     if (step.vf.length !== this.checker.nodes) return { alarm: false };
     const m = this.model;
     if ('kind' in m) {
       const k = (v: Float64Array): Float64Array =>
         settingsToConductance(m, before, { multiplier: this.multiplier, edgeA: this.edgeA, edgeB: this.edgeB, voltages: v });
-      const free = this.checker.check(step.vf, step.imposedFree, k(step.vf));
-      const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, k(step.vc)) : undefined;
+      // a tap law does not depend on the node voltages: one set of conductances serves both states
+      const kFree = k(step.vf);
+      const free = this.checker.check(step.vf, step.imposedFree, kFree);
+      const clamped = step.vc ? this.checker.check(step.vc, step.imposedClamped, m.kind === 'tap' ? kFree : k(step.vc)) : undefined;
       return { alarm: free.alarm || (clamped?.alarm ?? false), free, clamped };
     }
     const cal = m;

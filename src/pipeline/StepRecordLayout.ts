@@ -66,17 +66,24 @@ const LEGACY_KEYS = ['step', 'example', 'inputs', 'vf', 'vc', 'settings', 'chang
 /** `cal`: the calibration when the layout records calibrated `vf`/`vc` beside `vf_raw`/`vc_raw`. */
 type Extract = (s: EngineStep, cal: Calibration | undefined) => JsonValue | undefined;
 
+/** The numbers of a typed array as a plain array (a loop: Array.from on a typed array was a visible part of a step). */
+function list(a: ArrayLike<number>): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i];
+  return out;
+}
+
 /** How each key clln records is taken from a step (undefined: the step has no such value). */
 const EXTRACT: Record<string, Extract> = {
   step: (s) => s.step,
   example: (s) => s.example,
-  inputs: (s) => Array.from(s.inputs),
+  inputs: (s) => list(s.inputs),
   // calibrated: every node through the calibration (host-stepped), or the targets' calibrated free state (device)
-  vf: (s, cal) => (cal ? Array.from(s.update === 'host' ? cal.readingsToVolts(s.vf) : s.freeTargets) : Array.from(s.vf)),
-  vc: (s, cal) => (s.vc ? Array.from(cal ? cal.readingsToVolts(s.vc) : s.vc) : undefined),
-  vf_raw: (s) => Array.from(s.vf),
-  vc_raw: (s) => (s.vc ? Array.from(s.vc) : undefined),
-  settings: (s) => (s.settingsAfter ? Array.from(s.settingsAfter) : undefined),
+  vf: (s, cal) => (cal ? list(s.update === 'host' ? cal.readingsToVolts(s.vf) : s.freeTargets) : list(s.vf)),
+  vc: (s, cal) => (s.vc ? list(cal ? cal.readingsToVolts(s.vc) : s.vc) : undefined),
+  vf_raw: (s) => list(s.vf),
+  vc_raw: (s) => (s.vc ? list(s.vc) : undefined),
+  settings: (s) => (s.settingsAfter ? list(s.settingsAfter) : undefined),
   changed: (s) => s.changed,
   cost: (s) => s.cost,
   alarm: (s) => s.check?.alarm,
@@ -90,8 +97,13 @@ const EXTRACT: Record<string, Extract> = {
 function residualMax(check: unknown): JsonValue | undefined {
   if (check === undefined) return undefined;
   const c = check as { free?: { maxVoltageResidual: number; maxCurrentResidual: number }; clamped?: { maxVoltageResidual: number; maxCurrentResidual: number } };
-  const all = [c.free, c.clamped].flatMap((r) => (r ? [r.maxVoltageResidual, r.maxCurrentResidual] : [])).filter(Number.isFinite);
-  return all.length > 0 ? Math.max(...all) : null;
+  let max = -Infinity;
+  for (const r of [c.free, c.clamped]) {
+    if (!r) continue;
+    if (Number.isFinite(r.maxVoltageResidual) && r.maxVoltageResidual > max) max = r.maxVoltageResidual;
+    if (Number.isFinite(r.maxCurrentResidual) && r.maxCurrentResidual > max) max = r.maxCurrentResidual;
+  }
+  return max === -Infinity ? null : max;
 }
 
 /** The Bluesky object (device) each key comes from: `object_keys` and each data key's `object_name`. */

@@ -15,7 +15,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Board, BoardIdentity } from '../device/Board.js';
-import { connectBoard } from '../device/connectBoard.js';
+import { connectBoard, parseBoardSpec } from '../device/connectBoard.js';
 import { InvalidInputError } from '../errors.js';
 import type { Calibration } from '../calibration/Calibration.js';
 import type { Network } from '../physics/Network.js';
@@ -158,7 +158,7 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
       mkdirSync(dirname(recordPath), { recursive: true });
       const layout = StepRecordLayout.forRun(id, plan.task, { update: plan.update, checked: plan.update === 'host' && checker !== undefined, calibration });
       const start = trainingStart(planned, files.network, id, connection, calibration);
-      writer = RunWriter.create(recordPath, start, layout.descriptor(boardConfiguration(id, plan, calibration, start.time)));
+      writer = RunWriter.create(recordPath, start, layout.descriptor(boardConfiguration(id, plan, calibration, start.time)), { batchEvents: recordBatch(spec, owned) });
       recorder = new RunRecorder(writer, layout, new EvaluationStream(writer, plan.evalEvery, plan.task.test.length, plan.task.targets.length));
     }
     return assemble({ board, owned, connection, id, files, planned, calibration, checker, recorder, recordPath, nominals });
@@ -166,6 +166,23 @@ async function newRun(req: NewBoardRunRequest): Promise<BoardRun> {
     await writer?.close();
     if (owned) await board.close();
     throw e;
+  }
+}
+
+/**
+ * Events per write(2) of the run record (RunWriter's batched writes): 64 for the in-process twin made by this run
+ * (issue 18, point 3), which dies with this process and is rebuilt from the record's last event on resume, so a batch
+ * lost with the process is only steps done again; 1 for every board that outlives the host (hardware, the pty twin,
+ * a board given already connected), whose step events are each written before the next step changes the board.
+ */
+export const IN_PROCESS_RECORD_BATCH = 64;
+
+function recordBatch(spec: string, owned: boolean): number {
+  if (!owned) return 1;
+  try {
+    return parseBoardSpec(spec).kind === 'twin' ? IN_PROCESS_RECORD_BATCH : 1;
+  } catch {
+    return 1;
   }
 }
 
@@ -179,6 +196,7 @@ async function resumeRun(path: string): Promise<BoardRun> {
     const where: PlanFieldLocation = (field) => ({ source: `${path}: line 1`, field: `start.plan.${field}` });
     const plan = resolvePlan(rp.plan, where);
     board = await connectBoard(rp.connection.spec, rp.connection);
+    writer.batchEvents(recordBatch(rp.connection.spec, true));
     const fresh = await board.identify();
     // the run goes on with the law it was checked against, as recorded (the board's ID, or its --board-file)
     const started = (record.start as { board?: BoardIdentity }).board;

@@ -8,6 +8,17 @@
  * first unsynced write, and an append that finds the oldest unsynced write older than that fsyncs in line
  * (a training loop that never yields still gets its events on disk in time). `fsyncIntervalMs: 0` fsyncs every
  * event before append returns. `durableSeq` is the last event known to be on disk.
+ *
+ * Batched writes ({@link RunWriterOptions.batchEvents} > 1, or {@link RunWriter.batchEvents}): event lines are kept in
+ * this process and written together, with one `write(2)`, once `batchEvents` of them are waiting, once the oldest has
+ * waited `fsyncIntervalMs`, and before any other document, fsync, flush, stop or close. So an event is in the OS at
+ * the latest `fsyncIntervalMs` after append and on disk within twice that; a kill -9 loses the events still waiting
+ * (at most `batchEvents`) and never reorders them: the file holds a prefix of the run's events (a torn last line, as
+ * after any crash, is cut off by {@link RunWriter.resume}). That is only right where the record alone says what the board holds after a crash: the in-process twin,
+ * which lives and dies with this process and is rebuilt on resume from the last recorded event (its settings), so
+ * the steps lost with the batch are done again, each recorded exactly once. A board that outlives the host (hardware,
+ * the pty twin) keeps the default of 1: each step's event is in the OS before append returns, i.e. before the next
+ * step changes the board.
  */
 import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -42,6 +53,11 @@ export interface RunWriterOptions {
   onDurable?: (seq: number) => void;
   /** Timers of the fsync batching (its interval is measured on `now()`); default the global ones. For tests. */
   timers?: Timers;
+  /**
+   * Keep up to this many event lines in memory before writing them with one `write(2)` (default 1: each event is
+   * written before append returns). Only for a board that does not outlive this process; see the file comment.
+   */
+  batchEvents?: number;
   /**
    * Benchmark baseline only: never fsync events (they still reach the OS on append, so they survive kill -9 but
    * not a power cut). Start, descriptor and stop are still fsynced.
@@ -81,6 +97,11 @@ export class RunWriter {
   private stopped = false;
   /** File offset of the next write when writes are positional (a resumed file), else null (sequential). */
   private position: number | null = null;
+  /** Event lines appended but not yet written (batched writes), and timers.now() of the oldest. */
+  private pending = '';
+  private pendingCount = 0;
+  private pendingSince = 0;
+  private batch = 1;
 
   private constructor(path: string, fd: number, start: StartDoc, descriptor: DescriptorDoc, seq: number, opts: RunWriterOptions) {
     this.path = path;
@@ -95,6 +116,17 @@ export class RunWriter {
     this.onDurable = opts.onDurable;
     this.noFsync = opts.unsafeNoFsync === true;
     this.dataKeys = new Set(Object.keys(descriptor.data_keys));
+    this.batchEvents(opts.batchEvents ?? 1);
+  }
+
+  /**
+   * From now on keep up to `n` event lines in memory before one `write(2)` (1: write each before append returns).
+   * Only for a board that does not outlive this process (the in-process twin); see the file comment.
+   */
+  batchEvents(n: number): void {
+    checkBatch(n, this.path);
+    if (n < this.batch) this.writePending();
+    this.batch = n;
   }
 
   /**
@@ -104,6 +136,7 @@ export class RunWriter {
    */
   static create(path: string, start: StartDoc, descriptor: DescriptorInput, opts: RunWriterOptions = {}): RunWriter {
     checkInterval(opts.fsyncIntervalMs);
+    checkBatch(opts.batchEvents ?? 1);
     const clock = opts.clock ?? epochSeconds;
     if (typeof start !== 'object' || start === null) throw new InvalidInputError({ source: path, field: 'start' }, `must be an object, got ${show(start)}`);
     if (typeof start.uid !== 'string' || start.uid === '') throw new InvalidInputError({ source: path, field: 'start.uid' }, `must be a non-empty string, got ${show(start.uid)}`);
@@ -141,6 +174,7 @@ export class RunWriter {
    */
   static resume(path: string, opts: RunWriterOptions = {}): ResumedRun {
     checkInterval(opts.fsyncIntervalMs);
+    checkBatch(opts.batchEvents ?? 1);
     const { record, intactBytes } = parseRun(readRunBytes(path), path);
     if (record.stop) {
       throw new InvalidInputError({ source: path }, `the run has ended (exit status ${record.stop.exit_status}: ${show(record.stop.reason)}); only an interrupted run can be resumed`, 'start a new run');
@@ -240,8 +274,17 @@ export class RunWriter {
     const ev: EventDoc = { uid: newUid(), descriptor, time, seq_num: seq, data: data as Record<string, JsonValue>, timestamps: ts };
     const text = eventLine(ev, timestamps === undefined);
     const now = this.timers.now();
-    this.write(text);
-    written();
+    if (this.batch > 1) {
+      if (this.pendingCount === 0) this.pendingSince = now;
+      this.pending += text;
+      this.pendingCount++;
+      written();
+      if (this.pendingCount >= this.batch || now - this.pendingSince >= this.intervalMs) this.writePending();
+      else if (this.noFsync) return;
+    } else {
+      this.write(text);
+      written();
+    }
     if (this.noFsync) return;
     if (this.intervalMs === 0) {
       this.syncNow();
@@ -313,11 +356,27 @@ export class RunWriter {
     if (this.closed) return;
     this.clearTimer();
     if (this.inFlight) await this.inFlight.catch(() => undefined);
+    this.writePending();
     if (!this.noFsync && (this.durable < this.seq || this.unsyncedSince !== undefined)) this.syncNow();
     this.closeFd();
   }
 
+  /** Write the batched event lines (one write(2)). */
+  private writePending(): void {
+    if (this.pendingCount === 0) return;
+    const text = this.pending;
+    this.pending = '';
+    this.pendingCount = 0;
+    this.writeText(text);
+  }
+
+  /** Write a document line, after the batched event lines (the file keeps the order of the calls). */
   private write(text: string): void {
+    this.writePending();
+    this.writeText(text);
+  }
+
+  private writeText(text: string): void {
     try {
       const n = writeAll(this.fd, text, this.position);
       if (this.position !== null) this.position += n;
@@ -328,6 +387,7 @@ export class RunWriter {
   }
 
   private syncNow(): void {
+    this.writePending();
     const target = this.seq;
     this.clearTimer();
     this.unsyncedSince = undefined;
@@ -341,6 +401,7 @@ export class RunWriter {
   }
 
   private syncAsync(): Promise<void> {
+    this.writePending();
     const target = this.seq;
     this.clearTimer();
     this.unsyncedSince = undefined;
@@ -394,6 +455,10 @@ function checkInterval(ms: number | undefined): number {
     throw new InvalidInputError({ field: 'fsyncIntervalMs' }, `must be a number in 0..${MAX_FSYNC_INTERVAL_MS} ms, got ${show(v)}`);
   }
   return v;
+}
+
+function checkBatch(n: number, source?: string): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new InvalidInputError({ source, field: 'batchEvents' }, `must be an integer >= 1, got ${show(n)}`);
 }
 
 /** One document line: `["name", {...}]` and a newline. Typed arrays become arrays; NaN and infinities null. */
@@ -451,6 +516,16 @@ function jsonValue(v: unknown): string | undefined {
     for (let i = 0; i < a.length; i++) {
       const x = a[i];
       s += (i === 0 ? '' : ',') + jsonNumber(typeof x === 'bigint' ? Number(x) : x);
+    }
+    return s + ']';
+  }
+  if (Array.isArray(v)) {
+    // a plain array of numbers (a step's readings and settings), written directly; anything else as below
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x !== 'number') return JSON.stringify(v, typedArraysAsArrays) as string;
+      s += (i === 0 ? '' : ',') + jsonNumber(x);
     }
     return s + ']';
   }

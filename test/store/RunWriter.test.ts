@@ -337,4 +337,76 @@ describe('readRun errors', () => {
       expect(r.events.map((e) => e.seq_num)).toEqual([1, 2]);
     }
   });
+
+  describe('batched writes (batchEvents, for a board that dies with this process)', () => {
+    /** The document names on disk, in order (what a reader or a resume after kill -9 would find). */
+    const onDisk = (path: string): string[] =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l)[0] as string);
+
+    it('writes once batchEvents events wait, keeping their order, and before any other document', async () => {
+      const path = fresh();
+      const timers = new ManualTimers();
+      const w = RunWriter.create(path, startDoc(), descriptorInput(), { timers, batchEvents: 3 });
+      const size0 = statSync(path).size;
+      w.append(stepData(0));
+      w.append(stepData(1));
+      expect(statSync(path).size).toBe(size0); // waiting in this process
+      expect(w.lastSeq).toBe(2);
+      w.append(stepData(2));
+      expect(onDisk(path)).toEqual(['start', 'descriptor', 'event', 'event', 'event']);
+      w.append(stepData(3));
+      // another document (the evaluation stream's descriptor) goes after the event waiting before it
+      w.addEvaluationStream({ data_keys: { step: { dtype: 'integer', shape: [], source: 'host:engine' } } });
+      expect(onDisk(path)).toEqual(['start', 'descriptor', 'event', 'event', 'event', 'event', 'descriptor']);
+      w.append(stepData(4));
+      w.appendEvaluation({ step: 5 });
+      await w.stop('success');
+      const r = readRun(path);
+      expect(r.events.map((e) => e.data.step)).toEqual([0, 1, 2, 3, 4]);
+      expect(r.evaluation?.events.map((e) => e.data.step)).toEqual([5]);
+      expect(r.stop?.num_events).toEqual({ primary: 5, evaluation: 1 });
+    });
+
+    it('an event waits at most fsyncIntervalMs: the fsync timer writes it (and syncs), and so does a later append', async () => {
+      const path = fresh();
+      const timers = new ManualTimers();
+      let durable!: (seq: number) => void;
+      const madeDurable = new Promise<number>((r) => (durable = r));
+      const w = RunWriter.create(path, startDoc(), descriptorInput(), { timers, fsyncIntervalMs: 20, batchEvents: 64, onDurable: (s) => durable(s) });
+      w.append(stepData(0));
+      timers.advance(19.9);
+      expect(onDisk(path)).toEqual(['start', 'descriptor']);
+      timers.advance(0.1); // the fsync timer: written, then synced
+      expect(onDisk(path)).toEqual(['start', 'descriptor', 'event']);
+      expect(await madeDurable).toBe(1);
+      // a loop that does not let the timer run: the append that finds the oldest waiting event 20 ms old writes
+      w.append(stepData(1));
+      timers.t += 25;
+      w.append(stepData(2));
+      expect(onDisk(path).filter((d) => d === 'event')).toHaveLength(3);
+      expect(w.durableSeq).toBe(3);
+      await w.stop('success');
+    });
+
+    it('close writes the waiting events (the run stays resumable with every appended step); batchEvents is checked', async () => {
+      const path = fresh();
+      const w = RunWriter.create(path, startDoc(), descriptorInput(), { batchEvents: 8 });
+      for (let i = 0; i < 5; i++) w.append(stepData(i));
+      await w.close();
+      const { writer, record } = RunWriter.resume(path, { batchEvents: 8 });
+      expect(record.events.map((e) => e.seq_num)).toEqual([1, 2, 3, 4, 5]);
+      writer.append(stepData(5));
+      writer.batchEvents(1); // back to one write per event: what waits is written first
+      expect(readRun(path).events.map((e) => e.seq_num)).toEqual([1, 2, 3, 4, 5, 6]);
+      writer.append(stepData(6));
+      expect(readRun(path).events).toHaveLength(7);
+      expect(() => writer.batchEvents(0)).toThrow(InvalidInputError);
+      expect(() => RunWriter.create(fresh(), startDoc(), descriptorInput(), { batchEvents: 1.5 })).toThrow(/batchEvents/);
+      await writer.stop('success');
+      expect(readRun(path).status).toBe('complete');
+    });
+  });
 });
