@@ -44,6 +44,8 @@ export interface DriftFitDocument {
   /** Learning bias per gate (V/s) and its standard error (from the drift velocities' errors, first order). */
   bias: [number, number];
   biasStderr: [number, number];
+  /** Unit tangents (G-, G+) of task alpha's and task beta's solution lines, where each run drifted: u_i . b = u_i . v_i. */
+  tangents: [[number, number], [number, number]];
   /** |sin| of the angle between the two tasks' solution lines (small: b ill-determined). */
   sinAngle: number;
   /** Each run's along-line window: least-squares velocity per gate (V/s), its standard error, samples used. */
@@ -110,6 +112,7 @@ export function fitDriftRecordings(experiment: DriftExperiment, alphaPath: strin
     rails,
     bias: e.bias,
     biasStderr: biasStderr(e.tangents, [e.velocities[0].stderr, e.velocities[1].stderr]),
+    tangents: e.tangents,
     sinAngle: e.sinAngle,
     velocities: { alpha: v(0), beta: v(1) },
     r: cal.fit.r,

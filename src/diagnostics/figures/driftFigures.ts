@@ -2,7 +2,7 @@
  * The figures of `clln drift predict` (issue 19, point 5): D^2 and MSE against the period tau (log-log), measured
  * points beside the prediction when given, and the limit cycles (bowties) in the (G-, G+) plane. Pure: SVG text.
  */
-import { xyFigure, type XYPanel, type XYSeries } from './svgDocument.js';
+import { COLUMN_WIDTH, xyFigure, type XYPanel, type XYSeries } from './svgDocument.js';
 
 /** A predicted point at period tau (s): D^2 and MSE (V^2), measured values where available. */
 export interface DriftSweepPoint {
@@ -32,9 +32,9 @@ export function driftSweepFigure(quantity: 'd2' | 'mse', points: readonly DriftS
   return xyFigure({
     name: quantity === 'd2' ? 'd2-vs-tau' : 'mse-vs-tau',
     title: `${name} vs period: ${title}`,
-    width: 420,
-    height: 340,
-    panels: [{ series, logY: true, xLabel: 'log10 tau (tau in s)', yLabel: quantity === 'd2' ? 'D^2 (V^2)' : 'MSE (V^2)', integerX: false, markerLimit: 60 }],
+    width: COLUMN_WIDTH,
+    height: 300,
+    panels: [{ series, logY: true, xLabel: 'log10 tau (s)', yLabel: quantity === 'd2' ? 'D^2 (V^2)' : 'MSE (V^2)', integerX: false, markerLimit: 60 }],
     notes: ['task alpha over the first half period, beta over the second; D^2 = |G(tau/2) - G(0)|^2'],
   });
 }
@@ -48,5 +48,5 @@ export function driftBowtieFigure(bowties: readonly DriftBowtie[], title: string
     if (b.measured) series.push({ label: 'measured', x: b.measured.gMinus, y: b.measured.gPlus, colour: MEASURED, line: false });
     return { title: `tau = ${b.tau * 1000} ms`, series, logY: false, xLabel: 'G- (V)', yLabel: 'G+ (V)', integerX: false, markerLimit: 0 };
   });
-  return xyFigure({ name: 'bowties', title: `Limit cycles (bowties): ${title}`, width: 420, height: 60 + 260 * Math.max(1, panels.length), panels, notes: ['one period; gates in V'] });
+  return xyFigure({ name: 'bowties', title: `Limit cycles (bowties): ${title}`, width: COLUMN_WIDTH, height: 80 + 240 * Math.max(1, panels.length), panels, notes: ['one period; gates in V'] });
 }
