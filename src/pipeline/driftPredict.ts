@@ -47,7 +47,15 @@ const START: [number, number] = [3, 3.5];
  * both) and any DIR/bowtie-expN-TAUs.csv among `bowtieTaus`.
  */
 export function readMeasuredSweeps(dir: string, experiment: 1 | 2, bowtieTaus: readonly number[]): MeasuredSweeps {
-  const d2 = readTwoColumnCsv(join(dir, `measured-DG2-exp${experiment}.csv`));
+  const d2Path = join(dir, `measured-DG2-exp${experiment}.csv`);
+  if (!existsSync(d2Path)) {
+    throw new InvalidInputError(
+      { source: '--compare', field: dir },
+      `the folder has no measured-DG2-exp${experiment}.csv (experiment ${experiment}'s D^2 sweep: two columns, tau in s, D^2 in V^2)`,
+      'give a folder in the published layout, e.g. calibration/labdata/heldout',
+    );
+  }
+  const d2 = readTwoColumnCsv(d2Path);
   const msePath = join(dir, `measured-MSE-exp${experiment}.csv`);
   const mse = readTwoColumnCsv(msePath);
   if (mse.x.length !== d2.x.length || mse.x.some((t, i) => Math.abs(t - d2.x[i]) > TAU_MATCH * Math.abs(t))) {

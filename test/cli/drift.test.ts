@@ -6,7 +6,7 @@
  * (the issue's factor 1.6), the tau^2 law of D^2 at small tau, and the values the physics test prints.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -143,7 +143,18 @@ describe('clln drift: bad input exits 2 with one paragraph naming file, field, r
     ['fit without bias', () => ['predict', fitDoc({ bias: [1] })], /bias: .*one value per gate/],
     ['bad tau', () => ['predict', join(dir, 'fit1.json'), '--tau', '0.01,-1'], /--tau: .*periods > 0.*fix:/],
     ['bad range', () => ['predict', join(dir, 'fit1.json'), '--tau', '1:0.1:5'], /--tau: range .*fix:/],
-    ['compare dir without sweeps', () => ['predict', join(dir, 'fit1.json'), '--compare', dir], /measured-DG2-exp1\.csv/],
+    ['compare dir without sweeps', () => ['predict', join(dir, 'fit1.json'), '--compare', dir], /--compare: .*no measured-DG2-exp1\.csv.*fix: .*published layout/],
+    [
+      'sweeps on different taus',
+      () => {
+        const d = join(dir, 'sweeps');
+        mkdirSync(d, { recursive: true });
+        writeFileSync(join(d, 'measured-DG2-exp1.csv'), '0.002,1e-4\n0.02,1e-2\n');
+        writeFileSync(join(d, 'measured-MSE-exp1.csv'), '0.002,1e-5\n0.03,1e-5\n');
+        return ['predict', join(dir, 'fit1.json'), '--compare', d];
+      },
+      /measured-MSE-exp1\.csv: column 1: its periods differ from those of the D\^2 file/,
+    ],
   ];
   for (const [name, args, message] of cases) {
     it(name, () => {
