@@ -9,6 +9,9 @@ import { expectArray, expectFinite, expectFormat, expectLength, expectObject, ex
 import { readJsonFile } from '../formats/jsonFile.js';
 import { readDriftTestCsv, type DriftTestSeries } from '../formats/gateSeriesCsv.js';
 import { calibrateDriftBias } from '../physics/gateDynamics/calibrateDriftBias.js';
+import { GateFlow } from '../physics/gateDynamics/GateFlow.js';
+import type { GateTask } from '../physics/gateDynamics/GateNetwork.js';
+import { driftVelocity } from '../physics/gateDynamics/alongLineBias.js';
 import { railsFromSeries } from '../physics/gateDynamics/driftRunFromSeries.js';
 import { SMALL_RC, SMALL_TASKS } from '../physics/gateDynamics/smallGateNetwork.js';
 import { smallGateNetwork } from '../physics/gateDynamics/smallGateNetwork.js';
@@ -25,6 +28,14 @@ export const DRIFT_FIT_SETTINGS = { start: 2, velocitySamples: 20, velocityCeili
 export const MIN_DRIFT_SAMPLES = 10;
 /** Fewest drift samples below the velocity ceiling (4.9 V) after the start: a straight-line fit needs 3, 5 leaves 3 degrees of freedom. */
 export const MIN_VELOCITY_SAMPLES = 5;
+
+/**
+ * Largest |free output - desired| (V) at a run's drift centre: a run drifting along its task's solution line has the
+ * desired output there (the published runs: <= 0.4 mV for the right task; 4.6-52 mV with alpha and beta swapped).
+ * Beyond it the recording is refused: with the wrong task the r fit runs away (r grows, the RK4 step shrinks with
+ * 1/r, and one fit took over 14 minutes before it was stopped).
+ */
+export const LINE_OFFSET_LIMIT = 0.003;
 
 export type DriftExperiment = 1 | 2;
 
@@ -50,6 +61,8 @@ export interface DriftFitDocument {
   sinAngle: number;
   /** Each run's along-line window: least-squares velocity per gate (V/s), its standard error, samples used. */
   velocities: Record<'alpha' | 'beta', { velocity: [number, number]; stderr: [number, number]; samples: number }>;
+  /** Per task: free output at the drift window's mean gates minus the task's desired output (V); ~0 on its line. */
+  outputOffset: { alpha: number; beta: number };
   /** Rate factor r (dimensionless, kappa = r / (0.33 V R C)), its formal standard error, fit RMS (V) overall and per run. */
   r: number;
   rStderr: number;
@@ -66,7 +79,12 @@ export function driftExperiment(value: string | undefined): DriftExperiment {
   throw new InvalidInputError({ source: '--experiment' }, `must be 1 or 2 (the small network's two task pairs of arXiv 2505.22887), got ${show(value ?? '(missing)')}`, 'pass --experiment 1 or --experiment 2');
 }
 
-function checkRecording(s: DriftTestSeries, path: string): void {
+/**
+ * Check a recording can carry the fit and belongs to `task`: enough rows, a drift window below the ceiling, and the
+ * window's mean gates on the task's solution line (free output within LINE_OFFSET_LIMIT of the desired). Returns the
+ * free output minus the desired (V).
+ */
+function lineOffset(s: DriftTestSeries, path: string, task: GateTask, experiment: DriftExperiment): number {
   const n = s.time.length;
   if (n < MIN_DRIFT_SAMPLES) {
     throw new InvalidInputError({ source: path, field: 'rows' }, `a drift test needs at least ${MIN_DRIFT_SAMPLES} samples (2 before training begins, then the drift), got ${n}`, 'record the drift test for longer');
@@ -81,6 +99,17 @@ function checkRecording(s: DriftTestSeries, path: string): void {
       'start the drift test lower or sample it faster',
     );
   }
+  // calibrateDriftBias's along-line window: at most velocitySamples samples from the start, below the ceiling
+  const v = driftVelocity(s.time, s.gMinus, s.gPlus, start, start + Math.min(m, DRIFT_FIT_SETTINGS.velocitySamples));
+  const offset = new GateFlow(smallGateNetwork(), task, { r: 1, rc: SMALL_RC, bias: [0, 0] }).output(v.centre) - task.desired;
+  if (Math.abs(offset) > LINE_OFFSET_LIMIT) {
+    throw new InvalidInputError(
+      { source: path, field: `task ${task.name}` },
+      `the run does not drift along task ${task.name}'s solution line of experiment ${experiment}: at its mean gates (${v.centre.map((g) => g.toFixed(3)).join(', ')}) V the free output is ${(offset * 1000).toFixed(1)} mV from the desired ${task.desired} V (a run on its line is within ${LINE_OFFSET_LIMIT * 1000} mV)`,
+      'give task alpha\'s recording first, then task beta\'s, and the experiment they belong to',
+    );
+  }
+  return offset;
 }
 
 /**
@@ -92,8 +121,7 @@ export function fitDriftRecordings(experiment: DriftExperiment, alphaPath: strin
   const tasks = SMALL_TASKS[exp];
   const alpha = readDriftTestCsv(alphaPath);
   const beta = readDriftTestCsv(betaPath);
-  checkRecording(alpha, alphaPath);
-  checkRecording(beta, betaPath);
+  const offset = [lineOffset(alpha, alphaPath, tasks[0], experiment), lineOffset(beta, betaPath, tasks[1], experiment)];
   const cal = calibrateDriftBias(smallGateNetwork(), [{ name: exp, tasks, series: [alpha, beta] }], { rc: SMALL_RC, ...DRIFT_FIT_SETTINGS });
   const e = cal.experiments[0];
   const ra = railsFromSeries(alpha);
@@ -115,6 +143,7 @@ export function fitDriftRecordings(experiment: DriftExperiment, alphaPath: strin
     tangents: e.tangents,
     sinAngle: e.sinAngle,
     velocities: { alpha: v(0), beta: v(1) },
+    outputOffset: { alpha: offset[0], beta: offset[1] },
     r: cal.fit.r,
     rStderr: cal.fit.stderrR,
     rms: cal.fit.rms,

@@ -46,6 +46,7 @@ describe('clln drift fit on the published drift tests', () => {
       expect(doc.converged).toBe(true);
       expect(doc.rms).toBeLessThan(0.05);
       expect(doc.rStderr).toBeGreaterThan(0);
+      for (const k of ['alpha', 'beta']) expect(Math.abs(doc.outputOffset[k])).toBeLessThan(0.001);
       // The along-line identity: on each task's line the steady velocity's tangential part is u . b.
       const v = [doc.velocities.alpha.velocity, doc.velocities.beta.velocity];
       doc.tangents.forEach((u: number[], i: number) => expect(u[0] * doc.bias[0] + u[1] * doc.bias[1]).toBeCloseTo(u[0] * v[i][0] + u[1] * v[i][1], 10));
@@ -137,6 +138,8 @@ describe('clln drift: bad input exits 2 with one paragraph naming file, field, r
     ['no experiment', () => ['fit', rec(1, 'alpha'), rec(1, 'beta')], /--experiment: must be 1 or 2/],
     ['too few samples', () => ['fit', '--experiment', '1', bad('short.csv', header + rows(6)), rec(1, 'beta')], /short\.csv: rows: a drift test needs at least 10 samples.*got 6.*fix:/],
     ['on the rail at once', () => ['fit', '--experiment', '1', bad('rail.csv', header + rows(30, 40)), rec(1, 'beta')], /rail\.csv: line \d+: a gate passes 4\.9 V.*fix:/],
+    ['alpha and beta swapped', () => ['fit', '--experiment', '2', rec(2, 'beta'), rec(2, 'alpha')], /exp2-drift-task-beta\.csv: task alpha: the run does not drift along task alpha's solution line of experiment 2: .* -?7\.\d mV .*fix: give task alpha's recording first/],
+    ['files of the other experiment', () => ['fit', '--experiment', '2', rec(1, 'alpha'), rec(1, 'beta')], /exp1-drift-task-beta\.csv: task beta: .*solution line of experiment 2/],
     ['one file', () => ['fit', '--experiment', '1', rec(1, 'alpha')], /expected ALPHA\.csv BETA\.csv/],
     ['no subcommand', () => ['frobnicate'], /expected the subcommand fit or predict/],
     ['fit of another format', () => ['predict', fitDoc({ format: 'clln.network/1' })], /format: must be "clln\.drift-fit\/1"/],
