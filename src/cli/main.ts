@@ -35,6 +35,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   tui: () => import('./commands/tui.js').then((m) => ({ run: m.tui, help: m.tuiHelp })),
   worker: () => import('./commands/worker.js').then((m) => ({ run: m.worker, help: m.workerHelp })),
   thermal: () => import('./commands/thermal.js').then((m) => ({ run: m.thermal, help: m.thermalHelp })),
+  drift: () => import('./commands/drift.js').then((m) => ({ run: m.drift, help: m.driftHelp })),
 };
 
 const usage = `clln — lab controller and digital twin for contrastive local learning networks
@@ -59,6 +60,8 @@ commands:
   tui       the terminal dashboard: train a board and watch it live (npm start opens it on the twin)
   diagnose  what a network learned: Hessian spectra, localised modes, cost-Hessian coupling, fidelity, stability
   thermal   a spring network's strain task at finite temperature: target strain mean and sigmas, crossover T*
+  drift     gen-2 small network: fit each gate's learning bias b and rate r to drift-test recordings; predict the
+            two-task limit cycles (D^2, MSE, bowties) as tables and figures, beside measured sweeps if given
   worker    run members of an ensemble queued on Redis ('clln ensemble run SPEC --queue URL'), on any machine
   report    a run's figures: learning curve, predicted vs target, edge settings, alarms (SVG, PNG) or a summary
   ensemble  train an ensemble of simulated networks on every core, or on a Redis job queue, into a Parquet
