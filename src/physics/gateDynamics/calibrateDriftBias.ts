@@ -25,6 +25,8 @@ export interface DriftCalibrationOptions {
   fitSamples?: number;
   /** Starting r of the fit (default 2). */
   r0?: number;
+  /** Work budget of the r fit (fitDriftTests' maxEvaluations; default 3e7 flow evaluations). */
+  maxEvaluations?: number;
 }
 
 /** Per experiment: the along-line velocities and the bias they give; then the global r fit with b held. */
@@ -64,6 +66,6 @@ export function calibrateDriftBias(network: GateNetwork, experiments: Experiment
     const b = alongLineBias(t, [velocities[0].velocity, velocities[1].velocity]);
     out.push({ name: e.name, velocities: velocities as [DriftVelocity, DriftVelocity], tangents: t, bias: b.bias, sinAngle: b.sinAngle });
   }
-  const fit = fitDriftTests(runs, { r: options.r0 ?? 2, biases: out.map((e) => e.bias) }, { rc: options.rc, fixBiases: true });
+  const fit = fitDriftTests(runs, { r: options.r0 ?? 2, biases: out.map((e) => e.bias) }, { rc: options.rc, fixBiases: true, maxEvaluations: options.maxEvaluations });
   return { experiments: out, fit };
 }

@@ -18,6 +18,12 @@ export interface DriftRun {
   gates: Float64Array;
 }
 
+/**
+ * The r a fit may reach (dimensionless): the authors' boards have r = 2, and r = 100 already makes an evaluation
+ * ~20 times longer than at the drift tests' fitted r (~6). A fit that wants more stops at the bound (see `atBound`).
+ */
+export const R_BOUNDS: readonly [number, number] = [0.01, 100];
+
 /** Options of {@link fitDriftTests}. */
 export interface DriftFitOptions {
   /** R C (s). */
@@ -26,6 +32,11 @@ export interface DriftFitOptions {
   stepFraction?: number;
   /** Levenberg-Marquardt iterations. Default 40. */
   maxIterations?: number;
+  /**
+   * Work budget: the fit stops (converged false, `budgetExhausted` true) once its integrations have evaluated the
+   * flow this many times. Default 3e7 (tens of seconds; a fit of the published drift tests takes a few million).
+   */
+  maxEvaluations?: number;
   /** Stop when the relative decrease of the squared residual is below this. Default 1e-9. */
   tolerance?: number;
   /**
@@ -52,6 +63,8 @@ export interface DriftFit {
   converged: boolean;
   /** Right-hand-side evaluations used (work measure). */
   evaluations: number;
+  /** Whether the fit stopped on `maxEvaluations` (then not converged). */
+  budgetExhausted: boolean;
 }
 
 /**
@@ -129,12 +142,13 @@ export function fitDriftTests(runs: DriftRun[], init: { r: number; biases: numbe
     }
     return { a, g };
   };
-  while (iterations < (options.maxIterations ?? 40)) {
+  const budget = options.maxEvaluations ?? 3e7;
+  while (iterations < (options.maxIterations ?? 40) && evaluations < budget) {
     iterations++;
     jac = jacobian(theta, res);
     const { a, g } = normal(jac, res);
     let improved = false;
-    for (let tries = 0; tries < 12; tries++) {
+    for (let tries = 0; tries < 12 && evaluations < budget; tries++) {
       const damped = Float64Array.from(a);
       for (let c = 0; c < p; c++) damped[c * p + c] += lambda * (a[c * p + c] || 1);
       const lu = DenseLu.factor(damped, p);
@@ -144,6 +158,12 @@ export function fitDriftTests(runs: DriftRun[], init: { r: number; biases: numbe
       }
       const step = lu.solve(g.map((x) => -x));
       const trial = theta.map((x, c) => x + step[c]);
+      // r outside R_BOUNDS is refused like a step that does not lower the cost: the integration's step shrinks as
+      // 1/r, so an unbounded r (data the model cannot describe) would make each evaluation arbitrarily long.
+      if (!(trial[0] >= Math.log(R_BOUNDS[0]) && trial[0] <= Math.log(R_BOUNDS[1]))) {
+        lambda *= 10;
+        continue;
+      }
       const rt = residuals(trial);
       const ct = sq(rt);
       if (ct < cost) {
@@ -158,7 +178,7 @@ export function fitDriftTests(runs: DriftRun[], init: { r: number; biases: numbe
       }
       lambda *= 10;
     }
-    if (!improved) {
+    if (!improved && evaluations < budget) {
       // No step lowers the cost: a (local) minimum to the Jacobian's accuracy.
       converged = true;
     }
@@ -197,6 +217,7 @@ export function fitDriftTests(runs: DriftRun[], init: { r: number; biases: numbe
     rmsPerRun,
     iterations,
     converged,
+    budgetExhausted: !converged && evaluations >= budget,
     evaluations,
   };
 }
