@@ -13,6 +13,7 @@ import type { Network } from '../../src/physics/Network.js';
 import { CoupledLearning } from '../../src/physics/rules/CoupledLearning.js';
 import { StateSolver } from '../../src/physics/StateSolver.js';
 import { Trainer } from '../../src/physics/Trainer.js';
+import { denseState } from '../oracles/denseState.js';
 import { gaussSolve } from '../oracles/gaussSolve.js';
 import { maxRel } from '../oracles/maxRel.js';
 
@@ -152,32 +153,6 @@ describe('factor reuse in LaplacianSystem', () => {
 });
 
 // ---------------------------------------------------------------- a dense oracle, independent of src/physics
-
-/** Voltages with `fixed` imposed and Kirchhoff's law elsewhere: Gaussian elimination with partial pivoting. */
-function denseState(n: Network, k: number[], fixed: Map<number, number>): number[] {
-  const free = [...Array(n.nodes).keys()].filter((i) => !fixed.has(i));
-  const at = new Map(free.map((v, i) => [v, i]));
-  const m = free.length;
-  const A = Array.from({ length: m }, () => new Array<number>(m).fill(0));
-  const r = new Array<number>(m).fill(0);
-  for (let e = 0; e < n.edgeA.length; e++) {
-    const a = n.edgeA[e];
-    const b = n.edgeB[e];
-    for (const [p, q] of [[a, b], [b, a]]) {
-      const i = at.get(p);
-      if (i === undefined) continue;
-      A[i][i] += k[e];
-      const j = at.get(q);
-      if (j !== undefined) A[i][j] -= k[e];
-      else r[i] += k[e] * fixed.get(q)!;
-    }
-  }
-  const x = gaussSolve(A, r);
-  const v = new Array<number>(n.nodes).fill(0);
-  for (const [i, val] of fixed) v[i] = val;
-  free.forEach((i, f) => (v[i] = x[f]));
-  return v;
-}
 
 describe('training with reused factors against the dense oracle (300 steps, CL, sequential order)', () => {
   it('conductances agree to 1e-10 (max norm, relative)', () => {

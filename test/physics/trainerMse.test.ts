@@ -1,7 +1,7 @@
 /**
  * Trainer.mse evaluates a linear network by superposition (one solve per source, not per example). Checked here
  * against an independent dense reference that solves Kirchhoff's equations for every example on its own
- * (test/oracles/gaussSolve.ts, nothing from src/physics), after training has moved the conductances away from
+ * (test/oracles/denseState.ts, nothing from src/physics), after training has moved the conductances away from
  * their initial values, and with more examples than sources so that the superposition path is the one taken.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,37 +10,18 @@ import { linearTask } from '../../src/physics/generators/linearTask.js';
 import { Trainer } from '../../src/physics/Trainer.js';
 import type { Network } from '../../src/physics/Network.js';
 import type { Example, Task } from '../../src/physics/Task.js';
-import { gaussSolve } from '../oracles/gaussSolve.js';
+import { denseState } from '../oracles/denseState.js';
 
-/** Mean over examples of the mean over targets of (V_t - desired_t)^2, every state solved densely. */
+/** Mean over examples of the mean over targets of (V_t - desired_t)^2, every state solved densely on its own. */
 function denseMse(net: Network, k: Float64Array, task: Task, examples: Example[]): number {
-  const n = net.nodes;
-  const imposed = new Map<number, number>();
   let sum = 0;
   for (const ex of examples) {
-    imposed.clear();
-    task.sources.forEach((s, i) => imposed.set(s, ex.in[i]));
-    for (const g of task.ground) imposed.set(g, 0);
-    const free = [...Array(n).keys()].filter((v) => !imposed.has(v));
-    const at = new Map(free.map((v, i) => [v, i]));
-    const A = free.map(() => new Array<number>(free.length).fill(0));
-    const r = new Array<number>(free.length).fill(0);
-    for (let e = 0; e < k.length; e++) {
-      const a = net.edgeA[e];
-      const b = net.edgeB[e];
-      for (const [p, q] of [[a, b], [b, a]]) {
-        const i = at.get(p);
-        if (i === undefined) continue;
-        A[i][i] += k[e];
-        const j = at.get(q);
-        if (j !== undefined) A[i][j] -= k[e];
-        else r[i] += k[e] * imposed.get(q)!;
-      }
-    }
-    const x = gaussSolve(A, r);
-    const v = (node: number) => imposed.get(node) ?? x[at.get(node)!];
+    const fixed = new Map<number, number>();
+    task.sources.forEach((s, i) => fixed.set(s, ex.in[i]));
+    for (const g of task.ground) fixed.set(g, 0);
+    const v = denseState(net, k, fixed);
     let se = 0;
-    task.targets.forEach((t, i) => (se += (v(t) - ex.out[i]) ** 2));
+    task.targets.forEach((t, i) => (se += (v[t] - ex.out[i]) ** 2));
     sum += se / task.targets.length;
   }
   return sum / examples.length;
