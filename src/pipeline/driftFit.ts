@@ -116,13 +116,13 @@ function lineOffset(s: DriftTestSeries, path: string, task: GateTask, experiment
  * Fit one experiment's bias b and rate r to its two drift tests (task alpha's and task beta's recordings).
  * @throws InvalidInputError naming the file for a missing or malformed recording or one too short to fit
  */
-export function fitDriftRecordings(experiment: DriftExperiment, alphaPath: string, betaPath: string): DriftFitDocument {
+export function fitDriftRecordings(experiment: DriftExperiment, alphaPath: string, betaPath: string, options: { maxEvaluations?: number } = {}): DriftFitDocument {
   const exp = experiment === 1 ? 'exp1' : 'exp2';
   const tasks = SMALL_TASKS[exp];
   const alpha = readDriftTestCsv(alphaPath);
   const beta = readDriftTestCsv(betaPath);
   const offset = [lineOffset(alpha, alphaPath, tasks[0], experiment), lineOffset(beta, betaPath, tasks[1], experiment)];
-  const cal = calibrateDriftBias(smallGateNetwork(), [{ name: exp, tasks, series: [alpha, beta] }], { rc: SMALL_RC, ...DRIFT_FIT_SETTINGS });
+  const cal = calibrateDriftBias(smallGateNetwork(), [{ name: exp, tasks, series: [alpha, beta] }], { rc: SMALL_RC, ...DRIFT_FIT_SETTINGS, maxEvaluations: options.maxEvaluations });
   const e = cal.experiments[0];
   const ra = railsFromSeries(alpha);
   const rb = railsFromSeries(beta);

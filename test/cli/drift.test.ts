@@ -77,6 +77,19 @@ describe('clln drift fit on the published drift tests', () => {
     expect(r.stdout).toMatch(/r = 5\.4\d\d \+- 0\.\d+/);
     expect(r.stdout).toMatch(/fit RMS \d+\.\d mV/);
   });
+
+  it('a fit stopped by its work budget exits 1, says so, and still writes its last iterate (converged false)', () => {
+    const out = join(dir, 'budget.json');
+    const r = clln('drift', 'fit', '--experiment', '1', rec(1, 'alpha'), rec(1, 'beta'), '--max-evaluations', '1000', '--json', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/did not converge/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout).converged).toBe(false);
+    expect(JSON.parse(readFileSync(out, 'utf8')).converged).toBe(false);
+    const bad = clln('drift', 'fit', '--experiment', '1', rec(1, 'alpha'), rec(1, 'beta'), '--max-evaluations', '0');
+    expect(bad.code).toBe(2);
+    expectOneParagraph(bad.stderr);
+  });
 });
 
 describe('clln drift predict', () => {

@@ -7,7 +7,7 @@ import { writeJsonFile } from '../../formats/jsonFile.js';
 import { driftBowtieFigure, driftSweepFigure } from '../../diagnostics/figures/driftFigures.js';
 import { driftExperiment, fitDriftRecordings, readDriftFit, type DriftFitDocument } from '../../pipeline/driftFit.js';
 import { parseTauList, predictDriftCycles, readMeasuredSweeps, type DriftPredictionRow } from '../../pipeline/driftPredict.js';
-import { parse, positionals, str } from '../args.js';
+import { int, parse, positionals, str } from '../args.js';
 import { writeFigureFiles } from '../figureFiles.js';
 import type { Io } from '../Io.js';
 
@@ -29,6 +29,9 @@ clln drift predict FIT.json [--tau LIST|FROM:TO:COUNT] [--compare DIR] [--figure
             iterations, periods simulated)
   --experiment N   1 or 2: which task pair the recordings are (tasks of issue 19)
   --out FILE       write the fit as a clln.drift-fit/1 document (formatted JSON)
+  --max-evaluations N
+                   fit: the r fit's work budget in flow evaluations (default 3e7, tens of seconds); a fit that
+                   stops on it exits 1 with its last iterate (converged false)
   --json           fit: the document on stdout, one line; predict: {format: "clln.drift-prediction/1", rows, figures}
   --tau T          periods (s): a comma list, or FROM:TO:COUNT log-spaced; default ${DEFAULT_TAUS}, or the measured
                    periods with --compare
@@ -49,15 +52,18 @@ const f3 = (x: number): string => x.toFixed(3);
 const e3 = (x: number): string => x.toExponential(3);
 
 function fit(argv: string[], io: Io): number {
-  const p = parse('drift fit', argv, { experiment: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  const p = parse('drift fit', argv, { experiment: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, 'max-evaluations': { type: 'string' } });
   const [alpha, beta] = positionals(p, 'drift fit', ['ALPHA.csv', 'BETA.csv']);
   const experiment = driftExperiment(str(p, 'experiment'));
-  const doc = fitDriftRecordings(experiment, alpha, beta);
+  const doc = fitDriftRecordings(experiment, alpha, beta, { maxEvaluations: int(p, 'max-evaluations', 1) });
   const out = str(p, 'out');
   if (out) writeJsonFile(out, doc);
   if (p.values.json === true) io.stdout.write(JSON.stringify(doc) + '\n');
   else io.stdout.write(fitSummary(doc, out));
-  return 0;
+  if (doc.converged) return 0;
+  // a failure of the computation, not of the input: the document (converged false) is written all the same
+  io.stderr.write(`clln drift fit: the r fit did not converge in ${doc.iterations} iterations (work budget or iteration limit); the values are its last iterate\n`);
+  return 1;
 }
 
 function fitSummary(d: DriftFitDocument, out: string | undefined): string {
