@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { readBowtieCsv, readTwoColumnCsv } from '../formats/gateSeriesCsv.js';
 import { GateFlow } from '../physics/gateDynamics/GateFlow.js';
-import { periodicLimitCycle, type LimitCycle } from '../physics/gateDynamics/periodicLimitCycle.js';
+import { periodicLimitCycle, type LimitCycle, type LimitCycleOptions } from '../physics/gateDynamics/periodicLimitCycle.js';
 import { SMALL_TASKS, smallGateNetwork } from '../physics/gateDynamics/smallGateNetwork.js';
 import type { DriftFitForPrediction } from './driftFit.js';
 
@@ -77,11 +77,11 @@ export function driftFlows(fit: DriftFitForPrediction): [GateFlow, GateFlow] {
 }
 
 /** The limit cycle at each tau (s, in the given order, each started from the previous cycle), with measured values where a measured tau matches. */
-export function predictDriftCycles(fit: DriftFitForPrediction, taus: readonly number[], measured?: MeasuredSweeps): DriftPredictionRow[] {
+export function predictDriftCycles(fit: DriftFitForPrediction, taus: readonly number[], measured?: MeasuredSweeps, limits: Pick<LimitCycleOptions, 'maxNewton' | 'maxPeriods'> = {}): DriftPredictionRow[] {
   const [fa, fb] = driftFlows(fit);
   let g: number[] = [...START];
   return taus.map((tau) => {
-    const cycle = periodicLimitCycle(fa, fb, tau, g);
+    const cycle = periodicLimitCycle(fa, fb, tau, g, limits);
     if (cycle.converged) g = Array.from(cycle.g0);
     const i = measured ? measured.tau.findIndex((t) => Math.abs(t - tau) <= TAU_MATCH * tau) : -1;
     return { tau, cycle, ...(measured && i >= 0 ? { measured: { d2: measured.d2[i], mse: measured.mse[i] } } : {}) };

@@ -93,6 +93,23 @@ describe('clln drift fit on the published drift tests', () => {
 });
 
 describe('clln drift predict', () => {
+  it('cycles held to too few Newton iterations and periods: every row printed, the failed ones flagged, exit 1', () => {
+    const fit = join(dir, 'limits.json');
+    expect(clln('drift', 'fit', '--experiment', '1', rec(1, 'alpha'), rec(1, 'beta'), '--out', fit).code).toBe(0);
+    const r = clln('drift', 'predict', fit, '--tau', '0.002,0.02', '--max-newton', '0', '--max-periods', '1', '--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/2 of 2 limit cycles did not converge/);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rows.map((x: { converged: boolean }) => x.converged)).toEqual([false, false]);
+    // the same limits with room enough converge (the limits are what failed, not the fit)
+    const ok = clln('drift', 'predict', fit, '--tau', '0.002', '--max-newton', '30', '--max-periods', '10', '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).rows[0].converged).toBe(true);
+    const bad = clln('drift', 'predict', fit, '--max-periods', '-1');
+    expect(bad.code).toBe(2);
+    expectOneParagraph(bad.stderr);
+  });
+
   it('converged cycles with finite D^2; against the held-out sweeps; figures as SVG', () => {
     const fit = join(dir, 'p1.json');
     expect(clln('drift', 'fit', '--experiment', '1', rec(1, 'alpha'), rec(1, 'beta'), '--out', fit).code).toBe(0);

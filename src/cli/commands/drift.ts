@@ -39,7 +39,10 @@ clln drift predict FIT.json [--tau LIST|FROM:TO:COUNT] [--compare DIR] [--figure
                    measured-MSE-expN.csv (tau s, value V^2), bowtie-expN-TAUs.csv; prints predicted/measured per tau.
                    Read for comparison only, never fitted to
   --figures DIR    write DIR/d2-vs-tau.svg, DIR/mse-vs-tau.svg and DIR/bowties.svg
-  --bowtie-tau T   the bowties' periods (s), comma list; default ${DEFAULT_BOWTIE_TAUS}`;
+  --bowtie-tau T   the bowties' periods (s), comma list; default ${DEFAULT_BOWTIE_TAUS}
+  --max-newton N   predict: Newton iterations on the period map per cycle (default 30), then ...
+  --max-periods N  ... at most N plain periods (default 20000); a cycle still not converged makes the command
+                   exit 1 after printing every row (the failed ones flagged)`;
 
 export function drift(argv: string[], io: Io): number {
   const [sub, ...rest] = argv;
@@ -86,6 +89,8 @@ function predict(argv: string[], io: Io): number {
     compare: { type: 'string' },
     figures: { type: 'string' },
     'bowtie-tau': { type: 'string' },
+    'max-newton': { type: 'string' },
+    'max-periods': { type: 'string' },
     json: { type: 'boolean' },
   });
   const [fitPath] = positionals(p, 'drift predict', ['FIT.json']);
@@ -95,7 +100,7 @@ function predict(argv: string[], io: Io): number {
   const measured = compareDir ? readMeasuredSweeps(compareDir, fitted.experiment, bowtieTaus) : undefined;
   const tauText = str(p, 'tau');
   const taus = tauText !== undefined ? parseTauList(tauText) : measured ? Array.from(measured.tau) : parseTauList(DEFAULT_TAUS);
-  const rows = predictDriftCycles(fitted, taus, measured);
+  const rows = predictDriftCycles(fitted, taus, measured, { maxNewton: int(p, 'max-newton'), maxPeriods: int(p, 'max-periods') });
   const figDir = str(p, 'figures');
   let written: string[] = [];
   if (figDir) {
@@ -133,7 +138,11 @@ function predict(argv: string[], io: Io): number {
   } else {
     io.stdout.write(predictTable(fitPath, fitted.r, rows, written));
   }
-  return 0;
+  const failed = rows.filter((x) => !x.cycle.converged).length;
+  if (failed === 0) return 0;
+  // a failure of the computation, not of the input: every row is still printed, the failed ones flagged
+  io.stderr.write(`clln drift predict: ${failed} of ${rows.length} limit cycles did not converge (residual above 1e-10 V after the Newton and period limits); their values are the last iterate\n`);
+  return 1;
 }
 
 function predictTable(fitPath: string, r: number, rows: DriftPredictionRow[], written: string[]): string {
